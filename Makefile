@@ -1,0 +1,157 @@
+# faultline — build, test, coverage and benchmarks.
+#
+#   make            build everything into build/ (installs missing packages first)
+#   make run        build, then run the scenario suites on their defaults
+#   make test       build, then run every cmocka test binary
+#   make test-sanitize   the same tests under AddressSanitizer + UBSan
+#   make test-ucontext   the same tests with the ucontext task switch
+#   make coverage   instrumented tests, then gcovr reports under reports/
+#   make bench      -O2 benchmarks, one figure per line with its baseline ratio
+#   make deps       install the Debian packages that are missing (nothing if none)
+#
+# Variant builds live in their own folders (build/sanitize, build/coverage, ...)
+# so switching between them never mixes objects.
+
+CC ?= cc
+BUILD_DIR ?= build
+CONTEXT ?= asm
+OPT ?= -O2 -g
+SANITIZE_FLAGS ?=
+EXTRA_CFLAGS ?=
+EXTRA_LDFLAGS ?=
+
+LLHTTP_SRC_DIR ?= /usr/share/llhttp
+LLHTTP_INCLUDE_DIR ?= /usr/share/include/llhttp
+
+DEB_PACKAGES := build-essential pkg-config libuv1-dev libcmocka-dev libyaml-dev \
+                gcovr node-llhttp valgrind
+
+WARNINGS := -Wall -Wextra -Wshadow -Wstrict-prototypes -Werror
+CPPFLAGS_ALL := -I. -I$(LLHTTP_INCLUDE_DIR) -D_GNU_SOURCE
+ifeq ($(CONTEXT),ucontext)
+CPPFLAGS_ALL += -DFL_CONTEXT_UCONTEXT=1
+endif
+CFLAGS_ALL := -std=c11 $(OPT) $(WARNINGS) $(SANITIZE_FLAGS) $(EXTRA_CFLAGS) -MMD -MP
+LDFLAGS_ALL := $(SANITIZE_FLAGS) $(EXTRA_LDFLAGS)
+LIBS := -luv -lyaml -lm
+TEST_LIBS := -lcmocka
+
+# Sources: every C or assembly file of the library layers. harness/main.c is
+# the CLI's entry point and is linked only into the faultline binary.
+LIB_SRCS := $(sort $(wildcard sim/*/*.c sim/*/*.S client/*.c harness/*.c))
+LIB_SRCS := $(filter-out harness/main.c,$(LIB_SRCS))
+LIB_OBJS := $(patsubst %,$(BUILD_DIR)/obj/%.o,$(LIB_SRCS))
+LLHTTP_SRCS := $(wildcard $(LLHTTP_SRC_DIR)/*.c)
+LLHTTP_OBJS := $(patsubst $(LLHTTP_SRC_DIR)/%.c,$(BUILD_DIR)/llhttp/%.o,$(LLHTTP_SRCS))
+LIBRARY := $(BUILD_DIR)/libfaultline.a
+
+TEST_SUPPORT_SRCS := $(sort $(wildcard tests/support/*.c))
+TEST_SUPPORT_OBJS := $(patsubst %,$(BUILD_DIR)/obj/%.o,$(TEST_SUPPORT_SRCS))
+TEST_SRCS := $(sort $(shell find tests -name 'test_*.c' 2>/dev/null))
+TEST_BINS := $(patsubst tests/%.c,$(BUILD_DIR)/tests/%,$(TEST_SRCS))
+
+BENCH_SRCS := $(sort $(wildcard bench/bench_*.c))
+BENCH_SUPPORT_SRCS := $(filter-out $(BENCH_SRCS),$(wildcard bench/*.c))
+BENCH_BINS := $(patsubst bench/%.c,$(BUILD_DIR)/bench/%,$(BENCH_SRCS))
+
+FAULTLINE := $(BUILD_DIR)/faultline
+
+.PHONY: all deps run test test-run test-sanitize test-ucontext coverage bench \
+        bench-run clean
+.DEFAULT_GOAL := all
+
+all: deps
+	@$(MAKE) --no-print-directory build-all
+
+.PHONY: build-all
+build-all: $(LIBRARY) $(FAULTLINE) $(TEST_BINS)
+
+# Installs only what is missing, so it is quick and silent on a ready machine.
+deps:
+	@missing=""; \
+	for p in $(DEB_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' \
+	    || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "make deps: installing$$missing"; \
+	  sudo=""; [ "$$(id -u)" = 0 ] || sudo=sudo; \
+	  $$sudo apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq $$missing >/dev/null \
+	    || { echo "make deps: apt-get install failed for$$missing" >&2; exit 1; }; \
+	fi
+
+run: deps
+	@$(MAKE) --no-print-directory build-all
+	@$(FAULTLINE) run scenarios/
+
+test: deps
+	@$(MAKE) --no-print-directory build-all
+	@$(MAKE) --no-print-directory test-run
+
+test-run: $(TEST_BINS)
+	@tests/run.sh $(TEST_BINS)
+
+test-sanitize: deps
+	@$(MAKE) --no-print-directory BUILD_DIR=build/sanitize OPT="-O1 -g" \
+	  SANITIZE_FLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
+	  test-run
+
+test-ucontext: deps
+	@$(MAKE) --no-print-directory BUILD_DIR=build/ucontext CONTEXT=ucontext test-run
+
+coverage: deps
+	@rm -rf build/coverage/obj build/coverage/tests
+	@find build/coverage -name '*.gcda' -delete 2>/dev/null || true
+	@$(MAKE) --no-print-directory BUILD_DIR=build/coverage OPT="-O0 -g" \
+	  EXTRA_CFLAGS="--coverage" EXTRA_LDFLAGS="--coverage" test-run
+	@mkdir -p reports/coverage
+	@gcovr --root . --object-directory build/coverage/obj \
+	  --filter 'sim/' --filter 'client/' --filter 'harness/' \
+	  --html-details reports/coverage/index.html \
+	  --cobertura reports/coverage.xml \
+	  --json reports/coverage.json \
+	  --print-summary build/coverage/obj
+
+bench: deps
+	@$(MAKE) --no-print-directory BUILD_DIR=build/bench OPT="-O2" bench-run
+
+bench-run: $(BENCH_BINS)
+	@for b in $(BENCH_BINS); do $$b || exit 1; done
+
+clean:
+	rm -rf build reports
+
+# --- rules ------------------------------------------------------------------
+
+$(LIBRARY): $(LIB_OBJS) $(LLHTTP_OBJS)
+	@mkdir -p $(dir $@)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD_DIR)/obj/%.c.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) -c $< -o $@
+
+$(BUILD_DIR)/obj/%.S.o: %.S
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) -c $< -o $@
+
+# llhttp is Debian's generated C: compiled as shipped, with its own warnings
+# left to its authors.
+$(BUILD_DIR)/llhttp/%.o: $(LLHTTP_SRC_DIR)/%.c
+	@mkdir -p $(dir $@)
+	$(CC) -I$(LLHTTP_INCLUDE_DIR) -std=c11 $(OPT) $(SANITIZE_FLAGS) $(EXTRA_CFLAGS) -w -c $< -o $@
+
+$(FAULTLINE): $(BUILD_DIR)/obj/harness/main.c.o $(LIBRARY)
+	$(CC) $(LDFLAGS_ALL) $^ -o $@ $(LIBS)
+
+$(BUILD_DIR)/tests/%: tests/%.c $(TEST_SUPPORT_OBJS) $(LIBRARY)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) $(LDFLAGS_ALL) $< $(TEST_SUPPORT_OBJS) $(LIBRARY) -o $@ $(TEST_LIBS) $(LIBS)
+
+$(BUILD_DIR)/bench/%: bench/%.c $(BENCH_SUPPORT_SRCS) $(LIBRARY)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) $(LDFLAGS_ALL) $< $(BENCH_SUPPORT_SRCS) $(LIBRARY) -o $@ $(LIBS)
+
+-include $(shell find $(BUILD_DIR) -name '*.d' 2>/dev/null)
