@@ -1,0 +1,161 @@
+/* Scheduling policies and the schedule's string form. */
+#include "sim/runtime/policy.h"
+
+#include <assert.h>
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim/runtime/status.h"
+#include "sim/runtime/world.h"
+
+static size_t fifo_choose(fl_policy_t *policy, fl_world_t *world, fl_task_t *const *ready,
+                          size_t count) {
+    (void)policy, (void)world, (void)ready, (void)count;
+    return 0;
+}
+
+static size_t random_choose(fl_policy_t *policy, fl_world_t *world, fl_task_t *const *ready,
+                            size_t count) {
+    (void)policy, (void)ready;
+    return (size_t)fl_prng_below(fl_world_prng(world, FL_PRNG_SCHEDULER), count);
+}
+
+/* Past the end of the recording, or where a recorded index no longer fits,
+ * replay falls back to fifo and says it diverged: the caller decides whether
+ * a diverged replay is a failure. */
+static size_t replay_choose(fl_policy_t *policy, fl_world_t *world, fl_task_t *const *ready,
+                            size_t count) {
+    (void)world, (void)ready;
+    if (policy->position >= policy->choice_count) {
+        policy->diverged = true;
+        return 0;
+    }
+    uint32_t choice = policy->choices[policy->position++];
+    if (choice >= count) {
+        policy->diverged = true;
+        return 0;
+    }
+    return choice;
+}
+
+static const fl_policy_vtable_t policies[] = {
+    {"fifo", fifo_choose, NULL},
+    {"random", random_choose, NULL},
+    {"replay", replay_choose, NULL},
+};
+
+bool fl_policy_name_valid(const char *name) {
+    for (size_t i = 0; i < sizeof policies / sizeof policies[0]; i++)
+        if (strcmp(policies[i].name, name) == 0) return true;
+    return false;
+}
+
+fl_policy_t *fl_policy_create(fl_arena_t *arena, const char *name, const char *schedule,
+                              char *error, size_t error_size) {
+    const fl_policy_vtable_t *vtable = NULL;
+    for (size_t i = 0; i < sizeof policies / sizeof policies[0]; i++)
+        if (strcmp(policies[i].name, name) == 0) vtable = &policies[i];
+    if (vtable == NULL) {
+        snprintf(error, error_size, "unknown policy '%s' (expected fifo, random or replay)", name);
+        return NULL;
+    }
+    fl_policy_t *policy = fl_arena_zalloc(arena, sizeof *policy);
+    policy->vtable = vtable;
+    if (strcmp(name, "replay") == 0) {
+        if (fl_schedule_parse(schedule ? schedule : "", &policy->choices, &policy->choice_count,
+                              error, error_size) != FL_OK)
+            return NULL;
+    }
+    return policy;
+}
+
+void fl_policy_destroy(fl_policy_t *policy) {
+    free(policy->choices);
+    policy->choices = NULL;
+}
+
+/* --- the schedule string --------------------------------------------------- */
+
+char *fl_schedule_format(fl_arena_t *arena, const uint32_t *choices, size_t count) {
+    /* Each token is at most 10 digits + '*' + 20 digits + '.'. */
+    size_t capacity = count * 33 + 1;
+    char *text = fl_arena_alloc(arena, capacity);
+    size_t length = 0;
+    text[0] = '\0';
+    for (size_t i = 0; i < count;) {
+        size_t run = 1;
+        while (i + run < count && choices[i + run] == choices[i]) run++;
+        int n;
+        if (run > 1)
+            n = snprintf(text + length, capacity - length, "%s%u*%zu", length ? "." : "",
+                         choices[i], run);
+        else
+            n = snprintf(text + length, capacity - length, "%s%u", length ? "." : "", choices[i]);
+        assert(n > 0 && (size_t)n < capacity - length);
+        length += (size_t)n;
+        i += run;
+    }
+    return text;
+}
+
+static bool parse_number(const char **cursor, uint64_t limit, uint64_t *out) {
+    const char *p = *cursor;
+    if (!isdigit((unsigned char)*p)) return false;
+    uint64_t value = 0;
+    while (isdigit((unsigned char)*p)) {
+        value = value * 10 + (uint64_t)(*p - '0');
+        if (value > limit) return false;
+        p++;
+    }
+    *cursor = p;
+    *out = value;
+    return true;
+}
+
+/* A schedule longer than this is not something a run produces. */
+#define SCHEDULE_CHOICES_MAX ((uint64_t)1 << 28)
+
+int fl_schedule_parse(const char *text, uint32_t **choices_out, size_t *count_out, char *error,
+                      size_t error_size) {
+    *choices_out = NULL;
+    *count_out = 0;
+    uint32_t *choices = NULL;
+    size_t count = 0, capacity = 0;
+    const char *p = text;
+    while (*p != '\0') {
+        uint64_t choice, run = 1;
+        const char *start = p;
+        if (!parse_number(&p, UINT32_MAX, &choice)) goto bad;
+        if (*p == '*') {
+            p++;
+            if (!parse_number(&p, SCHEDULE_CHOICES_MAX, &run) || run == 0) goto bad;
+        }
+        if (*p == '.' && p[1] != '\0')
+            p++;
+        else if (*p != '\0')
+            goto bad;
+        if (count + run > SCHEDULE_CHOICES_MAX) {
+            p = start;
+            goto bad;
+        }
+        while (count + run > capacity) {
+            capacity = capacity ? capacity * 2 : 64;
+            uint32_t *grown = realloc(choices, capacity * sizeof *grown);
+            if (grown == NULL) fl__out_of_memory("schedule parse");
+            choices = grown;
+        }
+        for (uint64_t i = 0; i < run; i++) choices[count++] = (uint32_t)choice;
+    }
+    *choices_out = choices;
+    *count_out = count;
+    return FL_OK;
+bad:
+    free(choices);
+    snprintf(error, error_size,
+             "schedule: malformed choice list at offset %zu (expected N or N*COUNT separated "
+             "by '.')",
+             (size_t)(p - text));
+    return FL_EINVAL;
+}

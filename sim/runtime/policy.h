@@ -1,0 +1,65 @@
+/* Scheduling policies.
+ *
+ * Wherever more than one task is ready, the world asks its policy which
+ * runs next. A policy sees the ready tasks in the order they became ready
+ * (index 0 first) and returns an index. The world records each answer; that
+ * list is the schedule, printable and parseable as a compact string.
+ *
+ *   fifo    always index 0: asyncio's order
+ *   random  uniform, from the world's scheduler PRNG stream (seeded)
+ *   replay  plays back a recorded choice list
+ *
+ * The hooks (spawn, resume) let priority-based (pct) and systematic (dfs)
+ * policies keep their own state without the world changing.
+ */
+#ifndef FL_POLICY_H
+#define FL_POLICY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sim/runtime/arena.h"
+
+typedef struct fl_world fl_world_t;
+typedef struct fl_task fl_task_t;
+typedef struct fl_policy fl_policy_t;
+
+typedef struct fl_policy_vtable {
+    const char *name;
+    /* Chooses among count >= 2 ready tasks; returns an index < count. */
+    size_t (*choose)(fl_policy_t *policy, fl_world_t *world, fl_task_t *const *ready,
+                     size_t count);
+    /* Optional: a task was spawned. */
+    void (*on_spawn)(fl_policy_t *policy, fl_world_t *world, fl_task_t *task);
+} fl_policy_vtable_t;
+
+struct fl_policy {
+    const fl_policy_vtable_t *vtable;
+    /* replay's state; other policies keep theirs in the world */
+    uint32_t *choices; /* malloc'd */
+    size_t choice_count;
+    size_t position;
+    bool diverged;
+};
+
+/* Builds the named policy in the arena. For "replay", schedule is the choice
+ * list to play back. Returns NULL with a message in error on an unknown
+ * name or a malformed schedule. */
+fl_policy_t *fl_policy_create(fl_arena_t *arena, const char *name, const char *schedule,
+                              char *error, size_t error_size);
+void fl_policy_destroy(fl_policy_t *policy);
+
+/* True for a name fl_policy_create accepts. */
+bool fl_policy_name_valid(const char *name);
+
+/* Formats a choice list as "0.2*3.1" (index, '*' count for runs); the
+ * string is allocated in the arena. An empty list gives "". */
+char *fl_schedule_format(fl_arena_t *arena, const uint32_t *choices, size_t count);
+
+/* Parses a choice list. On success returns 0 and a malloc'd array (caller
+ * frees); on failure FL_EINVAL with the offending offset in error. */
+int fl_schedule_parse(const char *text, uint32_t **choices_out, size_t *count_out, char *error,
+                      size_t error_size);
+
+#endif /* FL_POLICY_H */

@@ -1,0 +1,303 @@
+/* The scheduler: the run loop, the ready queue, parking and waking, and the
+ * checkpoints every blocking primitive is built from.
+ *
+ * All task switches go through the scheduler's own fiber (the caller of
+ * fl_world_run): a task that blocks or yields switches to it, and it picks the
+ * next task. One place decides what runs next, so one place records the
+ * schedule.
+ */
+#include <assert.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim/runtime/internal.h"
+#include "sim/runtime/status.h"
+
+/* --- wait queues ---------------------------------------------------------- */
+
+void fl__waitq_push(fl__waitq_t *queue, fl__waiter_t *waiter) {
+    assert(waiter->queue == NULL);
+    waiter->next = NULL;
+    waiter->prev = queue->tail;
+    if (queue->tail != NULL)
+        queue->tail->next = waiter;
+    else
+        queue->head = waiter;
+    queue->tail = waiter;
+    waiter->queue = queue;
+    queue->count++;
+}
+
+void fl__waitq_remove(fl__waitq_t *queue, fl__waiter_t *waiter) {
+    assert(waiter->queue == queue && queue->count > 0);
+    if (waiter->prev != NULL)
+        waiter->prev->next = waiter->next;
+    else
+        queue->head = waiter->next;
+    if (waiter->next != NULL)
+        waiter->next->prev = waiter->prev;
+    else
+        queue->tail = waiter->prev;
+    waiter->next = waiter->prev = NULL;
+    waiter->queue = NULL;
+    queue->count--;
+}
+
+fl__waiter_t *fl__waitq_pop(fl__waitq_t *queue) {
+    fl__waiter_t *head = queue->head;
+    if (head != NULL) fl__waitq_remove(queue, head);
+    return head;
+}
+
+/* --- ready queue ---------------------------------------------------------- */
+
+void fl__make_ready(fl_world_t *world, fl_task_t *task) {
+    assert(task->state != FL__TASK_READY && task->state != FL__TASK_DONE);
+    if (world->ready_head + world->ready_count == world->ready_capacity) {
+        if (world->ready_head > world->ready_capacity / 2) {
+            /* Mostly consumed from the front: slide down instead of growing. */
+            memmove(world->ready, world->ready + world->ready_head,
+                    world->ready_count * sizeof *world->ready);
+            world->ready_head = 0;
+        } else {
+            size_t capacity = world->ready_capacity ? world->ready_capacity * 2 : 64;
+            fl_task_t **grown = realloc(world->ready, capacity * sizeof *grown);
+            if (grown == NULL) fl__out_of_memory("ready queue");
+            world->ready = grown;
+            world->ready_capacity = capacity;
+        }
+    }
+    world->ready[world->ready_head + world->ready_count++] = task;
+    task->state = FL__TASK_READY;
+}
+
+static fl_task_t *ready_take(fl_world_t *world, size_t index) {
+    assert(index < world->ready_count);
+    fl_task_t **window = world->ready + world->ready_head;
+    fl_task_t *task = window[index];
+    if (index == 0) {
+        world->ready_head++;
+    } else {
+        memmove(window + index, window + index + 1,
+                (world->ready_count - index - 1) * sizeof *window);
+    }
+    world->ready_count--;
+    if (world->ready_count == 0) world->ready_head = 0;
+    return task;
+}
+
+static void record_choice(fl_world_t *world, size_t index, size_t width) {
+    if (world->choice_count == world->choice_capacity) {
+        size_t capacity = world->choice_capacity ? world->choice_capacity * 2 : 256;
+        uint32_t *choices = realloc(world->choices, capacity * sizeof *choices);
+        if (choices == NULL) fl__out_of_memory("schedule");
+        world->choices = choices;
+        uint32_t *widths = realloc(world->choice_widths, capacity * sizeof *widths);
+        if (widths == NULL) fl__out_of_memory("schedule");
+        world->choice_widths = widths;
+        world->choice_capacity = capacity;
+    }
+    world->choices[world->choice_count] = (uint32_t)index;
+    world->choice_widths[world->choice_count] = (uint32_t)width;
+    world->choice_count++;
+}
+
+/* --- switching -------------------------------------------------------------- */
+
+static void switch_to_scheduler(fl_world_t *world, fl_task_t *task) {
+    assert(world->current == task);
+    fl_fiber_switch(&task->fiber, &world->main_fiber);
+    /* Resumed by run_one: it has set current and the RUNNING state. */
+    assert(world->current == task && task->state == FL__TASK_RUNNING);
+}
+
+void fl__trace(fl_world_t *world, fl_trace_kind_t kind, uint32_t task, uint32_t object,
+               int64_t value, const char *detail) {
+    fl_trace_emit(&world->trace, world->now_ns, kind, task, object, value, detail);
+}
+
+fl_task_t *fl__current(const fl_world_t *world) {
+    assert(world->current != NULL && "a blocking call must be made from a task");
+    return world->current;
+}
+
+fl_task_t *fl_current_task(const fl_world_t *world) { return world->current; }
+
+/* Provided by task.c: prepares the fiber of a task's first run. */
+void fl__task_prepare(fl_world_t *world, fl_task_t *task);
+void fl__task_reap(fl_world_t *world, fl_task_t *task);
+
+static void run_one(fl_world_t *world) {
+    size_t index = 0;
+    size_t width = world->ready_count;
+    if (width > 1) {
+        index = world->policy->vtable->choose(world->policy, world,
+                                              world->ready + world->ready_head, width);
+        assert(index < width);
+        record_choice(world, index, width);
+        fl__trace(world, FL_TRACE_CHOICE, 0, (uint32_t)width, (int64_t)index, NULL);
+    }
+    fl_task_t *task = ready_take(world, index);
+    world->steps++;
+    if (!task->ever_ran) fl__task_prepare(world, task);
+    task->state = FL__TASK_RUNNING;
+    world->current = task;
+    fl__trace(world, FL_TRACE_RUN, task->id, 0, 0, NULL);
+    fl_fiber_switch(&world->main_fiber, &task->fiber);
+    world->current = NULL;
+    if (task->state == FL__TASK_DONE) fl__task_reap(world, task);
+}
+
+static void advance_clock(fl_world_t *world, int64_t to_ns) {
+    assert(to_ns >= world->now_ns);
+    world->now_ns = to_ns;
+    fl__trace(world, FL_TRACE_TIMER, 0, 0, to_ns, NULL);
+    /* Fire every timer that is due, in (deadline, arming) order. A timer
+     * firing may arm another for the same instant; it fires in this loop too. */
+    for (;;) {
+        fl_timer_t *timer = fl_timer_heap_peek(&world->timers);
+        if (timer == NULL || timer->at_ns > world->now_ns) break;
+        fl_timer_heap_pop(&world->timers);
+        timer->fire(world, timer);
+    }
+}
+
+fl_run_outcome_t fl_world_run(fl_world_t *world) {
+    assert(!world->running && world->current == NULL && "fl_world_run is not reentrant");
+    world->running = true;
+    world->stop_requested = false;
+    fl_fiber_init_main(&world->main_fiber);
+    fl_run_outcome_t outcome;
+    for (;;) {
+        if (world->stop_requested) {
+            outcome = FL_RUN_STOPPED;
+            break;
+        }
+        if (world->ready_count > 0) {
+            if (world->steps >= world->step_limit) {
+                outcome = FL_RUN_STEP_LIMIT;
+                break;
+            }
+            run_one(world);
+            continue;
+        }
+        fl_timer_t *next = fl_timer_heap_peek(&world->timers);
+        if (next != NULL) {
+            if (next->at_ns > world->time_limit_ns) {
+                outcome = FL_RUN_TIME_LIMIT;
+                break;
+            }
+            advance_clock(world, next->at_ns);
+            continue;
+        }
+        outcome = world->live_count > 0 ? FL_RUN_HANG : FL_RUN_COMPLETED;
+        break;
+    }
+    world->running = false;
+    return outcome;
+}
+
+void fl_world_stop(fl_world_t *world) { world->stop_requested = true; }
+
+/* --- parking ---------------------------------------------------------------- */
+
+int fl__park(fl_world_t *world, fl__waitq_t *queue, fl__waiter_t *waiter,
+             const fl_waitable_t *object, const char *operation, bool interruptible) {
+    fl_task_t *task = fl__current(world);
+    waiter->task = task;
+    waiter->status = FL_OK;
+    waiter->queue = NULL;
+    waiter->next = waiter->prev = NULL;
+    if (interruptible && fl_task_cancel_pending(task)) return fl__cancelled(world);
+    if (queue != NULL) fl__waitq_push(queue, waiter);
+    task->state = FL__TASK_BLOCKED;
+    task->waiter = waiter;
+    task->wait_object = object;
+    task->wait_operation = operation;
+    task->wait_interruptible = interruptible;
+    fl__trace(world, FL_TRACE_BLOCK, task->id, object ? object->id : 0, 0, operation);
+    switch_to_scheduler(world, task);
+    task->waiter = NULL;
+    task->wait_object = NULL;
+    task->wait_operation = NULL;
+    assert(waiter->queue == NULL);
+    if (waiter->status == FL_ECANCELLED) return fl__cancelled(world);
+    return waiter->status;
+}
+
+void fl__wake(fl_world_t *world, fl__waiter_t *waiter, int status) {
+    fl_task_t *task = waiter->task;
+    assert(task->state == FL__TASK_BLOCKED && task->waiter == waiter);
+    if (waiter->queue != NULL) fl__waitq_remove(waiter->queue, waiter);
+    waiter->status = status;
+    fl__trace(world, FL_TRACE_WAKE, task->id, 0, status, NULL);
+    fl__make_ready(world, task);
+}
+
+void fl__deliver_cancellation(fl_world_t *world) {
+    /* In id order, so the order tasks become ready does not depend on
+     * anything but the program. */
+    for (fl_task_t *task = world->live_head; task != NULL; task = task->live_next) {
+        if (task->state == FL__TASK_BLOCKED && task->wait_interruptible &&
+            fl_task_cancel_pending(task))
+            fl__wake(world, task->waiter, FL_ECANCELLED);
+    }
+}
+
+int fl__cancelled(fl_world_t *world) {
+    fl_task_t *task = fl__current(world);
+    fl__trace(world, FL_TRACE_CANCELLED, task->id, task->scope ? task->scope->id : 0, 0, NULL);
+    return FL_ECANCELLED;
+}
+
+/* --- checkpoints and sleep ------------------------------------------------ */
+
+int fl_checkpoint_if_cancelled(fl_world_t *world) {
+    fl_task_t *task = fl__current(world);
+    return fl_task_cancel_pending(task) ? fl__cancelled(world) : FL_OK;
+}
+
+/* Lets every other ready task run; no cancellation check (anyio's
+ * cancel_shielded_checkpoint). */
+void fl__yield(fl_world_t *world) {
+    fl_task_t *task = fl__current(world);
+    fl__trace(world, FL_TRACE_YIELD, task->id, 0, 0, NULL);
+    fl__make_ready(world, task);
+    switch_to_scheduler(world, task);
+}
+
+int fl_checkpoint(fl_world_t *world) {
+    int status = fl_checkpoint_if_cancelled(world);
+    if (status != FL_OK) return status;
+    fl__yield(world);
+    return fl_checkpoint_if_cancelled(world);
+}
+
+static void sleep_timer_fired(fl_world_t *world, fl_timer_t *timer) {
+    fl_task_t *task = timer->data;
+    fl__wake(world, task->waiter, FL_OK);
+}
+
+int fl_sleep_until(fl_world_t *world, int64_t deadline_ns) {
+    if (deadline_ns <= world->now_ns) return fl_checkpoint(world);
+    fl_task_t *task = fl__current(world);
+    int status = fl_checkpoint_if_cancelled(world);
+    if (status != FL_OK) return status;
+    fl_timer_heap_arm(&world->timers, &task->sleep_timer, deadline_ns, sleep_timer_fired, task);
+    fl__waiter_t waiter;
+    status = fl__park(world, NULL, &waiter, NULL, "sleep", true);
+    fl_timer_heap_disarm(&world->timers, &task->sleep_timer);
+    return status;
+}
+
+int fl_sleep(fl_world_t *world, int64_t duration_ns) {
+    if (duration_ns <= 0) return fl_checkpoint(world);
+    return fl_sleep_until(world, world->now_ns + duration_ns);
+}
+
+int fl_sleep_forever(fl_world_t *world) {
+    int status = fl_checkpoint_if_cancelled(world);
+    if (status != FL_OK) return status;
+    fl__waiter_t waiter;
+    return fl__park(world, NULL, &waiter, NULL, "sleep forever", true);
+}

@@ -1,0 +1,142 @@
+/* Tasks: creation, first run, completion. */
+#include <assert.h>
+#include <stdlib.h>
+
+#include "sim/runtime/internal.h"
+#include "sim/runtime/status.h"
+
+static void register_task(fl_world_t *world, fl_task_t *task) {
+    if (world->task_count == world->task_capacity) {
+        size_t capacity = world->task_capacity ? world->task_capacity * 2 : 64;
+        fl_task_t **grown = realloc(world->tasks, capacity * sizeof *grown);
+        if (grown == NULL) fl__out_of_memory("task table");
+        world->tasks = grown;
+        world->task_capacity = capacity;
+    }
+    world->tasks[world->task_count++] = task;
+    assert(world->task_count == task->id);
+    /* Ids only grow, so appending keeps the live list in id order. */
+    task->live_prev = world->live_tail;
+    task->live_next = NULL;
+    if (world->live_tail != NULL)
+        world->live_tail->live_next = task;
+    else
+        world->live_head = task;
+    world->live_tail = task;
+    world->live_count++;
+}
+
+static void unlink_live(fl_world_t *world, fl_task_t *task) {
+    if (task->live_prev != NULL)
+        task->live_prev->live_next = task->live_next;
+    else
+        world->live_head = task->live_next;
+    if (task->live_next != NULL)
+        task->live_next->live_prev = task->live_prev;
+    else
+        world->live_tail = task->live_prev;
+    task->live_next = task->live_prev = NULL;
+    assert(world->live_count > 0);
+    world->live_count--;
+}
+
+fl_task_t *fl__task_create(fl_world_t *world, const char *name, fl_task_fn fn, void *arg,
+                           fl_cancel_scope_t *scope, fl_taskgroup_t *group) {
+    assert(fn != NULL);
+    fl_task_t *task = fl_arena_zalloc(&world->arena, sizeof *task);
+    task->id = (uint32_t)world->task_count + 1;
+    task->parent_id = world->current ? world->current->id : 0;
+    task->name = fl_arena_strdup(&world->arena, name != NULL ? name : "task");
+    task->world = world;
+    task->state = FL__TASK_NEW;
+    task->fn = fn;
+    task->arg = arg;
+    task->scope = scope;
+    task->root_scope = scope;
+    task->group = group;
+    fl_timer_init(&task->sleep_timer);
+    register_task(world, task);
+    fl__trace(world, FL_TRACE_SPAWN, task->id, task->parent_id, 0, task->name);
+    if (world->policy->vtable->on_spawn != NULL)
+        world->policy->vtable->on_spawn(world->policy, world, task);
+    fl__make_ready(world, task);
+    return task;
+}
+
+fl_task_t *fl_spawn(fl_world_t *world, const char *name, fl_task_fn fn, void *arg) {
+    return fl__task_create(world, name, fn, arg, NULL, NULL);
+}
+
+/* A task that ends inside scopes it entered has broken the nesting rule;
+ * the scopes are closed here so their deadline timers cannot fire into a
+ * dead frame. */
+static void close_abandoned_scopes(fl_world_t *world, fl_task_t *task) {
+    size_t abandoned = 0;
+    while (task->scope != task->root_scope && task->scope != NULL && abandoned < 1024) {
+        fl_cancel_scope_t *scope = task->scope;
+        assert(scope->owner == task);
+        fl_timer_heap_disarm(&world->timers, &scope->deadline_timer);
+        scope->active = false;
+        task->scope = scope->parent;
+        abandoned++;
+    }
+    if (abandoned > 0)
+        fl_world_add_violation(world, "task %u '%s' ended inside %zu cancel scope(s) it entered",
+                               task->id, task->name, abandoned);
+}
+
+static void finish(fl_world_t *world, fl_task_t *task) {
+    close_abandoned_scopes(world, task);
+    task->state = FL__TASK_DONE;
+    unlink_live(world, task);
+    fl__trace(world, FL_TRACE_DONE, task->id, 0, task->error != NULL,
+              task->error ? fl_error_kind_name(task->error->kind) : NULL);
+    if (task->group != NULL) fl__taskgroup_child_done(world, task->group, task);
+}
+
+static void task_entry(void *arg) {
+    fl_task_t *task = arg;
+    fl_world_t *world = task->world;
+    task->error = task->fn(world, task->arg);
+    finish(world, task);
+    fl_fiber_switch_final(&task->fiber, &world->main_fiber);
+    abort(); /* a finished task is never resumed */
+}
+
+void fl__task_prepare(fl_world_t *world, fl_task_t *task) {
+    assert(!task->ever_ran && !task->has_stack);
+    if (fl_stack_acquire(world->options.stack_size, &task->stack) != FL_OK)
+        fl__out_of_memory("task stack");
+    task->has_stack = true;
+    task->ever_ran = true;
+    fl_fiber_init(&task->fiber, &task->stack, task_entry, task);
+}
+
+void fl__task_reap(fl_world_t *world, fl_task_t *task) {
+    (void)world;
+    assert(task->state == FL__TASK_DONE);
+    if (task->has_stack) {
+        fl_stack_release(&task->stack);
+        task->has_stack = false;
+    }
+}
+
+uint32_t fl_task_id(const fl_task_t *task) { return task->id; }
+const char *fl_task_name(const fl_task_t *task) { return task->name; }
+bool fl_task_done(const fl_task_t *task) { return task->state == FL__TASK_DONE; }
+fl_error_t *fl_task_error(const fl_task_t *task) { return task->error; }
+
+fl_task_t *fl_world_task(const fl_world_t *world, uint32_t id) {
+    if (id == 0 || id > world->task_count) return NULL;
+    return world->tasks[id - 1];
+}
+
+size_t fl_world_task_count(const fl_world_t *world) { return world->task_count; }
+
+void fl__waitable_init(fl_world_t *world, fl_waitable_t *waitable, const char *kind,
+                       const char *name) {
+    waitable->kind = kind;
+    waitable->name = fl_arena_strdup(&world->arena, name);
+    waitable->id = ++world->next_object_id;
+    waitable->creator_task = world->current ? world->current->id : 0;
+}

@@ -1,0 +1,170 @@
+/* The world: creation, teardown, accessors and reports. The run loop lives
+ * in sched.c. */
+#include <assert.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim/runtime/internal.h"
+#include "sim/runtime/status.h"
+
+enum {
+    STEP_LIMIT_DEFAULT = 50 * 1000 * 1000,
+};
+#define TIME_LIMIT_DEFAULT FL_SECONDS(3600)
+
+const char *fl_run_outcome_name(fl_run_outcome_t outcome) {
+    switch (outcome) {
+    case FL_RUN_COMPLETED: return "completed";
+    case FL_RUN_HANG: return "hang";
+    case FL_RUN_TIME_LIMIT: return "time limit";
+    case FL_RUN_STEP_LIMIT: return "step limit";
+    case FL_RUN_STOPPED: return "stopped";
+    }
+    return "unknown";
+}
+
+fl_world_t *fl_world_create(const fl_world_options_t *options, char *error, size_t error_size) {
+    static const fl_world_options_t defaults = {0};
+    if (options == NULL) options = &defaults;
+    if (error_size > 0) error[0] = '\0';
+    fl_world_t *world = calloc(1, sizeof *world);
+    if (world == NULL) fl__out_of_memory("world");
+    fl_arena_init(&world->arena);
+    world->options = *options;
+    world->seed = options->seed;
+    world->time_limit_ns = options->time_limit_ns > 0 ? options->time_limit_ns : TIME_LIMIT_DEFAULT;
+    world->step_limit = options->step_limit > 0 ? options->step_limit : STEP_LIMIT_DEFAULT;
+    for (int s = 0; s < FL_PRNG_STREAM_COUNT; s++)
+        fl_prng_seed(&world->prng[s], options->seed, fl_prng_stream_name((fl_prng_stream_t)s));
+    fl_timer_heap_init(&world->timers);
+    fl_trace_init(&world->trace, options->keep_trace);
+    world->policy = fl_policy_create(&world->arena, options->policy ? options->policy : "fifo",
+                                     options->schedule, error, error_size);
+    if (world->policy == NULL) {
+        fl_world_destroy(world);
+        return NULL;
+    }
+    return world;
+}
+
+void fl_world_destroy(fl_world_t *world) {
+    if (world == NULL) return;
+    assert(!world->running);
+    /* Tasks that never finished (a hang, a limit) still hold stacks. Their
+     * frames are abandoned, not unwound: everything they point at is in the
+     * arena, which goes next. */
+    for (size_t i = 0; i < world->task_count; i++) {
+        fl_task_t *task = world->tasks[i];
+        if (task->has_stack) {
+            fl_stack_release(&task->stack);
+            task->has_stack = false;
+        }
+    }
+    if (world->policy != NULL) fl_policy_destroy(world->policy);
+    fl_timer_heap_destroy(&world->timers);
+    fl_trace_destroy(&world->trace);
+    free(world->tasks);
+    free(world->ready);
+    free(world->choices);
+    free(world->choice_widths);
+    free(world->violations);
+    fl_arena_destroy(&world->arena);
+    free(world);
+}
+
+fl_arena_t *fl_world_arena(fl_world_t *world) { return &world->arena; }
+fl_trace_t *fl_world_trace(fl_world_t *world) { return &world->trace; }
+uint64_t fl_world_seed(const fl_world_t *world) { return world->seed; }
+int64_t fl_now(const fl_world_t *world) { return world->now_ns; }
+uint64_t fl_world_steps(const fl_world_t *world) { return world->steps; }
+uint64_t fl_world_trace_hash(const fl_world_t *world) { return fl_trace_hash(&world->trace); }
+
+fl_prng_t *fl_world_prng(fl_world_t *world, fl_prng_stream_t stream) {
+    assert(stream < FL_PRNG_STREAM_COUNT);
+    return &world->prng[stream];
+}
+
+const char *fl_world_schedule(fl_world_t *world) {
+    return fl_schedule_format(&world->arena, world->choices, world->choice_count);
+}
+
+size_t fl_world_choice_count(const fl_world_t *world) { return world->choice_count; }
+
+bool fl_world_schedule_diverged(const fl_world_t *world) { return world->policy->diverged; }
+
+/* --- violations ------------------------------------------------------------ */
+
+void fl_world_add_violation(fl_world_t *world, const char *format, ...) {
+    va_list args;
+    va_start(args, format);
+    char *text = fl_arena_vprintf(&world->arena, format, args);
+    va_end(args);
+    if (world->violation_count == world->violation_capacity) {
+        size_t capacity = world->violation_capacity ? world->violation_capacity * 2 : 8;
+        const char **grown = realloc(world->violations, capacity * sizeof *grown);
+        if (grown == NULL) fl__out_of_memory("violations");
+        world->violations = grown;
+        world->violation_capacity = capacity;
+    }
+    world->violations[world->violation_count++] = text;
+    fl__trace(world, FL_TRACE_VIOLATION, world->current ? world->current->id : 0, 0, 0, text);
+}
+
+size_t fl_world_violation_count(const fl_world_t *world) { return world->violation_count; }
+
+const char *fl_world_violation(const fl_world_t *world, size_t index) {
+    return index < world->violation_count ? world->violations[index] : NULL;
+}
+
+/* --- reports ----------------------------------------------------------------- */
+
+static const char *task_label(const fl_world_t *world, uint32_t id) {
+    fl_task_t *task = fl_world_task(world, id);
+    return task != NULL ? task->name : "?";
+}
+
+void fl_world_print_hang(fl_world_t *world, FILE *out) {
+    size_t blocked = 0;
+    for (fl_task_t *task = world->live_head; task != NULL; task = task->live_next) {
+        if (task->state != FL__TASK_BLOCKED) continue;
+        blocked++;
+        fprintf(out, "  task %" PRIu32 " '%s' blocked in %s", task->id, task->name,
+                task->wait_operation ? task->wait_operation : "wait");
+        const fl_waitable_t *object = task->wait_object;
+        if (object != NULL) {
+            fprintf(out, " on %s %" PRIu32, object->kind, object->id);
+            if (object->name != NULL) fprintf(out, " '%s'", object->name);
+            if (object->creator_task != 0)
+                fprintf(out, " (created by task %" PRIu32 " '%s')", object->creator_task,
+                        task_label(world, object->creator_task));
+            else
+                fprintf(out, " (created outside any task)");
+        }
+        fputc('\n', out);
+    }
+    if (blocked == 0) fprintf(out, "  no task is blocked\n");
+}
+
+void fl_world_print_trace(fl_world_t *world, FILE *out) {
+    size_t count = 0;
+    const fl_trace_event_t *events = fl_trace_events(&world->trace, &count);
+    for (size_t i = 0; i < count; i++) {
+        const fl_trace_event_t *e = &events[i];
+        char who[48];
+        if (e->task == 0)
+            snprintf(who, sizeof who, "-");
+        else
+            snprintf(who, sizeof who, "t%" PRIu32 ":%s", e->task, task_label(world, e->task));
+        fprintf(out, "%4" PRId64 ".%09" PRId64 "  %-22s %-11s", e->time_ns / 1000000000,
+                e->time_ns % 1000000000, who, fl_trace_kind_name(e->kind));
+        if (e->object != 0) fprintf(out, " #%" PRIu32, e->object);
+        if (e->value != 0) fprintf(out, " =%" PRId64, e->value);
+        if (e->detail != NULL) fprintf(out, " %s", e->detail);
+        fputc('\n', out);
+    }
+    if (world->trace.count > count)
+        fprintf(out, "(%" PRIu64 " events not kept)\n", world->trace.count - count);
+    fprintf(out, "trace hash %016" PRIx64 "\n", fl_world_trace_hash(world));
+}

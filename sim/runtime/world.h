@@ -1,0 +1,158 @@
+/* The world: one deterministic run.
+ *
+ * A world owns everything a run creates: tasks and their stacks, timers,
+ * channels and other objects, arena memory, the PRNG streams and the trace.
+ * fl_world_destroy frees all of it, so a process can run thousands of
+ * worlds one after another without growing.
+ *
+ * Tasks are cooperative coroutines on their own stacks, run one at a time by
+ * fl_world_run on the calling thread. Wherever more than one task is ready,
+ * the world's policy chooses which runs next, and the choice is recorded: the
+ * list of choices is the schedule, and the replay policy plays it back.
+ * Virtual time only moves when no task is ready: the clock jumps to the next
+ * timer, so a 30 s timeout costs nothing.
+ *
+ * Functions that take a world and block (sleep, checkpoint, channel send, ...)
+ * must be called from a task of that world. Each is a checkpoint: it may
+ * switch tasks, and it fails with FL_ECANCELLED when an enclosing cancel scope
+ * has been cancelled (see cancel.h).
+ */
+#ifndef FL_WORLD_H
+#define FL_WORLD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "sim/runtime/arena.h"
+#include "sim/runtime/error.h"
+#include "sim/runtime/prng.h"
+#include "sim/runtime/trace.h"
+
+typedef struct fl_world fl_world_t;
+typedef struct fl_task fl_task_t;
+
+/* Durations and instants are int64 nanoseconds of virtual time. */
+#define FL_NS(x) ((int64_t)(x))
+#define FL_US(x) ((int64_t)(x) * 1000)
+#define FL_MS(x) ((int64_t)(x) * 1000000)
+#define FL_SECONDS(x) ((int64_t)(x) * 1000000000)
+#define FL_TIME_NEVER INT64_MAX
+
+/* A task's body. Returns NULL on success or an error (arena-owned). */
+typedef fl_error_t *(*fl_task_fn)(fl_world_t *world, void *arg);
+
+typedef struct fl_world_options {
+    uint64_t seed;               /* the run's seed: every PRNG stream derives from it */
+    const char *policy;          /* "fifo" (default), "random", "replay" */
+    const char *schedule;        /* replay: a choice list from fl_world_schedule() */
+    int64_t time_limit_ns;       /* virtual-time limit; 0 = default 1 hour */
+    uint64_t step_limit;         /* task resumptions; 0 = default 50 million */
+    bool keep_trace;             /* keep event records (the hash is always kept) */
+    size_t stack_size;           /* per task; 0 = fl_stack_default_size() */
+} fl_world_options_t;
+
+typedef enum fl_run_outcome {
+    FL_RUN_COMPLETED,   /* every task finished */
+    FL_RUN_HANG,        /* tasks blocked, nothing ready, no timer: see hang report */
+    FL_RUN_TIME_LIMIT,  /* the next timer lies past the virtual-time limit */
+    FL_RUN_STEP_LIMIT,  /* a livelock: too many resumptions */
+    FL_RUN_STOPPED,     /* fl_world_stop was called */
+} fl_run_outcome_t;
+
+const char *fl_run_outcome_name(fl_run_outcome_t outcome);
+
+/* Creates a world. Returns NULL and writes a message into error (if not NULL,
+ * capacity error_size) when the options are invalid: an unknown policy, or a
+ * replay schedule that does not parse. The caller owns the world. */
+fl_world_t *fl_world_create(const fl_world_options_t *options, char *error, size_t error_size);
+
+/* Frees the world and everything in it, including tasks that never finished. */
+void fl_world_destroy(fl_world_t *world);
+
+/* Runs until no task is left, a hang, a limit, or fl_world_stop. Must not be
+ * called from a task. May be called again after FL_RUN_STOPPED. */
+fl_run_outcome_t fl_world_run(fl_world_t *world);
+
+/* Asks fl_world_run to return FL_RUN_STOPPED once the current task yields. */
+void fl_world_stop(fl_world_t *world);
+
+/* The world's arena: memory that lives as long as the world. */
+fl_arena_t *fl_world_arena(fl_world_t *world);
+fl_trace_t *fl_world_trace(fl_world_t *world);
+fl_prng_t *fl_world_prng(fl_world_t *world, fl_prng_stream_t stream);
+uint64_t fl_world_seed(const fl_world_t *world);
+
+/* The run's fingerprint: the trace hash. */
+uint64_t fl_world_trace_hash(const fl_world_t *world);
+
+/* Virtual time now. */
+int64_t fl_now(const fl_world_t *world);
+
+/* Number of task resumptions so far. */
+uint64_t fl_world_steps(const fl_world_t *world);
+
+/* The schedule: every choice made among more than one ready task, as a
+ * compact string ("0.2*3.1": indices, '*' repeats). The string is owned by
+ * the world's arena and can be passed back as options.schedule with the
+ * replay policy. */
+const char *fl_world_schedule(fl_world_t *world);
+size_t fl_world_choice_count(const fl_world_t *world);
+
+/* Replay only: true when the recorded schedule did not fit the run (a choice
+ * out of range, or the run needed more choices than recorded). */
+bool fl_world_schedule_diverged(const fl_world_t *world);
+
+/* Writes the hang report: one line per blocked task, naming the task, what
+ * it waits on and which task created that object. */
+void fl_world_print_hang(fl_world_t *world, FILE *out);
+
+/* Writes the kept trace as a timeline: virtual time, task, event. */
+void fl_world_print_trace(fl_world_t *world, FILE *out);
+
+/* Invariant violations the runtime noticed (a scope exited by another task,
+ * a task that ended inside a scope it entered, ...). Each is also in the
+ * trace as a "violation" event. */
+size_t fl_world_violation_count(const fl_world_t *world);
+const char *fl_world_violation(const fl_world_t *world, size_t index);
+/* Records a violation found by a layer above the runtime. */
+void fl_world_add_violation(fl_world_t *world, const char *format, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* --- tasks --------------------------------------------------------------- */
+
+/* Spawns a top-level task, outside any cancel scope. It runs when the
+ * scheduler picks it. The world owns the task; the name is copied. */
+fl_task_t *fl_spawn(fl_world_t *world, const char *name, fl_task_fn fn, void *arg);
+
+/* The running task, or NULL when called from outside the world's tasks. */
+fl_task_t *fl_current_task(const fl_world_t *world);
+
+uint32_t fl_task_id(const fl_task_t *task);
+const char *fl_task_name(const fl_task_t *task);
+bool fl_task_done(const fl_task_t *task);
+/* The error the task's body returned (NULL on success or while running). */
+fl_error_t *fl_task_error(const fl_task_t *task);
+/* Looks a task up by id (1-based); NULL if no such task. */
+fl_task_t *fl_world_task(const fl_world_t *world, uint32_t id);
+size_t fl_world_task_count(const fl_world_t *world);
+
+/* --- checkpoints and time -------------------------------------------------- */
+
+/* A pure checkpoint: fails with FL_ECANCELLED if cancelled, else lets every
+ * other ready task run first (anyio's checkpoint()). */
+int fl_checkpoint(fl_world_t *world);
+
+/* Fails with FL_ECANCELLED if cancelled; otherwise returns at once. */
+int fl_checkpoint_if_cancelled(fl_world_t *world);
+
+/* Sleeps for a duration (<= 0 is a plain checkpoint) or until an instant. */
+int fl_sleep(fl_world_t *world, int64_t duration_ns);
+int fl_sleep_until(fl_world_t *world, int64_t deadline_ns);
+
+/* Blocks until the world is torn down: anyio's sleep_forever. Only
+ * cancellation ends it. */
+int fl_sleep_forever(fl_world_t *world);
+
+#endif /* FL_WORLD_H */
