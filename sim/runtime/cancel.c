@@ -4,18 +4,28 @@
 #include "sim/runtime/internal.h"
 #include "sim/runtime/status.h"
 
-bool fl_task_cancel_pending(const fl_task_t *task) {
-    /* Walk outwards: a cancelled scope cancels; a shield stops the walk. A
-     * shielded scope that is itself cancelled still cancels its contents.
-     * Scope chains are as deep as the program nests them; the bound only
-     * guards against a corrupted chain. */
-    const fl_cancel_scope_t *scope = task->scope;
+/* Walks outwards from scope: a cancelled scope cancels; a shield stops the
+ * walk. A shielded scope that is itself cancelled still cancels its contents.
+ * Scope chains are as deep as the program nests them; the bound only guards
+ * against a corrupted chain. */
+static bool chain_cancelled(const fl_cancel_scope_t *scope) {
     for (int depth = 0; scope != NULL && depth < 100000; depth++) {
         if (scope->cancel_called) return true;
         if (scope->flags & FL_SCOPE_SHIELD) return false;
         scope = scope->parent;
     }
     return false;
+}
+
+bool fl_task_cancel_pending(const fl_task_t *task) { return chain_cancelled(task->scope); }
+
+/* Trio's rule for what a scope may catch on exit: its own cancellation,
+ * unless an enclosing cancellation is visible through it; then Cancelled
+ * keeps propagating to the outer scope that will catch it. */
+static bool catches_cancellation(const fl_cancel_scope_t *scope) {
+    if (!scope->cancel_called) return false;
+    if (scope->flags & FL_SCOPE_SHIELD) return true;
+    return !chain_cancelled(scope->parent);
 }
 
 static void deadline_fired(fl_world_t *world, fl_timer_t *timer) {
@@ -118,10 +128,9 @@ static void pop_scope(fl_world_t *world, fl_cancel_scope_t *scope) {
 int fl_scope_exit(fl_world_t *world, fl_cancel_scope_t *scope, int status) {
     int refusal = check_exit(world, scope);
     if (refusal != FL_OK) return refusal;
+    bool catches = catches_cancellation(scope);
     pop_scope(world, scope);
-    if (status == FL_ECANCELLED && scope->cancel_called) {
-        /* This scope's own cancellation ends here. If an outer scope is
-         * cancelled too, the next checkpoint raises again (level-triggered). */
+    if (status == FL_ECANCELLED && catches) {
         scope->cancelled_caught = true;
         if ((scope->flags & FL_SCOPE_FAIL_AFTER) && scope->deadline_reached) return FL_ETIMEDOUT;
         return FL_OK;
@@ -139,8 +148,9 @@ fl_error_t *fl_scope_exit_error(fl_world_t *world, fl_cancel_scope_t *scope, fl_
         refused->cause = error;
         return refused;
     }
+    bool catches = catches_cancellation(scope);
     pop_scope(world, scope);
-    if (fl_error_is_cancelled(error) && scope->cancel_called) {
+    if (fl_error_is_cancelled(error) && catches) {
         scope->cancelled_caught = true;
         if ((scope->flags & FL_SCOPE_FAIL_AFTER) && scope->deadline_reached) {
             fl_error_t *timeout = fl_error_from_status(&world->arena, FL_ETIMEDOUT, "fail_after");

@@ -59,8 +59,9 @@ void fl_scope_enter_fail_after(fl_world_t *world, fl_cancel_scope_t *scope, int6
 
 /* Exits the scope with the status its body ended with, and returns the
  * status to carry on with: FL_ECANCELLED caused by this scope becomes 0
- * (or FL_ETIMEDOUT for a FAIL_AFTER scope whose deadline fired); anything
- * else passes through. Exiting from a task other than the one that entered,
+ * (or FL_ETIMEDOUT for a FAIL_AFTER scope whose deadline fired), unless an
+ * enclosing scope's cancellation is visible through this one: then it keeps
+ * propagating (Trio's rule). Anything else passes through. Exiting from a task other than the one that entered,
  * or out of nesting order, is refused with FL_ECROSSTASK / FL_ESTATE, leaves
  * the scope entered and records a violation in the world. */
 int fl_scope_exit(fl_world_t *world, fl_cancel_scope_t *scope, int status);

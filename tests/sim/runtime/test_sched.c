@@ -1,0 +1,279 @@
+/* The scheduler: fifo order, seeded random schedules, recorded schedules
+ * that replay to the identical trace hash, hang detection and run limits. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "tests/support/runtime_test.h"
+
+/* A racy program: three workers each append their name to a shared log
+ * three times, with a checkpoint between appends. The final log depends on
+ * the schedule, so it tells schedules apart. */
+typedef struct race {
+    rt_log_t log;
+} race_t;
+
+typedef struct worker_arg {
+    race_t *race;
+    const char *name;
+} worker_arg_t;
+
+static fl_error_t *racer(fl_world_t *w, void *arg) {
+    worker_arg_t *a = arg;
+    for (int i = 0; i < 3; i++) {
+        rt_log_add(&a->race->log, "%s%d", a->name, i);
+        fl_checkpoint(w);
+    }
+    return NULL;
+}
+
+typedef struct race_result {
+    uint64_t hash;
+    char log[512];
+    char schedule[512];
+    size_t choices;
+    bool diverged;
+} race_result_t;
+
+static race_result_t run_race(const char *policy, uint64_t seed, const char *schedule) {
+    race_t race = {0};
+    worker_arg_t args[3] = {{&race, "a"}, {&race, "b"}, {&race, "c"}};
+    fl_world_options_t options = {.seed = seed, .policy = policy, .schedule = schedule};
+    char error[256];
+    fl_world_t *w = fl_world_create(&options, error, sizeof error);
+    assert_non_null(w);
+    for (int i = 0; i < 3; i++) fl_spawn(w, args[i].name, racer, &args[i]);
+    assert_int_equal(fl_world_run(w), FL_RUN_COMPLETED);
+    race_result_t result = {0};
+    result.hash = fl_world_trace_hash(w);
+    snprintf(result.log, sizeof result.log, "%s", rt_log_text(&race.log));
+    snprintf(result.schedule, sizeof result.schedule, "%s", fl_world_schedule(w));
+    result.choices = fl_world_choice_count(w);
+    result.diverged = fl_world_schedule_diverged(w);
+    fl_world_destroy(w);
+    return result;
+}
+
+static void test_fifo_runs_in_ready_order(void **state) {
+    (void)state;
+    race_result_t r = run_race("fifo", 1, NULL);
+    assert_string_equal(r.log, "a0,b0,c0,a1,b1,c1,a2,b2,c2");
+    /* fifo still records its choices: every one is index 0. */
+    assert_true(r.choices > 0);
+    assert_int_equal(strspn(r.schedule, "0*.123456789"), strlen(r.schedule));
+    assert_true(strncmp(r.schedule, "0*", 2) == 0);
+}
+
+static void test_same_seed_gives_same_hash(void **state) {
+    (void)state;
+    for (uint64_t seed = 1; seed <= 20; seed++) {
+        race_result_t first = run_race("random", seed, NULL);
+        race_result_t second = run_race("random", seed, NULL);
+        assert_int_equal(first.hash, second.hash);
+        assert_string_equal(first.log, second.log);
+        assert_string_equal(first.schedule, second.schedule);
+    }
+}
+
+static void test_other_seeds_change_the_schedule(void **state) {
+    (void)state;
+    race_result_t base = run_race("random", 1, NULL);
+    size_t different_logs = 0, different_hashes = 0;
+    for (uint64_t seed = 2; seed <= 30; seed++) {
+        race_result_t other = run_race("random", seed, NULL);
+        if (strcmp(other.log, base.log) != 0) different_logs++;
+        if (other.hash != base.hash) different_hashes++;
+    }
+    /* 9 appends from 3 tasks have 1680 interleavings: 29 seeds cannot all
+     * pick the same one unless the policy ignores its seed. */
+    assert_true(different_logs >= 20);
+    assert_true(different_hashes >= different_logs);
+}
+
+static void test_replay_reproduces_the_run(void **state) {
+    (void)state;
+    for (uint64_t seed = 1; seed <= 10; seed++) {
+        race_result_t recorded = run_race("random", seed, NULL);
+        /* The replaying world has another seed: only the schedule matters. */
+        race_result_t replayed = run_race("replay", seed + 1000, recorded.schedule);
+        assert_string_equal(replayed.log, recorded.log);
+        assert_int_equal(replayed.hash, recorded.hash);
+        assert_false(replayed.diverged);
+        assert_string_equal(replayed.schedule, recorded.schedule);
+    }
+}
+
+static void test_replay_of_a_short_schedule_diverges(void **state) {
+    (void)state;
+    race_result_t r = run_race("replay", 1, "2.1");
+    assert_true(r.diverged);
+    race_result_t out_of_range = run_race("replay", 1, "7");
+    assert_true(out_of_range.diverged);
+}
+
+/* Choices are recorded only where more than one task is ready. */
+static fl_error_t *lonely(fl_world_t *w, void *arg) {
+    (void)arg;
+    for (int i = 0; i < 100; i++) fl_checkpoint(w);
+    return NULL;
+}
+
+static void test_single_task_makes_no_choices(void **state) {
+    (void)state;
+    fl_world_t *w = rt_world("random", 5);
+    fl_spawn(w, "alone", lonely, NULL);
+    assert_int_equal(fl_world_run(w), FL_RUN_COMPLETED);
+    assert_int_equal(fl_world_choice_count(w), 0);
+    assert_string_equal(fl_world_schedule(w), "");
+    assert_int_equal(fl_world_steps(w), 101);
+    fl_world_destroy(w);
+}
+
+/* Hang detection: a task waits on a channel nobody will ever send on. */
+typedef struct hang_fixture {
+    fl_channel_t *channel;
+} hang_fixture_t;
+
+static fl_error_t *make_channel_and_leave(fl_world_t *w, void *arg) {
+    hang_fixture_t *f = arg;
+    f->channel = fl_channel_create(w, 0, "events");
+    return NULL;
+}
+
+static fl_error_t *wait_forever(fl_world_t *w, void *arg) {
+    hang_fixture_t *f = arg;
+    void *item;
+    fl_channel_receive(w, f->channel, &item);
+    return NULL;
+}
+
+static void test_hang_names_the_blocked_task(void **state) {
+    (void)state;
+    hang_fixture_t f = {0};
+    fl_world_t *w = rt_world("fifo", 1);
+    fl_spawn(w, "producer", make_channel_and_leave, &f);
+    fl_spawn(w, "consumer", wait_forever, &f);
+    assert_int_equal(fl_world_run(w), FL_RUN_HANG);
+    const char *report = rt_hang_report(w);
+    assert_non_null(strstr(report, "task 2 'consumer' blocked in receive on channel"));
+    assert_non_null(strstr(report, "'events' (created by task 1 'producer')"));
+    assert_null(strstr(report, "'producer' blocked")); /* it finished */
+    fl_world_destroy(w);
+}
+
+static fl_error_t *sleep_an_hour(fl_world_t *w, void *arg);
+
+/* A sleeping task is not hung, however long it sleeps: its timer wakes it. */
+static void test_sleeping_task_is_not_a_hang(void **state) {
+    (void)state;
+    fl_world_t *w = rt_world("fifo", 1);
+    fl_spawn(w, "sleeper", sleep_an_hour, NULL);
+    assert_int_equal(fl_world_run(w), FL_RUN_COMPLETED);
+    assert_int_equal(fl_now(w), FL_SECONDS(3600));
+    assert_string_equal(rt_hang_report(w), "  no task is blocked\n");
+    fl_world_destroy(w);
+}
+
+static fl_error_t *spin(fl_world_t *w, void *arg) {
+    (void)arg;
+    for (;;)
+        if (fl_checkpoint(w) != FL_OK) return NULL;
+}
+
+static void test_step_limit_catches_livelock(void **state) {
+    (void)state;
+    fl_world_options_t options = {.seed = 1, .step_limit = 1000};
+    fl_world_t *w = fl_world_create(&options, NULL, 0);
+    fl_spawn(w, "spinner", spin, NULL);
+    fl_spawn(w, "spinner", spin, NULL);
+    assert_int_equal(fl_world_run(w), FL_RUN_STEP_LIMIT);
+    assert_int_equal(fl_world_steps(w), 1000);
+    fl_world_destroy(w);
+}
+
+static fl_error_t *sleep_an_hour(fl_world_t *w, void *arg) {
+    (void)arg;
+    fl_sleep(w, FL_SECONDS(3600));
+    return NULL;
+}
+
+static void test_time_limit_catches_long_runs(void **state) {
+    (void)state;
+    fl_world_options_t options = {.seed = 1, .time_limit_ns = FL_SECONDS(60)};
+    fl_world_t *w = fl_world_create(&options, NULL, 0);
+    fl_spawn(w, "sleeper", sleep_an_hour, NULL);
+    assert_int_equal(fl_world_run(w), FL_RUN_TIME_LIMIT);
+    assert_int_equal(fl_now(w), 0); /* the clock never jumped past the limit */
+    fl_world_destroy(w);
+}
+
+/* fl_world_stop pauses the run; running again finishes it. */
+static fl_error_t *stop_midway(fl_world_t *w, void *arg) {
+    int *phase = arg;
+    *phase = 1;
+    fl_world_stop(w);
+    fl_checkpoint(w);
+    *phase = 2;
+    return NULL;
+}
+
+static void test_stop_and_resume(void **state) {
+    (void)state;
+    int phase = 0;
+    fl_world_t *w = rt_world("fifo", 1);
+    fl_spawn(w, "stopper", stop_midway, &phase);
+    assert_int_equal(fl_world_run(w), FL_RUN_STOPPED);
+    assert_int_equal(phase, 1);
+    assert_int_equal(fl_world_run(w), FL_RUN_COMPLETED);
+    assert_int_equal(phase, 2);
+    fl_world_destroy(w);
+}
+
+/* Task identity and results. */
+static fl_error_t *fails(fl_world_t *w, void *arg) {
+    (void)arg;
+    return fl_error_new(fl_world_arena(w), FL_ERR_VALUE_ERROR, "bad value %d", 7);
+}
+
+static void test_task_results_and_ids(void **state) {
+    (void)state;
+    fl_world_t *w = rt_world("fifo", 1);
+    fl_task_t *ok = fl_spawn(w, "ok", lonely, NULL);
+    fl_task_t *bad = fl_spawn(w, "bad", fails, NULL);
+    assert_int_equal(fl_task_id(ok), 1);
+    assert_int_equal(fl_task_id(bad), 2);
+    assert_ptr_equal(fl_world_task(w, 2), bad);
+    assert_null(fl_world_task(w, 3));
+    assert_false(fl_task_done(ok));
+    assert_null(fl_current_task(w));
+    assert_int_equal(fl_world_run(w), FL_RUN_COMPLETED);
+    assert_true(fl_task_done(ok) && fl_task_done(bad));
+    assert_null(fl_task_error(ok));
+    assert_string_equal(fl_task_error(bad)->message, "bad value 7");
+    assert_string_equal(fl_task_name(bad), "bad");
+    assert_int_equal(fl_world_task_count(w), 2);
+    fl_world_destroy(w);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_fifo_runs_in_ready_order),
+        cmocka_unit_test(test_same_seed_gives_same_hash),
+        cmocka_unit_test(test_other_seeds_change_the_schedule),
+        cmocka_unit_test(test_replay_reproduces_the_run),
+        cmocka_unit_test(test_replay_of_a_short_schedule_diverges),
+        cmocka_unit_test(test_single_task_makes_no_choices),
+        cmocka_unit_test(test_hang_names_the_blocked_task),
+        cmocka_unit_test(test_sleeping_task_is_not_a_hang),
+        cmocka_unit_test(test_step_limit_catches_livelock),
+        cmocka_unit_test(test_time_limit_catches_long_runs),
+        cmocka_unit_test(test_stop_and_resume),
+        cmocka_unit_test(test_task_results_and_ids),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
