@@ -56,9 +56,11 @@ BENCH_BINS := $(patsubst bench/%.c,$(BUILD_DIR)/bench/%,$(BENCH_SRCS))
 
 FAULTLINE := $(BUILD_DIR)/faultline
 
-.PHONY: all deps run test test-run test-sanitize test-ucontext coverage bench \
-        bench-run clean
+.PHONY: all deps run test test-run test-sanitize test-ucontext test-valgrind \
+        coverage bench bench-run clean
 .DEFAULT_GOAL := all
+# Objects are never intermediate: keep them so rebuilds stay incremental.
+.SECONDARY:
 
 all: deps
 	@$(MAKE) --no-print-directory build-all
@@ -99,6 +101,13 @@ test-sanitize: deps
 
 test-ucontext: deps
 	@$(MAKE) --no-print-directory BUILD_DIR=build/ucontext CONTEXT=ucontext test-run
+
+# Every test binary under valgrind's memcheck: the task stacks are registered
+# with valgrind, so a report here is a real error.
+test-valgrind: deps
+	@$(MAKE) --no-print-directory BUILD_DIR=build/valgrind OPT="-O1 -g" $(TEST_BINS:$(BUILD_DIR)/%=build/valgrind/%)
+	@FL_TEST_WRAPPER="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite" \
+	  tests/run.sh $(TEST_BINS:$(BUILD_DIR)/%=build/valgrind/%)
 
 coverage: deps
 	@rm -rf build/coverage/obj build/coverage/tests

@@ -8,7 +8,8 @@ passed=0
 failed=0
 failed_names=()
 for bin in "$@"; do
-    out=$(timeout --kill-after=10 "$limit" "$bin" 2>&1)
+    # FL_TEST_WRAPPER runs each binary under a tool (valgrind) when set.
+    out=$(timeout --kill-after=10 "$limit" ${FL_TEST_WRAPPER:-} "$bin" 2>&1)
     rc=$?
     printf '%s\n' "$out"
     # cmocka prints one "[  PASSED  ] N test(s)." and maybe "[  FAILED  ] N test(s)..."
