@@ -157,12 +157,24 @@ void fl_world_print_trace(fl_world_t *world, FILE *out) {
             snprintf(who, sizeof who, "-");
         else
             snprintf(who, sizeof who, "t%" PRIu32 ":%s", e->task, task_label(world, e->task));
-        fprintf(out, "%4" PRId64 ".%09" PRId64 "  %-22s %-11s", e->time_ns / 1000000000,
-                e->time_ns % 1000000000, who, fl_trace_kind_name(e->kind));
-        if (e->object != 0) fprintf(out, " #%" PRIu32, e->object);
-        if (e->value != 0) fprintf(out, " =%" PRId64, e->value);
-        if (e->detail != NULL) fprintf(out, " %s", e->detail);
-        fputc('\n', out);
+        char line[512];
+        int n = snprintf(line, sizeof line, "%4" PRId64 ".%09" PRId64 "  %-22s %-11s",
+                         e->time_ns / 1000000000, e->time_ns % 1000000000, who,
+                         fl_trace_kind_name(e->kind));
+        size_t length = n > 0 ? (size_t)n : 0;
+        if (e->object != 0 && length < sizeof line)
+            length += (size_t)snprintf(line + length, sizeof line - length, " #%" PRIu32, e->object);
+        if (e->kind == FL_TRACE_WAKE && e->value < 0 && length < sizeof line)
+            length += (size_t)snprintf(line + length, sizeof line - length, " %s",
+                                       fl_status_name((int)e->value));
+        else if (e->value != 0 && length < sizeof line)
+            length += (size_t)snprintf(line + length, sizeof line - length, " =%" PRId64, e->value);
+        if (e->detail != NULL && length < sizeof line)
+            length += (size_t)snprintf(line + length, sizeof line - length, " %s", e->detail);
+        if (length >= sizeof line) length = sizeof line - 1;
+        while (length > 0 && line[length - 1] == ' ') length--;
+        line[length] = '\0';
+        fprintf(out, "%s\n", line);
     }
     if (world->trace.count > count)
         fprintf(out, "(%" PRIu64 " events not kept)\n", world->trace.count - count);
