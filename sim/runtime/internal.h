@@ -65,7 +65,7 @@ struct fl_task {
     fl_stack_t stack;
     bool has_stack;
     fl_cancel_scope_t *scope;     /* innermost scope the task is in */
-    fl_cancel_scope_t *root_scope;/* where the task started (a group's) */
+    fl_cancel_scope_t own_scope;  /* the task's outermost scope: fl_task_cancel */
     fl_taskgroup_t *group;        /* the group it belongs to, if any */
     /* while blocked */
     const fl_waitable_t *wait_object;
@@ -106,6 +106,7 @@ struct fl_world {
     size_t ready_count;
     size_t ready_capacity;
     fl_timer_heap_t timers;
+    fl_world_driver_t driver;     /* wait == NULL: pure virtual time */
     fl_prng_t prng[FL_PRNG_STREAM_COUNT];
     fl_policy_t *policy;
     /* the schedule: chosen index and ready count per choice (malloc'd) */

@@ -5,6 +5,7 @@
 #include "sim/runtime/arena.h"
 #include "sim/runtime/cancel.h"
 #include "sim/runtime/channel.h"
+#include "sim/runtime/condition.h"
 #include "sim/runtime/error.h"
 #include "sim/runtime/event.h"
 #include "sim/runtime/lock.h"

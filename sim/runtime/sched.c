@@ -148,18 +148,59 @@ static void run_one(fl_world_t *world) {
     if (task->state == FL__TASK_DONE) fl__task_reap(world, task);
 }
 
-static void advance_clock(fl_world_t *world, int64_t to_ns) {
-    assert(to_ns >= world->now_ns);
-    world->now_ns = to_ns;
-    fl__trace(world, FL_TRACE_TIMER, 0, 0, to_ns, NULL);
-    /* Fire every timer that is due, in (deadline, arming) order. A timer
-     * firing may arm another for the same instant; it fires in this loop too. */
+/* Fires every timer that is due, in (deadline, arming) order. A timer that
+ * arms another for the same instant has it fired in this loop too. */
+static void fire_due_timers(fl_world_t *world) {
     for (;;) {
         fl_timer_t *timer = fl_timer_heap_peek(&world->timers);
         if (timer == NULL || timer->at_ns > world->now_ns) break;
         fl_timer_heap_pop(&world->timers);
         timer->fire(world, timer);
     }
+}
+
+static void advance_clock(fl_world_t *world, int64_t to_ns) {
+    assert(to_ns >= world->now_ns);
+    world->now_ns = to_ns;
+    fl__trace(world, FL_TRACE_TIMER, 0, 0, to_ns, NULL);
+    fire_due_timers(world);
+}
+
+void fl_world_set_driver(fl_world_t *world, const fl_world_driver_t *driver) {
+    world->driver = driver != NULL ? *driver : (fl_world_driver_t){0};
+}
+
+void fl_world_set_time(fl_world_t *world, int64_t now_ns) {
+    if (now_ns > world->now_ns) world->now_ns = now_ns;
+}
+
+/* Nothing is ready: let time pass. Returns false when the run is over. */
+static bool idle(fl_world_t *world, fl_run_outcome_t *outcome) {
+    /* With every task finished the run is over, whatever timers remain
+     * (a network's delivery timers outlive the tasks that caused them). */
+    if (world->live_count == 0) {
+        *outcome = FL_RUN_COMPLETED;
+        return false;
+    }
+    fl_timer_t *next = fl_timer_heap_peek(&world->timers);
+    if (next != NULL && next->at_ns > world->time_limit_ns) {
+        *outcome = FL_RUN_TIME_LIMIT;
+        return false;
+    }
+    if (world->driver.wait == NULL) {
+        if (next != NULL) {
+            advance_clock(world, next->at_ns);
+            return true;
+        }
+    } else {
+        bool outside = world->driver.wait(world, world->driver.context,
+                                          next != NULL ? next->at_ns : FL_TIME_NEVER);
+        fire_due_timers(world);
+        if (outside || world->ready_count > 0 || fl_timer_heap_peek(&world->timers) != NULL)
+            return true;
+    }
+    *outcome = world->live_count > 0 ? FL_RUN_HANG : FL_RUN_COMPLETED;
+    return false;
 }
 
 fl_run_outcome_t fl_world_run(fl_world_t *world) {
@@ -181,17 +222,7 @@ fl_run_outcome_t fl_world_run(fl_world_t *world) {
             run_one(world);
             continue;
         }
-        fl_timer_t *next = fl_timer_heap_peek(&world->timers);
-        if (next != NULL) {
-            if (next->at_ns > world->time_limit_ns) {
-                outcome = FL_RUN_TIME_LIMIT;
-                break;
-            }
-            advance_clock(world, next->at_ns);
-            continue;
-        }
-        outcome = world->live_count > 0 ? FL_RUN_HANG : FL_RUN_COMPLETED;
-        break;
+        if (!idle(world, &outcome)) break;
     }
     world->running = false;
     return outcome;

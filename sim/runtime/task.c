@@ -1,6 +1,7 @@
 /* Tasks: creation, first run, completion. */
 #include <assert.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "sim/runtime/internal.h"
 #include "sim/runtime/status.h"
@@ -51,8 +52,16 @@ fl_task_t *fl__task_create(fl_world_t *world, const char *name, fl_task_fn fn, v
     task->state = FL__TASK_NEW;
     task->fn = fn;
     task->arg = arg;
-    task->scope = scope;
-    task->root_scope = scope;
+    /* The task's own scope, entered for it: fl_task_cancel cancels it. */
+    task->own_scope = (fl_cancel_scope_t){
+        .id = ++world->next_object_id,
+        .owner = task,
+        .parent = scope,
+        .active = true,
+        .deadline_ns = FL_TIME_NEVER,
+    };
+    fl_timer_init(&task->own_scope.deadline_timer);
+    task->scope = &task->own_scope;
     task->group = group;
     fl_timer_init(&task->sleep_timer);
     register_task(world, task);
@@ -72,7 +81,7 @@ fl_task_t *fl_spawn(fl_world_t *world, const char *name, fl_task_fn fn, void *ar
  * dead frame. */
 static void close_abandoned_scopes(fl_world_t *world, fl_task_t *task) {
     size_t abandoned = 0;
-    while (task->scope != task->root_scope && task->scope != NULL && abandoned < 1024) {
+    while (task->scope != &task->own_scope && task->scope != NULL && abandoned < 1024) {
         fl_cancel_scope_t *scope = task->scope;
         assert(scope->owner == task);
         fl_timer_heap_disarm(&world->timers, &scope->deadline_timer);
@@ -87,6 +96,8 @@ static void close_abandoned_scopes(fl_world_t *world, fl_task_t *task) {
 
 static void finish(fl_world_t *world, fl_task_t *task) {
     close_abandoned_scopes(world, task);
+    task->own_scope.active = false;
+    task->scope = task->own_scope.parent;
     task->state = FL__TASK_DONE;
     unlink_live(world, task);
     fl__trace(world, FL_TRACE_DONE, task->id, 0, task->error != NULL,
@@ -119,6 +130,17 @@ void fl__task_reap(fl_world_t *world, fl_task_t *task) {
         fl_stack_release(&task->stack);
         task->has_stack = false;
     }
+}
+
+void fl_task_cancel(fl_world_t *world, fl_task_t *task) {
+    if (task->state == FL__TASK_DONE) return;
+    fl_scope_cancel(world, &task->own_scope);
+}
+
+fl_task_t *fl_world_find_task(const fl_world_t *world, const char *name) {
+    for (fl_task_t *task = world->live_head; task != NULL; task = task->live_next)
+        if (strcmp(task->name, name) == 0) return task;
+    return NULL;
 }
 
 uint32_t fl_task_id(const fl_task_t *task) { return task->id; }

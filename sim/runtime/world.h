@@ -120,11 +120,40 @@ const char *fl_world_violation(const fl_world_t *world, size_t index);
 void fl_world_add_violation(fl_world_t *world, const char *format, ...)
     __attribute__((format(printf, 2, 3)));
 
+/* --- drivers ------------------------------------------------------------- */
+
+/* A driver connects a world to the outside (real sockets through libuv).
+ * Without one, time is virtual and jumps to the next timer. With one, when no
+ * task is ready, fl_world_run calls wait: the driver blocks until an outside
+ * event or the instant next_timer_ns (FL_TIME_NEVER: no timer), sets the
+ * world's clock with fl_world_set_time, and wakes tasks through conditions
+ * (condition.h). It returns false when nothing outside can ever wake a task
+ * (no open handles); with no timer left either, the run then ends. */
+typedef struct fl_world_driver {
+    bool (*wait)(fl_world_t *world, void *context, int64_t next_timer_ns);
+    void *context;
+} fl_world_driver_t;
+
+/* Installs (or, with NULL, removes) the world's driver. */
+void fl_world_set_driver(fl_world_t *world, const fl_world_driver_t *driver);
+
+/* Moves the clock forward to now_ns (never backwards); for drivers. */
+void fl_world_set_time(fl_world_t *world, int64_t now_ns);
+
 /* --- tasks --------------------------------------------------------------- */
 
 /* Spawns a top-level task, outside any cancel scope. It runs when the
  * scheduler picks it. The world owns the task; the name is copied. */
 fl_task_t *fl_spawn(fl_world_t *world, const char *name, fl_task_fn fn, void *arg);
+
+/* Cancels the task: every checkpoint it reaches fails with FL_ECANCELLED
+ * (asyncio's task.cancel, level-triggered). A finished task is left alone.
+ * Callable from any task, timer or driver callback. */
+void fl_task_cancel(fl_world_t *world, fl_task_t *task);
+
+/* The first unfinished task with this name, or NULL (for faults that cancel
+ * a named task). */
+fl_task_t *fl_world_find_task(const fl_world_t *world, const char *name);
 
 /* The running task, or NULL when called from outside the world's tasks. */
 fl_task_t *fl_current_task(const fl_world_t *world);
