@@ -115,11 +115,19 @@ struct fl_world {
     size_t choice_count;
     size_t choice_capacity;
     fl_trace_t trace;
+    /* cleanups from fl_world_defer, newest first (arena nodes) */
+    struct fl__deferred *deferred;
     /* violations (arena strings in a malloc'd array) */
     const char **violations;
     size_t violation_count;
     size_t violation_capacity;
 };
+
+typedef struct fl__deferred {
+    struct fl__deferred *next;
+    void (*cleanup)(void *arg);
+    void *arg;
+} fl__deferred_t;
 
 /* Allocates an object id and fills a waitable header. */
 void fl__waitable_init(fl_world_t *world, fl_waitable_t *waitable, const char *kind,

@@ -62,6 +62,8 @@ void fl_world_destroy(fl_world_t *world) {
             task->has_stack = false;
         }
     }
+    for (fl__deferred_t *d = world->deferred; d != NULL; d = d->next) d->cleanup(d->arg);
+    world->deferred = NULL;
     if (world->policy != NULL) fl_policy_destroy(world->policy);
     fl_timer_heap_destroy(&world->timers);
     fl_trace_destroy(&world->trace);
@@ -72,6 +74,14 @@ void fl_world_destroy(fl_world_t *world) {
     free(world->violations);
     fl_arena_destroy(&world->arena);
     free(world);
+}
+
+void fl_world_defer(fl_world_t *world, void (*cleanup)(void *arg), void *arg) {
+    fl__deferred_t *d = fl_arena_alloc(&world->arena, sizeof *d);
+    d->cleanup = cleanup;
+    d->arg = arg;
+    d->next = world->deferred;
+    world->deferred = d;
 }
 
 fl_arena_t *fl_world_arena(fl_world_t *world) { return &world->arena; }

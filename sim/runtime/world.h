@@ -78,6 +78,11 @@ fl_run_outcome_t fl_world_run(fl_world_t *world);
 /* Asks fl_world_run to return FL_RUN_STOPPED once the current task yields. */
 void fl_world_stop(fl_world_t *world);
 
+/* Registers cleanup to run when the world is destroyed, newest first, after
+ * every task has been abandoned and before the arena is freed: for layers
+ * that hold memory outside the arena (a network's byte buffers, sockets). */
+void fl_world_defer(fl_world_t *world, void (*cleanup)(void *arg), void *arg);
+
 /* The world's arena: memory that lives as long as the world. */
 fl_arena_t *fl_world_arena(fl_world_t *world);
 fl_trace_t *fl_world_trace(fl_world_t *world);
