@@ -1,0 +1,164 @@
+#include "sim/net/fault.h"
+
+#include <assert.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "sim/runtime/prng.h"
+#include "sim/runtime/status.h"
+
+static const char *const trigger_names[FL_FAULT_TRIGGER_COUNT] = {
+#define FL__FAULT_TRIGGER_NAME(id, name) [FL_FAULT_TRIGGER_##id] = name,
+    FL_FAULT_TRIGGERS(FL__FAULT_TRIGGER_NAME)
+#undef FL__FAULT_TRIGGER_NAME
+};
+
+static const char *const action_names[FL_FAULT_ACTION_COUNT] = {
+#define FL__FAULT_ACTION_NAME(id, name) [FL_FAULT_ACTION_##id] = name,
+    FL_FAULT_ACTIONS(FL__FAULT_ACTION_NAME)
+#undef FL__FAULT_ACTION_NAME
+};
+
+const char *fl_fault_trigger_name(fl_fault_trigger_kind_t kind) {
+    return kind < FL_FAULT_TRIGGER_COUNT ? trigger_names[kind] : "unknown";
+}
+
+const char *fl_fault_action_name(fl_fault_action_kind_t kind) {
+    return kind < FL_FAULT_ACTION_COUNT ? action_names[kind] : "unknown";
+}
+
+bool fl_fault_trigger_from_name(const char *name, fl_fault_trigger_kind_t *kind_out) {
+    for (int k = 0; k < FL_FAULT_TRIGGER_COUNT; k++)
+        if (strcmp(trigger_names[k], name) == 0) {
+            *kind_out = (fl_fault_trigger_kind_t)k;
+            return true;
+        }
+    return false;
+}
+
+bool fl_fault_action_from_name(const char *name, fl_fault_action_kind_t *kind_out) {
+    for (int k = 0; k < FL_FAULT_ACTION_COUNT; k++)
+        if (strcmp(action_names[k], name) == 0) {
+            *kind_out = (fl_fault_action_kind_t)k;
+            return true;
+        }
+    return false;
+}
+
+fl_fault_plan_t *fl_fault_plan_create(fl_arena_t *arena) {
+    fl_fault_plan_t *plan = fl_arena_zalloc(arena, sizeof *plan);
+    plan->arena = arena;
+    return plan;
+}
+
+/* Actions that act on one connection need a trigger that names one, or an
+ * explicit connection on an at-trigger. */
+static bool action_needs_connection(fl_fault_action_kind_t kind) {
+    switch (kind) {
+    case FL_FAULT_ACTION_REFUSE:
+    case FL_FAULT_ACTION_CANCEL_TASK: return false;
+    default: return true;
+    }
+}
+
+static const char *validate(const fl_fault_spec_t *spec) {
+    const fl_fault_trigger_t *t = &spec->trigger;
+    const fl_fault_action_t *a = &spec->action;
+    if (t->kind >= FL_FAULT_TRIGGER_COUNT) return "unknown trigger";
+    if (a->kind >= FL_FAULT_ACTION_COUNT) return "unknown action";
+    if (!(t->probability >= 0.0 && t->probability <= 1.0) || isnan(t->probability))
+        return "probability must be between 0 and 1";
+    if (t->connection > FL_FAULT_CONNECTIONS_MAX) return "connection number out of range";
+    switch (t->kind) {
+    case FL_FAULT_TRIGGER_AT:
+        if (t->at_ns < 0) return "trigger time is negative";
+        if (t->repeat) return "an 'at' trigger happens once and cannot repeat";
+        break;
+    case FL_FAULT_TRIGGER_BYTES:
+        if (t->direction != FL_DIRECTION_CLIENT_TO_SERVER &&
+            t->direction != FL_DIRECTION_SERVER_TO_CLIENT)
+            return "bytes trigger needs a direction (c2s or s2c)";
+        break;
+    case FL_FAULT_TRIGGER_EVENT:
+        if (t->event == NULL || t->event[0] == '\0') return "event trigger needs an event name";
+        break;
+    case FL_FAULT_TRIGGER_CONNECT: break;
+    default: return "unknown trigger";
+    }
+    if (a->kind == FL_FAULT_ACTION_REFUSE && t->kind != FL_FAULT_TRIGGER_CONNECT)
+        return "'refuse' acts on a connect attempt: use a 'connect' trigger";
+    if (t->kind == FL_FAULT_TRIGGER_CONNECT && a->kind != FL_FAULT_ACTION_REFUSE &&
+        a->kind != FL_FAULT_ACTION_STALL && a->kind != FL_FAULT_ACTION_CANCEL_TASK)
+        return "a 'connect' trigger takes 'refuse', 'stall' or 'cancel-task'";
+    if (a->connection > FL_FAULT_CONNECTIONS_MAX) return "action connection out of range";
+    if (action_needs_connection(a->kind) && t->kind == FL_FAULT_TRIGGER_AT &&
+        a->connection == FL_FAULT_EVERY_CONNECTION && a->kind == FL_FAULT_ACTION_CORRUPT)
+        return "'corrupt' at a time needs the connection it hits";
+    switch (a->kind) {
+    case FL_FAULT_ACTION_STALL:
+        if (a->duration_ns <= 0) return "stall needs a positive duration (or forever)";
+        break;
+    case FL_FAULT_ACTION_DELAY:
+        if (a->duration_ns <= 0 || a->duration_ns == INT64_MAX)
+            return "delay needs a positive, finite duration";
+        break;
+    case FL_FAULT_ACTION_BANDWIDTH:
+        if (a->bytes_per_second == 0) return "bandwidth needs a positive bytes-per-second";
+        break;
+    case FL_FAULT_ACTION_CANCEL_TASK:
+        if (a->task == NULL || a->task[0] == '\0') return "cancel-task needs a task name";
+        break;
+    default: break;
+    }
+    return NULL;
+}
+
+int fl_fault_plan_add(fl_fault_plan_t *plan, const fl_fault_spec_t *spec, char *error,
+                      size_t error_size) {
+    const char *problem = validate(spec);
+    if (problem != NULL) {
+        if (error_size > 0)
+            snprintf(error, error_size, "fault #%zu (%s -> %s): %s", plan->count + 1,
+                     fl_fault_trigger_name(spec->trigger.kind),
+                     fl_fault_action_name(spec->action.kind), problem);
+        return FL_EINVAL;
+    }
+    if (plan->count == plan->capacity) {
+        size_t capacity = plan->capacity ? plan->capacity * 2 : 8;
+        fl_fault_entry_t *grown = fl_arena_alloc(plan->arena, capacity * sizeof *grown);
+        if (plan->count) memcpy(grown, plan->entries, plan->count * sizeof *grown);
+        plan->entries = grown;
+        plan->capacity = capacity;
+    }
+    fl_fault_entry_t *entry = &plan->entries[plan->count];
+    *entry = (fl_fault_entry_t){.spec = *spec, .index = (uint32_t)plan->count + 1};
+    fl_fault_spec_t *copy = &entry->spec;
+    copy->trigger.event = fl_arena_strdup(plan->arena, spec->trigger.event);
+    copy->action.task = fl_arena_strdup(plan->arena, spec->action.task);
+    copy->label = spec->label != NULL
+                      ? fl_arena_strdup(plan->arena, spec->label)
+                      : fl_arena_printf(plan->arena, "fault #%u %s->%s", entry->index,
+                                        fl_fault_trigger_name(spec->trigger.kind),
+                                        fl_fault_action_name(spec->action.kind));
+    if (copy->trigger.probability == 0.0) copy->trigger.probability = 1.0;
+    if (copy->trigger.count == 0) copy->trigger.count = 1;
+    plan->count++;
+    return FL_OK;
+}
+
+fl_direction_t fl_fault_action_direction(const fl_fault_entry_t *entry) {
+    if (entry->spec.action.direction_set) return entry->spec.action.direction;
+    if (entry->spec.trigger.kind == FL_FAULT_TRIGGER_BYTES) return entry->spec.trigger.direction;
+    return FL_DIRECTION_SERVER_TO_CLIENT;
+}
+
+bool fl_fault_entry_reached(fl_fault_entry_t *entry, struct fl_prng *prng) {
+    if (entry->spent) return false;
+    entry->reached++;
+    double p = entry->spec.trigger.probability;
+    if (p < 1.0 && !(fl_prng_unit(prng) < p)) return false;
+    entry->fired++;
+    if (!entry->spec.trigger.repeat) entry->spent = true;
+    return true;
+}
