@@ -76,6 +76,9 @@ static const char *validate(const fl_fault_spec_t *spec) {
         if (t->repeat) return "an 'at' trigger happens once and cannot repeat";
         break;
     case FL_FAULT_TRIGGER_BYTES:
+        if (t->repeat)
+            return "a 'bytes' trigger fires once per connection (connection 0: on every one) "
+                   "and cannot repeat";
         if (t->direction != FL_DIRECTION_CLIENT_TO_SERVER &&
             t->direction != FL_DIRECTION_SERVER_TO_CLIENT)
             return "bytes trigger needs a direction (c2s or s2c)";
@@ -159,6 +162,10 @@ bool fl_fault_entry_reached(fl_fault_entry_t *entry, struct fl_prng *prng) {
     double p = entry->spec.trigger.probability;
     if (p < 1.0 && !(fl_prng_unit(prng) < p)) return false;
     entry->fired++;
-    if (!entry->spec.trigger.repeat) entry->spent = true;
+    /* A bytes trigger on every connection fires once on each: the driver
+     * keeps that per connection, so the entry itself is never spent. */
+    bool every_connection = entry->spec.trigger.kind == FL_FAULT_TRIGGER_BYTES &&
+                            entry->spec.trigger.connection == FL_FAULT_EVERY_CONNECTION;
+    if (!entry->spec.trigger.repeat && !every_connection) entry->spent = true;
     return true;
 }

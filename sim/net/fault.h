@@ -8,8 +8,10 @@
  *               above reports with fl_net_event ("server.response_start")
  *   connect     the k-th connection attempt (0: every attempt)
  * Any trigger may carry a probability (drawn from the network's PRNG stream
- * each time the trigger is reached) and may repeat (fire every time it is
- * reached, not only the first).
+ * each time the trigger is reached); event and connect triggers may repeat
+ * (fire every time they are reached, not only the first). A bytes trigger
+ * fires once per matching connection: on connection 0 ("every"), once on
+ * each.
  *
  * Actions: refuse a connect, reset, close (FIN from one side), half-close,
  * stall a direction (for a time or forever), add delay, limit bandwidth,

@@ -321,8 +321,19 @@ int fl_sleep_until(fl_world_t *world, int64_t deadline_ns) {
     return status;
 }
 
+void fl_world_arm_timer(fl_world_t *world, fl_timer_t *timer, int64_t at_ns, fl_timer_fn fire,
+                        void *data) {
+    fl_timer_heap_arm(&world->timers, timer, at_ns, fire, data);
+}
+
+void fl_world_disarm_timer(fl_world_t *world, fl_timer_t *timer) {
+    fl_timer_heap_disarm(&world->timers, timer);
+}
+
 int fl_sleep(fl_world_t *world, int64_t duration_ns) {
     if (duration_ns <= 0) return fl_checkpoint(world);
+    /* Saturate: a duration past the end of time means "until the limit". */
+    if (duration_ns >= FL_TIME_NEVER - world->now_ns) return fl_sleep_until(world, FL_TIME_NEVER);
     return fl_sleep_until(world, world->now_ns + duration_ns);
 }
 

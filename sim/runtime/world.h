@@ -28,6 +28,7 @@
 #include "sim/runtime/arena.h"
 #include "sim/runtime/error.h"
 #include "sim/runtime/prng.h"
+#include "sim/runtime/timer.h"
 #include "sim/runtime/trace.h"
 
 typedef struct fl_world fl_world_t;
@@ -184,6 +185,14 @@ int fl_checkpoint_if_cancelled(fl_world_t *world);
 /* Sleeps for a duration (<= 0 is a plain checkpoint) or until an instant. */
 int fl_sleep(fl_world_t *world, int64_t duration_ns);
 int fl_sleep_until(fl_world_t *world, int64_t deadline_ns);
+
+/* Arms a timer (owned by the caller, e.g. embedded in its object) to call
+ * fire from the scheduler at virtual instant at_ns; re-arming moves it. For
+ * layers that need time-driven events no task waits for (a network's
+ * deliveries, a fault at a time). */
+void fl_world_arm_timer(fl_world_t *world, fl_timer_t *timer, int64_t at_ns, fl_timer_fn fire,
+                        void *data);
+void fl_world_disarm_timer(fl_world_t *world, fl_timer_t *timer);
 
 /* Blocks until the world is torn down: anyio's sleep_forever. Only
  * cancellation ends it. */

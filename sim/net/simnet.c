@@ -1,0 +1,757 @@
+/* The simulated network: see simnet.h.
+ *
+ * A connection has two endpoints (client, server) and two pipes (c2s, s2c).
+ * A pipe is a queue of segments, each stamped with the virtual time it
+ * arrives; a reader sees only arrived segments. Segment payloads are
+ * malloc'd (data flows through continuously, so the arena would only grow)
+ * and freed when read or when the world is destroyed.
+ */
+#include "sim/net/simnet.h"
+
+#include <assert.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim/runtime/condition.h"
+#include "sim/runtime/status.h"
+#include "sim/runtime/timer.h"
+
+typedef struct simnet simnet_t;
+typedef struct simconn simconn_t;
+
+typedef struct segment {
+    struct segment *next;
+    int64_t arrive_at_ns;
+    size_t length;
+    size_t offset; /* bytes already read */
+    bool fin;
+    unsigned char data[];
+} segment_t;
+
+typedef struct pipe {
+    simconn_t *conn;
+    fl_direction_t direction;
+    segment_t *head;
+    segment_t *tail;
+    size_t in_flight;          /* written, not yet read: the bounded buffer */
+    int64_t link_free_at_ns;   /* bandwidth: when the last segment left */
+    int64_t last_arrival_ns;   /* arrivals never overtake each other */
+    int64_t extra_delay_ns;    /* delay faults */
+    uint64_t bytes_per_second; /* bandwidth faults change it */
+    int64_t stalled_until_ns;  /* stall faults; FL_TIME_NEVER: forever */
+    uint64_t bytes_written;
+    uint64_t bytes_read;
+    bool write_shut;           /* FIN queued */
+    bool reader_closed;        /* the reading endpoint was closed */
+    bool truncated;            /* later writes vanish (a truncate fault) */
+    bool corrupt_next;         /* flip the next byte written */
+    fl_condition_t *readable;
+    fl_condition_t *writable;
+    fl_timer_t arrival_timer;
+} pipe_t;
+
+typedef struct endpoint {
+    fl_conn_t base; /* first: an fl_conn_t * is an endpoint_t * */
+    simconn_t *conn;
+    bool closed;
+} endpoint_t;
+
+struct simconn {
+    simnet_t *net;
+    uint32_t id;
+    bool reset;
+    endpoint_t ends[2];  /* [FL_SIDE_CLIENT], [FL_SIDE_SERVER] */
+    pipe_t pipes[2];     /* [FL_DIRECTION_CLIENT_TO_SERVER], [..._SERVER_TO_CLIENT] */
+    bool *bytes_fault_done; /* per fault entry: a bytes trigger fired here */
+    simconn_t *next_open;
+};
+
+typedef struct listener {
+    fl_listener_t base; /* first */
+    simnet_t *net;
+    const char *host;
+    uint16_t port;
+    bool closed;
+    endpoint_t **backlog; /* ring of capacity net->options.backlog */
+    size_t backlog_head;
+    size_t backlog_count;
+    fl_condition_t *pending;
+    struct listener *next;
+} listener_t;
+
+typedef struct net_fault {
+    fl_fault_entry_t entry;
+    simnet_t *net;
+    uint64_t events_seen;
+    fl_timer_t timer;
+} net_fault_t;
+
+struct simnet {
+    fl_net_t base; /* first */
+    fl_simnet_options_t options;
+    listener_t *listeners;
+    simconn_t *open_conns; /* every connection ever made, newest first */
+    net_fault_t *faults;
+    size_t fault_count;
+    uint32_t connect_attempts;
+    uint16_t next_ephemeral_port;
+    fl_simnet_stats_t stats;
+};
+
+static fl_world_t *world_of(const simnet_t *net) { return net->base.world; }
+static fl_prng_t *net_prng(simnet_t *net) {
+    return fl_world_prng(world_of(net), FL_PRNG_NETWORK);
+}
+
+static void trace_net(simnet_t *net, uint32_t conn, int64_t value, const char *what) {
+    fl_world_t *w = world_of(net);
+    fl_task_t *task = fl_current_task(w);
+    fl_trace_emit(fl_world_trace(w), fl_now(w), FL_TRACE_NET, task ? fl_task_id(task) : 0, conn,
+                  value, what);
+}
+
+static const char *const write_names[2] = {"write c2s", "write s2c"};
+static const char *const read_names[2] = {"read c2s", "read s2c"};
+static const char *const fin_names[2] = {"fin c2s", "fin s2c"};
+
+/* --- pipes ------------------------------------------------------------------ */
+
+static pipe_t *write_pipe(endpoint_t *ep) {
+    return &ep->conn->pipes[ep->base.side == FL_SIDE_CLIENT ? FL_DIRECTION_CLIENT_TO_SERVER
+                                                            : FL_DIRECTION_SERVER_TO_CLIENT];
+}
+
+static pipe_t *read_pipe(endpoint_t *ep) {
+    return &ep->conn->pipes[ep->base.side == FL_SIDE_CLIENT ? FL_DIRECTION_SERVER_TO_CLIENT
+                                                            : FL_DIRECTION_CLIENT_TO_SERVER];
+}
+
+static bool pipe_stalled(const pipe_t *pipe, int64_t now) { return pipe->stalled_until_ns > now; }
+
+static void arrival_fired(fl_world_t *world, fl_timer_t *timer) {
+    pipe_t *pipe = timer->data;
+    fl_condition_notify_all(world, pipe->readable);
+}
+
+/* Arms the pipe's timer for the next instant a waiting reader could make
+ * progress: the head segment's arrival, or the end of a stall. */
+static void arm_arrival(pipe_t *pipe) {
+    fl_world_t *w = world_of(pipe->conn->net);
+    int64_t now = fl_now(w);
+    if (pipe->head == NULL || pipe->stalled_until_ns == FL_TIME_NEVER) return;
+    int64_t at = pipe->head->arrive_at_ns;
+    if (pipe->stalled_until_ns > at) at = pipe->stalled_until_ns;
+    if (at <= now) return;
+    fl_world_arm_timer(w, &pipe->arrival_timer, at, arrival_fired, pipe);
+}
+
+static int64_t draw_latency(simnet_t *net) {
+    int64_t latency = net->options.latency_ns;
+    if (net->options.latency_jitter_ns > 0)
+        latency += (int64_t)fl_prng_below(net_prng(net),
+                                          (uint64_t)net->options.latency_jitter_ns + 1);
+    return latency;
+}
+
+static void enqueue(pipe_t *pipe, const void *data, size_t length, bool fin) {
+    simnet_t *net = pipe->conn->net;
+    int64_t now = fl_now(world_of(net));
+    segment_t *seg = malloc(sizeof *seg + length);
+    if (seg == NULL) fl__out_of_memory("simnet segment");
+    seg->next = NULL;
+    seg->length = length;
+    seg->offset = 0;
+    seg->fin = fin;
+    if (length > 0) memcpy(seg->data, data, length);
+    if (pipe->corrupt_next && length > 0) {
+        /* Flip bits of the first byte: never zero, so the byte always changes. */
+        seg->data[0] ^= (unsigned char)(1 + fl_prng_below(net_prng(net), 255));
+        pipe->corrupt_next = false;
+    }
+    int64_t depart = now > pipe->link_free_at_ns ? now : pipe->link_free_at_ns;
+    if (pipe->bytes_per_second > 0)
+        depart += (int64_t)(((unsigned __int128)length * 1000000000u + pipe->bytes_per_second - 1) /
+                            pipe->bytes_per_second);
+    pipe->link_free_at_ns = depart;
+    int64_t arrive = depart + draw_latency(net) + pipe->extra_delay_ns;
+    if (arrive < pipe->last_arrival_ns) arrive = pipe->last_arrival_ns;
+    pipe->last_arrival_ns = arrive;
+    seg->arrive_at_ns = arrive;
+    if (pipe->tail != NULL)
+        pipe->tail->next = seg;
+    else
+        pipe->head = seg;
+    pipe->tail = seg;
+    pipe->in_flight += length;
+    if (pipe->head == seg) arm_arrival(pipe);
+    fl_condition_notify_all(world_of(net), pipe->readable);
+}
+
+static void drop_segments(pipe_t *pipe) {
+    segment_t *seg = pipe->head;
+    while (seg != NULL) {
+        segment_t *next = seg->next;
+        free(seg);
+        seg = next;
+    }
+    pipe->head = pipe->tail = NULL;
+    pipe->in_flight = 0;
+}
+
+static void notify_pipe(fl_world_t *w, pipe_t *pipe) {
+    fl_condition_notify_all(w, pipe->readable);
+    fl_condition_notify_all(w, pipe->writable);
+}
+
+static void reset_connection(simconn_t *conn) {
+    if (conn->reset) return;
+    conn->reset = true;
+    conn->net->stats.resets++;
+    fl_world_t *w = world_of(conn->net);
+    for (int d = 0; d < 2; d++) {
+        drop_segments(&conn->pipes[d]);
+        fl_world_disarm_timer(w, &conn->pipes[d].arrival_timer);
+        notify_pipe(w, &conn->pipes[d]);
+    }
+    trace_net(conn->net, conn->id, 0, "rst");
+}
+
+static void shut_write(pipe_t *pipe) {
+    if (pipe->write_shut) return;
+    pipe->write_shut = true;
+    enqueue(pipe, NULL, 0, true);
+    trace_net(pipe->conn->net, pipe->conn->id, 0, fin_names[pipe->direction]);
+}
+
+/* Graceful close of one endpoint: FIN, and unread data means RST (TCP's
+ * rule when a socket is closed with data still in its receive buffer). */
+static void close_endpoint(endpoint_t *ep) {
+    if (ep->closed) return;
+    simconn_t *conn = ep->conn;
+    ep->closed = true;
+    trace_net(conn->net, conn->id, ep->base.side, ep->base.side == FL_SIDE_CLIENT
+                                                      ? "close client" : "close server");
+    if (!conn->reset) shut_write(write_pipe(ep));
+    pipe_t *incoming = read_pipe(ep);
+    incoming->reader_closed = true;
+    segment_t *head = incoming->head;
+    if (!conn->reset && head != NULL && !head->fin) reset_connection(conn);
+    fl_world_t *w = world_of(conn->net);
+    notify_pipe(w, incoming);
+    notify_pipe(w, write_pipe(ep));
+}
+
+/* --- faults ------------------------------------------------------------------- */
+
+static void apply_to_connection(net_fault_t *fault, simconn_t *conn);
+
+static void apply_action(net_fault_t *fault, simconn_t *conn) {
+    simnet_t *net = fault->net;
+    fl_world_t *w = world_of(net);
+    const fl_fault_action_t *action = &fault->entry.spec.action;
+    net->stats.faults_fired++;
+    fl_task_t *current = fl_current_task(w);
+    fl_trace_emit(fl_world_trace(w), fl_now(w), FL_TRACE_FAULT, current ? fl_task_id(current) : 0,
+                  conn ? conn->id : 0, fault->entry.index, fault->entry.spec.label);
+    if (action->kind == FL_FAULT_ACTION_CANCEL_TASK) {
+        fl_task_t *task = fl_world_find_task(w, action->task);
+        if (task != NULL)
+            fl_task_cancel(w, task);
+        else
+            trace_net(net, 0, fault->entry.index, "fault: no such task");
+        return;
+    }
+    if (conn == NULL) {
+        /* An at-trigger without a connection acts on every open one. */
+        for (simconn_t *c = net->open_conns; c != NULL; c = c->next_open)
+            if (!c->reset && !(c->ends[0].closed && c->ends[1].closed))
+                apply_to_connection(fault, c);
+        return;
+    }
+    apply_to_connection(fault, conn);
+}
+
+static void apply_to_connection(net_fault_t *fault, simconn_t *conn) {
+    fl_world_t *w = world_of(fault->net);
+    const fl_fault_action_t *action = &fault->entry.spec.action;
+    pipe_t *pipe = &conn->pipes[fl_fault_action_direction(&fault->entry)];
+    int64_t now = fl_now(w);
+    switch (action->kind) {
+    case FL_FAULT_ACTION_RESET: reset_connection(conn); break;
+    case FL_FAULT_ACTION_CLOSE: close_endpoint(&conn->ends[action->side]); break;
+    case FL_FAULT_ACTION_CLIENT_DISCONNECT: close_endpoint(&conn->ends[FL_SIDE_CLIENT]); break;
+    case FL_FAULT_ACTION_HALF_CLOSE: {
+        endpoint_t *ep = &conn->ends[action->side];
+        if (!ep->closed && !conn->reset) shut_write(write_pipe(ep));
+        break;
+    }
+    case FL_FAULT_ACTION_STALL:
+        pipe->stalled_until_ns =
+            action->duration_ns == FL_TIME_NEVER ? FL_TIME_NEVER : now + action->duration_ns;
+        arm_arrival(pipe);
+        break;
+    case FL_FAULT_ACTION_DELAY: pipe->extra_delay_ns += action->duration_ns; break;
+    case FL_FAULT_ACTION_BANDWIDTH: pipe->bytes_per_second = action->bytes_per_second; break;
+    case FL_FAULT_ACTION_TRUNCATE:
+        if (!pipe->write_shut && !conn->reset) {
+            shut_write(pipe);
+            pipe->truncated = true;
+        }
+        break;
+    case FL_FAULT_ACTION_CORRUPT: pipe->corrupt_next = true; break;
+    case FL_FAULT_ACTION_REFUSE:
+    case FL_FAULT_ACTION_CANCEL_TASK:
+    case FL_FAULT_ACTION_COUNT: assert(!"handled elsewhere"); break;
+    }
+}
+
+static void at_fault_fired(fl_world_t *world, fl_timer_t *timer) {
+    (void)world;
+    net_fault_t *fault = timer->data;
+    if (!fl_fault_entry_reached(&fault->entry, net_prng(fault->net))) return;
+    simconn_t *target = NULL;
+    uint32_t wanted = fault->entry.spec.action.connection;
+    if (wanted != FL_FAULT_EVERY_CONNECTION) {
+        for (simconn_t *c = fault->net->open_conns; c != NULL; c = c->next_open)
+            if (c->id == wanted) target = c;
+        if (target == NULL) {
+            trace_net(fault->net, wanted, fault->entry.index, "fault: no such connection");
+            return;
+        }
+    }
+    apply_action(fault, target);
+}
+
+/* Bytes triggers on this pipe: the next threshold above the bytes written so
+ * far, so a write can stop exactly there. UINT64_MAX when none. */
+static uint64_t next_threshold(pipe_t *pipe) {
+    simnet_t *net = pipe->conn->net;
+    uint64_t best = UINT64_MAX;
+    for (size_t i = 0; i < net->fault_count; i++) {
+        const fl_fault_trigger_t *t = &net->faults[i].entry.spec.trigger;
+        if (t->kind != FL_FAULT_TRIGGER_BYTES || t->direction != pipe->direction) continue;
+        if (t->connection != FL_FAULT_EVERY_CONNECTION && t->connection != pipe->conn->id) continue;
+        if (pipe->conn->bytes_fault_done[i]) continue;
+        if (t->bytes >= pipe->bytes_written && t->bytes < best) best = t->bytes;
+    }
+    return best;
+}
+
+/* Fires the bytes triggers whose threshold the pipe has just reached. */
+static void fire_bytes_triggers(pipe_t *pipe) {
+    simnet_t *net = pipe->conn->net;
+    for (size_t i = 0; i < net->fault_count; i++) {
+        net_fault_t *fault = &net->faults[i];
+        const fl_fault_trigger_t *t = &fault->entry.spec.trigger;
+        if (t->kind != FL_FAULT_TRIGGER_BYTES || t->direction != pipe->direction) continue;
+        if (t->connection != FL_FAULT_EVERY_CONNECTION && t->connection != pipe->conn->id) continue;
+        if (pipe->conn->bytes_fault_done[i] || t->bytes != pipe->bytes_written) continue;
+        pipe->conn->bytes_fault_done[i] = true;
+        if (fl_fault_entry_reached(&fault->entry, net_prng(net))) apply_action(fault, pipe->conn);
+    }
+}
+
+/* --- the connection interface ------------------------------------------------- */
+
+static int endpoint_usable(endpoint_t *ep) {
+    if (ep->closed) return FL_ECLOSED;
+    if (ep->conn->reset) return FL_ERESET;
+    return FL_OK;
+}
+
+static int sim_write(fl_conn_t *base, const void *data, size_t length) {
+    endpoint_t *ep = (endpoint_t *)base;
+    simnet_t *net = ep->conn->net;
+    fl_world_t *w = world_of(net);
+    int status = fl_checkpoint(w);
+    if (status != FL_OK) return status;
+    pipe_t *pipe = write_pipe(ep);
+    const unsigned char *bytes = data;
+    for (;;) {
+        if ((status = endpoint_usable(ep)) != FL_OK) return status;
+        if (pipe->write_shut && !pipe->truncated) return FL_EPIPE;
+        if (pipe->reader_closed) {
+            /* Data for a closed socket: the peer answers with RST. */
+            reset_connection(ep->conn);
+            return FL_EPIPE;
+        }
+        fire_bytes_triggers(pipe); /* a threshold at the current offset (0 included) */
+        if ((status = endpoint_usable(ep)) != FL_OK) return status;
+        if (length == 0) return FL_OK;
+        if (pipe->truncated) {
+            /* The stream was cut: the writer cannot tell, the bytes vanish. */
+            pipe->bytes_written += length;
+            return FL_OK;
+        }
+        size_t space = net->options.buffer_bytes - pipe->in_flight;
+        if (space == 0) {
+            status = fl_condition_wait(w, pipe->writable, "write");
+            if (status != FL_OK) return status;
+            continue;
+        }
+        size_t chunk = length < space ? length : space;
+        uint64_t threshold = next_threshold(pipe);
+        if (threshold != UINT64_MAX && threshold - pipe->bytes_written < chunk)
+            chunk = (size_t)(threshold - pipe->bytes_written);
+        if (chunk == 0) continue; /* the threshold is here: fire it first */
+        enqueue(pipe, bytes, chunk, false);
+        pipe->bytes_written += chunk;
+        trace_net(net, ep->conn->id, (int64_t)chunk, write_names[pipe->direction]);
+        bytes += chunk;
+        length -= chunk;
+    }
+}
+
+/* Bytes that have arrived and may be read now (stopping at a FIN). */
+static size_t arrived_bytes(const pipe_t *pipe, int64_t now, bool *fin_next) {
+    size_t total = 0;
+    *fin_next = false;
+    for (const segment_t *seg = pipe->head; seg != NULL && seg->arrive_at_ns <= now;
+         seg = seg->next) {
+        if (seg->fin) {
+            *fin_next = total == 0;
+            break;
+        }
+        total += seg->length - seg->offset;
+    }
+    return total;
+}
+
+static size_t take_bytes(pipe_t *pipe, unsigned char *out, size_t wanted) {
+    size_t copied = 0;
+    while (copied < wanted) {
+        segment_t *seg = pipe->head;
+        assert(seg != NULL && !seg->fin);
+        size_t n = seg->length - seg->offset;
+        if (n > wanted - copied) n = wanted - copied;
+        memcpy(out + copied, seg->data + seg->offset, n);
+        seg->offset += n;
+        copied += n;
+        if (seg->offset == seg->length) {
+            pipe->head = seg->next;
+            if (pipe->head == NULL) pipe->tail = NULL;
+            free(seg);
+        }
+    }
+    pipe->in_flight -= copied;
+    pipe->bytes_read += copied;
+    return copied;
+}
+
+static int sim_read(fl_conn_t *base, void *buffer, size_t capacity, size_t *count_out) {
+    endpoint_t *ep = (endpoint_t *)base;
+    simnet_t *net = ep->conn->net;
+    fl_world_t *w = world_of(net);
+    int status = fl_checkpoint(w);
+    if (status != FL_OK) return status;
+    pipe_t *pipe = read_pipe(ep);
+    for (;;) {
+        if ((status = endpoint_usable(ep)) != FL_OK) return status;
+        int64_t now = fl_now(w);
+        if (!pipe_stalled(pipe, now)) {
+            bool fin_next;
+            size_t available = arrived_bytes(pipe, now, &fin_next);
+            if (fin_next) {
+                trace_net(net, ep->conn->id, 0, "eof");
+                return FL_EEOF;
+            }
+            if (available > 0) {
+                size_t wanted = available < capacity ? available : capacity;
+                if (net->options.segmentation && wanted > 1)
+                    wanted = 1 + (size_t)fl_prng_below(net_prng(net), wanted);
+                *count_out = take_bytes(pipe, buffer, wanted);
+                net->stats.bytes_delivered += *count_out;
+                trace_net(net, ep->conn->id, (int64_t)*count_out, read_names[pipe->direction]);
+                fl_condition_notify_all(w, pipe->writable);
+                arm_arrival(pipe);
+                return FL_OK;
+            }
+        }
+        arm_arrival(pipe);
+        status = fl_condition_wait(w, pipe->readable, "read");
+        if (status != FL_OK) return status;
+    }
+}
+
+static int sim_shutdown_write(fl_conn_t *base) {
+    endpoint_t *ep = (endpoint_t *)base;
+    int status = endpoint_usable(ep);
+    if (status != FL_OK) return status;
+    shut_write(write_pipe(ep));
+    return FL_OK;
+}
+
+static void sim_close(fl_conn_t *base) { close_endpoint((endpoint_t *)base); }
+
+static void sim_reset(fl_conn_t *base) {
+    endpoint_t *ep = (endpoint_t *)base;
+    if (ep->closed) return;
+    ep->closed = true;
+    reset_connection(ep->conn);
+}
+
+/* --- listeners and connecting ------------------------------------------------- */
+
+static listener_t *find_listener(simnet_t *net, const char *host, uint16_t port) {
+    for (listener_t *l = net->listeners; l != NULL; l = l->next)
+        if (!l->closed && l->port == port && strcmp(l->host, host) == 0) return l;
+    return NULL;
+}
+
+static int sim_listen(fl_net_t *base, const char *host, uint16_t port, fl_listener_t **out) {
+    simnet_t *net = (simnet_t *)base;
+    fl_world_t *w = world_of(net);
+    if (host == NULL) host = "server";
+    if (port == 0) {
+        /* Ephemeral ports, deterministically in order. */
+        do port = net->next_ephemeral_port++;
+        while (find_listener(net, host, port) != NULL);
+    }
+    if (find_listener(net, host, port) != NULL) return FL_EINVAL; /* address in use */
+    fl_arena_t *arena = fl_world_arena(w);
+    listener_t *l = fl_arena_zalloc(arena, sizeof *l);
+    l->base.net = base;
+    l->net = net;
+    l->host = fl_arena_strdup(arena, host);
+    l->port = port;
+    l->backlog = fl_arena_alloc(arena, net->options.backlog * sizeof *l->backlog);
+    l->pending = fl_condition_create(w, "listener", l->host);
+    l->next = net->listeners;
+    net->listeners = l;
+    trace_net(net, 0, port, "listen");
+    *out = &l->base;
+    return FL_OK;
+}
+
+static int sim_accept(fl_listener_t *base, fl_conn_t **out) {
+    listener_t *l = (listener_t *)base;
+    fl_world_t *w = world_of(l->net);
+    int status = fl_checkpoint(w);
+    if (status != FL_OK) return status;
+    for (;;) {
+        if (l->closed) return FL_ECLOSED;
+        if (l->backlog_count > 0) {
+            endpoint_t *ep = l->backlog[l->backlog_head];
+            l->backlog_head = (l->backlog_head + 1) % l->net->options.backlog;
+            l->backlog_count--;
+            trace_net(l->net, ep->conn->id, 0, "accept");
+            *out = &ep->base;
+            return FL_OK;
+        }
+        status = fl_condition_wait(w, l->pending, "accept");
+        if (status != FL_OK) return status;
+    }
+}
+
+static uint16_t sim_listener_port(const fl_listener_t *base) {
+    return ((const listener_t *)base)->port;
+}
+
+static void sim_close_listener(fl_listener_t *base) {
+    listener_t *l = (listener_t *)base;
+    if (l->closed) return;
+    l->closed = true;
+    /* Connections that were never accepted are refused now (RST). */
+    while (l->backlog_count > 0) {
+        endpoint_t *ep = l->backlog[l->backlog_head];
+        l->backlog_head = (l->backlog_head + 1) % l->net->options.backlog;
+        l->backlog_count--;
+        reset_connection(ep->conn);
+    }
+    fl_condition_notify_all(world_of(l->net), l->pending);
+    trace_net(l->net, 0, l->port, "unlisten");
+}
+
+static void init_pipe(simnet_t *net, simconn_t *conn, fl_direction_t direction) {
+    pipe_t *pipe = &conn->pipes[direction];
+    fl_world_t *w = world_of(net);
+    pipe->conn = conn;
+    pipe->direction = direction;
+    pipe->bytes_per_second = net->options.bytes_per_second;
+    pipe->readable = fl_condition_create(w, "connection", direction == FL_DIRECTION_CLIENT_TO_SERVER
+                                                              ? "c2s readable" : "s2c readable");
+    pipe->writable = fl_condition_create(w, "connection", direction == FL_DIRECTION_CLIENT_TO_SERVER
+                                                              ? "c2s writable" : "s2c writable");
+    fl_timer_init(&pipe->arrival_timer);
+}
+
+static simconn_t *new_connection(simnet_t *net) {
+    fl_arena_t *arena = fl_world_arena(world_of(net));
+    simconn_t *conn = fl_arena_zalloc(arena, sizeof *conn);
+    conn->net = net;
+    conn->id = (uint32_t)++net->stats.connections;
+    for (int side = 0; side < 2; side++) {
+        conn->ends[side].conn = conn;
+        conn->ends[side].base.net = &net->base;
+        conn->ends[side].base.id = conn->id;
+        conn->ends[side].base.side = (fl_side_t)side;
+    }
+    init_pipe(net, conn, FL_DIRECTION_CLIENT_TO_SERVER);
+    init_pipe(net, conn, FL_DIRECTION_SERVER_TO_CLIENT);
+    conn->bytes_fault_done = fl_arena_zalloc(arena, (net->fault_count ? net->fault_count : 1) *
+                                                        sizeof *conn->bytes_fault_done);
+    conn->next_open = net->open_conns;
+    net->open_conns = conn;
+    return conn;
+}
+
+/* Connect triggers: refuse, stall the attempt, or cancel a task. Returns the
+ * status the attempt ends with, or 1 to go on. */
+static int connect_faults(simnet_t *net, uint32_t attempt) {
+    fl_world_t *w = world_of(net);
+    for (size_t i = 0; i < net->fault_count; i++) {
+        net_fault_t *fault = &net->faults[i];
+        const fl_fault_trigger_t *t = &fault->entry.spec.trigger;
+        if (t->kind != FL_FAULT_TRIGGER_CONNECT) continue;
+        if (t->connection != FL_FAULT_EVERY_CONNECTION && t->connection != attempt) continue;
+        if (!fl_fault_entry_reached(&fault->entry, net_prng(net))) continue;
+        const fl_fault_action_t *action = &fault->entry.spec.action;
+        if (action->kind == FL_FAULT_ACTION_CANCEL_TASK) {
+            apply_action(fault, NULL);
+            continue;
+        }
+        net->stats.faults_fired++;
+        fl_task_t *current = fl_current_task(w);
+        fl_trace_emit(fl_world_trace(w), fl_now(w), FL_TRACE_FAULT,
+                      current ? fl_task_id(current) : 0, 0, fault->entry.index,
+                      fault->entry.spec.label);
+        if (action->kind == FL_FAULT_ACTION_REFUSE) return FL_EREFUSED;
+        int status = action->duration_ns == FL_TIME_NEVER ? fl_sleep_forever(w)
+                                                          : fl_sleep(w, action->duration_ns);
+        if (status != FL_OK) return status;
+    }
+    return 1;
+}
+
+static int sim_connect(fl_net_t *base, const char *host, uint16_t port, fl_conn_t **out) {
+    simnet_t *net = (simnet_t *)base;
+    fl_world_t *w = world_of(net);
+    if (host == NULL) host = "server";
+    int status = fl_checkpoint(w);
+    if (status != FL_OK) return status;
+    uint32_t attempt = ++net->connect_attempts;
+    status = connect_faults(net, attempt);
+    if (status != 1) {
+        if (status == FL_EREFUSED) net->stats.refused++;
+        return status;
+    }
+    /* The handshake: one trip to the server before the connection exists. */
+    status = fl_sleep(w, draw_latency(net));
+    if (status != FL_OK) return status;
+    listener_t *l = find_listener(net, host, port);
+    if (l == NULL || l->backlog_count == net->options.backlog) {
+        net->stats.refused++;
+        trace_net(net, 0, port, "refused");
+        return FL_EREFUSED;
+    }
+    simconn_t *conn = new_connection(net);
+    l->backlog[(l->backlog_head + l->backlog_count++) % net->options.backlog] =
+        &conn->ends[FL_SIDE_SERVER];
+    fl_condition_notify_one(w, l->pending);
+    trace_net(net, conn->id, port, "connect");
+    *out = &conn->ends[FL_SIDE_CLIENT].base;
+    return FL_OK;
+}
+
+static void sim_event(fl_net_t *base, fl_conn_t *conn_base, const char *name) {
+    simnet_t *net = (simnet_t *)base;
+    simconn_t *conn = conn_base ? ((endpoint_t *)conn_base)->conn : NULL;
+    for (size_t i = 0; i < net->fault_count; i++) {
+        net_fault_t *fault = &net->faults[i];
+        const fl_fault_trigger_t *t = &fault->entry.spec.trigger;
+        if (t->kind != FL_FAULT_TRIGGER_EVENT || strcmp(t->event, name) != 0) continue;
+        if (t->connection != FL_FAULT_EVERY_CONNECTION && (conn == NULL || conn->id != t->connection))
+            continue;
+        fault->events_seen++;
+        bool due = t->repeat ? fault->events_seen >= t->count : fault->events_seen == t->count;
+        if (due && fl_fault_entry_reached(&fault->entry, net_prng(net))) {
+            if (conn == NULL && fault->entry.spec.action.kind != FL_FAULT_ACTION_CANCEL_TASK) {
+                trace_net(net, 0, fault->entry.index, "fault: event has no connection");
+                continue;
+            }
+            apply_action(fault, conn);
+        }
+    }
+}
+
+static const fl_net_ops_t simnet_ops = {
+    .name = "sim",
+    .listen = sim_listen,
+    .accept = sim_accept,
+    .listener_port = sim_listener_port,
+    .close_listener = sim_close_listener,
+    .connect = sim_connect,
+    .read = sim_read,
+    .write = sim_write,
+    .shutdown_write = sim_shutdown_write,
+    .close = sim_close,
+    .reset = sim_reset,
+    .event = sim_event,
+};
+
+/* --- creation ----------------------------------------------------------------- */
+
+fl_simnet_options_t fl_simnet_options_default(void) {
+    return (fl_simnet_options_t){
+        .latency_ns = FL_MS(1),
+        .latency_jitter_ns = 0,
+        .bytes_per_second = 0,
+        .buffer_bytes = 64 * 1024,
+        .segmentation = true,
+        .backlog = 128,
+    };
+}
+
+static void simnet_cleanup(void *arg) {
+    simnet_t *net = arg;
+    for (simconn_t *c = net->open_conns; c != NULL; c = c->next_open) {
+        drop_segments(&c->pipes[0]);
+        drop_segments(&c->pipes[1]);
+    }
+}
+
+fl_net_t *fl_simnet_create(fl_world_t *world, const fl_simnet_options_t *options,
+                           const fl_fault_plan_t *faults, char *error, size_t error_size) {
+    fl_simnet_options_t chosen = options ? *options : fl_simnet_options_default();
+    const char *problem = NULL;
+    if (chosen.latency_ns < 0 || chosen.latency_jitter_ns < 0)
+        problem = "latency must not be negative";
+    else if (chosen.buffer_bytes == 0)
+        problem = "buffer_bytes must be positive";
+    else if (chosen.backlog == 0)
+        problem = "backlog must be positive";
+    if (problem != NULL) {
+        if (error_size > 0) snprintf(error, error_size, "simulated network: %s", problem);
+        return NULL;
+    }
+    fl_arena_t *arena = fl_world_arena(world);
+    simnet_t *net = fl_arena_zalloc(arena, sizeof *net);
+    net->base.ops = &simnet_ops;
+    net->base.world = world;
+    net->options = chosen;
+    net->next_ephemeral_port = 49152;
+    if (faults != NULL && faults->count > 0) {
+        net->fault_count = faults->count;
+        net->faults = fl_arena_zalloc(arena, faults->count * sizeof *net->faults);
+        for (size_t i = 0; i < faults->count; i++) {
+            net_fault_t *fault = &net->faults[i];
+            fault->entry = faults->entries[i];
+            fault->net = net;
+            fl_timer_init(&fault->timer);
+            if (fault->entry.spec.trigger.kind == FL_FAULT_TRIGGER_AT)
+                fl_world_arm_timer(world, &fault->timer, fault->entry.spec.trigger.at_ns,
+                                   at_fault_fired, fault);
+        }
+    }
+    fl_world_defer(world, simnet_cleanup, net);
+    return &net->base;
+}
+
+fl_simnet_stats_t fl_simnet_stats(const fl_net_t *net) { return ((const simnet_t *)net)->stats; }
+
+uint64_t fl_simnet_fault_fired(const fl_net_t *base, uint32_t index) {
+    const simnet_t *net = (const simnet_t *)base;
+    if (index == 0 || index > net->fault_count) return 0;
+    return net->faults[index - 1].entry.fired;
+}
