@@ -1,0 +1,180 @@
+/* Fault plans: names, validation when the plan is built, and the firing rule
+ * (probability, one-shot, repeat). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <string.h>
+
+#include "sim/net/fault.h"
+#include "sim/runtime/prng.h"
+#include "sim/runtime/status.h"
+
+static fl_arena_t arena;
+
+static int setup(void **state) {
+    (void)state;
+    fl_arena_init(&arena);
+    return 0;
+}
+
+static int teardown(void **state) {
+    (void)state;
+    fl_arena_destroy(&arena);
+    return 0;
+}
+
+/* Adds spec to a fresh plan; returns the status and leaves the message. */
+static int try_add(fl_fault_spec_t spec, char *error, size_t size) {
+    fl_fault_plan_t *plan = fl_fault_plan_create(&arena);
+    int status = fl_fault_plan_add(plan, &spec, error, size);
+    assert_int_equal(plan->count, status == FL_OK ? 1 : 0);
+    return status;
+}
+
+static void expect_refused(fl_fault_spec_t spec, const char *words) {
+    char error[256] = "";
+    assert_int_equal(try_add(spec, error, sizeof error), FL_EINVAL);
+    if (strstr(error, words) == NULL) fail_msg("error '%s' lacks '%s'", error, words);
+    assert_non_null(strstr(error, "fault #1"));
+}
+
+static void test_names_round_trip(void **state) {
+    (void)state;
+    for (int k = 0; k < FL_FAULT_TRIGGER_COUNT; k++) {
+        fl_fault_trigger_kind_t back;
+        assert_true(fl_fault_trigger_from_name(fl_fault_trigger_name(k), &back));
+        assert_int_equal(back, k);
+    }
+    for (int k = 0; k < FL_FAULT_ACTION_COUNT; k++) {
+        fl_fault_action_kind_t back;
+        assert_true(fl_fault_action_from_name(fl_fault_action_name(k), &back));
+        assert_int_equal(back, k);
+    }
+    fl_fault_trigger_kind_t t;
+    fl_fault_action_kind_t a;
+    assert_false(fl_fault_trigger_from_name("sometimes", &t));
+    assert_false(fl_fault_action_from_name("explode", &a));
+    assert_string_equal(fl_fault_action_name(FL_FAULT_ACTION_HALF_CLOSE), "half-close");
+}
+
+static void test_invalid_entries_are_refused_at_build_time(void **state) {
+    (void)state;
+    expect_refused((fl_fault_spec_t){.trigger = {.kind = FL_FAULT_TRIGGER_AT, .at_ns = -1},
+                                     .action = {.kind = FL_FAULT_ACTION_RESET}},
+                   "negative");
+    expect_refused((fl_fault_spec_t){.trigger = {.kind = (fl_fault_trigger_kind_t)42},
+                                     .action = {.kind = FL_FAULT_ACTION_RESET}},
+                   "unknown trigger");
+    expect_refused((fl_fault_spec_t){.trigger = {.kind = FL_FAULT_TRIGGER_AT},
+                                     .action = {.kind = (fl_fault_action_kind_t)42}},
+                   "unknown action");
+    expect_refused((fl_fault_spec_t){.trigger = {.kind = FL_FAULT_TRIGGER_EVENT},
+                                     .action = {.kind = FL_FAULT_ACTION_RESET}},
+                   "event name");
+    expect_refused((fl_fault_spec_t){.trigger = {.kind = FL_FAULT_TRIGGER_AT},
+                                     .action = {.kind = FL_FAULT_ACTION_REFUSE}},
+                   "connect");
+    expect_refused((fl_fault_spec_t){.trigger = {.kind = FL_FAULT_TRIGGER_CONNECT},
+                                     .action = {.kind = FL_FAULT_ACTION_CORRUPT}},
+                   "takes 'refuse'");
+    expect_refused((fl_fault_spec_t){.trigger = {.kind = FL_FAULT_TRIGGER_AT},
+                                     .action = {.kind = FL_FAULT_ACTION_STALL}},
+                   "positive duration");
+    expect_refused((fl_fault_spec_t){.trigger = {.kind = FL_FAULT_TRIGGER_AT},
+                                     .action = {.kind = FL_FAULT_ACTION_BANDWIDTH}},
+                   "bytes-per-second");
+    expect_refused((fl_fault_spec_t){.trigger = {.kind = FL_FAULT_TRIGGER_AT},
+                                     .action = {.kind = FL_FAULT_ACTION_CANCEL_TASK}},
+                   "task name");
+    expect_refused((fl_fault_spec_t){.trigger = {.kind = FL_FAULT_TRIGGER_AT},
+                                     .action = {.kind = FL_FAULT_ACTION_CORRUPT}},
+                   "needs the connection");
+    expect_refused((fl_fault_spec_t){.trigger = {.kind = FL_FAULT_TRIGGER_CONNECT,
+                                                 .probability = 1.5},
+                                     .action = {.kind = FL_FAULT_ACTION_REFUSE}},
+                   "probability");
+    expect_refused((fl_fault_spec_t){.trigger = {.kind = FL_FAULT_TRIGGER_BYTES, .repeat = true},
+                                     .action = {.kind = FL_FAULT_ACTION_RESET}},
+                   "cannot repeat");
+    expect_refused((fl_fault_spec_t){.trigger = {.kind = FL_FAULT_TRIGGER_AT,
+                                                 .connection = FL_FAULT_CONNECTIONS_MAX + 1},
+                                     .action = {.kind = FL_FAULT_ACTION_RESET}},
+                   "out of range");
+}
+
+static void test_valid_entry_is_copied_with_defaults(void **state) {
+    (void)state;
+    fl_fault_plan_t *plan = fl_fault_plan_create(&arena);
+    char event[] = "server.body_chunk";
+    char task[] = "app";
+    char error[128];
+    fl_fault_spec_t spec = {.trigger = {.kind = FL_FAULT_TRIGGER_EVENT, .event = event},
+                            .action = {.kind = FL_FAULT_ACTION_CANCEL_TASK, .task = task}};
+    assert_int_equal(fl_fault_plan_add(plan, &spec, error, sizeof error), FL_OK);
+    event[0] = 'X'; /* the plan keeps its own copies */
+    task[0] = 'X';
+    const fl_fault_entry_t *entry = &plan->entries[0];
+    assert_string_equal(entry->spec.trigger.event, "server.body_chunk");
+    assert_string_equal(entry->spec.action.task, "app");
+    assert_true(entry->spec.trigger.probability == 1.0);
+    assert_int_equal(entry->spec.trigger.count, 1);
+    assert_int_equal(entry->index, 1);
+    assert_string_equal(entry->spec.label, "fault #1 event->cancel-task");
+    /* Many entries: the plan grows and keeps them in order. */
+    for (int i = 0; i < 20; i++) assert_int_equal(fl_fault_plan_add(plan, &spec, error, sizeof error), FL_OK);
+    assert_int_equal(plan->count, 21);
+    assert_int_equal(plan->entries[20].index, 21);
+}
+
+static void test_action_direction(void **state) {
+    (void)state;
+    fl_fault_entry_t entry = {.spec = {.trigger = {.kind = FL_FAULT_TRIGGER_BYTES,
+                                                   .direction = FL_DIRECTION_CLIENT_TO_SERVER}}};
+    assert_int_equal(fl_fault_action_direction(&entry), FL_DIRECTION_CLIENT_TO_SERVER);
+    entry.spec.action.direction_set = true;
+    entry.spec.action.direction = FL_DIRECTION_SERVER_TO_CLIENT;
+    assert_int_equal(fl_fault_action_direction(&entry), FL_DIRECTION_SERVER_TO_CLIENT);
+    entry.spec.trigger.kind = FL_FAULT_TRIGGER_AT;
+    entry.spec.action.direction_set = false;
+    assert_int_equal(fl_fault_action_direction(&entry), FL_DIRECTION_SERVER_TO_CLIENT);
+}
+
+static void test_firing_rules(void **state) {
+    (void)state;
+    fl_prng_t prng;
+    fl_prng_seed(&prng, 5, "network");
+    fl_fault_entry_t once = {.spec = {.trigger = {.kind = FL_FAULT_TRIGGER_EVENT, .probability = 1}}};
+    assert_true(fl_fault_entry_reached(&once, &prng));
+    assert_false(fl_fault_entry_reached(&once, &prng));
+    assert_int_equal(once.fired, 1);
+
+    fl_fault_entry_t again = {
+        .spec = {.trigger = {.kind = FL_FAULT_TRIGGER_EVENT, .probability = 1, .repeat = true}}};
+    for (int i = 0; i < 5; i++) assert_true(fl_fault_entry_reached(&again, &prng));
+    assert_int_equal(again.fired, 5);
+
+    /* A bytes trigger on every connection is never spent by the entry. */
+    fl_fault_entry_t every = {.spec = {.trigger = {.kind = FL_FAULT_TRIGGER_BYTES, .probability = 1}}};
+    assert_true(fl_fault_entry_reached(&every, &prng));
+    assert_true(fl_fault_entry_reached(&every, &prng));
+
+    fl_fault_entry_t coin = {
+        .spec = {.trigger = {.kind = FL_FAULT_TRIGGER_EVENT, .probability = 0.5, .repeat = true}}};
+    for (int i = 0; i < 1000; i++) fl_fault_entry_reached(&coin, &prng);
+    assert_int_equal(coin.reached, 1000);
+    assert_true(coin.fired > 400 && coin.fired < 600);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_names_round_trip),
+        cmocka_unit_test(test_invalid_entries_are_refused_at_build_time),
+        cmocka_unit_test(test_valid_entry_is_copied_with_defaults),
+        cmocka_unit_test(test_action_direction),
+        cmocka_unit_test(test_firing_rules),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}

@@ -1,0 +1,650 @@
+/* The simulated network: exact bytes under random segmentation and latency,
+ * FIN after data, RST, backpressure, deadlines, determinism, and every fault
+ * trigger and action observed from both ends. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <string.h>
+
+#include "sim/net/simnet.h"
+#include "tests/support/echo.h"
+#include "tests/support/runtime_test.h"
+
+/* --- helpers ------------------------------------------------------------------ */
+
+static fl_net_t *make_net(fl_world_t *w, const fl_simnet_options_t *options,
+                          const fl_fault_plan_t *plan) {
+    char error[256];
+    fl_net_t *net = fl_simnet_create(w, options, plan, error, sizeof error);
+    if (net == NULL) fail_msg("%s", error);
+    return net;
+}
+
+static void add_fault(fl_fault_plan_t *plan, fl_fault_spec_t spec) {
+    char error[256];
+    if (fl_fault_plan_add(plan, &spec, error, sizeof error) != FL_OK) fail_msg("%s", error);
+}
+
+/* A scripted exchange: the server accepts one connection, optionally writes
+ * a reply, then reads until EOF/error; the client connects, optionally
+ * writes, then reads until EOF/error. Times and statuses are recorded. */
+typedef struct exchange {
+    fl_net_t *net;
+    fl_event_t *listening;
+    uint16_t port;
+    const char *request;       /* client -> server */
+    size_t request_repeat;     /* write the request this many times (0: once) */
+    const char *reply;         /* server -> client, written after accept */
+    bool server_shutdown_after_reply;
+    bool server_emits_event;   /* emit "server.response_start" before the reply */
+    int64_t client_read_deadline_ns; /* 0: none */
+    int64_t server_read_delay_ns;    /* sleep before the server starts reading */
+    /* results */
+    char server_got[4096];
+    size_t server_got_len;
+    char client_got[4096];
+    size_t client_got_len;
+    int server_read_status;
+    int server_write_status;
+    int client_connect_status;
+    int client_write_status;
+    int client_read_status;
+    int client_scope_status;
+    int64_t client_connected_at;
+    int64_t client_first_byte_at;
+    int64_t client_read_ended_at;
+    int64_t client_write_done_at;
+    int64_t server_read_ended_at;
+} exchange_t;
+
+static fl_error_t *exchange_server(fl_world_t *w, void *arg) {
+    exchange_t *x = arg;
+    fl_listener_t *listener;
+    assert_int_equal(fl_net_listen(x->net, NULL, 80, &listener), FL_OK);
+    x->port = fl_listener_port(listener);
+    fl_event_set(w, x->listening);
+    fl_conn_t *conn;
+    if (fl_listener_accept(listener, &conn) != FL_OK) return NULL;
+    if (x->reply != NULL) {
+        if (x->server_emits_event) fl_net_event(x->net, conn, "server.response_start");
+        x->server_write_status = fl_conn_write(conn, x->reply, strlen(x->reply));
+        if (x->server_shutdown_after_reply) fl_conn_shutdown_write(conn);
+    }
+    if (x->server_read_delay_ns) fl_sleep(w, x->server_read_delay_ns);
+    for (;;) {
+        size_t n;
+        size_t room = sizeof x->server_got - x->server_got_len;
+        if (room == 0) room = 1;
+        char scratch[1];
+        char *into = x->server_got_len < sizeof x->server_got ? x->server_got + x->server_got_len
+                                                               : scratch;
+        x->server_read_status = fl_conn_read(conn, into, room, &n);
+        if (x->server_read_status != FL_OK) break;
+        if (into != scratch) x->server_got_len += n;
+    }
+    x->server_read_ended_at = fl_now(w);
+    fl_conn_close(conn);
+    return NULL;
+}
+
+static fl_error_t *exchange_client(fl_world_t *w, void *arg) {
+    exchange_t *x = arg;
+    fl_event_wait(w, x->listening);
+    fl_conn_t *conn;
+    x->client_connect_status = fl_net_connect(x->net, "server", x->port, &conn);
+    if (x->client_connect_status != FL_OK) return NULL;
+    x->client_connected_at = fl_now(w);
+    if (x->request != NULL) {
+        size_t times = x->request_repeat ? x->request_repeat : 1;
+        for (size_t i = 0; i < times && x->client_write_status == FL_OK; i++)
+            x->client_write_status = fl_conn_write(conn, x->request, strlen(x->request));
+        x->client_write_done_at = fl_now(w);
+        if (x->client_write_status == FL_OK) fl_conn_shutdown_write(conn);
+    }
+    fl_cancel_scope_t scope;
+    if (x->client_read_deadline_ns) fl_scope_enter_fail_after(w, &scope, x->client_read_deadline_ns);
+    for (;;) {
+        size_t n;
+        x->client_read_status = fl_conn_read(conn, x->client_got + x->client_got_len,
+                                             sizeof x->client_got - x->client_got_len, &n);
+        if (x->client_read_status != FL_OK) break;
+        if (x->client_got_len == 0) x->client_first_byte_at = fl_now(w);
+        x->client_got_len += n;
+    }
+    x->client_read_ended_at = fl_now(w);
+    if (x->client_read_deadline_ns)
+        x->client_scope_status = fl_scope_exit(w, &scope, x->client_read_status);
+    fl_conn_close(conn);
+    return NULL;
+}
+
+static fl_world_t *run_exchange(exchange_t *x, const fl_simnet_options_t *options,
+                                const fl_fault_plan_t *plan, uint64_t seed) {
+    fl_world_t *w = rt_world("random", seed);
+    x->net = make_net(w, options, plan);
+    x->listening = fl_event_create(w, "listening");
+    fl_spawn(w, "server", exchange_server, x);
+    fl_spawn(w, "client", exchange_client, x);
+    fl_run_outcome_t outcome = fl_world_run(w);
+    if (outcome != FL_RUN_COMPLETED) {
+        fl_world_print_hang(w, stderr);
+        fail_msg("run ended: %s", fl_run_outcome_name(outcome));
+    }
+    return w;
+}
+
+static fl_simnet_options_t quiet_options(void) {
+    fl_simnet_options_t o = fl_simnet_options_default();
+    o.segmentation = false;
+    return o;
+}
+
+/* --- echo --------------------------------------------------------------------- */
+
+static fl_world_t *run_echo(echo_run_t *run, uint64_t seed, size_t bytes,
+                            const fl_simnet_options_t *options) {
+    fl_world_t *w = rt_world("random", seed);
+    fl_net_t *net = make_net(w, options, NULL);
+    echo_init(run, w, net, bytes, seed);
+    run->write_chunk = 1000 + seed % 3000;
+    fl_spawn(w, "server", echo_server_task, run);
+    fl_spawn(w, "client", echo_client_task, run);
+    assert_int_equal(fl_world_run(w), FL_RUN_COMPLETED);
+    return w;
+}
+
+static void test_echo_is_exact_over_1000_seeds(void **state) {
+    (void)state;
+    fl_simnet_options_t options = fl_simnet_options_default();
+    options.latency_jitter_ns = FL_MS(5);
+    options.buffer_bytes = 8192;
+    size_t split_reads = 0;
+    for (uint64_t seed = 1; seed <= 1000; seed++) {
+        echo_run_t run;
+        fl_world_t *w = run_echo(&run, seed, 20000 + seed * 7, &options);
+        if (!echo_succeeded(&run))
+            fail_msg("seed %llu: received %zu of %zu, mismatch at %zu, statuses %d/%d/%d",
+                     (unsigned long long)seed, run.client_received, run.payload_bytes,
+                     run.mismatch_at, run.server_status, run.client_write_status,
+                     run.client_read_status);
+        /* Segmentation really split the stream: more reads than writes. */
+        if (run.server_reads > run.payload_bytes / run.write_chunk + 1) split_reads++;
+        fl_world_destroy(w);
+    }
+    assert_true(split_reads > 900);
+}
+
+static void test_same_seed_same_hash_other_seed_other_hash(void **state) {
+    (void)state;
+    fl_simnet_options_t options = fl_simnet_options_default();
+    options.latency_jitter_ns = FL_MS(3);
+    uint64_t hashes[3];
+    uint64_t seeds[3] = {42, 42, 43};
+    for (int i = 0; i < 3; i++) {
+        echo_run_t run;
+        fl_world_t *w = run_echo(&run, seeds[i], 50000, &options);
+        assert_true(echo_succeeded(&run));
+        hashes[i] = fl_world_trace_hash(w);
+        fl_world_destroy(w);
+    }
+    assert_int_equal(hashes[0], hashes[1]);
+    assert_true(hashes[0] != hashes[2]);
+}
+
+/* --- stream semantics ------------------------------------------------------------ */
+
+static void test_fin_arrives_after_the_data(void **state) {
+    (void)state;
+    exchange_t x = {.reply = "first part, second part, third part",
+                    .server_shutdown_after_reply = true};
+    fl_simnet_options_t options = fl_simnet_options_default();
+    options.latency_jitter_ns = FL_MS(10);
+    fl_world_t *w = run_exchange(&x, &options, NULL, 7);
+    assert_int_equal(x.client_read_status, FL_EEOF);
+    assert_int_equal(x.client_got_len, strlen(x.reply));
+    assert_memory_equal(x.client_got, x.reply, x.client_got_len);
+    fl_world_destroy(w);
+}
+
+/* EOF is sticky: every read after the FIN says so. */
+static fl_error_t *read_eof_twice(fl_world_t *w, void *arg) {
+    exchange_t *x = arg;
+    fl_event_wait(w, x->listening);
+    fl_conn_t *conn;
+    assert_int_equal(fl_net_connect(x->net, "server", x->port, &conn), FL_OK);
+    fl_conn_shutdown_write(conn);
+    char buffer[64];
+    size_t n;
+    while ((x->client_read_status = fl_conn_read(conn, buffer, sizeof buffer, &n)) == FL_OK) {
+    }
+    x->client_scope_status = fl_conn_read(conn, buffer, sizeof buffer, &n);
+    fl_conn_close(conn);
+    return NULL;
+}
+
+static void test_eof_repeats(void **state) {
+    (void)state;
+    exchange_t x = {.reply = "bye", .server_shutdown_after_reply = true};
+    fl_world_t *w = rt_world("fifo", 1);
+    x.net = make_net(w, NULL, NULL);
+    x.listening = fl_event_create(w, "listening");
+    fl_spawn(w, "server", exchange_server, &x);
+    fl_spawn(w, "client", read_eof_twice, &x);
+    assert_int_equal(fl_world_run(w), FL_RUN_COMPLETED);
+    assert_int_equal(x.client_read_status, FL_EEOF);
+    assert_int_equal(x.client_scope_status, FL_EEOF);
+    assert_int_equal(x.server_read_status, FL_EEOF);
+    fl_world_destroy(w);
+}
+
+/* RST drops what is in flight: with 100 ms latency, a reset right after a
+ * write means the bytes never arrive, and both ends fail. */
+static fl_error_t *write_then_reset(fl_world_t *w, void *arg) {
+    exchange_t *x = arg;
+    fl_listener_t *listener;
+    fl_net_listen(x->net, NULL, 80, &listener);
+    x->port = 80;
+    fl_event_set(w, x->listening);
+    fl_conn_t *conn;
+    fl_listener_accept(listener, &conn);
+    x->server_write_status = fl_conn_write(conn, "never seen", 10);
+    fl_conn_reset(conn);
+    size_t n;
+    char buffer[8];
+    x->server_read_status = fl_conn_read(conn, buffer, sizeof buffer, &n);
+    return NULL;
+}
+
+static void test_reset_drops_in_flight_data(void **state) {
+    (void)state;
+    exchange_t x = {0};
+    fl_simnet_options_t options = quiet_options();
+    options.latency_ns = FL_MS(100);
+    fl_world_t *w = rt_world("fifo", 1);
+    x.net = make_net(w, &options, NULL);
+    x.listening = fl_event_create(w, "listening");
+    fl_spawn(w, "server", write_then_reset, &x);
+    fl_spawn(w, "client", exchange_client, &x);
+    assert_int_equal(fl_world_run(w), FL_RUN_COMPLETED);
+    assert_int_equal(x.server_write_status, FL_OK);
+    assert_int_equal(x.client_read_status, FL_ERESET);
+    assert_int_equal(x.client_got_len, 0);
+    assert_int_equal(x.server_read_status, FL_ECLOSED); /* the resetting end is closed */
+    assert_int_equal(fl_simnet_stats(x.net).resets, 1);
+    fl_world_destroy(w);
+}
+
+/* Backpressure: a 1 KiB buffer and a server that starts reading after 1 s:
+ * the client's 10 KiB write cannot complete before then. */
+static void test_backpressure_blocks_the_writer(void **state) {
+    (void)state;
+    exchange_t x = {.request = "0123456789", .request_repeat = 1024,
+                    .server_read_delay_ns = FL_SECONDS(1), .reply = "ok"};
+    fl_simnet_options_t options = quiet_options();
+    options.buffer_bytes = 1024;
+    options.latency_ns = FL_MS(1);
+    fl_fault_plan_t *plan = NULL;
+    fl_world_t *w = rt_world("fifo", 1);
+    x.net = make_net(w, &options, plan);
+    x.listening = fl_event_create(w, "listening");
+    fl_spawn(w, "server", exchange_server, &x);
+    fl_spawn(w, "client", exchange_client, &x);
+    assert_int_equal(fl_world_run(w), FL_RUN_COMPLETED);
+    assert_int_equal(x.client_write_status, FL_OK);
+    assert_true(x.client_write_done_at >= FL_SECONDS(1));
+    assert_int_equal(x.server_got_len, 4096); /* all it keeps; it read all 10 KiB */
+    assert_int_equal(x.server_read_status, FL_EEOF);
+    fl_world_destroy(w);
+}
+
+static void test_connect_where_nothing_listens_is_refused(void **state) {
+    (void)state;
+    exchange_t x = {.port = 81};
+    fl_world_t *w = rt_world("fifo", 1);
+    x.net = make_net(w, NULL, NULL);
+    x.listening = fl_event_create(w, "listening");
+    fl_event_set(w, x.listening);
+    fl_spawn(w, "client", exchange_client, &x);
+    assert_int_equal(fl_world_run(w), FL_RUN_COMPLETED);
+    assert_int_equal(x.client_connect_status, FL_EREFUSED);
+    assert_int_equal(fl_simnet_stats(x.net).refused, 1);
+    fl_world_destroy(w);
+}
+
+/* A stalled peer plus a read deadline: timed out at the exact virtual time. */
+static void test_stalled_peer_and_read_deadline(void **state) {
+    (void)state;
+    exchange_t x = {.reply = "late", .client_read_deadline_ns = FL_MS(250)};
+    fl_world_t *w = rt_world("fifo", 1);
+    fl_fault_plan_t *plan = fl_fault_plan_create(fl_world_arena(w));
+    add_fault(plan, (fl_fault_spec_t){
+                        .trigger = {.kind = FL_FAULT_TRIGGER_BYTES, .connection = 1,
+                                    .direction = FL_DIRECTION_SERVER_TO_CLIENT, .bytes = 0},
+                        .action = {.kind = FL_FAULT_ACTION_STALL, .duration_ns = FL_TIME_NEVER}});
+    x.net = make_net(w, NULL, plan);
+    x.listening = fl_event_create(w, "listening");
+    fl_spawn(w, "server", exchange_server, &x);
+    fl_spawn(w, "client", exchange_client, &x);
+    assert_int_equal(fl_world_run(w), FL_RUN_COMPLETED);
+    assert_int_equal(x.client_read_status, FL_ECANCELLED);
+    assert_int_equal(x.client_scope_status, FL_ETIMEDOUT);
+    assert_int_equal(x.client_read_ended_at, x.client_connected_at + FL_MS(250));
+    assert_int_equal(x.client_got_len, 0);
+    assert_int_equal(fl_simnet_fault_fired(x.net, 1), 1);
+    fl_world_destroy(w);
+}
+
+/* --- faults ----------------------------------------------------------------------- */
+
+static fl_world_t *exchange_expecting(exchange_t *x, fl_fault_spec_t spec, uint64_t seed,
+                                      fl_run_outcome_t expected) {
+    fl_world_t *w = rt_world("random", seed);
+    fl_fault_plan_t *plan = fl_fault_plan_create(fl_world_arena(w));
+    add_fault(plan, spec);
+    x->net = make_net(w, NULL, plan);
+    x->listening = fl_event_create(w, "listening");
+    fl_spawn(w, "server", exchange_server, x);
+    fl_spawn(w, "client", exchange_client, x);
+    fl_run_outcome_t outcome = fl_world_run(w);
+    if (outcome != expected) {
+        fl_world_print_hang(w, stderr);
+        fail_msg("run ended: %s", fl_run_outcome_name(outcome));
+    }
+    return w;
+}
+
+static fl_world_t *exchange_with(exchange_t *x, fl_fault_spec_t spec, uint64_t seed) {
+    return exchange_expecting(x, spec, seed, FL_RUN_COMPLETED);
+}
+
+static void test_connect_refuse_fault(void **state) {
+    (void)state;
+    exchange_t x = {.reply = "hi", .server_shutdown_after_reply = true};
+    /* The refused client gives up; the server waits in accept for ever. */
+    fl_world_t *w = exchange_expecting(&x,
+        (fl_fault_spec_t){.trigger = {.kind = FL_FAULT_TRIGGER_CONNECT, .connection = 1},
+                          .action = {.kind = FL_FAULT_ACTION_REFUSE}}, 1, FL_RUN_HANG);
+    assert_int_equal(x.client_connect_status, FL_EREFUSED);
+    assert_int_equal(fl_simnet_fault_fired(x.net, 1), 1);
+    assert_int_equal(fl_world_trace(w)->kind_counts[FL_TRACE_FAULT], 1);
+    fl_world_destroy(w);
+}
+
+static void test_connect_stall_fault(void **state) {
+    (void)state;
+    exchange_t x = {.reply = "hi", .server_shutdown_after_reply = true};
+    fl_world_t *w = exchange_with(&x,
+        (fl_fault_spec_t){.trigger = {.kind = FL_FAULT_TRIGGER_CONNECT},
+                          .action = {.kind = FL_FAULT_ACTION_STALL, .duration_ns = FL_SECONDS(5)}},
+        1);
+    assert_int_equal(x.client_connect_status, FL_OK);
+    assert_true(x.client_connected_at >= FL_SECONDS(5));
+    assert_int_equal(x.client_read_status, FL_EEOF);
+    fl_world_destroy(w);
+}
+
+static void test_bytes_reset_fault(void **state) {
+    (void)state;
+    exchange_t x = {.request = "0123456789", .request_repeat = 50};
+    fl_world_t *w = exchange_with(&x,
+        (fl_fault_spec_t){.trigger = {.kind = FL_FAULT_TRIGGER_BYTES, .connection = 1,
+                                      .direction = FL_DIRECTION_CLIENT_TO_SERVER, .bytes = 100},
+                          .action = {.kind = FL_FAULT_ACTION_RESET}}, 3);
+    /* The writer reached 100 bytes exactly and then the connection died. */
+    assert_true(x.client_write_status == FL_ERESET);
+    assert_int_equal(x.server_read_status, FL_ERESET);
+    assert_true(x.server_got_len <= 100);
+    assert_int_equal(x.client_read_status, FL_ERESET);
+    fl_world_destroy(w);
+}
+
+static void test_bytes_truncate_fault(void **state) {
+    (void)state;
+    exchange_t x = {.reply = "0123456789abcdefghijklmnopqrstuvwxyz"};
+    fl_world_t *w = exchange_with(&x,
+        (fl_fault_spec_t){.trigger = {.kind = FL_FAULT_TRIGGER_BYTES,
+                                      .direction = FL_DIRECTION_SERVER_TO_CLIENT, .bytes = 10},
+                          .action = {.kind = FL_FAULT_ACTION_TRUNCATE}}, 3);
+    assert_int_equal(x.server_write_status, FL_OK); /* the writer cannot tell */
+    assert_int_equal(x.client_read_status, FL_EEOF);
+    assert_int_equal(x.client_got_len, 10);
+    assert_memory_equal(x.client_got, "0123456789", 10);
+    fl_world_destroy(w);
+}
+
+static void test_bytes_corrupt_fault(void **state) {
+    (void)state;
+    exchange_t x = {.request = "abcdefghijklmnopqrstuvwxyz"};
+    fl_world_t *w = exchange_with(&x,
+        (fl_fault_spec_t){.trigger = {.kind = FL_FAULT_TRIGGER_BYTES,
+                                      .direction = FL_DIRECTION_CLIENT_TO_SERVER, .bytes = 5},
+                          .action = {.kind = FL_FAULT_ACTION_CORRUPT}}, 3);
+    assert_int_equal(x.server_got_len, 26);
+    assert_memory_equal(x.server_got, "abcde", 5);
+    assert_true(x.server_got[5] != 'f');
+    assert_memory_equal(x.server_got + 6, "ghijklmnopqrstuvwxyz", 20);
+    fl_world_destroy(w);
+}
+
+static void test_at_close_fault(void **state) {
+    (void)state;
+    exchange_t x = {0};
+    fl_world_t *w = exchange_with(&x,
+        (fl_fault_spec_t){.trigger = {.kind = FL_FAULT_TRIGGER_AT, .at_ns = FL_SECONDS(2)},
+                          .action = {.kind = FL_FAULT_ACTION_CLOSE, .side = FL_SIDE_SERVER,
+                                     .connection = 1}}, 1);
+    assert_int_equal(x.client_read_status, FL_EEOF);
+    assert_int_equal(x.client_read_ended_at, FL_SECONDS(2) + FL_MS(1)); /* FIN's latency */
+    assert_int_equal(x.server_read_status, FL_ECLOSED);
+    fl_world_destroy(w);
+}
+
+static void test_at_fault_on_missing_connection_is_traced(void **state) {
+    (void)state;
+    exchange_t x = {.reply = "x", .server_shutdown_after_reply = true};
+    fl_world_t *w = exchange_with(&x,
+        (fl_fault_spec_t){.trigger = {.kind = FL_FAULT_TRIGGER_AT, .at_ns = 0},
+                          .action = {.kind = FL_FAULT_ACTION_RESET, .connection = 7}}, 1);
+    assert_int_equal(x.client_read_status, FL_EEOF); /* nothing happened to connection 1 */
+    assert_int_equal(fl_simnet_stats(x.net).faults_fired, 0);
+    fl_world_destroy(w);
+}
+
+static void test_half_close_fault(void **state) {
+    (void)state;
+    exchange_t x = {.reply = "still talking", .server_read_delay_ns = FL_MS(10)};
+    fl_world_t *w = exchange_with(&x,
+        (fl_fault_spec_t){.trigger = {.kind = FL_FAULT_TRIGGER_AT, .at_ns = FL_MS(5)},
+                          .action = {.kind = FL_FAULT_ACTION_HALF_CLOSE, .side = FL_SIDE_CLIENT,
+                                     .connection = 1}}, 1);
+    /* The server sees the client's FIN; the client still got the reply. */
+    assert_int_equal(x.server_read_status, FL_EEOF);
+    assert_int_equal(x.client_got_len, strlen("still talking"));
+    fl_world_destroy(w);
+}
+
+static void test_event_reset_fault(void **state) {
+    (void)state;
+    exchange_t x = {.reply = "HTTP/1.1 200 OK", .server_emits_event = true};
+    fl_world_t *w = exchange_with(&x,
+        (fl_fault_spec_t){.trigger = {.kind = FL_FAULT_TRIGGER_EVENT,
+                                      .event = "server.response_start"},
+                          .action = {.kind = FL_FAULT_ACTION_RESET}}, 1);
+    assert_int_equal(x.server_write_status, FL_ERESET);
+    assert_int_equal(x.client_read_status, FL_ERESET);
+    assert_int_equal(x.client_got_len, 0);
+    fl_world_destroy(w);
+}
+
+static void test_event_on_nth_occurrence(void **state) {
+    (void)state;
+    fl_world_t *w = rt_world("fifo", 1);
+    fl_fault_plan_t *plan = fl_fault_plan_create(fl_world_arena(w));
+    add_fault(plan, (fl_fault_spec_t){
+                        .trigger = {.kind = FL_FAULT_TRIGGER_EVENT, .event = "server.body_chunk",
+                                    .count = 3},
+                        .action = {.kind = FL_FAULT_ACTION_CANCEL_TASK, .task = "nobody"}});
+    fl_net_t *net = make_net(w, NULL, plan);
+    fl_net_event(net, NULL, "server.body_chunk");
+    fl_net_event(net, NULL, "server.body_chunk");
+    fl_net_event(net, NULL, "other");
+    assert_int_equal(fl_simnet_fault_fired(net, 1), 0);
+    fl_net_event(net, NULL, "server.body_chunk");
+    assert_int_equal(fl_simnet_fault_fired(net, 1), 1);
+    fl_net_event(net, NULL, "server.body_chunk");
+    assert_int_equal(fl_simnet_fault_fired(net, 1), 1); /* one-shot */
+    fl_world_destroy(w);
+}
+
+static void test_delay_fault(void **state) {
+    (void)state;
+    exchange_t plain = {.reply = "r", .server_shutdown_after_reply = true};
+    fl_world_t *w0 = run_exchange(&plain, NULL, NULL, 1);
+    int64_t baseline = plain.client_first_byte_at;
+    fl_world_destroy(w0);
+    /* The delay applies from the first reply byte on. */
+    exchange_t y = {.reply = "r", .server_shutdown_after_reply = true};
+    fl_world_t *w = exchange_with(&y,
+        (fl_fault_spec_t){.trigger = {.kind = FL_FAULT_TRIGGER_BYTES,
+                                      .direction = FL_DIRECTION_SERVER_TO_CLIENT, .bytes = 0},
+                          .action = {.kind = FL_FAULT_ACTION_DELAY, .duration_ns = FL_MS(500)}},
+        1);
+    assert_int_equal(y.client_first_byte_at, baseline + FL_MS(500));
+    fl_world_destroy(w);
+}
+
+static void test_bandwidth_fault(void **state) {
+    (void)state;
+    char reply[2001];
+    memset(reply, 'b', 2000);
+    reply[2000] = '\0';
+    exchange_t x = {.reply = reply, .server_shutdown_after_reply = true};
+    fl_world_t *w = exchange_with(&x,
+        (fl_fault_spec_t){.trigger = {.kind = FL_FAULT_TRIGGER_BYTES,
+                                      .direction = FL_DIRECTION_SERVER_TO_CLIENT, .bytes = 0},
+                          .action = {.kind = FL_FAULT_ACTION_BANDWIDTH, .bytes_per_second = 1000}},
+        1);
+    assert_int_equal(x.client_got_len, 2000);
+    assert_true(x.client_read_ended_at >= x.client_connected_at + FL_SECONDS(2));
+    fl_world_destroy(w);
+}
+
+static void test_stall_for_a_while(void **state) {
+    (void)state;
+    exchange_t x = {.reply = "slow", .server_shutdown_after_reply = true};
+    fl_world_t *w = exchange_with(&x,
+        (fl_fault_spec_t){.trigger = {.kind = FL_FAULT_TRIGGER_BYTES,
+                                      .direction = FL_DIRECTION_SERVER_TO_CLIENT, .bytes = 0},
+                          .action = {.kind = FL_FAULT_ACTION_STALL, .duration_ns = FL_SECONDS(1)}},
+        1);
+    assert_int_equal(x.client_got_len, 4);
+    assert_true(x.client_first_byte_at >= FL_SECONDS(1));
+    assert_int_equal(x.client_read_status, FL_EEOF);
+    fl_world_destroy(w);
+}
+
+static fl_error_t *sleepy(fl_world_t *w, void *arg) {
+    int *status = arg;
+    *status = fl_sleep(w, FL_SECONDS(30));
+    return NULL;
+}
+
+static void test_cancel_task_fault(void **state) {
+    (void)state;
+    int sleep_status = 99;
+    fl_world_t *w = rt_world("fifo", 1);
+    fl_fault_plan_t *plan = fl_fault_plan_create(fl_world_arena(w));
+    add_fault(plan, (fl_fault_spec_t){
+                        .trigger = {.kind = FL_FAULT_TRIGGER_AT, .at_ns = FL_SECONDS(1)},
+                        .action = {.kind = FL_FAULT_ACTION_CANCEL_TASK, .task = "sleepy"}});
+    make_net(w, NULL, plan);
+    fl_spawn(w, "sleepy", sleepy, &sleep_status);
+    assert_int_equal(fl_world_run(w), FL_RUN_COMPLETED);
+    assert_int_equal(sleep_status, FL_ECANCELLED);
+    assert_int_equal(fl_now(w), FL_SECONDS(1));
+    fl_world_destroy(w);
+}
+
+static void test_client_disconnect_fault(void **state) {
+    (void)state;
+    exchange_t x = {.reply = "data", .server_emits_event = true, .server_read_delay_ns = FL_MS(50)};
+    fl_world_t *w = exchange_with(&x,
+        (fl_fault_spec_t){.trigger = {.kind = FL_FAULT_TRIGGER_EVENT,
+                                      .event = "server.response_start"},
+                          .action = {.kind = FL_FAULT_ACTION_CLIENT_DISCONNECT}}, 1);
+    /* The client's endpoint is gone: its read fails as closed; the server,
+     * writing into a closed peer, sees the connection reset, and its read
+     * fails too. */
+    assert_int_equal(x.client_read_status, FL_ECLOSED);
+    assert_true(x.server_write_status == FL_EPIPE || x.server_write_status == FL_OK);
+    assert_true(x.server_read_status == FL_ERESET || x.server_read_status == FL_EEOF);
+    fl_world_destroy(w);
+}
+
+static void test_probability_is_seeded(void **state) {
+    (void)state;
+    uint64_t fired[2];
+    for (int round = 0; round < 2; round++) {
+        fl_world_t *w = rt_world("fifo", 99);
+        fl_fault_plan_t *plan = fl_fault_plan_create(fl_world_arena(w));
+        add_fault(plan, (fl_fault_spec_t){
+                            .trigger = {.kind = FL_FAULT_TRIGGER_EVENT, .event = "tick",
+                                        .probability = 0.3, .repeat = true},
+                            .action = {.kind = FL_FAULT_ACTION_CANCEL_TASK, .task = "nobody"}});
+        fl_net_t *net = make_net(w, NULL, plan);
+        for (int i = 0; i < 1000; i++) fl_net_event(net, NULL, "tick");
+        fired[round] = fl_simnet_fault_fired(net, 1);
+        fl_world_destroy(w);
+    }
+    assert_int_equal(fired[0], fired[1]);
+    assert_true(fired[0] > 200 && fired[0] < 400);
+}
+
+static void test_invalid_options_are_refused(void **state) {
+    (void)state;
+    fl_world_t *w = rt_world("fifo", 1);
+    fl_simnet_options_t options = fl_simnet_options_default();
+    options.buffer_bytes = 0;
+    char error[256];
+    assert_null(fl_simnet_create(w, &options, NULL, error, sizeof error));
+    assert_non_null(strstr(error, "buffer_bytes"));
+    options = fl_simnet_options_default();
+    options.latency_ns = -1;
+    assert_null(fl_simnet_create(w, &options, NULL, error, sizeof error));
+    assert_non_null(strstr(error, "latency"));
+    fl_world_destroy(w);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_echo_is_exact_over_1000_seeds),
+        cmocka_unit_test(test_same_seed_same_hash_other_seed_other_hash),
+        cmocka_unit_test(test_fin_arrives_after_the_data),
+        cmocka_unit_test(test_eof_repeats),
+        cmocka_unit_test(test_reset_drops_in_flight_data),
+        cmocka_unit_test(test_backpressure_blocks_the_writer),
+        cmocka_unit_test(test_connect_where_nothing_listens_is_refused),
+        cmocka_unit_test(test_stalled_peer_and_read_deadline),
+        cmocka_unit_test(test_connect_refuse_fault),
+        cmocka_unit_test(test_connect_stall_fault),
+        cmocka_unit_test(test_bytes_reset_fault),
+        cmocka_unit_test(test_bytes_truncate_fault),
+        cmocka_unit_test(test_bytes_corrupt_fault),
+        cmocka_unit_test(test_at_close_fault),
+        cmocka_unit_test(test_at_fault_on_missing_connection_is_traced),
+        cmocka_unit_test(test_half_close_fault),
+        cmocka_unit_test(test_event_reset_fault),
+        cmocka_unit_test(test_event_on_nth_occurrence),
+        cmocka_unit_test(test_delay_fault),
+        cmocka_unit_test(test_bandwidth_fault),
+        cmocka_unit_test(test_stall_for_a_while),
+        cmocka_unit_test(test_cancel_task_fault),
+        cmocka_unit_test(test_client_disconnect_fault),
+        cmocka_unit_test(test_probability_is_seeded),
+        cmocka_unit_test(test_invalid_options_are_refused),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
