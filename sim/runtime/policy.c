@@ -114,8 +114,10 @@ static bool parse_number(const char **cursor, uint64_t limit, uint64_t *out) {
     return true;
 }
 
-/* A schedule longer than this is not something a run produces. */
-#define SCHEDULE_CHOICES_MAX ((uint64_t)1 << 28)
+/* A schedule longer than this (16 M choices, 64 MiB parsed) is not something
+ * a scenario run produces; the bound keeps a hostile string from allocating
+ * without limit. */
+#define SCHEDULE_CHOICES_MAX ((uint64_t)1 << 24)
 
 int fl_schedule_parse(const char *text, uint32_t **choices_out, size_t *count_out, char *error,
                       size_t error_size) {
@@ -130,7 +132,11 @@ int fl_schedule_parse(const char *text, uint32_t **choices_out, size_t *count_ou
         if (!parse_number(&p, UINT32_MAX, &choice)) goto bad;
         if (*p == '*') {
             p++;
-            if (!parse_number(&p, SCHEDULE_CHOICES_MAX, &run) || run == 0) goto bad;
+            const char *count_start = p;
+            if (!parse_number(&p, SCHEDULE_CHOICES_MAX, &run) || run == 0) {
+                p = count_start; /* point at the bad count, not past it */
+                goto bad;
+            }
         }
         if (*p == '.' && p[1] != '\0')
             p++;

@@ -47,7 +47,8 @@ void fl_trace_emit(fl_trace_t *trace, int64_t time_ns, fl_trace_kind_t kind, uin
     uint64_t h = trace->hash;
     h = mix(h, (uint64_t)time_ns);
     h = mix(h, ((uint64_t)kind << 32) | task);
-    h = mix(h, ((uint64_t)object << 32) ^ (uint64_t)value);
+    h = mix(h, object);
+    h = mix(h, (uint64_t)value); /* separate words: no two fields can cancel out */
     if (detail != NULL) {
         for (const unsigned char *p = (const unsigned char *)detail; *p; p++)
             h = (h ^ *p) * 0x100000001b3ULL;
