@@ -1,0 +1,109 @@
+#include "sim/asgi/log.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+static const char *const kind_names[FL_SERVER_LOG_KIND_COUNT] = {
+#define FL__SERVER_LOG_NAME(id, name) [FL_SERVER_LOG_##id] = name,
+    FL_SERVER_LOG_KINDS(FL__SERVER_LOG_NAME)
+#undef FL__SERVER_LOG_NAME
+};
+
+struct fl_server_log {
+    fl_world_t *world;
+    fl_server_log_entry_t *entries; /* arena, grown by copying */
+    size_t count;
+    size_t capacity;
+};
+
+const char *fl_server_log_kind_name(fl_server_log_kind_t kind) {
+    return kind < FL_SERVER_LOG_KIND_COUNT ? kind_names[kind] : "unknown";
+}
+
+fl_server_log_t *fl_server_log_create(fl_world_t *world) {
+    fl_server_log_t *log = fl_arena_zalloc(fl_world_arena(world), sizeof *log);
+    log->world = world;
+    return log;
+}
+
+static fl_server_log_entry_t *append(fl_server_log_t *log) {
+    if (log->count == log->capacity) {
+        size_t capacity = log->capacity ? log->capacity * 2 : 32;
+        fl_server_log_entry_t *grown =
+            fl_arena_alloc(fl_world_arena(log->world), capacity * sizeof *grown);
+        if (log->count) memcpy(grown, log->entries, log->count * sizeof *grown);
+        log->entries = grown;
+        log->capacity = capacity;
+    }
+    fl_server_log_entry_t *entry = &log->entries[log->count++];
+    memset(entry, 0, sizeof *entry);
+    return entry;
+}
+
+static void record(fl_server_log_t *log, fl_server_log_entry_t *entry) {
+    fl_world_t *w = log->world;
+    fl_task_t *task = fl_current_task(w);
+    fl_trace_emit(fl_world_trace(w), fl_now(w), FL_TRACE_ASGI, task ? fl_task_id(task) : 0,
+                  entry->cycle, entry->value, entry->text);
+}
+
+void fl_server_log_add(fl_server_log_t *log, fl_server_log_kind_t kind, uint32_t cycle,
+                       int64_t value, const char *format, ...) {
+    fl_server_log_entry_t *entry = append(log);
+    entry->kind = kind;
+    entry->cycle = cycle;
+    entry->value = value;
+    entry->time_ns = fl_now(log->world);
+    va_list args;
+    va_start(args, format);
+    char *body = fl_arena_vprintf(fl_world_arena(log->world), format, args);
+    va_end(args);
+    entry->text = fl_arena_printf(fl_world_arena(log->world), "%s %s",
+                                  fl_server_log_kind_name(kind), body);
+    record(log, entry);
+}
+
+void fl_server_log_error(fl_server_log_t *log, uint32_t cycle, const char *prefix,
+                         const fl_error_t *error) {
+    fl_server_log_entry_t *entry = append(log);
+    entry->kind = FL_SERVER_LOG_ERROR;
+    entry->cycle = cycle;
+    entry->time_ns = fl_now(log->world);
+    if (error != NULL) {
+        entry->has_error_kind = true;
+        entry->error_kind = error->kind;
+        entry->text = fl_arena_printf(fl_world_arena(log->world), "error %s: %s: %s", prefix,
+                                      fl_error_kind_name(error->kind), error->message);
+    } else {
+        entry->text = fl_arena_printf(fl_world_arena(log->world), "error %s", prefix);
+    }
+    record(log, entry);
+}
+
+size_t fl_server_log_count(const fl_server_log_t *log) { return log->count; }
+
+const fl_server_log_entry_t *fl_server_log_entry(const fl_server_log_t *log, size_t index) {
+    return index < log->count ? &log->entries[index] : NULL;
+}
+
+size_t fl_server_log_matches(const fl_server_log_t *log, fl_server_log_kind_t kind,
+                             uint32_t cycle, const char *text) {
+    size_t matches = 0;
+    for (size_t i = 0; i < log->count; i++) {
+        const fl_server_log_entry_t *e = &log->entries[i];
+        if (e->kind != kind || (cycle != 0 && e->cycle != cycle)) continue;
+        if (text != NULL && strstr(e->text, text) == NULL) continue;
+        matches++;
+    }
+    return matches;
+}
+
+void fl_server_log_print(const fl_server_log_t *log, FILE *out) {
+    for (size_t i = 0; i < log->count; i++) {
+        const fl_server_log_entry_t *e = &log->entries[i];
+        fprintf(out, "%4" PRId64 ".%09" PRId64 "  cycle %-3" PRIu32 " %s\n", e->time_ns / 1000000000,
+                e->time_ns % 1000000000, e->cycle, e->text);
+    }
+}
