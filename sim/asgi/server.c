@@ -1,0 +1,720 @@
+/* The mock ASGI server: see server.h. Modelled on uvicorn's httptools
+ * protocol: a connection parses requests; each request is a cycle whose app
+ * runs in its own task; the parser pauses after a complete request and
+ * resumes when that cycle ends (keep-alive and pipelining). */
+#include "sim/asgi/server.h"
+
+#include <assert.h>
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "llhttp.h"
+#include "sim/runtime/cancel.h"
+#include "sim/runtime/condition.h"
+#include "sim/runtime/status.h"
+
+enum {
+    HEADERS_MAX = 100,
+    READ_CHUNK = 16 * 1024,
+};
+
+typedef struct connection connection_t;
+
+typedef struct body_chunk {
+    struct body_chunk *next;
+    size_t length;
+    unsigned char data[];
+} body_chunk_t;
+
+typedef struct cycle {
+    connection_t *connection;
+    uint32_t id;
+    fl_asgi_scope_t scope;
+    body_chunk_t *body_head;   /* received, not yet given to the app */
+    body_chunk_t *body_tail;
+    bool more_body;            /* the request body is not complete yet */
+    bool message_event;        /* uvicorn's message_event: set on body or end */
+    fl_condition_t *message_condition;
+    bool disconnected;
+    bool response_started;
+    bool response_complete;
+    bool keep_alive;
+    bool head_request;
+    bool chunked;              /* the response uses chunked framing */
+    bool body_allowed;         /* not HEAD, 204 or 304 */
+    int status;
+} cycle_t;
+
+/* A growable byte buffer (malloc'd: connection data flows through). */
+typedef struct buffer {
+    char *data;
+    size_t length;
+    size_t capacity;
+} buffer_t;
+
+typedef enum header_state { AT_URL, AT_FIELD, AT_VALUE } header_state_t;
+
+struct connection {
+    fl_asgi_server_t *server;
+    fl_conn_t *conn;
+    uint32_t id;
+    llhttp_t parser;
+    /* the request being parsed: url and "name\0value\0" pairs in scratch */
+    buffer_t scratch;
+    header_state_t header_state;
+    size_t header_name_at[HEADERS_MAX];
+    size_t header_value_at[HEADERS_MAX];
+    size_t header_count;
+    int reject_status;         /* set by a callback that refuses the request */
+    cycle_t *cycle;            /* the request in progress */
+    bool paused;               /* parser paused after a complete request */
+    buffer_t pending;          /* bytes read while paused */
+    bool lost;                 /* the client closed or reset */
+    bool stop_reading;         /* a bad request: answer it, discard the rest */
+    bool reader_done;          /* the reading task has seen the end */
+    /* output, drained by the writer task */
+    buffer_t out;
+    bool close_after_flush;
+    bool writer_done;
+    fl_condition_t *out_ready;
+    fl_condition_t *out_drained;
+    connection_t *next;
+};
+
+struct fl_asgi_server {
+    fl_world_t *world;
+    fl_net_t *net;
+    fl_asgi_app_t *app;
+    fl_asgi_server_options_t options;
+    fl_server_log_t *log;
+    fl_listener_t *listener;
+    connection_t *connections; /* all, for teardown */
+    uint32_t next_cycle;
+    fl_asgi_server_stats_t stats;
+};
+
+static llhttp_settings_t parser_settings;
+static bool parser_settings_ready;
+
+/* --- buffers ------------------------------------------------------------------ */
+
+static void buffer_append(buffer_t *b, const void *data, size_t length) {
+    if (b->length + length > b->capacity) {
+        size_t capacity = b->capacity ? b->capacity : 1024;
+        while (capacity < b->length + length) capacity *= 2;
+        char *grown = realloc(b->data, capacity);
+        if (grown == NULL) fl__out_of_memory("server buffer");
+        b->data = grown;
+        b->capacity = capacity;
+    }
+    if (length > 0) memcpy(b->data + b->length, data, length);
+    b->length += length;
+}
+
+static void buffer_consume(buffer_t *b, size_t length) {
+    assert(length <= b->length);
+    memmove(b->data, b->data + length, b->length - length);
+    b->length -= length;
+}
+
+static void buffer_free(buffer_t *b) {
+    free(b->data);
+    *b = (buffer_t){0};
+}
+
+static void buffer_printf(buffer_t *b, const char *format, ...) __attribute__((format(printf, 2, 3)));
+static void buffer_printf(buffer_t *b, const char *format, ...) {
+    char line[512];
+    va_list args;
+    va_start(args, format);
+    int n = vsnprintf(line, sizeof line, format, args);
+    va_end(args);
+    if (n > 0) buffer_append(b, line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
+}
+
+/* --- output ------------------------------------------------------------------ */
+
+static void queue_output(connection_t *c, const void *data, size_t length) {
+    if (c->lost || c->writer_done) return;
+    buffer_append(&c->out, data, length);
+    fl_condition_notify_all(c->server->world, c->out_ready);
+}
+
+static void close_after_flush(connection_t *c) {
+    c->close_after_flush = true;
+    fl_condition_notify_all(c->server->world, c->out_ready);
+}
+
+/* The connection went away (EOF, reset, write failure): the cycle in
+ * progress is disconnected, and its receive answers http.disconnect. */
+static void connection_lost(connection_t *c) {
+    if (c->lost) return;
+    c->lost = true;
+    fl_world_t *w = c->server->world;
+    cycle_t *cycle = c->cycle;
+    if (cycle != NULL && !cycle->response_complete && !cycle->disconnected) {
+        cycle->disconnected = true;
+        c->server->stats.disconnects++;
+        fl_server_log_add(c->server->log, FL_SERVER_LOG_DISCONNECT, cycle->id, 0,
+                          "client disconnected");
+        fl_condition_notify_all(w, cycle->message_condition);
+    }
+    fl_condition_notify_all(w, c->out_ready);
+    fl_condition_notify_all(w, c->out_drained);
+}
+
+/* Lingering close: FIN first, then wait (bounded) for the client's end
+ * before closing, so a response is not lost to the RST that closing over
+ * unread request bytes would cause. */
+static void close_gracefully(connection_t *c, fl_world_t *w) {
+    if (!c->lost && fl_conn_shutdown_write(c->conn) == FL_OK) {
+        fl_cancel_scope_t linger;
+        fl_scope_enter_move_on_after(w, &linger, FL_SECONDS(2));
+        int status = FL_OK;
+        while (!c->reader_done && !c->lost && status == FL_OK)
+            status = fl_condition_wait(w, c->out_ready, "linger");
+        fl_scope_exit(w, &linger, status);
+    }
+    fl_conn_close(c->conn);
+}
+
+static fl_error_t *writer_task(fl_world_t *w, void *arg) {
+    connection_t *c = arg;
+    for (;;) {
+        if (c->lost) break;
+        if (c->out.length > 0) {
+            /* Write a copy: the buffer may grow (and move) while we block. */
+            size_t n = c->out.length;
+            char *chunk = malloc(n);
+            if (chunk == NULL) fl__out_of_memory("server write");
+            memcpy(chunk, c->out.data, n);
+            buffer_consume(&c->out, n);
+            int status = fl_conn_write(c->conn, chunk, n);
+            free(chunk);
+            fl_condition_notify_all(w, c->out_drained);
+            if (status != FL_OK) {
+                connection_lost(c);
+                break;
+            }
+            continue;
+        }
+        if (c->close_after_flush) break;
+        if (fl_condition_wait(w, c->out_ready, "write response") != FL_OK) break;
+    }
+    c->writer_done = true;
+    close_gracefully(c, w);
+    connection_lost(c);
+    return NULL;
+}
+
+/* --- the cycle: receive and send --------------------------------------------- */
+
+static fl_error_t *cycle_receive(void *context, fl_world_t *w, fl_asgi_message_t *out) {
+    cycle_t *cycle = context;
+    /* uvicorn: wait for the message event unless disconnected or done; an
+     * event that is already set returns without yielding. */
+    while (!cycle->disconnected && !cycle->response_complete && !cycle->message_event) {
+        int status = fl_condition_wait(w, cycle->message_condition, "receive");
+        if (status != FL_OK) return fl_error_from_status(fl_world_arena(w), status, "receive");
+    }
+    cycle->message_event = false;
+    if (cycle->disconnected || cycle->response_complete) {
+        *out = (fl_asgi_message_t){.type = FL_ASGI_HTTP_DISCONNECT};
+        return NULL;
+    }
+    size_t total = 0;
+    for (body_chunk_t *b = cycle->body_head; b != NULL; b = b->next) total += b->length;
+    unsigned char *body = total ? fl_arena_alloc(fl_world_arena(w), total) : NULL;
+    size_t at = 0;
+    for (body_chunk_t *b = cycle->body_head; b != NULL; b = b->next) {
+        memcpy(body + at, b->data, b->length);
+        at += b->length;
+    }
+    cycle->body_head = cycle->body_tail = NULL;
+    *out = (fl_asgi_message_t){.type = FL_ASGI_HTTP_REQUEST, .body = body, .body_length = total,
+                               .more_body = cycle->more_body};
+    fl_server_log_add(cycle->connection->server->log, FL_SERVER_LOG_BODY_RECEIVED, cycle->id,
+                      (int64_t)total, "%zu bytes%s", total, cycle->more_body ? ", more" : "");
+    return NULL;
+}
+
+static const char *reason_phrase(int status) {
+    switch (status) {
+    case 200: return "OK";
+    case 201: return "Created";
+    case 204: return "No Content";
+    case 304: return "Not Modified";
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 408: return "Request Timeout";
+    case 409: return "Conflict";
+    case 413: return "Request Entity Too Large";
+    case 422: return "Unprocessable Entity";
+    case 429: return "Too Many Requests";
+    case 431: return "Request Header Fields Too Large";
+    case 500: return "Internal Server Error";
+    case 502: return "Bad Gateway";
+    case 503: return "Service Unavailable";
+    case 504: return "Gateway Timeout";
+    default: return "Unknown";
+    }
+}
+
+static void write_start(cycle_t *cycle, const fl_asgi_message_t *m) {
+    connection_t *c = cycle->connection;
+    buffer_t head = {0};
+    buffer_printf(&head, "HTTP/1.1 %d %s\r\n", m->status, reason_phrase(m->status));
+    bool has_length = false;
+    for (size_t i = 0; i < m->header_count; i++) {
+        if (strcasecmp(m->headers[i].name, "content-length") == 0) has_length = true;
+        buffer_printf(&head, "%s: %s\r\n", m->headers[i].name, m->headers[i].value);
+    }
+    cycle->body_allowed = !cycle->head_request && m->status != 204 && m->status != 304 &&
+                          m->status >= 200;
+    if (!has_length && cycle->body_allowed) {
+        cycle->chunked = true;
+        buffer_printf(&head, "transfer-encoding: chunked\r\n");
+    }
+    if (!cycle->keep_alive) buffer_printf(&head, "connection: close\r\n");
+    buffer_append(&head, "\r\n", 2);
+    queue_output(c, head.data, head.length);
+    buffer_free(&head);
+}
+
+static void write_body(cycle_t *cycle, const fl_asgi_message_t *m) {
+    connection_t *c = cycle->connection;
+    if (!cycle->body_allowed) return;
+    if (cycle->chunked) {
+        if (m->body_length > 0) {
+            char size_line[32];
+            int n = snprintf(size_line, sizeof size_line, "%zx\r\n", m->body_length);
+            queue_output(c, size_line, (size_t)n);
+            queue_output(c, m->body, m->body_length);
+            queue_output(c, "\r\n", 2);
+        }
+        if (!m->more_body) queue_output(c, "0\r\n\r\n", 5);
+    } else if (m->body_length > 0) {
+        queue_output(c, m->body, m->body_length);
+    }
+}
+
+static void cycle_complete(cycle_t *cycle) {
+    connection_t *c = cycle->connection;
+    cycle->response_complete = true;
+    c->server->stats.responses_completed++;
+    fl_condition_notify_all(c->server->world, cycle->message_condition);
+    if (!cycle->keep_alive) close_after_flush(c);
+}
+
+/* Backpressure: wait while the output is above the high-water mark. */
+static int wait_for_drain(cycle_t *cycle, fl_world_t *w) {
+    connection_t *c = cycle->connection;
+    while (!c->lost && c->out.length > c->server->options.write_buffer_high) {
+        int status = fl_condition_wait(w, c->out_drained, "drain");
+        if (status != FL_OK) return status;
+    }
+    return FL_OK;
+}
+
+static fl_error_t *cycle_send(void *context, fl_world_t *w, const fl_asgi_message_t *m) {
+    cycle_t *cycle = context;
+    connection_t *c = cycle->connection;
+    fl_arena_t *arena = fl_world_arena(w);
+    int status = wait_for_drain(cycle, w);
+    if (status != FL_OK) return fl_error_from_status(arena, status, "send");
+    const char *type = fl_asgi_message_type_name(m->type);
+    if (cycle->disconnected) {
+        if (fl_asgi_spec_at_least(&cycle->scope, 2, 4))
+            return fl_error_new(arena, FL_ERR_CLIENT_DISCONNECT,
+                                "client disconnected before '%s' was sent", type);
+        return NULL; /* spec 2.0-2.3: dropped silently */
+    }
+    if (!cycle->response_started) {
+        if (m->type != FL_ASGI_RESPONSE_START)
+            return fl_error_new(arena, FL_ERR_RUNTIME_ERROR,
+                                "Expected ASGI message 'http.response.start', but got '%s'.", type);
+        cycle->response_started = true;
+        cycle->status = m->status;
+        fl_server_log_add(c->server->log, FL_SERVER_LOG_MESSAGE_SENT, cycle->id, m->status,
+                          "http.response.start %d", m->status);
+        write_start(cycle, m);
+        fl_net_event(c->server->net, c->conn, "server.response_start");
+        return NULL;
+    }
+    if (cycle->response_complete)
+        return fl_error_new(arena, FL_ERR_RUNTIME_ERROR,
+                            "Unexpected ASGI message '%s' sent, after response already completed.",
+                            type);
+    if (m->type != FL_ASGI_RESPONSE_BODY)
+        return fl_error_new(arena, FL_ERR_RUNTIME_ERROR,
+                            "Expected ASGI message 'http.response.body', but got '%s'.", type);
+    fl_server_log_add(c->server->log, FL_SERVER_LOG_MESSAGE_SENT, cycle->id,
+                      (int64_t)m->body_length, "http.response.body %zu%s", m->body_length,
+                      m->more_body ? " more" : "");
+    write_body(cycle, m);
+    if (m->body_length > 0) fl_net_event(c->server->net, c->conn, "server.body_chunk");
+    if (!m->more_body) cycle_complete(cycle);
+    return NULL;
+}
+
+/* --- running the app ------------------------------------------------------------ */
+
+static void send_plain_error(connection_t *c, int status, const char *body) {
+    buffer_t out = {0};
+    buffer_printf(&out,
+                  "HTTP/1.1 %d %s\r\ncontent-type: text/plain; charset=utf-8\r\n"
+                  "content-length: %zu\r\nconnection: close\r\n\r\n%s",
+                  status, reason_phrase(status), strlen(body), body);
+    queue_output(c, out.data, out.length);
+    buffer_free(&out);
+    close_after_flush(c);
+}
+
+static void feed(connection_t *c, const char *data, size_t length);
+
+/* After a cycle: go on with the next pipelined request, or close. */
+static void cycle_finished(cycle_t *cycle) {
+    connection_t *c = cycle->connection;
+    c->cycle = NULL;
+    if (c->lost || c->close_after_flush) return;
+    if (!cycle->response_complete || cycle->more_body || !cycle->keep_alive) {
+        close_after_flush(c);
+        return;
+    }
+    if (c->paused) {
+        c->paused = false;
+        llhttp_resume(&c->parser);
+        buffer_t pending = c->pending;
+        c->pending = (buffer_t){0};
+        if (pending.length > 0) feed(c, pending.data, pending.length);
+        buffer_free(&pending);
+    }
+}
+
+static fl_error_t *cycle_task(fl_world_t *w, void *arg) {
+    cycle_t *cycle = arg;
+    connection_t *c = cycle->connection;
+    fl_server_log_t *log = c->server->log;
+    fl_error_t *error =
+        fl_asgi_call(c->server->app, w, &cycle->scope,
+                     (fl_asgi_receive_t){cycle_receive, cycle}, (fl_asgi_send_t){cycle_send, cycle});
+    if (error != NULL) {
+        if (!cycle->disconnected) fl_server_log_error(log, cycle->id, "Exception in ASGI application", error);
+        if (!cycle->response_started && !cycle->disconnected)
+            send_plain_error(c, 500, "Internal Server Error");
+        else
+            close_after_flush(c); /* the client sees the body cut short */
+    } else if (!cycle->response_started && !cycle->disconnected) {
+        fl_server_log_add(log, FL_SERVER_LOG_ERROR, cycle->id, 0,
+                          "ASGI callable returned without starting response.");
+        send_plain_error(c, 500, "Internal Server Error");
+    } else if (!cycle->response_complete && !cycle->disconnected) {
+        fl_server_log_add(log, FL_SERVER_LOG_ERROR, cycle->id, 0,
+                          "ASGI callable returned without completing response.");
+        close_after_flush(c);
+    }
+    cycle_finished(cycle);
+    return NULL; /* the app's error is handled here: logged and answered */
+}
+
+/* --- parsing ------------------------------------------------------------------ */
+
+static connection_t *connection_of(llhttp_t *parser) { return parser->data; }
+
+static int reject(connection_t *c, int status) {
+    c->reject_status = status;
+    return -1; /* llhttp: stop with HPE_USER */
+}
+
+static size_t header_bytes_used(connection_t *c) { return c->scratch.length; }
+
+static int on_message_begin(llhttp_t *parser) {
+    connection_t *c = connection_of(parser);
+    c->scratch.length = 0;
+    c->header_state = AT_URL;
+    c->header_count = 0;
+    return 0;
+}
+
+static int append_scratch(connection_t *c, const char *at, size_t length) {
+    if (header_bytes_used(c) + length > c->server->options.header_bytes_max) return reject(c, 431);
+    buffer_append(&c->scratch, at, length);
+    return 0;
+}
+
+static int on_url(llhttp_t *parser, const char *at, size_t length) {
+    return append_scratch(connection_of(parser), at, length);
+}
+
+static int on_header_field(llhttp_t *parser, const char *at, size_t length) {
+    connection_t *c = connection_of(parser);
+    if (c->header_state != AT_FIELD) {
+        if (c->header_count == HEADERS_MAX) return reject(c, 431);
+        buffer_append(&c->scratch, "", 1); /* end the url or the previous value */
+        c->header_name_at[c->header_count++] = c->scratch.length;
+        c->header_state = AT_FIELD;
+    }
+    return append_scratch(c, at, length);
+}
+
+static int on_header_value(llhttp_t *parser, const char *at, size_t length) {
+    connection_t *c = connection_of(parser);
+    if (c->header_state != AT_VALUE) {
+        buffer_append(&c->scratch, "", 1);
+        c->header_value_at[c->header_count - 1] = c->scratch.length;
+        c->header_state = AT_VALUE;
+    }
+    return append_scratch(c, at, length);
+}
+
+static void build_scope(connection_t *c, cycle_t *cycle) {
+    fl_arena_t *arena = fl_world_arena(c->server->world);
+    buffer_append(&c->scratch, "", 1);
+    const char *url = c->scratch.data;
+    const char *query = strchr(url, '?');
+    fl_asgi_scope_t *s = &cycle->scope;
+    s->type = "http";
+    s->spec_version = c->server->options.spec_version;
+    s->http_version = c->parser.http_minor == 0 ? "1.0" : "1.1";
+    s->method = llhttp_method_name((llhttp_method_t)c->parser.method);
+    s->path = query ? fl_arena_printf(arena, "%.*s", (int)(query - url), url)
+                    : fl_arena_strdup(arena, url);
+    s->query_string = fl_arena_strdup(arena, query ? query + 1 : "");
+    fl_asgi_header_t *headers = fl_arena_alloc(arena, (c->header_count ? c->header_count : 1) *
+                                                          sizeof *headers);
+    for (size_t i = 0; i < c->header_count; i++) {
+        char *name = fl_arena_strdup(arena, c->scratch.data + c->header_name_at[i]);
+        for (char *p = name; *p; p++) *p = (char)tolower((unsigned char)*p);
+        headers[i].name = name;
+        headers[i].value = fl_arena_strdup(arena, c->header_value_at[i]
+                                                      ? c->scratch.data + c->header_value_at[i]
+                                                      : "");
+    }
+    s->headers = headers;
+    s->header_count = c->header_count;
+    s->client_host = "client";
+    s->client_port = (uint16_t)(40000 + c->id % 20000);
+    s->connection_id = c->id;
+    s->cycle_id = cycle->id;
+    s->log = c->server->log;
+}
+
+static int on_headers_complete(llhttp_t *parser) {
+    connection_t *c = connection_of(parser);
+    fl_asgi_server_t *server = c->server;
+    fl_world_t *w = server->world;
+    cycle_t *cycle = fl_arena_zalloc(fl_world_arena(w), sizeof *cycle);
+    cycle->connection = c;
+    cycle->id = ++server->next_cycle;
+    cycle->more_body = true;
+    cycle->keep_alive = llhttp_should_keep_alive(parser) && !server->options.no_keep_alive;
+    cycle->message_condition = fl_condition_create(w, "request cycle", "message event");
+    build_scope(c, cycle);
+    cycle->head_request = strcmp(cycle->scope.method, "HEAD") == 0;
+    if (parser->content_length > server->options.body_bytes_max &&
+        parser->content_length != UINT64_MAX)
+        return reject(c, 413);
+    c->cycle = cycle;
+    server->stats.requests++;
+    fl_server_log_add(server->log, FL_SERVER_LOG_REQUEST, cycle->id, 0, "%s %s",
+                      cycle->scope.method, cycle->scope.path);
+    fl_spawn(w, "app", cycle_task, cycle);
+    return 0;
+}
+
+static int on_body(llhttp_t *parser, const char *at, size_t length) {
+    connection_t *c = connection_of(parser);
+    cycle_t *cycle = c->cycle;
+    fl_world_t *w = c->server->world;
+    body_chunk_t *chunk = fl_arena_alloc(fl_world_arena(w), sizeof *chunk + length);
+    chunk->next = NULL;
+    chunk->length = length;
+    memcpy(chunk->data, at, length);
+    if (cycle->body_tail)
+        cycle->body_tail->next = chunk;
+    else
+        cycle->body_head = chunk;
+    cycle->body_tail = chunk;
+    cycle->message_event = true;
+    fl_condition_notify_all(w, cycle->message_condition);
+    return 0;
+}
+
+static int on_message_complete(llhttp_t *parser) {
+    connection_t *c = connection_of(parser);
+    cycle_t *cycle = c->cycle;
+    cycle->more_body = false;
+    cycle->message_event = true;
+    fl_condition_notify_all(c->server->world, cycle->message_condition);
+    /* One request at a time: the next one waits until this cycle ends. */
+    c->paused = true;
+    return HPE_PAUSED;
+}
+
+static void init_parser_settings(void) {
+    if (parser_settings_ready) return;
+    llhttp_settings_init(&parser_settings);
+    parser_settings.on_message_begin = on_message_begin;
+    parser_settings.on_url = on_url;
+    parser_settings.on_header_field = on_header_field;
+    parser_settings.on_header_value = on_header_value;
+    parser_settings.on_headers_complete = on_headers_complete;
+    parser_settings.on_body = on_body;
+    parser_settings.on_message_complete = on_message_complete;
+    parser_settings_ready = true;
+}
+
+static void bad_request(connection_t *c, int status) {
+    fl_asgi_server_t *server = c->server;
+    server->stats.bad_requests++;
+    const char *why = status == 431   ? "Request header fields too large."
+                      : status == 413 ? "Request body too large."
+                                      : "Invalid HTTP request received.";
+    fl_server_log_add(server->log, FL_SERVER_LOG_ERROR, c->cycle ? c->cycle->id : 0, status,
+                      "%s (%s)", why,
+                      status == 400 ? llhttp_get_error_reason(&c->parser) : "limit");
+    if (c->cycle != NULL && c->cycle->response_started) {
+        close_after_flush(c);
+        return;
+    }
+    send_plain_error(c, status, why);
+}
+
+/* Feeds bytes to the parser; bytes that arrive while a request is being
+ * answered wait in pending. */
+static void feed(connection_t *c, const char *data, size_t length) {
+    if (c->paused) {
+        buffer_append(&c->pending, data, length);
+        return;
+    }
+    llhttp_errno_t err = llhttp_execute(&c->parser, data, length);
+    if (err == HPE_OK) return;
+    if (err == HPE_PAUSED) {
+        size_t used = (size_t)(llhttp_get_error_pos(&c->parser) - data);
+        if (used < length) buffer_append(&c->pending, data + used, length - used);
+        return;
+    }
+    bad_request(c, c->reject_status ? c->reject_status : 400);
+    if (c->cycle != NULL) {
+        /* The app may be waiting for a body that will never come. */
+        c->cycle->disconnected = true;
+        fl_condition_notify_all(c->server->world, c->cycle->message_condition);
+    }
+    c->stop_reading = true;
+}
+
+static fl_error_t *connection_task(fl_world_t *w, void *arg) {
+    connection_t *c = arg;
+    char *chunk = malloc(READ_CHUNK);
+    if (chunk == NULL) fl__out_of_memory("server read");
+    while (!c->lost) {
+        size_t n;
+        int status = fl_conn_read(c->conn, chunk, READ_CHUNK, &n);
+        if (status != FL_OK) {
+            if (status == FL_EEOF && (c->stop_reading || (c->cycle == NULL && c->pending.length == 0)))
+                close_after_flush(c); /* an idle connection closed, or a rejected one drained */
+            else
+                connection_lost(c);
+            break;
+        }
+        if (c->stop_reading) continue; /* a rejected request: discard the rest */
+        feed(c, chunk, n);
+        if (c->pending.length > c->server->options.header_bytes_max + c->server->options.body_bytes_max) {
+            connection_lost(c); /* a client that pipelines without limit */
+            break;
+        }
+    }
+    free(chunk);
+    c->reader_done = true;
+    fl_condition_notify_all(w, c->out_ready);
+    return NULL;
+}
+
+/* --- the acceptor ------------------------------------------------------------------ */
+
+static fl_error_t *acceptor_task(fl_world_t *w, void *arg) {
+    fl_asgi_server_t *server = arg;
+    for (;;) {
+        fl_conn_t *conn;
+        int status = fl_listener_accept(server->listener, &conn);
+        if (status != FL_OK) break;
+        connection_t *c = fl_arena_zalloc(fl_world_arena(w), sizeof *c);
+        c->server = server;
+        c->conn = conn;
+        c->id = fl_conn_id(conn);
+        llhttp_init(&c->parser, HTTP_REQUEST, &parser_settings);
+        c->parser.data = c;
+        c->out_ready = fl_condition_create(w, "connection", "output");
+        c->out_drained = fl_condition_create(w, "connection", "output drained");
+        c->next = server->connections;
+        server->connections = c;
+        server->stats.connections++;
+        fl_spawn(w, "http-connection", connection_task, c);
+        fl_spawn(w, "http-writer", writer_task, c);
+    }
+    return NULL;
+}
+
+static void server_cleanup(void *arg) {
+    fl_asgi_server_t *server = arg;
+    for (connection_t *c = server->connections; c != NULL; c = c->next) {
+        buffer_free(&c->scratch);
+        buffer_free(&c->pending);
+        buffer_free(&c->out);
+    }
+}
+
+fl_asgi_server_t *fl_asgi_server_create(fl_world_t *world, fl_net_t *net, fl_asgi_app_t *app,
+                                        const fl_asgi_server_options_t *options, char *error,
+                                        size_t error_size) {
+    fl_asgi_server_options_t chosen = options ? *options : (fl_asgi_server_options_t){0};
+    if (chosen.spec_version == NULL) chosen.spec_version = "2.3";
+    if (strcmp(chosen.spec_version, "2.3") != 0 && strcmp(chosen.spec_version, "2.4") != 0 &&
+        strcmp(chosen.spec_version, "2.0") != 0) {
+        if (error_size) snprintf(error, error_size,
+                                 "server: unknown ASGI spec version '%s' (expected 2.3 or 2.4)",
+                                 chosen.spec_version);
+        return NULL;
+    }
+    if (chosen.header_bytes_max == 0) chosen.header_bytes_max = 16 * 1024;
+    if (chosen.body_bytes_max == 0) chosen.body_bytes_max = 8 * 1024 * 1024;
+    if (chosen.write_buffer_high == 0) chosen.write_buffer_high = 64 * 1024;
+    init_parser_settings();
+    fl_asgi_server_t *server = fl_arena_zalloc(fl_world_arena(world), sizeof *server);
+    server->world = world;
+    server->net = net;
+    server->app = app;
+    server->options = chosen;
+    server->options.spec_version = fl_arena_strdup(fl_world_arena(world), chosen.spec_version);
+    server->log = fl_server_log_create(world);
+    fl_world_defer(world, server_cleanup, server);
+    return server;
+}
+
+int fl_asgi_server_listen(fl_asgi_server_t *server, const char *host, uint16_t port) {
+    int status = fl_net_listen(server->net, host, port, &server->listener);
+    if (status != FL_OK) return status;
+    fl_spawn(server->world, "server", acceptor_task, server);
+    return FL_OK;
+}
+
+uint16_t fl_asgi_server_port(const fl_asgi_server_t *server) {
+    return server->listener ? fl_listener_port(server->listener) : 0;
+}
+
+void fl_asgi_server_stop(fl_asgi_server_t *server) {
+    if (server->listener != NULL) fl_listener_close(server->listener);
+}
+
+fl_server_log_t *fl_asgi_server_log(fl_asgi_server_t *server) { return server->log; }
+
+fl_asgi_server_stats_t fl_asgi_server_stats(const fl_asgi_server_t *server) {
+    return server->stats;
+}

@@ -1,0 +1,451 @@
+/* The mock server's request-cycle rules (uvicorn's), over the simulated
+ * network with a raw HTTP client. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <string.h>
+
+#include "sim/asgi/server.h"
+#include "sim/net/simnet.h"
+#include "tests/support/raw_http.h"
+#include "tests/support/runtime_test.h"
+
+typedef enum app_mode {
+    APP_HELLO,             /* 200 "hello" with content-length */
+    APP_ECHO_LENGTH,       /* read the whole body; answer its length (chunked) */
+    APP_WAIT_DISCONNECT,   /* read the body, then receive twice more */
+    APP_RESPOND_THEN_RECEIVE,
+    APP_SEND_AFTER_DISCONNECT,
+    APP_DOUBLE_START,
+    APP_BODY_FIRST,
+    APP_AFTER_COMPLETE,
+    APP_NO_START,
+    APP_RAISE_BEFORE_START,
+    APP_RAISE_AFTER_START,
+    APP_RAISE_AFTER_DISCONNECT,
+} app_mode_t;
+
+typedef struct test_app {
+    fl_asgi_app_t base;
+    app_mode_t mode;
+    /* observations */
+    size_t calls;
+    size_t body_bytes;
+    size_t request_messages;
+    size_t disconnects_seen;
+    int64_t disconnect_at;
+    fl_error_t *send_error;
+} test_app_t;
+
+static fl_error_t *read_body(fl_world_t *w, fl_asgi_receive_t receive, test_app_t *app) {
+    for (;;) {
+        fl_asgi_message_t m;
+        fl_error_t *error = fl_asgi_receive(w, receive, &m);
+        if (error) return error;
+        if (m.type == FL_ASGI_HTTP_DISCONNECT) {
+            app->disconnects_seen++;
+            return NULL;
+        }
+        app->request_messages++;
+        app->body_bytes += m.body_length;
+        if (!m.more_body) return NULL;
+    }
+}
+
+static fl_error_t *respond(fl_world_t *w, fl_asgi_send_t send, int status, const char *body) {
+    char length[24];
+    snprintf(length, sizeof length, "%zu", strlen(body));
+    fl_asgi_header_t headers[] = {{"content-type", "text/plain"}, {"content-length", length}};
+    fl_asgi_message_t start = fl_asgi_start(status, headers, 2);
+    fl_error_t *error = fl_asgi_send(w, send, &start);
+    if (error) return error;
+    fl_asgi_message_t body_message = fl_asgi_body(body, strlen(body), false);
+    return fl_asgi_send(w, send, &body_message);
+}
+
+static fl_error_t *test_app_call(fl_asgi_app_t *self, fl_world_t *w, const fl_asgi_scope_t *scope,
+                                 fl_asgi_receive_t receive, fl_asgi_send_t send) {
+    test_app_t *app = (test_app_t *)self;
+    (void)scope;
+    app->calls++;
+    fl_arena_t *arena = fl_world_arena(w);
+    fl_asgi_message_t start = fl_asgi_start(200, NULL, 0);
+    fl_asgi_message_t part = fl_asgi_body("part", 4, true);
+    fl_asgi_message_t end = fl_asgi_body("", 0, false);
+    fl_asgi_message_t m;
+    fl_error_t *error;
+    switch (app->mode) {
+    case APP_HELLO: return respond(w, send, 200, "hello");
+    case APP_ECHO_LENGTH: {
+        if ((error = read_body(w, receive, app))) return error;
+        char text[32];
+        snprintf(text, sizeof text, "%zu", app->body_bytes);
+        if ((error = fl_asgi_send(w, send, &start))) return error;
+        fl_asgi_message_t body = fl_asgi_body(text, strlen(text), false);
+        return fl_asgi_send(w, send, &body);
+    }
+    case APP_WAIT_DISCONNECT:
+        if ((error = read_body(w, receive, app))) return error;
+        for (int i = 0; i < 2; i++) {
+            if ((error = fl_asgi_receive(w, receive, &m))) return error;
+            if (m.type == FL_ASGI_HTTP_DISCONNECT) app->disconnects_seen++;
+            app->disconnect_at = fl_now(w);
+        }
+        return NULL;
+    case APP_RESPOND_THEN_RECEIVE:
+        if ((error = respond(w, send, 200, "done"))) return error;
+        if ((error = fl_asgi_receive(w, receive, &m))) return error;
+        if (m.type == FL_ASGI_HTTP_DISCONNECT) app->disconnects_seen++;
+        app->disconnect_at = fl_now(w);
+        return NULL;
+    case APP_SEND_AFTER_DISCONNECT:
+        if ((error = read_body(w, receive, app))) return error;
+        if ((error = fl_asgi_receive(w, receive, &m))) return error; /* waits for the disconnect */
+        app->send_error = fl_asgi_send(w, send, &start);
+        return app->send_error;
+    case APP_DOUBLE_START:
+        if ((error = fl_asgi_send(w, send, &start))) return error;
+        app->send_error = fl_asgi_send(w, send, &start);
+        return app->send_error;
+    case APP_BODY_FIRST:
+        app->send_error = fl_asgi_send(w, send, &end);
+        return app->send_error;
+    case APP_AFTER_COMPLETE:
+        if ((error = respond(w, send, 200, "ok"))) return error;
+        app->send_error = fl_asgi_send(w, send, &end);
+        return app->send_error;
+    case APP_NO_START: return NULL;
+    case APP_RAISE_BEFORE_START: return fl_error_new(arena, FL_ERR_VALUE_ERROR, "boom");
+    case APP_RAISE_AFTER_START:
+        if ((error = fl_asgi_send(w, send, &start))) return error;
+        if ((error = fl_asgi_send(w, send, &part))) return error;
+        return fl_error_new(arena, FL_ERR_VALUE_ERROR, "mid-stream");
+    case APP_RAISE_AFTER_DISCONNECT:
+        if ((error = read_body(w, receive, app))) return error;
+        if ((error = fl_asgi_receive(w, receive, &m))) return error;
+        return fl_error_new(arena, FL_ERR_VALUE_ERROR, "after the client left");
+    }
+    return NULL;
+}
+
+/* --- the world of one test ------------------------------------------------------ */
+
+typedef struct harness {
+    fl_world_t *world;
+    fl_net_t *net;
+    fl_asgi_server_t *server;
+    test_app_t app;
+    const char *request;           /* raw bytes the client sends */
+    int responses_expected;
+    bool head;
+    int64_t close_after_ns;        /* > 0: client closes after this long instead of reading */
+    raw_response_t responses[2];
+    int read_status[2];
+    int responses_read;
+} harness_t;
+
+static fl_error_t *client_task(fl_world_t *w, void *arg) {
+    harness_t *h = arg;
+    raw_client_t client;
+    if (raw_connect(&client, w, h->net, "server", 80) != FL_OK) return NULL;
+    raw_send(&client, h->request);
+    if (h->close_after_ns > 0) {
+        fl_sleep(w, h->close_after_ns);
+        raw_close(&client);
+        return NULL;
+    }
+    for (int i = 0; i < h->responses_expected; i++) {
+        h->read_status[i] = raw_read_response(&client, &h->responses[i], h->head);
+        h->responses_read++;
+        if (h->read_status[i] != FL_OK) break;
+    }
+    raw_close(&client);
+    return NULL;
+}
+
+static void run(harness_t *h, app_mode_t mode, const char *request,
+                const fl_asgi_server_options_t *options) {
+    h->world = rt_world("random", 7);
+    h->net = fl_simnet_create(h->world, NULL, NULL, NULL, 0);
+    h->app = (test_app_t){.base = {"test app", test_app_call}, .mode = mode};
+    h->request = request;
+    if (h->responses_expected == 0) h->responses_expected = 1;
+    char error[128];
+    h->server = fl_asgi_server_create(h->world, h->net, &h->app.base, options, error, sizeof error);
+    assert_non_null(h->server);
+    assert_int_equal(fl_asgi_server_listen(h->server, NULL, 80), FL_OK);
+    fl_spawn(h->world, "client", client_task, h);
+    fl_world_run(h->world); /* the server waits for more connections: a hang */
+}
+
+static size_t log_has(harness_t *h, fl_server_log_kind_t kind, const char *text) {
+    return fl_server_log_matches(fl_asgi_server_log(h->server), kind, 0, text);
+}
+
+static void finish(harness_t *h) { fl_world_destroy(h->world); }
+
+static const char GET[] = "GET /hello?x=1 HTTP/1.1\r\nHost: server\r\n\r\n";
+
+/* --- tests -------------------------------------------------------------------------- */
+
+static void test_hello(void **state) {
+    (void)state;
+    harness_t h = {0};
+    run(&h, APP_HELLO, GET, NULL);
+    assert_int_equal(h.read_status[0], FL_OK);
+    assert_int_equal(h.responses[0].status, 200);
+    assert_int_equal(h.responses[0].body_length, 5);
+    assert_memory_equal(h.responses[0].body, "hello", 5);
+    assert_int_equal(log_has(&h, FL_SERVER_LOG_REQUEST, "GET /hello"), 1);
+    assert_int_equal(log_has(&h, FL_SERVER_LOG_MESSAGE_SENT, "http.response.start 200"), 1);
+    assert_int_equal(log_has(&h, FL_SERVER_LOG_ERROR, NULL), 0);
+    finish(&h);
+}
+
+static void test_keep_alive_and_pipelining(void **state) {
+    (void)state;
+    harness_t h = {.responses_expected = 2};
+    run(&h, APP_HELLO,
+        "GET /a HTTP/1.1\r\nHost: s\r\n\r\nGET /b HTTP/1.1\r\nHost: s\r\n\r\n", NULL);
+    assert_int_equal(h.read_status[0], FL_OK);
+    assert_int_equal(h.read_status[1], FL_OK);
+    assert_memory_equal(h.responses[1].body, "hello", 5);
+    fl_asgi_server_stats_t stats = fl_asgi_server_stats(h.server);
+    assert_int_equal(stats.connections, 1);
+    assert_int_equal(stats.requests, 2);
+    assert_int_equal(fl_server_log_matches(fl_asgi_server_log(h.server), FL_SERVER_LOG_REQUEST, 2,
+                                           "GET /b"), 1);
+    finish(&h);
+}
+
+static void test_content_length_body_arrives_in_pieces(void **state) {
+    (void)state;
+    static char request[20100];
+    int n = snprintf(request, sizeof request,
+                     "POST /upload HTTP/1.1\r\nHost: s\r\nContent-Length: 20000\r\n\r\n");
+    memset(request + n, 'x', 20000);
+    request[n + 20000] = '\0';
+    harness_t h = {0};
+    run(&h, APP_ECHO_LENGTH, request, NULL);
+    assert_int_equal(h.app.body_bytes, 20000);
+    assert_true(h.app.request_messages > 1); /* segmentation split it */
+    assert_int_equal(h.responses[0].status, 200);
+    assert_memory_equal(h.responses[0].body, "20000", 5);
+    char value[32];
+    assert_true(raw_header(&h.responses[0], "transfer-encoding", value, sizeof value));
+    assert_string_equal(value, "chunked");
+    finish(&h);
+}
+
+static void test_chunked_request_body(void **state) {
+    (void)state;
+    harness_t h = {0};
+    run(&h, APP_ECHO_LENGTH,
+        "POST / HTTP/1.1\r\nHost: s\r\nTransfer-Encoding: chunked\r\n\r\n"
+        "5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n", NULL);
+    assert_int_equal(h.app.body_bytes, 11);
+    assert_memory_equal(h.responses[0].body, "11", 2);
+    finish(&h);
+}
+
+static void test_disconnect_is_repeated(void **state) {
+    (void)state;
+    harness_t h = {.close_after_ns = FL_MS(100)};
+    run(&h, APP_WAIT_DISCONNECT, GET, NULL);
+    assert_int_equal(h.app.disconnects_seen, 2);
+    assert_true(h.app.disconnect_at >= FL_MS(100));
+    assert_int_equal(log_has(&h, FL_SERVER_LOG_DISCONNECT, NULL), 1);
+    /* The app returned without a response, but the client had left: no
+     * error is logged for it. */
+    assert_int_equal(log_has(&h, FL_SERVER_LOG_ERROR, NULL), 0);
+    finish(&h);
+}
+
+static void test_receive_after_completion_is_disconnect(void **state) {
+    (void)state;
+    harness_t h = {0};
+    run(&h, APP_RESPOND_THEN_RECEIVE, GET, NULL);
+    assert_int_equal(h.app.disconnects_seen, 1);
+    assert_int_equal(h.read_status[0], FL_OK);
+    finish(&h);
+}
+
+static void test_send_after_disconnect_is_dropped_under_2_3(void **state) {
+    (void)state;
+    harness_t h = {.close_after_ns = FL_MS(10)};
+    run(&h, APP_SEND_AFTER_DISCONNECT, GET, &(fl_asgi_server_options_t){.spec_version = "2.3"});
+    assert_null(h.app.send_error);
+    assert_int_equal(log_has(&h, FL_SERVER_LOG_ERROR, NULL), 0);
+    finish(&h);
+}
+
+static void test_send_after_disconnect_raises_under_2_4(void **state) {
+    (void)state;
+    harness_t h = {.close_after_ns = FL_MS(10)};
+    run(&h, APP_SEND_AFTER_DISCONNECT, GET, &(fl_asgi_server_options_t){.spec_version = "2.4"});
+    assert_non_null(h.app.send_error);
+    assert_int_equal(h.app.send_error->kind, FL_ERR_CLIENT_DISCONNECT);
+    assert_true(fl_error_is(h.app.send_error, FL_ERR_OS_ERROR));
+    finish(&h);
+}
+
+static void test_second_start_is_an_error(void **state) {
+    (void)state;
+    harness_t h = {0};
+    run(&h, APP_DOUBLE_START, GET, NULL);
+    assert_non_null(h.app.send_error);
+    assert_string_equal(h.app.send_error->message,
+                        "Expected ASGI message 'http.response.body', but got 'http.response.start'.");
+    assert_int_equal(log_has(&h, FL_SERVER_LOG_ERROR, "Exception in ASGI application"), 1);
+    assert_int_equal(h.read_status[0], FL_EEOF); /* started, then cut off */
+    finish(&h);
+}
+
+static void test_body_before_start_is_an_error(void **state) {
+    (void)state;
+    harness_t h = {0};
+    run(&h, APP_BODY_FIRST, GET, NULL);
+    assert_string_equal(h.app.send_error->message,
+                        "Expected ASGI message 'http.response.start', but got 'http.response.body'.");
+    assert_int_equal(h.responses[0].status, 500);
+    finish(&h);
+}
+
+static void test_message_after_completion_is_an_error(void **state) {
+    (void)state;
+    harness_t h = {0};
+    run(&h, APP_AFTER_COMPLETE, GET, NULL);
+    assert_non_null(h.app.send_error);
+    assert_string_equal(h.app.send_error->message,
+                        "Unexpected ASGI message 'http.response.body' sent, after response already "
+                        "completed.");
+    assert_int_equal(h.responses[0].status, 200); /* the real response went out */
+    finish(&h);
+}
+
+static void test_return_without_start_gives_500(void **state) {
+    (void)state;
+    harness_t h = {0};
+    run(&h, APP_NO_START, GET, NULL);
+    assert_int_equal(h.responses[0].status, 500);
+    assert_memory_equal(h.responses[0].body, "Internal Server Error", 21);
+    assert_int_equal(log_has(&h, FL_SERVER_LOG_ERROR,
+                             "ASGI callable returned without starting response."), 1);
+    finish(&h);
+}
+
+static void test_raise_before_start_gives_500(void **state) {
+    (void)state;
+    harness_t h = {0};
+    run(&h, APP_RAISE_BEFORE_START, GET, NULL);
+    assert_int_equal(h.responses[0].status, 500);
+    assert_int_equal(log_has(&h, FL_SERVER_LOG_ERROR,
+                             "Exception in ASGI application: ValueError: boom"), 1);
+    finish(&h);
+}
+
+static void test_raise_after_start_truncates(void **state) {
+    (void)state;
+    harness_t h = {0};
+    run(&h, APP_RAISE_AFTER_START, GET, NULL);
+    assert_int_equal(h.read_status[0], FL_EEOF);
+    assert_false(h.responses[0].complete);
+    assert_int_equal(h.responses[0].status, 200);
+    assert_int_equal(h.responses[0].body_length, 4); /* "part", then nothing */
+    assert_int_equal(log_has(&h, FL_SERVER_LOG_ERROR, "ValueError: mid-stream"), 1);
+    finish(&h);
+}
+
+static void test_nothing_logged_after_client_left(void **state) {
+    (void)state;
+    harness_t h = {.close_after_ns = FL_MS(10)};
+    run(&h, APP_RAISE_AFTER_DISCONNECT, GET, NULL);
+    assert_int_equal(log_has(&h, FL_SERVER_LOG_ERROR, NULL), 0);
+    assert_int_equal(log_has(&h, FL_SERVER_LOG_DISCONNECT, NULL), 1);
+    finish(&h);
+}
+
+static void test_malformed_request_gets_400(void **state) {
+    (void)state;
+    harness_t h = {0};
+    run(&h, APP_HELLO, "GARBAGE\r\n\r\n", NULL);
+    assert_int_equal(h.responses[0].status, 400);
+    assert_int_equal(h.app.calls, 0);
+    assert_int_equal(log_has(&h, FL_SERVER_LOG_ERROR, "Invalid HTTP request received."), 1);
+    finish(&h);
+}
+
+static void test_header_limit_gives_431(void **state) {
+    (void)state;
+    static char request[4096];
+    int n = snprintf(request, sizeof request, "GET / HTTP/1.1\r\nX-Big: ");
+    memset(request + n, 'a', 2000);
+    strcpy(request + n + 2000, "\r\n\r\n");
+    harness_t h = {0};
+    run(&h, APP_HELLO, request, &(fl_asgi_server_options_t){.header_bytes_max = 1024});
+    assert_int_equal(h.responses[0].status, 431);
+    assert_int_equal(h.app.calls, 0);
+    finish(&h);
+}
+
+static void test_body_limit_gives_413(void **state) {
+    (void)state;
+    harness_t h = {0};
+    run(&h, APP_ECHO_LENGTH, "POST / HTTP/1.1\r\nContent-Length: 5000\r\n\r\n",
+        &(fl_asgi_server_options_t){.body_bytes_max = 1000});
+    assert_int_equal(h.responses[0].status, 413);
+    finish(&h);
+}
+
+static void test_head_has_no_body(void **state) {
+    (void)state;
+    harness_t h = {.head = true};
+    run(&h, APP_ECHO_LENGTH, "HEAD / HTTP/1.1\r\nHost: s\r\n\r\n", NULL);
+    assert_int_equal(h.read_status[0], FL_OK);
+    assert_int_equal(h.responses[0].status, 200);
+    assert_int_equal(h.responses[0].body_length, 0);
+    finish(&h);
+}
+
+static void test_invalid_spec_version_is_refused(void **state) {
+    (void)state;
+    fl_world_t *w = rt_world("fifo", 1);
+    fl_net_t *net = fl_simnet_create(w, NULL, NULL, NULL, 0);
+    test_app_t app = {.base = {"test app", test_app_call}};
+    char error[128];
+    assert_null(fl_asgi_server_create(w, net, &app.base,
+                                      &(fl_asgi_server_options_t){.spec_version = "3.0"}, error,
+                                      sizeof error));
+    assert_non_null(strstr(error, "unknown ASGI spec version '3.0'"));
+    fl_world_destroy(w);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_hello),
+        cmocka_unit_test(test_keep_alive_and_pipelining),
+        cmocka_unit_test(test_content_length_body_arrives_in_pieces),
+        cmocka_unit_test(test_chunked_request_body),
+        cmocka_unit_test(test_disconnect_is_repeated),
+        cmocka_unit_test(test_receive_after_completion_is_disconnect),
+        cmocka_unit_test(test_send_after_disconnect_is_dropped_under_2_3),
+        cmocka_unit_test(test_send_after_disconnect_raises_under_2_4),
+        cmocka_unit_test(test_second_start_is_an_error),
+        cmocka_unit_test(test_body_before_start_is_an_error),
+        cmocka_unit_test(test_message_after_completion_is_an_error),
+        cmocka_unit_test(test_return_without_start_gives_500),
+        cmocka_unit_test(test_raise_before_start_gives_500),
+        cmocka_unit_test(test_raise_after_start_truncates),
+        cmocka_unit_test(test_nothing_logged_after_client_left),
+        cmocka_unit_test(test_malformed_request_gets_400),
+        cmocka_unit_test(test_header_limit_gives_431),
+        cmocka_unit_test(test_body_limit_gives_413),
+        cmocka_unit_test(test_head_has_no_body),
+        cmocka_unit_test(test_invalid_spec_version_is_refused),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
