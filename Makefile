@@ -24,7 +24,7 @@ LLHTTP_SRC_DIR ?= /usr/share/llhttp
 LLHTTP_INCLUDE_DIR ?= /usr/share/include/llhttp
 
 DEB_PACKAGES := build-essential pkg-config libuv1-dev libcmocka-dev libyaml-dev \
-                gcovr node-llhttp valgrind
+                gcovr node-llhttp valgrind curl
 
 WARNINGS := -Wall -Wextra -Wshadow -Wstrict-prototypes -Werror
 CPPFLAGS_ALL := -I. -I$(LLHTTP_INCLUDE_DIR) -D_GNU_SOURCE
