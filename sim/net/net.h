@@ -12,7 +12,8 @@
  * connection was reset), FL_EPIPE (writing after the peer is gone or after
  * shutdown), FL_EEOF (the peer shut down its writing side and everything
  * before it has been read), FL_ECLOSED (this endpoint was closed),
- * FL_ENOTFOUND (no such host), FL_EINVAL.
+ * FL_ENOTFOUND (no such host), FL_EADDRINUSE (listening where something
+ * already listens), FL_EINVAL.
  *
  * Listeners and connections are owned by their network and live until the
  * world (simulated) or the network (libuv) is destroyed; close/reset end

@@ -508,7 +508,7 @@ static int sim_listen(fl_net_t *base, const char *host, uint16_t port, fl_listen
         do port = net->next_ephemeral_port++;
         while (find_listener(net, host, port) != NULL);
     }
-    if (find_listener(net, host, port) != NULL) return FL_EINVAL; /* address in use */
+    if (find_listener(net, host, port) != NULL) return FL_EADDRINUSE;
     fl_arena_t *arena = fl_world_arena(w);
     listener_t *l = fl_arena_zalloc(arena, sizeof *l);
     l->base.net = base;

@@ -80,6 +80,7 @@ struct uvnet {
     lookup_t *lookups;
     fl_condition_t *resolved;   /* notified when a name lookup completes */
     bool tearing_down;          /* the world is gone: callbacks only free */
+    bool owns_driver;           /* installed as the world's driver (unset at teardown) */
 };
 
 struct uvlistener {
@@ -959,9 +960,10 @@ static void listener_close(fl_listener_t *base) {
 }
 
 /* Binding fails for an address this host does not have (no such local
- * host: FL_ENOTFOUND) or one in use (FL_EIO). */
+ * host: FL_ENOTFOUND) or one in use (FL_EADDRINUSE). */
 static int listen_status(int uv_status) {
     if (uv_status == UV_EADDRNOTAVAIL || uv_status == UV_EAFNOSUPPORT) return FL_ENOTFOUND;
+    if (uv_status == UV_EADDRINUSE) return FL_EADDRINUSE;
     return status_from_uv(uv_status) == FL_ENOMEM ? FL_ENOMEM : FL_EIO;
 }
 
@@ -1215,7 +1217,7 @@ static void uvnet_destroy(void *arg) {
     int rc = uv_loop_close(&net->loop);
     assert(rc == 0 && "a libuv handle survived the network's teardown");
     (void)rc;
-    fl_world_set_driver(net_world(net), NULL);
+    if (net->owns_driver) fl_world_set_driver(net_world(net), NULL);
 }
 
 /* libuv leaves SIGPIPE to the application; a write to a reset socket must
@@ -1247,7 +1249,14 @@ fl_net_t *fl_uvnet_create(fl_world_t *world, const fl_fault_plan_t *faults, char
     net->resolved = fl_condition_create(world, "network", "resolve");
     ignore_sigpipe();
     arm_at_faults(net);
+    if (fl_world_set_driver(world, &(fl_world_driver_t){.wait = uvnet_wait, .context = net}) !=
+        FL_OK) {
+        if (error_size > 0)
+            snprintf(error, error_size, "the world already has a driver: one libuv network per world");
+        uvnet_destroy(net); /* owns_driver is false: the world's driver stays */
+        return NULL;
+    }
+    net->owns_driver = true;
     fl_world_defer(world, uvnet_destroy, net);
-    fl_world_set_driver(world, &(fl_world_driver_t){.wait = uvnet_wait, .context = net});
     return &net->base;
 }

@@ -166,8 +166,10 @@ static void advance_clock(fl_world_t *world, int64_t to_ns) {
     fire_due_timers(world);
 }
 
-void fl_world_set_driver(fl_world_t *world, const fl_world_driver_t *driver) {
+int fl_world_set_driver(fl_world_t *world, const fl_world_driver_t *driver) {
+    if (driver != NULL && world->driver.wait != NULL) return FL_ESTATE;
     world->driver = driver != NULL ? *driver : (fl_world_driver_t){0};
+    return FL_OK;
 }
 
 void fl_world_set_time(fl_world_t *world, int64_t now_ns) {

@@ -28,7 +28,8 @@
     X(ELIMIT, -15, "limit exceeded")                                           \
     X(EPARSE, -16, "parse error")                                              \
     X(ENOTFOUND, -17, "not found")                                             \
-    X(EIO, -18, "input/output error")
+    X(EIO, -18, "input/output error")                                          \
+    X(EADDRINUSE, -19, "address already in use")
 
 enum fl_status_code {
 #define FL__STATUS_ENUM(name, value, message) FL_##name = (value),

@@ -140,8 +140,9 @@ typedef struct fl_world_driver {
     void *context;
 } fl_world_driver_t;
 
-/* Installs (or, with NULL, removes) the world's driver. */
-void fl_world_set_driver(fl_world_t *world, const fl_world_driver_t *driver);
+/* Installs (or, with NULL, removes) the world's driver. A world has at most
+ * one: installing a second returns FL_ESTATE and changes nothing. */
+int fl_world_set_driver(fl_world_t *world, const fl_world_driver_t *driver);
 
 /* Moves the clock forward to now_ns (never backwards); for drivers. */
 void fl_world_set_time(fl_world_t *world, int64_t now_ns);

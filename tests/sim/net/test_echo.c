@@ -8,6 +8,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <string.h>
+
 #include "sim/net/simnet.h"
 #include "sim/net/uvnet.h"
 #include "tests/support/echo.h"
@@ -47,10 +49,43 @@ static void test_echo_over_libuv_loopback(void **state) {
     fl_world_destroy(w);
 }
 
+/* One driver per world: a second libuv network is refused, and the first
+ * keeps working. Listening twice on one address is FL_EADDRINUSE on both
+ * networks. */
+static fl_error_t *listen_twice(fl_world_t *w, void *arg) {
+    fl_net_t *net = arg;
+    (void)w;
+    fl_listener_t *first, *second;
+    assert_int_equal(fl_net_listen(net, NULL, 0, &first), FL_OK);
+    assert_int_equal(fl_net_listen(net, NULL, fl_listener_port(first), &second), FL_EADDRINUSE);
+    fl_listener_close(first);
+    return NULL;
+}
+
+static void test_one_driver_per_world_and_address_in_use(void **state) {
+    (void)state;
+    fl_world_t *w = rt_world("fifo", 1);
+    char error[256];
+    fl_net_t *net = fl_uvnet_create(w, NULL, error, sizeof error);
+    assert_non_null(net);
+    assert_null(fl_uvnet_create(w, NULL, error, sizeof error));
+    assert_non_null(strstr(error, "already has a driver"));
+    run_echo(w, net, 64 * 1024, 5); /* the first network still works */
+    fl_spawn(w, "listener", listen_twice, net);
+    assert_int_equal(fl_world_run(w), FL_RUN_COMPLETED);
+    fl_world_destroy(w);
+
+    w = rt_world("fifo", 1);
+    fl_spawn(w, "listener", listen_twice, fl_simnet_create(w, NULL, NULL, NULL, 0));
+    assert_int_equal(fl_world_run(w), FL_RUN_COMPLETED);
+    fl_world_destroy(w);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_echo_over_the_simulated_network),
         cmocka_unit_test(test_echo_over_libuv_loopback),
+        cmocka_unit_test(test_one_driver_per_world_and_address_in_use),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
