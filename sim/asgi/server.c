@@ -406,7 +406,9 @@ static fl_error_t *cycle_task(fl_world_t *w, void *arg) {
         fl_asgi_call(c->server->app, w, &cycle->scope,
                      (fl_asgi_receive_t){cycle_receive, cycle}, (fl_asgi_send_t){cycle_send, cycle});
     if (error != NULL) {
-        if (!cycle->disconnected) fl_server_log_error(log, cycle->id, "Exception in ASGI application", error);
+        /* uvicorn logs an exception whether or not the client is still there:
+         * that is how "No response returned." reached users' logs. */
+        fl_server_log_error(log, cycle->id, "Exception in ASGI application", error);
         if (!cycle->response_started && !cycle->disconnected)
             send_plain_error(c, 500, "Internal Server Error");
         else

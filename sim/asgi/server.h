@@ -23,8 +23,9 @@
  * App outcomes: returning without starting a response gives a 500 and the log
  * line "ASGI callable returned without starting response."; raising before
  * the start gives a 500 and "Exception in ASGI application"; raising after it
- * closes the connection (the client sees a truncated body). Nothing is
- * logged for a client that already disconnected.
+ * closes the connection (the client sees a truncated body). Returning
+ * without a complete response is not logged for a client that already
+ * disconnected; an exception is logged either way, as uvicorn does.
  *
  * The server reports "server.response_start" and "server.body_chunk" to the
  * network (fl_net_event), so fault plans can trigger on them. Everything the
