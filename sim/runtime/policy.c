@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sim/runtime/arena.h"
 #include "sim/runtime/status.h"
 #include "sim/runtime/world.h"
 
@@ -20,6 +21,66 @@ static size_t random_choose(fl_policy_t *policy, fl_world_t *world, fl_task_t *c
                             size_t count) {
     (void)policy, (void)ready;
     return (size_t)fl_prng_below(fl_world_prng(world, FL_PRNG_SCHEDULER), count);
+}
+
+/* --- trio: shuffled batches ------------------------------------------------------ */
+
+static bool batch_contains(const fl_policy_t *policy, uint32_t id) {
+    for (size_t i = policy->batch_next; i < policy->batch_count; i++)
+        if (policy->batch[i] == id) return true;
+    return false;
+}
+
+/* Starts a batch: every ready task, in a seeded random order. */
+static void batch_start(fl_policy_t *policy, fl_world_t *world, fl_task_t *const *ready,
+                        size_t count) {
+    if (count > policy->batch_capacity) {
+        uint32_t *grown = realloc(policy->batch, count * sizeof *grown);
+        if (grown == NULL) fl__out_of_memory("trio batch");
+        policy->batch = grown;
+        policy->batch_capacity = count;
+    }
+    for (size_t i = 0; i < count; i++) policy->batch[i] = fl_task_id(ready[i]);
+    fl_prng_t *prng = fl_world_prng(world, FL_PRNG_SCHEDULER);
+    for (size_t i = count; i > 1; i--) { /* Fisher-Yates */
+        size_t j = (size_t)fl_prng_below(prng, i);
+        uint32_t t = policy->batch[i - 1];
+        policy->batch[i - 1] = policy->batch[j];
+        policy->batch[j] = t;
+    }
+    policy->batch_count = count;
+    policy->batch_next = 0;
+}
+
+static size_t trio_choose(fl_policy_t *policy, fl_world_t *world, fl_task_t *const *ready,
+                          size_t count) {
+    /* Skip batch members that already ran (as the only ready task). */
+    for (;;) {
+        if (policy->batch_next == policy->batch_count) batch_start(policy, world, ready, count);
+        uint32_t id = policy->batch[policy->batch_next];
+        for (size_t i = 0; i < count; i++)
+            if (fl_task_id(ready[i]) == id) return i;
+        policy->batch_next++;
+    }
+}
+
+static void trio_on_run(fl_policy_t *policy, fl_world_t *world, fl_task_t *task) {
+    (void)world;
+    uint32_t id = fl_task_id(task);
+    if (policy->batch_next < policy->batch_count && policy->batch[policy->batch_next] == id) {
+        policy->batch_next++;
+        return;
+    }
+    /* Ran out of turn (the only ready task): drop it from the batch. */
+    if (batch_contains(policy, id)) {
+        for (size_t i = policy->batch_next; i < policy->batch_count; i++)
+            if (policy->batch[i] == id) {
+                memmove(policy->batch + i, policy->batch + i + 1,
+                        (policy->batch_count - i - 1) * sizeof *policy->batch);
+                policy->batch_count--;
+                break;
+            }
+    }
 }
 
 /* Past the end of the recording, or where a recorded index no longer fits,
@@ -41,9 +102,10 @@ static size_t replay_choose(fl_policy_t *policy, fl_world_t *world, fl_task_t *c
 }
 
 static const fl_policy_vtable_t policies[] = {
-    {"fifo", fifo_choose, NULL},
-    {"random", random_choose, NULL},
-    {"replay", replay_choose, NULL},
+    {"fifo", fifo_choose, NULL, NULL},
+    {"random", random_choose, NULL, NULL},
+    {"trio", trio_choose, NULL, trio_on_run},
+    {"replay", replay_choose, NULL, NULL},
 };
 
 bool fl_policy_name_valid(const char *name) {
@@ -58,7 +120,8 @@ fl_policy_t *fl_policy_create(fl_arena_t *arena, const char *name, const char *s
     for (size_t i = 0; i < sizeof policies / sizeof policies[0]; i++)
         if (strcmp(policies[i].name, name) == 0) vtable = &policies[i];
     if (vtable == NULL) {
-        snprintf(error, error_size, "unknown policy '%s' (expected fifo, random or replay)", name);
+        snprintf(error, error_size, "unknown policy '%s' (expected fifo, random, trio or replay)",
+                 name);
         return NULL;
     }
     fl_policy_t *policy = fl_arena_zalloc(arena, sizeof *policy);
@@ -74,6 +137,8 @@ fl_policy_t *fl_policy_create(fl_arena_t *arena, const char *name, const char *s
 void fl_policy_destroy(fl_policy_t *policy) {
     free(policy->choices);
     policy->choices = NULL;
+    free(policy->batch);
+    policy->batch = NULL;
 }
 
 /* --- the schedule string --------------------------------------------------- */

@@ -6,7 +6,11 @@
  * list is the schedule, printable and parseable as a compact string.
  *
  *   fifo    always index 0: asyncio's order
- *   random  uniform, from the world's scheduler PRNG stream (seeded)
+ *   random  uniform among all ready tasks, from the world's scheduler PRNG
+ *           stream (seeded): explores interleavings no event loop would make
+ *   trio    Trio's scheduler: tasks ready together form a batch that runs in
+ *           a seeded random order; tasks woken meanwhile wait for the next
+ *           batch (asyncio is the special case of an unshuffled batch: fifo)
  *   replay  plays back a recorded choice list
  *
  * The hooks (spawn, resume) let priority-based (pct) and systematic (dfs)
@@ -32,15 +36,22 @@ typedef struct fl_policy_vtable {
                      size_t count);
     /* Optional: a task was spawned. */
     void (*on_spawn)(fl_policy_t *policy, fl_world_t *world, fl_task_t *task);
+    /* Optional: the scheduler resumed task (chosen or the only one ready). */
+    void (*on_run)(fl_policy_t *policy, fl_world_t *world, fl_task_t *task);
 } fl_policy_vtable_t;
 
 struct fl_policy {
     const fl_policy_vtable_t *vtable;
-    /* replay's state; other policies keep theirs in the world */
+    /* replay's state */
     uint32_t *choices; /* malloc'd */
     size_t choice_count;
     size_t position;
     bool diverged;
+    /* trio's state: the current batch, as task ids in shuffled run order */
+    uint32_t *batch;   /* malloc'd */
+    size_t batch_count;
+    size_t batch_capacity;
+    size_t batch_next;
 };
 
 /* Builds the named policy in the arena. For "replay", schedule is the choice

@@ -139,6 +139,8 @@ static void run_one(fl_world_t *world) {
     }
     fl_task_t *task = ready_take(world, index);
     world->steps++;
+    if (world->policy->vtable->on_run != NULL)
+        world->policy->vtable->on_run(world->policy, world, task);
     if (!task->ever_ran) fl__task_prepare(world, task);
     task->state = FL__TASK_RUNNING;
     world->current = task;

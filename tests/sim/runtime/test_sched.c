@@ -116,6 +116,62 @@ static void test_replay_of_a_short_schedule_diverges(void **state) {
     assert_true(out_of_range.diverged);
 }
 
+/* trio: a task woken during a batch waits for the next batch. Three tasks
+ * are ready together; the first to run spawns a fourth, which must not run
+ * before the other two have had their turn, whatever the seed. */
+typedef struct batch_fixture {
+    rt_log_t log;
+} batch_fixture_t;
+
+static fl_error_t *note_and_leave(fl_world_t *w, void *arg) {
+    batch_fixture_t *f = arg;
+    (void)w;
+    rt_log_add(&f->log, "%s", fl_task_name(fl_current_task(w)));
+    return NULL;
+}
+
+static fl_error_t *spawner(fl_world_t *w, void *arg) {
+    batch_fixture_t *f = arg;
+    rt_log_add(&f->log, "%s", fl_task_name(fl_current_task(w)));
+    if (f->log.count == 1) fl_spawn(w, "late", note_and_leave, f);
+    return NULL;
+}
+
+static void test_trio_runs_batches(void **state) {
+    (void)state;
+    size_t orders_seen = 0;
+    char first[64] = "";
+    for (uint64_t seed = 1; seed <= 50; seed++) {
+        batch_fixture_t f = {0};
+        fl_world_t *w = rt_world("trio", seed);
+        fl_spawn(w, "a", spawner, &f);
+        fl_spawn(w, "b", spawner, &f);
+        fl_spawn(w, "c", spawner, &f);
+        assert_int_equal(fl_world_run(w), FL_RUN_COMPLETED);
+        const char *order = rt_log_text(&f.log);
+        assert_int_equal(f.log.count, 4);
+        assert_string_equal(f.log.entries[3], "late"); /* never before the batch ends */
+        if (seed == 1) snprintf(first, sizeof first, "%s", order);
+        else if (strcmp(first, order) != 0) orders_seen++;
+        fl_world_destroy(w);
+    }
+    assert_true(orders_seen > 0); /* the batch order does depend on the seed */
+}
+
+static void test_trio_is_deterministic_and_replays(void **state) {
+    (void)state;
+    for (uint64_t seed = 1; seed <= 10; seed++) {
+        race_result_t first = run_race("trio", seed, NULL);
+        race_result_t again = run_race("trio", seed, NULL);
+        assert_int_equal(first.hash, again.hash);
+        assert_string_equal(first.log, again.log);
+        race_result_t replayed = run_race("replay", seed, first.schedule);
+        assert_string_equal(replayed.log, first.log);
+        assert_int_equal(replayed.hash, first.hash);
+        assert_false(replayed.diverged);
+    }
+}
+
 /* Choices are recorded only where more than one task is ready. */
 static fl_error_t *lonely(fl_world_t *w, void *arg) {
     (void)arg;
@@ -268,6 +324,8 @@ int main(void) {
         cmocka_unit_test(test_replay_reproduces_the_run),
         cmocka_unit_test(test_replay_of_a_short_schedule_diverges),
         cmocka_unit_test(test_single_task_makes_no_choices),
+        cmocka_unit_test(test_trio_runs_batches),
+        cmocka_unit_test(test_trio_is_deterministic_and_replays),
         cmocka_unit_test(test_hang_names_the_blocked_task),
         cmocka_unit_test(test_sleeping_task_is_not_a_hang),
         cmocka_unit_test(test_step_limit_catches_livelock),
