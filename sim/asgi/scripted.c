@@ -1,0 +1,343 @@
+/* Scripted handlers: see scripted.h. */
+#include "sim/asgi/scripted.h"
+
+#include <assert.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "sim/asgi/apps_internal.h"
+#include "sim/runtime/runtime.h"
+
+enum { BODY_RECEIVES_MAX = 1 << 20 };
+
+typedef struct scripted_handler {
+    fl_asgi_app_t app;
+    const char *name;
+    fl_scripted_step_t *steps; /* arena copies */
+    size_t step_count;
+} scripted_handler_t;
+
+/* The endpoint's async generator, one per call. It keeps a copy of the
+ * scope because a spawned cleanup may outlive the cycle's scope. */
+typedef struct generator {
+    fl_body_iterator_t body;
+    fl_sse_source_t source;
+    const fl_scripted_stream_t *config;
+    const char *name;
+    fl_asgi_scope_t scope;
+    size_t produced;
+} generator_t;
+
+/* --- cleanup on cancellation ---------------------------------------------- */
+
+static int publish(generator_t *generator, fl_world_t *world) {
+    int status = fl_sleep(world, generator->config->publish_ns);
+    if (status == FL_OK)
+        FL__APP_LOG(&generator->scope, FL_SERVER_LOG_CLEANUP_COMPLETED, "%s: published",
+                    generator->name);
+    return status;
+}
+
+static fl_error_t *publish_task(fl_world_t *world, void *arg) {
+    return fl_error_from_status(fl_world_arena(world), publish(arg, world), "publish");
+}
+
+static void publish_shielded(generator_t *generator, fl_world_t *world) {
+    fl_cancel_scope_t shield;
+    fl_scope_enter(world, &shield, FL_TIME_NEVER, FL_SCOPE_SHIELD);
+    int status = publish(generator, world);
+    fl_scope_exit(world, &shield, status);
+}
+
+static void run_cleanup(generator_t *generator, fl_world_t *world) {
+    fl_scripted_cleanup_t cleanup = generator->config->cleanup;
+    if (cleanup == FL_SCRIPTED_CLEANUP_NONE) return;
+    FL__APP_LOG(&generator->scope, FL_SERVER_LOG_CLEANUP_STARTED, "%s: %s cleanup",
+                generator->name, fl_scripted_cleanup_name(cleanup));
+    switch (cleanup) {
+    case FL_SCRIPTED_CLEANUP_NONE: break;
+    /* Its result is Cancelled again: the scope is still cancelled. */
+    case FL_SCRIPTED_CLEANUP_PLAIN: (void)publish(generator, world); break;
+    case FL_SCRIPTED_CLEANUP_SHIELDED: publish_shielded(generator, world); break;
+    case FL_SCRIPTED_CLEANUP_SPAWNED:
+        fl_spawn(world, "cleanup publish", publish_task, generator);
+        break;
+    }
+}
+
+/* `except CancelledError: <cleanup>; raise`. */
+static fl_error_t *on_cancelled(generator_t *generator, fl_world_t *world) {
+    FL__APP_LOG(&generator->scope, FL_SERVER_LOG_NOTE, "%s: generator cancelled after %zu chunks",
+                generator->name, generator->produced);
+    run_cleanup(generator, world);
+    return fl_error_from_status(fl_world_arena(world), FL_ECANCELLED, generator->name);
+}
+
+/* --- the generator ----------------------------------------------------------- */
+
+static const char *chunk_text(generator_t *generator, fl_world_t *world, size_t index) {
+    const fl_scripted_stream_t *config = generator->config;
+    if (config->chunk_text != NULL) return config->chunk_text;
+    return fl_arena_printf(fl_world_arena(world), config->sse ? "chunk %zu" : "chunk %zu\n", index);
+}
+
+static fl_error_t *chunk_error(generator_t *generator, fl_world_t *world, size_t index) {
+    const fl_scripted_stream_t *config = generator->config;
+    fl_arena_t *arena = fl_world_arena(world);
+    if (config->fail_message != NULL)
+        return fl_error_new(arena, config->fail_kind, "%s", config->fail_message);
+    return fl_error_new(arena, config->fail_kind, "chunk %zu failed", index);
+}
+
+static fl_error_t *produce(generator_t *generator, fl_world_t *world, const char **text_out,
+                           bool *done_out) {
+    const fl_scripted_stream_t *config = generator->config;
+    if (generator->produced == config->chunk_count) {
+        *done_out = true;
+        return NULL;
+    }
+    if (generator->produced > 0) {
+        int status = fl_sleep(world, config->interval_ns);
+        if (status == FL_ECANCELLED) return on_cancelled(generator, world);
+        if (status != FL_OK) return fl_error_from_status(fl_world_arena(world), status, "sleep");
+    }
+    size_t index = generator->produced + 1;
+    if (config->fail_at_chunk == index) return chunk_error(generator, world, index);
+    generator->produced = index;
+    *text_out = chunk_text(generator, world, index);
+    return NULL;
+}
+
+static fl_error_t *body_next(fl_body_iterator_t *self, fl_world_t *world, const void **chunk_out,
+                             size_t *length_out, bool *done_out) {
+    generator_t *generator = (generator_t *)self;
+    const char *text = NULL;
+    fl_error_t *error = produce(generator, world, &text, done_out);
+    if (error != NULL || *done_out) return error;
+    *chunk_out = text;
+    *length_out = strlen(text);
+    return NULL;
+}
+
+static fl_error_t *source_next(fl_sse_source_t *self, fl_world_t *world,
+                               fl_sse_event_t *event_out, bool *done_out) {
+    generator_t *generator = (generator_t *)((char *)self - offsetof(generator_t, source));
+    const char *text = NULL;
+    fl_error_t *error = produce(generator, world, &text, done_out);
+    if (error != NULL || *done_out) return error;
+    *event_out = (fl_sse_event_t){.data = text};
+    return NULL;
+}
+
+/* --- steps ------------------------------------------------------------------------ */
+
+static fl_error_t *background_sleep(void *arg, fl_world_t *world) {
+    const fl_scripted_step_t *step = arg;
+    return fl_error_from_status(fl_world_arena(world), fl_sleep(world, step->background_ns),
+                                "background");
+}
+
+static void add_background(fl_world_t *world, fl_response_t *response,
+                           const fl_scripted_step_t *step) {
+    if (step->background_name == NULL) return;
+    bool added = fl_response_add_background(world, response, step->background_name,
+                                            background_sleep, (void *)step);
+    assert(added);
+    (void)added;
+}
+
+/* A step that leaves the status out (0) means 200, as Response does. */
+static int status_of(const fl_scripted_step_t *step) {
+    return step->status != 0 ? step->status : 200;
+}
+
+static fl_asgi_app_t *build_plain(fl_world_t *world, const fl_scripted_step_t *step) {
+    const char *body = step->body != NULL ? step->body : "";
+    const char *media_type = step->media_type != NULL ? step->media_type : "text/plain";
+    fl_response_t *response = fl_response_create(world, status_of(step), step->headers,
+                                                 step->header_count, media_type, body,
+                                                 strlen(body));
+    add_background(world, response, step);
+    return fl_response_app(response);
+}
+
+static fl_asgi_app_t *build_stream(scripted_handler_t *handler, fl_world_t *world,
+                                   const fl_asgi_scope_t *scope, const fl_scripted_step_t *step) {
+    generator_t *generator = fl_arena_zalloc(fl_world_arena(world), sizeof *generator);
+    *generator = (generator_t){.body = {.next = body_next}, .source = {.next = source_next},
+                               .config = &step->stream, .name = handler->name, .scope = *scope};
+    fl_streaming_response_t *response;
+    if (step->stream.sse)
+        response = fl_sse_response_create(world, status_of(step), &generator->source,
+                                          step->stream.ping_interval_ns);
+    else
+        response = fl_streaming_response_create(world, status_of(step), step->headers,
+                                                step->header_count, step->media_type,
+                                                &generator->body, step->stream.variant);
+    add_background(world, &response->base, step);
+    return fl_response_app(&response->base);
+}
+
+/* await request.body(): a disconnect raises ClientDisconnect. */
+static fl_error_t *read_body(scripted_handler_t *handler, fl_world_t *world,
+                             const fl_asgi_scope_t *scope, fl_asgi_receive_t receive,
+                             size_t limit) {
+    size_t total = 0;
+    for (size_t i = 0; i < BODY_RECEIVES_MAX; i++) {
+        fl_asgi_message_t message;
+        memset(&message, 0, sizeof message);
+        fl_error_t *error = fl_asgi_receive(world, receive, &message);
+        if (error != NULL) return error;
+        if (message.type == FL_ASGI_HTTP_DISCONNECT)
+            return fl_error_new(fl_world_arena(world), FL_ERR_CLIENT_DISCONNECT,
+                                "client disconnected while the body was read");
+        if (message.type != FL_ASGI_HTTP_REQUEST) continue;
+        total += message.body_length;
+        if (message.more_body && (limit == 0 || total < limit)) continue;
+        FL__APP_LOG(scope, FL_SERVER_LOG_NOTE, "%s: read %zu bytes", handler->name, total);
+        return NULL;
+    }
+    return fl_error_new(fl_world_arena(world), FL_ERR_RUNTIME_ERROR, "body: too many messages");
+}
+
+static fl_error_t *run_step(scripted_handler_t *handler, const fl_scripted_step_t *step,
+                            fl_world_t *world, const fl_asgi_scope_t *scope,
+                            fl_asgi_receive_t receive, fl_asgi_app_t **response_out) {
+    fl_arena_t *arena = fl_world_arena(world);
+    switch (step->kind) {
+    case FL_SCRIPTED_SLEEP:
+        return fl_error_from_status(arena, fl_sleep(world, step->duration_ns), handler->name);
+    case FL_SCRIPTED_READ_BODY: return read_body(handler, world, scope, receive, step->read_bytes);
+    case FL_SCRIPTED_RAISE:
+        return fl_error_new(arena, step->error_kind, "%s",
+                            step->error_message ? step->error_message : "scripted error");
+    case FL_SCRIPTED_RESPOND: *response_out = build_plain(world, step); return NULL;
+    case FL_SCRIPTED_STREAM: *response_out = build_stream(handler, world, scope, step); return NULL;
+    }
+    return fl_error_new(arena, FL_ERR_RUNTIME_ERROR, "unknown step kind %d", (int)step->kind);
+}
+
+static fl_error_t *handler_call(fl_asgi_app_t *self, fl_world_t *world,
+                                const fl_asgi_scope_t *scope, fl_asgi_receive_t receive,
+                                fl_asgi_send_t send) {
+    scripted_handler_t *handler = (scripted_handler_t *)self;
+    FL__APP_LOG(scope, FL_SERVER_LOG_HANDLER, "%s", handler->name);
+    fl_asgi_app_t *response = NULL;
+    for (size_t i = 0; i < handler->step_count && response == NULL; i++) {
+        fl_error_t *error = run_step(handler, &handler->steps[i], world, scope, receive, &response);
+        if (error != NULL) return error;
+    }
+    if (response == NULL) return NULL;
+    return fl_asgi_call(response, world, scope, receive, send);
+}
+
+/* --- building -------------------------------------------------------------------- */
+
+static bool invalid(char *error, size_t error_size, const char *format, ...)
+    __attribute__((format(printf, 3, 4)));
+static bool invalid(char *error, size_t error_size, const char *format, ...) {
+    if (error != NULL && error_size > 0) {
+        va_list args;
+        va_start(args, format);
+        vsnprintf(error, error_size, format, args);
+        va_end(args);
+    }
+    return false;
+}
+
+static bool is_response_step(const fl_scripted_step_t *step) {
+    return step->kind == FL_SCRIPTED_RESPOND || step->kind == FL_SCRIPTED_STREAM;
+}
+
+static bool validate_stream(const fl_scripted_stream_t *stream, size_t index, char *error,
+                            size_t error_size) {
+    if (stream->interval_ns < 0 || stream->publish_ns < 0)
+        return invalid(error, error_size, "step %zu: negative duration", index);
+    if (stream->fail_at_chunk > stream->chunk_count)
+        return invalid(error, error_size, "step %zu: fail_at_chunk %zu past %zu chunks", index,
+                       stream->fail_at_chunk, stream->chunk_count);
+    if (stream->fail_at_chunk > 0 && !fl_error_kind_is(stream->fail_kind, FL_ERR_EXCEPTION))
+        return invalid(error, error_size, "step %zu: fail_kind is not an Exception", index);
+    return true;
+}
+
+static bool validate_step(const fl_scripted_step_t *step, size_t index, char *error,
+                          size_t error_size) {
+    if (step->duration_ns < 0 || step->background_ns < 0)
+        return invalid(error, error_size, "step %zu: negative duration", index);
+    if (step->header_count > FL_RESPONSE_HEADERS_MAX)
+        return invalid(error, error_size, "step %zu: too many headers", index);
+    if (step->kind == FL_SCRIPTED_RAISE && !fl_error_kind_is(step->error_kind, FL_ERR_EXCEPTION))
+        return invalid(error, error_size, "step %zu: error_kind is not an Exception", index);
+    if (step->kind == FL_SCRIPTED_STREAM)
+        return validate_stream(&step->stream, index, error, error_size);
+    return true;
+}
+
+static bool validate(const fl_scripted_spec_t *spec, char *error, size_t error_size) {
+    if (spec->step_count > FL_SCRIPTED_STEPS_MAX)
+        return invalid(error, error_size, "%zu steps (at most %d)", spec->step_count,
+                       FL_SCRIPTED_STEPS_MAX);
+    for (size_t i = 0; i < spec->step_count; i++) {
+        if (!validate_step(&spec->steps[i], i, error, error_size)) return false;
+        if (is_response_step(&spec->steps[i]) && i + 1 < spec->step_count)
+            return invalid(error, error_size, "step %zu: steps after a response", i + 1);
+    }
+    return true;
+}
+
+static fl_asgi_header_t *copy_headers(fl_arena_t *arena, const fl_asgi_header_t *headers,
+                                      size_t count) {
+    if (count == 0) return NULL;
+    fl_asgi_header_t *copy = fl_arena_alloc(arena, count * sizeof *copy);
+    for (size_t i = 0; i < count; i++)
+        copy[i] = (fl_asgi_header_t){fl_arena_strdup(arena, headers[i].name),
+                                     fl_arena_strdup(arena, headers[i].value)};
+    return copy;
+}
+
+static void copy_step(fl_arena_t *arena, fl_scripted_step_t *copy, const fl_scripted_step_t *step) {
+    *copy = *step;
+    copy->error_message = fl_arena_strdup(arena, step->error_message);
+    copy->headers = copy_headers(arena, step->headers, step->header_count);
+    copy->media_type = fl_arena_strdup(arena, step->media_type);
+    copy->body = fl_arena_strdup(arena, step->body);
+    copy->background_name = fl_arena_strdup(arena, step->background_name);
+    copy->stream.chunk_text = fl_arena_strdup(arena, step->stream.chunk_text);
+    copy->stream.fail_message = fl_arena_strdup(arena, step->stream.fail_message);
+}
+
+fl_asgi_app_t *fl_scripted_handler_create(fl_world_t *world, const fl_scripted_spec_t *spec,
+                                          char *error, size_t error_size) {
+    assert(spec != NULL && (spec->steps != NULL || spec->step_count == 0));
+    if (!validate(spec, error, error_size)) return NULL;
+    fl_arena_t *arena = fl_world_arena(world);
+    scripted_handler_t *handler = fl_arena_zalloc(arena, sizeof *handler);
+    handler->name = fl_arena_strdup(arena, spec->name != NULL ? spec->name : "scripted");
+    handler->app = (fl_asgi_app_t){.name = handler->name, .call = handler_call};
+    handler->steps = fl_arena_alloc(arena, (spec->step_count + 1) * sizeof *handler->steps);
+    for (size_t i = 0; i < spec->step_count; i++)
+        copy_step(arena, &handler->steps[i], &spec->steps[i]);
+    handler->step_count = spec->step_count;
+    return &handler->app;
+}
+
+const char *fl_scripted_cleanup_name(fl_scripted_cleanup_t cleanup) {
+    switch (cleanup) {
+    case FL_SCRIPTED_CLEANUP_NONE: return "none";
+    case FL_SCRIPTED_CLEANUP_PLAIN: return "plain";
+    case FL_SCRIPTED_CLEANUP_SHIELDED: return "shielded";
+    case FL_SCRIPTED_CLEANUP_SPAWNED: return "spawned";
+    }
+    return "unknown";
+}
+
+bool fl_scripted_cleanup_from_name(const char *name, fl_scripted_cleanup_t *cleanup_out) {
+    for (int i = FL_SCRIPTED_CLEANUP_NONE; i <= FL_SCRIPTED_CLEANUP_SPAWNED; i++) {
+        if (strcmp(name, fl_scripted_cleanup_name((fl_scripted_cleanup_t)i)) != 0) continue;
+        *cleanup_out = (fl_scripted_cleanup_t)i;
+        return true;
+    }
+    return false;
+}
