@@ -16,54 +16,14 @@
 #include "sim/runtime/event.h"
 #include "sim/runtime/status.h"
 #include "sim/runtime/world.h"
+#include "tests/support/runtime_test.h"
+#include "tests/support/timed_log.h"
 
-enum { LOG_MAX = 64, ENTRY_MAX = 40 };
 
-typedef struct entry {
-    char text[ENTRY_MAX];
-    int64_t at_ns;
-    int status;
-} entry_t;
-
-typedef struct log {
-    entry_t entries[LOG_MAX];
-    int count;
-} log_t;
-
-static void log_add(log_t *log, fl_world_t *w, int status, const char *format, ...)
-    __attribute__((format(printf, 4, 5)));
-static void log_add(log_t *log, fl_world_t *w, int status, const char *format, ...) {
-    if (log->count == LOG_MAX) abort();
-    entry_t *e = &log->entries[log->count++];
-    va_list args;
-    va_start(args, format);
-    vsnprintf(e->text, sizeof e->text, format, args);
-    va_end(args);
-    e->at_ns = fl_now(w);
-    e->status = status;
-}
-
-/* The entries' texts joined with ",", for one readable comparison. */
-static const char *log_text(const log_t *log) {
-    static char joined[LOG_MAX * (ENTRY_MAX + 1)];
-    size_t length = 0;
-    joined[0] = '\0';
-    for (int i = 0; i < log->count; i++)
-        length += (size_t)snprintf(joined + length, sizeof joined - length, "%s%s", i ? "," : "",
-                                   log->entries[i].text);
-    return joined;
-}
-
-static fl_world_t *make_world(void) {
-    fl_world_options_t options = {.seed = 1, .policy = "fifo"};
-    char error[256];
-    fl_world_t *w = fl_world_create(&options, error, sizeof error);
-    assert_non_null(w);
-    return w;
-}
+static fl_world_t *make_world(void) { return rt_world("fifo", 1); }
 
 typedef struct shared {
-    log_t log;
+    timed_log_t log;
     fl_event_t *event;
     fl_cancel_scope_t *scope; /* published by the task that entered it */
     int64_t set_after_ns;
@@ -76,16 +36,16 @@ typedef struct waiter_arg {
 
 static fl_error_t *waiter(fl_world_t *w, void *arg) {
     waiter_arg_t *a = arg;
-    log_add(&a->shared->log, w, 0, "%s waits", a->name);
+    timed_log_add(&a->shared->log, w, 0, "%s waits", a->name);
     int status = fl_event_wait(w, a->shared->event);
-    log_add(&a->shared->log, w, status, "%s woke", a->name);
+    timed_log_add(&a->shared->log, w, status, "%s woke", a->name);
     return NULL;
 }
 
 static fl_error_t *setter(fl_world_t *w, void *arg) {
     shared_t *s = arg;
     fl_sleep(w, s->set_after_ns);
-    log_add(&s->log, w, fl_event_is_set(s->event), "set");
+    timed_log_add(&s->log, w, fl_event_is_set(s->event), "set");
     fl_event_set(w, s->event);
     fl_event_set(w, s->event); /* a second set changes nothing */
     return NULL;
@@ -101,7 +61,7 @@ static void test_wait_blocks_until_set(void **state) {
     fl_spawn(w, "waiter", waiter, &a);
     fl_spawn(w, "setter", setter, &s);
     assert_int_equal(fl_world_run(w), FL_RUN_COMPLETED);
-    assert_string_equal(log_text(&s.log), "a waits,set,a woke");
+    assert_string_equal(timed_log_text(&s.log), "a waits,set,a woke");
     assert_int_equal(s.log.entries[1].status, 0); /* not yet set when the setter looked */
     assert_int_equal(s.log.entries[2].at_ns, FL_SECONDS(2));
     assert_int_equal(s.log.entries[2].status, FL_OK);
@@ -123,7 +83,7 @@ static void test_every_waiter_wakes(void **state) {
     fl_spawn(w, "setter", setter, &s);
     assert_int_equal(fl_world_run(w), FL_RUN_COMPLETED);
     /* They wake in the order they waited. */
-    assert_string_equal(log_text(&s.log),
+    assert_string_equal(timed_log_text(&s.log),
                         "a waits,b waits,c waits,d waits,e waits,set,a woke,b woke,c woke,"
                         "d woke,e woke");
     for (int i = 6; i < 11; i++) {
@@ -142,13 +102,13 @@ static void test_unset_event_hangs(void **state) {
     fl_task_t *task = fl_spawn(w, "waiter", waiter, &a);
     assert_int_equal(fl_world_run(w), FL_RUN_HANG);
     assert_false(fl_task_done(task));
-    assert_string_equal(log_text(&s.log), "a waits");
+    assert_string_equal(timed_log_text(&s.log), "a waits");
     fl_world_destroy(w);
 }
 
 static fl_error_t *bystander(fl_world_t *w, void *arg) {
     shared_t *s = arg;
-    log_add(&s->log, w, 0, "bystander");
+    timed_log_add(&s->log, w, 0, "bystander");
     return NULL;
 }
 
@@ -165,7 +125,7 @@ static void test_wait_on_set_event_checkpoints(void **state) {
     assert_int_equal(fl_world_run(w), FL_RUN_COMPLETED);
     /* Under fifo the waiter runs first, yet the bystander runs before its
      * wait returns. */
-    assert_string_equal(log_text(&s.log), "a waits,bystander,a woke");
+    assert_string_equal(timed_log_text(&s.log), "a waits,bystander,a woke");
     assert_int_equal(s.log.entries[2].status, FL_OK);
     assert_int_equal(s.log.entries[2].at_ns, 0);
     fl_world_destroy(w);
@@ -177,12 +137,12 @@ static fl_error_t *scoped_waiter(fl_world_t *w, void *arg) {
     fl_cancel_scope_t scope;
     fl_scope_enter(w, &scope, FL_TIME_NEVER, 0);
     s->scope = &scope;
-    log_add(&s->log, w, 0, "waits");
+    timed_log_add(&s->log, w, 0, "waits");
     int status = fl_event_wait(w, s->event);
-    log_add(&s->log, w, status, "woke");
+    timed_log_add(&s->log, w, status, "woke");
     status = fl_scope_exit(w, &scope, status);
     s->scope = NULL;
-    log_add(&s->log, w, status, "exited");
+    timed_log_add(&s->log, w, status, "exited");
     return NULL;
 }
 
@@ -190,11 +150,11 @@ static fl_error_t *canceller(fl_world_t *w, void *arg) {
     shared_t *s = arg;
     fl_sleep(w, FL_SECONDS(1));
     if (s->scope != NULL) fl_scope_cancel(w, s->scope);
-    log_add(&s->log, w, 0, "cancel");
+    timed_log_add(&s->log, w, 0, "cancel");
     fl_sleep(w, FL_SECONDS(1));
     /* Setting later must not touch the cancelled waiter again. */
     fl_event_set(w, s->event);
-    log_add(&s->log, w, 0, "set");
+    timed_log_add(&s->log, w, 0, "set");
     return NULL;
 }
 
@@ -206,7 +166,7 @@ static void test_wait_is_cancellable(void **state) {
     fl_spawn(w, "waiter", scoped_waiter, &s);
     fl_spawn(w, "canceller", canceller, &s);
     assert_int_equal(fl_world_run(w), FL_RUN_COMPLETED);
-    assert_string_equal(log_text(&s.log), "waits,cancel,woke,exited,set");
+    assert_string_equal(timed_log_text(&s.log), "waits,cancel,woke,exited,set");
     assert_int_equal(s.log.entries[2].status, FL_ECANCELLED);
     assert_int_equal(s.log.entries[2].at_ns, FL_SECONDS(1));
     assert_int_equal(s.log.entries[3].status, FL_OK); /* the scope caught it */
@@ -221,7 +181,7 @@ static fl_error_t *cancelled_waiter(fl_world_t *w, void *arg) {
     fl_scope_enter(w, &scope, FL_TIME_NEVER, 0);
     fl_scope_cancel(w, &scope);
     int status = fl_event_wait(w, s->event);
-    log_add(&s->log, w, status, "woke");
+    timed_log_add(&s->log, w, status, "woke");
     fl_scope_exit(w, &scope, status);
     s->scope = NULL;
     return NULL;
@@ -249,7 +209,7 @@ static fl_error_t *scoped_waiter_named(fl_world_t *w, void *arg) {
     fl_scope_enter(w, &scope, FL_TIME_NEVER, 0);
     a->shared->scope = &scope;
     int status = fl_event_wait(w, a->shared->event);
-    log_add(&a->shared->log, w, status, "%s woke", a->name);
+    timed_log_add(&a->shared->log, w, status, "%s woke", a->name);
     fl_scope_exit(w, &scope, status);
     a->shared->scope = NULL;
     return NULL;
@@ -266,7 +226,7 @@ static void test_cancelled_waiter_leaves_the_others(void **state) {
     fl_spawn(w, "c", waiter, &c);
     fl_spawn(w, "canceller", canceller, &s);
     assert_int_equal(fl_world_run(w), FL_RUN_COMPLETED);
-    assert_string_equal(log_text(&s.log), "a waits,c waits,cancel,b woke,set,a woke,c woke");
+    assert_string_equal(timed_log_text(&s.log), "a waits,c waits,cancel,b woke,set,a woke,c woke");
     assert_int_equal(s.log.entries[3].status, FL_ECANCELLED);
     assert_int_equal(s.log.entries[5].status, FL_OK);
     assert_int_equal(s.log.entries[5].at_ns, FL_SECONDS(2));

@@ -15,50 +15,11 @@
 #include "sim/runtime/lock.h"
 #include "sim/runtime/status.h"
 #include "sim/runtime/world.h"
+#include "tests/support/runtime_test.h"
+#include "tests/support/timed_log.h"
 
-enum { LOG_MAX = 64, ENTRY_MAX = 40 };
 
-typedef struct entry {
-    char text[ENTRY_MAX];
-    int64_t at_ns;
-    int status;
-} entry_t;
-
-typedef struct log {
-    entry_t entries[LOG_MAX];
-    int count;
-} log_t;
-
-static void log_add(log_t *log, fl_world_t *w, int status, const char *format, ...)
-    __attribute__((format(printf, 4, 5)));
-static void log_add(log_t *log, fl_world_t *w, int status, const char *format, ...) {
-    if (log->count == LOG_MAX) abort();
-    entry_t *e = &log->entries[log->count++];
-    va_list args;
-    va_start(args, format);
-    vsnprintf(e->text, sizeof e->text, format, args);
-    va_end(args);
-    e->at_ns = fl_now(w);
-    e->status = status;
-}
-
-static const char *log_text(const log_t *log) {
-    static char joined[LOG_MAX * (ENTRY_MAX + 1)];
-    size_t length = 0;
-    joined[0] = '\0';
-    for (int i = 0; i < log->count; i++)
-        length += (size_t)snprintf(joined + length, sizeof joined - length, "%s%s", i ? "," : "",
-                                   log->entries[i].text);
-    return joined;
-}
-
-static fl_world_t *make_world(const char *policy, uint64_t seed) {
-    fl_world_options_t options = {.seed = seed, .policy = policy};
-    char error[256];
-    fl_world_t *w = fl_world_create(&options, error, sizeof error);
-    assert_non_null(w);
-    return w;
-}
+static fl_world_t *make_world(const char *policy, uint64_t seed) { return rt_world(policy, seed); }
 
 /* --- mutual exclusion ------------------------------------------------------- */
 
@@ -113,7 +74,7 @@ static void test_mutual_exclusion_across_yields(void **state) {
 /* --- FIFO hand-off ----------------------------------------------------------- */
 
 typedef struct handoff {
-    log_t log;
+    timed_log_t log;
     fl_lock_t *lock;
     fl_task_t *tasks[4];
     fl_task_t *owner_right_after_release;
@@ -128,9 +89,9 @@ typedef struct queued_arg {
 static fl_error_t *queued(fl_world_t *w, void *arg) {
     queued_arg_t *a = arg;
     fl_sleep(w, a->arrive_after_ns);
-    log_add(&a->h->log, w, 0, "%s queues", a->name);
+    timed_log_add(&a->h->log, w, 0, "%s queues", a->name);
     int status = fl_lock_acquire(w, a->h->lock);
-    log_add(&a->h->log, w, status, "%s got", a->name);
+    timed_log_add(&a->h->log, w, status, "%s got", a->name);
     fl_sleep(w, FL_MS(1));
     fl_lock_release(w, a->h->lock);
     return NULL;
@@ -139,14 +100,14 @@ static fl_error_t *queued(fl_world_t *w, void *arg) {
 static fl_error_t *holder(fl_world_t *w, void *arg) {
     handoff_t *h = arg;
     int status = fl_lock_acquire(w, h->lock);
-    log_add(&h->log, w, status, "holder got");
+    timed_log_add(&h->log, w, status, "holder got");
     fl_sleep(w, FL_SECONDS(1));
     fl_lock_release(w, h->lock);
     /* The lock went straight to the longest waiter: it is owned before that
      * task has even run, so trying again here queues behind everyone. */
     h->owner_right_after_release = fl_lock_owner(h->lock);
     status = fl_lock_acquire(w, h->lock);
-    log_add(&h->log, w, status, "holder again");
+    timed_log_add(&h->log, w, status, "holder again");
     fl_lock_release(w, h->lock);
     return NULL;
 }
@@ -161,7 +122,7 @@ static void test_fifo_hand_off(void **state) {
     h.tasks[0] = fl_spawn(w, "holder", holder, &h);
     for (int i = 0; i < 3; i++) h.tasks[i + 1] = fl_spawn(w, args[i].name, queued, &args[i]);
     assert_int_equal(fl_world_run(w), FL_RUN_COMPLETED);
-    assert_string_equal(log_text(&h.log),
+    assert_string_equal(timed_log_text(&h.log),
                         "holder got,w2 queues,w3 queues,w1 queues,w2 got,w3 got,w1 got,"
                         "holder again");
     assert_ptr_equal(h.owner_right_after_release, h.tasks[2]); /* w2 */
@@ -227,7 +188,7 @@ static void test_ownership_errors(void **state) {
 /* --- cancellation ------------------------------------------------------------ */
 
 typedef struct cancelling {
-    log_t log;
+    timed_log_t log;
     fl_lock_t *lock;
     fl_cancel_scope_t *scope;
     fl_task_t *owner_after_cancel;
@@ -237,9 +198,9 @@ typedef struct cancelling {
 static fl_error_t *long_holder(fl_world_t *w, void *arg) {
     cancelling_t *c = arg;
     fl_lock_acquire(w, c->lock);
-    log_add(&c->log, w, 0, "holder got");
+    timed_log_add(&c->log, w, 0, "holder got");
     fl_sleep(w, FL_SECONDS(1));
-    log_add(&c->log, w, 0, "holder releases");
+    timed_log_add(&c->log, w, 0, "holder releases");
     fl_lock_release(w, c->lock);
     return NULL;
 }
@@ -250,7 +211,7 @@ static fl_error_t *doomed_waiter(fl_world_t *w, void *arg) {
     fl_scope_enter(w, &scope, FL_TIME_NEVER, 0);
     c->scope = &scope;
     int status = fl_lock_acquire(w, c->lock);
-    log_add(&c->log, w, status, "doomed woke");
+    timed_log_add(&c->log, w, status, "doomed woke");
     if (status == FL_OK) fl_lock_release(w, c->lock);
     fl_scope_exit(w, &scope, status);
     c->scope = NULL;
@@ -260,7 +221,7 @@ static fl_error_t *doomed_waiter(fl_world_t *w, void *arg) {
 static fl_error_t *patient_waiter(fl_world_t *w, void *arg) {
     cancelling_t *c = arg;
     int status = fl_lock_acquire(w, c->lock);
-    log_add(&c->log, w, status, "patient got");
+    timed_log_add(&c->log, w, status, "patient got");
     fl_lock_release(w, c->lock);
     return NULL;
 }
@@ -269,7 +230,7 @@ static fl_error_t *lock_canceller(fl_world_t *w, void *arg) {
     cancelling_t *c = arg;
     fl_sleep(w, FL_MS(500));
     if (c->scope != NULL) fl_scope_cancel(w, c->scope);
-    log_add(&c->log, w, 0, "cancel");
+    timed_log_add(&c->log, w, 0, "cancel");
     c->owner_after_cancel = fl_lock_owner(c->lock);
     return NULL;
 }
@@ -284,7 +245,7 @@ static void test_cancelled_waiter_leaves_the_queue(void **state) {
     c.tasks[2] = fl_spawn(w, "patient", patient_waiter, &c);
     fl_spawn(w, "canceller", lock_canceller, &c);
     assert_int_equal(fl_world_run(w), FL_RUN_COMPLETED);
-    assert_string_equal(log_text(&c.log),
+    assert_string_equal(timed_log_text(&c.log),
                         "holder got,cancel,doomed woke,holder releases,patient got");
     assert_int_equal(c.log.entries[2].status, FL_ECANCELLED);
     assert_int_equal(c.log.entries[2].at_ns, FL_MS(500));
@@ -302,7 +263,7 @@ static fl_error_t *acquire_in_cancelled_scope(fl_world_t *w, void *arg) {
     fl_scope_enter(w, &scope, FL_TIME_NEVER, 0);
     fl_scope_cancel(w, &scope);
     int status = fl_lock_acquire(w, c->lock);
-    log_add(&c->log, w, status, "acquire");
+    timed_log_add(&c->log, w, status, "acquire");
     c->owner_after_cancel = fl_lock_owner(c->lock);
     fl_scope_exit(w, &scope, status);
     return NULL;
@@ -325,16 +286,16 @@ static void test_acquire_in_cancelled_scope_takes_nothing(void **state) {
  * the acquire returns. */
 static fl_error_t *quick_acquirer(fl_world_t *w, void *arg) {
     cancelling_t *c = arg;
-    log_add(&c->log, w, 0, "acquiring");
+    timed_log_add(&c->log, w, 0, "acquiring");
     int status = fl_lock_acquire(w, c->lock);
-    log_add(&c->log, w, status, "acquired");
+    timed_log_add(&c->log, w, status, "acquired");
     fl_lock_release(w, c->lock);
     return NULL;
 }
 
 static fl_error_t *note_run(fl_world_t *w, void *arg) {
     cancelling_t *c = arg;
-    log_add(&c->log, w, 0, "other");
+    timed_log_add(&c->log, w, 0, "other");
     return NULL;
 }
 
@@ -346,7 +307,7 @@ static void test_uncontended_acquire_yields(void **state) {
     fl_spawn(w, "acquirer", quick_acquirer, &c);
     fl_spawn(w, "other", note_run, &c);
     assert_int_equal(fl_world_run(w), FL_RUN_COMPLETED);
-    assert_string_equal(log_text(&c.log), "acquiring,other,acquired");
+    assert_string_equal(timed_log_text(&c.log), "acquiring,other,acquired");
     fl_world_destroy(w);
 }
 

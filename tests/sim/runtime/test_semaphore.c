@@ -16,53 +16,14 @@
 #include "sim/runtime/semaphore.h"
 #include "sim/runtime/status.h"
 #include "sim/runtime/world.h"
+#include "tests/support/runtime_test.h"
+#include "tests/support/timed_log.h"
 
-enum { LOG_MAX = 64, ENTRY_MAX = 40 };
 
-typedef struct entry {
-    char text[ENTRY_MAX];
-    int64_t at_ns;
-    int status;
-} entry_t;
-
-typedef struct log {
-    entry_t entries[LOG_MAX];
-    int count;
-} log_t;
-
-static void log_add(log_t *log, fl_world_t *w, int status, const char *format, ...)
-    __attribute__((format(printf, 4, 5)));
-static void log_add(log_t *log, fl_world_t *w, int status, const char *format, ...) {
-    if (log->count == LOG_MAX) abort();
-    entry_t *e = &log->entries[log->count++];
-    va_list args;
-    va_start(args, format);
-    vsnprintf(e->text, sizeof e->text, format, args);
-    va_end(args);
-    e->at_ns = fl_now(w);
-    e->status = status;
-}
-
-static const char *log_text(const log_t *log) {
-    static char joined[LOG_MAX * (ENTRY_MAX + 1)];
-    size_t length = 0;
-    joined[0] = '\0';
-    for (int i = 0; i < log->count; i++)
-        length += (size_t)snprintf(joined + length, sizeof joined - length, "%s%s", i ? "," : "",
-                                   log->entries[i].text);
-    return joined;
-}
-
-static fl_world_t *make_world(void) {
-    fl_world_options_t options = {.seed = 1, .policy = "fifo"};
-    char error[256];
-    fl_world_t *w = fl_world_create(&options, error, sizeof error);
-    assert_non_null(w);
-    return w;
-}
+static fl_world_t *make_world(void) { return rt_world("fifo", 1); }
 
 typedef struct shared {
-    log_t log;
+    timed_log_t log;
     fl_semaphore_t *semaphore;
     fl_cancel_scope_t *scope;
     size_t value_seen;
@@ -82,7 +43,7 @@ static fl_error_t *user(fl_world_t *w, void *arg) {
     user_arg_t *a = arg;
     if (a->arrive_after_ns > 0) fl_sleep(w, a->arrive_after_ns);
     int status = fl_semaphore_acquire(w, a->s->semaphore, a->timeout_ns);
-    log_add(&a->s->log, w, status, "%s %s", a->name, status == FL_OK ? "got" : "failed");
+    timed_log_add(&a->s->log, w, status, "%s %s", a->name, status == FL_OK ? "got" : "failed");
     if (status != FL_OK) return NULL;
     a->s->held++;
     fl_sleep(w, a->hold_ns);
@@ -105,7 +66,7 @@ static void test_initial_value_is_respected(void **state) {
     };
     for (int i = 0; i < 4; i++) fl_spawn(w, args[i].name, user, &args[i]);
     assert_int_equal(fl_world_run(w), FL_RUN_COMPLETED);
-    assert_string_equal(log_text(&s.log), "a got,b got,c got,d got");
+    assert_string_equal(timed_log_text(&s.log), "a got,b got,c got,d got");
     for (int i = 0; i < 3; i++) assert_int_equal(s.log.entries[i].at_ns, 0);
     /* d got a unit only when a gave one back. */
     assert_int_equal(s.log.entries[3].at_ns, FL_SECONDS(1));
@@ -118,7 +79,7 @@ static fl_error_t *value_watcher(fl_world_t *w, void *arg) {
     shared_t *s = arg;
     fl_sleep(w, FL_MS(500));
     s->value_seen = fl_semaphore_value(s->semaphore);
-    log_add(&s->log, w, 0, "value %zu", s->value_seen);
+    timed_log_add(&s->log, w, 0, "value %zu", s->value_seen);
     return NULL;
 }
 
@@ -132,7 +93,7 @@ static void test_value_counts_units_taken(void **state) {
     for (int i = 0; i < 2; i++) fl_spawn(w, args[i].name, user, &args[i]);
     fl_spawn(w, "watcher", value_watcher, &s);
     assert_int_equal(fl_world_run(w), FL_RUN_COMPLETED);
-    assert_string_equal(log_text(&s.log), "a got,b got,value 3");
+    assert_string_equal(timed_log_text(&s.log), "a got,b got,value 3");
     assert_int_equal(fl_semaphore_value(s.semaphore), 5);
     fl_world_destroy(w);
 }
@@ -160,7 +121,7 @@ static fl_error_t *latecomer(fl_world_t *w, void *arg) {
     shared_t *s = arg;
     fl_sleep(w, FL_SECONDS(1)); /* the same instant as the first release */
     int status = fl_semaphore_acquire(w, s->semaphore, FL_TIME_NEVER);
-    log_add(&s->log, w, status, "late got");
+    timed_log_add(&s->log, w, status, "late got");
     return NULL;
 }
 
@@ -179,7 +140,7 @@ static void test_release_hands_to_the_longest_waiter(void **state) {
     fl_spawn(w, "releaser", releaser, &r);
     fl_spawn(w, "latecomer", latecomer, &s);
     assert_int_equal(fl_world_run(w), FL_RUN_COMPLETED);
-    assert_string_equal(log_text(&s.log), "b got,c got,a got,late got");
+    assert_string_equal(timed_log_text(&s.log), "b got,c got,a got,late got");
     assert_int_equal(s.log.entries[0].at_ns, FL_SECONDS(1));
     assert_int_equal(s.log.entries[1].at_ns, FL_SECONDS(2));
     assert_int_equal(s.log.entries[2].at_ns, FL_SECONDS(3));
@@ -200,7 +161,7 @@ static void test_acquire_times_out_at_exact_virtual_time(void **state) {
                           {&s, "waiter", FL_MS(7), FL_MS(100), 0}};
     for (int i = 0; i < 2; i++) fl_spawn(w, args[i].name, user, &args[i]);
     assert_int_equal(fl_world_run(w), FL_RUN_COMPLETED);
-    assert_string_equal(log_text(&s.log), "holder got,waiter failed");
+    assert_string_equal(timed_log_text(&s.log), "holder got,waiter failed");
     assert_int_equal(s.log.entries[1].status, FL_ETIMEDOUT);
     assert_int_equal(s.log.entries[1].at_ns, FL_MS(107));
     /* The timed-out waiter left the queue: the release counted the unit. */
@@ -216,7 +177,7 @@ static void test_timeout_zero_does_not_wait(void **state) {
     user_arg_t args[2] = {{&s, "zero", 0, 0, 0}, {&s, "negative", 0, -FL_SECONDS(1), 0}};
     for (int i = 0; i < 2; i++) fl_spawn(w, args[i].name, user, &args[i]);
     assert_int_equal(fl_world_run(w), FL_RUN_COMPLETED);
-    assert_string_equal(log_text(&s.log), "zero failed,negative failed");
+    assert_string_equal(timed_log_text(&s.log), "zero failed,negative failed");
     for (int i = 0; i < 2; i++) {
         assert_int_equal(s.log.entries[i].status, FL_ETIMEDOUT);
         assert_int_equal(s.log.entries[i].at_ns, 0);
@@ -229,7 +190,7 @@ static void test_timeout_zero_does_not_wait(void **state) {
 static fl_error_t *release_once_after(fl_world_t *w, void *arg) {
     user_arg_t *a = arg;
     fl_sleep(w, a->arrive_after_ns);
-    log_add(&a->s->log, w, 0, "release");
+    timed_log_add(&a->s->log, w, 0, "release");
     fl_semaphore_release(w, a->s->semaphore);
     return NULL;
 }
@@ -248,7 +209,7 @@ static void test_unit_released_before_deadline_is_taken(void **state) {
      * armed would fire (into a scope that no longer exists). */
     fl_spawn(w, "late", release_once_after, &late);
     assert_int_equal(fl_world_run(w), FL_RUN_COMPLETED);
-    assert_string_equal(log_text(&s.log), "release,waiter got,release");
+    assert_string_equal(timed_log_text(&s.log), "release,waiter got,release");
     assert_int_equal(s.log.entries[1].status, FL_OK);
     assert_int_equal(s.log.entries[1].at_ns, FL_MS(60));
     assert_int_equal(fl_now(w), FL_MS(200));
@@ -276,7 +237,7 @@ static void test_release_at_the_deadline_loses_nothing(void **state) {
         assert_int_equal(s.log.count, 2);
         int waiter_entries = 0;
         for (int i = 0; i < 2; i++) {
-            const entry_t *e = &s.log.entries[i];
+            const timed_entry_t *e = &s.log.entries[i];
             assert_int_equal(e->at_ns, FL_MS(100));
             if (strcmp(e->text, "waiter got") == 0) {
                 assert_int_equal(e->status, FL_OK);
@@ -300,11 +261,11 @@ static fl_error_t *scoped_user(fl_world_t *w, void *arg) {
     fl_scope_enter(w, &scope, FL_TIME_NEVER, 0);
     a->s->scope = &scope;
     int status = fl_semaphore_acquire(w, a->s->semaphore, a->timeout_ns);
-    log_add(&a->s->log, w, status, "%s woke", a->name);
+    timed_log_add(&a->s->log, w, status, "%s woke", a->name);
     if (status == FL_OK) fl_semaphore_release(w, a->s->semaphore);
     status = fl_scope_exit(w, &scope, status);
     a->s->scope = NULL;
-    log_add(&a->s->log, w, status, "%s exited", a->name);
+    timed_log_add(&a->s->log, w, status, "%s exited", a->name);
     return NULL;
 }
 
@@ -312,7 +273,7 @@ static fl_error_t *sem_canceller(fl_world_t *w, void *arg) {
     shared_t *s = arg;
     fl_sleep(w, FL_SECONDS(1));
     if (s->scope != NULL) fl_scope_cancel(w, s->scope);
-    log_add(&s->log, w, 0, "cancel");
+    timed_log_add(&s->log, w, 0, "cancel");
     fl_sleep(w, FL_SECONDS(1));
     fl_semaphore_release(w, s->semaphore); /* nobody waits any more */
     return NULL;
@@ -331,7 +292,7 @@ static void test_cancellation_while_waiting(void **state) {
         fl_spawn(w, "waiter", scoped_user, &a);
         fl_spawn(w, "canceller", sem_canceller, &s);
         assert_int_equal(fl_world_run(w), FL_RUN_COMPLETED);
-        assert_string_equal(log_text(&s.log), "cancel,w woke,w exited");
+        assert_string_equal(timed_log_text(&s.log), "cancel,w woke,w exited");
         assert_int_equal(s.log.entries[1].status, FL_ECANCELLED);
         assert_int_equal(s.log.entries[1].at_ns, FL_SECONDS(1));
         assert_int_equal(s.log.entries[2].status, FL_OK); /* the waiter's scope caught it */
@@ -351,7 +312,7 @@ static fl_error_t *acquire_in_cancelled_scope(fl_world_t *w, void *arg) {
     fl_scope_enter(w, &scope, FL_TIME_NEVER, 0);
     fl_scope_cancel(w, &scope);
     int status = fl_semaphore_acquire(w, s->semaphore, FL_TIME_NEVER);
-    log_add(&s->log, w, status, "acquire");
+    timed_log_add(&s->log, w, status, "acquire");
     s->value_seen = fl_semaphore_value(s->semaphore);
     fl_scope_exit(w, &scope, status);
     return NULL;
