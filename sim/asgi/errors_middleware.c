@@ -44,7 +44,7 @@ static fl_error_t *error_response(server_error_middleware_t *middleware, fl_worl
                                   fl_asgi_app_t **response_out) {
     if (middleware->handler != NULL)
         return middleware->handler(middleware->handler_arg, world, scope, error, response_out);
-    *response_out = fl_response_app(fl_plain_text_response(world, 500, "Internal Server Error"));
+    *response_out = fl_asgi_response_app(fl_plain_text_response(world, 500, "Internal Server Error"));
     return NULL;
 }
 
@@ -182,7 +182,7 @@ static fl_error_t *canned_handler(void *arg, fl_world_t *world, const fl_asgi_sc
     (void)scope;
     (void)error;
     const canned_response_t *canned = arg;
-    *response_out = fl_response_app(fl_plain_text_response(world, canned->status, canned->text));
+    *response_out = fl_asgi_response_app(fl_plain_text_response(world, canned->status, canned->text));
     return NULL;
 }
 

@@ -35,7 +35,7 @@ static const char *content_type(fl_arena_t *arena, const char *media_type) {
 
 /* Given headers come first, lower-cased; then content-length (only with a
  * body, and never for 1xx, 204, 304) and content-type, each unless given. */
-static void init_headers(fl_world_t *world, fl_response_t *response,
+static void init_headers(fl_world_t *world, fl_asgi_response_t *response,
                          const fl_asgi_header_t *headers, size_t count, const char *media_type,
                          bool has_body) {
     assert(count <= FL_RESPONSE_HEADERS_MAX);
@@ -60,7 +60,7 @@ static void init_headers(fl_world_t *world, fl_response_t *response,
 /* --- Response -------------------------------------------------------------- */
 
 /* BackgroundTasks.__call__: each task in order, in the responding task. */
-static fl_error_t *run_background(fl_response_t *response, fl_world_t *world,
+static fl_error_t *run_background(fl_asgi_response_t *response, fl_world_t *world,
                                   const fl_asgi_scope_t *scope) {
     assert(response->background_count <= FL_RESPONSE_BACKGROUND_MAX);
     for (size_t i = 0; i < response->background_count; i++) {
@@ -73,7 +73,7 @@ static fl_error_t *run_background(fl_response_t *response, fl_world_t *world,
 }
 
 static fl_error_t *send_response_start(fl_world_t *world, fl_asgi_send_t send,
-                                       const fl_response_t *response) {
+                                       const fl_asgi_response_t *response) {
     return fl__send_start(world, send, response->status, response->headers,
                           response->header_count);
 }
@@ -83,7 +83,7 @@ static fl_error_t *response_call(fl_asgi_app_t *self, fl_world_t *world,
                                  const fl_asgi_scope_t *scope, fl_asgi_receive_t receive,
                                  fl_asgi_send_t send) {
     (void)receive;
-    fl_response_t *response = (fl_response_t *)self;
+    fl_asgi_response_t *response = (fl_asgi_response_t *)self;
     fl_error_t *error = send_response_start(world, send, response);
     if (error == NULL)
         error = fl__send_body(world, send, response->body, response->body_length, false);
@@ -91,12 +91,12 @@ static fl_error_t *response_call(fl_asgi_app_t *self, fl_world_t *world,
     return error;
 }
 
-fl_response_t *fl_response_create(fl_world_t *world, int status, const fl_asgi_header_t *headers,
+fl_asgi_response_t *fl_asgi_response_create(fl_world_t *world, int status, const fl_asgi_header_t *headers,
                                   size_t header_count, const char *media_type, const void *body,
                                   size_t body_length) {
     assert(body != NULL || body_length == 0);
     fl_arena_t *arena = fl_world_arena(world);
-    fl_response_t *response = fl_arena_zalloc(arena, sizeof *response);
+    fl_asgi_response_t *response = fl_arena_zalloc(arena, sizeof *response);
     response->app = (fl_asgi_app_t){.name = "Response", .call = response_call};
     response->status = status;
     if (body_length > 0) {
@@ -109,15 +109,15 @@ fl_response_t *fl_response_create(fl_world_t *world, int status, const fl_asgi_h
     return response;
 }
 
-fl_response_t *fl_plain_text_response(fl_world_t *world, int status, const char *text) {
+fl_asgi_response_t *fl_plain_text_response(fl_world_t *world, int status, const char *text) {
     assert(text != NULL);
-    fl_response_t *response =
-        fl_response_create(world, status, NULL, 0, "text/plain", text, strlen(text));
+    fl_asgi_response_t *response =
+        fl_asgi_response_create(world, status, NULL, 0, "text/plain", text, strlen(text));
     response->app.name = "PlainTextResponse";
     return response;
 }
 
-bool fl_response_add_background(fl_world_t *world, fl_response_t *response, const char *name,
+bool fl_asgi_response_add_background(fl_world_t *world, fl_asgi_response_t *response, const char *name,
                                 fl_background_fn run, void *arg) {
     if (response->background_count == FL_RESPONSE_BACKGROUND_MAX) return false;
     response->background[response->background_count++] = (fl_background_task_t){

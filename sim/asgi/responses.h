@@ -4,7 +4,7 @@
  * sse-starlette, and background tasks.
  *
  * A response is an app: call it with fl_asgi_call(&response->app, ...) (or
- * fl_response_app) and it sends its messages, as `await response(scope,
+ * fl_asgi_response_app) and it sends its messages, as `await response(scope,
  * receive, send)` does in Starlette. Every response lives in the world's
  * arena; a response may be called once per request cycle.
  *
@@ -57,7 +57,7 @@ typedef struct fl_background_task {
 } fl_background_task_t;
 
 /* Fields are read-only after creation, except through the functions below. */
-typedef struct fl_response {
+typedef struct fl_asgi_response {
     fl_asgi_app_t app;              /* first: a response is an ASGI app */
     int status;
     fl_asgi_header_t *headers;      /* raw headers after init_headers (arena) */
@@ -66,7 +66,7 @@ typedef struct fl_response {
     size_t body_length;
     fl_background_task_t background[FL_RESPONSE_BACKGROUND_MAX];
     size_t background_count;
-} fl_response_t;
+} fl_asgi_response_t;
 
 /* Response(content, status_code, headers, media_type): one
  * http.response.start and one http.response.body. Headers are lower-cased
@@ -74,19 +74,19 @@ typedef struct fl_response {
  * given (and unless the status is 1xx, 204 or 304), and content-type from
  * media_type (NULL: none; text/ types get "; charset=utf-8") unless given.
  * At most FL_RESPONSE_HEADERS_MAX headers. The body is copied. */
-fl_response_t *fl_response_create(fl_world_t *world, int status, const fl_asgi_header_t *headers,
+fl_asgi_response_t *fl_asgi_response_create(fl_world_t *world, int status, const fl_asgi_header_t *headers,
                                   size_t header_count, const char *media_type, const void *body,
                                   size_t body_length);
 
 /* PlainTextResponse(text, status_code): media type text/plain. */
-fl_response_t *fl_plain_text_response(fl_world_t *world, int status, const char *text);
+fl_asgi_response_t *fl_plain_text_response(fl_world_t *world, int status, const char *text);
 
 /* Adds a background task (BackgroundTasks.add_task). The name is copied.
  * Returns false when FL_RESPONSE_BACKGROUND_MAX are already there. */
-bool fl_response_add_background(fl_world_t *world, fl_response_t *response, const char *name,
+bool fl_asgi_response_add_background(fl_world_t *world, fl_asgi_response_t *response, const char *name,
                                 fl_background_fn run, void *arg);
 
-static inline fl_asgi_app_t *fl_response_app(fl_response_t *response) { return &response->app; }
+static inline fl_asgi_app_t *fl_asgi_response_app(fl_asgi_response_t *response) { return &response->app; }
 
 /* --- StreamingResponse --------------------------------------------------- */
 
@@ -107,7 +107,7 @@ typedef enum fl_streaming_variant {
 const char *fl_streaming_variant_name(fl_streaming_variant_t variant);
 
 typedef struct fl_streaming_response {
-    fl_response_t base;             /* body unused */
+    fl_asgi_response_t base;             /* body unused */
     fl_body_iterator_t *iterator;   /* borrowed; must outlive the call */
     fl_streaming_variant_t variant;
     int64_t ping_interval_ns;       /* > 0: sse-starlette's ping task (SSE only) */
@@ -115,7 +115,7 @@ typedef struct fl_streaming_response {
 
 /* StreamingResponse(content=iterator, status_code, headers, media_type).
  * No content-length is added (there is no body); headers as for
- * fl_response_create. The iterator is borrowed. */
+ * fl_asgi_response_create. The iterator is borrowed. */
 fl_streaming_response_t *fl_streaming_response_create(fl_world_t *world, int status,
                                                       const fl_asgi_header_t *headers,
                                                       size_t header_count, const char *media_type,

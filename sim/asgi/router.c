@@ -37,15 +37,15 @@ static fl_error_t *method_not_allowed(fl_world_t *world, const route_t *route,
     const char *allow = strcmp(route->method, "GET") == 0 ? "GET, HEAD" : route->method;
     fl_asgi_header_t headers[] = {{"allow", allow}};
     static const char text[] = "Method Not Allowed";
-    fl_response_t *response =
-        fl_response_create(world, 405, headers, 1, "text/plain", text, sizeof text - 1);
-    return fl_asgi_call(fl_response_app(response), world, scope, receive, send);
+    fl_asgi_response_t *response =
+        fl_asgi_response_create(world, 405, headers, 1, "text/plain", text, sizeof text - 1);
+    return fl_asgi_call(fl_asgi_response_app(response), world, scope, receive, send);
 }
 
 static fl_error_t *not_found(fl_world_t *world, const fl_asgi_scope_t *scope,
                              fl_asgi_receive_t receive, fl_asgi_send_t send) {
-    fl_response_t *response = fl_plain_text_response(world, 404, "Not Found");
-    return fl_asgi_call(fl_response_app(response), world, scope, receive, send);
+    fl_asgi_response_t *response = fl_plain_text_response(world, 404, "Not Found");
+    return fl_asgi_call(fl_asgi_response_app(response), world, scope, receive, send);
 }
 
 static fl_error_t *router_call(fl_asgi_app_t *self, fl_world_t *world,

@@ -138,10 +138,10 @@ static fl_error_t *background_sleep(void *arg, fl_world_t *world) {
                                 "background");
 }
 
-static void add_background(fl_world_t *world, fl_response_t *response,
+static void add_background(fl_world_t *world, fl_asgi_response_t *response,
                            const fl_scripted_step_t *step) {
     if (step->background_name == NULL) return;
-    bool added = fl_response_add_background(world, response, step->background_name,
+    bool added = fl_asgi_response_add_background(world, response, step->background_name,
                                             background_sleep, (void *)step);
     assert(added);
     (void)added;
@@ -155,11 +155,11 @@ static int status_of(const fl_scripted_step_t *step) {
 static fl_asgi_app_t *build_plain(fl_world_t *world, const fl_scripted_step_t *step) {
     const char *body = step->body != NULL ? step->body : "";
     const char *media_type = step->media_type != NULL ? step->media_type : "text/plain";
-    fl_response_t *response = fl_response_create(world, status_of(step), step->headers,
+    fl_asgi_response_t *response = fl_asgi_response_create(world, status_of(step), step->headers,
                                                  step->header_count, media_type, body,
                                                  strlen(body));
     add_background(world, response, step);
-    return fl_response_app(response);
+    return fl_asgi_response_app(response);
 }
 
 static fl_asgi_app_t *build_stream(scripted_handler_t *handler, fl_world_t *world,
@@ -176,7 +176,7 @@ static fl_asgi_app_t *build_stream(scripted_handler_t *handler, fl_world_t *worl
                                                 step->header_count, step->media_type,
                                                 &generator->body, step->stream.variant);
     add_background(world, &response->base, step);
-    return fl_response_app(&response->base);
+    return fl_asgi_response_app(&response->base);
 }
 
 /* await request.body(): a disconnect raises ClientDisconnect. */

@@ -83,7 +83,7 @@ static fl_error_t *short_circuit(void *arg, fl_world_t *world, fl_base_request_t
                                  fl_asgi_app_t **response_out) {
     (void)arg;
     assert_string_equal(fl_base_request_scope(request)->path, "/");
-    *response_out = fl_response_app(fl_plain_text_response(world, 403, "denied"));
+    *response_out = fl_asgi_response_app(fl_plain_text_response(world, 403, "denied"));
     return NULL;
 }
 

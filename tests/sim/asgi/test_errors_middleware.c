@@ -75,7 +75,7 @@ static fl_error_t *unavailable(void *arg, fl_world_t *world, const fl_asgi_scope
     (void)arg;
     (void)scope;
     assert_int_equal(error->kind, FL_ERR_OS_ERROR);
-    *response_out = fl_response_app(fl_plain_text_response(world, 503, "try later"));
+    *response_out = fl_asgi_response_app(fl_plain_text_response(world, 503, "try later"));
     return NULL;
 }
 

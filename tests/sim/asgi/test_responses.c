@@ -18,9 +18,9 @@ static void test_plain_response_sends_one_start_and_one_body(void **state) {
     at_harness_t h;
     at_init(&h, "fifo", 1);
     fl_asgi_header_t headers[] = {{"X-Request-Id", "42"}};
-    fl_response_t *response =
-        fl_response_create(h.world, 200, headers, 1, "application/json", "{}", 2);
-    assert_int_equal(at_run(&h, fl_response_app(response)), FL_RUN_COMPLETED);
+    fl_asgi_response_t *response =
+        fl_asgi_response_create(h.world, 200, headers, 1, "application/json", "{}", 2);
+    assert_int_equal(at_run(&h, fl_asgi_response_app(response)), FL_RUN_COMPLETED);
     assert_null(h.app_error);
     assert_int_equal(h.sent_count, 2);
     assert_int_equal(h.sent[0]->type, FL_ASGI_RESPONSE_START);
@@ -40,15 +40,15 @@ static void test_init_headers_rules(void **state) {
     (void)state;
     fl_world_options_t options = {.seed = 1};
     fl_world_t *world = fl_world_create(&options, NULL, 0);
-    fl_response_t *text = fl_plain_text_response(world, 404, "Not Found");
+    fl_asgi_response_t *text = fl_plain_text_response(world, 404, "Not Found");
     assert_string_equal(fl_asgi_header_get(text->headers, text->header_count, "content-type"),
                         "text/plain; charset=utf-8");
     assert_string_equal(fl_asgi_header_get(text->headers, text->header_count, "content-length"),
                         "9");
-    fl_response_t *empty = fl_response_create(world, 204, NULL, 0, NULL, NULL, 0);
+    fl_asgi_response_t *empty = fl_asgi_response_create(world, 204, NULL, 0, NULL, NULL, 0);
     assert_int_equal(empty->header_count, 0); /* no content-length for 204 */
     fl_asgi_header_t given[] = {{"Content-Length", "99"}, {"Content-Type", "text/html"}};
-    fl_response_t *kept = fl_response_create(world, 200, given, 2, "text/plain", "x", 1);
+    fl_asgi_response_t *kept = fl_asgi_response_create(world, 200, given, 2, "text/plain", "x", 1);
     assert_int_equal(kept->header_count, 2);
     assert_string_equal(fl_asgi_header_get(kept->headers, 2, "content-length"), "99");
     fl_world_destroy(world);
@@ -74,10 +74,10 @@ static void test_background_tasks_run_after_the_body_in_order(void **state) {
     at_harness_t h;
     at_init(&h, "fifo", 1);
     background_probe_t first = {.harness = &h}, second = {.harness = &h};
-    fl_response_t *response = fl_plain_text_response(h.world, 200, "done");
-    assert_true(fl_response_add_background(h.world, response, "first", probe_task, &first));
-    assert_true(fl_response_add_background(h.world, response, "second", probe_task, &second));
-    assert_int_equal(at_run(&h, fl_response_app(response)), FL_RUN_COMPLETED);
+    fl_asgi_response_t *response = fl_plain_text_response(h.world, 200, "done");
+    assert_true(fl_asgi_response_add_background(h.world, response, "first", probe_task, &first));
+    assert_true(fl_asgi_response_add_background(h.world, response, "second", probe_task, &second));
+    assert_int_equal(at_run(&h, fl_asgi_response_app(response)), FL_RUN_COMPLETED);
     assert_null(h.app_error);
     assert_int_equal(first.sent_when_run, 2); /* start and body were already sent */
     assert_int_equal(first.ran_at_ns, 0);
@@ -121,7 +121,7 @@ static fl_error_t *counting_next(fl_body_iterator_t *self, fl_world_t *world,
 static fl_asgi_app_t *streaming(at_harness_t *h, counting_iterator_t *it,
                                 fl_streaming_variant_t variant) {
     it->base.next = counting_next;
-    return fl_response_app(
+    return fl_asgi_response_app(
         &fl_streaming_response_create(h->world, 200, NULL, 0, "text/plain", &it->base, variant)
              ->base);
 }
@@ -150,7 +150,7 @@ static void test_task_group_variant_completes_and_stops_listening(void **state) 
     h.when_empty = AT_EMPTY_BLOCK;
     counting_iterator_t it = {.limit = 3};
     fl_asgi_app_t *app = streaming(&h, &it, FL_STREAMING_TASK_GROUP);
-    fl_response_add_background(h.world, (fl_response_t *)app, "after", NULL, NULL);
+    fl_asgi_response_add_background(h.world, (fl_asgi_response_t *)app, "after", NULL, NULL);
     assert_int_equal(at_run(&h, app), FL_RUN_COMPLETED);
     assert_null(h.app_error);
     assert_false(it.saw_cancelled);
@@ -270,7 +270,7 @@ static void test_sse_response_pings_while_idle(void **state) {
     slow_source_t source = {.base = {.next = slow_next}};
     fl_streaming_response_t *response =
         fl_sse_response_create(h.world, 200, &source.base, FL_SECONDS(15));
-    assert_int_equal(at_run(&h, fl_response_app(&response->base)), FL_RUN_COMPLETED);
+    assert_int_equal(at_run(&h, fl_asgi_response_app(&response->base)), FL_RUN_COMPLETED);
     assert_null(h.app_error);
     assert_string_equal(at_sent_header(&h, 0, "content-type"), "text/event-stream; charset=utf-8");
     assert_string_equal(at_sent_header(&h, 0, "cache-control"), "no-cache");

@@ -13,11 +13,11 @@
 static fl_asgi_app_t *routes(fl_world_t *world) {
     fl_router_t *router = fl_router_create(world);
     assert_true(fl_router_add(router, "GET", "/items",
-                              fl_response_app(fl_plain_text_response(world, 200, "items"))));
+                              fl_asgi_response_app(fl_plain_text_response(world, 200, "items"))));
     assert_true(fl_router_add(router, "POST", "/items",
-                              fl_response_app(fl_plain_text_response(world, 201, "created"))));
+                              fl_asgi_response_app(fl_plain_text_response(world, 201, "created"))));
     assert_true(fl_router_add(router, "DELETE", "/admin",
-                              fl_response_app(fl_plain_text_response(world, 204, ""))));
+                              fl_asgi_response_app(fl_plain_text_response(world, 204, ""))));
     return fl_router_app(router);
 }
 
@@ -79,7 +79,7 @@ static void test_route_table_is_bounded(void **state) {
     fl_world_options_t options = {.seed = 1};
     fl_world_t *world = fl_world_create(&options, NULL, 0);
     fl_router_t *router = fl_router_create(world);
-    fl_asgi_app_t *app = fl_response_app(fl_plain_text_response(world, 200, "x"));
+    fl_asgi_app_t *app = fl_asgi_response_app(fl_plain_text_response(world, 200, "x"));
     for (int i = 0; i < FL_ROUTER_ROUTES_MAX; i++)
         assert_true(fl_router_add(router, "GET", "/", app));
     assert_false(fl_router_add(router, "GET", "/", app));

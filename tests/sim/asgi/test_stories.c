@@ -164,8 +164,8 @@ static fl_error_t *sse_client(fl_world_t *w, void *arg) {
 static fl_error_t *global_handler(void *arg, fl_world_t *w, const fl_asgi_scope_t *scope,
                                   fl_error_t *error, fl_asgi_app_t **response_out) {
     (void)arg, (void)scope, (void)error;
-    fl_response_t *response = fl_plain_text_response(w, 500, "handled");
-    *response_out = fl_response_app(response);
+    fl_asgi_response_t *response = fl_plain_text_response(w, 500, "handled");
+    *response_out = fl_asgi_response_app(response);
     return NULL;
 }
 
