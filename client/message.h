@@ -48,10 +48,14 @@ typedef struct fl_request {
 fl_error_t *fl_request_create(fl_arena_t *arena, const char *method, const char *url,
                               fl_request_t **request_out);
 
-/* Sets a bytes body (copied into the arena). */
+/* Sets a bytes body (copied into the arena; a NULL body with length 0
+ * means none, a non-NULL one with length 0 is an empty body). A request has
+ * bytes or a stream, not both: setting both is asserted against. */
 void fl_request_set_body(fl_arena_t *arena, fl_request_t *request, const void *body, size_t length);
 
-/* Sets a one-shot stream body and the streaming-body marker. */
+/* Sets a one-shot stream body and the streaming-body marker (the only
+ * function that sets it). The source is not copied: it must live as long as
+ * the request. */
 void fl_request_set_stream(fl_request_t *request, fl_body_source_t *source);
 
 typedef struct fl__exchange fl__exchange_t; /* the connection a streamed body is read from */
@@ -72,8 +76,8 @@ typedef struct fl_response {
 } fl_response_t;
 
 /* The body of a response read whole (ResponseNotRead for a streamed one
- * whose body was not read yet). */
-fl_error_t *fl_response_body(const fl_response_t *response, const unsigned char **body_out,
-                             size_t *length_out);
+ * whose body was not read yet; the error is allocated in arena). */
+fl_error_t *fl_response_body(fl_arena_t *arena, const fl_response_t *response,
+                             const unsigned char **body_out, size_t *length_out);
 
 #endif /* FL_CLIENT_MESSAGE_H */

@@ -26,9 +26,11 @@ typedef struct fl_url {
 } fl_url_t;
 
 /* Parses text. Returns NULL on success, or an InvalidURL error (empty, no
- * host, bad port, bad characters, unbalanced brackets) or an
- * UnsupportedProtocol error (a scheme other than http), with a message that
- * quotes the URL. */
+ * host, userinfo, bad host or port, bad characters: space, controls,
+ * non-ASCII; unbalanced brackets; longer than 8 KiB) whose message quotes
+ * the URL ("Invalid URL '...': no host"), or an UnsupportedProtocol error (a
+ * scheme other than http, or none) in httpx's words, which quote the scheme
+ * ("Request URL has an unsupported protocol 'https://'."). */
 fl_error_t *fl_url_parse(fl_arena_t *arena, const char *text, fl_url_t *url_out);
 
 /* The request target: path plus "?query" when there is one. */

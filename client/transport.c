@@ -1,0 +1,601 @@
+/* The client's transport: see transport.h.
+ *
+ * Every wait is bounded by its own timeout, as a cancel scope with a
+ * deadline: a scope that catches its own expiry becomes the timeout's
+ * condition (ConnectTimeout, ReadTimeout, ...); a cancellation from outside
+ * passes through as Cancelled, never mapped. */
+#include "client/transport.h"
+
+#include <assert.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "client/mapping.h"
+#include "llhttp.h"
+#include "sim/runtime/cancel.h"
+#include "sim/runtime/condition.h"
+#include "sim/runtime/status.h"
+
+enum { READ_CHUNK = 16 * 1024 };
+
+typedef struct origin origin_t;
+typedef struct connection connection_t;
+
+struct connection {
+    origin_t *origin;
+    fl_conn_t *conn;
+    int64_t idle_since_ns;
+    uint64_t served;          /* requests completed on it */
+    connection_t *next_idle;
+};
+
+struct origin {
+    const char *host;
+    uint16_t port;
+    size_t open;              /* connections open, idle or in use */
+    connection_t *idle;       /* most recently used first */
+    size_t idle_count;
+    fl_condition_t *slot_free;
+    origin_t *next;
+};
+
+struct fl__pool {
+    fl__transport_config_t config;
+    origin_t *origins;
+    fl__pool_stats_t stats;
+};
+
+/* A growable byte buffer (malloc'd; freed when the exchange ends). */
+typedef struct bytes {
+    unsigned char *data;
+    size_t length;
+    size_t capacity;
+} bytes_t;
+
+struct fl__exchange {
+    fl__pool_t *pool;
+    connection_t *connection;
+    bool reused;               /* the connection served requests before */
+    fl_request_t *request;
+    fl_response_t *response;
+    llhttp_t parser;
+    bool head_request;
+    bool informational;        /* the message being parsed is a 1xx */
+    bool headers_done;
+    bool message_done;
+    bool eof;
+    bool any_bytes;            /* the server sent something */
+    bool leftover;             /* bytes past the response: not reusable */
+    bool closed;
+    size_t header_bytes;
+    bytes_t field;
+    bytes_t value;
+    bytes_t pending;           /* body bytes parsed, not yet handed out */
+    bytes_t handed;            /* the chunk last handed out */
+    uint64_t body_received;
+    int64_t content_length;    /* -1: unknown */
+    bool chunked;
+    bool limit_hit;
+    fl_client_condition_t limit_condition;
+};
+
+static llhttp_settings_t settings;
+static bool settings_ready;
+
+static void bytes_append(bytes_t *b, const void *data, size_t length) {
+    if (b->length + length > b->capacity) {
+        size_t capacity = b->capacity ? b->capacity : 256;
+        while (capacity < b->length + length) capacity *= 2;
+        unsigned char *grown = realloc(b->data, capacity);
+        if (grown == NULL) fl__out_of_memory("client buffer");
+        b->data = grown;
+        b->capacity = capacity;
+    }
+    if (length) memcpy(b->data + b->length, data, length);
+    b->length += length;
+}
+
+static void bytes_free(bytes_t *b) {
+    free(b->data);
+    *b = (bytes_t){0};
+}
+
+/* --- timeouts ---------------------------------------------------------------------- */
+
+/* Maps a status from a wait under a timeout scope: the scope's own expiry
+ * is the timer condition; an outside cancellation stays Cancelled. */
+static fl_error_t *timed_status(fl_world_t *w, fl_cancel_scope_t *scope, int status,
+                                fl_client_condition_t timer, fl_client_condition_t *other_out,
+                                bool *mapped_out) {
+    int result = fl_scope_exit(w, scope, status);
+    *mapped_out = false;
+    if (status == FL_ECANCELLED && result == FL_OK && scope->cancelled_caught) {
+        *mapped_out = true;
+        return fl_client_map(fl_world_arena(w), timer, NULL);
+    }
+    if (result == FL_ECANCELLED) return fl_error_from_status(fl_world_arena(w), FL_ECANCELLED, NULL);
+    (void)other_out;
+    return NULL;
+}
+
+/* --- parsing ------------------------------------------------------------------------ */
+
+static fl__exchange_t *exchange_of(llhttp_t *parser) { return parser->data; }
+
+static int limit(fl__exchange_t *ex, fl_client_condition_t condition) {
+    ex->limit_hit = true;
+    ex->limit_condition = condition;
+    return -1;
+}
+
+static int on_message_begin(llhttp_t *parser) {
+    fl__exchange_t *ex = exchange_of(parser);
+    ex->informational = false;
+    ex->field.length = ex->value.length = 0;
+    return 0;
+}
+
+static int count_header_bytes(fl__exchange_t *ex, size_t length) {
+    ex->header_bytes += length;
+    if (ex->header_bytes > ex->pool->config.header_bytes_max) return limit(ex, FL_CLIENT_HEADERS_TOO_LARGE);
+    return 0;
+}
+
+static int on_header_field(llhttp_t *parser, const char *at, size_t length) {
+    fl__exchange_t *ex = exchange_of(parser);
+    bytes_append(&ex->field, at, length);
+    return count_header_bytes(ex, length);
+}
+
+static int on_header_value(llhttp_t *parser, const char *at, size_t length) {
+    fl__exchange_t *ex = exchange_of(parser);
+    bytes_append(&ex->value, at, length);
+    return count_header_bytes(ex, length);
+}
+
+static int on_header_value_complete(llhttp_t *parser) {
+    fl__exchange_t *ex = exchange_of(parser);
+    bytes_append(&ex->field, "", 1);
+    bytes_append(&ex->value, "", 1);
+    if (!ex->headers_done)
+        fl_headers_add(ex->response->headers, (const char *)ex->field.data,
+                       (const char *)ex->value.data);
+    ex->field.length = ex->value.length = 0;
+    return 0;
+}
+
+static int on_headers_complete(llhttp_t *parser) {
+    fl__exchange_t *ex = exchange_of(parser);
+    int status = parser->status_code;
+    if (status >= 100 && status < 200 && status != 101) {
+        /* An interim response (100 Continue, 103 Early Hints): skipped. */
+        ex->informational = true;
+        while (fl_headers_count(ex->response->headers) > 0)
+            fl_headers_remove(ex->response->headers, fl_headers_name(ex->response->headers, 0));
+        return 0;
+    }
+    fl_response_t *r = ex->response;
+    r->status = status;
+    r->http_version = parser->http_minor == 0 ? "1.0" : "1.1";
+    ex->headers_done = true;
+    ex->chunked = (parser->flags & F_CHUNKED) != 0;
+    ex->content_length = (parser->flags & F_CONTENT_LENGTH) ? (int64_t)parser->content_length : -1;
+    return ex->head_request ? 1 : 0; /* a HEAD response has no body */
+}
+
+static int on_body(llhttp_t *parser, const char *at, size_t length) {
+    fl__exchange_t *ex = exchange_of(parser);
+    if (ex->informational) return 0;
+    ex->body_received += length;
+    if (ex->body_received > ex->pool->config.body_bytes_max) return limit(ex, FL_CLIENT_BODY_TOO_LARGE);
+    bytes_append(&ex->pending, at, length);
+    return 0;
+}
+
+static int on_message_complete(llhttp_t *parser) {
+    fl__exchange_t *ex = exchange_of(parser);
+    if (ex->informational) return 0; /* the final response follows */
+    ex->message_done = true;
+    return HPE_PAUSED;
+}
+
+static void init_settings(void) {
+    if (settings_ready) return;
+    llhttp_settings_init(&settings);
+    settings.on_message_begin = on_message_begin;
+    settings.on_header_field = on_header_field;
+    settings.on_header_value = on_header_value;
+    settings.on_header_value_complete = on_header_value_complete;
+    settings.on_headers_complete = on_headers_complete;
+    settings.on_body = on_body;
+    settings.on_message_complete = on_message_complete;
+    settings_ready = true;
+}
+
+static fl_error_t *feed(fl_world_t *w, fl__exchange_t *ex, const char *data, size_t length) {
+    ex->any_bytes = true;
+    llhttp_errno_t err = llhttp_execute(&ex->parser, data, length);
+    if (err == HPE_OK) return NULL;
+    if (err == HPE_PAUSED) {
+        size_t used = (size_t)(llhttp_get_error_pos(&ex->parser) - data);
+        if (used < length) ex->leftover = true;
+        return NULL;
+    }
+    if (ex->limit_hit) return fl_client_map(fl_world_arena(w), ex->limit_condition, NULL);
+    return fl_client_map(fl_world_arena(w), FL_CLIENT_PARSE_ERROR,
+                         llhttp_get_error_reason(&ex->parser));
+}
+
+/* The connection ended (FIN) before the response did. */
+static fl_error_t *on_eof(fl_world_t *w, fl__exchange_t *ex) {
+    ex->eof = true;
+    fl_arena_t *arena = fl_world_arena(w);
+    if (llhttp_finish(&ex->parser) == HPE_OK && (ex->message_done || ex->headers_done)) {
+        if (!ex->message_done && ex->headers_done) ex->message_done = true; /* close-delimited */
+        return NULL;
+    }
+    if (!ex->any_bytes) return fl_client_map(arena, FL_CLIENT_EOF_BEFORE_RESPONSE, NULL);
+    if (!ex->headers_done)
+        return fl_client_map(arena, FL_CLIENT_PARSE_ERROR, "the response head was cut short");
+    if (ex->chunked) return fl_client_map(arena, FL_CLIENT_EOF_MID_CHUNK, NULL);
+    char detail[96];
+    snprintf(detail, sizeof detail, "received %" PRIu64 " bytes, expected %" PRId64,
+             ex->body_received, ex->content_length);
+    return fl_client_map(arena, FL_CLIENT_EOF_SHORT_BODY, detail);
+}
+
+/* Reads once from the connection (under the read timeout) and parses. */
+static fl_error_t *fill(fl_world_t *w, fl__exchange_t *ex) {
+    if (ex->eof) return on_eof(w, ex);
+    char buffer[READ_CHUNK];
+    size_t n = 0;
+    fl_cancel_scope_t scope;
+    fl_scope_enter_move_on_after(w, &scope, ex->pool->config.timeouts.read_ns);
+    int status = fl_conn_read(ex->connection->conn, buffer, sizeof buffer, &n);
+    bool timed_out;
+    fl_error_t *error = timed_status(w, &scope, status, FL_CLIENT_READ_TIMER, NULL, &timed_out);
+    if (error != NULL) return error;
+    switch (status) {
+    case FL_OK: return feed(w, ex, buffer, n);
+    case FL_EEOF: return on_eof(w, ex);
+    default: return fl_client_map(fl_world_arena(w), FL_CLIENT_RESET_READING, fl_status_name(status));
+    }
+}
+
+/* --- the pool -------------------------------------------------------------------------- */
+
+fl__pool_t *fl__pool_create(fl_world_t *world, const fl__transport_config_t *config) {
+    init_settings();
+    fl__pool_t *pool = fl_arena_zalloc(fl_world_arena(world), sizeof *pool);
+    pool->config = *config;
+    return pool;
+}
+
+static origin_t *origin_for(fl_world_t *w, fl__pool_t *pool, const fl_url_t *url) {
+    for (origin_t *o = pool->origins; o != NULL; o = o->next)
+        if (o->port == url->port && strcmp(o->host, url->host) == 0) return o;
+    origin_t *o = fl_arena_zalloc(fl_world_arena(w), sizeof *o);
+    o->host = fl_arena_strdup(fl_world_arena(w), url->host);
+    o->port = url->port;
+    o->slot_free = fl_condition_create(w, "connection pool", o->host);
+    o->next = pool->origins;
+    pool->origins = o;
+    return o;
+}
+
+static fl_error_t *connect_new(fl_world_t *w, fl__pool_t *pool, origin_t *o, connection_t **out) {
+    fl_cancel_scope_t scope;
+    fl_scope_enter_move_on_after(w, &scope, pool->config.timeouts.connect_ns);
+    fl_conn_t *conn = NULL;
+    int status = fl_net_connect(pool->config.net, o->host, o->port, &conn);
+    bool timed_out;
+    fl_error_t *error = timed_status(w, &scope, status, FL_CLIENT_CONNECT_TIMER, NULL, &timed_out);
+    if (error == NULL && status != FL_OK) {
+        char where[300];
+        snprintf(where, sizeof where, "%s:%u", o->host, o->port);
+        fl_client_condition_t condition = status == FL_EREFUSED    ? FL_CLIENT_CONNECT_REFUSED
+                                          : status == FL_ENOTFOUND ? FL_CLIENT_HOST_NOT_FOUND
+                                                                   : FL_CLIENT_CONNECT_FAILED;
+        error = fl_client_map(fl_world_arena(w), condition, where);
+    }
+    if (error != NULL) return error;
+    connection_t *c = fl_arena_zalloc(fl_world_arena(w), sizeof *c);
+    c->origin = o;
+    c->conn = conn;
+    pool->stats.connections_opened++;
+    *out = c;
+    return NULL;
+}
+
+static connection_t *take_idle(fl_world_t *w, fl__pool_t *pool, origin_t *o) {
+    while (o->idle != NULL) {
+        connection_t *c = o->idle;
+        o->idle = c->next_idle;
+        o->idle_count--;
+        if (fl_now(w) - c->idle_since_ns < pool->config.idle_expiry_ns) return c;
+        fl_conn_close(c->conn); /* expired */
+        o->open--;
+    }
+    return NULL;
+}
+
+/* A connection for the URL's origin: an idle one, a new one, or (when
+ * max_connections are open) the next one freed, within the pool timeout. */
+static fl_error_t *acquire(fl_world_t *w, fl__pool_t *pool, const fl_url_t *url,
+                           connection_t **out, bool *reused_out) {
+    origin_t *o = origin_for(w, pool, url);
+    int64_t deadline = pool->config.timeouts.pool_ns == FL_TIME_NEVER
+                           ? FL_TIME_NEVER
+                           : fl_now(w) + pool->config.timeouts.pool_ns;
+    for (;;) {
+        connection_t *c = take_idle(w, pool, o);
+        if (c != NULL) {
+            pool->stats.connections_reused++;
+            *reused_out = true;
+            *out = c;
+            return NULL;
+        }
+        if (o->open < pool->config.max_connections) {
+            o->open++;
+            fl_error_t *error = connect_new(w, pool, o, out);
+            if (error != NULL) {
+                o->open--;
+                fl_condition_notify_one(w, o->slot_free);
+                return error;
+            }
+            *reused_out = false;
+            return NULL;
+        }
+        fl_cancel_scope_t scope;
+        fl_scope_enter(w, &scope, deadline, 0);
+        int status = fl_condition_wait(w, o->slot_free, "pool slot");
+        bool timed_out;
+        fl_error_t *error = timed_status(w, &scope, status, FL_CLIENT_POOL_TIMER, NULL, &timed_out);
+        if (error != NULL) return error;
+    }
+}
+
+static void release(fl_world_t *w, fl__pool_t *pool, connection_t *c, bool reusable) {
+    origin_t *o = c->origin;
+    if (reusable && o->idle_count < pool->config.max_idle) {
+        c->idle_since_ns = fl_now(w);
+        c->next_idle = o->idle;
+        o->idle = c;
+        o->idle_count++;
+    } else {
+        fl_conn_close(c->conn);
+        o->open--;
+    }
+    fl_condition_notify_one(w, o->slot_free);
+}
+
+void fl__pool_close_all(fl_world_t *w, fl__pool_t *pool) {
+    for (origin_t *o = pool->origins; o != NULL; o = o->next) {
+        connection_t *c;
+        while ((c = o->idle) != NULL) {
+            o->idle = c->next_idle;
+            o->idle_count--;
+            fl_conn_close(c->conn);
+            o->open--;
+        }
+        fl_condition_notify_all(w, o->slot_free);
+    }
+}
+
+fl__pool_stats_t fl__pool_stats(const fl__pool_t *pool) { return pool->stats; }
+
+/* --- writing the request -------------------------------------------------------------- */
+
+static fl_error_t *write_all(fl_world_t *w, fl__exchange_t *ex, const void *data, size_t length) {
+    if (length == 0) return NULL;
+    fl_cancel_scope_t scope;
+    fl_scope_enter_move_on_after(w, &scope, ex->pool->config.timeouts.write_ns);
+    int status = fl_conn_write(ex->connection->conn, data, length);
+    bool timed_out;
+    fl_error_t *error = timed_status(w, &scope, status, FL_CLIENT_WRITE_TIMER, NULL, &timed_out);
+    if (error != NULL || status == FL_OK) return error;
+    return fl_client_map(fl_world_arena(w),
+                         status == FL_ERESET ? FL_CLIENT_RESET_WRITING : FL_CLIENT_CLOSED_WRITING,
+                         fl_status_name(status));
+}
+
+static bool has_body_method(const char *method) {
+    return strcmp(method, "POST") == 0 || strcmp(method, "PUT") == 0 ||
+           strcmp(method, "PATCH") == 0;
+}
+
+static void build_head(fl_world_t *w, fl__exchange_t *ex, bytes_t *head) {
+    fl_request_t *r = ex->request;
+    fl_arena_t *arena = fl_world_arena(w);
+    char line[512];
+    int n = snprintf(line, sizeof line, "%s %s HTTP/1.1\r\n", r->method, fl_url_target(arena, &r->url));
+    bytes_append(head, line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
+    fl_headers_t *h = r->headers;
+    if (fl_headers_get(h, "host") == NULL) {
+        const char *authority = fl_url_authority(arena, &r->url);
+        bytes_append(head, "Host: ", 6);
+        bytes_append(head, authority, strlen(authority));
+        bytes_append(head, "\r\n", 2);
+    }
+    for (size_t i = 0; i < fl_headers_count(h); i++) {
+        const char *name = fl_headers_name(h, i), *value = fl_headers_value(h, i);
+        bytes_append(head, name, strlen(name));
+        bytes_append(head, ": ", 2);
+        bytes_append(head, value, strlen(value));
+        bytes_append(head, "\r\n", 2);
+    }
+    if (fl_headers_get(h, "user-agent") == NULL) {
+        n = snprintf(line, sizeof line, "User-Agent: %s\r\n", ex->pool->config.user_agent);
+        bytes_append(head, line, (size_t)n);
+    }
+    if (fl_headers_get(h, "accept") == NULL) bytes_append(head, "Accept: */*\r\n", 13);
+    if (r->stream != NULL) {
+        bytes_append(head, "Transfer-Encoding: chunked\r\n", 28);
+    } else if (r->body_length > 0 || has_body_method(r->method)) {
+        n = snprintf(line, sizeof line, "Content-Length: %zu\r\n", r->body_length);
+        bytes_append(head, line, (size_t)n);
+    }
+    bytes_append(head, "\r\n", 2);
+}
+
+/* A one-shot stream goes out chunked. Its generator's errors are the
+ * caller's own: they pass unchanged. A consumed stream gives nothing more,
+ * which is how a retried stream body arrives empty (story 1's bug). */
+static fl_error_t *write_stream(fl_world_t *w, fl__exchange_t *ex, bool *caller_error) {
+    fl_body_source_t *source = ex->request->stream;
+    for (;;) {
+        const void *chunk = NULL;
+        size_t length = 0;
+        bool done = false;
+        fl_error_t *error = source->next(source->context, w, &chunk, &length, &done);
+        if (error != NULL) {
+            *caller_error = true;
+            return error;
+        }
+        if (length > 0) {
+            char size_line[32];
+            int n = snprintf(size_line, sizeof size_line, "%zx\r\n", length);
+            if ((error = write_all(w, ex, size_line, (size_t)n))) return error;
+            if ((error = write_all(w, ex, chunk, length))) return error;
+            if ((error = write_all(w, ex, "\r\n", 2))) return error;
+        }
+        if (done) return write_all(w, ex, "0\r\n\r\n", 5);
+    }
+}
+
+static fl_error_t *read_head(fl_world_t *w, fl__exchange_t *ex) {
+    while (!ex->headers_done) {
+        fl_error_t *error = fill(w, ex);
+        if (error != NULL) return error;
+    }
+    return NULL;
+}
+
+static fl_error_t *send_request(fl_world_t *w, fl__exchange_t *ex, bool *caller_error) {
+    bytes_t head = {0};
+    build_head(w, ex, &head);
+    if (ex->request->stream == NULL && ex->request->body_length > 0)
+        bytes_append(&head, ex->request->body, ex->request->body_length);
+    fl_error_t *error = write_all(w, ex, head.data, head.length);
+    bytes_free(&head);
+    if (error == NULL && ex->request->stream != NULL) error = write_stream(w, ex, caller_error);
+    return error;
+}
+
+/* --- exchanges -------------------------------------------------------------------------- */
+
+static fl__exchange_t *exchange_create(fl_world_t *w, fl__pool_t *pool, fl_request_t *request) {
+    fl__exchange_t *ex = fl_arena_zalloc(fl_world_arena(w), sizeof *ex);
+    ex->pool = pool;
+    ex->request = request;
+    ex->head_request = strcmp(request->method, "HEAD") == 0;
+    ex->content_length = -1;
+    llhttp_init(&ex->parser, HTTP_RESPONSE, &settings);
+    ex->parser.data = ex;
+    fl_response_t *r = fl_arena_zalloc(fl_world_arena(w), sizeof *r);
+    r->headers = fl_headers_create(fl_world_arena(w));
+    r->request = request;
+    r->exchange = ex;
+    ex->response = r;
+    return ex;
+}
+
+static void exchange_free_buffers(fl__exchange_t *ex) {
+    bytes_free(&ex->field);
+    bytes_free(&ex->value);
+    bytes_free(&ex->pending);
+    bytes_free(&ex->handed);
+}
+
+void fl__exchange_close(fl_world_t *w, fl__exchange_t *ex) {
+    if (ex == NULL || ex->closed) return;
+    ex->closed = true;
+    bool reusable = ex->message_done && !ex->eof && !ex->leftover &&
+                    llhttp_should_keep_alive(&ex->parser);
+    if (ex->connection != NULL) {
+        if (reusable) ex->connection->served++;
+        release(w, ex->pool, ex->connection, reusable);
+    }
+    ex->connection = NULL;
+    ex->response->exchange = NULL;
+    exchange_free_buffers(ex);
+}
+
+/* One attempt on one connection. *retry_fresh_out: a reused connection
+ * that the server had already closed (no byte of response): worth one more
+ * try on a new connection, as httpcore does, when the body can be re-sent. */
+static fl_error_t *attempt(fl_world_t *w, fl__pool_t *pool, fl_request_t *request,
+                           fl__exchange_t **exchange_out, bool *retry_fresh_out) {
+    fl__exchange_t *ex = exchange_create(w, pool, request);
+    *exchange_out = ex;
+    *retry_fresh_out = false;
+    fl_error_t *error = acquire(w, pool, &request->url, &ex->connection, &ex->reused);
+    if (error != NULL) {
+        ex->closed = true;
+        exchange_free_buffers(ex);
+        return error;
+    }
+    bool caller_error = false;
+    error = send_request(w, ex, &caller_error);
+    if (error != NULL && !caller_error && !fl_error_is_cancelled(error) &&
+        fl_error_is(error, FL_ERR_WRITE_ERROR)) {
+        /* The server may have answered before the upload finished (a 413):
+         * its response beats the write error, as in httpx. */
+        fl_error_t *read_error = read_head(w, ex);
+        if (read_error == NULL) error = NULL;
+    }
+    if (error == NULL) error = read_head(w, ex);
+    if (error != NULL) {
+        *retry_fresh_out = ex->reused && !ex->any_bytes && request->stream == NULL &&
+                           !caller_error && !fl_error_is_cancelled(error) &&
+                           (fl_error_is(error, FL_ERR_REMOTE_PROTOCOL_ERROR) ||
+                            fl_error_is(error, FL_ERR_NETWORK_ERROR));
+        ex->eof = true; /* never reuse a connection that failed */
+        fl__exchange_close(w, ex);
+    }
+    return error;
+}
+
+fl_error_t *fl__transport_open(fl_world_t *w, fl__pool_t *pool, fl_request_t *request,
+                               fl_response_t **response_out) {
+    fl__exchange_t *ex;
+    bool retry_fresh;
+    fl_error_t *error = attempt(w, pool, request, &ex, &retry_fresh);
+    if (error != NULL && retry_fresh) error = attempt(w, pool, request, &ex, &retry_fresh);
+    if (error != NULL) return error;
+    *response_out = ex->response;
+    return NULL;
+}
+
+fl_error_t *fl__exchange_next_chunk(fl_world_t *w, fl__exchange_t *ex,
+                                    const unsigned char **chunk_out, size_t *length_out,
+                                    bool *done_out) {
+    *chunk_out = NULL;
+    *length_out = 0;
+    *done_out = false;
+    for (;;) {
+        if (ex->pending.length > 0) {
+            /* Hand out what is parsed; it stays valid until the next call. */
+            bytes_t swap = ex->handed;
+            ex->handed = ex->pending;
+            ex->pending = swap;
+            ex->pending.length = 0;
+            *chunk_out = ex->handed.data;
+            *length_out = ex->handed.length;
+            return NULL;
+        }
+        if (ex->message_done) {
+            *done_out = true;
+            fl__exchange_close(w, ex);
+            return NULL;
+        }
+        fl_error_t *error = fill(w, ex);
+        if (error != NULL) {
+            ex->eof = true;
+            fl__exchange_close(w, ex);
+            return error;
+        }
+    }
+}
