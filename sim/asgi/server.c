@@ -78,6 +78,8 @@ struct connection {
     bool reader_done;          /* the reading task has seen the end */
     /* output, drained by the writer task */
     buffer_t out;
+    buffer_t write_copy;       /* what the writer is writing (out may grow meanwhile) */
+    char *read_buffer;         /* the reader's; freed at teardown, even mid-read */
     bool close_after_flush;
     bool writer_done;
     fl_condition_t *out_ready;
@@ -187,14 +189,13 @@ static fl_error_t *writer_task(fl_world_t *w, void *arg) {
     for (;;) {
         if (c->lost) break;
         if (c->out.length > 0) {
-            /* Write a copy: the buffer may grow (and move) while we block. */
-            size_t n = c->out.length;
-            char *chunk = malloc(n);
-            if (chunk == NULL) fl__out_of_memory("server write");
-            memcpy(chunk, c->out.data, n);
-            buffer_consume(&c->out, n);
-            int status = fl_conn_write(c->conn, chunk, n);
-            free(chunk);
+            /* Write a copy: the buffer may grow (and move) while we block.
+             * The copy belongs to the connection, so a world torn down
+             * mid-write frees it too. */
+            c->write_copy.length = 0;
+            buffer_append(&c->write_copy, c->out.data, c->out.length);
+            buffer_consume(&c->out, c->out.length);
+            int status = fl_conn_write(c->conn, c->write_copy.data, c->write_copy.length);
             fl_condition_notify_all(w, c->out_drained);
             if (status != FL_OK) {
                 connection_lost(c);
@@ -614,8 +615,7 @@ static void feed(connection_t *c, const char *data, size_t length) {
 
 static fl_error_t *connection_task(fl_world_t *w, void *arg) {
     connection_t *c = arg;
-    char *chunk = malloc(READ_CHUNK);
-    if (chunk == NULL) fl__out_of_memory("server read");
+    char *chunk = c->read_buffer;
     while (!c->lost) {
         size_t n;
         int status = fl_conn_read(c->conn, chunk, READ_CHUNK, &n);
@@ -633,7 +633,6 @@ static fl_error_t *connection_task(fl_world_t *w, void *arg) {
             break;
         }
     }
-    free(chunk);
     c->reader_done = true;
     fl_condition_notify_all(w, c->out_ready);
     return NULL;
@@ -655,6 +654,8 @@ static fl_error_t *acceptor_task(fl_world_t *w, void *arg) {
         c->parser.data = c;
         c->out_ready = fl_condition_create(w, "connection", "output");
         c->out_drained = fl_condition_create(w, "connection", "output drained");
+        c->read_buffer = malloc(READ_CHUNK);
+        if (c->read_buffer == NULL) fl__out_of_memory("server read");
         c->next = server->connections;
         server->connections = c;
         server->stats.connections++;
@@ -670,6 +671,9 @@ static void server_cleanup(void *arg) {
         buffer_free(&c->scratch);
         buffer_free(&c->pending);
         buffer_free(&c->out);
+        buffer_free(&c->write_copy);
+        free(c->read_buffer);
+        c->read_buffer = NULL;
     }
 }
 

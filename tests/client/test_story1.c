@@ -45,7 +45,8 @@ static fl_error_t *flaky_call(fl_asgi_app_t *self, fl_world_t *w, const fl_asgi_
         fl_error_t *error = fl_asgi_receive(w, receive, &m);
         if (error != NULL) return error;
         if (m.type != FL_ASGI_HTTP_REQUEST) break;
-        if (call < 4 && app->body_lengths[call] + m.body_length < sizeof app->bodies[call]) {
+        if (call < 4 && m.body_length > 0 &&
+            app->body_lengths[call] + m.body_length < sizeof app->bodies[call]) {
             memcpy(app->bodies[call] + app->body_lengths[call], m.body, m.body_length);
             app->body_lengths[call] += m.body_length;
         }
