@@ -8,6 +8,7 @@
 #   make coverage   instrumented tests, then gcovr reports under reports/
 #   make bench      -O2 benchmarks, one figure per line with its baseline ratio
 #   make deps       install the Debian packages that are missing (nothing if none)
+#   make bench-deps the same for the benchmarks: nginx, wrk, python3-httpx
 #
 # Variant builds live in their own folders (build/sanitize, build/coverage, ...)
 # so switching between them never mixes objects.
@@ -24,7 +25,12 @@ LLHTTP_SRC_DIR ?= /usr/share/llhttp
 LLHTTP_INCLUDE_DIR ?= /usr/share/include/llhttp
 
 DEB_PACKAGES := build-essential pkg-config libuv1-dev libcmocka-dev libyaml-dev \
-                gcovr node-llhttp valgrind curl
+                gcovr node-llhttp valgrind curl python3
+
+# What `make bench` measures the client against: nginx as the server, wrk
+# and Python's httpx as the baselines. Alternatives are separated by commas: any
+# one installed will do, the first is what gets installed.
+BENCH_DEB_PACKAGES := nginx-light,nginx,nginx-core,nginx-full,nginx-extras wrk python3-httpx
 
 WARNINGS := -Wall -Wextra -Wshadow -Wstrict-prototypes -Werror
 CPPFLAGS_ALL := -I. -I$(LLHTTP_INCLUDE_DIR) -D_GNU_SOURCE
@@ -57,7 +63,7 @@ BENCH_BINS := $(patsubst bench/%.c,$(BUILD_DIR)/bench/%,$(BENCH_SRCS))
 FAULTLINE := $(BUILD_DIR)/faultline
 
 .PHONY: all deps run test test-run test-sanitize test-ucontext test-valgrind \
-        coverage bench bench-run clean
+        coverage bench bench-deps bench-run clean
 .DEFAULT_GOAL := all
 # Objects are never intermediate: keep them so rebuilds stay incremental.
 .SECONDARY:
@@ -122,7 +128,25 @@ coverage: deps
 	  --json reports/coverage.json \
 	  --print-summary build/coverage/obj
 
-bench: deps
+# Like deps, for the benchmarks' servers and baselines only.
+bench-deps: deps
+	@missing=""; \
+	for alternatives in $(BENCH_DEB_PACKAGES); do \
+	  found=""; \
+	  for p in $$(echo $$alternatives | tr , " "); do \
+	    dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' && found=$$p; \
+	  done; \
+	  [ -n "$$found" ] || missing="$$missing $${alternatives%%,*}"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "make bench-deps: installing$$missing"; \
+	  sudo=""; [ "$$(id -u)" = 0 ] || sudo=sudo; \
+	  $$sudo apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq $$missing >/dev/null \
+	    || { echo "make bench-deps: apt-get install failed for$$missing" >&2; exit 1; }; \
+	fi
+
+bench: bench-deps
 	@$(MAKE) --no-print-directory BUILD_DIR=build/bench OPT="-O2" bench-run
 
 bench-run: $(BENCH_BINS)

@@ -1,10 +1,12 @@
 /* faultline: the command-line entry point.
  *
- * The scenario runner, replay, explore and the network commands arrive with
- * the harness; until then the CLI says so plainly instead of pretending. */
+ * fetch sends one real request (harness/fetch.h). The scenario runner,
+ * replay and explore arrive with the harness; until then the CLI says so
+ * plainly instead of pretending. */
 #include <stdio.h>
 #include <string.h>
 
+#include "harness/fetch.h"
 #include "sim/runtime/context.h"
 
 #define FAULTLINE_VERSION "0.1.0"
@@ -17,10 +19,13 @@ static void usage(FILE *out) {
             "\n"
             "commands:\n"
             "  run PATH...     run the scenario suites under PATH (arrives with the harness)\n"
+            "  fetch URL       send one request over the real network, print the outcome as\n"
+            "                  one JSON line ('faultline fetch --help' for its options)\n"
             "  version         print the version and the task-switch backend\n"
             "  help            print this text\n"
             "\n"
-            "exit codes: 0 all held, 1 a scenario failed, 2 usage or scenario-file error\n");
+            "exit codes: 0 all held, 1 a scenario failed, 2 usage or scenario-file error\n"
+            "            (fetch: 0 ok, 1 a client error, 2 bad arguments)\n");
 }
 
 int main(int argc, char **argv) {
@@ -38,6 +43,7 @@ int main(int argc, char **argv) {
         printf("faultline %s (task switch: %s)\n", FAULTLINE_VERSION, FL_CONTEXT_BACKEND);
         return 0;
     }
+    if (strcmp(command, "fetch") == 0) return fl_fetch_main(argc - 1, argv + 1, stdout, stderr);
     if (strcmp(command, "run") == 0) {
         printf("faultline run: no scenario suites yet; the scenario runner and the story "
                "suites arrive with the harness. The runtime's tests run with 'make test'.\n");
