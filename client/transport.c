@@ -232,10 +232,10 @@ static fl_error_t *feed(fl_world_t *w, fl__exchange_t *ex, const char *data, siz
 static fl_error_t *on_eof(fl_world_t *w, fl__exchange_t *ex) {
     ex->eof = true;
     fl_arena_t *arena = fl_world_arena(w);
-    if (llhttp_finish(&ex->parser) == HPE_OK && (ex->message_done || ex->headers_done)) {
-        if (!ex->message_done && ex->headers_done) ex->message_done = true; /* close-delimited */
-        return NULL;
-    }
+    /* A close-delimited body ends here: finish runs on_message_complete,
+     * whose pause llhttp reports as HPE_PAUSED. */
+    llhttp_errno_t finished = llhttp_finish(&ex->parser);
+    if ((finished == HPE_OK || finished == HPE_PAUSED) && ex->message_done) return NULL;
     if (!ex->any_bytes) return fl_client_map(arena, FL_CLIENT_EOF_BEFORE_RESPONSE, NULL);
     if (!ex->headers_done)
         return fl_client_map(arena, FL_CLIENT_PARSE_ERROR, "the response head was cut short");

@@ -386,6 +386,9 @@ static void cycle_finished(cycle_t *cycle) {
     c->cycle = NULL;
     if (c->lost || c->close_after_flush) return;
     if (!cycle->response_complete || cycle->more_body || !cycle->keep_alive) {
+        /* The rest of this request (a body the app never read) is read and
+         * dropped until the client's end, while the answer goes out. */
+        c->stop_reading = true;
         close_after_flush(c);
         return;
     }
@@ -535,6 +538,7 @@ static int on_headers_complete(llhttp_t *parser) {
 static int on_body(llhttp_t *parser, const char *at, size_t length) {
     connection_t *c = connection_of(parser);
     cycle_t *cycle = c->cycle;
+    if (cycle == NULL) return 0; /* the app already finished: dropped */
     fl_world_t *w = c->server->world;
     body_chunk_t *chunk = fl_arena_alloc(fl_world_arena(w), sizeof *chunk + length);
     chunk->next = NULL;
@@ -553,6 +557,10 @@ static int on_body(llhttp_t *parser, const char *at, size_t length) {
 static int on_message_complete(llhttp_t *parser) {
     connection_t *c = connection_of(parser);
     cycle_t *cycle = c->cycle;
+    if (cycle == NULL) {
+        c->stop_reading = true;
+        return HPE_PAUSED;
+    }
     cycle->more_body = false;
     cycle->message_event = true;
     fl_condition_notify_all(c->server->world, cycle->message_condition);

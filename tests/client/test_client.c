@@ -63,6 +63,7 @@ static fl_asgi_app_t *routes(fl_world_t *w) {
                                    {.kind = FL_SCRIPTED_RESPOND, .status = 200, .body = "got it"}};
     fl_scripted_step_t empty[] = {{.kind = FL_SCRIPTED_RESPOND, .status = 204}};
     fl_scripted_step_t large[] = {{.kind = FL_SCRIPTED_RESPOND, .status = 200, .body = big}};
+    fl_scripted_step_t too_large[] = {{.kind = FL_SCRIPTED_RESPOND, .status = 413, .body = "no"}};
     add_route(w, router, "GET", "/hello", hello, 1);
     add_route(w, router, "HEAD", "/hello", hello, 1);
     add_route(w, router, "GET", "/teapot", teapot, 1);
@@ -73,6 +74,7 @@ static fl_asgi_app_t *routes(fl_world_t *w) {
     add_route(w, router, "POST", "/upload", upload, 2);
     add_route(w, router, "GET", "/empty", empty, 1);
     add_route(w, router, "GET", "/large", large, 1);
+    add_route(w, router, "POST", "/too-large", too_large, 1);
     return fl_router_app(router);
 }
 
@@ -514,6 +516,126 @@ static void test_generator_error_passes_unchanged(void **state) {
     finish(&env);
 }
 
+/* --- a raw server for what the mock server never sends ---------------------------------- */
+
+typedef struct raw_server {
+    fl_net_t *net;
+    const char *reply;   /* raw bytes, sent after the request head */
+    bool close_after;    /* FIN after the reply: a close-delimited body */
+} raw_server_t;
+
+static raw_server_t raw;
+
+static fl_error_t *raw_server_task(fl_world_t *w, void *arg) {
+    raw_server_t *r = arg;
+    (void)w;
+    fl_listener_t *listener;
+    if (fl_net_listen(r->net, "raw", 80, &listener) != FL_OK) return NULL;
+    fl_conn_t *conn;
+    if (fl_listener_accept(listener, &conn) != FL_OK) return NULL;
+    char head[4096];
+    size_t length = 0, n;
+    while (length < sizeof head - 1 &&
+           fl_conn_read(conn, head + length, sizeof head - 1 - length, &n) == FL_OK) {
+        length += n;
+        head[length] = '\0';
+        if (strstr(head, "\r\n\r\n") != NULL) break;
+    }
+    fl_conn_write(conn, r->reply, strlen(r->reply));
+    if (r->close_after) fl_conn_close(conn);
+    else fl_sleep(w, FL_SECONDS(60));
+    fl_listener_close(listener);
+    return NULL;
+}
+
+static void scenario_raw(env_t *env, fl_world_t *w) {
+    raw.net = env->net;
+    fl_spawn(w, "raw server", raw_server_task, &raw);
+    get(env, w, "http://raw/");
+}
+
+static void test_interim_responses_are_skipped_and_close_delimits(void **state) {
+    (void)state;
+    env_t env;
+    raw = (raw_server_t){.reply = "HTTP/1.1 100 Continue\r\n\r\n"
+                                  "HTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\n"
+                                  "HTTP/1.1 200 OK\r\nX-Final: yes\r\nConnection: close\r\n\r\n"
+                                  "everything until the end",
+                         .close_after = true};
+    run(&env, scenario_raw, NULL, 0, NULL);
+    if (env.error != NULL) fl_error_print(env.error, stderr);
+    assert_null(env.error);
+    assert_int_equal(env.response->status, 200);
+    assert_string_equal(fl_headers_get(env.response->headers, "x-final"), "yes");
+    assert_null(fl_headers_get(env.response->headers, "link")); /* the 103's headers are gone */
+    assert_int_equal(env.response->body_length, strlen("everything until the end"));
+    finish(&env);
+}
+
+static void test_header_limit_is_remote_protocol_error(void **state) {
+    (void)state;
+    env_t env;
+    static char reply[4096];
+    int n = snprintf(reply, sizeof reply, "HTTP/1.1 200 OK\r\nX-Big: ");
+    memset(reply + n, 'h', 2000);
+    strcpy(reply + n + 2000, "\r\nContent-Length: 0\r\n\r\n");
+    raw = (raw_server_t){.reply = reply};
+    fl_client_options_t options = {.header_bytes_max = 1024};
+    run(&env, scenario_raw, NULL, 0, &options);
+    expect_error(&env, FL_ERR_REMOTE_PROTOCOL_ERROR, "headers exceed the limit");
+    finish(&env);
+}
+
+static void test_body_limit_is_remote_protocol_error(void **state) {
+    (void)state;
+    env_t env;
+    fl_client_options_t options = {.body_bytes_max = 1000};
+    run(&env, scenario_large, NULL, 0, &options);
+    expect_error(&env, FL_ERR_REMOTE_PROTOCOL_ERROR, "body exceeds the limit");
+    finish(&env);
+}
+
+static void scenario_closed_stream(env_t *env, fl_world_t *w) {
+    fl_request_t *request;
+    fl_request_create(fl_world_arena(w), "GET", "http://server/stream", &request);
+    fl_response_t *response;
+    env->error = fl_client_stream(w, env->client, request, &response);
+    if (env->error != NULL) return;
+    fl_response_close(w, response);
+    const unsigned char *chunk;
+    size_t n;
+    bool done;
+    env->error = fl_response_next_chunk(w, response, &chunk, &n, &done);
+}
+
+static void test_reading_a_closed_stream_is_stream_closed(void **state) {
+    (void)state;
+    env_t env;
+    run(&env, scenario_closed_stream, NULL, 0, NULL);
+    expect_error(&env, FL_ERR_STREAM_CLOSED, NULL);
+    finish(&env);
+}
+
+/* The server answers 413 at once; the client's writing side is then shut,
+ * so the upload fails: the server's answer beats the write error. */
+static void scenario_rejected_upload(env_t *env, fl_world_t *w) {
+    static char body[200000];
+    memset(body, 'u', sizeof body);
+    env->error = fl_client_request(w, env->client, "POST", "http://server/too-large", body,
+                                   sizeof body, &env->response);
+}
+
+static void test_early_answer_beats_the_write_error(void **state) {
+    (void)state;
+    env_t env;
+    fl_fault_spec_t fault = {.trigger = {.kind = FL_FAULT_TRIGGER_EVENT, .event = "server.response_start"},
+                             .action = {.kind = FL_FAULT_ACTION_HALF_CLOSE, .side = FL_SIDE_CLIENT}};
+    run(&env, scenario_rejected_upload, &fault, 1, NULL);
+    expect_error(&env, FL_ERR_CLIENT_STATUS_ERROR, "413");
+    assert_int_equal(env.error->http_status, 413);
+    finish(&env);
+}
+
 static void test_mapping_table_is_complete(void **state) {
     (void)state;
     fl_arena_t arena;
@@ -553,6 +675,11 @@ int main(void) {
         cmocka_unit_test(test_stream_cancellation_is_not_mapped),
         cmocka_unit_test(test_stream_body_goes_out_chunked),
         cmocka_unit_test(test_generator_error_passes_unchanged),
+        cmocka_unit_test(test_interim_responses_are_skipped_and_close_delimits),
+        cmocka_unit_test(test_header_limit_is_remote_protocol_error),
+        cmocka_unit_test(test_body_limit_is_remote_protocol_error),
+        cmocka_unit_test(test_reading_a_closed_stream_is_stream_closed),
+        cmocka_unit_test(test_early_answer_beats_the_write_error),
         cmocka_unit_test(test_mapping_table_is_complete),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
