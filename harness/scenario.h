@@ -1,0 +1,194 @@
+/* A scenario: everything one YAML file describes, as plain data.
+ *
+ * The loader (loader.h) fills it from a file, validating strictly; the
+ * runner (runner.h) builds one world per (scenario, seed, policy) from it:
+ * the simulated network with the faults, the mock server with its routes
+ * and middleware, the client with its middleware and tasks; runs it; and
+ * checks the expectations and the global invariants. The format is
+ * documented in docs/SCENARIOS.md.
+ *
+ * Every string and array lives in the arena the scenario was loaded into.
+ * Durations are virtual nanoseconds; "not set" is marked by the has_/
+ * zero conventions noted per field.
+ */
+#ifndef FL_HARNESS_SCENARIO_H
+#define FL_HARNESS_SCENARIO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "client/client.h"
+#include "sim/asgi/base_middleware.h"
+#include "sim/asgi/log.h"
+#include "sim/asgi/scripted.h"
+#include "sim/net/fault.h"
+#include "sim/net/simnet.h"
+
+/* Where something was written, for messages: "file:line:col". */
+typedef struct fl_location {
+    const char *file;
+    uint32_t line;
+    uint32_t column;
+} fl_location_t;
+
+typedef enum fl_scenario_mode {
+    FL_SCENARIO_HOLDS, /* every seed must pass every check */
+    FL_SCENARIO_FINDS, /* the named check must fail in at least one seed */
+} fl_scenario_mode_t;
+
+/* --- the server ----------------------------------------------------------------- */
+
+typedef enum fl_server_layer_kind {
+    FL_LAYER_BASE_HTTP,         /* BaseHTTPMiddleware of a version */
+    FL_LAYER_SERVER_ERRORS,     /* ServerErrorMiddleware */
+    FL_LAYER_EXCEPTION_HANDLER, /* ExceptionMiddleware with one handler */
+} fl_server_layer_kind_t;
+
+typedef struct fl_server_layer {
+    fl_server_layer_kind_t kind;
+    fl_base_middleware_version_t version; /* BASE_HTTP */
+    fl_error_kind_t handles;              /* EXCEPTION_HANDLER: the kind it catches */
+    int status;                           /* EXCEPTION_HANDLER: its response */
+    const char *body;
+    fl_location_t at;
+} fl_server_layer_t;
+
+typedef struct fl_route {
+    const char *method;            /* "GET" by default */
+    const char *path;
+    fl_scripted_spec_t handler;    /* steps; name = path */
+    fl_location_t at;
+} fl_route_t;
+
+typedef struct fl_server_spec {
+    const char *spec_version;      /* "2.3" default */
+    fl_server_layer_t *layers;     /* outermost first */
+    size_t layer_count;
+    fl_route_t *routes;
+    size_t route_count;
+} fl_server_spec_t;
+
+/* --- the client --------------------------------------------------------------------- */
+
+typedef enum fl_client_layer_kind {
+    FL_CLIENT_LAYER_RETRY,
+    FL_CLIENT_LAYER_BULKHEAD,
+    FL_CLIENT_LAYER_TIMEOUT,
+} fl_client_layer_kind_t;
+
+typedef struct fl_client_layer {
+    fl_client_layer_kind_t kind;
+    uint32_t attempts;             /* RETRY: max attempts (0: default 3) */
+    int64_t base_delay_ns;         /* RETRY: 0 = default */
+    int64_t max_delay_ns;          /* RETRY: 0 = default */
+    bool refuse_streamed_body;     /* RETRY: default true */
+    bool budget;                   /* RETRY: with a default RetryBudget */
+    uint32_t max_concurrent;       /* BULKHEAD */
+    int64_t timeout_ns;            /* BULKHEAD acquire timeout; TIMEOUT deadline */
+    fl_location_t at;
+} fl_client_layer_t;
+
+typedef enum fl_step_kind {
+    FL_STEP_REQUEST, /* a request through the chain, body read whole */
+    FL_STEP_STREAM,  /* stream(): read chunks (all, or read_chunks) then close */
+    FL_STEP_SSE,     /* an SSE session: connect, receive, close */
+    FL_STEP_SLEEP,
+    FL_STEP_CANCEL,  /* cancel another task (by name) */
+} fl_step_kind_t;
+
+typedef struct fl_step {
+    fl_step_kind_t kind;
+    const char *id;                /* for expectations; default "<task>.<index>" */
+    const char *method;            /* REQUEST, STREAM: default GET */
+    const char *path;              /* REQUEST, STREAM, SSE (the host is the server) */
+    const fl_asgi_header_t *headers; /* REQUEST, STREAM */
+    size_t header_count;
+    const char *body;              /* REQUEST: a bytes body, or NULL */
+    const char *const *stream_body; /* REQUEST: pieces of a one-shot stream body */
+    size_t stream_piece_count;
+    size_t read_chunks;            /* STREAM: 0 = read to the end */
+    int64_t cancel_after_ns;       /* REQUEST, STREAM, SSE: a move_on scope; 0 = none */
+    size_t receive_count;          /* SSE: events to receive (0: until end) */
+    bool owner_check;              /* SSE: default true */
+    const char *receive_in;        /* SSE: receive from this task (NULL: the same) */
+    int64_t duration_ns;           /* SLEEP, and CANCEL's delay */
+    const char *target_task;       /* CANCEL */
+    fl_location_t at;
+} fl_step_t;
+
+typedef struct fl_client_task {
+    const char *name;
+    fl_step_t *steps;
+    size_t step_count;
+    fl_location_t at;
+} fl_client_task_t;
+
+typedef struct fl_client_spec {
+    fl_timeouts_t timeouts;        /* 0 = the client's defaults */
+    size_t max_connections;
+    fl_client_layer_t *layers;     /* outermost first */
+    size_t layer_count;
+    fl_client_task_t *tasks;
+    size_t task_count;
+} fl_client_spec_t;
+
+/* --- expectations ------------------------------------------------------------------ */
+
+typedef enum fl_expect_kind {
+    FL_EXPECT_STEP,    /* a client step's outcome */
+    FL_EXPECT_SERVER,  /* the server's log */
+    FL_EXPECT_HANG,    /* the run hangs (or not), optionally naming a task */
+    FL_EXPECT_BUDGET,  /* retry budget withdrawals */
+} fl_expect_kind_t;
+
+typedef struct fl_expectation {
+    fl_expect_kind_t kind;
+    const char *name;              /* the check's name, for reports and finds: */
+    /* STEP */
+    const char *step;              /* the step id */
+    int status;                    /* 0: not checked */
+    bool ok;                       /* expect success (no error) */
+    bool has_error;                /* expect an error of error_kind (or below) */
+    fl_error_kind_t error_kind;
+    const char *message;           /* substring of the error's message */
+    const char *note;              /* substring of one of its notes */
+    uint32_t attempts;             /* retry attempts, 0: not checked */
+    int64_t events;                /* SSE events received, -1: not checked */
+    int64_t body_bytes;            /* -1: not checked */
+    /* SERVER */
+    fl_server_log_kind_t log_kind;
+    const char *log_text;          /* substring; NULL: any */
+    int64_t count;                 /* exactly this many; -1: at least one */
+    bool bodies_differ;            /* the server received different bodies (story 1) */
+    /* HANG */
+    bool hang;
+    const char *blocked_task;      /* a task the hang report must name */
+    /* BUDGET */
+    int64_t withdrawals;
+    fl_location_t at;
+} fl_expectation_t;
+
+/* --- the scenario ---------------------------------------------------------------------- */
+
+typedef struct fl_scenario {
+    const char *file;
+    const char *name;
+    const char *const *tags;
+    size_t tag_count;
+    fl_scenario_mode_t mode;
+    const char *finds;             /* FINDS: the check that must fail somewhere */
+    uint64_t seed_first;           /* default 1 */
+    uint64_t seed_last;            /* default 200 */
+    const char *policy;            /* default "random" */
+    int64_t time_limit_ns;         /* default 1 hour */
+    fl_simnet_options_t network;   /* default fl_simnet_options_default() */
+    fl_server_spec_t server;
+    fl_client_spec_t client;
+    fl_fault_spec_t *faults;
+    size_t fault_count;
+    fl_expectation_t *expectations;
+    size_t expectation_count;
+} fl_scenario_t;
+
+#endif /* FL_HARNESS_SCENARIO_H */
