@@ -170,6 +170,9 @@ static fl_error_t *reader_task(fl_world_t *w, void *arg) {
     free(s->ready);
     s->ready = NULL;
     s->ready_capacity = 0;
+    /* A stream that ended inside an event leaves its data unsent: drop it. */
+    free(s->parser->data);
+    s->parser->data = NULL;
     int status = fl_channel_send(w, s->messages, &end_message);
     if (error == NULL && status != FL_OK)
         error = fl_error_from_status(fl_world_arena(w), status, "sse end");
