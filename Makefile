@@ -91,11 +91,13 @@ deps:
 
 run: deps
 	@$(MAKE) --no-print-directory build-all
-	@$(FAULTLINE) run scenarios/
+	@mkdir -p reports
+	@$(FAULTLINE) run scenarios/ --junit reports/junit.xml --json reports/results.jsonl
 
 test: deps
 	@$(MAKE) --no-print-directory build-all
 	@$(MAKE) --no-print-directory test-run
+	@$(FAULTLINE) run scenarios/
 
 test-run: $(TEST_BINS)
 	@tests/run.sh $(TEST_BINS)

@@ -1,11 +1,11 @@
 /* faultline: the command-line entry point.
  *
- * fetch sends one real request (harness/fetch.h). The scenario runner,
- * replay and explore arrive with the harness; until then the CLI says so
- * plainly instead of pretending. */
+ * The scenario commands are in harness/commands.h; fetch sends one real
+ * request (harness/fetch.h). */
 #include <stdio.h>
 #include <string.h>
 
+#include "harness/commands.h"
 #include "harness/fetch.h"
 #include "sim/runtime/context.h"
 
@@ -18,7 +18,12 @@ static void usage(FILE *out) {
             "faultline is a deterministic fault-injection harness for async HTTP software.\n"
             "\n"
             "commands:\n"
-            "  run PATH...     run the scenario suites under PATH (arrives with the harness)\n"
+            "  run PATH...     run every scenario under PATH for every seed\n"
+            "                  [--seeds A..B] [--policy fifo|random|trio] [--junit F] [--json F]\n"
+            "  replay FILE --seed N [--policy P] [--schedule S]\n"
+            "                  run one seed; print its timeline and trace hash\n"
+            "  check PATH...   validate scenario files\n"
+            "  list PATH...    list scenarios: file, mode, seeds, policy, name\n"
             "  fetch URL       send one request over the real network, print the outcome as\n"
             "                  one JSON line ('faultline fetch --help' for its options)\n"
             "  version         print the version and the task-switch backend\n"
@@ -44,11 +49,10 @@ int main(int argc, char **argv) {
         return 0;
     }
     if (strcmp(command, "fetch") == 0) return fl_fetch_main(argc - 1, argv + 1, stdout, stderr);
-    if (strcmp(command, "run") == 0) {
-        printf("faultline run: no scenario suites yet; the scenario runner and the story "
-               "suites arrive with the harness. The runtime's tests run with 'make test'.\n");
-        return 0;
-    }
+    if (strcmp(command, "run") == 0) return fl_cli_run(argc - 1, argv + 1, stdout, stderr);
+    if (strcmp(command, "replay") == 0) return fl_cli_replay(argc - 1, argv + 1, stdout, stderr);
+    if (strcmp(command, "check") == 0) return fl_cli_check(argc - 1, argv + 1, stdout, stderr);
+    if (strcmp(command, "list") == 0) return fl_cli_list(argc - 1, argv + 1, stdout, stderr);
     fprintf(stderr, "faultline: unknown command '%s'\n\n", command);
     usage(stderr);
     return 2;

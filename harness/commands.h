@@ -1,0 +1,22 @@
+/* The scenario commands of the faultline CLI, as functions that write to the
+ * given streams and return the exit code, so tests can run them in-process:
+ *
+ *   check PATH...    validate scenario files only
+ *   list PATH...     one line per scenario: file, name, mode, seeds, tags
+ *   run PATH...      run every scenario for every seed; one line each, the
+ *                    replay command for every failure, a summary
+ *   replay FILE --seed N   one seed, its timeline and trace hash
+ *
+ * Exit codes: 0 everything held (or validated), 1 a scenario failed, 2 a
+ * usage or scenario-file error. argv[0] is the command's name. */
+#ifndef FL_HARNESS_COMMANDS_H
+#define FL_HARNESS_COMMANDS_H
+
+#include <stdio.h>
+
+int fl_cli_check(int argc, char **argv, FILE *out, FILE *err);
+int fl_cli_list(int argc, char **argv, FILE *out, FILE *err);
+int fl_cli_run(int argc, char **argv, FILE *out, FILE *err);
+int fl_cli_replay(int argc, char **argv, FILE *out, FILE *err);
+
+#endif /* FL_HARNESS_COMMANDS_H */

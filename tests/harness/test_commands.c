@@ -1,0 +1,168 @@
+/* The scenario commands' exit codes and output: check, list, run and replay,
+ * on scenario files the test writes. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "harness/commands.h"
+
+static char dir[64];
+
+static void write_file(const char *name, const char *text) {
+    char path[128];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+static const char HOLDS[] =
+    "name: hello holds\n"
+    "seeds: 1..20\n"
+    "server:\n  routes:\n    - path: /hello\n      steps:\n        - respond: {status: 200, body: hi}\n"
+    "client:\n  tasks:\n    - name: main\n      steps:\n        - request: {id: call, path: /hello}\n"
+    "expect:\n  - step: {step: call, status: 200}\n";
+
+static const char FAILS[] =
+    "name: hello expects the wrong status\n"
+    "seeds: 1..20\n"
+    "server:\n  routes:\n    - path: /hello\n      steps:\n        - respond: {status: 200, body: hi}\n"
+    "client:\n  tasks:\n    - name: main\n      steps:\n        - request: {id: call, path: /hello}\n"
+    "expect:\n  - step: {step: call, name: wrong, status: 201}\n";
+
+static const char BROKEN[] = "name: broken\nclient:\n  tasks: []\nretires: 3\n";
+
+static int setup(void **state) {
+    (void)state;
+    snprintf(dir, sizeof dir, "/tmp/faultline-cli-XXXXXX");
+    assert_non_null(mkdtemp(dir));
+    return 0;
+}
+
+static int teardown(void **state) {
+    (void)state;
+    char command[128];
+    snprintf(command, sizeof command, "rm -rf %s", dir);
+    return system(command) == 0 ? 0 : -1;
+}
+
+/* Runs a command with argv built from words; returns the exit code and the
+ * output in out_text. */
+static int run_command(int (*fn)(int, char **, FILE *, FILE *), const char *const *words,
+                       int count, char *out_text, size_t size) {
+    char *argv[16];
+    for (int i = 0; i < count; i++) argv[i] = (char *)words[i];
+    FILE *out = fmemopen(out_text, size, "w");
+    FILE *err = fopen("/dev/null", "w");
+    int code = fn(count, argv, out, err);
+    fclose(out);
+    fclose(err);
+    return code;
+}
+
+static void test_check_reports_invalid_files_with_exit_2(void **state) {
+    (void)state;
+    write_file("good.yaml", HOLDS);
+    write_file("bad.yaml", BROKEN);
+    char good[128], bad[128], text[4096];
+    snprintf(good, sizeof good, "%s/good.yaml", dir);
+    snprintf(bad, sizeof bad, "%s/bad.yaml", dir);
+    const char *ok_words[] = {"check", good};
+    assert_int_equal(run_command(fl_cli_check, ok_words, 2, text, sizeof text), 0);
+    assert_non_null(strstr(text, "1 valid, 0 invalid"));
+    const char *bad_words[] = {"check", bad};
+    assert_int_equal(run_command(fl_cli_check, bad_words, 2, text, sizeof text), 2);
+    assert_non_null(strstr(text, "0 valid, 1 invalid"));
+}
+
+static void test_run_exit_codes(void **state) {
+    (void)state;
+    write_file("holds.yaml", HOLDS);
+    write_file("fails.yaml", FAILS);
+    char holds[128], fails[128], text[8192];
+    snprintf(holds, sizeof holds, "%s/holds.yaml", dir);
+    snprintf(fails, sizeof fails, "%s/fails.yaml", dir);
+    const char *held_words[] = {"run", holds};
+    assert_int_equal(run_command(fl_cli_run, held_words, 2, text, sizeof text), 0);
+    assert_non_null(strstr(text, "held"));
+    const char *fail_words[] = {"run", fails, "--seeds", "1..5"};
+    assert_int_equal(run_command(fl_cli_run, fail_words, 4, text, sizeof text), 1);
+    assert_non_null(strstr(text, "FAILED"));
+    /* Every failure comes with the one command that replays it. */
+    char replay[256];
+    snprintf(replay, sizeof replay, "replay: faultline replay %s --seed 1 --policy random", fails);
+    assert_non_null(strstr(text, replay));
+    const char *usage_words[] = {"run", holds, "--jobs", "2"};
+    assert_int_equal(run_command(fl_cli_run, usage_words, 4, text, sizeof text), 2);
+    const char *no_path[] = {"run"};
+    assert_int_equal(run_command(fl_cli_run, no_path, 1, text, sizeof text), 2);
+}
+
+static void test_run_writes_reports(void **state) {
+    (void)state;
+    write_file("holds.yaml", HOLDS);
+    char holds[128], junit[128], json[128], text[4096];
+    snprintf(holds, sizeof holds, "%s/holds.yaml", dir);
+    snprintf(junit, sizeof junit, "%s/junit.xml", dir);
+    snprintf(json, sizeof json, "%s/results.jsonl", dir);
+    const char *words[] = {"run", holds, "--junit", junit, "--json", json};
+    assert_int_equal(run_command(fl_cli_run, words, 6, text, sizeof text), 0);
+    char report[4096] = {0};
+    FILE *f = fopen(junit, "r");
+    assert_non_null(f);
+    size_t n = fread(report, 1, sizeof report - 1, f);
+    fclose(f);
+    report[n] = '\0';
+    assert_non_null(strstr(report, "<testsuite name=\"faultline\" tests=\"1\" failures=\"0\">"));
+    f = fopen(json, "r");
+    assert_non_null(f);
+    n = fread(report, 1, sizeof report - 1, f);
+    fclose(f);
+    report[n] = '\0';
+    assert_non_null(strstr(report, "\"passed\":true"));
+    assert_non_null(strstr(report, "\"name\":\"hello holds\""));
+}
+
+static void test_replay_is_byte_identical(void **state) {
+    (void)state;
+    write_file("holds.yaml", HOLDS);
+    char holds[128];
+    snprintf(holds, sizeof holds, "%s/holds.yaml", dir);
+    static char first[65536], second[65536];
+    const char *words[] = {"replay", holds, "--seed", "7"};
+    assert_int_equal(run_command(fl_cli_replay, words, 4, first, sizeof first), 0);
+    assert_int_equal(run_command(fl_cli_replay, words, 4, second, sizeof second), 0);
+    assert_string_equal(first, second);
+    assert_non_null(strstr(first, "trace hash "));
+    const char *missing_seed[] = {"replay", holds};
+    assert_int_equal(run_command(fl_cli_replay, missing_seed, 2, first, sizeof first), 2);
+}
+
+static void test_list_names_scenarios(void **state) {
+    (void)state;
+    write_file("holds.yaml", HOLDS);
+    char text[4096];
+    const char *words[] = {"list", dir};
+    run_command(fl_cli_list, words, 2, text, sizeof text);
+    assert_non_null(strstr(text, "hello holds"));
+    assert_non_null(strstr(text, "seeds 1..20"));
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_check_reports_invalid_files_with_exit_2),
+        cmocka_unit_test(test_run_exit_codes),
+        cmocka_unit_test(test_run_writes_reports),
+        cmocka_unit_test(test_replay_is_byte_identical),
+        cmocka_unit_test(test_list_names_scenarios),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
