@@ -30,7 +30,7 @@ DEB_PACKAGES := build-essential pkg-config libuv1-dev libcmocka-dev libyaml-dev 
 # What `make bench` measures the client against: nginx as the server, wrk
 # and Python's httpx as the baselines. Alternatives are separated by commas: any
 # one installed will do, the first is what gets installed.
-BENCH_DEB_PACKAGES := nginx-light,nginx,nginx-core,nginx-full,nginx-extras wrk python3-httpx
+BENCH_DEB_PACKAGES := nginx-light,nginx,nginx-core,nginx-full,nginx-extras wrk python3-httpx python3-starlette python3-anyio
 
 WARNINGS := -Wall -Wextra -Wshadow -Wstrict-prototypes -Werror
 CPPFLAGS_ALL := -I. -I$(LLHTTP_INCLUDE_DIR) -D_GNU_SOURCE
