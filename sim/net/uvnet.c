@@ -768,26 +768,6 @@ static int write_chunk(uvconn_t *conn, const uint8_t *data, size_t length) {
     fl_world_t *world = conn_world(conn);
     fl_direction_t direction = write_direction(conn);
     assert(length > 0 && length <= WRITE_CHUNK);
-    /* Fast path: with nothing queued, the kernel usually takes the bytes at
-     * once: no request to allocate, no wait, and no epoll re-registration
-     * (which uv_write's path costs on every call). What it does not take
-     * goes the slow way. */
-    if (uv_stream_get_write_queue_size((uv_stream_t *)&conn->tcp) == 0) {
-        uv_buf_t direct = uv_buf_init((char *)data, (unsigned)length);
-        int wrote = uv_try_write((uv_stream_t *)&conn->tcp, &direct, 1);
-        if (wrote > 0) {
-            uint64_t from = conn->bytes[direction];
-            conn->bytes[direction] += (size_t)wrote;
-            trace_conn(conn, wrote, "write");
-            fire_crossings(conn, direction, from, conn->bytes[direction], false);
-            if ((size_t)wrote == length) return FL_OK;
-            data += wrote;
-            length -= (size_t)wrote;
-        } else if (wrote != UV_EAGAIN) {
-            conn->write_status = status_from_uv(wrote);
-            return conn->write_status;
-        }
-    }
     write_request_t *write = malloc(sizeof *write + length);
     if (write == NULL) fl__out_of_memory("uvnet write");
     memcpy(write->data, data, length);
