@@ -9,10 +9,12 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <uv.h>
 
 #include "harness/json.h"
 #include "harness/loader.h"
 #include "harness/runner.h"
+#include "harness/workers.h"
 #include "sim/runtime/policy.h"
 #include "sim/runtime/status.h"
 
@@ -105,6 +107,8 @@ typedef struct options {
     const char *schedule;
     const char *junit;
     const char *json;
+    unsigned jobs;            /* 0: --jobs not given (in-process) */
+    uint64_t timeout_seconds; /* per scenario, with workers only */
 } options_t;
 
 static bool parse_u64(const char *text, uint64_t *out) {
@@ -135,12 +139,31 @@ static bool parse_range(const char *text, uint64_t *first, uint64_t *last) {
 static const char *RUN_USAGE =
     "usage: faultline run PATH... [--seeds A..B] [--policy fifo|random|trio] [--junit FILE] "
     "[--json FILE]\n"
+    "                    [--jobs N|auto] [--timeout SECONDS]\n"
     "  runs every scenario file under PATH (directories are searched for *.yaml) for every\n"
-    "  seed; prints one line per scenario and the command that replays each failure.\n";
+    "  seed; prints one line per scenario and the command that replays each failure.\n"
+    "  --jobs N runs the scenarios in N worker processes (auto: one per CPU); a worker that\n"
+    "  crashes is reported CRASHED, one that runs longer than --timeout (default 300)\n"
+    "  seconds is killed and reported TIMEOUT. Without --jobs, or with --jobs 1, every\n"
+    "  scenario runs in this process, one after another, with no time limit.\n";
+
+enum { TIMEOUT_SECONDS_DEFAULT = 300, JOBS_MAX = 1024 };
+
+static bool parse_jobs(const char *text, unsigned *out) {
+    uint64_t n;
+    if (text != NULL && strcmp(text, "auto") == 0) {
+        *out = fl_workers_default_count();
+        return true;
+    }
+    if (!parse_u64(text, &n) || n == 0 || n > JOBS_MAX) return false;
+    *out = (unsigned)n;
+    return true;
+}
 
 /* Parses the options shared by the commands; returns 0, or 2 after a message. */
 static int parse_options(int argc, char **argv, options_t *o, const char *usage, FILE *err) {
     memset(o, 0, sizeof *o);
+    o->timeout_seconds = TIMEOUT_SECONDS_DEFAULT;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *value = i + 1 < argc ? argv[i + 1] : NULL;
@@ -178,8 +201,22 @@ static int parse_options(int argc, char **argv, options_t *o, const char *usage,
             else if (strcmp(a, "--junit") == 0) o->junit = value;
             else o->json = value;
             i++;
-        } else if (strcmp(a, "--jobs") == 0 || strcmp(a, "--shard") == 0 ||
-                   strcmp(a, "--trace") == 0) {
+        } else if (strcmp(a, "--jobs") == 0) {
+            if (!parse_jobs(value, &o->jobs)) {
+                fprintf(err, "faultline %s: --jobs takes 1..%d or auto, got '%s'\n%s", argv[0],
+                        JOBS_MAX, value ? value : "", usage);
+                return 2;
+            }
+            i++;
+        } else if (strcmp(a, "--timeout") == 0) {
+            if (!parse_u64(value, &o->timeout_seconds) || o->timeout_seconds == 0 ||
+                o->timeout_seconds > UINT64_MAX / 1000) {
+                fprintf(err, "faultline %s: --timeout takes a number of seconds > 0, got '%s'\n%s",
+                        argv[0], value ? value : "", usage);
+                return 2;
+            }
+            i++;
+        } else if (strcmp(a, "--shard") == 0 || strcmp(a, "--trace") == 0) {
             fprintf(err, "faultline %s: %s is not supported yet: scenarios run in this process, "
                          "one after another\n",
                     argv[0], a);
@@ -265,6 +302,13 @@ int fl_cli_list(int argc, char **argv, FILE *out, FILE *err) {
 
 /* --- run -------------------------------------------------------------------------------- */
 
+/* How a scenario ended when it ran in a worker process (workers.h). */
+typedef enum ending {
+    ENDING_RAN,     /* the run finished and reported its result */
+    ENDING_CRASHED, /* the worker died (a signal) or exited without a result */
+    ENDING_TIMEOUT, /* the worker outlived --timeout and was killed */
+} ending_t;
+
 typedef struct outcome {
     char *file;
     char *name;
@@ -275,6 +319,10 @@ typedef struct outcome {
     uint64_t seed;
     char *message;
     char *policy;
+    uint64_t seed_first, seed_last; /* the range run, for the crash's replay command */
+    ending_t ending;
+    int term_signal;                /* crashed by a signal: which; else 0 */
+    int64_t exit_status;            /* crashed without a signal: the exit code */
 } outcome_t;
 
 /* XML text and attribute escaping for JUnit reports. */
@@ -291,6 +339,18 @@ static void xml_text(FILE *f, const char *text) {
             else fputc(*p, f);
         }
     }
+}
+
+/* The command that replays a crash or a timeout: no seed is known, so it
+ * runs the same range in one process, where the crash happens again. */
+static void print_run_replay(FILE *f, const outcome_t *r, bool xml) {
+    fputs("faultline run ", f);
+    if (xml) xml_text(f, r->file);
+    else fputs(r->file, f);
+    fprintf(f, " --seeds %" PRIu64 "..%" PRIu64 " --policy ", r->seed_first, r->seed_last);
+    const char *policy = r->policy ? r->policy : "random";
+    if (xml) xml_text(f, policy);
+    else fputs(policy, f);
 }
 
 static void write_junit(const char *path, outcome_t *outcomes, size_t count, FILE *err) {
@@ -313,10 +373,15 @@ static void write_junit(const char *path, outcome_t *outcomes, size_t count, FIL
         if (!r->passed) {
             fprintf(f, "<failure message=\"");
             xml_text(f, r->message ? r->message : "failed");
-            fprintf(f, "\">replay: faultline replay ");
-            xml_text(f, r->file);
-            fprintf(f, " --seed %" PRIu64 " --policy ", r->seed);
-            xml_text(f, r->policy ? r->policy : "random");
+            fprintf(f, "\">replay: ");
+            if (r->ending != ENDING_RAN) {
+                print_run_replay(f, r, true);
+            } else {
+                fprintf(f, "faultline replay ");
+                xml_text(f, r->file);
+                fprintf(f, " --seed %" PRIu64 " --policy ", r->seed);
+                xml_text(f, r->policy ? r->policy : "random");
+            }
             fprintf(f, "</failure>");
         }
         fprintf(f, "</testcase>\n");
@@ -346,6 +411,10 @@ static void write_jsonl(const char *path, outcome_t *outcomes, size_t count, FIL
         fl_json_bool(&w, r->passed);
         fl_json_key(&w, "invalid");
         fl_json_bool(&w, r->load_error);
+        fl_json_key(&w, "crashed");
+        fl_json_bool(&w, r->ending == ENDING_CRASHED);
+        fl_json_key(&w, "timed_out");
+        fl_json_bool(&w, r->ending == ENDING_TIMEOUT);
         fl_json_key(&w, "seeds_run");
         fl_json_uint(&w, r->seeds_run);
         fl_json_key(&w, "seed");
@@ -358,30 +427,80 @@ static void write_jsonl(const char *path, outcome_t *outcomes, size_t count, FIL
     fclose(f);
 }
 
-static void run_one(const char *path, const options_t *o, outcome_t *r, FILE *out, FILE *err) {
-    fl_arena_t arena;
-    fl_arena_init(&arena);
-    fl_scenario_t s;
+/* Loads path and fills what the outcome knows before the run: file, name,
+ * mode, policy and seed range. On a load error prints the error and
+ * returns false (print_outcome prints the INVALID line). */
+static bool load_outcome(const char *path, const options_t *o, fl_arena_t *arena,
+                         fl_scenario_t *s, outcome_t *r, FILE *err) {
     char error[1024];
     r->file = strdup(path);
-    if (fl_scenario_load_file(&arena, path, &s, error, sizeof error) != FL_OK) {
+    if (fl_scenario_load_file(arena, path, s, error, sizeof error) != FL_OK) {
         fprintf(err, "%s\n", error);
         r->load_error = true;
         r->message = strdup(error);
-        fprintf(out, "INVALID %s\n", path);
-        fl_arena_destroy(&arena);
+        return false;
+    }
+    r->name = strdup(s->name);
+    r->finds = s->mode == FL_SCENARIO_FINDS;
+    r->policy = strdup(o->policy ? o->policy : s->policy);
+    r->seed_first = o->has_seeds ? o->seed_first : s->seed_first;
+    r->seed_last = o->has_seeds ? o->seed_last : s->seed_last;
+    return true;
+}
+
+/* Prints the line of a scenario that ran (or crashed, or timed out), and
+ * for a failure the command that replays it. */
+static void print_outcome(const outcome_t *r, FILE *out) {
+    if (r->load_error) {
+        fprintf(out, "INVALID %s\n", r->file);
         return;
     }
-    r->name = strdup(s.name);
-    r->finds = s.mode == FL_SCENARIO_FINDS;
+    if (r->ending == ENDING_CRASHED) {
+        if (r->term_signal != 0)
+            fprintf(out, "CRASHED %s (signal %d)\n", r->file, r->term_signal);
+        else
+            fprintf(out, "CRASHED %s (exit %" PRId64 ", no result)\n", r->file, r->exit_status);
+    } else if (r->ending == ENDING_TIMEOUT) {
+        fprintf(out, "TIMEOUT %s\n", r->file);
+    } else if (r->passed && r->finds) {
+        fprintf(out, "found   %-48s at seed %" PRIu64 "\n", r->file, r->seed);
+        return;
+    } else if (r->passed) {
+        fprintf(out, "held    %-48s %" PRIu64 " seeds\n", r->file, r->seeds_run);
+        return;
+    } else {
+        fprintf(out, "FAILED  %-48s %s\n", r->file, r->message ? r->message : "");
+        fprintf(out, "        replay: ");
+        /* Not found in finds mode names no seed: any seed shows the run. */
+        fl_scenario_t replay = {.file = r->file, .policy = r->policy};
+        fl_scenario_print_replay(&replay, r->seed ? r->seed : r->seed_first, r->policy, out);
+        return;
+    }
+    fprintf(out, "        replay: ");
+    print_run_replay(out, r, false);
+    fputc('\n', out);
+}
+
+static fl_run_config_t run_config(const options_t *o) {
     fl_run_config_t config = {.policy = o->policy};
     if (o->has_seeds) {
         config.has_seed_range = true;
         config.seed_first = o->seed_first;
         config.seed_last = o->seed_last;
     }
-    const char *policy = o->policy ? o->policy : s.policy;
-    r->policy = strdup(policy);
+    return config;
+}
+
+/* Loads and runs one scenario in this process: fills r. */
+static void run_in_process(const char *path, const options_t *o, outcome_t *r, FILE *err) {
+    fl_arena_t arena;
+    fl_arena_init(&arena);
+    fl_scenario_t s;
+    if (!load_outcome(path, o, &arena, &s, r, err)) {
+        fl_arena_destroy(&arena);
+        return;
+    }
+    fl_run_config_t config = run_config(o);
     fl_scenario_result_t *result = malloc(sizeof *result);
     if (result == NULL) fl__out_of_memory("run");
     fl_scenario_run(&s, &config, result);
@@ -389,35 +508,311 @@ static void run_one(const char *path, const options_t *o, outcome_t *r, FILE *ou
     r->seeds_run = result->seeds_run;
     r->seed = result->seed;
     r->message = strdup(result->message);
-    if (result->passed && r->finds)
-        fprintf(out, "found   %-48s at seed %" PRIu64 "\n", path, result->seed);
-    else if (result->passed)
-        fprintf(out, "held    %-48s %" PRIu64 " seeds\n", path, result->seeds_run);
-    else {
-        fprintf(out, "FAILED  %-48s %s\n", path, result->message);
-        fprintf(out, "        replay: ");
-        /* Not found in finds mode names no seed: any seed shows the run. */
-        fl_scenario_print_replay(&s, result->seed ? result->seed : s.seed_first, policy, out);
-    }
     free(result);
     fl_arena_destroy(&arena);
+}
+
+/* --- run in worker processes ------------------------------------------------------------
+
+   `faultline run --jobs N` spawns, per scenario file, the faultline binary
+   itself as `faultline run-one FILE [--seeds A..B] [--policy P]`. run-one
+   runs the scenario and prints one line, a JSON object that starts with
+   RESULT_TAG (the fields: passed, seeds_run, seed, then message last), and
+   exits 0 (held or found), 1 (failed) or 2 (invalid). The parent parses
+   that line; a worker that dies or prints none is CRASHED.
+
+   The binary to spawn is named by the environment variable
+   FAULTLINE_WORKER_EXE; harness/main.c sets it to the running binary
+   (/proc/self/exe) unless it is already set, so a test that calls
+   fl_cli_run in its own process points it at build/faultline. Without it,
+   --jobs N > 1 is refused: re-executing a test binary would run its tests.
+
+   Test hook: when the environment variable FAULTLINE_TEST_CRASH_ON equals a
+   scenario's name, run-one calls abort() for that scenario after loading
+   it, so tests can make a worker crash deterministically. Only run-one
+   reads it; `run` without workers never crashes on purpose. */
+
+static const char RESULT_TAG[] = "{\"faultline_run_one\":1,";
+
+/* The value after "key": in line, or NULL. Scalar keys are written before
+ * the one free-text field (message), so the first match is the key. */
+static const char *json_value(const char *line, const char *key) {
+    char pattern[64];
+    snprintf(pattern, sizeof pattern, "\"%s\":", key);
+    const char *at = strstr(line, pattern);
+    return at ? at + strlen(pattern) : NULL;
+}
+
+static bool json_get_bool(const char *line, const char *key, bool *out) {
+    const char *v = json_value(line, key);
+    if (v == NULL) return false;
+    if (strncmp(v, "true", 4) == 0) *out = true;
+    else if (strncmp(v, "false", 5) == 0) *out = false;
+    else return false;
+    return true;
+}
+
+static bool json_get_u64(const char *line, const char *key, uint64_t *out) {
+    const char *v = json_value(line, key);
+    if (v == NULL || *v < '0' || *v > '9') return false;
+    *out = strtoull(v, NULL, 10);
+    return true;
+}
+
+/* Unescapes the JSON string value of key into a malloc'd string. The
+ * writer's escapes only: \" \\ \b \f \n \r \t and \u00XX (\ufffd and other
+ * code points above 0xFF come back as '?'). */
+static char *json_get_string(const char *line, const char *key) {
+    const char *v = json_value(line, key);
+    if (v == NULL || *v != '"') return NULL;
+    v++;
+    size_t length = strlen(v);
+    char *text = malloc(length + 1);
+    if (text == NULL) fl__out_of_memory("run");
+    size_t n = 0;
+    for (const char *p = v; *p != '\0' && *p != '"'; p++) {
+        if (*p != '\\') {
+            text[n++] = *p;
+            continue;
+        }
+        p++;
+        switch (*p) {
+        case 'b': text[n++] = '\b'; break;
+        case 'f': text[n++] = '\f'; break;
+        case 'n': text[n++] = '\n'; break;
+        case 'r': text[n++] = '\r'; break;
+        case 't': text[n++] = '\t'; break;
+        case 'u': {
+            char hex[5] = {0};
+            for (int i = 0; i < 4 && p[1] != '\0'; i++) hex[i] = *++p;
+            unsigned long code = strtoul(hex, NULL, 16);
+            text[n++] = code <= 0xFF ? (char)code : '?';
+            break;
+        }
+        case '\0': p--; break; /* a truncated escape: stop at the end */
+        default: text[n++] = *p; break; /* \" \\ \/ */
+        }
+    }
+    text[n] = '\0';
+    return text;
+}
+
+/* Reads the worker's result line into r; false if there is none. */
+static bool parse_result(const char *output, outcome_t *r) {
+    const char *line = strstr(output, RESULT_TAG);
+    if (line == NULL || (line != output && line[-1] != '\n')) return false;
+    bool invalid = false;
+    if (!json_get_bool(line, "passed", &r->passed) || !json_get_bool(line, "invalid", &invalid) ||
+        !json_get_u64(line, "seeds_run", &r->seeds_run) || !json_get_u64(line, "seed", &r->seed))
+        return false;
+    char *message = json_get_string(line, "message");
+    if (message == NULL) return false;
+    r->message = message;
+    r->load_error = invalid;
+    return true;
+}
+
+static void write_result_line(FILE *out, bool passed, bool invalid, uint64_t seeds_run,
+                              uint64_t seed, const char *message) {
+    fputs(RESULT_TAG, out);
+    fl_json_writer_t w;
+    /* RESULT_TAG opened the object; the writer writes the rest as a nested
+     * value and the closing brace comes from the outer text. */
+    fputs("\"result\":", out);
+    fl_json_init(&w, out);
+    fl_json_object_begin(&w);
+    fl_json_key(&w, "passed");
+    fl_json_bool(&w, passed);
+    fl_json_key(&w, "invalid");
+    fl_json_bool(&w, invalid);
+    fl_json_key(&w, "seeds_run");
+    fl_json_uint(&w, seeds_run);
+    fl_json_key(&w, "seed");
+    fl_json_uint(&w, seed);
+    fl_json_key(&w, "message");
+    fl_json_string(&w, message);
+    fl_json_object_end(&w);
+    fputs("}\n", out);
+    fflush(out);
+}
+
+/* faultline run-one FILE [--seeds A..B] [--policy P]: the worker's side. */
+static int run_one_command(const options_t *o, FILE *out, FILE *err) {
+    if (o->path_count != 1) {
+        fprintf(err, "faultline run-one: exactly one FILE is needed\n");
+        return 2;
+    }
+    fl_arena_t arena;
+    fl_arena_init(&arena);
+    fl_scenario_t s;
+    char error[1024];
+    if (fl_scenario_load_file(&arena, o->paths[0], &s, error, sizeof error) != FL_OK) {
+        fprintf(err, "%s\n", error);
+        write_result_line(out, false, true, 0, 0, error);
+        fl_arena_destroy(&arena);
+        return 2;
+    }
+    const char *crash_on = getenv("FAULTLINE_TEST_CRASH_ON");
+    if (crash_on != NULL && strcmp(crash_on, s.name) == 0) abort(); /* the test hook above */
+    fl_run_config_t config = run_config(o);
+    fl_scenario_result_t *result = malloc(sizeof *result);
+    if (result == NULL) fl__out_of_memory("run-one");
+    fl_scenario_run(&s, &config, result);
+    write_result_line(out, result->passed, false, result->seeds_run, result->seed,
+                      result->message);
+    int code = result->passed ? 0 : 1;
+    free(result);
+    fl_arena_destroy(&arena);
+    return code;
+}
+
+/* State shared with the workers' completion callback: results are printed
+ * in file order, each as soon as every earlier file's result is in. */
+typedef struct pool_state {
+    outcome_t *outcomes;
+    fl_worker_job_t *jobs;
+    size_t *job_of;       /* per file: its job index, or SIZE_MAX when not spawned */
+    bool *ready;          /* per file: its outcome is final */
+    size_t count;
+    size_t printed;
+    FILE *out;
+} pool_state_t;
+
+static void finish_outcome(outcome_t *r, const fl_worker_job_t *job) {
+    if (job->end == FL_WORKER_TIMED_OUT) {
+        r->ending = ENDING_TIMEOUT;
+        r->message = strdup("timed out: killed after the --timeout limit");
+    } else if (job->end == FL_WORKER_SPAWN_FAILED) {
+        r->ending = ENDING_CRASHED;
+        r->exit_status = -1;
+        char text[160];
+        snprintf(text, sizeof text, "cannot start the worker: %s", uv_strerror(job->spawn_error));
+        r->message = strdup(text);
+    } else if (job->end == FL_WORKER_SIGNALED || !parse_result(job->output, r)) {
+        r->ending = ENDING_CRASHED;
+        r->term_signal = job->term_signal;
+        r->exit_status = job->exit_status;
+        char text[96];
+        if (job->term_signal != 0) snprintf(text, sizeof text, "crashed (signal %d)", job->term_signal);
+        else snprintf(text, sizeof text, "worker exited %" PRId64 " without a result",
+                      job->exit_status);
+        r->message = strdup(text);
+    }
+    if (r->ending != ENDING_RAN) r->passed = false;
+}
+
+static void print_ready(pool_state_t *state) {
+    while (state->printed < state->count && state->ready[state->printed]) {
+        print_outcome(&state->outcomes[state->printed++], state->out);
+    }
+    fflush(state->out);
+}
+
+static void on_job_done(void *user, size_t index) {
+    pool_state_t *state = user;
+    for (size_t i = 0; i < state->count; i++) {
+        if (state->job_of[i] != index) continue;
+        finish_outcome(&state->outcomes[i], &state->jobs[index]);
+        state->ready[i] = true;
+        break;
+    }
+    print_ready(state);
+}
+
+/* Runs every file in worker processes of exe; fills outcomes and prints
+ * them in file order. Returns 0, or 2 when the workers' loop cannot be made
+ * (the message is printed). */
+static int run_in_workers(const file_list_t *files, const options_t *o, const char *exe,
+                          outcome_t *outcomes, FILE *out, FILE *err) {
+    size_t count = files->count;
+    size_t n = count ? count : 1;
+    fl_worker_job_t *jobs = calloc(n, sizeof *jobs);
+    char **argvs = calloc(n * 8, sizeof *argvs);
+    size_t *job_of = calloc(n, sizeof *job_of);
+    bool *ready = calloc(n, sizeof *ready);
+    if (jobs == NULL || argvs == NULL || job_of == NULL || ready == NULL)
+        fl__out_of_memory("run");
+    char seeds[64];
+    snprintf(seeds, sizeof seeds, "%" PRIu64 "..%" PRIu64, o->seed_first, o->seed_last);
+    pool_state_t state = {.outcomes = outcomes, .jobs = jobs, .job_of = job_of, .ready = ready,
+                          .count = count, .out = out};
+    /* Files that do not load are reported without a worker; they still
+     * take their place in the order. */
+    size_t job_count = 0;
+    for (size_t i = 0; i < count; i++) {
+        fl_arena_t arena;
+        fl_arena_init(&arena);
+        fl_scenario_t s;
+        job_of[i] = SIZE_MAX;
+        if (!load_outcome(files->paths[i], o, &arena, &s, &outcomes[i], err)) {
+            ready[i] = true;
+            fl_arena_destroy(&arena);
+            continue;
+        }
+        fl_arena_destroy(&arena);
+        char **argv = &argvs[job_count * 8];
+        int a = 0;
+        argv[a++] = (char *)exe;
+        argv[a++] = "run-one";
+        argv[a++] = files->paths[i];
+        if (o->has_seeds) {
+            argv[a++] = "--seeds";
+            argv[a++] = seeds;
+        }
+        if (o->policy != NULL) {
+            argv[a++] = "--policy";
+            argv[a++] = (char *)o->policy;
+        }
+        argv[a] = NULL;
+        jobs[job_count].argv = argv;
+        job_of[i] = job_count++;
+    }
+    int status = fl_workers_run(jobs, job_count, o->jobs, o->timeout_seconds * 1000, on_job_done,
+                                &state);
+    if (status != 0) {
+        fprintf(err, "faultline run: cannot start workers: %s\n", uv_strerror(status));
+        status = 2;
+    }
+    print_ready(&state); /* files at the end that needed no worker */
+    for (size_t j = 0; j < job_count; j++) fl_worker_job_release(&jobs[j]);
+    free(jobs);
+    free(argvs);
+    free(job_of);
+    free(ready);
+    return status;
 }
 
 int fl_cli_run(int argc, char **argv, FILE *out, FILE *err) {
     options_t o;
     int status = parse_options(argc, argv, &o, RUN_USAGE, err);
     if (status != 0) return status;
+    if (strcmp(argv[0], "run-one") == 0) return run_one_command(&o, out, err);
+    const char *exe = getenv("FAULTLINE_WORKER_EXE");
+    if (o.jobs > 1 && (exe == NULL || *exe == '\0')) {
+        /* Re-executing whatever binary called us (a test binary) would not
+         * run a scenario: only the faultline binary sets this by itself. */
+        fprintf(err, "faultline run: --jobs %u needs the faultline binary to run workers: set "
+                     "FAULTLINE_WORKER_EXE\n", o.jobs);
+        return 2;
+    }
     file_list_t files = {0};
     int collect_status = collect_all(&o, &files, err);
     outcome_t *outcomes = calloc(files.count ? files.count : 1, sizeof *outcomes);
     if (outcomes == NULL) fl__out_of_memory("run");
-    bool tty = isatty(fileno(err));
+    if (o.jobs > 1) {
+        status = run_in_workers(&files, &o, exe, outcomes, out, err);
+    } else {
+        bool tty = isatty(fileno(err));
+        for (size_t i = 0; i < files.count; i++) {
+            if (tty) fprintf(err, "\r[%zu/%zu] %s\033[K", i + 1, files.count, files.paths[i]);
+            if (tty) fflush(err);
+            if (tty) fprintf(err, "\r\033[K");
+            run_in_process(files.paths[i], &o, &outcomes[i], err);
+            print_outcome(&outcomes[i], out);
+        }
+    }
     size_t held = 0, failed = 0, invalid = 0;
     for (size_t i = 0; i < files.count; i++) {
-        if (tty) fprintf(err, "\r[%zu/%zu] %s\033[K", i + 1, files.count, files.paths[i]);
-        if (tty) fflush(err);
-        if (tty) fprintf(err, "\r\033[K");
-        run_one(files.paths[i], &o, &outcomes[i], out, err);
         if (outcomes[i].load_error) invalid++;
         else if (outcomes[i].passed) held++;
         else failed++;
@@ -434,7 +829,7 @@ int fl_cli_run(int argc, char **argv, FILE *out, FILE *err) {
     }
     free(outcomes);
     free_files(&files);
-    if (invalid > 0 || collect_status != 0) return 2;
+    if (status != 0 || invalid > 0 || collect_status != 0) return 2;
     return failed > 0 ? 1 : 0;
 }
 
