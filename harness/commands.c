@@ -107,6 +107,7 @@ typedef struct options {
     const char *schedule;
     const char *junit;
     const char *json;
+    const char *trace;  /* replay: Chrome trace-event JSON goes here */
     unsigned jobs;            /* 0: --jobs not given (in-process) */
     uint64_t timeout_seconds; /* per scenario, with workers only */
 } options_t;
@@ -192,12 +193,14 @@ static int parse_options(int argc, char **argv, options_t *o, const char *usage,
             o->policy = value;
             i++;
         } else if (strcmp(a, "--schedule") == 0 || strcmp(a, "--junit") == 0 ||
-                   strcmp(a, "--json") == 0) {
+                   strcmp(a, "--json") == 0 ||
+                   (strcmp(a, "--trace") == 0 && strcmp(argv[0], "replay") == 0)) {
             if (value == NULL) {
                 fprintf(err, "faultline %s: %s needs a value\n%s", argv[0], a, usage);
                 return 2;
             }
             if (strcmp(a, "--schedule") == 0) o->schedule = value;
+            else if (strcmp(a, "--trace") == 0) o->trace = value;
             else if (strcmp(a, "--junit") == 0) o->junit = value;
             else o->json = value;
             i++;
@@ -838,9 +841,10 @@ int fl_cli_run(int argc, char **argv, FILE *out, FILE *err) {
 int fl_cli_replay(int argc, char **argv, FILE *out, FILE *err) {
     options_t o;
     static const char *usage =
-        "usage: faultline replay FILE --seed N [--policy P] [--schedule S]\n"
+        "usage: faultline replay FILE --seed N [--policy P] [--schedule S] [--trace FILE]\n"
         "  runs one seed and prints its timeline (virtual time, task, event), the server's\n"
-        "  log, the checks and the trace hash; the same seed prints the same bytes.\n";
+        "  log, the checks and the trace hash; the same seed prints the same bytes.\n"
+        "  --trace writes the run as Chrome trace-event JSON (opens in Perfetto).\n";
     int status = parse_options(argc, argv, &o, usage, err);
     if (status != 0) return status;
     if (!o.has_seed || o.path_count != 1) {
@@ -856,8 +860,15 @@ int fl_cli_replay(int argc, char **argv, FILE *out, FILE *err) {
         fl_arena_destroy(&arena);
         return 2;
     }
+    FILE *trace = NULL;
+    if (o.trace != NULL && (trace = fopen(o.trace, "w")) == NULL) {
+        fprintf(err, "faultline replay: cannot write %s: %s\n", o.trace, strerror(errno));
+        fl_arena_destroy(&arena);
+        return 2;
+    }
     fl_run_config_t config = {.policy = o.schedule ? "replay" : o.policy,
-                              .schedule = o.schedule, .keep_trace = true, .timeline = out};
+                              .schedule = o.schedule, .keep_trace = true, .timeline = out,
+                              .chrome_trace = trace};
     fl_seed_result_t *result = malloc(sizeof *result);
     if (result == NULL) fl__out_of_memory("replay");
     fl_scenario_run_seed(&s, o.seed, &config, result);
@@ -871,6 +882,7 @@ int fl_cli_replay(int argc, char **argv, FILE *out, FILE *err) {
                 result->passed ? "" : "");
     if (!finds && !result->passed) fprintf(out, "  %s\n", result->message);
     int code = finds ? (result->target_failed ? 0 : 1) : (result->passed ? 0 : 1);
+    if (trace != NULL) fclose(trace);
     free(result);
     fl_arena_destroy(&arena);
     return code;

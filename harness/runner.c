@@ -2,6 +2,7 @@
  * runner.h for the conventions. */
 #include "harness/runner.h"
 
+#include "harness/chrome_trace.h"
 #include "harness/scenario_app.h"
 
 #include <assert.h>
@@ -711,7 +712,8 @@ int fl_scenario_run_seed(const fl_scenario_t *scenario, uint64_t seed,
         .policy = policy,
         .schedule = config != NULL ? config->schedule : NULL,
         .time_limit_ns = scenario->time_limit_ns,
-        .keep_trace = timeline != NULL || (config != NULL && config->keep_trace),
+        .keep_trace = timeline != NULL || (config != NULL && (config->keep_trace ||
+                                                             config->chrome_trace != NULL)),
     };
     char error[FL_RUN_MESSAGE_MAX] = "";
     fl_world_t *world = fl_world_create(&options, error, sizeof error);
@@ -748,6 +750,7 @@ int fl_scenario_run_seed(const fl_scenario_t *scenario, uint64_t seed,
     if (timeline != NULL)
         fprintf(timeline, "--- %s\ntrace hash %016" PRIx64 "\n", result->passed ? "passed" : "FAILED",
                 result->trace_hash);
+    if (config != NULL && config->chrome_trace != NULL) fl_chrome_trace_write(world, config->chrome_trace);
     free(run);
     fl_world_destroy(world);
     return FL_OK;

@@ -56,6 +56,8 @@ typedef struct fl_run_config {
     uint64_t seed_first;
     uint64_t seed_last;
     FILE *timeline;          /* NULL: none; else each seed's timeline is written here */
+    FILE *chrome_trace;      /* NULL: none; else the run's trace as Chrome trace-event
+                                JSON (one seed: meant for replay) */
 } fl_run_config_t;
 
 enum {

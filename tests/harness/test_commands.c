@@ -142,6 +142,18 @@ static void test_replay_is_byte_identical(void **state) {
     assert_int_equal(run_command(fl_cli_replay, words, 4, second, sizeof second), 0);
     assert_string_equal(first, second);
     assert_non_null(strstr(first, "trace hash "));
+    /* --trace writes Chrome trace-event JSON that a JSON parser accepts. */
+    char trace[160], command[512];
+    snprintf(trace, sizeof trace, "%s/trace.json", dir);
+    const char *trace_words[] = {"replay", holds, "--seed", "7", "--trace", trace};
+    assert_int_equal(run_command(fl_cli_replay, trace_words, 6, first, sizeof first), 0);
+    snprintf(command, sizeof command,
+             "/usr/bin/python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); "
+             "n=[e for e in d[\"traceEvents\"] if e[\"ph\"]==\"M\"]; "
+             "assert any(\"main\" in e[\"args\"][\"name\"] for e in n); "
+             "assert len(d[\"traceEvents\"]) > 20' %s",
+             trace);
+    assert_int_equal(system(command), 0);
     const char *missing_seed[] = {"replay", holds};
     assert_int_equal(run_command(fl_cli_replay, missing_seed, 2, first, sizeof first), 2);
 }
