@@ -145,8 +145,8 @@ static const char *RUN_USAGE =
     "  seed; prints one line per scenario and the command that replays each failure.\n"
     "  --jobs N runs the scenarios in N worker processes (auto: one per CPU); a worker that\n"
     "  crashes is reported CRASHED, one that runs longer than --timeout (default 300)\n"
-    "  seconds is killed and reported TIMEOUT. Without --jobs, or with --jobs 1, every\n"
-    "  scenario runs in this process, one after another, with no time limit.\n";
+    "  seconds is killed and reported TIMEOUT. The default is one worker per CPU; with\n"
+    "  --jobs 1 every scenario runs in this process, one after another, with no limit.\n";
 
 enum { TIMEOUT_SECONDS_DEFAULT = 300, JOBS_MAX = 1024 };
 
@@ -159,6 +159,12 @@ static bool parse_jobs(const char *text, unsigned *out) {
     if (!parse_u64(text, &n) || n == 0 || n > JOBS_MAX) return false;
     *out = (unsigned)n;
     return true;
+}
+
+static bool wants_help(int argc, char **argv) {
+    for (int i = 1; i < argc; i++)
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) return true;
+    return false;
 }
 
 /* Parses the options shared by the commands; returns 0, or 2 after a message. */
@@ -254,6 +260,7 @@ static int collect_all(const options_t *o, file_list_t *files, FILE *err) {
 int fl_cli_check(int argc, char **argv, FILE *out, FILE *err) {
     options_t o;
     static const char *usage = "usage: faultline check PATH...\n  validates scenario files\n";
+    if (wants_help(argc, argv)) return fputs(usage, out), 0;
     int status = parse_options(argc, argv, &o, usage, err);
     if (status != 0) return status;
     file_list_t files = {0};
@@ -279,7 +286,8 @@ int fl_cli_check(int argc, char **argv, FILE *out, FILE *err) {
 
 int fl_cli_list(int argc, char **argv, FILE *out, FILE *err) {
     options_t o;
-    static const char *usage = "usage: faultline list PATH...\n";
+    static const char *usage = "usage: faultline list PATH...\n  one line per scenario\n";
+    if (wants_help(argc, argv)) return fputs(usage, out), 0;
     int status = parse_options(argc, argv, &o, usage, err);
     if (status != 0) return status;
     file_list_t files = {0};
@@ -787,10 +795,14 @@ static int run_in_workers(const file_list_t *files, const options_t *o, const ch
 
 int fl_cli_run(int argc, char **argv, FILE *out, FILE *err) {
     options_t o;
+    if (wants_help(argc, argv)) return fputs(RUN_USAGE, out), 0;
     int status = parse_options(argc, argv, &o, RUN_USAGE, err);
     if (status != 0) return status;
     if (strcmp(argv[0], "run-one") == 0) return run_one_command(&o, out, err);
     const char *exe = getenv("FAULTLINE_WORKER_EXE");
+    /* From the faultline binary, scenarios run in one worker per CPU unless
+     * --jobs says otherwise; called in-process (tests), they run here. */
+    if (o.jobs == 0 && exe != NULL && *exe != '\0') o.jobs = fl_workers_default_count();
     if (o.jobs > 1 && (exe == NULL || *exe == '\0')) {
         /* Re-executing whatever binary called us (a test binary) would not
          * run a scenario: only the faultline binary sets this by itself. */
@@ -845,6 +857,7 @@ int fl_cli_replay(int argc, char **argv, FILE *out, FILE *err) {
         "  runs one seed and prints its timeline (virtual time, task, event), the server's\n"
         "  log, the checks and the trace hash; the same seed prints the same bytes.\n"
         "  --trace writes the run as Chrome trace-event JSON (opens in Perfetto).\n";
+    if (wants_help(argc, argv)) return fputs(usage, out), 0;
     int status = parse_options(argc, argv, &o, usage, err);
     if (status != 0) return status;
     if (!o.has_seed || o.path_count != 1) {
