@@ -80,7 +80,7 @@ typedef struct fl_seed_result {
     char message[FL_RUN_MESSAGE_MAX];   /* and why: "step upload: expected ..." */
     bool target_failed;                 /* finds: the named check failed */
     char target_message[FL_RUN_MESSAGE_MAX];
-    char server_log[FL_RUN_LOG_TEXT_MAX];   /* fl_server_log_print */
+    char server_log[FL_RUN_LOG_TEXT_MAX];   /* fl_server_log_print: with a timeline, or when a check failed */
     char hang_report[FL_RUN_HANG_TEXT_MAX]; /* fl_world_print_hang, on a hang only */
 } fl_seed_result_t;
 

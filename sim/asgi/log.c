@@ -56,12 +56,28 @@ void fl_server_log_add(fl_server_log_t *log, fl_server_log_kind_t kind, uint32_t
     entry->cycle = cycle;
     entry->value = value;
     entry->time_ns = fl_now(log->world);
+    /* "kind text", formatted once into a line buffer: the server logs on
+     * every chunk it sends, so this is on the hot path of every run. */
+    char line[256];
+    const char *name = fl_server_log_kind_name(kind);
+    size_t prefix = strlen(name) + 1;
+    memcpy(line, name, prefix - 1);
+    line[prefix - 1] = ' ';
     va_list args;
     va_start(args, format);
-    char *body = fl_arena_vprintf(fl_world_arena(log->world), format, args);
+    int n = vsnprintf(line + prefix, sizeof line - prefix, format, args);
     va_end(args);
-    entry->text = fl_arena_printf(fl_world_arena(log->world), "%s %s",
-                                  fl_server_log_kind_name(kind), body);
+    fl_arena_t *arena = fl_world_arena(log->world);
+    if (n >= 0 && (size_t)n < sizeof line - prefix) {
+        char *text = fl_arena_alloc(arena, prefix + (size_t)n + 1);
+        memcpy(text, line, prefix + (size_t)n + 1);
+        entry->text = text;
+    } else { /* longer than the line: format again at its full size */
+        va_start(args, format);
+        char *body = fl_arena_vprintf(arena, format, args);
+        va_end(args);
+        entry->text = fl_arena_printf(arena, "%s %s", name, body);
+    }
     record(log, entry);
 }
 

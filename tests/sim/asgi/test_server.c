@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "sim/asgi/log.h"
 #include "sim/asgi/server.h"
 #include "sim/net/simnet.h"
 #include "tests/support/raw_http.h"
@@ -429,9 +430,31 @@ static void test_invalid_spec_version_is_refused(void **state) {
     fl_world_destroy(w);
 }
 
+/* Entries read "kind text" whatever the text's length: short texts take a
+ * one-pass path, long ones are formatted again at full size. */
+static void test_log_entries_keep_short_and_long_texts(void **state) {
+    (void)state;
+    fl_world_t *w = rt_world("fifo", 1);
+    fl_server_log_t *log = fl_server_log_create(w);
+    char long_text[700];
+    memset(long_text, 'x', sizeof long_text - 1);
+    long_text[sizeof long_text - 1] = '\0';
+    fl_server_log_add(log, FL_SERVER_LOG_NOTE, 1, 0, "short %d", 7);
+    fl_server_log_add(log, FL_SERVER_LOG_NOTE, 2, 0, "long %s!", long_text);
+    assert_int_equal(fl_server_log_count(log), 2);
+    assert_string_equal(fl_server_log_entry(log, 0)->text, "note short 7");
+    const char *text = fl_server_log_entry(log, 1)->text;
+    assert_int_equal(strlen(text), strlen("note long !") + strlen(long_text));
+    assert_int_equal(strncmp(text, "note long xxx", 13), 0);
+    assert_int_equal(text[strlen(text) - 1], '!');
+    assert_int_equal(fl_server_log_matches(log, FL_SERVER_LOG_NOTE, 0, "short"), 1);
+    fl_world_destroy(w);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_hello),
+        cmocka_unit_test(test_log_entries_keep_short_and_long_texts),
         cmocka_unit_test(test_keep_alive_and_pipelining),
         cmocka_unit_test(test_content_length_body_arrives_in_pieces),
         cmocka_unit_test(test_chunked_request_body),

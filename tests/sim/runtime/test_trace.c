@@ -103,6 +103,41 @@ static void test_hash_changes_with_every_field(void **state) {
     assert_true(hash_of(changed, BASE_COUNT, false) != base);
 }
 
+/* Details are hashed a word at a time: a change in any byte of a long
+ * detail, in its last partial word, or in its length must still show. */
+static void test_hash_changes_with_every_byte_of_a_detail(void **state) {
+    (void)state;
+    static const char text[] = "sent http.response.body cycle 1 more_body=true 19 bytes";
+    const size_t length = sizeof text - 1;
+    event_spec_t changed[BASE_COUNT];
+    memcpy(changed, base_events, sizeof changed);
+    changed[2].detail = text;
+    const uint64_t base = hash_of(changed, BASE_COUNT, false);
+    for (size_t i = 0; i < length; i++) {
+        char copy[sizeof text];
+        memcpy(copy, text, sizeof text);
+        copy[i] ^= 0x01;
+        changed[2].detail = copy;
+        if (hash_of(changed, BASE_COUNT, false) == base) fail_msg("byte %zu did not count", i);
+    }
+    for (size_t cut = 0; cut < length; cut++) {
+        char prefix[sizeof text];
+        memcpy(prefix, text, cut);
+        prefix[cut] = '\0';
+        changed[2].detail = prefix;
+        if (hash_of(changed, BASE_COUNT, false) == base) fail_msg("prefix %zu kept the hash", cut);
+    }
+    /* "ab" then "c" is not "a" then "bc". */
+    event_spec_t split[BASE_COUNT];
+    memcpy(split, base_events, sizeof split);
+    split[1].detail = "ab";
+    split[2].detail = "c";
+    const uint64_t one = hash_of(split, BASE_COUNT, false);
+    split[1].detail = "a";
+    split[2].detail = "bc";
+    assert_true(hash_of(split, BASE_COUNT, false) != one);
+}
+
 static void test_hash_changes_with_order_and_length(void **state) {
     (void)state;
     const uint64_t base = hash_of(base_events, BASE_COUNT, false);
@@ -358,6 +393,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_hash_is_deterministic),
         cmocka_unit_test(test_hash_changes_with_every_field),
+        cmocka_unit_test(test_hash_changes_with_every_byte_of_a_detail),
         cmocka_unit_test(test_hash_changes_with_order_and_length),
         cmocka_unit_test(test_object_and_value_do_not_cancel_out),
         cmocka_unit_test(test_keep_events_false_keeps_only_the_hash),
