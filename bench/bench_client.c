@@ -257,29 +257,11 @@ static double client_requests_per_second(uint16_t port) {
 
 /* --- baselines: wrk and httpx ----------------------------------------------------------- */
 
-/* Runs command and returns the number after marker in its output, or 0. */
-static double run_and_parse(const char *command, const char *marker) {
-    FILE *output = popen(command, "r");
-    if (output == NULL) return 0;
-    char line[512];
-    double value = 0;
-    while (fgets(line, sizeof line, output) != NULL) {
-        char *found = strstr(line, marker);
-        if (found != NULL) value = strtod(found + strlen(marker), NULL);
-    }
-    int status = pclose(output);
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-        fprintf(stderr, "bench_client: '%s' failed\n", command);
-        return 0;
-    }
-    return value;
-}
-
 static double wrk_requests_per_second(uint16_t port) {
     char command[256];
     snprintf(command, sizeof command, "%s -t1 -c1 -d%ds http://127.0.0.1:%u/ 2>&1", WRK,
              BASELINE_SECONDS, port);
-    return run_and_parse(command, "Requests/sec:");
+    return bench_run_and_parse(command, "Requests/sec:", false);
 }
 
 /* One httpx.Client (trust_env off: no proxy from the environment), a
@@ -310,7 +292,7 @@ static double httpx_requests_per_second(uint16_t port) {
     fclose(script);
     snprintf(command, sizeof command, "%s %s http://127.0.0.1:%u/ %d 2>&1", PYTHON, script_path,
              port, BASELINE_SECONDS);
-    return run_and_parse(command, "rps:");
+    return bench_run_and_parse(command, "rps:", false);
 }
 
 static bool httpx_installed(void) {
@@ -365,22 +347,6 @@ typedef struct sim_run {
     double elapsed_seconds;
 } sim_run_t;
 
-/* One whole response: nothing is pipelined and the body is "ok" after the
- * header block, so that tail ends it. */
-static int raw_read_response(fl_conn_t *conn) {
-    char buffer[512];
-    size_t length = 0;
-    for (;;) {
-        size_t n;
-        int status = fl_conn_read(conn, buffer + length, sizeof buffer - length, &n);
-        if (status != FL_OK) return status;
-        length += n;
-        size_t tail = sizeof RAW_TAIL - 1;
-        if (length >= tail && memcmp(buffer + length - tail, RAW_TAIL, tail) == 0) return FL_OK;
-        if (length == sizeof buffer) return FL_EPARSE;
-    }
-}
-
 static void raw_requests(fl_world_t *w, sim_run_t *run) {
     (void)w;
     fl_conn_t *conn;
@@ -388,7 +354,7 @@ static void raw_requests(fl_world_t *w, sim_run_t *run) {
     double start = bench_now_seconds();
     for (long i = 0; i < run->requests; i++) {
         if (fl_conn_write(conn, RAW_REQUEST, sizeof RAW_REQUEST - 1) != FL_OK) break;
-        if (raw_read_response(conn) != FL_OK) break;
+        if (bench_read_response(conn, RAW_TAIL) != FL_OK) break;
         run->completed++;
     }
     run->elapsed_seconds = bench_now_seconds() - start;

@@ -132,32 +132,12 @@ static bool starlette_installed(void) {
     return access(PYTHON, X_OK) == 0 && access(PEER, R_OK) == 0 && system(command) == 0;
 }
 
-/* Runs command and returns the number after marker in its output, or 0. */
-static double run_and_parse(const char *command, const char *marker) {
-    fflush(NULL);
-    FILE *output = popen(command, "r");
-    if (output == NULL) return 0;
-    char line[512];
-    double value = 0;
-    while (fgets(line, sizeof line, output) != NULL) {
-        char *found = strstr(line, marker);
-        if (found != NULL) value = strtod(found + strlen(marker), NULL);
-        else fputs(line, stderr);
-    }
-    int status = pclose(output);
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-        fprintf(stderr, "bench_scenarios: '%s' failed\n", command);
-        return 0;
-    }
-    return value;
-}
-
 static double peer_runs_per_second(const char *shape, int runs) {
     char command[256];
     snprintf(command, sizeof command, "%s %s %s %d 2>&1", PYTHON, PEER, shape, runs);
     double best = 0;
     for (int round = 0; round < ROUNDS; round++) {
-        double rate = run_and_parse(command, "runs/s:");
+        double rate = bench_run_and_parse(command, "runs/s:", true);
         if (rate > best) best = rate;
     }
     return best;

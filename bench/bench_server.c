@@ -34,23 +34,6 @@ typedef struct client {
     long completed;
 } client_t;
 
-/* Reads one whole response: the endpoint's responses end with "ok" after
- * the header block, and nothing is pipelined, so that tail marks the end. */
-static int read_response(fl_conn_t *conn) {
-    char buffer[512];
-    size_t length = 0;
-    for (;;) {
-        size_t n;
-        int status = fl_conn_read(conn, buffer + length, sizeof buffer - length, &n);
-        if (status != FL_OK) return status;
-        length += n;
-        size_t tail = sizeof EXPECTED_TAIL - 1;
-        if (length >= tail && memcmp(buffer + length - tail, EXPECTED_TAIL, tail) == 0)
-            return FL_OK;
-        if (length == sizeof buffer) return FL_EPARSE;
-    }
-}
-
 static fl_error_t *client_task(fl_world_t *w, void *arg) {
     client_t *c = arg;
     (void)w;
@@ -58,7 +41,7 @@ static fl_error_t *client_task(fl_world_t *w, void *arg) {
     if (fl_net_connect(c->net, "server", 80, &conn) != FL_OK) return NULL;
     for (long i = 0; i < c->requests; i++) {
         if (fl_conn_write(conn, REQUEST, sizeof REQUEST - 1) != FL_OK) break;
-        if (read_response(conn) != FL_OK) break;
+        if (bench_read_response(conn, EXPECTED_TAIL) != FL_OK) break;
         c->completed++;
     }
     fl_conn_close(conn);

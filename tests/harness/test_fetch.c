@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "harness/fetch.h"
+#include "tests/support/loopback.h"
 #include "sim/asgi/router.h"
 #include "sim/asgi/scripted.h"
 #include "sim/asgi/server.h"
@@ -223,40 +224,13 @@ static void test_error_json_escapes_and_lists_notes(void **state) {
 
 /* --- ports and children ------------------------------------------------------------- */
 
-/* A port nothing listens on right now: bind port 0, read it, close. */
-static uint16_t free_port(void) {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    assert_true(fd >= 0);
-    struct sockaddr_in address = {.sin_family = AF_INET, .sin_port = 0};
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    assert_int_equal(bind(fd, (struct sockaddr *)&address, sizeof address), 0);
-    socklen_t size = sizeof address;
-    assert_int_equal(getsockname(fd, (struct sockaddr *)&address, &size), 0);
-    close(fd);
-    return ntohs(address.sin_port);
-}
-
-static bool accepts(uint16_t port) {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in address = {.sin_family = AF_INET, .sin_port = htons(port)};
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    bool connected = connect(fd, (struct sockaddr *)&address, sizeof address) == 0;
-    close(fd);
-    return connected;
-}
-
-static void sleep_ms(long ms) {
-    struct timespec pause = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L};
-    while (nanosleep(&pause, &pause) != 0 && errno == EINTR) continue;
-}
-
 /* Waits (bounded) until port accepts; fails the test if the child died. */
 static void wait_until_accepting(pid_t child, uint16_t port) {
     for (int waited = 0; waited < WAIT_READY_MS; waited += 20) {
-        if (accepts(port)) return;
+        if (loopback_accepts(port)) return;
         int status;
         if (waitpid(child, &status, WNOHANG) == child) fail_msg("the server exited before accepting");
-        sleep_ms(20);
+        loopback_sleep_ms(20);
     }
     fail_msg("the server did not accept on port %u within %d ms", port, WAIT_READY_MS);
 }
@@ -293,7 +267,7 @@ static int stop_children(void **state) {
 static void test_refused_port_is_connect_error(void **state) {
     (void)state;
     char url[64];
-    snprintf(url, sizeof url, "http://127.0.0.1:%u/", free_port());
+    snprintf(url, sizeof url, "http://127.0.0.1:%u/", loopback_free_port());
     outcome_t *o = fetch(url, NULL);
     expect_error(o, "ConnectError", "[\"NetworkError\",\"TransportError\",\"ClientError\"]",
                  "connection refused");
@@ -303,7 +277,7 @@ static void test_refused_port_is_connect_error(void **state) {
 static void test_retry_gives_up_after_its_attempts(void **state) {
     (void)state;
     char url[64];
-    snprintf(url, sizeof url, "http://127.0.0.1:%u/", free_port());
+    snprintf(url, sizeof url, "http://127.0.0.1:%u/", loopback_free_port());
     outcome_t *o = fetch("--retry", "3", "--timeout", "2", url, NULL);
     expect_error(o, "ConnectError", "[\"NetworkError\",\"TransportError\",\"ClientError\"]",
                  "faultline: gave up after 3 attempts");
@@ -328,7 +302,7 @@ static void python_server_start(python_server_t *server) {
     assert_non_null(file);
     for (int i = 0; i < 1000; i++) fputs("hello, world\n", file); /* 13,000 bytes */
     fclose(file);
-    server->port = free_port();
+    server->port = loopback_free_port();
     char port[8];
     snprintf(port, sizeof port, "%u", server->port);
     fflush(NULL); /* nothing buffered may be written twice */
@@ -529,7 +503,7 @@ static void test_bodies_go_out(void **state) {
     /* A one-shot stream is never replayed: with --retry against a refused
      * port the streamed-body note ends it after one attempt. */
     char refused[64];
-    snprintf(refused, sizeof refused, "http://127.0.0.1:%u/", free_port());
+    snprintf(refused, sizeof refused, "http://127.0.0.1:%u/", loopback_free_port());
     o = fetch("-X", "PUT", "--retry", "3", "--stream-body", "10", refused, NULL);
     expect_error(o, "ConnectError", "[\"NetworkError\",\"TransportError\",\"ClientError\"]",
                  "not retrying");

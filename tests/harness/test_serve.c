@@ -17,21 +17,12 @@
 #include <unistd.h>
 
 #include "harness/serve.h"
+#include "tests/support/loopback.h"
 
 static const char SCENARIO[] =
     "name: served hello\n"
     "server:\n  routes:\n    - path: /hello\n      steps:\n        - respond: {status: 200, body: hi there}\n"
     "client:\n  tasks:\n    - name: main\n      steps:\n        - sleep: 0ms\n";
-
-static uint16_t free_port(void) {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    bind(fd, (struct sockaddr *)&a, sizeof a);
-    socklen_t length = sizeof a;
-    getsockname(fd, (struct sockaddr *)&a, &length);
-    close(fd);
-    return ntohs(a.sin_port);
-}
 
 /* GET path; returns the bytes read (the whole response: the server closes
  * after answering a request that asks it to). */
@@ -65,7 +56,7 @@ static void test_serve_answers_real_requests(void **state) {
     assert_true(fd >= 0);
     assert_int_equal(write(fd, SCENARIO, sizeof SCENARIO - 1), (ssize_t)(sizeof SCENARIO - 1));
     close(fd);
-    uint16_t port = free_port();
+    uint16_t port = loopback_free_port();
     char listen[32];
     snprintf(listen, sizeof listen, "127.0.0.1:%u", port);
     pid_t child = fork();
