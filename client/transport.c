@@ -16,6 +16,7 @@
 #include "llhttp.h"
 #include "sim/runtime/cancel.h"
 #include "sim/runtime/condition.h"
+#include "sim/runtime/format.h"
 #include "sim/runtime/status.h"
 
 enum { READ_CHUNK = 16 * 1024 };
@@ -410,7 +411,7 @@ static void build_head(fl_world_t *w, fl__exchange_t *ex, bytes_t *head) {
     fl_request_t *r = ex->request;
     fl_arena_t *arena = fl_world_arena(w);
     char line[512];
-    int n = snprintf(line, sizeof line, "%s %s HTTP/1.1\r\n", r->method, fl_url_target(arena, &r->url));
+    int n = fl_format(line, sizeof line, "%s %s HTTP/1.1\r\n", r->method, fl_url_target(arena, &r->url));
     bytes_append(head, line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
     fl_headers_t *h = r->headers;
     if (fl_headers_get(h, "host") == NULL) {
@@ -427,14 +428,14 @@ static void build_head(fl_world_t *w, fl__exchange_t *ex, bytes_t *head) {
         bytes_append(head, "\r\n", 2);
     }
     if (fl_headers_get(h, "user-agent") == NULL) {
-        n = snprintf(line, sizeof line, "User-Agent: %s\r\n", ex->pool->config.user_agent);
+        n = fl_format(line, sizeof line, "User-Agent: %s\r\n", ex->pool->config.user_agent);
         bytes_append(head, line, (size_t)n);
     }
     if (fl_headers_get(h, "accept") == NULL) bytes_append(head, "Accept: */*\r\n", 13);
     if (r->stream != NULL) {
         bytes_append(head, "Transfer-Encoding: chunked\r\n", 28);
     } else if (r->body_length > 0 || has_body_method(r->method)) {
-        n = snprintf(line, sizeof line, "Content-Length: %zu\r\n", r->body_length);
+        n = fl_format(line, sizeof line, "Content-Length: %zu\r\n", r->body_length);
         bytes_append(head, line, (size_t)n);
     }
     bytes_append(head, "\r\n", 2);
@@ -456,7 +457,7 @@ static fl_error_t *write_stream(fl_world_t *w, fl__exchange_t *ex, bool *caller_
         }
         if (length > 0) {
             char size_line[32];
-            int n = snprintf(size_line, sizeof size_line, "%zx\r\n", length);
+            int n = fl_format(size_line, sizeof size_line, "%zx\r\n", length);
             if ((error = write_all(w, ex, size_line, (size_t)n))) return error;
             if ((error = write_all(w, ex, chunk, length))) return error;
             if ((error = write_all(w, ex, "\r\n", 2))) return error;

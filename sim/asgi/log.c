@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "sim/runtime/format.h"
+
 static const char *const kind_names[FL_SERVER_LOG_KIND_COUNT] = {
 #define FL__SERVER_LOG_NAME(id, name) [FL_SERVER_LOG_##id] = name,
     FL_SERVER_LOG_KINDS(FL__SERVER_LOG_NAME)
@@ -65,7 +67,7 @@ void fl_server_log_add(fl_server_log_t *log, fl_server_log_kind_t kind, uint32_t
     line[prefix - 1] = ' ';
     va_list args;
     va_start(args, format);
-    int n = vsnprintf(line + prefix, sizeof line - prefix, format, args);
+    int n = fl_vformat(line + prefix, sizeof line - prefix, format, args);
     va_end(args);
     fl_arena_t *arena = fl_world_arena(log->world);
     if (n >= 0 && (size_t)n < sizeof line - prefix) {

@@ -15,6 +15,7 @@
 #include "llhttp.h"
 #include "sim/runtime/cancel.h"
 #include "sim/runtime/condition.h"
+#include "sim/runtime/format.h"
 #include "sim/runtime/status.h"
 
 enum {
@@ -133,7 +134,7 @@ static void buffer_printf(buffer_t *b, const char *format, ...) {
     char line[512];
     va_list args;
     va_start(args, format);
-    int n = vsnprintf(line, sizeof line, format, args);
+    int n = fl_vformat(line, sizeof line, format, args);
     va_end(args);
     if (n > 0) buffer_append(b, line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
 }
@@ -295,7 +296,7 @@ static void write_body(cycle_t *cycle, const fl_asgi_message_t *m) {
     if (cycle->chunked) {
         if (m->body_length > 0) {
             char size_line[32];
-            int n = snprintf(size_line, sizeof size_line, "%zx\r\n", m->body_length);
+            int n = fl_format(size_line, sizeof size_line, "%zx\r\n", m->body_length);
             queue_output(c, size_line, (size_t)n);
             queue_output(c, m->body, m->body_length);
             queue_output(c, "\r\n", 2);

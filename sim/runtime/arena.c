@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sim/runtime/format.h"
+
 /* Most runs allocate a few KiB; a 16 KiB first chunk keeps empty worlds cheap
  * while larger runs grow geometrically up to 1 MiB chunks. */
 enum { ARENA_CHUNK_MIN = 16 * 1024, ARENA_CHUNK_MAX = 1024 * 1024 };
@@ -83,15 +85,21 @@ char *fl_arena_strdup(fl_arena_t *arena, const char *text) {
 }
 
 char *fl_arena_vprintf(fl_arena_t *arena, const char *format, va_list args) {
+    /* One pass into a line on the stack, which holds nearly every message;
+     * only a longer text is formatted a second time, at its full size. */
+    char line[256];
     va_list again;
     va_copy(again, args);
-    int n = vsnprintf(NULL, 0, format, args);
+    int n = fl_vformat(line, sizeof line, format, args);
     if (n < 0) {
         va_end(again);
         return fl_arena_strdup(arena, "(unformattable message)");
     }
     char *text = fl_arena_alloc(arena, (size_t)n + 1);
-    vsnprintf(text, (size_t)n + 1, format, again);
+    if ((size_t)n < sizeof line)
+        memcpy(text, line, (size_t)n + 1);
+    else
+        fl_vformat(text, (size_t)n + 1, format, again);
     va_end(again);
     return text;
 }

@@ -17,7 +17,18 @@ static bool chain_cancelled(const fl_cancel_scope_t *scope) {
     return false;
 }
 
-bool fl_task_cancel_pending(const fl_task_t *task) { return chain_cancelled(task->scope); }
+bool fl_task_cancel_pending(fl_task_t *task) {
+    /* A scope's id is unique in the world, so a scope entered where an
+     * exited one lay is not mistaken for it. */
+    uint32_t scope_id = task->scope != NULL ? task->scope->id : 0;
+    uint64_t epoch = task->world->cancel_epoch;
+    if (task->cancel_epoch_seen == epoch && task->cancel_scope_seen == scope_id)
+        return task->cancel_pending_seen;
+    task->cancel_pending_seen = chain_cancelled(task->scope);
+    task->cancel_epoch_seen = epoch;
+    task->cancel_scope_seen = scope_id;
+    return task->cancel_pending_seen;
+}
 
 /* Trio's rule for what a scope may catch on exit: its own cancellation,
  * unless an enclosing cancellation is visible through it; then Cancelled
@@ -80,6 +91,7 @@ void fl_scope_set_deadline(fl_world_t *world, fl_cancel_scope_t *scope, int64_t 
 void fl_scope_cancel(fl_world_t *world, fl_cancel_scope_t *scope) {
     if (scope->cancel_called) return;
     scope->cancel_called = true;
+    world->cancel_epoch++;
     fl_timer_heap_disarm(&world->timers, &scope->deadline_timer);
     fl__trace(world, FL_TRACE_SCOPE_CANCEL, world->current ? world->current->id : 0, scope->id,
               scope->deadline_reached, scope->deadline_reached ? "deadline" : NULL);
@@ -91,6 +103,7 @@ void fl_scope_set_shield(fl_world_t *world, fl_cancel_scope_t *scope, bool shiel
         scope->flags |= FL_SCOPE_SHIELD;
     else
         scope->flags &= ~(unsigned)FL_SCOPE_SHIELD;
+    world->cancel_epoch++;
     if (!shield && scope->active) fl__deliver_cancellation(world);
 }
 

@@ -83,6 +83,6 @@ void fl_scope_set_deadline(fl_world_t *world, fl_cancel_scope_t *scope, int64_t 
 void fl_scope_set_shield(fl_world_t *world, fl_cancel_scope_t *scope, bool shield);
 
 /* True when a checkpoint of the given task would fail with FL_ECANCELLED. */
-bool fl_task_cancel_pending(const fl_task_t *task);
+bool fl_task_cancel_pending(fl_task_t *task);
 
 #endif /* FL_CANCEL_H */

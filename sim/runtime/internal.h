@@ -67,6 +67,13 @@ struct fl_task {
     fl_cancel_scope_t *scope;     /* innermost scope the task is in */
     fl_cancel_scope_t own_scope;  /* the task's outermost scope: fl_task_cancel */
     fl_taskgroup_t *group;        /* the group it belongs to, if any */
+    /* fl_task_cancel_pending's last answer, valid while the world's cancel
+     * epoch and the task's innermost scope are the ones it was given for:
+     * checkpoints ask on every call, and walking the scope chain each time
+     * was a thirtieth of a scenario run. */
+    uint64_t cancel_epoch_seen;
+    uint32_t cancel_scope_seen;
+    bool cancel_pending_seen;
     /* while blocked */
     const fl_waitable_t *wait_object;
     const char *wait_operation;
@@ -87,6 +94,7 @@ struct fl_world {
     uint64_t step_limit;
     uint64_t steps;
     uint32_t next_object_id;
+    uint64_t cancel_epoch;        /* bumped whenever any scope's cancel or shield changes; starts at 1 */
     bool running;
     bool stop_requested;
     fl_task_t *current;

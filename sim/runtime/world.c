@@ -34,6 +34,7 @@ fl_world_t *fl_world_create(const fl_world_options_t *options, char *error, size
     fl_arena_init(&world->arena);
     world->options = *options;
     world->seed = options->seed;
+    world->cancel_epoch = 1; /* a fresh task's cached answer (epoch 0) is never current */
     world->time_limit_ns = options->time_limit_ns > 0 ? options->time_limit_ns : TIME_LIMIT_DEFAULT;
     world->step_limit = options->step_limit > 0 ? options->step_limit : STEP_LIMIT_DEFAULT;
     for (int s = 0; s < FL_PRNG_STREAM_COUNT; s++)
