@@ -1021,7 +1021,7 @@ static int parse_faults(loader_t *ld, node_t *node, fl_scenario_t *out) {
 
 /* --- expectations ------------------------------------------------------------------ */
 
-static const char *const expect_names[] = {"step", "server", "hang", "budget", NULL};
+static const char *const expect_names[] = {"step", "server", "hang", "budget", "trace", NULL};
 
 static int parse_log_kind(loader_t *ld, node_t *node, const char *path, fl_server_log_kind_t *out) {
     TRY(expect_scalar(ld, node, path, "a log kind"));
@@ -1031,6 +1031,16 @@ static int parse_log_kind(loader_t *ld, node_t *node, const char *path, fl_serve
             return 0;
         }
     return FAIL(ld, node, "%s: unknown log kind '%s'", path, text_of(node));
+}
+
+static int parse_trace_kind(loader_t *ld, node_t *node, const char *path, fl_trace_kind_t *out) {
+    TRY(expect_scalar(ld, node, path, "a trace event kind"));
+    for (int k = 0; k < FL_TRACE_KIND_COUNT; k++)
+        if (strcmp(fl_trace_kind_name((fl_trace_kind_t)k), text_of(node)) == 0) {
+            *out = (fl_trace_kind_t)k;
+            return 0;
+        }
+    return FAIL(ld, node, "%s: unknown trace event kind '%s'", path, text_of(node));
 }
 
 static int parse_expect_fields(loader_t *ld, node_t *value, const char *inner,
@@ -1068,6 +1078,7 @@ static int parse_expect_fields(loader_t *ld, node_t *value, const char *inner,
         if (FIELD("log")) TRY(parse_log_kind(ld, v, SUB("log"), &out->log_kind));
         if (FIELD("text")) TRY(parse_string(ld, v, SUB("text"), &out->log_text));
         if (FIELD("count")) TRY(parse_integer(ld, v, SUB("count"), 0, INT32_MAX, &out->count));
+        if (FIELD("cycle")) TRY(parse_uint32(ld, v, SUB("cycle"), &out->cycle));
         if (FIELD("bodies_differ")) TRY(parse_bool(ld, v, SUB("bodies_differ"), &out->bodies_differ));
         return 0;
     case FL_EXPECT_HANG:
@@ -1082,6 +1093,12 @@ static int parse_expect_fields(loader_t *ld, node_t *value, const char *inner,
     case FL_EXPECT_BUDGET:
         TRY(require(ld, value, "withdrawals", inner, &v));
         return parse_integer(ld, v, SUB("withdrawals"), 0, INT32_MAX, &out->withdrawals);
+    case FL_EXPECT_TRACE:
+        TRY(require(ld, value, "event", inner, &v));
+        TRY(parse_trace_kind(ld, v, SUB("event"), &out->trace_kind));
+        if (FIELD("text")) TRY(parse_string(ld, v, SUB("text"), &out->log_text));
+        if (FIELD("count")) TRY(parse_integer(ld, v, SUB("count"), 0, INT32_MAX, &out->count));
+        return 0;
     }
 #undef FIELD
 #undef SUB
@@ -1092,11 +1109,13 @@ static int parse_expectation(loader_t *ld, node_t *item, const char *path, size_
                              const fl_client_spec_t *client, fl_expectation_t *out) {
     static const char *const step_keys[] = {"step", "name", "status", "ok", "error", "message",
                                             "note", "attempts", "events", "body_bytes", NULL};
-    static const char *const server_keys[] = {"name", "log", "text", "count", "bodies_differ",
-                                              NULL};
+    static const char *const server_keys[] = {"name", "log", "text", "cycle", "count",
+                                              "bodies_differ", NULL};
     static const char *const hang_keys[] = {"name", "hang", "task", NULL};
     static const char *const budget_keys[] = {"name", "withdrawals", NULL};
-    static const char *const *const keys[] = {step_keys, server_keys, hang_keys, budget_keys};
+    static const char *const trace_keys[] = {"name", "event", "text", "count", NULL};
+    static const char *const *const keys[] = {step_keys, server_keys, hang_keys, budget_keys,
+                                              trace_keys};
     int kind;
     node_t *value;
     TRY(one_key(ld, item, path, "expectation", expect_names, &kind, &value));

@@ -558,7 +558,7 @@ static bool check_server(run_t *run, const fl_expectation_t *e, char *why, size_
         snprintf(why, capacity, "server: expected different bodies across attempts, every one was the same");
         return false;
     }
-    size_t n = fl_server_log_matches(log, e->log_kind, 0, e->log_text);
+    size_t n = fl_server_log_matches(log, e->log_kind, e->cycle, e->log_text);
     bool ok = e->count < 0 ? n > 0 : (int64_t)n == e->count;
     if (!ok) {
         char wanted[32];
@@ -566,8 +566,35 @@ static bool check_server(run_t *run, const fl_expectation_t *e, char *why, size_
             snprintf(wanted, sizeof wanted, "at least one");
         else
             snprintf(wanted, sizeof wanted, "%" PRId64, e->count);
-        snprintf(why, capacity, "server: expected %s %s entries containing \"%s\", got %zu", wanted,
-                 fl_server_log_kind_name(e->log_kind), e->log_text ? e->log_text : "", n);
+        char where[32] = "";
+        if (e->cycle != 0) snprintf(where, sizeof where, " in cycle %u", e->cycle);
+        snprintf(why, capacity, "server: expected %s %s entries%s containing \"%s\", got %zu", wanted,
+                 fl_server_log_kind_name(e->log_kind), where, e->log_text ? e->log_text : "", n);
+    }
+    return ok;
+}
+
+/* Trace events of a kind whose detail contains the text. The run keeps its
+ * trace records when the scenario has a trace expectation. */
+static bool check_trace(run_t *run, const fl_expectation_t *e, char *why, size_t capacity) {
+    size_t count = 0, n = 0;
+    const fl_trace_event_t *events = fl_trace_events(fl_world_trace(run->world), &count);
+    for (size_t i = 0; i < count; i++) {
+        if (events[i].kind != e->trace_kind) continue;
+        if (e->log_text != NULL &&
+            (events[i].detail == NULL || strstr(events[i].detail, e->log_text) == NULL))
+            continue;
+        n++;
+    }
+    bool ok = e->count < 0 ? n > 0 : (int64_t)n == e->count;
+    if (!ok) {
+        char wanted[32];
+        if (e->count < 0)
+            snprintf(wanted, sizeof wanted, "at least one");
+        else
+            snprintf(wanted, sizeof wanted, "%" PRId64, e->count);
+        snprintf(why, capacity, "trace: expected %s %s events containing \"%s\", got %zu", wanted,
+                 fl_trace_kind_name(e->trace_kind), e->log_text ? e->log_text : "", n);
     }
     return ok;
 }
@@ -625,6 +652,36 @@ static void verdict(checker_t *c, const char *name, bool ok, const char *why) {
     }
 }
 
+/* The cycle rules as the wire saw them. The server refuses to break them,
+ * so a failure here is a server bug, not an app's. */
+static void check_cycles(checker_t *c) {
+    char second_start[FL_RUN_MESSAGE_MAX], after_completion[FL_RUN_MESSAGE_MAX];
+    fl_server_log_check_cycles(fl_asgi_server_log(c->run->server), second_start,
+                               sizeof second_start, after_completion, sizeof after_completion);
+    verdict(c, "one-start-per-cycle", second_start[0] == '\0', second_start);
+    verdict(c, "nothing-after-completion", after_completion[0] == '\0', after_completion);
+}
+
+/* Tasks and connections left over when the run ended. A run whose client
+ * is done stops the server, so every task should finish (the run ends
+ * COMPLETED) and every connection end be closed. When a hang is expected
+ * the client itself is blocked and nothing is shut down: not checked. */
+static void check_leaks(checker_t *c, bool hang_expected) {
+    const fl_seed_result_t *result = c->result;
+    char why[FL_RUN_MESSAGE_MAX] = "";
+    bool tasks_left = !hang_expected && result->outcome == FL_RUN_HANG && !result->client_blocked;
+    if (tasks_left)
+        snprintf(why, sizeof why, "the client finished, other tasks stayed blocked:\n%.560s",
+                 result->hang_report);
+    verdict(c, "no-leaked-tasks", !tasks_left, why);
+    uint64_t open = 0;
+    if (!hang_expected && result->outcome == FL_RUN_COMPLETED)
+        open = fl_simnet_stats(c->run->net).open_endpoints;
+    if (open > 0)
+        snprintf(why, sizeof why, "%" PRIu64 " connection ends still open when the run ended", open);
+    verdict(c, "no-leaked-connections", open == 0, why);
+}
+
 static void run_checks(checker_t *c) {
     run_t *run = c->run;
     const fl_scenario_t *s = run->scenario;
@@ -647,6 +704,7 @@ static void run_checks(checker_t *c) {
             ok = check_hang(result, e, why, sizeof why);
             break;
         case FL_EXPECT_BUDGET: ok = check_budget(run, e, why, sizeof why); break;
+        case FL_EXPECT_TRACE: ok = check_trace(run, e, why, sizeof why); break;
         }
         verdict(c, name, ok, why);
     }
@@ -664,9 +722,25 @@ static void run_checks(checker_t *c) {
     bool limit = result->outcome == FL_RUN_TIME_LIMIT || result->outcome == FL_RUN_STEP_LIMIT;
     if (limit) snprintf(why, sizeof why, "the run hit the %s", fl_run_outcome_name(result->outcome));
     verdict(c, "no-limit", !limit, why);
+    check_cycles(c);
+    check_leaks(c, hang_expected);
+    const fl_task_t *unobserved = NULL;
+    size_t unobserved_count = fl_world_unobserved_errors(run->world, &unobserved);
+    if (unobserved_count > 0)
+        snprintf(why, sizeof why, "%zu task errors nobody observed, the first: task %u (%s): %s: %s",
+                 unobserved_count, fl_task_id(unobserved), fl_task_name(unobserved),
+                 fl_error_kind_name(fl_task_error((fl_task_t *)unobserved)->kind),
+                 fl_task_error((fl_task_t *)unobserved)->message);
+    verdict(c, "task-errors-observed", unobserved_count == 0, why);
 }
 
 /* --- one seed -------------------------------------------------------------------------------- */
+
+static bool has_trace_expectation(const fl_scenario_t *s) {
+    for (size_t i = 0; i < s->expectation_count; i++)
+        if (s->expectations[i].kind == FL_EXPECT_TRACE) return true;
+    return false;
+}
 
 static const char *policy_of(const fl_scenario_t *s, const fl_run_config_t *config) {
     if (config != NULL && config->policy != NULL) return config->policy;
@@ -717,8 +791,8 @@ int fl_scenario_run_seed(const fl_scenario_t *scenario, uint64_t seed,
         .policy = policy,
         .schedule = config != NULL ? config->schedule : NULL,
         .time_limit_ns = scenario->time_limit_ns,
-        .keep_trace = timeline != NULL || (config != NULL && (config->keep_trace ||
-                                                             config->chrome_trace != NULL)),
+        .keep_trace = timeline != NULL || has_trace_expectation(scenario) ||
+                      (config != NULL && (config->keep_trace || config->chrome_trace != NULL)),
     };
     char error[FL_RUN_MESSAGE_MAX] = "";
     fl_world_t *world = fl_world_create(&options, error, sizeof error);

@@ -24,6 +24,7 @@
 #include "sim/asgi/scripted.h"
 #include "sim/net/fault.h"
 #include "sim/net/simnet.h"
+#include "sim/runtime/trace.h"
 
 /* Where something was written, for messages: "file:line:col". */
 typedef struct fl_location {
@@ -140,6 +141,7 @@ typedef enum fl_expect_kind {
     FL_EXPECT_SERVER,  /* the server's log */
     FL_EXPECT_HANG,    /* the run hangs (or not), optionally naming a task */
     FL_EXPECT_BUDGET,  /* retry budget withdrawals */
+    FL_EXPECT_TRACE,   /* trace events of a kind */
 } fl_expect_kind_t;
 
 typedef struct fl_expectation {
@@ -158,14 +160,17 @@ typedef struct fl_expectation {
     int64_t body_bytes;            /* -1: not checked */
     /* SERVER */
     fl_server_log_kind_t log_kind;
-    const char *log_text;          /* substring; NULL: any */
-    int64_t count;                 /* exactly this many; -1: at least one */
+    const char *log_text;          /* substring; NULL: any (also TRACE: of the detail) */
+    uint32_t cycle;                /* the request cycle (1 = the first); 0: any */
+    int64_t count;                 /* exactly this many; -1: at least one (also TRACE) */
     bool bodies_differ;            /* the server received different bodies (story 1) */
     /* HANG */
     bool hang;
     const char *blocked_task;      /* a task the hang report must name */
     /* BUDGET */
     int64_t withdrawals;
+    /* TRACE */
+    fl_trace_kind_t trace_kind;
     fl_location_t at;
 } fl_expectation_t;
 

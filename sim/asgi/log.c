@@ -100,6 +100,60 @@ void fl_server_log_error(fl_server_log_t *log, uint32_t cycle, const char *prefi
     record(log, entry);
 }
 
+/* A cycle's state as the sent entries tell it. */
+typedef struct cycle_seen {
+    uint32_t cycle;
+    unsigned starts;
+    bool complete;
+} cycle_seen_t;
+
+static cycle_seen_t *seen_for(cycle_seen_t *seen, size_t *count, uint32_t cycle) {
+    for (size_t i = 0; i < *count; i++)
+        if (seen[i].cycle == cycle) return &seen[i];
+    seen[*count] = (cycle_seen_t){.cycle = cycle};
+    return &seen[(*count)++];
+}
+
+bool fl_server_log_check_cycles(const fl_server_log_t *log, char *second_start,
+                                size_t second_start_size, char *after_completion,
+                                size_t after_completion_size) {
+    static const char START[] = "sent http.response.start";
+    static const char BODY[] = "sent http.response.body";
+    static const char MORE[] = " more";
+    if (second_start_size > 0) second_start[0] = '\0';
+    if (after_completion_size > 0) after_completion[0] = '\0';
+    bool held = true;
+    if (log->count == 0) return true;
+    /* At most one cycle per entry; the log lives in the world's arena. */
+    cycle_seen_t *seen = fl_arena_alloc(fl_world_arena(log->world), log->count * sizeof *seen);
+    size_t seen_count = 0;
+    for (size_t i = 0; i < log->count; i++) {
+        const fl_server_log_entry_t *e = &log->entries[i];
+        if (e->kind != FL_SERVER_LOG_MESSAGE_SENT || e->cycle == 0) continue;
+        cycle_seen_t *c = seen_for(seen, &seen_count, e->cycle);
+        if (c->complete) {
+            if (after_completion_size > 0 && after_completion[0] == '\0')
+                snprintf(after_completion, after_completion_size,
+                         "cycle %u: \"%s\" after the response completed", e->cycle, e->text);
+            held = false;
+        }
+        if (strncmp(e->text, START, sizeof START - 1) == 0) {
+            if (++c->starts == 2) {
+                if (second_start_size > 0 && second_start[0] == '\0')
+                    snprintf(second_start, second_start_size,
+                             "cycle %u: a second http.response.start", e->cycle);
+                held = false;
+            }
+        } else if (strncmp(e->text, BODY, sizeof BODY - 1) == 0) {
+            size_t length = strlen(e->text);
+            bool more = length >= sizeof MORE - 1 &&
+                        strcmp(e->text + length - (sizeof MORE - 1), MORE) == 0;
+            if (!more) c->complete = true;
+        }
+    }
+    return held;
+}
+
 size_t fl_server_log_count(const fl_server_log_t *log) { return log->count; }
 
 const fl_server_log_entry_t *fl_server_log_entry(const fl_server_log_t *log, size_t index) {

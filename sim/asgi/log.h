@@ -72,6 +72,14 @@ const fl_server_log_entry_t *fl_server_log_entry(const fl_server_log_t *log, siz
 size_t fl_server_log_matches(const fl_server_log_t *log, fl_server_log_kind_t kind,
                              uint32_t cycle, const char *text);
 
+/* The cycle rules as the log saw what went out: one http.response.start per
+ * cycle, and nothing sent once a cycle's final body message was. Returns
+ * true when both hold; otherwise describes the first breach of each rule in
+ * second_start / after_completion (left empty when that rule held). */
+bool fl_server_log_check_cycles(const fl_server_log_t *log, char *second_start,
+                                size_t second_start_size, char *after_completion,
+                                size_t after_completion_size);
+
 /* Writes the log, one entry per line. */
 void fl_server_log_print(const fl_server_log_t *log, FILE *out);
 

@@ -558,6 +558,7 @@ static void sim_close_listener(fl_listener_t *base) {
         l->backlog_head = (l->backlog_head + 1) % l->net->options.backlog;
         l->backlog_count--;
         reset_connection(ep->conn);
+        ep->closed = true; /* no task ever owned it: the kernel discards it */
     }
     fl_condition_notify_all(world_of(l->net), l->pending);
     trace_net(l->net, 0, l->port, "unlisten");
@@ -748,7 +749,13 @@ fl_net_t *fl_simnet_create(fl_world_t *world, const fl_simnet_options_t *options
     return &net->base;
 }
 
-fl_simnet_stats_t fl_simnet_stats(const fl_net_t *net) { return ((const simnet_t *)net)->stats; }
+fl_simnet_stats_t fl_simnet_stats(const fl_net_t *base) {
+    const simnet_t *net = (const simnet_t *)base;
+    fl_simnet_stats_t stats = net->stats;
+    for (const simconn_t *c = net->open_conns; c != NULL; c = c->next_open)
+        stats.open_endpoints += !c->ends[0].closed + !c->ends[1].closed;
+    return stats;
+}
 
 uint64_t fl_simnet_fault_fired(const fl_net_t *base, uint32_t index) {
     const simnet_t *net = (const simnet_t *)base;

@@ -50,6 +50,7 @@ typedef struct fl_simnet_stats {
     uint64_t bytes_delivered;  /* read by either side */
     uint64_t resets;
     uint64_t faults_fired;
+    uint64_t open_endpoints;   /* connection ends not yet closed by their owner (reset or not) */
 } fl_simnet_stats_t;
 
 fl_simnet_stats_t fl_simnet_stats(const fl_net_t *net);

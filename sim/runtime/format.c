@@ -34,8 +34,14 @@ static length_t read_length(const char **p) {
     return length;
 }
 
+/* Formats are short: a plain loop beats a strchr call per conversion. */
+static const char *next_percent(const char *p) {
+    while (*p != '\0' && *p != '%') p++;
+    return p;
+}
+
 bool fl_format_is_native(const char *format) {
-    for (const char *p = format; (p = strchr(p, '%')) != NULL;) {
+    for (const char *p = next_percent(format); *p != '\0'; p = next_percent(p)) {
         p++;
         if (*p == '%' || *p == 'c' || *p == 's') {
             p++;
@@ -114,12 +120,9 @@ int fl_vformat(char *buffer, size_t size, const char *format, va_list args) {
     va_list ap;
     va_copy(ap, args); /* va_arg through a pointer needs an lvalue of our own */
     for (const char *p = format; *p != '\0';) {
-        const char *percent = strchr(p, '%');
-        if (percent == NULL) {
-            put(&o, p, strlen(p));
-            break;
-        }
+        const char *percent = next_percent(p);
         put(&o, p, (size_t)(percent - p));
+        if (*percent == '\0') break;
         p = percent + 1;
         if (*p == '%') {
             put(&o, "%", 1);

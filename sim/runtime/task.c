@@ -146,7 +146,22 @@ fl_task_t *fl_world_find_task(const fl_world_t *world, const char *name) {
 uint32_t fl_task_id(const fl_task_t *task) { return task->id; }
 const char *fl_task_name(const fl_task_t *task) { return task->name; }
 bool fl_task_done(const fl_task_t *task) { return task->state == FL__TASK_DONE; }
-fl_error_t *fl_task_error(const fl_task_t *task) { return task->error; }
+fl_error_t *fl_task_error(fl_task_t *task) {
+    task->error_observed = true;
+    return task->error;
+}
+
+size_t fl_world_unobserved_errors(const fl_world_t *world, const fl_task_t **first_out) {
+    size_t count = 0;
+    if (first_out != NULL) *first_out = NULL;
+    for (size_t i = 0; i < world->task_count; i++) {
+        const fl_task_t *task = world->tasks[i];
+        if (task->state != FL__TASK_DONE || task->error == NULL || task->error_observed) continue;
+        if (fl_error_is_cancelled(task->error)) continue; /* a cancelled task's end is no error */
+        if (count++ == 0 && first_out != NULL) *first_out = task;
+    }
+    return count;
+}
 
 fl_task_t *fl_world_task(const fl_world_t *world, uint32_t id) {
     if (id == 0 || id > world->task_count) return NULL;

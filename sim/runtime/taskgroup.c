@@ -58,6 +58,7 @@ static void record_error(fl_taskgroup_t *group, fl_error_t *error) {
 void fl__taskgroup_child_done(fl_world_t *world, fl_taskgroup_t *group, fl_task_t *child) {
     assert(group->running > 0);
     group->running--;
+    child->error_observed = true;
     if (child->error != NULL && !fl_error_is_cancelled(child->error)) {
         record_error(group, child->error);
         fl_scope_cancel(world, &group->scope);

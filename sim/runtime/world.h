@@ -168,8 +168,14 @@ fl_task_t *fl_current_task(const fl_world_t *world);
 uint32_t fl_task_id(const fl_task_t *task);
 const char *fl_task_name(const fl_task_t *task);
 bool fl_task_done(const fl_task_t *task);
-/* The error the task's body returned (NULL on success or while running). */
-fl_error_t *fl_task_error(const fl_task_t *task);
+/* The error the task's body returned (NULL on success or while running).
+ * Reading it counts as observing it (see fl_world_unobserved_errors). */
+fl_error_t *fl_task_error(fl_task_t *task);
+/* Finished tasks whose error (other than Cancelled) nobody observed: not
+ * collected by a task group and never read through fl_task_error. asyncio
+ * logs these as "Task exception was never retrieved"; a run should have
+ * none. *first_out (may be NULL) gets the first such task. */
+size_t fl_world_unobserved_errors(const fl_world_t *world, const fl_task_t **first_out);
 /* Looks a task up by id (1-based); NULL if no such task. */
 fl_task_t *fl_world_task(const fl_world_t *world, uint32_t id);
 size_t fl_world_task_count(const fl_world_t *world);

@@ -96,7 +96,9 @@ static const char full_yaml[] =
     " count: 0, bodies_differ: true}\n"
     "  - hang: {hang: false, task: other}\n"
     "  - budget: {withdrawals: 0}\n"
-    "  - step: {step: other.0, ok: true}\n";
+    "  - step: {step: other.0, ok: true}\n"
+    "  - trace: {event: fault, text: reset, count: 2}\n"
+    "  - server: {log: sent, cycle: 2, count: 3}\n";
 
 static int load(fl_arena_t *arena, const char *yaml, fl_scenario_t *out, char *error,
                 size_t error_size) {
@@ -274,7 +276,7 @@ static void test_full_scenario_loads_every_field(void **state) {
     assert_true(f[4].action.direction_set);
     assert_int_equal(f[4].action.direction, FL_DIRECTION_CLIENT_TO_SERVER);
 
-    assert_int_equal(sc.expectation_count, 5);
+    assert_int_equal(sc.expectation_count, 7);
     const fl_expectation_t *e = sc.expectations;
     assert_int_equal(e[0].kind, FL_EXPECT_STEP);
     assert_string_equal(e[0].name, "upload_ok");
@@ -306,6 +308,14 @@ static void test_full_scenario_loads_every_field(void **state) {
     assert_int_equal(e[4].at.line, 68);
     assert_int_equal(e[4].at.column, 5);
     assert_string_equal(e[4].at.file, "t.yaml");
+    assert_int_equal(e[5].kind, FL_EXPECT_TRACE);
+    assert_string_equal(e[5].name, "trace_5");
+    assert_int_equal(e[5].trace_kind, FL_TRACE_FAULT);
+    assert_string_equal(e[5].log_text, "reset");
+    assert_int_equal(e[5].count, 2);
+    assert_int_equal(e[6].log_kind, FL_SERVER_LOG_MESSAGE_SENT);
+    assert_int_equal(e[6].cycle, 2);
+    assert_int_equal(e[6].count, 3);
     fl_arena_destroy(&arena);
 }
 
@@ -479,6 +489,9 @@ static const bad_case_t bad_cases[] = {
     {N "server:\n  routes:\n    - path: /a\n      steps:\n        - raise: {error: Cancelled}\n" C,
      6, 26, "'Cancelled' is not an Exception"},
     {N C "expect:\n  - server: {log: oops}\n", 8, 19, "unknown log kind 'oops'"},
+    {N C "expect:\n  - trace: {event: teleport}\n", 8, 20, "unknown trace event kind 'teleport'"},
+    {N C "expect:\n  - trace: {text: x}\n", 8, 12, "missing required key 'event' in expect[0].trace"},
+    {N C "expect:\n  - server: {cycle: -1}\n", 8, 21, "cycle"},
     {N C "faults:\n  - trigger: {when: 1s}\n    action: reset\n", 8, 14,
      "expected one of at, bytes, event or connect"},
     {N C "faults:\n  - trigger: {at: 1s}\n    action: explode\n", 9, 13,

@@ -366,6 +366,44 @@ static void test_reset_at_response_start_is_read_error(void **state) {
     free(r);
 }
 
+/* A request head stalled forever: the client gives up (ReadTimeout, as
+ * expected), but the server's reader never gets the FIN and stays blocked
+ * after the client is done: a leaked task, reported as such. With a stall
+ * that ends, the same scenario holds. */
+static void test_a_task_left_blocked_is_a_leak(void **state) {
+    (void)state;
+    fl_scenario_t s = base_scenario("mapping: stalled request head");
+    fl_route_t route = {.method = "GET", .path = "/hello",
+                        .handler = {.name = "hello", .steps = HELLO, .step_count = 1}};
+    s.server.routes = &route;
+    s.server.route_count = 1;
+    fl_fault_spec_t fault = {
+        .trigger = {.kind = FL_FAULT_TRIGGER_BYTES, .bytes = 10,
+                    .direction = FL_DIRECTION_CLIENT_TO_SERVER},
+        .action = {.kind = FL_FAULT_ACTION_STALL, .duration_ns = FL_TIME_NEVER}};
+    s.faults = &fault;
+    s.fault_count = 1;
+    s.client.timeouts.read_ns = FL_SECONDS(2);
+    fl_step_t step = request_step("hello", "GET", "/hello");
+    fl_client_task_t task = {.name = "client", .steps = &step, .step_count = 1};
+    s.client.tasks = &task;
+    s.client.task_count = 1;
+    fl_expectation_t e = step_expectation("read-timeout", "hello");
+    e.has_error = true;
+    e.error_kind = FL_ERR_READ_TIMEOUT;
+    s.expectations = &e;
+    s.expectation_count = 1;
+    fl_seed_result_t *r = seed_result();
+    assert_int_equal(fl_scenario_run_seed(&s, 1, NULL, r), 0);
+    assert_false(r->passed);
+    assert_string_equal(r->failed_check, "no-leaked-tasks");
+    assert_non_null(strstr(r->message, "'http-connection' blocked"));
+    fault.action.duration_ns = FL_SECONDS(60);
+    assert_int_equal(fl_scenario_run_seed(&s, 1, NULL, r), 0);
+    if (!r->passed) fail_msg("%s: %s", r->failed_check, r->message);
+    free(r);
+}
+
 /* --- determinism ------------------------------------------------------------------------------ */
 
 static char *timeline_of(const fl_scenario_t *s, uint64_t seed, uint64_t *hash_out, size_t *length) {
@@ -398,6 +436,16 @@ static void test_same_seed_same_hash_and_timeline(void **state) {
     assert_non_null(strstr(one, line));
     assert_non_null(strstr(one, "--- server log"));
     assert_non_null(strstr(one, "check no-response-returned"));
+    /* The global invariants are checked on every run. */
+    static const char *const invariants[] = {
+        "no-violations", "no-unexpected-hang", "no-limit", "one-start-per-cycle",
+        "nothing-after-completion", "no-leaked-tasks", "no-leaked-connections",
+        "task-errors-observed"};
+    for (size_t i = 0; i < sizeof invariants / sizeof invariants[0]; i++) {
+        char check[96];
+        snprintf(check, sizeof check, "check %-28s ok\n", invariants[i]);
+        if (strstr(one, check) == NULL) fail_msg("no \"%s\" in the timeline", check);
+    }
     assert_true(hash3 != hash1);
     free(one);
     free(two);
@@ -419,6 +467,7 @@ static void test_unknown_policy_is_a_setup_error(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_a_task_left_blocked_is_a_leak),
         cmocka_unit_test(test_story1_refusal_holds),
         cmocka_unit_test(test_story1_refusal_off_is_found),
         cmocka_unit_test(test_failing_holds_reports_seed_and_message),

@@ -300,6 +300,48 @@ static void test_backpressure_blocks_the_writer(void **state) {
     fl_world_destroy(w);
 }
 
+/* Connection ends stay counted open until their owner closes them (a reset
+ * one too: its descriptor is still held); a connection never accepted is
+ * the kernel's, and goes with the listener. */
+typedef struct open_ends {
+    fl_net_t *net;
+    uint64_t after_connect, after_client_close, after_server_close, after_listener_close;
+} open_ends_t;
+
+static fl_error_t *open_ends_task(fl_world_t *w, void *arg) {
+    (void)w;
+    open_ends_t *o = arg;
+    fl_listener_t *listener = NULL;
+    fl_conn_t *client = NULL, *server = NULL, *unaccepted = NULL;
+    assert_int_equal(fl_net_listen(o->net, NULL, 80, &listener), FL_OK);
+    assert_int_equal(fl_net_connect(o->net, "server", 80, &client), FL_OK);
+    assert_int_equal(fl_listener_accept(listener, &server), FL_OK);
+    o->after_connect = fl_simnet_stats(o->net).open_endpoints;
+    fl_conn_reset(client);
+    fl_conn_close(client);
+    o->after_client_close = fl_simnet_stats(o->net).open_endpoints;
+    fl_conn_close(server);
+    o->after_server_close = fl_simnet_stats(o->net).open_endpoints;
+    assert_int_equal(fl_net_connect(o->net, "server", 80, &unaccepted), FL_OK);
+    fl_listener_close(listener);
+    fl_conn_close(unaccepted);
+    o->after_listener_close = fl_simnet_stats(o->net).open_endpoints;
+    return NULL;
+}
+
+static void test_open_endpoints_are_counted_until_closed(void **state) {
+    (void)state;
+    fl_world_t *w = rt_world("fifo", 1);
+    open_ends_t o = {.net = make_net(w, NULL, NULL)};
+    fl_spawn(w, "owner", open_ends_task, &o);
+    assert_int_equal(fl_world_run(w), FL_RUN_COMPLETED);
+    assert_int_equal(o.after_connect, 2);
+    assert_int_equal(o.after_client_close, 1); /* reset, then closed: the server's end is left */
+    assert_int_equal(o.after_server_close, 0);
+    assert_int_equal(o.after_listener_close, 0);
+    fl_world_destroy(w);
+}
+
 static void test_connect_where_nothing_listens_is_refused(void **state) {
     (void)state;
     exchange_t x = {.port = 81};
@@ -626,6 +668,7 @@ int main(void) {
         cmocka_unit_test(test_eof_repeats),
         cmocka_unit_test(test_reset_drops_in_flight_data),
         cmocka_unit_test(test_backpressure_blocks_the_writer),
+        cmocka_unit_test(test_open_endpoints_are_counted_until_closed),
         cmocka_unit_test(test_connect_where_nothing_listens_is_refused),
         cmocka_unit_test(test_stalled_peer_and_read_deadline),
         cmocka_unit_test(test_connect_refuse_fault),

@@ -316,8 +316,62 @@ static void test_task_results_and_ids(void **state) {
     fl_world_destroy(w);
 }
 
+/* An error nobody collects is reported until someone reads it; a group's
+ * child's error is collected by the group; Cancelled is no error. */
+static fl_error_t *group_with_failing_child(fl_world_t *w, void *arg) {
+    (void)arg;
+    fl_taskgroup_t *group = fl_taskgroup_open(w, "g");
+    fl_taskgroup_spawn(group, "child", fails, NULL);
+    fl_error_t *error = fl_taskgroup_close(group, NULL);
+    assert_non_null(error); /* the group raised it: observed */
+    return NULL;
+}
+
+static fl_error_t *sleeps_long(fl_world_t *w, void *arg) {
+    (void)arg;
+    int status = fl_sleep(w, FL_SECONDS(10));
+    return status == FL_OK ? NULL : fl_error_from_status(fl_world_arena(w), status, "sleep");
+}
+
+static fl_error_t *cancels_other(fl_world_t *w, void *arg) {
+    fl_task_cancel(w, arg);
+    return NULL;
+}
+
+static void test_unobserved_task_errors(void **state) {
+    (void)state;
+    fl_world_t *w = rt_world("fifo", 1);
+    fl_spawn(w, "ok", lonely, NULL);
+    fl_task_t *bad = fl_spawn(w, "bad", fails, NULL);
+    fl_spawn(w, "group owner", group_with_failing_child, NULL);
+    fl_task_t *sleeper = fl_spawn(w, "sleeper", sleeps_long, NULL);
+    fl_spawn(w, "canceller", cancels_other, sleeper);
+    assert_int_equal(fl_world_run(w), FL_RUN_COMPLETED);
+    assert_non_null(fl_task_error(sleeper)); /* read: but Cancelled would not count anyway */
+    const fl_task_t *first = NULL;
+    assert_int_equal(fl_world_unobserved_errors(w, &first), 1);
+    assert_ptr_equal(first, bad);
+    assert_string_equal(fl_task_error(bad)->message, "bad value 7");
+    assert_int_equal(fl_world_unobserved_errors(w, &first), 0);
+    assert_null(first);
+    fl_world_destroy(w);
+}
+
+static void test_a_cancelled_task_is_not_an_unobserved_error(void **state) {
+    (void)state;
+    fl_world_t *w = rt_world("fifo", 1);
+    fl_task_t *sleeper = fl_spawn(w, "sleeper", sleeps_long, NULL);
+    fl_spawn(w, "canceller", cancels_other, sleeper);
+    assert_int_equal(fl_world_run(w), FL_RUN_COMPLETED);
+    assert_int_equal(fl_world_unobserved_errors(w, NULL), 0);
+    assert_true(fl_error_is_cancelled(fl_task_error(sleeper)));
+    fl_world_destroy(w);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_unobserved_task_errors),
+        cmocka_unit_test(test_a_cancelled_task_is_not_an_unobserved_error),
         cmocka_unit_test(test_fifo_runs_in_ready_order),
         cmocka_unit_test(test_same_seed_gives_same_hash),
         cmocka_unit_test(test_other_seeds_change_the_schedule),
