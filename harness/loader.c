@@ -693,6 +693,37 @@ static int parse_timeouts(loader_t *ld, node_t *node, fl_timeouts_t *out) {
     return 0;
 }
 
+/* budget: true | false | {ttl, min_retries_per_second, percent_can_retry}
+ * (a mapping turns the budget on; unset keys keep httpware's defaults). */
+static int parse_budget(loader_t *ld, node_t *node, const char *path, fl_client_layer_t *out) {
+    if (node->type == YAML_SCALAR_NODE) return parse_bool(ld, node, path, &out->budget);
+    static const char *const keys[] = {"ttl", "min_retries_per_second", "percent_can_retry", NULL};
+    if (node->type != YAML_MAPPING_NODE)
+        return FAIL(ld, node, "%s: expected true, false or a mapping", path);
+    TRY(check_keys(ld, node, path, keys));
+    out->budget = true;
+    fl_retry_budget_options_t *o = &out->budget_options;
+    node_t *v;
+    if ((v = get(ld, node, "ttl"))) {
+        TRY(parse_duration(ld, v, child_path(ld, path, "ttl"), &o->ttl_ns));
+        if (o->ttl_ns <= 0 || o->ttl_ns > FL_RETRY_BUDGET_TTL_MAX_NS)
+            return FAIL(ld, v, "%s.ttl: must be above 0 and at most 1h", path);
+    }
+    if ((v = get(ld, node, "min_retries_per_second"))) {
+        int64_t rate;
+        TRY(parse_integer(ld, v, child_path(ld, path, "min_retries_per_second"), 0,
+                          FL_RETRY_BUDGET_MIN_RETRIES_PER_SECOND_MAX, &rate));
+        o->min_retries_per_second = (uint32_t)rate;
+    }
+    if ((v = get(ld, node, "percent_can_retry"))) {
+        int64_t percent;
+        TRY(parse_integer(ld, v, child_path(ld, path, "percent_can_retry"), 0,
+                          FL_RETRY_BUDGET_PERCENT_MAX, &percent));
+        o->percent_can_retry = (uint32_t)percent;
+    }
+    return 0;
+}
+
 static int parse_client_layer(loader_t *ld, node_t *item, const char *path,
                               fl_client_layer_t *out) {
     static const char *const kinds[] = {"retry", "bulkhead", "timeout", NULL};
@@ -721,7 +752,8 @@ static int parse_client_layer(loader_t *ld, node_t *item, const char *path,
         if ((v = get(ld, value, "refuse_streamed_body")))
             TRY(parse_bool(ld, v, child_path(ld, inner, "refuse_streamed_body"),
                            &out->refuse_streamed_body));
-        if ((v = get(ld, value, "budget"))) TRY(parse_bool(ld, v, child_path(ld, inner, "budget"), &out->budget));
+        out->budget_options = fl_retry_budget_options_default();
+        if ((v = get(ld, value, "budget"))) TRY(parse_budget(ld, v, child_path(ld, inner, "budget"), out));
         return 0;
     }
     case FL_CLIENT_LAYER_BULKHEAD: {
@@ -757,9 +789,10 @@ static int parse_client_step(loader_t *ld, node_t *item, const char *path, const
     const char *inner = child_path(ld, path, client_step_names[kind]);
     if (out->kind == FL_STEP_SLEEP) return parse_duration(ld, value, inner, &out->duration_ns);
     static const char *const request_keys[] = {"id", "method", "path", "body", "stream_body",
-                                               "headers", "cancel_after", NULL};
+                                               "stream_body_fails_at", "headers", "cancel_after",
+                                               NULL};
     static const char *const stream_keys[] = {"id", "method", "path", "headers", "read_chunks",
-                                              "cancel_after", NULL};
+                                              "raise_after", "cancel_after", NULL};
     static const char *const sse_keys[] = {"id", "path", "receive", "owner_check", "receive_in",
                                            "cancel_after", NULL};
     static const char *const cancel_keys[] = {"id", "task", "after", NULL};
@@ -790,7 +823,19 @@ static int parse_client_step(loader_t *ld, node_t *item, const char *path, const
             return FAIL(ld, v, "%s: give either body or stream_body, not both", inner);
         TRY(parse_string_list(ld, v, SUB("stream_body"), &out->stream_body, &out->stream_piece_count));
     }
+    if (FIELD("stream_body_fails_at")) {
+        TRY(parse_size_count(ld, v, SUB("stream_body_fails_at"), &out->stream_body_fails_at));
+        if (out->stream_body == NULL)
+            return FAIL(ld, v, "%s: needs a stream_body", SUB("stream_body_fails_at"));
+        if (out->stream_body_fails_at == 0 || out->stream_body_fails_at > out->stream_piece_count + 1)
+            return FAIL(ld, v, "%s: must be 1..%zu (a piece of the stream_body, or just after the last)",
+                        SUB("stream_body_fails_at"), out->stream_piece_count + 1);
+    }
     if (FIELD("read_chunks")) TRY(parse_size_count(ld, v, SUB("read_chunks"), &out->read_chunks));
+    if (FIELD("raise_after")) {
+        TRY(parse_size_count(ld, v, SUB("raise_after"), &out->raise_after));
+        if (out->raise_after == 0) return FAIL(ld, v, "%s: must be at least 1", SUB("raise_after"));
+    }
     if (FIELD("receive")) TRY(parse_size_count(ld, v, SUB("receive"), &out->receive_count));
     if (FIELD("owner_check")) TRY(parse_bool(ld, v, SUB("owner_check"), &out->owner_check));
     if (FIELD("receive_in")) TRY(parse_nonempty(ld, v, SUB("receive_in"), &out->receive_in));
@@ -1056,6 +1101,13 @@ static int parse_expect_fields(loader_t *ld, node_t *value, const char *inner,
             return FAIL(ld, v, "%s: no step has the id '%s'", SUB("step"), out->step);
         if (FIELD("status")) TRY(parse_status(ld, v, SUB("status"), &out->status));
         if (FIELD("ok")) TRY(parse_bool(ld, v, SUB("ok"), &out->ok));
+        if (FIELD("moved_on")) {
+            TRY(parse_bool(ld, v, SUB("moved_on"), &out->moved_on));
+            const fl_step_t *step = find_step(client, out->step);
+            if (out->moved_on && step->cancel_after_ns <= 0)
+                return FAIL(ld, v, "%s: step '%s' has no cancel_after to expire", SUB("moved_on"),
+                            out->step);
+        }
         if (FIELD("error")) {
             TRY(parse_error_kind(ld, v, SUB("error"), false, &out->error_kind));
             out->has_error = true;
@@ -1071,6 +1123,9 @@ static int parse_expect_fields(loader_t *ld, node_t *value, const char *inner,
         }
         if (out->ok && out->has_error)
             return FAIL(ld, value, "%s: ok: true and an error contradict each other", inner);
+        if (out->moved_on && (out->ok || out->has_error || out->status != 0))
+            return FAIL(ld, value, "%s: moved_on: true and ok, error or status contradict each other",
+                        inner);
         return 0;
     }
     case FL_EXPECT_SERVER:
@@ -1107,7 +1162,7 @@ static int parse_expect_fields(loader_t *ld, node_t *value, const char *inner,
 
 static int parse_expectation(loader_t *ld, node_t *item, const char *path, size_t index,
                              const fl_client_spec_t *client, fl_expectation_t *out) {
-    static const char *const step_keys[] = {"step", "name", "status", "ok", "error", "message",
+    static const char *const step_keys[] = {"step", "name", "status", "ok", "moved_on", "error", "message",
                                             "note", "attempts", "events", "body_bytes", NULL};
     static const char *const server_keys[] = {"name", "log", "text", "cycle", "count",
                                               "bodies_differ", NULL};

@@ -132,7 +132,11 @@ static fl_middleware_t *build_layer(run_t *run, const fl_client_layer_t *layer, 
         options.refuse_streamed_body = layer->refuse_streamed_body;
         if (layer->budget) {
             if (run->budget_count == RUN_LAYERS_MAX) return NULL;
-            options.budget = fl_retry_budget_create(w, NULL, error, error_size);
+            /* Options all zero (a scenario built in C that only says budget):
+             * httpware's defaults. */
+            const fl_retry_budget_options_t *budget_options =
+                layer->budget_options.ttl_ns != 0 ? &layer->budget_options : NULL;
+            options.budget = fl_retry_budget_create(w, budget_options, error, error_size);
             if (options.budget == NULL) return NULL;
             run->budgets[run->budget_count++] = options.budget;
         }
@@ -181,12 +185,17 @@ typedef struct pieces_source {
     const char *const *pieces;
     size_t count;
     size_t next;
+    size_t fails_at; /* 1-based piece the generator raises at instead; 0: never */
 } pieces_source_t;
 
 static fl_error_t *next_piece(void *context, fl_world_t *world, const void **chunk_out,
                               size_t *length_out, bool *done_out) {
     pieces_source_t *g = context;
-    (void)world;
+    if (g->fails_at != 0 && g->next + 1 == g->fails_at) {
+        g->next++; /* a generator that raised is finished: nothing more from it */
+        return fl_error_new(fl_world_arena(world), FL_ERR_VALUE_ERROR,
+                            "the caller's body generator failed at piece %zu", g->fails_at);
+    }
     if (g->next >= g->count) {
         *chunk_out = "";
         *length_out = 0;
@@ -212,7 +221,8 @@ static fl_error_t *make_request(run_t *run, const fl_step_t *spec, fl_request_t 
         pieces_source_t *g = fl_arena_zalloc(arena, sizeof *g);
         *g = (pieces_source_t){.source = {next_piece, g},
                                .pieces = spec->stream_body,
-                               .count = spec->stream_piece_count};
+                               .count = spec->stream_piece_count,
+                               .fails_at = spec->stream_body_fails_at};
         fl_request_set_stream(request, &g->source);
     } else if (spec->body != NULL) {
         fl_request_set_body(arena, request, spec->body, strlen(spec->body));
@@ -265,6 +275,14 @@ static void run_stream(run_t *run, step_state_t *step) {
     size_t chunks = 0;
     for (;;) {
         if (step->spec->read_chunks != 0 && chunks >= step->spec->read_chunks) break;
+        if (step->spec->raise_after != 0 && chunks >= step->spec->raise_after) {
+            /* The caller's own error inside `async with client.stream()`:
+             * it leaves the block as it is, and the block's exit closes the
+             * response (and with it the connection: the body is unread). */
+            step->error = fl_error_new(fl_world_arena(w), FL_ERR_VALUE_ERROR,
+                                       "the caller raised after %zu chunks", chunks);
+            break;
+        }
         const unsigned char *chunk;
         size_t length;
         bool done = false;
@@ -486,6 +504,10 @@ static bool check_step(run_t *run, const fl_expectation_t *e, char *why, size_t 
     bool failed = step->error != NULL || step->moved_on || !step->ran;
     if (e->ok && failed) {
         snprintf(why, capacity, "step %s: expected success, got %s", step->id, got);
+        return false;
+    }
+    if (e->moved_on && !step->moved_on) {
+        snprintf(why, capacity, "step %s: expected its cancel_after to expire, got %s", step->id, got);
         return false;
     }
     if (e->status != 0 && (step->status != e->status || !step->ran)) {

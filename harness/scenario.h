@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "client/budget.h"
 #include "client/client.h"
 #include "sim/asgi/base_middleware.h"
 #include "sim/asgi/log.h"
@@ -84,7 +85,8 @@ typedef struct fl_client_layer {
     int64_t base_delay_ns;         /* RETRY: 0 = default */
     int64_t max_delay_ns;          /* RETRY: 0 = default */
     bool refuse_streamed_body;     /* RETRY: default true */
-    bool budget;                   /* RETRY: with a default RetryBudget */
+    bool budget;                   /* RETRY: with a RetryBudget */
+    fl_retry_budget_options_t budget_options; /* RETRY: the defaults unless the file sets them */
     uint32_t max_concurrent;       /* BULKHEAD */
     int64_t timeout_ns;            /* BULKHEAD acquire timeout; TIMEOUT deadline */
     fl_location_t at;
@@ -108,7 +110,11 @@ typedef struct fl_step {
     const char *body;              /* REQUEST: a bytes body, or NULL */
     const char *const *stream_body; /* REQUEST: pieces of a one-shot stream body */
     size_t stream_piece_count;
+    size_t stream_body_fails_at;   /* REQUEST: the body's generator raises ValueError instead of
+                                    * giving piece k (1-based; 0: never) */
     size_t read_chunks;            /* STREAM: 0 = read to the end */
+    size_t raise_after;            /* STREAM: the caller raises ValueError inside the stream
+                                    * block after this many chunks; 0: never */
     int64_t cancel_after_ns;       /* REQUEST, STREAM, SSE: a move_on scope; 0 = none */
     size_t receive_count;          /* SSE: events to receive (0: until end) */
     bool owner_check;              /* SSE: default true */
@@ -151,6 +157,7 @@ typedef struct fl_expectation {
     const char *step;              /* the step id */
     int status;                    /* 0: not checked */
     bool ok;                       /* expect success (no error) */
+    bool moved_on;                 /* expect the step's cancel_after to have expired */
     bool has_error;                /* expect an error of error_kind (or below) */
     fl_error_kind_t error_kind;
     const char *message;           /* substring of the error's message */

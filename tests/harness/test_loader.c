@@ -521,6 +521,17 @@ static const bad_case_t bad_cases[] = {
      "faults[0].probability: must be above 0 and at most 1"},
     {N C "middleware:\n", 7, 1, "unknown key 'middleware'"},
     {N C "  middleware:\n    - retry: {attempts: 0}\n", 8, 25, "attempts: must be 1..100"},
+    {N C "  middleware:\n    - retry: {budget: {ttl: 0s}}\n", 8, 29, "budget.ttl: must be above 0 and at most 1h"},
+    {N C "  middleware:\n    - retry: {budget: [1]}\n", 8, 23, "budget: expected true, false or a mapping"},
+    {N C "  middleware:\n    - retry: {budget: {percent: 5}}\n", 8, 24, "unknown key 'percent'"},
+    {N "client:\n  tasks:\n    - name: main\n      steps:\n"
+       "        - request: {path: /x, stream_body_fails_at: 1}\n", 6, 53, "needs a stream_body"},
+    {N "client:\n  tasks:\n    - name: main\n      steps:\n"
+       "        - request: {path: /x, stream_body: [a], stream_body_fails_at: 3}\n", 6, 71,
+     "stream_body_fails_at: must be 1..2"},
+    {N "client:\n  tasks:\n    - name: main\n      steps:\n"
+       "        - stream: {path: /x, raise_after: 0}\n", 6, 43, "raise_after: must be at least 1"},
+    {N C "expect:\n  - step: {step: r, moved_on: true}\n", 8, 31, "step 'r' has no cancel_after to expire"},
     /* fault plans (fl_fault_plan_add) */
     {N C "faults:\n  - trigger: {at: 1s}\n    action: refuse\n", 8, 5,
      "faults[0]: fault #1 (at -> refuse): 'refuse' acts on a connect attempt"},
