@@ -109,6 +109,7 @@ typedef struct options {
     const char *json;
     const char *trace;  /* replay: Chrome trace-event JSON goes here */
     unsigned jobs;            /* 0: --jobs not given (in-process) */
+    unsigned shard_index, shard_count; /* run: --shard K/N (index K-1); count 0: no sharding */
     uint64_t timeout_seconds; /* per scenario, with workers only */
 } options_t;
 
@@ -137,16 +138,39 @@ static bool parse_range(const char *text, uint64_t *first, uint64_t *last) {
     return parse_u64(head, first) && parse_u64(dots + 2, last) && *first <= *last;
 }
 
+/* K/N with 1 <= K <= N <= 1024. */
+static bool parse_shard(const char *text, unsigned *index_out, unsigned *count_out) {
+    if (text == NULL) return false;
+    const char *slash = strchr(text, '/');
+    if (slash == NULL || slash == text) return false;
+    char head[32];
+    size_t n = (size_t)(slash - text);
+    if (n >= sizeof head) return false;
+    memcpy(head, text, n);
+    head[n] = '\0';
+    uint64_t k, total;
+    if (!parse_u64(head, &k) || !parse_u64(slash + 1, &total)) return false;
+    if (k == 0 || total == 0 || k > total || total > 1024) return false;
+    *index_out = (unsigned)(k - 1);
+    *count_out = (unsigned)total;
+    return true;
+}
+
 static const char *RUN_USAGE =
-    "usage: faultline run PATH... [--seeds A..B] [--policy fifo|random|trio] [--junit FILE] "
-    "[--json FILE]\n"
-    "                    [--jobs N|auto] [--timeout SECONDS]\n"
+    "usage: faultline run PATH... [--seeds A..B] [--policy fifo|random|trio|replay] "
+    "[--schedule S]\n"
+    "                    [--junit FILE] [--json FILE] [--jobs N|auto] [--timeout SECONDS]\n"
+    "                    [--shard K/N]\n"
     "  runs every scenario file under PATH (directories are searched for *.yaml) for every\n"
     "  seed; prints one line per scenario and the command that replays each failure.\n"
     "  --jobs N runs the scenarios in N worker processes (auto: one per CPU); a worker that\n"
     "  crashes is reported CRASHED, one that runs longer than --timeout (default 300)\n"
     "  seconds is killed and reported TIMEOUT. The default is one worker per CPU; with\n"
-    "  --jobs 1 every scenario runs in this process, one after another, with no limit.\n";
+    "  --jobs 1 every scenario runs in this process, one after another, with no limit.\n"
+    "  --schedule S (a choice list as replay prints it, e.g. 0*12.2.1) runs every seed under\n"
+    "  the replay policy with that schedule; --policy replay needs one.\n"
+    "  --shard K/N runs the K-th of N interleaved shares of the files (in path order):\n"
+    "  file i (from 0) when i mod N = K-1, so N machines with K = 1..N run each file once.\n";
 
 enum { TIMEOUT_SECONDS_DEFAULT = 300, JOBS_MAX = 1024 };
 
@@ -225,6 +249,13 @@ static int parse_options(int argc, char **argv, options_t *o, const char *usage,
                 return 2;
             }
             i++;
+        } else if (strcmp(a, "--shard") == 0 && strcmp(argv[0], "run") == 0) {
+            if (!parse_shard(value, &o->shard_index, &o->shard_count)) {
+                fprintf(err, "faultline %s: --shard takes K/N with 1 <= K <= N, got '%s'\n%s",
+                        argv[0], value ? value : "", usage);
+                return 2;
+            }
+            i++;
         } else if (strcmp(a, "--shard") == 0 || strcmp(a, "--trace") == 0) {
             fprintf(err, "faultline %s: %s is not supported yet: scenarios run in this process, "
                          "one after another\n",
@@ -241,7 +272,42 @@ static int parse_options(int argc, char **argv, options_t *o, const char *usage,
         fprintf(err, "faultline %s: no scenario file or directory given\n%s", argv[0], usage);
         return 2;
     }
+    /* A schedule means the replay policy; the replay policy needs one. */
+    if (o->schedule != NULL && o->policy != NULL && strcmp(o->policy, "replay") != 0) {
+        fprintf(err, "faultline %s: --schedule runs the replay policy, not '%s'\n%s", argv[0],
+                o->policy, usage);
+        return 2;
+    }
+    if (o->schedule != NULL) {
+        o->policy = "replay";
+        char problem[256];
+        uint32_t *choices = NULL;
+        size_t choice_count = 0;
+        if (fl_schedule_parse(o->schedule, &choices, &choice_count, problem, sizeof problem) !=
+            FL_OK) {
+            fprintf(err, "faultline %s: --schedule: %s\n%s", argv[0], problem, usage);
+            return 2;
+        }
+        free(choices);
+    }
+    if (o->policy != NULL && strcmp(o->policy, "replay") == 0 && o->schedule == NULL) {
+        fprintf(err, "faultline %s: --policy replay needs --schedule S (the choice list to "
+                     "replay)\n%s", argv[0], usage);
+        return 2;
+    }
     return 0;
+}
+
+/* Keeps file i when i mod count = index, in order. */
+static void keep_shard(file_list_t *files, unsigned index, unsigned count) {
+    size_t kept = 0;
+    for (size_t i = 0; i < files->count; i++) {
+        if (i % count == index)
+            files->paths[kept++] = files->paths[i];
+        else
+            free(files->paths[i]);
+    }
+    files->count = kept;
 }
 
 static int collect_all(const options_t *o, file_list_t *files, FILE *err) {
@@ -330,6 +396,7 @@ typedef struct outcome {
     uint64_t seed;
     char *message;
     char *policy;
+    const char *schedule;           /* --schedule (argv's), with the replay policy; or NULL */
     uint64_t seed_first, seed_last; /* the range run, for the crash's replay command */
     ending_t ending;
     int term_signal;                /* crashed by a signal: which; else 0 */
@@ -352,6 +419,15 @@ static void xml_text(FILE *f, const char *text) {
     }
 }
 
+/* " --schedule S" when the run replayed a schedule: without it the printed
+ * command would not run the same schedule. */
+static void print_schedule(FILE *f, const outcome_t *r, bool xml) {
+    if (r->schedule == NULL) return;
+    fputs(" --schedule ", f);
+    if (xml) xml_text(f, r->schedule);
+    else fputs(r->schedule, f);
+}
+
 /* The command that replays a crash or a timeout: no seed is known, so it
  * runs the same range in one process, where the crash happens again. */
 static void print_run_replay(FILE *f, const outcome_t *r, bool xml) {
@@ -362,6 +438,7 @@ static void print_run_replay(FILE *f, const outcome_t *r, bool xml) {
     const char *policy = r->policy ? r->policy : "random";
     if (xml) xml_text(f, policy);
     else fputs(policy, f);
+    print_schedule(f, r, xml);
 }
 
 static void write_junit(const char *path, outcome_t *outcomes, size_t count, FILE *err) {
@@ -392,6 +469,7 @@ static void write_junit(const char *path, outcome_t *outcomes, size_t count, FIL
                 xml_text(f, r->file);
                 fprintf(f, " --seed %" PRIu64 " --policy ", r->seed);
                 xml_text(f, r->policy ? r->policy : "random");
+                print_schedule(f, r, true);
             }
             fprintf(f, "</failure>");
         }
@@ -454,6 +532,7 @@ static bool load_outcome(const char *path, const options_t *o, fl_arena_t *arena
     r->name = strdup(s->name);
     r->finds = s->mode == FL_SCENARIO_FINDS;
     r->policy = strdup(o->policy ? o->policy : s->policy);
+    r->schedule = o->schedule;
     r->seed_first = o->has_seeds ? o->seed_first : s->seed_first;
     r->seed_last = o->has_seeds ? o->seed_last : s->seed_last;
     return true;
@@ -483,8 +562,10 @@ static void print_outcome(const outcome_t *r, FILE *out) {
         fprintf(out, "FAILED  %-48s %s\n", r->file, r->message ? r->message : "");
         fprintf(out, "        replay: ");
         /* Not found in finds mode names no seed: any seed shows the run. */
-        fl_scenario_t replay = {.file = r->file, .policy = r->policy};
-        fl_scenario_print_replay(&replay, r->seed ? r->seed : r->seed_first, r->policy, out);
+        fprintf(out, "faultline replay %s --seed %" PRIu64 " --policy %s", r->file,
+                r->seed ? r->seed : r->seed_first, r->policy ? r->policy : "random");
+        print_schedule(out, r, false);
+        fputc('\n', out);
         return;
     }
     fprintf(out, "        replay: ");
@@ -493,7 +574,7 @@ static void print_outcome(const outcome_t *r, FILE *out) {
 }
 
 static fl_run_config_t run_config(const options_t *o) {
-    fl_run_config_t config = {.policy = o->policy};
+    fl_run_config_t config = {.policy = o->policy, .schedule = o->schedule};
     if (o->has_seeds) {
         config.has_seed_range = true;
         config.seed_first = o->seed_first;
@@ -730,6 +811,9 @@ static void on_job_done(void *user, size_t index) {
     print_ready(state);
 }
 
+/* A worker's argv: exe run-one FILE --seeds R --policy P --schedule S NULL. */
+enum { ARGV_PER_JOB = 10 };
+
 /* Runs every file in worker processes of exe; fills outcomes and prints
  * them in file order. Returns 0, or 2 when the workers' loop cannot be made
  * (the message is printed). */
@@ -738,7 +822,7 @@ static int run_in_workers(const file_list_t *files, const options_t *o, const ch
     size_t count = files->count;
     size_t n = count ? count : 1;
     fl_worker_job_t *jobs = calloc(n, sizeof *jobs);
-    char **argvs = calloc(n * 8, sizeof *argvs);
+    char **argvs = calloc(n * ARGV_PER_JOB, sizeof *argvs);
     size_t *job_of = calloc(n, sizeof *job_of);
     bool *ready = calloc(n, sizeof *ready);
     if (jobs == NULL || argvs == NULL || job_of == NULL || ready == NULL)
@@ -761,7 +845,7 @@ static int run_in_workers(const file_list_t *files, const options_t *o, const ch
             continue;
         }
         fl_arena_destroy(&arena);
-        char **argv = &argvs[job_count * 8];
+        char **argv = &argvs[job_count * ARGV_PER_JOB];
         int a = 0;
         argv[a++] = (char *)exe;
         argv[a++] = "run-one";
@@ -773,6 +857,10 @@ static int run_in_workers(const file_list_t *files, const options_t *o, const ch
         if (o->policy != NULL) {
             argv[a++] = "--policy";
             argv[a++] = (char *)o->policy;
+        }
+        if (o->schedule != NULL) {
+            argv[a++] = "--schedule";
+            argv[a++] = (char *)o->schedule;
         }
         argv[a] = NULL;
         jobs[job_count].argv = argv;
@@ -812,6 +900,7 @@ int fl_cli_run(int argc, char **argv, FILE *out, FILE *err) {
     }
     file_list_t files = {0};
     int collect_status = collect_all(&o, &files, err);
+    if (o.shard_count > 0) keep_shard(&files, o.shard_index, o.shard_count);
     outcome_t *outcomes = calloc(files.count ? files.count : 1, sizeof *outcomes);
     if (outcomes == NULL) fl__out_of_memory("run");
     if (o.jobs > 1) {

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "harness/commands.h"
@@ -131,6 +132,49 @@ static void test_run_writes_reports(void **state) {
     assert_non_null(strstr(report, "\"name\":\"hello holds\""));
 }
 
+/* --schedule runs the replay policy (and the failure's replay command
+ * carries the schedule); --policy replay needs one; --shard K/N splits the
+ * files so that the N shares run each file exactly once. */
+static void test_run_schedule_and_shard(void **state) {
+    (void)state;
+    char sub[128], holds[160], fails[160], text[8192];
+    snprintf(sub, sizeof sub, "%s/shards", dir);
+    assert_int_equal(mkdir(sub, 0700), 0);
+    write_file("shards/a_holds.yaml", HOLDS);
+    write_file("shards/b_fails.yaml", FAILS);
+    snprintf(holds, sizeof holds, "%s/a_holds.yaml", sub);
+    snprintf(fails, sizeof fails, "%s/b_fails.yaml", sub);
+
+    const char *first[] = {"run", sub, "--shard", "1/2"};
+    assert_int_equal(run_command(fl_cli_run, first, 4, text, sizeof text), 0);
+    assert_non_null(strstr(text, "a_holds.yaml"));
+    assert_null(strstr(text, "b_fails.yaml"));
+    assert_non_null(strstr(text, "1 scenarios: 1 held"));
+    const char *second[] = {"run", sub, "--shard", "2/2"};
+    assert_int_equal(run_command(fl_cli_run, second, 4, text, sizeof text), 1);
+    assert_null(strstr(text, "a_holds.yaml"));
+    assert_non_null(strstr(text, "b_fails.yaml"));
+    const char *bad_shards[][4] = {{"run", sub, "--shard", "0/2"}, {"run", sub, "--shard", "3/2"},
+                                   {"run", sub, "--shard", "2"}, {"run", sub, "--shard", "x/2"}};
+    for (size_t i = 0; i < 4; i++)
+        assert_int_equal(run_command(fl_cli_run, bad_shards[i], 4, text, sizeof text), 2);
+
+    const char *scheduled[] = {"run", fails, "--seeds", "1..2", "--schedule", "0.0"};
+    assert_int_equal(run_command(fl_cli_run, scheduled, 6, text, sizeof text), 1);
+    char replay[320];
+    snprintf(replay, sizeof replay, "replay: faultline replay %s --seed 1 --policy replay --schedule 0.0",
+             fails);
+    assert_non_null(strstr(text, replay));
+    const char *scheduled_holds[] = {"run", holds, "--schedule", "0*40", "--policy", "replay"};
+    assert_int_equal(run_command(fl_cli_run, scheduled_holds, 6, text, sizeof text), 0);
+    const char *no_schedule[] = {"run", holds, "--policy", "replay"};
+    assert_int_equal(run_command(fl_cli_run, no_schedule, 4, text, sizeof text), 2);
+    const char *other_policy[] = {"run", holds, "--policy", "fifo", "--schedule", "0"};
+    assert_int_equal(run_command(fl_cli_run, other_policy, 6, text, sizeof text), 2);
+    const char *bad_schedule[] = {"run", holds, "--schedule", "zero"};
+    assert_int_equal(run_command(fl_cli_run, bad_schedule, 4, text, sizeof text), 2);
+}
+
 static void test_replay_is_byte_identical(void **state) {
     (void)state;
     write_file("holds.yaml", HOLDS);
@@ -173,6 +217,7 @@ int main(void) {
         cmocka_unit_test(test_check_reports_invalid_files_with_exit_2),
         cmocka_unit_test(test_run_exit_codes),
         cmocka_unit_test(test_run_writes_reports),
+        cmocka_unit_test(test_run_schedule_and_shard),
         cmocka_unit_test(test_replay_is_byte_identical),
         cmocka_unit_test(test_list_names_scenarios),
     };
