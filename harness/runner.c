@@ -573,6 +573,18 @@ static bool bodies_differ(const fl_server_log_t *log) {
     return false;
 }
 
+/* An expectation's count: exactly e->count, or at least one when unset. */
+static bool count_matches(const fl_expectation_t *e, size_t n) {
+    return e->count < 0 ? n > 0 : (int64_t)n == e->count;
+}
+
+static void describe_count(const fl_expectation_t *e, char *out, size_t capacity) {
+    if (e->count < 0)
+        snprintf(out, capacity, "at least one");
+    else
+        snprintf(out, capacity, "%" PRId64, e->count);
+}
+
 static bool check_server(run_t *run, const fl_expectation_t *e, char *why, size_t capacity) {
     fl_server_log_t *log = fl_asgi_server_log(run->server);
     if (e->bodies_differ) {
@@ -581,13 +593,10 @@ static bool check_server(run_t *run, const fl_expectation_t *e, char *why, size_
         return false;
     }
     size_t n = fl_server_log_matches(log, e->log_kind, e->cycle, e->log_text);
-    bool ok = e->count < 0 ? n > 0 : (int64_t)n == e->count;
+    bool ok = count_matches(e, n);
     if (!ok) {
         char wanted[32];
-        if (e->count < 0)
-            snprintf(wanted, sizeof wanted, "at least one");
-        else
-            snprintf(wanted, sizeof wanted, "%" PRId64, e->count);
+        describe_count(e, wanted, sizeof wanted);
         char where[32] = "";
         if (e->cycle != 0) snprintf(where, sizeof where, " in cycle %u", e->cycle);
         snprintf(why, capacity, "server: expected %s %s entries%s containing \"%s\", got %zu", wanted,
@@ -608,13 +617,10 @@ static bool check_trace(run_t *run, const fl_expectation_t *e, char *why, size_t
             continue;
         n++;
     }
-    bool ok = e->count < 0 ? n > 0 : (int64_t)n == e->count;
+    bool ok = count_matches(e, n);
     if (!ok) {
         char wanted[32];
-        if (e->count < 0)
-            snprintf(wanted, sizeof wanted, "at least one");
-        else
-            snprintf(wanted, sizeof wanted, "%" PRId64, e->count);
+        describe_count(e, wanted, sizeof wanted);
         snprintf(why, capacity, "trace: expected %s %s events containing \"%s\", got %zu", wanted,
                  fl_trace_kind_name(e->trace_kind), e->log_text ? e->log_text : "", n);
     }
