@@ -13,6 +13,7 @@
 #include <strings.h>
 
 #include "llhttp.h"
+#include "sim/net/protocol_event.h"
 #include "sim/runtime/cancel.h"
 #include "sim/runtime/condition.h"
 #include "sim/runtime/format.h"
@@ -347,7 +348,8 @@ static fl_error_t *cycle_send(void *context, fl_world_t *w, const fl_asgi_messag
         fl_server_log_add(c->server->log, FL_SERVER_LOG_MESSAGE_SENT, cycle->id, m->status,
                           "http.response.start %d", m->status);
         write_start(cycle, m);
-        fl_net_event(c->server->net, c->conn, "server.response_start");
+        fl_net_event(c->server->net, c->conn,
+                     fl_protocol_event_name(FL_PROTOCOL_EVENT_SERVER_RESPONSE_START));
         return NULL;
     }
     if (cycle->response_complete)
@@ -361,7 +363,9 @@ static fl_error_t *cycle_send(void *context, fl_world_t *w, const fl_asgi_messag
                       (int64_t)m->body_length, "http.response.body %zu%s", m->body_length,
                       m->more_body ? " more" : "");
     write_body(cycle, m);
-    if (m->body_length > 0) fl_net_event(c->server->net, c->conn, "server.body_chunk");
+    if (m->body_length > 0)
+        fl_net_event(c->server->net, c->conn,
+                     fl_protocol_event_name(FL_PROTOCOL_EVENT_SERVER_BODY_CHUNK));
     if (!m->more_body) cycle_complete(cycle);
     return NULL;
 }

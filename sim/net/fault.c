@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "sim/net/protocol_event.h"
 #include "sim/runtime/prng.h"
 #include "sim/runtime/status.h"
 
@@ -119,7 +120,18 @@ static const char *validate(const fl_fault_spec_t *spec) {
 
 int fl_fault_plan_add(fl_fault_plan_t *plan, const fl_fault_spec_t *spec, char *error,
                       size_t error_size) {
+    assert(plan != NULL && spec != NULL);
     const char *problem = validate(spec);
+    /* A name no layer reports would never fire: refused here, with the
+     * names that exist. */
+    char unknown_event[256];
+    if (problem == NULL && spec->trigger.kind == FL_FAULT_TRIGGER_EVENT &&
+        !fl_protocol_event_from_name(spec->trigger.event, NULL)) {
+        char names[160];
+        snprintf(unknown_event, sizeof unknown_event, "unknown protocol event '%.60s' (the events: %s)",
+                 spec->trigger.event, fl_protocol_event_list(names, sizeof names));
+        problem = unknown_event;
+    }
     if (problem != NULL) {
         if (error_size > 0)
             snprintf(error, error_size, "fault #%zu (%s -> %s): %s", plan->count + 1,

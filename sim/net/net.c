@@ -3,6 +3,7 @@
 
 #include <assert.h>
 
+#include "sim/net/protocol_event.h"
 #include "sim/runtime/status.h"
 
 const char *fl_side_name(fl_side_t side) { return side == FL_SIDE_CLIENT ? "client" : "server"; }
@@ -52,5 +53,7 @@ void fl_conn_close(fl_conn_t *conn) { conn->net->ops->close(conn); }
 void fl_conn_reset(fl_conn_t *conn) { conn->net->ops->reset(conn); }
 
 void fl_net_event(fl_net_t *net, fl_conn_t *conn, const char *name) {
+    assert(net != NULL && fl_protocol_event_from_name(name, NULL) &&
+           "protocol events are rows of sim/net/protocol_event.h");
     if (net->ops->event != NULL) net->ops->event(net, conn, name);
 }

@@ -114,9 +114,10 @@ void fl_conn_close(fl_conn_t *conn);
  * pending and later calls fail with FL_ERESET. */
 void fl_conn_reset(fl_conn_t *conn);
 
-/* A named protocol event from the layer above ("server.response_start",
- * "client.headers_received", "server.body_chunk"): fault plans can trigger on
- * the N-th occurrence. conn may be NULL for events not tied to a connection. */
+/* A protocol event from the layer above, by its name in the table of
+ * sim/net/protocol_event.h (any other name is a bug: asserted): fault plans
+ * can trigger on the N-th occurrence. conn may be NULL for events not tied
+ * to a connection. */
 void fl_net_event(fl_net_t *net, fl_conn_t *conn, const char *name);
 
 static inline uint32_t fl_conn_id(const fl_conn_t *conn) { return conn->id; }

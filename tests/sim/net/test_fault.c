@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "sim/net/fault.h"
+#include "sim/net/protocol_event.h"
 #include "sim/runtime/prng.h"
 #include "sim/runtime/status.h"
 
@@ -124,9 +125,31 @@ static void test_valid_entry_is_copied_with_defaults(void **state) {
     assert_int_equal(entry->index, 1);
     assert_string_equal(entry->spec.label, "fault #1 event->cancel-task");
     /* Many entries: the plan grows and keeps them in order. */
+    event[0] = 's';
     for (int i = 0; i < 20; i++) assert_int_equal(fl_fault_plan_add(plan, &spec, error, sizeof error), FL_OK);
     assert_int_equal(plan->count, 21);
     assert_int_equal(plan->entries[20].index, 21);
+}
+
+/* A misspelt event would never fire: refused, naming every valid event. */
+static void test_unknown_event_is_refused_with_the_valid_names(void **state) {
+    (void)state;
+    fl_fault_plan_t *plan = fl_fault_plan_create(&arena);
+    char error[256];
+    fl_fault_spec_t spec = {.trigger = {.kind = FL_FAULT_TRIGGER_EVENT,
+                                        .event = "server.respons_start"},
+                            .action = {.kind = FL_FAULT_ACTION_RESET}};
+    assert_int_equal(fl_fault_plan_add(plan, &spec, error, sizeof error), FL_EINVAL);
+    assert_int_equal(plan->count, 0);
+    assert_non_null(strstr(error, "unknown protocol event 'server.respons_start'"));
+    for (int e = 0; e < FL_PROTOCOL_EVENT_COUNT; e++)
+        assert_non_null(strstr(error, fl_protocol_event_name((fl_protocol_event_t)e)));
+    /* Every row of the table is accepted. */
+    for (int e = 0; e < FL_PROTOCOL_EVENT_COUNT; e++) {
+        spec.trigger.event = fl_protocol_event_name((fl_protocol_event_t)e);
+        assert_int_equal(fl_fault_plan_add(plan, &spec, error, sizeof error), FL_OK);
+    }
+    assert_int_equal(plan->count, FL_PROTOCOL_EVENT_COUNT);
 }
 
 static void test_action_direction(void **state) {
@@ -173,6 +196,7 @@ int main(void) {
         cmocka_unit_test(test_names_round_trip),
         cmocka_unit_test(test_invalid_entries_are_refused_at_build_time),
         cmocka_unit_test(test_valid_entry_is_copied_with_defaults),
+        cmocka_unit_test(test_unknown_event_is_refused_with_the_valid_names),
         cmocka_unit_test(test_action_direction),
         cmocka_unit_test(test_firing_rules),
     };

@@ -797,7 +797,8 @@ static void test_unsupported_faults_are_refused(void **state) {
     (void)state;
     fl_world_t *w = rt_world("fifo", 1);
     fl_fault_plan_t *plan = plan_with(
-        w, &(fl_fault_spec_t){.trigger = {.kind = FL_FAULT_TRIGGER_EVENT, .event = "x"},
+        w, &(fl_fault_spec_t){.trigger = {.kind = FL_FAULT_TRIGGER_EVENT,
+                                          .event = "server.response_start"},
                               .action = {.kind = FL_FAULT_ACTION_RESET, .connection = 1}});
     char error[256];
     assert_null(fl_uvnet_create(w, plan, error, sizeof error));

@@ -1,0 +1,49 @@
+#include "sim/net/protocol_event.h"
+
+#include <assert.h>
+#include <stdio.h>
+#include <string.h>
+
+static const char *const event_names[FL_PROTOCOL_EVENT_COUNT] = {
+#define FL__PROTOCOL_EVENT_NAME(id, name, where) [FL_PROTOCOL_EVENT_##id] = name,
+    FL_PROTOCOL_EVENTS(FL__PROTOCOL_EVENT_NAME)
+#undef FL__PROTOCOL_EVENT_NAME
+};
+
+static const char *const event_wheres[FL_PROTOCOL_EVENT_COUNT] = {
+#define FL__PROTOCOL_EVENT_WHERE(id, name, where) [FL_PROTOCOL_EVENT_##id] = where,
+    FL_PROTOCOL_EVENTS(FL__PROTOCOL_EVENT_WHERE)
+#undef FL__PROTOCOL_EVENT_WHERE
+};
+
+const char *fl_protocol_event_name(fl_protocol_event_t event) {
+    assert(event < FL_PROTOCOL_EVENT_COUNT);
+    return event_names[event];
+}
+
+const char *fl_protocol_event_where(fl_protocol_event_t event) {
+    assert(event < FL_PROTOCOL_EVENT_COUNT);
+    return event_wheres[event];
+}
+
+bool fl_protocol_event_from_name(const char *name, fl_protocol_event_t *event_out) {
+    if (name == NULL) return false;
+    for (int e = 0; e < FL_PROTOCOL_EVENT_COUNT; e++) {
+        if (strcmp(event_names[e], name) != 0) continue;
+        if (event_out != NULL) *event_out = (fl_protocol_event_t)e;
+        return true;
+    }
+    return false;
+}
+
+char *fl_protocol_event_list(char *out, size_t capacity) {
+    assert(out != NULL && capacity > 0);
+    size_t used = 0;
+    out[0] = '\0';
+    for (int e = 0; e < FL_PROTOCOL_EVENT_COUNT && used < capacity; e++) {
+        int n = snprintf(out + used, capacity - used, "%s%s", e > 0 ? ", " : "", event_names[e]);
+        if (n < 0) break;
+        used += (size_t)n;
+    }
+    return out;
+}
