@@ -6,6 +6,7 @@
 #include <assert.h>
 #include <ctype.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -397,20 +398,38 @@ static int parse_headers(loader_t *ld, node_t *node, const char *path,
 
 /* --- top-level scalars ------------------------------------------------------------- */
 
+/* One seed: digits only, within uint64_t. Returns 0, 1 (not a number) or 2
+ * (past the largest seed), and the rest of the text in *end. */
+static int parse_seed_number(const char *text, uint64_t *out, const char **end) {
+    if (!isdigit((unsigned char)text[0])) return 1;
+    char *stop = NULL;
+    errno = 0;
+    unsigned long long value = strtoull(text, &stop, 10);
+    *end = stop;
+    if (errno == ERANGE) return 2;
+    *out = value;
+    return 0;
+}
+
 static int parse_seeds(loader_t *ld, node_t *node, fl_scenario_t *out) {
     TRY(expect_scalar(ld, node, "seeds", "a seed range"));
     const char *text = text_of(node);
-    unsigned long long first, last;
-    int consumed = 0;
-    if (sscanf(text, "%llu..%llu%n", &first, &last, &consumed) == 2 &&
-        (size_t)consumed == strlen(text) && isdigit((unsigned char)text[0])) {
-        /* A range. */
-    } else if (sscanf(text, "%llu%n", &first, &consumed) == 1 &&
-               (size_t)consumed == strlen(text) && isdigit((unsigned char)text[0])) {
-        last = first;
+    uint64_t first = 0, last = 0;
+    const char *rest = text, *second = NULL;
+    int problem = parse_seed_number(text, &first, &rest);
+    if (problem == 0 && strncmp(rest, "..", 2) == 0) {
+        second = rest + 2;
+        problem = parse_seed_number(second, &last, &rest);
     } else {
-        return FAIL(ld, node, "seeds: bad seed range '%s': use A..B (or one seed)", text);
+        last = first;
     }
+    /* strtoull saturates: a seed past 2^64-1 would silently become it. */
+    if (problem == 2)
+        return FAIL(ld, node, "seeds: '%.*s' is past the largest seed (%" PRIu64 ")",
+                    (int)strcspn(second != NULL ? second : text, "."),
+                    second != NULL ? second : text, UINT64_MAX);
+    if (problem != 0 || *rest != '\0')
+        return FAIL(ld, node, "seeds: bad seed range '%s': use A..B (or one seed)", text);
     if (first > last)
         return FAIL(ld, node, "seeds: the range '%s' is empty: A must be <= B", text);
     out->seed_first = first;
@@ -1018,16 +1037,59 @@ static int parse_action(loader_t *ld, node_t *node, const char *path, fl_fault_a
     }
 }
 
+/* The tasks the world runs besides the client's, by the names their layers
+ * spawn them with: what a cancel-task fault may name. A name here that no
+ * layer spawns any more is caught at run time too: a cancel-task that finds
+ * no live task does not count as fired, so faults-fired fails. */
+static const char *const server_task_names[] = {
+    "server",          /* the acceptor (sim/asgi/server.c) */
+    "http-connection", /* a connection's reader and request cycles */
+    "http-writer",     /* a connection's writer */
+    "app",             /* the app of the current request cycle */
+    "stream_response", /* StreamingResponse's sender (sim/asgi/responses.c) */
+    "sse ping",        /* an SSE response's pinger */
+    "call_next coro",  /* BaseHTTPMiddleware's inner app (sim/asgi/base_middleware.c) */
+    "sse reader",      /* the SSE session client's reader (client/sse.c) */
+    NULL,
+};
+
+static bool is_server_task(const char *name) {
+    for (size_t i = 0; server_task_names[i] != NULL; i++)
+        if (strcmp(server_task_names[i], name) == 0) return true;
+    return false;
+}
+
+/* A cancel-task naming no task would never fire: refused with the names. */
+static int check_cancel_target(loader_t *ld, node_t *node, const char *path,
+                               const fl_client_spec_t *client, const char *target) {
+    if (find_task(client, target) != NULL || is_server_task(target)) return 0;
+    char names[512];
+    size_t used = 0;
+    names[0] = '\0';
+    for (size_t i = 0; i < client->task_count && used < sizeof names; i++)
+        used += (size_t)snprintf(names + used, sizeof names - used, "%s%s", i ? ", " : "",
+                                 client->tasks[i].name);
+    for (size_t i = 0; server_task_names[i] != NULL && used < sizeof names; i++)
+        used += (size_t)snprintf(names + used, sizeof names - used, "%s%s",
+                                 i ? ", " : "; the server's: ", server_task_names[i]);
+    return FAIL(ld, node, "%s: cancel-task names no task '%s' (the client's tasks: %s)", path,
+                target, names);
+}
+
 static int parse_fault(loader_t *ld, node_t *node, const char *path, fl_fault_plan_t *plan,
-                       fl_fault_spec_t *out) {
-    static const char *const keys[] = {"trigger", "action",    "connection", "direction",
-                                       "probability", "repeat", "label",     NULL};
+                       const fl_client_spec_t *client, fl_scenario_fault_t *fault) {
+    static const char *const keys[] = {"trigger", "action", "connection",   "direction",
+                                       "probability", "repeat", "label", "may_not_fire", NULL};
     TRY(check_keys(ld, node, path, keys));
+    fault->at = location(ld, node);
+    fl_fault_spec_t *out = &fault->spec;
     node_t *v;
     TRY(require(ld, node, "trigger", path, &v));
     TRY(parse_trigger(ld, v, child_path(ld, path, "trigger"), &out->trigger));
     TRY(require(ld, node, "action", path, &v));
     TRY(parse_action(ld, v, child_path(ld, path, "action"), &out->action));
+    if (out->action.kind == FL_FAULT_ACTION_CANCEL_TASK)
+        TRY(check_cancel_target(ld, v, child_path(ld, path, "action"), client, out->action.task));
     if ((v = get(ld, node, "connection")))
         TRY(parse_uint32(ld, v, child_path(ld, path, "connection"), &out->action.connection));
     if ((v = get(ld, node, "direction"))) {
@@ -1047,6 +1109,8 @@ static int parse_fault(loader_t *ld, node_t *node, const char *path, fl_fault_pl
     }
     if ((v = get(ld, node, "repeat"))) TRY(parse_bool(ld, v, child_path(ld, path, "repeat"), &out->trigger.repeat));
     if ((v = get(ld, node, "label"))) TRY(parse_string(ld, v, child_path(ld, path, "label"), &out->label));
+    if ((v = get(ld, node, "may_not_fire")))
+        TRY(parse_bool(ld, v, child_path(ld, path, "may_not_fire"), &fault->may_not_fire));
     char message[256];
     if (fl_fault_plan_add(plan, out, message, sizeof message) != 0)
         return FAIL(ld, node, "%s: %s", path, message);
@@ -1057,10 +1121,13 @@ static int parse_faults(loader_t *ld, node_t *node, fl_scenario_t *out) {
     TRY(expect_sequence(ld, node, "faults"));
     fl_fault_plan_t *plan = fl_fault_plan_create(ld->arena);
     out->fault_count = sequence_count(node);
+    if (out->fault_count > FL_SCENARIO_FAULTS_MAX)
+        return FAIL(ld, node, "faults: %zu faults, at most %d in one scenario", out->fault_count,
+                    FL_SCENARIO_FAULTS_MAX);
     out->faults = fl_arena_zalloc(ld->arena, (out->fault_count + 1) * sizeof *out->faults);
     for (size_t i = 0; i < out->fault_count; i++)
         TRY(parse_fault(ld, sequence_item(ld, node, i), index_path(ld, "faults", i), plan,
-                        &out->faults[i]));
+                        &out->client, &out->faults[i]));
     return 0;
 }
 

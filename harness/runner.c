@@ -3,6 +3,7 @@
 #include "harness/runner.h"
 
 #include "harness/chrome_trace.h"
+#include "harness/invariants.h"
 #include "harness/scenario_app.h"
 
 #include <assert.h>
@@ -702,12 +703,48 @@ static void check_leaks(checker_t *c, bool hang_expected) {
         snprintf(why, sizeof why, "the client finished, other tasks stayed blocked:\n%.560s",
                  result->hang_report);
     verdict(c, "no-leaked-tasks", !tasks_left, why);
-    uint64_t open = 0;
-    if (!hang_expected && result->outcome == FL_RUN_COMPLETED)
-        open = fl_simnet_stats(c->run->net).open_endpoints;
-    if (open > 0)
-        snprintf(why, sizeof why, "%" PRIu64 " connection ends still open when the run ended", open);
-    verdict(c, "no-leaked-connections", open == 0, why);
+    bool closed = fl_invariant_no_leaked_connections(c->run->net, result->outcome, hang_expected,
+                                                     why, sizeof why);
+    verdict(c, "no-leaked-connections", closed, why);
+}
+
+/* "fault 'LABEL' (faults[i] at FILE:LINE:COL)", for messages. */
+static void describe_fault(const fl_scenario_t *s, size_t index, char *out, size_t capacity) {
+    const fl_scenario_fault_t *fault = &s->faults[index];
+    char label[96];
+    if (fault->spec.label != NULL)
+        copy_text(label, sizeof label, fault->spec.label);
+    else
+        snprintf(label, sizeof label, "fault #%zu %s->%s", index + 1,
+                 fl_fault_trigger_name(fault->spec.trigger.kind),
+                 fl_fault_action_name(fault->spec.action.kind));
+    snprintf(out, capacity, "fault '%s' (faults[%zu] at %s:%u:%u)", label, index,
+             fault->at.file ? fault->at.file : s->file, fault->at.line, fault->at.column);
+}
+
+/* A fault that never acted tested nothing: a certain fault (probability 1)
+ * must act in every seed, unless the file says it may not. Faults of lower
+ * probability are judged over the whole range (fl_scenario_run). Records
+ * which faults acted in the result. */
+static void check_faults_fired(checker_t *c) {
+    const fl_scenario_t *s = c->run->scenario;
+    assert(s->fault_count <= FL_SCENARIO_FAULTS_MAX);
+    char why[FL_RUN_MESSAGE_MAX] = "";
+    size_t silent = 0;
+    for (size_t i = 0; i < s->fault_count; i++) {
+        if (fl_simnet_fault_applied(c->run->net, (uint32_t)(i + 1)) > 0) {
+            c->result->faults_fired |= UINT64_C(1) << i;
+            continue;
+        }
+        if (s->faults[i].may_not_fire || s->faults[i].spec.trigger.probability < 1.0) continue;
+        if (silent++ == 0) {
+            char fault[256];
+            describe_fault(s, i, fault, sizeof fault);
+            snprintf(why, sizeof why, "%s never fired in seed %" PRIu64
+                     " (mark it may_not_fire: true if that is meant)", fault, c->result->seed);
+        }
+    }
+    verdict(c, "faults-fired", silent == 0, why);
 }
 
 static void run_checks(checker_t *c) {
@@ -750,6 +787,7 @@ static void run_checks(checker_t *c) {
     bool limit = result->outcome == FL_RUN_TIME_LIMIT || result->outcome == FL_RUN_STEP_LIMIT;
     if (limit) snprintf(why, sizeof why, "the run hit the %s", fl_run_outcome_name(result->outcome));
     verdict(c, "no-limit", !limit, why);
+    check_faults_fired(c);
     check_cycles(c);
     check_leaks(c, hang_expected);
     const fl_task_t *unobserved = NULL;
@@ -779,7 +817,8 @@ static int build_world(run_t *run, char *error, size_t error_size) {
     const fl_scenario_t *s = run->scenario;
     fl_fault_plan_t *plan = fl_fault_plan_create(fl_world_arena(run->world));
     for (size_t i = 0; i < s->fault_count; i++)
-        if (fl_fault_plan_add(plan, &s->faults[i], error, error_size) != FL_OK) return FL_EINVAL;
+        if (fl_fault_plan_add(plan, &s->faults[i].spec, error, error_size) != FL_OK)
+            return FL_EINVAL;
     fl_simnet_options_t network = s->network;
     if (network.buffer_bytes == 0) network = fl_simnet_options_default();
     run->net = fl_simnet_create(run->world, &network, plan, error, error_size);
@@ -873,6 +912,42 @@ int fl_scenario_run_seed(const fl_scenario_t *scenario, uint64_t seed,
 
 /* --- a whole scenario -------------------------------------------------------------------------- */
 
+/* The faults that must act in every seed, and those that must act in at
+ * least one seed of the range, as bit masks over the scenario's faults. */
+static uint64_t faults_required_each_seed(const fl_scenario_t *s) {
+    uint64_t mask = 0;
+    for (size_t i = 0; i < s->fault_count; i++)
+        if (!s->faults[i].may_not_fire && s->faults[i].spec.trigger.probability >= 1.0)
+            mask |= UINT64_C(1) << i;
+    return mask;
+}
+
+static uint64_t faults_required_some_seed(const fl_scenario_t *s) {
+    uint64_t mask = 0;
+    for (size_t i = 0; i < s->fault_count; i++)
+        if (!s->faults[i].may_not_fire && s->faults[i].spec.trigger.probability < 1.0)
+            mask |= UINT64_C(1) << i;
+    return mask;
+}
+
+/* Holds, after every seed passed: a fault of lower probability that acted
+ * in none of them was never tested. Returns false (with the message) then. */
+static bool range_faults_fired(const fl_scenario_t *s, uint64_t fired, uint64_t first,
+                               uint64_t last, fl_scenario_result_t *result) {
+    uint64_t silent = faults_required_some_seed(s) & ~fired;
+    if (silent == 0) return true;
+    size_t index = 0;
+    while (!(silent & (UINT64_C(1) << index))) index++;
+    char fault[256];
+    describe_fault(s, index, fault, sizeof fault);
+    result->seed = first;
+    snprintf(result->message, sizeof result->message,
+             "faults-fired: %s (probability %g) never fired in seeds %" PRIu64 "..%" PRIu64
+             " (more seeds, a higher probability, or may_not_fire: true)",
+             fault, s->faults[index].spec.trigger.probability, first, last);
+    return false;
+}
+
 int fl_scenario_run(const fl_scenario_t *scenario, const fl_run_config_t *config,
                     fl_scenario_result_t *result) {
     assert(scenario != NULL && result != NULL);
@@ -886,6 +961,8 @@ int fl_scenario_run(const fl_scenario_t *scenario, const fl_run_config_t *config
         return FL_EINVAL;
     }
     bool finds = scenario->mode == FL_SCENARIO_FINDS;
+    uint64_t required = faults_required_each_seed(scenario), fired = 0;
+    uint64_t found_without_faults = 0;
     /* The loop is bounded by the range; a seed at UINT64_MAX ends it too. */
     for (uint64_t seed = first;; seed++) {
         int status = fl_scenario_run_seed(scenario, seed, config, &result->detail);
@@ -896,7 +973,12 @@ int fl_scenario_run(const fl_scenario_t *scenario, const fl_run_config_t *config
                      seed, result->detail.message);
             return status;
         }
-        if (finds && result->detail.target_failed) {
+        fired |= result->detail.faults_fired;
+        /* A bug shown in a seed where its faults did not act was not shown
+         * by them: that seed does not count as a find. */
+        bool faults_acted = (result->detail.faults_fired & required) == required;
+        if (finds && result->detail.target_failed && !faults_acted) found_without_faults++;
+        if (finds && result->detail.target_failed && faults_acted) {
             result->passed = true;
             result->seed = seed;
             snprintf(result->message, sizeof result->message, "found at seed %" PRIu64 ": %s", seed,
@@ -911,12 +993,22 @@ int fl_scenario_run(const fl_scenario_t *scenario, const fl_run_config_t *config
         }
         if (seed == last) break;
     }
-    if (finds)
-        snprintf(result->message, sizeof result->message, "%s not found in %" PRIu64 " seeds",
-                 scenario->finds ? scenario->finds : "(no check named)", result->seeds_run);
+    const char *seeds_word = result->seeds_run == 1 ? "seed" : "seeds";
+    if (finds && found_without_faults > 0)
+        snprintf(result->message, sizeof result->message,
+                 "%s not found in %" PRIu64 " %s (it failed in %" PRIu64
+                 " where a fault never fired: see faults-fired)",
+                 scenario->finds ? scenario->finds : "(no check named)", result->seeds_run,
+                 seeds_word, found_without_faults);
+    else if (finds)
+        snprintf(result->message, sizeof result->message, "%s not found in %" PRIu64 " %s",
+                 scenario->finds ? scenario->finds : "(no check named)", result->seeds_run,
+                 seeds_word);
+    else if (!range_faults_fired(scenario, fired, first, last, result))
+        return FL_OK;
     else
-        snprintf(result->message, sizeof result->message, "held over %" PRIu64 " seeds (%" PRIu64
-                 "..%" PRIu64 ")", result->seeds_run, first, last);
+        snprintf(result->message, sizeof result->message, "held over %" PRIu64 " %s (%" PRIu64
+                 "..%" PRIu64 ")", result->seeds_run, seeds_word, first, last);
     result->passed = !finds;
     return FL_OK;
 }

@@ -181,6 +181,18 @@ typedef struct fl_expectation {
     fl_location_t at;
 } fl_expectation_t;
 
+/* --- faults ----------------------------------------------------------------------------- */
+
+/* At most this many faults per scenario: the runner keeps which fired in a
+ * seed as one bit each. */
+#define FL_SCENARIO_FAULTS_MAX 64
+
+typedef struct fl_scenario_fault {
+    fl_fault_spec_t spec;
+    bool may_not_fire;             /* a "maybe": the faults-fired check does not require it */
+    fl_location_t at;
+} fl_scenario_fault_t;
+
 /* --- the scenario ---------------------------------------------------------------------- */
 
 typedef struct fl_scenario {
@@ -197,7 +209,7 @@ typedef struct fl_scenario {
     fl_simnet_options_t network;   /* default fl_simnet_options_default() */
     fl_server_spec_t server;
     fl_client_spec_t client;
-    fl_fault_spec_t *faults;
+    fl_scenario_fault_t *faults;   /* at most FL_SCENARIO_FAULTS_MAX */
     size_t fault_count;
     fl_expectation_t *expectations;
     size_t expectation_count;

@@ -84,6 +84,10 @@ typedef struct net_fault {
     fl_fault_entry_t entry;
     simnet_t *net;
     uint64_t events_seen;
+    /* Firings that acted on something: a cancel-task whose task was live, an
+     * action on a connection that was open. entry.fired also counts
+     * firings that found no target, which tested nothing. */
+    uint64_t applied;
     fl_timer_t timer;
 } net_fault_t;
 
@@ -256,20 +260,28 @@ static void apply_action(net_fault_t *fault, simconn_t *conn) {
                   conn ? conn->id : 0, fault->entry.index, fault->entry.spec.label);
     if (action->kind == FL_FAULT_ACTION_CANCEL_TASK) {
         fl_task_t *task = fl_world_find_task(w, action->task);
-        if (task != NULL)
+        if (task != NULL) {
             fl_task_cancel(w, task);
-        else
+            fault->applied++;
+        } else {
             trace_net(net, 0, fault->entry.index, "fault: no such task");
+        }
         return;
     }
     if (conn == NULL) {
         /* An at-trigger without a connection acts on every open one. */
+        bool any = false;
         for (simconn_t *c = net->open_conns; c != NULL; c = c->next_open)
-            if (!c->reset && !(c->ends[0].closed && c->ends[1].closed))
+            if (!c->reset && !(c->ends[0].closed && c->ends[1].closed)) {
                 apply_to_connection(fault, c);
+                any = true;
+            }
+        if (any) fault->applied++;
+        else trace_net(net, 0, fault->entry.index, "fault: no open connection");
         return;
     }
     apply_to_connection(fault, conn);
+    fault->applied++;
 }
 
 static void apply_to_connection(net_fault_t *fault, simconn_t *conn) {
@@ -617,6 +629,7 @@ static int connect_faults(simnet_t *net, uint32_t attempt) {
         fl_trace_emit(fl_world_trace(w), fl_now(w), FL_TRACE_FAULT,
                       current ? fl_task_id(current) : 0, 0, fault->entry.index,
                       fault->entry.spec.label);
+        fault->applied++;
         if (action->kind == FL_FAULT_ACTION_REFUSE) return FL_EREFUSED;
         int status = action->duration_ns == FL_TIME_NEVER ? fl_sleep_forever(w)
                                                           : fl_sleep(w, action->duration_ns);
@@ -761,4 +774,10 @@ uint64_t fl_simnet_fault_fired(const fl_net_t *base, uint32_t index) {
     const simnet_t *net = (const simnet_t *)base;
     if (index == 0 || index > net->fault_count) return 0;
     return net->faults[index - 1].entry.fired;
+}
+
+uint64_t fl_simnet_fault_applied(const fl_net_t *base, uint32_t index) {
+    const simnet_t *net = (const simnet_t *)base;
+    assert(index >= 1 && index <= net->fault_count);
+    return net->faults[index - 1].applied;
 }

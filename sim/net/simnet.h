@@ -58,4 +58,9 @@ fl_simnet_stats_t fl_simnet_stats(const fl_net_t *net);
 /* How many times fault #index (1-based, in plan order) fired. */
 uint64_t fl_simnet_fault_fired(const fl_net_t *net, uint32_t index);
 
+/* How many of those firings acted on something (a live task, an open
+ * connection): what a scenario's faults-fired check counts. index must be
+ * 1..the plan's count. */
+uint64_t fl_simnet_fault_applied(const fl_net_t *net, uint32_t index);
+
 #endif /* FL_SIMNET_H */

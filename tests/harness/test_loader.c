@@ -84,6 +84,7 @@ static const char full_yaml[] =
     "    action: {close: client}\n"
     "    probability: 0.25\n"
     "    repeat: true\n"
+    "    may_not_fire: true\n"
     "  - trigger: {connect: 1}\n"
     "    action: {cancel-task: app}\n"
     "  - trigger: {at: 2s}\n"
@@ -246,7 +247,12 @@ static void test_full_scenario_loads_every_field(void **state) {
     assert_true(other->owner_check);
 
     assert_int_equal(sc.fault_count, 5);
-    const fl_fault_spec_t *f = sc.faults;
+    const fl_fault_spec_t f[5] = {sc.faults[0].spec, sc.faults[1].spec, sc.faults[2].spec,
+                                  sc.faults[3].spec, sc.faults[4].spec};
+    assert_false(sc.faults[0].may_not_fire);
+    assert_true(sc.faults[2].may_not_fire);
+    assert_int_equal(sc.faults[2].at.column, 5);
+    assert_true(sc.faults[2].at.line > sc.faults[1].at.line);
     assert_int_equal(f[0].trigger.kind, FL_FAULT_TRIGGER_AT);
     assert_int_equal(f[0].trigger.at_ns, 1 * S);
     assert_int_equal(f[0].action.kind, FL_FAULT_ACTION_RESET);
@@ -305,7 +311,7 @@ static void test_full_scenario_loads_every_field(void **state) {
     assert_true(e[4].ok);
     assert_int_equal(e[4].events, -1);
     assert_int_equal(e[4].body_bytes, -1);
-    assert_int_equal(e[4].at.line, 68);
+    assert_int_equal(e[4].at.line, 69);
     assert_int_equal(e[4].at.column, 5);
     assert_string_equal(e[4].at.file, "t.yaml");
     assert_int_equal(e[5].kind, FL_EXPECT_TRACE);
@@ -537,6 +543,18 @@ static const bad_case_t bad_cases[] = {
      "faults[0]: fault #1 (at -> refuse): 'refuse' acts on a connect attempt"},
     {N C "faults:\n  - trigger: {at: 1s}\n    action: reset\n    repeat: true\n", 8, 5,
      "cannot repeat"},
+    {N C "faults:\n  - trigger: {event: server.respons_start}\n    action: reset\n", 8, 5,
+     "unknown protocol event 'server.respons_start' (the events: server.response_start, "
+     "server.body_chunk)"},
+    {N C "faults:\n  - trigger: {at: 1s}\n    action: {cancel-task: ghost}\n", 9, 13,
+     "faults[0].action: cancel-task names no task 'ghost' (the client's tasks: main; the "
+     "server's: server, http-connection"},
+    {N C "faults:\n  - trigger: {at: 1s}\n    action: reset\n    may_not_fire: perhaps\n", 10, 19,
+     "expected true or false, not 'perhaps'"},
+    {N "seeds: 1..99999999999999999999\n" C, 2, 8,
+     "seeds: '99999999999999999999' is past the largest seed (18446744073709551615)"},
+    {N "seeds: 99999999999999999999\n" C, 2, 8, "is past the largest seed"},
+    {N "seeds: 18446744073709551616..18446744073709551617\n" C, 2, 8, "is past the largest seed"},
     /* other rules */
     {N "server:\n  routes:\n    - path: /a\n      steps:\n        - respond: {}\n        - sleep: 1s\n" C,
      7, 11, "server.routes[0].steps[1]: a step after the response step"},

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "harness/loader.h"
 #include "harness/runner.h"
 #include "sim/runtime/status.h"
 
@@ -170,7 +171,7 @@ typedef struct story3 {
     fl_route_t route;
     fl_step_t step;
     fl_client_task_t task;
-    fl_fault_spec_t fault;
+    fl_scenario_fault_t fault;
     fl_expectation_t expectation;
 } story3_t;
 
@@ -194,11 +195,11 @@ static void story3_build(story3_t *b, fl_base_middleware_version_t version) {
      * scope cannot do that: connecting takes a trip, and a deadline 1 ns
      * after the write lets the app answer first. */
     b->step = request_step("hang-up", "GET", "/");
-    b->fault = (fl_fault_spec_t){
+    b->fault = (fl_scenario_fault_t){.spec = {
         .trigger = {.kind = FL_FAULT_TRIGGER_BYTES, .direction = FL_DIRECTION_CLIENT_TO_SERVER,
                     .bytes = STORY3_REQUEST_BYTES},
         .action = {.kind = FL_FAULT_ACTION_CLIENT_DISCONNECT},
-        .label = "client hangs up"};
+        .label = "client hangs up"}};
     b->s.faults = &b->fault;
     b->s.fault_count = 1;
     b->task = (fl_client_task_t){.name = "client", .steps = &b->step, .step_count = 1};
@@ -341,9 +342,9 @@ static void test_reset_at_response_start_is_read_error(void **state) {
                         .handler = {.name = "hello", .steps = HELLO, .step_count = 1}};
     s.server.routes = &route;
     s.server.route_count = 1;
-    fl_fault_spec_t fault = {
+    fl_scenario_fault_t fault = {.spec = {
         .trigger = {.kind = FL_FAULT_TRIGGER_EVENT, .event = "server.response_start"},
-        .action = {.kind = FL_FAULT_ACTION_RESET}};
+        .action = {.kind = FL_FAULT_ACTION_RESET}}};
     s.faults = &fault;
     s.fault_count = 1;
     fl_step_t step = request_step("hello", "GET", "/hello");
@@ -377,10 +378,10 @@ static void test_a_task_left_blocked_is_a_leak(void **state) {
                         .handler = {.name = "hello", .steps = HELLO, .step_count = 1}};
     s.server.routes = &route;
     s.server.route_count = 1;
-    fl_fault_spec_t fault = {
+    fl_scenario_fault_t fault = {.spec = {
         .trigger = {.kind = FL_FAULT_TRIGGER_BYTES, .bytes = 10,
                     .direction = FL_DIRECTION_CLIENT_TO_SERVER},
-        .action = {.kind = FL_FAULT_ACTION_STALL, .duration_ns = FL_TIME_NEVER}};
+        .action = {.kind = FL_FAULT_ACTION_STALL, .duration_ns = FL_TIME_NEVER}}};
     s.faults = &fault;
     s.fault_count = 1;
     s.client.timeouts.read_ns = FL_SECONDS(2);
@@ -398,7 +399,7 @@ static void test_a_task_left_blocked_is_a_leak(void **state) {
     assert_false(r->passed);
     assert_string_equal(r->failed_check, "no-leaked-tasks");
     assert_non_null(strstr(r->message, "'http-connection' blocked"));
-    fault.action.duration_ns = FL_SECONDS(60);
+    fault.spec.action.duration_ns = FL_SECONDS(60);
     assert_int_equal(fl_scenario_run_seed(&s, 1, NULL, r), 0);
     if (!r->passed) fail_msg("%s: %s", r->failed_check, r->message);
     free(r);
@@ -465,6 +466,155 @@ static void test_unknown_policy_is_a_setup_error(void **state) {
     free(r);
 }
 
+
+/* --- faults-fired ------------------------------------------------------------------------------ */
+
+/* Story 3's shield-start scenario as a file gives it: head goes before
+ * the server, trigger and fault_extra (keys of the fault) are substituted,
+ * expect is the expect list. */
+static const char *shield_yaml(char *out, size_t capacity, const char *head, const char *trigger,
+                               const char *fault_extra, const char *expect) {
+    int n = snprintf(out, capacity,
+                     "name: shield-start\n"
+                     "seeds: 1..20\n"
+                     "%s"
+                     "server:\n"
+                     "  middleware: [{base_http: shield-start}, {base_http: shield-start}]\n"
+                     "  routes:\n"
+                     "    - path: /\n"
+                     "      steps: [{respond: {status: 200, body: hi}}]\n"
+                     "faults:\n"
+                     "  - trigger: %s\n"
+                     "    action: client-disconnect\n"
+                     "    label: hang up\n"
+                     "%s"
+                     "client:\n"
+                     "  tasks:\n"
+                     "    - name: main\n"
+                     "      steps: [{request: {id: call, path: /}}]\n"
+                     "expect:\n"
+                     "%s",
+                     head, trigger, fault_extra, expect);
+    assert_true(n > 0 && (size_t)n < capacity);
+    return out;
+}
+
+static const char NO_RESPONSE_RETURNED[] =
+    "  - server: {name: no_response_returned, log: error, text: \"No response returned.\", "
+    "count: 0}\n";
+static const char AT_REQUEST_END[] = "{bytes: 68, direction: c2s}";
+static const char PAST_REQUEST_END[] = "{bytes: 100000, direction: c2s}";
+
+static void run_yaml(const char *yaml, fl_scenario_result_t *result) {
+    fl_arena_t arena;
+    fl_arena_init(&arena);
+    fl_scenario_t s;
+    char error[512];
+    if (fl_scenario_load_string(&arena, "faults.yaml", yaml, &s, error, sizeof error) != FL_OK)
+        fail_msg("%s", error);
+    assert_int_equal(fl_scenario_run(&s, NULL, result), FL_OK);
+    fl_arena_destroy(&arena);
+}
+
+/* The issue's example: a trigger past the request's end never fires, and
+ * the scenario held anyway. Now it fails, naming the fault and the seed. */
+static void test_a_fault_that_never_fires_fails_the_scenario(void **state) {
+    (void)state;
+    char yaml[2048];
+    fl_scenario_result_t *r = scenario_result();
+    run_yaml(shield_yaml(yaml, sizeof yaml, "", AT_REQUEST_END, "", NO_RESPONSE_RETURNED), r);
+    if (!r->passed) fail_msg("control: %s", r->message);
+    run_yaml(shield_yaml(yaml, sizeof yaml, "", PAST_REQUEST_END, "", NO_RESPONSE_RETURNED), r);
+    assert_false(r->passed);
+    assert_int_equal(r->seed, 1);
+    assert_string_equal(r->detail.failed_check, "faults-fired");
+    assert_non_null(strstr(r->message, "fault 'hang up' (faults[0] at faults.yaml:9:5) never "
+                                       "fired in seed 1"));
+    free(r);
+}
+
+/* A fault meant as "maybe" says so, and then its silence is no failure. */
+static void test_may_not_fire_excuses_a_silent_fault(void **state) {
+    (void)state;
+    char yaml[2048];
+    fl_scenario_result_t *r = scenario_result();
+    run_yaml(shield_yaml(yaml, sizeof yaml, "", PAST_REQUEST_END, "    may_not_fire: true\n",
+                         NO_RESPONSE_RETURNED),
+             r);
+    if (!r->passed) fail_msg("%s", r->message);
+    assert_int_equal(r->seeds_run, 20);
+    free(r);
+}
+
+/* Below probability 1 a fault need not fire in each seed, but in at least
+ * one of the range: one that can fire holds, one that cannot fails. */
+static void test_a_maybe_fault_must_fire_in_some_seed(void **state) {
+    (void)state;
+    char yaml[2048];
+    fl_scenario_result_t *r = scenario_result();
+    run_yaml(shield_yaml(yaml, sizeof yaml, "", AT_REQUEST_END, "    probability: 0.3\n",
+                         NO_RESPONSE_RETURNED),
+             r);
+    if (!r->passed) fail_msg("%s", r->message);
+    assert_int_equal(r->seeds_run, 20);
+    run_yaml(shield_yaml(yaml, sizeof yaml, "", PAST_REQUEST_END, "    probability: 0.3\n",
+                         NO_RESPONSE_RETURNED),
+             r);
+    assert_false(r->passed);
+    assert_int_equal(r->seeds_run, 20);
+    assert_non_null(strstr(r->message, "faults-fired: fault 'hang up'"));
+    assert_non_null(strstr(r->message, "(probability 0.3) never fired in seeds 1..20"));
+    free(r);
+}
+
+/* A finds scenario whose target fails while its fault stays silent did
+ * not show what the fault does: not a find. The target here fails in
+ * every seed (the answer is 200), so only the fault decides. */
+static void test_finds_counts_only_seeds_where_the_faults_fired(void **state) {
+    (void)state;
+    char yaml[2048];
+    static const char head[] = "mode: finds\nfinds: wrong_status\n";
+    static const char expect[] = "  - step: {name: wrong_status, step: call, status: 500}\n";
+    fl_scenario_result_t *r = scenario_result();
+    run_yaml(shield_yaml(yaml, sizeof yaml, head, "{bytes: 1, direction: s2c}", "", expect), r);
+    if (!r->passed) fail_msg("control: %s", r->message);
+    assert_int_equal(r->seed, 1);
+    run_yaml(shield_yaml(yaml, sizeof yaml, head, PAST_REQUEST_END, "", expect), r);
+    assert_false(r->passed);
+    assert_int_equal(r->seeds_run, 20);
+    assert_non_null(strstr(r->message, "wrong_status not found in 20 seeds (it failed in 20 "
+                                       "where a fault never fired"));
+    free(r);
+}
+
+/* A cancel-task whose task is not alive when it fires acted on nothing:
+ * it does not count as fired. */
+static void test_a_cancel_with_no_live_task_did_not_fire(void **state) {
+    (void)state;
+    static const char yaml[] =
+        "name: cancel app early\n"
+        "seeds: 1..3\n"
+        "server:\n"
+        "  routes:\n"
+        "    - path: /\n"
+        "      steps: [{respond: {status: 200, body: hi}}]\n"
+        "faults:\n"
+        "  - trigger: {at: 0s}\n"
+        "    action: {cancel-task: app}\n"
+        "client:\n"
+        "  tasks:\n"
+        "    - name: main\n"
+        "      steps: [{request: {id: call, path: /}}]\n"
+        "expect:\n"
+        "  - step: {step: call, ok: true}\n";
+    fl_scenario_result_t *r = scenario_result();
+    run_yaml(yaml, r);
+    assert_false(r->passed);
+    assert_string_equal(r->detail.failed_check, "faults-fired");
+    assert_non_null(strstr(r->message, "fault #1 at->cancel-task"));
+    free(r);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_a_task_left_blocked_is_a_leak),
@@ -479,6 +629,11 @@ int main(void) {
         cmocka_unit_test(test_reset_at_response_start_is_read_error),
         cmocka_unit_test(test_same_seed_same_hash_and_timeline),
         cmocka_unit_test(test_unknown_policy_is_a_setup_error),
+        cmocka_unit_test(test_a_fault_that_never_fires_fails_the_scenario),
+        cmocka_unit_test(test_may_not_fire_excuses_a_silent_fault),
+        cmocka_unit_test(test_a_maybe_fault_must_fire_in_some_seed),
+        cmocka_unit_test(test_a_cancel_with_no_live_task_did_not_fire),
+        cmocka_unit_test(test_finds_counts_only_seeds_where_the_faults_fired),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
