@@ -2,6 +2,7 @@
 #include "harness/commands.h"
 
 #include <dirent.h>
+#include <assert.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdbool.h>
@@ -191,81 +192,154 @@ static bool wants_help(int argc, char **argv) {
     return false;
 }
 
-/* Parses the options shared by the commands; returns 0, or 2 after a message. */
-static int parse_options(int argc, char **argv, options_t *o, const char *usage, FILE *err) {
+/* The options the commands share, one row each: each command accepts a
+ * set of them, and a known option given to a command that does not take
+ * it is an error, never silently ignored (`run --seed 3` once ran every
+ * seed). */
+typedef enum option_id {
+    OPT_SEEDS = 1u << 0,
+    OPT_SEED = 1u << 1,
+    OPT_POLICY = 1u << 2,
+    OPT_SCHEDULE = 1u << 3,
+    OPT_JUNIT = 1u << 4,
+    OPT_JSON = 1u << 5,
+    OPT_TRACE = 1u << 6,
+    OPT_JOBS = 1u << 7,
+    OPT_TIMEOUT = 1u << 8,
+    OPT_SHARD = 1u << 9,
+} option_id_t;
+
+typedef struct option_row {
+    const char *name;
+    option_id_t id;
+    const char *hint; /* appended when a command does not take it, or NULL */
+} option_row_t;
+
+static const option_row_t OPTION_ROWS[] = {
+    {"--seeds", OPT_SEEDS, " (replay runs one seed: --seed N)"},
+    {"--seed", OPT_SEED, " (it is replay's; to run one seed here, use --seeds N or --seeds N..N)"},
+    {"--policy", OPT_POLICY, NULL},
+    {"--schedule", OPT_SCHEDULE, NULL},
+    {"--junit", OPT_JUNIT, NULL},
+    {"--json", OPT_JSON, NULL},
+    {"--trace", OPT_TRACE, " (Chrome traces come from replay --trace FILE, one seed)"},
+    {"--jobs", OPT_JOBS, NULL},
+    {"--timeout", OPT_TIMEOUT, NULL},
+    {"--shard", OPT_SHARD, NULL},
+};
+
+enum {
+    ACCEPTS_RUN = OPT_SEEDS | OPT_POLICY | OPT_SCHEDULE | OPT_JUNIT | OPT_JSON | OPT_JOBS |
+                  OPT_TIMEOUT | OPT_SHARD,
+    ACCEPTS_RUN_ONE = OPT_SEEDS | OPT_POLICY | OPT_SCHEDULE,
+    ACCEPTS_REPLAY = OPT_SEED | OPT_POLICY | OPT_SCHEDULE | OPT_TRACE,
+    ACCEPTS_FILES_ONLY = 0,
+};
+
+static const option_row_t *find_option(const char *name) {
+    for (size_t i = 0; i < sizeof OPTION_ROWS / sizeof OPTION_ROWS[0]; i++)
+        if (strcmp(OPTION_ROWS[i].name, name) == 0) return &OPTION_ROWS[i];
+    return NULL;
+}
+
+/* Reads one option's value into o; returns 0, or 2 after a message. */
+static int parse_option_value(const option_row_t *row, const char *value, options_t *o,
+                              const char *command, const char *usage, FILE *err) {
+    const char *shown = value ? value : "";
+    switch (row->id) {
+    case OPT_SEEDS:
+        if (value == NULL || !parse_range(value, &o->seed_first, &o->seed_last)) {
+            fprintf(err, "faultline %s: --seeds takes A..B with A <= B (or one seed N), got '%s'\n%s",
+                    command, shown, usage);
+            return 2;
+        }
+        o->has_seeds = true;
+        return 0;
+    case OPT_SEED:
+        if (!parse_u64(value, &o->seed)) {
+            fprintf(err, "faultline %s: --seed takes a number, got '%s'\n%s", command, shown, usage);
+            return 2;
+        }
+        o->has_seed = true;
+        return 0;
+    case OPT_POLICY:
+        if (value == NULL || !fl_policy_name_valid(value)) {
+            fprintf(err, "faultline %s: unknown policy '%s' (fifo, random, trio, replay)\n%s",
+                    command, shown, usage);
+            return 2;
+        }
+        o->policy = value;
+        return 0;
+    case OPT_SCHEDULE:
+    case OPT_JUNIT:
+    case OPT_JSON:
+    case OPT_TRACE:
+        if (value == NULL) {
+            fprintf(err, "faultline %s: %s needs a value\n%s", command, row->name, usage);
+            return 2;
+        }
+        if (row->id == OPT_SCHEDULE) o->schedule = value;
+        else if (row->id == OPT_TRACE) o->trace = value;
+        else if (row->id == OPT_JUNIT) o->junit = value;
+        else o->json = value;
+        return 0;
+    case OPT_JOBS:
+        if (!parse_jobs(value, &o->jobs)) {
+            fprintf(err, "faultline %s: --jobs takes 1..%d or auto, got '%s'\n%s", command,
+                    JOBS_MAX, shown, usage);
+            return 2;
+        }
+        return 0;
+    case OPT_TIMEOUT:
+        if (!parse_u64(value, &o->timeout_seconds) || o->timeout_seconds == 0 ||
+            o->timeout_seconds > UINT64_MAX / 1000) {
+            fprintf(err, "faultline %s: --timeout takes a number of seconds > 0, got '%s'\n%s",
+                    command, shown, usage);
+            return 2;
+        }
+        return 0;
+    case OPT_SHARD:
+        if (!parse_shard(value, &o->shard_index, &o->shard_count)) {
+            fprintf(err, "faultline %s: --shard takes K/N with 1 <= K <= N, got '%s'\n%s",
+                    command, shown, usage);
+            return 2;
+        }
+        return 0;
+    }
+    assert(!"every option row is handled");
+    return 2;
+}
+
+/* Parses a command's options (accepts: the option_id_t bits it takes);
+ * returns 0, or 2 after a message. */
+static int parse_options(int argc, char **argv, options_t *o, const char *usage, unsigned accepts,
+                         FILE *err) {
+    assert(argc >= 1 && argv != NULL && o != NULL && usage != NULL);
     memset(o, 0, sizeof *o);
     o->timeout_seconds = TIMEOUT_SECONDS_DEFAULT;
+    const char *command = argv[0];
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
-        const char *value = i + 1 < argc ? argv[i + 1] : NULL;
-        if (strcmp(a, "--seeds") == 0) {
-            if (value == NULL || !parse_range(value, &o->seed_first, &o->seed_last)) {
-                fprintf(err, "faultline %s: --seeds takes A..B with A <= B, got '%s'\n%s",
-                        argv[0], value ? value : "", usage);
-                return 2;
-            }
-            o->has_seeds = true;
-            i++;
-        } else if (strcmp(a, "--seed") == 0) {
-            if (!parse_u64(value, &o->seed)) {
-                fprintf(err, "faultline %s: --seed takes a number, got '%s'\n%s", argv[0],
-                        value ? value : "", usage);
-                return 2;
-            }
-            o->has_seed = true;
-            i++;
-        } else if (strcmp(a, "--policy") == 0) {
-            if (value == NULL || !fl_policy_name_valid(value)) {
-                fprintf(err, "faultline %s: unknown policy '%s' (fifo, random, trio, replay)\n%s",
-                        argv[0], value ? value : "", usage);
-                return 2;
-            }
-            o->policy = value;
-            i++;
-        } else if (strcmp(a, "--schedule") == 0 || strcmp(a, "--junit") == 0 ||
-                   strcmp(a, "--json") == 0 ||
-                   (strcmp(a, "--trace") == 0 && strcmp(argv[0], "replay") == 0)) {
-            if (value == NULL) {
-                fprintf(err, "faultline %s: %s needs a value\n%s", argv[0], a, usage);
-                return 2;
-            }
-            if (strcmp(a, "--schedule") == 0) o->schedule = value;
-            else if (strcmp(a, "--trace") == 0) o->trace = value;
-            else if (strcmp(a, "--junit") == 0) o->junit = value;
-            else o->json = value;
-            i++;
-        } else if (strcmp(a, "--jobs") == 0) {
-            if (!parse_jobs(value, &o->jobs)) {
-                fprintf(err, "faultline %s: --jobs takes 1..%d or auto, got '%s'\n%s", argv[0],
-                        JOBS_MAX, value ? value : "", usage);
-                return 2;
-            }
-            i++;
-        } else if (strcmp(a, "--timeout") == 0) {
-            if (!parse_u64(value, &o->timeout_seconds) || o->timeout_seconds == 0 ||
-                o->timeout_seconds > UINT64_MAX / 1000) {
-                fprintf(err, "faultline %s: --timeout takes a number of seconds > 0, got '%s'\n%s",
-                        argv[0], value ? value : "", usage);
-                return 2;
-            }
-            i++;
-        } else if (strcmp(a, "--shard") == 0 && strcmp(argv[0], "run") == 0) {
-            if (!parse_shard(value, &o->shard_index, &o->shard_count)) {
-                fprintf(err, "faultline %s: --shard takes K/N with 1 <= K <= N, got '%s'\n%s",
-                        argv[0], value ? value : "", usage);
-                return 2;
-            }
-            i++;
-        } else if (strcmp(a, "--shard") == 0 || strcmp(a, "--trace") == 0) {
-            fprintf(err, "faultline %s: %s is not supported yet: scenarios run in this process, "
-                         "one after another\n",
-                    argv[0], a);
+        const option_row_t *row = find_option(a);
+        if (row != NULL && !(accepts & row->id)) {
+            fprintf(err, "faultline %s: %s is not an option of %s%s\n%s", command, a, command,
+                    row->hint ? row->hint : "", usage);
             return 2;
+        }
+        if (row != NULL) {
+            int status = parse_option_value(row, i + 1 < argc ? argv[i + 1] : NULL, o, command,
+                                            usage, err);
+            if (status != 0) return status;
+            i++;
         } else if (a[0] == '-' && a[1] != '\0') {
-            fprintf(err, "faultline %s: unknown option '%s'\n%s", argv[0], a, usage);
+            fprintf(err, "faultline %s: unknown option '%s'\n%s", command, a, usage);
             return 2;
         } else if (o->path_count < sizeof o->paths / sizeof o->paths[0]) {
             o->paths[o->path_count++] = a;
+        } else {
+            fprintf(err, "faultline %s: more than %zu paths: give directories instead\n", command,
+                    sizeof o->paths / sizeof o->paths[0]);
+            return 2;
         }
     }
     if (o->path_count == 0) {
@@ -327,7 +401,7 @@ int fl_cli_check(int argc, char **argv, FILE *out, FILE *err) {
     options_t o;
     static const char *usage = "usage: faultline check PATH...\n  validates scenario files\n";
     if (wants_help(argc, argv)) return fputs(usage, out), 0;
-    int status = parse_options(argc, argv, &o, usage, err);
+    int status = parse_options(argc, argv, &o, usage, ACCEPTS_FILES_ONLY, err);
     if (status != 0) return status;
     file_list_t files = {0};
     status = collect_all(&o, &files, err);
@@ -354,7 +428,7 @@ int fl_cli_list(int argc, char **argv, FILE *out, FILE *err) {
     options_t o;
     static const char *usage = "usage: faultline list PATH...\n  one line per scenario\n";
     if (wants_help(argc, argv)) return fputs(usage, out), 0;
-    int status = parse_options(argc, argv, &o, usage, err);
+    int status = parse_options(argc, argv, &o, usage, ACCEPTS_FILES_ONLY, err);
     if (status != 0) return status;
     file_list_t files = {0};
     status = collect_all(&o, &files, err);
@@ -556,7 +630,8 @@ static void print_outcome(const outcome_t *r, FILE *out) {
         fprintf(out, "found   %-48s at seed %" PRIu64 "\n", r->file, r->seed);
         return;
     } else if (r->passed) {
-        fprintf(out, "held    %-48s %" PRIu64 " seeds\n", r->file, r->seeds_run);
+        fprintf(out, "held    %-48s %" PRIu64 " seed%s\n", r->file, r->seeds_run,
+                r->seeds_run == 1 ? "" : "s");
         return;
     } else {
         fprintf(out, "FAILED  %-48s %s\n", r->file, r->message ? r->message : "");
@@ -884,9 +959,11 @@ static int run_in_workers(const file_list_t *files, const options_t *o, const ch
 int fl_cli_run(int argc, char **argv, FILE *out, FILE *err) {
     options_t o;
     if (wants_help(argc, argv)) return fputs(RUN_USAGE, out), 0;
-    int status = parse_options(argc, argv, &o, RUN_USAGE, err);
+    bool run_one = strcmp(argv[0], "run-one") == 0;
+    int status = parse_options(argc, argv, &o, RUN_USAGE, run_one ? ACCEPTS_RUN_ONE : ACCEPTS_RUN,
+                               err);
     if (status != 0) return status;
-    if (strcmp(argv[0], "run-one") == 0) return run_one_command(&o, out, err);
+    if (run_one) return run_one_command(&o, out, err);
     const char *exe = getenv("FAULTLINE_WORKER_EXE");
     /* From the faultline binary, scenarios run in one worker per CPU unless
      * --jobs says otherwise; called in-process (tests), they run here. */
@@ -947,7 +1024,7 @@ int fl_cli_replay(int argc, char **argv, FILE *out, FILE *err) {
         "  log, the checks and the trace hash; the same seed prints the same bytes.\n"
         "  --trace writes the run as Chrome trace-event JSON (opens in Perfetto).\n";
     if (wants_help(argc, argv)) return fputs(usage, out), 0;
-    int status = parse_options(argc, argv, &o, usage, err);
+    int status = parse_options(argc, argv, &o, usage, ACCEPTS_REPLAY, err);
     if (status != 0) return status;
     if (!o.has_seed || o.path_count != 1) {
         fprintf(err, "faultline replay: one FILE and --seed N are needed\n%s", usage);

@@ -202,6 +202,51 @@ static void test_replay_is_byte_identical(void **state) {
     assert_int_equal(run_command(fl_cli_replay, missing_seed, 2, first, sizeof first), 2);
 }
 
+/* As run_command, with the error stream captured instead of the output. */
+static int run_command_err(int (*fn)(int, char **, FILE *, FILE *), const char *const *words,
+                           int count, char *err_text, size_t size) {
+    char *argv[16];
+    for (int i = 0; i < count; i++) argv[i] = (char *)words[i];
+    FILE *out = fopen("/dev/null", "w");
+    FILE *err = fmemopen(err_text, size, "w");
+    int code = fn(count, argv, out, err);
+    fclose(out);
+    fclose(err);
+    return code;
+}
+
+/* An option the command does not take is an error naming it, never
+ * ignored: `run --seed 3` once ran every seed and held. */
+static void test_options_a_command_does_not_take_are_errors(void **state) {
+    (void)state;
+    write_file("holds.yaml", HOLDS);
+    char path[128], text[4096];
+    snprintf(path, sizeof path, "%s/holds.yaml", dir);
+    const char *run_seed[] = {"run", path, "--seed", "3"};
+    assert_int_equal(run_command_err(fl_cli_run, run_seed, 4, text, sizeof text), 2);
+    assert_non_null(strstr(text, "faultline run: --seed is not an option of run"));
+    assert_non_null(strstr(text, "use --seeds N"));
+    const char *replay_seeds[] = {"replay", path, "--seeds", "1..3"};
+    assert_int_equal(run_command_err(fl_cli_replay, replay_seeds, 4, text, sizeof text), 2);
+    assert_non_null(strstr(text, "--seeds is not an option of replay"));
+    const char *check_jobs[] = {"check", path, "--jobs", "2"};
+    assert_int_equal(run_command_err(fl_cli_check, check_jobs, 4, text, sizeof text), 2);
+    assert_non_null(strstr(text, "--jobs is not an option of check"));
+    const char *list_policy[] = {"list", path, "--policy", "fifo"};
+    assert_int_equal(run_command_err(fl_cli_list, list_policy, 4, text, sizeof text), 2);
+    const char *replay_junit[] = {"replay", path, "--seed", "1", "--junit", "x.xml"};
+    assert_int_equal(run_command_err(fl_cli_replay, replay_junit, 6, text, sizeof text), 2);
+    /* One seed on run is --seeds N, and it runs that one seed. */
+    const char *run_one_seed[] = {"run", path, "--seeds", "3", "--jobs", "1"};
+    char out[4096];
+    assert_int_equal(run_command(fl_cli_run, run_one_seed, 6, out, sizeof out), 0);
+    assert_non_null(strstr(out, " 1 seed\n"));
+    /* A seed past 2^64-1 is refused, not saturated. */
+    const char *huge[] = {"run", path, "--seeds", "1..99999999999999999999"};
+    assert_int_equal(run_command_err(fl_cli_run, huge, 4, text, sizeof text), 2);
+    assert_non_null(strstr(text, "--seeds takes A..B"));
+}
+
 static void test_list_names_scenarios(void **state) {
     (void)state;
     write_file("holds.yaml", HOLDS);
@@ -220,6 +265,7 @@ int main(void) {
         cmocka_unit_test(test_run_schedule_and_shard),
         cmocka_unit_test(test_replay_is_byte_identical),
         cmocka_unit_test(test_list_names_scenarios),
+        cmocka_unit_test(test_options_a_command_does_not_take_are_errors),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
