@@ -1052,15 +1052,20 @@ int fl_cli_replay(int argc, char **argv, FILE *out, FILE *err) {
     if (result == NULL) fl__out_of_memory("replay");
     fl_scenario_run_seed(&s, o.seed, &config, result);
     bool finds = s.mode == FL_SCENARIO_FINDS;
+    /* As run counts finds: only where the faults acted. */
+    bool found = result->target_failed && !result->faults_silent;
     if (finds)
         fprintf(out, "%s: the check '%s' %s at seed %" PRIu64 "\n", s.name, s.finds,
-                result->target_failed ? "fails (found)" : "holds (not found)", o.seed);
+                found ? "fails (found)"
+                      : result->target_failed ? "fails, but a fault never fired (not a find)"
+                                              : "holds (not found)",
+                o.seed);
     else
         fprintf(out, "%s: seed %" PRIu64 " %s%s%s\n", s.name, o.seed,
                 result->passed ? "held" : "FAILED: ", result->passed ? "" : result->failed_check,
                 result->passed ? "" : "");
     if (!finds && !result->passed) fprintf(out, "  %s\n", result->message);
-    int code = finds ? (result->target_failed ? 0 : 1) : (result->passed ? 0 : 1);
+    int code = finds ? (found ? 0 : 1) : (result->passed ? 0 : 1);
     if (trace != NULL) fclose(trace);
     free(result);
     fl_arena_destroy(&arena);

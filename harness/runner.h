@@ -79,6 +79,8 @@ typedef struct fl_seed_result {
     char failed_check[FL_RUN_NAME_MAX]; /* the first failed check's name, or "" */
     char message[FL_RUN_MESSAGE_MAX];   /* and why: "step upload: expected ..." */
     uint64_t faults_fired;              /* bit i: the scenario's faults[i] acted in this seed */
+    bool faults_silent;                 /* a fault that had to act in this seed did not
+                                         * (faults-fired failed): no find counts here */
     bool target_failed;                 /* finds: the named check failed */
     char target_message[FL_RUN_MESSAGE_MAX];
     char server_log[FL_RUN_LOG_TEXT_MAX];   /* fl_server_log_print: with a timeline, or when a check failed */

@@ -247,6 +247,33 @@ static void test_options_a_command_does_not_take_are_errors(void **state) {
     assert_non_null(strstr(text, "--seeds takes A..B"));
 }
 
+/* A finds target that fails while its fault stays silent is no find, in
+ * replay as in run. */
+static void test_replay_of_a_find_without_its_fault(void **state) {
+    (void)state;
+    static const char finds[] =
+        "name: wrong status, silent fault\n"
+        "mode: finds\n"
+        "finds: wrong\n"
+        "seeds: 1..3\n"
+        "server:\n  routes:\n    - path: /hello\n      steps:\n        - respond: {status: 200}\n"
+        "faults:\n  - trigger: {bytes: 100000, direction: c2s}\n    action: reset\n"
+        "client:\n  tasks:\n    - name: main\n      steps:\n        - request: {id: call, path: /hello}\n"
+        "expect:\n  - step: {step: call, name: wrong, status: 201}\n";
+    write_file("silent.yaml", finds);
+    char path[128], text[16384];
+    snprintf(path, sizeof path, "%s/silent.yaml", dir);
+    const char *replay[] = {"replay", path, "--seed", "2"};
+    assert_int_equal(run_command(fl_cli_replay, replay, 4, text, sizeof text), 1);
+    assert_non_null(strstr(text, "check faults-fired                 FAILED"));
+    assert_non_null(strstr(text, "the check 'wrong' fails, but a fault never fired (not a find) at "
+                                 "seed 2"));
+    const char *run[] = {"run", path, "--jobs", "1"};
+    assert_int_equal(run_command(fl_cli_run, run, 4, text, sizeof text), 1);
+    assert_non_null(strstr(text, "wrong not found in 3 seeds (it failed in 3 where a fault never "
+                                 "fired"));
+}
+
 static void test_list_names_scenarios(void **state) {
     (void)state;
     write_file("holds.yaml", HOLDS);
@@ -266,6 +293,7 @@ int main(void) {
         cmocka_unit_test(test_replay_is_byte_identical),
         cmocka_unit_test(test_list_names_scenarios),
         cmocka_unit_test(test_options_a_command_does_not_take_are_errors),
+        cmocka_unit_test(test_replay_of_a_find_without_its_fault),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
