@@ -22,6 +22,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+struct fl_arena;
+
 enum { FL_JSON_DEPTH_MAX = 16 };
 
 typedef struct fl_json_writer {
@@ -67,5 +69,51 @@ bool fl_json_complete(const fl_json_writer_t *writer);
 /* Writes text (length bytes) as a quoted, escaped JSON string: the escaping
  * rules above, with no writer state. */
 void fl_json_write_escaped(FILE *out, const char *text, size_t length);
+
+/* --- reading (json_read.c) ---------------------------------------------------------------
+
+   A strict reader for what the writer writes, and for what tests read back
+   (a worker's result line, fetch's line, a Chrome trace): RFC 8259 values,
+   nesting at most FL_JSON_DEPTH_MAX deep, no trailing text. \uXXXX escapes
+   decode to UTF-8 (a surrogate pair to its code point; a lone surrogate is
+   an error). Numbers keep their text, so a uint64_t reads back exactly.
+   Every value lives in the arena passed to fl_json_parse. */
+
+typedef enum fl_json_type {
+    FL_JSON_NULL,
+    FL_JSON_BOOL,
+    FL_JSON_NUMBER,
+    FL_JSON_STRING,
+    FL_JSON_ARRAY,
+    FL_JSON_OBJECT,
+} fl_json_type_t;
+
+typedef struct fl_json_value fl_json_value_t;
+
+struct fl_json_value {
+    fl_json_type_t type;
+    bool boolean;                /* BOOL */
+    const char *text;            /* STRING: decoded, NUL-terminated (may hold NULs: length);
+                                    NUMBER: its text as written */
+    size_t length;               /* STRING, NUMBER: bytes of text */
+    fl_json_value_t *items;      /* ARRAY, OBJECT: the values, in order */
+    const char **keys;           /* OBJECT: keys[i] names items[i] */
+    size_t count;                /* ARRAY, OBJECT */
+};
+
+/* Parses length bytes of text as one JSON value into the arena. Returns 0
+ * and the value in *out, or FL_EINVAL with "offset N: what" in error. */
+int fl_json_parse(struct fl_arena *arena, const char *text, size_t length,
+                  const fl_json_value_t **out, char *error, size_t error_size);
+
+/* An object's member by key (the first, if repeated), or NULL (also when
+ * object is NULL or not an object). */
+const fl_json_value_t *fl_json_get(const fl_json_value_t *object, const char *key);
+
+/* Typed reads of a member: false when it is missing or of another type
+ * (a number that is not a whole number in range, for the integer one). */
+bool fl_json_get_bool(const fl_json_value_t *object, const char *key, bool *out);
+bool fl_json_get_u64(const fl_json_value_t *object, const char *key, uint64_t *out);
+const char *fl_json_get_string(const fl_json_value_t *object, const char *key);
 
 #endif /* FL_HARNESS_JSON_H */

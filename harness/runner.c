@@ -1006,10 +1006,3 @@ int fl_scenario_run(const fl_scenario_t *scenario, const fl_run_config_t *config
     result->passed = !finds;
     return FL_OK;
 }
-
-void fl_scenario_print_replay(const fl_scenario_t *scenario, uint64_t seed, const char *policy,
-                              FILE *out) {
-    fprintf(out, "faultline replay %s --seed %" PRIu64 " --policy %s\n",
-            scenario->file ? scenario->file : "SCENARIO", seed,
-            policy != NULL ? policy : (scenario->policy ? scenario->policy : "random"));
-}

@@ -111,9 +111,4 @@ typedef struct fl_scenario_result {
 int fl_scenario_run(const fl_scenario_t *scenario, const fl_run_config_t *config,
                     fl_scenario_result_t *result);
 
-/* Prints the one command that replays seed: "faultline replay FILE --seed S
- * --policy P" (policy NULL: the scenario's), and a newline. */
-void fl_scenario_print_replay(const fl_scenario_t *scenario, uint64_t seed, const char *policy,
-                              FILE *out);
-
 #endif /* FL_HARNESS_RUNNER_H */

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "harness/loader.h"
+#include "harness/replay_command.h"
 #include "harness/runner.h"
 #include "sim/runtime/status.h"
 
@@ -151,13 +152,10 @@ static void test_failing_holds_reports_seed_and_message(void **state) {
     assert_string_equal(r->detail.failed_check, "upload-ok");
     assert_non_null(strstr(r->message, "failed at seed 5: step upload: expected status 200, got "
                                        "ServiceUnavailable"));
-    char *text = NULL;
-    size_t length = 0;
-    FILE *out = open_memstream(&text, &length);
-    fl_scenario_print_replay(&b.s, r->seed, NULL, out);
-    fclose(out);
-    assert_string_equal(text, "faultline replay scenarios/test.yaml --seed 5 --policy random\n");
-    free(text);
+    char text[256];
+    fl_replay_command_t command = {.file = b.s.file, .seed = r->seed};
+    assert_string_equal(fl_replay_command_format(&command, text, sizeof text),
+                        "faultline replay scenarios/test.yaml --seed 5 --policy random");
     free(r);
 }
 

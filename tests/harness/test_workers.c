@@ -101,8 +101,9 @@ static void test_crash_is_reported_and_the_suite_goes_on(void **state) {
     snprintf(a, sizeof a, "held    %s/a.yaml", dir);
     snprintf(b, sizeof b, "CRASHED %s/b.yaml (signal 6)\n", dir);
     snprintf(c, sizeof c, "held    %s/c.yaml", dir);
-    snprintf(replay, sizeof replay, "replay: faultline run %s/b.yaml --seeds 1..20 --policy random",
-             dir);
+    /* The seed is not known: the whole file runs again in one process, with
+     * the options it ran under (none here). */
+    snprintf(replay, sizeof replay, "replay: faultline run %s/b.yaml --jobs 1\n", dir);
     const char *at_a = strstr(text, a), *at_b = strstr(text, b), *at_c = strstr(text, c);
     assert_non_null(at_a);
     assert_non_null(at_b);
@@ -111,6 +112,14 @@ static void test_crash_is_reported_and_the_suite_goes_on(void **state) {
     /* In file order, whichever worker finished first. */
     assert_true(at_a < at_b && at_b < at_c);
     assert_non_null(strstr(text, "3 scenarios: 2 held, 1 failed, 0 invalid"));
+    /* With a range and a policy given, the replay command carries them. */
+    setenv("FAULTLINE_TEST_CRASH_ON", "b holds", 1);
+    const char *ranged[] = {dir, "--jobs", "2", "--seeds", "3..7", "--policy", "fifo"};
+    assert_int_equal(run(ranged, 7, text, sizeof text), 1);
+    unsetenv("FAULTLINE_TEST_CRASH_ON");
+    snprintf(replay, sizeof replay,
+             "replay: faultline run %s/b.yaml --jobs 1 --seeds 3..7 --policy fifo\n", dir);
+    assert_non_null(strstr(text, replay));
 }
 
 static void test_workers_print_what_one_process_prints(void **state) {

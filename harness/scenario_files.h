@@ -1,0 +1,30 @@
+/* The scenario files a command names: paths given on the command line,
+ * directories searched for *.yaml and *.yml, in an order that never
+ * depends on the file system (sorted per directory). */
+#ifndef FL_HARNESS_SCENARIO_FILES_H
+#define FL_HARNESS_SCENARIO_FILES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+/* Bounds: a suite is a few hundred files, not an unbounded walk. */
+enum { FL_FILES_MAX = 4096, FL_FILES_DEPTH_MAX = 16 };
+
+typedef struct fl_file_list {
+    char *paths[FL_FILES_MAX]; /* malloc'd; fl_files_free frees them */
+    size_t count;
+    bool overflow;             /* more than FL_FILES_MAX were found */
+} fl_file_list_t;
+
+/* Adds every scenario file under each of paths[0..count) to list. Returns
+ * 0, or 2 after printing to err what could not be read (or that the list
+ * overflowed); what could be read is in the list either way. */
+int fl_files_collect(fl_file_list_t *list, const char *const *paths, size_t count, FILE *err);
+
+/* Keeps file i when i mod shard_count = shard_index, in order (--shard). */
+void fl_files_keep_shard(fl_file_list_t *list, unsigned shard_index, unsigned shard_count);
+
+void fl_files_free(fl_file_list_t *list);
+
+#endif /* FL_HARNESS_SCENARIO_FILES_H */
