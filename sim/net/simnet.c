@@ -47,8 +47,10 @@ typedef struct pipe {
     bool truncated;            /* later writes vanish (a truncate fault) */
     bool corrupt_next;         /* flip the next byte written */
     /* Bytes that reach a closed reader are answered with RST, which travels
-     * back to the writer: until it arrives, writes succeed (the bytes are
-     * discarded); after it, they fail with FL_EPIPE. */
+     * back to the writer: until it arrives, writes succeed (the bytes stay
+     * queued, so the buffer still bounds them, as the send buffer and the
+     * peer's window do); when it arrives they are dropped and writes fail
+     * with FL_EPIPE. */
     bool rst_on_its_way;
     bool rst_returned;
     fl_condition_t *readable;
@@ -267,6 +269,8 @@ static void rst_returned_fired(fl_world_t *world, fl_timer_t *timer) {
     pipe_t *pipe = timer->data;
     assert(pipe->rst_on_its_way && !pipe->rst_returned);
     pipe->rst_returned = true;
+    drop_segments(pipe);
+    fl_world_disarm_timer(world, &pipe->arrival_timer);
     trace_net(pipe->conn->net, pipe->conn->id, 0, rst_back_names[pipe->direction]);
     notify_pipe(world, pipe);
 }
@@ -320,8 +324,6 @@ static void close_endpoint(endpoint_t *ep) {
     } else if (!conn->reset) {
         shut_write(write_pipe(ep));
         if (head != NULL && !head->fin) send_rst_back(incoming, landing_time(incoming, head->arrive_at_ns));
-        drop_segments(incoming); /* a closed socket discards what reaches it */
-        fl_world_disarm_timer(w, &incoming->arrival_timer);
     }
     notify_pipe(w, incoming);
     notify_pipe(w, write_pipe(ep));
@@ -465,14 +467,6 @@ static int sim_write(fl_conn_t *base, const void *data, size_t length) {
             pipe->bytes_written += length;
             return FL_OK;
         }
-        if (pipe->reader_closed) {
-            /* The peer closed: the kernel accepts the bytes all the same;
-             * the peer discards them and answers with RST. */
-            send_rst_back(pipe, landing_time(pipe, schedule_arrival(pipe, length)));
-            pipe->bytes_written += length;
-            trace_net(net, ep->conn->id, (int64_t)length, write_names[pipe->direction]);
-            return FL_OK;
-        }
         size_t space = net->options.buffer_bytes - pipe->in_flight;
         if (space == 0) {
             status = fl_condition_wait(w, pipe->writable, "write");
@@ -485,6 +479,10 @@ static int sim_write(fl_conn_t *base, const void *data, size_t length) {
             chunk = (size_t)(threshold - pipe->bytes_written);
         if (chunk == 0) continue; /* the threshold is here: fire it first */
         enqueue(pipe, bytes, chunk, false);
+        /* The peer closed: the kernel accepts the bytes all the same; they
+         * land on a closed socket, which answers with RST. */
+        if (pipe->reader_closed)
+            send_rst_back(pipe, landing_time(pipe, pipe->tail->arrive_at_ns));
         pipe->bytes_written += chunk;
         trace_net(net, ep->conn->id, (int64_t)chunk, write_names[pipe->direction]);
         bytes += chunk;

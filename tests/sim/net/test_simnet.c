@@ -441,6 +441,35 @@ static void test_closing_with_data_in_flight_sends_fin_then_rst(void **state) {
     fl_world_destroy(w);
 }
 
+/* A long upload into a closed peer: the buffer still bounds what is
+ * accepted before the RST returns, and the blocked write then fails. */
+static fl_error_t *long_write_to_closed_peer(fl_world_t *w, void *arg) {
+    closed_peer_results_t *r = arg;
+    open_peers(w, &r->peers);              /* t = 10 ms */
+    fl_conn_close(r->peers.server);
+    static char upload[10 * 1024];
+    memset(upload, 'u', sizeof upload);
+    r->first_write = fl_conn_write(r->peers.client, upload, sizeof upload);
+    r->server_got = (size_t)fl_now(w);     /* when the write returned */
+    fl_conn_close(r->peers.client);
+    return NULL;
+}
+
+static void test_a_long_write_to_a_closed_peer_fails_when_the_rst_returns(void **state) {
+    (void)state;
+    closed_peer_results_t r = {0};
+    fl_simnet_options_t options = quiet_options();
+    options.latency_ns = FL_MS(10);
+    options.buffer_bytes = 1024;
+    fl_world_t *w = rt_world("fifo", 1);
+    r.peers.net = make_net(w, &options, NULL);
+    fl_spawn(w, "peers", long_write_to_closed_peer, &r.peers);
+    assert_int_equal(fl_world_run(w), FL_RUN_COMPLETED);
+    assert_int_equal(r.first_write, FL_EPIPE);
+    assert_int_equal(r.server_got, FL_MS(30)); /* lands at 20, the RST is back at 30 */
+    fl_world_destroy(w);
+}
+
 typedef struct reset_results {
     peers_t peers;
     bool fin_first;
@@ -883,6 +912,7 @@ int main(void) {
         cmocka_unit_test(test_a_half_closed_peer_still_receives),
         cmocka_unit_test(test_closing_over_arrived_unread_data_resets_at_once),
         cmocka_unit_test(test_closing_with_data_in_flight_sends_fin_then_rst),
+        cmocka_unit_test(test_a_long_write_to_a_closed_peer_fails_when_the_rst_returns),
         cmocka_unit_test(test_reset_leaves_arrived_data_readable),
         cmocka_unit_test(test_reset_after_fin_reads_as_eof),
         cmocka_unit_test(test_backpressure_blocks_the_writer),
