@@ -48,6 +48,8 @@ typedef struct cycle {
     bool head_request;
     bool chunked;              /* the response uses chunked framing */
     bool body_allowed;         /* not HEAD, 204 or 304 */
+    bool length_declared;      /* the app gave a content-length: the body must match it */
+    uint64_t length_remaining; /* declared bytes not sent yet */
     int status;
 } cycle_t;
 
@@ -270,17 +272,35 @@ static const char *reason_phrase(int status) {
     }
 }
 
+/* A content-length value as a count: decimal digits only, else false. */
+static bool parse_length(const char *text, uint64_t *length_out) {
+    uint64_t length = 0;
+    if (text[0] == '\0') return false;
+    for (const char *p = text; *p != '\0'; p++) {
+        if (*p < '0' || *p > '9' || length > (UINT64_MAX - 9) / 10) return false;
+        length = length * 10 + (uint64_t)(*p - '0');
+    }
+    *length_out = length;
+    return true;
+}
+
 static void write_start(cycle_t *cycle, const fl_asgi_message_t *m) {
     connection_t *c = cycle->connection;
     buffer_t head = {0};
     buffer_printf(&head, "HTTP/1.1 %d %s\r\n", m->status, reason_phrase(m->status));
     bool has_length = false;
     for (size_t i = 0; i < m->header_count; i++) {
-        if (strcasecmp(m->headers[i].name, "content-length") == 0) has_length = true;
+        if (strcasecmp(m->headers[i].name, "content-length") == 0) {
+            /* The first one counts, as in uvicorn. */
+            if (!has_length)
+                cycle->length_declared = parse_length(m->headers[i].value, &cycle->length_remaining);
+            has_length = true;
+        }
         buffer_printf(&head, "%s: %s\r\n", m->headers[i].name, m->headers[i].value);
     }
     cycle->body_allowed = !cycle->head_request && m->status != 204 && m->status != 304 &&
                           m->status >= 200;
+    if (!cycle->body_allowed) cycle->length_declared = false; /* no body to count */
     if (!has_length && cycle->body_allowed) {
         cycle->chunked = true;
         buffer_printf(&head, "transfer-encoding: chunked\r\n");
@@ -359,6 +379,14 @@ static fl_error_t *cycle_send(void *context, fl_world_t *w, const fl_asgi_messag
     if (m->type != FL_ASGI_RESPONSE_BODY)
         return fl_error_new(arena, FL_ERR_RUNTIME_ERROR,
                             "Expected ASGI message 'http.response.body', but got '%s'.", type);
+    /* uvicorn's httptools protocol: a body past the declared length is
+     * refused before a byte of it is written (h11 words it "Too much data
+     * for declared Content-Length"). The error goes to the app; if it
+     * propagates, the cycle logs it and closes the connection. */
+    if (cycle->length_declared && m->body_length > cycle->length_remaining)
+        return fl_error_new(arena, FL_ERR_RUNTIME_ERROR,
+                            "Response content longer than Content-Length");
+    if (cycle->length_declared) cycle->length_remaining -= m->body_length;
     fl_server_log_add(c->server->log, FL_SERVER_LOG_MESSAGE_SENT, cycle->id,
                       (int64_t)m->body_length, "http.response.body %zu%s", m->body_length,
                       m->more_body ? " more" : "");
@@ -366,6 +394,12 @@ static fl_error_t *cycle_send(void *context, fl_world_t *w, const fl_asgi_messag
     if (m->body_length > 0)
         fl_net_event(c->server->net, c->conn,
                      fl_protocol_event_name(FL_PROTOCOL_EVENT_SERVER_BODY_CHUNK));
+    /* The last message short of the declared length: what was sent stays
+     * sent, the response is not complete (h11: "Too little data for
+     * declared Content-Length"). */
+    if (!m->more_body && cycle->length_declared && cycle->length_remaining != 0)
+        return fl_error_new(arena, FL_ERR_RUNTIME_ERROR,
+                            "Response content shorter than Content-Length");
     if (!m->more_body) cycle_complete(cycle);
     return NULL;
 }

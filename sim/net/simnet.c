@@ -46,9 +46,17 @@ typedef struct pipe {
     bool reader_closed;        /* the reading endpoint was closed */
     bool truncated;            /* later writes vanish (a truncate fault) */
     bool corrupt_next;         /* flip the next byte written */
+    /* Bytes that reach a closed reader are answered with RST, which travels
+     * back to the writer: until it arrives, writes succeed (the bytes stay
+     * queued, so the buffer still bounds them, as the send buffer and the
+     * peer's window do); when it arrives they are dropped and writes fail
+     * with FL_EPIPE. */
+    bool rst_on_its_way;
+    bool rst_returned;
     fl_condition_t *readable;
     fl_condition_t *writable;
     fl_timer_t arrival_timer;
+    fl_timer_t rst_timer;
 } pipe_t;
 
 typedef struct endpoint {
@@ -118,6 +126,7 @@ static void trace_net(simnet_t *net, uint32_t conn, int64_t value, const char *w
 static const char *const write_names[2] = {"write c2s", "write s2c"};
 static const char *const read_names[2] = {"read c2s", "read s2c"};
 static const char *const fin_names[2] = {"fin c2s", "fin s2c"};
+static const char *const rst_back_names[2] = {"rst answers c2s", "rst answers s2c"};
 
 /* --- pipes ------------------------------------------------------------------ */
 
@@ -158,9 +167,25 @@ static int64_t draw_latency(simnet_t *net) {
     return latency;
 }
 
-static void enqueue(pipe_t *pipe, const void *data, size_t length, bool fin) {
+/* When length bytes written now arrive: after the link is free (bandwidth),
+ * one latency later, never before the previous segment. */
+static int64_t schedule_arrival(pipe_t *pipe, size_t length) {
     simnet_t *net = pipe->conn->net;
     int64_t now = fl_now(world_of(net));
+    int64_t depart = now > pipe->link_free_at_ns ? now : pipe->link_free_at_ns;
+    if (pipe->bytes_per_second > 0)
+        depart += (int64_t)(((unsigned __int128)length * 1000000000u + pipe->bytes_per_second - 1) /
+                            pipe->bytes_per_second);
+    pipe->link_free_at_ns = depart;
+    int64_t arrive = depart + draw_latency(net) + pipe->extra_delay_ns;
+    if (arrive < pipe->last_arrival_ns) arrive = pipe->last_arrival_ns;
+    pipe->last_arrival_ns = arrive;
+    assert(arrive >= now);
+    return arrive;
+}
+
+static void enqueue(pipe_t *pipe, const void *data, size_t length, bool fin) {
+    simnet_t *net = pipe->conn->net;
     segment_t *seg = malloc(sizeof *seg + length);
     if (seg == NULL) fl__out_of_memory("simnet segment");
     seg->next = NULL;
@@ -173,15 +198,7 @@ static void enqueue(pipe_t *pipe, const void *data, size_t length, bool fin) {
         seg->data[0] ^= (unsigned char)(1 + fl_prng_below(net_prng(net), 255));
         pipe->corrupt_next = false;
     }
-    int64_t depart = now > pipe->link_free_at_ns ? now : pipe->link_free_at_ns;
-    if (pipe->bytes_per_second > 0)
-        depart += (int64_t)(((unsigned __int128)length * 1000000000u + pipe->bytes_per_second - 1) /
-                            pipe->bytes_per_second);
-    pipe->link_free_at_ns = depart;
-    int64_t arrive = depart + draw_latency(net) + pipe->extra_delay_ns;
-    if (arrive < pipe->last_arrival_ns) arrive = pipe->last_arrival_ns;
-    pipe->last_arrival_ns = arrive;
-    seg->arrive_at_ns = arrive;
+    seg->arrive_at_ns = schedule_arrival(pipe, length);
     if (pipe->tail != NULL)
         pipe->tail->next = seg;
     else
@@ -203,22 +220,85 @@ static void drop_segments(pipe_t *pipe) {
     pipe->in_flight = 0;
 }
 
+/* Has the segment reached the reading endpoint's side (its receive
+ * queue), as opposed to being in flight or held by a stall? */
+static bool segment_arrived(const pipe_t *pipe, const segment_t *seg, int64_t now) {
+    return !pipe_stalled(pipe, now) && seg->arrive_at_ns <= now;
+}
+
+/* Drops the segments still in flight, keeping those that have arrived (a
+ * prefix: arrivals keep their order). */
+static void drop_in_flight(pipe_t *pipe, int64_t now) {
+    segment_t **link = &pipe->head;
+    pipe->tail = NULL;
+    while (*link != NULL && segment_arrived(pipe, *link, now)) {
+        pipe->tail = *link;
+        link = &(*link)->next;
+    }
+    segment_t *seg = *link;
+    *link = NULL;
+    while (seg != NULL) {
+        segment_t *next = seg->next;
+        assert(pipe->in_flight >= seg->length - seg->offset);
+        pipe->in_flight -= seg->length - seg->offset;
+        free(seg);
+        seg = next;
+    }
+}
+
 static void notify_pipe(fl_world_t *w, pipe_t *pipe) {
     fl_condition_notify_all(w, pipe->readable);
     fl_condition_notify_all(w, pipe->writable);
 }
 
+/* RST: what is in flight is lost; what has arrived stays readable (Linux
+ * keeps the receive queue), then reads fail with FL_ERESET, or end with
+ * FL_EEOF where a FIN had arrived first; writes fail at once. */
 static void reset_connection(simconn_t *conn) {
     if (conn->reset) return;
     conn->reset = true;
     conn->net->stats.resets++;
     fl_world_t *w = world_of(conn->net);
+    int64_t now = fl_now(w);
     for (int d = 0; d < 2; d++) {
-        drop_segments(&conn->pipes[d]);
+        drop_in_flight(&conn->pipes[d], now);
         fl_world_disarm_timer(w, &conn->pipes[d].arrival_timer);
+        fl_world_disarm_timer(w, &conn->pipes[d].rst_timer);
         notify_pipe(w, &conn->pipes[d]);
     }
     trace_net(conn->net, conn->id, 0, "rst");
+}
+
+static void rst_returned_fired(fl_world_t *world, fl_timer_t *timer) {
+    pipe_t *pipe = timer->data;
+    assert(pipe->rst_on_its_way && !pipe->rst_returned);
+    pipe->rst_returned = true;
+    drop_segments(pipe);
+    fl_world_disarm_timer(world, &pipe->arrival_timer);
+    trace_net(pipe->conn->net, pipe->conn->id, 0, rst_back_names[pipe->direction]);
+    notify_pipe(world, pipe);
+}
+
+/* Bytes of this pipe land at lands_at_ns on a closed reader, which answers
+ * with RST: it reaches the writer one trip later, after the FIN the reader
+ * sent when it closed (the reverse direction keeps its order). Only the
+ * first such RST matters. */
+static void send_rst_back(pipe_t *pipe, int64_t lands_at_ns) {
+    assert(pipe->reader_closed);
+    if (pipe->rst_on_its_way || pipe->conn->reset || lands_at_ns == FL_TIME_NEVER) return;
+    simconn_t *conn = pipe->conn;
+    const pipe_t *reverse = &conn->pipes[1 - pipe->direction];
+    int64_t back = lands_at_ns + draw_latency(conn->net);
+    if (back < reverse->last_arrival_ns) back = reverse->last_arrival_ns;
+    pipe->rst_on_its_way = true;
+    fl_world_arm_timer(world_of(conn->net), &pipe->rst_timer, back, rst_returned_fired, pipe);
+}
+
+/* When bytes that arrive (unstalled) at arrive_at_ns reach the reader: a
+ * stall holds them until it ends, or forever. */
+static int64_t landing_time(const pipe_t *pipe, int64_t arrive_at_ns) {
+    if (pipe->stalled_until_ns == FL_TIME_NEVER) return FL_TIME_NEVER;
+    return pipe->stalled_until_ns > arrive_at_ns ? pipe->stalled_until_ns : arrive_at_ns;
 }
 
 static void shut_write(pipe_t *pipe) {
@@ -228,20 +308,27 @@ static void shut_write(pipe_t *pipe) {
     trace_net(pipe->conn->net, pipe->conn->id, 0, fin_names[pipe->direction]);
 }
 
-/* Graceful close of one endpoint: FIN, and unread data means RST (TCP's
- * rule when a socket is closed with data still in its receive buffer). */
+/* Graceful close of one endpoint, as TCP does it: unread data that has
+ * arrived means RST instead of FIN; otherwise FIN, and bytes still in
+ * flight towards this endpoint (or written later) land on a closed socket,
+ * which answers them with RST. */
 static void close_endpoint(endpoint_t *ep) {
     if (ep->closed) return;
     simconn_t *conn = ep->conn;
+    fl_world_t *w = world_of(conn->net);
+    int64_t now = fl_now(w);
     ep->closed = true;
     trace_net(conn->net, conn->id, ep->base.side, ep->base.side == FL_SIDE_CLIENT
                                                       ? "close client" : "close server");
-    if (!conn->reset) shut_write(write_pipe(ep));
     pipe_t *incoming = read_pipe(ep);
     incoming->reader_closed = true;
     segment_t *head = incoming->head;
-    if (!conn->reset && head != NULL && !head->fin) reset_connection(conn);
-    fl_world_t *w = world_of(conn->net);
+    if (!conn->reset && head != NULL && !head->fin && segment_arrived(incoming, head, now)) {
+        reset_connection(conn);
+    } else if (!conn->reset) {
+        shut_write(write_pipe(ep));
+        if (head != NULL && !head->fin) send_rst_back(incoming, landing_time(incoming, head->arrive_at_ns));
+    }
     notify_pipe(w, incoming);
     notify_pipe(w, write_pipe(ep));
 }
@@ -383,11 +470,7 @@ static int sim_write(fl_conn_t *base, const void *data, size_t length) {
     for (;;) {
         if ((status = endpoint_usable(ep)) != FL_OK) return status;
         if (pipe->write_shut && !pipe->truncated) return FL_EPIPE;
-        if (pipe->reader_closed) {
-            /* Data for a closed socket: the peer answers with RST. */
-            reset_connection(ep->conn);
-            return FL_EPIPE;
-        }
+        if (pipe->reader_closed && pipe->rst_returned) return FL_EPIPE;
         fire_bytes_triggers(pipe); /* a threshold at the current offset (0 included) */
         if ((status = endpoint_usable(ep)) != FL_OK) return status;
         if (length == 0) return FL_OK;
@@ -408,6 +491,10 @@ static int sim_write(fl_conn_t *base, const void *data, size_t length) {
             chunk = (size_t)(threshold - pipe->bytes_written);
         if (chunk == 0) continue; /* the threshold is here: fire it first */
         enqueue(pipe, bytes, chunk, false);
+        /* The peer closed: the kernel accepts the bytes all the same; they
+         * land on a closed socket, which answers with RST. */
+        if (pipe->reader_closed)
+            send_rst_back(pipe, landing_time(pipe, pipe->tail->arrive_at_ns));
         pipe->bytes_written += chunk;
         trace_net(net, ep->conn->id, (int64_t)chunk, write_names[pipe->direction]);
         bytes += chunk;
@@ -459,7 +546,7 @@ static int sim_read(fl_conn_t *base, void *buffer, size_t capacity, size_t *coun
     if (status != FL_OK) return status;
     pipe_t *pipe = read_pipe(ep);
     for (;;) {
-        if ((status = endpoint_usable(ep)) != FL_OK) return status;
+        if (ep->closed) return FL_ECLOSED;
         int64_t now = fl_now(w);
         if (!pipe_stalled(pipe, now)) {
             bool fin_next;
@@ -480,6 +567,8 @@ static int sim_read(fl_conn_t *base, void *buffer, size_t capacity, size_t *coun
                 return FL_OK;
             }
         }
+        /* After an RST, what had arrived is read first (above). */
+        if (ep->conn->reset) return FL_ERESET;
         arm_arrival(pipe);
         status = fl_condition_wait(w, pipe->readable, "read");
         if (status != FL_OK) return status;
@@ -587,6 +676,7 @@ static void init_pipe(simnet_t *net, simconn_t *conn, fl_direction_t direction) 
     pipe->writable = fl_condition_create(w, "connection", direction == FL_DIRECTION_CLIENT_TO_SERVER
                                                               ? "c2s writable" : "s2c writable");
     fl_timer_init(&pipe->arrival_timer);
+    fl_timer_init(&pipe->rst_timer);
 }
 
 static simconn_t *new_connection(simnet_t *net) {

@@ -28,6 +28,9 @@ typedef enum app_mode {
     APP_RAISE_BEFORE_START,
     APP_RAISE_AFTER_START,
     APP_RAISE_AFTER_DISCONNECT,
+    APP_SHORT_OF_LENGTH,       /* declares content-length 100, sends "hi" */
+    APP_PAST_LENGTH,           /* declares 10, sends "hello" then "world!" */
+    APP_SHORT_OF_LENGTH_CAUGHT, /* as APP_SHORT_OF_LENGTH, the error swallowed */
 } app_mode_t;
 
 typedef struct test_app {
@@ -129,6 +132,21 @@ static fl_error_t *test_app_call(fl_asgi_app_t *self, fl_world_t *w, const fl_as
         if ((error = read_body(w, receive, app))) return error;
         if ((error = fl_asgi_receive(w, receive, &m))) return error;
         return fl_error_new(arena, FL_ERR_VALUE_ERROR, "after the client left");
+    case APP_SHORT_OF_LENGTH:
+    case APP_SHORT_OF_LENGTH_CAUGHT:
+    case APP_PAST_LENGTH: {
+        bool past = app->mode == APP_PAST_LENGTH;
+        fl_asgi_header_t declared[] = {{"content-length", past ? "10" : "100"}};
+        fl_asgi_message_t declaring = fl_asgi_start(200, declared, 1);
+        if ((error = fl_asgi_send(w, send, &declaring))) return error;
+        fl_asgi_message_t first = past ? fl_asgi_body("hello", 5, true) : fl_asgi_body("hi", 2, false);
+        app->send_error = fl_asgi_send(w, send, &first);
+        if (past && app->send_error == NULL) {
+            fl_asgi_message_t second = fl_asgi_body("world!", 6, false);
+            app->send_error = fl_asgi_send(w, send, &second);
+        }
+        return app->mode == APP_SHORT_OF_LENGTH_CAUGHT ? NULL : app->send_error;
+    }
     }
     return NULL;
 }
@@ -375,6 +393,57 @@ static void test_exception_after_client_left_is_logged(void **state) {
     finish(&h);
 }
 
+/* uvicorn (httptools) refuses a body that does not add up to the declared
+ * content-length: send raises RuntimeError into the app, which (not catching
+ * it) ends with "Exception in ASGI application" logged and the connection
+ * closed, so the client sees the body cut short at once instead of waiting
+ * for bytes that never come. */
+static void test_body_short_of_content_length_is_refused(void **state) {
+    (void)state;
+    harness_t h = {0};
+    run(&h, APP_SHORT_OF_LENGTH, GET, NULL);
+    assert_non_null(h.app.send_error);
+    assert_int_equal(h.app.send_error->kind, FL_ERR_RUNTIME_ERROR);
+    assert_string_equal(h.app.send_error->message, "Response content shorter than Content-Length");
+    assert_int_equal(h.read_status[0], FL_EEOF);
+    assert_false(h.responses[0].complete);
+    assert_int_equal(h.responses[0].body_length, 2);
+    assert_int_equal(log_has(&h, FL_SERVER_LOG_ERROR,
+                             "Exception in ASGI application: RuntimeError: "
+                             "Response content shorter than Content-Length"), 1);
+    finish(&h);
+}
+
+/* Too much: the chunk that would pass the declared length is not written. */
+static void test_body_past_content_length_is_refused(void **state) {
+    (void)state;
+    harness_t h = {0};
+    run(&h, APP_PAST_LENGTH, GET, NULL);
+    assert_non_null(h.app.send_error);
+    assert_int_equal(h.app.send_error->kind, FL_ERR_RUNTIME_ERROR);
+    assert_string_equal(h.app.send_error->message, "Response content longer than Content-Length");
+    assert_int_equal(h.read_status[0], FL_EEOF);
+    assert_false(h.responses[0].complete);
+    assert_int_equal(h.responses[0].body_length, 5);
+    assert_memory_equal(h.responses[0].body, "hello", 5);
+    assert_int_equal(log_has(&h, FL_SERVER_LOG_ERROR,
+                             "RuntimeError: Response content longer than Content-Length"), 1);
+    finish(&h);
+}
+
+/* An app that swallows the error has still not completed its response. */
+static void test_body_short_of_content_length_caught_still_closes(void **state) {
+    (void)state;
+    harness_t h = {0};
+    run(&h, APP_SHORT_OF_LENGTH_CAUGHT, GET, NULL);
+    assert_non_null(h.app.send_error);
+    assert_int_equal(h.read_status[0], FL_EEOF);
+    assert_int_equal(h.responses[0].body_length, 2);
+    assert_int_equal(log_has(&h, FL_SERVER_LOG_ERROR,
+                             "ASGI callable returned without completing response."), 1);
+    finish(&h);
+}
+
 static void test_malformed_request_gets_400(void **state) {
     (void)state;
     harness_t h = {0};
@@ -469,6 +538,9 @@ int main(void) {
         cmocka_unit_test(test_raise_before_start_gives_500),
         cmocka_unit_test(test_raise_after_start_truncates),
         cmocka_unit_test(test_exception_after_client_left_is_logged),
+        cmocka_unit_test(test_body_short_of_content_length_is_refused),
+        cmocka_unit_test(test_body_past_content_length_is_refused),
+        cmocka_unit_test(test_body_short_of_content_length_caught_still_closes),
         cmocka_unit_test(test_malformed_request_gets_400),
         cmocka_unit_test(test_header_limit_gives_431),
         cmocka_unit_test(test_body_limit_gives_413),

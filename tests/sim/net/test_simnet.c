@@ -277,6 +277,247 @@ static void test_reset_drops_in_flight_data(void **state) {
     fl_world_destroy(w);
 }
 
+/* --- closed peers and RST, as Linux TCP behaves on loopback --------------------
+ *
+ * Measured with plain sockets (Linux 6.x): a write to a peer that closed
+ * (its FIN received) succeeds; the closed peer answers the bytes with RST;
+ * after that RST, writes fail with EPIPE and reads still give what arrived,
+ * then EOF (the FIN came first). A peer that half-closed still receives.
+ * Closing over unread data sends RST instead of FIN; an RST leaves the bytes
+ * that had already arrived readable, then reads fail with ECONNRESET. */
+
+typedef struct peers {
+    fl_net_t *net;
+    fl_conn_t *client;
+    fl_conn_t *server;
+} peers_t;
+
+/* Listens, connects and accepts from one task: the connection exists at
+ * one latency, both ends in hand. */
+static void open_peers(fl_world_t *w, peers_t *p) {
+    (void)w;
+    fl_listener_t *listener;
+    assert_int_equal(fl_net_listen(p->net, NULL, 80, &listener), FL_OK);
+    assert_int_equal(fl_net_connect(p->net, "server", 80, &p->client), FL_OK);
+    assert_int_equal(fl_listener_accept(listener, &p->server), FL_OK);
+    fl_listener_close(listener);
+}
+
+static fl_world_t *run_peers(fl_task_fn body, peers_t *p) {
+    fl_simnet_options_t options = quiet_options();
+    options.latency_ns = FL_MS(10);
+    fl_world_t *w = rt_world("fifo", 1);
+    p->net = make_net(w, &options, NULL);
+    fl_spawn(w, "peers", body, p);
+    fl_run_outcome_t outcome = fl_world_run(w);
+    if (outcome != FL_RUN_COMPLETED) {
+        fl_world_print_hang(w, stderr);
+        fail_msg("run ended: %s", fl_run_outcome_name(outcome));
+    }
+    return w;
+}
+
+typedef struct closed_peer_results {
+    peers_t peers;
+    int first_read, first_write, second_write, write_after_rst, read_after_rst;
+    size_t server_got;
+    char server_data[16];
+    int server_read, server_second_read;
+} closed_peer_results_t;
+
+static fl_error_t *write_to_closed_peer(fl_world_t *w, void *arg) {
+    closed_peer_results_t *r = arg;
+    open_peers(w, &r->peers);              /* t = 10 ms */
+    fl_conn_close(r->peers.server);        /* FIN reaches the client at 20 ms */
+    fl_sleep(w, FL_MS(20));                /* t = 30 ms */
+    char buffer[16];
+    size_t n;
+    r->first_read = fl_conn_read(r->peers.client, buffer, sizeof buffer, &n);
+    r->first_write = fl_conn_write(r->peers.client, "abc", 3); /* lands at 40, RST back at 50 */
+    fl_sleep(w, FL_MS(5));
+    r->second_write = fl_conn_write(r->peers.client, "def", 3); /* the RST is still on its way */
+    fl_sleep(w, FL_MS(25));                /* t = 60 ms */
+    r->write_after_rst = fl_conn_write(r->peers.client, "ghi", 3);
+    r->read_after_rst = fl_conn_read(r->peers.client, buffer, sizeof buffer, &n);
+    fl_conn_close(r->peers.client);
+    return NULL;
+}
+
+static void test_write_to_a_closed_peer_succeeds_until_its_rst_returns(void **state) {
+    (void)state;
+    closed_peer_results_t r = {0};
+    fl_world_t *w = run_peers(write_to_closed_peer, &r.peers);
+    assert_int_equal(r.first_read, FL_EEOF);
+    assert_int_equal(r.first_write, FL_OK);
+    assert_int_equal(r.second_write, FL_OK);
+    assert_int_equal(r.write_after_rst, FL_EPIPE);
+    assert_int_equal(r.read_after_rst, FL_EEOF); /* the FIN came before the RST */
+    fl_world_destroy(w);
+}
+
+static fl_error_t *write_to_half_closed_peer(fl_world_t *w, void *arg) {
+    closed_peer_results_t *r = arg;
+    open_peers(w, &r->peers);
+    assert_int_equal(fl_conn_shutdown_write(r->peers.server), FL_OK);
+    fl_sleep(w, FL_MS(20));
+    char buffer[16];
+    size_t n;
+    r->first_read = fl_conn_read(r->peers.client, buffer, sizeof buffer, &n);
+    r->first_write = fl_conn_write(r->peers.client, "abc", 3);
+    r->server_read = fl_conn_read(r->peers.server, r->server_data, sizeof r->server_data, &n);
+    r->server_got = n;
+    fl_sleep(w, FL_MS(30));
+    r->second_write = fl_conn_write(r->peers.client, "def", 3);
+    r->server_second_read = fl_conn_read(r->peers.server, r->server_data + r->server_got,
+                                         sizeof r->server_data - r->server_got, &n);
+    r->server_got += n;
+    fl_conn_close(r->peers.client);
+    fl_conn_close(r->peers.server);
+    return NULL;
+}
+
+static void test_a_half_closed_peer_still_receives(void **state) {
+    (void)state;
+    closed_peer_results_t r = {0};
+    fl_world_t *w = run_peers(write_to_half_closed_peer, &r.peers);
+    assert_int_equal(r.first_read, FL_EEOF);
+    assert_int_equal(r.first_write, FL_OK);
+    assert_int_equal(r.second_write, FL_OK);
+    assert_int_equal(r.server_read, FL_OK);
+    assert_int_equal(r.server_second_read, FL_OK);
+    assert_int_equal(r.server_got, 6);
+    assert_memory_equal(r.server_data, "abcdef", 6);
+    fl_world_destroy(w);
+}
+
+static fl_error_t *close_over_arrived_data(fl_world_t *w, void *arg) {
+    closed_peer_results_t *r = arg;
+    open_peers(w, &r->peers);
+    assert_int_equal(fl_conn_write(r->peers.client, "abc", 3), FL_OK);
+    fl_sleep(w, FL_MS(20));                /* arrived at 20, unread */
+    fl_conn_close(r->peers.server);        /* RST instead of FIN */
+    char buffer[16];
+    size_t n;
+    r->first_read = fl_conn_read(r->peers.client, buffer, sizeof buffer, &n);
+    r->first_write = fl_conn_write(r->peers.client, "def", 3);
+    fl_conn_close(r->peers.client);
+    return NULL;
+}
+
+static void test_closing_over_arrived_unread_data_resets_at_once(void **state) {
+    (void)state;
+    closed_peer_results_t r = {0};
+    fl_world_t *w = run_peers(close_over_arrived_data, &r.peers);
+    assert_int_equal(r.first_read, FL_ERESET);
+    assert_int_equal(r.first_write, FL_ERESET);
+    assert_int_equal(fl_simnet_stats(r.peers.net).resets, 1);
+    fl_world_destroy(w);
+}
+
+static fl_error_t *close_with_data_in_flight(fl_world_t *w, void *arg) {
+    closed_peer_results_t *r = arg;
+    open_peers(w, &r->peers);              /* t = 10 ms */
+    assert_int_equal(fl_conn_write(r->peers.client, "abc", 3), FL_OK); /* lands at 20 */
+    fl_sleep(w, FL_MS(5));
+    fl_conn_close(r->peers.server);        /* t = 15: nothing has arrived: FIN (client, 25) */
+    fl_sleep(w, FL_MS(1));
+    r->first_write = fl_conn_write(r->peers.client, "def", 3); /* the RST (back at 30) is not here */
+    fl_sleep(w, FL_MS(24));                /* t = 40 */
+    char buffer[16];
+    size_t n;
+    r->first_read = fl_conn_read(r->peers.client, buffer, sizeof buffer, &n);
+    r->write_after_rst = fl_conn_write(r->peers.client, "ghi", 3);
+    fl_conn_close(r->peers.client);
+    return NULL;
+}
+
+static void test_closing_with_data_in_flight_sends_fin_then_rst(void **state) {
+    (void)state;
+    closed_peer_results_t r = {0};
+    fl_world_t *w = run_peers(close_with_data_in_flight, &r.peers);
+    assert_int_equal(r.first_write, FL_OK);
+    assert_int_equal(r.first_read, FL_EEOF);
+    assert_int_equal(r.write_after_rst, FL_EPIPE);
+    fl_world_destroy(w);
+}
+
+/* A long upload into a closed peer: the buffer still bounds what is
+ * accepted before the RST returns, and the blocked write then fails. */
+static fl_error_t *long_write_to_closed_peer(fl_world_t *w, void *arg) {
+    closed_peer_results_t *r = arg;
+    open_peers(w, &r->peers);              /* t = 10 ms */
+    fl_conn_close(r->peers.server);
+    static char upload[10 * 1024];
+    memset(upload, 'u', sizeof upload);
+    r->first_write = fl_conn_write(r->peers.client, upload, sizeof upload);
+    r->server_got = (size_t)fl_now(w);     /* when the write returned */
+    fl_conn_close(r->peers.client);
+    return NULL;
+}
+
+static void test_a_long_write_to_a_closed_peer_fails_when_the_rst_returns(void **state) {
+    (void)state;
+    closed_peer_results_t r = {0};
+    fl_simnet_options_t options = quiet_options();
+    options.latency_ns = FL_MS(10);
+    options.buffer_bytes = 1024;
+    fl_world_t *w = rt_world("fifo", 1);
+    r.peers.net = make_net(w, &options, NULL);
+    fl_spawn(w, "peers", long_write_to_closed_peer, &r.peers);
+    assert_int_equal(fl_world_run(w), FL_RUN_COMPLETED);
+    assert_int_equal(r.first_write, FL_EPIPE);
+    assert_int_equal(r.server_got, FL_MS(30)); /* lands at 20, the RST is back at 30 */
+    fl_world_destroy(w);
+}
+
+typedef struct reset_results {
+    peers_t peers;
+    bool fin_first;
+    int first_read, second_read, write_status;
+    size_t got;
+    char data[16];
+} reset_results_t;
+
+static fl_error_t *reset_after_arrival(fl_world_t *w, void *arg) {
+    reset_results_t *r = arg;
+    open_peers(w, &r->peers);
+    assert_int_equal(fl_conn_write(r->peers.server, "hello", 5), FL_OK); /* lands at 20 */
+    if (r->fin_first) assert_int_equal(fl_conn_shutdown_write(r->peers.server), FL_OK);
+    fl_sleep(w, FL_MS(20));
+    fl_conn_reset(r->peers.server);
+    fl_sleep(w, FL_MS(20));
+    size_t n = 0;
+    r->first_read = fl_conn_read(r->peers.client, r->data, sizeof r->data, &n);
+    r->got = n;
+    r->second_read = fl_conn_read(r->peers.client, r->data, sizeof r->data, &n);
+    r->write_status = fl_conn_write(r->peers.client, "x", 1);
+    fl_conn_close(r->peers.client);
+    return NULL;
+}
+
+static void test_reset_leaves_arrived_data_readable(void **state) {
+    (void)state;
+    reset_results_t r = {0};
+    fl_world_t *w = run_peers(reset_after_arrival, &r.peers);
+    assert_int_equal(r.first_read, FL_OK);
+    assert_int_equal(r.got, 5);
+    assert_memory_equal(r.data, "hello", 5);
+    assert_int_equal(r.second_read, FL_ERESET);
+    assert_int_equal(r.write_status, FL_ERESET);
+    fl_world_destroy(w);
+}
+
+static void test_reset_after_fin_reads_as_eof(void **state) {
+    (void)state;
+    reset_results_t r = {.fin_first = true};
+    fl_world_t *w = run_peers(reset_after_arrival, &r.peers);
+    assert_int_equal(r.first_read, FL_OK);
+    assert_int_equal(r.got, 5);
+    assert_int_equal(r.second_read, FL_EEOF);
+    assert_int_equal(r.write_status, FL_ERESET);
+    fl_world_destroy(w);
+}
+
 /* Backpressure: a 1 KiB buffer and a server that starts reading after 1 s:
  * the client's 10 KiB write cannot complete before then. */
 static void test_backpressure_blocks_the_writer(void **state) {
@@ -667,6 +908,13 @@ int main(void) {
         cmocka_unit_test(test_fin_arrives_after_the_data),
         cmocka_unit_test(test_eof_repeats),
         cmocka_unit_test(test_reset_drops_in_flight_data),
+        cmocka_unit_test(test_write_to_a_closed_peer_succeeds_until_its_rst_returns),
+        cmocka_unit_test(test_a_half_closed_peer_still_receives),
+        cmocka_unit_test(test_closing_over_arrived_unread_data_resets_at_once),
+        cmocka_unit_test(test_closing_with_data_in_flight_sends_fin_then_rst),
+        cmocka_unit_test(test_a_long_write_to_a_closed_peer_fails_when_the_rst_returns),
+        cmocka_unit_test(test_reset_leaves_arrived_data_readable),
+        cmocka_unit_test(test_reset_after_fin_reads_as_eof),
         cmocka_unit_test(test_backpressure_blocks_the_writer),
         cmocka_unit_test(test_open_endpoints_are_counted_until_closed),
         cmocka_unit_test(test_connect_where_nothing_listens_is_refused),
