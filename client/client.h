@@ -88,6 +88,8 @@ typedef struct fl_client_stats {
     uint64_t requests;            /* reached the transport */
     uint64_t connections_opened;
     uint64_t connections_reused;
+    uint64_t idle_discarded_stale;   /* idle connections found closed by the server at checkout */
+    uint64_t idle_discarded_expired; /* idle connections past the keep-alive expiry at checkout */
 } fl_client_stats_t;
 
 fl_client_stats_t fl_client_stats(const fl_client_t *client);
