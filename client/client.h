@@ -12,7 +12,9 @@
  * connections, max idle, idle expiry, pool timeout); responses parsed with
  * llhttp (Content-Length, chunked, close-delimited, HEAD, 204, 304, 1xx
  * skipped; header and body limits); timeouts connect/read/write/pool as
- * cancel-scope deadlines. Errors go through one mapping table (mapping.h);
+ * cancel-scope deadlines. As httpcore: an idle connection past the expiry,
+ * or readable (the server closed it), is discarded at checkout; a request
+ * is written once, and only the retry middleware may send it again. Errors go through one mapping table (mapping.h);
  * Cancelled is never mapped and passes through, and so do the caller's own
  * errors (a stream body's generator failing).
  *
