@@ -98,8 +98,8 @@ static int read_request(raw_server_t *server, fl_conn_t *conn, request_buffer_t 
         }
         body_end = head_length + content_length;
     }
-    /* The body as received: chunked framing kept out by taking only the
-     * chunk data (every piece is one chunk line, size line, data). */
+    /* The body as the caller wrote it: for a chunked one, the data of each
+     * chunk without the size lines and CRLFs around it. */
     server->last_body_length = 0;
     size_t at = head_length;
     while (at < body_end) {
