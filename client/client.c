@@ -224,5 +224,11 @@ void fl_client_close(fl_world_t *world, fl_client_t *client) {
 
 fl_client_stats_t fl_client_stats(const fl_client_t *client) {
     fl__pool_stats_t pool = fl__pool_stats(client->pool);
-    return (fl_client_stats_t){client->requests, pool.connections_opened, pool.connections_reused};
+    return (fl_client_stats_t){
+        .requests = client->requests,
+        .connections_opened = pool.connections_opened,
+        .connections_reused = pool.connections_reused,
+        .idle_discarded_stale = pool.idle_discarded_stale,
+        .idle_discarded_expired = pool.idle_discarded_expired,
+    };
 }

@@ -12,7 +12,9 @@
  * connections, max idle, idle expiry, pool timeout); responses parsed with
  * llhttp (Content-Length, chunked, close-delimited, HEAD, 204, 304, 1xx
  * skipped; header and body limits); timeouts connect/read/write/pool as
- * cancel-scope deadlines. Errors go through one mapping table (mapping.h);
+ * cancel-scope deadlines. As httpcore: an idle connection past the expiry,
+ * or readable (the server closed it), is discarded at checkout; a request
+ * is written once, and only the retry middleware may send it again. Errors go through one mapping table (mapping.h);
  * Cancelled is never mapped and passes through, and so do the caller's own
  * errors (a stream body's generator failing).
  *
@@ -88,6 +90,8 @@ typedef struct fl_client_stats {
     uint64_t requests;            /* reached the transport */
     uint64_t connections_opened;
     uint64_t connections_reused;
+    uint64_t idle_discarded_stale;   /* idle connections found closed by the server at checkout */
+    uint64_t idle_discarded_expired; /* idle connections past the keep-alive expiry at checkout */
 } fl_client_stats_t;
 
 fl_client_stats_t fl_client_stats(const fl_client_t *client);

@@ -405,9 +405,16 @@ static int64_t backoff_delay(fl_world_t *world, const retry_t *retry, const fl_e
     return jitter_delay(world, retry, attempt);
 }
 
+/* "1 attempt", "2 attempts": the messages count in English. */
+static const char *attempts_word(uint32_t attempts) {
+    assert(attempts >= 1);
+    return attempts == 1 ? "attempt" : "attempts";
+}
+
 static fl_error_t *budget_exhausted(fl_world_t *world, fl_error_t *last, uint32_t attempt) {
     fl_error_t *error = fl_error_new(fl_world_arena(world), FL_ERR_RETRY_BUDGET_EXHAUSTED,
-                                     "retry budget exhausted after %u attempts", attempt);
+                                     "retry budget exhausted after %u %s", attempt,
+                                     attempts_word(attempt));
     error->cause = last;
     if (fl_error_is(last, FL_ERR_STATUS_ERROR)) {
         error->http_status = status_of(last);
@@ -429,7 +436,8 @@ static fl_error_t *decide(retry_t *retry, fl_world_t *world, const fl_request_t 
         return error;
     }
     if (attempt >= retry->max_attempts) {
-        fl_error_add_note(arena, error, FL_RETRY_NOTE_GAVE_UP_PREFIX "%u attempts", attempt);
+        fl_error_add_note(arena, error, FL_RETRY_NOTE_GAVE_UP_PREFIX "%u %s", attempt,
+                          attempts_word(attempt));
         retry->stats.gave_up++;
         trace(world, attempt, 0, "retry-gave-up");
         return error;

@@ -16,11 +16,13 @@
  *      the note FL_RETRY_NOTE_STREAMED_BODY is added (PEP 678) and the error
  *      returned, before the budget is consulted: no token is spent.
  *   3. last attempt (the attempt number equals max_attempts): the note
- *      "faultline: gave up after N attempts" is added and the error returned.
+ *      "faultline: gave up after N attempts" ("1 attempt" for N = 1) is
+ *      added and the error returned.
  *   4. budget refuses (fl_retry_budget_try_withdraw false): a
  *      RetryBudgetExhausted error is returned, message "retry budget
- *      exhausted after N attempts", cause = the last error, http_status and
- *      payload (the response) copied from it when it was a StatusError.
+ *      exhausted after N attempts" (likewise "1 attempt"), cause = the
+ *      last error, http_status and payload (the response) copied from it
+ *      when it was a StatusError.
  *   5. otherwise: sleep the delay (fl_sleep, virtual time), increment
  *      request->attempt, and try again. Cancelled during the sleep ends the
  *      call with Cancelled at once.
@@ -64,7 +66,8 @@
 
 #define FL_RETRY_NOTE_STREAMED_BODY \
     "faultline: not retrying — request body is a stream that cannot replay across attempts"
-/* The give-up note is "faultline: gave up after N attempts". */
+/* The give-up note is "faultline: gave up after N attempts" ("after 1
+ * attempt" when N is 1). */
 #define FL_RETRY_NOTE_GAVE_UP_PREFIX "faultline: gave up after "
 
 /* Virtual time 0 as Unix time: 2026-01-01T00:00:00Z. */

@@ -310,13 +310,30 @@ static fl_error_t *connect_new(fl_world_t *w, fl__pool_t *pool, origin_t *o, con
     return NULL;
 }
 
+static void trace_pool(fl_world_t *w, const connection_t *c, const char *what) {
+    fl_task_t *task = fl_current_task(w);
+    fl_trace_emit(fl_world_trace(w), fl_now(w), FL_TRACE_CLIENT, task ? fl_task_id(task) : 0,
+                  fl_conn_id(c->conn), (int64_t)c->served, what);
+}
+
+/* The most recently used idle connection that may carry a request, as
+ * httpcore checks out: one idle for the keep-alive expiry or longer is
+ * closed; so is one that is readable, because an idle HTTP/1.1 connection
+ * has nothing to say: what arrived is the server's FIN or RST (it closed
+ * its end, usually its own idle timeout), or bytes no request asked for.
+ * A request written on it would be lost, and could not be sent again. */
 static connection_t *take_idle(fl_world_t *w, fl__pool_t *pool, origin_t *o) {
     while (o->idle != NULL) {
+        assert(o->idle_count > 0 && o->open >= o->idle_count);
         connection_t *c = o->idle;
         o->idle = c->next_idle;
         o->idle_count--;
-        if (fl_now(w) - c->idle_since_ns < pool->config.idle_expiry_ns) return c;
-        fl_conn_close(c->conn); /* expired */
+        bool expired = fl_now(w) - c->idle_since_ns >= pool->config.idle_expiry_ns;
+        if (!expired && !fl_conn_is_readable(c->conn)) return c;
+        if (expired) pool->stats.idle_discarded_expired++;
+        else pool->stats.idle_discarded_stale++;
+        trace_pool(w, c, expired ? "pool-discard-expired" : "pool-discard-stale");
+        fl_conn_close(c->conn);
         o->open--;
     }
     return NULL;
@@ -524,14 +541,16 @@ void fl__exchange_close(fl_world_t *w, fl__exchange_t *ex) {
     exchange_free_buffers(ex);
 }
 
-/* One attempt on one connection. *retry_fresh_out: a reused connection
- * that the server had already closed (no byte of response): worth one more
- * try on a new connection, as httpcore does, when the body can be re-sent. */
-static fl_error_t *attempt(fl_world_t *w, fl__pool_t *pool, fl_request_t *request,
-                           fl__exchange_t **exchange_out, bool *retry_fresh_out) {
+/* Sends the request on a connection and reads the response's head. There
+ * is exactly one attempt: once a byte of the request may have been written
+ * the server may have acted on it, so sending it again is the retry
+ * middleware's decision (idempotent methods), never the transport's. A
+ * connection the server had closed while idle is caught before, at checkout
+ * (take_idle), when nothing has been written yet. */
+fl_error_t *fl__transport_open(fl_world_t *w, fl__pool_t *pool, fl_request_t *request,
+                               fl_response_t **response_out) {
+    assert(w != NULL && pool != NULL && request != NULL && response_out != NULL);
     fl__exchange_t *ex = exchange_create(w, pool, request);
-    *exchange_out = ex;
-    *retry_fresh_out = false;
     fl_error_t *error = acquire(w, pool, &request->url, &ex->connection, &ex->reused);
     if (error != NULL) {
         ex->closed = true;
@@ -549,23 +568,10 @@ static fl_error_t *attempt(fl_world_t *w, fl__pool_t *pool, fl_request_t *reques
     }
     if (error == NULL) error = read_head(w, ex);
     if (error != NULL) {
-        *retry_fresh_out = ex->reused && !ex->any_bytes && request->stream == NULL &&
-                           !caller_error && !fl_error_is_cancelled(error) &&
-                           (fl_error_is(error, FL_ERR_REMOTE_PROTOCOL_ERROR) ||
-                            fl_error_is(error, FL_ERR_NETWORK_ERROR));
         ex->eof = true; /* never reuse a connection that failed */
         fl__exchange_close(w, ex);
+        return error;
     }
-    return error;
-}
-
-fl_error_t *fl__transport_open(fl_world_t *w, fl__pool_t *pool, fl_request_t *request,
-                               fl_response_t **response_out) {
-    fl__exchange_t *ex;
-    bool retry_fresh;
-    fl_error_t *error = attempt(w, pool, request, &ex, &retry_fresh);
-    if (error != NULL && retry_fresh) error = attempt(w, pool, request, &ex, &retry_fresh);
-    if (error != NULL) return error;
     *response_out = ex->response;
     return NULL;
 }

@@ -45,6 +45,8 @@ void fl__pool_close_all(fl_world_t *world, fl__pool_t *pool);
 typedef struct fl__pool_stats {
     uint64_t connections_opened;
     uint64_t connections_reused;
+    uint64_t idle_discarded_stale;   /* readable at checkout: the server had closed it */
+    uint64_t idle_discarded_expired; /* idle for idle_expiry_ns or longer at checkout */
 } fl__pool_stats_t;
 
 fl__pool_stats_t fl__pool_stats(const fl__pool_t *pool);

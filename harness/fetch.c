@@ -28,9 +28,9 @@ void fl_fetch_usage(FILE *out) {
     fprintf(out,
             "usage: faultline fetch [-X METHOD] [-H 'Name: value']... [-d DATA | -d @FILE |\n"
             "                       --stream-body BYTES] [--timeout SECONDS]\n"
-            "                       [--retry ATTEMPTS] URL\n"
+            "                       [--retry ATTEMPTS] [--repeat N] URL\n"
             "\n"
-            "Sends one request with faultline's client over real sockets and prints the\n"
+            "Sends a request with faultline's client over real sockets and prints the\n"
             "outcome as one JSON line: {\"ok\":true,\"status\":...,\"headers\":{...},\n"
             "\"body_bytes\":...,\"attempts\":...} or {\"ok\":false,\"error\":{\"kind\":...,\n"
             "\"ancestors\":[...],\"message\":...,\"notes\":[...]},\"attempts\":...}.\n"
@@ -44,6 +44,8 @@ void fl_fetch_usage(FILE *out) {
             "                         stream (chunked)\n"
             "  --timeout SECONDS      connect, read, write and pool timeouts (default 5)\n"
             "  --retry ATTEMPTS       retry with httpware's defaults, ATTEMPTS in all (1-100)\n"
+            "  --repeat N             send the request N times on one client (1-100), one\n"
+            "                         JSON line each; later ones may reuse the connection\n"
             "  -h, --help             print this text\n"
             "\n"
             "Response headers: names lowercased, repeated names joined with \", \".\n"
@@ -146,6 +148,12 @@ static int parse_valued(const char *option, const char *value, fl_fetch_args_t *
             return refuse(error, error_size,
                           "--timeout '%s': expected seconds, more than 0 and at most %.0f", value,
                           FL_FETCH_TIMEOUT_SECONDS_MAX);
+    } else if (is_option(option, NULL, "--repeat")) {
+        uint64_t repeat;
+        if (!parse_count(value, FL_FETCH_REPEAT_MAX, &repeat) || repeat == 0)
+            return refuse(error, error_size, "--repeat '%s': expected a count, 1 to %d", value,
+                          FL_FETCH_REPEAT_MAX);
+        args->repeat = (uint32_t)repeat;
     } else {
         assert(is_option(option, NULL, "--retry"));
         uint64_t attempts;
@@ -159,7 +167,8 @@ static int parse_valued(const char *option, const char *value, fl_fetch_args_t *
 
 static bool takes_value(const char *arg) {
     static const char *const valued[] = {"-X", "--request", "-H", "--header", "-d",
-                                         "--data", "--stream-body", "--timeout", "--retry"};
+                                         "--data", "--stream-body", "--timeout", "--retry",
+                                         "--repeat"};
     for (size_t i = 0; i < sizeof valued / sizeof valued[0]; i++)
         if (strcmp(arg, valued[i]) == 0) return true;
     return false;
@@ -395,19 +404,61 @@ static int read_file(const char *path, unsigned char **bytes_out, size_t *length
     return 0;
 }
 
+/* One request of the run: what came back, and the retry middleware's
+ * attempts for it. */
+typedef struct fetch_outcome {
+    fl_response_t *response;
+    fl_error_t *error;
+    uint32_t attempts;
+} fetch_outcome_t;
+
 typedef struct fetch_run {
     fl_client_t *client;
     fl_middleware_t *retry;    /* NULL without --retry */
-    fl_request_t *request;
-    fl_response_t *response;
-    fl_error_t *error;
-    bool finished;
+    const fl_fetch_args_t *args;
+    const char *method;
+    fl_headers_t *headers;     /* from -H, checked */
+    const void *body;          /* the -d bytes */
+    size_t body_length;
+    fetch_outcome_t *outcomes; /* args->repeat of them (at least one) */
+    uint32_t count;            /* how many to send */
+    uint32_t finished;         /* how many ended */
 } fetch_run_t;
+
+/* A request as the arguments say, built afresh for every repetition (a
+ * one-shot stream body can be sent once only). Errors are the client's
+ * (InvalidURL, UnsupportedProtocol, an invalid method). */
+static fl_error_t *build_request(fl_arena_t *arena, const fetch_run_t *run, fl_request_t **out) {
+    fl_error_t *error = fl_request_create(arena, run->method, run->args->url, out);
+    if (error != NULL) return error;
+    fl_request_t *request = *out;
+    for (size_t i = 0; i < fl_headers_count(run->headers); i++)
+        fl_headers_add(request->headers, fl_headers_name(run->headers, i),
+                       fl_headers_value(run->headers, i));
+    if (run->args->body == FL_FETCH_BODY_STREAM)
+        fl_request_set_stream(request, &generated_body_create(arena, run->args->stream_bytes)->source);
+    else if (run->args->body != FL_FETCH_BODY_NONE)
+        fl_request_set_body(arena, request, run->body, run->body_length);
+    return NULL;
+}
+
+static uint32_t attempts_so_far(const fetch_run_t *run) {
+    return run->retry != NULL ? (uint32_t)fl_retry_stats(run->retry).attempts : 0;
+}
 
 static fl_error_t *fetch_task(fl_world_t *world, void *arg) {
     fetch_run_t *run = arg;
-    run->error = fl_client_send(world, run->client, run->request, &run->response);
-    run->finished = true;
+    for (uint32_t i = 0; i < run->count; i++) {
+        fetch_outcome_t *outcome = &run->outcomes[i];
+        fl_request_t *request;
+        outcome->error = build_request(fl_world_arena(world), run, &request);
+        if (outcome->error == NULL) {
+            uint32_t before = attempts_so_far(run);
+            outcome->error = fl_client_send(world, run->client, request, &outcome->response);
+            outcome->attempts = run->retry != NULL ? attempts_so_far(run) - before : 1;
+        }
+        run->finished++;
+    }
     fl_client_close(world, run->client);
     return NULL;
 }
@@ -461,8 +512,9 @@ static fl_client_t *make_client(fl_world_t *world, fl_net_t *net, const fl_fetch
     return fl_client_create(world, &options, error, error_size);
 }
 
-/* Sends the request in world and writes the JSON line; returns the exit
- * status. The world's arena holds everything; body is the -d bytes. */
+/* Sends the request (--repeat times) in world and writes a JSON line for
+ * each; returns the exit status. The world's arena holds everything; body
+ * is the -d bytes. */
 static int fetch(fl_world_t *world, const fl_fetch_args_t *args, const void *body,
                  size_t body_length, FILE *out, FILE *err) {
     fl_arena_t *arena = fl_world_arena(world);
@@ -477,22 +529,25 @@ static int fetch(fl_world_t *world, const fl_fetch_args_t *args, const void *bod
             return FL_FETCH_EXIT_USAGE;
         }
     }
-    const char *method = args->method != NULL ? args->method
-                         : args->body != FL_FETCH_BODY_NONE ? "POST"
-                                                             : "GET";
-    fetch_run_t run = {0};
-    fl_error_t *error = fl_request_create(arena, method, args->url, &run.request);
+    fetch_run_t run = {
+        .args = args,
+        .method = args->method != NULL ? args->method
+                  : args->body != FL_FETCH_BODY_NONE ? "POST"
+                                                      : "GET",
+        .headers = headers,
+        .body = body,
+        .body_length = body_length,
+        .count = args->repeat > 1 ? args->repeat : 1,
+    };
+    run.outcomes = fl_arena_zalloc(arena, run.count * sizeof *run.outcomes);
+    /* A request that cannot be built fails every repetition the same way:
+     * say so once, before any connection. */
+    fl_request_t *probe;
+    fl_error_t *error = build_request(arena, &run, &probe);
     if (error != NULL) {
         fl_fetch_write_error(out, error, 0);
         return FL_FETCH_EXIT_CLIENT_ERROR;
     }
-    for (size_t i = 0; i < fl_headers_count(headers); i++)
-        fl_headers_add(run.request->headers, fl_headers_name(headers, i),
-                       fl_headers_value(headers, i));
-    if (args->body == FL_FETCH_BODY_STREAM)
-        fl_request_set_stream(run.request, &generated_body_create(arena, args->stream_bytes)->source);
-    else if (args->body != FL_FETCH_BODY_NONE)
-        fl_request_set_body(arena, run.request, body, body_length);
 
     char message[256] = "";
     fl_net_t *net = fl_uvnet_create(world, NULL, message, sizeof message);
@@ -503,19 +558,23 @@ static int fetch(fl_world_t *world, const fl_fetch_args_t *args, const void *bod
     }
     fl_spawn(world, "fetch", fetch_task, &run);
     fl_run_outcome_t outcome = fl_world_run(world);
-    if (!run.finished) {
+    int status = FL_FETCH_EXIT_OK;
+    for (uint32_t i = 0; i < run.finished; i++) {
+        const fetch_outcome_t *o = &run.outcomes[i];
+        if (o->error != NULL) {
+            fl_fetch_write_error(out, o->error, o->attempts);
+            status = FL_FETCH_EXIT_CLIENT_ERROR;
+        } else {
+            fl_fetch_write_response(out, o->response, o->attempts);
+        }
+    }
+    if (run.finished < run.count) {
         error = fl_error_new(arena, FL_ERR_RUNTIME_ERROR, "the request did not finish: the run ended (%s)",
                              fl_run_outcome_name(outcome));
         fl_fetch_write_error(out, error, 0);
-        return FL_FETCH_EXIT_CLIENT_ERROR;
+        status = FL_FETCH_EXIT_CLIENT_ERROR;
     }
-    uint32_t attempts = run.retry != NULL ? (uint32_t)fl_retry_stats(run.retry).attempts : 1;
-    if (run.error != NULL) {
-        fl_fetch_write_error(out, run.error, attempts);
-        return FL_FETCH_EXIT_CLIENT_ERROR;
-    }
-    fl_fetch_write_response(out, run.response, attempts);
-    return FL_FETCH_EXIT_OK;
+    return status;
 }
 
 int fl_fetch_main(int argc, char **argv, FILE *out, FILE *err) {

@@ -3,9 +3,10 @@
  *
  *   faultline fetch [-X METHOD] [-H 'Name: value']... [-d DATA | -d @FILE |
  *                   --stream-body BYTES] [--timeout SECONDS]
- *                   [--retry ATTEMPTS] URL
+ *                   [--retry ATTEMPTS] [--repeat N] URL
  *
- * What it prints on out, exactly one line:
+ * What it prints on out, one line per request (exactly one without
+ * --repeat):
  *   {"ok":true,"status":200,"headers":{...},"body_bytes":5,"attempts":1}
  *   {"ok":false,"error":{"kind":"RemoteProtocolError",
  *     "ancestors":["ProtocolError","TransportError","ClientError"],
@@ -42,12 +43,20 @@
  *                          (5 s each)
  *   --retry ATTEMPTS       the retry middleware with httpware's defaults and
  *                          max_attempts ATTEMPTS (1..100)
+ *   --repeat N             sends the request N times (1..FL_FETCH_REPEAT_MAX),
+ *                          one after the other on the same client, so the
+ *                          later ones may reuse a pooled keep-alive
+ *                          connection; each is built afresh (a new stream
+ *                          body) and sent whatever the previous outcome, and
+ *                          each prints its own line, attempts counted per
+ *                          request
  *   -h, --help             usage on out, exit 0
  *   --                     the next argument is the URL even if it starts
  *                          with '-'
  *
- * Exit status: 0 ok, 1 a client error (the JSON line says which), 2 bad
- * arguments (a message and the usage on err, nothing on out).
+ * Exit status: 0 ok (every request, with --repeat), 1 a client error (the
+ * JSON line says which), 2 bad arguments (a message and the usage on err,
+ * nothing on out).
  *
  * The response body itself is read whole (at most FL_FETCH_RESPONSE_BYTES_MAX)
  * and counted, not printed.
@@ -69,7 +78,7 @@ enum {
     FL_FETCH_EXIT_USAGE = 2,
 };
 
-enum { FL_FETCH_HEADERS_MAX = 64 };
+enum { FL_FETCH_HEADERS_MAX = 64, FL_FETCH_REPEAT_MAX = 100 };
 
 #define FL_FETCH_FILE_BYTES_MAX ((uint64_t)256 << 20)     /* -d @FILE */
 #define FL_FETCH_STREAM_BYTES_MAX ((uint64_t)1 << 40)     /* --stream-body */
@@ -94,6 +103,7 @@ typedef struct fl_fetch_args {
     uint64_t stream_bytes;                        /* STREAM */
     int64_t timeout_ns;                           /* 0: the client's defaults */
     uint32_t retry_attempts;                      /* 0: no retry middleware */
+    uint32_t repeat;                              /* requests to send; 0 or 1: one */
     const char *url;
 } fl_fetch_args_t;
 
@@ -112,9 +122,10 @@ void fl_fetch_write_response(FILE *out, const fl_response_t *response, uint32_t 
 /* Writes the failure line for error (not NULL) and attempts. */
 void fl_fetch_write_error(FILE *out, const fl_error_t *error, uint32_t attempts);
 
-/* The whole command: parses, reads -d @FILE, sends the request in a world of
- * its own over uvnet, writes the JSON line on out or the usage on err, and
- * returns the exit status (FL_FETCH_EXIT_*). argv[0] is "fetch". */
+/* The whole command: parses, reads -d @FILE, sends the request (--repeat
+ * times) in a world of its own over uvnet, writes the JSON lines on out or
+ * the usage on err, and returns the exit status (FL_FETCH_EXIT_*). argv[0]
+ * is "fetch". */
 int fl_fetch_main(int argc, char **argv, FILE *out, FILE *err);
 
 #endif /* FL_HARNESS_FETCH_H */

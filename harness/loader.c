@@ -14,6 +14,7 @@
 #include <string.h>
 #include <yaml.h>
 
+#include "client/retry.h"
 #include "sim/runtime/status.h"
 #include "sim/runtime/world.h"
 
@@ -743,6 +744,42 @@ static int parse_budget(loader_t *ld, node_t *node, const char *path, fl_client_
     return 0;
 }
 
+/* retry.methods: the methods retried (httpware's retry_methods), replacing
+ * the idempotent defaults; [] retries none. Compared ignoring case. */
+static int parse_retry_methods(loader_t *ld, node_t *node, const char *path,
+                               fl_client_layer_t *out) {
+    TRY(parse_string_list(ld, node, path, &out->retry_methods, &out->retry_method_count));
+    if (out->retry_method_count > FL_RETRY_METHODS_MAX)
+        return FAIL(ld, node, "%s: at most %u methods", path, FL_RETRY_METHODS_MAX);
+    for (size_t i = 0; i < out->retry_method_count; i++) {
+        size_t length = strlen(out->retry_methods[i]);
+        if (length == 0 || length > FL_RETRY_METHOD_LENGTH_MAX)
+            return FAIL(ld, sequence_item(ld, node, i), "%s: must be 1..%u characters",
+                        index_path(ld, path, i), FL_RETRY_METHOD_LENGTH_MAX);
+    }
+    return 0;
+}
+
+/* retry.statuses: the response statuses retried, replacing 408 429 502 503
+ * 504; [] retries none. */
+static int parse_retry_statuses(loader_t *ld, node_t *node, const char *path,
+                                fl_client_layer_t *out) {
+    TRY(expect_sequence(ld, node, path));
+    size_t count = sequence_count(node);
+    if (count > FL_RETRY_STATUSES_MAX)
+        return FAIL(ld, node, "%s: at most %u statuses", path, FL_RETRY_STATUSES_MAX);
+    int *statuses = fl_arena_zalloc(ld->arena, (count ? count : 1) * sizeof *statuses);
+    for (size_t i = 0; i < count; i++) {
+        int64_t status;
+        TRY(parse_integer(ld, sequence_item(ld, node, i), index_path(ld, path, i), 100, 599,
+                          &status));
+        statuses[i] = (int)status;
+    }
+    out->retry_statuses = statuses;
+    out->retry_status_count = count;
+    return 0;
+}
+
 static int parse_client_layer(loader_t *ld, node_t *item, const char *path,
                               fl_client_layer_t *out) {
     static const char *const kinds[] = {"retry", "bulkhead", "timeout", NULL};
@@ -756,7 +793,8 @@ static int parse_client_layer(loader_t *ld, node_t *item, const char *path,
     switch (out->kind) {
     case FL_CLIENT_LAYER_RETRY: {
         static const char *const keys[] = {"attempts", "base_delay", "max_delay",
-                                           "refuse_streamed_body", "budget", NULL};
+                                           "refuse_streamed_body", "methods", "statuses",
+                                           "budget", NULL};
         TRY(check_keys(ld, value, inner, keys));
         out->refuse_streamed_body = true;
         if ((v = get(ld, value, "attempts"))) {
@@ -771,6 +809,10 @@ static int parse_client_layer(loader_t *ld, node_t *item, const char *path,
         if ((v = get(ld, value, "refuse_streamed_body")))
             TRY(parse_bool(ld, v, child_path(ld, inner, "refuse_streamed_body"),
                            &out->refuse_streamed_body));
+        if ((v = get(ld, value, "methods")))
+            TRY(parse_retry_methods(ld, v, child_path(ld, inner, "methods"), out));
+        if ((v = get(ld, value, "statuses")))
+            TRY(parse_retry_statuses(ld, v, child_path(ld, inner, "statuses"), out));
         out->budget_options = fl_retry_budget_options_default();
         if ((v = get(ld, value, "budget"))) TRY(parse_budget(ld, v, child_path(ld, inner, "budget"), out));
         return 0;

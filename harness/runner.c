@@ -131,6 +131,10 @@ static fl_middleware_t *build_layer(run_t *run, const fl_client_layer_t *layer, 
         if (layer->base_delay_ns != 0) options.base_delay_ns = layer->base_delay_ns;
         if (layer->max_delay_ns != 0) options.max_delay_ns = layer->max_delay_ns;
         options.refuse_streamed_body = layer->refuse_streamed_body;
+        options.retry_methods = layer->retry_methods; /* NULL: the defaults */
+        options.retry_method_count = layer->retry_method_count;
+        options.retry_statuses = layer->retry_statuses;
+        options.retry_status_count = layer->retry_status_count;
         if (layer->budget) {
             if (run->budget_count == RUN_LAYERS_MAX) return NULL;
             /* Options all zero (a scenario built in C that only says budget):

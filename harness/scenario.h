@@ -85,6 +85,10 @@ typedef struct fl_client_layer {
     int64_t base_delay_ns;         /* RETRY: 0 = default */
     int64_t max_delay_ns;          /* RETRY: 0 = default */
     bool refuse_streamed_body;     /* RETRY: default true */
+    const char *const *retry_methods; /* RETRY: NULL: httpware's idempotent methods */
+    size_t retry_method_count;
+    const int *retry_statuses;     /* RETRY: NULL: 408 429 502 503 504 */
+    size_t retry_status_count;
     bool budget;                   /* RETRY: with a RetryBudget */
     fl_retry_budget_options_t budget_options; /* RETRY: the defaults unless the file sets them */
     uint32_t max_concurrent;       /* BULKHEAD */

@@ -48,6 +48,11 @@ int fl_conn_write(fl_conn_t *conn, const void *data, size_t length) {
     return conn->net->ops->write(conn, data, length);
 }
 
+bool fl_conn_is_readable(fl_conn_t *conn) {
+    assert(conn != NULL && conn->net->ops->is_readable != NULL);
+    return conn->net->ops->is_readable(conn);
+}
+
 int fl_conn_shutdown_write(fl_conn_t *conn) { return conn->net->ops->shutdown_write(conn); }
 void fl_conn_close(fl_conn_t *conn) { conn->net->ops->close(conn); }
 void fl_conn_reset(fl_conn_t *conn) { conn->net->ops->reset(conn); }

@@ -57,6 +57,7 @@ typedef struct fl_net_ops {
     int (*shutdown_write)(fl_conn_t *conn);
     void (*close)(fl_conn_t *conn);
     void (*reset)(fl_conn_t *conn);
+    bool (*is_readable)(fl_conn_t *conn);
     void (*event)(fl_net_t *net, fl_conn_t *conn, const char *name);
 } fl_net_ops_t;
 
@@ -102,6 +103,15 @@ int fl_conn_read(fl_conn_t *conn, void *buffer, size_t capacity, size_t *count_o
  * (backpressure). On an error or cancellation, the bytes accepted before it
  * stay sent. */
 int fl_conn_write(fl_conn_t *conn, const void *data, size_t length);
+
+/* Whether a read would return at once: bytes, the peer's FIN or a reset
+ * have arrived (or this endpoint was closed). Never blocks and is not a
+ * checkpoint. A pool asks this of an idle keep-alive connection before
+ * reusing it, as httpcore asks its socket (is_readable): an idle HTTP/1.1
+ * connection that is readable can only be about to report EOF or an error
+ * (or carries bytes no request asked for), so it must not carry a request.
+ * Bytes a stall fault still holds have not arrived. */
+bool fl_conn_is_readable(fl_conn_t *conn);
 
 /* Sends FIN after everything written so far; reading stays possible. */
 int fl_conn_shutdown_write(fl_conn_t *conn);

@@ -779,6 +779,17 @@ static void sim_event(fl_net_t *base, fl_conn_t *conn_base, const char *name) {
     }
 }
 
+/* Non-blocking: whether sim_read would return at once (see net.h). A pipe
+ * under a stall holds its bytes and its FIN, so nothing has arrived. */
+static bool sim_is_readable(fl_conn_t *base) {
+    endpoint_t *ep = (endpoint_t *)base;
+    if (endpoint_usable(ep) != FL_OK) return true;
+    const pipe_t *pipe = read_pipe(ep);
+    int64_t now = fl_now(world_of(ep->conn->net));
+    if (pipe_stalled(pipe, now)) return false;
+    return pipe->head != NULL && pipe->head->arrive_at_ns <= now;
+}
+
 static const fl_net_ops_t simnet_ops = {
     .name = "sim",
     .listen = sim_listen,
@@ -791,6 +802,7 @@ static const fl_net_ops_t simnet_ops = {
     .shutdown_write = sim_shutdown_write,
     .close = sim_close,
     .reset = sim_reset,
+    .is_readable = sim_is_readable,
     .event = sim_event,
 };
 

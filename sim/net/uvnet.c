@@ -16,7 +16,9 @@
 #include "sim/net/uvnet.h"
 
 #include <assert.h>
+#include <errno.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -735,6 +737,27 @@ static int conn_read(fl_conn_t *base, void *out, size_t capacity, size_t *count_
     }
 }
 
+/* Non-blocking: whether conn_read would return at once (see net.h). What
+ * libuv's read callback already took is in the buffer or read_status; a
+ * byte, FIN or RST the kernel holds but no callback has seen yet (callbacks
+ * run only when the world waits) is found by polling the socket with no
+ * timeout. poll, not a MSG_PEEK recv: a recv would consume a pending
+ * ECONNRESET, and the next read would report EOF instead of the reset. A
+ * stall fault holds everything in the direction, so nothing has arrived. */
+static bool conn_is_readable(fl_conn_t *base) {
+    uvconn_t *conn = (uvconn_t *)base;
+    if (conn->local_status != FL_OK) return true;
+    if (conn->hold_until_ns[read_direction(conn)] > fl_now(conn_world(conn))) return false;
+    if (buffered(conn) > 0 || conn->read_status != FL_OK) return true;
+    uv_os_fd_t fd;
+    if (uv_fileno((const uv_handle_t *)&conn->tcp, &fd) != 0) return true;
+    struct pollfd probe = {.fd = fd, .events = POLLIN | POLLRDHUP};
+    int ready;
+    do ready = poll(&probe, 1, 0);
+    while (ready < 0 && errno == EINTR);
+    return ready != 0; /* an error of poll itself: let the read report it */
+}
+
 /* --- writing ------------------------------------------------------------- */
 
 static int write_state(const uvconn_t *conn) {
@@ -1166,6 +1189,7 @@ static const fl_net_ops_t uvnet_ops = {
     .shutdown_write = conn_shutdown_write,
     .close = conn_close,
     .reset = conn_reset,
+    .is_readable = conn_is_readable,
     .event = net_event,
 };
 

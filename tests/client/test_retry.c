@@ -802,7 +802,7 @@ static void test_last_attempt_gives_up_with_a_note(void **state) {
     script_error(&h, only);
     harness_run(&h);
     assert_ptr_equal(h.error, only);
-    assert_string_equal(only->notes[0], "faultline: gave up after 1 attempts");
+    assert_string_equal(only->notes[0], "faultline: gave up after 1 attempt");
     harness_destroy(&h);
 }
 
@@ -849,6 +849,7 @@ static void test_budget_exhausted_has_the_last_error_as_cause(void **state) {
     script_error(&h, first);
     harness_run(&h);
     assert_int_equal(h.error->kind, FL_ERR_RETRY_BUDGET_EXHAUSTED);
+    assert_string_equal(h.error->message, "retry budget exhausted after 1 attempt");
     assert_ptr_equal(h.error->cause, first);
     assert_int_equal(h.error->http_status, 0);
     assert_null(h.error->payload);
@@ -873,7 +874,7 @@ static void test_giving_up_precedes_the_budget(void **state) {
     script_error(&h, first);
     harness_run(&h);
     assert_ptr_equal(h.error, first);
-    assert_string_equal(first->notes[0], "faultline: gave up after 1 attempts");
+    assert_string_equal(first->notes[0], "faultline: gave up after 1 attempt");
     assert_int_equal(fl_retry_budget_stats(h.world, budget).refusals_total, 0);
     harness_destroy(&h);
 }

@@ -384,6 +384,8 @@ static void test_defaults_apply(void **state) {
     assert_int_equal(sc.client.layers[0].attempts, 0);
     assert_true(sc.client.layers[0].refuse_streamed_body);
     assert_false(sc.client.layers[0].budget);
+    assert_null(sc.client.layers[0].retry_methods);  /* the middleware's defaults */
+    assert_null(sc.client.layers[0].retry_statuses);
     const fl_step_t *step = &sc.client.tasks[0].steps[0];
     assert_string_equal(step->id, "main.0");
     assert_string_equal(step->method, "GET");
@@ -398,6 +400,40 @@ static void test_defaults_apply(void **state) {
     assert_string_equal(sc.expectations[1].name, "hang_1");
     assert_true(sc.expectations[1].hang);
     assert_null(sc.expectations[1].blocked_task);
+    fl_arena_destroy(&arena);
+}
+
+/* retry.methods and retry.statuses replace the defaults; [] retries none. */
+static void test_retry_methods_and_statuses(void **state) {
+    (void)state;
+    fl_arena_t arena;
+    fl_arena_init(&arena);
+    fl_scenario_t sc;
+    char error[512];
+    int status = load(&arena,
+                      "name: r\n"
+                      "client:\n"
+                      "  middleware:\n"
+                      "    - retry: {methods: [POST, get], statuses: [500, 503]}\n"
+                      "    - retry: {methods: [], statuses: []}\n"
+                      "  tasks:\n"
+                      "    - name: main\n"
+                      "      steps:\n"
+                      "        - request: {path: /x}\n",
+                      &sc, error, sizeof error);
+    if (status != 0) fail_msg("%s", error);
+    const fl_client_layer_t *listed = &sc.client.layers[0];
+    assert_int_equal(listed->retry_method_count, 2);
+    assert_string_equal(listed->retry_methods[0], "POST");
+    assert_string_equal(listed->retry_methods[1], "get");
+    assert_int_equal(listed->retry_status_count, 2);
+    assert_int_equal(listed->retry_statuses[0], 500);
+    assert_int_equal(listed->retry_statuses[1], 503);
+    const fl_client_layer_t *none = &sc.client.layers[1];
+    assert_non_null(none->retry_methods); /* set, and empty: not the defaults */
+    assert_int_equal(none->retry_method_count, 0);
+    assert_non_null(none->retry_statuses);
+    assert_int_equal(none->retry_status_count, 0);
     fl_arena_destroy(&arena);
 }
 
@@ -530,6 +566,14 @@ static const bad_case_t bad_cases[] = {
     {N C "  middleware:\n    - retry: {budget: {ttl: 0s}}\n", 8, 29, "budget.ttl: must be above 0 and at most 1h"},
     {N C "  middleware:\n    - retry: {budget: [1]}\n", 8, 23, "budget: expected true, false or a mapping"},
     {N C "  middleware:\n    - retry: {budget: {percent: 5}}\n", 8, 24, "unknown key 'percent'"},
+    {N C "  middleware:\n    - retry: {methods: POST}\n", 8, 24, "methods: expected a list"},
+    {N C "  middleware:\n    - retry: {methods: [GET, \"\"]}\n", 8, 30,
+     "methods[1]: must be 1..32 characters"},
+    {N C "  middleware:\n    - retry: {methods: [A, B, C, D, E, F, G, H, I, J, K, L, M, N, O, P, Q]}\n",
+     8, 24, "methods: at most 16 methods"},
+    {N C "  middleware:\n    - retry: {statuses: [503, 99]}\n", 8, 31, "statuses[1]"},
+    {N C "  middleware:\n    - retry: {statuses: [five]}\n", 8, 26, "statuses[0]"},
+    {N C "  middleware:\n    - retry: {statuses: 503}\n", 8, 25, "statuses: expected a list"},
     {N "client:\n  tasks:\n    - name: main\n      steps:\n"
        "        - request: {path: /x, stream_body_fails_at: 1}\n", 6, 53, "needs a stream_body"},
     {N "client:\n  tasks:\n    - name: main\n      steps:\n"
@@ -652,6 +696,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_full_scenario_loads_every_field),
         cmocka_unit_test(test_defaults_apply),
+        cmocka_unit_test(test_retry_methods_and_statuses),
         cmocka_unit_test(test_durations_and_sizes),
         cmocka_unit_test(test_malformed_inputs_are_refused_where_they_are),
         cmocka_unit_test(test_error_is_truncated_safely),

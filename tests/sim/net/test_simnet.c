@@ -209,6 +209,92 @@ static void test_fin_arrives_after_the_data(void **state) {
     fl_world_destroy(w);
 }
 
+/* is_readable never blocks and answers what a read would do at once: false
+ * while nothing has arrived (bytes in flight, a stall holding them), true
+ * once bytes, the FIN or a reset are there, and on a closed endpoint. */
+typedef struct readable_probe {
+    fl_net_t *net;
+    fl_event_t *listening;
+    fl_event_t *go;            /* the server writes and closes once set */
+    bool reset_instead;        /* the server resets instead of closing */
+    bool answers[8];
+    int read_status;
+    int64_t probe_times[8];
+} readable_probe_t;
+
+static fl_error_t *probe_server(fl_world_t *w, void *arg) {
+    readable_probe_t *p = arg;
+    fl_listener_t *listener;
+    assert_int_equal(fl_net_listen(p->net, NULL, 80, &listener), FL_OK);
+    fl_event_set(w, p->listening);
+    fl_conn_t *conn;
+    if (fl_listener_accept(listener, &conn) != FL_OK) return NULL;
+    fl_event_wait(w, p->go);
+    if (p->reset_instead) {
+        fl_conn_reset(conn);
+    } else {
+        fl_conn_write(conn, "x", 1);
+        fl_conn_close(conn);
+    }
+    fl_listener_close(listener);
+    return NULL;
+}
+
+static fl_error_t *probe_client(fl_world_t *w, void *arg) {
+    readable_probe_t *p = arg;
+    fl_event_wait(w, p->listening);
+    fl_conn_t *conn;
+    assert_int_equal(fl_net_connect(p->net, "server", 80, &conn), FL_OK);
+    fl_sleep(w, FL_MS(5));
+    p->answers[0] = fl_conn_is_readable(conn); /* nothing sent yet */
+    fl_event_set(w, p->go);
+    fl_sleep(w, FL_MS(5)); /* the server acted; latency is 10 ms */
+    p->answers[1] = fl_conn_is_readable(conn);
+    fl_sleep(w, FL_MS(10));
+    p->answers[2] = fl_conn_is_readable(conn);
+    char byte;
+    size_t n;
+    p->read_status = fl_conn_read(conn, &byte, 1, &n);
+    p->answers[3] = fl_conn_is_readable(conn); /* the FIN is next (or the reset stays) */
+    fl_conn_close(conn);
+    p->answers[4] = fl_conn_is_readable(conn);
+    return NULL;
+}
+
+static void run_probe(readable_probe_t *p, fl_world_t **world_out) {
+    fl_world_t *w = rt_world("random", 5);
+    fl_simnet_options_t options = quiet_options();
+    options.latency_ns = FL_MS(10);
+    p->net = make_net(w, &options, NULL);
+    p->listening = fl_event_create(w, "listening");
+    p->go = fl_event_create(w, "go");
+    fl_spawn(w, "server", probe_server, p);
+    fl_spawn(w, "client", probe_client, p);
+    assert_int_equal(fl_world_run(w), FL_RUN_COMPLETED);
+    *world_out = w;
+}
+
+static void test_is_readable_reports_arrivals_without_blocking(void **state) {
+    (void)state;
+    readable_probe_t p = {0};
+    fl_world_t *w;
+    run_probe(&p, &w);
+    assert_false(p.answers[0]);
+    assert_false(p.answers[1]); /* "x" and the FIN are still in flight */
+    assert_true(p.answers[2]);
+    assert_int_equal(p.read_status, FL_OK);
+    assert_true(p.answers[3]);  /* only the FIN is left: a read would say EOF */
+    assert_true(p.answers[4]);  /* a closed endpoint answers at once (FL_ECLOSED) */
+    fl_world_destroy(w);
+
+    readable_probe_t reset = {.reset_instead = true};
+    run_probe(&reset, &w);
+    assert_false(reset.answers[0]);
+    assert_true(reset.answers[1]); /* a reset fails both ends at once */
+    assert_int_equal(reset.read_status, FL_ERESET);
+    fl_world_destroy(w);
+}
+
 /* EOF is sticky: every read after the FIN says so. */
 static fl_error_t *read_eof_twice(fl_world_t *w, void *arg) {
     exchange_t *x = arg;
@@ -907,6 +993,7 @@ int main(void) {
         cmocka_unit_test(test_same_seed_same_hash_other_seed_other_hash),
         cmocka_unit_test(test_fin_arrives_after_the_data),
         cmocka_unit_test(test_eof_repeats),
+        cmocka_unit_test(test_is_readable_reports_arrivals_without_blocking),
         cmocka_unit_test(test_reset_drops_in_flight_data),
         cmocka_unit_test(test_write_to_a_closed_peer_succeeds_until_its_rst_returns),
         cmocka_unit_test(test_a_half_closed_peer_still_receives),

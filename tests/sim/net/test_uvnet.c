@@ -20,6 +20,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "sim/net/uvnet.h"
@@ -927,6 +928,87 @@ static void test_bytes_fault_on_the_reading_side_stops_at_the_threshold(void **s
     pair_free(p);
 }
 
+/* is_readable against a plain socket peer: false while the peer is quiet;
+ * true once its byte, FIN or RST reached the kernel, even before any libuv
+ * callback ran (the task blocks the process without letting the world wait,
+ * so only a peek at the socket can tell); true on a closed endpoint. */
+typedef struct readable_probe {
+    int listen_fd;
+    uint16_t port;
+    bool reset_instead;        /* the peer closes with SO_LINGER 0: RST */
+    bool answers[4];
+    int read_status[2];
+} readable_probe_t;
+
+static void block_process_ms(long ms) {
+    struct timespec pause = {.tv_sec = 0, .tv_nsec = ms * 1000000L};
+    while (nanosleep(&pause, &pause) != 0 && errno == EINTR) continue;
+}
+
+static fl_error_t *probe_client(fl_world_t *world, void *arg) {
+    readable_probe_t *p = arg;
+    fl_net_t *net = uv_net(world, NULL);
+    fl_conn_t *conn = NULL;
+    if (fl_net_connect(net, "127.0.0.1", p->port, &conn) != FL_OK) return NULL;
+    int peer = accept(p->listen_fd, NULL, NULL); /* the handshake is done: no wait */
+    if (peer < 0) return NULL;
+    block_process_ms(20);
+    p->answers[0] = fl_conn_is_readable(conn);
+    if (p->reset_instead) {
+        struct linger abortive = {.l_onoff = 1, .l_linger = 0};
+        setsockopt(peer, SOL_SOCKET, SO_LINGER, &abortive, sizeof abortive);
+    } else {
+        (void)!send(peer, "x", 1, MSG_NOSIGNAL);
+    }
+    close(peer);
+    block_process_ms(50);
+    p->answers[1] = fl_conn_is_readable(conn);
+    uint8_t byte;
+    size_t count = 0;
+    p->read_status[0] = fl_conn_read(conn, &byte, 1, &count);
+    p->answers[2] = fl_conn_is_readable(conn);
+    p->read_status[1] = fl_conn_read(conn, &byte, 1, &count);
+    fl_conn_close(conn);
+    p->answers[3] = fl_conn_is_readable(conn);
+    return NULL;
+}
+
+static void run_probe(readable_probe_t *p) {
+    p->listen_fd = socket(AF_INET, SOCK_STREAM, 0);
+    assert_true(p->listen_fd >= 0);
+    struct sockaddr_in address = {.sin_family = AF_INET, .sin_port = 0};
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t size = sizeof address;
+    assert_int_equal(bind(p->listen_fd, (struct sockaddr *)&address, sizeof address), 0);
+    assert_int_equal(listen(p->listen_fd, 4), 0);
+    assert_int_equal(getsockname(p->listen_fd, (struct sockaddr *)&address, &size), 0);
+    p->port = ntohs(address.sin_port);
+    fl_world_t *w = rt_world("fifo", 1);
+    spawn(w, "client", probe_client, p);
+    assert_int_equal(fl_world_run(w), FL_RUN_COMPLETED);
+    fl_world_destroy(w);
+    close(p->listen_fd);
+}
+
+static void test_is_readable_sees_the_peers_byte_fin_and_reset(void **state) {
+    (void)state;
+    readable_probe_t fin = {0};
+    run_probe(&fin);
+    assert_false(fin.answers[0]);
+    assert_true(fin.answers[1]);
+    assert_int_equal(fin.read_status[0], FL_OK);
+    assert_true(fin.answers[2]); /* the FIN is next */
+    assert_int_equal(fin.read_status[1], FL_EEOF);
+    assert_true(fin.answers[3]);
+
+    readable_probe_t reset = {.reset_instead = true};
+    run_probe(&reset);
+    assert_false(reset.answers[0]);
+    assert_true(reset.answers[1]);
+    assert_int_equal(reset.read_status[0], FL_ERESET); /* asking did not consume the reset */
+    assert_true(reset.answers[2]);
+}
+
 /* at 200 ms -> close on the server side: the client reads EOF. */
 static fl_error_t *idle_server(fl_world_t *world, void *arg) {
     pair_t *p = arg;
@@ -1141,6 +1223,7 @@ int main(void) {
         cmocka_unit_test(test_unsupported_faults_are_refused),
         cmocka_unit_test(test_bytes_fault_resets_after_exactly_the_threshold),
         cmocka_unit_test(test_bytes_fault_on_the_reading_side_stops_at_the_threshold),
+        cmocka_unit_test(test_is_readable_sees_the_peers_byte_fin_and_reset),
         cmocka_unit_test(test_at_fault_closes_the_server_end),
         cmocka_unit_test(test_stall_holds_reads_past_a_deadline),
         cmocka_unit_test(test_delay_holds_each_read_delivery),
