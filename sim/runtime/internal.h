@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "sim/runtime/cancel.h"
 #include "sim/runtime/fiber.h"
@@ -124,6 +125,7 @@ struct fl_world {
     size_t choice_count;
     size_t choice_capacity;
     fl_trace_t trace;
+    FILE *trace_stream;           /* fl_world_set_trace_stream; NULL: none */
     /* cleanups from fl_world_defer, newest first (arena nodes) */
     struct fl__deferred *deferred;
     /* violations (arena strings in a malloc'd array) */
