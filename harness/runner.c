@@ -834,12 +834,19 @@ static int build_world(run_t *run, char *error, size_t error_size) {
     return status;
 }
 
-static void write_timeline(run_t *run, fl_seed_result_t *result, FILE *out, const char *policy) {
-    const fl_scenario_t *s = run->scenario;
+/* The timeline's head goes out before the world is built: the trace then
+ * streams under it event by event (fl_world_set_trace_stream), so a run that
+ * dies on an assertion has printed its timeline up to the crash. */
+static void write_timeline_head(const fl_scenario_t *s, uint64_t seed, FILE *out,
+                                const char *policy) {
     fprintf(out, "scenario %s  seed %" PRIu64 "  policy %s\n", s->name ? s->name : "(unnamed)",
-            result->seed, policy);
+            seed, policy);
     fprintf(out, "--- trace\n");
-    fl_world_print_trace(run->world, out);
+    fflush(out);
+}
+
+static void write_timeline(run_t *run, fl_seed_result_t *result, FILE *out) {
+    fprintf(out, "trace hash %016" PRIx64 "\n", fl_world_trace_hash(run->world));
     fprintf(out, "--- server log\n%s", result->server_log);
     fprintf(out, "--- outcome %s%s\n", fl_run_outcome_name(result->outcome),
             result->client_blocked ? " (client tasks blocked)" : "");
@@ -879,6 +886,10 @@ int fl_scenario_run_seed(const fl_scenario_t *scenario, uint64_t seed,
     if (run == NULL) abort();
     run->scenario = scenario;
     run->world = world;
+    if (timeline != NULL) {
+        write_timeline_head(scenario, seed, timeline, policy);
+        fl_world_set_trace_stream(world, timeline);
+    }
     int status = build_world(run, error, sizeof error);
     if (status != FL_OK) {
         copy_text(result->failed_check, sizeof result->failed_check, "setup");
@@ -888,6 +899,7 @@ int fl_scenario_run_seed(const fl_scenario_t *scenario, uint64_t seed,
         return FL_EINVAL;
     }
     result->outcome = fl_world_run(world);
+    fl_world_set_trace_stream(world, NULL);
     result->trace_hash = fl_world_trace_hash(world);
     result->client_blocked = result->outcome == FL_RUN_HANG && run->tasks_done < run->task_count;
     if (result->outcome == FL_RUN_HANG)
@@ -899,7 +911,7 @@ int fl_scenario_run_seed(const fl_scenario_t *scenario, uint64_t seed,
     if (log_captured)
         capture(result->server_log, sizeof result->server_log, print_server_log,
                 fl_asgi_server_log(run->server));
-    if (timeline != NULL) write_timeline(run, result, timeline, policy);
+    if (timeline != NULL) write_timeline(run, result, timeline);
     checker_t checker = {.run = run, .result = result, .timeline = timeline};
     run_checks(&checker);
     result->passed = result->checks_failed == 0;

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "sim/runtime/cancel.h"
 #include "sim/runtime/fiber.h"
@@ -80,7 +81,7 @@ struct fl_task {
     const char *wait_operation;
     fl__waiter_t *waiter;
     bool wait_interruptible;
-    fl_timer_t sleep_timer;
+    fl_timer_t park_timer;        /* the park's own timer (a sleep's end); armed only while blocked */
     /* the world's list of unfinished tasks, in id order */
     fl_task_t *live_next;
     fl_task_t *live_prev;
@@ -124,6 +125,7 @@ struct fl_world {
     size_t choice_count;
     size_t choice_capacity;
     fl_trace_t trace;
+    FILE *trace_stream;           /* fl_world_set_trace_stream; NULL: none */
     /* cleanups from fl_world_defer, newest first (arena nodes) */
     struct fl__deferred *deferred;
     /* violations (arena strings in a malloc'd array) */
@@ -148,13 +150,28 @@ void fl__waitq_remove(fl__waitq_t *queue, fl__waiter_t *waiter);
 fl__waiter_t *fl__waitq_pop(fl__waitq_t *queue);
 
 /* Blocks the current task. waiter (on the caller's stack) is queued on queue
- * (may be NULL: a sleep, woken by its timer). Returns the status the waker
- * delivered, or FL_ECANCELLED when the task was cancelled while waiting
- * (interruptible waits only; the waiter is then already off the queue). */
+ * (may be NULL: woken by its timer or by cancellation only). Returns the
+ * status the waker delivered, or FL_ECANCELLED when the task was cancelled
+ * while waiting (interruptible waits only; the waiter is then already off
+ * the queue).
+ *
+ * A park has at most three wake sources: its place in queue, its own timer
+ * (fl__park_until), and cancellation delivery (interruptible parks). The
+ * first to wake the task ends the park and disarms the others (fl__wake). */
 int fl__park(fl_world_t *world, fl__waitq_t *queue, fl__waiter_t *waiter,
              const fl_waitable_t *object, const char *operation, bool interruptible);
 
-/* Makes a blocked task ready with a status; takes the waiter off its queue. */
+/* Blocks the current task, interruptibly, on no queue, until virtual instant
+ * wake_at_ns (after now): the park's own timer then ends it with FL_OK.
+ * Returns FL_OK, or FL_ECANCELLED when cancellation came first. */
+int fl__park_until(fl_world_t *world, int64_t wake_at_ns, const char *operation);
+
+/* Ends a blocked task's park with a status and makes the task ready: the
+ * first wake wins. It disarms every other wake source of the park at once:
+ * takes the waiter off its queue, disarms the park's timer, and the task,
+ * no longer blocked, is passed over by cancellation delivery. So no second
+ * wake can reach a park that has ended; waking a task that is not blocked
+ * on this waiter is a broken invariant, and asserted. */
 void fl__wake(fl_world_t *world, fl__waiter_t *waiter, int status);
 
 /* Makes a task ready (appends to the ready queue). */

@@ -236,15 +236,14 @@ void fl_world_stop(fl_world_t *world) { world->stop_requested = true; }
 
 /* --- parking ---------------------------------------------------------------- */
 
-int fl__park(fl_world_t *world, fl__waitq_t *queue, fl__waiter_t *waiter,
-             const fl_waitable_t *object, const char *operation, bool interruptible) {
+/* Blocks the current task until one of the wake sources its caller armed
+ * (a queue place, the park timer) or, when interruptible, cancellation
+ * delivery ends the park; returns the status of that first wake. Callers
+ * check for cancellation before arming anything. */
+static int park(fl_world_t *world, fl__waiter_t *waiter, const fl_waitable_t *object,
+                const char *operation, bool interruptible) {
     fl_task_t *task = fl__current(world);
-    waiter->task = task;
-    waiter->status = FL_OK;
-    waiter->queue = NULL;
-    waiter->next = waiter->prev = NULL;
-    if (interruptible && fl_task_cancel_pending(task)) return fl__cancelled(world);
-    if (queue != NULL) fl__waitq_push(queue, waiter);
+    assert(task->state == FL__TASK_RUNNING && task->waiter == NULL);
     task->state = FL__TASK_BLOCKED;
     task->waiter = waiter;
     task->wait_object = object;
@@ -255,15 +254,52 @@ int fl__park(fl_world_t *world, fl__waitq_t *queue, fl__waiter_t *waiter,
     task->waiter = NULL;
     task->wait_object = NULL;
     task->wait_operation = NULL;
-    assert(waiter->queue == NULL);
+    /* fl__wake ended the park: nothing of it may still be able to wake us. */
+    assert(waiter->queue == NULL && !fl_timer_armed(&task->park_timer));
     if (waiter->status == FL_ECANCELLED) return fl__cancelled(world);
     return waiter->status;
+}
+
+static void waiter_init(fl__waiter_t *waiter, fl_task_t *task) {
+    waiter->task = task;
+    waiter->status = FL_OK;
+    waiter->queue = NULL;
+    waiter->next = waiter->prev = NULL;
+}
+
+int fl__park(fl_world_t *world, fl__waitq_t *queue, fl__waiter_t *waiter,
+             const fl_waitable_t *object, const char *operation, bool interruptible) {
+    fl_task_t *task = fl__current(world);
+    assert(!fl_timer_armed(&task->park_timer)); /* only fl__park_until arms it */
+    waiter_init(waiter, task);
+    if (interruptible && fl_task_cancel_pending(task)) return fl__cancelled(world);
+    if (queue != NULL) fl__waitq_push(queue, waiter);
+    return park(world, waiter, object, operation, interruptible);
+}
+
+static void park_timer_fired(fl_world_t *world, fl_timer_t *timer) {
+    fl_task_t *task = timer->data;
+    fl__wake(world, task->waiter, FL_OK);
+}
+
+int fl__park_until(fl_world_t *world, int64_t wake_at_ns, const char *operation) {
+    fl_task_t *task = fl__current(world);
+    assert(wake_at_ns > world->now_ns);
+    fl__waiter_t waiter;
+    waiter_init(&waiter, task);
+    if (fl_task_cancel_pending(task)) return fl__cancelled(world);
+    fl_timer_heap_arm(&world->timers, &task->park_timer, wake_at_ns, park_timer_fired, task);
+    return park(world, &waiter, NULL, operation, true);
 }
 
 void fl__wake(fl_world_t *world, fl__waiter_t *waiter, int status) {
     fl_task_t *task = waiter->task;
     assert(task->state == FL__TASK_BLOCKED && task->waiter == waiter);
+    /* The first wake wins: the park's other sources are disarmed here, in
+     * the one place every wake passes, so none can fire into it later
+     * (a sleep ending at its scope's deadline used to be woken twice). */
     if (waiter->queue != NULL) fl__waitq_remove(waiter->queue, waiter);
+    fl_timer_heap_disarm(&world->timers, &task->park_timer);
     waiter->status = status;
     fl__trace(world, FL_TRACE_WAKE, task->id, 0, status, NULL);
     fl__make_ready(world, task);
@@ -308,21 +344,9 @@ int fl_checkpoint(fl_world_t *world) {
     return fl_checkpoint_if_cancelled(world);
 }
 
-static void sleep_timer_fired(fl_world_t *world, fl_timer_t *timer) {
-    fl_task_t *task = timer->data;
-    fl__wake(world, task->waiter, FL_OK);
-}
-
 int fl_sleep_until(fl_world_t *world, int64_t deadline_ns) {
     if (deadline_ns <= world->now_ns) return fl_checkpoint(world);
-    fl_task_t *task = fl__current(world);
-    int status = fl_checkpoint_if_cancelled(world);
-    if (status != FL_OK) return status;
-    fl_timer_heap_arm(&world->timers, &task->sleep_timer, deadline_ns, sleep_timer_fired, task);
-    fl__waiter_t waiter;
-    status = fl__park(world, NULL, &waiter, NULL, "sleep", true);
-    fl_timer_heap_disarm(&world->timers, &task->sleep_timer);
-    return status;
+    return fl__park_until(world, deadline_ns, "sleep");
 }
 
 void fl_world_arm_timer(fl_world_t *world, fl_timer_t *timer, int64_t at_ns, fl_timer_fn fire,

@@ -63,7 +63,7 @@ fl_task_t *fl__task_create(fl_world_t *world, const char *name, fl_task_fn fn, v
     fl_timer_init(&task->own_scope.deadline_timer);
     task->scope = &task->own_scope;
     task->group = group;
-    fl_timer_init(&task->sleep_timer);
+    fl_timer_init(&task->park_timer);
     register_task(world, task);
     fl__trace(world, FL_TRACE_SPAWN, task->id, task->parent_id, 0, task->name);
     if (world->policy->vtable->on_spawn != NULL)

@@ -99,6 +99,9 @@ void fl_trace_emit(fl_trace_t *trace, int64_t time_ns, fl_trace_kind_t kind, uin
     trace->hash = h;
     trace->count++;
     trace->kind_counts[kind]++;
+    if (trace->sink != NULL)
+        trace->sink(trace->sink_context,
+                    &(fl_trace_event_t){time_ns, kind, task, object, value, detail});
     if (!trace->keep_events || trace->count > trace->event_limit) return;
     size_t index = (size_t)trace->count - 1;
     if (index == trace->event_capacity) {
@@ -109,6 +112,12 @@ void fl_trace_emit(fl_trace_t *trace, int64_t time_ns, fl_trace_kind_t kind, uin
         trace->event_capacity = capacity;
     }
     trace->events[index] = (fl_trace_event_t){time_ns, kind, task, object, value, detail};
+}
+
+void fl_trace_set_sink(fl_trace_t *trace, fl_trace_sink_fn sink, void *context) {
+    assert(trace != NULL);
+    trace->sink = sink;
+    trace->sink_context = sink != NULL ? context : NULL;
 }
 
 uint64_t fl_trace_hash(const fl_trace_t *trace) {

@@ -51,6 +51,10 @@ typedef struct fl_trace_event {
     const char *detail; /* static or owned by the world's arena; may be NULL */
 } fl_trace_event_t;
 
+/* Called with each event the moment it is recorded, kept or not; the event
+ * is only valid during the call. */
+typedef void (*fl_trace_sink_fn)(void *context, const fl_trace_event_t *event);
+
 typedef struct fl_trace {
     uint64_t hash;
     uint64_t count;
@@ -59,6 +63,8 @@ typedef struct fl_trace {
     fl_trace_event_t *events; /* malloc'd, grown by doubling */
     size_t event_capacity;
     size_t event_limit;       /* records past this are counted, not kept */
+    fl_trace_sink_fn sink;    /* NULL: none (fl_trace_set_sink) */
+    void *sink_context;
 } fl_trace_t;
 
 const char *fl_trace_kind_name(fl_trace_kind_t kind);
@@ -66,6 +72,12 @@ const char *fl_trace_kind_name(fl_trace_kind_t kind);
 /* keep_events: whether to store records (the hash is always kept). */
 void fl_trace_init(fl_trace_t *trace, bool keep_events);
 void fl_trace_destroy(fl_trace_t *trace);
+
+/* Installs (or, with NULL, removes) the function each event is handed to as
+ * it is recorded: a timeline streamed while the run goes, so a run that dies
+ * on an assertion has written everything up to its crash. context is the
+ * caller's. */
+void fl_trace_set_sink(fl_trace_t *trace, fl_trace_sink_fn sink, void *context);
 
 /* Records an event. detail must outlive the trace (static or arena). */
 void fl_trace_emit(fl_trace_t *trace, int64_t time_ns, fl_trace_kind_t kind, uint32_t task,

@@ -158,36 +158,64 @@ void fl_world_print_hang(fl_world_t *world, FILE *out) {
     if (blocked == 0) fprintf(out, "  no task is blocked\n");
 }
 
+enum { TIMELINE_LINE_MAX = 512 };
+
+/* One event as a timeline line, without the newline: virtual time, task,
+ * event, then its object, status or value, and detail. Returns line. */
+static const char *timeline_line(const fl_world_t *world, const fl_trace_event_t *e, char *line,
+                                 size_t size) {
+    assert(size >= 64);
+    char who[48];
+    if (e->task == 0)
+        snprintf(who, sizeof who, "-");
+    else
+        snprintf(who, sizeof who, "t%" PRIu32 ":%s", e->task, task_label(world, e->task));
+    int n = snprintf(line, size, "%4" PRId64 ".%09" PRId64 "  %-22s %-11s",
+                     e->time_ns / 1000000000, e->time_ns % 1000000000, who,
+                     fl_trace_kind_name(e->kind));
+    size_t length = n > 0 ? (size_t)n : 0;
+    if (e->object != 0 && length < size)
+        length += (size_t)snprintf(line + length, size - length, " #%" PRIu32, e->object);
+    if (e->kind == FL_TRACE_WAKE && e->value < 0 && length < size)
+        length += (size_t)snprintf(line + length, size - length, " %s",
+                                   fl_status_name((int)e->value));
+    else if (e->value != 0 && length < size)
+        length += (size_t)snprintf(line + length, size - length, " =%" PRId64, e->value);
+    if (e->detail != NULL && length < size)
+        length += (size_t)snprintf(line + length, size - length, " %s", e->detail);
+    if (length >= size) length = size - 1;
+    while (length > 0 && line[length - 1] == ' ') length--;
+    line[length] = '\0';
+    return line;
+}
+
 void fl_world_print_trace(fl_world_t *world, FILE *out) {
     size_t count = 0;
     const fl_trace_event_t *events = fl_trace_events(&world->trace, &count);
-    for (size_t i = 0; i < count; i++) {
-        const fl_trace_event_t *e = &events[i];
-        char who[48];
-        if (e->task == 0)
-            snprintf(who, sizeof who, "-");
-        else
-            snprintf(who, sizeof who, "t%" PRIu32 ":%s", e->task, task_label(world, e->task));
-        char line[512];
-        int n = snprintf(line, sizeof line, "%4" PRId64 ".%09" PRId64 "  %-22s %-11s",
-                         e->time_ns / 1000000000, e->time_ns % 1000000000, who,
-                         fl_trace_kind_name(e->kind));
-        size_t length = n > 0 ? (size_t)n : 0;
-        if (e->object != 0 && length < sizeof line)
-            length += (size_t)snprintf(line + length, sizeof line - length, " #%" PRIu32, e->object);
-        if (e->kind == FL_TRACE_WAKE && e->value < 0 && length < sizeof line)
-            length += (size_t)snprintf(line + length, sizeof line - length, " %s",
-                                       fl_status_name((int)e->value));
-        else if (e->value != 0 && length < sizeof line)
-            length += (size_t)snprintf(line + length, sizeof line - length, " =%" PRId64, e->value);
-        if (e->detail != NULL && length < sizeof line)
-            length += (size_t)snprintf(line + length, sizeof line - length, " %s", e->detail);
-        if (length >= sizeof line) length = sizeof line - 1;
-        while (length > 0 && line[length - 1] == ' ') length--;
-        line[length] = '\0';
-        fprintf(out, "%s\n", line);
-    }
+    char line[TIMELINE_LINE_MAX];
+    for (size_t i = 0; i < count; i++)
+        fprintf(out, "%s\n", timeline_line(world, &events[i], line, sizeof line));
     if (world->trace.count > count)
         fprintf(out, "(%" PRIu64 " events not kept)\n", world->trace.count - count);
     fprintf(out, "trace hash %016" PRIx64 "\n", fl_world_trace_hash(world));
+}
+
+/* The trace sink of fl_world_set_trace_stream. Flushed per line: the point
+ * is that nothing recorded before a crash is left in a stdio buffer when
+ * abort() ends the process. */
+static void stream_event(void *context, const fl_trace_event_t *event) {
+    fl_world_t *world = context;
+    assert(world->trace_stream != NULL);
+    char line[TIMELINE_LINE_MAX];
+    fprintf(world->trace_stream, "%s\n", timeline_line(world, event, line, sizeof line));
+    fflush(world->trace_stream);
+}
+
+void fl_world_set_trace_stream(fl_world_t *world, FILE *out) {
+    assert(world != NULL);
+    world->trace_stream = out;
+    if (out != NULL)
+        fl_trace_set_sink(&world->trace, stream_event, world);
+    else
+        fl_trace_set_sink(&world->trace, NULL, NULL);
 }

@@ -117,6 +117,14 @@ void fl_world_print_hang(fl_world_t *world, FILE *out);
 /* Writes the kept trace as a timeline: virtual time, task, event. */
 void fl_world_print_trace(fl_world_t *world, FILE *out);
 
+/* Streams the timeline: from now on every event is written to out as
+ * fl_world_print_trace would print it, the moment it is recorded, and out
+ * is flushed after each line. A run that dies on an assertion has then
+ * written its timeline up to the crash. NULL stops the stream. The caller
+ * owns out and keeps it open while it is installed; the trace hash line is
+ * not part of the stream. */
+void fl_world_set_trace_stream(fl_world_t *world, FILE *out);
+
 /* Invariant violations the runtime noticed (a scope exited by another task,
  * a task that ended inside a scope it entered, ...). Each is also in the
  * trace as a "violation" event. */

@@ -12,7 +12,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <assert.h>
+#include <signal.h>
+
 #include "harness/commands.h"
+#include "tests/support/child_process.h"
 
 static char dir[64];
 
@@ -274,6 +278,61 @@ static void test_replay_of_a_find_without_its_fault(void **state) {
                                  "fired"));
 }
 
+/* --- replay of a run that aborts --------------------------------------------- */
+
+/* The crash is injected where the test can put it without touching the
+ * product: in the stream replay prints to. The stream passes every write
+ * through to the child's stdout, then fails an assertion once the server's
+ * response start has been written. That write happens inside a task, in the
+ * middle of the run, as a failed assertion in the runtime would: what the
+ * test checks is what a dying replay has printed by then. */
+static const char CRASH_POINT[] = "sent http.response.start";
+
+static ssize_t crashing_write(void *cookie, const char *bytes, size_t size) {
+    (void)cookie;
+    for (size_t written = 0; written < size;) {
+        ssize_t n = write(STDOUT_FILENO, bytes + written, size - written);
+        if (n <= 0) return -1;
+        written += (size_t)n;
+    }
+    assert(memmem(bytes, size, CRASH_POINT, strlen(CRASH_POINT)) == NULL &&
+           "crash injected by the test at the response start");
+    return (ssize_t)size;
+}
+
+static void replay_into_crashing_stream(void *arg) {
+    char *path = arg;
+    cookie_io_functions_t io = {.write = crashing_write};
+    FILE *out = fopencookie(NULL, "w", io);
+    if (out == NULL) _exit(127);
+    char *argv[] = {"replay", path, "--seed", "7"};
+    fl_cli_replay(4, argv, out, stderr);
+}
+
+static void test_replay_prints_the_timeline_up_to_an_abort(void **state) {
+    (void)state;
+    write_file("holds.yaml", HOLDS);
+    char holds[128];
+    snprintf(holds, sizeof holds, "%s/holds.yaml", dir);
+    static char whole[65536];
+    const char *words[] = {"replay", holds, "--seed", "7"};
+    assert_int_equal(run_command(fl_cli_replay, words, 4, whole, sizeof whole), 0);
+
+    static child_result_t child;
+    child_run(replay_into_crashing_stream, holds, &child);
+    assert_int_equal(child.signal, SIGABRT);
+    assert_non_null(strstr(child.err, "crash injected by the test"));
+    /* Everything up to and including the crash point's line is out, byte
+     * for byte as the whole replay prints it, and nothing after it. */
+    const char *crash_line = strstr(whole, CRASH_POINT);
+    assert_non_null(crash_line);
+    size_t upto = (size_t)(strchr(crash_line, '\n') + 1 - whole);
+    assert_int_equal(strlen(child.out), upto);
+    assert_memory_equal(child.out, whole, upto);
+    assert_true(strncmp(child.out, "scenario hello holds  seed 7  policy random\n--- trace\n",
+                        strlen("scenario hello holds  seed 7  policy random\n--- trace\n")) == 0);
+}
+
 static void test_list_names_scenarios(void **state) {
     (void)state;
     write_file("holds.yaml", HOLDS);
@@ -291,6 +350,7 @@ int main(void) {
         cmocka_unit_test(test_run_writes_reports),
         cmocka_unit_test(test_run_schedule_and_shard),
         cmocka_unit_test(test_replay_is_byte_identical),
+        cmocka_unit_test(test_replay_prints_the_timeline_up_to_an_abort),
         cmocka_unit_test(test_list_names_scenarios),
         cmocka_unit_test(test_options_a_command_does_not_take_are_errors),
         cmocka_unit_test(test_replay_of_a_find_without_its_fault),

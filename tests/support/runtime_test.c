@@ -44,3 +44,27 @@ const char *rt_hang_report(fl_world_t *world) {
     fclose(out);
     return report;
 }
+
+static void action_fired(fl_world_t *world, fl_timer_t *timer) {
+    rt_action_t *action = timer->data;
+    action->fired++;
+    action->run(world, action->arg);
+}
+
+void rt_at(fl_world_t *world, rt_action_t *action, int64_t at_ns,
+           void (*run)(fl_world_t *world, void *arg), void *arg) {
+    action->run = run;
+    action->arg = arg;
+    action->fired = 0;
+    fl_timer_init(&action->timer);
+    fl_world_arm_timer(world, &action->timer, at_ns, action_fired, action);
+}
+
+size_t rt_wake_count(fl_world_t *world, const fl_task_t *task) {
+    size_t count = 0, wakes = 0;
+    const fl_trace_event_t *events = fl_trace_events(fl_world_trace(world), &count);
+    if (events == NULL) abort(); /* the world does not keep its trace */
+    for (size_t i = 0; i < count; i++)
+        wakes += events[i].kind == FL_TRACE_WAKE && events[i].task == fl_task_id(task);
+    return wakes;
+}

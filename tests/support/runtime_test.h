@@ -27,4 +27,24 @@ const char *rt_log_text(rt_log_t *log);
 /* The hang report as a string (static buffer, overwritten by each call). */
 const char *rt_hang_report(fl_world_t *world);
 
+/* An action run from the scheduler at a virtual instant, not by a task: a
+ * wake that comes from outside any task, as the network's deliveries do.
+ * Timers due at one instant fire in arming order, so arming an action
+ * before or after a task parks decides which of two wakes at that instant
+ * comes first. The caller owns the struct and keeps it alive until it has
+ * fired or the world is destroyed. */
+typedef struct rt_action {
+    fl_timer_t timer;
+    void (*run)(fl_world_t *world, void *arg);
+    void *arg;
+    int fired;
+} rt_action_t;
+
+void rt_at(fl_world_t *world, rt_action_t *action, int64_t at_ns,
+           void (*run)(fl_world_t *world, void *arg), void *arg);
+
+/* How many "wake" events the kept trace holds for a task: one per park that
+ * ended. The world must keep its trace (rt_world does). */
+size_t rt_wake_count(fl_world_t *world, const fl_task_t *task);
+
 #endif /* FL_TEST_RUNTIME_TEST_H */

@@ -430,6 +430,87 @@ static void test_deadline_can_move(void **state) {
     fl_world_destroy(w);
 }
 
+/* --- two cancellations of one park at one instant ------------------------- */
+
+/* Two deadlines at one instant, nested scopes: the first cancels and wakes
+ * the task, the second finds it no longer blocked. Inner scope exit lets
+ * Cancelled through (the outer cancellation is visible through it), the
+ * outer one catches it. */
+typedef struct two_scopes {
+    fl_cancel_scope_t outer;
+    fl_cancel_scope_t inner;
+    fl_task_t *task;
+    rt_action_t action;
+    int wait_status;
+    int inner_exit;
+    int outer_exit;
+    int64_t woke_at_ns;
+    bool sleep_too; /* wait in a 1 ms sleep rather than forever */
+} two_scopes_t;
+
+static fl_error_t *wait_in_two_scopes(fl_world_t *w, void *arg) {
+    two_scopes_t *t = arg;
+    fl_scope_enter_move_on_after(w, &t->outer, FL_MS(1));
+    fl_scope_enter_move_on_after(w, &t->inner, FL_MS(1));
+    t->wait_status = t->sleep_too ? fl_sleep(w, FL_MS(1)) : fl_sleep_forever(w);
+    t->woke_at_ns = fl_now(w);
+    t->inner_exit = fl_scope_exit(w, &t->inner, t->wait_status);
+    t->outer_exit = fl_scope_exit(w, &t->outer, t->inner_exit);
+    return NULL;
+}
+
+static void test_two_deadlines_at_one_instant_wake_once(void **state) {
+    (void)state;
+    for (int sleep_too = 0; sleep_too < 2; sleep_too++) {
+        fl_world_t *w = rt_world("fifo", 1);
+        two_scopes_t t = {.sleep_too = sleep_too};
+        t.task = fl_spawn(w, "waiter", wait_in_two_scopes, &t);
+        assert_int_equal(fl_world_run(w), FL_RUN_COMPLETED);
+        assert_int_equal(t.wait_status, FL_ECANCELLED);
+        assert_int_equal(t.woke_at_ns, FL_MS(1));
+        assert_int_equal(t.inner_exit, FL_ECANCELLED);
+        assert_int_equal(t.outer_exit, FL_OK);
+        assert_true(t.outer.cancelled_caught);
+        assert_true(t.inner.cancel_called);
+        assert_int_equal(rt_wake_count(w, t.task), 1);
+        fl_world_destroy(w);
+    }
+}
+
+static void cancel_the_task(fl_world_t *w, void *arg) {
+    two_scopes_t *t = arg;
+    fl_task_cancel(w, t->task);
+}
+
+static fl_error_t *wait_in_one_scope(fl_world_t *w, void *arg) {
+    two_scopes_t *t = arg;
+    fl_scope_enter_move_on_after(w, &t->inner, FL_MS(1));
+    t->wait_status = t->sleep_too ? fl_sleep(w, FL_MS(1)) : fl_sleep_forever(w);
+    t->woke_at_ns = fl_now(w);
+    t->inner_exit = fl_scope_exit(w, &t->inner, t->wait_status);
+    return NULL;
+}
+
+/* A scope's deadline and fl_task_cancel (from outside any task) at one
+ * instant, the task cancel first: the task's own scope is cancelled, so
+ * the inner scope lets Cancelled through to the task's end. */
+static void test_deadline_and_task_cancel_at_one_instant(void **state) {
+    (void)state;
+    for (int sleep_too = 0; sleep_too < 2; sleep_too++) {
+        fl_world_t *w = rt_world("fifo", 1);
+        two_scopes_t t = {.sleep_too = sleep_too};
+        rt_at(w, &t.action, FL_MS(1), cancel_the_task, &t);
+        t.task = fl_spawn(w, "waiter", wait_in_one_scope, &t);
+        assert_int_equal(fl_world_run(w), FL_RUN_COMPLETED);
+        assert_int_equal(t.action.fired, 1);
+        assert_int_equal(t.wait_status, FL_ECANCELLED);
+        assert_int_equal(t.woke_at_ns, FL_MS(1));
+        assert_int_equal(t.inner_exit, FL_ECANCELLED);
+        assert_int_equal(rt_wake_count(w, t.task), 1);
+        fl_world_destroy(w);
+    }
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_level_triggered_cancellation),
@@ -447,6 +528,8 @@ int main(void) {
         cmocka_unit_test(test_task_ending_inside_scope_is_a_violation),
         cmocka_unit_test(test_scope_exit_error_forms),
         cmocka_unit_test(test_deadline_can_move),
+        cmocka_unit_test(test_two_deadlines_at_one_instant_wake_once),
+        cmocka_unit_test(test_deadline_and_task_cancel_at_one_instant),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -319,6 +319,117 @@ static void test_waiting_senders_keep_order(void **state) {
     fl_world_destroy(w);
 }
 
+/* --- an item and a deadline at one instant --------------------------------- */
+
+/* A task blocked on a rendezvous channel inside a 1 ms move_on scope; at
+ * 1 ms the other side acts from outside any task (as the network does).
+ * Whichever comes first decides: an item handed over is the task's, and
+ * an item offered after the deadline finds nobody waiting. */
+typedef struct channel_race {
+    fl_channel_t *channel;
+    fl_cancel_scope_t scope;
+    fl_task_t *task;
+    rt_action_t action;
+    bool item_first;
+    int task_status;
+    int exit_status;
+    int other_side_status;
+    void *received;
+} channel_race_t;
+
+static void send_from_outside(fl_world_t *w, void *arg) {
+    channel_race_t *r = arg;
+    r->other_side_status = fl_channel_send_nowait(w, r->channel, (void *)(intptr_t)7);
+}
+
+static void receive_from_outside(fl_world_t *w, void *arg) {
+    channel_race_t *r = arg;
+    r->other_side_status = fl_channel_receive_nowait(w, r->channel, &r->received);
+}
+
+/* The deadline timer is armed on entering the scope: the other side's
+ * action is armed before that when it comes first, after it otherwise. */
+static void enter_scope_and_arm(fl_world_t *w, channel_race_t *r,
+                                void (*other_side)(fl_world_t *, void *)) {
+    if (r->item_first) rt_at(w, &r->action, FL_MS(1), other_side, r);
+    fl_scope_enter_move_on_after(w, &r->scope, FL_MS(1));
+    if (!r->item_first) rt_at(w, &r->action, FL_MS(1), other_side, r);
+}
+
+static fl_error_t *receive_in_scope(fl_world_t *w, void *arg) {
+    channel_race_t *r = arg;
+    enter_scope_and_arm(w, r, send_from_outside);
+    r->task_status = fl_channel_receive(w, r->channel, &r->received);
+    r->exit_status = fl_scope_exit(w, &r->scope, r->task_status);
+    return NULL;
+}
+
+static fl_error_t *send_in_scope(fl_world_t *w, void *arg) {
+    channel_race_t *r = arg;
+    enter_scope_and_arm(w, r, receive_from_outside);
+    r->task_status = fl_channel_send(w, r->channel, (void *)(intptr_t)7);
+    r->exit_status = fl_scope_exit(w, &r->scope, r->task_status);
+    return NULL;
+}
+
+static channel_race_t *run_channel_race(fl_world_t *w, fl_task_fn body, bool item_first) {
+    static channel_race_t race;
+    race = (channel_race_t){.item_first = item_first};
+    race.channel = fl_channel_create(w, 0, "race");
+    race.task = fl_spawn(w, "blocked", body, &race);
+    assert_int_equal(fl_world_run(w), FL_RUN_COMPLETED);
+    assert_int_equal(race.action.fired, 1);
+    assert_int_equal(rt_wake_count(w, race.task), 1);
+    assert_int_equal(race.exit_status, FL_OK);
+    return &race;
+}
+
+static void test_item_and_deadline_at_one_instant_receiving(void **state) {
+    (void)state;
+    for (int item_first = 0; item_first < 2; item_first++) {
+        fl_world_t *w = rt_world("fifo", 1);
+        channel_race_t *r = run_channel_race(w, receive_in_scope, item_first);
+        if (item_first) {
+            /* Handed over: received, though the scope was cancelled too. */
+            assert_int_equal(r->other_side_status, FL_OK);
+            assert_int_equal(r->task_status, FL_OK);
+            assert_int_equal((intptr_t)r->received, 7);
+            assert_true(r->scope.cancel_called);
+            assert_false(r->scope.cancelled_caught);
+        } else {
+            /* Cancelled first: the late item finds no receiver and stays
+             * with its sender. */
+            assert_int_equal(r->task_status, FL_ECANCELLED);
+            assert_true(r->scope.cancelled_caught);
+            assert_int_equal(r->other_side_status, FL_EWOULDBLOCK);
+            assert_null(r->received);
+        }
+        assert_int_equal(fl_channel_waiting_receivers(r->channel), 0);
+        fl_world_destroy(w);
+    }
+}
+
+static void test_item_and_deadline_at_one_instant_sending(void **state) {
+    (void)state;
+    for (int item_first = 0; item_first < 2; item_first++) {
+        fl_world_t *w = rt_world("fifo", 1);
+        channel_race_t *r = run_channel_race(w, send_in_scope, item_first);
+        if (item_first) {
+            assert_int_equal(r->other_side_status, FL_OK);
+            assert_int_equal(r->task_status, FL_OK);
+            assert_int_equal((intptr_t)r->received, 7);
+        } else {
+            /* Cancelled first: the item was withdrawn, never received. */
+            assert_int_equal(r->task_status, FL_ECANCELLED);
+            assert_int_equal(r->other_side_status, FL_EWOULDBLOCK);
+            assert_null(r->received);
+        }
+        assert_int_equal(fl_channel_waiting_senders(r->channel), 0);
+        assert_int_equal(fl_channel_buffered(r->channel), 0);
+        fl_world_destroy(w);
+    }
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_rendezvous_hands_over_in_order),
@@ -331,6 +442,8 @@ int main(void) {
         cmocka_unit_test(test_blocked_receiver_gets_end_of_stream),
         cmocka_unit_test(test_broken_resource_after_receiver_closes),
         cmocka_unit_test(test_waiting_senders_keep_order),
+        cmocka_unit_test(test_item_and_deadline_at_one_instant_receiving),
+        cmocka_unit_test(test_item_and_deadline_at_one_instant_sending),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -234,6 +234,58 @@ static void test_cancelled_waiter_leaves_the_others(void **state) {
     fl_world_destroy(w);
 }
 
+/* --- the event set and a cancel at one instant ------------------------------ */
+
+/* Both come from outside any task at 1 ms, in the order they were armed:
+ * the waiter sees the first. Set first: its wait succeeds, and the cancel
+ * reaches it at its next checkpoint. Cancelled first: the wait fails, and
+ * the set finds nobody waiting. */
+typedef struct event_race {
+    fl_event_t *event;
+    fl_task_t *waiter;
+    rt_action_t set;
+    rt_action_t cancel;
+    int wait_status;
+    int checkpoint_status;
+} event_race_t;
+
+static void set_from_outside(fl_world_t *w, void *arg) {
+    event_race_t *r = arg;
+    fl_event_set(w, r->event);
+}
+
+static void cancel_from_outside(fl_world_t *w, void *arg) {
+    event_race_t *r = arg;
+    fl_task_cancel(w, r->waiter);
+}
+
+static fl_error_t *wait_then_checkpoint(fl_world_t *w, void *arg) {
+    event_race_t *r = arg;
+    r->wait_status = fl_event_wait(w, r->event);
+    r->checkpoint_status = fl_checkpoint(w);
+    return NULL;
+}
+
+static void test_set_and_cancel_at_one_instant(void **state) {
+    (void)state;
+    for (int set_first = 0; set_first < 2; set_first++) {
+        fl_world_t *w = make_world();
+        event_race_t r = {0};
+        r.event = fl_event_create(w, "race");
+        if (set_first) rt_at(w, &r.set, FL_MS(1), set_from_outside, &r);
+        rt_at(w, &r.cancel, FL_MS(1), cancel_from_outside, &r);
+        if (!set_first) rt_at(w, &r.set, FL_MS(1), set_from_outside, &r);
+        r.waiter = fl_spawn(w, "waiter", wait_then_checkpoint, &r);
+        assert_int_equal(fl_world_run(w), FL_RUN_COMPLETED);
+        assert_int_equal(r.set.fired + r.cancel.fired, 2);
+        assert_int_equal(r.wait_status, set_first ? FL_OK : FL_ECANCELLED);
+        assert_int_equal(r.checkpoint_status, FL_ECANCELLED);
+        assert_true(fl_event_is_set(r.event));
+        assert_int_equal(rt_wake_count(w, r.waiter), 1);
+        fl_world_destroy(w);
+    }
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_wait_blocks_until_set),
@@ -243,6 +295,7 @@ int main(void) {
         cmocka_unit_test(test_wait_is_cancellable),
         cmocka_unit_test(test_wait_in_cancelled_scope_fails),
         cmocka_unit_test(test_cancelled_waiter_leaves_the_others),
+        cmocka_unit_test(test_set_and_cancel_at_one_instant),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

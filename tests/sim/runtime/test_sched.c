@@ -368,6 +368,123 @@ static void test_a_cancelled_task_is_not_an_unobserved_error(void **state) {
     fl_world_destroy(w);
 }
 
+/* --- two wake sources of one park at one instant ----------------------------- */
+
+/* A park ends at its first wake: every other wake source of that park is
+ * disarmed then, so a second source due at the same instant finds nothing
+ * to wake, and the task sees the first wake's status. Timers due together
+ * fire in arming order, which is how these tests choose the first. */
+typedef struct coinciding {
+    fl_cancel_scope_t scope;
+    fl_task_t *sleeper;
+    rt_action_t action;
+    int sleep_status;
+    int checkpoint_status;
+    int exit_status;
+    int64_t woke_at_ns;
+} coinciding_t;
+
+/* The scope's deadline is armed before the sleep's timer, so at 1 ms the
+ * deadline fires first. */
+static fl_error_t *sleep_to_the_deadline(fl_world_t *w, void *arg) {
+    coinciding_t *c = arg;
+    fl_scope_enter_move_on_after(w, &c->scope, FL_MS(1));
+    c->sleep_status = fl_sleep(w, FL_MS(1));
+    c->woke_at_ns = fl_now(w);
+    c->exit_status = fl_scope_exit(w, &c->scope, c->sleep_status);
+    return NULL;
+}
+
+static void test_sleep_ending_at_its_deadline_is_cancelled_once(void **state) {
+    (void)state;
+    fl_world_t *w = rt_world("fifo", 1);
+    coinciding_t c = {0};
+    c.sleeper = fl_spawn(w, "sleeper", sleep_to_the_deadline, &c);
+    assert_int_equal(fl_world_run(w), FL_RUN_COMPLETED);
+    assert_int_equal(c.sleep_status, FL_ECANCELLED);
+    assert_int_equal(c.woke_at_ns, FL_MS(1));
+    assert_int_equal(c.exit_status, FL_OK); /* move_on: the scope caught its own */
+    assert_true(c.scope.cancelled_caught);
+    assert_int_equal(rt_wake_count(w, c.sleeper), 1);
+    fl_world_destroy(w);
+}
+
+/* The sleep's timer is armed first; the deadline is set by another task
+ * once the sleeper has parked. */
+static fl_error_t *sleep_then_checkpoint(fl_world_t *w, void *arg) {
+    coinciding_t *c = arg;
+    fl_scope_enter(w, &c->scope, FL_TIME_NEVER, 0);
+    c->sleep_status = fl_sleep(w, FL_MS(1));
+    c->woke_at_ns = fl_now(w);
+    c->checkpoint_status = fl_checkpoint(w);
+    c->exit_status = fl_scope_exit(w, &c->scope, c->checkpoint_status);
+    return NULL;
+}
+
+static fl_error_t *set_the_deadline(fl_world_t *w, void *arg) {
+    coinciding_t *c = arg;
+    fl_scope_set_deadline(w, &c->scope, FL_MS(1));
+    return NULL;
+}
+
+static void test_sleep_timer_before_the_deadline_wins(void **state) {
+    (void)state;
+    fl_world_t *w = rt_world("fifo", 1);
+    coinciding_t c = {0};
+    c.sleeper = fl_spawn(w, "sleeper", sleep_then_checkpoint, &c);
+    fl_spawn(w, "setter", set_the_deadline, &c);
+    assert_int_equal(fl_world_run(w), FL_RUN_COMPLETED);
+    /* The sleep ended as a sleep; the deadline that came at the same
+     * instant is delivered at the next checkpoint (level-triggered). */
+    assert_int_equal(c.sleep_status, FL_OK);
+    assert_int_equal(c.woke_at_ns, FL_MS(1));
+    assert_int_equal(c.checkpoint_status, FL_ECANCELLED);
+    assert_int_equal(c.exit_status, FL_OK);
+    assert_true(c.scope.cancelled_caught);
+    assert_int_equal(rt_wake_count(w, c.sleeper), 1);
+    fl_world_destroy(w);
+}
+
+static void cancel_the_sleeper(fl_world_t *w, void *arg) {
+    coinciding_t *c = arg;
+    fl_task_cancel(w, c->sleeper);
+}
+
+static fl_error_t *plain_sleep(fl_world_t *w, void *arg) {
+    coinciding_t *c = arg;
+    c->sleep_status = fl_sleep(w, FL_MS(1));
+    c->woke_at_ns = fl_now(w);
+    return NULL;
+}
+
+static fl_error_t *arm_the_cancel(fl_world_t *w, void *arg) {
+    coinciding_t *c = arg;
+    rt_at(w, &c->action, FL_MS(1), cancel_the_sleeper, c);
+    return NULL;
+}
+
+/* A task cancelled (fl_task_cancel, from outside any task) at the instant
+ * its sleep ends, in both orders. */
+static void test_sleep_and_task_cancel_at_one_instant(void **state) {
+    (void)state;
+    for (int cancel_first = 0; cancel_first < 2; cancel_first++) {
+        fl_world_t *w = rt_world("fifo", 1);
+        coinciding_t c = {0};
+        /* Armed before the sleeper parks, the cancel fires ahead of the
+         * sleep's timer; armed by a task that runs once it has parked,
+         * behind it. */
+        if (cancel_first) rt_at(w, &c.action, FL_MS(1), cancel_the_sleeper, &c);
+        c.sleeper = fl_spawn(w, "sleeper", plain_sleep, &c);
+        if (!cancel_first) fl_spawn(w, "arm", arm_the_cancel, &c);
+        assert_int_equal(fl_world_run(w), FL_RUN_COMPLETED);
+        assert_int_equal(c.action.fired, 1);
+        assert_int_equal(c.sleep_status, cancel_first ? FL_ECANCELLED : FL_OK);
+        assert_int_equal(c.woke_at_ns, FL_MS(1));
+        assert_int_equal(rt_wake_count(w, c.sleeper), 1);
+        fl_world_destroy(w);
+    }
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_unobserved_task_errors),
@@ -386,6 +503,9 @@ int main(void) {
         cmocka_unit_test(test_time_limit_catches_long_runs),
         cmocka_unit_test(test_stop_and_resume),
         cmocka_unit_test(test_task_results_and_ids),
+        cmocka_unit_test(test_sleep_ending_at_its_deadline_is_cancelled_once),
+        cmocka_unit_test(test_sleep_timer_before_the_deadline_wins),
+        cmocka_unit_test(test_sleep_and_task_cancel_at_one_instant),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -331,6 +331,57 @@ static void test_acquire_in_cancelled_scope_takes_nothing(void **state) {
     fl_world_destroy(w);
 }
 
+/* --- a release and the acquire timeout at one instant ---------------------- */
+
+/* The release comes from outside any task at 1 ms, the instant the acquire
+ * times out. Released first: the unit passes to the waiter, which keeps
+ * it, though the timeout's scope was cancelled too. Timed out first: the
+ * acquire fails and the release is counted. Either way the unit exists
+ * once. */
+typedef struct semaphore_race {
+    fl_semaphore_t *semaphore;
+    fl_task_t *acquirer;
+    rt_action_t release;
+    int acquire_status;
+} semaphore_race_t;
+
+static void release_from_outside(fl_world_t *w, void *arg) {
+    semaphore_race_t *r = arg;
+    fl_semaphore_release(w, r->semaphore);
+}
+
+static fl_error_t *acquire_with_1ms_timeout(fl_world_t *w, void *arg) {
+    semaphore_race_t *r = arg;
+    r->acquire_status = fl_semaphore_acquire(w, r->semaphore, FL_MS(1));
+    return NULL;
+}
+
+/* Runs once the acquirer has parked: arms the release behind its timeout. */
+static fl_error_t *arm_the_release(fl_world_t *w, void *arg) {
+    semaphore_race_t *r = arg;
+    rt_at(w, &r->release, FL_MS(1), release_from_outside, r);
+    return NULL;
+}
+
+static void test_release_and_timeout_at_one_instant(void **state) {
+    (void)state;
+    for (int release_first = 0; release_first < 2; release_first++) {
+        fl_world_t *w = make_world();
+        semaphore_race_t r = {0};
+        r.semaphore = fl_semaphore_create(w, 0, "race");
+        if (release_first) rt_at(w, &r.release, FL_MS(1), release_from_outside, &r);
+        r.acquirer = fl_spawn(w, "acquirer", acquire_with_1ms_timeout, &r);
+        if (!release_first) fl_spawn(w, "arm", arm_the_release, &r);
+        assert_int_equal(fl_world_run(w), FL_RUN_COMPLETED);
+        assert_int_equal(r.release.fired, 1);
+        assert_int_equal(r.acquire_status, release_first ? FL_OK : FL_ETIMEDOUT);
+        /* Held by the acquirer, or back in the semaphore. */
+        assert_int_equal(fl_semaphore_value(r.semaphore), release_first ? 0 : 1);
+        assert_int_equal(rt_wake_count(w, r.acquirer), 1);
+        fl_world_destroy(w);
+    }
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_initial_value_is_respected),
@@ -342,6 +393,7 @@ int main(void) {
         cmocka_unit_test(test_release_at_the_deadline_loses_nothing),
         cmocka_unit_test(test_cancellation_while_waiting),
         cmocka_unit_test(test_acquire_in_cancelled_scope_takes_nothing),
+        cmocka_unit_test(test_release_and_timeout_at_one_instant),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -11,8 +11,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <assert.h>
+#include <signal.h>
+
 #include "sim/runtime/trace.h"
 #include "sim/runtime/world.h"
+#include "tests/support/child_process.h"
 
 typedef struct event_spec {
     int64_t time_ns;
@@ -389,6 +393,85 @@ static void test_world_hash_is_independent_of_keeping(void **state) {
     fl_world_destroy(again);
 }
 
+/* --- the streamed timeline --------------------------------------------------- */
+
+/* The streamed lines are the printed timeline's, minus its hash line. */
+static void test_stream_writes_the_timeline_as_it_goes(void **state) {
+    (void)state;
+    fl_world_options_t options = {.seed = 3, .policy = "fifo", .keep_trace = true};
+    fl_world_t *w = fl_world_create(&options, NULL, 0);
+    assert_non_null(w);
+    char *streamed = NULL;
+    size_t size = 0;
+    FILE *stream = open_memstream(&streamed, &size);
+    assert_non_null(stream);
+    fl_world_set_trace_stream(w, stream);
+    fl_spawn(w, "napper", napper, NULL);
+    fl_spawn(w, "yielder", yielder, NULL);
+    assert_int_equal(fl_world_run(w), FL_RUN_COMPLETED);
+    fl_world_set_trace_stream(w, NULL);
+    fl_trace_emit(fl_world_trace(w), fl_now(w), FL_TRACE_NOTE, 0, 0, 0, "after the stream");
+    fclose(stream);
+
+    char *printed = print_trace(w);
+    char *hash_line = strstr(printed, "trace hash ");
+    assert_non_null(hash_line);
+    /* The note recorded after the stream was removed is printed, not streamed. */
+    char *note_line = strstr(printed, "after the stream");
+    assert_non_null(note_line);
+    while (note_line > printed && note_line[-1] != '\n') note_line--;
+    *note_line = '\0';
+    assert_string_equal(streamed, printed);
+    free(printed);
+    free(streamed);
+    fl_world_destroy(w);
+}
+
+/* A task that records a little, then fails an assertion of its own. */
+static fl_error_t *doomed(fl_world_t *w, void *arg) {
+    (void)arg;
+    fl_sleep(w, FL_MS(2));
+    assert(fl_now(w) == 0 && "the test's deliberate assertion");
+    return NULL;
+}
+
+static void run_doomed_world(void *arg) {
+    (void)arg;
+    fl_world_options_t options = {.seed = 1, .policy = "fifo"};
+    fl_world_t *w = fl_world_create(&options, NULL, 0);
+    fl_world_set_trace_stream(w, stdout);
+    fl_spawn(w, "doomed", doomed, NULL);
+    fl_world_run(w);
+}
+
+/* A run that aborts inside a task has already written its timeline up to
+ * the crash: nothing is left in a stdio buffer, and the records do not
+ * need to be kept for it. */
+static void test_stream_survives_an_assertion_in_a_task(void **state) {
+    (void)state;
+    static child_result_t child;
+    child_run(run_doomed_world, NULL, &child);
+    assert_false(child.exited);
+    assert_int_equal(child.signal, SIGABRT);
+    assert_non_null(strstr(child.err, "the test's deliberate assertion"));
+    const char *expected[] = {
+        "   0.000000000  t1:doomed              spawn       doomed\n",
+        "   0.000000000  t1:doomed              block       sleep\n",
+        "   0.002000000  -                      timer       =2000000\n",
+        "   0.002000000  t1:doomed              wake\n",
+        "   0.002000000  t1:doomed              run\n",
+    };
+    const char *at = child.out;
+    for (size_t i = 0; i < sizeof expected / sizeof expected[0]; i++) {
+        const char *line = strstr(at, expected[i]);
+        if (line == NULL) fail_msg("line %zu missing from:\n%s", i, child.out);
+        at = line + strlen(expected[i]);
+    }
+    /* The run never finished: no done line, and the stream has no hash. */
+    assert_null(strstr(child.out, "done"));
+    assert_null(strstr(child.out, "trace hash"));
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_hash_is_deterministic),
@@ -403,6 +486,8 @@ int main(void) {
         cmocka_unit_test(test_print_trace_lists_the_run),
         cmocka_unit_test(test_print_trace_events_in_kind_order),
         cmocka_unit_test(test_world_hash_is_independent_of_keeping),
+        cmocka_unit_test(test_stream_writes_the_timeline_as_it_goes),
+        cmocka_unit_test(test_stream_survives_an_assertion_in_a_task),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
