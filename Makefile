@@ -42,10 +42,10 @@ LDFLAGS_ALL := $(SANITIZE_FLAGS) $(EXTRA_LDFLAGS)
 LIBS := -luv -lyaml -lm
 TEST_LIBS := -lcmocka
 
-# Sources: every C or assembly file of the library layers. harness/main.c is
+# Sources: every C or assembly file of the library layers. harness/cli/main.c is
 # the CLI's entry point and is linked only into the faultline binary.
-LIB_SRCS := $(sort $(wildcard sim/*/*.c sim/*/*.S client/*.c harness/*.c))
-LIB_SRCS := $(filter-out harness/main.c,$(LIB_SRCS))
+LIB_SRCS := $(sort $(wildcard sim/*/*.c sim/*/*.S client/*.c harness/*/*.c))
+LIB_SRCS := $(filter-out harness/cli/main.c,$(LIB_SRCS))
 LIB_OBJS := $(patsubst %,$(BUILD_DIR)/obj/%.o,$(LIB_SRCS))
 LLHTTP_SRCS := $(wildcard $(LLHTTP_SRC_DIR)/*.c)
 LLHTTP_OBJS := $(patsubst $(LLHTTP_SRC_DIR)/%.c,$(BUILD_DIR)/llhttp/%.o,$(LLHTTP_SRCS))
@@ -178,7 +178,7 @@ $(BUILD_DIR)/llhttp/%.o: $(LLHTTP_SRC_DIR)/%.c
 	@mkdir -p $(dir $@)
 	$(CC) -I$(LLHTTP_INCLUDE_DIR) -std=c11 $(OPT) $(SANITIZE_FLAGS) $(EXTRA_CFLAGS) -w -c $< -o $@
 
-$(FAULTLINE): $(BUILD_DIR)/obj/harness/main.c.o $(LIBRARY)
+$(FAULTLINE): $(BUILD_DIR)/obj/harness/cli/main.c.o $(LIBRARY)
 	$(CC) $(LDFLAGS_ALL) $^ -o $@ $(LIBS)
 
 $(BUILD_DIR)/tests/%: tests/%.c $(TEST_SUPPORT_OBJS) $(LIBRARY)

@@ -43,9 +43,9 @@
 #include <unistd.h>
 
 #include "bench/bench.h"
-#include "harness/loader.h"
-#include "harness/runner.h"
-#include "harness/scenario.h"
+#include "harness/model/loader.h"
+#include "harness/run/runner.h"
+#include "harness/model/scenario.h"
 #include "sim/runtime/arena.h"
 
 static const char PYTHON[] = "/usr/bin/python3";

@@ -1,0 +1,317 @@
+/* faultline run: every scenario file under the given paths over its seeds,
+ * in this process or in worker processes (faultline run-one FILE, the
+ * worker's side, is here too). */
+#include "harness/cli/commands.h"
+
+#include <assert.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <uv.h>
+
+#include "harness/model/loader.h"
+#include "harness/cli/options.h"
+#include "harness/report/outcome.h"
+#include "harness/report/reports.h"
+#include "harness/run/runner.h"
+#include "harness/cli/scenario_files.h"
+#include "harness/cli/worker_protocol.h"
+#include "harness/cli/workers.h"
+#include "sim/runtime/arena.h"
+#include "sim/runtime/status.h"
+
+static const char *RUN_USAGE =
+    "usage: faultline run PATH... [--seeds A..B] [--policy fifo|random|trio|replay] "
+    "[--schedule S]\n"
+    "                    [--junit FILE] [--json FILE] [--jobs N|auto] [--timeout SECONDS]\n"
+    "                    [--shard K/N]\n"
+    "  runs every scenario file under PATH (directories are searched for *.yaml) for every\n"
+    "  seed; prints one line per scenario and the command that replays each failure.\n"
+    "  --seeds A..B (or one seed N) replaces every file's own range.\n"
+    "  --jobs N runs the scenarios in N worker processes (auto: one per CPU); a worker that\n"
+    "  crashes is reported CRASHED, one that runs longer than --timeout (default 300)\n"
+    "  seconds is killed and reported TIMEOUT. The default is one worker per CPU; with\n"
+    "  --jobs 1 every scenario runs in this process, one after another, with no limit.\n"
+    "  --schedule S (a choice list as replay prints it, e.g. 0*12.2.1) runs every seed under\n"
+    "  the replay policy with that schedule; --policy replay needs one.\n"
+    "  --shard K/N runs the K-th of N interleaved shares of the files (in path order):\n"
+    "  file i (from 0) when i mod N = K-1, so N machines with K = 1..N run each file once.\n";
+
+static char *dup_text(const char *text) {
+    if (text == NULL) return NULL;
+    char *copy = strdup(text);
+    if (copy == NULL) fl__out_of_memory("run");
+    return copy;
+}
+
+/* What the outcome knows before anything runs: the file and the options. */
+static void start_outcome(fl_outcome_t *r, const char *path, const fl_options_t *o) {
+    memset(r, 0, sizeof *r);
+    r->file = dup_text(path);
+    r->policy = dup_text(o->policy);
+    r->schedule = o->schedule;
+    r->has_seeds = o->has_seeds;
+    r->seed_first = o->seed_first;
+    r->seed_last = o->seed_last;
+}
+
+/* Loads path and runs it here: fills r's result. Loads once: the worker's
+ * side (run-one) and the in-process run both come here. On a load error
+ * prints the error to err, except in a worker, where it travels in the
+ * result line. */
+static void run_scenario(const char *path, const fl_options_t *o, bool in_worker, fl_outcome_t *r,
+                         FILE *err) {
+    start_outcome(r, path, o);
+    fl_arena_t arena;
+    fl_arena_init(&arena);
+    fl_scenario_t s;
+    char error[1024];
+    if (fl_scenario_load_file(&arena, path, &s, error, sizeof error) != FL_OK) {
+        if (!in_worker) fprintf(err, "%s\n", error);
+        r->load_error = true;
+        r->message = dup_text(error);
+        fl_arena_destroy(&arena);
+        return;
+    }
+    r->name = dup_text(s.name);
+    r->finds = s.mode == FL_SCENARIO_FINDS;
+    if (r->policy == NULL) r->policy = dup_text(s.policy);
+    if (!o->has_seeds) r->seed_first = s.seed_first, r->seed_last = s.seed_last;
+    /* The test hook of run-one (see run_one_command). */
+    const char *crash_on = getenv("FAULTLINE_TEST_CRASH_ON");
+    if (in_worker && crash_on != NULL && strcmp(crash_on, s.name) == 0) abort();
+    fl_run_config_t config = fl_options_run_config(o);
+    fl_scenario_result_t *result = malloc(sizeof *result);
+    if (result == NULL) fl__out_of_memory("run");
+    fl_scenario_run(&s, &config, result);
+    r->passed = result->passed;
+    r->seeds_run = result->seeds_run;
+    r->seed = result->seed;
+    r->message = dup_text(result->message);
+    free(result);
+    fl_arena_destroy(&arena);
+}
+
+/* faultline run-one FILE [--seeds A..B] [--policy P] [--schedule S]: the
+ * worker's side. It prints its result line (worker_protocol.h) and exits 0
+ * (held or found), 1 (failed) or 2 (invalid); the load error travels in
+ * the line, so the parent prints it once, in order.
+
+   Test hook: when the environment variable FAULTLINE_TEST_CRASH_ON equals a
+   scenario's name, run-one calls abort() for that scenario after loading
+   it, so tests can make a worker crash deterministically. Only run-one
+   reads it; `run` without workers never crashes on purpose. */
+static int run_one_command(const fl_options_t *o, FILE *out, FILE *err) {
+    if (o->path_count != 1) {
+        fprintf(err, "faultline run-one: exactly one FILE is needed\n");
+        return 2;
+    }
+    fl_outcome_t r;
+    run_scenario(o->paths[0], o, true, &r, err);
+    fl_worker_result_write(out, &r);
+    int code = r.load_error ? 2 : r.passed ? 0 : 1;
+    fl_outcome_free(&r);
+    return code;
+}
+
+/* --- worker processes ------------------------------------------------------------
+
+   `faultline run --jobs N` spawns, per scenario file, the faultline binary
+   itself as `faultline run-one FILE [--seeds A..B] [--policy P]`, and reads
+   the result line it prints; a worker that dies or prints none is CRASHED.
+
+   The binary to spawn is named by the environment variable
+   FAULTLINE_WORKER_EXE; harness/main.c sets it to the running binary
+   (/proc/self/exe) unless it is already set, so a test that calls
+   fl_cli_run in its own process points it at build/faultline. Without it,
+   --jobs N > 1 is refused: re-executing a test binary would run its tests. */
+
+/* State shared with the workers' completion callback: results are printed
+ * in file order, each as soon as every earlier file's result is in. */
+typedef struct pool_state {
+    fl_outcome_t *outcomes;
+    fl_worker_job_t *jobs;
+    bool *ready;          /* per file: its outcome is final */
+    size_t count;
+    size_t printed;
+    FILE *out, *err;
+} pool_state_t;
+
+/* A worker that did not report: why, in the outcome. */
+static void worker_failed(fl_outcome_t *r, const fl_worker_job_t *job) {
+    char text[160];
+    if (job->end == FL_WORKER_TIMED_OUT) {
+        r->ending = FL_ENDING_TIMEOUT;
+        snprintf(text, sizeof text, "timed out: killed after the --timeout limit");
+    } else if (job->end == FL_WORKER_SPAWN_FAILED) {
+        r->ending = FL_ENDING_CRASHED;
+        r->exit_status = -1;
+        snprintf(text, sizeof text, "cannot start the worker: %s", uv_strerror(job->spawn_error));
+    } else {
+        r->ending = FL_ENDING_CRASHED;
+        r->term_signal = job->term_signal;
+        r->exit_status = job->exit_status;
+        if (job->term_signal != 0)
+            snprintf(text, sizeof text, "crashed (signal %d)", job->term_signal);
+        else
+            snprintf(text, sizeof text, "worker exited %" PRId64 " without a result",
+                     job->exit_status);
+    }
+    r->passed = false;
+    free(r->message);
+    r->message = dup_text(text);
+}
+
+static void finish_outcome(fl_outcome_t *r, const fl_worker_job_t *job, FILE *err) {
+    bool reported = job->end == FL_WORKER_EXITED && fl_worker_result_read(job->output, r);
+    if (!reported) {
+        worker_failed(r, job);
+        return;
+    }
+    if (r->load_error) fprintf(err, "%s\n", r->message);
+}
+
+static void print_ready(pool_state_t *state) {
+    while (state->printed < state->count && state->ready[state->printed])
+        fl_outcome_print(&state->outcomes[state->printed++], state->out);
+    fflush(state->out);
+}
+
+static void on_job_done(void *user, size_t index) {
+    pool_state_t *state = user;
+    assert(index < state->count);
+    finish_outcome(&state->outcomes[index], &state->jobs[index], state->err);
+    state->ready[index] = true;
+    print_ready(state);
+}
+
+/* A worker's argv: exe run-one FILE --seeds R --policy P --schedule S NULL. */
+enum { ARGV_PER_JOB = 10 };
+
+static void worker_argv(char **argv, const char *exe, const char *path, const fl_options_t *o,
+                        char *seeds) {
+    int a = 0;
+    argv[a++] = (char *)exe;
+    argv[a++] = "run-one";
+    argv[a++] = (char *)path;
+    if (o->has_seeds) {
+        argv[a++] = "--seeds";
+        argv[a++] = seeds;
+    }
+    if (o->policy != NULL) {
+        argv[a++] = "--policy";
+        argv[a++] = (char *)o->policy;
+    }
+    if (o->schedule != NULL) {
+        argv[a++] = "--schedule";
+        argv[a++] = (char *)o->schedule;
+    }
+    argv[a] = NULL;
+    assert(a < ARGV_PER_JOB);
+}
+
+/* Runs every file in worker processes of exe, one job per file; fills
+ * outcomes and prints them in file order. Returns 0, or 2 when the
+ * workers' loop cannot be made (the message is printed). */
+static int run_in_workers(const fl_file_list_t *files, const fl_options_t *o, const char *exe,
+                          fl_outcome_t *outcomes, FILE *out, FILE *err) {
+    size_t count = files->count, n = count ? count : 1;
+    fl_worker_job_t *jobs = calloc(n, sizeof *jobs);
+    char **argvs = calloc(n * ARGV_PER_JOB, sizeof *argvs);
+    bool *ready = calloc(n, sizeof *ready);
+    if (jobs == NULL || argvs == NULL || ready == NULL) fl__out_of_memory("run");
+    char seeds[64];
+    snprintf(seeds, sizeof seeds, "%" PRIu64 "..%" PRIu64, o->seed_first, o->seed_last);
+    for (size_t i = 0; i < count; i++) {
+        start_outcome(&outcomes[i], files->paths[i], o);
+        worker_argv(&argvs[i * ARGV_PER_JOB], exe, files->paths[i], o, seeds);
+        jobs[i].argv = &argvs[i * ARGV_PER_JOB];
+    }
+    pool_state_t state = {.outcomes = outcomes, .jobs = jobs, .ready = ready, .count = count,
+                          .out = out, .err = err};
+    int status = fl_workers_run(jobs, count, o->jobs, o->timeout_seconds * 1000, on_job_done,
+                                &state);
+    if (status != 0) {
+        fprintf(err, "faultline run: cannot start workers: %s\n", uv_strerror(status));
+        status = 2;
+    }
+    for (size_t j = 0; j < count; j++) fl_worker_job_release(&jobs[j]);
+    free(jobs);
+    free(argvs);
+    free(ready);
+    return status;
+}
+
+/* --- the command ------------------------------------------------------------------ */
+
+static void run_here(const fl_file_list_t *files, const fl_options_t *o, fl_outcome_t *outcomes,
+                     FILE *out, FILE *err) {
+    bool tty = isatty(fileno(err));
+    for (size_t i = 0; i < files->count; i++) {
+        if (tty) fprintf(err, "\r[%zu/%zu] %s\033[K", i + 1, files->count, files->paths[i]);
+        if (tty) fflush(err);
+        if (tty) fprintf(err, "\r\033[K");
+        run_scenario(files->paths[i], o, false, &outcomes[i], err);
+        fl_outcome_print(&outcomes[i], out);
+    }
+}
+
+/* The summary line, the reports; returns the exit code's part: 1 when a
+ * scenario failed, 2 when one was invalid. */
+static int summarize(const fl_options_t *o, fl_outcome_t *outcomes, size_t count, FILE *out,
+                     FILE *err) {
+    size_t held = 0, failed = 0, invalid = 0;
+    for (size_t i = 0; i < count; i++) {
+        if (outcomes[i].load_error) invalid++;
+        else if (outcomes[i].passed) held++;
+        else failed++;
+    }
+    fprintf(out, "%zu scenarios: %zu held, %zu failed, %zu invalid\n", count, held, failed,
+            invalid);
+    if (o->junit) fl_report_junit(o->junit, outcomes, count, err);
+    if (o->json) fl_report_jsonl(o->json, outcomes, count, err);
+    return invalid > 0 ? 2 : failed > 0 ? 1 : 0;
+}
+
+/* The worker count: --jobs, else one per CPU from the faultline binary
+ * (FAULTLINE_WORKER_EXE set), else this process. Returns 0 or 2. */
+static int choose_jobs(fl_options_t *o, const char *exe, FILE *err) {
+    if (o->jobs == 0 && exe != NULL && *exe != '\0') o->jobs = fl_workers_default_count();
+    if (o->jobs > 1 && (exe == NULL || *exe == '\0')) {
+        /* Re-executing whatever binary called us (a test binary) would not
+         * run a scenario: only the faultline binary sets this by itself. */
+        fprintf(err, "faultline run: --jobs %u needs the faultline binary to run workers: set "
+                     "FAULTLINE_WORKER_EXE\n", o->jobs);
+        return 2;
+    }
+    return 0;
+}
+
+int fl_cli_run(int argc, char **argv, FILE *out, FILE *err) {
+    fl_options_t o;
+    if (fl_options_wants_help(argc, argv)) return fputs(RUN_USAGE, out), 0;
+    bool run_one = strcmp(argv[0], "run-one") == 0;
+    int status = fl_options_parse(argc, argv, &o, RUN_USAGE,
+                                  run_one ? FL_ACCEPTS_RUN_ONE : FL_ACCEPTS_RUN, err);
+    if (status != 0) return status;
+    if (run_one) return run_one_command(&o, out, err);
+    const char *exe = getenv("FAULTLINE_WORKER_EXE");
+    if (choose_jobs(&o, exe, err) != 0) return 2;
+    fl_file_list_t *files = calloc(1, sizeof *files);
+    if (files == NULL) fl__out_of_memory("run");
+    int collect_status = fl_files_collect(files, o.paths, o.path_count, err);
+    if (o.shard_count > 0) fl_files_keep_shard(files, o.shard_index, o.shard_count);
+    fl_outcome_t *outcomes = calloc(files->count ? files->count : 1, sizeof *outcomes);
+    if (outcomes == NULL) fl__out_of_memory("run");
+    if (o.jobs > 1)
+        status = run_in_workers(files, &o, exe, outcomes, out, err);
+    else
+        run_here(files, &o, outcomes, out, err);
+    int code = summarize(&o, outcomes, files->count, out, err);
+    for (size_t i = 0; i < files->count; i++) fl_outcome_free(&outcomes[i]);
+    free(outcomes);
+    fl_files_free(files);
+    free(files);
+    return status != 0 || collect_status != 0 ? 2 : code;
+}

@@ -1,0 +1,242 @@
+/* The shared options, one row each. See options.h. */
+#include "harness/cli/options.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness/cli/workers.h"
+#include "sim/runtime/policy.h"
+#include "sim/runtime/status.h"
+
+static bool parse_u64(const char *text, uint64_t *out) {
+    if (text == NULL || *text == '\0') return false;
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(text, &end, 10);
+    if (errno != 0 || *end != '\0' || text[0] == '-') return false;
+    *out = v;
+    return true;
+}
+
+static bool parse_range(const char *text, uint64_t *first, uint64_t *last) {
+    const char *dots = strstr(text, "..");
+    if (dots == NULL) {
+        if (!parse_u64(text, first)) return false;
+        *last = *first;
+        return true;
+    }
+    char head[32];
+    size_t n = (size_t)(dots - text);
+    if (n == 0 || n >= sizeof head) return false;
+    memcpy(head, text, n);
+    head[n] = '\0';
+    return parse_u64(head, first) && parse_u64(dots + 2, last) && *first <= *last;
+}
+
+/* K/N with 1 <= K <= N <= 1024. */
+static bool parse_shard(const char *text, unsigned *index_out, unsigned *count_out) {
+    if (text == NULL) return false;
+    const char *slash = strchr(text, '/');
+    if (slash == NULL || slash == text) return false;
+    char head[32];
+    size_t n = (size_t)(slash - text);
+    if (n >= sizeof head) return false;
+    memcpy(head, text, n);
+    head[n] = '\0';
+    uint64_t k, total;
+    if (!parse_u64(head, &k) || !parse_u64(slash + 1, &total)) return false;
+    if (k == 0 || total == 0 || k > total || total > 1024) return false;
+    *index_out = (unsigned)(k - 1);
+    *count_out = (unsigned)total;
+    return true;
+}
+
+static bool parse_jobs(const char *text, unsigned *out) {
+    uint64_t n;
+    if (text != NULL && strcmp(text, "auto") == 0) {
+        *out = fl_workers_default_count();
+        return true;
+    }
+    if (!parse_u64(text, &n) || n == 0 || n > FL_OPTIONS_JOBS_MAX) return false;
+    *out = (unsigned)n;
+    return true;
+}
+
+/* One option: its name, its id, and a hint for a command that does not
+ * take it. */
+typedef struct option_row {
+    const char *name;
+    fl_option_id_t id;
+    const char *hint; /* appended when a command does not take it, or NULL */
+} option_row_t;
+
+static const option_row_t OPTION_ROWS[] = {
+    {"--seeds", FL_OPT_SEEDS, " (replay runs one seed: --seed N)"},
+    {"--seed", FL_OPT_SEED, " (it is replay's; to run one seed here, use --seeds N or --seeds N..N)"},
+    {"--policy", FL_OPT_POLICY, NULL},
+    {"--schedule", FL_OPT_SCHEDULE, NULL},
+    {"--junit", FL_OPT_JUNIT, NULL},
+    {"--json", FL_OPT_JSON, NULL},
+    {"--trace", FL_OPT_TRACE, " (Chrome traces come from replay --trace FILE, one seed)"},
+    {"--jobs", FL_OPT_JOBS, NULL},
+    {"--timeout", FL_OPT_TIMEOUT, NULL},
+    {"--shard", FL_OPT_SHARD, NULL},
+};
+
+static const option_row_t *find_option(const char *name) {
+    for (size_t i = 0; i < sizeof OPTION_ROWS / sizeof OPTION_ROWS[0]; i++)
+        if (strcmp(OPTION_ROWS[i].name, name) == 0) return &OPTION_ROWS[i];
+    return NULL;
+}
+
+/* Reads one option's value into o; returns 0, or 2 after a message. */
+static int parse_option_value(const option_row_t *row, const char *value, fl_options_t *o,
+                              const char *command, const char *usage, FILE *err) {
+    const char *shown = value ? value : "";
+    switch (row->id) {
+    case FL_OPT_SEEDS:
+        if (value == NULL || !parse_range(value, &o->seed_first, &o->seed_last)) {
+            fprintf(err, "faultline %s: --seeds takes A..B with A <= B (or one seed N), got '%s'\n%s",
+                    command, shown, usage);
+            return 2;
+        }
+        o->has_seeds = true;
+        return 0;
+    case FL_OPT_SEED:
+        if (!parse_u64(value, &o->seed)) {
+            fprintf(err, "faultline %s: --seed takes a number, got '%s'\n%s", command, shown, usage);
+            return 2;
+        }
+        o->has_seed = true;
+        return 0;
+    case FL_OPT_POLICY:
+        if (value == NULL || !fl_policy_name_valid(value)) {
+            fprintf(err, "faultline %s: unknown policy '%s' (fifo, random, trio, replay)\n%s",
+                    command, shown, usage);
+            return 2;
+        }
+        o->policy = value;
+        return 0;
+    case FL_OPT_SCHEDULE:
+    case FL_OPT_JUNIT:
+    case FL_OPT_JSON:
+    case FL_OPT_TRACE:
+        if (value == NULL) {
+            fprintf(err, "faultline %s: %s needs a value\n%s", command, row->name, usage);
+            return 2;
+        }
+        if (row->id == FL_OPT_SCHEDULE) o->schedule = value;
+        else if (row->id == FL_OPT_TRACE) o->trace = value;
+        else if (row->id == FL_OPT_JUNIT) o->junit = value;
+        else o->json = value;
+        return 0;
+    case FL_OPT_JOBS:
+        if (!parse_jobs(value, &o->jobs)) {
+            fprintf(err, "faultline %s: --jobs takes 1..%d or auto, got '%s'\n%s", command,
+                    FL_OPTIONS_JOBS_MAX, shown, usage);
+            return 2;
+        }
+        return 0;
+    case FL_OPT_TIMEOUT:
+        if (!parse_u64(value, &o->timeout_seconds) || o->timeout_seconds == 0 ||
+            o->timeout_seconds > UINT64_MAX / 1000) {
+            fprintf(err, "faultline %s: --timeout takes a number of seconds > 0, got '%s'\n%s",
+                    command, shown, usage);
+            return 2;
+        }
+        return 0;
+    case FL_OPT_SHARD:
+        if (!parse_shard(value, &o->shard_index, &o->shard_count)) {
+            fprintf(err, "faultline %s: --shard takes K/N with 1 <= K <= N, got '%s'\n%s",
+                    command, shown, usage);
+            return 2;
+        }
+        return 0;
+    }
+    assert(!"every option row is handled");
+    return 2;
+}
+
+/* A schedule means the replay policy, and the replay policy needs one;
+ * the schedule must parse. Returns 0, or 2 after a message. */
+static int check_schedule(fl_options_t *o, const char *command, const char *usage, FILE *err) {
+    if (o->schedule != NULL && o->policy != NULL && strcmp(o->policy, "replay") != 0) {
+        fprintf(err, "faultline %s: --schedule runs the replay policy, not '%s'\n%s", command,
+                o->policy, usage);
+        return 2;
+    }
+    if (o->schedule != NULL) {
+        o->policy = "replay";
+        char problem[256];
+        uint32_t *choices = NULL;
+        size_t choice_count = 0;
+        if (fl_schedule_parse(o->schedule, &choices, &choice_count, problem, sizeof problem) !=
+            FL_OK) {
+            fprintf(err, "faultline %s: --schedule: %s\n%s", command, problem, usage);
+            return 2;
+        }
+        free(choices);
+    }
+    if (o->policy != NULL && strcmp(o->policy, "replay") == 0 && o->schedule == NULL) {
+        fprintf(err, "faultline %s: --policy replay needs --schedule S (the choice list to "
+                     "replay)\n%s", command, usage);
+        return 2;
+    }
+    return 0;
+}
+
+int fl_options_parse(int argc, char **argv, fl_options_t *o, const char *usage, unsigned accepts,
+                     FILE *err) {
+    assert(argc >= 1 && argv != NULL && o != NULL && usage != NULL);
+    memset(o, 0, sizeof *o);
+    o->timeout_seconds = FL_OPTIONS_TIMEOUT_DEFAULT_S;
+    const char *command = argv[0];
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const option_row_t *row = find_option(a);
+        if (row != NULL && !(accepts & row->id)) {
+            fprintf(err, "faultline %s: %s is not an option of %s%s\n%s", command, a, command,
+                    row->hint ? row->hint : "", usage);
+            return 2;
+        }
+        if (row != NULL) {
+            int status = parse_option_value(row, i + 1 < argc ? argv[i + 1] : NULL, o, command,
+                                            usage, err);
+            if (status != 0) return status;
+            i++;
+        } else if (a[0] == '-' && a[1] != '\0') {
+            fprintf(err, "faultline %s: unknown option '%s'\n%s", command, a, usage);
+            return 2;
+        } else if (o->path_count < sizeof o->paths / sizeof o->paths[0]) {
+            o->paths[o->path_count++] = a;
+        } else {
+            fprintf(err, "faultline %s: more than %zu paths: give directories instead\n", command,
+                    sizeof o->paths / sizeof o->paths[0]);
+            return 2;
+        }
+    }
+    if (o->path_count == 0) {
+        fprintf(err, "faultline %s: no scenario file or directory given\n%s", command, usage);
+        return 2;
+    }
+    return check_schedule(o, command, usage, err);
+}
+
+bool fl_options_wants_help(int argc, char **argv) {
+    for (int i = 1; i < argc; i++)
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) return true;
+    return false;
+}
+
+fl_run_config_t fl_options_run_config(const fl_options_t *o) {
+    assert(o != NULL);
+    fl_run_config_t config = {.policy = o->policy, .schedule = o->schedule};
+    if (o->has_seeds) {
+        config.has_seed_range = true;
+        config.seed_first = o->seed_first;
+        config.seed_last = o->seed_last;
+    }
+    return config;
+}

@@ -1,0 +1,68 @@
+/* The command-line options the scenario commands share, one row each in
+ * options.c. Each command names the set it takes; a known option given to
+ * a command that does not take it is an error with a hint, never silently
+ * ignored (`run --seed 3` once ran every seed). */
+#ifndef FL_HARNESS_OPTIONS_H
+#define FL_HARNESS_OPTIONS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "harness/run/runner.h"
+
+typedef enum fl_option_id {
+    FL_OPT_SEEDS = 1u << 0,
+    FL_OPT_SEED = 1u << 1,
+    FL_OPT_POLICY = 1u << 2,
+    FL_OPT_SCHEDULE = 1u << 3,
+    FL_OPT_JUNIT = 1u << 4,
+    FL_OPT_JSON = 1u << 5,
+    FL_OPT_TRACE = 1u << 6,
+    FL_OPT_JOBS = 1u << 7,
+    FL_OPT_TIMEOUT = 1u << 8,
+    FL_OPT_SHARD = 1u << 9,
+} fl_option_id_t;
+
+/* What each command takes. */
+enum {
+    FL_ACCEPTS_RUN = FL_OPT_SEEDS | FL_OPT_POLICY | FL_OPT_SCHEDULE | FL_OPT_JUNIT | FL_OPT_JSON |
+                     FL_OPT_JOBS | FL_OPT_TIMEOUT | FL_OPT_SHARD,
+    FL_ACCEPTS_RUN_ONE = FL_OPT_SEEDS | FL_OPT_POLICY | FL_OPT_SCHEDULE,
+    FL_ACCEPTS_REPLAY = FL_OPT_SEED | FL_OPT_POLICY | FL_OPT_SCHEDULE | FL_OPT_TRACE,
+    FL_ACCEPTS_FILES_ONLY = 0,
+};
+
+enum { FL_OPTIONS_PATHS_MAX = 256, FL_OPTIONS_TIMEOUT_DEFAULT_S = 300, FL_OPTIONS_JOBS_MAX = 1024 };
+
+typedef struct fl_options {
+    const char *paths[FL_OPTIONS_PATHS_MAX]; /* borrowed from argv */
+    size_t path_count;
+    const char *policy;              /* NULL: the scenario's; "replay" when a schedule is given */
+    bool has_seeds;
+    uint64_t seed_first, seed_last;  /* --seeds */
+    bool has_seed;
+    uint64_t seed;                   /* --seed (replay) */
+    const char *schedule;
+    const char *junit;
+    const char *json;
+    const char *trace;               /* replay: Chrome trace-event JSON goes here */
+    unsigned jobs;                   /* 0: --jobs not given */
+    unsigned shard_index, shard_count; /* --shard K/N (index K-1); count 0: no sharding */
+    uint64_t timeout_seconds;        /* per scenario, with workers only */
+} fl_options_t;
+
+/* Parses argv[1..argc) (argv[0] is the command's name) into o, taking the
+ * options in accepts (fl_option_id_t bits) and at least one path. Returns
+ * 0, or 2 after a message (and usage) on err. */
+int fl_options_parse(int argc, char **argv, fl_options_t *o, const char *usage, unsigned accepts,
+                     FILE *err);
+
+/* True when argv holds --help or -h. */
+bool fl_options_wants_help(int argc, char **argv);
+
+/* The run configuration the options ask for (policy, schedule, seeds). */
+fl_run_config_t fl_options_run_config(const fl_options_t *o);
+
+#endif /* FL_HARNESS_OPTIONS_H */

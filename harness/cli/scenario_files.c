@@ -1,0 +1,118 @@
+#include "harness/cli/scenario_files.h"
+
+#include <assert.h>
+#include <dirent.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "sim/runtime/arena.h"
+
+static bool ends_with(const char *text, const char *suffix) {
+    size_t n = strlen(text), m = strlen(suffix);
+    return n >= m && strcmp(text + n - m, suffix) == 0;
+}
+
+static int compare_paths(const void *a, const void *b) {
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void add_file(fl_file_list_t *list, const char *path) {
+    if (list->count == FL_FILES_MAX) {
+        list->overflow = true;
+        return;
+    }
+    char *copy = strdup(path);
+    if (copy == NULL) fl__out_of_memory("scenario files");
+    list->paths[list->count++] = copy;
+}
+
+/* The names in a directory but the hidden ones, sorted; returns how many
+ * (at most FL_FILES_MAX: more sets list->overflow), or -1 after a message. */
+static long read_directory(fl_file_list_t *list, const char *path, char **names, FILE *err) {
+    DIR *dir = opendir(path);
+    if (dir == NULL) {
+        fprintf(err, "%s: error: cannot open directory: %s\n", path, strerror(errno));
+        return -1;
+    }
+    size_t count = 0;
+    struct dirent *entry;
+    while ((entry = readdir(dir)) != NULL) {
+        if (entry->d_name[0] == '.') continue;
+        if (count == FL_FILES_MAX) {
+            list->overflow = true;
+            break;
+        }
+        names[count] = strdup(entry->d_name);
+        if (names[count++] == NULL) fl__out_of_memory("scenario files");
+    }
+    closedir(dir);
+    qsort(names, count, sizeof names[0], compare_paths);
+    return (long)count;
+}
+
+/* Collects *.yaml and *.yml files under path. */
+static int collect(fl_file_list_t *list, const char *path, int depth, FILE *err) {
+    struct stat st;
+    if (stat(path, &st) != 0) {
+        fprintf(err, "%s: error: cannot read: %s\n", path, strerror(errno));
+        return -1;
+    }
+    if (!S_ISDIR(st.st_mode)) {
+        add_file(list, path);
+        return 0;
+    }
+    if (depth > FL_FILES_DEPTH_MAX) {
+        fprintf(err, "%s: error: directories nested too deep\n", path);
+        return -1;
+    }
+    char **names = malloc(FL_FILES_MAX * sizeof *names);
+    if (names == NULL) fl__out_of_memory("scenario files");
+    long count = read_directory(list, path, names, err);
+    int status = count < 0 ? -1 : 0;
+    for (long i = 0; i < count; i++) {
+        char child[4096];
+        snprintf(child, sizeof child, "%s%s%s", path, ends_with(path, "/") ? "" : "/", names[i]);
+        struct stat child_st;
+        if (stat(child, &child_st) == 0 && S_ISDIR(child_st.st_mode)) {
+            if (collect(list, child, depth + 1, err) != 0) status = -1;
+        } else if (ends_with(names[i], ".yaml") || ends_with(names[i], ".yml")) {
+            add_file(list, child);
+        }
+        free(names[i]);
+    }
+    free(names);
+    return status;
+}
+
+int fl_files_collect(fl_file_list_t *list, const char *const *paths, size_t count, FILE *err) {
+    assert(list != NULL && (paths != NULL || count == 0) && err != NULL);
+    int status = 0;
+    for (size_t i = 0; i < count; i++)
+        if (collect(list, paths[i], 0, err) != 0) status = 2;
+    if (list->overflow) {
+        fprintf(err, "faultline: more than %d scenario files: the rest are not read\n",
+                FL_FILES_MAX);
+        status = 2;
+    }
+    return status;
+}
+
+void fl_files_keep_shard(fl_file_list_t *list, unsigned shard_index, unsigned shard_count) {
+    assert(list != NULL && shard_count > 0 && shard_index < shard_count);
+    size_t kept = 0;
+    for (size_t i = 0; i < list->count; i++) {
+        if (i % shard_count == shard_index)
+            list->paths[kept++] = list->paths[i];
+        else
+            free(list->paths[i]);
+    }
+    list->count = kept;
+}
+
+void fl_files_free(fl_file_list_t *list) {
+    assert(list != NULL);
+    for (size_t i = 0; i < list->count; i++) free(list->paths[i]);
+    list->count = 0;
+}

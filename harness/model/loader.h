@@ -1,0 +1,35 @@
+/* The scenario loader: a YAML file (docs/SCENARIOS.md) into an fl_scenario_t.
+ *
+ * Loading is strict, because a scenario that silently ignores a misspelt key
+ * tests something other than what its author meant: unknown keys, wrong
+ * types, malformed durations and sizes, unknown names (policies, versions,
+ * error kinds, log kinds, fault triggers and actions, step kinds), missing
+ * required keys and references to steps, tasks or expectations that do not
+ * exist are all refused, with the position of the offending node.
+ *
+ * Errors are written into error (capacity error_size, always NUL-terminated
+ * when error_size > 0) as "FILE:LINE:COL: error: MESSAGE", line and column
+ * 1-based.
+ */
+#ifndef FL_HARNESS_LOADER_H
+#define FL_HARNESS_LOADER_H
+
+#include <stddef.h>
+
+#include "harness/model/scenario.h"
+#include "sim/runtime/arena.h"
+
+/* Reads and loads the file at path. Every string and array of *out (and the
+ * file name, which becomes out->file) is copied into arena and lives as long
+ * as it; nothing else is retained. Returns 0, or FL_EINVAL with the message
+ * in error ("cannot open" for a file that cannot be read); *out is then
+ * unspecified. */
+int fl_scenario_load_file(fl_arena_t *arena, const char *path, fl_scenario_t *out, char *error,
+                          size_t error_size);
+
+/* As fl_scenario_load_file, from the NUL-terminated text yaml; name stands
+ * for the file in out->file and in messages. */
+int fl_scenario_load_string(fl_arena_t *arena, const char *name, const char *yaml,
+                            fl_scenario_t *out, char *error, size_t error_size);
+
+#endif /* FL_HARNESS_LOADER_H */

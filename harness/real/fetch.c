@@ -1,0 +1,617 @@
+/* `faultline fetch`: see fetch.h. */
+#include "harness/real/fetch.h"
+
+#include <assert.h>
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "client/client.h"
+#include "client/retry.h"
+#include "harness/json/json.h"
+#include "sim/net/uvnet.h"
+#include "sim/runtime/runtime.h"
+
+enum {
+    STREAM_CHUNK_BYTES = 16 * 1024, /* one generated chunk of --stream-body */
+    CAUSE_DEPTH_MAX = 4,            /* how many causes the JSON follows */
+};
+
+/* A fetch that takes longer than this is cut by the world's time limit; the
+ * timeouts (a day at most each) and the retry cap end every real one first. */
+#define FETCH_TIME_LIMIT_NS FL_SECONDS(30 * 86400)
+
+void fl_fetch_usage(FILE *out) {
+    fprintf(out,
+            "usage: faultline fetch [-X METHOD] [-H 'Name: value']... [-d DATA | -d @FILE |\n"
+            "                       --stream-body BYTES] [--timeout SECONDS]\n"
+            "                       [--retry ATTEMPTS] [--repeat N] URL\n"
+            "\n"
+            "Sends a request with faultline's client over real sockets and prints the\n"
+            "outcome as one JSON line: {\"ok\":true,\"status\":...,\"headers\":{...},\n"
+            "\"body_bytes\":...,\"attempts\":...} or {\"ok\":false,\"error\":{\"kind\":...,\n"
+            "\"ancestors\":[...],\"message\":...,\"notes\":[...]},\"attempts\":...}.\n"
+            "4xx and 5xx responses are errors (NotFound, InternalServer, ...).\n"
+            "\n"
+            "options:\n"
+            "  -X, --request METHOD   the method (default GET, or POST with a body)\n"
+            "  -H, --header 'N: v'    a request header; repeatable\n"
+            "  -d, --data DATA        a body of these bytes; -d @FILE reads FILE\n"
+            "  --stream-body BYTES    a generated body of BYTES bytes, sent as a one-shot\n"
+            "                         stream (chunked)\n"
+            "  --timeout SECONDS      connect, read, write and pool timeouts (default 5)\n"
+            "  --retry ATTEMPTS       retry with httpware's defaults, ATTEMPTS in all (1-100)\n"
+            "  --repeat N             send the request N times on one client (1-100), one\n"
+            "                         JSON line each; later ones may reuse the connection\n"
+            "  -h, --help             print this text\n"
+            "\n"
+            "Response headers: names lowercased, repeated names joined with \", \".\n"
+            "exit codes: 0 ok, 1 client error (see the JSON), 2 bad arguments\n");
+}
+
+/* --- parsing ---------------------------------------------------------------------- */
+
+static int refuse(char *error, size_t error_size, const char *format, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int refuse(char *error, size_t error_size, const char *format, ...) {
+    if (error != NULL && error_size > 0) {
+        va_list args;
+        va_start(args, format);
+        vsnprintf(error, error_size, format, args);
+        va_end(args);
+    }
+    return -1;
+}
+
+/* Decimal digits only, no sign, no blanks; at most max. */
+static bool parse_count(const char *text, uint64_t max, uint64_t *value_out) {
+    if (text[0] == '\0' || strlen(text) > 20) return false;
+    uint64_t value = 0;
+    for (const char *p = text; *p != '\0'; p++) {
+        if (*p < '0' || *p > '9') return false;
+        uint64_t digit = (uint64_t)(*p - '0');
+        if (value > (max - digit) / 10) return false;
+        value = value * 10 + digit;
+    }
+    *value_out = value;
+    return true;
+}
+
+/* Seconds as digits with at most one '.', > 0 and at most a day; strtod
+ * alone would take "inf", "nan", hex and exponents. */
+static bool parse_seconds(const char *text, int64_t *ns_out) {
+    size_t dots = 0, digits = 0;
+    for (const char *p = text; *p != '\0'; p++) {
+        if (*p == '.') dots++;
+        else if (*p >= '0' && *p <= '9') digits++;
+        else return false;
+    }
+    if (digits == 0 || dots > 1 || digits > 18) return false;
+    double seconds = strtod(text, NULL);
+    if (!(seconds > 0.0) || seconds > FL_FETCH_TIMEOUT_SECONDS_MAX) return false;
+    int64_t ns = (int64_t)(seconds * 1e9 + 0.5);
+    *ns_out = ns > 0 ? ns : 1;
+    return true;
+}
+
+/* The value of the option at argv[*index], moving *index past it. */
+static const char *option_value(int argc, char **argv, int *index) {
+    if (*index + 1 >= argc) return NULL;
+    *index += 1;
+    return argv[*index];
+}
+
+static int set_body(fl_fetch_args_t *args, fl_fetch_body_t body, const char *option, char *error,
+                    size_t error_size) {
+    if (args->body != FL_FETCH_BODY_NONE)
+        return refuse(error, error_size, "%s: a body was already given (one of -d, --stream-body)",
+                      option);
+    args->body = body;
+    return 0;
+}
+
+static bool is_option(const char *arg, const char *short_name, const char *long_name) {
+    return (short_name != NULL && strcmp(arg, short_name) == 0) || strcmp(arg, long_name) == 0;
+}
+
+/* One option that takes a value; returns 0, or -1 with a message. */
+static int parse_valued(const char *option, const char *value, fl_fetch_args_t *args, char *error,
+                        size_t error_size) {
+    if (is_option(option, "-X", "--request")) {
+        if (value[0] == '\0') return refuse(error, error_size, "%s: empty method", option);
+        args->method = value;
+    } else if (is_option(option, "-H", "--header")) {
+        const char *colon = strchr(value, ':');
+        if (colon == NULL || colon == value)
+            return refuse(error, error_size, "%s '%s': expected 'Name: value'", option, value);
+        if (args->header_count == FL_FETCH_HEADERS_MAX)
+            return refuse(error, error_size, "more than %d headers", FL_FETCH_HEADERS_MAX);
+        args->headers[args->header_count++] = value;
+    } else if (is_option(option, "-d", "--data")) {
+        bool file = value[0] == '@';
+        if (set_body(args, file ? FL_FETCH_BODY_FILE : FL_FETCH_BODY_DATA, option, error,
+                     error_size) != 0)
+            return -1;
+        if (file && value[1] == '\0') return refuse(error, error_size, "%s @: no file name", option);
+        args->data = file ? value + 1 : value;
+    } else if (is_option(option, NULL, "--stream-body")) {
+        if (set_body(args, FL_FETCH_BODY_STREAM, option, error, error_size) != 0) return -1;
+        if (!parse_count(value, FL_FETCH_STREAM_BYTES_MAX, &args->stream_bytes))
+            return refuse(error, error_size, "--stream-body '%s': expected a byte count (0 to %llu)",
+                          value, (unsigned long long)FL_FETCH_STREAM_BYTES_MAX);
+    } else if (is_option(option, NULL, "--timeout")) {
+        if (!parse_seconds(value, &args->timeout_ns))
+            return refuse(error, error_size,
+                          "--timeout '%s': expected seconds, more than 0 and at most %.0f", value,
+                          FL_FETCH_TIMEOUT_SECONDS_MAX);
+    } else if (is_option(option, NULL, "--repeat")) {
+        uint64_t repeat;
+        if (!parse_count(value, FL_FETCH_REPEAT_MAX, &repeat) || repeat == 0)
+            return refuse(error, error_size, "--repeat '%s': expected a count, 1 to %d", value,
+                          FL_FETCH_REPEAT_MAX);
+        args->repeat = (uint32_t)repeat;
+    } else {
+        assert(is_option(option, NULL, "--retry"));
+        uint64_t attempts;
+        if (!parse_count(value, FL_RETRY_ATTEMPTS_MAX, &attempts) || attempts == 0)
+            return refuse(error, error_size, "--retry '%s': expected attempts, 1 to %u", value,
+                          FL_RETRY_ATTEMPTS_MAX);
+        args->retry_attempts = (uint32_t)attempts;
+    }
+    return 0;
+}
+
+static bool takes_value(const char *arg) {
+    static const char *const valued[] = {"-X", "--request", "-H", "--header", "-d",
+                                         "--data", "--stream-body", "--timeout", "--retry",
+                                         "--repeat"};
+    for (size_t i = 0; i < sizeof valued / sizeof valued[0]; i++)
+        if (strcmp(arg, valued[i]) == 0) return true;
+    return false;
+}
+
+static int set_url(fl_fetch_args_t *args, const char *url, char *error, size_t error_size) {
+    if (args->url != NULL)
+        return refuse(error, error_size, "more than one URL ('%s' and '%s')", args->url, url);
+    args->url = url;
+    return 0;
+}
+
+int fl_fetch_parse(int argc, char **argv, fl_fetch_args_t *args, char *error, size_t error_size) {
+    assert(argc >= 1 && argv != NULL && args != NULL);
+    *args = (fl_fetch_args_t){.body = FL_FETCH_BODY_NONE};
+    if (error != NULL && error_size > 0) error[0] = '\0';
+    bool options_ended = false;
+    for (int i = 1; i < argc; i++) {
+        const char *arg = argv[i];
+        if (options_ended || arg[0] != '-' || strcmp(arg, "-") == 0) {
+            if (set_url(args, arg, error, error_size) != 0) return -1;
+        } else if (strcmp(arg, "--") == 0) {
+            options_ended = true;
+        } else if (is_option(arg, "-h", "--help")) {
+            args->help = true;
+        } else if (takes_value(arg)) {
+            const char *value = option_value(argc, argv, &i);
+            if (value == NULL) return refuse(error, error_size, "%s needs a value", arg);
+            if (parse_valued(arg, value, args, error, error_size) != 0) return -1;
+        } else {
+            return refuse(error, error_size, "unknown option '%s'", arg);
+        }
+    }
+    if (args->url == NULL && !args->help) return refuse(error, error_size, "no URL given");
+    return 0;
+}
+
+/* --- JSON ------------------------------------------------------------------------- */
+
+static void write_ancestors(fl_json_writer_t *json, fl_error_kind_t kind) {
+    fl_json_key(json, "ancestors");
+    fl_json_array_begin(json);
+    fl_error_kind_t ancestor = fl_error_kind_parent(kind);
+    /* The tree has no cycles; the bound only makes that visible. */
+    for (int step = 0; step < FL_ERR_KIND_COUNT; step++) {
+        if (ancestor == FL_ERR_EXCEPTION || ancestor == FL_ERR_BASE_ERROR) break;
+        fl_json_string(json, fl_error_kind_name(ancestor));
+        ancestor = fl_error_kind_parent(ancestor);
+    }
+    fl_json_array_end(json);
+}
+
+static void write_error_object(fl_json_writer_t *json, const fl_error_t *error, int depth) {
+    fl_json_object_begin(json);
+    fl_json_key(json, "kind");
+    fl_json_string(json, fl_error_kind_name(error->kind));
+    write_ancestors(json, error->kind);
+    fl_json_key(json, "message");
+    fl_json_string(json, error->message);
+    fl_json_key(json, "notes");
+    fl_json_array_begin(json);
+    for (size_t i = 0; i < error->note_count && i < FL_ERROR_NOTES_MAX; i++)
+        fl_json_string(json, error->notes[i]);
+    fl_json_array_end(json);
+    if (error->cause != NULL && depth < CAUSE_DEPTH_MAX) {
+        fl_json_key(json, "cause");
+        write_error_object(json, error->cause, depth + 1);
+    }
+    fl_json_object_end(json);
+}
+
+/* Writes name, lowercased, as the next key. */
+static void write_lowercase_key(fl_json_writer_t *json, const char *name) {
+    size_t length = strlen(name);
+    char *key = malloc(length + 1);
+    if (key == NULL) {
+        fputs("faultline fetch: out of memory\n", stderr);
+        abort();
+    }
+    for (size_t i = 0; i < length; i++) key[i] = (char)tolower((unsigned char)name[i]);
+    key[length] = '\0';
+    fl_json_key(json, key);
+    free(key);
+}
+
+/* The headers object: lowercased names in order of first appearance, the
+ * values of a repeated name joined with ", ". Header names are tokens, so
+ * their length is bounded by the client's header limit; a quadratic pass
+ * over a bounded list is fine. */
+static void write_headers(fl_json_writer_t *json, const fl_headers_t *headers) {
+    fl_json_key(json, "headers");
+    fl_json_object_begin(json);
+    size_t count = headers != NULL ? fl_headers_count(headers) : 0;
+    for (size_t i = 0; i < count; i++) {
+        const char *name = fl_headers_name(headers, i);
+        bool seen = false;
+        for (size_t j = 0; j < i && !seen; j++)
+            seen = strcasecmp(fl_headers_name(headers, j), name) == 0;
+        if (seen) continue;
+        write_lowercase_key(json, name);
+        fl_json_string_begin(json);
+        bool first = true;
+        for (size_t j = i; j < count; j++) {
+            if (strcasecmp(fl_headers_name(headers, j), name) != 0) continue;
+            if (!first) fl_json_string_append(json, ", ", 2);
+            const char *value = fl_headers_value(headers, j);
+            fl_json_string_append(json, value, strlen(value));
+            first = false;
+        }
+        fl_json_string_end(json);
+    }
+    fl_json_object_end(json);
+}
+
+void fl_fetch_write_response(FILE *out, const fl_response_t *response, uint32_t attempts) {
+    assert(out != NULL && response != NULL);
+    fl_json_writer_t json;
+    fl_json_init(&json, out);
+    fl_json_object_begin(&json);
+    fl_json_key(&json, "ok");
+    fl_json_bool(&json, true);
+    fl_json_key(&json, "status");
+    fl_json_int(&json, response->status);
+    write_headers(&json, response->headers);
+    fl_json_key(&json, "body_bytes");
+    fl_json_uint(&json, response->body_length);
+    fl_json_key(&json, "attempts");
+    fl_json_uint(&json, attempts);
+    fl_json_object_end(&json);
+    assert(fl_json_complete(&json));
+    fputc('\n', out);
+    fflush(out);
+}
+
+void fl_fetch_write_error(FILE *out, const fl_error_t *error, uint32_t attempts) {
+    assert(out != NULL && error != NULL);
+    fl_json_writer_t json;
+    fl_json_init(&json, out);
+    fl_json_object_begin(&json);
+    fl_json_key(&json, "ok");
+    fl_json_bool(&json, false);
+    /* A status error carries its response: the code and body size help. */
+    const fl_response_t *response = NULL;
+    if (fl_error_is(error, FL_ERR_STATUS_ERROR) && error->http_status > 0) {
+        fl_json_key(&json, "status");
+        fl_json_int(&json, error->http_status);
+        response = error->payload;
+        if (response != NULL && response->body_read) {
+            fl_json_key(&json, "body_bytes");
+            fl_json_uint(&json, response->body_length);
+        }
+    }
+    fl_json_key(&json, "error");
+    write_error_object(&json, error, 0);
+    fl_json_key(&json, "attempts");
+    fl_json_uint(&json, attempts);
+    fl_json_object_end(&json);
+    assert(fl_json_complete(&json));
+    fputc('\n', out);
+    fflush(out);
+}
+
+/* --- running the request --------------------------------------------------------- */
+
+/* --stream-body: BYTES bytes of a repeating alphabet, handed out in chunks of
+ * STREAM_CHUNK_BYTES, the last one with done. A one-shot source: once done it
+ * gives nothing more. */
+typedef struct generated_body {
+    fl_body_source_t source;
+    uint64_t remaining;
+    char chunk[STREAM_CHUNK_BYTES];
+} generated_body_t;
+
+static fl_error_t *generated_next(void *context, fl_world_t *world, const void **chunk_out,
+                                  size_t *length_out, bool *done_out) {
+    (void)world;
+    generated_body_t *body = context;
+    size_t length = body->remaining < STREAM_CHUNK_BYTES ? (size_t)body->remaining
+                                                         : STREAM_CHUNK_BYTES;
+    body->remaining -= length;
+    *chunk_out = body->chunk;
+    *length_out = length;
+    *done_out = body->remaining == 0;
+    return NULL;
+}
+
+static generated_body_t *generated_body_create(fl_arena_t *arena, uint64_t bytes) {
+    generated_body_t *body = fl_arena_zalloc(arena, sizeof *body);
+    for (size_t i = 0; i < STREAM_CHUNK_BYTES; i++) body->chunk[i] = (char)('a' + i % 26);
+    body->remaining = bytes;
+    body->source = (fl_body_source_t){generated_next, body};
+    return body;
+}
+
+/* Reads the whole file into a malloc'ed buffer (the caller frees it).
+ * Returns 0, or -1 with a message naming the file. */
+static int read_file(const char *path, unsigned char **bytes_out, size_t *length_out, char *error,
+                     size_t error_size) {
+    FILE *file = fopen(path, "rb");
+    if (file == NULL) return refuse(error, error_size, "-d @%s: %s", path, strerror(errno));
+    unsigned char *bytes = NULL;
+    size_t length = 0, capacity = 0;
+    int status = 0;
+    for (;;) {
+        if (length == capacity) {
+            if (capacity >= FL_FETCH_FILE_BYTES_MAX) {
+                status = refuse(error, error_size, "-d @%s: larger than %llu bytes", path,
+                                (unsigned long long)FL_FETCH_FILE_BYTES_MAX);
+                break;
+            }
+            capacity = capacity ? capacity * 2 : 64 * 1024;
+            unsigned char *grown = realloc(bytes, capacity + 1);
+            if (grown == NULL) {
+                status = refuse(error, error_size, "-d @%s: out of memory", path);
+                break;
+            }
+            bytes = grown;
+        }
+        size_t n = fread(bytes + length, 1, capacity - length, file);
+        length += n;
+        if (n == 0) {
+            if (ferror(file)) status = refuse(error, error_size, "-d @%s: %s", path, strerror(errno));
+            break;
+        }
+    }
+    fclose(file);
+    if (status != 0) {
+        free(bytes);
+        return status;
+    }
+    *bytes_out = bytes;
+    *length_out = length;
+    return 0;
+}
+
+/* One request of the run: what came back, and the retry middleware's
+ * attempts for it. */
+typedef struct fetch_outcome {
+    fl_response_t *response;
+    fl_error_t *error;
+    uint32_t attempts;
+} fetch_outcome_t;
+
+typedef struct fetch_run {
+    fl_client_t *client;
+    fl_middleware_t *retry;    /* NULL without --retry */
+    const fl_fetch_args_t *args;
+    const char *method;
+    fl_headers_t *headers;     /* from -H, checked */
+    const void *body;          /* the -d bytes */
+    size_t body_length;
+    fetch_outcome_t *outcomes; /* args->repeat of them (at least one) */
+    uint32_t count;            /* how many to send */
+    uint32_t finished;         /* how many ended */
+} fetch_run_t;
+
+/* A request as the arguments say, built afresh for every repetition (a
+ * one-shot stream body can be sent once only). Errors are the client's
+ * (InvalidURL, UnsupportedProtocol, an invalid method). */
+static fl_error_t *build_request(fl_arena_t *arena, const fetch_run_t *run, fl_request_t **out) {
+    fl_error_t *error = fl_request_create(arena, run->method, run->args->url, out);
+    if (error != NULL) return error;
+    fl_request_t *request = *out;
+    for (size_t i = 0; i < fl_headers_count(run->headers); i++)
+        fl_headers_add(request->headers, fl_headers_name(run->headers, i),
+                       fl_headers_value(run->headers, i));
+    if (run->args->body == FL_FETCH_BODY_STREAM)
+        fl_request_set_stream(request, &generated_body_create(arena, run->args->stream_bytes)->source);
+    else if (run->args->body != FL_FETCH_BODY_NONE)
+        fl_request_set_body(arena, request, run->body, run->body_length);
+    return NULL;
+}
+
+static uint32_t attempts_so_far(const fetch_run_t *run) {
+    return run->retry != NULL ? (uint32_t)fl_retry_stats(run->retry).attempts : 0;
+}
+
+static fl_error_t *fetch_task(fl_world_t *world, void *arg) {
+    fetch_run_t *run = arg;
+    for (uint32_t i = 0; i < run->count; i++) {
+        fetch_outcome_t *outcome = &run->outcomes[i];
+        fl_request_t *request;
+        outcome->error = build_request(fl_world_arena(world), run, &request);
+        if (outcome->error == NULL) {
+            uint32_t before = attempts_so_far(run);
+            outcome->error = fl_client_send(world, run->client, request, &outcome->response);
+            outcome->attempts = run->retry != NULL ? attempts_so_far(run) - before : 1;
+        }
+        run->finished++;
+    }
+    fl_client_close(world, run->client);
+    return NULL;
+}
+
+/* Splits "Name: value" (checked to have a colon by the parser) and adds it;
+ * false when the client's headers refuse it. */
+static bool add_header(fl_arena_t *arena, fl_headers_t *headers, const char *line) {
+    const char *colon = strchr(line, ':');
+    assert(colon != NULL && colon > line);
+    size_t name_length = (size_t)(colon - line);
+    char *name = fl_arena_alloc(arena, name_length + 1);
+    memcpy(name, line, name_length);
+    name[name_length] = '\0';
+    const char *value = colon + 1;
+    while (*value == ' ' || *value == '\t') value++;
+    size_t value_length = strlen(value);
+    while (value_length > 0 && (value[value_length - 1] == ' ' || value[value_length - 1] == '\t'))
+        value_length--;
+    char *trimmed = fl_arena_alloc(arena, value_length + 1);
+    memcpy(trimmed, value, value_length);
+    trimmed[value_length] = '\0';
+    return fl_headers_add(headers, name, trimmed);
+}
+
+static void usage_error(FILE *err, const char *message) {
+    fprintf(err, "faultline fetch: %s\n\n", message);
+    fl_fetch_usage(err);
+}
+
+/* Builds the client (with the retry middleware for --retry); NULL with a
+ * message on failure, which only an internal error can cause. */
+static fl_client_t *make_client(fl_world_t *world, fl_net_t *net, const fl_fetch_args_t *args,
+                                fl_middleware_t **retry_out, char *error, size_t error_size) {
+    fl_arena_t *arena = fl_world_arena(world);
+    fl_client_options_t options = {.net = net, .body_bytes_max = FL_FETCH_RESPONSE_BYTES_MAX};
+    if (args->timeout_ns > 0)
+        options.timeouts = (fl_timeouts_t){args->timeout_ns, args->timeout_ns, args->timeout_ns,
+                                           args->timeout_ns};
+    *retry_out = NULL;
+    if (args->retry_attempts > 0) {
+        fl_retry_options_t retry_options = fl_retry_options_default();
+        retry_options.max_attempts = args->retry_attempts;
+        fl_middleware_t *retry = fl_retry_create(world, &retry_options, error, error_size);
+        if (retry == NULL) return NULL;
+        fl_middleware_t **chain = fl_arena_alloc(arena, sizeof *chain);
+        chain[0] = retry;
+        options.middleware = chain;
+        options.middleware_count = 1;
+        *retry_out = retry;
+    }
+    return fl_client_create(world, &options, error, error_size);
+}
+
+/* Sends the request (--repeat times) in world and writes a JSON line for
+ * each; returns the exit status. The world's arena holds everything; body
+ * is the -d bytes. */
+static int fetch(fl_world_t *world, const fl_fetch_args_t *args, const void *body,
+                 size_t body_length, FILE *out, FILE *err) {
+    fl_arena_t *arena = fl_world_arena(world);
+    /* Headers first: a bad one is a bad argument, reported before anything
+     * goes on out, even when the URL is bad too. */
+    fl_headers_t *headers = fl_headers_create(arena);
+    for (size_t i = 0; i < args->header_count; i++) {
+        if (!add_header(arena, headers, args->headers[i])) {
+            char message[512];
+            snprintf(message, sizeof message, "invalid header '%s'", args->headers[i]);
+            usage_error(err, message);
+            return FL_FETCH_EXIT_USAGE;
+        }
+    }
+    fetch_run_t run = {
+        .args = args,
+        .method = args->method != NULL ? args->method
+                  : args->body != FL_FETCH_BODY_NONE ? "POST"
+                                                      : "GET",
+        .headers = headers,
+        .body = body,
+        .body_length = body_length,
+        .count = args->repeat > 1 ? args->repeat : 1,
+    };
+    run.outcomes = fl_arena_zalloc(arena, run.count * sizeof *run.outcomes);
+    /* A request that cannot be built fails every repetition the same way:
+     * say so once, before any connection. */
+    fl_request_t *probe;
+    fl_error_t *error = build_request(arena, &run, &probe);
+    if (error != NULL) {
+        fl_fetch_write_error(out, error, 0);
+        return FL_FETCH_EXIT_CLIENT_ERROR;
+    }
+
+    char message[256] = "";
+    fl_net_t *net = fl_uvnet_create(world, NULL, message, sizeof message);
+    if (net != NULL) run.client = make_client(world, net, args, &run.retry, message, sizeof message);
+    if (run.client == NULL) {
+        fl_fetch_write_error(out, fl_error_new(arena, FL_ERR_RUNTIME_ERROR, "%s", message), 0);
+        return FL_FETCH_EXIT_CLIENT_ERROR;
+    }
+    fl_spawn(world, "fetch", fetch_task, &run);
+    fl_run_outcome_t outcome = fl_world_run(world);
+    int status = FL_FETCH_EXIT_OK;
+    for (uint32_t i = 0; i < run.finished; i++) {
+        const fetch_outcome_t *o = &run.outcomes[i];
+        if (o->error != NULL) {
+            fl_fetch_write_error(out, o->error, o->attempts);
+            status = FL_FETCH_EXIT_CLIENT_ERROR;
+        } else {
+            fl_fetch_write_response(out, o->response, o->attempts);
+        }
+    }
+    if (run.finished < run.count) {
+        error = fl_error_new(arena, FL_ERR_RUNTIME_ERROR, "the request did not finish: the run ended (%s)",
+                             fl_run_outcome_name(outcome));
+        fl_fetch_write_error(out, error, 0);
+        status = FL_FETCH_EXIT_CLIENT_ERROR;
+    }
+    return status;
+}
+
+int fl_fetch_main(int argc, char **argv, FILE *out, FILE *err) {
+    assert(out != NULL && err != NULL);
+    fl_fetch_args_t args;
+    char message[512];
+    if (fl_fetch_parse(argc, argv, &args, message, sizeof message) != 0) {
+        usage_error(err, message);
+        return FL_FETCH_EXIT_USAGE;
+    }
+    if (args.help) {
+        fl_fetch_usage(out);
+        return FL_FETCH_EXIT_OK;
+    }
+    unsigned char *file_bytes = NULL;
+    size_t body_length = args.body == FL_FETCH_BODY_DATA ? strlen(args.data) : 0;
+    if (args.body == FL_FETCH_BODY_FILE &&
+        read_file(args.data, &file_bytes, &body_length, message, sizeof message) != 0) {
+        usage_error(err, message);
+        return FL_FETCH_EXIT_USAGE;
+    }
+    /* read_file always allocates, so an empty file still makes a body: an
+     * empty one, with Content-Length 0. */
+    const void *body = args.body == FL_FETCH_BODY_FILE ? (const void *)file_bytes
+                                                       : (const void *)args.data;
+
+    fl_world_options_t options = {.seed = 1, .time_limit_ns = FETCH_TIME_LIMIT_NS,
+                                  .step_limit = UINT64_MAX / 2};
+    fl_world_t *world = fl_world_create(&options, message, sizeof message);
+    int status;
+    if (world == NULL) {
+        fprintf(err, "faultline fetch: %s\n", message);
+        status = FL_FETCH_EXIT_CLIENT_ERROR;
+    } else {
+        status = fetch(world, &args, body, body_length, out, err);
+        fl_world_destroy(world);
+    }
+    free(file_bytes);
+    return status;
+}

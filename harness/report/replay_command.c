@@ -1,0 +1,28 @@
+#include "harness/report/replay_command.h"
+
+#include <assert.h>
+#include <inttypes.h>
+#include <stdio.h>
+
+char *fl_replay_command_format(const fl_replay_command_t *c, char *out, size_t capacity) {
+    assert(c != NULL && c->file != NULL && out != NULL && capacity > 0);
+    int used;
+    if (c->check_only) {
+        snprintf(out, capacity, "faultline check %s", c->file);
+        return out;
+    }
+    if (c->whole_run) {
+        used = snprintf(out, capacity, "faultline run %s --jobs 1", c->file);
+        if (c->has_seeds && used >= 0 && (size_t)used < capacity)
+            used += snprintf(out + used, capacity - (size_t)used, " --seeds %" PRIu64 "..%" PRIu64,
+                             c->seed_first, c->seed_last);
+        if (c->policy != NULL && used >= 0 && (size_t)used < capacity)
+            used += snprintf(out + used, capacity - (size_t)used, " --policy %s", c->policy);
+    } else {
+        used = snprintf(out, capacity, "faultline replay %s --seed %" PRIu64 " --policy %s",
+                        c->file, c->seed, c->policy != NULL ? c->policy : "random");
+    }
+    if (c->schedule != NULL && used >= 0 && (size_t)used < capacity)
+        snprintf(out + used, capacity - (size_t)used, " --schedule %s", c->schedule);
+    return out;
+}

@@ -1,0 +1,99 @@
+#include "harness/report/reports.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <string.h>
+
+#include "harness/json/json.h"
+
+enum { REPLAY_TEXT_MAX = 8192 };
+
+/* XML text and attribute escaping for JUnit reports. */
+static void xml_text(FILE *f, const char *text) {
+    for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
+        switch (*p) {
+        case '&': fputs("&amp;", f); break;
+        case '<': fputs("&lt;", f); break;
+        case '>': fputs("&gt;", f); break;
+        case '"': fputs("&quot;", f); break;
+        case '\n': fputs("&#10;", f); break;
+        default:
+            if (*p < 0x20 && *p != '\t') fputc('?', f); /* not allowed in XML 1.0 */
+            else fputc(*p, f);
+        }
+    }
+}
+
+static void junit_case(FILE *f, const fl_outcome_t *r) {
+    fprintf(f, "  <testcase classname=\"");
+    xml_text(f, r->file);
+    fprintf(f, "\" name=\"");
+    xml_text(f, r->name ? r->name : r->file);
+    fprintf(f, "\">");
+    if (!r->passed) {
+        fprintf(f, "<failure message=\"");
+        xml_text(f, r->message ? r->message : "failed");
+        fprintf(f, "\">replay: ");
+        char text[REPLAY_TEXT_MAX];
+        fl_replay_command_t command = fl_outcome_replay_command(r);
+        xml_text(f, fl_replay_command_format(&command, text, sizeof text));
+        fprintf(f, "</failure>");
+    }
+    fprintf(f, "</testcase>\n");
+}
+
+void fl_report_junit(const char *path, const fl_outcome_t *outcomes, size_t count, FILE *err) {
+    assert(path != NULL && (outcomes != NULL || count == 0));
+    FILE *f = fopen(path, "w");
+    if (f == NULL) {
+        fprintf(err, "faultline run: cannot write %s: %s\n", path, strerror(errno));
+        return;
+    }
+    size_t failures = 0;
+    for (size_t i = 0; i < count; i++) failures += !outcomes[i].passed;
+    fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    fprintf(f, "<testsuite name=\"faultline\" tests=\"%zu\" failures=\"%zu\">\n", count, failures);
+    for (size_t i = 0; i < count; i++) junit_case(f, &outcomes[i]);
+    fprintf(f, "</testsuite>\n");
+    fclose(f);
+}
+
+static void jsonl_line(FILE *f, const fl_outcome_t *r) {
+    fl_json_writer_t w;
+    fl_json_init(&w, f);
+    fl_json_object_begin(&w);
+    fl_json_key(&w, "file");
+    fl_json_string(&w, r->file);
+    fl_json_key(&w, "name");
+    fl_json_string(&w, r->name ? r->name : "");
+    fl_json_key(&w, "mode");
+    fl_json_string(&w, r->finds ? "finds" : "holds");
+    fl_json_key(&w, "passed");
+    fl_json_bool(&w, r->passed);
+    fl_json_key(&w, "invalid");
+    fl_json_bool(&w, r->load_error);
+    fl_json_key(&w, "crashed");
+    fl_json_bool(&w, r->ending == FL_ENDING_CRASHED);
+    fl_json_key(&w, "timed_out");
+    fl_json_bool(&w, r->ending == FL_ENDING_TIMEOUT);
+    fl_json_key(&w, "seeds_run");
+    fl_json_uint(&w, r->seeds_run);
+    fl_json_key(&w, "seed");
+    fl_json_uint(&w, r->seed);
+    fl_json_key(&w, "message");
+    fl_json_string(&w, r->message ? r->message : "");
+    fl_json_object_end(&w);
+    assert(fl_json_complete(&w));
+    fputc('\n', f);
+}
+
+void fl_report_jsonl(const char *path, const fl_outcome_t *outcomes, size_t count, FILE *err) {
+    assert(path != NULL && (outcomes != NULL || count == 0));
+    FILE *f = fopen(path, "w");
+    if (f == NULL) {
+        fprintf(err, "faultline run: cannot write %s: %s\n", path, strerror(errno));
+        return;
+    }
+    for (size_t i = 0; i < count; i++) jsonl_line(f, &outcomes[i]);
+    fclose(f);
+}

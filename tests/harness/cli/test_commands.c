@@ -1,0 +1,359 @@
+/* The scenario commands' exit codes and output: check, list, run and replay,
+ * on scenario files the test writes. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <assert.h>
+#include <signal.h>
+
+#include "harness/cli/commands.h"
+#include "tests/support/child_process.h"
+
+static char dir[64];
+
+static void write_file(const char *name, const char *text) {
+    char path[128];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+static const char HOLDS[] =
+    "name: hello holds\n"
+    "seeds: 1..20\n"
+    "server:\n  routes:\n    - path: /hello\n      steps:\n        - respond: {status: 200, body: hi}\n"
+    "client:\n  tasks:\n    - name: main\n      steps:\n        - request: {id: call, path: /hello}\n"
+    "expect:\n  - step: {step: call, status: 200}\n";
+
+static const char FAILS[] =
+    "name: hello expects the wrong status\n"
+    "seeds: 1..20\n"
+    "server:\n  routes:\n    - path: /hello\n      steps:\n        - respond: {status: 200, body: hi}\n"
+    "client:\n  tasks:\n    - name: main\n      steps:\n        - request: {id: call, path: /hello}\n"
+    "expect:\n  - step: {step: call, name: wrong, status: 201}\n";
+
+static const char BROKEN[] = "name: broken\nclient:\n  tasks: []\nretires: 3\n";
+
+static int setup(void **state) {
+    (void)state;
+    snprintf(dir, sizeof dir, "/tmp/faultline-cli-XXXXXX");
+    assert_non_null(mkdtemp(dir));
+    return 0;
+}
+
+static int teardown(void **state) {
+    (void)state;
+    char command[128];
+    snprintf(command, sizeof command, "rm -rf %s", dir);
+    return system(command) == 0 ? 0 : -1;
+}
+
+/* Runs a command with argv built from words; returns the exit code and the
+ * output in out_text. */
+static int run_command(int (*fn)(int, char **, FILE *, FILE *), const char *const *words,
+                       int count, char *out_text, size_t size) {
+    char *argv[16];
+    for (int i = 0; i < count; i++) argv[i] = (char *)words[i];
+    FILE *out = fmemopen(out_text, size, "w");
+    FILE *err = fopen("/dev/null", "w");
+    int code = fn(count, argv, out, err);
+    fclose(out);
+    fclose(err);
+    return code;
+}
+
+static void test_check_reports_invalid_files_with_exit_2(void **state) {
+    (void)state;
+    write_file("good.yaml", HOLDS);
+    write_file("bad.yaml", BROKEN);
+    char good[128], bad[128], text[4096];
+    snprintf(good, sizeof good, "%s/good.yaml", dir);
+    snprintf(bad, sizeof bad, "%s/bad.yaml", dir);
+    const char *ok_words[] = {"check", good};
+    assert_int_equal(run_command(fl_cli_check, ok_words, 2, text, sizeof text), 0);
+    assert_non_null(strstr(text, "1 valid, 0 invalid"));
+    const char *bad_words[] = {"check", bad};
+    assert_int_equal(run_command(fl_cli_check, bad_words, 2, text, sizeof text), 2);
+    assert_non_null(strstr(text, "0 valid, 1 invalid"));
+}
+
+static void test_run_exit_codes(void **state) {
+    (void)state;
+    write_file("holds.yaml", HOLDS);
+    write_file("fails.yaml", FAILS);
+    char holds[128], fails[128], text[8192];
+    snprintf(holds, sizeof holds, "%s/holds.yaml", dir);
+    snprintf(fails, sizeof fails, "%s/fails.yaml", dir);
+    const char *held_words[] = {"run", holds};
+    assert_int_equal(run_command(fl_cli_run, held_words, 2, text, sizeof text), 0);
+    assert_non_null(strstr(text, "held"));
+    const char *fail_words[] = {"run", fails, "--seeds", "1..5"};
+    assert_int_equal(run_command(fl_cli_run, fail_words, 4, text, sizeof text), 1);
+    assert_non_null(strstr(text, "FAILED"));
+    /* Every failure comes with the one command that replays it. */
+    char replay[256];
+    snprintf(replay, sizeof replay, "replay: faultline replay %s --seed 1 --policy random", fails);
+    assert_non_null(strstr(text, replay));
+    const char *usage_words[] = {"run", holds, "--jobs", "2"};
+    assert_int_equal(run_command(fl_cli_run, usage_words, 4, text, sizeof text), 2);
+    const char *no_path[] = {"run"};
+    assert_int_equal(run_command(fl_cli_run, no_path, 1, text, sizeof text), 2);
+}
+
+static void test_run_writes_reports(void **state) {
+    (void)state;
+    write_file("holds.yaml", HOLDS);
+    char holds[128], junit[128], json[128], text[4096];
+    snprintf(holds, sizeof holds, "%s/holds.yaml", dir);
+    snprintf(junit, sizeof junit, "%s/junit.xml", dir);
+    snprintf(json, sizeof json, "%s/results.jsonl", dir);
+    const char *words[] = {"run", holds, "--junit", junit, "--json", json};
+    assert_int_equal(run_command(fl_cli_run, words, 6, text, sizeof text), 0);
+    char report[4096] = {0};
+    FILE *f = fopen(junit, "r");
+    assert_non_null(f);
+    size_t n = fread(report, 1, sizeof report - 1, f);
+    fclose(f);
+    report[n] = '\0';
+    assert_non_null(strstr(report, "<testsuite name=\"faultline\" tests=\"1\" failures=\"0\">"));
+    f = fopen(json, "r");
+    assert_non_null(f);
+    n = fread(report, 1, sizeof report - 1, f);
+    fclose(f);
+    report[n] = '\0';
+    assert_non_null(strstr(report, "\"passed\":true"));
+    assert_non_null(strstr(report, "\"name\":\"hello holds\""));
+}
+
+/* --schedule runs the replay policy (and the failure's replay command
+ * carries the schedule); --policy replay needs one; --shard K/N splits the
+ * files so that the N shares run each file exactly once. */
+static void test_run_schedule_and_shard(void **state) {
+    (void)state;
+    char sub[128], holds[160], fails[160], text[8192];
+    snprintf(sub, sizeof sub, "%s/shards", dir);
+    assert_int_equal(mkdir(sub, 0700), 0);
+    write_file("shards/a_holds.yaml", HOLDS);
+    write_file("shards/b_fails.yaml", FAILS);
+    snprintf(holds, sizeof holds, "%s/a_holds.yaml", sub);
+    snprintf(fails, sizeof fails, "%s/b_fails.yaml", sub);
+
+    const char *first[] = {"run", sub, "--shard", "1/2"};
+    assert_int_equal(run_command(fl_cli_run, first, 4, text, sizeof text), 0);
+    assert_non_null(strstr(text, "a_holds.yaml"));
+    assert_null(strstr(text, "b_fails.yaml"));
+    assert_non_null(strstr(text, "1 scenarios: 1 held"));
+    const char *second[] = {"run", sub, "--shard", "2/2"};
+    assert_int_equal(run_command(fl_cli_run, second, 4, text, sizeof text), 1);
+    assert_null(strstr(text, "a_holds.yaml"));
+    assert_non_null(strstr(text, "b_fails.yaml"));
+    const char *bad_shards[][4] = {{"run", sub, "--shard", "0/2"}, {"run", sub, "--shard", "3/2"},
+                                   {"run", sub, "--shard", "2"}, {"run", sub, "--shard", "x/2"}};
+    for (size_t i = 0; i < 4; i++)
+        assert_int_equal(run_command(fl_cli_run, bad_shards[i], 4, text, sizeof text), 2);
+
+    const char *scheduled[] = {"run", fails, "--seeds", "1..2", "--schedule", "0.0"};
+    assert_int_equal(run_command(fl_cli_run, scheduled, 6, text, sizeof text), 1);
+    char replay[320];
+    snprintf(replay, sizeof replay, "replay: faultline replay %s --seed 1 --policy replay --schedule 0.0",
+             fails);
+    assert_non_null(strstr(text, replay));
+    const char *scheduled_holds[] = {"run", holds, "--schedule", "0*40", "--policy", "replay"};
+    assert_int_equal(run_command(fl_cli_run, scheduled_holds, 6, text, sizeof text), 0);
+    const char *no_schedule[] = {"run", holds, "--policy", "replay"};
+    assert_int_equal(run_command(fl_cli_run, no_schedule, 4, text, sizeof text), 2);
+    const char *other_policy[] = {"run", holds, "--policy", "fifo", "--schedule", "0"};
+    assert_int_equal(run_command(fl_cli_run, other_policy, 6, text, sizeof text), 2);
+    const char *bad_schedule[] = {"run", holds, "--schedule", "zero"};
+    assert_int_equal(run_command(fl_cli_run, bad_schedule, 4, text, sizeof text), 2);
+}
+
+static void test_replay_is_byte_identical(void **state) {
+    (void)state;
+    write_file("holds.yaml", HOLDS);
+    char holds[128];
+    snprintf(holds, sizeof holds, "%s/holds.yaml", dir);
+    static char first[65536], second[65536];
+    const char *words[] = {"replay", holds, "--seed", "7"};
+    assert_int_equal(run_command(fl_cli_replay, words, 4, first, sizeof first), 0);
+    assert_int_equal(run_command(fl_cli_replay, words, 4, second, sizeof second), 0);
+    assert_string_equal(first, second);
+    assert_non_null(strstr(first, "trace hash "));
+    /* --trace writes Chrome trace-event JSON that a JSON parser accepts. */
+    char trace[160], command[512];
+    snprintf(trace, sizeof trace, "%s/trace.json", dir);
+    const char *trace_words[] = {"replay", holds, "--seed", "7", "--trace", trace};
+    assert_int_equal(run_command(fl_cli_replay, trace_words, 6, first, sizeof first), 0);
+    snprintf(command, sizeof command,
+             "/usr/bin/python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); "
+             "n=[e for e in d[\"traceEvents\"] if e[\"ph\"]==\"M\"]; "
+             "assert any(\"main\" in e[\"args\"][\"name\"] for e in n); "
+             "assert len(d[\"traceEvents\"]) > 20' %s",
+             trace);
+    assert_int_equal(system(command), 0);
+    const char *missing_seed[] = {"replay", holds};
+    assert_int_equal(run_command(fl_cli_replay, missing_seed, 2, first, sizeof first), 2);
+}
+
+/* As run_command, with the error stream captured instead of the output. */
+static int run_command_err(int (*fn)(int, char **, FILE *, FILE *), const char *const *words,
+                           int count, char *err_text, size_t size) {
+    char *argv[16];
+    for (int i = 0; i < count; i++) argv[i] = (char *)words[i];
+    FILE *out = fopen("/dev/null", "w");
+    FILE *err = fmemopen(err_text, size, "w");
+    int code = fn(count, argv, out, err);
+    fclose(out);
+    fclose(err);
+    return code;
+}
+
+/* An option the command does not take is an error naming it, never
+ * ignored: `run --seed 3` once ran every seed and held. */
+static void test_options_a_command_does_not_take_are_errors(void **state) {
+    (void)state;
+    write_file("holds.yaml", HOLDS);
+    char path[128], text[4096];
+    snprintf(path, sizeof path, "%s/holds.yaml", dir);
+    const char *run_seed[] = {"run", path, "--seed", "3"};
+    assert_int_equal(run_command_err(fl_cli_run, run_seed, 4, text, sizeof text), 2);
+    assert_non_null(strstr(text, "faultline run: --seed is not an option of run"));
+    assert_non_null(strstr(text, "use --seeds N"));
+    const char *replay_seeds[] = {"replay", path, "--seeds", "1..3"};
+    assert_int_equal(run_command_err(fl_cli_replay, replay_seeds, 4, text, sizeof text), 2);
+    assert_non_null(strstr(text, "--seeds is not an option of replay"));
+    const char *check_jobs[] = {"check", path, "--jobs", "2"};
+    assert_int_equal(run_command_err(fl_cli_check, check_jobs, 4, text, sizeof text), 2);
+    assert_non_null(strstr(text, "--jobs is not an option of check"));
+    const char *list_policy[] = {"list", path, "--policy", "fifo"};
+    assert_int_equal(run_command_err(fl_cli_list, list_policy, 4, text, sizeof text), 2);
+    const char *replay_junit[] = {"replay", path, "--seed", "1", "--junit", "x.xml"};
+    assert_int_equal(run_command_err(fl_cli_replay, replay_junit, 6, text, sizeof text), 2);
+    /* One seed on run is --seeds N, and it runs that one seed. */
+    const char *run_one_seed[] = {"run", path, "--seeds", "3", "--jobs", "1"};
+    char out[4096];
+    assert_int_equal(run_command(fl_cli_run, run_one_seed, 6, out, sizeof out), 0);
+    assert_non_null(strstr(out, " 1 seed\n"));
+    /* A seed past 2^64-1 is refused, not saturated. */
+    const char *huge[] = {"run", path, "--seeds", "1..99999999999999999999"};
+    assert_int_equal(run_command_err(fl_cli_run, huge, 4, text, sizeof text), 2);
+    assert_non_null(strstr(text, "--seeds takes A..B"));
+}
+
+/* A finds target that fails while its fault stays silent is no find, in
+ * replay as in run. */
+static void test_replay_of_a_find_without_its_fault(void **state) {
+    (void)state;
+    static const char finds[] =
+        "name: wrong status, silent fault\n"
+        "mode: finds\n"
+        "finds: wrong\n"
+        "seeds: 1..3\n"
+        "server:\n  routes:\n    - path: /hello\n      steps:\n        - respond: {status: 200}\n"
+        "faults:\n  - trigger: {bytes: 100000, direction: c2s}\n    action: reset\n"
+        "client:\n  tasks:\n    - name: main\n      steps:\n        - request: {id: call, path: /hello}\n"
+        "expect:\n  - step: {step: call, name: wrong, status: 201}\n";
+    write_file("silent.yaml", finds);
+    char path[128], text[16384];
+    snprintf(path, sizeof path, "%s/silent.yaml", dir);
+    const char *replay[] = {"replay", path, "--seed", "2"};
+    assert_int_equal(run_command(fl_cli_replay, replay, 4, text, sizeof text), 1);
+    assert_non_null(strstr(text, "check faults-fired                 FAILED"));
+    assert_non_null(strstr(text, "the check 'wrong' fails, but a fault never fired (not a find) at "
+                                 "seed 2"));
+    const char *run[] = {"run", path, "--jobs", "1"};
+    assert_int_equal(run_command(fl_cli_run, run, 4, text, sizeof text), 1);
+    assert_non_null(strstr(text, "wrong not found in 3 seeds (it failed in 3 where a fault never "
+                                 "fired"));
+}
+
+/* --- replay of a run that aborts --------------------------------------------- */
+
+/* The crash is injected where the test can put it without touching the
+ * product: in the stream replay prints to. The stream passes every write
+ * through to the child's stdout, then fails an assertion once the server's
+ * response start has been written. That write happens inside a task, in the
+ * middle of the run, as a failed assertion in the runtime would: what the
+ * test checks is what a dying replay has printed by then. */
+static const char CRASH_POINT[] = "sent http.response.start";
+
+static ssize_t crashing_write(void *cookie, const char *bytes, size_t size) {
+    (void)cookie;
+    for (size_t written = 0; written < size;) {
+        ssize_t n = write(STDOUT_FILENO, bytes + written, size - written);
+        if (n <= 0) return -1;
+        written += (size_t)n;
+    }
+    assert(memmem(bytes, size, CRASH_POINT, strlen(CRASH_POINT)) == NULL &&
+           "crash injected by the test at the response start");
+    return (ssize_t)size;
+}
+
+static void replay_into_crashing_stream(void *arg) {
+    char *path = arg;
+    cookie_io_functions_t io = {.write = crashing_write};
+    FILE *out = fopencookie(NULL, "w", io);
+    if (out == NULL) _exit(127);
+    char *argv[] = {"replay", path, "--seed", "7"};
+    fl_cli_replay(4, argv, out, stderr);
+}
+
+static void test_replay_prints_the_timeline_up_to_an_abort(void **state) {
+    (void)state;
+    write_file("holds.yaml", HOLDS);
+    char holds[128];
+    snprintf(holds, sizeof holds, "%s/holds.yaml", dir);
+    static char whole[65536];
+    const char *words[] = {"replay", holds, "--seed", "7"};
+    assert_int_equal(run_command(fl_cli_replay, words, 4, whole, sizeof whole), 0);
+
+    static child_result_t child;
+    child_run(replay_into_crashing_stream, holds, &child);
+    assert_int_equal(child.signal, SIGABRT);
+    assert_non_null(strstr(child.err, "crash injected by the test"));
+    /* Everything up to and including the crash point's line is out, byte
+     * for byte as the whole replay prints it, and nothing after it. */
+    const char *crash_line = strstr(whole, CRASH_POINT);
+    assert_non_null(crash_line);
+    size_t upto = (size_t)(strchr(crash_line, '\n') + 1 - whole);
+    assert_int_equal(strlen(child.out), upto);
+    assert_memory_equal(child.out, whole, upto);
+    assert_true(strncmp(child.out, "scenario hello holds  seed 7  policy random\n--- trace\n",
+                        strlen("scenario hello holds  seed 7  policy random\n--- trace\n")) == 0);
+}
+
+static void test_list_names_scenarios(void **state) {
+    (void)state;
+    write_file("holds.yaml", HOLDS);
+    char text[4096];
+    const char *words[] = {"list", dir};
+    run_command(fl_cli_list, words, 2, text, sizeof text);
+    assert_non_null(strstr(text, "hello holds"));
+    assert_non_null(strstr(text, "seeds 1..20"));
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_check_reports_invalid_files_with_exit_2),
+        cmocka_unit_test(test_run_exit_codes),
+        cmocka_unit_test(test_run_writes_reports),
+        cmocka_unit_test(test_run_schedule_and_shard),
+        cmocka_unit_test(test_replay_is_byte_identical),
+        cmocka_unit_test(test_replay_prints_the_timeline_up_to_an_abort),
+        cmocka_unit_test(test_list_names_scenarios),
+        cmocka_unit_test(test_options_a_command_does_not_take_are_errors),
+        cmocka_unit_test(test_replay_of_a_find_without_its_fault),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
