@@ -1,0 +1,30 @@
+#include "harness/check/checker.h"
+
+#include <assert.h>
+#include <string.h>
+
+void fl__copy_text(char *to, size_t capacity, const char *from) {
+    assert(to != NULL && capacity > 0);
+    snprintf(to, capacity, "%s", from != NULL ? from : "");
+}
+
+
+/* Records one check's verdict (and writes it to the timeline). */
+void fl__check_verdict(fl_checker_t *c, const char *name, bool ok, const char *why) {
+    assert(c != NULL && name != NULL && why != NULL);
+    fl_seed_result_t *result = c->result;
+    const fl_scenario_t *s = c->run->scenario;
+    result->checks_run++;
+    if (c->timeline != NULL) fprintf(c->timeline, "check %-28s %s%s%s\n", name, ok ? "ok" : "FAILED",
+                                     ok ? "" : ": ", ok ? "" : why);
+    if (ok) return;
+    if (result->checks_failed++ == 0) {
+        fl__copy_text(result->failed_check, sizeof result->failed_check, name);
+        fl__copy_text(result->message, sizeof result->message, why);
+    }
+    if (s->mode == FL_SCENARIO_FINDS && s->finds != NULL && strcmp(s->finds, name) == 0 &&
+        !result->target_failed) {
+        result->target_failed = true;
+        fl__copy_text(result->target_message, sizeof result->target_message, why);
+    }
+}

@@ -1,0 +1,239 @@
+/* The expectations a scenario file states, each judged after the run:
+ * step outcomes, the server's log, hangs, retry budgets, trace events. */
+#include "harness/check/checker.h"
+
+#include <assert.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "client/budget.h"
+#include "sim/asgi/log.h"
+#include "sim/runtime/trace.h"
+
+static fl_step_state_t *find_step(fl_run_state_t *run, const char *id) {
+    for (size_t t = 0; t < run->task_count; t++) {
+        fl_task_state_t *task = &run->tasks[t];
+        size_t count = task->spec != NULL ? task->spec->step_count : 0;
+        for (size_t i = 0; i < count; i++)
+            if (id != NULL && strcmp(task->steps[i].id, id) == 0) return &task->steps[i];
+    }
+    return NULL;
+}
+
+/* "ReadError: connection reset", "status 200", "cancelled by cancel_after". */
+static void describe_outcome(const fl_step_state_t *step, char *out, size_t capacity) {
+    if (!step->ran)
+        snprintf(out, capacity, "a step that never ran");
+    else if (step->moved_on)
+        snprintf(out, capacity, "cancelled by its cancel_after");
+    else if (step->error != NULL)
+        snprintf(out, capacity, "%s: %s", fl_error_kind_name(step->error->kind), step->error->message);
+    else if (step->status != 0)
+        snprintf(out, capacity, "status %d", step->status);
+    else
+        snprintf(out, capacity, "success");
+}
+
+/* Returns true when the step expectation holds; else writes why. */
+static bool check_step(const fl_checker_t *c, const fl_expectation_t *e, char *why, size_t capacity) {
+    fl_run_state_t *run = c->run;
+    fl_step_state_t *step = find_step(run, e->step);
+    if (step == NULL) {
+        snprintf(why, capacity, "step %s: no such step", e->step ? e->step : "(none)");
+        return false;
+    }
+    char got[320];
+    describe_outcome(step, got, sizeof got);
+    bool failed = step->error != NULL || step->moved_on || !step->ran;
+    if (e->ok && failed) {
+        snprintf(why, capacity, "step %s: expected success, got %s", step->id, got);
+        return false;
+    }
+    if (e->moved_on && !step->moved_on) {
+        snprintf(why, capacity, "step %s: expected its cancel_after to expire, got %s", step->id, got);
+        return false;
+    }
+    if (e->status != 0 && (step->status != e->status || !step->ran)) {
+        snprintf(why, capacity, "step %s: expected status %d, got %s", step->id, e->status, got);
+        return false;
+    }
+    if (e->has_error && !fl_error_is(step->error, e->error_kind)) {
+        snprintf(why, capacity, "step %s: expected %s, got %s", step->id,
+                 fl_error_kind_name(e->error_kind), got);
+        return false;
+    }
+    if (e->message != NULL && (step->error == NULL || strstr(step->error->message, e->message) == NULL)) {
+        snprintf(why, capacity, "step %s: expected an error message containing \"%s\", got %s",
+                 step->id, e->message, got);
+        return false;
+    }
+    if (e->note != NULL && !fl_error_has_note(step->error, e->note)) {
+        snprintf(why, capacity, "step %s: expected a note containing \"%s\", got %s", step->id,
+                 e->note, got);
+        return false;
+    }
+    if (e->attempts != 0 && step->attempts != e->attempts) {
+        snprintf(why, capacity, "step %s: expected %" PRIu32 " attempts, got %" PRIu32 " (%s)",
+                 step->id, e->attempts, step->attempts, got);
+        return false;
+    }
+    if (e->events >= 0 && step->events != e->events) {
+        snprintf(why, capacity, "step %s: expected %" PRId64 " events, got %" PRId64 " (%s)",
+                 step->id, e->events, step->events < 0 ? 0 : step->events, got);
+        return false;
+    }
+    if (e->body_bytes >= 0 && step->body_bytes != e->body_bytes) {
+        snprintf(why, capacity, "step %s: expected %" PRId64 " body bytes, got %" PRId64 " (%s)",
+                 step->id, e->body_bytes, step->body_bytes < 0 ? 0 : step->body_bytes, got);
+        return false;
+    }
+    return true;
+}
+
+/* Whether some route's app received bodies of different sizes in two
+ * cycles (see runner.h). Cycles are numbered from 1, in order. */
+static bool bodies_differ(const fl_server_log_t *log) {
+    size_t count = fl_server_log_count(log);
+    for (size_t i = 0; i < count; i++) {
+        const fl_server_log_entry_t *a = fl_server_log_entry(log, i);
+        if (a->kind != FL_SERVER_LOG_REQUEST) continue;
+        int64_t a_bytes = 0;
+        for (size_t k = 0; k < count; k++) {
+            const fl_server_log_entry_t *b = fl_server_log_entry(log, k);
+            if (b->kind == FL_SERVER_LOG_BODY_RECEIVED && b->cycle == a->cycle) a_bytes += b->value;
+        }
+        for (size_t j = i + 1; j < count; j++) {
+            const fl_server_log_entry_t *c = fl_server_log_entry(log, j);
+            if (c->kind != FL_SERVER_LOG_REQUEST || strcmp(c->text, a->text) != 0) continue;
+            int64_t c_bytes = 0;
+            for (size_t k = 0; k < count; k++) {
+                const fl_server_log_entry_t *b = fl_server_log_entry(log, k);
+                if (b->kind == FL_SERVER_LOG_BODY_RECEIVED && b->cycle == c->cycle) c_bytes += b->value;
+            }
+            if (c_bytes != a_bytes) return true;
+        }
+    }
+    return false;
+}
+
+/* An expectation's count: exactly e->count, or at least one when unset. */
+static bool count_matches(const fl_expectation_t *e, size_t n) {
+    return e->count < 0 ? n > 0 : (int64_t)n == e->count;
+}
+
+static void describe_count(const fl_expectation_t *e, char *out, size_t capacity) {
+    if (e->count < 0)
+        snprintf(out, capacity, "at least one");
+    else
+        snprintf(out, capacity, "%" PRId64, e->count);
+}
+
+static bool check_server(const fl_checker_t *c, const fl_expectation_t *e, char *why, size_t capacity) {
+    fl_run_state_t *run = c->run;
+    fl_server_log_t *log = fl_asgi_server_log(run->server);
+    if (e->bodies_differ) {
+        if (bodies_differ(log)) return true;
+        snprintf(why, capacity, "server: expected different bodies across attempts, every one was the same");
+        return false;
+    }
+    size_t n = fl_server_log_matches(log, e->log_kind, e->cycle, e->log_text);
+    bool ok = count_matches(e, n);
+    if (!ok) {
+        char wanted[32];
+        describe_count(e, wanted, sizeof wanted);
+        char where[32] = "";
+        if (e->cycle != 0) snprintf(where, sizeof where, " in cycle %u", e->cycle);
+        snprintf(why, capacity, "server: expected %s %s entries%s containing \"%s\", got %zu", wanted,
+                 fl_server_log_kind_name(e->log_kind), where, e->log_text ? e->log_text : "", n);
+    }
+    return ok;
+}
+
+/* Trace events of a kind whose detail contains the text. The run keeps its
+ * trace records when the scenario has a trace expectation. */
+static bool check_trace(const fl_checker_t *c, const fl_expectation_t *e, char *why, size_t capacity) {
+    fl_run_state_t *run = c->run;
+    size_t count = 0, n = 0;
+    const fl_trace_event_t *events = fl_trace_events(fl_world_trace(run->world), &count);
+    for (size_t i = 0; i < count; i++) {
+        if (events[i].kind != e->trace_kind) continue;
+        if (e->log_text != NULL &&
+            (events[i].detail == NULL || strstr(events[i].detail, e->log_text) == NULL))
+            continue;
+        n++;
+    }
+    bool ok = count_matches(e, n);
+    if (!ok) {
+        char wanted[32];
+        describe_count(e, wanted, sizeof wanted);
+        snprintf(why, capacity, "trace: expected %s %s events containing \"%s\", got %zu", wanted,
+                 fl_trace_kind_name(e->trace_kind), e->log_text ? e->log_text : "", n);
+    }
+    return ok;
+}
+
+static bool check_hang(const fl_checker_t *c, const fl_expectation_t *e, char *why,
+                       size_t capacity) {
+    const fl_seed_result_t *result = c->result;
+    if (result->client_blocked != e->hang) {
+        snprintf(why, capacity, "hang: expected %s, the run ended %s%s", e->hang ? "a hang" : "no hang",
+                 fl_run_outcome_name(result->outcome),
+                 result->client_blocked ? " with client tasks blocked" : "");
+        return false;
+    }
+    if (e->hang && e->blocked_task != NULL) {
+        char needle[160];
+        snprintf(needle, sizeof needle, "'%s' blocked", e->blocked_task);
+        if (strstr(result->hang_report, needle) == NULL) {
+            snprintf(why, capacity, "hang: expected task %s blocked, the report names others",
+                     e->blocked_task);
+            return false;
+        }
+    }
+    return true;
+}
+
+static bool check_budget(const fl_checker_t *c, const fl_expectation_t *e, char *why, size_t capacity) {
+    fl_run_state_t *run = c->run;
+    int64_t withdrawals = 0;
+    for (size_t i = 0; i < run->budget_count; i++)
+        withdrawals += (int64_t)fl_retry_budget_stats(run->world, run->budgets[i]).withdrawals_total;
+    if (run->budget_count == 0) {
+        snprintf(why, capacity, "budget: the client has no retry budget");
+        return false;
+    }
+    if (withdrawals == e->withdrawals) return true;
+    snprintf(why, capacity, "budget: expected %" PRId64 " withdrawals, got %" PRId64, e->withdrawals,
+             withdrawals);
+    return false;
+}
+
+typedef bool expectation_check_fn(const fl_checker_t *c, const fl_expectation_t *e, char *why,
+                                  size_t capacity);
+
+static expectation_check_fn *const CHECKS[] = {
+    [FL_EXPECT_STEP] = check_step,     [FL_EXPECT_SERVER] = check_server,
+    [FL_EXPECT_HANG] = check_hang,     [FL_EXPECT_BUDGET] = check_budget,
+    [FL_EXPECT_TRACE] = check_trace,
+};
+
+bool fl__check_expectations(fl_checker_t *c) {
+    assert(c != NULL && c->run != NULL && c->result != NULL);
+    const fl_scenario_t *s = c->run->scenario;
+    bool hang_expected = false;
+    for (size_t i = 0; i < s->expectation_count; i++) {
+        const fl_expectation_t *e = &s->expectations[i];
+        assert((size_t)e->kind < sizeof CHECKS / sizeof CHECKS[0] && CHECKS[e->kind] != NULL);
+        char name[FL_RUN_NAME_MAX];
+        if (e->name != NULL)
+            fl__copy_text(name, sizeof name, e->name);
+        else
+            snprintf(name, sizeof name, "expectation %zu", i + 1);
+        if (e->kind == FL_EXPECT_HANG) hang_expected = hang_expected || e->hang;
+        char why[FL_RUN_MESSAGE_MAX] = "";
+        bool ok = CHECKS[e->kind](c, e, why, sizeof why);
+        fl__check_verdict(c, name, ok, why);
+    }
+    return hang_expected;
+}

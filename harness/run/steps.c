@@ -1,0 +1,303 @@
+#include "harness/run/steps.h"
+
+#include <assert.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "client/sse.h"
+#include "sim/runtime/status.h"
+
+static char *url_for(fl_run_state_t *run, const char *path) {
+    const char *p = path != NULL ? path : "/";
+    size_t length = strlen("http://server") + strlen(p) + 1;
+    char *url = fl_arena_alloc(fl_world_arena(run->world), length);
+    snprintf(url, length, "http://server%s", p);
+    return url;
+}
+
+static fl_task_state_t *find_task_state(fl_run_state_t *run, const char *name) {
+    for (size_t i = 0; i < run->task_count; i++)
+        if (strcmp(run->tasks[i].name, name) == 0) return &run->tasks[i];
+    return NULL;
+}
+
+/* A one-shot stream body over the step's pieces: once given, gone. */
+typedef struct pieces_source {
+    fl_body_source_t source;
+    const char *const *pieces;
+    size_t count;
+    size_t next;
+    size_t fails_at; /* 1-based piece the generator raises at instead; 0: never */
+} pieces_source_t;
+
+static fl_error_t *next_piece(void *context, fl_world_t *world, const void **chunk_out,
+                              size_t *length_out, bool *done_out) {
+    pieces_source_t *g = context;
+    if (g->fails_at != 0 && g->next + 1 == g->fails_at) {
+        g->next++; /* a generator that raised is finished: nothing more from it */
+        return fl_error_new(fl_world_arena(world), FL_ERR_VALUE_ERROR,
+                            "the caller's body generator failed at piece %zu", g->fails_at);
+    }
+    if (g->next >= g->count) {
+        *chunk_out = "";
+        *length_out = 0;
+        *done_out = true;
+        return NULL;
+    }
+    *chunk_out = g->pieces[g->next];
+    *length_out = strlen(g->pieces[g->next]);
+    g->next++;
+    *done_out = false;
+    return NULL;
+}
+
+static fl_error_t *make_request(fl_run_state_t *run, const fl_step_t *spec, fl_request_t **request_out) {
+    fl_arena_t *arena = fl_world_arena(run->world);
+    fl_error_t *error = fl_request_create(arena, spec->method ? spec->method : "GET",
+                                          url_for(run, spec->path), request_out);
+    if (error != NULL) return error;
+    fl_request_t *request = *request_out;
+    for (size_t i = 0; i < spec->header_count; i++)
+        fl_headers_add(request->headers, spec->headers[i].name, spec->headers[i].value);
+    if (spec->stream_body != NULL) {
+        pieces_source_t *g = fl_arena_zalloc(arena, sizeof *g);
+        *g = (pieces_source_t){.source = {next_piece, g},
+                               .pieces = spec->stream_body,
+                               .count = spec->stream_piece_count,
+                               .fails_at = spec->stream_body_fails_at};
+        fl_request_set_stream(request, &g->source);
+    } else if (spec->body != NULL) {
+        fl_request_set_body(arena, request, spec->body, strlen(spec->body));
+    }
+    return NULL;
+}
+
+/* Records a response or an error (a StatusError carries its response). */
+static void record(fl_step_state_t *step, fl_error_t *error, const fl_response_t *response) {
+    step->error = error;
+    if (error != NULL && error->http_status != 0) step->status = error->http_status;
+    if (error != NULL && fl_error_is(error, FL_ERR_STATUS_ERROR) && error->payload != NULL)
+        response = error->payload;
+    if (response != NULL) {
+        step->status = response->status;
+        if (response->body_read || !response->streamed) step->body_bytes = (int64_t)response->body_length;
+    }
+}
+
+static void run_request(fl_run_state_t *run, fl_step_state_t *step) {
+    fl_request_t *request;
+    fl_error_t *error = make_request(run, step->spec, &request);
+    if (error != NULL) {
+        step->error = error;
+        return;
+    }
+    fl_response_t *response = NULL;
+    error = fl_client_send(run->world, run->client, request, &response);
+    record(step, error, error == NULL ? response : NULL);
+    step->attempts = request->attempt;
+}
+
+static void run_stream(fl_run_state_t *run, fl_step_state_t *step) {
+    fl_world_t *w = run->world;
+    fl_request_t *request;
+    fl_error_t *error = make_request(run, step->spec, &request);
+    if (error != NULL) {
+        step->error = error;
+        return;
+    }
+    fl_response_t *response = NULL;
+    error = fl_client_stream(w, run->client, request, &response);
+    step->attempts = request->attempt;
+    if (error != NULL) {
+        record(step, error, NULL);
+        return;
+    }
+    step->status = response->status;
+    step->body_bytes = 0;
+    size_t chunks = 0;
+    for (;;) {
+        if (step->spec->read_chunks != 0 && chunks >= step->spec->read_chunks) break;
+        if (step->spec->raise_after != 0 && chunks >= step->spec->raise_after) {
+            /* The caller's own error inside `async with client.stream()`:
+             * it leaves the block as it is, and the block's exit closes the
+             * response (and with it the connection: the body is unread). */
+            step->error = fl_error_new(fl_world_arena(w), FL_ERR_VALUE_ERROR,
+                                       "the caller raised after %zu chunks", chunks);
+            break;
+        }
+        const unsigned char *chunk;
+        size_t length;
+        bool done = false;
+        error = fl_response_next_chunk(w, response, &chunk, &length, &done);
+        if (error != NULL) {
+            step->error = error;
+            break;
+        }
+        step->body_bytes += (int64_t)length;
+        if (done) break;
+        if (length > 0) chunks++;
+    }
+    fl_response_close(w, response);
+}
+
+/* Receives up to the step's receive_count events (0: until the end). */
+static void receive_events(fl_run_state_t *run, fl_step_state_t *step) {
+    for (;;) {
+        if (step->spec->receive_count != 0 && (size_t)step->events >= step->spec->receive_count)
+            return;
+        fl_sse_message_t *message;
+        fl_error_t *error = fl_sse_receive(run->world, step->session, &message);
+        if (error != NULL) {
+            step->error = error;
+            return;
+        }
+        if (message->end) return;
+        step->events++;
+    }
+}
+
+static void run_sse(fl_run_state_t *run, fl_step_state_t *step) {
+    fl_world_t *w = run->world;
+    fl_sse_options_t options = {.no_owner_check = !step->spec->owner_check};
+    step->events = 0;
+    fl_error_t *error =
+        fl_sse_connect(w, run->client, url_for(run, step->spec->path), &options, &step->session);
+    if (step->spec->receive_in != NULL) fl_event_set(w, step->connected);
+    if (error != NULL) {
+        step->error = error;
+        step->session = NULL;
+        return;
+    }
+    if (step->spec->receive_in == NULL) {
+        receive_events(run, step);
+    } else {
+        /* The other task receives; this one waits for it, and is where a
+         * cancellation lands (story 4: A's scope is cancelled here). */
+        int status = fl_event_wait(w, step->received);
+        if (status != FL_OK && step->error == NULL)
+            step->error = fl_error_from_status(fl_world_arena(w), status, "waiting for the receiver");
+    }
+    fl_error_t *closing = fl_sse_close(w, step->session);
+    if (step->error == NULL) step->error = closing;
+}
+
+static void run_step(fl_run_state_t *run, fl_step_state_t *step) {
+    fl_world_t *w = run->world;
+    const fl_step_t *spec = step->spec;
+    step->ran = true;
+    fl_cancel_scope_t scope;
+    bool scoped = spec->cancel_after_ns > 0 &&
+                  (spec->kind == FL_STEP_REQUEST || spec->kind == FL_STEP_STREAM ||
+                   spec->kind == FL_STEP_SSE);
+    if (scoped) fl_scope_enter_move_on_after(w, &scope, spec->cancel_after_ns);
+    switch (spec->kind) {
+    case FL_STEP_REQUEST: run_request(run, step); break;
+    case FL_STEP_STREAM: run_stream(run, step); break;
+    case FL_STEP_SSE: run_sse(run, step); break;
+    case FL_STEP_SLEEP: {
+        int status = fl_sleep(w, spec->duration_ns);
+        if (status != FL_OK) step->error = fl_error_from_status(fl_world_arena(w), status, "sleep");
+        break;
+    }
+    case FL_STEP_CANCEL: {
+        int status = fl_sleep(w, spec->duration_ns);
+        if (status != FL_OK) {
+            step->error = fl_error_from_status(fl_world_arena(w), status, "cancel delay");
+            break;
+        }
+        fl_task_t *target = fl_world_find_task(w, spec->target_task);
+        if (target != NULL) fl_task_cancel(w, target);
+        break;
+    }
+    }
+    if (scoped) {
+        bool expired = scope.cancel_called;
+        step->error = fl_scope_exit_error(w, &scope, step->error);
+        if (expired && step->error == NULL) step->moved_on = true;
+    }
+}
+
+/* A receiver's duties: every SSE step of another task that names it. */
+static void serve_receives(fl_run_state_t *run, fl_task_state_t *self) {
+    for (size_t t = 0; t < run->task_count; t++) {
+        fl_task_state_t *owner = &run->tasks[t];
+        if (owner->spec == NULL) continue;
+        for (size_t i = 0; i < owner->spec->step_count; i++) {
+            fl_step_state_t *step = &owner->steps[i];
+            if (step->spec->kind != FL_STEP_SSE || step->spec->receive_in == NULL ||
+                strcmp(step->spec->receive_in, self->name) != 0)
+                continue;
+            if (fl_event_wait(run->world, step->connected) == FL_OK && step->session != NULL)
+                receive_events(run, step);
+            fl_event_set(run->world, step->received);
+        }
+    }
+}
+
+static fl_error_t *client_task(fl_world_t *w, void *arg) {
+    fl_task_state_t *self = arg;
+    fl_run_state_t *run = self->run;
+    assert(run->world == w);
+    if (self->spec != NULL)
+        for (size_t i = 0; i < self->spec->step_count; i++) run_step(run, &self->steps[i]);
+    serve_receives(run, self);
+    self->done = true;
+    run->tasks_done++;
+    /* The last client task ends the run's other work, so a run whose client
+     * is done ends COMPLETED rather than as a hang of idle server tasks. */
+    if (run->tasks_done == run->task_count) {
+        fl_client_close(w, run->client);
+        fl_asgi_server_stop(run->server);
+    }
+    return NULL;
+}
+
+static int add_task(fl_run_state_t *run, const char *name, const fl_client_task_t *spec, char *error,
+                    size_t error_size) {
+    if (run->task_count == FL_RUN_TASKS_MAX) {
+        snprintf(error, error_size, "too many client tasks (at most %d)", FL_RUN_TASKS_MAX);
+        return FL_EINVAL;
+    }
+    fl_arena_t *arena = fl_world_arena(run->world);
+    fl_task_state_t *task = &run->tasks[run->task_count++];
+    *task = (fl_task_state_t){.run = run, .name = name, .spec = spec};
+    size_t count = spec != NULL ? spec->step_count : 0;
+    task->steps = fl_arena_zalloc(arena, (count + 1) * sizeof *task->steps);
+    for (size_t i = 0; i < count; i++) {
+        fl_step_state_t *step = &task->steps[i];
+        step->spec = &spec->steps[i];
+        step->id = step->spec->id;
+        if (step->id == NULL) {
+            char id[160];
+            snprintf(id, sizeof id, "%s.%zu", name, i + 1);
+            step->id = fl_arena_strdup(arena, id);
+        }
+        step->body_bytes = -1;
+        step->events = -1;
+        if (step->spec->kind == FL_STEP_SSE && step->spec->receive_in != NULL) {
+            step->connected = fl_event_create(run->world, "sse connected");
+            step->received = fl_event_create(run->world, "sse received");
+        }
+    }
+    return FL_OK;
+}
+
+int fl__run_spawn_tasks(fl_run_state_t *run, char *error, size_t error_size) {
+    assert(run != NULL && run->client != NULL && run->task_count == 0);
+    const fl_client_spec_t *spec = &run->scenario->client;
+    for (size_t i = 0; i < spec->task_count; i++) {
+        int status = add_task(run, spec->tasks[i].name, &spec->tasks[i], error, error_size);
+        if (status != FL_OK) return status;
+    }
+    for (size_t i = 0; i < spec->task_count; i++)
+        for (size_t s = 0; s < spec->tasks[i].step_count; s++) {
+            const char *receiver = spec->tasks[i].steps[s].receive_in;
+            if (spec->tasks[i].steps[s].kind != FL_STEP_SSE || receiver == NULL) continue;
+            if (find_task_state(run, receiver) != NULL) continue;
+            int status = add_task(run, receiver, NULL, error, error_size);
+            if (status != FL_OK) return status;
+        }
+    for (size_t i = 0; i < run->task_count; i++)
+        run->tasks[i].task = fl_spawn(run->world, run->tasks[i].name, client_task, &run->tasks[i]);
+    return FL_OK;
+}

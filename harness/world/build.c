@@ -1,0 +1,103 @@
+#include "harness/world/build.h"
+
+#include <assert.h>
+#include <stdio.h>
+
+#include "client/budget.h"
+#include "client/bulkhead.h"
+#include "client/retry.h"
+#include "client/timeout.h"
+#include "harness/world/scenario_app.h"
+#include "sim/asgi/server.h"
+#include "sim/net/simnet.h"
+#include "sim/runtime/status.h"
+
+static int build_server(fl_run_state_t *run, char *error, size_t error_size) {
+    const fl_server_spec_t *spec = &run->scenario->server;
+    fl_world_t *w = run->world;
+    fl_asgi_app_t *app = fl_scenario_server_app(w, spec, error, error_size);
+    if (app == NULL) return FL_EINVAL;
+    fl_asgi_server_options_t options = {.spec_version = spec->spec_version};
+    run->server = fl_asgi_server_create(w, run->net, app, &options, error, error_size);
+    if (run->server == NULL) return FL_EINVAL;
+    int status = fl_asgi_server_listen(run->server, "server", 80);
+    if (status != FL_OK) snprintf(error, error_size, "server cannot listen on server:80");
+    return status;
+}
+
+static fl_middleware_t *build_layer(fl_run_state_t *run, const fl_client_layer_t *layer, char *error,
+                                    size_t error_size) {
+    fl_world_t *w = run->world;
+    switch (layer->kind) {
+    case FL_CLIENT_LAYER_RETRY: {
+        fl_retry_options_t options = fl_retry_options_default();
+        if (layer->attempts != 0) options.max_attempts = layer->attempts;
+        if (layer->base_delay_ns != 0) options.base_delay_ns = layer->base_delay_ns;
+        if (layer->max_delay_ns != 0) options.max_delay_ns = layer->max_delay_ns;
+        options.refuse_streamed_body = layer->refuse_streamed_body;
+        options.retry_methods = layer->retry_methods; /* NULL: the defaults */
+        options.retry_method_count = layer->retry_method_count;
+        options.retry_statuses = layer->retry_statuses;
+        options.retry_status_count = layer->retry_status_count;
+        if (layer->budget) {
+            if (run->budget_count == FL_RUN_LAYERS_MAX) return NULL;
+            /* Options all zero (a scenario built in C that only says budget):
+             * httpware's defaults. */
+            const fl_retry_budget_options_t *budget_options =
+                layer->budget_options.ttl_ns != 0 ? &layer->budget_options : NULL;
+            options.budget = fl_retry_budget_create(w, budget_options, error, error_size);
+            if (options.budget == NULL) return NULL;
+            run->budgets[run->budget_count++] = options.budget;
+        }
+        return fl_retry_create(w, &options, error, error_size);
+    }
+    case FL_CLIENT_LAYER_BULKHEAD: {
+        fl_bulkhead_options_t options = fl_bulkhead_options_default();
+        options.max_concurrent = layer->max_concurrent;
+        if (layer->timeout_ns != 0) options.acquire_timeout_ns = layer->timeout_ns;
+        return fl_bulkhead_create(w, &options, error, error_size);
+    }
+    case FL_CLIENT_LAYER_TIMEOUT:
+        return fl_timeout_create(w, &(fl_timeout_options_t){.timeout_ns = layer->timeout_ns}, error,
+                                 error_size);
+    }
+    snprintf(error, error_size, "unknown client layer");
+    return NULL;
+}
+
+static int build_client(fl_run_state_t *run, char *error, size_t error_size) {
+    const fl_client_spec_t *spec = &run->scenario->client;
+    if (spec->layer_count > FL_RUN_LAYERS_MAX) {
+        snprintf(error, error_size, "too many client layers (at most %d)", FL_RUN_LAYERS_MAX);
+        return FL_EINVAL;
+    }
+    fl_middleware_t **chain =
+        fl_arena_zalloc(fl_world_arena(run->world), (spec->layer_count + 1) * sizeof *chain);
+    for (size_t i = 0; i < spec->layer_count; i++) {
+        chain[i] = build_layer(run, &spec->layers[i], error, error_size);
+        if (chain[i] == NULL) return FL_EINVAL;
+    }
+    fl_client_options_t options = {.net = run->net,
+                                   .timeouts = spec->timeouts,
+                                   .max_connections = spec->max_connections,
+                                   .middleware = chain,
+                                   .middleware_count = spec->layer_count};
+    run->client = fl_client_create(run->world, &options, error, error_size);
+    return run->client != NULL ? FL_OK : FL_EINVAL;
+}
+
+int fl__world_build(fl_run_state_t *run, char *error, size_t error_size) {
+    assert(run != NULL && run->world != NULL && run->scenario != NULL);
+    const fl_scenario_t *s = run->scenario;
+    fl_fault_plan_t *plan = fl_fault_plan_create(fl_world_arena(run->world));
+    for (size_t i = 0; i < s->fault_count; i++)
+        if (fl_fault_plan_add(plan, &s->faults[i].spec, error, error_size) != FL_OK)
+            return FL_EINVAL;
+    fl_simnet_options_t network = s->network;
+    if (network.buffer_bytes == 0) network = fl_simnet_options_default();
+    run->net = fl_simnet_create(run->world, &network, plan, error, error_size);
+    if (run->net == NULL) return FL_EINVAL;
+    int status = build_server(run, error, error_size);
+    if (status == FL_OK) status = build_client(run, error, error_size);
+    return status;
+}
