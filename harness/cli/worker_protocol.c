@@ -65,6 +65,11 @@ static bool read_fields(const fl_json_value_t *result, fl_outcome_t *r) {
         !fl_json_get_u64(result, "seed_last", &read.seed_last) ||
         fl_json_get_string(result, "message") == NULL)
         return false;
+    /* What the outcome held before (the options' policy) is replaced by
+     * what the worker ran under. */
+    free(r->message);
+    free(r->name);
+    free(r->policy);
     read.message = dup_member(result, "message");
     read.name = dup_member(result, "name");
     read.policy = dup_member(result, "policy");
