@@ -1,0 +1,327 @@
+/* The client section: timeouts, middleware layers, tasks and their steps. */
+#include "harness/model/load_sections.h"
+
+#include <assert.h>
+#include <ctype.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim/runtime/status.h"
+
+#include "client/retry.h"
+
+static int parse_timeouts(fl_yaml_reader_t *ld, fl_yaml_node_t *node, fl_timeouts_t *out) {
+    static const char *const keys[] = {"connect", "read", "write", "pool", NULL};
+    TRY(fl__yaml_check_keys(ld, node, "client.timeouts", keys));
+    fl_yaml_node_t *v;
+    if ((v = fl__yaml_get(ld, node, "connect")))
+        TRY(fl__yaml_duration_ex(ld, v, "client.timeouts.connect", true, &out->connect_ns));
+    if ((v = fl__yaml_get(ld, node, "read")))
+        TRY(fl__yaml_duration_ex(ld, v, "client.timeouts.read", true, &out->read_ns));
+    if ((v = fl__yaml_get(ld, node, "write")))
+        TRY(fl__yaml_duration_ex(ld, v, "client.timeouts.write", true, &out->write_ns));
+    if ((v = fl__yaml_get(ld, node, "pool")))
+        TRY(fl__yaml_duration_ex(ld, v, "client.timeouts.pool", true, &out->pool_ns));
+    return 0;
+}
+
+/* budget: true | false | {ttl, min_retries_per_second, percent_can_retry}
+ * (a mapping turns the budget on; unset keys keep httpware's defaults). */
+static int parse_budget(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path,
+                        fl_client_layer_t *out) {
+    if (node->type == YAML_SCALAR_NODE) return fl__yaml_bool(ld, node, path, &out->budget);
+    static const char *const keys[] = {"ttl", "min_retries_per_second", "percent_can_retry", NULL};
+    if (node->type != YAML_MAPPING_NODE)
+        return FAIL(ld, node, "%s: expected true, false or a mapping", path);
+    TRY(fl__yaml_check_keys(ld, node, path, keys));
+    out->budget = true;
+    fl_retry_budget_options_t *o = &out->budget_options;
+    fl_yaml_node_t *v;
+    if ((v = fl__yaml_get(ld, node, "ttl"))) {
+        TRY(fl__yaml_duration(ld, v, fl__yaml_child_path(ld, path, "ttl"), &o->ttl_ns));
+        if (o->ttl_ns <= 0 || o->ttl_ns > FL_RETRY_BUDGET_TTL_MAX_NS)
+            return FAIL(ld, v, "%s.ttl: must be above 0 and at most 1h", path);
+    }
+    if ((v = fl__yaml_get(ld, node, "min_retries_per_second"))) {
+        int64_t rate;
+        TRY(fl__yaml_integer(ld, v, fl__yaml_child_path(ld, path, "min_retries_per_second"), 0,
+                             FL_RETRY_BUDGET_MIN_RETRIES_PER_SECOND_MAX, &rate));
+        o->min_retries_per_second = (uint32_t)rate;
+    }
+    if ((v = fl__yaml_get(ld, node, "percent_can_retry"))) {
+        int64_t percent;
+        TRY(fl__yaml_integer(ld, v, fl__yaml_child_path(ld, path, "percent_can_retry"), 0,
+                             FL_RETRY_BUDGET_PERCENT_MAX, &percent));
+        o->percent_can_retry = (uint32_t)percent;
+    }
+    return 0;
+}
+
+/* retry.methods: the methods retried (httpware's retry_methods), replacing
+ * the idempotent defaults; [] retries none. Compared ignoring case. */
+static int parse_retry_methods(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path,
+                               fl_client_layer_t *out) {
+    TRY(fl__yaml_string_list(ld, node, path, &out->retry_methods, &out->retry_method_count));
+    if (out->retry_method_count > FL_RETRY_METHODS_MAX)
+        return FAIL(ld, node, "%s: at most %u methods", path, FL_RETRY_METHODS_MAX);
+    for (size_t i = 0; i < out->retry_method_count; i++) {
+        size_t length = strlen(out->retry_methods[i]);
+        if (length == 0 || length > FL_RETRY_METHOD_LENGTH_MAX)
+            return FAIL(ld, fl__yaml_sequence_item(ld, node, i), "%s: must be 1..%u characters",
+                        fl__yaml_index_path(ld, path, i), FL_RETRY_METHOD_LENGTH_MAX);
+    }
+    return 0;
+}
+
+/* retry.statuses: the response statuses retried, replacing 408 429 502 503
+ * 504; [] retries none. */
+static int parse_retry_statuses(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path,
+                                fl_client_layer_t *out) {
+    TRY(fl__yaml_expect_sequence(ld, node, path));
+    size_t count = fl__yaml_sequence_count(node);
+    if (count > FL_RETRY_STATUSES_MAX)
+        return FAIL(ld, node, "%s: at most %u statuses", path, FL_RETRY_STATUSES_MAX);
+    int *statuses = fl_arena_zalloc(ld->arena, (count ? count : 1) * sizeof *statuses);
+    for (size_t i = 0; i < count; i++) {
+        int64_t status;
+        TRY(fl__yaml_integer(ld, fl__yaml_sequence_item(ld, node, i),
+                             fl__yaml_index_path(ld, path, i), 100, 599, &status));
+        statuses[i] = (int)status;
+    }
+    out->retry_statuses = statuses;
+    out->retry_status_count = count;
+    return 0;
+}
+
+static int parse_client_layer(fl_yaml_reader_t *ld, fl_yaml_node_t *item, const char *path,
+                              fl_client_layer_t *out) {
+    static const char *const kinds[] = {"retry", "bulkhead", "timeout", NULL};
+    int kind;
+    fl_yaml_node_t *value;
+    TRY(fl__yaml_one_key(ld, item, path, "client middleware", kinds, &kind, &value));
+    out->kind = (fl_client_layer_kind_t)kind;
+    out->at = fl__yaml_location(ld, item);
+    const char *inner = fl__yaml_child_path(ld, path, kinds[kind]);
+    fl_yaml_node_t *v;
+    switch (out->kind) {
+    case FL_CLIENT_LAYER_RETRY: {
+        static const char *const keys[] = {
+            "attempts", "base_delay", "max_delay", "refuse_streamed_body",
+            "methods",  "statuses",   "budget",    NULL};
+        TRY(fl__yaml_check_keys(ld, value, inner, keys));
+        out->refuse_streamed_body = true;
+        if ((v = fl__yaml_get(ld, value, "attempts"))) {
+            TRY(fl__yaml_uint32(ld, v, fl__yaml_child_path(ld, inner, "attempts"), &out->attempts));
+            if (out->attempts == 0 || out->attempts > 100)
+                return FAIL(ld, v, "%s.attempts: must be 1..100", inner);
+        }
+        if ((v = fl__yaml_get(ld, value, "base_delay")))
+            TRY(fl__yaml_duration(ld, v, fl__yaml_child_path(ld, inner, "base_delay"),
+                                  &out->base_delay_ns));
+        if ((v = fl__yaml_get(ld, value, "max_delay")))
+            TRY(fl__yaml_duration(ld, v, fl__yaml_child_path(ld, inner, "max_delay"),
+                                  &out->max_delay_ns));
+        if ((v = fl__yaml_get(ld, value, "refuse_streamed_body")))
+            TRY(fl__yaml_bool(ld, v, fl__yaml_child_path(ld, inner, "refuse_streamed_body"),
+                              &out->refuse_streamed_body));
+        if ((v = fl__yaml_get(ld, value, "methods")))
+            TRY(parse_retry_methods(ld, v, fl__yaml_child_path(ld, inner, "methods"), out));
+        if ((v = fl__yaml_get(ld, value, "statuses")))
+            TRY(parse_retry_statuses(ld, v, fl__yaml_child_path(ld, inner, "statuses"), out));
+        out->budget_options = fl_retry_budget_options_default();
+        if ((v = fl__yaml_get(ld, value, "budget")))
+            TRY(parse_budget(ld, v, fl__yaml_child_path(ld, inner, "budget"), out));
+        return 0;
+    }
+    case FL_CLIENT_LAYER_BULKHEAD: {
+        static const char *const keys[] = {"max_concurrent", "timeout", NULL};
+        TRY(fl__yaml_check_keys(ld, value, inner, keys));
+        TRY(fl__yaml_require(ld, value, "max_concurrent", inner, &v));
+        TRY(fl__yaml_uint32(ld, v, fl__yaml_child_path(ld, inner, "max_concurrent"),
+                            &out->max_concurrent));
+        if (out->max_concurrent == 0)
+            return FAIL(ld, v, "%s.max_concurrent: must be positive", inner);
+        if ((v = fl__yaml_get(ld, value, "timeout")))
+            TRY(fl__yaml_duration(ld, v, fl__yaml_child_path(ld, inner, "timeout"),
+                                  &out->timeout_ns));
+        return 0;
+    }
+    case FL_CLIENT_LAYER_TIMEOUT:
+        TRY(fl__yaml_duration(ld, value, inner, &out->timeout_ns));
+        if (out->timeout_ns <= 0) return FAIL(ld, value, "%s: must be positive", inner);
+        return 0;
+    }
+    return 0;
+}
+
+static const char *const client_step_names[] = {"request", "stream", "sse",
+                                                "sleep",   "cancel", NULL};
+
+static int parse_client_step(fl_yaml_reader_t *ld, fl_yaml_node_t *item, const char *path,
+                             const char *task, size_t index, fl_step_t *out) {
+    int kind;
+    fl_yaml_node_t *value;
+    TRY(fl__yaml_one_key(ld, item, path, "step", client_step_names, &kind, &value));
+    out->kind = (fl_step_kind_t)kind;
+    out->at = fl__yaml_location(ld, item);
+    out->owner_check = true;
+    out->id = fl_arena_printf(ld->arena, "%s.%zu", task, index);
+    const char *inner = fl__yaml_child_path(ld, path, client_step_names[kind]);
+    if (out->kind == FL_STEP_SLEEP) return fl__yaml_duration(ld, value, inner, &out->duration_ns);
+    static const char *const request_keys[] = {"id",      "method",       "path",
+                                               "body",    "stream_body",  "stream_body_fails_at",
+                                               "headers", "cancel_after", NULL};
+    static const char *const stream_keys[] = {
+        "id", "method", "path", "headers", "read_chunks", "raise_after", "cancel_after", NULL};
+    static const char *const sse_keys[] = {"id",         "path",         "receive", "owner_check",
+                                           "receive_in", "cancel_after", NULL};
+    static const char *const cancel_keys[] = {"id", "task", "after", NULL};
+    const char *const *keys[] = {request_keys, stream_keys, sse_keys, NULL, cancel_keys};
+    TRY(fl__yaml_check_keys(ld, value, inner, keys[kind]));
+    fl_yaml_node_t *v;
+#define FIELD(key) ((v = fl__yaml_get(ld, value, key)) != NULL)
+#define SUB(key) fl__yaml_child_path(ld, inner, key)
+    if (FIELD("id")) TRY(fl__yaml_nonempty(ld, v, SUB("id"), &out->id));
+    if (out->kind == FL_STEP_CANCEL) {
+        TRY(fl__yaml_require(ld, value, "task", inner, &v));
+        TRY(fl__yaml_nonempty(ld, v, SUB("task"), &out->target_task));
+        if (FIELD("after")) TRY(fl__yaml_duration(ld, v, SUB("after"), &out->duration_ns));
+        return 0;
+    }
+    if (out->kind != FL_STEP_SSE) {
+        out->method = "GET";
+        if (FIELD("method")) TRY(fl__yaml_nonempty(ld, v, SUB("method"), &out->method));
+        if (FIELD("headers"))
+            TRY(fl__yaml_headers(ld, v, SUB("headers"), &out->headers, &out->header_count));
+    }
+    TRY(fl__yaml_require(ld, value, "path", inner, &v));
+    TRY(fl__yaml_nonempty(ld, v, SUB("path"), &out->path));
+    if (out->path[0] != '/') return FAIL(ld, v, "%s: must start with '/'", SUB("path"));
+    if (FIELD("cancel_after"))
+        TRY(fl__yaml_duration(ld, v, SUB("cancel_after"), &out->cancel_after_ns));
+    if (FIELD("body")) TRY(fl__yaml_string(ld, v, SUB("body"), &out->body));
+    if (FIELD("stream_body")) {
+        if (out->body != NULL)
+            return FAIL(ld, v, "%s: give either body or stream_body, not both", inner);
+        TRY(fl__yaml_string_list(ld, v, SUB("stream_body"), &out->stream_body,
+                                 &out->stream_piece_count));
+    }
+    if (FIELD("stream_body_fails_at")) {
+        TRY(fl__yaml_count(ld, v, SUB("stream_body_fails_at"), &out->stream_body_fails_at));
+        if (out->stream_body == NULL)
+            return FAIL(ld, v, "%s: needs a stream_body", SUB("stream_body_fails_at"));
+        if (out->stream_body_fails_at == 0 ||
+            out->stream_body_fails_at > out->stream_piece_count + 1)
+            return FAIL(ld, v,
+                        "%s: must be 1..%zu (a piece of the stream_body, or just after the last)",
+                        SUB("stream_body_fails_at"), out->stream_piece_count + 1);
+    }
+    if (FIELD("read_chunks")) TRY(fl__yaml_count(ld, v, SUB("read_chunks"), &out->read_chunks));
+    if (FIELD("raise_after")) {
+        TRY(fl__yaml_count(ld, v, SUB("raise_after"), &out->raise_after));
+        if (out->raise_after == 0) return FAIL(ld, v, "%s: must be at least 1", SUB("raise_after"));
+    }
+    if (FIELD("receive")) TRY(fl__yaml_count(ld, v, SUB("receive"), &out->receive_count));
+    if (FIELD("owner_check")) TRY(fl__yaml_bool(ld, v, SUB("owner_check"), &out->owner_check));
+    if (FIELD("receive_in")) TRY(fl__yaml_nonempty(ld, v, SUB("receive_in"), &out->receive_in));
+#undef FIELD
+#undef SUB
+    return 0;
+}
+
+static int parse_task(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path,
+                      fl_client_task_t *out) {
+    static const char *const keys[] = {"name", "steps", NULL};
+    TRY(fl__yaml_check_keys(ld, node, path, keys));
+    out->at = fl__yaml_location(ld, node);
+    fl_yaml_node_t *v;
+    TRY(fl__yaml_require(ld, node, "name", path, &v));
+    TRY(fl__yaml_nonempty(ld, v, fl__yaml_child_path(ld, path, "name"), &out->name));
+    TRY(fl__yaml_require(ld, node, "steps", path, &v));
+    const char *steps_path = fl__yaml_child_path(ld, path, "steps");
+    TRY(fl__yaml_expect_sequence(ld, v, steps_path));
+    out->step_count = fl__yaml_sequence_count(v);
+    if (out->step_count == 0) return FAIL(ld, v, "%s: a task needs at least one step", steps_path);
+    out->steps = fl_arena_zalloc(ld->arena, out->step_count * sizeof *out->steps);
+    for (size_t i = 0; i < out->step_count; i++)
+        TRY(parse_client_step(ld, fl__yaml_sequence_item(ld, v, i),
+                              fl__yaml_index_path(ld, steps_path, i), out->name, i,
+                              &out->steps[i]));
+    return 0;
+}
+
+const fl_client_task_t *fl__client_find_task(const fl_client_spec_t *client, const char *name) {
+    for (size_t i = 0; i < client->task_count; i++)
+        if (strcmp(client->tasks[i].name, name) == 0) return &client->tasks[i];
+    return NULL;
+}
+
+const fl_step_t *fl__client_find_step(const fl_client_spec_t *client, const char *id) {
+    for (size_t t = 0; t < client->task_count; t++)
+        for (size_t s = 0; s < client->tasks[t].step_count; s++)
+            if (strcmp(client->tasks[t].steps[s].id, id) == 0) return &client->tasks[t].steps[s];
+    return NULL;
+}
+
+/* Task names and step ids are unique; cancel and receive_in name tasks. */
+static int check_client_references(fl_yaml_reader_t *ld, const fl_client_spec_t *client) {
+    for (size_t t = 0; t < client->task_count; t++) {
+        const fl_client_task_t *task = &client->tasks[t];
+        if (fl__client_find_task(client, task->name) != task)
+            return fl__yaml_fail_at(
+                ld, (yaml_mark_t){.line = task->at.line - 1, .column = task->at.column - 1},
+                "client.tasks[%zu]: duplicate task name '%s'", t, task->name);
+        for (size_t s = 0; s < task->step_count; s++) {
+            const fl_step_t *step = &task->steps[s];
+            yaml_mark_t mark = {.line = step->at.line - 1, .column = step->at.column - 1};
+            if (fl__client_find_step(client, step->id) != step)
+                return fl__yaml_fail_at(ld, mark,
+                                        "client.tasks[%zu].steps[%zu]: duplicate step id '%s'", t,
+                                        s, step->id);
+            if (step->target_task != NULL &&
+                fl__client_find_task(client, step->target_task) == NULL)
+                return fl__yaml_fail_at(ld, mark,
+                                        "client.tasks[%zu].steps[%zu]: cancel names no task '%s'",
+                                        t, s, step->target_task);
+            if (step->receive_in != NULL && fl__client_find_task(client, step->receive_in) == NULL)
+                return fl__yaml_fail_at(
+                    ld, mark, "client.tasks[%zu].steps[%zu]: receive_in names no task '%s'", t, s,
+                    step->receive_in);
+        }
+    }
+    return 0;
+}
+
+int fl__load_client(fl_yaml_reader_t *ld, fl_yaml_node_t *node, fl_client_spec_t *out) {
+    assert(ld != NULL && node != NULL && out != NULL);
+    static const char *const keys[] = {"timeouts", "max_connections", "middleware", "tasks", NULL};
+    TRY(fl__yaml_check_keys(ld, node, "client", keys));
+    fl_yaml_node_t *v;
+    if ((v = fl__yaml_get(ld, node, "timeouts"))) TRY(parse_timeouts(ld, v, &out->timeouts));
+    if ((v = fl__yaml_get(ld, node, "max_connections"))) {
+        TRY(fl__yaml_count(ld, v, "client.max_connections", &out->max_connections));
+        if (out->max_connections == 0)
+            return FAIL(ld, v, "client.max_connections: must be positive");
+    }
+    if ((v = fl__yaml_get(ld, node, "middleware"))) {
+        TRY(fl__yaml_expect_sequence(ld, v, "client.middleware"));
+        out->layer_count = fl__yaml_sequence_count(v);
+        out->layers = fl_arena_zalloc(ld->arena, (out->layer_count + 1) * sizeof *out->layers);
+        for (size_t i = 0; i < out->layer_count; i++)
+            TRY(parse_client_layer(ld, fl__yaml_sequence_item(ld, v, i),
+                                   fl__yaml_index_path(ld, "client.middleware", i),
+                                   &out->layers[i]));
+    }
+    TRY(fl__yaml_require(ld, node, "tasks", "client", &v));
+    TRY(fl__yaml_expect_sequence(ld, v, "client.tasks"));
+    out->task_count = fl__yaml_sequence_count(v);
+    if (out->task_count == 0) return FAIL(ld, v, "client.tasks: at least one task is needed");
+    out->tasks = fl_arena_zalloc(ld->arena, out->task_count * sizeof *out->tasks);
+    for (size_t i = 0; i < out->task_count; i++)
+        TRY(parse_task(ld, fl__yaml_sequence_item(ld, v, i),
+                       fl__yaml_index_path(ld, "client.tasks", i), &out->tasks[i]));
+    return check_client_references(ld, out);
+}

@@ -1,0 +1,157 @@
+/* The expect section: the expectations a scenario states. */
+#include "harness/model/load_sections.h"
+
+#include <assert.h>
+#include <ctype.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim/runtime/status.h"
+
+static const char *const expect_names[] = {"step", "server", "hang", "budget", "trace", NULL};
+
+static int parse_log_kind(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path,
+                          fl_server_log_kind_t *out) {
+    TRY(fl__yaml_expect_scalar(ld, node, path, "a log kind"));
+    for (int k = 0; k < FL_SERVER_LOG_KIND_COUNT; k++)
+        if (strcmp(fl_server_log_kind_name((fl_server_log_kind_t)k), fl__yaml_text(node)) == 0) {
+            *out = (fl_server_log_kind_t)k;
+            return 0;
+        }
+    return FAIL(ld, node, "%s: unknown log kind '%s'", path, fl__yaml_text(node));
+}
+
+static int parse_trace_kind(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path,
+                            fl_trace_kind_t *out) {
+    TRY(fl__yaml_expect_scalar(ld, node, path, "a trace event kind"));
+    for (int k = 0; k < FL_TRACE_KIND_COUNT; k++)
+        if (strcmp(fl_trace_kind_name((fl_trace_kind_t)k), fl__yaml_text(node)) == 0) {
+            *out = (fl_trace_kind_t)k;
+            return 0;
+        }
+    return FAIL(ld, node, "%s: unknown trace event kind '%s'", path, fl__yaml_text(node));
+}
+
+static int parse_expect_fields(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const char *inner,
+                               const fl_client_spec_t *client, fl_expectation_t *out) {
+    fl_yaml_node_t *v;
+#define FIELD(key) ((v = fl__yaml_get(ld, value, key)) != NULL)
+#define SUB(key) fl__yaml_child_path(ld, inner, key)
+    switch (out->kind) {
+    case FL_EXPECT_STEP: {
+        TRY(fl__yaml_require(ld, value, "step", inner, &v));
+        TRY(fl__yaml_nonempty(ld, v, SUB("step"), &out->step));
+        if (fl__client_find_step(client, out->step) == NULL)
+            return FAIL(ld, v, "%s: no step has the id '%s'", SUB("step"), out->step);
+        if (FIELD("status")) TRY(fl__yaml_status(ld, v, SUB("status"), &out->status));
+        if (FIELD("ok")) TRY(fl__yaml_bool(ld, v, SUB("ok"), &out->ok));
+        if (FIELD("moved_on")) {
+            TRY(fl__yaml_bool(ld, v, SUB("moved_on"), &out->moved_on));
+            const fl_step_t *step = fl__client_find_step(client, out->step);
+            if (out->moved_on && step->cancel_after_ns <= 0)
+                return FAIL(ld, v, "%s: step '%s' has no cancel_after to expire", SUB("moved_on"),
+                            out->step);
+        }
+        if (FIELD("error")) {
+            TRY(fl__yaml_error_kind(ld, v, SUB("error"), false, &out->error_kind));
+            out->has_error = true;
+        }
+        if (FIELD("message")) TRY(fl__yaml_string(ld, v, SUB("message"), &out->message));
+        if (FIELD("note")) TRY(fl__yaml_string(ld, v, SUB("note"), &out->note));
+        if (FIELD("attempts")) TRY(fl__yaml_uint32(ld, v, SUB("attempts"), &out->attempts));
+        if (FIELD("events"))
+            TRY(fl__yaml_integer(ld, v, SUB("events"), 0, INT32_MAX, &out->events));
+        if (FIELD("body_bytes")) {
+            uint64_t bytes;
+            TRY(fl__yaml_bytes(ld, v, SUB("body_bytes"), &bytes));
+            out->body_bytes = (int64_t)bytes;
+        }
+        if (out->ok && out->has_error)
+            return FAIL(ld, value, "%s: ok: true and an error contradict each other", inner);
+        if (out->moved_on && (out->ok || out->has_error || out->status != 0))
+            return FAIL(ld, value,
+                        "%s: moved_on: true and ok, error or status contradict each other", inner);
+        return 0;
+    }
+    case FL_EXPECT_SERVER:
+        out->log_kind = FL_SERVER_LOG_ERROR;
+        if (FIELD("log")) TRY(parse_log_kind(ld, v, SUB("log"), &out->log_kind));
+        if (FIELD("text")) TRY(fl__yaml_string(ld, v, SUB("text"), &out->log_text));
+        if (FIELD("count")) TRY(fl__yaml_integer(ld, v, SUB("count"), 0, INT32_MAX, &out->count));
+        if (FIELD("cycle")) TRY(fl__yaml_uint32(ld, v, SUB("cycle"), &out->cycle));
+        if (FIELD("bodies_differ"))
+            TRY(fl__yaml_bool(ld, v, SUB("bodies_differ"), &out->bodies_differ));
+        return 0;
+    case FL_EXPECT_HANG:
+        out->hang = true;
+        if (FIELD("hang")) TRY(fl__yaml_bool(ld, v, SUB("hang"), &out->hang));
+        if (FIELD("task")) {
+            TRY(fl__yaml_nonempty(ld, v, SUB("task"), &out->blocked_task));
+            if (fl__client_find_task(client, out->blocked_task) == NULL)
+                return FAIL(ld, v, "%s: no task is named '%s'", SUB("task"), out->blocked_task);
+        }
+        return 0;
+    case FL_EXPECT_BUDGET:
+        TRY(fl__yaml_require(ld, value, "withdrawals", inner, &v));
+        return fl__yaml_integer(ld, v, SUB("withdrawals"), 0, INT32_MAX, &out->withdrawals);
+    case FL_EXPECT_TRACE:
+        TRY(fl__yaml_require(ld, value, "event", inner, &v));
+        TRY(parse_trace_kind(ld, v, SUB("event"), &out->trace_kind));
+        if (FIELD("text")) TRY(fl__yaml_string(ld, v, SUB("text"), &out->log_text));
+        if (FIELD("count")) TRY(fl__yaml_integer(ld, v, SUB("count"), 0, INT32_MAX, &out->count));
+        return 0;
+    }
+#undef FIELD
+#undef SUB
+    return 0;
+}
+
+static int parse_expectation(fl_yaml_reader_t *ld, fl_yaml_node_t *item, const char *path,
+                             size_t index, const fl_client_spec_t *client, fl_expectation_t *out) {
+    static const char *const step_keys[] = {"step",     "name",   "status",     "ok",
+                                            "moved_on", "error",  "message",    "note",
+                                            "attempts", "events", "body_bytes", NULL};
+    static const char *const server_keys[] = {"name",  "log",           "text", "cycle",
+                                              "count", "bodies_differ", NULL};
+    static const char *const hang_keys[] = {"name", "hang", "task", NULL};
+    static const char *const budget_keys[] = {"name", "withdrawals", NULL};
+    static const char *const trace_keys[] = {"name", "event", "text", "count", NULL};
+    static const char *const *const keys[] = {step_keys, server_keys, hang_keys, budget_keys,
+                                              trace_keys};
+    int kind;
+    fl_yaml_node_t *value;
+    TRY(fl__yaml_one_key(ld, item, path, "expectation", expect_names, &kind, &value));
+    out->kind = (fl_expect_kind_t)kind;
+    out->at = fl__yaml_location(ld, item);
+    out->events = -1;
+    out->body_bytes = -1;
+    out->count = -1;
+    const char *inner = fl__yaml_child_path(ld, path, expect_names[kind]);
+    TRY(fl__yaml_check_keys(ld, value, inner, keys[kind]));
+    fl_yaml_node_t *v = fl__yaml_get(ld, value, "name");
+    if (v != NULL)
+        TRY(fl__yaml_nonempty(ld, v, fl__yaml_child_path(ld, inner, "name"), &out->name));
+    else
+        out->name = fl_arena_printf(ld->arena, "%s_%zu", expect_names[kind], index);
+    return parse_expect_fields(ld, value, inner, client, out);
+}
+
+int fl__load_expectations(fl_yaml_reader_t *ld, fl_yaml_node_t *node, fl_scenario_t *out) {
+    assert(ld != NULL && node != NULL && out != NULL);
+    TRY(fl__yaml_expect_sequence(ld, node, "expect"));
+    out->expectation_count = fl__yaml_sequence_count(node);
+    out->expectations =
+        fl_arena_zalloc(ld->arena, (out->expectation_count + 1) * sizeof *out->expectations);
+    for (size_t i = 0; i < out->expectation_count; i++) {
+        fl_yaml_node_t *item = fl__yaml_sequence_item(ld, node, i);
+        fl_expectation_t *e = &out->expectations[i];
+        TRY(parse_expectation(ld, item, fl__yaml_index_path(ld, "expect", i), i, &out->client, e));
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(out->expectations[j].name, e->name) == 0)
+                return FAIL(ld, item, "expect[%zu]: duplicate expectation name '%s'", i, e->name);
+    }
+    return 0;
+}

@@ -1,0 +1,207 @@
+/* The faults section: triggers, actions, and what the verdict needs of them. */
+#include "harness/model/load_sections.h"
+
+#include <assert.h>
+#include <ctype.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim/runtime/status.h"
+
+static int parse_trigger(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path,
+                         fl_fault_trigger_t *out) {
+    static const char *const names[] = {"at", "bytes", "event", "connect", NULL};
+    TRY(fl__yaml_expect_mapping(ld, node, path));
+    int kind = -1;
+    size_t count = fl__yaml_pair_count(node);
+    for (size_t i = 0; i < count && kind < 0; i++) {
+        fl_yaml_node_t *key = fl__yaml_node_at(ld, node->data.mapping.pairs.start[i].key);
+        if (key->type != YAML_SCALAR_NODE) continue;
+        for (int k = 0; names[k] != NULL; k++)
+            if (strcmp(names[k], fl__yaml_text(key)) == 0) kind = k;
+    }
+    if (kind < 0) return FAIL(ld, node, "%s: expected one of at, bytes, event or connect", path);
+    fl_fault_trigger_kind_t trigger_kind;
+    bool known = fl_fault_trigger_from_name(names[kind], &trigger_kind);
+    assert(known);
+    (void)known;
+    out->kind = trigger_kind;
+    static const char *const at_keys[] = {"at", NULL};
+    static const char *const bytes_keys[] = {"bytes", "direction", "connection", NULL};
+    static const char *const event_keys[] = {"event", "count", "connection", NULL};
+    static const char *const connect_keys[] = {"connect", NULL};
+    const char *const *keys[] = {at_keys, bytes_keys, event_keys, connect_keys};
+    TRY(fl__yaml_check_keys(ld, node, path, keys[kind]));
+    fl_yaml_node_t *v = fl__yaml_get(ld, node, names[kind]);
+    const char *inner = fl__yaml_child_path(ld, path, names[kind]);
+    switch (out->kind) {
+    case FL_FAULT_TRIGGER_AT: TRY(fl__yaml_duration(ld, v, inner, &out->at_ns)); break;
+    case FL_FAULT_TRIGGER_BYTES:
+        TRY(fl__yaml_bytes(ld, v, inner, &out->bytes));
+        TRY(fl__yaml_require(ld, node, "direction", path, &v));
+        TRY(fl__yaml_direction(ld, v, fl__yaml_child_path(ld, path, "direction"), &out->direction));
+        break;
+    case FL_FAULT_TRIGGER_EVENT:
+        TRY(fl__yaml_nonempty(ld, v, inner, &out->event));
+        if ((v = fl__yaml_get(ld, node, "count")))
+            TRY(fl__yaml_uint32(ld, v, fl__yaml_child_path(ld, path, "count"), &out->count));
+        break;
+    case FL_FAULT_TRIGGER_CONNECT: TRY(fl__yaml_uint32(ld, v, inner, &out->connection)); break;
+    default: break;
+    }
+    if ((v = fl__yaml_get(ld, node, "connection")))
+        TRY(fl__yaml_uint32(ld, v, fl__yaml_child_path(ld, path, "connection"), &out->connection));
+    return 0;
+}
+
+static int parse_action(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path,
+                        fl_fault_action_t *out) {
+    fl_yaml_node_t *name_node = node, *value = NULL;
+    if (node->type == YAML_MAPPING_NODE) {
+        if (fl__yaml_pair_count(node) != 1)
+            return FAIL(ld, node, "%s: expected a name or a one-key mapping", path);
+        name_node = fl__yaml_node_at(ld, node->data.mapping.pairs.start[0].key);
+        value = fl__yaml_node_at(ld, node->data.mapping.pairs.start[0].value);
+    }
+    TRY(fl__yaml_expect_scalar(ld, name_node, path, "an action name"));
+    if (!fl_fault_action_from_name(fl__yaml_text(name_node), &out->kind))
+        return FAIL(ld, name_node, "%s: unknown fault action '%s'", path, fl__yaml_text(name_node));
+    const char *inner = fl__yaml_child_path(ld, path, fl__yaml_text(name_node));
+    switch (out->kind) {
+    case FL_FAULT_ACTION_STALL:
+        if (value == NULL) return FAIL(ld, node, "%s: stall needs a duration ({stall: 1s})", path);
+        return fl__yaml_duration_ex(ld, value, inner, true, &out->duration_ns);
+    case FL_FAULT_ACTION_DELAY:
+        if (value == NULL)
+            return FAIL(ld, node, "%s: delay needs a duration ({delay: 50ms})", path);
+        return fl__yaml_duration(ld, value, inner, &out->duration_ns);
+    case FL_FAULT_ACTION_BANDWIDTH:
+        if (value == NULL)
+            return FAIL(ld, node, "%s: bandwidth needs bytes per second ({bandwidth: 1000})", path);
+        return fl__yaml_bytes(ld, value, inner, &out->bytes_per_second);
+    case FL_FAULT_ACTION_CLOSE:
+    case FL_FAULT_ACTION_HALF_CLOSE:
+        out->side = FL_SIDE_SERVER;
+        return value == NULL ? 0 : fl__yaml_side(ld, value, inner, &out->side);
+    case FL_FAULT_ACTION_TRUNCATE:
+    case FL_FAULT_ACTION_CORRUPT:
+        if (value == NULL) return 0;
+        out->direction_set = true;
+        return fl__yaml_direction(ld, value, inner, &out->direction);
+    case FL_FAULT_ACTION_CANCEL_TASK:
+        if (value == NULL) return FAIL(ld, node, "%s: cancel-task needs a task name", path);
+        return fl__yaml_nonempty(ld, value, inner, &out->task);
+    default:
+        if (value != NULL)
+            return FAIL(ld, value, "%s: '%s' takes no value", path, fl__yaml_text(name_node));
+        return 0;
+    }
+}
+
+/* The tasks the world runs besides the client's, by the names their layers
+ * spawn them with: what a cancel-task fault may name. A name here that no
+ * layer spawns any more is caught at run time too: a cancel-task that finds
+ * no live task does not count as fired, so faults-fired fails. */
+static const char *const server_task_names[] = {
+    "server",          /* the acceptor (sim/asgi/server.c) */
+    "http-connection", /* a connection's reader and request cycles */
+    "http-writer",     /* a connection's writer */
+    "app",             /* the app of the current request cycle */
+    "stream_response", /* StreamingResponse's sender (sim/asgi/responses.c) */
+    "sse ping",        /* an SSE response's pinger */
+    "call_next coro",  /* BaseHTTPMiddleware's inner app (sim/asgi/base_middleware.c) */
+    "sse reader",      /* the SSE session client's reader (client/sse.c) */
+    NULL,
+};
+
+static bool is_server_task(const char *name) {
+    for (size_t i = 0; server_task_names[i] != NULL; i++)
+        if (strcmp(server_task_names[i], name) == 0) return true;
+    return false;
+}
+
+/* A cancel-task naming no task would never fire: refused with the names. */
+static int check_cancel_target(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path,
+                               const fl_client_spec_t *client, const char *target) {
+    if (fl__client_find_task(client, target) != NULL || is_server_task(target)) return 0;
+    char names[512];
+    size_t used = 0;
+    names[0] = '\0';
+    for (size_t i = 0; i < client->task_count && used < sizeof names; i++)
+        used += (size_t)snprintf(names + used, sizeof names - used, "%s%s", i ? ", " : "",
+                                 client->tasks[i].name);
+    for (size_t i = 0; server_task_names[i] != NULL && used < sizeof names; i++)
+        used += (size_t)snprintf(names + used, sizeof names - used, "%s%s",
+                                 i ? ", " : "; the server's: ", server_task_names[i]);
+    return FAIL(ld, node, "%s: cancel-task names no task '%s' (the client's tasks: %s)", path,
+                target, names);
+}
+
+static int parse_fault(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path,
+                       fl_fault_plan_t *plan, const fl_client_spec_t *client,
+                       fl_scenario_fault_t *fault) {
+    static const char *const keys[] = {"trigger",   "action",       "connection",
+                                       "direction", "probability",  "repeat",
+                                       "label",     "may_not_fire", NULL};
+    TRY(fl__yaml_check_keys(ld, node, path, keys));
+    fault->at = fl__yaml_location(ld, node);
+    fl_fault_spec_t *out = &fault->spec;
+    fl_yaml_node_t *v;
+    TRY(fl__yaml_require(ld, node, "trigger", path, &v));
+    TRY(parse_trigger(ld, v, fl__yaml_child_path(ld, path, "trigger"), &out->trigger));
+    TRY(fl__yaml_require(ld, node, "action", path, &v));
+    TRY(parse_action(ld, v, fl__yaml_child_path(ld, path, "action"), &out->action));
+    if (out->action.kind == FL_FAULT_ACTION_CANCEL_TASK)
+        TRY(check_cancel_target(ld, v, fl__yaml_child_path(ld, path, "action"), client,
+                                out->action.task));
+    if ((v = fl__yaml_get(ld, node, "connection")))
+        TRY(fl__yaml_uint32(ld, v, fl__yaml_child_path(ld, path, "connection"),
+                            &out->action.connection));
+    if ((v = fl__yaml_get(ld, node, "direction"))) {
+        TRY(fl__yaml_direction(ld, v, fl__yaml_child_path(ld, path, "direction"),
+                               &out->action.direction));
+        out->action.direction_set = true;
+    }
+    out->trigger.probability = 1.0;
+    if ((v = fl__yaml_get(ld, node, "probability"))) {
+        TRY(fl__yaml_expect_scalar(ld, v, fl__yaml_child_path(ld, path, "probability"),
+                                   "a number"));
+        char *end = NULL;
+        double p = strtod(fl__yaml_text(v), &end);
+        if (fl__yaml_text(v)[0] == '\0' || *end != '\0' || isnan(p))
+            return FAIL(ld, v, "%s.probability: expected a number, not '%s'", path,
+                        fl__yaml_text(v));
+        if (!(p > 0.0 && p <= 1.0))
+            return FAIL(ld, v, "%s.probability: must be above 0 and at most 1", path);
+        out->trigger.probability = p;
+    }
+    if ((v = fl__yaml_get(ld, node, "repeat")))
+        TRY(fl__yaml_bool(ld, v, fl__yaml_child_path(ld, path, "repeat"), &out->trigger.repeat));
+    if ((v = fl__yaml_get(ld, node, "label")))
+        TRY(fl__yaml_string(ld, v, fl__yaml_child_path(ld, path, "label"), &out->label));
+    if ((v = fl__yaml_get(ld, node, "may_not_fire")))
+        TRY(fl__yaml_bool(ld, v, fl__yaml_child_path(ld, path, "may_not_fire"),
+                          &fault->may_not_fire));
+    char message[256];
+    if (fl_fault_plan_add(plan, out, message, sizeof message) != 0)
+        return FAIL(ld, node, "%s: %s", path, message);
+    return 0;
+}
+
+int fl__load_faults(fl_yaml_reader_t *ld, fl_yaml_node_t *node, fl_scenario_t *out) {
+    assert(ld != NULL && node != NULL && out != NULL);
+    TRY(fl__yaml_expect_sequence(ld, node, "faults"));
+    fl_fault_plan_t *plan = fl_fault_plan_create(ld->arena);
+    out->fault_count = fl__yaml_sequence_count(node);
+    if (out->fault_count > FL_SCENARIO_FAULTS_MAX)
+        return FAIL(ld, node, "faults: %zu faults, at most %d in one scenario", out->fault_count,
+                    FL_SCENARIO_FAULTS_MAX);
+    out->faults = fl_arena_zalloc(ld->arena, (out->fault_count + 1) * sizeof *out->faults);
+    for (size_t i = 0; i < out->fault_count; i++)
+        TRY(parse_fault(ld, fl__yaml_sequence_item(ld, node, i),
+                        fl__yaml_index_path(ld, "faults", i), plan, &out->client, &out->faults[i]));
+    return 0;
+}

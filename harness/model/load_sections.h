@@ -1,0 +1,25 @@
+/* The sections of a scenario file, one parser each (model/load_*.c), as
+ * the top level (model/loader.c) calls them. Internal to model/. */
+#ifndef FL_HARNESS_LOAD_SECTIONS_H
+#define FL_HARNESS_LOAD_SECTIONS_H
+
+#include "harness/model/scenario.h"
+#include "harness/model/yaml_reader.h"
+
+/* server: routes with their handler steps, middleware layers, spec version. */
+int fl__load_server(fl_yaml_reader_t *ld, fl_yaml_node_t *node, fl_server_spec_t *out);
+
+/* client: timeouts, middleware layers, tasks with their steps. */
+int fl__load_client(fl_yaml_reader_t *ld, fl_yaml_node_t *node, fl_client_spec_t *out);
+
+/* faults: after the client, whose task names cancel-task may name. */
+int fl__load_faults(fl_yaml_reader_t *ld, fl_yaml_node_t *node, fl_scenario_t *out);
+
+/* expect: after the client, whose step ids expectations name. */
+int fl__load_expectations(fl_yaml_reader_t *ld, fl_yaml_node_t *node, fl_scenario_t *out);
+
+/* A client task by name, a step by id; NULL when there is none. */
+const fl_client_task_t *fl__client_find_task(const fl_client_spec_t *client, const char *name);
+const fl_step_t *fl__client_find_step(const fl_client_spec_t *client, const char *id);
+
+#endif /* FL_HARNESS_LOAD_SECTIONS_H */

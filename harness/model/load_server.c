@@ -1,0 +1,259 @@
+/* The server section: routes, handler steps, middleware layers. */
+#include "harness/model/load_sections.h"
+
+#include <assert.h>
+#include <ctype.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim/runtime/status.h"
+
+static int parse_server_layer(fl_yaml_reader_t *ld, fl_yaml_node_t *item, const char *path,
+                              fl_server_layer_t *out) {
+    static const char *const kinds[] = {"base_http", "server_errors", "exception_handler", NULL};
+    int kind;
+    fl_yaml_node_t *value;
+    TRY(fl__yaml_one_key(ld, item, path, "server middleware", kinds, &kind, &value));
+    out->kind = (fl_server_layer_kind_t)kind;
+    out->at = fl__yaml_location(ld, item);
+    const char *inner = fl__yaml_child_path(ld, path, kinds[kind]);
+    switch (out->kind) {
+    case FL_LAYER_BASE_HTTP:
+        TRY(fl__yaml_expect_scalar(ld, value, inner, "a version name"));
+        if (!fl_base_middleware_version_from_name(fl__yaml_text(value), &out->version))
+            return FAIL(ld, value,
+                        "%s: unknown version '%s' (expected one of: 0.20, shield-start, 0.21, "
+                        "0.38)",
+                        inner, fl__yaml_text(value));
+        return 0;
+    case FL_LAYER_SERVER_ERRORS: {
+        static const char *const keys[] = {NULL};
+        return fl__yaml_check_keys(ld, value, inner, keys);
+    }
+    case FL_LAYER_EXCEPTION_HANDLER: {
+        static const char *const keys[] = {"error", "status", "body", NULL};
+        TRY(fl__yaml_check_keys(ld, value, inner, keys));
+        out->handles = FL_ERR_EXCEPTION;
+        out->status = 500;
+        fl_yaml_node_t *v;
+        if ((v = fl__yaml_get(ld, value, "error")))
+            TRY(fl__yaml_error_kind(ld, v, fl__yaml_child_path(ld, inner, "error"), false,
+                                    &out->handles));
+        if ((v = fl__yaml_get(ld, value, "status"))) {
+            int64_t status;
+            TRY(fl__yaml_integer(ld, v, fl__yaml_child_path(ld, inner, "status"), 100, 599,
+                                 &status));
+            out->status = (int)status;
+        }
+        if ((v = fl__yaml_get(ld, value, "body")))
+            TRY(fl__yaml_string(ld, v, fl__yaml_child_path(ld, inner, "body"), &out->body));
+        return 0;
+    }
+    }
+    return 0;
+}
+
+static int parse_respond(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const char *path,
+                         fl_scripted_step_t *out) {
+    static const char *const keys[] = {"status",  "body",       "media_type",
+                                       "headers", "background", NULL};
+    TRY(fl__yaml_check_keys(ld, value, path, keys));
+    fl_yaml_node_t *v;
+    if ((v = fl__yaml_get(ld, value, "status")))
+        TRY(fl__yaml_status(ld, v, fl__yaml_child_path(ld, path, "status"), &out->status));
+    if ((v = fl__yaml_get(ld, value, "body")))
+        TRY(fl__yaml_string(ld, v, fl__yaml_child_path(ld, path, "body"), &out->body));
+    if ((v = fl__yaml_get(ld, value, "media_type")))
+        TRY(fl__yaml_string(ld, v, fl__yaml_child_path(ld, path, "media_type"), &out->media_type));
+    if ((v = fl__yaml_get(ld, value, "headers")))
+        TRY(fl__yaml_headers(ld, v, fl__yaml_child_path(ld, path, "headers"), &out->headers,
+                             &out->header_count));
+    if ((v = fl__yaml_get(ld, value, "background"))) {
+        static const char *const background_keys[] = {"name", "duration", NULL};
+        const char *inner = fl__yaml_child_path(ld, path, "background");
+        TRY(fl__yaml_check_keys(ld, v, inner, background_keys));
+        fl_yaml_node_t *w;
+        TRY(fl__yaml_require(ld, v, "name", inner, &w));
+        TRY(fl__yaml_nonempty(ld, w, fl__yaml_child_path(ld, inner, "name"),
+                              &out->background_name));
+        if ((w = fl__yaml_get(ld, v, "duration")))
+            TRY(fl__yaml_duration(ld, w, fl__yaml_child_path(ld, inner, "duration"),
+                                  &out->background_ns));
+    }
+    return 0;
+}
+
+static int parse_variant(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path,
+                         fl_streaming_variant_t *out) {
+    static const char *const names[] = {"task-group", "spec-aware", "no-listener", NULL};
+    int index;
+    TRY(fl__yaml_choice(ld, node, path, "streaming variant", names, &index));
+    static const fl_streaming_variant_t variants[] = {
+        FL_STREAMING_TASK_GROUP, FL_STREAMING_SPEC_AWARE, FL_STREAMING_NO_LISTENER};
+    *out = variants[index];
+    return 0;
+}
+
+static int parse_stream(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const char *path,
+                        fl_scripted_step_t *out) {
+    static const char *const keys[] = {"status",       "chunks",     "interval", "text",
+                                       "sse",          "ping",       "fail_at",  "fail_error",
+                                       "fail_message", "variant",    "cleanup",  "publish",
+                                       "headers",      "media_type", NULL};
+    TRY(fl__yaml_check_keys(ld, value, path, keys));
+    fl_scripted_stream_t *s = &out->stream;
+    s->chunk_count = 1;
+    s->fail_kind = FL_ERR_VALUE_ERROR;
+    fl_yaml_node_t *v;
+#define FIELD(key) ((v = fl__yaml_get(ld, value, key)) != NULL)
+#define SUB(key) fl__yaml_child_path(ld, path, key)
+    if (FIELD("status")) TRY(fl__yaml_status(ld, v, SUB("status"), &out->status));
+    if (FIELD("headers"))
+        TRY(fl__yaml_headers(ld, v, SUB("headers"), &out->headers, &out->header_count));
+    if (FIELD("media_type")) TRY(fl__yaml_string(ld, v, SUB("media_type"), &out->media_type));
+    if (FIELD("chunks")) TRY(fl__yaml_count(ld, v, SUB("chunks"), &s->chunk_count));
+    if (FIELD("interval")) TRY(fl__yaml_duration(ld, v, SUB("interval"), &s->interval_ns));
+    if (FIELD("text")) TRY(fl__yaml_string(ld, v, SUB("text"), &s->chunk_text));
+    if (FIELD("sse")) TRY(fl__yaml_bool(ld, v, SUB("sse"), &s->sse));
+    if (FIELD("ping")) TRY(fl__yaml_duration(ld, v, SUB("ping"), &s->ping_interval_ns));
+    if (FIELD("fail_at")) {
+        TRY(fl__yaml_count(ld, v, SUB("fail_at"), &s->fail_at_chunk));
+        if (s->fail_at_chunk > s->chunk_count)
+            return FAIL(ld, v, "%s: fl__yaml_fail_at %zu is past the last chunk (%zu)", path,
+                        s->fail_at_chunk, s->chunk_count);
+    }
+    if (FIELD("fail_error"))
+        TRY(fl__yaml_error_kind(ld, v, SUB("fail_error"), true, &s->fail_kind));
+    if (FIELD("fail_message")) TRY(fl__yaml_string(ld, v, SUB("fail_message"), &s->fail_message));
+    if (FIELD("variant")) TRY(parse_variant(ld, v, SUB("variant"), &s->variant));
+    if (FIELD("cleanup")) {
+        TRY(fl__yaml_expect_scalar(ld, v, SUB("cleanup"), "a cleanup name"));
+        if (!fl_scripted_cleanup_from_name(fl__yaml_text(v), &s->cleanup))
+            return FAIL(ld, v,
+                        "%s: unknown cleanup '%s' (expected one of: none, plain, shielded, "
+                        "spawned)",
+                        SUB("cleanup"), fl__yaml_text(v));
+    }
+    if (FIELD("publish")) TRY(fl__yaml_duration(ld, v, SUB("publish"), &s->publish_ns));
+#undef FIELD
+#undef SUB
+    return 0;
+}
+
+static const char *const handler_step_names[] = {"sleep",   "read_body", "raise",
+                                                 "respond", "stream",    NULL};
+
+static int parse_handler_step(fl_yaml_reader_t *ld, fl_yaml_node_t *item, const char *path,
+                              fl_scripted_step_t *out) {
+    int kind;
+    fl_yaml_node_t *value;
+    TRY(fl__yaml_one_key(ld, item, path, "handler step", handler_step_names, &kind, &value));
+    static const fl_scripted_step_kind_t kinds[] = {FL_SCRIPTED_SLEEP, FL_SCRIPTED_READ_BODY,
+                                                    FL_SCRIPTED_RAISE, FL_SCRIPTED_RESPOND,
+                                                    FL_SCRIPTED_STREAM};
+    out->kind = kinds[kind];
+    const char *inner = fl__yaml_child_path(ld, path, handler_step_names[kind]);
+    switch (out->kind) {
+    case FL_SCRIPTED_SLEEP: return fl__yaml_duration(ld, value, inner, &out->duration_ns);
+    case FL_SCRIPTED_READ_BODY: {
+        static const char *const keys[] = {"bytes", NULL};
+        TRY(fl__yaml_check_keys(ld, value, inner, keys));
+        fl_yaml_node_t *v = fl__yaml_get(ld, value, "bytes");
+        if (v == NULL) return 0;
+        uint64_t bytes;
+        TRY(fl__yaml_bytes(ld, v, fl__yaml_child_path(ld, inner, "bytes"), &bytes));
+        out->read_bytes = (size_t)bytes;
+        return 0;
+    }
+    case FL_SCRIPTED_RAISE: {
+        static const char *const keys[] = {"error", "message", NULL};
+        TRY(fl__yaml_check_keys(ld, value, inner, keys));
+        out->error_kind = FL_ERR_VALUE_ERROR;
+        fl_yaml_node_t *v;
+        if ((v = fl__yaml_get(ld, value, "error")))
+            TRY(fl__yaml_error_kind(ld, v, fl__yaml_child_path(ld, inner, "error"), true,
+                                    &out->error_kind));
+        if ((v = fl__yaml_get(ld, value, "message")))
+            TRY(fl__yaml_string(ld, v, fl__yaml_child_path(ld, inner, "message"),
+                                &out->error_message));
+        return 0;
+    }
+    case FL_SCRIPTED_RESPOND: return parse_respond(ld, value, inner, out);
+    case FL_SCRIPTED_STREAM: return parse_stream(ld, value, inner, out);
+    }
+    return 0;
+}
+
+static int parse_route(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path,
+                       fl_route_t *out) {
+    static const char *const keys[] = {"method", "path", "steps", NULL};
+    TRY(fl__yaml_check_keys(ld, node, path, keys));
+    out->at = fl__yaml_location(ld, node);
+    out->method = "GET";
+    fl_yaml_node_t *v;
+    if ((v = fl__yaml_get(ld, node, "method")))
+        TRY(fl__yaml_nonempty(ld, v, fl__yaml_child_path(ld, path, "method"), &out->method));
+    TRY(fl__yaml_require(ld, node, "path", path, &v));
+    TRY(fl__yaml_nonempty(ld, v, fl__yaml_child_path(ld, path, "path"), &out->path));
+    if (out->path[0] != '/') return FAIL(ld, v, "%s.path: must start with '/'", path);
+    out->handler.name = out->path;
+    if ((v = fl__yaml_get(ld, node, "steps")) == NULL) return 0;
+    const char *steps_path = fl__yaml_child_path(ld, path, "steps");
+    TRY(fl__yaml_expect_sequence(ld, v, steps_path));
+    size_t count = fl__yaml_sequence_count(v);
+    if (count > FL_SCRIPTED_STEPS_MAX)
+        return FAIL(ld, v, "%s: more than %d steps", steps_path, FL_SCRIPTED_STEPS_MAX);
+    fl_scripted_step_t *steps = fl_arena_zalloc(ld->arena, (count ? count : 1) * sizeof *steps);
+    for (size_t i = 0; i < count; i++) {
+        fl_yaml_node_t *item = fl__yaml_sequence_item(ld, v, i);
+        if (i > 0 &&
+            (steps[i - 1].kind == FL_SCRIPTED_RESPOND || steps[i - 1].kind == FL_SCRIPTED_STREAM))
+            return FAIL(ld, item, "%s: a step after the response step",
+                        fl__yaml_index_path(ld, steps_path, i));
+        TRY(parse_handler_step(ld, item, fl__yaml_index_path(ld, steps_path, i), &steps[i]));
+    }
+    out->handler.steps = steps;
+    out->handler.step_count = count;
+    return 0;
+}
+
+int fl__load_server(fl_yaml_reader_t *ld, fl_yaml_node_t *node, fl_server_spec_t *out) {
+    assert(ld != NULL && node != NULL && out != NULL);
+    static const char *const keys[] = {"spec_version", "middleware", "routes", NULL};
+    TRY(fl__yaml_check_keys(ld, node, "server", keys));
+    fl_yaml_node_t *v;
+    if ((v = fl__yaml_get(ld, node, "spec_version"))) {
+        static const char *const versions[] = {"2.3", "2.4", NULL};
+        int index;
+        TRY(fl__yaml_choice(ld, v, "server.spec_version", "spec version", versions, &index));
+        out->spec_version = versions[index];
+    }
+    if ((v = fl__yaml_get(ld, node, "middleware"))) {
+        TRY(fl__yaml_expect_sequence(ld, v, "server.middleware"));
+        out->layer_count = fl__yaml_sequence_count(v);
+        out->layers = fl_arena_zalloc(ld->arena, (out->layer_count + 1) * sizeof *out->layers);
+        for (size_t i = 0; i < out->layer_count; i++)
+            TRY(parse_server_layer(ld, fl__yaml_sequence_item(ld, v, i),
+                                   fl__yaml_index_path(ld, "server.middleware", i),
+                                   &out->layers[i]));
+    }
+    if ((v = fl__yaml_get(ld, node, "routes"))) {
+        TRY(fl__yaml_expect_sequence(ld, v, "server.routes"));
+        out->route_count = fl__yaml_sequence_count(v);
+        out->routes = fl_arena_zalloc(ld->arena, (out->route_count + 1) * sizeof *out->routes);
+        for (size_t i = 0; i < out->route_count; i++) {
+            fl_yaml_node_t *item = fl__yaml_sequence_item(ld, v, i);
+            TRY(parse_route(ld, item, fl__yaml_index_path(ld, "server.routes", i),
+                            &out->routes[i]));
+            for (size_t j = 0; j < i; j++)
+                if (strcmp(out->routes[j].method, out->routes[i].method) == 0 &&
+                    strcmp(out->routes[j].path, out->routes[i].path) == 0)
+                    return FAIL(ld, item, "server.routes[%zu]: duplicate route %s %s", i,
+                                out->routes[i].method, out->routes[i].path);
+        }
+    }
+    return 0;
+}

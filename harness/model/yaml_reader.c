@@ -1,0 +1,382 @@
+#include "harness/model/yaml_reader.h"
+
+#include <assert.h>
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim/runtime/status.h"
+#include "sim/runtime/world.h"
+
+int fl__yaml_fail_at(fl_yaml_reader_t *ld, yaml_mark_t mark, const char *format, ...) {
+    if (ld->error_size == 0) return FL_EINVAL;
+    int used = snprintf(ld->error, ld->error_size, "%s:%zu:%zu: error: ", ld->file, mark.line + 1,
+                        mark.column + 1);
+    if (used >= 0 && (size_t)used < ld->error_size) {
+        va_list args;
+        va_start(args, format);
+        vsnprintf(ld->error + used, ld->error_size - (size_t)used, format, args);
+        va_end(args);
+    }
+    return FL_EINVAL;
+}
+
+fl_location_t fl__yaml_location(const fl_yaml_reader_t *ld, const fl_yaml_node_t *node) {
+    return (fl_location_t){.file = ld->file,
+                           .line = (uint32_t)node->start_mark.line + 1,
+                           .column = (uint32_t)node->start_mark.column + 1};
+}
+
+const char *fl__yaml_child_path(fl_yaml_reader_t *ld, const char *path, const char *key) {
+    return path[0] ? fl_arena_printf(ld->arena, "%s.%s", path, key) : key;
+}
+
+const char *fl__yaml_index_path(fl_yaml_reader_t *ld, const char *path, size_t index) {
+    return fl_arena_printf(ld->arena, "%s[%zu]", path, index);
+}
+
+const char *fl__yaml_text(const fl_yaml_node_t *node) {
+    return (const char *)node->data.scalar.value;
+}
+
+/* A plain empty scalar, "~" or "null": what "key:" with nothing after gives. */
+static bool is_null(const fl_yaml_node_t *node) {
+    if (node->type != YAML_SCALAR_NODE || node->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
+        return false;
+    const char *text = fl__yaml_text(node);
+    return text[0] == '\0' || strcmp(text, "~") == 0 || strcmp(text, "null") == 0;
+}
+
+fl_yaml_node_t *fl__yaml_node_at(fl_yaml_reader_t *ld, int index) {
+    return yaml_document_get_node(ld->document, index);
+}
+
+/* --- mappings ---------------------------------------------------------------------- */
+
+int fl__yaml_expect_mapping(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path) {
+    if (node->type == YAML_MAPPING_NODE || is_null(node)) return 0;
+    return FAIL(ld, node, "%s: expected a mapping", path);
+}
+
+int fl__yaml_expect_sequence(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path) {
+    if (node->type == YAML_SEQUENCE_NODE) {
+        size_t count = (size_t)(node->data.sequence.items.top - node->data.sequence.items.start);
+        if (count > LIST_MAX) return FAIL(ld, node, "%s: more than %d items", path, LIST_MAX);
+        return 0;
+    }
+    return FAIL(ld, node, "%s: expected a list", path);
+}
+
+size_t fl__yaml_sequence_count(const fl_yaml_node_t *node) {
+    if (node->type != YAML_SEQUENCE_NODE) return 0;
+    return (size_t)(node->data.sequence.items.top - node->data.sequence.items.start);
+}
+
+fl_yaml_node_t *fl__yaml_sequence_item(fl_yaml_reader_t *ld, const fl_yaml_node_t *node,
+                                       size_t index) {
+    return fl__yaml_node_at(ld, node->data.sequence.items.start[index]);
+}
+
+size_t fl__yaml_pair_count(const fl_yaml_node_t *node) {
+    if (node->type != YAML_MAPPING_NODE) return 0;
+    return (size_t)(node->data.mapping.pairs.top - node->data.mapping.pairs.start);
+}
+
+/* Refuses keys outside allowed (NULL-terminated), non-scalar keys and
+ * duplicates. */
+int fl__yaml_check_keys(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path,
+                        const char *const *allowed) {
+    TRY(fl__yaml_expect_mapping(ld, node, path));
+    size_t count = fl__yaml_pair_count(node);
+    for (size_t i = 0; i < count; i++) {
+        fl_yaml_node_t *key = fl__yaml_node_at(ld, node->data.mapping.pairs.start[i].key);
+        if (key->type != YAML_SCALAR_NODE)
+            return FAIL(ld, key, "%s: keys must be plain names", path[0] ? path : "scenario");
+        bool known = false;
+        for (size_t a = 0; allowed[a] != NULL && !known; a++)
+            known = strcmp(allowed[a], fl__yaml_text(key)) == 0;
+        if (!known) {
+            if (path[0]) return FAIL(ld, key, "unknown key '%s' in %s", fl__yaml_text(key), path);
+            return FAIL(ld, key, "unknown key '%s'", fl__yaml_text(key));
+        }
+        for (size_t j = 0; j < i; j++) {
+            fl_yaml_node_t *earlier = fl__yaml_node_at(ld, node->data.mapping.pairs.start[j].key);
+            if (strcmp(fl__yaml_text(earlier), fl__yaml_text(key)) == 0)
+                return FAIL(ld, key, "duplicate key '%s' in %s", fl__yaml_text(key),
+                            path[0] ? path : "scenario");
+        }
+    }
+    return 0;
+}
+
+fl_yaml_node_t *fl__yaml_get(fl_yaml_reader_t *ld, fl_yaml_node_t *mapping, const char *key) {
+    size_t count = fl__yaml_pair_count(mapping);
+    for (size_t i = 0; i < count; i++) {
+        fl_yaml_node_t *k = fl__yaml_node_at(ld, mapping->data.mapping.pairs.start[i].key);
+        if (k->type == YAML_SCALAR_NODE && strcmp(fl__yaml_text(k), key) == 0)
+            return fl__yaml_node_at(ld, mapping->data.mapping.pairs.start[i].value);
+    }
+    return NULL;
+}
+
+int fl__yaml_require(fl_yaml_reader_t *ld, fl_yaml_node_t *mapping, const char *key,
+                     const char *path, fl_yaml_node_t **out) {
+    *out = fl__yaml_get(ld, mapping, key);
+    if (*out == NULL)
+        return FAIL(ld, mapping, "missing required key '%s' in %s", key,
+                    path[0] ? path : "scenario");
+    return 0;
+}
+
+/* Items like "- retry: {...}": a mapping of exactly one key, whose name is
+ * looked up in names (NULL-terminated). */
+int fl__yaml_one_key(fl_yaml_reader_t *ld, fl_yaml_node_t *item, const char *path, const char *what,
+                     const char *const *names, int *kind_out, fl_yaml_node_t **value_out) {
+    if (item->type != YAML_MAPPING_NODE || fl__yaml_pair_count(item) != 1)
+        return FAIL(ld, item, "%s: expected a one-key mapping naming the %s", path, what);
+    fl_yaml_node_t *key = fl__yaml_node_at(ld, item->data.mapping.pairs.start[0].key);
+    if (key->type == YAML_SCALAR_NODE)
+        for (int i = 0; names[i] != NULL; i++)
+            if (strcmp(names[i], fl__yaml_text(key)) == 0) {
+                *kind_out = i;
+                *value_out = fl__yaml_node_at(ld, item->data.mapping.pairs.start[0].value);
+                return 0;
+            }
+    return FAIL(ld, key, "%s: unknown %s '%s'", path, what,
+                key->type == YAML_SCALAR_NODE ? fl__yaml_text(key) : "?");
+}
+
+/* --- scalars ----------------------------------------------------------------------- */
+
+int fl__yaml_expect_scalar(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path,
+                           const char *what) {
+    if (node->type == YAML_SCALAR_NODE) return 0;
+    return FAIL(ld, node, "%s: expected %s", path, what);
+}
+
+int fl__yaml_string(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path,
+                    const char **out) {
+    TRY(fl__yaml_expect_scalar(ld, node, path, "a string"));
+    *out = fl_arena_strdup(ld->arena, fl__yaml_text(node));
+    return 0;
+}
+
+int fl__yaml_nonempty(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path,
+                      const char **out) {
+    TRY(fl__yaml_string(ld, node, path, out));
+    if ((*out)[0] == '\0') return FAIL(ld, node, "%s: must not be empty", path);
+    return 0;
+}
+
+int fl__yaml_integer(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path, int64_t min,
+                     int64_t max, int64_t *out) {
+    TRY(fl__yaml_expect_scalar(ld, node, path, "an integer"));
+    const char *text = fl__yaml_text(node);
+    char *end = NULL;
+    errno = 0;
+    long long value = strtoll(text, &end, 10);
+    if (text[0] == '\0' || isspace((unsigned char)text[0]) || *end != '\0' || errno != 0)
+        return FAIL(ld, node, "%s: expected an integer, not '%s'", path, text);
+    if (value < min || value > max)
+        return FAIL(ld, node, "%s: %lld is out of range (%lld..%lld)", path, value, (long long)min,
+                    (long long)max);
+    *out = value;
+    return 0;
+}
+
+int fl__yaml_uint32(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path, uint32_t *out) {
+    int64_t value;
+    TRY(fl__yaml_integer(ld, node, path, 0, UINT32_MAX, &value));
+    *out = (uint32_t)value;
+    return 0;
+}
+
+int fl__yaml_count(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path, size_t *out) {
+    int64_t value;
+    TRY(fl__yaml_integer(ld, node, path, 0, INT32_MAX, &value));
+    *out = (size_t)value;
+    return 0;
+}
+
+int fl__yaml_bool(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path, bool *out) {
+    TRY(fl__yaml_expect_scalar(ld, node, path, "true or false"));
+    const char *text = fl__yaml_text(node);
+    if (strcmp(text, "true") == 0)
+        *out = true;
+    else if (strcmp(text, "false") == 0)
+        *out = false;
+    else
+        return FAIL(ld, node, "%s: expected true or false, not '%s'", path, text);
+    return 0;
+}
+
+/* "1.5s" into a whole number of units: digits, an optional fraction, then a
+ * unit from the table. Returns false for anything else or on overflow. */
+typedef struct unit {
+    const char *suffix;
+    int64_t scale;
+} unit_t;
+
+static bool parse_scaled(const char *text, const unit_t *units, int64_t *out) {
+    const char *p = text;
+    if (!isdigit((unsigned char)*p)) return false;
+    int64_t whole = 0;
+    while (isdigit((unsigned char)*p)) {
+        if (whole > (INT64_MAX - 9) / 10) return false;
+        whole = whole * 10 + (*p++ - '0');
+    }
+    int64_t fraction = 0, fraction_scale = 1;
+    if (*p == '.') {
+        p++;
+        if (!isdigit((unsigned char)*p)) return false;
+        for (int digits = 0; isdigit((unsigned char)*p); digits++, p++) {
+            if (digits >= 9) return false;
+            fraction = fraction * 10 + (*p - '0');
+            fraction_scale *= 10;
+        }
+    }
+    for (const unit_t *u = units; u->suffix != NULL; u++) {
+        if (strcmp(p, u->suffix) != 0) continue;
+        if (whole > INT64_MAX / u->scale) return false;
+        int64_t result = whole * u->scale;
+        /* fraction / fraction_scale of a unit must be a whole number. */
+        __int128 part = (__int128)fraction * u->scale;
+        if (part % fraction_scale != 0) return false;
+        int64_t extra = (int64_t)(part / fraction_scale);
+        if (result > INT64_MAX - extra) return false;
+        *out = result + extra;
+        return true;
+    }
+    return false;
+}
+
+static const unit_t duration_units[] = {
+    {"ns", 1},           {"us", 1000},         {"ms", 1000000},
+    {"s", 1000000000LL}, {"m", 60000000000LL}, {"h", 3600000000000LL},
+    {NULL, 0},
+};
+
+static const unit_t size_units[] = {
+    {"", 1},          {"B", 1},           {"KB", 1000},     {"KiB", 1024}, {"MB", 1000000},
+    {"MiB", 1 << 20}, {"GB", 1000000000}, {"GiB", 1 << 30}, {NULL, 0},
+};
+
+/* A duration; "0" alone is allowed, and "forever" when allow_forever (it
+ * gives FL_TIME_NEVER). */
+int fl__yaml_duration_ex(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path,
+                         bool allow_forever, int64_t *out) {
+    TRY(fl__yaml_expect_scalar(ld, node, path, "a duration"));
+    const char *text = fl__yaml_text(node);
+    if (strcmp(text, "0") == 0) {
+        *out = 0;
+        return 0;
+    }
+    if (allow_forever && strcmp(text, "forever") == 0) {
+        *out = FL_TIME_NEVER;
+        return 0;
+    }
+    if (!parse_scaled(text, duration_units, out))
+        return FAIL(ld, node, "%s: bad duration '%s': use 250ms, 2s, 1.5s, 3m, or 100us/500ns%s",
+                    path, text, allow_forever ? " (or forever)" : "");
+    return 0;
+}
+
+int fl__yaml_duration(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path, int64_t *out) {
+    return fl__yaml_duration_ex(ld, node, path, false, out);
+}
+
+int fl__yaml_bytes(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path, uint64_t *out) {
+    TRY(fl__yaml_expect_scalar(ld, node, path, "a size"));
+    int64_t value;
+    if (!parse_scaled(fl__yaml_text(node), size_units, &value))
+        return FAIL(ld, node, "%s: bad size '%s': use bytes (65536), 64KiB or 1MB", path,
+                    fl__yaml_text(node));
+    *out = (uint64_t)value;
+    return 0;
+}
+
+/* A name from a fixed list: the index, or an error listing the choices. */
+int fl__yaml_choice(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path, const char *what,
+                    const char *const *names, int *out) {
+    TRY(fl__yaml_expect_scalar(ld, node, path, "a name"));
+    for (int i = 0; names[i] != NULL; i++)
+        if (strcmp(names[i], fl__yaml_text(node)) == 0) {
+            *out = i;
+            return 0;
+        }
+    char choices[256] = "";
+    size_t used = 0;
+    for (int i = 0; names[i] != NULL && used < sizeof choices; i++)
+        used += (size_t)snprintf(choices + used, sizeof choices - used, "%s%s", i ? ", " : "",
+                                 names[i]);
+    return FAIL(ld, node, "%s: unknown %s '%s' (expected one of: %s)", path, what,
+                fl__yaml_text(node), choices);
+}
+
+int fl__yaml_error_kind(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path,
+                        bool exception_only, fl_error_kind_t *out) {
+    TRY(fl__yaml_expect_scalar(ld, node, path, "an error kind name"));
+    if (!fl_error_kind_from_name(fl__yaml_text(node), out))
+        return FAIL(ld, node, "%s: unknown error kind '%s'", path, fl__yaml_text(node));
+    if (exception_only && !fl_error_kind_is(*out, FL_ERR_EXCEPTION))
+        return FAIL(ld, node, "%s: '%s' is not an Exception", path, fl__yaml_text(node));
+    return 0;
+}
+
+int fl__yaml_direction(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path,
+                       fl_direction_t *out) {
+    static const char *const names[] = {"c2s", "s2c", NULL};
+    int index;
+    TRY(fl__yaml_choice(ld, node, path, "direction", names, &index));
+    *out = index == 0 ? FL_DIRECTION_CLIENT_TO_SERVER : FL_DIRECTION_SERVER_TO_CLIENT;
+    return 0;
+}
+
+int fl__yaml_side(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path, fl_side_t *out) {
+    static const char *const names[] = {"client", "server", NULL};
+    int index;
+    TRY(fl__yaml_choice(ld, node, path, "side", names, &index));
+    *out = index == 0 ? FL_SIDE_CLIENT : FL_SIDE_SERVER;
+    return 0;
+}
+
+int fl__yaml_string_list(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path,
+                         const char *const **out, size_t *count_out) {
+    TRY(fl__yaml_expect_sequence(ld, node, path));
+    size_t count = fl__yaml_sequence_count(node);
+    const char **items = fl_arena_zalloc(ld->arena, (count ? count : 1) * sizeof *items);
+    for (size_t i = 0; i < count; i++)
+        TRY(fl__yaml_string(ld, fl__yaml_sequence_item(ld, node, i),
+                            fl__yaml_index_path(ld, path, i), &items[i]));
+    *out = items;
+    *count_out = count;
+    return 0;
+}
+
+int fl__yaml_headers(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path,
+                     const fl_asgi_header_t **out, size_t *count_out) {
+    TRY(fl__yaml_expect_mapping(ld, node, path));
+    size_t count = fl__yaml_pair_count(node);
+    if (count > HEADERS_MAX) return FAIL(ld, node, "%s: more than %d headers", path, HEADERS_MAX);
+    fl_asgi_header_t *headers = fl_arena_zalloc(ld->arena, (count ? count : 1) * sizeof *headers);
+    for (size_t i = 0; i < count; i++) {
+        fl_yaml_node_t *key = fl__yaml_node_at(ld, node->data.mapping.pairs.start[i].key);
+        fl_yaml_node_t *value = fl__yaml_node_at(ld, node->data.mapping.pairs.start[i].value);
+        TRY(fl__yaml_nonempty(ld, key, path, &headers[i].name));
+        TRY(fl__yaml_string(ld, value, fl__yaml_child_path(ld, path, headers[i].name),
+                            &headers[i].value));
+    }
+    *out = headers;
+    *count_out = count;
+    return 0;
+}
+
+int fl__yaml_status(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path, int *out) {
+    int64_t status;
+    TRY(fl__yaml_integer(ld, node, path, 100, 599, &status));
+    *out = (int)status;
+    return 0;
+}

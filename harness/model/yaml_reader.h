@@ -1,0 +1,92 @@
+/* Reading a scenario file's YAML node tree strictly: the generic half of
+ * the loader, shared by every section's parser (model/load_*.c).
+ *
+ * Every function returns 0 or FL_EINVAL; the first error wins, formatted
+ * "file:line:col: error: what" with the position of the node it is about.
+ * A path ("client.tasks[0].steps[1]") names the node in messages. Strings
+ * and arrays are allocated in the reader's arena. Internal to model/. */
+#ifndef FL_HARNESS_YAML_READER_H
+#define FL_HARNESS_YAML_READER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <yaml.h>
+
+#include "harness/model/scenario.h"
+#include "sim/runtime/arena.h"
+
+/* Bounds on what one scenario may hold: a file is written by hand. */
+enum {
+    LIST_MAX = 1024,
+    HEADERS_MAX = 64,
+    FILE_BYTES_MAX = 4 * 1024 * 1024,
+};
+
+typedef struct fl_yaml_reader {
+    fl_arena_t *arena;
+    yaml_document_t *document;
+    const char *file;
+    char *error;
+    size_t error_size;
+} fl_yaml_reader_t;
+
+typedef yaml_node_t fl_yaml_node_t;
+
+#define TRY(call)                                                                                  \
+    do {                                                                                           \
+        int fl__status = (call);                                                                   \
+        if (fl__status != 0) return fl__status;                                                    \
+    } while (0)
+
+int fl__yaml_fail_at(fl_yaml_reader_t *ld, yaml_mark_t mark, const char *format, ...)
+    __attribute__((format(printf, 3, 4)));
+
+#define FAIL(ld, node, ...) fl__yaml_fail_at((ld), (node)->start_mark, __VA_ARGS__)
+
+fl_location_t fl__yaml_location(const fl_yaml_reader_t *ld, const fl_yaml_node_t *node);
+const char *fl__yaml_child_path(fl_yaml_reader_t *ld, const char *path, const char *key);
+const char *fl__yaml_index_path(fl_yaml_reader_t *ld, const char *path, size_t index);
+const char *fl__yaml_text(const fl_yaml_node_t *node);
+fl_yaml_node_t *fl__yaml_node_at(fl_yaml_reader_t *ld, int index);
+int fl__yaml_expect_mapping(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path);
+int fl__yaml_expect_sequence(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path);
+size_t fl__yaml_sequence_count(const fl_yaml_node_t *node);
+fl_yaml_node_t *fl__yaml_sequence_item(fl_yaml_reader_t *ld, const fl_yaml_node_t *node,
+                                       size_t index);
+size_t fl__yaml_pair_count(const fl_yaml_node_t *node);
+int fl__yaml_check_keys(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path,
+                        const char *const *allowed);
+fl_yaml_node_t *fl__yaml_get(fl_yaml_reader_t *ld, fl_yaml_node_t *mapping, const char *key);
+int fl__yaml_require(fl_yaml_reader_t *ld, fl_yaml_node_t *mapping, const char *key,
+                     const char *path, fl_yaml_node_t **out);
+int fl__yaml_one_key(fl_yaml_reader_t *ld, fl_yaml_node_t *item, const char *path, const char *what,
+                     const char *const *names, int *kind_out, fl_yaml_node_t **value_out);
+int fl__yaml_expect_scalar(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path,
+                           const char *what);
+int fl__yaml_string(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path, const char **out);
+int fl__yaml_nonempty(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path,
+                      const char **out);
+int fl__yaml_integer(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path, int64_t min,
+                     int64_t max, int64_t *out);
+int fl__yaml_uint32(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path, uint32_t *out);
+int fl__yaml_count(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path, size_t *out);
+int fl__yaml_bool(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path, bool *out);
+int fl__yaml_duration_ex(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path,
+                         bool allow_forever, int64_t *out);
+int fl__yaml_duration(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path, int64_t *out);
+int fl__yaml_bytes(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path, uint64_t *out);
+int fl__yaml_choice(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path, const char *what,
+                    const char *const *names, int *out);
+int fl__yaml_error_kind(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path,
+                        bool exception_only, fl_error_kind_t *out);
+int fl__yaml_direction(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path,
+                       fl_direction_t *out);
+int fl__yaml_side(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path, fl_side_t *out);
+int fl__yaml_string_list(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path,
+                         const char *const **out, size_t *count_out);
+int fl__yaml_headers(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path,
+                     const fl_asgi_header_t **out, size_t *count_out);
+int fl__yaml_status(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path, int *out);
+
+#endif /* FL_HARNESS_YAML_READER_H */
