@@ -14,7 +14,13 @@
 #include "client/retry.h"
 
 static int parse_timeouts(fl_yaml_reader_t *ld, fl_yaml_node_t *node, fl_timeouts_t *out) {
-    static const char *const keys[] = {"connect", "read", "write", "pool", NULL};
+    static const fl_key_t keys[] = {
+        {"connect", "duration or forever", "5s", "the connect timeout (0: the client default)"},
+        {"read", "duration or forever", "5s", "the read timeout"},
+        {"write", "duration or forever", "5s", "the write timeout"},
+        {"pool", "duration or forever", "5s", "the pool checkout timeout"},
+        {NULL, NULL, NULL, NULL},
+    };
     TRY(fl__yaml_check_keys(ld, node, "client.timeouts", keys));
     fl_yaml_node_t *v;
     if ((v = fl__yaml_get(ld, node, "connect")))
@@ -33,7 +39,13 @@ static int parse_timeouts(fl_yaml_reader_t *ld, fl_yaml_node_t *node, fl_timeout
 static int parse_budget(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path,
                         fl_client_layer_t *out) {
     if (node->type == YAML_SCALAR_NODE) return fl__yaml_bool(ld, node, path, &out->budget);
-    static const char *const keys[] = {"ttl", "min_retries_per_second", "percent_can_retry", NULL};
+    static const fl_key_t keys[] = {
+        {"ttl", "duration", "10s", "how long a deposit counts"},
+        {"min_retries_per_second", "integer", "10",
+         "retries allowed per second whatever the deposits"},
+        {"percent_can_retry", "integer 0..1000", "20", "retries allowed per 100 deposits"},
+        {NULL, NULL, NULL, NULL},
+    };
     if (node->type != YAML_MAPPING_NODE)
         return FAIL(ld, node, "%s: expected true, false or a mapping", path);
     TRY(fl__yaml_check_keys(ld, node, path, keys));
@@ -108,9 +120,20 @@ static int parse_client_layer(fl_yaml_reader_t *ld, fl_yaml_node_t *item, const 
     fl_yaml_node_t *v;
     switch (out->kind) {
     case FL_CLIENT_LAYER_RETRY: {
-        static const char *const keys[] = {
-            "attempts", "base_delay", "max_delay", "refuse_streamed_body",
-            "methods",  "statuses",   "budget",    NULL};
+        static const fl_key_t keys[] = {
+            {"attempts", "integer 1..100", "3", "attempts in all, the first included"},
+            {"base_delay", "duration", "100ms", "the first backoff before full jitter"},
+            {"max_delay", "duration", "5s", "the backoff cap, and Retry-After's"},
+            {"refuse_streamed_body", "bool", "true",
+             "refuse, with a note, to retry a one-shot streamed body"},
+            {"methods", "list of methods", "[GET, HEAD, OPTIONS, PUT, DELETE, TRACE]",
+             "the methods retried ([]: none)"},
+            {"statuses", "list of statuses", "[408, 429, 502, 503, 504]",
+             "the statuses retried ([]: none)"},
+            {"budget", "bool or mapping", "false",
+             "a RetryBudget: true for the defaults, or {ttl, min_retries_per_second, percent_can_retry}"},
+            {NULL, NULL, NULL, NULL},
+        };
         TRY(fl__yaml_check_keys(ld, value, inner, keys));
         out->refuse_streamed_body = true;
         if ((v = fl__yaml_get(ld, value, "attempts"))) {
@@ -137,7 +160,12 @@ static int parse_client_layer(fl_yaml_reader_t *ld, fl_yaml_node_t *item, const 
         return 0;
     }
     case FL_CLIENT_LAYER_BULKHEAD: {
-        static const char *const keys[] = {"max_concurrent", "timeout", NULL};
+        static const fl_key_t keys[] = {
+            {"max_concurrent", "integer > 0", NULL, "requests in flight at once"},
+            {"timeout", "duration", "none",
+             "how long a request waits for a slot (BulkheadFull after)"},
+            {NULL, NULL, NULL, NULL},
+        };
         TRY(fl__yaml_check_keys(ld, value, inner, keys));
         TRY(fl__yaml_require(ld, value, "max_concurrent", inner, &v));
         TRY(fl__yaml_uint32(ld, v, fl__yaml_child_path(ld, inner, "max_concurrent"),
@@ -171,15 +199,46 @@ static int parse_client_step(fl_yaml_reader_t *ld, fl_yaml_node_t *item, const c
     out->id = fl_arena_printf(ld->arena, "%s.%zu", task, index);
     const char *inner = fl__yaml_child_path(ld, path, client_step_names[kind]);
     if (out->kind == FL_STEP_SLEEP) return fl__yaml_duration(ld, value, inner, &out->duration_ns);
-    static const char *const request_keys[] = {"id",      "method",       "path",
-                                               "body",    "stream_body",  "stream_body_fails_at",
-                                               "headers", "cancel_after", NULL};
-    static const char *const stream_keys[] = {
-        "id", "method", "path", "headers", "read_chunks", "raise_after", "cancel_after", NULL};
-    static const char *const sse_keys[] = {"id",         "path",         "receive", "owner_check",
-                                           "receive_in", "cancel_after", NULL};
-    static const char *const cancel_keys[] = {"id", "task", "after", NULL};
-    const char *const *keys[] = {request_keys, stream_keys, sse_keys, NULL, cancel_keys};
+    static const fl_key_t request_keys[] = {
+        {"id", "string", "<task>.<index>", "what expectations call the step"},
+        {"method", "string", "GET", "the request method"},
+        {"path", "string", NULL, "the path on the server, starting with /"},
+        {"body", "string", "none", "a bytes body"},
+        {"stream_body", "list of strings", "none",
+         "the pieces of a one-shot streamed body (not with body)"},
+        {"stream_body_fails_at", "integer", "0",
+         "the generator raises ValueError instead of giving piece k (1-based)"},
+        {"headers", "headers", "none", "request headers"},
+        {"cancel_after", "duration", "0", "a move_on scope around the step (0: none)"},
+        {NULL, NULL, NULL, NULL},
+    };
+    static const fl_key_t stream_keys[] = {
+        {"id", "string", "<task>.<index>", "what expectations call the step"},
+        {"method", "string", "GET", "the request method"},
+        {"path", "string", NULL, "the path on the server, starting with /"},
+        {"headers", "headers", "none", "request headers"},
+        {"read_chunks", "integer", "0", "chunks to read before closing (0: to the end)"},
+        {"raise_after", "integer", "0",
+         "the caller raises ValueError inside the block after n chunks"},
+        {"cancel_after", "duration", "0", "a move_on scope around the step (0: none)"},
+        {NULL, NULL, NULL, NULL},
+    };
+    static const fl_key_t sse_keys[] = {
+        {"id", "string", "<task>.<index>", "what expectations call the step"},
+        {"path", "string", NULL, "the event stream's path"},
+        {"receive", "integer", "0", "events to receive (0: until the end)"},
+        {"owner_check", "bool", "true", "fail fast with TaskContextError when another task reads"},
+        {"receive_in", "task name", "none", "receive from that task instead of this one"},
+        {"cancel_after", "duration", "0", "a move_on scope around the step (0: none)"},
+        {NULL, NULL, NULL, NULL},
+    };
+    static const fl_key_t cancel_keys[] = {
+        {"id", "string", "<task>.<index>", "what expectations call the step"},
+        {"task", "task name", NULL, "the task to cancel"},
+        {"after", "duration", "0", "how long to wait first"},
+        {NULL, NULL, NULL, NULL},
+    };
+    const fl_key_t *keys[] = {request_keys, stream_keys, sse_keys, NULL, cancel_keys};
     TRY(fl__yaml_check_keys(ld, value, inner, keys[kind]));
     fl_yaml_node_t *v;
 #define FIELD(key) ((v = fl__yaml_get(ld, value, key)) != NULL)
@@ -234,7 +293,11 @@ static int parse_client_step(fl_yaml_reader_t *ld, fl_yaml_node_t *item, const c
 
 static int parse_task(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path,
                       fl_client_task_t *out) {
-    static const char *const keys[] = {"name", "steps", NULL};
+    static const fl_key_t keys[] = {
+        {"name", "string", NULL, "the task's name, unique"},
+        {"steps", "list of client steps", NULL, "run in order, at least one"},
+        {NULL, NULL, NULL, NULL},
+    };
     TRY(fl__yaml_check_keys(ld, node, path, keys));
     out->at = fl__yaml_location(ld, node);
     fl_yaml_node_t *v;
@@ -297,7 +360,13 @@ static int check_client_references(fl_yaml_reader_t *ld, const fl_client_spec_t 
 
 int fl__load_client(fl_yaml_reader_t *ld, fl_yaml_node_t *node, fl_client_spec_t *out) {
     assert(ld != NULL && node != NULL && out != NULL);
-    static const char *const keys[] = {"timeouts", "max_connections", "middleware", "tasks", NULL};
+    static const fl_key_t keys[] = {
+        {"timeouts", "mapping", "httpx's 5s each", "connect, read, write and pool timeouts"},
+        {"max_connections", "integer > 0", "100", "the pool's connections at most"},
+        {"middleware", "list of client middleware", "none", "outermost first"},
+        {"tasks", "list of tasks", NULL, "at least one; they start together"},
+        {NULL, NULL, NULL, NULL},
+    };
     TRY(fl__yaml_check_keys(ld, node, "client", keys));
     fl_yaml_node_t *v;
     if ((v = fl__yaml_get(ld, node, "timeouts"))) TRY(parse_timeouts(ld, v, &out->timeouts));

@@ -111,16 +111,49 @@ static int parse_expect_fields(fl_yaml_reader_t *ld, fl_yaml_node_t *value, cons
 
 static int parse_expectation(fl_yaml_reader_t *ld, fl_yaml_node_t *item, const char *path,
                              size_t index, const fl_client_spec_t *client, fl_expectation_t *out) {
-    static const char *const step_keys[] = {"step",     "name",   "status",     "ok",
-                                            "moved_on", "error",  "message",    "note",
-                                            "attempts", "events", "body_bytes", NULL};
-    static const char *const server_keys[] = {"name",  "log",           "text", "cycle",
-                                              "count", "bodies_differ", NULL};
-    static const char *const hang_keys[] = {"name", "hang", "task", NULL};
-    static const char *const budget_keys[] = {"name", "withdrawals", NULL};
-    static const char *const trace_keys[] = {"name", "event", "text", "count", NULL};
-    static const char *const *const keys[] = {step_keys, server_keys, hang_keys, budget_keys,
-                                              trace_keys};
+    static const fl_key_t step_keys[] = {
+        {"step", "step id", NULL, "the client step judged"},
+        {"name", "string", "step_<index>", "the check's name in reports and finds"},
+        {"status", "integer 100..599", "unchecked", "the response status"},
+        {"ok", "bool", "false", "expect success"},
+        {"moved_on", "bool", "false", "expect the step's cancel_after to have expired"},
+        {"error", "error kind", "unchecked", "expect an error of this kind or below"},
+        {"message", "string", "unchecked", "a substring of the error's message"},
+        {"note", "string", "unchecked", "a substring of one of its notes"},
+        {"attempts", "integer", "unchecked", "retry attempts"},
+        {"events", "integer", "unchecked", "SSE events received"},
+        {"body_bytes", "size", "unchecked", "body bytes read"},
+        {NULL, NULL, NULL, NULL},
+    };
+    static const fl_key_t server_keys[] = {
+        {"name", "string", "server_<index>", "the check's name in reports and finds"},
+        {"log", "log kind", "error", "the kind of server log entry"},
+        {"text", "string", "any", "a substring of the entry"},
+        {"cycle", "integer", "any", "the request cycle, 1 = the first"},
+        {"count", "integer", "at least one", "exactly this many"},
+        {"bodies_differ", "bool", "false", "the server received different bodies across cycles"},
+        {NULL, NULL, NULL, NULL},
+    };
+    static const fl_key_t hang_keys[] = {
+        {"name", "string", "hang_<index>", "the check's name in reports and finds"},
+        {"hang", "bool", "true", "the run hangs (or not)"},
+        {"task", "task name", "any", "a task the hang report must name"},
+        {NULL, NULL, NULL, NULL},
+    };
+    static const fl_key_t budget_keys[] = {
+        {"name", "string", "budget_<index>", "the check's name in reports and finds"},
+        {"withdrawals", "integer", NULL, "retry budget withdrawals in all"},
+        {NULL, NULL, NULL, NULL},
+    };
+    static const fl_key_t trace_keys[] = {
+        {"name", "string", "trace_<index>", "the check's name in reports and finds"},
+        {"event", "trace event kind", NULL, "the kind of trace event"},
+        {"text", "string", "any", "a substring of the event's detail"},
+        {"count", "integer", "at least one", "exactly this many"},
+        {NULL, NULL, NULL, NULL},
+    };
+    static const fl_key_t *const keys[] = {step_keys, server_keys, hang_keys, budget_keys,
+                                           trace_keys};
     int kind;
     fl_yaml_node_t *value;
     TRY(fl__yaml_one_key(ld, item, path, "expectation", expect_names, &kind, &value));

@@ -29,11 +29,27 @@ static int parse_trigger(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char 
     assert(known);
     (void)known;
     out->kind = trigger_kind;
-    static const char *const at_keys[] = {"at", NULL};
-    static const char *const bytes_keys[] = {"bytes", "direction", "connection", NULL};
-    static const char *const event_keys[] = {"event", "count", "connection", NULL};
-    static const char *const connect_keys[] = {"connect", NULL};
-    const char *const *keys[] = {at_keys, bytes_keys, event_keys, connect_keys};
+    static const fl_key_t at_keys[] = {
+        {"at", "duration", NULL, "the virtual time the fault fires at"},
+        {NULL, NULL, NULL, NULL},
+    };
+    static const fl_key_t bytes_keys[] = {
+        {"bytes", "size", NULL, "fire when this many bytes were written in the direction"},
+        {"direction", "c2s or s2c", NULL, "which direction counts"},
+        {"connection", "integer", "0", "the connection (from 1; 0: each one)"},
+        {NULL, NULL, NULL, NULL},
+    };
+    static const fl_key_t event_keys[] = {
+        {"event", "protocol event", NULL, "the event, a row of the protocol events table"},
+        {"count", "integer", "1", "fire at the N-th occurrence"},
+        {"connection", "integer", "0", "on this connection only (0: any)"},
+        {NULL, NULL, NULL, NULL},
+    };
+    static const fl_key_t connect_keys[] = {
+        {"connect", "integer", NULL, "the connection attempt (from 1; 0: every attempt)"},
+        {NULL, NULL, NULL, NULL},
+    };
+    const fl_key_t *keys[] = {at_keys, bytes_keys, event_keys, connect_keys};
     TRY(fl__yaml_check_keys(ld, node, path, keys[kind]));
     fl_yaml_node_t *v = fl__yaml_get(ld, node, names[kind]);
     const char *inner = fl__yaml_child_path(ld, path, names[kind]);
@@ -143,9 +159,20 @@ static int check_cancel_target(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const
 static int parse_fault(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path,
                        fl_fault_plan_t *plan, const fl_client_spec_t *client,
                        fl_scenario_fault_t *fault) {
-    static const char *const keys[] = {"trigger",   "action",       "connection",
-                                       "direction", "probability",  "repeat",
-                                       "label",     "may_not_fire", NULL};
+    static const fl_key_t keys[] = {
+        {"trigger", "mapping", NULL, "when the fault fires: at, bytes, event or connect"},
+        {"action", "name or one-key mapping", NULL, "what it does"},
+        {"connection", "integer", "0",
+         "for at-triggers: the connection acted on (0: every open one)"},
+        {"direction", "c2s or s2c", "the trigger's, else s2c",
+         "the direction stall, delay, bandwidth, truncate and corrupt act on"},
+        {"probability", "number 0 < p <= 1", "1",
+         "the chance the trigger fires when reached (seeded)"},
+        {"repeat", "bool", "false", "event and connect triggers fire every time reached"},
+        {"label", "string", "fault #i trigger->action", "the fault's name in traces and messages"},
+        {"may_not_fire", "bool", "false", "a \"maybe\": faults-fired does not require it"},
+        {NULL, NULL, NULL, NULL},
+    };
     TRY(fl__yaml_check_keys(ld, node, path, keys));
     fault->at = fl__yaml_location(ld, node);
     fl_fault_spec_t *out = &fault->spec;

@@ -30,11 +30,18 @@ static int parse_server_layer(fl_yaml_reader_t *ld, fl_yaml_node_t *item, const 
                         inner, fl__yaml_text(value));
         return 0;
     case FL_LAYER_SERVER_ERRORS: {
-        static const char *const keys[] = {NULL};
+        static const fl_key_t keys[] = {
+            {NULL, NULL, NULL, NULL},
+        };
         return fl__yaml_check_keys(ld, value, inner, keys);
     }
     case FL_LAYER_EXCEPTION_HANDLER: {
-        static const char *const keys[] = {"error", "status", "body", NULL};
+        static const fl_key_t keys[] = {
+            {"error", "error kind", "Exception", "the kind the handler catches"},
+            {"status", "integer 100..599", "500", "its response's status"},
+            {"body", "string", "empty", "its response's body"},
+            {NULL, NULL, NULL, NULL},
+        };
         TRY(fl__yaml_check_keys(ld, value, inner, keys));
         out->handles = FL_ERR_EXCEPTION;
         out->status = 500;
@@ -58,8 +65,14 @@ static int parse_server_layer(fl_yaml_reader_t *ld, fl_yaml_node_t *item, const 
 
 static int parse_respond(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const char *path,
                          fl_scripted_step_t *out) {
-    static const char *const keys[] = {"status",  "body",       "media_type",
-                                       "headers", "background", NULL};
+    static const fl_key_t keys[] = {
+        {"status", "integer 100..599", "200", "the response status"},
+        {"body", "string", "empty", "the response body"},
+        {"media_type", "string", "text/plain", "the content type"},
+        {"headers", "headers", "none", "response headers (a content-length here is held to)"},
+        {"background", "mapping", "none", "a background task: {name, duration}"},
+        {NULL, NULL, NULL, NULL},
+    };
     TRY(fl__yaml_check_keys(ld, value, path, keys));
     fl_yaml_node_t *v;
     if ((v = fl__yaml_get(ld, value, "status")))
@@ -72,7 +85,11 @@ static int parse_respond(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const char
         TRY(fl__yaml_headers(ld, v, fl__yaml_child_path(ld, path, "headers"), &out->headers,
                              &out->header_count));
     if ((v = fl__yaml_get(ld, value, "background"))) {
-        static const char *const background_keys[] = {"name", "duration", NULL};
+        static const fl_key_t background_keys[] = {
+            {"name", "string", NULL, "the background task's name in the server log"},
+            {"duration", "duration", "0", "how long it runs"},
+            {NULL, NULL, NULL, NULL},
+        };
         const char *inner = fl__yaml_child_path(ld, path, "background");
         TRY(fl__yaml_check_keys(ld, v, inner, background_keys));
         fl_yaml_node_t *w;
@@ -99,10 +116,23 @@ static int parse_variant(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char 
 
 static int parse_stream(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const char *path,
                         fl_scripted_step_t *out) {
-    static const char *const keys[] = {"status",       "chunks",     "interval", "text",
-                                       "sse",          "ping",       "fail_at",  "fail_error",
-                                       "fail_message", "variant",    "cleanup",  "publish",
-                                       "headers",      "media_type", NULL};
+    static const fl_key_t keys[] = {
+        {"status", "integer 100..599", "200", "the response status"},
+        {"chunks", "integer", "1", "chunks the body iterator gives"},
+        {"interval", "duration", "0", "sleep before each chunk after the first"},
+        {"text", "string", "chunk <i>", "each chunk's text"},
+        {"sse", "bool", "false", "an EventSourceResponse: chunks as SSE events"},
+        {"ping", "duration", "15s", "SSE ping interval"},
+        {"fail_at", "integer", "0", "raise instead of producing chunk k (0: never)"},
+        {"fail_error", "error kind", "ValueError", "what the iterator raises (an Exception)"},
+        {"fail_message", "string", "chunk <k> failed", "its message"},
+        {"variant", "streaming variant", "task-group", "task-group, spec-aware or no-listener"},
+        {"cleanup", "cleanup", "none", "on cancellation: none, plain, shielded or spawned"},
+        {"publish", "duration", "0", "the cleanup's publish effect's duration"},
+        {"headers", "headers", "none", "response headers"},
+        {"media_type", "string", "none", "the content type"},
+        {NULL, NULL, NULL, NULL},
+    };
     TRY(fl__yaml_check_keys(ld, value, path, keys));
     fl_scripted_stream_t *s = &out->stream;
     s->chunk_count = 1;
@@ -159,7 +189,10 @@ static int parse_handler_step(fl_yaml_reader_t *ld, fl_yaml_node_t *item, const 
     switch (out->kind) {
     case FL_SCRIPTED_SLEEP: return fl__yaml_duration(ld, value, inner, &out->duration_ns);
     case FL_SCRIPTED_READ_BODY: {
-        static const char *const keys[] = {"bytes", NULL};
+        static const fl_key_t keys[] = {
+            {"bytes", "size", "all", "read until this many bytes arrived"},
+            {NULL, NULL, NULL, NULL},
+        };
         TRY(fl__yaml_check_keys(ld, value, inner, keys));
         fl_yaml_node_t *v = fl__yaml_get(ld, value, "bytes");
         if (v == NULL) return 0;
@@ -169,7 +202,11 @@ static int parse_handler_step(fl_yaml_reader_t *ld, fl_yaml_node_t *item, const 
         return 0;
     }
     case FL_SCRIPTED_RAISE: {
-        static const char *const keys[] = {"error", "message", NULL};
+        static const fl_key_t keys[] = {
+            {"error", "error kind", "ValueError", "the Exception kind raised"},
+            {"message", "string", "scripted error", "its message"},
+            {NULL, NULL, NULL, NULL},
+        };
         TRY(fl__yaml_check_keys(ld, value, inner, keys));
         out->error_kind = FL_ERR_VALUE_ERROR;
         fl_yaml_node_t *v;
@@ -189,7 +226,12 @@ static int parse_handler_step(fl_yaml_reader_t *ld, fl_yaml_node_t *item, const 
 
 static int parse_route(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path,
                        fl_route_t *out) {
-    static const char *const keys[] = {"method", "path", "steps", NULL};
+    static const fl_key_t keys[] = {
+        {"method", "string", "GET", "the request method routed"},
+        {"path", "string", NULL, "the path routed, starting with /"},
+        {"steps", "list of handler steps", "none", "the handler, at most 16 steps"},
+        {NULL, NULL, NULL, NULL},
+    };
     TRY(fl__yaml_check_keys(ld, node, path, keys));
     out->at = fl__yaml_location(ld, node);
     out->method = "GET";
@@ -222,7 +264,13 @@ static int parse_route(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *p
 
 int fl__load_server(fl_yaml_reader_t *ld, fl_yaml_node_t *node, fl_server_spec_t *out) {
     assert(ld != NULL && node != NULL && out != NULL);
-    static const char *const keys[] = {"spec_version", "middleware", "routes", NULL};
+    static const fl_key_t keys[] = {
+        {"spec_version", "\"2.3\" or \"2.4\"", "\"2.3\"",
+         "the ASGI spec version the server announces"},
+        {"middleware", "list of server middleware", "none", "outermost first"},
+        {"routes", "list of routes", "none", "every other request gets 404"},
+        {NULL, NULL, NULL, NULL},
+    };
     TRY(fl__yaml_check_keys(ld, node, "server", keys));
     fl_yaml_node_t *v;
     if ((v = fl__yaml_get(ld, node, "spec_version"))) {

@@ -58,8 +58,15 @@ static int parse_seeds(fl_yaml_reader_t *ld, fl_yaml_node_t *node, fl_scenario_t
 }
 
 static int parse_network(fl_yaml_reader_t *ld, fl_yaml_node_t *node, fl_simnet_options_t *out) {
-    static const char *const keys[] = {"latency",      "jitter",  "bandwidth", "buffer",
-                                       "segmentation", "backlog", NULL};
+    static const fl_key_t keys[] = {
+        {"latency", "duration", "1ms", "one way, per segment"},
+        {"jitter", "duration", "0", "plus a seeded uniform [0, jitter]"},
+        {"bandwidth", "size per second", "unlimited", "bytes per second per direction"},
+        {"buffer", "size > 0", "64KiB", "per direction; writes block when full"},
+        {"segmentation", "bool", "true", "reads return seeded random splits"},
+        {"backlog", "integer > 0", "128", "connections waiting to be accepted"},
+        {NULL, NULL, NULL, NULL},
+    };
     TRY(fl__yaml_check_keys(ld, node, "network", keys));
     fl_yaml_node_t *v;
     if ((v = fl__yaml_get(ld, node, "latency")))
@@ -140,9 +147,22 @@ static int parse_finds(fl_yaml_reader_t *ld, fl_yaml_node_t *root, fl_scenario_t
 }
 
 static int parse_root(fl_yaml_reader_t *ld, fl_yaml_node_t *root, fl_scenario_t *out) {
-    static const char *const keys[] = {"name",   "tags",       "mode",    "finds",  "seeds",
-                                       "policy", "time_limit", "network", "server", "client",
-                                       "faults", "expect",     NULL};
+    static const fl_key_t keys[] = {
+        {"name", "string", NULL, "shown in reports"},
+        {"tags", "list of strings", "[]", "for selecting scenarios"},
+        {"mode", "holds or finds", "holds",
+         "holds: every seed passes; finds: the finds check fails in some seed"},
+        {"finds", "expectation name", "none", "with mode finds: the check that must fail"},
+        {"seeds", "A..B or one seed", "1..200", "the seed range, inclusive"},
+        {"policy", "fifo, random or trio", "random", "the scheduler's policy"},
+        {"time_limit", "duration", "1h", "virtual time per run"},
+        {"network", "mapping", "see network", "the simulated network"},
+        {"server", "mapping", "no routes", "the mock ASGI server"},
+        {"client", "mapping", NULL, "the client and its tasks"},
+        {"faults", "list of faults", "[]", "the fault plan"},
+        {"expect", "list of expectations", "[]", "the expectations"},
+        {NULL, NULL, NULL, NULL},
+    };
     if (root->type != YAML_MAPPING_NODE) return FAIL(ld, root, "scenario: expected a mapping");
     TRY(fl__yaml_check_keys(ld, root, "", keys));
     TRY(parse_head(ld, root, out));

@@ -57,15 +57,15 @@ typedef struct fl_server_layer {
 } fl_server_layer_t;
 
 typedef struct fl_route {
-    const char *method;            /* "GET" by default */
+    const char *method; /* "GET" by default */
     const char *path;
-    fl_scripted_spec_t handler;    /* steps; name = path */
+    fl_scripted_spec_t handler; /* steps; name = path */
     fl_location_t at;
 } fl_route_t;
 
 typedef struct fl_server_spec {
-    const char *spec_version;      /* "2.3" default */
-    fl_server_layer_t *layers;     /* outermost first */
+    const char *spec_version;  /* "2.3" default */
+    fl_server_layer_t *layers; /* outermost first */
     size_t layer_count;
     fl_route_t *routes;
     size_t route_count;
@@ -81,18 +81,18 @@ typedef enum fl_client_layer_kind {
 
 typedef struct fl_client_layer {
     fl_client_layer_kind_t kind;
-    uint32_t attempts;             /* RETRY: max attempts (0: default 3) */
-    int64_t base_delay_ns;         /* RETRY: 0 = default */
-    int64_t max_delay_ns;          /* RETRY: 0 = default */
-    bool refuse_streamed_body;     /* RETRY: default true */
+    uint32_t attempts;                /* RETRY: max attempts (0: default 3) */
+    int64_t base_delay_ns;            /* RETRY: 0 = default */
+    int64_t max_delay_ns;             /* RETRY: 0 = default */
+    bool refuse_streamed_body;        /* RETRY: default true */
     const char *const *retry_methods; /* RETRY: NULL: httpware's idempotent methods */
     size_t retry_method_count;
-    const int *retry_statuses;     /* RETRY: NULL: 408 429 502 503 504 */
+    const int *retry_statuses; /* RETRY: NULL: 408 429 502 503 504 */
     size_t retry_status_count;
-    bool budget;                   /* RETRY: with a RetryBudget */
+    bool budget;                              /* RETRY: with a RetryBudget */
     fl_retry_budget_options_t budget_options; /* RETRY: the defaults unless the file sets them */
-    uint32_t max_concurrent;       /* BULKHEAD */
-    int64_t timeout_ns;            /* BULKHEAD acquire timeout; TIMEOUT deadline */
+    uint32_t max_concurrent;                  /* BULKHEAD */
+    int64_t timeout_ns;                       /* BULKHEAD acquire timeout; TIMEOUT deadline */
     fl_location_t at;
 } fl_client_layer_t;
 
@@ -101,30 +101,30 @@ typedef enum fl_step_kind {
     FL_STEP_STREAM,  /* stream(): read chunks (all, or read_chunks) then close */
     FL_STEP_SSE,     /* an SSE session: connect, receive, close */
     FL_STEP_SLEEP,
-    FL_STEP_CANCEL,  /* cancel another task (by name) */
+    FL_STEP_CANCEL, /* cancel another task (by name) */
 } fl_step_kind_t;
 
 typedef struct fl_step {
     fl_step_kind_t kind;
-    const char *id;                /* for expectations; default "<task>.<index>" */
-    const char *method;            /* REQUEST, STREAM: default GET */
-    const char *path;              /* REQUEST, STREAM, SSE (the host is the server) */
+    const char *id;                  /* for expectations; default "<task>.<index>" */
+    const char *method;              /* REQUEST, STREAM: default GET */
+    const char *path;                /* REQUEST, STREAM, SSE (the host is the server) */
     const fl_asgi_header_t *headers; /* REQUEST, STREAM */
     size_t header_count;
-    const char *body;              /* REQUEST: a bytes body, or NULL */
+    const char *body;               /* REQUEST: a bytes body, or NULL */
     const char *const *stream_body; /* REQUEST: pieces of a one-shot stream body */
     size_t stream_piece_count;
-    size_t stream_body_fails_at;   /* REQUEST: the body's generator raises ValueError instead of
+    size_t stream_body_fails_at; /* REQUEST: the body's generator raises ValueError instead of
                                     * giving piece k (1-based; 0: never) */
-    size_t read_chunks;            /* STREAM: 0 = read to the end */
-    size_t raise_after;            /* STREAM: the caller raises ValueError inside the stream
+    size_t read_chunks;          /* STREAM: 0 = read to the end */
+    size_t raise_after;          /* STREAM: the caller raises ValueError inside the stream
                                     * block after this many chunks; 0: never */
-    int64_t cancel_after_ns;       /* REQUEST, STREAM, SSE: a move_on scope; 0 = none */
-    size_t receive_count;          /* SSE: events to receive (0: until end) */
-    bool owner_check;              /* SSE: default true */
-    const char *receive_in;        /* SSE: receive from this task (NULL: the same) */
-    int64_t duration_ns;           /* SLEEP, and CANCEL's delay */
-    const char *target_task;       /* CANCEL */
+    int64_t cancel_after_ns;     /* REQUEST, STREAM, SSE: a move_on scope; 0 = none */
+    size_t receive_count;        /* SSE: events to receive (0: until end) */
+    bool owner_check;            /* SSE: default true */
+    const char *receive_in;      /* SSE: receive from this task (NULL: the same) */
+    int64_t duration_ns;         /* SLEEP, and CANCEL's delay */
+    const char *target_task;     /* CANCEL */
     fl_location_t at;
 } fl_step_t;
 
@@ -136,9 +136,9 @@ typedef struct fl_client_task {
 } fl_client_task_t;
 
 typedef struct fl_client_spec {
-    fl_timeouts_t timeouts;        /* 0 = the client's defaults */
+    fl_timeouts_t timeouts; /* 0 = the client's defaults */
     size_t max_connections;
-    fl_client_layer_t *layers;     /* outermost first */
+    fl_client_layer_t *layers; /* outermost first */
     size_t layer_count;
     fl_client_task_t *tasks;
     size_t task_count;
@@ -147,37 +147,37 @@ typedef struct fl_client_spec {
 /* --- expectations ------------------------------------------------------------------ */
 
 typedef enum fl_expect_kind {
-    FL_EXPECT_STEP,    /* a client step's outcome */
-    FL_EXPECT_SERVER,  /* the server's log */
-    FL_EXPECT_HANG,    /* the run hangs (or not), optionally naming a task */
-    FL_EXPECT_BUDGET,  /* retry budget withdrawals */
-    FL_EXPECT_TRACE,   /* trace events of a kind */
+    FL_EXPECT_STEP,   /* a client step's outcome */
+    FL_EXPECT_SERVER, /* the server's log */
+    FL_EXPECT_HANG,   /* the run hangs (or not), optionally naming a task */
+    FL_EXPECT_BUDGET, /* retry budget withdrawals */
+    FL_EXPECT_TRACE,  /* trace events of a kind */
 } fl_expect_kind_t;
 
 typedef struct fl_expectation {
     fl_expect_kind_t kind;
-    const char *name;              /* the check's name, for reports and finds: */
+    const char *name; /* the check's name, for reports and finds: */
     /* STEP */
-    const char *step;              /* the step id */
-    int status;                    /* 0: not checked */
-    bool ok;                       /* expect success (no error) */
-    bool moved_on;                 /* expect the step's cancel_after to have expired */
-    bool has_error;                /* expect an error of error_kind (or below) */
+    const char *step; /* the step id */
+    int status;       /* 0: not checked */
+    bool ok;          /* expect success (no error) */
+    bool moved_on;    /* expect the step's cancel_after to have expired */
+    bool has_error;   /* expect an error of error_kind (or below) */
     fl_error_kind_t error_kind;
-    const char *message;           /* substring of the error's message */
-    const char *note;              /* substring of one of its notes */
-    uint32_t attempts;             /* retry attempts, 0: not checked */
-    int64_t events;                /* SSE events received, -1: not checked */
-    int64_t body_bytes;            /* -1: not checked */
+    const char *message; /* substring of the error's message */
+    const char *note;    /* substring of one of its notes */
+    uint32_t attempts;   /* retry attempts, 0: not checked */
+    int64_t events;      /* SSE events received, -1: not checked */
+    int64_t body_bytes;  /* -1: not checked */
     /* SERVER */
     fl_server_log_kind_t log_kind;
-    const char *log_text;          /* substring; NULL: any (also TRACE: of the detail) */
-    uint32_t cycle;                /* the request cycle (1 = the first); 0: any */
-    int64_t count;                 /* exactly this many; -1: at least one (also TRACE) */
-    bool bodies_differ;            /* the server received different bodies (story 1) */
+    const char *log_text; /* substring; NULL: any (also TRACE: of the detail) */
+    uint32_t cycle;       /* the request cycle (1 = the first); 0: any */
+    int64_t count;        /* exactly this many; -1: at least one (also TRACE) */
+    bool bodies_differ;   /* the server received different bodies (story 1) */
     /* HANG */
     bool hang;
-    const char *blocked_task;      /* a task the hang report must name */
+    const char *blocked_task; /* a task the hang report must name */
     /* BUDGET */
     int64_t withdrawals;
     /* TRACE */
@@ -193,7 +193,7 @@ typedef struct fl_expectation {
 
 typedef struct fl_scenario_fault {
     fl_fault_spec_t spec;
-    bool may_not_fire;             /* a "maybe": the faults-fired check does not require it */
+    bool may_not_fire; /* a "maybe": the faults-fired check does not require it */
     fl_location_t at;
 } fl_scenario_fault_t;
 
@@ -205,15 +205,15 @@ typedef struct fl_scenario {
     const char *const *tags;
     size_t tag_count;
     fl_scenario_mode_t mode;
-    const char *finds;             /* FINDS: the check that must fail somewhere */
-    uint64_t seed_first;           /* default 1 */
-    uint64_t seed_last;            /* default 200 */
-    const char *policy;            /* default "random" */
-    int64_t time_limit_ns;         /* default 1 hour */
-    fl_simnet_options_t network;   /* default fl_simnet_options_default() */
+    const char *finds;           /* FINDS: the check that must fail somewhere */
+    uint64_t seed_first;         /* default 1 */
+    uint64_t seed_last;          /* default 200 */
+    const char *policy;          /* default "random" */
+    int64_t time_limit_ns;       /* default 1 hour */
+    fl_simnet_options_t network; /* default fl_simnet_options_default() */
     fl_server_spec_t server;
     fl_client_spec_t client;
-    fl_scenario_fault_t *faults;   /* at most FL_SCENARIO_FAULTS_MAX */
+    fl_scenario_fault_t *faults; /* at most FL_SCENARIO_FAULTS_MAX */
     size_t fault_count;
     fl_expectation_t *expectations;
     size_t expectation_count;

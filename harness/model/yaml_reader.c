@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -87,8 +88,52 @@ size_t fl__yaml_pair_count(const fl_yaml_node_t *node) {
 
 /* Refuses keys outside allowed (NULL-terminated), non-scalar keys and
  * duplicates. */
+/* Edit distance (insert, delete, substitute), bounded: names are short. */
+static size_t edit_distance(const char *a, const char *b) {
+    enum { NAME_MAX_CHARS = 64 };
+    size_t n = strlen(a), m = strlen(b);
+    if (n > NAME_MAX_CHARS || m > NAME_MAX_CHARS) return SIZE_MAX;
+    size_t row[NAME_MAX_CHARS + 1];
+    for (size_t j = 0; j <= m; j++) row[j] = j;
+    for (size_t i = 1; i <= n; i++) {
+        size_t diagonal = row[0];
+        row[0] = i;
+        for (size_t j = 1; j <= m; j++) {
+            size_t above = row[j];
+            size_t best = diagonal + (a[i - 1] != b[j - 1]);
+            if (above + 1 < best) best = above + 1;
+            if (row[j - 1] + 1 < best) best = row[j - 1] + 1;
+            row[j] = best;
+            diagonal = above;
+        }
+    }
+    return row[m];
+}
+
+static int unknown_key(fl_yaml_reader_t *ld, fl_yaml_node_t *key, const char *path,
+                       const fl_key_t *keys) {
+    const char *name = fl__yaml_text(key);
+    char valid[512] = "";
+    size_t used = 0;
+    const char *closest = NULL;
+    size_t closest_distance = 3; /* a likely misspelling: at most two edits */
+    for (size_t k = 0; keys[k].name != NULL && used < sizeof valid; k++) {
+        used += (size_t)snprintf(valid + used, sizeof valid - used, "%s%s", k ? ", " : "",
+                                 keys[k].name);
+        size_t distance = edit_distance(name, keys[k].name);
+        if (distance < closest_distance) closest = keys[k].name, closest_distance = distance;
+    }
+    char hint[96] = "";
+    if (closest != NULL) snprintf(hint, sizeof hint, "did you mean '%s'? ", closest);
+    if (keys[0].name == NULL) snprintf(valid, sizeof valid, "none");
+    if (path[0])
+        return FAIL(ld, key, "unknown key '%s' in %s (%sthe keys: %s)", name, path, hint, valid);
+    return FAIL(ld, key, "unknown key '%s' (%sthe keys: %s)", name, hint, valid);
+}
+
 int fl__yaml_check_keys(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path,
-                        const char *const *allowed) {
+                        const fl_key_t *keys) {
+    assert(ld != NULL && node != NULL && path != NULL && keys != NULL);
     TRY(fl__yaml_expect_mapping(ld, node, path));
     size_t count = fl__yaml_pair_count(node);
     for (size_t i = 0; i < count; i++) {
@@ -96,12 +141,9 @@ int fl__yaml_check_keys(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *
         if (key->type != YAML_SCALAR_NODE)
             return FAIL(ld, key, "%s: keys must be plain names", path[0] ? path : "scenario");
         bool known = false;
-        for (size_t a = 0; allowed[a] != NULL && !known; a++)
-            known = strcmp(allowed[a], fl__yaml_text(key)) == 0;
-        if (!known) {
-            if (path[0]) return FAIL(ld, key, "unknown key '%s' in %s", fl__yaml_text(key), path);
-            return FAIL(ld, key, "unknown key '%s'", fl__yaml_text(key));
-        }
+        for (size_t k = 0; keys[k].name != NULL && !known; k++)
+            known = strcmp(keys[k].name, fl__yaml_text(key)) == 0;
+        if (!known) return unknown_key(ld, key, path, keys);
         for (size_t j = 0; j < i; j++) {
             fl_yaml_node_t *earlier = fl__yaml_node_at(ld, node->data.mapping.pairs.start[j].key);
             if (strcmp(fl__yaml_text(earlier), fl__yaml_text(key)) == 0)

@@ -33,6 +33,17 @@ typedef struct fl_yaml_reader {
 
 typedef yaml_node_t fl_yaml_node_t;
 
+/* One key a mapping of the file may hold, as the loader checks it and the
+ * reference tables show it: its name, its type and default as a reader
+ * writes them ("duration", "1ms"; a NULL default: required), and one line
+ * of doc. Each kind's keys are one array of these. */
+typedef struct fl_key {
+    const char *name;
+    const char *type;
+    const char *fallback;
+    const char *doc;
+} fl_key_t;
+
 #define TRY(call)                                                                                  \
     do {                                                                                           \
         int fl__status = (call);                                                                   \
@@ -55,8 +66,11 @@ size_t fl__yaml_sequence_count(const fl_yaml_node_t *node);
 fl_yaml_node_t *fl__yaml_sequence_item(fl_yaml_reader_t *ld, const fl_yaml_node_t *node,
                                        size_t index);
 size_t fl__yaml_pair_count(const fl_yaml_node_t *node);
+/* Refuses keys that are not rows of keys (terminated by a row whose name is
+ * NULL), non-scalar keys and duplicates. An unknown key's message lists the
+ * valid ones, and names the closest when it is a likely misspelling. */
 int fl__yaml_check_keys(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path,
-                        const char *const *allowed);
+                        const fl_key_t *keys);
 fl_yaml_node_t *fl__yaml_get(fl_yaml_reader_t *ld, fl_yaml_node_t *mapping, const char *key);
 int fl__yaml_require(fl_yaml_reader_t *ld, fl_yaml_node_t *mapping, const char *key,
                      const char *path, fl_yaml_node_t **out);

@@ -491,6 +491,12 @@ static const bad_case_t bad_cases[] = {
     {N C "  middleware:\n    - retry: {retires: 3}\n", 8, 15,
      "unknown key 'retires' in client.middleware[0].retry"},
     {N "name: u\n" C, 2, 1, "duplicate key 'name' in scenario"},
+    {N C "  middleware:\n    - retry: {atempts: 3}\n", 8, 15,
+     "unknown key 'atempts' in client.middleware[0].retry (did you mean 'attempts'? the keys: "
+     "attempts, base_delay, max_delay, refuse_streamed_body, methods, statuses, budget)"},
+    {N "seed: 1..3\n" C, 2, 1, "unknown key 'seed' (did you mean 'seeds'? the keys: name, tags"},
+    {N "server:\n  routes:\n    - path: /a\n      steps:\n        - read_body: {byte: 3}\n" C, 6,
+     23, "unknown key 'byte' in server.routes[0].steps[0].read_body (did you mean 'bytes'?"},
     /* missing required keys */
     {C, 1, 1, "missing required key 'name' in scenario"},
     {N, 1, 1, "missing required key 'client' in scenario"},
