@@ -1200,18 +1200,31 @@ static void wake_timer_fired(uv_timer_t *timer) { (void)timer; /* only ends uv_r
 /* Runs the loop once: until an outside event, or the world's next timer
  * (rounded up to libuv's millisecond; a little early is fine, the world
  * calls again for the rest). True while something outside the world (a
- * socket, a request, a fault timer) can still wake a task. */
+ * socket, a request, a fault timer) can still wake a task.
+ *
+ * UV_RUN_ONCE runs the timers that are due before it polls, and then polls
+ * with the timeout of the timers left: a wake timer already due by then (a
+ * world timer that passed while tasks ran, or one due within the
+ * millisecond libuv rounds to) would fire first and leave the poll with no
+ * timeout at all, blocking on the sockets past the world's timer. So a due
+ * timer polls without blocking, and the wake timer repeats, so that it is
+ * still armed for the poll if libuv's clock passed it in between. */
 static bool uvnet_wait(fl_world_t *world, void *context, int64_t next_timer_ns) {
     uvnet_t *net = context;
     assert(net_world(net) == world && !net->tearing_down);
+    uv_run_mode mode = UV_RUN_ONCE;
     if (next_timer_ns != FL_TIME_NEVER) {
         int64_t remaining_ns = next_timer_ns - clock_now(net);
         uint64_t timeout_ms =
             remaining_ns <= 0 ? 0 : (uint64_t)(remaining_ns + NS_PER_MS - 1) / NS_PER_MS;
-        uv_update_time(&net->loop);
-        uv_timer_start(&net->wake_timer, wake_timer_fired, timeout_ms, 0);
+        if (timeout_ms == 0) {
+            mode = UV_RUN_NOWAIT;
+        } else {
+            uv_update_time(&net->loop);
+            uv_timer_start(&net->wake_timer, wake_timer_fired, timeout_ms, timeout_ms);
+        }
     }
-    uv_run(&net->loop, UV_RUN_ONCE);
+    uv_run(&net->loop, mode);
     uv_timer_stop(&net->wake_timer);
     fl_world_set_time(world, clock_now(net));
     return uv_loop_alive(&net->loop) != 0;
