@@ -1,6 +1,9 @@
 /* The expectations a scenario file states, each judged after the run:
  * step outcomes, the server's log, hangs, retry budgets, trace events. */
+#include "harness/check/expectations.h"
+
 #include "harness/check/checker.h"
+#include "harness/model/kinds.h"
 
 #include <assert.h>
 #include <inttypes.h>
@@ -28,7 +31,8 @@ static void describe_outcome(const fl_step_state_t *step, char *out, size_t capa
     else if (step->moved_on)
         snprintf(out, capacity, "cancelled by its cancel_after");
     else if (step->error != NULL)
-        snprintf(out, capacity, "%s: %s", fl_error_kind_name(step->error->kind), step->error->message);
+        snprintf(out, capacity, "%s: %s", fl_error_kind_name(step->error->kind),
+                 step->error->message);
     else if (step->status != 0)
         snprintf(out, capacity, "status %d", step->status);
     else
@@ -36,7 +40,8 @@ static void describe_outcome(const fl_step_state_t *step, char *out, size_t capa
 }
 
 /* Returns true when the step expectation holds; else writes why. */
-static bool check_step(const fl_checker_t *c, const fl_expectation_t *e, char *why, size_t capacity) {
+bool fl__check_step_expectation(const fl_checker_t *c, const fl_expectation_t *e, char *why,
+                                size_t capacity) {
     fl_run_state_t *run = c->run;
     fl_step_state_t *step = find_step(run, e->step);
     if (step == NULL) {
@@ -51,7 +56,8 @@ static bool check_step(const fl_checker_t *c, const fl_expectation_t *e, char *w
         return false;
     }
     if (e->moved_on && !step->moved_on) {
-        snprintf(why, capacity, "step %s: expected its cancel_after to expire, got %s", step->id, got);
+        snprintf(why, capacity, "step %s: expected its cancel_after to expire, got %s", step->id,
+                 got);
         return false;
     }
     if (e->status != 0 && (step->status != e->status || !step->ran)) {
@@ -63,7 +69,8 @@ static bool check_step(const fl_checker_t *c, const fl_expectation_t *e, char *w
                  fl_error_kind_name(e->error_kind), got);
         return false;
     }
-    if (e->message != NULL && (step->error == NULL || strstr(step->error->message, e->message) == NULL)) {
+    if (e->message != NULL &&
+        (step->error == NULL || strstr(step->error->message, e->message) == NULL)) {
         snprintf(why, capacity, "step %s: expected an error message containing \"%s\", got %s",
                  step->id, e->message, got);
         return false;
@@ -109,7 +116,8 @@ static bool bodies_differ(const fl_server_log_t *log) {
             int64_t c_bytes = 0;
             for (size_t k = 0; k < count; k++) {
                 const fl_server_log_entry_t *b = fl_server_log_entry(log, k);
-                if (b->kind == FL_SERVER_LOG_BODY_RECEIVED && b->cycle == c->cycle) c_bytes += b->value;
+                if (b->kind == FL_SERVER_LOG_BODY_RECEIVED && b->cycle == c->cycle)
+                    c_bytes += b->value;
             }
             if (c_bytes != a_bytes) return true;
         }
@@ -129,12 +137,14 @@ static void describe_count(const fl_expectation_t *e, char *out, size_t capacity
         snprintf(out, capacity, "%" PRId64, e->count);
 }
 
-static bool check_server(const fl_checker_t *c, const fl_expectation_t *e, char *why, size_t capacity) {
+bool fl__check_server_expectation(const fl_checker_t *c, const fl_expectation_t *e, char *why,
+                                  size_t capacity) {
     fl_run_state_t *run = c->run;
     fl_server_log_t *log = fl_asgi_server_log(run->server);
     if (e->bodies_differ) {
         if (bodies_differ(log)) return true;
-        snprintf(why, capacity, "server: expected different bodies across attempts, every one was the same");
+        snprintf(why, capacity,
+                 "server: expected different bodies across attempts, every one was the same");
         return false;
     }
     size_t n = fl_server_log_matches(log, e->log_kind, e->cycle, e->log_text);
@@ -144,15 +154,17 @@ static bool check_server(const fl_checker_t *c, const fl_expectation_t *e, char 
         describe_count(e, wanted, sizeof wanted);
         char where[32] = "";
         if (e->cycle != 0) snprintf(where, sizeof where, " in cycle %u", e->cycle);
-        snprintf(why, capacity, "server: expected %s %s entries%s containing \"%s\", got %zu", wanted,
-                 fl_server_log_kind_name(e->log_kind), where, e->log_text ? e->log_text : "", n);
+        snprintf(why, capacity, "server: expected %s %s entries%s containing \"%s\", got %zu",
+                 wanted, fl_server_log_kind_name(e->log_kind), where,
+                 e->log_text ? e->log_text : "", n);
     }
     return ok;
 }
 
 /* Trace events of a kind whose detail contains the text. The run keeps its
  * trace records when the scenario has a trace expectation. */
-static bool check_trace(const fl_checker_t *c, const fl_expectation_t *e, char *why, size_t capacity) {
+bool fl__check_trace_expectation(const fl_checker_t *c, const fl_expectation_t *e, char *why,
+                                 size_t capacity) {
     fl_run_state_t *run = c->run;
     size_t count = 0, n = 0;
     const fl_trace_event_t *events = fl_trace_events(fl_world_trace(run->world), &count);
@@ -173,12 +185,12 @@ static bool check_trace(const fl_checker_t *c, const fl_expectation_t *e, char *
     return ok;
 }
 
-static bool check_hang(const fl_checker_t *c, const fl_expectation_t *e, char *why,
-                       size_t capacity) {
+bool fl__check_hang_expectation(const fl_checker_t *c, const fl_expectation_t *e, char *why,
+                                size_t capacity) {
     const fl_seed_result_t *result = c->result;
     if (result->client_blocked != e->hang) {
-        snprintf(why, capacity, "hang: expected %s, the run ended %s%s", e->hang ? "a hang" : "no hang",
-                 fl_run_outcome_name(result->outcome),
+        snprintf(why, capacity, "hang: expected %s, the run ended %s%s",
+                 e->hang ? "a hang" : "no hang", fl_run_outcome_name(result->outcome),
                  result->client_blocked ? " with client tasks blocked" : "");
         return false;
     }
@@ -194,29 +206,22 @@ static bool check_hang(const fl_checker_t *c, const fl_expectation_t *e, char *w
     return true;
 }
 
-static bool check_budget(const fl_checker_t *c, const fl_expectation_t *e, char *why, size_t capacity) {
+bool fl__check_budget_expectation(const fl_checker_t *c, const fl_expectation_t *e, char *why,
+                                  size_t capacity) {
     fl_run_state_t *run = c->run;
     int64_t withdrawals = 0;
     for (size_t i = 0; i < run->budget_count; i++)
-        withdrawals += (int64_t)fl_retry_budget_stats(run->world, run->budgets[i]).withdrawals_total;
+        withdrawals +=
+            (int64_t)fl_retry_budget_stats(run->world, run->budgets[i]).withdrawals_total;
     if (run->budget_count == 0) {
         snprintf(why, capacity, "budget: the client has no retry budget");
         return false;
     }
     if (withdrawals == e->withdrawals) return true;
-    snprintf(why, capacity, "budget: expected %" PRId64 " withdrawals, got %" PRId64, e->withdrawals,
-             withdrawals);
+    snprintf(why, capacity, "budget: expected %" PRId64 " withdrawals, got %" PRId64,
+             e->withdrawals, withdrawals);
     return false;
 }
-
-typedef bool expectation_check_fn(const fl_checker_t *c, const fl_expectation_t *e, char *why,
-                                  size_t capacity);
-
-static expectation_check_fn *const CHECKS[] = {
-    [FL_EXPECT_STEP] = check_step,     [FL_EXPECT_SERVER] = check_server,
-    [FL_EXPECT_HANG] = check_hang,     [FL_EXPECT_BUDGET] = check_budget,
-    [FL_EXPECT_TRACE] = check_trace,
-};
 
 bool fl__check_expectations(fl_checker_t *c) {
     assert(c != NULL && c->run != NULL && c->result != NULL);
@@ -224,7 +229,6 @@ bool fl__check_expectations(fl_checker_t *c) {
     bool hang_expected = false;
     for (size_t i = 0; i < s->expectation_count; i++) {
         const fl_expectation_t *e = &s->expectations[i];
-        assert((size_t)e->kind < sizeof CHECKS / sizeof CHECKS[0] && CHECKS[e->kind] != NULL);
         char name[FL_RUN_NAME_MAX];
         if (e->name != NULL)
             fl__copy_text(name, sizeof name, e->name);
@@ -232,7 +236,7 @@ bool fl__check_expectations(fl_checker_t *c) {
             snprintf(name, sizeof name, "expectation %zu", i + 1);
         if (e->kind == FL_EXPECT_HANG) hang_expected = hang_expected || e->hang;
         char why[FL_RUN_MESSAGE_MAX] = "";
-        bool ok = CHECKS[e->kind](c, e, why, sizeof why);
+        bool ok = fl_expect_kind_row(e->kind)->check(c, e, why, sizeof why);
         fl__check_verdict(c, name, ok, why);
     }
     return hang_expected;

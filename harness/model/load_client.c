@@ -12,6 +12,9 @@
 #include "sim/runtime/status.h"
 
 #include "client/retry.h"
+#include "harness/model/kinds.h"
+#include "harness/run/step_kinds.h"
+#include "harness/world/layer_kinds.h"
 
 static int parse_timeouts(fl_yaml_reader_t *ld, fl_yaml_node_t *node, fl_timeouts_t *out) {
     static const fl_key_t keys[] = {
@@ -108,149 +111,121 @@ static int parse_retry_statuses(fl_yaml_reader_t *ld, fl_yaml_node_t *node, cons
     return 0;
 }
 
-static int parse_client_layer(fl_yaml_reader_t *ld, fl_yaml_node_t *item, const char *path,
-                              fl_client_layer_t *out) {
-    static const char *const kinds[] = {"retry", "bulkhead", "timeout", NULL};
-    int kind;
-    fl_yaml_node_t *value;
-    TRY(fl__yaml_one_key(ld, item, path, "client middleware", kinds, &kind, &value));
-    out->kind = (fl_client_layer_kind_t)kind;
-    out->at = fl__yaml_location(ld, item);
-    const char *inner = fl__yaml_child_path(ld, path, kinds[kind]);
-    fl_yaml_node_t *v;
-    switch (out->kind) {
-    case FL_CLIENT_LAYER_RETRY: {
-        static const fl_key_t keys[] = {
-            {"attempts", "integer 1..100", "3", "attempts in all, the first included"},
-            {"base_delay", "duration", "100ms", "the first backoff before full jitter"},
-            {"max_delay", "duration", "5s", "the backoff cap, and Retry-After's"},
-            {"refuse_streamed_body", "bool", "true",
-             "refuse, with a note, to retry a one-shot streamed body"},
-            {"methods", "list of methods", "[GET, HEAD, OPTIONS, PUT, DELETE, TRACE]",
-             "the methods retried ([]: none)"},
-            {"statuses", "list of statuses", "[408, 429, 502, 503, 504]",
-             "the statuses retried ([]: none)"},
-            {"budget", "bool or mapping", "false",
-             "a RetryBudget: true for the defaults, or {ttl, min_retries_per_second, percent_can_retry}"},
-            {NULL, NULL, NULL, NULL},
-        };
-        TRY(fl__yaml_check_keys(ld, value, inner, keys));
-        out->refuse_streamed_body = true;
-        if ((v = fl__yaml_get(ld, value, "attempts"))) {
-            TRY(fl__yaml_uint32(ld, v, fl__yaml_child_path(ld, inner, "attempts"), &out->attempts));
-            if (out->attempts == 0 || out->attempts > 100)
-                return FAIL(ld, v, "%s.attempts: must be 1..100", inner);
-        }
-        if ((v = fl__yaml_get(ld, value, "base_delay")))
-            TRY(fl__yaml_duration(ld, v, fl__yaml_child_path(ld, inner, "base_delay"),
-                                  &out->base_delay_ns));
-        if ((v = fl__yaml_get(ld, value, "max_delay")))
-            TRY(fl__yaml_duration(ld, v, fl__yaml_child_path(ld, inner, "max_delay"),
-                                  &out->max_delay_ns));
-        if ((v = fl__yaml_get(ld, value, "refuse_streamed_body")))
-            TRY(fl__yaml_bool(ld, v, fl__yaml_child_path(ld, inner, "refuse_streamed_body"),
-                              &out->refuse_streamed_body));
-        if ((v = fl__yaml_get(ld, value, "methods")))
-            TRY(parse_retry_methods(ld, v, fl__yaml_child_path(ld, inner, "methods"), out));
-        if ((v = fl__yaml_get(ld, value, "statuses")))
-            TRY(parse_retry_statuses(ld, v, fl__yaml_child_path(ld, inner, "statuses"), out));
-        out->budget_options = fl_retry_budget_options_default();
-        if ((v = fl__yaml_get(ld, value, "budget")))
-            TRY(parse_budget(ld, v, fl__yaml_child_path(ld, inner, "budget"), out));
-        return 0;
-    }
-    case FL_CLIENT_LAYER_BULKHEAD: {
-        static const fl_key_t keys[] = {
-            {"max_concurrent", "integer > 0", NULL, "requests in flight at once"},
-            {"timeout", "duration", "none",
-             "how long a request waits for a slot (BulkheadFull after)"},
-            {NULL, NULL, NULL, NULL},
-        };
-        TRY(fl__yaml_check_keys(ld, value, inner, keys));
-        TRY(fl__yaml_require(ld, value, "max_concurrent", inner, &v));
-        TRY(fl__yaml_uint32(ld, v, fl__yaml_child_path(ld, inner, "max_concurrent"),
-                            &out->max_concurrent));
-        if (out->max_concurrent == 0)
-            return FAIL(ld, v, "%s.max_concurrent: must be positive", inner);
-        if ((v = fl__yaml_get(ld, value, "timeout")))
-            TRY(fl__yaml_duration(ld, v, fl__yaml_child_path(ld, inner, "timeout"),
-                                  &out->timeout_ns));
-        return 0;
-    }
-    case FL_CLIENT_LAYER_TIMEOUT:
-        TRY(fl__yaml_duration(ld, value, inner, &out->timeout_ns));
-        if (out->timeout_ns <= 0) return FAIL(ld, value, "%s: must be positive", inner);
-        return 0;
-    }
-    return 0;
-}
+/* --- client middleware, one row each ----------------------------------------------- */
 
-static const char *const client_step_names[] = {"request", "stream", "sse",
-                                                "sleep",   "cancel", NULL};
+static const fl_key_t RETRY_KEYS[] = {
+    {"attempts", "integer 1..100", "3", "attempts in all, the first included"},
+    {"base_delay", "duration", "100ms", "the first backoff before full jitter"},
+    {"max_delay", "duration", "5s", "the backoff cap, and Retry-After's"},
+    {"refuse_streamed_body", "bool", "true",
+     "refuse, with a note, to retry a one-shot streamed body"},
+    {"methods", "list of methods", "[GET, HEAD, OPTIONS, PUT, DELETE, TRACE]",
+     "the methods retried ([]: none)"},
+    {"statuses", "list of statuses", "[408, 429, 502, 503, 504]",
+     "the statuses retried ([]: none)"},
+    {"budget", "bool or mapping", "false",
+     "a RetryBudget: true for the defaults, or {ttl, min_retries_per_second, percent_can_retry}"},
+    {NULL, NULL, NULL, NULL},
+};
 
-static int parse_client_step(fl_yaml_reader_t *ld, fl_yaml_node_t *item, const char *path,
-                             const char *task, size_t index, fl_step_t *out) {
-    int kind;
-    fl_yaml_node_t *value;
-    TRY(fl__yaml_one_key(ld, item, path, "step", client_step_names, &kind, &value));
-    out->kind = (fl_step_kind_t)kind;
-    out->at = fl__yaml_location(ld, item);
-    out->owner_check = true;
-    out->id = fl_arena_printf(ld->arena, "%s.%zu", task, index);
-    const char *inner = fl__yaml_child_path(ld, path, client_step_names[kind]);
-    if (out->kind == FL_STEP_SLEEP) return fl__yaml_duration(ld, value, inner, &out->duration_ns);
-    static const fl_key_t request_keys[] = {
-        {"id", "string", "<task>.<index>", "what expectations call the step"},
-        {"method", "string", "GET", "the request method"},
-        {"path", "string", NULL, "the path on the server, starting with /"},
-        {"body", "string", "none", "a bytes body"},
-        {"stream_body", "list of strings", "none",
-         "the pieces of a one-shot streamed body (not with body)"},
-        {"stream_body_fails_at", "integer", "0",
-         "the generator raises ValueError instead of giving piece k (1-based)"},
-        {"headers", "headers", "none", "request headers"},
-        {"cancel_after", "duration", "0", "a move_on scope around the step (0: none)"},
-        {NULL, NULL, NULL, NULL},
-    };
-    static const fl_key_t stream_keys[] = {
-        {"id", "string", "<task>.<index>", "what expectations call the step"},
-        {"method", "string", "GET", "the request method"},
-        {"path", "string", NULL, "the path on the server, starting with /"},
-        {"headers", "headers", "none", "request headers"},
-        {"read_chunks", "integer", "0", "chunks to read before closing (0: to the end)"},
-        {"raise_after", "integer", "0",
-         "the caller raises ValueError inside the block after n chunks"},
-        {"cancel_after", "duration", "0", "a move_on scope around the step (0: none)"},
-        {NULL, NULL, NULL, NULL},
-    };
-    static const fl_key_t sse_keys[] = {
-        {"id", "string", "<task>.<index>", "what expectations call the step"},
-        {"path", "string", NULL, "the event stream's path"},
-        {"receive", "integer", "0", "events to receive (0: until the end)"},
-        {"owner_check", "bool", "true", "fail fast with TaskContextError when another task reads"},
-        {"receive_in", "task name", "none", "receive from that task instead of this one"},
-        {"cancel_after", "duration", "0", "a move_on scope around the step (0: none)"},
-        {NULL, NULL, NULL, NULL},
-    };
-    static const fl_key_t cancel_keys[] = {
-        {"id", "string", "<task>.<index>", "what expectations call the step"},
-        {"task", "task name", NULL, "the task to cancel"},
-        {"after", "duration", "0", "how long to wait first"},
-        {NULL, NULL, NULL, NULL},
-    };
-    const fl_key_t *keys[] = {request_keys, stream_keys, sse_keys, NULL, cancel_keys};
-    TRY(fl__yaml_check_keys(ld, value, inner, keys[kind]));
+static int parse_retry_layer(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const char *inner,
+                             fl_client_layer_t *out) {
     fl_yaml_node_t *v;
 #define FIELD(key) ((v = fl__yaml_get(ld, value, key)) != NULL)
 #define SUB(key) fl__yaml_child_path(ld, inner, key)
-    if (FIELD("id")) TRY(fl__yaml_nonempty(ld, v, SUB("id"), &out->id));
-    if (out->kind == FL_STEP_CANCEL) {
-        TRY(fl__yaml_require(ld, value, "task", inner, &v));
-        TRY(fl__yaml_nonempty(ld, v, SUB("task"), &out->target_task));
-        if (FIELD("after")) TRY(fl__yaml_duration(ld, v, SUB("after"), &out->duration_ns));
-        return 0;
+    out->refuse_streamed_body = true;
+    if (FIELD("attempts")) {
+        TRY(fl__yaml_uint32(ld, v, SUB("attempts"), &out->attempts));
+        if (out->attempts == 0 || out->attempts > 100)
+            return FAIL(ld, v, "%s.attempts: must be 1..100", inner);
     }
-    if (out->kind != FL_STEP_SSE) {
+    if (FIELD("base_delay")) TRY(fl__yaml_duration(ld, v, SUB("base_delay"), &out->base_delay_ns));
+    if (FIELD("max_delay")) TRY(fl__yaml_duration(ld, v, SUB("max_delay"), &out->max_delay_ns));
+    if (FIELD("refuse_streamed_body"))
+        TRY(fl__yaml_bool(ld, v, SUB("refuse_streamed_body"), &out->refuse_streamed_body));
+    if (FIELD("methods")) TRY(parse_retry_methods(ld, v, SUB("methods"), out));
+    if (FIELD("statuses")) TRY(parse_retry_statuses(ld, v, SUB("statuses"), out));
+    out->budget_options = fl_retry_budget_options_default();
+    if (FIELD("budget")) TRY(parse_budget(ld, v, SUB("budget"), out));
+#undef FIELD
+#undef SUB
+    return 0;
+}
+
+static const fl_key_t BULKHEAD_KEYS[] = {
+    {"max_concurrent", "integer > 0", NULL, "requests in flight at once"},
+    {"timeout", "duration", "none", "how long a request waits for a slot (BulkheadFull after)"},
+    {NULL, NULL, NULL, NULL},
+};
+
+static int parse_bulkhead_layer(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const char *inner,
+                                fl_client_layer_t *out) {
+    fl_yaml_node_t *v;
+    TRY(fl__yaml_require(ld, value, "max_concurrent", inner, &v));
+    TRY(fl__yaml_uint32(ld, v, fl__yaml_child_path(ld, inner, "max_concurrent"),
+                        &out->max_concurrent));
+    if (out->max_concurrent == 0) return FAIL(ld, v, "%s.max_concurrent: must be positive", inner);
+    if ((v = fl__yaml_get(ld, value, "timeout")))
+        TRY(fl__yaml_duration(ld, v, fl__yaml_child_path(ld, inner, "timeout"), &out->timeout_ns));
+    return 0;
+}
+
+/* A scalar value: the deadline. */
+static int parse_timeout_layer(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const char *inner,
+                               fl_client_layer_t *out) {
+    TRY(fl__yaml_duration(ld, value, inner, &out->timeout_ns));
+    if (out->timeout_ns <= 0) return FAIL(ld, value, "%s: must be positive", inner);
+    return 0;
+}
+
+static const fl_client_layer_row_t CLIENT_LAYERS[] = {
+    {"retry", FL_CLIENT_LAYER_RETRY, "httpware's retry middleware, with an optional budget",
+     RETRY_KEYS, parse_retry_layer, fl__build_retry_layer},
+    {"bulkhead", FL_CLIENT_LAYER_BULKHEAD, "at most N requests in flight", BULKHEAD_KEYS,
+     parse_bulkhead_layer, fl__build_bulkhead_layer},
+    {"timeout", FL_CLIENT_LAYER_TIMEOUT, "a deadline per request (a duration)", NULL,
+     parse_timeout_layer, fl__build_timeout_layer},
+    {NULL, 0, NULL, NULL, NULL, NULL},
+};
+
+const fl_client_layer_row_t *fl_client_layer_row(fl_client_layer_kind_t kind) {
+    for (size_t i = 0; CLIENT_LAYERS[i].name != NULL; i++)
+        if (CLIENT_LAYERS[i].kind == kind) return &CLIENT_LAYERS[i];
+    assert(!"every client middleware kind has a row");
+    return NULL;
+}
+
+const fl_client_layer_row_t *fl_client_layer_rows(size_t *count_out) {
+    assert(count_out != NULL);
+    *count_out = sizeof CLIENT_LAYERS / sizeof CLIENT_LAYERS[0] - 1;
+    return CLIENT_LAYERS;
+}
+
+static int parse_client_layer(fl_yaml_reader_t *ld, fl_yaml_node_t *item, const char *path,
+                              fl_client_layer_t *out) {
+    size_t index;
+    fl_yaml_node_t *value;
+    TRY(fl__yaml_one_key(ld, item, path, "client middleware", CLIENT_LAYERS,
+                         sizeof CLIENT_LAYERS[0], &index, &value));
+    const fl_client_layer_row_t *row = &CLIENT_LAYERS[index];
+    out->kind = row->kind;
+    out->at = fl__yaml_location(ld, item);
+    const char *inner = fl__yaml_child_path(ld, path, row->name);
+    if (row->keys != NULL) TRY(fl__yaml_check_keys(ld, value, inner, row->keys));
+    return row->parse(ld, value, inner, out);
+}
+
+/* --- client steps, one row each ------------------------------------------------------ */
+
+#define FIELD(key) ((v = fl__yaml_get(ld, value, key)) != NULL)
+#define SUB(key) fl__yaml_child_path(ld, inner, key)
+
+/* What every step with a target has: a path on the server and an optional
+ * cancel_after; with_method: a method and headers too. */
+static int parse_target(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const char *inner,
+                        bool with_method, fl_step_t *out) {
+    fl_yaml_node_t *v;
+    if (with_method) {
         out->method = "GET";
         if (FIELD("method")) TRY(fl__yaml_nonempty(ld, v, SUB("method"), &out->method));
         if (FIELD("headers"))
@@ -261,7 +236,26 @@ static int parse_client_step(fl_yaml_reader_t *ld, fl_yaml_node_t *item, const c
     if (out->path[0] != '/') return FAIL(ld, v, "%s: must start with '/'", SUB("path"));
     if (FIELD("cancel_after"))
         TRY(fl__yaml_duration(ld, v, SUB("cancel_after"), &out->cancel_after_ns));
-    if (FIELD("body")) TRY(fl__yaml_string(ld, v, SUB("body"), &out->body));
+    return 0;
+}
+
+static const fl_key_t REQUEST_KEYS[] = {
+    {"id", "string", "<task>.<index>", "what expectations call the step"},
+    {"method", "string", "GET", "the request method"},
+    {"path", "string", NULL, "the path on the server, starting with /"},
+    {"body", "string", "none", "a bytes body"},
+    {"stream_body", "list of strings", "none",
+     "the pieces of a one-shot streamed body (not with body)"},
+    {"stream_body_fails_at", "integer", "0",
+     "the generator raises ValueError instead of giving piece k (1-based)"},
+    {"headers", "headers", "none", "request headers"},
+    {"cancel_after", "duration", "0", "a move_on scope around the step (0: none)"},
+    {NULL, NULL, NULL, NULL},
+};
+
+static int parse_stream_body(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const char *inner,
+                             fl_step_t *out) {
+    fl_yaml_node_t *v;
     if (FIELD("stream_body")) {
         if (out->body != NULL)
             return FAIL(ld, v, "%s: give either body or stream_body, not both", inner);
@@ -278,17 +272,131 @@ static int parse_client_step(fl_yaml_reader_t *ld, fl_yaml_node_t *item, const c
                         "%s: must be 1..%zu (a piece of the stream_body, or just after the last)",
                         SUB("stream_body_fails_at"), out->stream_piece_count + 1);
     }
+    return 0;
+}
+
+static int parse_request_step(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const char *inner,
+                              fl_step_t *out) {
+    fl_yaml_node_t *v;
+    TRY(parse_target(ld, value, inner, true, out));
+    if (FIELD("body")) TRY(fl__yaml_string(ld, v, SUB("body"), &out->body));
+    return parse_stream_body(ld, value, inner, out);
+}
+
+static const fl_key_t STREAM_KEYS[] = {
+    {"id", "string", "<task>.<index>", "what expectations call the step"},
+    {"method", "string", "GET", "the request method"},
+    {"path", "string", NULL, "the path on the server, starting with /"},
+    {"headers", "headers", "none", "request headers"},
+    {"read_chunks", "integer", "0", "chunks to read before closing (0: to the end)"},
+    {"raise_after", "integer", "0", "the caller raises ValueError inside the block after n chunks"},
+    {"cancel_after", "duration", "0", "a move_on scope around the step (0: none)"},
+    {NULL, NULL, NULL, NULL},
+};
+
+static int parse_stream_step(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const char *inner,
+                             fl_step_t *out) {
+    fl_yaml_node_t *v;
+    TRY(parse_target(ld, value, inner, true, out));
     if (FIELD("read_chunks")) TRY(fl__yaml_count(ld, v, SUB("read_chunks"), &out->read_chunks));
     if (FIELD("raise_after")) {
         TRY(fl__yaml_count(ld, v, SUB("raise_after"), &out->raise_after));
         if (out->raise_after == 0) return FAIL(ld, v, "%s: must be at least 1", SUB("raise_after"));
     }
+    return 0;
+}
+
+static const fl_key_t SSE_KEYS[] = {
+    {"id", "string", "<task>.<index>", "what expectations call the step"},
+    {"path", "string", NULL, "the event stream's path"},
+    {"receive", "integer", "0", "events to receive (0: until the end)"},
+    {"owner_check", "bool", "true", "fail fast with TaskContextError when another task reads"},
+    {"receive_in", "task name", "none", "receive from that task instead of this one"},
+    {"cancel_after", "duration", "0", "a move_on scope around the step (0: none)"},
+    {NULL, NULL, NULL, NULL},
+};
+
+static int parse_sse_step(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const char *inner,
+                          fl_step_t *out) {
+    fl_yaml_node_t *v;
+    TRY(parse_target(ld, value, inner, false, out));
     if (FIELD("receive")) TRY(fl__yaml_count(ld, v, SUB("receive"), &out->receive_count));
     if (FIELD("owner_check")) TRY(fl__yaml_bool(ld, v, SUB("owner_check"), &out->owner_check));
     if (FIELD("receive_in")) TRY(fl__yaml_nonempty(ld, v, SUB("receive_in"), &out->receive_in));
+    return 0;
+}
+
+/* A scalar value: how long. */
+static int parse_sleep_step(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const char *inner,
+                            fl_step_t *out) {
+    return fl__yaml_duration(ld, value, inner, &out->duration_ns);
+}
+
+static const fl_key_t CANCEL_KEYS[] = {
+    {"id", "string", "<task>.<index>", "what expectations call the step"},
+    {"task", "task name", NULL, "the task to cancel"},
+    {"after", "duration", "0", "how long to wait first"},
+    {NULL, NULL, NULL, NULL},
+};
+
+static int parse_cancel_step(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const char *inner,
+                             fl_step_t *out) {
+    fl_yaml_node_t *v;
+    TRY(fl__yaml_require(ld, value, "task", inner, &v));
+    TRY(fl__yaml_nonempty(ld, v, SUB("task"), &out->target_task));
+    if (FIELD("after")) TRY(fl__yaml_duration(ld, v, SUB("after"), &out->duration_ns));
+    return 0;
+}
+
 #undef FIELD
 #undef SUB
-    return 0;
+
+static const fl_client_step_row_t CLIENT_STEPS[] = {
+    {"request", FL_STEP_REQUEST, "a request through the middleware chain, body read whole",
+     REQUEST_KEYS, true, parse_request_step, fl__run_request_step},
+    {"stream", FL_STEP_STREAM, "stream(): read chunks, then close", STREAM_KEYS, true,
+     parse_stream_step, fl__run_stream_step},
+    {"sse", FL_STEP_SSE, "an SSE session: connect, receive, close", SSE_KEYS, true, parse_sse_step,
+     fl__run_sse_step},
+    {"sleep", FL_STEP_SLEEP, "sleep (a duration)", NULL, false, parse_sleep_step,
+     fl__run_sleep_step},
+    {"cancel", FL_STEP_CANCEL, "cancel another task, after a delay", CANCEL_KEYS, false,
+     parse_cancel_step, fl__run_cancel_step},
+    {NULL, 0, NULL, NULL, false, NULL, NULL},
+};
+
+const fl_client_step_row_t *fl_client_step_row(fl_step_kind_t kind) {
+    for (size_t i = 0; CLIENT_STEPS[i].name != NULL; i++)
+        if (CLIENT_STEPS[i].kind == kind) return &CLIENT_STEPS[i];
+    assert(!"every client step kind has a row");
+    return NULL;
+}
+
+const fl_client_step_row_t *fl_client_step_rows(size_t *count_out) {
+    assert(count_out != NULL);
+    *count_out = sizeof CLIENT_STEPS / sizeof CLIENT_STEPS[0] - 1;
+    return CLIENT_STEPS;
+}
+
+static int parse_client_step(fl_yaml_reader_t *ld, fl_yaml_node_t *item, const char *path,
+                             const char *task, size_t index, fl_step_t *out) {
+    size_t row_index;
+    fl_yaml_node_t *value;
+    TRY(fl__yaml_one_key(ld, item, path, "step", CLIENT_STEPS, sizeof CLIENT_STEPS[0], &row_index,
+                         &value));
+    const fl_client_step_row_t *row = &CLIENT_STEPS[row_index];
+    out->kind = row->kind;
+    out->at = fl__yaml_location(ld, item);
+    out->owner_check = true;
+    out->id = fl_arena_printf(ld->arena, "%s.%zu", task, index);
+    const char *inner = fl__yaml_child_path(ld, path, row->name);
+    if (row->keys != NULL) {
+        TRY(fl__yaml_check_keys(ld, value, inner, row->keys));
+        fl_yaml_node_t *v = fl__yaml_get(ld, value, "id");
+        if (v != NULL)
+            TRY(fl__yaml_nonempty(ld, v, fl__yaml_child_path(ld, inner, "id"), &out->id));
+    }
+    return row->parse(ld, value, inner, out);
 }
 
 static int parse_task(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path,

@@ -9,65 +9,106 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "harness/model/kinds.h"
 #include "sim/runtime/status.h"
+
+/* --- fault triggers, one row each: a trigger is the mapping whose keys
+   include the row's name ------------------------------------------------------------- */
+
+static const fl_key_t AT_KEYS[] = {
+    {"at", "duration", NULL, "the virtual time the fault fires at"},
+    {NULL, NULL, NULL, NULL},
+};
+
+static int parse_at_trigger(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path,
+                            fl_fault_trigger_t *out) {
+    return fl__yaml_duration(ld, fl__yaml_get(ld, node, "at"), fl__yaml_child_path(ld, path, "at"),
+                             &out->at_ns);
+}
+
+static const fl_key_t BYTES_KEYS[] = {
+    {"bytes", "size", NULL, "fire when this many bytes were written in the direction"},
+    {"direction", "c2s or s2c", NULL, "which direction counts"},
+    {"connection", "integer", "0", "the connection (from 1; 0: each one)"},
+    {NULL, NULL, NULL, NULL},
+};
+
+static int parse_bytes_trigger(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path,
+                               fl_fault_trigger_t *out) {
+    TRY(fl__yaml_bytes(ld, fl__yaml_get(ld, node, "bytes"), fl__yaml_child_path(ld, path, "bytes"),
+                       &out->bytes));
+    fl_yaml_node_t *v;
+    TRY(fl__yaml_require(ld, node, "direction", path, &v));
+    return fl__yaml_direction(ld, v, fl__yaml_child_path(ld, path, "direction"), &out->direction);
+}
+
+static const fl_key_t EVENT_KEYS[] = {
+    {"event", "protocol event", NULL, "the event, a row of the protocol events table"},
+    {"count", "integer", "1", "fire at the N-th occurrence"},
+    {"connection", "integer", "0", "on this connection only (0: any)"},
+    {NULL, NULL, NULL, NULL},
+};
+
+static int parse_event_trigger(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path,
+                               fl_fault_trigger_t *out) {
+    TRY(fl__yaml_nonempty(ld, fl__yaml_get(ld, node, "event"),
+                          fl__yaml_child_path(ld, path, "event"), &out->event));
+    fl_yaml_node_t *v;
+    if ((v = fl__yaml_get(ld, node, "count")))
+        TRY(fl__yaml_uint32(ld, v, fl__yaml_child_path(ld, path, "count"), &out->count));
+    return 0;
+}
+
+static const fl_key_t CONNECT_KEYS[] = {
+    {"connect", "integer", NULL, "the connection attempt (from 1; 0: every attempt)"},
+    {NULL, NULL, NULL, NULL},
+};
+
+static int parse_connect_trigger(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path,
+                                 fl_fault_trigger_t *out) {
+    return fl__yaml_uint32(ld, fl__yaml_get(ld, node, "connect"),
+                           fl__yaml_child_path(ld, path, "connect"), &out->connection);
+}
+
+static const fl_fault_trigger_row_t TRIGGERS[] = {
+    {"at", FL_FAULT_TRIGGER_AT, "a virtual time", AT_KEYS, parse_at_trigger},
+    {"bytes", FL_FAULT_TRIGGER_BYTES, "bytes written in a direction of a connection", BYTES_KEYS,
+     parse_bytes_trigger},
+    {"event", FL_FAULT_TRIGGER_EVENT, "the N-th occurrence of a protocol event", EVENT_KEYS,
+     parse_event_trigger},
+    {"connect", FL_FAULT_TRIGGER_CONNECT, "a connection attempt", CONNECT_KEYS,
+     parse_connect_trigger},
+    {NULL, 0, NULL, NULL, NULL},
+};
+
+const fl_fault_trigger_row_t *fl_fault_trigger_rows(size_t *count_out) {
+    assert(count_out != NULL);
+    *count_out = sizeof TRIGGERS / sizeof TRIGGERS[0] - 1;
+    return TRIGGERS;
+}
+
+/* The row whose name is one of the mapping's keys, or NULL. */
+static const fl_fault_trigger_row_t *find_trigger(fl_yaml_reader_t *ld, fl_yaml_node_t *node) {
+    size_t count = fl__yaml_pair_count(node);
+    for (size_t i = 0; i < count; i++) {
+        fl_yaml_node_t *key = fl__yaml_node_at(ld, node->data.mapping.pairs.start[i].key);
+        if (key->type != YAML_SCALAR_NODE) continue;
+        for (size_t k = 0; TRIGGERS[k].name != NULL; k++)
+            if (strcmp(TRIGGERS[k].name, fl__yaml_text(key)) == 0) return &TRIGGERS[k];
+    }
+    return NULL;
+}
 
 static int parse_trigger(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path,
                          fl_fault_trigger_t *out) {
-    static const char *const names[] = {"at", "bytes", "event", "connect", NULL};
     TRY(fl__yaml_expect_mapping(ld, node, path));
-    int kind = -1;
-    size_t count = fl__yaml_pair_count(node);
-    for (size_t i = 0; i < count && kind < 0; i++) {
-        fl_yaml_node_t *key = fl__yaml_node_at(ld, node->data.mapping.pairs.start[i].key);
-        if (key->type != YAML_SCALAR_NODE) continue;
-        for (int k = 0; names[k] != NULL; k++)
-            if (strcmp(names[k], fl__yaml_text(key)) == 0) kind = k;
-    }
-    if (kind < 0) return FAIL(ld, node, "%s: expected one of at, bytes, event or connect", path);
-    fl_fault_trigger_kind_t trigger_kind;
-    bool known = fl_fault_trigger_from_name(names[kind], &trigger_kind);
-    assert(known);
-    (void)known;
-    out->kind = trigger_kind;
-    static const fl_key_t at_keys[] = {
-        {"at", "duration", NULL, "the virtual time the fault fires at"},
-        {NULL, NULL, NULL, NULL},
-    };
-    static const fl_key_t bytes_keys[] = {
-        {"bytes", "size", NULL, "fire when this many bytes were written in the direction"},
-        {"direction", "c2s or s2c", NULL, "which direction counts"},
-        {"connection", "integer", "0", "the connection (from 1; 0: each one)"},
-        {NULL, NULL, NULL, NULL},
-    };
-    static const fl_key_t event_keys[] = {
-        {"event", "protocol event", NULL, "the event, a row of the protocol events table"},
-        {"count", "integer", "1", "fire at the N-th occurrence"},
-        {"connection", "integer", "0", "on this connection only (0: any)"},
-        {NULL, NULL, NULL, NULL},
-    };
-    static const fl_key_t connect_keys[] = {
-        {"connect", "integer", NULL, "the connection attempt (from 1; 0: every attempt)"},
-        {NULL, NULL, NULL, NULL},
-    };
-    const fl_key_t *keys[] = {at_keys, bytes_keys, event_keys, connect_keys};
-    TRY(fl__yaml_check_keys(ld, node, path, keys[kind]));
-    fl_yaml_node_t *v = fl__yaml_get(ld, node, names[kind]);
-    const char *inner = fl__yaml_child_path(ld, path, names[kind]);
-    switch (out->kind) {
-    case FL_FAULT_TRIGGER_AT: TRY(fl__yaml_duration(ld, v, inner, &out->at_ns)); break;
-    case FL_FAULT_TRIGGER_BYTES:
-        TRY(fl__yaml_bytes(ld, v, inner, &out->bytes));
-        TRY(fl__yaml_require(ld, node, "direction", path, &v));
-        TRY(fl__yaml_direction(ld, v, fl__yaml_child_path(ld, path, "direction"), &out->direction));
-        break;
-    case FL_FAULT_TRIGGER_EVENT:
-        TRY(fl__yaml_nonempty(ld, v, inner, &out->event));
-        if ((v = fl__yaml_get(ld, node, "count")))
-            TRY(fl__yaml_uint32(ld, v, fl__yaml_child_path(ld, path, "count"), &out->count));
-        break;
-    case FL_FAULT_TRIGGER_CONNECT: TRY(fl__yaml_uint32(ld, v, inner, &out->connection)); break;
-    default: break;
-    }
+    const fl_fault_trigger_row_t *row = find_trigger(ld, node);
+    if (row == NULL) return FAIL(ld, node, "%s: expected one of at, bytes, event or connect", path);
+    assert(strcmp(fl_fault_trigger_name(row->kind), row->name) == 0);
+    out->kind = row->kind;
+    TRY(fl__yaml_check_keys(ld, node, path, row->keys));
+    TRY(row->parse(ld, node, path, out));
+    fl_yaml_node_t *v;
     if ((v = fl__yaml_get(ld, node, "connection")))
         TRY(fl__yaml_uint32(ld, v, fl__yaml_child_path(ld, path, "connection"), &out->connection));
     return 0;

@@ -9,71 +9,105 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "harness/model/kinds.h"
+#include "harness/world/layer_kinds.h"
 #include "sim/runtime/status.h"
 
-static int parse_server_layer(fl_yaml_reader_t *ld, fl_yaml_node_t *item, const char *path,
-                              fl_server_layer_t *out) {
-    static const char *const kinds[] = {"base_http", "server_errors", "exception_handler", NULL};
-    int kind;
-    fl_yaml_node_t *value;
-    TRY(fl__yaml_one_key(ld, item, path, "server middleware", kinds, &kind, &value));
-    out->kind = (fl_server_layer_kind_t)kind;
-    out->at = fl__yaml_location(ld, item);
-    const char *inner = fl__yaml_child_path(ld, path, kinds[kind]);
-    switch (out->kind) {
-    case FL_LAYER_BASE_HTTP:
-        TRY(fl__yaml_expect_scalar(ld, value, inner, "a version name"));
-        if (!fl_base_middleware_version_from_name(fl__yaml_text(value), &out->version))
-            return FAIL(ld, value,
-                        "%s: unknown version '%s' (expected one of: 0.20, shield-start, 0.21, "
-                        "0.38)",
-                        inner, fl__yaml_text(value));
-        return 0;
-    case FL_LAYER_SERVER_ERRORS: {
-        static const fl_key_t keys[] = {
-            {NULL, NULL, NULL, NULL},
-        };
-        return fl__yaml_check_keys(ld, value, inner, keys);
-    }
-    case FL_LAYER_EXCEPTION_HANDLER: {
-        static const fl_key_t keys[] = {
-            {"error", "error kind", "Exception", "the kind the handler catches"},
-            {"status", "integer 100..599", "500", "its response's status"},
-            {"body", "string", "empty", "its response's body"},
-            {NULL, NULL, NULL, NULL},
-        };
-        TRY(fl__yaml_check_keys(ld, value, inner, keys));
-        out->handles = FL_ERR_EXCEPTION;
-        out->status = 500;
-        fl_yaml_node_t *v;
-        if ((v = fl__yaml_get(ld, value, "error")))
-            TRY(fl__yaml_error_kind(ld, v, fl__yaml_child_path(ld, inner, "error"), false,
-                                    &out->handles));
-        if ((v = fl__yaml_get(ld, value, "status"))) {
-            int64_t status;
-            TRY(fl__yaml_integer(ld, v, fl__yaml_child_path(ld, inner, "status"), 100, 599,
-                                 &status));
-            out->status = (int)status;
-        }
-        if ((v = fl__yaml_get(ld, value, "body")))
-            TRY(fl__yaml_string(ld, v, fl__yaml_child_path(ld, inner, "body"), &out->body));
-        return 0;
-    }
-    }
+/* --- server middleware, one row each ----------------------------------------------- */
+
+/* A scalar value: the version, a row of sim/asgi/base_middleware.h. */
+static int parse_base_http_layer(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const char *inner,
+                                 fl_server_layer_t *out) {
+    TRY(fl__yaml_expect_scalar(ld, value, inner, "a version name"));
+    if (!fl_base_middleware_version_from_name(fl__yaml_text(value), &out->version))
+        return FAIL(ld, value,
+                    "%s: unknown version '%s' (expected one of: 0.20, shield-start, 0.21, 0.38)",
+                    inner, fl__yaml_text(value));
     return 0;
 }
 
+static const fl_key_t NO_KEYS[] = {
+    {NULL, NULL, NULL, NULL},
+};
+
+static int parse_server_errors_layer(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const char *inner,
+                                     fl_server_layer_t *out) {
+    (void)ld, (void)value, (void)inner, (void)out;
+    return 0;
+}
+
+static const fl_key_t EXCEPTION_HANDLER_KEYS[] = {
+    {"error", "error kind", "Exception", "the kind the handler catches"},
+    {"status", "integer 100..599", "500", "its response's status"},
+    {"body", "string", "empty", "its response's body"},
+    {NULL, NULL, NULL, NULL},
+};
+
+static int parse_exception_handler_layer(fl_yaml_reader_t *ld, fl_yaml_node_t *value,
+                                         const char *inner, fl_server_layer_t *out) {
+    out->handles = FL_ERR_EXCEPTION;
+    out->status = 500;
+    fl_yaml_node_t *v;
+    if ((v = fl__yaml_get(ld, value, "error")))
+        TRY(fl__yaml_error_kind(ld, v, fl__yaml_child_path(ld, inner, "error"), false,
+                                &out->handles));
+    if ((v = fl__yaml_get(ld, value, "status")))
+        TRY(fl__yaml_status(ld, v, fl__yaml_child_path(ld, inner, "status"), &out->status));
+    if ((v = fl__yaml_get(ld, value, "body")))
+        TRY(fl__yaml_string(ld, v, fl__yaml_child_path(ld, inner, "body"), &out->body));
+    return 0;
+}
+
+static const fl_server_layer_row_t SERVER_LAYERS[] = {
+    {"base_http", FL_LAYER_BASE_HTTP, "BaseHTTPMiddleware of a version (a name)", NULL,
+     parse_base_http_layer, fl__build_base_http_layer},
+    {"server_errors", FL_LAYER_SERVER_ERRORS, "ServerErrorMiddleware", NO_KEYS,
+     parse_server_errors_layer, fl__build_server_errors_layer},
+    {"exception_handler", FL_LAYER_EXCEPTION_HANDLER, "ExceptionMiddleware with one handler",
+     EXCEPTION_HANDLER_KEYS, parse_exception_handler_layer, fl__build_exception_handler_layer},
+    {NULL, 0, NULL, NULL, NULL, NULL},
+};
+
+const fl_server_layer_row_t *fl_server_layer_rows(size_t *count_out) {
+    assert(count_out != NULL);
+    *count_out = sizeof SERVER_LAYERS / sizeof SERVER_LAYERS[0] - 1;
+    return SERVER_LAYERS;
+}
+
+const fl_server_layer_row_t *fl_server_layer_row(fl_server_layer_kind_t kind) {
+    for (size_t i = 0; SERVER_LAYERS[i].name != NULL; i++)
+        if (SERVER_LAYERS[i].kind == kind) return &SERVER_LAYERS[i];
+    assert(!"every server middleware kind has a row");
+    return NULL;
+}
+
+static int parse_server_layer(fl_yaml_reader_t *ld, fl_yaml_node_t *item, const char *path,
+                              fl_server_layer_t *out) {
+    size_t index;
+    fl_yaml_node_t *value;
+    TRY(fl__yaml_one_key(ld, item, path, "server middleware", SERVER_LAYERS,
+                         sizeof SERVER_LAYERS[0], &index, &value));
+    const fl_server_layer_row_t *row = &SERVER_LAYERS[index];
+    out->kind = row->kind;
+    out->at = fl__yaml_location(ld, item);
+    const char *inner = fl__yaml_child_path(ld, path, row->name);
+    if (row->keys != NULL) TRY(fl__yaml_check_keys(ld, value, inner, row->keys));
+    return row->parse(ld, value, inner, out);
+}
+
+/* --- handler steps, one row each --------------------------------------------------- */
+
+static const fl_key_t RESPOND_KEYS[] = {
+    {"status", "integer 100..599", "200", "the response status"},
+    {"body", "string", "empty", "the response body"},
+    {"media_type", "string", "text/plain", "the content type"},
+    {"headers", "headers", "none", "response headers (a content-length here is held to)"},
+    {"background", "mapping", "none", "a background task: {name, duration}"},
+    {NULL, NULL, NULL, NULL},
+};
+
 static int parse_respond(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const char *path,
                          fl_scripted_step_t *out) {
-    static const fl_key_t keys[] = {
-        {"status", "integer 100..599", "200", "the response status"},
-        {"body", "string", "empty", "the response body"},
-        {"media_type", "string", "text/plain", "the content type"},
-        {"headers", "headers", "none", "response headers (a content-length here is held to)"},
-        {"background", "mapping", "none", "a background task: {name, duration}"},
-        {NULL, NULL, NULL, NULL},
-    };
-    TRY(fl__yaml_check_keys(ld, value, path, keys));
     fl_yaml_node_t *v;
     if ((v = fl__yaml_get(ld, value, "status")))
         TRY(fl__yaml_status(ld, v, fl__yaml_child_path(ld, path, "status"), &out->status));
@@ -114,26 +148,26 @@ static int parse_variant(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char 
     return 0;
 }
 
+static const fl_key_t STREAM_KEYS[] = {
+    {"status", "integer 100..599", "200", "the response status"},
+    {"chunks", "integer", "1", "chunks the body iterator gives"},
+    {"interval", "duration", "0", "sleep before each chunk after the first"},
+    {"text", "string", "chunk <i>", "each chunk's text"},
+    {"sse", "bool", "false", "an EventSourceResponse: chunks as SSE events"},
+    {"ping", "duration", "15s", "SSE ping interval"},
+    {"fail_at", "integer", "0", "raise instead of producing chunk k (0: never)"},
+    {"fail_error", "error kind", "ValueError", "what the iterator raises (an Exception)"},
+    {"fail_message", "string", "chunk <k> failed", "its message"},
+    {"variant", "streaming variant", "task-group", "task-group, spec-aware or no-listener"},
+    {"cleanup", "cleanup", "none", "on cancellation: none, plain, shielded or spawned"},
+    {"publish", "duration", "0", "the cleanup's publish effect's duration"},
+    {"headers", "headers", "none", "response headers"},
+    {"media_type", "string", "none", "the content type"},
+    {NULL, NULL, NULL, NULL},
+};
+
 static int parse_stream(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const char *path,
                         fl_scripted_step_t *out) {
-    static const fl_key_t keys[] = {
-        {"status", "integer 100..599", "200", "the response status"},
-        {"chunks", "integer", "1", "chunks the body iterator gives"},
-        {"interval", "duration", "0", "sleep before each chunk after the first"},
-        {"text", "string", "chunk <i>", "each chunk's text"},
-        {"sse", "bool", "false", "an EventSourceResponse: chunks as SSE events"},
-        {"ping", "duration", "15s", "SSE ping interval"},
-        {"fail_at", "integer", "0", "raise instead of producing chunk k (0: never)"},
-        {"fail_error", "error kind", "ValueError", "what the iterator raises (an Exception)"},
-        {"fail_message", "string", "chunk <k> failed", "its message"},
-        {"variant", "streaming variant", "task-group", "task-group, spec-aware or no-listener"},
-        {"cleanup", "cleanup", "none", "on cancellation: none, plain, shielded or spawned"},
-        {"publish", "duration", "0", "the cleanup's publish effect's duration"},
-        {"headers", "headers", "none", "response headers"},
-        {"media_type", "string", "none", "the content type"},
-        {NULL, NULL, NULL, NULL},
-    };
-    TRY(fl__yaml_check_keys(ld, value, path, keys));
     fl_scripted_stream_t *s = &out->stream;
     s->chunk_count = 1;
     s->fail_kind = FL_ERR_VALUE_ERROR;
@@ -152,7 +186,7 @@ static int parse_stream(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const char 
     if (FIELD("fail_at")) {
         TRY(fl__yaml_count(ld, v, SUB("fail_at"), &s->fail_at_chunk));
         if (s->fail_at_chunk > s->chunk_count)
-            return FAIL(ld, v, "%s: fl__yaml_fail_at %zu is past the last chunk (%zu)", path,
+            return FAIL(ld, v, "%s: fail_at %zu is past the last chunk (%zu)", path,
                         s->fail_at_chunk, s->chunk_count);
     }
     if (FIELD("fail_error"))
@@ -173,55 +207,75 @@ static int parse_stream(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const char 
     return 0;
 }
 
-static const char *const handler_step_names[] = {"sleep",   "read_body", "raise",
-                                                 "respond", "stream",    NULL};
+/* A scalar value: how long (0: a checkpoint). */
+static int parse_sleep_handler_step(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const char *inner,
+                                    fl_scripted_step_t *out) {
+    return fl__yaml_duration(ld, value, inner, &out->duration_ns);
+}
+
+static const fl_key_t READ_BODY_KEYS[] = {
+    {"bytes", "size", "all", "read until this many bytes arrived"},
+    {NULL, NULL, NULL, NULL},
+};
+
+static int parse_read_body_step(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const char *inner,
+                                fl_scripted_step_t *out) {
+    fl_yaml_node_t *v = fl__yaml_get(ld, value, "bytes");
+    if (v == NULL) return 0;
+    uint64_t bytes;
+    TRY(fl__yaml_bytes(ld, v, fl__yaml_child_path(ld, inner, "bytes"), &bytes));
+    out->read_bytes = (size_t)bytes;
+    return 0;
+}
+
+static const fl_key_t RAISE_KEYS[] = {
+    {"error", "error kind", "ValueError", "the Exception kind raised"},
+    {"message", "string", "scripted error", "its message"},
+    {NULL, NULL, NULL, NULL},
+};
+
+static int parse_raise_step(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const char *inner,
+                            fl_scripted_step_t *out) {
+    out->error_kind = FL_ERR_VALUE_ERROR;
+    fl_yaml_node_t *v;
+    if ((v = fl__yaml_get(ld, value, "error")))
+        TRY(fl__yaml_error_kind(ld, v, fl__yaml_child_path(ld, inner, "error"), true,
+                                &out->error_kind));
+    if ((v = fl__yaml_get(ld, value, "message")))
+        TRY(fl__yaml_string(ld, v, fl__yaml_child_path(ld, inner, "message"), &out->error_message));
+    return 0;
+}
+
+static const fl_handler_step_row_t HANDLER_STEPS[] = {
+    {"sleep", FL_SCRIPTED_SLEEP, "sleep (a duration; 0: a checkpoint)", NULL, false,
+     parse_sleep_handler_step},
+    {"read_body", FL_SCRIPTED_READ_BODY, "read the whole body, or until SIZE bytes arrived",
+     READ_BODY_KEYS, false, parse_read_body_step},
+    {"raise", FL_SCRIPTED_RAISE, "raise an Exception kind", RAISE_KEYS, false, parse_raise_step},
+    {"respond", FL_SCRIPTED_RESPOND, "a plain Response", RESPOND_KEYS, true, parse_respond},
+    {"stream", FL_SCRIPTED_STREAM, "a StreamingResponse, or an EventSourceResponse", STREAM_KEYS,
+     true, parse_stream},
+    {NULL, 0, NULL, NULL, false, NULL},
+};
+
+const fl_handler_step_row_t *fl_handler_step_rows(size_t *count_out) {
+    assert(count_out != NULL);
+    *count_out = sizeof HANDLER_STEPS / sizeof HANDLER_STEPS[0] - 1;
+    return HANDLER_STEPS;
+}
 
 static int parse_handler_step(fl_yaml_reader_t *ld, fl_yaml_node_t *item, const char *path,
-                              fl_scripted_step_t *out) {
-    int kind;
+                              fl_scripted_step_t *out, bool *responds_out) {
+    size_t index;
     fl_yaml_node_t *value;
-    TRY(fl__yaml_one_key(ld, item, path, "handler step", handler_step_names, &kind, &value));
-    static const fl_scripted_step_kind_t kinds[] = {FL_SCRIPTED_SLEEP, FL_SCRIPTED_READ_BODY,
-                                                    FL_SCRIPTED_RAISE, FL_SCRIPTED_RESPOND,
-                                                    FL_SCRIPTED_STREAM};
-    out->kind = kinds[kind];
-    const char *inner = fl__yaml_child_path(ld, path, handler_step_names[kind]);
-    switch (out->kind) {
-    case FL_SCRIPTED_SLEEP: return fl__yaml_duration(ld, value, inner, &out->duration_ns);
-    case FL_SCRIPTED_READ_BODY: {
-        static const fl_key_t keys[] = {
-            {"bytes", "size", "all", "read until this many bytes arrived"},
-            {NULL, NULL, NULL, NULL},
-        };
-        TRY(fl__yaml_check_keys(ld, value, inner, keys));
-        fl_yaml_node_t *v = fl__yaml_get(ld, value, "bytes");
-        if (v == NULL) return 0;
-        uint64_t bytes;
-        TRY(fl__yaml_bytes(ld, v, fl__yaml_child_path(ld, inner, "bytes"), &bytes));
-        out->read_bytes = (size_t)bytes;
-        return 0;
-    }
-    case FL_SCRIPTED_RAISE: {
-        static const fl_key_t keys[] = {
-            {"error", "error kind", "ValueError", "the Exception kind raised"},
-            {"message", "string", "scripted error", "its message"},
-            {NULL, NULL, NULL, NULL},
-        };
-        TRY(fl__yaml_check_keys(ld, value, inner, keys));
-        out->error_kind = FL_ERR_VALUE_ERROR;
-        fl_yaml_node_t *v;
-        if ((v = fl__yaml_get(ld, value, "error")))
-            TRY(fl__yaml_error_kind(ld, v, fl__yaml_child_path(ld, inner, "error"), true,
-                                    &out->error_kind));
-        if ((v = fl__yaml_get(ld, value, "message")))
-            TRY(fl__yaml_string(ld, v, fl__yaml_child_path(ld, inner, "message"),
-                                &out->error_message));
-        return 0;
-    }
-    case FL_SCRIPTED_RESPOND: return parse_respond(ld, value, inner, out);
-    case FL_SCRIPTED_STREAM: return parse_stream(ld, value, inner, out);
-    }
-    return 0;
+    TRY(fl__yaml_one_key(ld, item, path, "handler step", HANDLER_STEPS, sizeof HANDLER_STEPS[0],
+                         &index, &value));
+    const fl_handler_step_row_t *row = &HANDLER_STEPS[index];
+    out->kind = row->kind;
+    *responds_out = row->responds;
+    const char *inner = fl__yaml_child_path(ld, path, row->name);
+    if (row->keys != NULL) TRY(fl__yaml_check_keys(ld, value, inner, row->keys));
+    return row->parse(ld, value, inner, out);
 }
 
 static int parse_route(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path,
@@ -249,13 +303,14 @@ static int parse_route(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *p
     if (count > FL_SCRIPTED_STEPS_MAX)
         return FAIL(ld, v, "%s: more than %d steps", steps_path, FL_SCRIPTED_STEPS_MAX);
     fl_scripted_step_t *steps = fl_arena_zalloc(ld->arena, (count ? count : 1) * sizeof *steps);
+    bool responded = false; /* a step that answers ends the list */
     for (size_t i = 0; i < count; i++) {
         fl_yaml_node_t *item = fl__yaml_sequence_item(ld, v, i);
-        if (i > 0 &&
-            (steps[i - 1].kind == FL_SCRIPTED_RESPOND || steps[i - 1].kind == FL_SCRIPTED_STREAM))
+        if (responded)
             return FAIL(ld, item, "%s: a step after the response step",
                         fl__yaml_index_path(ld, steps_path, i));
-        TRY(parse_handler_step(ld, item, fl__yaml_index_path(ld, steps_path, i), &steps[i]));
+        TRY(parse_handler_step(ld, item, fl__yaml_index_path(ld, steps_path, i), &steps[i],
+                               &responded));
     }
     out->handler.steps = steps;
     out->handler.step_count = count;

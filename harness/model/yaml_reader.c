@@ -175,20 +175,33 @@ int fl__yaml_require(fl_yaml_reader_t *ld, fl_yaml_node_t *mapping, const char *
 
 /* Items like "- retry: {...}": a mapping of exactly one key, whose name is
  * looked up in names (NULL-terminated). */
+/* The name of row i of a table whose rows start with their name. */
+static const char *row_name(const void *rows, size_t row_size, size_t i) {
+    return *(const char *const *)((const char *)rows + i * row_size);
+}
+
 int fl__yaml_one_key(fl_yaml_reader_t *ld, fl_yaml_node_t *item, const char *path, const char *what,
-                     const char *const *names, int *kind_out, fl_yaml_node_t **value_out) {
+                     const void *rows, size_t row_size, size_t *index_out,
+                     fl_yaml_node_t **value_out) {
+    assert(rows != NULL && row_size >= sizeof(const char *) && index_out != NULL);
     if (item->type != YAML_MAPPING_NODE || fl__yaml_pair_count(item) != 1)
         return FAIL(ld, item, "%s: expected a one-key mapping naming the %s", path, what);
     fl_yaml_node_t *key = fl__yaml_node_at(ld, item->data.mapping.pairs.start[0].key);
-    if (key->type == YAML_SCALAR_NODE)
-        for (int i = 0; names[i] != NULL; i++)
-            if (strcmp(names[i], fl__yaml_text(key)) == 0) {
-                *kind_out = i;
-                *value_out = fl__yaml_node_at(ld, item->data.mapping.pairs.start[0].value);
-                return 0;
-            }
-    return FAIL(ld, key, "%s: unknown %s '%s'", path, what,
-                key->type == YAML_SCALAR_NODE ? fl__yaml_text(key) : "?");
+    char names[512] = "";
+    size_t used = 0;
+    for (size_t i = 0; row_name(rows, row_size, i) != NULL; i++) {
+        const char *name = row_name(rows, row_size, i);
+        if (key->type == YAML_SCALAR_NODE && strcmp(name, fl__yaml_text(key)) == 0) {
+            *index_out = i;
+            *value_out = fl__yaml_node_at(ld, item->data.mapping.pairs.start[0].value);
+            return 0;
+        }
+        if (used < sizeof names)
+            used +=
+                (size_t)snprintf(names + used, sizeof names - used, "%s%s", i ? ", " : "", name);
+    }
+    return FAIL(ld, key, "%s: unknown %s '%s' (expected one of: %s)", path, what,
+                key->type == YAML_SCALAR_NODE ? fl__yaml_text(key) : "?", names);
 }
 
 /* --- scalars ----------------------------------------------------------------------- */

@@ -5,6 +5,8 @@
 #include <string.h>
 
 #include "client/sse.h"
+#include "harness/model/kinds.h"
+#include "harness/run/step_kinds.h"
 #include "sim/runtime/status.h"
 
 static char *url_for(fl_run_state_t *run, const char *path) {
@@ -51,7 +53,8 @@ static fl_error_t *next_piece(void *context, fl_world_t *world, const void **chu
     return NULL;
 }
 
-static fl_error_t *make_request(fl_run_state_t *run, const fl_step_t *spec, fl_request_t **request_out) {
+static fl_error_t *make_request(fl_run_state_t *run, const fl_step_t *spec,
+                                fl_request_t **request_out) {
     fl_arena_t *arena = fl_world_arena(run->world);
     fl_error_t *error = fl_request_create(arena, spec->method ? spec->method : "GET",
                                           url_for(run, spec->path), request_out);
@@ -80,11 +83,13 @@ static void record(fl_step_state_t *step, fl_error_t *error, const fl_response_t
         response = error->payload;
     if (response != NULL) {
         step->status = response->status;
-        if (response->body_read || !response->streamed) step->body_bytes = (int64_t)response->body_length;
+        if (response->body_read || !response->streamed)
+            step->body_bytes = (int64_t)response->body_length;
     }
 }
 
-static void run_request(fl_run_state_t *run, fl_step_state_t *step) {
+void fl__run_request_step(fl_run_state_t *run, fl_step_state_t *step) {
+    assert(run != NULL && step != NULL && step->spec->kind == FL_STEP_REQUEST);
     fl_request_t *request;
     fl_error_t *error = make_request(run, step->spec, &request);
     if (error != NULL) {
@@ -97,7 +102,8 @@ static void run_request(fl_run_state_t *run, fl_step_state_t *step) {
     step->attempts = request->attempt;
 }
 
-static void run_stream(fl_run_state_t *run, fl_step_state_t *step) {
+void fl__run_stream_step(fl_run_state_t *run, fl_step_state_t *step) {
+    assert(run != NULL && step != NULL && step->spec->kind == FL_STEP_STREAM);
     fl_world_t *w = run->world;
     fl_request_t *request;
     fl_error_t *error = make_request(run, step->spec, &request);
@@ -156,7 +162,8 @@ static void receive_events(fl_run_state_t *run, fl_step_state_t *step) {
     }
 }
 
-static void run_sse(fl_run_state_t *run, fl_step_state_t *step) {
+void fl__run_sse_step(fl_run_state_t *run, fl_step_state_t *step) {
+    assert(run != NULL && step != NULL && step->spec->kind == FL_STEP_SSE);
     fl_world_t *w = run->world;
     fl_sse_options_t options = {.no_owner_check = !step->spec->owner_check};
     step->events = 0;
@@ -175,41 +182,43 @@ static void run_sse(fl_run_state_t *run, fl_step_state_t *step) {
          * cancellation lands (story 4: A's scope is cancelled here). */
         int status = fl_event_wait(w, step->received);
         if (status != FL_OK && step->error == NULL)
-            step->error = fl_error_from_status(fl_world_arena(w), status, "waiting for the receiver");
+            step->error =
+                fl_error_from_status(fl_world_arena(w), status, "waiting for the receiver");
     }
     fl_error_t *closing = fl_sse_close(w, step->session);
     if (step->error == NULL) step->error = closing;
 }
 
+void fl__run_sleep_step(fl_run_state_t *run, fl_step_state_t *step) {
+    assert(run != NULL && step != NULL && step->spec->kind == FL_STEP_SLEEP);
+    fl_world_t *w = run->world;
+    int status = fl_sleep(w, step->spec->duration_ns);
+    if (status != FL_OK) step->error = fl_error_from_status(fl_world_arena(w), status, "sleep");
+}
+
+void fl__run_cancel_step(fl_run_state_t *run, fl_step_state_t *step) {
+    assert(run != NULL && step != NULL && step->spec->kind == FL_STEP_CANCEL);
+    fl_world_t *w = run->world;
+    int status = fl_sleep(w, step->spec->duration_ns);
+    if (status != FL_OK) {
+        step->error = fl_error_from_status(fl_world_arena(w), status, "cancel delay");
+        return;
+    }
+    fl_task_t *target = fl_world_find_task(w, step->spec->target_task);
+    if (target != NULL) fl_task_cancel(w, target);
+}
+
+/* Runs one step by its row, inside a move_on scope when it has a
+ * cancel_after and its kind takes one. */
 static void run_step(fl_run_state_t *run, fl_step_state_t *step) {
     fl_world_t *w = run->world;
     const fl_step_t *spec = step->spec;
+    const fl_client_step_row_t *row = fl_client_step_row(spec->kind);
     step->ran = true;
     fl_cancel_scope_t scope;
-    bool scoped = spec->cancel_after_ns > 0 &&
-                  (spec->kind == FL_STEP_REQUEST || spec->kind == FL_STEP_STREAM ||
-                   spec->kind == FL_STEP_SSE);
+    bool scoped = spec->cancel_after_ns > 0 && row->scoped;
     if (scoped) fl_scope_enter_move_on_after(w, &scope, spec->cancel_after_ns);
-    switch (spec->kind) {
-    case FL_STEP_REQUEST: run_request(run, step); break;
-    case FL_STEP_STREAM: run_stream(run, step); break;
-    case FL_STEP_SSE: run_sse(run, step); break;
-    case FL_STEP_SLEEP: {
-        int status = fl_sleep(w, spec->duration_ns);
-        if (status != FL_OK) step->error = fl_error_from_status(fl_world_arena(w), status, "sleep");
-        break;
-    }
-    case FL_STEP_CANCEL: {
-        int status = fl_sleep(w, spec->duration_ns);
-        if (status != FL_OK) {
-            step->error = fl_error_from_status(fl_world_arena(w), status, "cancel delay");
-            break;
-        }
-        fl_task_t *target = fl_world_find_task(w, spec->target_task);
-        if (target != NULL) fl_task_cancel(w, target);
-        break;
-    }
-    }
+    row->run(run, step);
     if (scoped) {
         bool expired = scope.cancel_called;
         step->error = fl_scope_exit_error(w, &scope, step->error);
@@ -252,8 +261,8 @@ static fl_error_t *client_task(fl_world_t *w, void *arg) {
     return NULL;
 }
 
-static int add_task(fl_run_state_t *run, const char *name, const fl_client_task_t *spec, char *error,
-                    size_t error_size) {
+static int add_task(fl_run_state_t *run, const char *name, const fl_client_task_t *spec,
+                    char *error, size_t error_size) {
     if (run->task_count == FL_RUN_TASKS_MAX) {
         snprintf(error, error_size, "too many client tasks (at most %d)", FL_RUN_TASKS_MAX);
         return FL_EINVAL;

@@ -7,6 +7,8 @@
 #include "client/bulkhead.h"
 #include "client/retry.h"
 #include "client/timeout.h"
+#include "harness/model/kinds.h"
+#include "harness/world/layer_kinds.h"
 #include "harness/world/scenario_app.h"
 #include "sim/asgi/server.h"
 #include "sim/net/simnet.h"
@@ -25,44 +27,46 @@ static int build_server(fl_run_state_t *run, char *error, size_t error_size) {
     return status;
 }
 
-static fl_middleware_t *build_layer(fl_run_state_t *run, const fl_client_layer_t *layer, char *error,
-                                    size_t error_size) {
+fl_middleware_t *fl__build_retry_layer(fl_run_state_t *run, const fl_client_layer_t *layer,
+                                       char *error, size_t error_size) {
+    assert(run != NULL && layer != NULL && layer->kind == FL_CLIENT_LAYER_RETRY);
     fl_world_t *w = run->world;
-    switch (layer->kind) {
-    case FL_CLIENT_LAYER_RETRY: {
-        fl_retry_options_t options = fl_retry_options_default();
-        if (layer->attempts != 0) options.max_attempts = layer->attempts;
-        if (layer->base_delay_ns != 0) options.base_delay_ns = layer->base_delay_ns;
-        if (layer->max_delay_ns != 0) options.max_delay_ns = layer->max_delay_ns;
-        options.refuse_streamed_body = layer->refuse_streamed_body;
-        options.retry_methods = layer->retry_methods; /* NULL: the defaults */
-        options.retry_method_count = layer->retry_method_count;
-        options.retry_statuses = layer->retry_statuses;
-        options.retry_status_count = layer->retry_status_count;
-        if (layer->budget) {
-            if (run->budget_count == FL_RUN_LAYERS_MAX) return NULL;
-            /* Options all zero (a scenario built in C that only says budget):
-             * httpware's defaults. */
-            const fl_retry_budget_options_t *budget_options =
-                layer->budget_options.ttl_ns != 0 ? &layer->budget_options : NULL;
-            options.budget = fl_retry_budget_create(w, budget_options, error, error_size);
-            if (options.budget == NULL) return NULL;
-            run->budgets[run->budget_count++] = options.budget;
-        }
-        return fl_retry_create(w, &options, error, error_size);
+    fl_retry_options_t options = fl_retry_options_default();
+    if (layer->attempts != 0) options.max_attempts = layer->attempts;
+    if (layer->base_delay_ns != 0) options.base_delay_ns = layer->base_delay_ns;
+    if (layer->max_delay_ns != 0) options.max_delay_ns = layer->max_delay_ns;
+    options.refuse_streamed_body = layer->refuse_streamed_body;
+    options.retry_methods = layer->retry_methods; /* NULL: the defaults */
+    options.retry_method_count = layer->retry_method_count;
+    options.retry_statuses = layer->retry_statuses;
+    options.retry_status_count = layer->retry_status_count;
+    if (layer->budget) {
+        if (run->budget_count == FL_RUN_LAYERS_MAX) return NULL;
+        /* Options all zero (a scenario built in C that only says budget):
+         * httpware's defaults. */
+        const fl_retry_budget_options_t *budget_options =
+            layer->budget_options.ttl_ns != 0 ? &layer->budget_options : NULL;
+        options.budget = fl_retry_budget_create(w, budget_options, error, error_size);
+        if (options.budget == NULL) return NULL;
+        run->budgets[run->budget_count++] = options.budget;
     }
-    case FL_CLIENT_LAYER_BULKHEAD: {
-        fl_bulkhead_options_t options = fl_bulkhead_options_default();
-        options.max_concurrent = layer->max_concurrent;
-        if (layer->timeout_ns != 0) options.acquire_timeout_ns = layer->timeout_ns;
-        return fl_bulkhead_create(w, &options, error, error_size);
-    }
-    case FL_CLIENT_LAYER_TIMEOUT:
-        return fl_timeout_create(w, &(fl_timeout_options_t){.timeout_ns = layer->timeout_ns}, error,
-                                 error_size);
-    }
-    snprintf(error, error_size, "unknown client layer");
-    return NULL;
+    return fl_retry_create(w, &options, error, error_size);
+}
+
+fl_middleware_t *fl__build_bulkhead_layer(fl_run_state_t *run, const fl_client_layer_t *layer,
+                                          char *error, size_t error_size) {
+    assert(run != NULL && layer != NULL && layer->kind == FL_CLIENT_LAYER_BULKHEAD);
+    fl_bulkhead_options_t options = fl_bulkhead_options_default();
+    options.max_concurrent = layer->max_concurrent;
+    if (layer->timeout_ns != 0) options.acquire_timeout_ns = layer->timeout_ns;
+    return fl_bulkhead_create(run->world, &options, error, error_size);
+}
+
+fl_middleware_t *fl__build_timeout_layer(fl_run_state_t *run, const fl_client_layer_t *layer,
+                                         char *error, size_t error_size) {
+    assert(run != NULL && layer != NULL && layer->kind == FL_CLIENT_LAYER_TIMEOUT);
+    return fl_timeout_create(run->world, &(fl_timeout_options_t){.timeout_ns = layer->timeout_ns},
+                             error, error_size);
 }
 
 static int build_client(fl_run_state_t *run, char *error, size_t error_size) {
@@ -74,7 +78,8 @@ static int build_client(fl_run_state_t *run, char *error, size_t error_size) {
     fl_middleware_t **chain =
         fl_arena_zalloc(fl_world_arena(run->world), (spec->layer_count + 1) * sizeof *chain);
     for (size_t i = 0; i < spec->layer_count; i++) {
-        chain[i] = build_layer(run, &spec->layers[i], error, error_size);
+        chain[i] = fl_client_layer_row(spec->layers[i].kind)
+                       ->build(run, &spec->layers[i], error, error_size);
         if (chain[i] == NULL) return FL_EINVAL;
     }
     fl_client_options_t options = {.net = run->net,

@@ -1,9 +1,44 @@
 #include "harness/world/scenario_app.h"
 
+#include <assert.h>
 #include <stdio.h>
+
+#include "harness/model/kinds.h"
+#include "harness/world/layer_kinds.h"
 
 #include "sim/asgi/errors_middleware.h"
 #include "sim/asgi/router.h"
+
+fl_asgi_app_t *fl__build_base_http_layer(fl_world_t *w, fl_asgi_app_t *app,
+                                         const fl_server_layer_t *layer, char *error,
+                                         size_t error_size) {
+    (void)error, (void)error_size;
+    assert(layer->kind == FL_LAYER_BASE_HTTP);
+    return fl_base_middleware_create(w, app, layer->version, NULL, NULL);
+}
+
+fl_asgi_app_t *fl__build_server_errors_layer(fl_world_t *w, fl_asgi_app_t *app,
+                                             const fl_server_layer_t *layer, char *error,
+                                             size_t error_size) {
+    (void)error, (void)error_size;
+    assert(layer->kind == FL_LAYER_SERVER_ERRORS);
+    return fl_server_error_middleware_create(w, app, NULL, NULL);
+}
+
+fl_asgi_app_t *fl__build_exception_handler_layer(fl_world_t *w, fl_asgi_app_t *app,
+                                                 const fl_server_layer_t *layer, char *error,
+                                                 size_t error_size) {
+    assert(layer->kind == FL_LAYER_EXCEPTION_HANDLER);
+    fl_exception_middleware_t *handlers = fl_exception_middleware_create(w, app);
+    if (!fl_exception_middleware_add_response(handlers, layer->handles,
+                                              layer->status ? layer->status : 500,
+                                              layer->body ? layer->body : "")) {
+        snprintf(error, error_size, "server middleware: %s cannot be handled",
+                 fl_error_kind_name(layer->handles));
+        return NULL;
+    }
+    return fl_exception_middleware_app(handlers);
+}
 
 fl_asgi_app_t *fl_scenario_server_app(fl_world_t *w, const fl_server_spec_t *spec, char *error,
                                       size_t error_size) {
@@ -21,26 +56,9 @@ fl_asgi_app_t *fl_scenario_server_app(fl_world_t *w, const fl_server_spec_t *spe
     }
     /* Layers are listed outermost first, so the app is built inside-out. */
     fl_asgi_app_t *app = fl_router_app(router);
-    for (size_t i = spec->layer_count; i-- > 0;) {
+    for (size_t i = spec->layer_count; i-- > 0 && app != NULL;) {
         const fl_server_layer_t *layer = &spec->layers[i];
-        switch (layer->kind) {
-        case FL_LAYER_BASE_HTTP:
-            app = fl_base_middleware_create(w, app, layer->version, NULL, NULL);
-            break;
-        case FL_LAYER_SERVER_ERRORS: app = fl_server_error_middleware_create(w, app, NULL, NULL); break;
-        case FL_LAYER_EXCEPTION_HANDLER: {
-            fl_exception_middleware_t *handlers = fl_exception_middleware_create(w, app);
-            if (!fl_exception_middleware_add_response(handlers, layer->handles,
-                                                      layer->status ? layer->status : 500,
-                                                      layer->body ? layer->body : "")) {
-                snprintf(error, error_size, "server layer %zu: %s cannot be handled", i + 1,
-                         fl_error_kind_name(layer->handles));
-                return NULL;
-            }
-            app = fl_exception_middleware_app(handlers);
-            break;
-        }
-        }
+        app = fl_server_layer_row(layer->kind)->build(w, app, layer, error, error_size);
     }
     return app;
 }

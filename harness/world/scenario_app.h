@@ -9,7 +9,7 @@
 #include "harness/model/scenario.h"
 
 /* The app in the world's arena, or NULL with a message. */
-fl_asgi_app_t *fl_scenario_server_app(fl_world_t *world, const fl_server_spec_t *spec,
-                                      char *error, size_t error_size);
+fl_asgi_app_t *fl_scenario_server_app(fl_world_t *world, const fl_server_spec_t *spec, char *error,
+                                      size_t error_size);
 
 #endif /* FL_HARNESS_SCENARIO_APP_H */

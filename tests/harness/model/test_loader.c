@@ -612,7 +612,7 @@ static const bad_case_t bad_cases[] = {
        " stream_body: [y]}\n",
      6, 53, "give either body or stream_body, not both"},
     {N "server:\n  routes:\n    - path: /a\n      steps:\n        - stream: {chunks: 2, fail_at: 3}\n" C,
-     6, 40, "fail_at 3 is past the last chunk (2)"},
+     6, 40, "server.routes[0].steps[0].stream: fail_at 3 is past the last chunk (2)"},
 };
 
 static void test_malformed_inputs_are_refused_where_they_are(void **state) {

@@ -1,0 +1,162 @@
+/* The kinds a scenario file names, one table each. A row holds the kind's
+ * name (what the file writes), one line of doc, its keys (fl_key_t rows:
+ * name, type, default, doc) and the functions that parse it and run or
+ * check it. The loader finds a kind by name in its table, and an unknown
+ * name is an error listing the rows; the runner and the checker call the
+ * row's function. Adding a kind is one row plus its functions; the
+ * reference tables of docs/SCENARIOS.md list the same rows.
+ *
+ * Tables, and where their rows live:
+ *   expectation kinds    model/load_expect.c     parse; check in check/expectations.c
+ *   client steps         model/load_client.c     parse; run in run/steps.c
+ *   client middleware    model/load_client.c     parse; build in world/build.c
+ *   handler steps        model/load_server.c     parse; run in sim/asgi/scripted.c
+ *   server middleware    model/load_server.c     parse; build in world/scenario_app.c
+ *   fault triggers       model/load_faults.c     parse; the network carries them out
+ * and below the harness: fault actions (sim/net/fault.h), protocol events
+ * (sim/net/protocol_event.h), error kinds (sim/runtime/error_kinds.h), log
+ * kinds (sim/asgi/log.h), BaseHTTPMiddleware versions
+ * (sim/asgi/base_middleware.h). */
+#ifndef FL_HARNESS_KINDS_H
+#define FL_HARNESS_KINDS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "harness/model/scenario.h"
+#include "harness/model/yaml_reader.h"
+
+struct fl_asgi_app;
+struct fl_checker;
+struct fl_middleware;
+struct fl_run_state;
+struct fl_step_state;
+
+/* --- expectation kinds --------------------------------------------------------------- */
+
+/* Fills out from the item's value (its keys already checked against the
+ * row's, "name" already read); client is the scenario's, for references. */
+typedef int fl_expect_parse_fn(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const char *path,
+                               const fl_client_spec_t *client, fl_expectation_t *out);
+
+/* True when the expectation holds after the run; else false with why. */
+typedef bool fl_expect_check_fn(const struct fl_checker *c, const fl_expectation_t *e, char *why,
+                                size_t capacity);
+
+typedef struct fl_expect_kind_row {
+    const char *name;
+    fl_expect_kind_t kind;
+    const char *doc;
+    const fl_key_t *keys;
+    fl_expect_parse_fn *parse;
+    fl_expect_check_fn *check;
+} fl_expect_kind_row_t;
+
+/* The table, in the order the docs list it (count in *count_out). */
+const fl_expect_kind_row_t *fl_expect_kind_rows(size_t *count_out);
+
+/* The row of kind. */
+const fl_expect_kind_row_t *fl_expect_kind_row(fl_expect_kind_t kind);
+
+/* --- client middleware --------------------------------------------------------------- */
+
+/* Fills out from the item's value: a mapping whose keys were checked
+ * against the row's, or a scalar when the row has no keys. */
+typedef int fl_client_layer_parse_fn(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const char *path,
+                                     fl_client_layer_t *out);
+
+/* Builds the middleware in the run's world; NULL with a message in error. */
+typedef struct fl_middleware *fl_client_layer_build_fn(struct fl_run_state *run,
+                                                       const fl_client_layer_t *layer, char *error,
+                                                       size_t error_size);
+
+typedef struct fl_client_layer_row {
+    const char *name;
+    fl_client_layer_kind_t kind;
+    const char *doc;
+    const fl_key_t *keys; /* NULL: the value is a scalar */
+    fl_client_layer_parse_fn *parse;
+    fl_client_layer_build_fn *build;
+} fl_client_layer_row_t;
+
+const fl_client_layer_row_t *fl_client_layer_rows(size_t *count_out);
+const fl_client_layer_row_t *fl_client_layer_row(fl_client_layer_kind_t kind);
+
+/* --- client steps -------------------------------------------------------------------- */
+
+/* Fills out from the step's value ("id" already read; keys checked). */
+typedef int fl_client_step_parse_fn(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const char *path,
+                                    fl_step_t *out);
+
+/* Runs the step on its task, recording the outcome in step. */
+typedef void fl_client_step_run_fn(struct fl_run_state *run, struct fl_step_state *step);
+
+typedef struct fl_client_step_row {
+    const char *name;
+    fl_step_kind_t kind;
+    const char *doc;
+    const fl_key_t *keys; /* NULL: the value is a scalar */
+    bool scoped;          /* takes cancel_after: the run wraps it in a move_on scope */
+    fl_client_step_parse_fn *parse;
+    fl_client_step_run_fn *run;
+} fl_client_step_row_t;
+
+const fl_client_step_row_t *fl_client_step_rows(size_t *count_out);
+const fl_client_step_row_t *fl_client_step_row(fl_step_kind_t kind);
+
+/* --- handler steps ------------------------------------------------------------------- */
+
+/* Fills out from the step's value (keys checked; a scalar when none). */
+typedef int fl_handler_step_parse_fn(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const char *path,
+                                     fl_scripted_step_t *out);
+
+typedef struct fl_handler_step_row {
+    const char *name;
+    fl_scripted_step_kind_t kind; /* how sim/asgi/scripted.c runs it */
+    const char *doc;
+    const fl_key_t *keys; /* NULL: the value is a scalar */
+    bool responds;        /* it answers the request: no step may follow it */
+    fl_handler_step_parse_fn *parse;
+} fl_handler_step_row_t;
+
+const fl_handler_step_row_t *fl_handler_step_rows(size_t *count_out);
+
+/* --- server middleware --------------------------------------------------------------- */
+
+typedef int fl_server_layer_parse_fn(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const char *path,
+                                     fl_server_layer_t *out);
+
+/* Wraps app in the layer; NULL with a message in error. */
+typedef struct fl_asgi_app *fl_server_layer_build_fn(fl_world_t *world, struct fl_asgi_app *app,
+                                                     const fl_server_layer_t *layer, char *error,
+                                                     size_t error_size);
+
+typedef struct fl_server_layer_row {
+    const char *name;
+    fl_server_layer_kind_t kind;
+    const char *doc;
+    const fl_key_t *keys; /* NULL: the value is a scalar */
+    fl_server_layer_parse_fn *parse;
+    fl_server_layer_build_fn *build;
+} fl_server_layer_row_t;
+
+const fl_server_layer_row_t *fl_server_layer_rows(size_t *count_out);
+const fl_server_layer_row_t *fl_server_layer_row(fl_server_layer_kind_t kind);
+
+/* --- fault triggers ------------------------------------------------------------------ */
+
+/* Fills out from the trigger's mapping (keys checked). */
+typedef int fl_fault_trigger_parse_fn(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path,
+                                      fl_fault_trigger_t *out);
+
+typedef struct fl_fault_trigger_row {
+    const char *name; /* also the key that names the trigger in its mapping */
+    fl_fault_trigger_kind_t kind;
+    const char *doc;
+    const fl_key_t *keys;
+    fl_fault_trigger_parse_fn *parse;
+} fl_fault_trigger_row_t;
+
+const fl_fault_trigger_row_t *fl_fault_trigger_rows(size_t *count_out);
+
+#endif /* FL_HARNESS_KINDS_H */
