@@ -271,5 +271,6 @@ int fl__load_faults(fl_yaml_reader_t *ld, fl_yaml_node_t *node, fl_scenario_t *o
     for (size_t i = 0; i < out->fault_count; i++)
         TRY(parse_fault(ld, fl__yaml_sequence_item(ld, node, i),
                         fl__yaml_index_path(ld, "faults", i), plan, &out->client, &out->faults[i]));
+    out->fault_plan = plan;
     return 0;
 }

@@ -230,3 +230,13 @@ int fl_scenario_load_file(fl_arena_t *arena, const char *path, fl_scenario_t *ou
     free(text);
     return status;
 }
+
+int fl_scenario_plan_faults(fl_arena_t *arena, fl_scenario_t *s, char *error, size_t error_size) {
+    assert(arena != NULL && s != NULL && (s->faults != NULL || s->fault_count == 0));
+    fl_fault_plan_t *plan = fl_fault_plan_create(arena);
+    for (size_t i = 0; i < s->fault_count; i++)
+        if (fl_fault_plan_add(plan, &s->faults[i].spec, error, error_size) != FL_OK)
+            return FL_EINVAL;
+    s->fault_plan = plan;
+    return FL_OK;
+}

@@ -32,4 +32,9 @@ int fl_scenario_load_file(fl_arena_t *arena, const char *path, fl_scenario_t *ou
 int fl_scenario_load_string(fl_arena_t *arena, const char *name, const char *yaml,
                             fl_scenario_t *out, char *error, size_t error_size);
 
+/* Builds s->fault_plan from s->faults, validating each entry, in arena:
+ * what the loader does for a file, for a scenario put together in C.
+ * Returns 0, or FL_EINVAL with the first refused entry's message. */
+int fl_scenario_plan_faults(fl_arena_t *arena, fl_scenario_t *s, char *error, size_t error_size);
+
 #endif /* FL_HARNESS_LOADER_H */

@@ -213,8 +213,12 @@ typedef struct fl_scenario {
     fl_simnet_options_t network; /* default fl_simnet_options_default() */
     fl_server_spec_t server;
     fl_client_spec_t client;
-    fl_scenario_fault_t *faults; /* at most FL_SCENARIO_FAULTS_MAX */
+    fl_scenario_fault_t *faults;   /* at most FL_SCENARIO_FAULTS_MAX */
     size_t fault_count;
+    /* The faults as one validated plan, built once when the file is loaded
+     * (or by fl_scenario_plan_faults for a scenario built in C): every run's
+     * network and serve's take it as it is. NULL when there are no faults. */
+    const fl_fault_plan_t *fault_plan;
     fl_expectation_t *expectations;
     size_t expectation_count;
 } fl_scenario_t;

@@ -90,10 +90,7 @@ int fl_cli_serve(int argc, char **argv, FILE *out, FILE *err) {
     fl_world_options_t options = {.seed = 1, .policy = "fifo", .time_limit_ns = FL_SECONDS(31536000),
                                   .step_limit = UINT64_MAX / 2};
     fl_world_t *w = fl_world_create(&options, error, sizeof error);
-    fl_fault_plan_t *plan = fl_fault_plan_create(fl_world_arena(w));
-    for (size_t i = 0; i < s.fault_count; i++)
-        fl_fault_plan_add(plan, &s.faults[i].spec, error, sizeof error); /* validated by the loader */
-    fl_net_t *net = fl_uvnet_create(w, plan, error, sizeof error);
+    fl_net_t *net = fl_uvnet_create(w, s.fault_plan, error, sizeof error);
     fl_asgi_app_t *app = net ? fl_scenario_server_app(w, &s.server, error, sizeof error) : NULL;
     fl_asgi_server_options_t server_options = {.spec_version = s.server.spec_version};
     fl_asgi_server_t *server =

@@ -94,13 +94,14 @@ static int build_client(fl_run_state_t *run, char *error, size_t error_size) {
 int fl__world_build(fl_run_state_t *run, char *error, size_t error_size) {
     assert(run != NULL && run->world != NULL && run->scenario != NULL);
     const fl_scenario_t *s = run->scenario;
-    fl_fault_plan_t *plan = fl_fault_plan_create(fl_world_arena(run->world));
-    for (size_t i = 0; i < s->fault_count; i++)
-        if (fl_fault_plan_add(plan, &s->faults[i].spec, error, error_size) != FL_OK)
-            return FL_EINVAL;
+    if (s->fault_count > 0 && s->fault_plan == NULL) {
+        snprintf(error, error_size, "the scenario's faults have no plan (fl_scenario_plan_faults)");
+        return FL_EINVAL;
+    }
+    assert(s->fault_plan == NULL || s->fault_plan->count == s->fault_count);
     fl_simnet_options_t network = s->network;
     if (network.buffer_bytes == 0) network = fl_simnet_options_default();
-    run->net = fl_simnet_create(run->world, &network, plan, error, error_size);
+    run->net = fl_simnet_create(run->world, &network, s->fault_plan, error, error_size);
     if (run->net == NULL) return FL_EINVAL;
     int status = build_server(run, error, error_size);
     if (status == FL_OK) status = build_client(run, error, error_size);

@@ -19,6 +19,26 @@
 
 /* --- builders ---------------------------------------------------------------------------- */
 
+/* The plans of the scenarios built here, as the loader would build them. */
+static fl_arena_t plans;
+
+static void plan_faults(fl_scenario_t *s) {
+    char error[256];
+    if (fl_scenario_plan_faults(&plans, s, error, sizeof error) != FL_OK) fail_msg("%s", error);
+}
+
+static int setup_plans(void **state) {
+    (void)state;
+    fl_arena_init(&plans);
+    return 0;
+}
+
+static int teardown_plans(void **state) {
+    (void)state;
+    fl_arena_destroy(&plans);
+    return 0;
+}
+
 static fl_scenario_t base_scenario(const char *name) {
     return (fl_scenario_t){
         .file = "scenarios/test.yaml",
@@ -200,6 +220,7 @@ static void story3_build(story3_t *b, fl_base_middleware_version_t version) {
         .label = "client hangs up"}};
     b->s.faults = &b->fault;
     b->s.fault_count = 1;
+    plan_faults(&b->s);
     b->task = (fl_client_task_t){.name = "client", .steps = &b->step, .step_count = 1};
     b->s.client.tasks = &b->task;
     b->s.client.task_count = 1;
@@ -345,6 +366,7 @@ static void test_reset_at_response_start_is_read_error(void **state) {
         .action = {.kind = FL_FAULT_ACTION_RESET}}};
     s.faults = &fault;
     s.fault_count = 1;
+    plan_faults(&s);
     fl_step_t step = request_step("hello", "GET", "/hello");
     fl_client_task_t task = {.name = "client", .steps = &step, .step_count = 1};
     s.client.tasks = &task;
@@ -382,6 +404,7 @@ static void test_a_task_left_blocked_is_a_leak(void **state) {
         .action = {.kind = FL_FAULT_ACTION_STALL, .duration_ns = FL_TIME_NEVER}}};
     s.faults = &fault;
     s.fault_count = 1;
+    plan_faults(&s);
     s.client.timeouts.read_ns = FL_SECONDS(2);
     fl_step_t step = request_step("hello", "GET", "/hello");
     fl_client_task_t task = {.name = "client", .steps = &step, .step_count = 1};
@@ -398,6 +421,7 @@ static void test_a_task_left_blocked_is_a_leak(void **state) {
     assert_string_equal(r->failed_check, "no-leaked-tasks");
     assert_non_null(strstr(r->message, "'http-connection' blocked"));
     fault.spec.action.duration_ns = FL_SECONDS(60);
+    plan_faults(&s); /* the plan is what runs: build it again */
     assert_int_equal(fl_scenario_run_seed(&s, 1, NULL, r), 0);
     if (!r->passed) fail_msg("%s: %s", r->failed_check, r->message);
     free(r);
@@ -613,6 +637,26 @@ static void test_a_cancel_with_no_live_task_did_not_fire(void **state) {
     free(r);
 }
 
+/* The plan is built once, by the loader or fl_scenario_plan_faults; a
+ * scenario with faults and no plan is refused at setup, not run faultless. */
+static void test_faults_without_a_plan_are_a_setup_error(void **state) {
+    (void)state;
+    fl_scenario_t s = base_scenario("faults, no plan");
+    fl_scenario_fault_t fault = {.spec = {.trigger = {.kind = FL_FAULT_TRIGGER_AT},
+                                          .action = {.kind = FL_FAULT_ACTION_RESET}}};
+    s.faults = &fault;
+    s.fault_count = 1;
+    fl_step_t step = request_step("hello", "GET", "/hello");
+    fl_client_task_t task = {.name = "client", .steps = &step, .step_count = 1};
+    s.client.tasks = &task;
+    s.client.task_count = 1;
+    fl_seed_result_t *r = seed_result();
+    assert_int_equal(fl_scenario_run_seed(&s, 1, NULL, r), FL_EINVAL);
+    assert_string_equal(r->failed_check, "setup");
+    assert_non_null(strstr(r->message, "no plan"));
+    free(r);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_a_task_left_blocked_is_a_leak),
@@ -631,7 +675,8 @@ int main(void) {
         cmocka_unit_test(test_may_not_fire_excuses_a_silent_fault),
         cmocka_unit_test(test_a_maybe_fault_must_fire_in_some_seed),
         cmocka_unit_test(test_a_cancel_with_no_live_task_did_not_fire),
+        cmocka_unit_test(test_faults_without_a_plan_are_a_setup_error),
         cmocka_unit_test(test_finds_counts_only_seeds_where_the_faults_fired),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return cmocka_run_group_tests(tests, setup_plans, teardown_plans);
 }
