@@ -1,5 +1,6 @@
 /* RetryBudget: see budget.h for the semantics and the exact arithmetic. */
 #include "client/budget.h"
+#include "client/error_kinds.h"
 
 #include <assert.h>
 #include <stdio.h>
@@ -110,6 +111,7 @@ static void window_add(budget_window_t *window, int64_t now_ns) {
 fl_retry_budget_t *fl_retry_budget_create(fl_world_t *world,
                                           const fl_retry_budget_options_t *options,
                                           char *error, size_t error_size) {
+    fl_client_error_kinds_add();
     assert(world != NULL);
     fl_retry_budget_options_t chosen =
         options != NULL ? *options : fl_retry_budget_options_default();

@@ -1,5 +1,6 @@
 /* Bulkhead: see bulkhead.h. */
 #include "client/bulkhead.h"
+#include "client/error_kinds.h"
 
 #include <assert.h>
 #include <stdio.h>
@@ -91,6 +92,7 @@ static bulkhead_t *bulkhead_from(const fl_middleware_t *middleware) {
 
 fl_middleware_t *fl_bulkhead_create(fl_world_t *world, const fl_bulkhead_options_t *options,
                                     char *error, size_t error_size) {
+    fl_client_error_kinds_add();
     assert(world != NULL);
     if (!options_valid(options, error, error_size)) return NULL;
     bulkhead_t *bulkhead = fl_arena_zalloc(fl_world_arena(world), sizeof *bulkhead);

@@ -1,6 +1,7 @@
 /* The client: options, the middleware onion, status errors, and the
  * streaming API over the transport (transport.c). */
 #include "client/client.h"
+#include "client/error_kinds.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +30,7 @@ static int64_t timeout_or_default(int64_t value) { return value == 0 ? DEFAULT_T
 
 fl_client_t *fl_client_create(fl_world_t *world, const fl_client_options_t *options, char *error,
                               size_t error_size) {
+    fl_client_error_kinds_add();
     const char *problem = NULL;
     if (options == NULL || options->net == NULL) problem = "the client needs a network";
     else if (options->middleware_count > 0 && options->middleware == NULL)

@@ -1,4 +1,5 @@
 #include "client/mapping.h"
+#include "client/error_kinds.h"
 
 #include <assert.h>
 
@@ -15,6 +16,7 @@ static const char *const messages[FL_CLIENT_CONDITION_COUNT] = {
 };
 
 fl_error_kind_t fl_client_condition_kind(fl_client_condition_t condition) {
+    fl_client_error_kinds_add();
     assert(condition < FL_CLIENT_CONDITION_COUNT);
     return kinds[condition];
 }
@@ -25,12 +27,14 @@ const char *fl_client_condition_message(fl_client_condition_t condition) {
 }
 
 fl_error_t *fl_client_map(fl_arena_t *arena, fl_client_condition_t condition, const char *detail) {
+    fl_client_error_kinds_add();
     if (detail != NULL && detail[0] != '\0')
         return fl_error_new(arena, kinds[condition], "%s: %s", messages[condition], detail);
     return fl_error_new(arena, kinds[condition], "%s", messages[condition]);
 }
 
 fl_error_kind_t fl_client_status_kind(int status) {
+    fl_client_error_kinds_add();
     switch (status) {
     case 400: return FL_ERR_BAD_REQUEST;
     case 401: return FL_ERR_UNAUTHORIZED;

@@ -8,6 +8,7 @@
 #define FL_CLIENT_MAPPING_H
 
 #include "sim/runtime/arena.h"
+#include "client/error_kinds.h"
 #include "sim/runtime/error.h"
 
 /* X(CONDITION, KIND, "message") */

@@ -1,5 +1,6 @@
 /* Requests and responses: see message.h. */
 #include "client/message.h"
+#include "client/error_kinds.h"
 
 #include <assert.h>
 #include <stdio.h>
@@ -46,6 +47,7 @@ static const char *quote_method(fl_arena_t *arena, const char *method) {
 
 fl_error_t *fl_request_create(fl_arena_t *arena, const char *method, const char *url,
                               fl_request_t **request_out) {
+    fl_client_error_kinds_add();
     assert(arena != NULL && url != NULL && request_out != NULL);
     *request_out = NULL;
     /* h11 refuses such a method when the request is sent; refusing it here

@@ -20,6 +20,7 @@
 
 #include "client/headers.h"
 #include "client/url.h"
+#include "client/error_kinds.h"
 #include "sim/runtime/error.h"
 #include "sim/runtime/world.h"
 

@@ -1,5 +1,6 @@
 /* Retry: see retry.h for the order of checks, the delays and Retry-After. */
 #include "client/retry.h"
+#include "client/error_kinds.h"
 
 #include <assert.h>
 #include <stdio.h>
@@ -491,6 +492,7 @@ static retry_t *retry_from(const fl_middleware_t *middleware) {
 
 fl_middleware_t *fl_retry_create(fl_world_t *world, const fl_retry_options_t *options,
                                  char *error, size_t error_size) {
+    fl_client_error_kinds_add();
     assert(world != NULL);
     fl_retry_options_t chosen = options != NULL ? *options : fl_retry_options_default();
     if (!options_valid(&chosen, error, error_size)) return NULL;
@@ -512,5 +514,6 @@ fl_retry_stats_t fl_retry_stats(const fl_middleware_t *retry) { return retry_fro
 
 bool fl_retry_is_retryable(const fl_middleware_t *retry, const char *method,
                            const fl_error_t *error) {
+    fl_client_error_kinds_add();
     return retryable(retry_from(retry), method, error);
 }

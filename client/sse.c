@@ -1,4 +1,5 @@
 #include "client/sse.h"
+#include "client/error_kinds.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +30,7 @@ struct fl_sse_parser {
 
 fl_sse_parser_t *fl_sse_parser_create(fl_arena_t *arena, fl_sse_dispatch_fn dispatch,
                                       void *context) {
+    fl_client_error_kinds_add();
     /* Not zalloc: the line buffer is large and only ever read up to
      * line_length; clearing it was a twentieth of an SSE scenario run. */
     fl_sse_parser_t *p = fl_arena_alloc(arena, sizeof *p);
@@ -191,6 +193,7 @@ static fl_error_t *reader_task(fl_world_t *w, void *arg) {
 
 fl_error_t *fl_sse_connect(fl_world_t *world, fl_client_t *client, const char *url,
                            const fl_sse_options_t *options, fl_sse_session_t **session_out) {
+    fl_client_error_kinds_add();
     fl_arena_t *arena = fl_world_arena(world);
     fl_request_t *request;
     fl_error_t *error = fl_request_create(arena, "GET", url, &request);

@@ -1,5 +1,6 @@
 /* Timeout: see timeout.h. */
 #include "client/timeout.h"
+#include "client/error_kinds.h"
 
 #include <assert.h>
 #include <stdio.h>
@@ -64,6 +65,7 @@ static timeout_t *timeout_from(const fl_middleware_t *middleware) {
 
 fl_middleware_t *fl_timeout_create(fl_world_t *world, const fl_timeout_options_t *options,
                                    char *error, size_t error_size) {
+    fl_client_error_kinds_add();
     assert(world != NULL);
     if (options == NULL || options->timeout_ns <= 0) {
         if (error != NULL && error_size > 0) snprintf(error, error_size, "timeout: timeout must be > 0");

@@ -7,6 +7,7 @@
  * keeps httpx's wording for the errors a user is most likely to meet.
  */
 #include "client/url.h"
+#include "client/error_kinds.h"
 
 #include <arpa/inet.h>
 #include <assert.h>
@@ -262,6 +263,7 @@ static void parse_path_and_query(const parse_t *parse, size_t start, fl_url_t *u
 }
 
 fl_error_t *fl_url_parse(fl_arena_t *arena, const char *text, fl_url_t *url_out) {
+    fl_client_error_kinds_add();
     assert(arena != NULL && text != NULL && url_out != NULL);
     parse_t parse = {.arena = arena, .text = text, .length = strnlen(text, URL_LENGTH_MAX + 1)};
     if (parse.length > URL_LENGTH_MAX)

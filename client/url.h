@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "client/error_kinds.h"
 #include "sim/runtime/arena.h"
 #include "sim/runtime/error.h"
 

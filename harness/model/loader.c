@@ -13,6 +13,7 @@
 #include <string.h>
 #include <yaml.h>
 
+#include "client/error_kinds.h"
 #include "harness/model/load_sections.h"
 #include "sim/runtime/status.h"
 #include "sim/runtime/world.h"
@@ -178,6 +179,7 @@ static int parse_root(fl_yaml_reader_t *ld, fl_yaml_node_t *root, fl_scenario_t 
 int fl_scenario_load_string(fl_arena_t *arena, const char *name, const char *yaml,
                             fl_scenario_t *out, char *error, size_t error_size) {
     assert(arena != NULL && name != NULL && yaml != NULL && out != NULL);
+    fl_client_error_kinds_add(); /* files name the client's kinds too */
     if (error_size > 0) error[0] = '\0';
     const char *file = fl_arena_strdup(arena, name);
     set_defaults(out, file);

@@ -6,46 +6,90 @@
 
 #include "sim/runtime/status.h"
 
-static const char *const kind_names[FL_ERR_KIND_COUNT] = {
+static const char *const runtime_kind_names[FL_ERR_RUNTIME_KINDS_END] = {
 #define FL__ERROR_KIND_NAME(id, name, parent) [FL_ERR_##id] = name,
-    FL_ERROR_KINDS(FL__ERROR_KIND_NAME)
+    FL_RUNTIME_ERROR_KINDS(FL__ERROR_KIND_NAME)
 #undef FL__ERROR_KIND_NAME
 };
 
-static const fl_error_kind_t kind_parents[FL_ERR_KIND_COUNT] = {
+static const fl_error_kind_t runtime_kind_parents[FL_ERR_RUNTIME_KINDS_END] = {
 #define FL__ERROR_KIND_PARENT(id, name, parent) [FL_ERR_##id] = FL_ERR_##parent,
-    FL_ERROR_KINDS(FL__ERROR_KIND_PARENT)
+    FL_RUNTIME_ERROR_KINDS(FL__ERROR_KIND_PARENT)
 #undef FL__ERROR_KIND_PARENT
 };
 
+static const fl_error_kind_table_t runtime_kinds = {
+    .layer = "runtime",
+    .first = 0,
+    .count = FL_ERR_RUNTIME_KINDS_END,
+    .names = runtime_kind_names,
+    .parents = runtime_kind_parents,
+};
+
+/* The tree: the runtime's table, then the layers' in the order added. The
+ * registry only grows, and only from a layer's setup, so every run sees
+ * the same tree whatever was added when. */
+static const fl_error_kind_table_t *tables[FL_ERROR_KIND_TABLES_MAX] = {&runtime_kinds};
+static size_t table_count = 1;
+
+static const fl_error_kind_table_t *table_of(fl_error_kind_t kind) {
+    for (size_t t = 0; t < table_count; t++)
+        if (kind >= tables[t]->first && kind < tables[t]->first + tables[t]->count)
+            return tables[t];
+    return NULL;
+}
+
+bool fl_error_kind_known(fl_error_kind_t kind) { return table_of(kind) != NULL; }
+
+void fl_error_kinds_add(const fl_error_kind_table_t *table) {
+    assert(table != NULL && table->names != NULL && table->parents != NULL);
+    assert(table->first + table->count <= FL_ERR_KIND_COUNT);
+    for (size_t t = 0; t < table_count; t++)
+        if (tables[t] == table) return;
+    assert(table_count < FL_ERROR_KIND_TABLES_MAX);
+    for (size_t i = 0; i < table->count; i++) {
+        fl_error_kind_t kind = (fl_error_kind_t)(table->first + i);
+        fl_error_kind_t ignored;
+        (void)ignored;
+        assert(table_of(kind) == NULL && "error kind tables overlap");
+        assert(!fl_error_kind_from_name(table->names[i], &ignored) && "error kind names repeat");
+        /* A parent is in this table, earlier, or in a table added before. */
+        assert(table->parents[i] < kind || table_of(table->parents[i]) != NULL);
+    }
+    tables[table_count++] = table;
+}
+
 const char *fl_error_kind_name(fl_error_kind_t kind) {
-    assert(kind < FL_ERR_KIND_COUNT);
-    return kind_names[kind];
+    const fl_error_kind_table_t *table = table_of(kind);
+    assert(table != NULL && "a kind of a layer whose table was not added");
+    return table != NULL ? table->names[kind - table->first] : "UnknownError";
 }
 
 fl_error_kind_t fl_error_kind_parent(fl_error_kind_t kind) {
-    assert(kind < FL_ERR_KIND_COUNT);
-    return kind_parents[kind];
+    const fl_error_kind_table_t *table = table_of(kind);
+    assert(table != NULL && "a kind of a layer whose table was not added");
+    return table != NULL ? table->parents[kind - table->first] : FL_ERR_BASE_ERROR;
 }
 
 bool fl_error_kind_from_name(const char *name, fl_error_kind_t *kind_out) {
-    for (int k = 0; k < FL_ERR_KIND_COUNT; k++) {
-        if (strcmp(kind_names[k], name) == 0) {
-            *kind_out = (fl_error_kind_t)k;
-            return true;
-        }
-    }
+    assert(name != NULL && kind_out != NULL);
+    for (size_t t = 0; t < table_count; t++)
+        for (size_t i = 0; i < tables[t]->count; i++)
+            if (strcmp(tables[t]->names[i], name) == 0) {
+                *kind_out = (fl_error_kind_t)(tables[t]->first + i);
+                return true;
+            }
     return false;
 }
 
 bool fl_error_kind_is(fl_error_kind_t kind, fl_error_kind_t ancestor) {
-    assert(kind < FL_ERR_KIND_COUNT && ancestor < FL_ERR_KIND_COUNT);
+    assert(fl_error_kind_known(kind) && fl_error_kind_known(ancestor));
     /* The tree is shallow (at most six levels); the bound guards the loop
      * against a table edited into a cycle. */
     for (int depth = 0; depth < FL_ERR_KIND_COUNT; depth++) {
         if (kind == ancestor) return true;
         if (kind == FL_ERR_BASE_ERROR) return false;
-        kind = kind_parents[kind];
+        kind = fl_error_kind_parent(kind);
     }
     assert(!"error kind table has a cycle");
     return false;
@@ -63,7 +107,7 @@ static fl_error_t *error_alloc(fl_arena_t *arena, fl_error_kind_t kind, const ch
 }
 
 fl_error_t *fl_error_new(fl_arena_t *arena, fl_error_kind_t kind, const char *format, ...) {
-    assert(kind < FL_ERR_KIND_COUNT);
+    assert(fl_error_kind_known(kind));
     va_list args;
     va_start(args, format);
     char *message = fl_arena_vprintf(arena, format, args);

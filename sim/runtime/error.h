@@ -17,12 +17,39 @@
 #include "sim/runtime/arena.h"
 #include "sim/runtime/error_kinds.h"
 
-typedef enum fl_error_kind {
+/* An error kind: a number in the tree of every layer's kinds. The
+ * runtime's are below FL_ERR_RUNTIME_KINDS_END; a layer above numbers its
+ * own from there and adds its table (fl_error_kinds_add). */
+typedef uint16_t fl_error_kind_t;
+
+enum fl_runtime_error_kind {
 #define FL__ERROR_KIND_ENUM(id, name, parent) FL_ERR_##id,
-    FL_ERROR_KINDS(FL__ERROR_KIND_ENUM)
+    FL_RUNTIME_ERROR_KINDS(FL__ERROR_KIND_ENUM)
 #undef FL__ERROR_KIND_ENUM
-    FL_ERR_KIND_COUNT
-} fl_error_kind_t;
+    FL_ERR_RUNTIME_KINDS_END
+};
+
+/* Every kind of every layer is below this (a bound for loops and checks). */
+enum { FL_ERR_KIND_COUNT = 128, FL_ERROR_KIND_TABLES_MAX = 8 };
+
+/* A layer's kinds: kind first + i is named names[i], below parents[i]
+ * (a kind of this table or an earlier one). Borrowed: it must outlive
+ * the process (a static const). */
+typedef struct fl_error_kind_table {
+    const char *layer;
+    fl_error_kind_t first;
+    size_t count;
+    const char *const *names;
+    const fl_error_kind_t *parents;
+} fl_error_kind_table_t;
+
+/* Adds a layer's kinds to the tree. Adding the same table again does
+ * nothing; a table that overlaps another's numbers or names is a bug
+ * (asserted). The runtime's own table is always there. */
+void fl_error_kinds_add(const fl_error_kind_table_t *table);
+
+/* True when kind is in a table added so far. */
+bool fl_error_kind_known(fl_error_kind_t kind);
 
 /* Notes are bounded: an error that gathers more keeps the first ones and
  * counts the rest, so a retry loop cannot grow an error without limit. */
