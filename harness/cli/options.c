@@ -69,20 +69,24 @@ static bool parse_jobs(const char *text, unsigned *out) {
 typedef struct option_row {
     const char *name;
     fl_option_id_t id;
-    const char *hint; /* appended when a command does not take it, or NULL */
+    const char *takes; /* what its value is, for messages */
+    const char *hint;  /* appended when a command does not take it, or NULL */
 } option_row_t;
 
 static const option_row_t OPTION_ROWS[] = {
-    {"--seeds", FL_OPT_SEEDS, " (replay runs one seed: --seed N)"},
-    {"--seed", FL_OPT_SEED, " (it is replay's; to run one seed here, use --seeds N or --seeds N..N)"},
-    {"--policy", FL_OPT_POLICY, NULL},
-    {"--schedule", FL_OPT_SCHEDULE, NULL},
-    {"--junit", FL_OPT_JUNIT, NULL},
-    {"--json", FL_OPT_JSON, NULL},
-    {"--trace", FL_OPT_TRACE, " (Chrome traces come from replay --trace FILE, one seed)"},
-    {"--jobs", FL_OPT_JOBS, NULL},
-    {"--timeout", FL_OPT_TIMEOUT, NULL},
-    {"--shard", FL_OPT_SHARD, NULL},
+    {"--seeds", FL_OPT_SEEDS, "A..B with A <= B (or one seed N)",
+     " (replay runs one seed: --seed N)"},
+    {"--seed", FL_OPT_SEED, "a number",
+     " (it is replay's; to run one seed here, use --seeds N or --seeds N..N)"},
+    {"--policy", FL_OPT_POLICY, "fifo, random, trio or replay", NULL},
+    {"--schedule", FL_OPT_SCHEDULE, "a choice list as replay prints it", NULL},
+    {"--junit", FL_OPT_JUNIT, "a file to write", NULL},
+    {"--json", FL_OPT_JSON, "a file to write", NULL},
+    {"--trace", FL_OPT_TRACE, "a file to write",
+     " (Chrome traces come from replay --trace FILE, one seed)"},
+    {"--jobs", FL_OPT_JOBS, "1..1024 or auto", NULL},
+    {"--timeout", FL_OPT_TIMEOUT, "a number of seconds > 0", NULL},
+    {"--shard", FL_OPT_SHARD, "K/N with 1 <= K <= N <= 1024", NULL},
 };
 
 static const option_row_t *find_option(const char *name) {
@@ -91,71 +95,46 @@ static const option_row_t *find_option(const char *name) {
     return NULL;
 }
 
-/* Reads one option's value into o; returns 0, or 2 after a message. */
-static int parse_option_value(const option_row_t *row, const char *value, fl_options_t *o,
-                              const char *command, const char *usage, FILE *err) {
-    const char *shown = value ? value : "";
-    switch (row->id) {
+/* Reads one option's value into o; false when the value is not one. */
+static bool read_option_value(fl_option_id_t id, const char *value, fl_options_t *o) {
+    switch (id) {
     case FL_OPT_SEEDS:
-        if (value == NULL || !parse_range(value, &o->seed_first, &o->seed_last)) {
-            fprintf(err, "faultline %s: --seeds takes A..B with A <= B (or one seed N), got '%s'\n%s",
-                    command, shown, usage);
-            return 2;
-        }
+        if (value == NULL || !parse_range(value, &o->seed_first, &o->seed_last)) return false;
         o->has_seeds = true;
-        return 0;
+        return true;
     case FL_OPT_SEED:
-        if (!parse_u64(value, &o->seed)) {
-            fprintf(err, "faultline %s: --seed takes a number, got '%s'\n%s", command, shown, usage);
-            return 2;
-        }
+        if (!parse_u64(value, &o->seed)) return false;
         o->has_seed = true;
-        return 0;
+        return true;
     case FL_OPT_POLICY:
-        if (value == NULL || !fl_policy_name_valid(value)) {
-            fprintf(err, "faultline %s: unknown policy '%s' (fifo, random, trio, replay)\n%s",
-                    command, shown, usage);
-            return 2;
-        }
+        if (value == NULL || !fl_policy_name_valid(value)) return false;
         o->policy = value;
-        return 0;
-    case FL_OPT_SCHEDULE:
-    case FL_OPT_JUNIT:
-    case FL_OPT_JSON:
-    case FL_OPT_TRACE:
-        if (value == NULL) {
-            fprintf(err, "faultline %s: %s needs a value\n%s", command, row->name, usage);
-            return 2;
-        }
-        if (row->id == FL_OPT_SCHEDULE) o->schedule = value;
-        else if (row->id == FL_OPT_TRACE) o->trace = value;
-        else if (row->id == FL_OPT_JUNIT) o->junit = value;
-        else o->json = value;
-        return 0;
-    case FL_OPT_JOBS:
-        if (!parse_jobs(value, &o->jobs)) {
-            fprintf(err, "faultline %s: --jobs takes 1..%d or auto, got '%s'\n%s", command,
-                    FL_OPTIONS_JOBS_MAX, shown, usage);
-            return 2;
-        }
-        return 0;
+        return true;
+    case FL_OPT_SCHEDULE: return (o->schedule = value) != NULL;
+    case FL_OPT_TRACE: return (o->trace = value) != NULL;
+    case FL_OPT_JUNIT: return (o->junit = value) != NULL;
+    case FL_OPT_JSON: return (o->json = value) != NULL;
+    case FL_OPT_JOBS: return parse_jobs(value, &o->jobs);
     case FL_OPT_TIMEOUT:
-        if (!parse_u64(value, &o->timeout_seconds) || o->timeout_seconds == 0 ||
-            o->timeout_seconds > UINT64_MAX / 1000) {
-            fprintf(err, "faultline %s: --timeout takes a number of seconds > 0, got '%s'\n%s",
-                    command, shown, usage);
-            return 2;
-        }
-        return 0;
-    case FL_OPT_SHARD:
-        if (!parse_shard(value, &o->shard_index, &o->shard_count)) {
-            fprintf(err, "faultline %s: --shard takes K/N with 1 <= K <= N, got '%s'\n%s",
-                    command, shown, usage);
-            return 2;
-        }
-        return 0;
+        return parse_u64(value, &o->timeout_seconds) && o->timeout_seconds != 0 &&
+               o->timeout_seconds <= UINT64_MAX / 1000;
+    case FL_OPT_SHARD: return parse_shard(value, &o->shard_index, &o->shard_count);
     }
     assert(!"every option row is handled");
+    return false;
+}
+
+/* Reads one option's value into o; returns 0, or 2 after a message that
+ * says what the option takes. */
+static int parse_option_value(const option_row_t *row, const char *value, fl_options_t *o,
+                              const char *command, const char *usage, FILE *err) {
+    if (read_option_value(row->id, value, o)) return 0;
+    if (value == NULL)
+        fprintf(err, "faultline %s: %s needs a value (%s)\n%s", command, row->name, row->takes,
+                usage);
+    else
+        fprintf(err, "faultline %s: %s takes %s, got '%s'\n%s", command, row->name, row->takes,
+                value, usage);
     return 2;
 }
 

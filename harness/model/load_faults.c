@@ -197,6 +197,22 @@ static int check_cancel_target(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const
                 target, names);
 }
 
+/* 0 < p <= 1, as a number. */
+static int parse_probability(fl_yaml_reader_t *ld, fl_yaml_node_t *v, const char *path,
+                             double *out) {
+    TRY(fl__yaml_expect_scalar(ld, v, fl__yaml_child_path(ld, path, "probability"),
+                               "a number"));
+    char *end = NULL;
+    double p = strtod(fl__yaml_text(v), &end);
+    if (fl__yaml_text(v)[0] == '\0' || *end != '\0' || isnan(p))
+        return FAIL(ld, v, "%s.probability: expected a number, not '%s'", path,
+                    fl__yaml_text(v));
+    if (!(p > 0.0 && p <= 1.0))
+        return FAIL(ld, v, "%s.probability: must be above 0 and at most 1", path);
+    *out = p;
+    return 0;
+}
+
 static int parse_fault(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path,
                        fl_fault_plan_t *plan, const fl_client_spec_t *client,
                        fl_scenario_fault_t *fault) {
@@ -234,18 +250,8 @@ static int parse_fault(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *p
         out->action.direction_set = true;
     }
     out->trigger.probability = 1.0;
-    if ((v = fl__yaml_get(ld, node, "probability"))) {
-        TRY(fl__yaml_expect_scalar(ld, v, fl__yaml_child_path(ld, path, "probability"),
-                                   "a number"));
-        char *end = NULL;
-        double p = strtod(fl__yaml_text(v), &end);
-        if (fl__yaml_text(v)[0] == '\0' || *end != '\0' || isnan(p))
-            return FAIL(ld, v, "%s.probability: expected a number, not '%s'", path,
-                        fl__yaml_text(v));
-        if (!(p > 0.0 && p <= 1.0))
-            return FAIL(ld, v, "%s.probability: must be above 0 and at most 1", path);
-        out->trigger.probability = p;
-    }
+    if ((v = fl__yaml_get(ld, node, "probability")))
+        TRY(parse_probability(ld, v, path, &out->trigger.probability));
     if ((v = fl__yaml_get(ld, node, "repeat")))
         TRY(fl__yaml_bool(ld, v, fl__yaml_child_path(ld, path, "repeat"), &out->trigger.repeat));
     if ((v = fl__yaml_get(ld, node, "label")))

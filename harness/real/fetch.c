@@ -512,6 +512,31 @@ static fl_client_t *make_client(fl_world_t *world, fl_net_t *net, const fl_fetch
     return fl_client_create(world, &options, error, error_size);
 }
 
+/* One JSON line per request that finished, and one for the rest when the
+ * run ended first; returns the exit status. */
+static int write_outcomes(fl_arena_t *arena, const fetch_run_t *run, fl_run_outcome_t outcome,
+                          FILE *out) {
+    int status = FL_FETCH_EXIT_OK;
+    for (uint32_t i = 0; i < run->finished; i++) {
+        const fetch_outcome_t *o = &run->outcomes[i];
+        if (o->error != NULL) {
+            fl_fetch_write_error(out, o->error, o->attempts);
+            status = FL_FETCH_EXIT_CLIENT_ERROR;
+        } else {
+            fl_fetch_write_response(out, o->response, o->attempts);
+        }
+    }
+    if (run->finished < run->count) {
+        fl_error_t *error =
+            fl_error_new(arena, FL_ERR_RUNTIME_ERROR,
+                         "the request did not finish: the run ended (%s)",
+                         fl_run_outcome_name(outcome));
+        fl_fetch_write_error(out, error, 0);
+        status = FL_FETCH_EXIT_CLIENT_ERROR;
+    }
+    return status;
+}
+
 /* Sends the request (--repeat times) in world and writes a JSON line for
  * each; returns the exit status. The world's arena holds everything; body
  * is the -d bytes. */
@@ -558,23 +583,7 @@ static int fetch(fl_world_t *world, const fl_fetch_args_t *args, const void *bod
     }
     fl_spawn(world, "fetch", fetch_task, &run);
     fl_run_outcome_t outcome = fl_world_run(world);
-    int status = FL_FETCH_EXIT_OK;
-    for (uint32_t i = 0; i < run.finished; i++) {
-        const fetch_outcome_t *o = &run.outcomes[i];
-        if (o->error != NULL) {
-            fl_fetch_write_error(out, o->error, o->attempts);
-            status = FL_FETCH_EXIT_CLIENT_ERROR;
-        } else {
-            fl_fetch_write_response(out, o->response, o->attempts);
-        }
-    }
-    if (run.finished < run.count) {
-        error = fl_error_new(arena, FL_ERR_RUNTIME_ERROR, "the request did not finish: the run ended (%s)",
-                             fl_run_outcome_name(outcome));
-        fl_fetch_write_error(out, error, 0);
-        status = FL_FETCH_EXIT_CLIENT_ERROR;
-    }
-    return status;
+    return write_outcomes(arena, &run, outcome, out);
 }
 
 int fl_fetch_main(int argc, char **argv, FILE *out, FILE *err) {

@@ -189,6 +189,31 @@ static bool range_faults_fired(const fl_scenario_t *s, uint64_t fired, uint64_t 
     return false;
 }
 
+/* Every seed of the range ran without a verdict: held (if every fault
+ * acted somewhere), or not found. */
+static void finish_range(const fl_scenario_t *scenario, uint64_t fired,
+                         uint64_t found_without_faults, uint64_t first, uint64_t last,
+                         fl_scenario_result_t *result) {
+    bool finds = scenario->mode == FL_SCENARIO_FINDS;
+    const char *seeds_word = result->seeds_run == 1 ? "seed" : "seeds";
+    const char *target = scenario->finds ? scenario->finds : "(no check named)";
+    if (finds && found_without_faults > 0)
+        snprintf(result->message, sizeof result->message,
+                 "%s not found in %" PRIu64 " %s (it failed in %" PRIu64
+                 " where a fault never fired: see faults-fired)",
+                 target, result->seeds_run, seeds_word, found_without_faults);
+    else if (finds)
+        snprintf(result->message, sizeof result->message, "%s not found in %" PRIu64 " %s",
+                 target, result->seeds_run, seeds_word);
+    else if (!range_faults_fired(scenario, fired, first, last, result))
+        return;
+    else
+        snprintf(result->message, sizeof result->message,
+                 "held over %" PRIu64 " %s (%" PRIu64 "..%" PRIu64 ")", result->seeds_run,
+                 seeds_word, first, last);
+    result->passed = !finds;
+}
+
 int fl_scenario_run(const fl_scenario_t *scenario, const fl_run_config_t *config,
                     fl_scenario_result_t *result) {
     assert(scenario != NULL && result != NULL);
@@ -234,22 +259,6 @@ int fl_scenario_run(const fl_scenario_t *scenario, const fl_run_config_t *config
         }
         if (seed == last) break;
     }
-    const char *seeds_word = result->seeds_run == 1 ? "seed" : "seeds";
-    if (finds && found_without_faults > 0)
-        snprintf(result->message, sizeof result->message,
-                 "%s not found in %" PRIu64 " %s (it failed in %" PRIu64
-                 " where a fault never fired: see faults-fired)",
-                 scenario->finds ? scenario->finds : "(no check named)", result->seeds_run,
-                 seeds_word, found_without_faults);
-    else if (finds)
-        snprintf(result->message, sizeof result->message, "%s not found in %" PRIu64 " %s",
-                 scenario->finds ? scenario->finds : "(no check named)", result->seeds_run,
-                 seeds_word);
-    else if (!range_faults_fired(scenario, fired, first, last, result))
-        return FL_OK;
-    else
-        snprintf(result->message, sizeof result->message, "held over %" PRIu64 " %s (%" PRIu64
-                 "..%" PRIu64 ")", result->seeds_run, seeds_word, first, last);
-    result->passed = !finds;
+    finish_range(scenario, fired, found_without_faults, first, last, result);
     return FL_OK;
 }
