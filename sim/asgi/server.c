@@ -141,13 +141,27 @@ static void buffer_free(buffer_t *b) {
 }
 
 static void buffer_printf(buffer_t *b, const char *format, ...) __attribute__((format(printf, 2, 3)));
+/* Formats into a line first (the common case: a status line, a header);
+ * a longer text is formatted again at its full size. It used to be cut at
+ * the line's 511 bytes: a long header lost its end and its CRLF, and the
+ * response head went out malformed. */
 static void buffer_printf(buffer_t *b, const char *format, ...) {
     char line[512];
     va_list args;
     va_start(args, format);
     int n = fl_vformat(line, sizeof line, format, args);
     va_end(args);
-    if (n > 0) buffer_append(b, line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
+    if (FL_NEVER(n < 0)) return; /* the formats here are literals that format */
+    if ((size_t)n < sizeof line) {
+        buffer_append(b, line, (size_t)n);
+        return;
+    }
+    buffer_reserve(b, (size_t)n + 1);
+    va_start(args, format);
+    int again = fl_vformat(b->data + b->length, (size_t)n + 1, format, args);
+    va_end(args);
+    assert(again == n);
+    b->length += (size_t)n;
 }
 
 /* --- output ------------------------------------------------------------------ */
@@ -731,8 +745,14 @@ static fl_error_t *connection_task(fl_world_t *w, void *arg) {
         assert(!c->stop_reading || c->close_after_flush || c->lost);
         if (c->stop_reading) continue; /* a rejected request: discard the rest */
         feed(c, chunk, n);
-        if (c->pending.length > c->server->options.header_bytes_max + c->server->options.body_bytes_max) {
-            connection_lost(c); /* a client that pipelines without limit */
+        size_t pending_max = c->server->options.header_bytes_max + c->server->options.body_bytes_max;
+        if (c->pending.length > pending_max) {
+            /* A client that pipelines without limit: dropped, and said so. */
+            fl_server_log_add(c->server->log, FL_SERVER_LOG_ERROR, c->cycle ? c->cycle->id : 0,
+                              (int64_t)c->pending.length,
+                              "Too much pipelined data (%zu bytes waiting, at most %zu): "
+                              "connection dropped.", c->pending.length, pending_max);
+            connection_lost(c);
             break;
         }
     }
