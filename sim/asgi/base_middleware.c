@@ -277,7 +277,14 @@ static fl_error_t *body_stream_next(fl_body_iterator_t *self, fl_world_t *world,
     assert(chunk_out != NULL && length_out != NULL && done_out != NULL);
     bool skip_empty = polls_with_response_sent(body->call->request);
     fl_arena_t *arena = fl_world_arena(world);
-    for (size_t i = 0; i < BODY_MESSAGES_MAX && !body->finished; i++) {
+    for (size_t i = 0; !body->finished; i++) {
+        /* Past the bound it is an error, as for the other bounds: it used to
+         * end the loop as if the body were complete. */
+        if (i == BODY_MESSAGES_MAX)
+            return end_body(body, world,
+                            fl_error_new(arena, FL_ERR_RUNTIME_ERROR,
+                                         "body_stream: more than %d messages", BODY_MESSAGES_MAX),
+                            done_out);
         void *item = NULL;
         int status = fl_channel_receive(world, body->call->stream, &item);
         if (status == FL_EENDOFSTREAM) break;

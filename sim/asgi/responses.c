@@ -240,11 +240,17 @@ static fl_error_t *send_ping(stream_run_t *run, fl_world_t *world) {
     return error;
 }
 
-/* wrap(EventSourceResponse._ping): a comment every interval while active. */
+/* wrap(EventSourceResponse._ping): a comment every interval while active.
+ * Past PING_COUNT_MAX it is an error, as for the body's bounds: it used to
+ * stop quietly and cancel the group, ending the response as if its body had
+ * finished. */
 static fl_error_t *ping_task(fl_world_t *world, void *arg) {
     stream_run_t *run = arg;
     assert(run->response->ping_interval_ns > 0);
-    for (size_t i = 0; run->active && i < PING_COUNT_MAX; i++) {
+    for (size_t i = 0; run->active; i++) {
+        if (i == PING_COUNT_MAX)
+            return fl_error_new(fl_world_arena(world), FL_ERR_RUNTIME_ERROR,
+                                "ping: more than %d pings", PING_COUNT_MAX);
         int status = fl_sleep(world, run->response->ping_interval_ns);
         if (status != FL_OK) return fl_error_from_status(fl_world_arena(world), status, "ping");
         fl_error_t *error = send_ping(run, world);
