@@ -264,6 +264,7 @@ static fl_error_t *close_recv_stream_task(fl_world_t *world, void *arg) {
 /* Leaving body_stream's `async with recv_stream`, however it is left. */
 static fl_error_t *end_body(body_stream_t *body, fl_world_t *world, fl_error_t *error,
                             bool *done_out) {
+    assert(body->call->stream != NULL && done_out != NULL);
     fl_channel_close_receive(world, body->call->stream);
     if (error != NULL) return error;
     if (body->call->app_exc != NULL) return body->call->app_exc;
@@ -371,6 +372,7 @@ const fl_asgi_scope_t *fl_base_request_scope(const fl_base_request_t *request) {
 static fl_error_t *dispatch_and_respond(fl_base_request_t *request, fl_world_t *world,
                                         fl_asgi_send_t send) {
     base_middleware_t *middleware = request->middleware;
+    assert(middleware->dispatch != NULL && request->group != NULL);
     fl_asgi_app_t *response = NULL;
     fl_error_t *error = middleware->dispatch(middleware->dispatch_arg, world, request, &response);
     if (error != NULL) return error;

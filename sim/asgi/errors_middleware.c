@@ -55,6 +55,7 @@ static fl_error_t *server_error_call(fl_asgi_app_t *self, fl_world_t *world,
                                      const fl_asgi_scope_t *scope, fl_asgi_receive_t receive,
                                      fl_asgi_send_t send) {
     server_error_middleware_t *middleware = (server_error_middleware_t *)self;
+    assert(middleware->inner != NULL && scope != NULL);
     fl_asgi_send_t wrapped;
     tracking_send_t *tracker = tracking_send_new(world, send, &wrapped);
     fl_error_t *error = fl_asgi_call(middleware->inner, world, scope, receive, wrapped);
@@ -138,6 +139,7 @@ static fl_error_t *exception_call(fl_asgi_app_t *self, fl_world_t *world,
                                   const fl_asgi_scope_t *scope, fl_asgi_receive_t receive,
                                   fl_asgi_send_t send) {
     fl_exception_middleware_t *middleware = (fl_exception_middleware_t *)self;
+    assert(middleware->inner != NULL && scope != NULL);
     fl_asgi_send_t sender;
     tracking_send_t *tracker = tracking_send_new(world, send, &sender);
     fl_error_t *error = fl_asgi_call(middleware->inner, world, scope, receive, sender);

@@ -127,6 +127,8 @@ bool fl_server_log_check_cycles(const fl_server_log_t *log, char *second_start,
     static const char START[] = "sent http.response.start";
     static const char BODY[] = "sent http.response.body";
     static const char MORE[] = " more";
+    assert(log != NULL && (second_start != NULL || second_start_size == 0));
+    assert(after_completion != NULL || after_completion_size == 0);
     if (second_start_size > 0) second_start[0] = '\0';
     if (after_completion_size > 0) after_completion[0] = '\0';
     bool held = true;
@@ -169,6 +171,7 @@ const fl_server_log_entry_t *fl_server_log_entry(const fl_server_log_t *log, siz
 
 size_t fl_server_log_matches(const fl_server_log_t *log, fl_server_log_kind_t kind,
                              uint32_t cycle, const char *text) {
+    assert(log != NULL && kind < FL_SERVER_LOG_KIND_COUNT);
     size_t matches = 0;
     for (size_t i = 0; i < log->count; i++) {
         const fl_server_log_entry_t *e = &log->entries[i];

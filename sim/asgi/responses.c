@@ -177,6 +177,7 @@ static fl_error_t *send_chunks(stream_run_t *run, fl_world_t *world) {
 /* sse-starlette sends the final message under the send lock and clears
  * `active` first, so a ping never follows the end of the body. */
 static fl_error_t *send_final(stream_run_t *run, fl_world_t *world) {
+    assert(run->send_lock == NULL || run->response->ping_interval_ns > 0);
     if (run->send_lock == NULL) return fl__send_body(world, run->send, "", 0, false);
     int status = fl_lock_acquire(world, run->send_lock);
     if (status != FL_OK) return fl_error_from_status(fl_world_arena(world), status, "send lock");
@@ -197,6 +198,7 @@ static fl_error_t *stream_response(stream_run_t *run, fl_world_t *world) {
 /* StreamingResponse.listen_for_disconnect: every message but
  * http.disconnect (the request body included) is dropped. */
 static fl_error_t *listen_for_disconnect(stream_run_t *run, fl_world_t *world) {
+    assert(run->receive.call != NULL && run->group != NULL);
     for (size_t i = 0; i < LISTEN_RECEIVES_MAX; i++) {
         fl_asgi_message_t message;
         memset(&message, 0, sizeof message);
@@ -265,6 +267,7 @@ static fl_error_t *ping_task(fl_world_t *world, void *arg) {
  * opening task. The lone error of the group is raised bare: anyio 3 does so
  * itself (Starlette < 0.38), collapse_excgroups does it under anyio 4. */
 static fl_error_t *stream_in_task_group(stream_run_t *run, fl_world_t *world) {
+    assert(run->group == NULL && run->send_lock == NULL); /* one group per call */
     bool pinging = run->response->ping_interval_ns > 0;
     if (pinging) run->send_lock = fl_lock_create(world, "sse send lock");
     run->group = fl_taskgroup_open(world, "StreamingResponse");

@@ -70,6 +70,7 @@ static void run_cleanup(generator_t *generator, fl_world_t *world) {
 
 /* `except CancelledError: <cleanup>; raise`. */
 static fl_error_t *on_cancelled(generator_t *generator, fl_world_t *world) {
+    assert(generator->produced > 0 && generator->produced <= generator->config->chunk_count);
     FL__APP_LOG(&generator->scope, FL_SERVER_LOG_NOTE, "%s: generator cancelled after %zu chunks",
                 generator->name, generator->produced);
     run_cleanup(generator, world);
@@ -189,6 +190,7 @@ static fl_asgi_app_t *build_stream(scripted_handler_t *handler, fl_world_t *worl
 static fl_error_t *read_body(scripted_handler_t *handler, fl_world_t *world,
                              const fl_asgi_scope_t *scope, fl_asgi_receive_t receive,
                              size_t limit) {
+    assert(receive.call != NULL);
     size_t total = 0;
     for (size_t i = 0; i < BODY_RECEIVES_MAX; i++) {
         fl_asgi_message_t message;

@@ -202,6 +202,7 @@ static void connection_lost(connection_t *c) {
  * before closing, so a response is not lost to the RST that closing over
  * unread request bytes would cause. */
 static void close_gracefully(connection_t *c, fl_world_t *w) {
+    assert(c->writer_done); /* nothing is queued for a connection closing */
     if (!c->lost && fl_conn_shutdown_write(c->conn) == FL_OK) {
         fl_cancel_scope_t linger;
         fl_scope_enter_move_on_after(w, &linger, FL_SECONDS(2));
@@ -302,6 +303,7 @@ static const char *reason_phrase(int status) {
 
 /* A content-length value as a count: decimal digits only, else false. */
 static bool parse_length(const char *text, uint64_t *length_out) {
+    assert(text != NULL && length_out != NULL);
     uint64_t length = 0;
     if (text[0] == '\0') return false;
     for (const char *p = text; *p != '\0'; p++) {
@@ -379,6 +381,7 @@ static void cycle_complete(cycle_t *cycle) {
 /* Backpressure: wait while the output is above the high-water mark. */
 static int wait_for_drain(cycle_t *cycle, fl_world_t *w) {
     connection_t *c = cycle->connection;
+    assert(c->server->options.write_buffer_high > 0);
     while (!c->lost && c->out.length > c->server->options.write_buffer_high) {
         int status = fl_condition_wait(w, c->out_drained, "drain");
         if (status != FL_OK) return status;
