@@ -40,6 +40,7 @@ typedef struct cycle {
     body_chunk_t *body_head;   /* received, not yet given to the app */
     body_chunk_t *body_tail;
     bool more_body;            /* the request body is not complete yet */
+    uint64_t body_received;    /* request body bytes so far, held to body_bytes_max */
     bool message_event;        /* uvicorn's message_event: set on body or end */
     fl_condition_t *message_condition;
     bool disconnected;
@@ -645,6 +646,10 @@ static int on_body(llhttp_t *parser, const char *at, size_t length) {
      * dropped, as uvicorn does. */
     if (cycle == NULL) return 0;
     assert(cycle->more_body && at != NULL);
+    /* The limit holds for a chunked body too, whose length no header
+     * declared: on_headers_complete could only check Content-Length. */
+    cycle->body_received += length;
+    if (cycle->body_received > c->server->options.body_bytes_max) return reject(c, 413);
     fl_world_t *w = c->server->world;
     body_chunk_t *chunk = fl_arena_alloc(fl_world_arena(w), sizeof *chunk + length);
     chunk->next = NULL;

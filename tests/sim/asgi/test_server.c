@@ -486,6 +486,24 @@ static void test_body_limit_gives_413(void **state) {
     finish(&h);
 }
 
+/* A chunked body declares no length: the limit is counted as it arrives.
+ * It used to be checked against Content-Length only, so a chunked body of
+ * any size went through. */
+static void test_chunked_body_past_the_limit_gives_413(void **state) {
+    (void)state;
+    harness_t h = {0};
+    fl_asgi_server_options_t options = {.body_bytes_max = 4};
+    run(&h, APP_ECHO_LENGTH,
+        "POST /e HTTP/1.1\r\nHost: s\r\nTransfer-Encoding: chunked\r\n\r\n"
+        "a\r\n0123456789\r\n0\r\n\r\n",
+        &options);
+    assert_int_equal(h.read_status[0], FL_OK);
+    assert_int_equal(h.responses[0].status, 413);
+    assert_int_equal(log_has(&h, FL_SERVER_LOG_ERROR, "Request body too large"), 1);
+    assert_int_equal(fl_asgi_server_stats(h.server).bad_requests, 1);
+    finish(&h);
+}
+
 static void test_head_has_no_body(void **state) {
     (void)state;
     harness_t h = {.head = true};
@@ -591,6 +609,7 @@ int main(void) {
         cmocka_unit_test(test_malformed_request_gets_400),
         cmocka_unit_test(test_header_limit_gives_431),
         cmocka_unit_test(test_body_limit_gives_413),
+        cmocka_unit_test(test_chunked_body_past_the_limit_gives_413),
         cmocka_unit_test(test_head_has_no_body),
         cmocka_unit_test(test_invalid_spec_version_is_refused),
     };
