@@ -121,7 +121,7 @@ coverage: deps
 	@rm -rf build/coverage/obj build/coverage/tests
 	@find build/coverage -name '*.gcda' -delete 2>/dev/null || true
 	@$(MAKE) --no-print-directory BUILD_DIR=build/coverage OPT="-O0 -g" \
-	  EXTRA_CFLAGS="--coverage" EXTRA_LDFLAGS="--coverage" test-run
+	  EXTRA_CFLAGS="--coverage -DFL_COVERAGE=1" EXTRA_LDFLAGS="--coverage" test-run
 	@mkdir -p reports/coverage
 	@gcovr --root . --object-directory build/coverage/obj \
 	  --filter 'sim/' --filter 'client/' --filter 'harness/' \

@@ -1,5 +1,6 @@
 #include "sim/asgi/asgi.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,9 @@ const char *fl_asgi_message_type_name(fl_asgi_message_type_t type) {
 }
 
 fl_asgi_message_t *fl_asgi_message_copy(fl_arena_t *arena, const fl_asgi_message_t *message) {
+    assert(arena != NULL && message != NULL);
+    assert(message->headers != NULL || message->header_count == 0);
+    assert(message->body != NULL || message->body_length == 0);
     fl_asgi_message_t *copy = fl_arena_alloc(arena, sizeof *copy);
     *copy = *message;
     if (message->header_count > 0) {
@@ -35,12 +39,14 @@ fl_asgi_message_t *fl_asgi_message_copy(fl_arena_t *arena, const fl_asgi_message
 }
 
 bool fl_asgi_spec_at_least(const fl_asgi_scope_t *scope, int major, int minor) {
+    assert(scope != NULL && major >= 2 && minor >= 0);
     int have_major = 2, have_minor = 0;
     if (scope->spec_version != NULL) sscanf(scope->spec_version, "%d.%d", &have_major, &have_minor);
     return have_major > major || (have_major == major && have_minor >= minor);
 }
 
 const char *fl_asgi_header_get(const fl_asgi_header_t *headers, size_t count, const char *name) {
+    assert(name != NULL && (headers != NULL || count == 0));
     for (size_t i = 0; i < count; i++)
         if (strcasecmp(headers[i].name, name) == 0) return headers[i].value;
     return NULL;

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "sim/asgi/responses.h"
+#include "sim/runtime/assume.h"
 #include "sim/runtime/runtime.h"
 
 /* A body is at most this many messages: an app that sends forever is a
@@ -68,6 +69,7 @@ static fl_asgi_message_t disconnect_message(void) {
 static fl_error_t *receive_after_consumed(fl_base_request_t *request, fl_world_t *world,
                                           fl_asgi_message_t *message_out) {
     cached_request_t *cached = &request->cached;
+    assert(cached->wrapped_consumed && !cached->wrapped_disconnected);
     if (cached->is_disconnected) {
         cached->wrapped_disconnected = true;
         *message_out = disconnect_message();
@@ -89,6 +91,7 @@ static fl_error_t *receive_after_consumed(fl_base_request_t *request, fl_world_t
 static fl_error_t *receive_stream_chunk(fl_base_request_t *request, fl_world_t *world,
                                         fl_asgi_message_t *message_out) {
     cached_request_t *cached = &request->cached;
+    assert(!cached->wrapped_consumed && !cached->wrapped_disconnected);
     for (size_t i = 0; i < STREAM_RECEIVES_MAX; i++) {
         if (cached->stream_consumed) {
             cached->wrapped_consumed = true;
@@ -120,6 +123,7 @@ static fl_error_t *receive_stream_chunk(fl_base_request_t *request, fl_world_t *
 static fl_error_t *wrapped_receive(void *context, fl_world_t *world,
                                    fl_asgi_message_t *message_out) {
     fl_base_request_t *request = context;
+    assert(request->middleware->version == FL_BASE_MIDDLEWARE_0_38);
     if (request->cached.wrapped_disconnected) {
         *message_out = disconnect_message();
         return NULL;
@@ -147,6 +151,7 @@ typedef struct disconnect_race {
 /* wrap(response_sent.wait): once the response is out, stop the receive. */
 static fl_error_t *wait_response_sent_task(fl_world_t *world, void *arg) {
     disconnect_race_t *race = arg;
+    assert(race->request->response_sent != NULL && race->group != NULL);
     int status = fl_event_wait(world, race->request->response_sent);
     if (status != FL_OK) return fl_error_from_status(fl_world_arena(world), status, "wait");
     fl_scope_cancel(world, fl_taskgroup_scope(race->group));
@@ -158,6 +163,7 @@ static fl_error_t *wait_response_sent_task(fl_world_t *world, void *arg) {
 static fl_error_t *receive_or_disconnect(void *context, fl_world_t *world,
                                          fl_asgi_message_t *message_out) {
     fl_base_request_t *request = context;
+    assert(polls_with_response_sent(request) && request->response_sent != NULL);
     if (fl_event_is_set(request->response_sent)) {
         *message_out = disconnect_message();
         return NULL;
@@ -182,6 +188,7 @@ static fl_error_t *receive_or_disconnect(void *context, fl_world_t *world,
  * carries a copy. */
 static fl_error_t *stream_send(next_call_t *call, fl_world_t *world,
                                const fl_asgi_message_t *message) {
+    assert(message != NULL && call->stream != NULL);
     fl_arena_t *arena = fl_world_arena(world);
     int status = fl_channel_send(world, call->stream, fl_asgi_message_copy(arena, message));
     return fl_error_from_status(arena, status, "send_stream.send");
@@ -240,11 +247,14 @@ static fl_error_t *coro_task(fl_world_t *world, void *arg) {
         error = NULL;
     }
     fl_channel_close_send(world, call->stream);
+    /* What is left to raise here is not an Exception: Cancelled and its kin. */
+    assert(error == NULL || !fl_error_is(error, FL_ERR_EXCEPTION));
     return error;
 }
 
 static fl_error_t *close_recv_stream_task(fl_world_t *world, void *arg) {
     next_call_t *call = arg;
+    assert(call->request->response_sent != NULL);
     int status = fl_event_wait(world, call->request->response_sent);
     if (status != FL_OK) return fl_error_from_status(fl_world_arena(world), status, "wait");
     fl_channel_close_receive(world, call->stream);
@@ -254,6 +264,7 @@ static fl_error_t *close_recv_stream_task(fl_world_t *world, void *arg) {
 /* Leaving body_stream's `async with recv_stream`, however it is left. */
 static fl_error_t *end_body(body_stream_t *body, fl_world_t *world, fl_error_t *error,
                             bool *done_out) {
+    assert(body->call->stream != NULL && done_out != NULL);
     fl_channel_close_receive(world, body->call->stream);
     if (error != NULL) return error;
     if (body->call->app_exc != NULL) return body->call->app_exc;
@@ -264,9 +275,17 @@ static fl_error_t *end_body(body_stream_t *body, fl_world_t *world, fl_error_t *
 static fl_error_t *body_stream_next(fl_body_iterator_t *self, fl_world_t *world,
                                     const void **chunk_out, size_t *length_out, bool *done_out) {
     body_stream_t *body = (body_stream_t *)self;
+    assert(chunk_out != NULL && length_out != NULL && done_out != NULL);
     bool skip_empty = polls_with_response_sent(body->call->request);
     fl_arena_t *arena = fl_world_arena(world);
-    for (size_t i = 0; i < BODY_MESSAGES_MAX && !body->finished; i++) {
+    for (size_t i = 0; !body->finished; i++) {
+        /* Past the bound it is an error, as for the other bounds: it used to
+         * end the loop as if the body were complete. */
+        if (i == BODY_MESSAGES_MAX)
+            return end_body(body, world,
+                            fl_error_new(arena, FL_ERR_RUNTIME_ERROR,
+                                         "body_stream: more than %d messages", BODY_MESSAGES_MAX),
+                            done_out);
         void *item = NULL;
         int status = fl_channel_receive(world, body->call->stream, &item);
         if (status == FL_EENDOFSTREAM) break;
@@ -294,6 +313,7 @@ static fl_error_t *body_stream_next(fl_body_iterator_t *self, fl_world_t *world,
  * are the start's, as `response.raw_headers = message["headers"]`. */
 static fl_asgi_app_t *body_response(next_call_t *call, fl_world_t *world,
                                     const fl_asgi_message_t *start) {
+    assert(start->type == FL_ASGI_RESPONSE_START);
     bool polling = call->request->middleware->version != FL_BASE_MIDDLEWARE_0_38;
     call->body = (body_stream_t){.base = {.next = body_stream_next}, .call = call};
     fl_streaming_response_t *response = fl_streaming_response_create(
@@ -320,12 +340,13 @@ static fl_error_t *receive_start(next_call_t *call, fl_world_t *world,
         return fl_error_new(arena, FL_ERR_ASSERTION_ERROR, "call_next got %s",
                             fl_asgi_message_type_name(message->type));
     *response_out = body_response(call, world, message);
+    assert(*response_out != NULL);
     return NULL;
 }
 
 fl_error_t *fl_base_call_next(fl_world_t *world, fl_base_request_t *request,
                               fl_asgi_app_t **response_out) {
-    assert(request != NULL && response_out != NULL);
+    assert(request != NULL && response_out != NULL && request->group != NULL);
     next_call_t *call = fl_arena_zalloc(fl_world_arena(world), sizeof *call);
     call->request = request;
     call->stream = fl_channel_create(world, 0, "BaseHTTPMiddleware stream");
@@ -351,6 +372,7 @@ const fl_asgi_scope_t *fl_base_request_scope(const fl_base_request_t *request) {
 static fl_error_t *dispatch_and_respond(fl_base_request_t *request, fl_world_t *world,
                                         fl_asgi_send_t send) {
     base_middleware_t *middleware = request->middleware;
+    assert(middleware->dispatch != NULL && request->group != NULL);
     fl_asgi_app_t *response = NULL;
     fl_error_t *error = middleware->dispatch(middleware->dispatch_arg, world, request, &response);
     if (error != NULL) return error;
@@ -364,6 +386,7 @@ static fl_error_t *middleware_call(fl_asgi_app_t *self, fl_world_t *world,
                                    const fl_asgi_scope_t *scope, fl_asgi_receive_t receive,
                                    fl_asgi_send_t send) {
     base_middleware_t *middleware = (base_middleware_t *)self;
+    assert(scope != NULL && scope->type != NULL);
     if (strcmp(scope->type, "http") != 0)
         return fl_asgi_call(middleware->inner, world, scope, receive, send);
     fl_base_request_t *request = fl_arena_zalloc(fl_world_arena(world), sizeof *request);
@@ -391,6 +414,7 @@ const char *fl_base_middleware_version_name(fl_base_middleware_version_t version
 
 bool fl_base_middleware_version_from_name(const char *name,
                                           fl_base_middleware_version_t *version_out) {
+    assert(name != NULL && version_out != NULL);
     static const fl_base_middleware_version_t versions[] = {
         FL_BASE_MIDDLEWARE_0_20, FL_BASE_MIDDLEWARE_SHIELD_START, FL_BASE_MIDDLEWARE_0_21,
         FL_BASE_MIDDLEWARE_0_38};
@@ -405,7 +429,9 @@ bool fl_base_middleware_version_from_name(const char *name,
 fl_asgi_app_t *fl_base_middleware_create(fl_world_t *world, fl_asgi_app_t *app,
                                          fl_base_middleware_version_t version,
                                          fl_base_dispatch_fn dispatch, void *dispatch_arg) {
-    assert(app != NULL);
+    assert(app != NULL && app->call != NULL);
+    assert(version == FL_BASE_MIDDLEWARE_0_20 || version == FL_BASE_MIDDLEWARE_SHIELD_START ||
+           version == FL_BASE_MIDDLEWARE_0_21 || version == FL_BASE_MIDDLEWARE_0_38);
     fl_arena_t *arena = fl_world_arena(world);
     base_middleware_t *middleware = fl_arena_zalloc(arena, sizeof *middleware);
     middleware->app = (fl_asgi_app_t){

@@ -5,6 +5,7 @@
 
 #include "sim/asgi/apps_internal.h"
 #include "sim/asgi/responses.h"
+#include "sim/runtime/assume.h"
 #include "sim/runtime/runtime.h"
 
 /* --- the send wrapper both use ---------------------------------------------- */
@@ -18,6 +19,7 @@ typedef struct tracking_send {
 static fl_error_t *tracking_send_call(void *context, fl_world_t *world,
                                       const fl_asgi_message_t *message) {
     tracking_send_t *tracker = context;
+    assert(message != NULL);
     if (message->type == FL_ASGI_RESPONSE_START) tracker->started = true;
     return fl_asgi_send(world, tracker->inner, message);
 }
@@ -42,6 +44,7 @@ typedef struct server_error_middleware {
 static fl_error_t *error_response(server_error_middleware_t *middleware, fl_world_t *world,
                                   const fl_asgi_scope_t *scope, fl_error_t *error,
                                   fl_asgi_app_t **response_out) {
+    assert(error != NULL && response_out != NULL);
     if (middleware->handler != NULL)
         return middleware->handler(middleware->handler_arg, world, scope, error, response_out);
     *response_out = fl_asgi_response_app(fl_plain_text_response(world, 500, "Internal Server Error"));
@@ -52,6 +55,7 @@ static fl_error_t *server_error_call(fl_asgi_app_t *self, fl_world_t *world,
                                      const fl_asgi_scope_t *scope, fl_asgi_receive_t receive,
                                      fl_asgi_send_t send) {
     server_error_middleware_t *middleware = (server_error_middleware_t *)self;
+    assert(middleware->inner != NULL && scope != NULL);
     fl_asgi_send_t wrapped;
     tracking_send_t *tracker = tracking_send_new(world, send, &wrapped);
     fl_error_t *error = fl_asgi_call(middleware->inner, world, scope, receive, wrapped);
@@ -115,12 +119,14 @@ static const handler_entry_t *lookup(const fl_exception_middleware_t *middleware
         if (parent == kind) return NULL;
         kind = parent;
     }
-    return NULL;
+    /* A path longer than the number of kinds: error_kinds.h has a cycle. */
+    FL_UNREACHABLE();
 }
 
 static fl_error_t *run_handler(const handler_entry_t *entry, fl_world_t *world,
                                const fl_asgi_scope_t *scope, fl_error_t *error,
                                fl_asgi_receive_t receive, fl_asgi_send_t sender) {
+    assert(entry->handler != NULL && fl_error_is(error, entry->kind));
     FL__APP_LOG(scope, FL_SERVER_LOG_EXCEPTION_HANDLER, "handler for %s ran on %s: %s",
                 fl_error_kind_name(entry->kind), fl_error_kind_name(error->kind), error->message);
     fl_asgi_app_t *response = NULL;
@@ -133,6 +139,7 @@ static fl_error_t *exception_call(fl_asgi_app_t *self, fl_world_t *world,
                                   const fl_asgi_scope_t *scope, fl_asgi_receive_t receive,
                                   fl_asgi_send_t send) {
     fl_exception_middleware_t *middleware = (fl_exception_middleware_t *)self;
+    assert(middleware->inner != NULL && scope != NULL);
     fl_asgi_send_t sender;
     tracking_send_t *tracker = tracking_send_new(world, send, &sender);
     fl_error_t *error = fl_asgi_call(middleware->inner, world, scope, receive, sender);
@@ -161,7 +168,8 @@ fl_exception_middleware_t *fl_exception_middleware_create(fl_world_t *world, fl_
 
 bool fl_exception_middleware_add(fl_exception_middleware_t *middleware, fl_error_kind_t kind,
                                  fl_error_handler_fn handler, void *arg) {
-    assert(handler != NULL && kind < FL_ERR_KIND_COUNT);
+    assert(middleware != NULL && handler != NULL && kind < FL_ERR_KIND_COUNT);
+    assert(middleware->handler_count <= FL_EXCEPTION_HANDLERS_MAX);
     if (!fl_error_kind_is(kind, FL_ERR_EXCEPTION)) return false;
     handler_entry_t *entry = (handler_entry_t *)find_exact(middleware, kind);
     if (entry == NULL) {
@@ -188,6 +196,7 @@ static fl_error_t *canned_handler(void *arg, fl_world_t *world, const fl_asgi_sc
 
 bool fl_exception_middleware_add_response(fl_exception_middleware_t *middleware,
                                           fl_error_kind_t kind, int status, const char *text) {
+    assert(middleware != NULL && text != NULL);
     fl_arena_t *arena = fl_world_arena(middleware->world);
     canned_response_t *canned = fl_arena_zalloc(arena, sizeof *canned);
     *canned = (canned_response_t){.status = status, .text = fl_arena_strdup(arena, text)};

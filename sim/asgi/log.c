@@ -1,5 +1,6 @@
 #include "sim/asgi/log.h"
 
+#include <assert.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -40,11 +41,13 @@ static fl_server_log_entry_t *append(fl_server_log_t *log) {
         log->capacity = capacity;
     }
     fl_server_log_entry_t *entry = &log->entries[log->count++];
+    assert(log->count <= log->capacity);
     memset(entry, 0, sizeof *entry);
     return entry;
 }
 
 static void record(fl_server_log_t *log, fl_server_log_entry_t *entry) {
+    assert(entry->text != NULL && entry->kind < FL_SERVER_LOG_KIND_COUNT);
     fl_world_t *w = log->world;
     fl_task_t *task = fl_current_task(w);
     fl_trace_emit(fl_world_trace(w), fl_now(w), FL_TRACE_ASGI, task ? fl_task_id(task) : 0,
@@ -53,6 +56,7 @@ static void record(fl_server_log_t *log, fl_server_log_entry_t *entry) {
 
 void fl_server_log_add(fl_server_log_t *log, fl_server_log_kind_t kind, uint32_t cycle,
                        int64_t value, const char *format, ...) {
+    assert(log != NULL && kind < FL_SERVER_LOG_KIND_COUNT && format != NULL);
     fl_server_log_entry_t *entry = append(log);
     entry->kind = kind;
     entry->cycle = cycle;
@@ -63,6 +67,7 @@ void fl_server_log_add(fl_server_log_t *log, fl_server_log_kind_t kind, uint32_t
     char line[256];
     const char *name = fl_server_log_kind_name(kind);
     size_t prefix = strlen(name) + 1;
+    assert(prefix < sizeof line / 2); /* kind names are short */
     memcpy(line, name, prefix - 1);
     line[prefix - 1] = ' ';
     va_list args;
@@ -85,6 +90,7 @@ void fl_server_log_add(fl_server_log_t *log, fl_server_log_kind_t kind, uint32_t
 
 void fl_server_log_error(fl_server_log_t *log, uint32_t cycle, const char *prefix,
                          const fl_error_t *error) {
+    assert(log != NULL && prefix != NULL);
     fl_server_log_entry_t *entry = append(log);
     entry->kind = FL_SERVER_LOG_ERROR;
     entry->cycle = cycle;
@@ -107,9 +113,10 @@ typedef struct cycle_seen {
     bool complete;
 } cycle_seen_t;
 
-static cycle_seen_t *seen_for(cycle_seen_t *seen, size_t *count, uint32_t cycle) {
+static cycle_seen_t *seen_for(cycle_seen_t *seen, size_t *count, size_t capacity, uint32_t cycle) {
     for (size_t i = 0; i < *count; i++)
         if (seen[i].cycle == cycle) return &seen[i];
+    assert(*count < capacity);
     seen[*count] = (cycle_seen_t){.cycle = cycle};
     return &seen[(*count)++];
 }
@@ -120,6 +127,8 @@ bool fl_server_log_check_cycles(const fl_server_log_t *log, char *second_start,
     static const char START[] = "sent http.response.start";
     static const char BODY[] = "sent http.response.body";
     static const char MORE[] = " more";
+    assert(log != NULL && (second_start != NULL || second_start_size == 0));
+    assert(after_completion != NULL || after_completion_size == 0);
     if (second_start_size > 0) second_start[0] = '\0';
     if (after_completion_size > 0) after_completion[0] = '\0';
     bool held = true;
@@ -130,7 +139,7 @@ bool fl_server_log_check_cycles(const fl_server_log_t *log, char *second_start,
     for (size_t i = 0; i < log->count; i++) {
         const fl_server_log_entry_t *e = &log->entries[i];
         if (e->kind != FL_SERVER_LOG_MESSAGE_SENT || e->cycle == 0) continue;
-        cycle_seen_t *c = seen_for(seen, &seen_count, e->cycle);
+        cycle_seen_t *c = seen_for(seen, &seen_count, log->count, e->cycle);
         if (c->complete) {
             if (after_completion_size > 0 && after_completion[0] == '\0')
                 snprintf(after_completion, after_completion_size,
@@ -162,6 +171,7 @@ const fl_server_log_entry_t *fl_server_log_entry(const fl_server_log_t *log, siz
 
 size_t fl_server_log_matches(const fl_server_log_t *log, fl_server_log_kind_t kind,
                              uint32_t cycle, const char *text) {
+    assert(log != NULL && kind < FL_SERVER_LOG_KIND_COUNT);
     size_t matches = 0;
     for (size_t i = 0; i < log->count; i++) {
         const fl_server_log_entry_t *e = &log->entries[i];

@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "sim/asgi/apps_internal.h"
+#include "sim/runtime/assume.h"
 #include "sim/runtime/runtime.h"
 
 /* Bounds on what one response does: a generator that yields forever, or a
@@ -22,12 +23,14 @@ enum {
 /* --- headers (Response.init_headers) -------------------------------------- */
 
 static char *lower_copy(fl_arena_t *arena, const char *text) {
+    assert(text != NULL);
     char *copy = fl_arena_strdup(arena, text);
     for (char *p = copy; *p != '\0'; p++) *p = (char)tolower((unsigned char)*p);
     return copy;
 }
 
 static const char *content_type(fl_arena_t *arena, const char *media_type) {
+    assert(media_type != NULL);
     if (strncmp(media_type, "text/", 5) != 0 || strcasestr(media_type, "charset=") != NULL)
         return fl_arena_strdup(arena, media_type);
     return fl_arena_printf(arena, "%s; charset=utf-8", media_type);
@@ -53,6 +56,7 @@ static void init_headers(fl_world_t *world, fl_asgi_response_t *response,
                                       fl_arena_printf(arena, "%zu", response->body_length)};
     if (media_type != NULL && fl_asgi_header_get(headers, count, "content-type") == NULL)
         raw[n++] = (fl_asgi_header_t){"content-type", content_type(arena, media_type)};
+    assert(n <= count + 2);
     response->headers = raw;
     response->header_count = n;
 }
@@ -84,6 +88,8 @@ static fl_error_t *response_call(fl_asgi_app_t *self, fl_world_t *world,
                                  fl_asgi_send_t send) {
     (void)receive;
     fl_asgi_response_t *response = (fl_asgi_response_t *)self;
+    assert(response->headers != NULL || response->header_count == 0);
+    assert(response->body != NULL || response->body_length == 0);
     fl_error_t *error = send_response_start(world, send, response);
     if (error == NULL)
         error = fl__send_body(world, send, response->body, response->body_length, false);
@@ -94,7 +100,7 @@ static fl_error_t *response_call(fl_asgi_app_t *self, fl_world_t *world,
 fl_asgi_response_t *fl_asgi_response_create(fl_world_t *world, int status, const fl_asgi_header_t *headers,
                                   size_t header_count, const char *media_type, const void *body,
                                   size_t body_length) {
-    assert(body != NULL || body_length == 0);
+    assert(world != NULL && (body != NULL || body_length == 0));
     fl_arena_t *arena = fl_world_arena(world);
     fl_asgi_response_t *response = fl_arena_zalloc(arena, sizeof *response);
     response->app = (fl_asgi_app_t){.name = "Response", .call = response_call};
@@ -119,6 +125,7 @@ fl_asgi_response_t *fl_plain_text_response(fl_world_t *world, int status, const 
 
 bool fl_asgi_response_add_background(fl_world_t *world, fl_asgi_response_t *response, const char *name,
                                 fl_background_fn run, void *arg) {
+    assert(response != NULL && response->background_count <= FL_RESPONSE_BACKGROUND_MAX);
     if (response->background_count == FL_RESPONSE_BACKGROUND_MAX) return false;
     response->background[response->background_count++] = (fl_background_task_t){
         .name = fl_arena_strdup(fl_world_arena(world), name ? name : "task"),
@@ -152,12 +159,14 @@ const char *fl_streaming_variant_name(fl_streaming_variant_t variant) {
 
 static fl_error_t *send_chunks(stream_run_t *run, fl_world_t *world) {
     fl_body_iterator_t *iterator = run->response->iterator;
+    assert(iterator != NULL && iterator->next != NULL);
     for (size_t i = 0; i < STREAM_CHUNKS_MAX; i++) {
         const void *chunk = NULL;
         size_t length = 0;
         bool done = false;
         fl_error_t *error = iterator->next(iterator, world, &chunk, &length, &done);
         if (error != NULL || done) return error;
+        assert(chunk != NULL || length == 0);
         error = fl__send_body(world, run->send, chunk, length, true);
         if (error != NULL) return error;
     }
@@ -168,6 +177,7 @@ static fl_error_t *send_chunks(stream_run_t *run, fl_world_t *world) {
 /* sse-starlette sends the final message under the send lock and clears
  * `active` first, so a ping never follows the end of the body. */
 static fl_error_t *send_final(stream_run_t *run, fl_world_t *world) {
+    assert(run->send_lock == NULL || run->response->ping_interval_ns > 0);
     if (run->send_lock == NULL) return fl__send_body(world, run->send, "", 0, false);
     int status = fl_lock_acquire(world, run->send_lock);
     if (status != FL_OK) return fl_error_from_status(fl_world_arena(world), status, "send lock");
@@ -188,6 +198,7 @@ static fl_error_t *stream_response(stream_run_t *run, fl_world_t *world) {
 /* StreamingResponse.listen_for_disconnect: every message but
  * http.disconnect (the request body included) is dropped. */
 static fl_error_t *listen_for_disconnect(stream_run_t *run, fl_world_t *world) {
+    assert(run->receive.call != NULL && run->group != NULL);
     for (size_t i = 0; i < LISTEN_RECEIVES_MAX; i++) {
         fl_asgi_message_t message;
         memset(&message, 0, sizeof message);
@@ -200,6 +211,7 @@ static fl_error_t *listen_for_disconnect(stream_run_t *run, fl_world_t *world) {
 }
 
 static void cancel_group(stream_run_t *run, fl_world_t *world) {
+    assert(run->group != NULL);
     fl_scope_cancel(world, fl_taskgroup_scope(run->group));
 }
 
@@ -213,6 +225,7 @@ static fl_error_t *stream_task(fl_world_t *world, void *arg) {
 }
 
 static fl_error_t *send_ping(stream_run_t *run, fl_world_t *world) {
+    assert(run->send_lock != NULL); /* pings share the body's send lock */
     fl_arena_t *arena = fl_world_arena(world);
     int64_t now = fl_now(world);
     /* sse-starlette stamps the ping with datetime.utcnow(); virtual time
@@ -229,10 +242,17 @@ static fl_error_t *send_ping(stream_run_t *run, fl_world_t *world) {
     return error;
 }
 
-/* wrap(EventSourceResponse._ping): a comment every interval while active. */
+/* wrap(EventSourceResponse._ping): a comment every interval while active.
+ * Past PING_COUNT_MAX it is an error, as for the body's bounds: it used to
+ * stop quietly and cancel the group, ending the response as if its body had
+ * finished. */
 static fl_error_t *ping_task(fl_world_t *world, void *arg) {
     stream_run_t *run = arg;
-    for (size_t i = 0; run->active && i < PING_COUNT_MAX; i++) {
+    assert(run->response->ping_interval_ns > 0);
+    for (size_t i = 0; run->active; i++) {
+        if (i == PING_COUNT_MAX)
+            return fl_error_new(fl_world_arena(world), FL_ERR_RUNTIME_ERROR,
+                                "ping: more than %d pings", PING_COUNT_MAX);
         int status = fl_sleep(world, run->response->ping_interval_ns);
         if (status != FL_OK) return fl_error_from_status(fl_world_arena(world), status, "ping");
         fl_error_t *error = send_ping(run, world);
@@ -247,6 +267,7 @@ static fl_error_t *ping_task(fl_world_t *world, void *arg) {
  * opening task. The lone error of the group is raised bare: anyio 3 does so
  * itself (Starlette < 0.38), collapse_excgroups does it under anyio 4. */
 static fl_error_t *stream_in_task_group(stream_run_t *run, fl_world_t *world) {
+    assert(run->group == NULL && run->send_lock == NULL); /* one group per call */
     bool pinging = run->response->ping_interval_ns > 0;
     if (pinging) run->send_lock = fl_lock_create(world, "sse send lock");
     run->group = fl_taskgroup_open(world, "StreamingResponse");
@@ -294,6 +315,8 @@ fl_streaming_response_t *fl_streaming_response_create(fl_world_t *world, int sta
                                                       fl_body_iterator_t *iterator,
                                                       fl_streaming_variant_t variant) {
     assert(iterator != NULL && iterator->next != NULL);
+    assert(variant == FL_STREAMING_TASK_GROUP || variant == FL_STREAMING_SPEC_AWARE ||
+           variant == FL_STREAMING_NO_LISTENER);
     fl_streaming_response_t *response =
         fl_arena_zalloc(fl_world_arena(world), sizeof *response);
     response->base.app = (fl_asgi_app_t){.name = "StreamingResponse", .call = streaming_call};
@@ -314,9 +337,13 @@ typedef struct text_writer {
     size_t capacity;
 } text_writer_t;
 
+/* The sizing pass (data NULL) only counts; the filling pass always fits,
+ * since it writes what the sizing pass counted. */
 static void put_bytes(text_writer_t *w, const char *bytes, size_t count) {
-    if (w->data != NULL && w->length + count <= w->capacity)
+    if (w->data != NULL) {
+        assert(w->length + count <= w->capacity);
         memcpy(w->data + w->length, bytes, count);
+    }
     w->length += count;
 }
 
@@ -354,7 +381,9 @@ static void encode_event(text_writer_t *w, const fl_sse_event_t *event, const ch
     if (event->data != NULL) put_split_lines(w, "data: ", event->data, sep);
     if (event->has_retry) {
         char retry[48];
-        snprintf(retry, sizeof retry, "retry: %lld", (long long)event->retry_ms);
+        int n = snprintf(retry, sizeof retry, "retry: %lld", (long long)event->retry_ms);
+        assert(n > 0 && (size_t)n < sizeof retry); /* 20 digits at most */
+        (void)n;
         put_text(w, retry);
         put_text(w, sep);
     }

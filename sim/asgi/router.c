@@ -24,6 +24,7 @@ typedef enum match { MATCH_NONE, MATCH_PARTIAL, MATCH_FULL } match_t;
 
 /* Route.matches: the path decides; the method only makes it FULL. */
 static match_t route_matches(const route_t *route, const fl_asgi_scope_t *scope) {
+    assert(route->path != NULL && route->method != NULL && route->app != NULL);
     if (strcmp(route->path, scope->path) != 0) return MATCH_NONE;
     if (strcmp(route->method, scope->method) == 0) return MATCH_FULL;
     bool head_for_get = strcmp(route->method, "GET") == 0 && strcmp(scope->method, "HEAD") == 0;
@@ -72,7 +73,8 @@ fl_router_t *fl_router_create(fl_world_t *world) {
 }
 
 bool fl_router_add(fl_router_t *router, const char *method, const char *path, fl_asgi_app_t *app) {
-    assert(method != NULL && path != NULL && app != NULL);
+    assert(router != NULL && method != NULL && path != NULL && app != NULL);
+    assert(router->route_count <= FL_ROUTER_ROUTES_MAX);
     if (router->route_count == FL_ROUTER_ROUTES_MAX) return false;
     fl_arena_t *arena = fl_world_arena(router->world);
     router->routes[router->route_count++] = (route_t){

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "sim/asgi/apps_internal.h"
+#include "sim/runtime/assume.h"
 #include "sim/runtime/runtime.h"
 
 enum { BODY_RECEIVES_MAX = 1 << 20 };
@@ -32,6 +33,7 @@ typedef struct generator {
 /* --- cleanup on cancellation ---------------------------------------------- */
 
 static int publish(generator_t *generator, fl_world_t *world) {
+    assert(generator->config->publish_ns >= 0);
     int status = fl_sleep(world, generator->config->publish_ns);
     if (status == FL_OK)
         FL__APP_LOG(&generator->scope, FL_SERVER_LOG_CLEANUP_COMPLETED, "%s: published",
@@ -68,6 +70,7 @@ static void run_cleanup(generator_t *generator, fl_world_t *world) {
 
 /* `except CancelledError: <cleanup>; raise`. */
 static fl_error_t *on_cancelled(generator_t *generator, fl_world_t *world) {
+    assert(generator->produced > 0 && generator->produced <= generator->config->chunk_count);
     FL__APP_LOG(&generator->scope, FL_SERVER_LOG_NOTE, "%s: generator cancelled after %zu chunks",
                 generator->name, generator->produced);
     run_cleanup(generator, world);
@@ -93,6 +96,7 @@ static fl_error_t *chunk_error(generator_t *generator, fl_world_t *world, size_t
 static fl_error_t *produce(generator_t *generator, fl_world_t *world, const char **text_out,
                            bool *done_out) {
     const fl_scripted_stream_t *config = generator->config;
+    assert(generator->produced <= config->chunk_count);
     if (generator->produced == config->chunk_count) {
         *done_out = true;
         return NULL;
@@ -106,6 +110,7 @@ static fl_error_t *produce(generator_t *generator, fl_world_t *world, const char
     if (config->fail_at_chunk == index) return chunk_error(generator, world, index);
     generator->produced = index;
     *text_out = chunk_text(generator, world, index);
+    assert(*text_out != NULL);
     return NULL;
 }
 
@@ -153,6 +158,7 @@ static int status_of(const fl_scripted_step_t *step) {
 }
 
 static fl_asgi_app_t *build_plain(fl_world_t *world, const fl_scripted_step_t *step) {
+    assert(step->kind == FL_SCRIPTED_RESPOND);
     const char *body = step->body != NULL ? step->body : "";
     const char *media_type = step->media_type != NULL ? step->media_type : "text/plain";
     fl_asgi_response_t *response = fl_asgi_response_create(world, status_of(step), step->headers,
@@ -164,6 +170,7 @@ static fl_asgi_app_t *build_plain(fl_world_t *world, const fl_scripted_step_t *s
 
 static fl_asgi_app_t *build_stream(scripted_handler_t *handler, fl_world_t *world,
                                    const fl_asgi_scope_t *scope, const fl_scripted_step_t *step) {
+    assert(step->kind == FL_SCRIPTED_STREAM);
     generator_t *generator = fl_arena_zalloc(fl_world_arena(world), sizeof *generator);
     *generator = (generator_t){.body = {.next = body_next}, .source = {.next = source_next},
                                .config = &step->stream, .name = handler->name, .scope = *scope};
@@ -183,6 +190,7 @@ static fl_asgi_app_t *build_stream(scripted_handler_t *handler, fl_world_t *worl
 static fl_error_t *read_body(scripted_handler_t *handler, fl_world_t *world,
                              const fl_asgi_scope_t *scope, fl_asgi_receive_t receive,
                              size_t limit) {
+    assert(receive.call != NULL);
     size_t total = 0;
     for (size_t i = 0; i < BODY_RECEIVES_MAX; i++) {
         fl_asgi_message_t message;
@@ -215,13 +223,14 @@ static fl_error_t *run_step(scripted_handler_t *handler, const fl_scripted_step_
     case FL_SCRIPTED_RESPOND: *response_out = build_plain(world, step); return NULL;
     case FL_SCRIPTED_STREAM: *response_out = build_stream(handler, world, scope, step); return NULL;
     }
-    return fl_error_new(arena, FL_ERR_RUNTIME_ERROR, "unknown step kind %d", (int)step->kind);
+    FL_UNREACHABLE(); /* validate_step refuses other kinds */
 }
 
 static fl_error_t *handler_call(fl_asgi_app_t *self, fl_world_t *world,
                                 const fl_asgi_scope_t *scope, fl_asgi_receive_t receive,
                                 fl_asgi_send_t send) {
     scripted_handler_t *handler = (scripted_handler_t *)self;
+    assert(handler->step_count <= FL_SCRIPTED_STEPS_MAX);
     FL__APP_LOG(scope, FL_SERVER_LOG_HANDLER, "%s", handler->name);
     fl_asgi_app_t *response = NULL;
     for (size_t i = 0; i < handler->step_count && response == NULL; i++) {
@@ -252,6 +261,12 @@ static bool is_response_step(const fl_scripted_step_t *step) {
 
 static bool validate_stream(const fl_scripted_stream_t *stream, size_t index, char *error,
                             size_t error_size) {
+    if (stream->cleanup < FL_SCRIPTED_CLEANUP_NONE || stream->cleanup > FL_SCRIPTED_CLEANUP_SPAWNED)
+        return invalid(error, error_size, "step %zu: unknown cleanup %d", index, (int)stream->cleanup);
+    if (stream->variant != FL_STREAMING_TASK_GROUP && stream->variant != FL_STREAMING_SPEC_AWARE &&
+        stream->variant != FL_STREAMING_NO_LISTENER)
+        return invalid(error, error_size, "step %zu: unknown streaming variant %d", index,
+                       (int)stream->variant);
     if (stream->interval_ns < 0 || stream->publish_ns < 0)
         return invalid(error, error_size, "step %zu: negative duration", index);
     if (stream->fail_at_chunk > stream->chunk_count)
@@ -264,6 +279,9 @@ static bool validate_stream(const fl_scripted_stream_t *stream, size_t index, ch
 
 static bool validate_step(const fl_scripted_step_t *step, size_t index, char *error,
                           size_t error_size) {
+    /* Refused here, so that running a step never meets a kind it lacks. */
+    if (step->kind < FL_SCRIPTED_SLEEP || step->kind > FL_SCRIPTED_STREAM)
+        return invalid(error, error_size, "step %zu: unknown step kind %d", index, (int)step->kind);
     if (step->duration_ns < 0 || step->background_ns < 0)
         return invalid(error, error_size, "step %zu: negative duration", index);
     if (step->header_count > FL_RESPONSE_HEADERS_MAX)
@@ -320,6 +338,7 @@ fl_asgi_app_t *fl_scripted_handler_create(fl_world_t *world, const fl_scripted_s
     for (size_t i = 0; i < spec->step_count; i++)
         copy_step(arena, &handler->steps[i], &spec->steps[i]);
     handler->step_count = spec->step_count;
+    assert(handler->step_count <= FL_SCRIPTED_STEPS_MAX);
     return &handler->app;
 }
 
@@ -334,6 +353,7 @@ const char *fl_scripted_cleanup_name(fl_scripted_cleanup_t cleanup) {
 }
 
 bool fl_scripted_cleanup_from_name(const char *name, fl_scripted_cleanup_t *cleanup_out) {
+    assert(name != NULL && cleanup_out != NULL);
     for (int i = FL_SCRIPTED_CLEANUP_NONE; i <= FL_SCRIPTED_CLEANUP_SPAWNED; i++) {
         if (strcmp(name, fl_scripted_cleanup_name((fl_scripted_cleanup_t)i)) != 0) continue;
         *cleanup_out = (fl_scripted_cleanup_t)i;

@@ -98,7 +98,8 @@ typedef struct fl_scripted_spec {
  * NULL, capacity error_size) when the spec is invalid: more than
  * FL_SCRIPTED_STEPS_MAX steps, a step after a response step, a negative
  * duration, more than FL_RESPONSE_HEADERS_MAX headers, fail_at_chunk past
- * chunk_count, or an error kind that is not an Exception. */
+ * chunk_count, an error kind that is not an Exception, or a step kind,
+ * cleanup or streaming variant outside its enum. */
 fl_asgi_app_t *fl_scripted_handler_create(fl_world_t *world, const fl_scripted_spec_t *spec,
                                           char *error, size_t error_size);
 

@@ -14,6 +14,7 @@
 
 #include "llhttp.h"
 #include "sim/net/protocol_event.h"
+#include "sim/runtime/assume.h"
 #include "sim/runtime/cancel.h"
 #include "sim/runtime/condition.h"
 #include "sim/runtime/format.h"
@@ -39,6 +40,7 @@ typedef struct cycle {
     body_chunk_t *body_head;   /* received, not yet given to the app */
     body_chunk_t *body_tail;
     bool more_body;            /* the request body is not complete yet */
+    uint64_t body_received;    /* request body bytes so far, held to body_bytes_max */
     bool message_event;        /* uvicorn's message_event: set on body or end */
     fl_condition_t *message_condition;
     bool disconnected;
@@ -108,17 +110,24 @@ static bool parser_settings_ready;
 
 /* --- buffers ------------------------------------------------------------------ */
 
+/* Room for extra more bytes after the buffer's content. */
+static void buffer_reserve(buffer_t *b, size_t extra) {
+    assert(b->length <= b->capacity && (b->data != NULL || b->capacity == 0));
+    if (b->length + extra <= b->capacity) return;
+    size_t capacity = b->capacity ? b->capacity : 1024;
+    while (capacity < b->length + extra) capacity *= 2;
+    char *grown = realloc(b->data, capacity);
+    if (grown == NULL) fl__out_of_memory("server buffer");
+    b->data = grown;
+    b->capacity = capacity;
+}
+
 static void buffer_append(buffer_t *b, const void *data, size_t length) {
-    if (b->length + length > b->capacity) {
-        size_t capacity = b->capacity ? b->capacity : 1024;
-        while (capacity < b->length + length) capacity *= 2;
-        char *grown = realloc(b->data, capacity);
-        if (grown == NULL) fl__out_of_memory("server buffer");
-        b->data = grown;
-        b->capacity = capacity;
-    }
+    assert(data != NULL || length == 0);
+    buffer_reserve(b, length);
     if (length > 0) memcpy(b->data + b->length, data, length);
     b->length += length;
+    assert(b->length <= b->capacity);
 }
 
 static void buffer_consume(buffer_t *b, size_t length) {
@@ -133,19 +142,34 @@ static void buffer_free(buffer_t *b) {
 }
 
 static void buffer_printf(buffer_t *b, const char *format, ...) __attribute__((format(printf, 2, 3)));
+/* Formats into a line first (the common case: a status line, a header);
+ * a longer text is formatted again at its full size. It used to be cut at
+ * the line's 511 bytes: a long header lost its end and its CRLF, and the
+ * response head went out malformed. */
 static void buffer_printf(buffer_t *b, const char *format, ...) {
     char line[512];
     va_list args;
     va_start(args, format);
     int n = fl_vformat(line, sizeof line, format, args);
     va_end(args);
-    if (n > 0) buffer_append(b, line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
+    if (FL_NEVER(n < 0)) return; /* the formats here are literals that format */
+    if ((size_t)n < sizeof line) {
+        buffer_append(b, line, (size_t)n);
+        return;
+    }
+    buffer_reserve(b, (size_t)n + 1);
+    va_start(args, format);
+    int again = fl_vformat(b->data + b->length, (size_t)n + 1, format, args);
+    va_end(args);
+    assert(again == n);
+    b->length += (size_t)n;
 }
 
 /* --- output ------------------------------------------------------------------ */
 
 static void queue_output(connection_t *c, const void *data, size_t length) {
-    if (c->lost || c->writer_done) return;
+    assert(data != NULL || length == 0);
+    if (c->lost || c->writer_done) return; /* the connection is gone: nobody to tell */
     buffer_append(&c->out, data, length);
     fl_condition_notify_all(c->server->world, c->out_ready);
 }
@@ -169,6 +193,8 @@ static void connection_lost(connection_t *c) {
                           "client disconnected");
         fl_condition_notify_all(w, cycle->message_condition);
     }
+    /* From here receive answers http.disconnect, every time. */
+    assert(cycle == NULL || cycle->response_complete || cycle->disconnected);
     fl_condition_notify_all(w, c->out_ready);
     fl_condition_notify_all(w, c->out_drained);
 }
@@ -177,6 +203,7 @@ static void connection_lost(connection_t *c) {
  * before closing, so a response is not lost to the RST that closing over
  * unread request bytes would cause. */
 static void close_gracefully(connection_t *c, fl_world_t *w) {
+    assert(c->writer_done); /* nothing is queued for a connection closing */
     if (!c->lost && fl_conn_shutdown_write(c->conn) == FL_OK) {
         fl_cancel_scope_t linger;
         fl_scope_enter_move_on_after(w, &linger, FL_SECONDS(2));
@@ -199,6 +226,7 @@ static fl_error_t *writer_task(fl_world_t *w, void *arg) {
             c->write_copy.length = 0;
             buffer_append(&c->write_copy, c->out.data, c->out.length);
             buffer_consume(&c->out, c->out.length);
+            assert(c->out.length == 0 && c->write_copy.length > 0);
             int status = fl_conn_write(c->conn, c->write_copy.data, c->write_copy.length);
             fl_condition_notify_all(w, c->out_drained);
             if (status != FL_OK) {
@@ -220,6 +248,7 @@ static fl_error_t *writer_task(fl_world_t *w, void *arg) {
 
 static fl_error_t *cycle_receive(void *context, fl_world_t *w, fl_asgi_message_t *out) {
     cycle_t *cycle = context;
+    assert(cycle != NULL && cycle->connection != NULL && out != NULL);
     /* uvicorn: wait for the message event unless disconnected or done; an
      * event that is already set returns without yielding. */
     while (!cycle->disconnected && !cycle->response_complete && !cycle->message_event) {
@@ -239,6 +268,7 @@ static fl_error_t *cycle_receive(void *context, fl_world_t *w, fl_asgi_message_t
         memcpy(body + at, b->data, b->length);
         at += b->length;
     }
+    assert(at == total);
     cycle->body_head = cycle->body_tail = NULL;
     *out = (fl_asgi_message_t){.type = FL_ASGI_HTTP_REQUEST, .body = body, .body_length = total,
                                .more_body = cycle->more_body};
@@ -274,6 +304,7 @@ static const char *reason_phrase(int status) {
 
 /* A content-length value as a count: decimal digits only, else false. */
 static bool parse_length(const char *text, uint64_t *length_out) {
+    assert(text != NULL && length_out != NULL);
     uint64_t length = 0;
     if (text[0] == '\0') return false;
     for (const char *p = text; *p != '\0'; p++) {
@@ -286,6 +317,10 @@ static bool parse_length(const char *text, uint64_t *length_out) {
 
 static void write_start(cycle_t *cycle, const fl_asgi_message_t *m) {
     connection_t *c = cycle->connection;
+    /* Once per cycle, before any body: the framing is not chosen yet. */
+    assert(cycle->response_started && !cycle->response_complete);
+    assert(!cycle->chunked && !cycle->length_declared && !cycle->body_allowed);
+    assert(m->type == FL_ASGI_RESPONSE_START && (m->headers != NULL || m->header_count == 0));
     buffer_t head = {0};
     buffer_printf(&head, "HTTP/1.1 %d %s\r\n", m->status, reason_phrase(m->status));
     bool has_length = false;
@@ -307,17 +342,23 @@ static void write_start(cycle_t *cycle, const fl_asgi_message_t *m) {
     }
     if (!cycle->keep_alive) buffer_printf(&head, "connection: close\r\n");
     buffer_append(&head, "\r\n", 2);
+    /* One framing at most: a declared length or chunks, never both. */
+    assert(!(cycle->chunked && cycle->length_declared));
+    assert(head.length >= 4 && memcmp(head.data + head.length - 4, "\r\n\r\n", 4) == 0);
     queue_output(c, head.data, head.length);
     buffer_free(&head);
 }
 
 static void write_body(cycle_t *cycle, const fl_asgi_message_t *m) {
     connection_t *c = cycle->connection;
-    if (!cycle->body_allowed) return;
+    assert(cycle->response_started && !cycle->response_complete);
+    assert(m->type == FL_ASGI_RESPONSE_BODY && (m->body != NULL || m->body_length == 0));
+    if (!cycle->body_allowed) return; /* HEAD, 204, 304: HTTP has no body to send */
     if (cycle->chunked) {
         if (m->body_length > 0) {
             char size_line[32];
             int n = fl_format(size_line, sizeof size_line, "%zx\r\n", m->body_length);
+            assert(n > 0 && (size_t)n < sizeof size_line);
             queue_output(c, size_line, (size_t)n);
             queue_output(c, m->body, m->body_length);
             queue_output(c, "\r\n", 2);
@@ -330,6 +371,8 @@ static void write_body(cycle_t *cycle, const fl_asgi_message_t *m) {
 
 static void cycle_complete(cycle_t *cycle) {
     connection_t *c = cycle->connection;
+    assert(cycle->response_started && !cycle->response_complete && !cycle->disconnected);
+    assert(!cycle->length_declared || cycle->length_remaining == 0);
     cycle->response_complete = true;
     c->server->stats.responses_completed++;
     fl_condition_notify_all(c->server->world, cycle->message_condition);
@@ -339,6 +382,7 @@ static void cycle_complete(cycle_t *cycle) {
 /* Backpressure: wait while the output is above the high-water mark. */
 static int wait_for_drain(cycle_t *cycle, fl_world_t *w) {
     connection_t *c = cycle->connection;
+    assert(c->server->options.write_buffer_high > 0);
     while (!c->lost && c->out.length > c->server->options.write_buffer_high) {
         int status = fl_condition_wait(w, c->out_drained, "drain");
         if (status != FL_OK) return status;
@@ -350,6 +394,9 @@ static fl_error_t *cycle_send(void *context, fl_world_t *w, const fl_asgi_messag
     cycle_t *cycle = context;
     connection_t *c = cycle->connection;
     fl_arena_t *arena = fl_world_arena(w);
+    assert(m != NULL);
+    /* The cycle's states only go forward: started, then complete. */
+    assert(cycle->response_started || (!cycle->response_complete && !cycle->length_declared));
     int status = wait_for_drain(cycle, w);
     if (status != FL_OK) return fl_error_from_status(arena, status, "send");
     const char *type = fl_asgi_message_type_name(m->type);
@@ -370,6 +417,7 @@ static fl_error_t *cycle_send(void *context, fl_world_t *w, const fl_asgi_messag
         write_start(cycle, m);
         fl_net_event(c->server->net, c->conn,
                      fl_protocol_event_name(FL_PROTOCOL_EVENT_SERVER_RESPONSE_START));
+        assert(cycle->response_started && !cycle->response_complete);
         return NULL;
     }
     if (cycle->response_complete)
@@ -387,6 +435,7 @@ static fl_error_t *cycle_send(void *context, fl_world_t *w, const fl_asgi_messag
         return fl_error_new(arena, FL_ERR_RUNTIME_ERROR,
                             "Response content longer than Content-Length");
     if (cycle->length_declared) cycle->length_remaining -= m->body_length;
+    assert(!cycle->response_complete && !cycle->disconnected);
     fl_server_log_add(c->server->log, FL_SERVER_LOG_MESSAGE_SENT, cycle->id,
                       (int64_t)m->body_length, "http.response.body %zu%s", m->body_length,
                       m->more_body ? " more" : "");
@@ -407,6 +456,7 @@ static fl_error_t *cycle_send(void *context, fl_world_t *w, const fl_asgi_messag
 /* --- running the app ------------------------------------------------------------ */
 
 static void send_plain_error(connection_t *c, int status, const char *body) {
+    assert(status >= 400 && status <= 599 && body != NULL);
     buffer_t out = {0};
     buffer_printf(&out,
                   "HTTP/1.1 %d %s\r\ncontent-type: text/plain; charset=utf-8\r\n"
@@ -422,6 +472,8 @@ static void feed(connection_t *c, const char *data, size_t length);
 /* After a cycle: go on with the next pipelined request, or close. */
 static void cycle_finished(cycle_t *cycle) {
     connection_t *c = cycle->connection;
+    /* One request at a time: the parser waits for this cycle to end. */
+    assert(c->cycle == cycle);
     c->cycle = NULL;
     if (c->lost || c->close_after_flush) return;
     if (!cycle->response_complete || cycle->more_body || !cycle->keep_alive) {
@@ -431,6 +483,7 @@ static void cycle_finished(cycle_t *cycle) {
         close_after_flush(c);
         return;
     }
+    assert(!c->stop_reading);
     if (c->paused) {
         c->paused = false;
         llhttp_resume(&c->parser);
@@ -466,6 +519,7 @@ static fl_error_t *cycle_task(fl_world_t *w, void *arg) {
         close_after_flush(c);
     }
     cycle_finished(cycle);
+    assert(c->cycle != cycle);
     return NULL; /* the app's error is handled here: logged and answered */
 }
 
@@ -474,6 +528,7 @@ static fl_error_t *cycle_task(fl_world_t *w, void *arg) {
 static connection_t *connection_of(llhttp_t *parser) { return parser->data; }
 
 static int reject(connection_t *c, int status) {
+    assert(status == 413 || status == 431);
     c->reject_status = status;
     return -1; /* llhttp: stop with HPE_USER */
 }
@@ -482,6 +537,8 @@ static size_t header_bytes_used(connection_t *c) { return c->scratch.length; }
 
 static int on_message_begin(llhttp_t *parser) {
     connection_t *c = connection_of(parser);
+    /* The previous request's cycle has finished (the parser was paused). */
+    assert(c->cycle == NULL && !c->paused);
     c->scratch.length = 0;
     c->header_state = AT_URL;
     c->header_count = 0;
@@ -489,6 +546,7 @@ static int on_message_begin(llhttp_t *parser) {
 }
 
 static int append_scratch(connection_t *c, const char *at, size_t length) {
+    assert(at != NULL || length == 0);
     if (header_bytes_used(c) + length > c->server->options.header_bytes_max) return reject(c, 431);
     buffer_append(&c->scratch, at, length);
     return 0;
@@ -500,6 +558,7 @@ static int on_url(llhttp_t *parser, const char *at, size_t length) {
 
 static int on_header_field(llhttp_t *parser, const char *at, size_t length) {
     connection_t *c = connection_of(parser);
+    assert(c->header_count <= HEADERS_MAX);
     if (c->header_state != AT_FIELD) {
         if (c->header_count == HEADERS_MAX) return reject(c, 431);
         buffer_append(&c->scratch, "", 1); /* end the url or the previous value */
@@ -511,6 +570,8 @@ static int on_header_field(llhttp_t *parser, const char *at, size_t length) {
 
 static int on_header_value(llhttp_t *parser, const char *at, size_t length) {
     connection_t *c = connection_of(parser);
+    /* llhttp gives a value only after its field. */
+    assert(c->header_count > 0 && c->header_state != AT_URL);
     if (c->header_state != AT_VALUE) {
         buffer_append(&c->scratch, "", 1);
         c->header_value_at[c->header_count - 1] = c->scratch.length;
@@ -534,7 +595,9 @@ static void build_scope(connection_t *c, cycle_t *cycle) {
     s->query_string = fl_arena_strdup(arena, query ? query + 1 : "");
     fl_asgi_header_t *headers = fl_arena_alloc(arena, (c->header_count ? c->header_count : 1) *
                                                           sizeof *headers);
+    assert(c->header_count <= HEADERS_MAX);
     for (size_t i = 0; i < c->header_count; i++) {
+        assert(c->header_name_at[i] < c->scratch.length && c->header_value_at[i] < c->scratch.length);
         char *name = fl_arena_strdup(arena, c->scratch.data + c->header_name_at[i]);
         for (char *p = name; *p; p++) *p = (char)tolower((unsigned char)*p);
         headers[i].name = name;
@@ -555,6 +618,7 @@ static int on_headers_complete(llhttp_t *parser) {
     connection_t *c = connection_of(parser);
     fl_asgi_server_t *server = c->server;
     fl_world_t *w = server->world;
+    assert(c->cycle == NULL);
     cycle_t *cycle = fl_arena_zalloc(fl_world_arena(w), sizeof *cycle);
     cycle->connection = c;
     cycle->id = ++server->next_cycle;
@@ -577,7 +641,15 @@ static int on_headers_complete(llhttp_t *parser) {
 static int on_body(llhttp_t *parser, const char *at, size_t length) {
     connection_t *c = connection_of(parser);
     cycle_t *cycle = c->cycle;
-    if (cycle == NULL) return 0; /* the app already finished: dropped */
+    /* The app answered and returned before the body was in (the connection
+     * closes after the answer): what is left of the body is read and
+     * dropped, as uvicorn does. */
+    if (cycle == NULL) return 0;
+    assert(cycle->more_body && at != NULL);
+    /* The limit holds for a chunked body too, whose length no header
+     * declared: on_headers_complete could only check Content-Length. */
+    cycle->body_received += length;
+    if (cycle->body_received > c->server->options.body_bytes_max) return reject(c, 413);
     fl_world_t *w = c->server->world;
     body_chunk_t *chunk = fl_arena_alloc(fl_world_arena(w), sizeof *chunk + length);
     chunk->next = NULL;
@@ -600,6 +672,7 @@ static int on_message_complete(llhttp_t *parser) {
         c->stop_reading = true;
         return HPE_PAUSED;
     }
+    assert(cycle->more_body && !c->paused);
     cycle->more_body = false;
     cycle->message_event = true;
     fl_condition_notify_all(c->server->world, cycle->message_condition);
@@ -623,6 +696,7 @@ static void init_parser_settings(void) {
 
 static void bad_request(connection_t *c, int status) {
     fl_asgi_server_t *server = c->server;
+    assert(status == 400 || status == 413 || status == 431);
     server->stats.bad_requests++;
     const char *why = status == 431   ? "Request header fields too large."
                       : status == 413 ? "Request body too large."
@@ -640,6 +714,7 @@ static void bad_request(connection_t *c, int status) {
 /* Feeds bytes to the parser; bytes that arrive while a request is being
  * answered wait in pending. */
 static void feed(connection_t *c, const char *data, size_t length) {
+    assert(data != NULL && length > 0 && !c->stop_reading);
     if (c->paused) {
         buffer_append(&c->pending, data, length);
         return;
@@ -648,6 +723,7 @@ static void feed(connection_t *c, const char *data, size_t length) {
     if (err == HPE_OK) return;
     if (err == HPE_PAUSED) {
         size_t used = (size_t)(llhttp_get_error_pos(&c->parser) - data);
+        assert(used <= length && (c->paused || c->stop_reading));
         if (used < length) buffer_append(&c->pending, data + used, length - used);
         return;
     }
@@ -673,10 +749,18 @@ static fl_error_t *connection_task(fl_world_t *w, void *arg) {
                 connection_lost(c);
             break;
         }
+        /* Reading stops only where the connection closes after its answer. */
+        assert(!c->stop_reading || c->close_after_flush || c->lost);
         if (c->stop_reading) continue; /* a rejected request: discard the rest */
         feed(c, chunk, n);
-        if (c->pending.length > c->server->options.header_bytes_max + c->server->options.body_bytes_max) {
-            connection_lost(c); /* a client that pipelines without limit */
+        size_t pending_max = c->server->options.header_bytes_max + c->server->options.body_bytes_max;
+        if (c->pending.length > pending_max) {
+            /* A client that pipelines without limit: dropped, and said so. */
+            fl_server_log_add(c->server->log, FL_SERVER_LOG_ERROR, c->cycle ? c->cycle->id : 0,
+                              (int64_t)c->pending.length,
+                              "Too much pipelined data (%zu bytes waiting, at most %zu): "
+                              "connection dropped.", c->pending.length, pending_max);
+            connection_lost(c);
             break;
         }
     }
@@ -693,6 +777,7 @@ static fl_error_t *acceptor_task(fl_world_t *w, void *arg) {
         fl_conn_t *conn;
         int status = fl_listener_accept(server->listener, &conn);
         if (status != FL_OK) break;
+        assert(fl_conn_side(conn) == FL_SIDE_SERVER);
         connection_t *c = fl_arena_zalloc(fl_world_arena(w), sizeof *c);
         c->server = server;
         c->conn = conn;
@@ -727,6 +812,8 @@ static void server_cleanup(void *arg) {
 fl_asgi_server_t *fl_asgi_server_create(fl_world_t *world, fl_net_t *net, fl_asgi_app_t *app,
                                         const fl_asgi_server_options_t *options, char *error,
                                         size_t error_size) {
+    assert(world != NULL && net != NULL && app != NULL && app->call != NULL);
+    assert(error != NULL || error_size == 0);
     fl_asgi_server_options_t chosen = options ? *options : (fl_asgi_server_options_t){0};
     if (chosen.spec_version == NULL) chosen.spec_version = "2.3";
     if (strcmp(chosen.spec_version, "2.3") != 0 && strcmp(chosen.spec_version, "2.4") != 0 &&
@@ -752,6 +839,7 @@ fl_asgi_server_t *fl_asgi_server_create(fl_world_t *world, fl_net_t *net, fl_asg
 }
 
 int fl_asgi_server_listen(fl_asgi_server_t *server, const char *host, uint16_t port) {
+    assert(server != NULL && server->listener == NULL); /* one listener, one acceptor */
     int status = fl_net_listen(server->net, host, port, &server->listener);
     if (status != FL_OK) return status;
     fl_spawn(server->world, "server", acceptor_task, server);

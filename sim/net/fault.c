@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "sim/net/protocol_event.h"
+#include "sim/runtime/assume.h"
 #include "sim/runtime/prng.h"
 #include "sim/runtime/status.h"
 
@@ -30,6 +31,7 @@ const char *fl_fault_action_name(fl_fault_action_kind_t kind) {
 }
 
 bool fl_fault_trigger_from_name(const char *name, fl_fault_trigger_kind_t *kind_out) {
+    assert(name != NULL && kind_out != NULL);
     for (int k = 0; k < FL_FAULT_TRIGGER_COUNT; k++)
         if (strcmp(trigger_names[k], name) == 0) {
             *kind_out = (fl_fault_trigger_kind_t)k;
@@ -39,6 +41,7 @@ bool fl_fault_trigger_from_name(const char *name, fl_fault_trigger_kind_t *kind_
 }
 
 bool fl_fault_action_from_name(const char *name, fl_fault_action_kind_t *kind_out) {
+    assert(name != NULL && kind_out != NULL);
     for (int k = 0; k < FL_FAULT_ACTION_COUNT; k++)
         if (strcmp(action_names[k], name) == 0) {
             *kind_out = (fl_fault_action_kind_t)k;
@@ -48,6 +51,7 @@ bool fl_fault_action_from_name(const char *name, fl_fault_action_kind_t *kind_ou
 }
 
 fl_fault_plan_t *fl_fault_plan_create(fl_arena_t *arena) {
+    assert(arena != NULL);
     fl_fault_plan_t *plan = fl_arena_zalloc(arena, sizeof *plan);
     plan->arena = arena;
     return plan;
@@ -88,7 +92,7 @@ static const char *validate(const fl_fault_spec_t *spec) {
         if (t->event == NULL || t->event[0] == '\0') return "event trigger needs an event name";
         break;
     case FL_FAULT_TRIGGER_CONNECT: break;
-    default: return "unknown trigger";
+    case FL_FAULT_TRIGGER_COUNT: FL_UNREACHABLE(); /* refused above */
     }
     if (a->kind == FL_FAULT_ACTION_REFUSE && t->kind != FL_FAULT_TRIGGER_CONNECT)
         return "'refuse' acts on a connect attempt: use a 'connect' trigger";
@@ -120,7 +124,8 @@ static const char *validate(const fl_fault_spec_t *spec) {
 
 int fl_fault_plan_add(fl_fault_plan_t *plan, const fl_fault_spec_t *spec, char *error,
                       size_t error_size) {
-    assert(plan != NULL && spec != NULL);
+    assert(plan != NULL && spec != NULL && plan->count <= plan->capacity);
+    assert(error != NULL || error_size == 0);
     const char *problem = validate(spec);
     /* A name no layer reports would never fire: refused here, with the
      * names that exist. */
@@ -159,19 +164,29 @@ int fl_fault_plan_add(fl_fault_plan_t *plan, const fl_fault_spec_t *spec, char *
     if (copy->trigger.probability == 0.0) copy->trigger.probability = 1.0;
     if (copy->trigger.count == 0) copy->trigger.count = 1;
     plan->count++;
+    /* What the drivers rely on: a probability to draw against, a count to
+     * reach, and entries numbered by their position. */
+    assert(copy->trigger.probability > 0.0 && copy->trigger.probability <= 1.0);
+    assert(copy->trigger.count >= 1 && entry->index == plan->count);
+    assert(copy->label != NULL && plan->count <= plan->capacity);
     return FL_OK;
 }
 
 fl_direction_t fl_fault_action_direction(const fl_fault_entry_t *entry) {
+    assert(entry != NULL);
     if (entry->spec.action.direction_set) return entry->spec.action.direction;
     if (entry->spec.trigger.kind == FL_FAULT_TRIGGER_BYTES) return entry->spec.trigger.direction;
     return FL_DIRECTION_SERVER_TO_CLIENT;
 }
 
 bool fl_fault_entry_reached(fl_fault_entry_t *entry, struct fl_prng *prng) {
+    assert(entry != NULL && entry->fired <= entry->reached);
+    /* A spent entry fired once and never again. */
+    assert(!entry->spent || entry->fired == 1);
     if (entry->spent) return false;
     entry->reached++;
     double p = entry->spec.trigger.probability;
+    assert(p > 0.0 && p <= 1.0 && (p == 1.0 || prng != NULL));
     if (p < 1.0 && !(fl_prng_unit(prng) < p)) return false;
     entry->fired++;
     /* A bytes trigger on every connection fires once on each: the driver

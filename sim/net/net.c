@@ -6,46 +6,80 @@
 #include "sim/net/protocol_event.h"
 #include "sim/runtime/status.h"
 
-const char *fl_side_name(fl_side_t side) { return side == FL_SIDE_CLIENT ? "client" : "server"; }
+/* The dispatch is where both drivers meet the layers above, so it checks
+ * the contract of net.h once for both: what a call may be given, and what a
+ * driver may answer. */
+
+const char *fl_side_name(fl_side_t side) {
+    assert(side == FL_SIDE_CLIENT || side == FL_SIDE_SERVER);
+    return side == FL_SIDE_CLIENT ? "client" : "server";
+}
 
 const char *fl_direction_name(fl_direction_t dir) {
+    assert(dir == FL_DIRECTION_CLIENT_TO_SERVER || dir == FL_DIRECTION_SERVER_TO_CLIENT);
     return dir == FL_DIRECTION_CLIENT_TO_SERVER ? "c2s" : "s2c";
 }
 
+/* A connection a driver hands out: its own, numbered, on the side asked. */
+static bool conn_handed_out(const fl_conn_t *conn, const fl_net_t *net, fl_side_t side) {
+    return conn != NULL && conn->net == net && conn->id >= 1 && conn->side == side;
+}
+
 int fl_net_listen(fl_net_t *net, const char *host, uint16_t port, fl_listener_t **listener_out) {
-    assert(net != NULL && listener_out != NULL);
+    assert(net != NULL && listener_out != NULL && net->ops->listen != NULL);
     *listener_out = NULL;
-    return net->ops->listen(net, host, port, listener_out);
+    int status = net->ops->listen(net, host, port, listener_out);
+    assert(status <= 0);
+    assert(status == FL_OK ? *listener_out != NULL && (*listener_out)->net == net
+                           : *listener_out == NULL);
+    return status;
 }
 
 int fl_listener_accept(fl_listener_t *listener, fl_conn_t **conn_out) {
     assert(listener != NULL && conn_out != NULL);
     *conn_out = NULL;
-    return listener->net->ops->accept(listener, conn_out);
+    int status = listener->net->ops->accept(listener, conn_out);
+    assert(status <= 0);
+    assert(status == FL_OK ? conn_handed_out(*conn_out, listener->net, FL_SIDE_SERVER)
+                           : *conn_out == NULL);
+    return status;
 }
 
 uint16_t fl_listener_port(const fl_listener_t *listener) {
+    assert(listener != NULL);
     return listener->net->ops->listener_port(listener);
 }
 
-void fl_listener_close(fl_listener_t *listener) { listener->net->ops->close_listener(listener); }
+void fl_listener_close(fl_listener_t *listener) {
+    assert(listener != NULL);
+    listener->net->ops->close_listener(listener);
+}
 
 int fl_net_connect(fl_net_t *net, const char *host, uint16_t port, fl_conn_t **conn_out) {
     assert(net != NULL && conn_out != NULL);
     *conn_out = NULL;
-    return net->ops->connect(net, host, port, conn_out);
+    int status = net->ops->connect(net, host, port, conn_out);
+    assert(status <= 0);
+    assert(status == FL_OK ? conn_handed_out(*conn_out, net, FL_SIDE_CLIENT) : *conn_out == NULL);
+    return status;
 }
 
 int fl_conn_read(fl_conn_t *conn, void *buffer, size_t capacity, size_t *count_out) {
     assert(conn != NULL && buffer != NULL && count_out != NULL);
     *count_out = 0;
     if (capacity == 0) return FL_EINVAL;
-    return conn->net->ops->read(conn, buffer, capacity, count_out);
+    int status = conn->net->ops->read(conn, buffer, capacity, count_out);
+    /* At least one byte and at most capacity, or nothing and a status. */
+    assert(status <= 0);
+    assert(status == FL_OK ? *count_out >= 1 && *count_out <= capacity : *count_out == 0);
+    return status;
 }
 
 int fl_conn_write(fl_conn_t *conn, const void *data, size_t length) {
     assert(conn != NULL && (data != NULL || length == 0));
-    return conn->net->ops->write(conn, data, length);
+    int status = conn->net->ops->write(conn, data, length);
+    assert(status <= 0);
+    return status;
 }
 
 bool fl_conn_is_readable(fl_conn_t *conn) {
@@ -53,12 +87,26 @@ bool fl_conn_is_readable(fl_conn_t *conn) {
     return conn->net->ops->is_readable(conn);
 }
 
-int fl_conn_shutdown_write(fl_conn_t *conn) { return conn->net->ops->shutdown_write(conn); }
-void fl_conn_close(fl_conn_t *conn) { conn->net->ops->close(conn); }
-void fl_conn_reset(fl_conn_t *conn) { conn->net->ops->reset(conn); }
+int fl_conn_shutdown_write(fl_conn_t *conn) {
+    assert(conn != NULL);
+    int status = conn->net->ops->shutdown_write(conn);
+    assert(status <= 0);
+    return status;
+}
+
+void fl_conn_close(fl_conn_t *conn) {
+    assert(conn != NULL);
+    conn->net->ops->close(conn);
+}
+
+void fl_conn_reset(fl_conn_t *conn) {
+    assert(conn != NULL);
+    conn->net->ops->reset(conn);
+}
 
 void fl_net_event(fl_net_t *net, fl_conn_t *conn, const char *name) {
     assert(net != NULL && fl_protocol_event_from_name(name, NULL) &&
            "protocol events are rows of sim/net/protocol_event.h");
+    assert(conn == NULL || conn->net == net);
     if (net->ops->event != NULL) net->ops->event(net, conn, name);
 }

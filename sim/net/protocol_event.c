@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "sim/runtime/assume.h"
+
 static const char *const event_names[FL_PROTOCOL_EVENT_COUNT] = {
 #define FL__PROTOCOL_EVENT_NAME(id, name, where) [FL_PROTOCOL_EVENT_##id] = name,
     FL_PROTOCOL_EVENTS(FL__PROTOCOL_EVENT_NAME)
@@ -42,8 +44,12 @@ char *fl_protocol_event_list(char *out, size_t capacity) {
     out[0] = '\0';
     for (int e = 0; e < FL_PROTOCOL_EVENT_COUNT && used < capacity; e++) {
         int n = snprintf(out + used, capacity - used, "%s%s", e > 0 ? ", " : "", event_names[e]);
-        if (n < 0) break;
+        if (FL_NEVER(n < 0)) break; /* "%s" cannot fail to format */
         used += (size_t)n;
     }
+    /* A list cut short says so: a reader must not take the names it shows
+     * for all of them. */
+    if (used >= capacity && capacity > 3) memcpy(out + capacity - 4, "...", 4);
+    assert(strlen(out) < capacity);
     return out;
 }

@@ -41,7 +41,8 @@ const char *fl_protocol_event_where(fl_protocol_event_t event);
 /* Looks a name up; event_out may be NULL. False when no row has that name. */
 bool fl_protocol_event_from_name(const char *name, fl_protocol_event_t *event_out);
 
-/* Writes "a, b, c" (every name, in table order) into out; returns out. */
+/* Writes "a, b, c" (every name, in table order) into out; returns out. A
+ * list that does not fit in capacity ends with "..." where it was cut. */
 char *fl_protocol_event_list(char *out, size_t capacity);
 
 #endif /* FL_PROTOCOL_EVENT_H */

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sim/runtime/assume.h"
 #include "sim/runtime/condition.h"
 #include "sim/runtime/status.h"
 #include "sim/runtime/timer.h"
@@ -142,8 +143,26 @@ static pipe_t *read_pipe(endpoint_t *ep) {
 
 static bool pipe_stalled(const pipe_t *pipe, int64_t now) { return pipe->stalled_until_ns > now; }
 
+/* What holds of a pipe between any two of its operations, checked in O(1):
+ * the queue's ends agree, the bounded buffer is respected, and a byte is
+ * read only after it was written (bytes_written also counts those that
+ * vanished into a truncated stream or were dropped by an RST, so it is an
+ * upper bound, not a sum). */
+static bool pipe_consistent(const pipe_t *pipe) {
+    const simnet_t *net = pipe->conn->net;
+    return (pipe->head == NULL) == (pipe->tail == NULL) &&
+           (pipe->tail == NULL || pipe->tail->next == NULL) &&
+           (pipe->head != NULL || pipe->in_flight == 0) &&
+           pipe->in_flight <= net->options.buffer_bytes &&
+           pipe->bytes_read + pipe->in_flight <= pipe->bytes_written &&
+           (!pipe->rst_returned || pipe->rst_on_its_way) &&
+           (!pipe->rst_on_its_way || pipe->reader_closed) &&
+           (!pipe->truncated || pipe->write_shut);
+}
+
 static void arrival_fired(fl_world_t *world, fl_timer_t *timer) {
     pipe_t *pipe = timer->data;
+    assert(timer == &pipe->arrival_timer);
     fl_condition_notify_all(world, pipe->readable);
 }
 
@@ -153,9 +172,12 @@ static void arm_arrival(pipe_t *pipe) {
     fl_world_t *w = world_of(pipe->conn->net);
     int64_t now = fl_now(w);
     if (pipe->head == NULL || pipe->stalled_until_ns == FL_TIME_NEVER) return;
+    /* Arrivals never overtake each other: the head lands first. */
+    assert(pipe->head->arrive_at_ns <= pipe->last_arrival_ns);
     int64_t at = pipe->head->arrive_at_ns;
     if (pipe->stalled_until_ns > at) at = pipe->stalled_until_ns;
     if (at <= now) return;
+    assert(at != FL_TIME_NEVER);
     fl_world_arm_timer(w, &pipe->arrival_timer, at, arrival_fired, pipe);
 }
 
@@ -164,6 +186,8 @@ static int64_t draw_latency(simnet_t *net) {
     if (net->options.latency_jitter_ns > 0)
         latency += (int64_t)fl_prng_below(net_prng(net),
                                           (uint64_t)net->options.latency_jitter_ns + 1);
+    assert(latency >= net->options.latency_ns &&
+           latency - net->options.latency_ns <= net->options.latency_jitter_ns);
     return latency;
 }
 
@@ -172,6 +196,7 @@ static int64_t draw_latency(simnet_t *net) {
 static int64_t schedule_arrival(pipe_t *pipe, size_t length) {
     simnet_t *net = pipe->conn->net;
     int64_t now = fl_now(world_of(net));
+    assert(pipe->extra_delay_ns >= 0);
     int64_t depart = now > pipe->link_free_at_ns ? now : pipe->link_free_at_ns;
     if (pipe->bytes_per_second > 0)
         depart += (int64_t)(((unsigned __int128)length * 1000000000u + pipe->bytes_per_second - 1) /
@@ -184,8 +209,16 @@ static int64_t schedule_arrival(pipe_t *pipe, size_t length) {
     return arrive;
 }
 
+/* Queues data, or the FIN (fin set, length 0). Nothing follows a FIN, a
+ * reset connection carries nothing, and data fits the buffer: the writer
+ * waited for room. */
 static void enqueue(pipe_t *pipe, const void *data, size_t length, bool fin) {
     simnet_t *net = pipe->conn->net;
+    assert(fin == (length == 0));
+    assert(fin == pipe->write_shut && !pipe->conn->reset);
+    assert(fin || !pipe->rst_returned);
+    assert(length <= net->options.buffer_bytes - pipe->in_flight);
+    assert(data != NULL || length == 0);
     segment_t *seg = malloc(sizeof *seg + length);
     if (seg == NULL) fl__out_of_memory("simnet segment");
     seg->next = NULL;
@@ -209,13 +242,18 @@ static void enqueue(pipe_t *pipe, const void *data, size_t length, bool fin) {
     fl_condition_notify_all(world_of(net), pipe->readable);
 }
 
+
 static void drop_segments(pipe_t *pipe) {
     segment_t *seg = pipe->head;
+    size_t unread = 0; /* the walk is paid for anyway: check the count */
     while (seg != NULL) {
         segment_t *next = seg->next;
+        assert(seg->offset <= seg->length && (next != NULL || seg == pipe->tail));
+        unread += seg->length - seg->offset;
         free(seg);
         seg = next;
     }
+    assert(unread == pipe->in_flight);
     pipe->head = pipe->tail = NULL;
     pipe->in_flight = 0;
 }
@@ -244,6 +282,7 @@ static void drop_in_flight(pipe_t *pipe, int64_t now) {
         free(seg);
         seg = next;
     }
+    assert(pipe_consistent(pipe));
 }
 
 static void notify_pipe(fl_world_t *w, pipe_t *pipe) {
@@ -255,6 +294,7 @@ static void notify_pipe(fl_world_t *w, pipe_t *pipe) {
  * keeps the receive queue), then reads fail with FL_ERESET, or end with
  * FL_EEOF where a FIN had arrived first; writes fail at once. */
 static void reset_connection(simconn_t *conn) {
+    assert(conn != NULL && conn->id >= 1);
     if (conn->reset) return;
     conn->reset = true;
     conn->net->stats.resets++;
@@ -265,13 +305,17 @@ static void reset_connection(simconn_t *conn) {
         fl_world_disarm_timer(w, &conn->pipes[d].arrival_timer);
         fl_world_disarm_timer(w, &conn->pipes[d].rst_timer);
         notify_pipe(w, &conn->pipes[d]);
+        /* Only what has arrived survives, and nothing is on its way. */
+        assert(conn->pipes[d].tail == NULL || segment_arrived(&conn->pipes[d], conn->pipes[d].tail, now));
+        assert(!fl_timer_armed(&conn->pipes[d].arrival_timer));
     }
     trace_net(conn->net, conn->id, 0, "rst");
 }
 
 static void rst_returned_fired(fl_world_t *world, fl_timer_t *timer) {
     pipe_t *pipe = timer->data;
-    assert(pipe->rst_on_its_way && !pipe->rst_returned);
+    assert(timer == &pipe->rst_timer && pipe->reader_closed);
+    assert(pipe->rst_on_its_way && !pipe->rst_returned && !pipe->conn->reset);
     pipe->rst_returned = true;
     drop_segments(pipe);
     fl_world_disarm_timer(world, &pipe->arrival_timer);
@@ -290,6 +334,7 @@ static void send_rst_back(pipe_t *pipe, int64_t lands_at_ns) {
     const pipe_t *reverse = &conn->pipes[1 - pipe->direction];
     int64_t back = lands_at_ns + draw_latency(conn->net);
     if (back < reverse->last_arrival_ns) back = reverse->last_arrival_ns;
+    assert(back >= lands_at_ns);
     pipe->rst_on_its_way = true;
     fl_world_arm_timer(world_of(conn->net), &pipe->rst_timer, back, rst_returned_fired, pipe);
 }
@@ -303,8 +348,11 @@ static int64_t landing_time(const pipe_t *pipe, int64_t arrive_at_ns) {
 
 static void shut_write(pipe_t *pipe) {
     if (pipe->write_shut) return;
+    /* Every caller checks first: a reset connection sends no FIN. */
+    assert(!pipe->conn->reset);
     pipe->write_shut = true;
     enqueue(pipe, NULL, 0, true);
+    assert(pipe->tail != NULL && pipe->tail->fin);
     trace_net(pipe->conn->net, pipe->conn->id, 0, fin_names[pipe->direction]);
 }
 
@@ -331,6 +379,8 @@ static void close_endpoint(endpoint_t *ep) {
     }
     notify_pipe(w, incoming);
     notify_pipe(w, write_pipe(ep));
+    /* A closed endpoint has sent its FIN, or the connection is reset. */
+    assert(ep->closed && incoming->reader_closed && (conn->reset || write_pipe(ep)->write_shut));
 }
 
 /* --- faults ------------------------------------------------------------------- */
@@ -341,6 +391,9 @@ static void apply_action(net_fault_t *fault, simconn_t *conn) {
     simnet_t *net = fault->net;
     fl_world_t *w = world_of(net);
     const fl_fault_action_t *action = &fault->entry.spec.action;
+    /* Only after fl_fault_entry_reached said yes; refuse acts in connect_faults. */
+    assert(fault->entry.fired > fault->applied);
+    assert(action->kind != FL_FAULT_ACTION_REFUSE);
     net->stats.faults_fired++;
     fl_task_t *current = fl_current_task(w);
     fl_trace_emit(fl_world_trace(w), fl_now(w), FL_TRACE_FAULT, current ? fl_task_id(current) : 0,
@@ -376,6 +429,7 @@ static void apply_to_connection(net_fault_t *fault, simconn_t *conn) {
     const fl_fault_action_t *action = &fault->entry.spec.action;
     pipe_t *pipe = &conn->pipes[fl_fault_action_direction(&fault->entry)];
     int64_t now = fl_now(w);
+    assert(conn->id >= 1 && conn->id <= fault->net->stats.connections);
     switch (action->kind) {
     case FL_FAULT_ACTION_RESET: reset_connection(conn); break;
     case FL_FAULT_ACTION_CLOSE: close_endpoint(&conn->ends[action->side]); break;
@@ -399,15 +453,16 @@ static void apply_to_connection(net_fault_t *fault, simconn_t *conn) {
         }
         break;
     case FL_FAULT_ACTION_CORRUPT: pipe->corrupt_next = true; break;
-    case FL_FAULT_ACTION_REFUSE:
-    case FL_FAULT_ACTION_CANCEL_TASK:
-    case FL_FAULT_ACTION_COUNT: assert(!"handled elsewhere"); break;
+    case FL_FAULT_ACTION_REFUSE:      /* connect_faults */
+    case FL_FAULT_ACTION_CANCEL_TASK: /* apply_action */
+    case FL_FAULT_ACTION_COUNT: FL_UNREACHABLE();
     }
 }
 
 static void at_fault_fired(fl_world_t *world, fl_timer_t *timer) {
     (void)world;
     net_fault_t *fault = timer->data;
+    assert(timer == &fault->timer && fault->entry.spec.trigger.kind == FL_FAULT_TRIGGER_AT);
     if (!fl_fault_entry_reached(&fault->entry, net_prng(fault->net))) return;
     simconn_t *target = NULL;
     uint32_t wanted = fault->entry.spec.action.connection;
@@ -434,6 +489,7 @@ static uint64_t next_threshold(pipe_t *pipe) {
         if (pipe->conn->bytes_fault_done[i]) continue;
         if (t->bytes >= pipe->bytes_written && t->bytes < best) best = t->bytes;
     }
+    assert(best == UINT64_MAX || best >= pipe->bytes_written);
     return best;
 }
 
@@ -446,6 +502,7 @@ static void fire_bytes_triggers(pipe_t *pipe) {
         if (t->kind != FL_FAULT_TRIGGER_BYTES || t->direction != pipe->direction) continue;
         if (t->connection != FL_FAULT_EVERY_CONNECTION && t->connection != pipe->conn->id) continue;
         if (pipe->conn->bytes_fault_done[i] || t->bytes != pipe->bytes_written) continue;
+        assert(fault->entry.index == i + 1);
         pipe->conn->bytes_fault_done[i] = true;
         if (fl_fault_entry_reached(&fault->entry, net_prng(net))) apply_action(fault, pipe->conn);
     }
@@ -459,8 +516,18 @@ static int endpoint_usable(endpoint_t *ep) {
     return FL_OK;
 }
 
+/* Whether the writing side of the pipe still takes bytes (they may vanish
+ * into a truncated stream): not after this end's FIN, and not once the RST
+ * a closed reader answered with has come back. */
+static int pipe_writable(const pipe_t *pipe) {
+    if (pipe->write_shut && !pipe->truncated) return FL_EPIPE;
+    if (pipe->reader_closed && pipe->rst_returned) return FL_EPIPE;
+    return FL_OK;
+}
+
 static int sim_write(fl_conn_t *base, const void *data, size_t length) {
     endpoint_t *ep = (endpoint_t *)base;
+    assert(ep->conn != NULL && ep == &ep->conn->ends[base->side]);
     simnet_t *net = ep->conn->net;
     fl_world_t *w = world_of(net);
     int status = fl_checkpoint(w);
@@ -468,11 +535,13 @@ static int sim_write(fl_conn_t *base, const void *data, size_t length) {
     pipe_t *pipe = write_pipe(ep);
     const unsigned char *bytes = data;
     for (;;) {
+        assert(pipe_consistent(pipe));
         if ((status = endpoint_usable(ep)) != FL_OK) return status;
-        if (pipe->write_shut && !pipe->truncated) return FL_EPIPE;
-        if (pipe->reader_closed && pipe->rst_returned) return FL_EPIPE;
+        if ((status = pipe_writable(pipe)) != FL_OK) return status;
         fire_bytes_triggers(pipe); /* a threshold at the current offset (0 included) */
+        /* What fired may have closed, reset or half-closed this end. */
         if ((status = endpoint_usable(ep)) != FL_OK) return status;
+        if ((status = pipe_writable(pipe)) != FL_OK) return status;
         if (length == 0) return FL_OK;
         if (pipe->truncated) {
             /* The stream was cut: the writer cannot tell, the bytes vanish. */
@@ -489,7 +558,10 @@ static int sim_write(fl_conn_t *base, const void *data, size_t length) {
         uint64_t threshold = next_threshold(pipe);
         if (threshold != UINT64_MAX && threshold - pipe->bytes_written < chunk)
             chunk = (size_t)(threshold - pipe->bytes_written);
-        if (chunk == 0) continue; /* the threshold is here: fire it first */
+        /* fire_bytes_triggers above marked every threshold at this offset
+         * done, so the next one lies ahead. */
+        if (FL_NEVER(chunk == 0)) continue;
+        assert(chunk <= space && chunk <= length);
         enqueue(pipe, bytes, chunk, false);
         /* The peer closed: the kernel accepts the bytes all the same; they
          * land on a closed socket, which answers with RST. */
@@ -514,10 +586,12 @@ static size_t arrived_bytes(const pipe_t *pipe, int64_t now, bool *fin_next) {
         }
         total += seg->length - seg->offset;
     }
+    assert(total <= pipe->in_flight);
     return total;
 }
 
 static size_t take_bytes(pipe_t *pipe, unsigned char *out, size_t wanted) {
+    assert(wanted > 0 && wanted <= pipe->in_flight);
     size_t copied = 0;
     while (copied < wanted) {
         segment_t *seg = pipe->head;
@@ -533,13 +607,16 @@ static size_t take_bytes(pipe_t *pipe, unsigned char *out, size_t wanted) {
             free(seg);
         }
     }
+    assert(copied == wanted);
     pipe->in_flight -= copied;
     pipe->bytes_read += copied;
+    assert(pipe_consistent(pipe));
     return copied;
 }
 
 static int sim_read(fl_conn_t *base, void *buffer, size_t capacity, size_t *count_out) {
     endpoint_t *ep = (endpoint_t *)base;
+    assert(capacity > 0 && ep->conn != NULL && ep == &ep->conn->ends[base->side]);
     simnet_t *net = ep->conn->net;
     fl_world_t *w = world_of(net);
     int status = fl_checkpoint(w);
@@ -560,6 +637,7 @@ static int sim_read(fl_conn_t *base, void *buffer, size_t capacity, size_t *coun
                 if (net->options.segmentation && wanted > 1)
                     wanted = 1 + (size_t)fl_prng_below(net_prng(net), wanted);
                 *count_out = take_bytes(pipe, buffer, wanted);
+                assert(*count_out >= 1 && *count_out <= capacity);
                 net->stats.bytes_delivered += *count_out;
                 trace_net(net, ep->conn->id, (int64_t)*count_out, read_names[pipe->direction]);
                 fl_condition_notify_all(w, pipe->writable);
@@ -580,6 +658,7 @@ static int sim_shutdown_write(fl_conn_t *base) {
     int status = endpoint_usable(ep);
     if (status != FL_OK) return status;
     shut_write(write_pipe(ep));
+    assert(write_pipe(ep)->write_shut);
     return FL_OK;
 }
 
@@ -590,14 +669,39 @@ static void sim_reset(fl_conn_t *base) {
     if (ep->closed) return;
     ep->closed = true;
     reset_connection(ep->conn);
+    assert(ep->conn->reset);
 }
 
 /* --- listeners and connecting ------------------------------------------------- */
 
 static listener_t *find_listener(simnet_t *net, const char *host, uint16_t port) {
+    assert(host != NULL);
     for (listener_t *l = net->listeners; l != NULL; l = l->next)
         if (!l->closed && l->port == port && strcmp(l->host, host) == 0) return l;
     return NULL;
+}
+
+/* The IANA dynamic range, as Linux hands out with ip_local_port_range
+ * widened to it. */
+enum { EPHEMERAL_PORT_FIRST = 49152, EPHEMERAL_PORT_LAST = 65535 };
+
+/* Ephemeral ports, deterministically in order, wrapping within the range and
+ * skipping those in use. FL_EADDRINUSE once every one is taken (the counter
+ * used to run on past 65535 into 0, 1, 2...: port 0 is "pick one", the others
+ * are not ephemeral). */
+static int pick_ephemeral_port(simnet_t *net, const char *host, uint16_t *port_out) {
+    for (unsigned probe = 0; probe <= EPHEMERAL_PORT_LAST - EPHEMERAL_PORT_FIRST; probe++) {
+        uint16_t port = net->next_ephemeral_port;
+        assert(port >= EPHEMERAL_PORT_FIRST);
+        net->next_ephemeral_port =
+            port == EPHEMERAL_PORT_LAST ? EPHEMERAL_PORT_FIRST : (uint16_t)(port + 1);
+        if (find_listener(net, host, port) == NULL) {
+            *port_out = port;
+            return FL_OK;
+        }
+    }
+    trace_net(net, 0, 0, "listen: no ephemeral port left");
+    return FL_EADDRINUSE;
 }
 
 static int sim_listen(fl_net_t *base, const char *host, uint16_t port, fl_listener_t **out) {
@@ -605,11 +709,12 @@ static int sim_listen(fl_net_t *base, const char *host, uint16_t port, fl_listen
     fl_world_t *w = world_of(net);
     if (host == NULL) host = "server";
     if (port == 0) {
-        /* Ephemeral ports, deterministically in order. */
-        do port = net->next_ephemeral_port++;
-        while (find_listener(net, host, port) != NULL);
+        int status = pick_ephemeral_port(net, host, &port);
+        if (status != FL_OK) return status;
+        assert(port != 0);
+    } else if (find_listener(net, host, port) != NULL) {
+        return FL_EADDRINUSE;
     }
-    if (find_listener(net, host, port) != NULL) return FL_EADDRINUSE;
     fl_arena_t *arena = fl_world_arena(w);
     listener_t *l = fl_arena_zalloc(arena, sizeof *l);
     l->base.net = base;
@@ -631,9 +736,13 @@ static int sim_accept(fl_listener_t *base, fl_conn_t **out) {
     int status = fl_checkpoint(w);
     if (status != FL_OK) return status;
     for (;;) {
+        assert(l->backlog_count <= l->net->options.backlog && l->backlog_head < l->net->options.backlog);
         if (l->closed) return FL_ECLOSED;
         if (l->backlog_count > 0) {
             endpoint_t *ep = l->backlog[l->backlog_head];
+            /* A fault may have closed or reset it already: accept hands it
+             * over all the same, and its calls report that. */
+            assert(ep == &ep->conn->ends[FL_SIDE_SERVER]);
             l->backlog_head = (l->backlog_head + 1) % l->net->options.backlog;
             l->backlog_count--;
             trace_net(l->net, ep->conn->id, 0, "accept");
@@ -661,11 +770,13 @@ static void sim_close_listener(fl_listener_t *base) {
         reset_connection(ep->conn);
         ep->closed = true; /* no task ever owned it: the kernel discards it */
     }
+    assert(l->backlog_count == 0);
     fl_condition_notify_all(world_of(l->net), l->pending);
     trace_net(l->net, 0, l->port, "unlisten");
 }
 
 static void init_pipe(simnet_t *net, simconn_t *conn, fl_direction_t direction) {
+    assert(direction == FL_DIRECTION_CLIENT_TO_SERVER || direction == FL_DIRECTION_SERVER_TO_CLIENT);
     pipe_t *pipe = &conn->pipes[direction];
     fl_world_t *w = world_of(net);
     pipe->conn = conn;
@@ -683,6 +794,7 @@ static simconn_t *new_connection(simnet_t *net) {
     fl_arena_t *arena = fl_world_arena(world_of(net));
     simconn_t *conn = fl_arena_zalloc(arena, sizeof *conn);
     conn->net = net;
+    assert(net->stats.connections < UINT32_MAX); /* ids are 32-bit */
     conn->id = (uint32_t)++net->stats.connections;
     for (int side = 0; side < 2; side++) {
         conn->ends[side].conn = conn;
@@ -696,6 +808,7 @@ static simconn_t *new_connection(simnet_t *net) {
                                                         sizeof *conn->bytes_fault_done);
     conn->next_open = net->open_conns;
     net->open_conns = conn;
+    assert(pipe_consistent(&conn->pipes[0]) && pipe_consistent(&conn->pipes[1]));
     return conn;
 }
 
@@ -703,6 +816,7 @@ static simconn_t *new_connection(simnet_t *net) {
  * status the attempt ends with, or 1 to go on. */
 static int connect_faults(simnet_t *net, uint32_t attempt) {
     fl_world_t *w = world_of(net);
+    assert(attempt >= 1 && attempt == net->connect_attempts);
     for (size_t i = 0; i < net->fault_count; i++) {
         net_fault_t *fault = &net->faults[i];
         const fl_fault_trigger_t *t = &fault->entry.spec.trigger;
@@ -714,6 +828,8 @@ static int connect_faults(simnet_t *net, uint32_t attempt) {
             apply_action(fault, NULL);
             continue;
         }
+        /* The plan allows refuse, stall and cancel-task on connect triggers. */
+        assert(action->kind == FL_FAULT_ACTION_REFUSE || action->kind == FL_FAULT_ACTION_STALL);
         net->stats.faults_fired++;
         fl_task_t *current = fl_current_task(w);
         fl_trace_emit(fl_world_trace(w), fl_now(w), FL_TRACE_FAULT,
@@ -749,6 +865,7 @@ static int sim_connect(fl_net_t *base, const char *host, uint16_t port, fl_conn_
         trace_net(net, 0, port, "refused");
         return FL_EREFUSED;
     }
+    assert(l->backlog_count < net->options.backlog);
     simconn_t *conn = new_connection(net);
     l->backlog[(l->backlog_head + l->backlog_count++) % net->options.backlog] =
         &conn->ends[FL_SIDE_SERVER];
@@ -761,6 +878,7 @@ static int sim_connect(fl_net_t *base, const char *host, uint16_t port, fl_conn_
 static void sim_event(fl_net_t *base, fl_conn_t *conn_base, const char *name) {
     simnet_t *net = (simnet_t *)base;
     simconn_t *conn = conn_base ? ((endpoint_t *)conn_base)->conn : NULL;
+    assert(name != NULL && (conn_base == NULL || conn_base->net == base));
     for (size_t i = 0; i < net->fault_count; i++) {
         net_fault_t *fault = &net->faults[i];
         const fl_fault_trigger_t *t = &fault->entry.spec.trigger;
@@ -785,6 +903,7 @@ static bool sim_is_readable(fl_conn_t *base) {
     endpoint_t *ep = (endpoint_t *)base;
     if (endpoint_usable(ep) != FL_OK) return true;
     const pipe_t *pipe = read_pipe(ep);
+    assert(pipe_consistent(pipe));
     int64_t now = fl_now(world_of(ep->conn->net));
     if (pipe_stalled(pipe, now)) return false;
     return pipe->head != NULL && pipe->head->arrive_at_ns <= now;
@@ -829,6 +948,7 @@ static void simnet_cleanup(void *arg) {
 
 fl_net_t *fl_simnet_create(fl_world_t *world, const fl_simnet_options_t *options,
                            const fl_fault_plan_t *faults, char *error, size_t error_size) {
+    assert(world != NULL && (error != NULL || error_size == 0));
     fl_simnet_options_t chosen = options ? *options : fl_simnet_options_default();
     const char *problem = NULL;
     if (chosen.latency_ns < 0 || chosen.latency_jitter_ns < 0)
@@ -846,13 +966,14 @@ fl_net_t *fl_simnet_create(fl_world_t *world, const fl_simnet_options_t *options
     net->base.ops = &simnet_ops;
     net->base.world = world;
     net->options = chosen;
-    net->next_ephemeral_port = 49152;
+    net->next_ephemeral_port = EPHEMERAL_PORT_FIRST;
     if (faults != NULL && faults->count > 0) {
         net->fault_count = faults->count;
         net->faults = fl_arena_zalloc(arena, faults->count * sizeof *net->faults);
         for (size_t i = 0; i < faults->count; i++) {
             net_fault_t *fault = &net->faults[i];
             fault->entry = faults->entries[i];
+            assert(fault->entry.index == i + 1); /* the plan numbers entries in order */
             fault->net = net;
             fl_timer_init(&fault->timer);
             if (fault->entry.spec.trigger.kind == FL_FAULT_TRIGGER_AT)
@@ -869,12 +990,15 @@ fl_simnet_stats_t fl_simnet_stats(const fl_net_t *base) {
     fl_simnet_stats_t stats = net->stats;
     for (const simconn_t *c = net->open_conns; c != NULL; c = c->next_open)
         stats.open_endpoints += !c->ends[0].closed + !c->ends[1].closed;
+    assert(stats.open_endpoints <= 2 * stats.connections);
     return stats;
 }
 
 uint64_t fl_simnet_fault_fired(const fl_net_t *base, uint32_t index) {
     const simnet_t *net = (const simnet_t *)base;
-    if (index == 0 || index > net->fault_count) return 0;
+    /* As fl_simnet_fault_applied: asking about a fault the plan does not
+     * have is a bug in the caller, not a fault that never fired. */
+    assert(index >= 1 && index <= net->fault_count);
     return net->faults[index - 1].entry.fired;
 }
 

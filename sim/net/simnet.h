@@ -55,7 +55,8 @@ typedef struct fl_simnet_stats {
 
 fl_simnet_stats_t fl_simnet_stats(const fl_net_t *net);
 
-/* How many times fault #index (1-based, in plan order) fired. */
+/* How many times fault #index fired. index must be 1..the plan's count
+ * (1-based, in plan order). */
 uint64_t fl_simnet_fault_fired(const fl_net_t *net, uint32_t index);
 
 /* How many of those firings acted on something (a live task, an open

@@ -28,6 +28,7 @@
 #include <sys/socket.h>
 #include <uv.h>
 
+#include "sim/runtime/assume.h"
 #include "sim/runtime/runtime.h"
 
 enum {
@@ -175,6 +176,7 @@ static uint32_t current_task_id(const fl_world_t *world) {
 /* detail must be a static string: the trace keeps the pointer. */
 static void trace(uvnet_t *net, fl_trace_kind_t kind, uint32_t conn_id, int64_t value,
                   const char *detail) {
+    assert(detail != NULL);
     fl_world_t *world = net_world(net);
     fl_trace_emit(fl_world_trace(world), fl_now(world), kind, current_task_id(world), conn_id,
                   value, detail);
@@ -203,6 +205,7 @@ static int64_t max_time(int64_t a, int64_t b) { return a > b ? a : b; }
 
 /* now + duration without overflowing past "never". */
 static int64_t time_after(int64_t now_ns, int64_t duration_ns) {
+    assert(now_ns >= 0 && duration_ns >= 0);
     if (duration_ns >= FL_TIME_NEVER - now_ns) return FL_TIME_NEVER;
     return now_ns + duration_ns;
 }
@@ -259,6 +262,7 @@ static void wake_all(uvconn_t *conn) {
 /* Literals and "localhost" only: listen never blocks, and connect tries
  * this before a lookup. Returns 0 or FL_ENOTFOUND. */
 static int parse_address(const char *host, uint16_t port, struct sockaddr_storage *out) {
+    assert(host != NULL && out != NULL);
     memset(out, 0, sizeof *out);
     if (strcmp(host, "localhost") == 0) host = "127.0.0.1";
     if (uv_ip4_addr(host, port, (struct sockaddr_in *)out) == 0) return FL_OK;
@@ -281,6 +285,7 @@ static bool same_address(const struct sockaddr_storage *a, const struct sockaddr
 }
 
 static void set_port(struct sockaddr_storage *address, uint16_t port) {
+    assert(address->ss_family == AF_INET || address->ss_family == AF_INET6);
     if (address->ss_family == AF_INET) ((struct sockaddr_in *)address)->sin_port = htons(port);
     else ((struct sockaddr_in6 *)address)->sin6_port = htons(port);
 }
@@ -294,10 +299,12 @@ static void unpaired_remove(uvconn_t *conn) {
     if (conn->unpaired_next != NULL) conn->unpaired_next->unpaired_prev = conn->unpaired_prev;
     conn->unpaired_prev = conn->unpaired_next = NULL;
     conn->in_unpaired = false;
+    assert(conn->net->unpaired != conn);
 }
 
 static void unpaired_add(uvconn_t *conn) {
-    assert(!conn->in_unpaired);
+    /* Only an established endpoint whose other end is not ours (yet). */
+    assert(!conn->in_unpaired && conn->established && conn->pair == NULL);
     conn->unpaired_next = conn->net->unpaired;
     if (conn->unpaired_next != NULL) conn->unpaired_next->unpaired_prev = conn;
     conn->net->unpaired = conn;
@@ -311,8 +318,10 @@ static uvconn_t *find_pair(const uvconn_t *conn) {
     for (uvconn_t *other = conn->net->unpaired; other != NULL; other = other->unpaired_next) {
         assert(other->in_unpaired && other->established);
         if (other->base.side != conn->base.side && same_address(&other->local, &conn->peer) &&
-            same_address(&other->peer, &conn->local))
+            same_address(&other->peer, &conn->local)) {
+            assert(other != conn && other->pair == NULL);
             return other;
+        }
     }
     return NULL;
 }
@@ -349,6 +358,11 @@ static void establish(uvconn_t *conn) {
     if (net->conns_tail != NULL) net->conns_tail->next = conn;
     else net->conns_head = conn;
     net->conns_tail = conn;
+    /* Numbered; paired both ways, one number for both ends, or unpaired. */
+    assert(conn->base.id >= 1 && conn->base.id <= net->conn_count);
+    assert(conn->pair == NULL ? conn->in_unpaired
+                              : conn->pair->pair == conn && conn->pair->base.id == conn->base.id &&
+                                    conn->pair->base.side != conn->base.side);
     resume_reading(conn);
 }
 
@@ -370,6 +384,7 @@ static void stop_reading(uvconn_t *conn) {
 static void shutdown_done(uv_shutdown_t *request, int uv_status) {
     uvconn_t *conn = request->data;
     (void)uv_status; /* a FIN that could not go out changes nothing now */
+    assert(conn->shutdown_pending && conn->write_shut);
     conn->shutdown_pending = false;
     if (conn->close_after_shutdown && !uv_is_closing((uv_handle_t *)&conn->tcp))
         uv_close((uv_handle_t *)&conn->tcp, conn_closed);
@@ -377,7 +392,7 @@ static void shutdown_done(uv_shutdown_t *request, int uv_status) {
 
 /* Queues the FIN after every pending write. */
 static int start_shutdown(uvconn_t *conn) {
-    assert(!conn->write_shut && !conn->shutdown_pending);
+    assert(!conn->write_shut && !conn->shutdown_pending && conn->established);
     conn->write_shut = true;
     trace_conn(conn, 0, "fin");
     conn->shutdown_request.data = conn;
@@ -389,6 +404,7 @@ static int start_shutdown(uvconn_t *conn) {
 
 /* FIN after the pending writes, then the handle closes. */
 static void release_gracefully(uvconn_t *conn) {
+    assert(conn->local_status != FL_OK); /* only through end_endpoint */
     unpaired_remove(conn);
     stop_reading(conn);
     if (uv_is_closing((uv_handle_t *)&conn->tcp)) return;
@@ -422,6 +438,7 @@ static void end_endpoint(uvconn_t *conn, int local_status, bool abortive) {
     conn->local_status = local_status;
     if (abortive) release_abortively(conn);
     else release_gracefully(conn);
+    assert(!conn->reading && !conn->in_unpaired);
     wake_all(conn);
 }
 
@@ -466,11 +483,12 @@ static bool action_targets(const fl_fault_entry_t *entry, const uvconn_t *conn) 
     case FL_FAULT_ACTION_STALL:
     case FL_FAULT_ACTION_DELAY:
         return read_direction(conn) == fl_fault_action_direction(entry) || conn->pair == NULL;
-    default: assert(!"unsupported fault action reached a connection"); return false;
+    default: FL_UNREACHABLE(); /* copy_faults refused every other action */
     }
 }
 
 static void apply_action(const fl_fault_entry_t *entry, uvconn_t *conn) {
+    assert(entry->fired >= 1 && conn->established);
     if (conn->local_status != FL_OK || !action_targets(entry, conn)) return;
     conn->actions++;
     const fl_fault_action_t *action = &entry->spec.action;
@@ -493,7 +511,7 @@ static void apply_action(const fl_fault_entry_t *entry, uvconn_t *conn) {
             time_after(fl_now(conn_world(conn)), action->duration_ns);
         break;
     case FL_FAULT_ACTION_DELAY: conn->delay_ns[direction] = action->duration_ns; break;
-    default: assert(!"unsupported fault action"); break;
+    default: FL_UNREACHABLE(); /* action_targets has the same cases */
     }
 }
 
@@ -515,6 +533,7 @@ static void fire_on_connection(const fl_fault_entry_t *entry, uvconn_t *conn) {
 static void fire_crossings(uvconn_t *conn, fl_direction_t direction, uint64_t from, uint64_t to,
                            bool first) {
     uvnet_t *net = conn->net;
+    assert(from <= to && (!first || (from == 0 && to == 0)));
     if (!counts_bytes(conn, direction)) return;
     fl_prng_t *prng = fl_world_prng(net_world(net), FL_PRNG_NETWORK);
     for (size_t i = 0; i < net->fault_count; i++) {
@@ -543,12 +562,14 @@ static uint64_t bytes_to_next_threshold(const uvconn_t *conn, fl_direction_t dir
         uint64_t threshold = entry->spec.trigger.bytes;
         if (threshold > position && threshold - position < limit) limit = threshold - position;
     }
+    assert(limit >= 1); /* a threshold at the position itself has fired */
     return limit;
 }
 
 static void at_fault_fired(uv_timer_t *timer);
 
 static void arm_at_fault(at_fault_t *fault) {
+    assert(fault->entry->spec.trigger.kind == FL_FAULT_TRIGGER_AT && fault->timer.data == fault);
     int64_t elapsed_ns = (int64_t)(uv_hrtime() - fault->net->created_ns);
     int64_t remaining_ns = fault->entry->spec.trigger.at_ns - elapsed_ns;
     uint64_t timeout_ms = remaining_ns <= 0 ? 0 : (uint64_t)(remaining_ns + NS_PER_MS - 1) / NS_PER_MS;
@@ -560,6 +581,7 @@ static void arm_at_fault(at_fault_t *fault) {
  * fire a little early, and then it is armed again for the rest. */
 static void at_fault_fired(uv_timer_t *timer) {
     at_fault_t *fault = timer->data;
+    assert(timer == &fault->timer);
     uvnet_t *net = fault->net;
     if (net->tearing_down) return;
     if ((int64_t)(uv_hrtime() - net->created_ns) < fault->entry->spec.trigger.at_ns) {
@@ -598,6 +620,7 @@ static bool copy_faults(uvnet_t *net, const fl_fault_plan_t *plan, char *error,
         net->faults[i] = plan->entries[i];
         net->faults[i].reached = net->faults[i].fired = 0;
         net->faults[i].spent = false;
+        assert(fault_supported(&net->faults[i]) && net->faults[i].index == i + 1);
     }
     net->fault_count = plan->count;
     return true;
@@ -636,6 +659,7 @@ static void make_room(uvconn_t *conn) {
     if (grown == NULL) fl__out_of_memory("uvnet read buffer");
     conn->buffer = grown;
     conn->capacity = capacity;
+    assert(conn->capacity - conn->end >= READ_CHUNK);
 }
 
 static void read_alloc(uv_handle_t *handle, size_t suggested_size, uv_buf_t *out) {
@@ -646,6 +670,7 @@ static void read_alloc(uv_handle_t *handle, size_t suggested_size, uv_buf_t *out
 }
 
 static void bytes_arrived(uvconn_t *conn, size_t count) {
+    assert(count > 0 && count <= conn->capacity - conn->end);
     if (buffered(conn) == 0) conn->pending_since_ns = fl_now(conn_world(conn));
     conn->end += count;
     assert(conn->end <= conn->capacity);
@@ -653,6 +678,7 @@ static void bytes_arrived(uvconn_t *conn, size_t count) {
 }
 
 static void stream_ended(uvconn_t *conn, int uv_status) {
+    assert(uv_status < 0 && conn->read_status == FL_OK);
     stop_reading(conn);
     if (uv_status == UV_EOF) {
         conn->read_status = FL_EEOF;
@@ -663,6 +689,7 @@ static void stream_ended(uvconn_t *conn, int uv_status) {
     if (conn->read_status != FL_ERESET) conn->read_status = FL_EIO;
     conn->start = conn->end = 0; /* RST drops what was not read yet */
     if (conn->write_status == FL_OK) conn->write_status = conn->read_status;
+    assert(buffered(conn) == 0 && conn->write_status != FL_OK);
     trace_conn(conn, 0, conn->read_status == FL_ERESET ? "rst" : "read-error");
 }
 
@@ -697,11 +724,12 @@ static int64_t read_ready_at(const uvconn_t *conn) {
 /* Hands over up to capacity bytes, stopping at the next bytes threshold
  * so that its action runs before the bytes after it. */
 static int deliver(uvconn_t *conn, void *out, size_t capacity, size_t *count_out) {
+    assert(capacity > 0 && buffered(conn) > 0);
     fl_direction_t direction = read_direction(conn);
     size_t count = buffered(conn) < capacity ? buffered(conn) : capacity;
     uint64_t limit = bytes_to_next_threshold(conn, direction);
     if (count > limit) count = (size_t)limit;
-    assert(count > 0);
+    assert(count > 0 && count <= capacity);
     memcpy(out, conn->buffer + conn->start, count);
     conn->start += count;
     if (conn->start == conn->end) conn->start = conn->end = 0;
@@ -717,6 +745,7 @@ static int deliver(uvconn_t *conn, void *out, size_t capacity, size_t *count_out
 
 static int conn_read(fl_conn_t *base, void *out, size_t capacity, size_t *count_out) {
     uvconn_t *conn = (uvconn_t *)base;
+    assert(capacity > 0 && conn->established);
     fl_world_t *world = conn_world(conn);
     int status = fl_checkpoint(world);
     if (status != FL_OK) return status;
@@ -769,6 +798,7 @@ static int write_state(const uvconn_t *conn) {
 static void write_done(uv_write_t *request, int uv_status) {
     write_request_t *write = (write_request_t *)request;
     uvconn_t *conn = write->conn;
+    assert(write->from < write->to && write->to <= conn->bytes[write_direction(conn)]);
     if (!conn->net->tearing_down) {
         touch_clock(conn->net);
         int status = status_from_uv(uv_status);
@@ -846,6 +876,7 @@ static int wait_writable(uvconn_t *conn, write_pacing_t *pacing) {
 
 static int conn_write(fl_conn_t *base, const void *data, size_t length) {
     uvconn_t *conn = (uvconn_t *)base;
+    assert(conn->established && (data != NULL || length == 0));
     fl_world_t *world = conn_world(conn);
     int status = fl_checkpoint(world);
     if (status != FL_OK) return status;
@@ -860,10 +891,12 @@ static int conn_write(fl_conn_t *base, const void *data, size_t length) {
         size_t chunk = length - done < WRITE_CHUNK ? length - done : WRITE_CHUNK;
         uint64_t limit = bytes_to_next_threshold(conn, direction);
         if (chunk > limit) chunk = (size_t)limit;
+        assert(chunk > 0 && chunk <= length - done);
         status = write_chunk(conn, (const uint8_t *)data + done, chunk);
         if (status != FL_OK) return status;
         done += chunk;
     }
+    assert(done == length);
     return FL_OK;
 }
 
@@ -882,6 +915,7 @@ static void conn_close(fl_conn_t *base) {
     if (conn->local_status != FL_OK) return;
     trace_conn(conn, 0, "close");
     end_endpoint(conn, FL_ECLOSED, false);
+    assert(conn->local_status == FL_ECLOSED);
 }
 
 static void conn_reset(fl_conn_t *base) {
@@ -889,6 +923,7 @@ static void conn_reset(fl_conn_t *base) {
     if (conn->local_status != FL_OK) return;
     trace_conn(conn, 0, "reset");
     end_endpoint(conn, FL_ECLOSED, true);
+    assert(conn->local_status == FL_ECLOSED && buffered(conn) == 0);
 }
 
 /* --- connections: create, accept, connect -------------------------------- */
@@ -919,8 +954,10 @@ static void connection_arrived(uv_stream_t *server, int uv_status) {
         return;
     }
     uvconn_t *conn = conn_create(net, FL_SIDE_SERVER);
-    if (uv_accept(server, (uv_stream_t *)&conn->tcp) != 0) {
+    int rc = uv_accept(server, (uv_stream_t *)&conn->tcp);
+    if (rc != 0) { /* the peer gave up between the kernel's accept and ours */
         uv_close((uv_handle_t *)&conn->tcp, NULL);
+        trace(net, FL_TRACE_NET, 0, status_from_uv(rc), "accept-failed");
         return;
     }
     if (listener->queue_count >= ACCEPT_QUEUE_MAX) { /* the backlog is full: refuse it */
@@ -934,6 +971,7 @@ static void connection_arrived(uv_stream_t *server, int uv_status) {
     else listener->queue_head = conn;
     listener->queue_tail = conn;
     listener->queue_count++;
+    assert(listener->queue_count <= ACCEPT_QUEUE_MAX && conn->queue_next == NULL);
     fl_condition_notify_all(net_world(net), listener->acceptable);
 }
 
@@ -957,6 +995,7 @@ static int listener_accept(fl_listener_t *base, fl_conn_t **out) {
         if (listener->closed) return FL_ECLOSED;
         uvconn_t *conn = dequeue(listener);
         if (conn != NULL) {
+            assert(conn->established && conn->base.side == FL_SIDE_SERVER);
             trace_conn(conn, listener->port, "accept");
             *out = &conn->base;
             return FL_OK;
@@ -979,6 +1018,7 @@ static void listener_close(fl_listener_t *base) {
     trace(listener->net, FL_TRACE_NET, 0, listener->port, "listen-close");
     uvconn_t *conn;
     while ((conn = dequeue(listener)) != NULL) conn_close(&conn->base);
+    assert(listener->queue_count == 0 && listener->queue_head == NULL);
     fl_condition_notify_all(net_world(listener->net), listener->acceptable);
 }
 
@@ -1033,6 +1073,7 @@ static void connect_done(uv_connect_t *request, int uv_status) {
     uvconn_t *conn = request->data;
     uvnet_t *net = conn->net;
     if (net->tearing_down) return;
+    assert(!conn->connect_done && !conn->established);
     touch_clock(net);
     conn->connect_done = true;
     conn->connect_status = status_from_uv(uv_status);
@@ -1065,6 +1106,7 @@ static int connect_address(uvnet_t *net, const struct sockaddr_storage *address,
         }
     }
     if (conn->connect_status != FL_OK) return conn->connect_status;
+    assert(conn->established && conn->base.id >= 1);
     *out = conn;
     return FL_OK;
 }
@@ -1073,6 +1115,7 @@ static int connect_address(uvnet_t *net, const struct sockaddr_storage *address,
 
 static void lookup_free(lookup_t *lookup) {
     uvnet_t *net = lookup->net;
+    assert(lookup->prev != NULL || net->lookups == lookup);
     if (lookup->prev != NULL) lookup->prev->next = lookup->next;
     else net->lookups = lookup->next;
     if (lookup->next != NULL) lookup->next->prev = lookup->prev;
@@ -1082,6 +1125,7 @@ static void lookup_free(lookup_t *lookup) {
 
 static void lookup_done(uv_getaddrinfo_t *request, int uv_status, struct addrinfo *result) {
     lookup_t *lookup = request->data;
+    assert(!lookup->done);
     lookup->result = result;
     lookup->status = status_from_uv(uv_status);
     lookup->done = true;
@@ -1106,6 +1150,8 @@ static size_t copy_addresses(const lookup_t *lookup, uint16_t port,
         set_port(&out[count], port);
         count++;
     }
+    /* Addresses past ADDRESSES_MAX are not tried (uvnet.h says so). */
+    assert(count <= ADDRESSES_MAX);
     return count;
 }
 

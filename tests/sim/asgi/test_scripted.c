@@ -280,6 +280,17 @@ static void test_invalid_specs_are_refused(void **state) {
     fl_scripted_step_t negative[] = {{.kind = FL_SCRIPTED_SLEEP, .duration_ns = -1}};
     spec = (fl_scripted_spec_t){.name = "bad", .steps = negative, .step_count = 1};
     assert_null(fl_scripted_handler_create(world, &spec, NULL, 0));
+    /* Kinds outside their enums are refused when the handler is built, not
+     * met in the middle of a run. */
+    fl_scripted_step_t unknown_kind[] = {{.kind = (fl_scripted_step_kind_t)99}};
+    spec = (fl_scripted_spec_t){.name = "bad", .steps = unknown_kind, .step_count = 1};
+    assert_null(fl_scripted_handler_create(world, &spec, error, sizeof error));
+    assert_string_equal(error, "step 0: unknown step kind 99");
+    fl_scripted_step_t unknown_cleanup[] = {{
+        .kind = FL_SCRIPTED_STREAM, .stream = {.chunk_count = 1, .cleanup = (fl_scripted_cleanup_t)7}}};
+    spec = (fl_scripted_spec_t){.name = "bad", .steps = unknown_cleanup, .step_count = 1};
+    assert_null(fl_scripted_handler_create(world, &spec, error, sizeof error));
+    assert_string_equal(error, "step 0: unknown cleanup 7");
     fl_world_destroy(world);
 }
 

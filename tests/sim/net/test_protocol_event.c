@@ -38,10 +38,11 @@ static void test_list_names_every_row(void **state) {
     char list[256];
     assert_string_equal(fl_protocol_event_list(list, sizeof list),
                         "server.response_start, server.body_chunk");
-    /* Truncated, still a string. */
+    /* Truncated, still a string, and marked as cut. */
     char small[8];
-    fl_protocol_event_list(small, sizeof small);
-    assert_int_equal(strlen(small), sizeof small - 1);
+    assert_string_equal(fl_protocol_event_list(small, sizeof small), "serv...");
+    char tiny[3];
+    assert_int_equal(strlen(fl_protocol_event_list(tiny, sizeof tiny)), sizeof tiny - 1);
 }
 
 int main(void) {

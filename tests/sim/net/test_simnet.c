@@ -669,6 +669,60 @@ static void test_open_endpoints_are_counted_until_closed(void **state) {
     fl_world_destroy(w);
 }
 
+/* Port 0 picks from 49152-65535 in order, wrapping within the range past
+ * ports still in use; with every one taken, FL_EADDRINUSE (the counter used
+ * to run on past 65535 into 0, 1, 2..., and port 0 means "pick one"). */
+typedef struct ephemeral_run {
+    fl_net_t *net;
+    int exhausted_status;
+    uint16_t first;
+    uint16_t last;
+    uint16_t reused;
+    bool distinct_and_in_range;
+} ephemeral_run_t;
+
+static fl_error_t *ephemeral_task(fl_world_t *w, void *arg) {
+    (void)w;
+    ephemeral_run_t *run = arg;
+    enum { RANGE = 65535 - 49152 + 1 };
+    static fl_listener_t *listeners[RANGE];
+    static bool seen[RANGE];
+    memset(seen, 0, sizeof seen);
+    run->distinct_and_in_range = true;
+    for (size_t i = 0; i < RANGE; i++) {
+        if (fl_net_listen(run->net, NULL, 0, &listeners[i]) != FL_OK) {
+            run->distinct_and_in_range = false;
+            return NULL;
+        }
+        uint16_t port = fl_listener_port(listeners[i]);
+        if (port < 49152 || seen[port - 49152]) run->distinct_and_in_range = false;
+        else seen[port - 49152] = true;
+    }
+    run->first = fl_listener_port(listeners[0]);
+    run->last = fl_listener_port(listeners[RANGE - 1]);
+    fl_listener_t *extra = NULL;
+    run->exhausted_status = fl_net_listen(run->net, NULL, 0, &extra);
+    fl_listener_close(listeners[100]); /* frees 49252 */
+    if (fl_net_listen(run->net, NULL, 0, &extra) == FL_OK) run->reused = fl_listener_port(extra);
+    return NULL;
+}
+
+static void test_ephemeral_ports_wrap_within_their_range(void **state) {
+    (void)state;
+    fl_world_t *w = rt_world("fifo", 1);
+    fl_simnet_options_t options = fl_simnet_options_default();
+    options.backlog = 1;
+    ephemeral_run_t run = {.net = make_net(w, &options, NULL)};
+    fl_spawn(w, "listener", ephemeral_task, &run);
+    assert_int_equal(fl_world_run(w), FL_RUN_COMPLETED);
+    assert_true(run.distinct_and_in_range);
+    assert_int_equal(run.first, 49152);
+    assert_int_equal(run.last, 65535);
+    assert_int_equal(run.exhausted_status, FL_EADDRINUSE);
+    assert_int_equal(run.reused, 49252);
+    fl_world_destroy(w);
+}
+
 static void test_connect_where_nothing_listens_is_refused(void **state) {
     (void)state;
     exchange_t x = {.port = 81};
@@ -833,6 +887,41 @@ static void test_half_close_fault(void **state) {
     assert_int_equal(x.server_read_status, FL_EEOF);
     assert_int_equal(x.client_got_len, strlen("still talking"));
     fl_world_destroy(w);
+}
+
+/* A half-close of the writing end in the middle of a write (a bytes
+ * trigger on the direction it writes): the FIN goes out at the threshold and
+ * the rest of the write fails with FL_EPIPE, as a write after shutdown does.
+ * The write used to queue one more chunk after the FIN before it noticed:
+ * bytes behind a FIN, never readable, holding buffer room. */
+static void test_half_close_of_the_writer_mid_write_fails_the_write(void **state) {
+    (void)state;
+    for (uint64_t seed = 1; seed <= 20; seed++) {
+        exchange_t x = {.request = "01234567890123456789012345678901234567890123456789"};
+        fl_world_t *w = exchange_with(&x,
+            (fl_fault_spec_t){.trigger = {.kind = FL_FAULT_TRIGGER_BYTES, .connection = 1,
+                                          .direction = FL_DIRECTION_CLIENT_TO_SERVER, .bytes = 25},
+                              .action = {.kind = FL_FAULT_ACTION_HALF_CLOSE,
+                                         .side = FL_SIDE_CLIENT}}, seed);
+        assert_int_equal(x.client_write_status, FL_EPIPE);
+        assert_int_equal(x.server_got_len, 25);
+        assert_memory_equal(x.server_got, "0123456789012345678901234", 25);
+        assert_int_equal(x.server_read_status, FL_EEOF);
+        assert_int_equal(fl_simnet_fault_fired(x.net, 1), 1);
+        /* The trace's writes after the FIN: none. */
+        const fl_trace_t *trace = fl_world_trace(w);
+        bool fin_seen = false;
+        int64_t written_after_fin = 0;
+        for (size_t i = 0; i < trace->count && i < trace->event_limit; i++) {
+            const fl_trace_event_t *e = &trace->events[i];
+            if (e->kind != FL_TRACE_NET || e->detail == NULL) continue;
+            if (strcmp(e->detail, "fin c2s") == 0) fin_seen = true;
+            if (fin_seen && strcmp(e->detail, "write c2s") == 0) written_after_fin += e->value;
+        }
+        assert_true(fin_seen);
+        assert_int_equal(written_after_fin, 0);
+        fl_world_destroy(w);
+    }
 }
 
 static void test_event_reset_fault(void **state) {
@@ -1005,6 +1094,7 @@ int main(void) {
         cmocka_unit_test(test_backpressure_blocks_the_writer),
         cmocka_unit_test(test_open_endpoints_are_counted_until_closed),
         cmocka_unit_test(test_connect_where_nothing_listens_is_refused),
+        cmocka_unit_test(test_ephemeral_ports_wrap_within_their_range),
         cmocka_unit_test(test_stalled_peer_and_read_deadline),
         cmocka_unit_test(test_connect_refuse_fault),
         cmocka_unit_test(test_connect_stall_fault),
@@ -1014,6 +1104,7 @@ int main(void) {
         cmocka_unit_test(test_at_close_fault),
         cmocka_unit_test(test_at_fault_on_missing_connection_is_traced),
         cmocka_unit_test(test_half_close_fault),
+        cmocka_unit_test(test_half_close_of_the_writer_mid_write_fails_the_write),
         cmocka_unit_test(test_event_reset_fault),
         cmocka_unit_test(test_event_on_nth_occurrence),
         cmocka_unit_test(test_delay_fault),
