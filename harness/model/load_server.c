@@ -19,11 +19,16 @@
 static int parse_base_http_layer(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const char *inner,
                                  fl_server_layer_t *out) {
     TRY(fl__yaml_expect_scalar(ld, value, inner, "a version name"));
-    if (!fl_base_middleware_version_from_name(fl__yaml_text(value), &out->version))
-        return FAIL(ld, value,
-                    "%s: unknown version '%s' (expected one of: 0.20, shield-start, 0.21, 0.38)",
-                    inner, fl__yaml_text(value));
-    return 0;
+    if (fl_base_middleware_version_from_name(fl__yaml_text(value), &out->version)) return 0;
+    size_t count;
+    const fl_base_middleware_version_row_t *rows = fl_base_middleware_version_rows(&count);
+    char names[256] = "";
+    size_t used = 0;
+    for (size_t i = 0; i < count && used < sizeof names; i++)
+        used += (size_t)snprintf(names + used, sizeof names - used, "%s%s", i ? ", " : "",
+                                 rows[i].name);
+    return FAIL(ld, value, "%s: unknown version '%s' (expected one of: %s)", inner,
+                fl__yaml_text(value), names);
 }
 
 static const fl_key_t NO_KEYS[] = {

@@ -55,9 +55,12 @@ struct next_call {
     body_stream_t body;
 };
 
+static const fl_base_middleware_version_row_t *row_of(const fl_base_request_t *request) {
+    return fl_base_middleware_version_row(request->middleware->version);
+}
+
 static bool polls_with_response_sent(const fl_base_request_t *request) {
-    fl_base_middleware_version_t version = request->middleware->version;
-    return version == FL_BASE_MIDDLEWARE_0_21 || version == FL_BASE_MIDDLEWARE_0_38;
+    return row_of(request)->response_sent;
 }
 
 static fl_asgi_message_t disconnect_message(void) {
@@ -123,7 +126,7 @@ static fl_error_t *receive_stream_chunk(fl_base_request_t *request, fl_world_t *
 static fl_error_t *wrapped_receive(void *context, fl_world_t *world,
                                    fl_asgi_message_t *message_out) {
     fl_base_request_t *request = context;
-    assert(request->middleware->version == FL_BASE_MIDDLEWARE_0_38);
+    assert(row_of(request)->wraps_receive);
     if (request->cached.wrapped_disconnected) {
         *message_out = disconnect_message();
         return NULL;
@@ -136,7 +139,7 @@ static fl_error_t *wrapped_receive(void *context, fl_world_t *world,
 /* What the middleware reads the request with: request.receive before 0.38,
  * wrapped_receive from 0.38. */
 static fl_asgi_receive_t request_receive(fl_base_request_t *request) {
-    if (request->middleware->version == FL_BASE_MIDDLEWARE_0_38)
+    if (row_of(request)->wraps_receive)
         return (fl_asgi_receive_t){.call = wrapped_receive, .context = request};
     return request->receive;
 }
@@ -217,12 +220,11 @@ static fl_error_t *send_no_error(void *context, fl_world_t *world,
 }
 
 static fl_asgi_send_t app_send(next_call_t *call) {
-    switch (call->request->middleware->version) {
-    case FL_BASE_MIDDLEWARE_0_20: break;
-    case FL_BASE_MIDDLEWARE_SHIELD_START:
+    switch (row_of(call->request)->send) {
+    case FL_BASE_SEND_PLAIN: break;
+    case FL_BASE_SEND_SHIELD_START:
         return (fl_asgi_send_t){.call = shield_start_send, .context = call};
-    case FL_BASE_MIDDLEWARE_0_21:
-    case FL_BASE_MIDDLEWARE_0_38: return (fl_asgi_send_t){.call = send_no_error, .context = call};
+    case FL_BASE_SEND_NO_ERROR: return (fl_asgi_send_t){.call = send_no_error, .context = call};
     }
     return (fl_asgi_send_t){.call = plain_send, .context = call};
 }
@@ -314,7 +316,7 @@ static fl_error_t *body_stream_next(fl_body_iterator_t *self, fl_world_t *world,
 static fl_asgi_app_t *body_response(next_call_t *call, fl_world_t *world,
                                     const fl_asgi_message_t *start) {
     assert(start->type == FL_ASGI_RESPONSE_START);
-    bool polling = call->request->middleware->version != FL_BASE_MIDDLEWARE_0_38;
+    bool polling = row_of(call->request)->polls_disconnect;
     call->body = (body_stream_t){.base = {.next = body_stream_next}, .call = call};
     fl_streaming_response_t *response = fl_streaming_response_create(
         world, start->status, NULL, 0, NULL, &call->body.base,
@@ -402,25 +404,43 @@ static fl_error_t *middleware_call(fl_asgi_app_t *self, fl_world_t *world,
     return fl_error_collapse(fl_taskgroup_close(request->group, error));
 }
 
+static const fl_base_middleware_version_row_t VERSIONS[] = {
+    {"0.20", FL_BASE_MIDDLEWARE_0_20, "Starlette 0.15-0.20: the buggy send (#1634)",
+     FL_BASE_SEND_PLAIN, false, true, false},
+    {"shield-start", FL_BASE_MIDDLEWARE_SHIELD_START,
+     "0.20 with http.response.start sent in a shielded scope (#1706/#1710)",
+     FL_BASE_SEND_SHIELD_START, false, true, false},
+    {"0.21", FL_BASE_MIDDLEWARE_0_21, "0.21: response_sent, receive_or_disconnect, send_no_error",
+     FL_BASE_SEND_NO_ERROR, true, true, false},
+    {"0.38", FL_BASE_MIDDLEWARE_0_38, "0.38.3: no disconnect polling, the request body cached",
+     FL_BASE_SEND_NO_ERROR, true, false, true},
+};
+
+enum { VERSION_COUNT = sizeof VERSIONS / sizeof VERSIONS[0] };
+
+const fl_base_middleware_version_row_t *fl_base_middleware_version_rows(size_t *count_out) {
+    assert(count_out != NULL);
+    *count_out = VERSION_COUNT;
+    return VERSIONS;
+}
+
+const fl_base_middleware_version_row_t *fl_base_middleware_version_row(
+    fl_base_middleware_version_t version) {
+    for (size_t i = 0; i < VERSION_COUNT; i++)
+        if (VERSIONS[i].version == version) return &VERSIONS[i];
+    FL_UNREACHABLE();
+}
+
 const char *fl_base_middleware_version_name(fl_base_middleware_version_t version) {
-    switch (version) {
-    case FL_BASE_MIDDLEWARE_0_20: return "0.20";
-    case FL_BASE_MIDDLEWARE_SHIELD_START: return "shield-start";
-    case FL_BASE_MIDDLEWARE_0_21: return "0.21";
-    case FL_BASE_MIDDLEWARE_0_38: return "0.38";
-    }
-    return "unknown";
+    return fl_base_middleware_version_row(version)->name;
 }
 
 bool fl_base_middleware_version_from_name(const char *name,
                                           fl_base_middleware_version_t *version_out) {
     assert(name != NULL && version_out != NULL);
-    static const fl_base_middleware_version_t versions[] = {
-        FL_BASE_MIDDLEWARE_0_20, FL_BASE_MIDDLEWARE_SHIELD_START, FL_BASE_MIDDLEWARE_0_21,
-        FL_BASE_MIDDLEWARE_0_38};
-    for (size_t i = 0; i < sizeof versions / sizeof versions[0]; i++) {
-        if (strcmp(name, fl_base_middleware_version_name(versions[i])) != 0) continue;
-        *version_out = versions[i];
+    for (size_t i = 0; i < VERSION_COUNT; i++) {
+        if (strcmp(name, VERSIONS[i].name) != 0) continue;
+        *version_out = VERSIONS[i].version;
         return true;
     }
     return false;
@@ -430,8 +450,7 @@ fl_asgi_app_t *fl_base_middleware_create(fl_world_t *world, fl_asgi_app_t *app,
                                          fl_base_middleware_version_t version,
                                          fl_base_dispatch_fn dispatch, void *dispatch_arg) {
     assert(app != NULL && app->call != NULL);
-    assert(version == FL_BASE_MIDDLEWARE_0_20 || version == FL_BASE_MIDDLEWARE_SHIELD_START ||
-           version == FL_BASE_MIDDLEWARE_0_21 || version == FL_BASE_MIDDLEWARE_0_38);
+    assert(fl_base_middleware_version_row(version) != NULL);
     fl_arena_t *arena = fl_world_arena(world);
     base_middleware_t *middleware = fl_arena_zalloc(arena, sizeof *middleware);
     middleware->app = (fl_asgi_app_t){

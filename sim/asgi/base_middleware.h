@@ -42,6 +42,7 @@
 #define FL_ASGI_BASE_MIDDLEWARE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "sim/asgi/asgi.h"
 
@@ -51,6 +52,31 @@ typedef enum fl_base_middleware_version {
     FL_BASE_MIDDLEWARE_0_21,
     FL_BASE_MIDDLEWARE_0_38,
 } fl_base_middleware_version_t;
+
+/* How the inner app's send delivers into call_next's stream. */
+typedef enum fl_base_send_rule {
+    FL_BASE_SEND_PLAIN,        /* a checkpoint, then the stream: a cancelled scope loses it */
+    FL_BASE_SEND_SHIELD_START, /* http.response.start inside a shielded scope (fix A) */
+    FL_BASE_SEND_NO_ERROR,     /* a closed receive side is not an error (0.21's send_no_error) */
+} fl_base_send_rule_t;
+
+/* One row per version: its name and what it does, as behaviour columns the
+ * middleware reads instead of comparing versions. A new version whose
+ * behaviour is a combination of these is one row. */
+typedef struct fl_base_middleware_version_row {
+    const char *name;                    /* what scenario files write */
+    fl_base_middleware_version_t version;
+    const char *doc;
+    fl_base_send_rule_t send;
+    bool response_sent;    /* receive_or_disconnect races the response_sent event (0.21+) */
+    bool polls_disconnect; /* the body's StreamingResponse listens for disconnects (< 0.38.3) */
+    bool wraps_receive;    /* the request's body is cached and re-read (wrapped_receive, 0.38) */
+} fl_base_middleware_version_row_t;
+
+/* The table (count in *count_out), and one version's row. */
+const fl_base_middleware_version_row_t *fl_base_middleware_version_rows(size_t *count_out);
+const fl_base_middleware_version_row_t *fl_base_middleware_version_row(
+    fl_base_middleware_version_t version);
 
 /* "0.20", "shield-start", "0.21", "0.38" (the names scenario files use). */
 const char *fl_base_middleware_version_name(fl_base_middleware_version_t version);

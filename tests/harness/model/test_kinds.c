@@ -12,6 +12,7 @@
 
 #include "harness/model/kinds.h"
 #include "harness/model/loader.h"
+#include "sim/asgi/base_middleware.h"
 #include "sim/runtime/status.h"
 
 /* Every key row has a name, a type and a doc; a NULL default means required. */
@@ -103,6 +104,27 @@ static void test_server_tables_and_triggers(void **state) {
     }
 }
 
+/* BaseHTTPMiddleware's versions: one row each, no two alike in what they
+ * do, names round-tripping. */
+static void test_base_http_versions(void **state) {
+    (void)state;
+    size_t count;
+    const fl_base_middleware_version_row_t *rows = fl_base_middleware_version_rows(&count);
+    assert_int_equal(count, 4);
+    ASSERT_UNIQUE_NAMES(rows, count);
+    for (size_t i = 0; i < count; i++) {
+        assert_non_null(rows[i].doc);
+        fl_base_middleware_version_t version;
+        assert_true(fl_base_middleware_version_from_name(rows[i].name, &version));
+        assert_ptr_equal(fl_base_middleware_version_row(version), &rows[i]);
+        for (size_t j = 0; j < i; j++)
+            assert_false(rows[i].send == rows[j].send &&
+                         rows[i].response_sent == rows[j].response_sent &&
+                         rows[i].polls_disconnect == rows[j].polls_disconnect &&
+                         rows[i].wraps_receive == rows[j].wraps_receive);
+    }
+}
+
 /* An unknown name's error lists the rows, from the table. */
 static void test_unknown_names_list_the_rows(void **state) {
     (void)state;
@@ -125,6 +147,7 @@ int main(void) {
         cmocka_unit_test(test_client_steps_and_middleware),
         cmocka_unit_test(test_server_tables_and_triggers),
         cmocka_unit_test(test_unknown_names_list_the_rows),
+        cmocka_unit_test(test_base_http_versions),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
