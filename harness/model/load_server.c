@@ -144,13 +144,12 @@ static int parse_respond(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const char
 
 static int parse_variant(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path,
                          fl_streaming_variant_t *out) {
-    static const char *const names[] = {"task-group", "spec-aware", "no-listener", NULL};
-    int index;
-    TRY(fl__yaml_choice(ld, node, path, "streaming variant", names, &index));
-    static const fl_streaming_variant_t variants[] = {
-        FL_STREAMING_TASK_GROUP, FL_STREAMING_SPEC_AWARE, FL_STREAMING_NO_LISTENER};
-    *out = variants[index];
-    return 0;
+    TRY(fl__yaml_expect_scalar(ld, node, path, "a name"));
+    if (fl_streaming_variant_from_name(fl__yaml_text(node), out)) return 0;
+    return FAIL(ld, node, "%s: unknown streaming variant '%s' (expected one of: %s, %s, %s)", path,
+                fl__yaml_text(node), fl_streaming_variant_name(FL_STREAMING_TASK_GROUP),
+                fl_streaming_variant_name(FL_STREAMING_SPEC_AWARE),
+                fl_streaming_variant_name(FL_STREAMING_NO_LISTENER));
 }
 
 static const fl_key_t STREAM_KEYS[] = {

@@ -157,6 +157,16 @@ const char *fl_streaming_variant_name(fl_streaming_variant_t variant) {
     return "unknown";
 }
 
+bool fl_streaming_variant_from_name(const char *name, fl_streaming_variant_t *variant_out) {
+    assert(name != NULL && variant_out != NULL);
+    for (int v = FL_STREAMING_TASK_GROUP; v <= FL_STREAMING_NO_LISTENER; v++) {
+        if (strcmp(name, fl_streaming_variant_name((fl_streaming_variant_t)v)) != 0) continue;
+        *variant_out = (fl_streaming_variant_t)v;
+        return true;
+    }
+    return false;
+}
+
 static fl_error_t *send_chunks(stream_run_t *run, fl_world_t *world) {
     fl_body_iterator_t *iterator = run->response->iterator;
     assert(iterator != NULL && iterator->next != NULL);

@@ -105,6 +105,8 @@ typedef enum fl_streaming_variant {
 } fl_streaming_variant_t;
 
 const char *fl_streaming_variant_name(fl_streaming_variant_t variant);
+/* The variant named name ("task-group", "spec-aware", "no-listener"). */
+bool fl_streaming_variant_from_name(const char *name, fl_streaming_variant_t *variant_out);
 
 typedef struct fl_streaming_response {
     fl_asgi_response_t base;             /* body unused */
