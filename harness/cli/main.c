@@ -1,7 +1,7 @@
-/* faultline: the command-line entry point.
+/* faultline: the command-line entry point, one row per command.
  *
- * The scenario commands are in harness/commands.h; fetch sends one real
- * request (harness/fetch.h). */
+ * The scenario commands are in harness/cli/commands.h; fetch sends one real
+ * request and serve serves a scenario's app (harness/real/). */
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,30 +15,64 @@
 
 #define FAULTLINE_VERSION "0.1.0"
 
+typedef int command_fn(int argc, char **argv, FILE *out, FILE *err);
+
+typedef struct command_row {
+    const char *name;
+    command_fn *run;
+    const char *synopsis; /* the usage lines, NULL: hidden */
+} command_row_t;
+
+static int run_command(int argc, char **argv, FILE *out, FILE *err);
+
+static const command_row_t COMMANDS[] = {
+    {"run", run_command,
+     "  run PATH...     run every scenario under PATH for every seed\n"
+     "                  [--seeds A..B] [--policy fifo|random|trio|replay] [--schedule S]\n"
+     "                  [--junit F] [--json F] [--jobs N|auto] [--timeout SECONDS]\n"
+     "                  [--shard K/N] ('faultline run --help' for each)\n"},
+    {"run-one", run_command, NULL}, /* a worker's side of run --jobs */
+    {"replay", fl_cli_replay,
+     "  replay FILE --seed N [--policy P] [--schedule S] [--trace F]\n"
+     "                  run one seed; print its timeline and trace hash; --trace\n"
+     "                  writes Chrome trace-event JSON (Perfetto)\n"},
+    {"check", fl_cli_check, "  check PATH...   validate scenario files\n"},
+    {"list", fl_cli_list, "  list PATH...    list scenarios: file, mode, seeds, policy, name\n"},
+    {"serve", fl_cli_serve,
+     "  serve FILE [--listen HOST:PORT] [--duration S]\n"
+     "                  the scenario's server and faults over real sockets\n"},
+    {"fetch", fl_fetch_main,
+     "  fetch URL       send one request over the real network, print the outcome as\n"
+     "                  one JSON line ('faultline fetch --help' for its options)\n"},
+};
+
 static void usage(FILE *out) {
-    fprintf(out,
-            "usage: faultline <command> [options]\n"
-            "\n"
-            "faultline is a deterministic fault-injection harness for async HTTP software.\n"
-            "\n"
-            "commands:\n"
-            "  run PATH...     run every scenario under PATH for every seed\n"
-            "                  [--seeds A..B] [--policy fifo|random|trio] [--junit F] [--json F]\n"
-            "                  [--jobs N|auto] [--timeout SECONDS]: N worker processes\n"
-            "  replay FILE --seed N [--policy P] [--schedule S] [--trace F]\n"
-            "                  run one seed; print its timeline and trace hash; --trace\n"
-            "                  writes Chrome trace-event JSON (Perfetto)\n"
-            "  check PATH...   validate scenario files\n"
-            "  serve FILE [--listen HOST:PORT] [--duration S]\n"
-            "                  the scenario's server and faults over real sockets\n"
-            "  list PATH...    list scenarios: file, mode, seeds, policy, name\n"
-            "  fetch URL       send one request over the real network, print the outcome as\n"
-            "                  one JSON line ('faultline fetch --help' for its options)\n"
-            "  version         print the version and the task-switch backend\n"
-            "  help            print this text\n"
-            "\n"
-            "exit codes: 0 all held, 1 a scenario failed, 2 usage or scenario-file error\n"
-            "            (fetch: 0 ok, 1 a client error, 2 bad arguments)\n");
+    fprintf(out, "usage: faultline <command> [options]\n"
+                 "\n"
+                 "faultline is a deterministic fault-injection harness for async HTTP software.\n"
+                 "\n"
+                 "commands:\n");
+    for (size_t i = 0; i < sizeof COMMANDS / sizeof COMMANDS[0]; i++)
+        if (COMMANDS[i].synopsis != NULL) fputs(COMMANDS[i].synopsis, out);
+    fprintf(out, "  version         print the version and the task-switch backend\n"
+                 "  help            print this text\n"
+                 "\n"
+                 "exit codes: 0 all held, 1 a scenario failed, 2 usage or scenario-file error\n"
+                 "            (fetch: 0 ok, 1 a client error, 2 bad arguments)\n");
+}
+
+/* `run --jobs N` re-executes this binary as `run-one FILE` per scenario
+ * (hidden: one JSON result line, for the parent only). It finds the binary
+ * in FAULTLINE_WORKER_EXE, set here to ourselves unless the caller chose
+ * another. */
+static int run_command(int argc, char **argv, FILE *out, FILE *err) {
+    char self[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (n > 0) {
+        self[n] = '\0';
+        setenv("FAULTLINE_WORKER_EXE", self, 0);
+    }
+    return fl_cli_run(argc, argv, out, err);
 }
 
 int main(int argc, char **argv) {
@@ -56,24 +90,9 @@ int main(int argc, char **argv) {
         printf("faultline %s (task switch: %s)\n", FAULTLINE_VERSION, FL_CONTEXT_BACKEND);
         return 0;
     }
-    if (strcmp(command, "fetch") == 0) return fl_fetch_main(argc - 1, argv + 1, stdout, stderr);
-    if (strcmp(command, "run") == 0 || strcmp(command, "run-one") == 0) {
-        /* `run --jobs N` re-executes this binary as `run-one FILE` per
-         * scenario (hidden: one JSON result line, for the parent only). It
-         * finds the binary in FAULTLINE_WORKER_EXE, set here to ourselves
-         * unless the caller chose another. */
-        char self[PATH_MAX];
-        ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-        if (n > 0) {
-            self[n] = '\0';
-            setenv("FAULTLINE_WORKER_EXE", self, 0);
-        }
-        return fl_cli_run(argc - 1, argv + 1, stdout, stderr);
-    }
-    if (strcmp(command, "replay") == 0) return fl_cli_replay(argc - 1, argv + 1, stdout, stderr);
-    if (strcmp(command, "check") == 0) return fl_cli_check(argc - 1, argv + 1, stdout, stderr);
-    if (strcmp(command, "serve") == 0) return fl_cli_serve(argc - 1, argv + 1, stdout, stderr);
-    if (strcmp(command, "list") == 0) return fl_cli_list(argc - 1, argv + 1, stdout, stderr);
+    for (size_t i = 0; i < sizeof COMMANDS / sizeof COMMANDS[0]; i++)
+        if (strcmp(command, COMMANDS[i].name) == 0)
+            return COMMANDS[i].run(argc - 1, argv + 1, stdout, stderr);
     fprintf(stderr, "faultline: unknown command '%s'\n\n", command);
     usage(stderr);
     return 2;

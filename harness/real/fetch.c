@@ -283,7 +283,8 @@ static void write_headers(fl_json_writer_t *json, const fl_headers_t *headers) {
     fl_json_object_end(json);
 }
 
-void fl_fetch_write_response(FILE *out, const fl_response_t *response, uint32_t attempts) {
+/* Writes the success line for response (its body read) and attempts. */
+static void write_response(FILE *out, const fl_response_t *response, uint32_t attempts) {
     assert(out != NULL && response != NULL);
     fl_json_writer_t json;
     fl_json_init(&json, out);
@@ -523,7 +524,7 @@ static int write_outcomes(fl_arena_t *arena, const fetch_run_t *run, fl_run_outc
             fl_fetch_write_error(out, o->error, o->attempts);
             status = FL_FETCH_EXIT_CLIENT_ERROR;
         } else {
-            fl_fetch_write_response(out, o->response, o->attempts);
+            write_response(out, o->response, o->attempts);
         }
     }
     if (run->finished < run->count) {

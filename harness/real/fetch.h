@@ -116,9 +116,6 @@ int fl_fetch_parse(int argc, char **argv, fl_fetch_args_t *args, char *error, si
 /* The usage text. */
 void fl_fetch_usage(FILE *out);
 
-/* Writes the success line for response (its body read) and attempts. */
-void fl_fetch_write_response(FILE *out, const fl_response_t *response, uint32_t attempts);
-
 /* Writes the failure line for error (not NULL) and attempts. */
 void fl_fetch_write_error(FILE *out, const fl_error_t *error, uint32_t attempts);
 
