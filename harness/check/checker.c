@@ -5,7 +5,9 @@
 
 void fl__copy_text(char *to, size_t capacity, const char *from) {
     assert(to != NULL && capacity > 0);
-    snprintf(to, capacity, "%s", from != NULL ? from : "");
+    size_t length = from != NULL ? strnlen(from, capacity - 1) : 0;
+    if (length > 0) memcpy(to, from, length);
+    to[length] = '\0';
 }
 
 

@@ -15,6 +15,10 @@ typedef struct fl_checker {
     fl_seed_result_t *result;
     FILE *timeline;
     bool hang_expected_set;
+    /* The cycle rules, checked once for both of their invariants. */
+    bool cycles_checked;
+    char second_start[FL_RUN_MESSAGE_MAX];
+    char after_completion[FL_RUN_MESSAGE_MAX];
 } fl_checker_t;
 
 /* Records one check's verdict: counted, written to the timeline when there

@@ -111,9 +111,16 @@ static bool parser_settings_ready;
 /* --- buffers ------------------------------------------------------------------ */
 
 /* Room for extra more bytes after the buffer's content. */
-static void buffer_reserve(buffer_t *b, size_t extra) {
+static void buffer_grow(buffer_t *b, size_t extra) __attribute__((noinline));
+
+/* Room for extra more bytes. The check is on every append; growing is rare,
+ * so it stays out of line. */
+static inline void buffer_reserve(buffer_t *b, size_t extra) {
     assert(b->length <= b->capacity && (b->data != NULL || b->capacity == 0));
-    if (b->length + extra <= b->capacity) return;
+    if (b->length + extra > b->capacity) buffer_grow(b, extra);
+}
+
+static void buffer_grow(buffer_t *b, size_t extra) {
     size_t capacity = b->capacity ? b->capacity : 1024;
     while (capacity < b->length + extra) capacity *= 2;
     char *grown = realloc(b->data, capacity);

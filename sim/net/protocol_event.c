@@ -31,7 +31,9 @@ const char *fl_protocol_event_where(fl_protocol_event_t event) {
 bool fl_protocol_event_from_name(const char *name, fl_protocol_event_t *event_out) {
     if (name == NULL) return false;
     for (int e = 0; e < FL_PROTOCOL_EVENT_COUNT; e++) {
-        if (strcmp(event_names[e], name) != 0) continue;
+        /* Reporters pass the table's own strings: a pointer match is the
+         * common case, and the name compare is for everyone else. */
+        if (event_names[e] != name && strcmp(event_names[e], name) != 0) continue;
         if (event_out != NULL) *event_out = (fl_protocol_event_t)e;
         return true;
     }

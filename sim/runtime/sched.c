@@ -240,7 +240,7 @@ void fl_world_stop(fl_world_t *world) { world->stop_requested = true; }
  * (a queue place, the park timer) or, when interruptible, cancellation
  * delivery ends the park; returns the status of that first wake. Callers
  * check for cancellation before arming anything. */
-static int park(fl_world_t *world, fl__waiter_t *waiter, const fl_waitable_t *object,
+static inline int park(fl_world_t *world, fl__waiter_t *waiter, const fl_waitable_t *object,
                 const char *operation, bool interruptible) {
     fl_task_t *task = fl__current(world);
     assert(task->state == FL__TASK_RUNNING && task->waiter == NULL);
@@ -260,7 +260,7 @@ static int park(fl_world_t *world, fl__waiter_t *waiter, const fl_waitable_t *ob
     return waiter->status;
 }
 
-static void waiter_init(fl__waiter_t *waiter, fl_task_t *task) {
+static inline void waiter_init(fl__waiter_t *waiter, fl_task_t *task) {
     waiter->task = task;
     waiter->status = FL_OK;
     waiter->queue = NULL;
