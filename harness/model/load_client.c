@@ -189,10 +189,9 @@ static const fl_client_layer_row_t CLIENT_LAYERS[] = {
 };
 
 const fl_client_layer_row_t *fl_client_layer_row(fl_client_layer_kind_t kind) {
-    for (size_t i = 0; CLIENT_LAYERS[i].name != NULL; i++)
-        if (CLIENT_LAYERS[i].kind == kind) return &CLIENT_LAYERS[i];
-    assert(!"every client middleware kind has a row");
-    return NULL;
+    /* The rows are in the enum's order: a kind is its row's index. */
+    assert((size_t)kind < sizeof CLIENT_LAYERS / sizeof CLIENT_LAYERS[0] - 1 && CLIENT_LAYERS[kind].kind == kind);
+    return &CLIENT_LAYERS[kind];
 }
 
 const fl_client_layer_row_t *fl_client_layer_rows(size_t *count_out) {
@@ -366,10 +365,9 @@ static const fl_client_step_row_t CLIENT_STEPS[] = {
 };
 
 const fl_client_step_row_t *fl_client_step_row(fl_step_kind_t kind) {
-    for (size_t i = 0; CLIENT_STEPS[i].name != NULL; i++)
-        if (CLIENT_STEPS[i].kind == kind) return &CLIENT_STEPS[i];
-    assert(!"every client step kind has a row");
-    return NULL;
+    /* The rows are in the enum's order: a kind is its row's index. */
+    assert((size_t)kind < sizeof CLIENT_STEPS / sizeof CLIENT_STEPS[0] - 1 && CLIENT_STEPS[kind].kind == kind);
+    return &CLIENT_STEPS[kind];
 }
 
 const fl_client_step_row_t *fl_client_step_rows(size_t *count_out) {
