@@ -47,6 +47,7 @@ static char *dup_text(const char *text) {
 
 /* What the outcome knows before anything runs: the file and the options. */
 static void start_outcome(fl_outcome_t *r, const char *path, const fl_options_t *o) {
+    assert(r != NULL && path != NULL && o != NULL);
     memset(r, 0, sizeof *r);
     r->file = dup_text(path);
     r->policy = dup_text(o->policy);
@@ -89,6 +90,8 @@ static void run_scenario(const char *path, const fl_options_t *o, bool in_worker
     r->seeds_run = result->seeds_run;
     r->seed = result->seed;
     r->message = dup_text(result->message);
+    /* A held scenario ran every seed; a finds one stopped where it found. */
+    assert(result->seeds_run >= 1 || !r->passed);
     free(result);
     fl_arena_destroy(&arena);
 }
@@ -140,6 +143,7 @@ typedef struct pool_state {
 
 /* A worker that did not report: why, in the outcome. */
 static void worker_failed(fl_outcome_t *r, const fl_worker_job_t *job) {
+    assert(r != NULL && job != NULL && r->ending == FL_ENDING_RAN);
     char text[160];
     if (job->end == FL_WORKER_TIMED_OUT) {
         r->ending = FL_ENDING_TIMEOUT;
@@ -164,6 +168,7 @@ static void worker_failed(fl_outcome_t *r, const fl_worker_job_t *job) {
 }
 
 static void finish_outcome(fl_outcome_t *r, const fl_worker_job_t *job, FILE *err) {
+    assert(r != NULL && job != NULL && job->output != NULL);
     bool reported = job->end == FL_WORKER_EXITED && fl_worker_result_read(job->output, r);
     if (!reported) {
         worker_failed(r, job);
@@ -173,6 +178,7 @@ static void finish_outcome(fl_outcome_t *r, const fl_worker_job_t *job, FILE *er
 }
 
 static void print_ready(pool_state_t *state) {
+    assert(state->printed <= state->count);
     while (state->printed < state->count && state->ready[state->printed])
         fl_outcome_print(&state->outcomes[state->printed++], state->out);
     fflush(state->out);
@@ -261,12 +267,14 @@ static void run_here(const fl_file_list_t *files, const fl_options_t *o, fl_outc
  * scenario failed, 2 when one was invalid. */
 static int summarize(const fl_options_t *o, fl_outcome_t *outcomes, size_t count, FILE *out,
                      FILE *err) {
+    assert(o != NULL && (outcomes != NULL || count == 0));
     size_t held = 0, failed = 0, invalid = 0;
     for (size_t i = 0; i < count; i++) {
         if (outcomes[i].load_error) invalid++;
         else if (outcomes[i].passed) held++;
         else failed++;
     }
+    assert(held + failed + invalid == count);
     fprintf(out, "%zu scenarios: %zu held, %zu failed, %zu invalid\n", count, held, failed,
             invalid);
     if (o->junit) fl_report_junit(o->junit, outcomes, count, err);

@@ -21,6 +21,7 @@ static bool parse_u64(const char *text, uint64_t *out) {
 }
 
 static bool parse_range(const char *text, uint64_t *first, uint64_t *last) {
+    assert(text != NULL && first != NULL && last != NULL);
     const char *dots = strstr(text, "..");
     if (dots == NULL) {
         if (!parse_u64(text, first)) return false;
@@ -37,6 +38,7 @@ static bool parse_range(const char *text, uint64_t *first, uint64_t *last) {
 
 /* K/N with 1 <= K <= N <= 1024. */
 static bool parse_shard(const char *text, unsigned *index_out, unsigned *count_out) {
+    assert(index_out != NULL && count_out != NULL);
     if (text == NULL) return false;
     const char *slash = strchr(text, '/');
     if (slash == NULL || slash == text) return false;
@@ -90,6 +92,7 @@ static const option_row_t OPTION_ROWS[] = {
 };
 
 static const option_row_t *find_option(const char *name) {
+    assert(name != NULL);
     for (size_t i = 0; i < sizeof OPTION_ROWS / sizeof OPTION_ROWS[0]; i++)
         if (strcmp(OPTION_ROWS[i].name, name) == 0) return &OPTION_ROWS[i];
     return NULL;
@@ -128,6 +131,7 @@ static bool read_option_value(fl_option_id_t id, const char *value, fl_options_t
  * says what the option takes. */
 static int parse_option_value(const option_row_t *row, const char *value, fl_options_t *o,
                               const char *command, const char *usage, FILE *err) {
+    assert(row != NULL && o != NULL && command != NULL);
     if (read_option_value(row->id, value, o)) return 0;
     if (value == NULL)
         fprintf(err, "faultline %s: %s needs a value (%s)\n%s", command, row->name, row->takes,
@@ -141,6 +145,7 @@ static int parse_option_value(const option_row_t *row, const char *value, fl_opt
 /* A schedule means the replay policy, and the replay policy needs one;
  * the schedule must parse. Returns 0, or 2 after a message. */
 static int check_schedule(fl_options_t *o, const char *command, const char *usage, FILE *err) {
+    assert(o != NULL && command != NULL && usage != NULL && err != NULL);
     if (o->schedule != NULL && o->policy != NULL && strcmp(o->policy, "replay") != 0) {
         fprintf(err, "faultline %s: --schedule runs the replay policy, not '%s'\n%s", command,
                 o->policy, usage);
@@ -200,6 +205,7 @@ int fl_options_parse(int argc, char **argv, fl_options_t *o, const char *usage, 
         fprintf(err, "faultline %s: no scenario file or directory given\n%s", command, usage);
         return 2;
     }
+    assert(o->path_count > 0 && o->path_count <= FL_OPTIONS_PATHS_MAX);
     return check_schedule(o, command, usage, err);
 }
 

@@ -19,6 +19,7 @@ static int compare_paths(const void *a, const void *b) {
 }
 
 static void add_file(fl_file_list_t *list, const char *path) {
+    assert(list != NULL && path != NULL && list->count <= FL_FILES_MAX);
     if (list->count == FL_FILES_MAX) {
         list->overflow = true;
         return;
@@ -31,6 +32,7 @@ static void add_file(fl_file_list_t *list, const char *path) {
 /* The names in a directory but the hidden ones, sorted; returns how many
  * (at most FL_FILES_MAX: more sets list->overflow), or -1 after a message. */
 static long read_directory(fl_file_list_t *list, const char *path, char **names, FILE *err) {
+    assert(list != NULL && path != NULL && names != NULL);
     DIR *dir = opendir(path);
     if (dir == NULL) {
         fprintf(err, "%s: error: cannot open directory: %s\n", path, strerror(errno));
@@ -54,6 +56,7 @@ static long read_directory(fl_file_list_t *list, const char *path, char **names,
 
 /* Collects *.yaml and *.yml files under path. */
 static int collect(fl_file_list_t *list, const char *path, int depth, FILE *err) {
+    assert(list != NULL && path != NULL && depth >= 0);
     struct stat st;
     if (stat(path, &st) != 0) {
         fprintf(err, "%s: error: cannot read: %s\n", path, strerror(errno));
@@ -109,6 +112,7 @@ void fl_files_keep_shard(fl_file_list_t *list, unsigned shard_index, unsigned sh
             free(list->paths[i]);
     }
     list->count = kept;
+    assert(list->count <= FL_FILES_MAX);
 }
 
 void fl_files_free(fl_file_list_t *list) {

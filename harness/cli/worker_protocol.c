@@ -47,6 +47,7 @@ void fl_worker_result_write(FILE *out, const fl_outcome_t *r) {
 
 /* A string member copied to the heap; NULL when missing or null. */
 static char *dup_member(const fl_json_value_t *object, const char *key) {
+    assert(object != NULL && key != NULL);
     const char *text = fl_json_get_string(object, key);
     if (text == NULL) return NULL;
     char *copy = strdup(text);
@@ -55,6 +56,8 @@ static char *dup_member(const fl_json_value_t *object, const char *key) {
 }
 
 static bool read_fields(const fl_json_value_t *result, fl_outcome_t *r) {
+    assert(r != NULL);
+    if (result == NULL || result->type != FL_JSON_OBJECT) return false;
     fl_outcome_t read = *r;
     if (!fl_json_get_bool(result, "passed", &read.passed) ||
         !fl_json_get_bool(result, "invalid", &read.load_error) ||
@@ -80,8 +83,7 @@ static bool read_fields(const fl_json_value_t *result, fl_outcome_t *r) {
 bool fl_worker_result_read(const char *output, fl_outcome_t *r) {
     assert(output != NULL && r != NULL);
     const char *line = output;
-    while ((line = strstr(line, RESULT_TAG)) != NULL && line != output && line[-1] != '\n')
-        line++;
+    while ((line = strstr(line, RESULT_TAG)) != NULL && line != output && line[-1] != '\n') line++;
     if (line == NULL) return false;
     size_t length = strcspn(line, "\n");
     fl_arena_t arena;

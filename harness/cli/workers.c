@@ -24,9 +24,9 @@ typedef struct slot {
 typedef struct pool {
     uv_loop_t loop;
     fl_worker_job_t *jobs;
-    slot_t *slots;         /* one per job */
+    slot_t *slots; /* one per job */
     size_t count;
-    size_t next;           /* the next job to start */
+    size_t next; /* the next job to start */
     size_t running;
     unsigned jobs_max;
     uint64_t timeout_ms;
@@ -41,6 +41,7 @@ static void on_handle_closed(uv_handle_t *handle) {
     assert(slot->handles_open > 0);
     if (--slot->handles_open > 0) return;
     pool_t *pool = slot->pool;
+    assert(slot->index < pool->count);
     fl_worker_job_t *job = &pool->jobs[slot->index];
     if (job->output == NULL) {
         job->output = malloc(1);
@@ -66,7 +67,9 @@ static void on_alloc(uv_handle_t *handle, size_t suggested, uv_buf_t *buf) {
 
 static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf) {
     slot_t *slot = stream->data;
+    assert(slot != NULL && stream == (uv_stream_t *)&slot->pipe && slot->index < slot->pool->count);
     fl_worker_job_t *job = &slot->pool->jobs[slot->index];
+    assert(job->output_length <= FL_WORKER_OUTPUT_MAX);
     if (nread < 0) { /* UV_EOF or an error: the output is complete either way */
         uv_read_stop(stream);
         close_handle((uv_handle_t *)stream);
@@ -84,16 +87,21 @@ static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf) {
     }
     memcpy(job->output + job->output_length, buf->base, take);
     job->output_length += take;
+    assert(job->output_length <= FL_WORKER_OUTPUT_MAX);
 }
 
 static void on_child_exit(uv_process_t *process, int64_t exit_status, int term_signal) {
     slot_t *slot = process->data;
+    assert(slot != NULL && process == &slot->process && slot->handles_open >= 2);
     fl_worker_job_t *job = &slot->pool->jobs[slot->index];
     job->exit_status = exit_status;
     job->term_signal = term_signal;
-    if (slot->timed_out) job->end = FL_WORKER_TIMED_OUT;
-    else if (term_signal != 0) job->end = FL_WORKER_SIGNALED;
-    else job->end = FL_WORKER_EXITED;
+    if (slot->timed_out)
+        job->end = FL_WORKER_TIMED_OUT;
+    else if (term_signal != 0)
+        job->end = FL_WORKER_SIGNALED;
+    else
+        job->end = FL_WORKER_EXITED;
     uv_timer_stop(&slot->timer);
     close_handle((uv_handle_t *)&slot->timer);
     close_handle((uv_handle_t *)process);
@@ -101,6 +109,7 @@ static void on_child_exit(uv_process_t *process, int64_t exit_status, int term_s
 
 static void on_timeout(uv_timer_t *timer) {
     slot_t *slot = timer->data;
+    assert(slot != NULL && timer == &slot->timer && !slot->timed_out);
     slot->timed_out = true;
     uv_process_kill(&slot->process, SIGKILL);
 }
@@ -109,6 +118,7 @@ static void start_job(pool_t *pool, size_t index) {
     slot_t *slot = &pool->slots[index];
     fl_worker_job_t *job = &pool->jobs[index];
     assert(job->argv != NULL && job->argv[0] != NULL);
+    assert(index < pool->count && pool->running < pool->jobs_max);
     slot->pool = pool;
     slot->index = index;
     slot->process.data = slot;
@@ -145,6 +155,7 @@ static void start_job(pool_t *pool, size_t index) {
 }
 
 static void start_more(pool_t *pool) {
+    assert(pool->next <= pool->count && pool->running <= pool->jobs_max);
     while (pool->running < pool->jobs_max && pool->next < pool->count)
         start_job(pool, pool->next++);
 }
@@ -153,8 +164,12 @@ int fl_workers_run(fl_worker_job_t *jobs, size_t count, unsigned jobs_max, uint6
                    fl_worker_done_cb *on_done, void *user) {
     assert(jobs != NULL || count == 0);
     assert(jobs_max >= 1);
-    pool_t pool = {.jobs = jobs, .count = count, .jobs_max = jobs_max,
-                   .timeout_ms = timeout_ms, .on_done = on_done, .user = user};
+    pool_t pool = {.jobs = jobs,
+                   .count = count,
+                   .jobs_max = jobs_max,
+                   .timeout_ms = timeout_ms,
+                   .on_done = on_done,
+                   .user = user};
     for (size_t i = 0; i < count; i++) {
         jobs[i].end = FL_WORKER_EXITED;
         jobs[i].exit_status = 0;
@@ -179,6 +194,7 @@ int fl_workers_run(fl_worker_job_t *jobs, size_t count, unsigned jobs_max, uint6
 }
 
 void fl_worker_job_release(fl_worker_job_t *job) {
+    assert(job != NULL && (job->output != NULL || job->output_length == 0));
     free(job->output);
     job->output = NULL;
     job->output_length = 0;

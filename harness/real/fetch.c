@@ -347,16 +347,19 @@ static fl_error_t *generated_next(void *context, fl_world_t *world, const void *
                                   size_t *length_out, bool *done_out) {
     (void)world;
     generated_body_t *body = context;
+    assert(body != NULL && chunk_out != NULL && length_out != NULL && done_out != NULL);
     size_t length = body->remaining < STREAM_CHUNK_BYTES ? (size_t)body->remaining
                                                          : STREAM_CHUNK_BYTES;
     body->remaining -= length;
     *chunk_out = body->chunk;
     *length_out = length;
     *done_out = body->remaining == 0;
+    assert(length <= STREAM_CHUNK_BYTES);
     return NULL;
 }
 
 static generated_body_t *generated_body_create(fl_arena_t *arena, uint64_t bytes) {
+    assert(arena != NULL);
     generated_body_t *body = fl_arena_zalloc(arena, sizeof *body);
     for (size_t i = 0; i < STREAM_CHUNK_BYTES; i++) body->chunk[i] = (char)('a' + i % 26);
     body->remaining = bytes;
@@ -368,6 +371,7 @@ static generated_body_t *generated_body_create(fl_arena_t *arena, uint64_t bytes
  * Returns 0, or -1 with a message naming the file. */
 static int read_file(const char *path, unsigned char **bytes_out, size_t *length_out, char *error,
                      size_t error_size) {
+    assert(path != NULL && bytes_out != NULL && length_out != NULL);
     FILE *file = fopen(path, "rb");
     if (file == NULL) return refuse(error, error_size, "-d @%s: %s", path, strerror(errno));
     unsigned char *bytes = NULL;
@@ -430,6 +434,7 @@ typedef struct fetch_run {
  * one-shot stream body can be sent once only). Errors are the client's
  * (InvalidURL, UnsupportedProtocol, an invalid method). */
 static fl_error_t *build_request(fl_arena_t *arena, const fetch_run_t *run, fl_request_t **out) {
+    assert(arena != NULL && run != NULL && run->method != NULL && out != NULL);
     fl_error_t *error = fl_request_create(arena, run->method, run->args->url, out);
     if (error != NULL) return error;
     fl_request_t *request = *out;
@@ -449,6 +454,7 @@ static uint32_t attempts_so_far(const fetch_run_t *run) {
 
 static fl_error_t *fetch_task(fl_world_t *world, void *arg) {
     fetch_run_t *run = arg;
+    assert(run != NULL && run->client != NULL && run->count >= 1 && run->finished == 0);
     for (uint32_t i = 0; i < run->count; i++) {
         fetch_outcome_t *outcome = &run->outcomes[i];
         fl_request_t *request;
@@ -459,7 +465,10 @@ static fl_error_t *fetch_task(fl_world_t *world, void *arg) {
             outcome->attempts = run->retry != NULL ? attempts_so_far(run) - before : 1;
         }
         run->finished++;
+        /* Every request ends with a response or an error, never neither. */
+        assert(outcome->error != NULL || outcome->response != NULL);
     }
+    assert(run->finished == run->count);
     fl_client_close(world, run->client);
     return NULL;
 }
@@ -467,6 +476,7 @@ static fl_error_t *fetch_task(fl_world_t *world, void *arg) {
 /* Splits "Name: value" (checked to have a colon by the parser) and adds it;
  * false when the client's headers refuse it. */
 static bool add_header(fl_arena_t *arena, fl_headers_t *headers, const char *line) {
+    assert(arena != NULL && headers != NULL && line != NULL);
     const char *colon = strchr(line, ':');
     assert(colon != NULL && colon > line);
     size_t name_length = (size_t)(colon - line);
@@ -517,6 +527,7 @@ static fl_client_t *make_client(fl_world_t *world, fl_net_t *net, const fl_fetch
  * run ended first; returns the exit status. */
 static int write_outcomes(fl_arena_t *arena, const fetch_run_t *run, fl_run_outcome_t outcome,
                           FILE *out) {
+    assert(run->finished <= run->count);
     int status = FL_FETCH_EXIT_OK;
     for (uint32_t i = 0; i < run->finished; i++) {
         const fetch_outcome_t *o = &run->outcomes[i];

@@ -1,5 +1,6 @@
 #include "harness/real/serve.h"
 
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -68,6 +69,7 @@ static int parse(int argc, char **argv, serve_args_t *a, FILE *err) {
 
 static fl_error_t *stop_after(fl_world_t *w, void *arg) {
     long seconds = *(long *)arg;
+    assert(seconds > 0);
     fl_sleep(w, FL_SECONDS(seconds));
     fl_world_stop(w);
     return NULL;
@@ -90,6 +92,7 @@ int fl_cli_serve(int argc, char **argv, FILE *out, FILE *err) {
     fl_world_options_t options = {.seed = 1, .policy = "fifo", .time_limit_ns = FL_SECONDS(31536000),
                                   .step_limit = UINT64_MAX / 2};
     fl_world_t *w = fl_world_create(&options, error, sizeof error);
+    assert(w != NULL && "the options are constant and valid");
     fl_net_t *net = fl_uvnet_create(w, s.fault_plan, error, sizeof error);
     fl_asgi_app_t *app = net ? fl_scenario_server_app(w, &s.server, error, sizeof error) : NULL;
     fl_asgi_server_options_t server_options = {.spec_version = s.server.spec_version};
