@@ -171,6 +171,10 @@ static const invariant_row_t INVARIANTS[] = {
     {"task-errors-observed", task_errors_observed},
 };
 
+const char *fl_invariant_name(size_t index) {
+    return index < sizeof INVARIANTS / sizeof INVARIANTS[0] ? INVARIANTS[index].name : NULL;
+}
+
 void fl__check_invariants(fl_checker_t *c, bool hang_expected) {
     assert(c != NULL && c->run != NULL && c->result != NULL);
     for (size_t i = 0; i < sizeof INVARIANTS / sizeof INVARIANTS[0]; i++) {

@@ -22,4 +22,8 @@
 bool fl_invariant_no_leaked_connections(const fl_net_t *net, fl_run_outcome_t outcome,
                                         bool hang_expected, char *why, size_t capacity);
 
+/* The name of the index-th global invariant, in the order runs check them
+ * ("no-violations", "faults-fired", ...); NULL past the last. */
+const char *fl_invariant_name(size_t index);
+
 #endif /* FL_HARNESS_INVARIANTS_H */
