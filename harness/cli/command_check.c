@@ -2,7 +2,9 @@
  * given paths are, without running them. */
 #include "harness/cli/commands.h"
 
+#include <assert.h>
 #include <inttypes.h>
+#include <stdlib.h>
 
 #include "harness/model/loader.h"
 #include "harness/cli/options.h"
@@ -10,56 +12,67 @@
 #include "sim/runtime/arena.h"
 #include "sim/runtime/status.h"
 
-int fl_cli_check(int argc, char **argv, FILE *out, FILE *err) {
-    fl_options_t o;
-    static const char *usage = "usage: faultline check PATH...\n  validates scenario files\n";
-    if (fl_options_wants_help(argc, argv)) return fputs(usage, out), 0;
-    int status = fl_options_parse(argc, argv, &o, usage, FL_ACCEPTS_FILES_ONLY, err);
-    if (status != 0) return status;
-    fl_file_list_t files = {0};
-    status = fl_files_collect(&files, o.paths, o.path_count, err);
-    size_t bad = 0;
-    for (size_t i = 0; i < files.count; i++) {
-        fl_arena_t arena;
-        fl_arena_init(&arena);
-        fl_scenario_t scenario;
-        char error[1024];
-        if (fl_scenario_load_file(&arena, files.paths[i], &scenario, error, sizeof error) != FL_OK) {
-            fprintf(err, "%s\n", error);
-            bad++;
-        } else {
-            fprintf(out, "ok      %s\n", files.paths[i]);
-        }
-        fl_arena_destroy(&arena);
-    }
-    fprintf(out, "%zu files: %zu valid, %zu invalid\n", files.count, files.count - bad, bad);
-    fl_files_free(&files);
-    return bad > 0 || status != 0 ? 2 : 0;
-}
+/* What to do with each file that loads (NULL: the file did not load). */
+typedef void on_scenario_fn(const char *path, const fl_scenario_t *s, FILE *out);
 
-int fl_cli_list(int argc, char **argv, FILE *out, FILE *err) {
+/* Parses the command's options, loads every scenario file under its paths
+ * and hands each to on_scenario; a file that does not load has its error
+ * printed. Returns -1 on a usage error (the message printed), else what
+ * collecting the files gave (0, or 2), with the number of files and of
+ * those that did not load. */
+static int for_each_file(int argc, char **argv, const char *usage, on_scenario_fn *on_scenario,
+                         FILE *out, FILE *err, size_t *count_out, size_t *bad_out) {
+    assert(usage != NULL && on_scenario != NULL && count_out != NULL && bad_out != NULL);
+    *count_out = *bad_out = 0;
     fl_options_t o;
-    static const char *usage = "usage: faultline list PATH...\n  one line per scenario\n";
-    if (fl_options_wants_help(argc, argv)) return fputs(usage, out), 0;
-    int status = fl_options_parse(argc, argv, &o, usage, FL_ACCEPTS_FILES_ONLY, err);
-    if (status != 0) return status;
-    fl_file_list_t files = {0};
-    status = fl_files_collect(&files, o.paths, o.path_count, err);
-    for (size_t i = 0; i < files.count; i++) {
+    if (fl_options_parse(argc, argv, &o, usage, FL_ACCEPTS_FILES_ONLY, err) != 0) return -1;
+    fl_file_list_t *files = calloc(1, sizeof *files);
+    if (files == NULL) fl__out_of_memory("check");
+    int status = fl_files_collect(files, o.paths, o.path_count, err);
+    for (size_t i = 0; i < files->count; i++) {
         fl_arena_t arena;
         fl_arena_init(&arena);
         fl_scenario_t s;
         char error[1024];
-        if (fl_scenario_load_file(&arena, files.paths[i], &s, error, sizeof error) != FL_OK) {
+        if (fl_scenario_load_file(&arena, files->paths[i], &s, error, sizeof error) != FL_OK) {
             fprintf(err, "%s\n", error);
-            status = 2;
+            (*bad_out)++;
         } else {
-            fprintf(out, "%-48s %-6s seeds %" PRIu64 "..%" PRIu64 " %-7s %s\n", files.paths[i],
-                    s.mode == FL_SCENARIO_FINDS ? "finds" : "holds", s.seed_first, s.seed_last,
-                    s.policy, s.name);
+            on_scenario(files->paths[i], &s, out);
         }
         fl_arena_destroy(&arena);
     }
-    fl_files_free(&files);
+    *count_out = files->count;
+    fl_files_free(files);
+    free(files);
     return status;
+}
+
+static void print_ok(const char *path, const fl_scenario_t *s, FILE *out) {
+    (void)s;
+    fprintf(out, "ok      %s\n", path);
+}
+
+int fl_cli_check(int argc, char **argv, FILE *out, FILE *err) {
+    static const char *usage = "usage: faultline check PATH...\n  validates scenario files\n";
+    if (fl_options_wants_help(argc, argv)) return fputs(usage, out), 0;
+    size_t count, bad;
+    int status = for_each_file(argc, argv, usage, print_ok, out, err, &count, &bad);
+    if (status < 0) return 2;
+    fprintf(out, "%zu files: %zu valid, %zu invalid\n", count, count - bad, bad);
+    return bad > 0 || status != 0 ? 2 : 0;
+}
+
+static void print_line(const char *path, const fl_scenario_t *s, FILE *out) {
+    fprintf(out, "%-48s %-6s seeds %" PRIu64 "..%" PRIu64 " %-7s %s\n", path,
+            s->mode == FL_SCENARIO_FINDS ? "finds" : "holds", s->seed_first, s->seed_last,
+            s->policy, s->name);
+}
+
+int fl_cli_list(int argc, char **argv, FILE *out, FILE *err) {
+    static const char *usage = "usage: faultline list PATH...\n  one line per scenario\n";
+    if (fl_options_wants_help(argc, argv)) return fputs(usage, out), 0;
+    size_t count, bad;
+    int status = for_each_file(argc, argv, usage, print_line, out, err, &count, &bad);
+    return bad > 0 || status != 0 ? 2 : 0; /* a usage error (-1) too */
 }

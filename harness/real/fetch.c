@@ -283,14 +283,19 @@ static void write_headers(fl_json_writer_t *json, const fl_headers_t *headers) {
     fl_json_object_end(json);
 }
 
+/* Opens a line's object with its "ok" member. */
+static void begin_line(fl_json_writer_t *json, FILE *out, bool ok) {
+    fl_json_init(json, out);
+    fl_json_object_begin(json);
+    fl_json_key(json, "ok");
+    fl_json_bool(json, ok);
+}
+
 /* Writes the success line for response (its body read) and attempts. */
 static void write_response(FILE *out, const fl_response_t *response, uint32_t attempts) {
     assert(out != NULL && response != NULL);
     fl_json_writer_t json;
-    fl_json_init(&json, out);
-    fl_json_object_begin(&json);
-    fl_json_key(&json, "ok");
-    fl_json_bool(&json, true);
+    begin_line(&json, out, true);
     fl_json_key(&json, "status");
     fl_json_int(&json, response->status);
     write_headers(&json, response->headers);
@@ -307,10 +312,7 @@ static void write_response(FILE *out, const fl_response_t *response, uint32_t at
 void fl_fetch_write_error(FILE *out, const fl_error_t *error, uint32_t attempts) {
     assert(out != NULL && error != NULL);
     fl_json_writer_t json;
-    fl_json_init(&json, out);
-    fl_json_object_begin(&json);
-    fl_json_key(&json, "ok");
-    fl_json_bool(&json, false);
+    begin_line(&json, out, false);
     /* A status error carries its response: the code and body size help. */
     const fl_response_t *response = NULL;
     if (fl_error_is(error, FL_ERR_STATUS_ERROR) && error->http_status > 0) {

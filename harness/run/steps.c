@@ -88,16 +88,22 @@ static void record(fl_step_state_t *step, fl_error_t *error, const fl_response_t
     }
 }
 
-void fl__run_request_step(fl_run_state_t *run, fl_step_state_t *step) {
-    assert(run != NULL && step != NULL && step->spec->kind == FL_STEP_REQUEST);
+/* The step's request, or NULL with the step's error set when it cannot be
+ * built. */
+static fl_request_t *prepare_request(fl_run_state_t *run, fl_step_state_t *step) {
     fl_request_t *request;
     fl_error_t *error = make_request(run, step->spec, &request);
-    if (error != NULL) {
-        step->error = error;
-        return;
-    }
+    if (error == NULL) return request;
+    step->error = error;
+    return NULL;
+}
+
+void fl__run_request_step(fl_run_state_t *run, fl_step_state_t *step) {
+    assert(run != NULL && step != NULL && step->spec->kind == FL_STEP_REQUEST);
+    fl_request_t *request = prepare_request(run, step);
+    if (request == NULL) return;
     fl_response_t *response = NULL;
-    error = fl_client_send(run->world, run->client, request, &response);
+    fl_error_t *error = fl_client_send(run->world, run->client, request, &response);
     record(step, error, error == NULL ? response : NULL);
     step->attempts = request->attempt;
 }
@@ -105,14 +111,10 @@ void fl__run_request_step(fl_run_state_t *run, fl_step_state_t *step) {
 void fl__run_stream_step(fl_run_state_t *run, fl_step_state_t *step) {
     assert(run != NULL && step != NULL && step->spec->kind == FL_STEP_STREAM);
     fl_world_t *w = run->world;
-    fl_request_t *request;
-    fl_error_t *error = make_request(run, step->spec, &request);
-    if (error != NULL) {
-        step->error = error;
-        return;
-    }
+    fl_request_t *request = prepare_request(run, step);
+    if (request == NULL) return;
     fl_response_t *response = NULL;
-    error = fl_client_stream(w, run->client, request, &response);
+    fl_error_t *error = fl_client_stream(w, run->client, request, &response);
     step->attempts = request->attempt;
     if (error != NULL) {
         record(step, error, NULL);
