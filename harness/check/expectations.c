@@ -12,20 +12,27 @@
 
 #include "client/budget.h"
 #include "sim/asgi/log.h"
+#include "sim/runtime/assume.h"
 #include "sim/runtime/trace.h"
 
 static fl_step_state_t *find_step(fl_run_state_t *run, const char *id) {
+    assert(run != NULL && run->task_count <= FL_RUN_TASKS_MAX);
     for (size_t t = 0; t < run->task_count; t++) {
         fl_task_state_t *task = &run->tasks[t];
         size_t count = task->spec != NULL ? task->spec->step_count : 0;
-        for (size_t i = 0; i < count; i++)
+        assert(task->steps != NULL);
+        for (size_t i = 0; i < count; i++) {
+            assert(task->steps[i].id != NULL && task->steps[i].spec == &task->spec->steps[i]);
             if (id != NULL && strcmp(task->steps[i].id, id) == 0) return &task->steps[i];
+        }
     }
     return NULL;
 }
 
 /* "ReadError: connection reset", "status 200", "cancelled by cancel_after". */
 static void describe_outcome(const fl_step_state_t *step, char *out, size_t capacity) {
+    assert(step != NULL && out != NULL && capacity > 0);
+    assert(step->error == NULL || step->error->message != NULL);
     if (!step->ran)
         snprintf(out, capacity, "a step that never ran");
     else if (step->moved_on)
@@ -42,12 +49,15 @@ static void describe_outcome(const fl_step_state_t *step, char *out, size_t capa
 /* Returns true when the step expectation holds; else writes why. */
 bool fl__check_step_expectation(const fl_checker_t *c, const fl_expectation_t *e, char *why,
                                 size_t capacity) {
+    assert(c != NULL && c->run != NULL && e != NULL && why != NULL && capacity > 0);
+    assert(e->kind == FL_EXPECT_STEP);
     fl_run_state_t *run = c->run;
     fl_step_state_t *step = find_step(run, e->step);
     if (step == NULL) {
         snprintf(why, capacity, "step %s: no such step", e->step ? e->step : "(none)");
         return false;
     }
+    assert(step->id != NULL && step->spec != NULL);
     char got[320];
     describe_outcome(step, got, sizeof got);
     bool failed = step->error != NULL || step->moved_on || !step->ran;
@@ -101,9 +111,11 @@ bool fl__check_step_expectation(const fl_checker_t *c, const fl_expectation_t *e
 /* Whether some route's app received bodies of different sizes in two
  * cycles (see runner.h). Cycles are numbered from 1, in order. */
 static bool bodies_differ(const fl_server_log_t *log) {
+    assert(log != NULL);
     size_t count = fl_server_log_count(log);
     for (size_t i = 0; i < count; i++) {
         const fl_server_log_entry_t *a = fl_server_log_entry(log, i);
+        assert(a != NULL);
         if (a->kind != FL_SERVER_LOG_REQUEST) continue;
         int64_t a_bytes = 0;
         for (size_t k = 0; k < count; k++) {
@@ -112,7 +124,9 @@ static bool bodies_differ(const fl_server_log_t *log) {
         }
         for (size_t j = i + 1; j < count; j++) {
             const fl_server_log_entry_t *c = fl_server_log_entry(log, j);
-            if (c->kind != FL_SERVER_LOG_REQUEST || strcmp(c->text, a->text) != 0) continue;
+            if (c->kind != FL_SERVER_LOG_REQUEST) continue;
+            assert(c->text != NULL && a->text != NULL); /* a request entry names its path */
+            if (strcmp(c->text, a->text) != 0) continue;
             int64_t c_bytes = 0;
             for (size_t k = 0; k < count; k++) {
                 const fl_server_log_entry_t *b = fl_server_log_entry(log, k);
@@ -127,10 +141,13 @@ static bool bodies_differ(const fl_server_log_t *log) {
 
 /* An expectation's count: exactly e->count, or at least one when unset. */
 static bool count_matches(const fl_expectation_t *e, size_t n) {
+    assert(e != NULL);
+    assert(e->count >= -1); /* -1: at least one */
     return e->count < 0 ? n > 0 : (int64_t)n == e->count;
 }
 
 static void describe_count(const fl_expectation_t *e, char *out, size_t capacity) {
+    assert(e != NULL && out != NULL && capacity > 0);
     if (e->count < 0)
         snprintf(out, capacity, "at least one");
     else
@@ -139,8 +156,11 @@ static void describe_count(const fl_expectation_t *e, char *out, size_t capacity
 
 bool fl__check_server_expectation(const fl_checker_t *c, const fl_expectation_t *e, char *why,
                                   size_t capacity) {
+    assert(c != NULL && c->run != NULL && e != NULL && why != NULL && capacity > 0);
+    assert(e->kind == FL_EXPECT_SERVER);
     fl_run_state_t *run = c->run;
     fl_server_log_t *log = fl_asgi_server_log(run->server);
+    assert(log != NULL);
     if (e->bodies_differ) {
         if (bodies_differ(log)) return true;
         snprintf(why, capacity,
@@ -165,9 +185,12 @@ bool fl__check_server_expectation(const fl_checker_t *c, const fl_expectation_t 
  * trace records when the scenario has a trace expectation. */
 bool fl__check_trace_expectation(const fl_checker_t *c, const fl_expectation_t *e, char *why,
                                  size_t capacity) {
+    assert(c != NULL && c->run != NULL && e != NULL && why != NULL && capacity > 0);
+    assert(e->kind == FL_EXPECT_TRACE);
     fl_run_state_t *run = c->run;
     size_t count = 0, n = 0;
     const fl_trace_event_t *events = fl_trace_events(fl_world_trace(run->world), &count);
+    assert(events != NULL || count == 0);
     for (size_t i = 0; i < count; i++) {
         if (events[i].kind != e->trace_kind) continue;
         if (e->log_text != NULL &&
@@ -175,6 +198,7 @@ bool fl__check_trace_expectation(const fl_checker_t *c, const fl_expectation_t *
             continue;
         n++;
     }
+    assert(n <= count);
     bool ok = count_matches(e, n);
     if (!ok) {
         char wanted[32];
@@ -187,7 +211,11 @@ bool fl__check_trace_expectation(const fl_checker_t *c, const fl_expectation_t *
 
 bool fl__check_hang_expectation(const fl_checker_t *c, const fl_expectation_t *e, char *why,
                                 size_t capacity) {
+    assert(c != NULL && c->result != NULL && e != NULL && why != NULL && capacity > 0);
+    assert(e->kind == FL_EXPECT_HANG);
     const fl_seed_result_t *result = c->result;
+    /* client_blocked is a kind of hang */
+    assert(!result->client_blocked || result->outcome == FL_RUN_HANG);
     if (result->client_blocked != e->hang) {
         snprintf(why, capacity, "hang: expected %s, the run ended %s%s",
                  e->hang ? "a hang" : "no hang", fl_run_outcome_name(result->outcome),
@@ -208,6 +236,9 @@ bool fl__check_hang_expectation(const fl_checker_t *c, const fl_expectation_t *e
 
 bool fl__check_budget_expectation(const fl_checker_t *c, const fl_expectation_t *e, char *why,
                                   size_t capacity) {
+    assert(c != NULL && c->run != NULL && e != NULL && why != NULL && capacity > 0);
+    assert(e->kind == FL_EXPECT_BUDGET && c->run->budget_count <= FL_RUN_LAYERS_MAX);
+
     fl_run_state_t *run = c->run;
     int64_t withdrawals = 0;
     for (size_t i = 0; i < run->budget_count; i++)
@@ -217,6 +248,7 @@ bool fl__check_budget_expectation(const fl_checker_t *c, const fl_expectation_t 
         snprintf(why, capacity, "budget: the client has no retry budget");
         return false;
     }
+    assert(withdrawals >= 0);
     if (withdrawals == e->withdrawals) return true;
     snprintf(why, capacity, "budget: expected %" PRId64 " withdrawals, got %" PRId64,
              e->withdrawals, withdrawals);
@@ -226,9 +258,12 @@ bool fl__check_budget_expectation(const fl_checker_t *c, const fl_expectation_t 
 bool fl__check_expectations(fl_checker_t *c) {
     assert(c != NULL && c->run != NULL && c->result != NULL);
     const fl_scenario_t *s = c->run->scenario;
+    assert(s != NULL && (s->expectations != NULL || s->expectation_count == 0));
+    assert(c->result->checks_run == 0); /* the expectations come first */
     bool hang_expected = false;
     for (size_t i = 0; i < s->expectation_count; i++) {
         const fl_expectation_t *e = &s->expectations[i];
+        assert(fl_expect_kind_row(e->kind)->kind == e->kind); /* an expectation's kind has a row */
         char name[FL_RUN_NAME_MAX];
         if (e->name != NULL)
             fl__copy_text(name, sizeof name, e->name);
@@ -241,6 +276,8 @@ bool fl__check_expectations(fl_checker_t *c) {
         why[0] = '\0';
         bool ok = fl_expect_kind_row(e->kind)->check(c, e, why, sizeof why);
         fl__check_verdict(c, name, ok, why);
+        assert(ok || why[0] != '\0'); /* a failed check says why */
     }
+    assert(c->result->checks_run == s->expectation_count);
     return hang_expected;
 }

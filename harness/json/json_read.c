@@ -23,7 +23,9 @@ typedef struct reader {
 static int fail(reader_t *r, const char *format, ...) __attribute__((format(printf, 2, 3)));
 
 static int fail(reader_t *r, const char *format, ...) {
+    assert(r != NULL && format != NULL && r->at <= r->length);
     if (r->error_size == 0) return FL_EINVAL;
+    assert(r->error != NULL);
     int used = snprintf(r->error, r->error_size, "offset %zu: ", r->at);
     if (used >= 0 && (size_t)used < r->error_size) {
         va_list args;
@@ -35,6 +37,7 @@ static int fail(reader_t *r, const char *format, ...) {
 }
 
 static void skip_space(reader_t *r) {
+    assert(r != NULL && r->at <= r->length);
     while (r->at < r->length) {
         char c = r->text[r->at];
         if (c != ' ' && c != '\t' && c != '\n' && c != '\r') return;
@@ -43,7 +46,9 @@ static void skip_space(reader_t *r) {
 }
 
 static bool take(reader_t *r, const char *word) {
+    assert(r != NULL && word != NULL && r->at <= r->length);
     size_t n = strlen(word);
+    assert(n > 0);
     if (r->length - r->at < n || memcmp(r->text + r->at, word, n) != 0) return false;
     r->at += n;
     return true;
@@ -56,6 +61,8 @@ typedef struct bytes {
 } bytes_t;
 
 static void bytes_push(bytes_t *b, const char *data, size_t n) {
+    assert(b != NULL && data != NULL);
+    assert(b->data != NULL || (b->length == 0 && b->capacity == 0));
     if (b->length + n + 1 > b->capacity) {
         size_t capacity = b->capacity ? b->capacity * 2 : 64;
         while (capacity < b->length + n + 1) capacity *= 2;
@@ -66,10 +73,13 @@ static void bytes_push(bytes_t *b, const char *data, size_t n) {
     }
     memcpy(b->data + b->length, data, n);
     b->length += n;
+    assert(b->length < b->capacity);
     b->data[b->length] = '\0';
 }
 
 static void push_utf8(bytes_t *b, uint32_t code) {
+    assert(b != NULL);
+    assert(code <= 0x10FFFF && !(code >= 0xD800 && code <= 0xDFFF)); /* a scalar value */
     char out[4];
     size_t n;
     if (code < 0x80) {
@@ -87,23 +97,27 @@ static void push_utf8(bytes_t *b, uint32_t code) {
 }
 
 static bool read_hex4(reader_t *r, uint32_t *out) {
+    assert(r != NULL && out != NULL && r->at <= r->length);
     if (r->length - r->at < 4) return false;
     uint32_t value = 0;
     for (int i = 0; i < 4; i++) {
         char c = r->text[r->at + (size_t)i];
-        int digit = c >= '0' && c <= '9' ? c - '0'
+        int digit = c >= '0' && c <= '9'   ? c - '0'
                     : c >= 'a' && c <= 'f' ? c - 'a' + 10
-                    : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+                    : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                           : -1;
         if (digit < 0) return false;
         value = value * 16 + (uint32_t)digit;
     }
     r->at += 4;
+    assert(value <= 0xFFFF && r->at <= r->length);
     *out = value;
     return true;
 }
 
 /* After a backslash and 'u': one code point, a surrogate pair joined. */
 static int read_unicode_escape(reader_t *r, bytes_t *b) {
+    assert(r != NULL && b != NULL);
     uint32_t code;
     if (!read_hex4(r, &code)) return fail(r, "bad \\u escape");
     if (code >= 0xDC00 && code <= 0xDFFF) return fail(r, "lone low surrogate");
@@ -112,12 +126,14 @@ static int read_unicode_escape(reader_t *r, bytes_t *b) {
         if (!take(r, "\\u") || !read_hex4(r, &low) || low < 0xDC00 || low > 0xDFFF)
             return fail(r, "high surrogate without its low half");
         code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00);
+        assert(code >= 0x10000 && code <= 0x10FFFF);
     }
     push_utf8(b, code);
     return 0;
 }
 
 static int read_escape(reader_t *r, bytes_t *b) {
+    assert(r != NULL && b != NULL && r->at >= 1 && r->text[r->at - 1] == '\\');
     if (r->at >= r->length) return fail(r, "unterminated escape");
     char c = r->text[r->at++];
     static const char from[] = "\"\\/bfnrt", to[] = "\"\\/\b\f\n\r\t";
@@ -133,7 +149,8 @@ static int read_escape(reader_t *r, bytes_t *b) {
 
 /* At the opening quote. */
 static int read_string(reader_t *r, const char **text_out, size_t *length_out) {
-    assert(r->text[r->at] == '"');
+    assert(r->at < r->length && r->text[r->at] == '"');
+    assert(text_out != NULL && length_out != NULL);
     r->at++;
     bytes_t b = {0};
     bytes_push(&b, "", 0);
@@ -160,6 +177,7 @@ static int read_string(reader_t *r, const char **text_out, size_t *length_out) {
             bytes_push(&b, &c, 1);
         }
     }
+    assert(b.data != NULL && b.data[b.length] == '\0');
     if (status == 0) {
         char *copy = fl_arena_alloc(r->arena, b.length + 1);
         memcpy(copy, b.data, b.length + 1);
@@ -171,6 +189,7 @@ static int read_string(reader_t *r, const char **text_out, size_t *length_out) {
 }
 
 static int read_number(reader_t *r, fl_json_value_t *out) {
+    assert(r != NULL && out != NULL && r->at < r->length);
     size_t start = r->at;
     if (r->at < r->length && r->text[r->at] == '-') r->at++;
     size_t digits = r->at;
@@ -189,6 +208,7 @@ static int read_number(reader_t *r, fl_json_value_t *out) {
         while (r->at < r->length && r->text[r->at] >= '0' && r->text[r->at] <= '9') r->at++;
         if (r->at == exponent) return fail(r, "digits expected in the exponent");
     }
+    assert(r->at > start && r->at <= r->length);
     out->type = FL_JSON_NUMBER;
     out->length = r->at - start;
     char *text = fl_arena_alloc(r->arena, out->length + 1);
@@ -208,6 +228,7 @@ typedef struct members {
 } members_t;
 
 static void members_grow(members_t *m) {
+    assert(m != NULL && m->count <= m->capacity);
     if (m->count < m->capacity) return;
     size_t capacity = m->capacity ? m->capacity * 2 : 8;
     fl_json_value_t *items = realloc(m->items, capacity * sizeof *items);
@@ -216,9 +237,12 @@ static void members_grow(members_t *m) {
     m->items = items;
     m->keys = keys;
     m->capacity = capacity;
+    assert(m->count < m->capacity);
 }
 
 static void members_store(reader_t *r, members_t *m, fl_json_value_t *out, bool object) {
+    assert(r != NULL && m != NULL && out != NULL && m->count <= m->capacity);
+    assert(out->type == (object ? FL_JSON_OBJECT : FL_JSON_ARRAY));
     out->count = m->count;
     out->items = fl_arena_zalloc(r->arena, (m->count + 1) * sizeof *out->items);
     if (m->count > 0) memcpy(out->items, m->items, m->count * sizeof *out->items);
@@ -232,6 +256,8 @@ static void members_store(reader_t *r, members_t *m, fl_json_value_t *out, bool 
 
 /* At '[' or '{'. */
 static int read_container(reader_t *r, fl_json_value_t *out, size_t depth, bool object) {
+    assert(r != NULL && out != NULL && r->at < r->length);
+    assert(r->text[r->at] == (object ? '{' : '['));
     if (depth >= FL_JSON_DEPTH_MAX) return fail(r, "nested deeper than %d", FL_JSON_DEPTH_MAX);
     char close = object ? '}' : ']';
     r->at++;
@@ -260,6 +286,7 @@ static int read_container(reader_t *r, fl_json_value_t *out, size_t depth, bool 
                 }
             }
             if ((status = read_value(r, &m.items[m.count], depth + 1)) != 0) break;
+            assert(!object || m.keys[m.count] != NULL); /* an object's member has its key */
             m.count++;
             skip_space(r);
             if (take(r, ",")) continue;
@@ -272,10 +299,12 @@ static int read_container(reader_t *r, fl_json_value_t *out, size_t depth, bool 
         }
     }
     members_store(r, &m, out, object);
+    assert(status != 0 || !object || out->keys != NULL);
     return status;
 }
 
 static int read_value(reader_t *r, fl_json_value_t *out, size_t depth) {
+    assert(r != NULL && out != NULL && depth <= FL_JSON_DEPTH_MAX);
     memset(out, 0, sizeof *out);
     skip_space(r);
     if (r->at >= r->length) return fail(r, "expected a value, got the end");
@@ -291,18 +320,19 @@ static int read_value(reader_t *r, fl_json_value_t *out, size_t depth) {
     return read_number(r, out);
 }
 
-int fl_json_parse(fl_arena_t *arena, const char *text, size_t length,
-                  const fl_json_value_t **out, char *error, size_t error_size) {
+int fl_json_parse(fl_arena_t *arena, const char *text, size_t length, const fl_json_value_t **out,
+                  char *error, size_t error_size) {
     assert(arena != NULL && (text != NULL || length == 0) && out != NULL);
     if (error_size > 0) error[0] = '\0';
     *out = NULL;
-    reader_t r = {.arena = arena, .text = text, .length = length, .error = error,
-                  .error_size = error_size};
+    reader_t r = {
+        .arena = arena, .text = text, .length = length, .error = error, .error_size = error_size};
     fl_json_value_t *value = fl_arena_zalloc(arena, sizeof *value);
     int status = read_value(&r, value, 0);
     if (status != 0) return status;
     skip_space(&r);
     if (r.at != r.length) return fail(&r, "trailing text after the value");
+    assert(value->type >= FL_JSON_NULL && value->type <= FL_JSON_OBJECT);
     *out = value;
     return 0;
 }
@@ -310,12 +340,16 @@ int fl_json_parse(fl_arena_t *arena, const char *text, size_t length,
 const fl_json_value_t *fl_json_get(const fl_json_value_t *object, const char *key) {
     assert(key != NULL);
     if (object == NULL || object->type != FL_JSON_OBJECT) return NULL;
-    for (size_t i = 0; i < object->count; i++)
+    assert(object->keys != NULL && object->items != NULL); /* members_store gives both */
+    for (size_t i = 0; i < object->count; i++) {
+        assert(object->keys[i] != NULL);
         if (strcmp(object->keys[i], key) == 0) return &object->items[i];
+    }
     return NULL;
 }
 
 bool fl_json_get_bool(const fl_json_value_t *object, const char *key, bool *out) {
+    assert(key != NULL && out != NULL);
     const fl_json_value_t *v = fl_json_get(object, key);
     if (v == NULL || v->type != FL_JSON_BOOL) return false;
     *out = v->boolean;
@@ -323,8 +357,11 @@ bool fl_json_get_bool(const fl_json_value_t *object, const char *key, bool *out)
 }
 
 bool fl_json_get_u64(const fl_json_value_t *object, const char *key, uint64_t *out) {
+    assert(key != NULL && out != NULL);
     const fl_json_value_t *v = fl_json_get(object, key);
-    if (v == NULL || v->type != FL_JSON_NUMBER || v->text[0] == '-') return false;
+    if (v == NULL || v->type != FL_JSON_NUMBER) return false;
+    assert(v->text != NULL && v->length > 0); /* a number has its text */
+    if (v->text[0] == '-') return false;
     if (strspn(v->text, "0123456789") != v->length) return false;
     errno = 0;
     unsigned long long value = strtoull(v->text, NULL, 10);
@@ -334,6 +371,9 @@ bool fl_json_get_u64(const fl_json_value_t *object, const char *key, uint64_t *o
 }
 
 const char *fl_json_get_string(const fl_json_value_t *object, const char *key) {
+    assert(key != NULL);
     const fl_json_value_t *v = fl_json_get(object, key);
+    assert(v == NULL || v->type != FL_JSON_STRING || v->text != NULL);
+
     return v != NULL && v->type == FL_JSON_STRING ? v->text : NULL;
 }

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sim/runtime/assume.h"
 #include "sim/runtime/status.h"
 
 #include "client/retry.h"
@@ -24,6 +25,7 @@ static int parse_timeouts(fl_yaml_reader_t *ld, fl_yaml_node_t *node, fl_timeout
         {"pool", "duration or forever", "5s", "the pool checkout timeout"},
         {NULL, NULL, NULL, NULL},
     };
+    assert(out != NULL);
     TRY(fl__yaml_check_keys(ld, node, "client.timeouts", keys));
     fl_yaml_node_t *v;
     if ((v = fl__yaml_get(ld, node, "connect")))
@@ -34,6 +36,7 @@ static int parse_timeouts(fl_yaml_reader_t *ld, fl_yaml_node_t *node, fl_timeout
         TRY(fl__yaml_duration_ex(ld, v, "client.timeouts.write", true, &out->write_ns));
     if ((v = fl__yaml_get(ld, node, "pool")))
         TRY(fl__yaml_duration_ex(ld, v, "client.timeouts.pool", true, &out->pool_ns));
+    assert(out->connect_ns >= 0 && out->read_ns >= 0 && out->write_ns >= 0 && out->pool_ns >= 0);
     return 0;
 }
 
@@ -41,6 +44,8 @@ static int parse_timeouts(fl_yaml_reader_t *ld, fl_yaml_node_t *node, fl_timeout
  * (a mapping turns the budget on; unset keys keep httpware's defaults). */
 static int parse_budget(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path,
                         fl_client_layer_t *out) {
+    assert(ld != NULL && node != NULL && path != NULL && out != NULL);
+    assert(out->kind == FL_CLIENT_LAYER_RETRY);
     if (node->type == YAML_SCALAR_NODE) return fl__yaml_bool(ld, node, path, &out->budget);
     static const fl_key_t keys[] = {
         {"ttl", "duration", "10s", "how long a deposit counts"},
@@ -72,6 +77,8 @@ static int parse_budget(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *
                              FL_RETRY_BUDGET_PERCENT_MAX, &percent));
         o->percent_can_retry = (uint32_t)percent;
     }
+    assert(out->budget);
+    assert(o->percent_can_retry <= FL_RETRY_BUDGET_PERCENT_MAX);
     return 0;
 }
 
@@ -79,7 +86,9 @@ static int parse_budget(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *
  * the idempotent defaults; [] retries none. Compared ignoring case. */
 static int parse_retry_methods(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path,
                                fl_client_layer_t *out) {
+    assert(out != NULL && out->kind == FL_CLIENT_LAYER_RETRY);
     TRY(fl__yaml_string_list(ld, node, path, &out->retry_methods, &out->retry_method_count));
+    assert(out->retry_methods != NULL);
     if (out->retry_method_count > FL_RETRY_METHODS_MAX)
         return FAIL(ld, node, "%s: at most %u methods", path, FL_RETRY_METHODS_MAX);
     for (size_t i = 0; i < out->retry_method_count; i++) {
@@ -95,6 +104,7 @@ static int parse_retry_methods(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const
  * 504; [] retries none. */
 static int parse_retry_statuses(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path,
                                 fl_client_layer_t *out) {
+    assert(out != NULL && out->kind == FL_CLIENT_LAYER_RETRY);
     TRY(fl__yaml_expect_sequence(ld, node, path));
     size_t count = fl__yaml_sequence_count(node);
     if (count > FL_RETRY_STATUSES_MAX)
@@ -106,6 +116,7 @@ static int parse_retry_statuses(fl_yaml_reader_t *ld, fl_yaml_node_t *node, cons
                              fl__yaml_index_path(ld, path, i), 100, 599, &status));
         statuses[i] = (int)status;
     }
+    assert(count <= FL_RETRY_STATUSES_MAX);
     out->retry_statuses = statuses;
     out->retry_status_count = count;
     return 0;
@@ -130,6 +141,8 @@ static const fl_key_t RETRY_KEYS[] = {
 
 static int parse_retry_layer(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const char *inner,
                              fl_client_layer_t *out) {
+    assert(ld != NULL && value != NULL && inner != NULL && out != NULL);
+    assert(out->kind == FL_CLIENT_LAYER_RETRY);
     fl_yaml_node_t *v;
 #define FIELD(key) ((v = fl__yaml_get(ld, value, key)) != NULL)
 #define SUB(key) fl__yaml_child_path(ld, inner, key)
@@ -149,6 +162,7 @@ static int parse_retry_layer(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const 
     if (FIELD("budget")) TRY(parse_budget(ld, v, SUB("budget"), out));
 #undef FIELD
 #undef SUB
+    assert(out->attempts <= 100); /* 0: the default */
     return 0;
 }
 
@@ -160,6 +174,7 @@ static const fl_key_t BULKHEAD_KEYS[] = {
 
 static int parse_bulkhead_layer(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const char *inner,
                                 fl_client_layer_t *out) {
+    assert(out != NULL && out->kind == FL_CLIENT_LAYER_BULKHEAD);
     fl_yaml_node_t *v;
     TRY(fl__yaml_require(ld, value, "max_concurrent", inner, &v));
     TRY(fl__yaml_uint32(ld, v, fl__yaml_child_path(ld, inner, "max_concurrent"),
@@ -167,14 +182,17 @@ static int parse_bulkhead_layer(fl_yaml_reader_t *ld, fl_yaml_node_t *value, con
     if (out->max_concurrent == 0) return FAIL(ld, v, "%s.max_concurrent: must be positive", inner);
     if ((v = fl__yaml_get(ld, value, "timeout")))
         TRY(fl__yaml_duration(ld, v, fl__yaml_child_path(ld, inner, "timeout"), &out->timeout_ns));
+    assert(out->max_concurrent > 0 && out->timeout_ns >= 0);
     return 0;
 }
 
 /* A scalar value: the deadline. */
 static int parse_timeout_layer(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const char *inner,
                                fl_client_layer_t *out) {
+    assert(out != NULL && out->kind == FL_CLIENT_LAYER_TIMEOUT);
     TRY(fl__yaml_duration(ld, value, inner, &out->timeout_ns));
     if (out->timeout_ns <= 0) return FAIL(ld, value, "%s: must be positive", inner);
+    assert(out->timeout_ns > 0);
     return 0;
 }
 
@@ -190,23 +208,29 @@ static const fl_client_layer_row_t CLIENT_LAYERS[] = {
 
 const fl_client_layer_row_t *fl_client_layer_row(fl_client_layer_kind_t kind) {
     /* The rows are in the enum's order: a kind is its row's index. */
-    assert((size_t)kind < sizeof CLIENT_LAYERS / sizeof CLIENT_LAYERS[0] - 1 && CLIENT_LAYERS[kind].kind == kind);
+    assert((size_t)kind < sizeof CLIENT_LAYERS / sizeof CLIENT_LAYERS[0] - 1);
+    assert(CLIENT_LAYERS[kind].kind == kind);
+    assert(CLIENT_LAYERS[kind].parse != NULL && CLIENT_LAYERS[kind].build != NULL);
     return &CLIENT_LAYERS[kind];
 }
 
 const fl_client_layer_row_t *fl_client_layer_rows(size_t *count_out) {
     assert(count_out != NULL);
     *count_out = sizeof CLIENT_LAYERS / sizeof CLIENT_LAYERS[0] - 1;
+    assert(CLIENT_LAYERS[*count_out].name == NULL);
     return CLIENT_LAYERS;
 }
 
 static int parse_client_layer(fl_yaml_reader_t *ld, fl_yaml_node_t *item, const char *path,
                               fl_client_layer_t *out) {
+    assert(ld != NULL && item != NULL && path != NULL && out != NULL);
     size_t index;
     fl_yaml_node_t *value;
     TRY(fl__yaml_one_key(ld, item, path, "client middleware", CLIENT_LAYERS,
                          sizeof CLIENT_LAYERS[0], &index, &value));
+    assert(index < sizeof CLIENT_LAYERS / sizeof CLIENT_LAYERS[0] - 1 && value != NULL);
     const fl_client_layer_row_t *row = &CLIENT_LAYERS[index];
+    assert(row == fl_client_layer_row(row->kind)); /* a row's kind is its index */
     out->kind = row->kind;
     out->at = fl__yaml_location(ld, item);
     const char *inner = fl__yaml_child_path(ld, path, row->name);
@@ -223,6 +247,7 @@ static int parse_client_layer(fl_yaml_reader_t *ld, fl_yaml_node_t *item, const 
  * cancel_after; with_method: a method and headers too. */
 static int parse_target(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const char *inner,
                         bool with_method, fl_step_t *out) {
+    assert(ld != NULL && value != NULL && inner != NULL && out != NULL);
     fl_yaml_node_t *v;
     if (with_method) {
         out->method = "GET";
@@ -235,6 +260,8 @@ static int parse_target(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const char 
     if (out->path[0] != '/') return FAIL(ld, v, "%s: must start with '/'", SUB("path"));
     if (FIELD("cancel_after"))
         TRY(fl__yaml_duration(ld, v, SUB("cancel_after"), &out->cancel_after_ns));
+    assert(out->path != NULL && out->path[0] == '/');
+    assert(!with_method || out->method != NULL);
     return 0;
 }
 
@@ -254,6 +281,7 @@ static const fl_key_t REQUEST_KEYS[] = {
 
 static int parse_stream_body(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const char *inner,
                              fl_step_t *out) {
+    assert(out != NULL && out->kind == FL_STEP_REQUEST);
     fl_yaml_node_t *v;
     if (FIELD("stream_body")) {
         if (out->body != NULL)
@@ -271,11 +299,14 @@ static int parse_stream_body(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const 
                         "%s: must be 1..%zu (a piece of the stream_body, or just after the last)",
                         SUB("stream_body_fails_at"), out->stream_piece_count + 1);
     }
+    assert(out->body == NULL || out->stream_body == NULL);
+    assert(out->stream_body_fails_at <= out->stream_piece_count + 1);
     return 0;
 }
 
 static int parse_request_step(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const char *inner,
                               fl_step_t *out) {
+    assert(out != NULL && out->kind == FL_STEP_REQUEST);
     fl_yaml_node_t *v;
     TRY(parse_target(ld, value, inner, true, out));
     if (FIELD("body")) TRY(fl__yaml_string(ld, v, SUB("body"), &out->body));
@@ -295,12 +326,14 @@ static const fl_key_t STREAM_KEYS[] = {
 
 static int parse_stream_step(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const char *inner,
                              fl_step_t *out) {
+    assert(out != NULL && out->kind == FL_STEP_STREAM);
     fl_yaml_node_t *v;
     TRY(parse_target(ld, value, inner, true, out));
     if (FIELD("read_chunks")) TRY(fl__yaml_count(ld, v, SUB("read_chunks"), &out->read_chunks));
     if (FIELD("raise_after")) {
         TRY(fl__yaml_count(ld, v, SUB("raise_after"), &out->raise_after));
         if (out->raise_after == 0) return FAIL(ld, v, "%s: must be at least 1", SUB("raise_after"));
+        assert(out->raise_after >= 1);
     }
     return 0;
 }
@@ -317,6 +350,8 @@ static const fl_key_t SSE_KEYS[] = {
 
 static int parse_sse_step(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const char *inner,
                           fl_step_t *out) {
+    assert(out != NULL && out->kind == FL_STEP_SSE);
+    assert(out->method == NULL && out->header_count == 0); /* an SSE step has neither */
     fl_yaml_node_t *v;
     TRY(parse_target(ld, value, inner, false, out));
     if (FIELD("receive")) TRY(fl__yaml_count(ld, v, SUB("receive"), &out->receive_count));
@@ -328,6 +363,7 @@ static int parse_sse_step(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const cha
 /* A scalar value: how long. */
 static int parse_sleep_step(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const char *inner,
                             fl_step_t *out) {
+    assert(out != NULL && out->kind == FL_STEP_SLEEP);
     return fl__yaml_duration(ld, value, inner, &out->duration_ns);
 }
 
@@ -340,10 +376,12 @@ static const fl_key_t CANCEL_KEYS[] = {
 
 static int parse_cancel_step(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const char *inner,
                              fl_step_t *out) {
+    assert(out != NULL && out->kind == FL_STEP_CANCEL);
     fl_yaml_node_t *v;
     TRY(fl__yaml_require(ld, value, "task", inner, &v));
     TRY(fl__yaml_nonempty(ld, v, SUB("task"), &out->target_task));
     if (FIELD("after")) TRY(fl__yaml_duration(ld, v, SUB("after"), &out->duration_ns));
+    assert(out->target_task != NULL && out->duration_ns >= 0);
     return 0;
 }
 
@@ -366,23 +404,29 @@ static const fl_client_step_row_t CLIENT_STEPS[] = {
 
 const fl_client_step_row_t *fl_client_step_row(fl_step_kind_t kind) {
     /* The rows are in the enum's order: a kind is its row's index. */
-    assert((size_t)kind < sizeof CLIENT_STEPS / sizeof CLIENT_STEPS[0] - 1 && CLIENT_STEPS[kind].kind == kind);
+    assert((size_t)kind < sizeof CLIENT_STEPS / sizeof CLIENT_STEPS[0] - 1);
+    assert(CLIENT_STEPS[kind].kind == kind);
+    assert(CLIENT_STEPS[kind].parse != NULL && CLIENT_STEPS[kind].run != NULL);
     return &CLIENT_STEPS[kind];
 }
 
 const fl_client_step_row_t *fl_client_step_rows(size_t *count_out) {
     assert(count_out != NULL);
     *count_out = sizeof CLIENT_STEPS / sizeof CLIENT_STEPS[0] - 1;
+    assert(CLIENT_STEPS[*count_out].name == NULL);
     return CLIENT_STEPS;
 }
 
 static int parse_client_step(fl_yaml_reader_t *ld, fl_yaml_node_t *item, const char *path,
                              const char *task, size_t index, fl_step_t *out) {
+    assert(ld != NULL && item != NULL && path != NULL && task != NULL && out != NULL);
     size_t row_index;
     fl_yaml_node_t *value;
     TRY(fl__yaml_one_key(ld, item, path, "step", CLIENT_STEPS, sizeof CLIENT_STEPS[0], &row_index,
                          &value));
+    assert(row_index < sizeof CLIENT_STEPS / sizeof CLIENT_STEPS[0] - 1 && value != NULL);
     const fl_client_step_row_t *row = &CLIENT_STEPS[row_index];
+    assert(row == fl_client_step_row(row->kind)); /* a row's kind is its index */
     out->kind = row->kind;
     out->at = fl__yaml_location(ld, item);
     out->owner_check = true;
@@ -394,6 +438,7 @@ static int parse_client_step(fl_yaml_reader_t *ld, fl_yaml_node_t *item, const c
         if (v != NULL)
             TRY(fl__yaml_nonempty(ld, v, fl__yaml_child_path(ld, inner, "id"), &out->id));
     }
+    assert(out->id != NULL && out->id[0] != '\0');
     return row->parse(ld, value, inner, out);
 }
 
@@ -404,6 +449,7 @@ static int parse_task(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *pa
         {"steps", "list of client steps", NULL, "run in order, at least one"},
         {NULL, NULL, NULL, NULL},
     };
+    assert(out != NULL);
     TRY(fl__yaml_check_keys(ld, node, path, keys));
     out->at = fl__yaml_location(ld, node);
     fl_yaml_node_t *v;
@@ -419,26 +465,38 @@ static int parse_task(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *pa
         TRY(parse_client_step(ld, fl__yaml_sequence_item(ld, v, i),
                               fl__yaml_index_path(ld, steps_path, i), out->name, i,
                               &out->steps[i]));
+    assert(out->name != NULL && out->step_count > 0 && out->step_count <= LIST_MAX);
     return 0;
 }
 
 const fl_client_task_t *fl__client_find_task(const fl_client_spec_t *client, const char *name) {
-    for (size_t i = 0; i < client->task_count; i++)
+    assert(client != NULL && name != NULL);
+    assert(client->tasks != NULL || client->task_count == 0);
+    for (size_t i = 0; i < client->task_count; i++) {
+        assert(client->tasks[i].name != NULL);
         if (strcmp(client->tasks[i].name, name) == 0) return &client->tasks[i];
+    }
     return NULL;
 }
 
 const fl_step_t *fl__client_find_step(const fl_client_spec_t *client, const char *id) {
+    assert(client != NULL && id != NULL);
+    assert(client->tasks != NULL || client->task_count == 0);
     for (size_t t = 0; t < client->task_count; t++)
-        for (size_t s = 0; s < client->tasks[t].step_count; s++)
+        for (size_t s = 0; s < client->tasks[t].step_count; s++) {
+            assert(client->tasks[t].steps[s].id != NULL);
             if (strcmp(client->tasks[t].steps[s].id, id) == 0) return &client->tasks[t].steps[s];
+        }
     return NULL;
 }
 
 /* Task names and step ids are unique; cancel and receive_in name tasks. */
 static int check_client_references(fl_yaml_reader_t *ld, const fl_client_spec_t *client) {
+    assert(ld != NULL && client != NULL);
+    assert(client->task_count > 0 && client->tasks != NULL);
     for (size_t t = 0; t < client->task_count; t++) {
         const fl_client_task_t *task = &client->tasks[t];
+        assert(task->at.line >= 1 && task->at.column >= 1); /* 1-based: the mark below */
         if (fl__client_find_task(client, task->name) != task)
             return fl__yaml_fail_at(
                 ld, (yaml_mark_t){.line = task->at.line - 1, .column = task->at.column - 1},
@@ -494,8 +552,10 @@ int fl__load_client(fl_yaml_reader_t *ld, fl_yaml_node_t *node, fl_client_spec_t
     TRY(fl__yaml_expect_sequence(ld, v, "client.tasks"));
     out->task_count = fl__yaml_sequence_count(v);
     if (out->task_count == 0) return FAIL(ld, v, "client.tasks: at least one task is needed");
+    assert(out->layers != NULL || out->layer_count == 0);
     out->tasks = fl_arena_zalloc(ld->arena, out->task_count * sizeof *out->tasks);
     for (size_t i = 0; i < out->task_count; i++)
+
         TRY(parse_task(ld, fl__yaml_sequence_item(ld, v, i),
                        fl__yaml_index_path(ld, "client.tasks", i), &out->tasks[i]));
     return check_client_references(ld, out);

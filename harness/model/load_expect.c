@@ -12,11 +12,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sim/runtime/assume.h"
 #include "sim/runtime/status.h"
 
 static int parse_log_kind(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path,
                           fl_server_log_kind_t *out) {
+    assert(out != NULL);
     TRY(fl__yaml_expect_scalar(ld, node, path, "a log kind"));
+    assert(node->type == YAML_SCALAR_NODE);
     for (int k = 0; k < FL_SERVER_LOG_KIND_COUNT; k++)
         if (strcmp(fl_server_log_kind_name((fl_server_log_kind_t)k), fl__yaml_text(node)) == 0) {
             *out = (fl_server_log_kind_t)k;
@@ -27,7 +30,9 @@ static int parse_log_kind(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char
 
 static int parse_trace_kind(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path,
                             fl_trace_kind_t *out) {
+    assert(out != NULL);
     TRY(fl__yaml_expect_scalar(ld, node, path, "a trace event kind"));
+    assert(node->type == YAML_SCALAR_NODE);
     for (int k = 0; k < FL_TRACE_KIND_COUNT; k++)
         if (strcmp(fl_trace_kind_name((fl_trace_kind_t)k), fl__yaml_text(node)) == 0) {
             *out = (fl_trace_kind_t)k;
@@ -57,8 +62,8 @@ static const fl_key_t step_keys[] = {
 static int parse_step_expectation(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const char *inner,
                                   const fl_client_spec_t *client, fl_expectation_t *out) {
     fl_yaml_node_t *v;
-    (void)client;
-
+    assert(client != NULL && out != NULL && inner != NULL);
+    assert(out->kind == FL_EXPECT_STEP);
     TRY(fl__yaml_require(ld, value, "step", inner, &v));
     TRY(fl__yaml_nonempty(ld, v, SUB("step"), &out->step));
     if (fl__client_find_step(client, out->step) == NULL)
@@ -68,6 +73,7 @@ static int parse_step_expectation(fl_yaml_reader_t *ld, fl_yaml_node_t *value, c
     if (FIELD("moved_on")) {
         TRY(fl__yaml_bool(ld, v, SUB("moved_on"), &out->moved_on));
         const fl_step_t *step = fl__client_find_step(client, out->step);
+        assert(step != NULL); /* found just above */
         if (out->moved_on && step->cancel_after_ns <= 0)
             return FAIL(ld, v, "%s: step '%s' has no cancel_after to expire", SUB("moved_on"),
                         out->step);
@@ -90,6 +96,7 @@ static int parse_step_expectation(fl_yaml_reader_t *ld, fl_yaml_node_t *value, c
     if (out->moved_on && (out->ok || out->has_error || out->status != 0))
         return FAIL(ld, value, "%s: moved_on: true and ok, error or status contradict each other",
                     inner);
+    assert(out->step != NULL && !(out->ok && out->has_error));
     return 0;
 }
 
@@ -107,6 +114,8 @@ static int parse_server_expectation(fl_yaml_reader_t *ld, fl_yaml_node_t *value,
                                     const fl_client_spec_t *client, fl_expectation_t *out) {
     fl_yaml_node_t *v;
     (void)client;
+    assert(out != NULL && inner != NULL);
+    assert(out->kind == FL_EXPECT_SERVER && out->count == -1);
     out->log_kind = FL_SERVER_LOG_ERROR;
     if (FIELD("log")) TRY(parse_log_kind(ld, v, SUB("log"), &out->log_kind));
     if (FIELD("text")) TRY(fl__yaml_string(ld, v, SUB("text"), &out->log_text));
@@ -114,6 +123,7 @@ static int parse_server_expectation(fl_yaml_reader_t *ld, fl_yaml_node_t *value,
     if (FIELD("cycle")) TRY(fl__yaml_uint32(ld, v, SUB("cycle"), &out->cycle));
     if (FIELD("bodies_differ"))
         TRY(fl__yaml_bool(ld, v, SUB("bodies_differ"), &out->bodies_differ));
+    assert((int)out->log_kind >= 0 && (int)out->log_kind < FL_SERVER_LOG_KIND_COUNT);
     return 0;
 }
 
@@ -127,7 +137,8 @@ static const fl_key_t hang_keys[] = {
 static int parse_hang_expectation(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const char *inner,
                                   const fl_client_spec_t *client, fl_expectation_t *out) {
     fl_yaml_node_t *v;
-    (void)client;
+    assert(client != NULL && out != NULL && inner != NULL);
+    assert(out->kind == FL_EXPECT_HANG);
     out->hang = true;
     if (FIELD("hang")) TRY(fl__yaml_bool(ld, v, SUB("hang"), &out->hang));
     if (FIELD("task")) {
@@ -135,6 +146,7 @@ static int parse_hang_expectation(fl_yaml_reader_t *ld, fl_yaml_node_t *value, c
         if (fl__client_find_task(client, out->blocked_task) == NULL)
             return FAIL(ld, v, "%s: no task is named '%s'", SUB("task"), out->blocked_task);
     }
+    assert(out->blocked_task == NULL || out->blocked_task[0] != '\0');
     return 0;
 }
 
@@ -148,6 +160,8 @@ static int parse_budget_expectation(fl_yaml_reader_t *ld, fl_yaml_node_t *value,
                                     const fl_client_spec_t *client, fl_expectation_t *out) {
     fl_yaml_node_t *v;
     (void)client;
+    assert(out != NULL && inner != NULL);
+    assert(out->kind == FL_EXPECT_BUDGET);
     TRY(fl__yaml_require(ld, value, "withdrawals", inner, &v));
     return fl__yaml_integer(ld, v, SUB("withdrawals"), 0, INT32_MAX, &out->withdrawals);
 }
@@ -164,10 +178,13 @@ static int parse_trace_expectation(fl_yaml_reader_t *ld, fl_yaml_node_t *value, 
                                    const fl_client_spec_t *client, fl_expectation_t *out) {
     fl_yaml_node_t *v;
     (void)client;
+    assert(out != NULL && inner != NULL);
+    assert(out->kind == FL_EXPECT_TRACE && out->count == -1);
     TRY(fl__yaml_require(ld, value, "event", inner, &v));
     TRY(parse_trace_kind(ld, v, SUB("event"), &out->trace_kind));
     if (FIELD("text")) TRY(fl__yaml_string(ld, v, SUB("text"), &out->log_text));
     if (FIELD("count")) TRY(fl__yaml_integer(ld, v, SUB("count"), 0, INT32_MAX, &out->count));
+    assert((int)out->trace_kind >= 0 && (int)out->trace_kind < FL_TRACE_KIND_COUNT);
     return 0;
 }
 
@@ -194,22 +211,28 @@ enum { EXPECT_KIND_COUNT = sizeof EXPECT_KINDS / sizeof EXPECT_KINDS[0] - 1 };
 const fl_expect_kind_row_t *fl_expect_kind_rows(size_t *count_out) {
     assert(count_out != NULL);
     *count_out = EXPECT_KIND_COUNT;
+    assert(EXPECT_KINDS[EXPECT_KIND_COUNT].name == NULL);
     return EXPECT_KINDS;
 }
 
 const fl_expect_kind_row_t *fl_expect_kind_row(fl_expect_kind_t kind) {
     /* The rows are in the enum's order: a kind is its row's index. */
-    assert((size_t)kind < sizeof EXPECT_KINDS / sizeof EXPECT_KINDS[0] - 1 && EXPECT_KINDS[kind].kind == kind);
+    assert((size_t)kind < EXPECT_KIND_COUNT);
+    assert(EXPECT_KINDS[kind].kind == kind);
+    assert(EXPECT_KINDS[kind].parse != NULL && EXPECT_KINDS[kind].check != NULL);
     return &EXPECT_KINDS[kind];
 }
 
 static int parse_expectation(fl_yaml_reader_t *ld, fl_yaml_node_t *item, const char *path,
                              size_t index, const fl_client_spec_t *client, fl_expectation_t *out) {
+    assert(ld != NULL && item != NULL && path != NULL && client != NULL && out != NULL);
     size_t row_index;
     fl_yaml_node_t *value;
     TRY(fl__yaml_one_key(ld, item, path, "expectation", EXPECT_KINDS, sizeof EXPECT_KINDS[0],
                          &row_index, &value));
+    assert(row_index < EXPECT_KIND_COUNT);
     const fl_expect_kind_row_t *row = &EXPECT_KINDS[row_index];
+    assert(row == fl_expect_kind_row(row->kind)); /* an expectation's kind has its row */
     out->kind = row->kind;
     out->at = fl__yaml_location(ld, item);
     out->events = -1;
@@ -222,6 +245,7 @@ static int parse_expectation(fl_yaml_reader_t *ld, fl_yaml_node_t *item, const c
         TRY(fl__yaml_nonempty(ld, v, fl__yaml_child_path(ld, inner, "name"), &out->name));
     else
         out->name = fl_arena_printf(ld->arena, "%s_%zu", row->name, index);
+    assert(out->name != NULL);
     return row->parse(ld, value, inner, client, out);
 }
 
@@ -235,7 +259,9 @@ int fl__load_expectations(fl_yaml_reader_t *ld, fl_yaml_node_t *node, fl_scenari
         fl_yaml_node_t *item = fl__yaml_sequence_item(ld, node, i);
         fl_expectation_t *e = &out->expectations[i];
         TRY(parse_expectation(ld, item, fl__yaml_index_path(ld, "expect", i), i, &out->client, e));
+        assert(e->name != NULL && fl_expect_kind_row(e->kind)->kind == e->kind);
         for (size_t j = 0; j < i; j++)
+
             if (strcmp(out->expectations[j].name, e->name) == 0)
                 return FAIL(ld, item, "expect[%zu]: duplicate expectation name '%s'", i, e->name);
     }

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "harness/model/kinds.h"
+#include "sim/runtime/assume.h"
 #include "sim/runtime/status.h"
 
 /* --- fault triggers, one row each: a trigger is the mapping whose keys
@@ -22,6 +23,8 @@ static const fl_key_t AT_KEYS[] = {
 
 static int parse_at_trigger(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path,
                             fl_fault_trigger_t *out) {
+    assert(out != NULL && out->kind == FL_FAULT_TRIGGER_AT);
+    assert(fl__yaml_get(ld, node, "at") != NULL); /* the key that chose this row */
     return fl__yaml_duration(ld, fl__yaml_get(ld, node, "at"), fl__yaml_child_path(ld, path, "at"),
                              &out->at_ns);
 }
@@ -35,6 +38,8 @@ static const fl_key_t BYTES_KEYS[] = {
 
 static int parse_bytes_trigger(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path,
                                fl_fault_trigger_t *out) {
+    assert(out != NULL && out->kind == FL_FAULT_TRIGGER_BYTES);
+    assert(fl__yaml_get(ld, node, "bytes") != NULL); /* the key that chose this row */
     TRY(fl__yaml_bytes(ld, fl__yaml_get(ld, node, "bytes"), fl__yaml_child_path(ld, path, "bytes"),
                        &out->bytes));
     fl_yaml_node_t *v;
@@ -51,6 +56,8 @@ static const fl_key_t EVENT_KEYS[] = {
 
 static int parse_event_trigger(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path,
                                fl_fault_trigger_t *out) {
+    assert(out != NULL && out->kind == FL_FAULT_TRIGGER_EVENT);
+    assert(fl__yaml_get(ld, node, "event") != NULL); /* the key that chose this row */
     TRY(fl__yaml_nonempty(ld, fl__yaml_get(ld, node, "event"),
                           fl__yaml_child_path(ld, path, "event"), &out->event));
     fl_yaml_node_t *v;
@@ -66,6 +73,8 @@ static const fl_key_t CONNECT_KEYS[] = {
 
 static int parse_connect_trigger(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path,
                                  fl_fault_trigger_t *out) {
+    assert(out != NULL && out->kind == FL_FAULT_TRIGGER_CONNECT);
+    assert(fl__yaml_get(ld, node, "connect") != NULL); /* the key that chose this row */
     return fl__yaml_uint32(ld, fl__yaml_get(ld, node, "connect"),
                            fl__yaml_child_path(ld, path, "connect"), &out->connection);
 }
@@ -84,23 +93,29 @@ static const fl_fault_trigger_row_t TRIGGERS[] = {
 const fl_fault_trigger_row_t *fl_fault_trigger_rows(size_t *count_out) {
     assert(count_out != NULL);
     *count_out = sizeof TRIGGERS / sizeof TRIGGERS[0] - 1;
+    assert(TRIGGERS[*count_out].name == NULL);
     return TRIGGERS;
 }
 
 /* The row whose name is one of the mapping's keys, or NULL. */
 static const fl_fault_trigger_row_t *find_trigger(fl_yaml_reader_t *ld, fl_yaml_node_t *node) {
+    assert(ld != NULL && node != NULL);
     size_t count = fl__yaml_pair_count(node);
     for (size_t i = 0; i < count; i++) {
         fl_yaml_node_t *key = fl__yaml_node_at(ld, node->data.mapping.pairs.start[i].key);
         if (key->type != YAML_SCALAR_NODE) continue;
         for (size_t k = 0; TRIGGERS[k].name != NULL; k++)
-            if (strcmp(TRIGGERS[k].name, fl__yaml_text(key)) == 0) return &TRIGGERS[k];
+            if (strcmp(TRIGGERS[k].name, fl__yaml_text(key)) == 0) {
+                assert(TRIGGERS[k].parse != NULL && TRIGGERS[k].keys != NULL);
+                return &TRIGGERS[k];
+            }
     }
     return NULL;
 }
 
 static int parse_trigger(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path,
                          fl_fault_trigger_t *out) {
+    assert(out != NULL);
     TRY(fl__yaml_expect_mapping(ld, node, path));
     const fl_fault_trigger_row_t *row = find_trigger(ld, node);
     if (row == NULL) return FAIL(ld, node, "%s: expected one of at, bytes, event or connect", path);
@@ -111,11 +126,13 @@ static int parse_trigger(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char 
     fl_yaml_node_t *v;
     if ((v = fl__yaml_get(ld, node, "connection")))
         TRY(fl__yaml_uint32(ld, v, fl__yaml_child_path(ld, path, "connection"), &out->connection));
+    assert(out->kind == row->kind);
     return 0;
 }
 
 static int parse_action(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path,
                         fl_fault_action_t *out) {
+    assert(ld != NULL && node != NULL && path != NULL && out != NULL);
     fl_yaml_node_t *name_node = node, *value = NULL;
     if (node->type == YAML_MAPPING_NODE) {
         if (fl__yaml_pair_count(node) != 1)
@@ -127,6 +144,7 @@ static int parse_action(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *
     if (!fl_fault_action_from_name(fl__yaml_text(name_node), &out->kind))
         return FAIL(ld, name_node, "%s: unknown fault action '%s'", path, fl__yaml_text(name_node));
     const char *inner = fl__yaml_child_path(ld, path, fl__yaml_text(name_node));
+    assert(name_node->type == YAML_SCALAR_NODE && inner != NULL);
     switch (out->kind) {
     case FL_FAULT_ACTION_STALL:
         if (value == NULL) return FAIL(ld, node, "%s: stall needs a duration ({stall: 1s})", path);
@@ -175,6 +193,7 @@ static const char *const server_task_names[] = {
 };
 
 static bool is_server_task(const char *name) {
+    assert(name != NULL);
     for (size_t i = 0; server_task_names[i] != NULL; i++)
         if (strcmp(server_task_names[i], name) == 0) return true;
     return false;
@@ -183,6 +202,8 @@ static bool is_server_task(const char *name) {
 /* A cancel-task naming no task would never fire: refused with the names. */
 static int check_cancel_target(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path,
                                const fl_client_spec_t *client, const char *target) {
+    assert(ld != NULL && node != NULL && path != NULL && client != NULL && target != NULL);
+    assert(client->tasks != NULL || client->task_count == 0);
     if (fl__client_find_task(client, target) != NULL || is_server_task(target)) return 0;
     char names[512];
     size_t used = 0;
@@ -200,15 +221,15 @@ static int check_cancel_target(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const
 /* 0 < p <= 1, as a number. */
 static int parse_probability(fl_yaml_reader_t *ld, fl_yaml_node_t *v, const char *path,
                              double *out) {
-    TRY(fl__yaml_expect_scalar(ld, v, fl__yaml_child_path(ld, path, "probability"),
-                               "a number"));
+    assert(ld != NULL && v != NULL && path != NULL && out != NULL);
+    TRY(fl__yaml_expect_scalar(ld, v, fl__yaml_child_path(ld, path, "probability"), "a number"));
     char *end = NULL;
     double p = strtod(fl__yaml_text(v), &end);
     if (fl__yaml_text(v)[0] == '\0' || *end != '\0' || isnan(p))
-        return FAIL(ld, v, "%s.probability: expected a number, not '%s'", path,
-                    fl__yaml_text(v));
+        return FAIL(ld, v, "%s.probability: expected a number, not '%s'", path, fl__yaml_text(v));
     if (!(p > 0.0 && p <= 1.0))
         return FAIL(ld, v, "%s.probability: must be above 0 and at most 1", path);
+    assert(end != NULL && end > fl__yaml_text(v));
     *out = p;
     return 0;
 }
@@ -230,6 +251,7 @@ static int parse_fault(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *p
         {"may_not_fire", "bool", "false", "a \"maybe\": faults-fired does not require it"},
         {NULL, NULL, NULL, NULL},
     };
+    assert(plan != NULL && client != NULL && fault != NULL);
     TRY(fl__yaml_check_keys(ld, node, path, keys));
     fault->at = fl__yaml_location(ld, node);
     fl_fault_spec_t *out = &fault->spec;
@@ -259,6 +281,7 @@ static int parse_fault(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *p
     if ((v = fl__yaml_get(ld, node, "may_not_fire")))
         TRY(fl__yaml_bool(ld, v, fl__yaml_child_path(ld, path, "may_not_fire"),
                           &fault->may_not_fire));
+    assert(out->trigger.probability > 0.0 && out->trigger.probability <= 1.0);
     char message[256];
     if (fl_fault_plan_add(plan, out, message, sizeof message) != 0)
         return FAIL(ld, node, "%s: %s", path, message);
@@ -273,10 +296,12 @@ int fl__load_faults(fl_yaml_reader_t *ld, fl_yaml_node_t *node, fl_scenario_t *o
     if (out->fault_count > FL_SCENARIO_FAULTS_MAX)
         return FAIL(ld, node, "faults: %zu faults, at most %d in one scenario", out->fault_count,
                     FL_SCENARIO_FAULTS_MAX);
+    assert(out->fault_count <= FL_SCENARIO_FAULTS_MAX);
     out->faults = fl_arena_zalloc(ld->arena, (out->fault_count + 1) * sizeof *out->faults);
     for (size_t i = 0; i < out->fault_count; i++)
         TRY(parse_fault(ld, fl__yaml_sequence_item(ld, node, i),
                         fl__yaml_index_path(ld, "faults", i), plan, &out->client, &out->faults[i]));
+    assert(out->faults != NULL);
     out->fault_plan = plan;
     return 0;
 }

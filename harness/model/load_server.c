@@ -11,6 +11,7 @@
 
 #include "harness/model/kinds.h"
 #include "harness/world/layer_kinds.h"
+#include "sim/runtime/assume.h"
 #include "sim/runtime/status.h"
 
 /* --- server middleware, one row each ----------------------------------------------- */
@@ -18,10 +19,12 @@
 /* A scalar value: the version, a row of sim/asgi/base_middleware.h. */
 static int parse_base_http_layer(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const char *inner,
                                  fl_server_layer_t *out) {
+    assert(out != NULL && out->kind == FL_LAYER_BASE_HTTP);
     TRY(fl__yaml_expect_scalar(ld, value, inner, "a version name"));
     if (fl_base_middleware_version_from_name(fl__yaml_text(value), &out->version)) return 0;
     size_t count;
     const fl_base_middleware_version_row_t *rows = fl_base_middleware_version_rows(&count);
+    assert(rows != NULL && count > 0);
     char names[256] = "";
     size_t used = 0;
     for (size_t i = 0; i < count && used < sizeof names; i++)
@@ -38,6 +41,7 @@ static const fl_key_t NO_KEYS[] = {
 static int parse_server_errors_layer(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const char *inner,
                                      fl_server_layer_t *out) {
     (void)ld, (void)value, (void)inner, (void)out;
+    assert(out != NULL && out->kind == FL_LAYER_SERVER_ERRORS);
     return 0;
 }
 
@@ -50,6 +54,8 @@ static const fl_key_t EXCEPTION_HANDLER_KEYS[] = {
 
 static int parse_exception_handler_layer(fl_yaml_reader_t *ld, fl_yaml_node_t *value,
                                          const char *inner, fl_server_layer_t *out) {
+    assert(ld != NULL && value != NULL && inner != NULL && out != NULL);
+    assert(out->kind == FL_LAYER_EXCEPTION_HANDLER);
     out->handles = FL_ERR_EXCEPTION;
     out->status = 500;
     fl_yaml_node_t *v;
@@ -60,6 +66,7 @@ static int parse_exception_handler_layer(fl_yaml_reader_t *ld, fl_yaml_node_t *v
         TRY(fl__yaml_status(ld, v, fl__yaml_child_path(ld, inner, "status"), &out->status));
     if ((v = fl__yaml_get(ld, value, "body")))
         TRY(fl__yaml_string(ld, v, fl__yaml_child_path(ld, inner, "body"), &out->body));
+    assert(out->status >= 100 && out->status <= 599);
     return 0;
 }
 
@@ -76,22 +83,28 @@ static const fl_server_layer_row_t SERVER_LAYERS[] = {
 const fl_server_layer_row_t *fl_server_layer_rows(size_t *count_out) {
     assert(count_out != NULL);
     *count_out = sizeof SERVER_LAYERS / sizeof SERVER_LAYERS[0] - 1;
+    assert(SERVER_LAYERS[*count_out].name == NULL);
     return SERVER_LAYERS;
 }
 
 const fl_server_layer_row_t *fl_server_layer_row(fl_server_layer_kind_t kind) {
     /* The rows are in the enum's order: a kind is its row's index. */
-    assert((size_t)kind < sizeof SERVER_LAYERS / sizeof SERVER_LAYERS[0] - 1 && SERVER_LAYERS[kind].kind == kind);
+    assert((size_t)kind < sizeof SERVER_LAYERS / sizeof SERVER_LAYERS[0] - 1);
+    assert(SERVER_LAYERS[kind].kind == kind);
+    assert(SERVER_LAYERS[kind].parse != NULL && SERVER_LAYERS[kind].build != NULL);
     return &SERVER_LAYERS[kind];
 }
 
 static int parse_server_layer(fl_yaml_reader_t *ld, fl_yaml_node_t *item, const char *path,
                               fl_server_layer_t *out) {
+    assert(ld != NULL && item != NULL && path != NULL && out != NULL);
     size_t index;
     fl_yaml_node_t *value;
     TRY(fl__yaml_one_key(ld, item, path, "server middleware", SERVER_LAYERS,
                          sizeof SERVER_LAYERS[0], &index, &value));
+    assert(index < sizeof SERVER_LAYERS / sizeof SERVER_LAYERS[0] - 1 && value != NULL);
     const fl_server_layer_row_t *row = &SERVER_LAYERS[index];
+    assert(row == fl_server_layer_row(row->kind)); /* a row's kind is its index */
     out->kind = row->kind;
     out->at = fl__yaml_location(ld, item);
     const char *inner = fl__yaml_child_path(ld, path, row->name);
@@ -112,6 +125,8 @@ static const fl_key_t RESPOND_KEYS[] = {
 
 static int parse_respond(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const char *path,
                          fl_scripted_step_t *out) {
+    assert(ld != NULL && value != NULL && path != NULL && out != NULL);
+    assert(out->kind == FL_SCRIPTED_RESPOND);
     fl_yaml_node_t *v;
     if ((v = fl__yaml_get(ld, value, "status")))
         TRY(fl__yaml_status(ld, v, fl__yaml_child_path(ld, path, "status"), &out->status));
@@ -137,13 +152,17 @@ static int parse_respond(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const char
         if ((w = fl__yaml_get(ld, v, "duration")))
             TRY(fl__yaml_duration(ld, w, fl__yaml_child_path(ld, inner, "duration"),
                                   &out->background_ns));
+        assert(out->background_name != NULL && out->background_ns >= 0);
     }
+    assert(out->header_count <= HEADERS_MAX);
     return 0;
 }
 
 static int parse_variant(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path,
                          fl_streaming_variant_t *out) {
+    assert(out != NULL);
     TRY(fl__yaml_expect_scalar(ld, node, path, "a name"));
+    assert(node->type == YAML_SCALAR_NODE);
     if (fl_streaming_variant_from_name(fl__yaml_text(node), out)) return 0;
     return FAIL(ld, node, "%s: unknown streaming variant '%s' (expected one of: %s, %s, %s)", path,
                 fl__yaml_text(node), fl_streaming_variant_name(FL_STREAMING_TASK_GROUP),
@@ -171,6 +190,8 @@ static const fl_key_t STREAM_KEYS[] = {
 
 static int parse_stream(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const char *path,
                         fl_scripted_step_t *out) {
+    assert(ld != NULL && value != NULL && path != NULL && out != NULL);
+    assert(out->kind == FL_SCRIPTED_STREAM);
     fl_scripted_stream_t *s = &out->stream;
     s->chunk_count = 1;
     s->fail_kind = FL_ERR_VALUE_ERROR;
@@ -207,12 +228,15 @@ static int parse_stream(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const char 
     if (FIELD("publish")) TRY(fl__yaml_duration(ld, v, SUB("publish"), &s->publish_ns));
 #undef FIELD
 #undef SUB
+    assert(s->fail_at_chunk <= s->chunk_count);
+    assert(fl_error_kind_is(s->fail_kind, FL_ERR_EXCEPTION));
     return 0;
 }
 
 /* A scalar value: how long (0: a checkpoint). */
 static int parse_sleep_handler_step(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const char *inner,
                                     fl_scripted_step_t *out) {
+    assert(out != NULL && out->kind == FL_SCRIPTED_SLEEP);
     return fl__yaml_duration(ld, value, inner, &out->duration_ns);
 }
 
@@ -223,6 +247,8 @@ static const fl_key_t READ_BODY_KEYS[] = {
 
 static int parse_read_body_step(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const char *inner,
                                 fl_scripted_step_t *out) {
+    assert(inner != NULL && out != NULL);
+    assert(out->kind == FL_SCRIPTED_READ_BODY);
     fl_yaml_node_t *v = fl__yaml_get(ld, value, "bytes");
     if (v == NULL) return 0;
     uint64_t bytes;
@@ -239,6 +265,8 @@ static const fl_key_t RAISE_KEYS[] = {
 
 static int parse_raise_step(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const char *inner,
                             fl_scripted_step_t *out) {
+    assert(ld != NULL && value != NULL && inner != NULL && out != NULL);
+    assert(out->kind == FL_SCRIPTED_RAISE);
     out->error_kind = FL_ERR_VALUE_ERROR;
     fl_yaml_node_t *v;
     if ((v = fl__yaml_get(ld, value, "error")))
@@ -246,6 +274,7 @@ static int parse_raise_step(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const c
                                 &out->error_kind));
     if ((v = fl__yaml_get(ld, value, "message")))
         TRY(fl__yaml_string(ld, v, fl__yaml_child_path(ld, inner, "message"), &out->error_message));
+    assert(fl_error_kind_is(out->error_kind, FL_ERR_EXCEPTION));
     return 0;
 }
 
@@ -264,16 +293,21 @@ static const fl_handler_step_row_t HANDLER_STEPS[] = {
 const fl_handler_step_row_t *fl_handler_step_rows(size_t *count_out) {
     assert(count_out != NULL);
     *count_out = sizeof HANDLER_STEPS / sizeof HANDLER_STEPS[0] - 1;
+    assert(HANDLER_STEPS[*count_out].name == NULL);
     return HANDLER_STEPS;
 }
 
 static int parse_handler_step(fl_yaml_reader_t *ld, fl_yaml_node_t *item, const char *path,
                               fl_scripted_step_t *out, bool *responds_out) {
+    assert(out != NULL && responds_out != NULL);
+    assert(!*responds_out); /* no step follows the one that responds */
     size_t index;
     fl_yaml_node_t *value;
     TRY(fl__yaml_one_key(ld, item, path, "handler step", HANDLER_STEPS, sizeof HANDLER_STEPS[0],
                          &index, &value));
+    assert(index < sizeof HANDLER_STEPS / sizeof HANDLER_STEPS[0] - 1);
     const fl_handler_step_row_t *row = &HANDLER_STEPS[index];
+    assert(row->parse != NULL);
     out->kind = row->kind;
     *responds_out = row->responds;
     const char *inner = fl__yaml_child_path(ld, path, row->name);
@@ -289,6 +323,7 @@ static int parse_route(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *p
         {"steps", "list of handler steps", "none", "the handler, at most 16 steps"},
         {NULL, NULL, NULL, NULL},
     };
+    assert(out != NULL);
     TRY(fl__yaml_check_keys(ld, node, path, keys));
     out->at = fl__yaml_location(ld, node);
     out->method = "GET";
@@ -315,8 +350,10 @@ static int parse_route(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *p
         TRY(parse_handler_step(ld, item, fl__yaml_index_path(ld, steps_path, i), &steps[i],
                                &responded));
     }
+    assert(count <= FL_SCRIPTED_STEPS_MAX);
     out->handler.steps = steps;
     out->handler.step_count = count;
+    assert(out->handler.name == out->path && out->method != NULL);
     return 0;
 }
 
@@ -335,6 +372,7 @@ int fl__load_server(fl_yaml_reader_t *ld, fl_yaml_node_t *node, fl_server_spec_t
         static const char *const versions[] = {"2.3", "2.4", NULL};
         int index;
         TRY(fl__yaml_choice(ld, v, "server.spec_version", "spec version", versions, &index));
+        assert(index == 0 || index == 1);
         out->spec_version = versions[index];
     }
     if ((v = fl__yaml_get(ld, node, "middleware"))) {
@@ -361,5 +399,8 @@ int fl__load_server(fl_yaml_reader_t *ld, fl_yaml_node_t *node, fl_server_spec_t
                                 out->routes[i].method, out->routes[i].path);
         }
     }
+    assert(out->layers != NULL || out->layer_count == 0);
+    assert(out->routes != NULL || out->route_count == 0);
+    assert(out->spec_version != NULL);
     return 0;
 }

@@ -15,6 +15,7 @@
 
 #include "client/error_kinds.h"
 #include "harness/model/load_sections.h"
+#include "sim/runtime/assume.h"
 #include "sim/runtime/status.h"
 #include "sim/runtime/world.h"
 
@@ -23,17 +24,20 @@
 /* One seed: digits only, within uint64_t. Returns 0, 1 (not a number) or 2
  * (past the largest seed), and the rest of the text in *end. */
 static int parse_seed_number(const char *text, uint64_t *out, const char **end) {
+    assert(text != NULL && out != NULL && end != NULL);
     if (!isdigit((unsigned char)text[0])) return 1;
     char *stop = NULL;
     errno = 0;
     unsigned long long value = strtoull(text, &stop, 10);
     *end = stop;
+    assert(stop > text); /* at least the one digit checked above */
     if (errno == ERANGE) return 2;
     *out = value;
     return 0;
 }
 
 static int parse_seeds(fl_yaml_reader_t *ld, fl_yaml_node_t *node, fl_scenario_t *out) {
+    assert(ld != NULL && node != NULL && out != NULL);
     TRY(fl__yaml_expect_scalar(ld, node, "seeds", "a seed range"));
     const char *text = fl__yaml_text(node);
     uint64_t first = 0, last = 0;
@@ -53,6 +57,7 @@ static int parse_seeds(fl_yaml_reader_t *ld, fl_yaml_node_t *node, fl_scenario_t
     if (problem != 0 || *rest != '\0')
         return FAIL(ld, node, "seeds: bad seed range '%s': use A..B (or one seed)", text);
     if (first > last) return FAIL(ld, node, "seeds: the range '%s' is empty: A must be <= B", text);
+    assert(first <= last);
     out->seed_first = first;
     out->seed_last = last;
     return 0;
@@ -68,6 +73,7 @@ static int parse_network(fl_yaml_reader_t *ld, fl_yaml_node_t *node, fl_simnet_o
         {"backlog", "integer > 0", "128", "connections waiting to be accepted"},
         {NULL, NULL, NULL, NULL},
     };
+    assert(out != NULL);
     TRY(fl__yaml_check_keys(ld, node, "network", keys));
     fl_yaml_node_t *v;
     if ((v = fl__yaml_get(ld, node, "latency")))
@@ -88,12 +94,14 @@ static int parse_network(fl_yaml_reader_t *ld, fl_yaml_node_t *node, fl_simnet_o
         TRY(fl__yaml_count(ld, v, "network.backlog", &out->backlog));
         if (out->backlog == 0) return FAIL(ld, v, "network.backlog: must be positive");
     }
+    assert(out->latency_ns >= 0 && out->latency_jitter_ns >= 0);
     return 0;
 }
 
 /* --- the scenario ------------------------------------------------------------------ */
 
 static void set_defaults(fl_scenario_t *out, const char *file) {
+    assert(out != NULL && file != NULL);
     memset(out, 0, sizeof *out);
     out->file = file;
     out->mode = FL_SCENARIO_HOLDS;
@@ -103,9 +111,12 @@ static void set_defaults(fl_scenario_t *out, const char *file) {
     out->time_limit_ns = 3600LL * 1000000000LL;
     out->network = fl_simnet_options_default();
     out->server.spec_version = "2.3";
+    assert(out->seed_first <= out->seed_last && out->time_limit_ns > 0);
 }
 
 static int parse_head(fl_yaml_reader_t *ld, fl_yaml_node_t *root, fl_scenario_t *out) {
+    assert(ld != NULL && root != NULL && out != NULL);
+    assert(root->type == YAML_MAPPING_NODE);
     fl_yaml_node_t *v;
     TRY(fl__yaml_require(ld, root, "name", "", &v));
     TRY(fl__yaml_nonempty(ld, v, "name", &out->name));
@@ -123,18 +134,23 @@ static int parse_head(fl_yaml_reader_t *ld, fl_yaml_node_t *root, fl_scenario_t 
         int policy;
         TRY(fl__yaml_choice(ld, v, "policy", "policy", policies, &policy));
         out->policy = policies[policy];
+        assert(out->policy != NULL);
     }
     if ((v = fl__yaml_get(ld, root, "time_limit"))) {
         TRY(fl__yaml_duration(ld, v, "time_limit", &out->time_limit_ns));
         if (out->time_limit_ns <= 0) return FAIL(ld, v, "time_limit: must be positive");
     }
     if ((v = fl__yaml_get(ld, root, "network"))) TRY(parse_network(ld, v, &out->network));
+    assert(out->name != NULL && out->name[0] != '\0');
+    assert(out->seed_first <= out->seed_last && out->time_limit_ns > 0);
     return 0;
 }
 
 /* finds: is required in finds mode, refused in holds mode, and names an
  * expectation. */
 static int parse_finds(fl_yaml_reader_t *ld, fl_yaml_node_t *root, fl_scenario_t *out) {
+    assert(ld != NULL && root != NULL && out != NULL);
+    assert(out->expectations != NULL || out->expectation_count == 0);
     fl_yaml_node_t *v = fl__yaml_get(ld, root, "finds");
     if (out->mode == FL_SCENARIO_HOLDS) {
         if (v != NULL) return FAIL(ld, v, "finds: only meaningful with mode: finds");
@@ -142,8 +158,11 @@ static int parse_finds(fl_yaml_reader_t *ld, fl_yaml_node_t *root, fl_scenario_t
     }
     TRY(fl__yaml_require(ld, root, "finds", "", &v));
     TRY(fl__yaml_nonempty(ld, v, "finds", &out->finds));
-    for (size_t i = 0; i < out->expectation_count; i++)
+    assert(out->mode == FL_SCENARIO_FINDS);
+    for (size_t i = 0; i < out->expectation_count; i++) {
+        assert(out->expectations[i].name != NULL);
         if (strcmp(out->expectations[i].name, out->finds) == 0) return 0;
+    }
     return FAIL(ld, v, "finds: no expectation is named '%s'", out->finds);
 }
 
@@ -164,6 +183,7 @@ static int parse_root(fl_yaml_reader_t *ld, fl_yaml_node_t *root, fl_scenario_t 
         {"expect", "list of expectations", "[]", "the expectations"},
         {NULL, NULL, NULL, NULL},
     };
+    assert(ld != NULL && root != NULL && out != NULL);
     if (root->type != YAML_MAPPING_NODE) return FAIL(ld, root, "scenario: expected a mapping");
     TRY(fl__yaml_check_keys(ld, root, "", keys));
     TRY(parse_head(ld, root, out));
@@ -173,12 +193,15 @@ static int parse_root(fl_yaml_reader_t *ld, fl_yaml_node_t *root, fl_scenario_t 
     TRY(fl__load_client(ld, v, &out->client));
     if ((v = fl__yaml_get(ld, root, "faults"))) TRY(fl__load_faults(ld, v, out));
     if ((v = fl__yaml_get(ld, root, "expect"))) TRY(fl__load_expectations(ld, v, out));
+    assert(out->fault_count <= FL_SCENARIO_FAULTS_MAX);
+    assert(out->client.tasks != NULL || out->client.task_count == 0);
     return parse_finds(ld, root, out);
 }
 
 int fl_scenario_load_string(fl_arena_t *arena, const char *name, const char *yaml,
                             fl_scenario_t *out, char *error, size_t error_size) {
     assert(arena != NULL && name != NULL && yaml != NULL && out != NULL);
+    assert(error != NULL || error_size == 0);
     fl_client_error_kinds_add(); /* files name the client's kinds too */
     if (error_size > 0) error[0] = '\0';
     const char *file = fl_arena_strdup(arena, name);
@@ -202,12 +225,14 @@ int fl_scenario_load_string(fl_arena_t *arena, const char *name, const char *yam
                               : parse_root(&ld, root, out);
     yaml_document_delete(&document);
     yaml_parser_delete(&parser);
+    assert(status == 0 || status == FL_EINVAL);
     return status;
 }
 
 int fl_scenario_load_file(fl_arena_t *arena, const char *path, fl_scenario_t *out, char *error,
                           size_t error_size) {
     assert(arena != NULL && path != NULL && out != NULL);
+    assert(error != NULL || error_size == 0);
     FILE *in = fopen(path, "rb");
     if (in == NULL) {
         if (error_size > 0)
@@ -217,6 +242,7 @@ int fl_scenario_load_file(fl_arena_t *arena, const char *path, fl_scenario_t *ou
     char *text = malloc(FILE_BYTES_MAX + 1);
     if (text == NULL) fl__out_of_memory("fl_scenario_load_file");
     size_t length = fread(text, 1, FILE_BYTES_MAX + 1, in);
+    assert(length <= FILE_BYTES_MAX + 1);
     bool failed = ferror(in) != 0;
     fclose(in);
     int status;
@@ -239,6 +265,7 @@ int fl_scenario_plan_faults(fl_arena_t *arena, fl_scenario_t *s, char *error, si
     for (size_t i = 0; i < s->fault_count; i++)
         if (fl_fault_plan_add(plan, &s->faults[i].spec, error, error_size) != FL_OK)
             return FL_EINVAL;
+    assert(s->fault_count <= FL_SCENARIO_FAULTS_MAX);
     s->fault_plan = plan;
     return FL_OK;
 }

@@ -9,11 +9,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sim/runtime/assume.h"
 #include "sim/runtime/status.h"
 #include "sim/runtime/world.h"
 
 int fl__yaml_fail_at(fl_yaml_reader_t *ld, yaml_mark_t mark, const char *format, ...) {
+    assert(ld != NULL && format != NULL);
+    assert(ld->file != NULL);
     if (ld->error_size == 0) return FL_EINVAL;
+    assert(ld->error != NULL);
     int used = snprintf(ld->error, ld->error_size, "%s:%zu:%zu: error: ", ld->file, mark.line + 1,
                         mark.column + 1);
     if (used >= 0 && (size_t)used < ld->error_size) {
@@ -26,25 +30,33 @@ int fl__yaml_fail_at(fl_yaml_reader_t *ld, yaml_mark_t mark, const char *format,
 }
 
 fl_location_t fl__yaml_location(const fl_yaml_reader_t *ld, const fl_yaml_node_t *node) {
+    assert(ld != NULL && node != NULL);
+    assert(ld->file != NULL);
     return (fl_location_t){.file = ld->file,
                            .line = (uint32_t)node->start_mark.line + 1,
                            .column = (uint32_t)node->start_mark.column + 1};
 }
 
 const char *fl__yaml_child_path(fl_yaml_reader_t *ld, const char *path, const char *key) {
+    assert(ld != NULL && path != NULL && key != NULL);
     return path[0] ? fl_arena_printf(ld->arena, "%s.%s", path, key) : key;
 }
 
 const char *fl__yaml_index_path(fl_yaml_reader_t *ld, const char *path, size_t index) {
+    assert(ld != NULL && path != NULL);
     return fl_arena_printf(ld->arena, "%s[%zu]", path, index);
 }
 
 const char *fl__yaml_text(const fl_yaml_node_t *node) {
+    assert(node != NULL);
+    assert(node->type == YAML_SCALAR_NODE);
+    assert(node->data.scalar.value != NULL);
     return (const char *)node->data.scalar.value;
 }
 
 /* A plain empty scalar, "~" or "null": what "key:" with nothing after gives. */
 static bool is_null(const fl_yaml_node_t *node) {
+    assert(node != NULL);
     if (node->type != YAML_SCALAR_NODE || node->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
         return false;
     const char *text = fl__yaml_text(node);
@@ -52,18 +64,25 @@ static bool is_null(const fl_yaml_node_t *node) {
 }
 
 fl_yaml_node_t *fl__yaml_node_at(fl_yaml_reader_t *ld, int index) {
-    return yaml_document_get_node(ld->document, index);
+    assert(ld != NULL && ld->document != NULL);
+    assert(index >= 1); /* libyaml's node indexes are 1-based */
+    fl_yaml_node_t *node = yaml_document_get_node(ld->document, index);
+    assert(node != NULL); /* an index the document itself handed out */
+    return node;
 }
 
 /* --- mappings ---------------------------------------------------------------------- */
 
 int fl__yaml_expect_mapping(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path) {
+    assert(ld != NULL && node != NULL && path != NULL);
     if (node->type == YAML_MAPPING_NODE || is_null(node)) return 0;
     return FAIL(ld, node, "%s: expected a mapping", path);
 }
 
 int fl__yaml_expect_sequence(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path) {
+    assert(ld != NULL && node != NULL && path != NULL);
     if (node->type == YAML_SEQUENCE_NODE) {
+        assert(node->data.sequence.items.top >= node->data.sequence.items.start);
         size_t count = (size_t)(node->data.sequence.items.top - node->data.sequence.items.start);
         if (count > LIST_MAX) return FAIL(ld, node, "%s: more than %d items", path, LIST_MAX);
         return 0;
@@ -72,17 +91,24 @@ int fl__yaml_expect_sequence(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const c
 }
 
 size_t fl__yaml_sequence_count(const fl_yaml_node_t *node) {
+    assert(node != NULL);
     if (node->type != YAML_SEQUENCE_NODE) return 0;
+    assert(node->data.sequence.items.top >= node->data.sequence.items.start);
     return (size_t)(node->data.sequence.items.top - node->data.sequence.items.start);
 }
 
 fl_yaml_node_t *fl__yaml_sequence_item(fl_yaml_reader_t *ld, const fl_yaml_node_t *node,
                                        size_t index) {
+    assert(ld != NULL && node != NULL);
+    assert(node->type == YAML_SEQUENCE_NODE);
+    assert(index < fl__yaml_sequence_count(node));
     return fl__yaml_node_at(ld, node->data.sequence.items.start[index]);
 }
 
 size_t fl__yaml_pair_count(const fl_yaml_node_t *node) {
+    assert(node != NULL);
     if (node->type != YAML_MAPPING_NODE) return 0;
+    assert(node->data.mapping.pairs.top >= node->data.mapping.pairs.start);
     return (size_t)(node->data.mapping.pairs.top - node->data.mapping.pairs.start);
 }
 
@@ -90,6 +116,7 @@ size_t fl__yaml_pair_count(const fl_yaml_node_t *node) {
  * duplicates. */
 /* Edit distance (insert, delete, substitute), bounded: names are short. */
 static size_t edit_distance(const char *a, const char *b) {
+    assert(a != NULL && b != NULL);
     enum { NAME_MAX_CHARS = 64 };
     size_t n = strlen(a), m = strlen(b);
     if (n > NAME_MAX_CHARS || m > NAME_MAX_CHARS) return SIZE_MAX;
@@ -107,11 +134,13 @@ static size_t edit_distance(const char *a, const char *b) {
             diagonal = above;
         }
     }
+    assert(row[m] <= (n > m ? n : m)); /* never more edits than the longer name's length */
     return row[m];
 }
 
 static int unknown_key(fl_yaml_reader_t *ld, fl_yaml_node_t *key, const char *path,
                        const fl_key_t *keys) {
+    assert(ld != NULL && key != NULL && path != NULL && keys != NULL);
     const char *name = fl__yaml_text(key);
     char valid[512] = "";
     size_t used = 0;
@@ -155,6 +184,7 @@ int fl__yaml_check_keys(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *
 }
 
 fl_yaml_node_t *fl__yaml_get(fl_yaml_reader_t *ld, fl_yaml_node_t *mapping, const char *key) {
+    assert(ld != NULL && mapping != NULL && key != NULL);
     size_t count = fl__yaml_pair_count(mapping);
     for (size_t i = 0; i < count; i++) {
         fl_yaml_node_t *k = fl__yaml_node_at(ld, mapping->data.mapping.pairs.start[i].key);
@@ -166,6 +196,7 @@ fl_yaml_node_t *fl__yaml_get(fl_yaml_reader_t *ld, fl_yaml_node_t *mapping, cons
 
 int fl__yaml_require(fl_yaml_reader_t *ld, fl_yaml_node_t *mapping, const char *key,
                      const char *path, fl_yaml_node_t **out) {
+    assert(path != NULL && out != NULL);
     *out = fl__yaml_get(ld, mapping, key);
     if (*out == NULL)
         return FAIL(ld, mapping, "missing required key '%s' in %s", key,
@@ -177,6 +208,7 @@ int fl__yaml_require(fl_yaml_reader_t *ld, fl_yaml_node_t *mapping, const char *
  * looked up in names (NULL-terminated). */
 /* The name of row i of a table whose rows start with their name. */
 static const char *row_name(const void *rows, size_t row_size, size_t i) {
+    assert(rows != NULL && row_size >= sizeof(const char *));
     return *(const char *const *)((const char *)rows + i * row_size);
 }
 
@@ -184,6 +216,7 @@ int fl__yaml_one_key(fl_yaml_reader_t *ld, fl_yaml_node_t *item, const char *pat
                      const void *rows, size_t row_size, size_t *index_out,
                      fl_yaml_node_t **value_out) {
     assert(rows != NULL && row_size >= sizeof(const char *) && index_out != NULL);
+    assert(ld != NULL && item != NULL && path != NULL && what != NULL && value_out != NULL);
     if (item->type != YAML_MAPPING_NODE || fl__yaml_pair_count(item) != 1)
         return FAIL(ld, item, "%s: expected a one-key mapping naming the %s", path, what);
     fl_yaml_node_t *key = fl__yaml_node_at(ld, item->data.mapping.pairs.start[0].key);
@@ -208,26 +241,31 @@ int fl__yaml_one_key(fl_yaml_reader_t *ld, fl_yaml_node_t *item, const char *pat
 
 int fl__yaml_expect_scalar(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path,
                            const char *what) {
+    assert(ld != NULL && node != NULL && path != NULL && what != NULL);
     if (node->type == YAML_SCALAR_NODE) return 0;
     return FAIL(ld, node, "%s: expected %s", path, what);
 }
 
 int fl__yaml_string(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path,
                     const char **out) {
+    assert(out != NULL);
     TRY(fl__yaml_expect_scalar(ld, node, path, "a string"));
     *out = fl_arena_strdup(ld->arena, fl__yaml_text(node));
+    assert(*out != NULL);
     return 0;
 }
 
 int fl__yaml_nonempty(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path,
                       const char **out) {
     TRY(fl__yaml_string(ld, node, path, out));
+    assert(*out != NULL);
     if ((*out)[0] == '\0') return FAIL(ld, node, "%s: must not be empty", path);
     return 0;
 }
 
 int fl__yaml_integer(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path, int64_t min,
                      int64_t max, int64_t *out) {
+    assert(min <= max && out != NULL);
     TRY(fl__yaml_expect_scalar(ld, node, path, "an integer"));
     const char *text = fl__yaml_text(node);
     char *end = NULL;
@@ -239,24 +277,30 @@ int fl__yaml_integer(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *pat
         return FAIL(ld, node, "%s: %lld is out of range (%lld..%lld)", path, value, (long long)min,
                     (long long)max);
     *out = value;
+    assert(*out >= min && *out <= max);
     return 0;
 }
 
 int fl__yaml_uint32(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path, uint32_t *out) {
+    assert(out != NULL);
     int64_t value;
     TRY(fl__yaml_integer(ld, node, path, 0, UINT32_MAX, &value));
+    assert(value >= 0 && value <= UINT32_MAX);
     *out = (uint32_t)value;
     return 0;
 }
 
 int fl__yaml_count(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path, size_t *out) {
+    assert(out != NULL);
     int64_t value;
     TRY(fl__yaml_integer(ld, node, path, 0, INT32_MAX, &value));
+    assert(value >= 0 && value <= INT32_MAX);
     *out = (size_t)value;
     return 0;
 }
 
 int fl__yaml_bool(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path, bool *out) {
+    assert(out != NULL);
     TRY(fl__yaml_expect_scalar(ld, node, path, "true or false"));
     const char *text = fl__yaml_text(node);
     if (strcmp(text, "true") == 0)
@@ -276,6 +320,7 @@ typedef struct unit {
 } unit_t;
 
 static bool parse_scaled(const char *text, const unit_t *units, int64_t *out) {
+    assert(text != NULL && units != NULL && out != NULL);
     const char *p = text;
     if (!isdigit((unsigned char)*p)) return false;
     int64_t whole = 0;
@@ -293,8 +338,10 @@ static bool parse_scaled(const char *text, const unit_t *units, int64_t *out) {
             fraction_scale *= 10;
         }
     }
+    assert(fraction >= 0 && fraction < fraction_scale);
     for (const unit_t *u = units; u->suffix != NULL; u++) {
         if (strcmp(p, u->suffix) != 0) continue;
+        assert(u->scale > 0);
         if (whole > INT64_MAX / u->scale) return false;
         int64_t result = whole * u->scale;
         /* fraction / fraction_scale of a unit must be a whole number. */
@@ -303,6 +350,7 @@ static bool parse_scaled(const char *text, const unit_t *units, int64_t *out) {
         int64_t extra = (int64_t)(part / fraction_scale);
         if (result > INT64_MAX - extra) return false;
         *out = result + extra;
+        assert(*out >= 0);
         return true;
     }
     return false;
@@ -323,6 +371,7 @@ static const unit_t size_units[] = {
  * gives FL_TIME_NEVER). */
 int fl__yaml_duration_ex(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path,
                          bool allow_forever, int64_t *out) {
+    assert(out != NULL);
     TRY(fl__yaml_expect_scalar(ld, node, path, "a duration"));
     const char *text = fl__yaml_text(node);
     if (strcmp(text, "0") == 0) {
@@ -336,19 +385,23 @@ int fl__yaml_duration_ex(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char 
     if (!parse_scaled(text, duration_units, out))
         return FAIL(ld, node, "%s: bad duration '%s': use 250ms, 2s, 1.5s, 3m, or 100us/500ns%s",
                     path, text, allow_forever ? " (or forever)" : "");
+    assert(*out >= 0);
     return 0;
 }
 
 int fl__yaml_duration(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path, int64_t *out) {
+    assert(ld != NULL && node != NULL && path != NULL && out != NULL);
     return fl__yaml_duration_ex(ld, node, path, false, out);
 }
 
 int fl__yaml_bytes(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path, uint64_t *out) {
+    assert(out != NULL);
     TRY(fl__yaml_expect_scalar(ld, node, path, "a size"));
     int64_t value;
     if (!parse_scaled(fl__yaml_text(node), size_units, &value))
         return FAIL(ld, node, "%s: bad size '%s': use bytes (65536), 64KiB or 1MB", path,
                     fl__yaml_text(node));
+    assert(value >= 0);
     *out = (uint64_t)value;
     return 0;
 }
@@ -356,6 +409,7 @@ int fl__yaml_bytes(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path,
 /* A name from a fixed list: the index, or an error listing the choices. */
 int fl__yaml_choice(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path, const char *what,
                     const char *const *names, int *out) {
+    assert(names != NULL && names[0] != NULL && out != NULL);
     TRY(fl__yaml_expect_scalar(ld, node, path, "a name"));
     for (int i = 0; names[i] != NULL; i++)
         if (strcmp(names[i], fl__yaml_text(node)) == 0) {
@@ -373,35 +427,43 @@ int fl__yaml_choice(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path
 
 int fl__yaml_error_kind(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path,
                         bool exception_only, fl_error_kind_t *out) {
+    assert(out != NULL);
     TRY(fl__yaml_expect_scalar(ld, node, path, "an error kind name"));
     if (!fl_error_kind_from_name(fl__yaml_text(node), out))
         return FAIL(ld, node, "%s: unknown error kind '%s'", path, fl__yaml_text(node));
     if (exception_only && !fl_error_kind_is(*out, FL_ERR_EXCEPTION))
         return FAIL(ld, node, "%s: '%s' is not an Exception", path, fl__yaml_text(node));
+    assert(!exception_only || fl_error_kind_is(*out, FL_ERR_EXCEPTION));
     return 0;
 }
 
 int fl__yaml_direction(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path,
                        fl_direction_t *out) {
     static const char *const names[] = {"c2s", "s2c", NULL};
+    assert(out != NULL);
     int index;
     TRY(fl__yaml_choice(ld, node, path, "direction", names, &index));
+    assert(index == 0 || index == 1);
     *out = index == 0 ? FL_DIRECTION_CLIENT_TO_SERVER : FL_DIRECTION_SERVER_TO_CLIENT;
     return 0;
 }
 
 int fl__yaml_side(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path, fl_side_t *out) {
     static const char *const names[] = {"client", "server", NULL};
+    assert(out != NULL);
     int index;
     TRY(fl__yaml_choice(ld, node, path, "side", names, &index));
+    assert(index == 0 || index == 1);
     *out = index == 0 ? FL_SIDE_CLIENT : FL_SIDE_SERVER;
     return 0;
 }
 
 int fl__yaml_string_list(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path,
                          const char *const **out, size_t *count_out) {
+    assert(out != NULL && count_out != NULL);
     TRY(fl__yaml_expect_sequence(ld, node, path));
     size_t count = fl__yaml_sequence_count(node);
+    assert(count <= LIST_MAX);
     const char **items = fl_arena_zalloc(ld->arena, (count ? count : 1) * sizeof *items);
     for (size_t i = 0; i < count; i++)
         TRY(fl__yaml_string(ld, fl__yaml_sequence_item(ld, node, i),
@@ -413,6 +475,7 @@ int fl__yaml_string_list(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char 
 
 int fl__yaml_headers(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path,
                      const fl_asgi_header_t **out, size_t *count_out) {
+    assert(out != NULL && count_out != NULL);
     TRY(fl__yaml_expect_mapping(ld, node, path));
     size_t count = fl__yaml_pair_count(node);
     if (count > HEADERS_MAX) return FAIL(ld, node, "%s: more than %d headers", path, HEADERS_MAX);
@@ -423,6 +486,7 @@ int fl__yaml_headers(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *pat
         TRY(fl__yaml_nonempty(ld, key, path, &headers[i].name));
         TRY(fl__yaml_string(ld, value, fl__yaml_child_path(ld, path, headers[i].name),
                             &headers[i].value));
+        assert(headers[i].name != NULL && headers[i].value != NULL);
     }
     *out = headers;
     *count_out = count;
@@ -430,8 +494,11 @@ int fl__yaml_headers(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *pat
 }
 
 int fl__yaml_status(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path, int *out) {
+    assert(out != NULL);
     int64_t status;
     TRY(fl__yaml_integer(ld, node, path, 100, 599, &status));
+    assert(status >= 100 && status <= 599);
+
     *out = (int)status;
     return 0;
 }

@@ -1,10 +1,13 @@
 #include "harness/report/chrome_trace.h"
 
+#include <assert.h>
 #include <inttypes.h>
 
 #include "harness/json/json.h"
 
 static void thread_name(fl_json_writer_t *w, uint32_t tid, const char *name) {
+    assert(w != NULL && name != NULL);
+    assert(w->depth == 2); /* an item of traceEvents */
     fl_json_object_begin(w);
     fl_json_key(w, "name");
     fl_json_string(w, "thread_name");
@@ -20,9 +23,11 @@ static void thread_name(fl_json_writer_t *w, uint32_t tid, const char *name) {
     fl_json_string(w, name);
     fl_json_object_end(w);
     fl_json_object_end(w);
+    assert(w->depth == 2);
 }
 
 void fl_chrome_trace_write(fl_world_t *world, FILE *out) {
+    assert(world != NULL && out != NULL);
     fl_json_writer_t w;
     fl_json_init(&w, out);
     fl_json_object_begin(&w);
@@ -38,8 +43,11 @@ void fl_chrome_trace_write(fl_world_t *world, FILE *out) {
     }
     size_t count = 0;
     const fl_trace_event_t *events = fl_trace_events(fl_world_trace(world), &count);
+    assert(events != NULL || count == 0);
     for (size_t i = 0; i < count; i++) {
         const fl_trace_event_t *e = &events[i];
+        assert((int)e->kind >= 0 && (int)e->kind < FL_TRACE_KIND_COUNT);
+        assert(w.depth == 2); /* each event an item of traceEvents */
         fl_json_object_begin(&w);
         fl_json_key(&w, "name");
         fl_json_string(&w, fl_trace_kind_name(e->kind));
@@ -70,5 +78,6 @@ void fl_chrome_trace_write(fl_world_t *world, FILE *out) {
     }
     fl_json_array_end(&w);
     fl_json_object_end(&w);
+    assert(fl_json_complete(&w));
     fputc('\n', out);
 }

@@ -8,6 +8,7 @@ enum { REPLAY_TEXT_MAX = 8192 };
 
 fl_replay_command_t fl_outcome_replay_command(const fl_outcome_t *r) {
     assert(r != NULL && r->file != NULL);
+    assert(!r->load_error || !r->passed); /* an invalid file neither held nor found */
     fl_replay_command_t command = {.file = r->file, .policy = r->policy, .schedule = r->schedule};
     if (r->load_error) {
         command.check_only = true;
@@ -21,17 +22,23 @@ fl_replay_command_t fl_outcome_replay_command(const fl_outcome_t *r) {
          * the first of the range. */
         command.seed = r->seed != 0 ? r->seed : r->seed_first;
     }
+    assert(command.file == r->file);
+    assert(!(command.check_only && command.whole_run));
     return command;
 }
 
 static void print_replay(const fl_outcome_t *r, FILE *out) {
+    assert(r != NULL && out != NULL);
+    assert(!r->passed || r->ending != FL_ENDING_RAN); /* a held or found run needs no replay */
     char text[REPLAY_TEXT_MAX];
     fl_replay_command_t command = fl_outcome_replay_command(r);
     fprintf(out, "        replay: %s\n", fl_replay_command_format(&command, text, sizeof text));
 }
 
 void fl_outcome_print(const fl_outcome_t *r, FILE *out) {
-    assert(r != NULL && out != NULL);
+    assert(r != NULL && out != NULL && r->file != NULL);
+    assert(r->ending == FL_ENDING_RAN || !r->passed); /* a worker that did not report failed */
+    assert(r->term_signal == 0 || r->ending == FL_ENDING_CRASHED);
     if (r->load_error) {
         fprintf(out, "INVALID %s\n", r->file);
         print_replay(r, out);
@@ -58,6 +65,7 @@ void fl_outcome_print(const fl_outcome_t *r, FILE *out) {
 void fl_outcome_free(fl_outcome_t *r) {
     assert(r != NULL);
     free(r->file);
+
     free(r->name);
     free(r->message);
     free(r->policy);

@@ -3,12 +3,15 @@
 #include <assert.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <string.h>
 
 char *fl_replay_command_format(const fl_replay_command_t *c, char *out, size_t capacity) {
     assert(c != NULL && c->file != NULL && out != NULL && capacity > 0);
     int used;
+    assert(!(c->check_only && c->whole_run));
     if (c->check_only) {
         snprintf(out, capacity, "faultline check %s", c->file);
+        assert(strlen(out) < capacity);
         return out;
     }
     if (c->whole_run) {
@@ -24,5 +27,6 @@ char *fl_replay_command_format(const fl_replay_command_t *c, char *out, size_t c
     }
     if (c->schedule != NULL && used >= 0 && (size_t)used < capacity)
         snprintf(out + used, capacity - (size_t)used, " --schedule %s", c->schedule);
+    assert(strlen(out) < capacity); /* truncated, never unterminated */
     return out;
 }

@@ -10,6 +10,7 @@ enum { REPLAY_TEXT_MAX = 8192 };
 
 /* XML text and attribute escaping for JUnit reports. */
 static void xml_text(FILE *f, const char *text) {
+    assert(f != NULL && text != NULL);
     for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
         switch (*p) {
         case '&': fputs("&amp;", f); break;
@@ -18,13 +19,16 @@ static void xml_text(FILE *f, const char *text) {
         case '"': fputs("&quot;", f); break;
         case '\n': fputs("&#10;", f); break;
         default:
-            if (*p < 0x20 && *p != '\t') fputc('?', f); /* not allowed in XML 1.0 */
-            else fputc(*p, f);
+            if (*p < 0x20 && *p != '\t')
+                fputc('?', f); /* not allowed in XML 1.0 */
+            else
+                fputc(*p, f);
         }
     }
 }
 
 static void junit_case(FILE *f, const fl_outcome_t *r) {
+    assert(f != NULL && r != NULL && r->file != NULL);
     fprintf(f, "  <testcase classname=\"");
     xml_text(f, r->file);
     fprintf(f, "\" name=\"");
@@ -44,6 +48,7 @@ static void junit_case(FILE *f, const fl_outcome_t *r) {
 
 void fl_report_junit(const char *path, const fl_outcome_t *outcomes, size_t count, FILE *err) {
     assert(path != NULL && (outcomes != NULL || count == 0));
+    assert(err != NULL);
     FILE *f = fopen(path, "w");
     if (f == NULL) {
         fprintf(err, "faultline run: cannot write %s: %s\n", path, strerror(errno));
@@ -51,6 +56,7 @@ void fl_report_junit(const char *path, const fl_outcome_t *outcomes, size_t coun
     }
     size_t failures = 0;
     for (size_t i = 0; i < count; i++) failures += !outcomes[i].passed;
+    assert(failures <= count);
     fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     fprintf(f, "<testsuite name=\"faultline\" tests=\"%zu\" failures=\"%zu\">\n", count, failures);
     for (size_t i = 0; i < count; i++) junit_case(f, &outcomes[i]);
@@ -59,8 +65,10 @@ void fl_report_junit(const char *path, const fl_outcome_t *outcomes, size_t coun
 }
 
 static void jsonl_line(FILE *f, const fl_outcome_t *r) {
+    assert(f != NULL && r != NULL && r->file != NULL);
     fl_json_writer_t w;
     fl_json_init(&w, f);
+    assert(w.depth == 0);
     fl_json_object_begin(&w);
     fl_json_key(&w, "file");
     fl_json_string(&w, r->file);
@@ -82,13 +90,17 @@ static void jsonl_line(FILE *f, const fl_outcome_t *r) {
     fl_json_uint(&w, r->seed);
     fl_json_key(&w, "message");
     fl_json_string(&w, r->message ? r->message : "");
+    assert(w.depth == 1);
     fl_json_object_end(&w);
+
     assert(fl_json_complete(&w));
     fputc('\n', f);
 }
 
 void fl_report_jsonl(const char *path, const fl_outcome_t *outcomes, size_t count, FILE *err) {
     assert(path != NULL && (outcomes != NULL || count == 0));
+    assert(err != NULL);
+
     FILE *f = fopen(path, "w");
     if (f == NULL) {
         fprintf(err, "faultline run: cannot write %s: %s\n", path, strerror(errno));

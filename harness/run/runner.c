@@ -14,12 +14,14 @@
 #include "harness/run/steps.h"
 #include "harness/world/build.h"
 #include "sim/asgi/server.h"
+#include "sim/runtime/assume.h"
 #include "sim/runtime/runtime.h"
 
 enum { RUN_DEFAULT_SEED_LAST = 200 };
 
 /* Captures what print(arg, stream) writes, truncated into to. */
 static void capture(char *to, size_t capacity, void (*print)(void *arg, FILE *out), void *arg) {
+    assert(to != NULL && capacity > 0 && print != NULL && arg != NULL);
     char *text = NULL;
     size_t length = 0;
     FILE *stream = open_memstream(&text, &length);
@@ -31,20 +33,31 @@ static void capture(char *to, size_t capacity, void (*print)(void *arg, FILE *ou
     fclose(stream);
     fl__copy_text(to, capacity, text);
     free(text);
+    assert(strlen(to) < capacity);
 }
 
-static void print_server_log(void *arg, FILE *out) { fl_server_log_print(arg, out); }
-static void print_hang(void *arg, FILE *out) { fl_world_print_hang(arg, out); }
+static void print_server_log(void *arg, FILE *out) {
+    assert(arg != NULL && out != NULL);
+    fl_server_log_print(arg, out);
+}
+
+static void print_hang(void *arg, FILE *out) {
+    assert(arg != NULL && out != NULL);
+    fl_world_print_hang(arg, out);
+}
 
 /* --- one seed -------------------------------------------------------------------------------- */
 
 static bool has_trace_expectation(const fl_scenario_t *s) {
+    assert(s != NULL);
+    assert(s->expectations != NULL || s->expectation_count == 0);
     for (size_t i = 0; i < s->expectation_count; i++)
         if (s->expectations[i].kind == FL_EXPECT_TRACE) return true;
     return false;
 }
 
 static const char *policy_of(const fl_scenario_t *s, const fl_run_config_t *config) {
+    assert(s != NULL);
     if (config != NULL && config->policy != NULL) return config->policy;
     return s->policy != NULL ? s->policy : "random";
 }
@@ -54,6 +67,7 @@ static const char *policy_of(const fl_scenario_t *s, const fl_run_config_t *conf
  * dies on an assertion has printed its timeline up to the crash. */
 static void write_timeline_head(const fl_scenario_t *s, uint64_t seed, FILE *out,
                                 const char *policy) {
+    assert(s != NULL && out != NULL && policy != NULL);
     fprintf(out, "scenario %s  seed %" PRIu64 "  policy %s\n", s->name ? s->name : "(unnamed)",
             seed, policy);
     fprintf(out, "--- trace\n");
@@ -61,6 +75,8 @@ static void write_timeline_head(const fl_scenario_t *s, uint64_t seed, FILE *out
 }
 
 static void write_timeline(fl_run_state_t *run, fl_seed_result_t *result, FILE *out) {
+    assert(run != NULL && run->world != NULL && result != NULL && out != NULL);
+    assert(result->checks_run == 0); /* the checks follow the timeline */
     fprintf(out, "trace hash %016" PRIx64 "\n", fl_world_trace_hash(run->world));
     fprintf(out, "--- server log\n%s", result->server_log);
     fprintf(out, "--- outcome %s%s\n", fl_run_outcome_name(result->outcome),
@@ -72,6 +88,8 @@ static void write_timeline(fl_run_state_t *run, fl_seed_result_t *result, FILE *
 static fl_world_t *create_world(const fl_scenario_t *scenario, uint64_t seed,
                                 const fl_run_config_t *config, const char *policy, char *error,
                                 size_t error_size) {
+    assert(scenario != NULL && policy != NULL && error != NULL && error_size > 0);
+    assert(scenario->time_limit_ns >= 0); /* 0: the world's default */
     bool timeline = config != NULL && config->timeline != NULL;
     fl_world_options_t options = {
         .seed = seed,
@@ -85,6 +103,8 @@ static fl_world_t *create_world(const fl_scenario_t *scenario, uint64_t seed,
 }
 
 static int setup_failed(fl_seed_result_t *result, const char *error) {
+    assert(result != NULL && error != NULL);
+    assert(!result->passed && result->checks_run == 0);
     fl__copy_text(result->failed_check, sizeof result->failed_check, "setup");
     fl__copy_text(result->message, sizeof result->message, error);
     return FL_EINVAL;
@@ -92,6 +112,9 @@ static int setup_failed(fl_seed_result_t *result, const char *error) {
 
 /* After the world ran: the outcome, the texts people read, and the checks. */
 static void judge(fl_run_state_t *run, fl_seed_result_t *result, FILE *timeline) {
+    assert(run != NULL && run->world != NULL && run->server != NULL && result != NULL);
+    assert(run->tasks_done <= run->task_count && run->task_count <= FL_RUN_TASKS_MAX);
+    assert(result->checks_run == 0 && result->checks_failed == 0);
     fl_world_t *world = run->world;
     result->trace_hash = fl_world_trace_hash(world);
     result->client_blocked = result->outcome == FL_RUN_HANG && run->tasks_done < run->task_count;
@@ -115,6 +138,8 @@ static void judge(fl_run_state_t *run, fl_seed_result_t *result, FILE *timeline)
     checker.cycles_checked = false;
     bool hang_expected = fl__check_expectations(&checker);
     fl__check_invariants(&checker, hang_expected);
+    assert(result->checks_failed <= result->checks_run);
+    assert((result->checks_failed == 0) == (result->failed_check[0] == '\0'));
     result->passed = result->checks_failed == 0;
     if (!log_captured && (result->checks_failed > 0 || result->target_failed))
         capture(result->server_log, sizeof result->server_log, print_server_log,
@@ -157,7 +182,9 @@ int fl_scenario_run_seed(const fl_scenario_t *scenario, uint64_t seed,
     }
     result->outcome = fl_world_run(world);
     fl_world_set_trace_stream(world, NULL);
+    assert(run->tasks_done <= run->task_count);
     judge(run, result, timeline);
+    assert(result->passed == (result->checks_failed == 0));
     if (config != NULL && config->chrome_trace != NULL)
         fl_chrome_trace_write(world, config->chrome_trace);
     free(run);
@@ -171,6 +198,8 @@ int fl_scenario_run_seed(const fl_scenario_t *scenario, uint64_t seed,
  * mask over the scenario's faults (those of probability 1 must act in each
  * seed: check_faults_fired). */
 static uint64_t faults_required_some_seed(const fl_scenario_t *s) {
+    assert(s != NULL);
+    assert(s->fault_count <= FL_SCENARIO_FAULTS_MAX); /* one bit each */
     uint64_t mask = 0;
     for (size_t i = 0; i < s->fault_count; i++)
         if (!s->faults[i].may_not_fire && s->faults[i].spec.trigger.probability < 1.0)
@@ -182,10 +211,12 @@ static uint64_t faults_required_some_seed(const fl_scenario_t *s) {
  * in none of them was never tested. Returns false (with the message) then. */
 static bool range_faults_fired(const fl_scenario_t *s, uint64_t fired, uint64_t first,
                                uint64_t last, fl_scenario_result_t *result) {
+    assert(s != NULL && result != NULL && first <= last);
     uint64_t silent = faults_required_some_seed(s) & ~fired;
     if (silent == 0) return true;
     size_t index = 0;
     while (!(silent & (UINT64_C(1) << index))) index++;
+    assert(index < s->fault_count);
     char fault[256];
     fl__describe_fault(s, index, fault, sizeof fault);
     result->seed = first;
@@ -201,6 +232,8 @@ static bool range_faults_fired(const fl_scenario_t *s, uint64_t fired, uint64_t 
 static void finish_range(const fl_scenario_t *scenario, uint64_t fired,
                          uint64_t found_without_faults, uint64_t first, uint64_t last,
                          fl_scenario_result_t *result) {
+    assert(scenario != NULL && result != NULL && first <= last);
+    assert(result->seeds_run == last - first + 1 && !result->passed);
     bool finds = scenario->mode == FL_SCENARIO_FINDS;
     const char *seeds_word = result->seeds_run == 1 ? "seed" : "seeds";
     const char *target = scenario->finds ? scenario->finds : "(no check named)";
@@ -210,8 +243,8 @@ static void finish_range(const fl_scenario_t *scenario, uint64_t fired,
                  " where a fault never fired: see faults-fired)",
                  target, result->seeds_run, seeds_word, found_without_faults);
     else if (finds)
-        snprintf(result->message, sizeof result->message, "%s not found in %" PRIu64 " %s",
-                 target, result->seeds_run, seeds_word);
+        snprintf(result->message, sizeof result->message, "%s not found in %" PRIu64 " %s", target,
+                 result->seeds_run, seeds_word);
     else if (!range_faults_fired(scenario, fired, first, last, result))
         return;
     else
@@ -224,10 +257,12 @@ static void finish_range(const fl_scenario_t *scenario, uint64_t fired,
 int fl_scenario_run(const fl_scenario_t *scenario, const fl_run_config_t *config,
                     fl_scenario_result_t *result) {
     assert(scenario != NULL && result != NULL);
+    assert(scenario->mode == FL_SCENARIO_HOLDS || scenario->mode == FL_SCENARIO_FINDS);
     memset(result, 0, sizeof *result);
     uint64_t first = scenario->seed_first, last = scenario->seed_last;
     if (first == 0 && last == 0) first = 1, last = RUN_DEFAULT_SEED_LAST;
-    if (config != NULL && config->has_seed_range) first = config->seed_first, last = config->seed_last;
+    if (config != NULL && config->has_seed_range)
+        first = config->seed_first, last = config->seed_last;
     if (last < first) {
         snprintf(result->message, sizeof result->message, "empty seed range %" PRIu64 "..%" PRIu64,
                  first, last);
@@ -238,8 +273,11 @@ int fl_scenario_run(const fl_scenario_t *scenario, const fl_run_config_t *config
     uint64_t found_without_faults = 0;
     /* The loop is bounded by the range; a seed at UINT64_MAX ends it too. */
     for (uint64_t seed = first;; seed++) {
+        assert(seed >= first && seed <= last);
         int status = fl_scenario_run_seed(scenario, seed, config, &result->detail);
         result->seeds_run++;
+        assert(result->detail.seed == seed);
+
         if (status != FL_OK) {
             result->seed = seed;
             snprintf(result->message, sizeof result->message, "seed %" PRIu64 ": cannot run: %s",
@@ -260,8 +298,8 @@ int fl_scenario_run(const fl_scenario_t *scenario, const fl_run_config_t *config
         }
         if (!finds && !result->detail.passed) {
             result->seed = seed;
-            snprintf(result->message, sizeof result->message, "failed at seed %" PRIu64 ": %s", seed,
-                     result->detail.message);
+            snprintf(result->message, sizeof result->message, "failed at seed %" PRIu64 ": %s",
+                     seed, result->detail.message);
             return FL_OK;
         }
         if (seed == last) break;

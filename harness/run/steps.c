@@ -7,19 +7,27 @@
 #include "client/sse.h"
 #include "harness/model/kinds.h"
 #include "harness/run/step_kinds.h"
+#include "sim/runtime/assume.h"
 #include "sim/runtime/status.h"
 
 static char *url_for(fl_run_state_t *run, const char *path) {
+    assert(run != NULL && run->world != NULL);
     const char *p = path != NULL ? path : "/";
     size_t length = strlen("http://server") + strlen(p) + 1;
     char *url = fl_arena_alloc(fl_world_arena(run->world), length);
-    snprintf(url, length, "http://server%s", p);
+    int written = snprintf(url, length, "http://server%s", p);
+    assert(written >= 0 && (size_t)written == length - 1);
+    (void)written;
     return url;
 }
 
 static fl_task_state_t *find_task_state(fl_run_state_t *run, const char *name) {
-    for (size_t i = 0; i < run->task_count; i++)
+    assert(run != NULL && name != NULL);
+    assert(run->task_count <= FL_RUN_TASKS_MAX);
+    for (size_t i = 0; i < run->task_count; i++) {
+        assert(run->tasks[i].name != NULL);
         if (strcmp(run->tasks[i].name, name) == 0) return &run->tasks[i];
+    }
     return NULL;
 }
 
@@ -35,6 +43,9 @@ typedef struct pieces_source {
 static fl_error_t *next_piece(void *context, fl_world_t *world, const void **chunk_out,
                               size_t *length_out, bool *done_out) {
     pieces_source_t *g = context;
+    assert(g != NULL && world != NULL && chunk_out != NULL && length_out != NULL);
+    assert(done_out != NULL && g->pieces != NULL);
+    assert(g->next <= g->count + 1); /* the last step past the end is a failed generator's */
     if (g->fails_at != 0 && g->next + 1 == g->fails_at) {
         g->next++; /* a generator that raised is finished: nothing more from it */
         return fl_error_new(fl_world_arena(world), FL_ERR_VALUE_ERROR,
@@ -55,11 +66,14 @@ static fl_error_t *next_piece(void *context, fl_world_t *world, const void **chu
 
 static fl_error_t *make_request(fl_run_state_t *run, const fl_step_t *spec,
                                 fl_request_t **request_out) {
+    assert(run != NULL && spec != NULL && request_out != NULL);
+    assert(spec->headers != NULL || spec->header_count == 0);
     fl_arena_t *arena = fl_world_arena(run->world);
     fl_error_t *error = fl_request_create(arena, spec->method ? spec->method : "GET",
                                           url_for(run, spec->path), request_out);
     if (error != NULL) return error;
     fl_request_t *request = *request_out;
+    assert(request != NULL && request->headers != NULL);
     for (size_t i = 0; i < spec->header_count; i++)
         fl_headers_add(request->headers, spec->headers[i].name, spec->headers[i].value);
     if (spec->stream_body != NULL) {
@@ -77,7 +91,10 @@ static fl_error_t *make_request(fl_run_state_t *run, const fl_step_t *spec,
 
 /* Records a response or an error (a StatusError carries its response). */
 static void record(fl_step_state_t *step, fl_error_t *error, const fl_response_t *response) {
+    assert(step != NULL && step->ran);
+    assert(error != NULL || response != NULL); /* a send gives one or the other */
     step->error = error;
+
     if (error != NULL && error->http_status != 0) step->status = error->http_status;
     if (error != NULL && fl_error_is(error, FL_ERR_STATUS_ERROR) && error->payload != NULL)
         response = error->payload;
@@ -86,6 +103,7 @@ static void record(fl_step_state_t *step, fl_error_t *error, const fl_response_t
         if (response->body_read || !response->streamed)
             step->body_bytes = (int64_t)response->body_length;
     }
+    assert(step->status == 0 || (step->status >= 100 && step->status <= 599));
 }
 
 /* The step's request, or NULL with the step's error set when it cannot be
@@ -103,6 +121,7 @@ void fl__run_request_step(fl_run_state_t *run, fl_step_state_t *step) {
     fl_request_t *request = prepare_request(run, step);
     if (request == NULL) return;
     fl_response_t *response = NULL;
+    assert(run->client != NULL);
     fl_error_t *error = fl_client_send(run->world, run->client, request, &response);
     record(step, error, error == NULL ? response : NULL);
     step->attempts = request->attempt;
@@ -120,10 +139,12 @@ void fl__run_stream_step(fl_run_state_t *run, fl_step_state_t *step) {
         record(step, error, NULL);
         return;
     }
+    assert(response != NULL); /* a stream without an error has its response */
     step->status = response->status;
     step->body_bytes = 0;
     size_t chunks = 0;
     for (;;) {
+        assert(step->body_bytes >= 0);
         if (step->spec->read_chunks != 0 && chunks >= step->spec->read_chunks) break;
         if (step->spec->raise_after != 0 && chunks >= step->spec->raise_after) {
             /* The caller's own error inside `async with client.stream()`:
@@ -150,6 +171,8 @@ void fl__run_stream_step(fl_run_state_t *run, fl_step_state_t *step) {
 
 /* Receives up to the step's receive_count events (0: until the end). */
 static void receive_events(fl_run_state_t *run, fl_step_state_t *step) {
+    assert(run != NULL && step != NULL && step->session != NULL);
+    assert(step->spec->kind == FL_STEP_SSE && step->events >= 0);
     for (;;) {
         if (step->spec->receive_count != 0 && (size_t)step->events >= step->spec->receive_count)
             return;
@@ -159,6 +182,7 @@ static void receive_events(fl_run_state_t *run, fl_step_state_t *step) {
             step->error = error;
             return;
         }
+        assert(message != NULL);
         if (message->end) return;
         step->events++;
     }
@@ -177,6 +201,7 @@ void fl__run_sse_step(fl_run_state_t *run, fl_step_state_t *step) {
         step->session = NULL;
         return;
     }
+    assert(step->session != NULL);
     if (step->spec->receive_in == NULL) {
         receive_events(run, step);
     } else {
@@ -194,6 +219,7 @@ void fl__run_sse_step(fl_run_state_t *run, fl_step_state_t *step) {
 void fl__run_sleep_step(fl_run_state_t *run, fl_step_state_t *step) {
     assert(run != NULL && step != NULL && step->spec->kind == FL_STEP_SLEEP);
     fl_world_t *w = run->world;
+    assert(step->spec->duration_ns >= 0 && step->error == NULL);
     int status = fl_sleep(w, step->spec->duration_ns);
     if (status != FL_OK) step->error = fl_error_from_status(fl_world_arena(w), status, "sleep");
 }
@@ -201,6 +227,7 @@ void fl__run_sleep_step(fl_run_state_t *run, fl_step_state_t *step) {
 void fl__run_cancel_step(fl_run_state_t *run, fl_step_state_t *step) {
     assert(run != NULL && step != NULL && step->spec->kind == FL_STEP_CANCEL);
     fl_world_t *w = run->world;
+    assert(step->spec->target_task != NULL && step->spec->duration_ns >= 0);
     int status = fl_sleep(w, step->spec->duration_ns);
     if (status != FL_OK) {
         step->error = fl_error_from_status(fl_world_arena(w), status, "cancel delay");
@@ -213,9 +240,12 @@ void fl__run_cancel_step(fl_run_state_t *run, fl_step_state_t *step) {
 /* Runs one step by its row, inside a move_on scope when it has a
  * cancel_after and its kind takes one. */
 static void run_step(fl_run_state_t *run, fl_step_state_t *step) {
+    assert(run != NULL && step != NULL && step->spec != NULL);
+    assert(!step->ran && step->error == NULL); /* each step runs once */
     fl_world_t *w = run->world;
     const fl_step_t *spec = step->spec;
     const fl_client_step_row_t *row = fl_client_step_row(spec->kind);
+    assert(row->kind == spec->kind && row->run != NULL);
     step->ran = true;
     fl_cancel_scope_t scope;
     bool scoped = spec->cancel_after_ns > 0 && row->scoped;
@@ -230,6 +260,8 @@ static void run_step(fl_run_state_t *run, fl_step_state_t *step) {
 
 /* A receiver's duties: every SSE step of another task that names it. */
 static void serve_receives(fl_run_state_t *run, fl_task_state_t *self) {
+    assert(run != NULL && self != NULL && self->run == run && self->name != NULL);
+    assert(run->task_count <= FL_RUN_TASKS_MAX);
     for (size_t t = 0; t < run->task_count; t++) {
         fl_task_state_t *owner = &run->tasks[t];
         if (owner->spec == NULL) continue;
@@ -238,6 +270,7 @@ static void serve_receives(fl_run_state_t *run, fl_task_state_t *self) {
             if (step->spec->kind != FL_STEP_SSE || step->spec->receive_in == NULL ||
                 strcmp(step->spec->receive_in, self->name) != 0)
                 continue;
+            assert(step->connected != NULL && step->received != NULL);
             if (fl_event_wait(run->world, step->connected) == FL_OK && step->session != NULL)
                 receive_events(run, step);
             fl_event_set(run->world, step->received);
@@ -249,11 +282,13 @@ static fl_error_t *client_task(fl_world_t *w, void *arg) {
     fl_task_state_t *self = arg;
     fl_run_state_t *run = self->run;
     assert(run->world == w);
+    assert(!self->done && run->tasks_done < run->task_count);
     if (self->spec != NULL)
         for (size_t i = 0; i < self->spec->step_count; i++) run_step(run, &self->steps[i]);
     serve_receives(run, self);
     self->done = true;
     run->tasks_done++;
+    assert(run->tasks_done <= run->task_count);
     /* The last client task ends the run's other work, so a run whose client
      * is done ends COMPLETED rather than as a hang of idle server tasks. */
     if (run->tasks_done == run->task_count) {
@@ -265,6 +300,8 @@ static fl_error_t *client_task(fl_world_t *w, void *arg) {
 
 static int add_task(fl_run_state_t *run, const char *name, const fl_client_task_t *spec,
                     char *error, size_t error_size) {
+    assert(run != NULL && name != NULL && error != NULL && error_size > 0);
+    assert(run->task_count <= FL_RUN_TASKS_MAX);
     if (run->task_count == FL_RUN_TASKS_MAX) {
         snprintf(error, error_size, "too many client tasks (at most %d)", FL_RUN_TASKS_MAX);
         return FL_EINVAL;
@@ -289,7 +326,9 @@ static int add_task(fl_run_state_t *run, const char *name, const fl_client_task_
             step->connected = fl_event_create(run->world, "sse connected");
             step->received = fl_event_create(run->world, "sse received");
         }
+        assert(step->id != NULL && !step->ran);
     }
+    assert(task->steps != NULL && task->spec == spec);
     return FL_OK;
 }
 
@@ -308,7 +347,10 @@ int fl__run_spawn_tasks(fl_run_state_t *run, char *error, size_t error_size) {
             int status = add_task(run, receiver, NULL, error, error_size);
             if (status != FL_OK) return status;
         }
-    for (size_t i = 0; i < run->task_count; i++)
+    assert(run->task_count >= spec->task_count && run->task_count <= FL_RUN_TASKS_MAX);
+    for (size_t i = 0; i < run->task_count; i++) {
         run->tasks[i].task = fl_spawn(run->world, run->tasks[i].name, client_task, &run->tasks[i]);
+        assert(run->tasks[i].task != NULL);
+    }
     return FL_OK;
 }

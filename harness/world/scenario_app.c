@@ -13,23 +13,32 @@ fl_asgi_app_t *fl__build_base_http_layer(fl_world_t *w, fl_asgi_app_t *app,
                                          const fl_server_layer_t *layer, char *error,
                                          size_t error_size) {
     (void)error, (void)error_size;
+    assert(w != NULL && app != NULL && layer != NULL);
     assert(layer->kind == FL_LAYER_BASE_HTTP);
-    return fl_base_middleware_create(w, app, layer->version, NULL, NULL);
+    fl_asgi_app_t *wrapped = fl_base_middleware_create(w, app, layer->version, NULL, NULL);
+    assert(wrapped != NULL);
+    return wrapped;
 }
 
 fl_asgi_app_t *fl__build_server_errors_layer(fl_world_t *w, fl_asgi_app_t *app,
                                              const fl_server_layer_t *layer, char *error,
                                              size_t error_size) {
     (void)error, (void)error_size;
+    assert(w != NULL && app != NULL && layer != NULL);
     assert(layer->kind == FL_LAYER_SERVER_ERRORS);
-    return fl_server_error_middleware_create(w, app, NULL, NULL);
+    fl_asgi_app_t *wrapped = fl_server_error_middleware_create(w, app, NULL, NULL);
+    assert(wrapped != NULL);
+    return wrapped;
 }
 
 fl_asgi_app_t *fl__build_exception_handler_layer(fl_world_t *w, fl_asgi_app_t *app,
                                                  const fl_server_layer_t *layer, char *error,
                                                  size_t error_size) {
+    assert(w != NULL && app != NULL && layer != NULL && error != NULL && error_size > 0);
     assert(layer->kind == FL_LAYER_EXCEPTION_HANDLER);
+    assert(layer->status == 0 || (layer->status >= 100 && layer->status <= 599)); /* 0: 500 */
     fl_exception_middleware_t *handlers = fl_exception_middleware_create(w, app);
+    assert(handlers != NULL);
     if (!fl_exception_middleware_add_response(handlers, layer->handles,
                                               layer->status ? layer->status : 500,
                                               layer->body ? layer->body : "")) {
@@ -42,9 +51,15 @@ fl_asgi_app_t *fl__build_exception_handler_layer(fl_world_t *w, fl_asgi_app_t *a
 
 fl_asgi_app_t *fl_scenario_server_app(fl_world_t *w, const fl_server_spec_t *spec, char *error,
                                       size_t error_size) {
+    assert(w != NULL && spec != NULL && error != NULL && error_size > 0);
+    assert(spec->routes != NULL || spec->route_count == 0);
+    assert(spec->layers != NULL || spec->layer_count == 0);
     fl_router_t *router = fl_router_create(w);
+    assert(router != NULL);
     for (size_t i = 0; i < spec->route_count; i++) {
         const fl_route_t *route = &spec->routes[i];
+        assert(route->path != NULL);
+
         fl_scripted_spec_t handler = route->handler;
         if (handler.name == NULL) handler.name = route->path;
         fl_asgi_app_t *app = fl_scripted_handler_create(w, &handler, error, error_size);
