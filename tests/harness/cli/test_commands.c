@@ -6,6 +6,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,18 +60,26 @@ static int teardown(void **state) {
     return system(command) == 0 ? 0 : -1;
 }
 
-/* Runs a command with argv built from words; returns the exit code and the
- * output in out_text. */
+/* Runs a command with argv built from words; returns the exit code, with
+ * the output (to_err false) or the error stream (to_err true) in text and
+ * the other one dropped. */
+static int run_capturing(int (*fn)(int, char **, FILE *, FILE *), const char *const *words,
+                         int count, bool to_err, char *text, size_t size) {
+    char *argv[16];
+    assert_true(count <= 16);
+    for (int i = 0; i < count; i++) argv[i] = (char *)words[i];
+    FILE *captured = fmemopen(text, size, "w");
+    FILE *dropped = fopen("/dev/null", "w");
+    int code = fn(count, argv, to_err ? dropped : captured, to_err ? captured : dropped);
+    fclose(captured);
+    fclose(dropped);
+    return code;
+}
+
+/* The output in out_text. */
 static int run_command(int (*fn)(int, char **, FILE *, FILE *), const char *const *words,
                        int count, char *out_text, size_t size) {
-    char *argv[16];
-    for (int i = 0; i < count; i++) argv[i] = (char *)words[i];
-    FILE *out = fmemopen(out_text, size, "w");
-    FILE *err = fopen("/dev/null", "w");
-    int code = fn(count, argv, out, err);
-    fclose(out);
-    fclose(err);
-    return code;
+    return run_capturing(fn, words, count, false, out_text, size);
 }
 
 static void test_check_reports_invalid_files_with_exit_2(void **state) {
@@ -209,14 +218,7 @@ static void test_replay_is_byte_identical(void **state) {
 /* As run_command, with the error stream captured instead of the output. */
 static int run_command_err(int (*fn)(int, char **, FILE *, FILE *), const char *const *words,
                            int count, char *err_text, size_t size) {
-    char *argv[16];
-    for (int i = 0; i < count; i++) argv[i] = (char *)words[i];
-    FILE *out = fopen("/dev/null", "w");
-    FILE *err = fmemopen(err_text, size, "w");
-    int code = fn(count, argv, out, err);
-    fclose(out);
-    fclose(err);
-    return code;
+    return run_capturing(fn, words, count, true, err_text, size);
 }
 
 /* An option the command does not take is an error naming it, never
