@@ -291,6 +291,16 @@ static void begin_line(fl_json_writer_t *json, FILE *out, bool ok) {
     fl_json_bool(json, ok);
 }
 
+/* Closes a line's object after its "attempts" member, and the line. */
+static void end_line(fl_json_writer_t *json, FILE *out, uint32_t attempts) {
+    fl_json_key(json, "attempts");
+    fl_json_uint(json, attempts);
+    fl_json_object_end(json);
+    assert(fl_json_complete(json));
+    fputc('\n', out);
+    fflush(out);
+}
+
 /* Writes the success line for response (its body read) and attempts. */
 static void write_response(FILE *out, const fl_response_t *response, uint32_t attempts) {
     assert(out != NULL && response != NULL);
@@ -301,12 +311,7 @@ static void write_response(FILE *out, const fl_response_t *response, uint32_t at
     write_headers(&json, response->headers);
     fl_json_key(&json, "body_bytes");
     fl_json_uint(&json, response->body_length);
-    fl_json_key(&json, "attempts");
-    fl_json_uint(&json, attempts);
-    fl_json_object_end(&json);
-    assert(fl_json_complete(&json));
-    fputc('\n', out);
-    fflush(out);
+    end_line(&json, out, attempts);
 }
 
 void fl_fetch_write_error(FILE *out, const fl_error_t *error, uint32_t attempts) {
@@ -326,12 +331,7 @@ void fl_fetch_write_error(FILE *out, const fl_error_t *error, uint32_t attempts)
     }
     fl_json_key(&json, "error");
     write_error_object(&json, error, 0);
-    fl_json_key(&json, "attempts");
-    fl_json_uint(&json, attempts);
-    fl_json_object_end(&json);
-    assert(fl_json_complete(&json));
-    fputc('\n', out);
-    fflush(out);
+    end_line(&json, out, attempts);
 }
 
 /* --- running the request --------------------------------------------------------- */

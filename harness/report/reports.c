@@ -46,14 +46,18 @@ static void junit_case(FILE *f, const fl_outcome_t *r) {
     fprintf(f, "</testcase>\n");
 }
 
+/* The report's file, or NULL after saying why it cannot be written. */
+static FILE *open_report(const char *path, FILE *err) {
+    FILE *f = fopen(path, "w");
+    if (f == NULL) fprintf(err, "faultline run: cannot write %s: %s\n", path, strerror(errno));
+    return f;
+}
+
 void fl_report_junit(const char *path, const fl_outcome_t *outcomes, size_t count, FILE *err) {
     assert(path != NULL && (outcomes != NULL || count == 0));
     assert(err != NULL);
-    FILE *f = fopen(path, "w");
-    if (f == NULL) {
-        fprintf(err, "faultline run: cannot write %s: %s\n", path, strerror(errno));
-        return;
-    }
+    FILE *f = open_report(path, err);
+    if (f == NULL) return;
     size_t failures = 0;
     for (size_t i = 0; i < count; i++) failures += !outcomes[i].passed;
     assert(failures <= count);
@@ -101,11 +105,8 @@ void fl_report_jsonl(const char *path, const fl_outcome_t *outcomes, size_t coun
     assert(path != NULL && (outcomes != NULL || count == 0));
     assert(err != NULL);
 
-    FILE *f = fopen(path, "w");
-    if (f == NULL) {
-        fprintf(err, "faultline run: cannot write %s: %s\n", path, strerror(errno));
-        return;
-    }
+    FILE *f = open_report(path, err);
+    if (f == NULL) return;
     for (size_t i = 0; i < count; i++) jsonl_line(f, &outcomes[i]);
     fclose(f);
 }
