@@ -117,16 +117,19 @@ static void buffer_grow(buffer_t *b, size_t extra) __attribute__((noinline));
  * so it stays out of line. */
 static inline void buffer_reserve(buffer_t *b, size_t extra) {
     assert(b->length <= b->capacity && (b->data != NULL || b->capacity == 0));
+    assert(b->length + extra >= b->length); /* no wrap: lengths are read sizes */
     if (b->length + extra > b->capacity) buffer_grow(b, extra);
 }
 
 static void buffer_grow(buffer_t *b, size_t extra) {
+    assert(b->length + extra > b->capacity); /* only when the room is short */
     size_t capacity = b->capacity ? b->capacity : 1024;
     while (capacity < b->length + extra) capacity *= 2;
     char *grown = realloc(b->data, capacity);
     if (grown == NULL) fl__out_of_memory("server buffer");
     b->data = grown;
     b->capacity = capacity;
+    assert(b->length + extra <= b->capacity);
 }
 
 static void buffer_append(buffer_t *b, const void *data, size_t length) {
@@ -141,9 +144,11 @@ static void buffer_consume(buffer_t *b, size_t length) {
     assert(length <= b->length);
     memmove(b->data, b->data + length, b->length - length);
     b->length -= length;
+    assert(b->length <= b->capacity);
 }
 
 static void buffer_free(buffer_t *b) {
+    assert(b->length <= b->capacity && (b->data != NULL || b->capacity == 0));
     free(b->data);
     *b = (buffer_t){0};
 }
@@ -178,10 +183,12 @@ static void queue_output(connection_t *c, const void *data, size_t length) {
     assert(data != NULL || length == 0);
     if (c->lost || c->writer_done) return; /* the connection is gone: nobody to tell */
     buffer_append(&c->out, data, length);
+    assert(c->out.length >= length && c->out_ready != NULL);
     fl_condition_notify_all(c->server->world, c->out_ready);
 }
 
 static void close_after_flush(connection_t *c) {
+    assert(c->server != NULL && c->out_ready != NULL);
     c->close_after_flush = true;
     fl_condition_notify_all(c->server->world, c->out_ready);
 }
@@ -189,6 +196,7 @@ static void close_after_flush(connection_t *c) {
 /* The connection went away (EOF, reset, write failure): the cycle in
  * progress is disconnected, and its receive answers http.disconnect. */
 static void connection_lost(connection_t *c) {
+    assert(c->server != NULL && c->conn != NULL);
     if (c->lost) return;
     c->lost = true;
     fl_world_t *w = c->server->world;
@@ -211,6 +219,7 @@ static void connection_lost(connection_t *c) {
  * unread request bytes would cause. */
 static void close_gracefully(connection_t *c, fl_world_t *w) {
     assert(c->writer_done); /* nothing is queued for a connection closing */
+    assert(c->conn != NULL && c->out_ready != NULL);
     if (!c->lost && fl_conn_shutdown_write(c->conn) == FL_OK) {
         fl_cancel_scope_t linger;
         fl_scope_enter_move_on_after(w, &linger, FL_SECONDS(2));
@@ -224,6 +233,7 @@ static void close_gracefully(connection_t *c, fl_world_t *w) {
 
 static fl_error_t *writer_task(fl_world_t *w, void *arg) {
     connection_t *c = arg;
+    assert(c != NULL && !c->writer_done); /* one writer per connection */
     for (;;) {
         if (c->lost) break;
         if (c->out.length > 0) {
@@ -248,6 +258,7 @@ static fl_error_t *writer_task(fl_world_t *w, void *arg) {
     c->writer_done = true;
     close_gracefully(c, w);
     connection_lost(c);
+    assert(c->lost && c->writer_done);
     return NULL;
 }
 
@@ -394,6 +405,7 @@ static int wait_for_drain(cycle_t *cycle, fl_world_t *w) {
         int status = fl_condition_wait(w, c->out_drained, "drain");
         if (status != FL_OK) return status;
     }
+    assert(c->lost || c->out.length <= c->server->options.write_buffer_high);
     return FL_OK;
 }
 
@@ -469,6 +481,7 @@ static void send_plain_error(connection_t *c, int status, const char *body) {
                   "HTTP/1.1 %d %s\r\ncontent-type: text/plain; charset=utf-8\r\n"
                   "content-length: %zu\r\nconnection: close\r\n\r\n%s",
                   status, reason_phrase(status), strlen(body), body);
+    assert(out.length > strlen(body));
     queue_output(c, out.data, out.length);
     buffer_free(&out);
     close_after_flush(c);
@@ -504,6 +517,8 @@ static void cycle_finished(cycle_t *cycle) {
 static fl_error_t *cycle_task(fl_world_t *w, void *arg) {
     cycle_t *cycle = arg;
     connection_t *c = cycle->connection;
+    /* The parser waits for this cycle: it is the connection's only one. */
+    assert(c != NULL && c->cycle == cycle);
     fl_server_log_t *log = c->server->log;
     fl_error_t *error =
         fl_asgi_call(c->server->app, w, &cycle->scope,
@@ -532,20 +547,28 @@ static fl_error_t *cycle_task(fl_world_t *w, void *arg) {
 
 /* --- parsing ------------------------------------------------------------------ */
 
-static connection_t *connection_of(llhttp_t *parser) { return parser->data; }
+static connection_t *connection_of(llhttp_t *parser) {
+    assert(parser != NULL && parser->data != NULL);
+    return parser->data;
+}
 
 static int reject(connection_t *c, int status) {
     assert(status == 413 || status == 431);
+    assert(c->reject_status == 0); /* parsing stops at the first refusal */
     c->reject_status = status;
     return -1; /* llhttp: stop with HPE_USER */
 }
 
-static size_t header_bytes_used(connection_t *c) { return c->scratch.length; }
+static size_t header_bytes_used(connection_t *c) {
+    assert(c->scratch.length <= c->scratch.capacity);
+    return c->scratch.length;
+}
 
 static int on_message_begin(llhttp_t *parser) {
     connection_t *c = connection_of(parser);
     /* The previous request's cycle has finished (the parser was paused). */
     assert(c->cycle == NULL && !c->paused);
+    assert(!c->stop_reading && c->reject_status == 0);
     c->scratch.length = 0;
     c->header_state = AT_URL;
     c->header_count = 0;
@@ -556,11 +579,14 @@ static int append_scratch(connection_t *c, const char *at, size_t length) {
     assert(at != NULL || length == 0);
     if (header_bytes_used(c) + length > c->server->options.header_bytes_max) return reject(c, 431);
     buffer_append(&c->scratch, at, length);
+    assert(header_bytes_used(c) <= c->server->options.header_bytes_max);
     return 0;
 }
 
 static int on_url(llhttp_t *parser, const char *at, size_t length) {
-    return append_scratch(connection_of(parser), at, length);
+    connection_t *c = connection_of(parser);
+    assert(c->header_state == AT_URL && c->header_count == 0); /* the url comes first */
+    return append_scratch(c, at, length);
 }
 
 static int on_header_field(llhttp_t *parser, const char *at, size_t length) {
@@ -572,6 +598,7 @@ static int on_header_field(llhttp_t *parser, const char *at, size_t length) {
         c->header_name_at[c->header_count++] = c->scratch.length;
         c->header_state = AT_FIELD;
     }
+    assert(c->header_count > 0 && c->header_count <= HEADERS_MAX);
     return append_scratch(c, at, length);
 }
 
@@ -584,6 +611,7 @@ static int on_header_value(llhttp_t *parser, const char *at, size_t length) {
         c->header_value_at[c->header_count - 1] = c->scratch.length;
         c->header_state = AT_VALUE;
     }
+    assert(c->header_value_at[c->header_count - 1] > c->header_name_at[c->header_count - 1]);
     return append_scratch(c, at, length);
 }
 
@@ -642,6 +670,7 @@ static int on_headers_complete(llhttp_t *parser) {
     fl_server_log_add(server->log, FL_SERVER_LOG_REQUEST, cycle->id, 0, "%s %s",
                       cycle->scope.method, cycle->scope.path);
     fl_spawn(w, "app", cycle_task, cycle);
+    assert(c->cycle == cycle && cycle->more_body && !cycle->response_started);
     return 0;
 }
 
@@ -667,6 +696,7 @@ static int on_body(llhttp_t *parser, const char *at, size_t length) {
     else
         cycle->body_head = chunk;
     cycle->body_tail = chunk;
+    assert(cycle->body_head != NULL && cycle->body_tail->next == NULL);
     cycle->message_event = true;
     fl_condition_notify_all(w, cycle->message_condition);
     return 0;
@@ -685,6 +715,7 @@ static int on_message_complete(llhttp_t *parser) {
     fl_condition_notify_all(c->server->world, cycle->message_condition);
     /* One request at a time: the next one waits until this cycle ends. */
     c->paused = true;
+    assert(!cycle->more_body && cycle->message_event);
     return HPE_PAUSED;
 }
 
@@ -704,6 +735,7 @@ static void init_parser_settings(void) {
 static void bad_request(connection_t *c, int status) {
     fl_asgi_server_t *server = c->server;
     assert(status == 400 || status == 413 || status == 431);
+    assert(!c->stop_reading); /* one bad request per connection: reading stops after it */
     server->stats.bad_requests++;
     const char *why = status == 431   ? "Request header fields too large."
                       : status == 413 ? "Request body too large."
@@ -746,6 +778,7 @@ static void feed(connection_t *c, const char *data, size_t length) {
 static fl_error_t *connection_task(fl_world_t *w, void *arg) {
     connection_t *c = arg;
     char *chunk = c->read_buffer;
+    assert(chunk != NULL && !c->reader_done); /* one reader per connection */
     while (!c->lost) {
         size_t n;
         int status = fl_conn_read(c->conn, chunk, READ_CHUNK, &n);
@@ -756,6 +789,7 @@ static fl_error_t *connection_task(fl_world_t *w, void *arg) {
                 connection_lost(c);
             break;
         }
+        assert(n > 0 && n <= READ_CHUNK);
         /* Reading stops only where the connection closes after its answer. */
         assert(!c->stop_reading || c->close_after_flush || c->lost);
         if (c->stop_reading) continue; /* a rejected request: discard the rest */
@@ -780,6 +814,7 @@ static fl_error_t *connection_task(fl_world_t *w, void *arg) {
 
 static fl_error_t *acceptor_task(fl_world_t *w, void *arg) {
     fl_asgi_server_t *server = arg;
+    assert(server != NULL && server->listener != NULL);
     for (;;) {
         fl_conn_t *conn;
         int status = fl_listener_accept(server->listener, &conn);
@@ -806,7 +841,9 @@ static fl_error_t *acceptor_task(fl_world_t *w, void *arg) {
 
 static void server_cleanup(void *arg) {
     fl_asgi_server_t *server = arg;
+    assert(server != NULL && server->world != NULL);
     for (connection_t *c = server->connections; c != NULL; c = c->next) {
+        assert(c->server == server);
         buffer_free(&c->scratch);
         buffer_free(&c->pending);
         buffer_free(&c->out);
@@ -854,15 +891,24 @@ int fl_asgi_server_listen(fl_asgi_server_t *server, const char *host, uint16_t p
 }
 
 uint16_t fl_asgi_server_port(const fl_asgi_server_t *server) {
+    assert(server != NULL);
     return server->listener ? fl_listener_port(server->listener) : 0;
 }
 
 void fl_asgi_server_stop(fl_asgi_server_t *server) {
+    assert(server != NULL);
     if (server->listener != NULL) fl_listener_close(server->listener);
 }
 
-fl_server_log_t *fl_asgi_server_log(fl_asgi_server_t *server) { return server->log; }
+fl_server_log_t *fl_asgi_server_log(fl_asgi_server_t *server) {
+    assert(server != NULL && server->log != NULL);
+    return server->log;
+}
 
 fl_asgi_server_stats_t fl_asgi_server_stats(const fl_asgi_server_t *server) {
+    assert(server != NULL);
+    /* Each request is one cycle: it completes, or is cut short, once. */
+    assert(server->stats.responses_completed <= server->stats.requests);
+    assert(server->stats.disconnects <= server->stats.requests);
     return server->stats;
 }
