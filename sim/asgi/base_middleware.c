@@ -56,10 +56,12 @@ struct next_call {
 };
 
 static const fl_base_middleware_version_row_t *row_of(const fl_base_request_t *request) {
+    assert(request != NULL && request->middleware != NULL);
     return fl_base_middleware_version_row(request->middleware->version);
 }
 
 static bool polls_with_response_sent(const fl_base_request_t *request) {
+    assert(request->scope != NULL && request->receive.call != NULL);
     return row_of(request)->response_sent;
 }
 
@@ -85,6 +87,7 @@ static fl_error_t *receive_after_consumed(fl_base_request_t *request, fl_world_t
                             "Unexpected message received: %s",
                             fl_asgi_message_type_name(message_out->type));
     cached->wrapped_disconnected = true;
+    assert(message_out->type == FL_ASGI_HTTP_DISCONNECT);
     return NULL;
 }
 
@@ -95,6 +98,7 @@ static fl_error_t *receive_stream_chunk(fl_base_request_t *request, fl_world_t *
                                         fl_asgi_message_t *message_out) {
     cached_request_t *cached = &request->cached;
     assert(!cached->wrapped_consumed && !cached->wrapped_disconnected);
+    assert(message_out != NULL && row_of(request)->wraps_receive);
     for (size_t i = 0; i < STREAM_RECEIVES_MAX; i++) {
         if (cached->stream_consumed) {
             cached->wrapped_consumed = true;
@@ -114,6 +118,7 @@ static fl_error_t *receive_stream_chunk(fl_base_request_t *request, fl_world_t *
         if (message.type != FL_ASGI_HTTP_REQUEST) continue;
         if (!message.more_body) cached->stream_consumed = true;
         if (message.body_length == 0) continue;
+        assert(message.body != NULL);
         cached->wrapped_consumed = cached->stream_consumed;
         message.more_body = !cached->stream_consumed;
         *message_out = message;
@@ -127,6 +132,7 @@ static fl_error_t *wrapped_receive(void *context, fl_world_t *world,
                                    fl_asgi_message_t *message_out) {
     fl_base_request_t *request = context;
     assert(row_of(request)->wraps_receive);
+    assert(message_out != NULL && request->receive.call != NULL);
     if (request->cached.wrapped_disconnected) {
         *message_out = disconnect_message();
         return NULL;
@@ -139,6 +145,7 @@ static fl_error_t *wrapped_receive(void *context, fl_world_t *world,
 /* What the middleware reads the request with: request.receive before 0.38,
  * wrapped_receive from 0.38. */
 static fl_asgi_receive_t request_receive(fl_base_request_t *request) {
+    assert(request->receive.call != NULL);
     if (row_of(request)->wraps_receive)
         return (fl_asgi_receive_t){.call = wrapped_receive, .context = request};
     return request->receive;
@@ -157,6 +164,7 @@ static fl_error_t *wait_response_sent_task(fl_world_t *world, void *arg) {
     assert(race->request->response_sent != NULL && race->group != NULL);
     int status = fl_event_wait(world, race->request->response_sent);
     if (status != FL_OK) return fl_error_from_status(fl_world_arena(world), status, "wait");
+    assert(fl_event_is_set(race->request->response_sent));
     fl_scope_cancel(world, fl_taskgroup_scope(race->group));
     return NULL;
 }
@@ -167,6 +175,7 @@ static fl_error_t *receive_or_disconnect(void *context, fl_world_t *world,
                                          fl_asgi_message_t *message_out) {
     fl_base_request_t *request = context;
     assert(polls_with_response_sent(request) && request->response_sent != NULL);
+    assert(message_out != NULL);
     if (fl_event_is_set(request->response_sent)) {
         *message_out = disconnect_message();
         return NULL;
@@ -192,12 +201,14 @@ static fl_error_t *receive_or_disconnect(void *context, fl_world_t *world,
 static fl_error_t *stream_send(next_call_t *call, fl_world_t *world,
                                const fl_asgi_message_t *message) {
     assert(message != NULL && call->stream != NULL);
+    assert(call->request != NULL);
     fl_arena_t *arena = fl_world_arena(world);
     int status = fl_channel_send(world, call->stream, fl_asgi_message_copy(arena, message));
     return fl_error_from_status(arena, status, "send_stream.send");
 }
 
 static fl_error_t *plain_send(void *context, fl_world_t *world, const fl_asgi_message_t *message) {
+    assert(row_of(((next_call_t *)context)->request)->send == FL_BASE_SEND_PLAIN);
     return stream_send(context, world, message);
 }
 
@@ -205,6 +216,7 @@ static fl_error_t *plain_send(void *context, fl_world_t *world, const fl_asgi_me
  * to a cancellation that only meant to stop the body. */
 static fl_error_t *shield_start_send(void *context, fl_world_t *world,
                                      const fl_asgi_message_t *message) {
+    assert(row_of(((next_call_t *)context)->request)->send == FL_BASE_SEND_SHIELD_START);
     if (message->type != FL_ASGI_RESPONSE_START) return stream_send(context, world, message);
     fl_cancel_scope_t shield;
     fl_scope_enter(world, &shield, FL_TIME_NEVER, FL_SCOPE_SHIELD);
@@ -215,11 +227,13 @@ static fl_error_t *shield_start_send(void *context, fl_world_t *world,
 /* 0.21: a closed receive side means response_sent was set. */
 static fl_error_t *send_no_error(void *context, fl_world_t *world,
                                  const fl_asgi_message_t *message) {
+    assert(row_of(((next_call_t *)context)->request)->send == FL_BASE_SEND_NO_ERROR);
     fl_error_t *error = stream_send(context, world, message);
     return fl_error_is(error, FL_ERR_BROKEN_RESOURCE) ? NULL : error;
 }
 
 static fl_asgi_send_t app_send(next_call_t *call) {
+    assert(call != NULL && call->stream != NULL);
     switch (row_of(call->request)->send) {
     case FL_BASE_SEND_PLAIN: break;
     case FL_BASE_SEND_SHIELD_START:
@@ -230,6 +244,7 @@ static fl_asgi_send_t app_send(next_call_t *call) {
 }
 
 static fl_asgi_receive_t app_receive(next_call_t *call) {
+    assert(call != NULL && call->request != NULL);
     if (polls_with_response_sent(call->request))
         return (fl_asgi_receive_t){.call = receive_or_disconnect, .context = call->request};
     return call->request->receive;
@@ -242,6 +257,7 @@ static fl_asgi_receive_t app_receive(next_call_t *call) {
 static fl_error_t *coro_task(fl_world_t *world, void *arg) {
     next_call_t *call = arg;
     fl_base_request_t *request = call->request;
+    assert(call->stream != NULL && call->app_exc == NULL); /* one coro per call */
     fl_error_t *error = fl_asgi_call(request->middleware->inner, world, request->scope,
                                      app_receive(call), app_send(call));
     if (fl_error_is(error, FL_ERR_EXCEPTION)) {
@@ -257,6 +273,7 @@ static fl_error_t *coro_task(fl_world_t *world, void *arg) {
 static fl_error_t *close_recv_stream_task(fl_world_t *world, void *arg) {
     next_call_t *call = arg;
     assert(call->request->response_sent != NULL);
+    assert(polls_with_response_sent(call->request) && call->stream != NULL);
     int status = fl_event_wait(world, call->request->response_sent);
     if (status != FL_OK) return fl_error_from_status(fl_world_arena(world), status, "wait");
     fl_channel_close_receive(world, call->stream);
@@ -267,6 +284,7 @@ static fl_error_t *close_recv_stream_task(fl_world_t *world, void *arg) {
 static fl_error_t *end_body(body_stream_t *body, fl_world_t *world, fl_error_t *error,
                             bool *done_out) {
     assert(body->call->stream != NULL && done_out != NULL);
+    assert(&body->call->body == body); /* the body is the call's own */
     fl_channel_close_receive(world, body->call->stream);
     if (error != NULL) return error;
     if (body->call->app_exc != NULL) return body->call->app_exc;
@@ -278,6 +296,7 @@ static fl_error_t *body_stream_next(fl_body_iterator_t *self, fl_world_t *world,
                                     const void **chunk_out, size_t *length_out, bool *done_out) {
     body_stream_t *body = (body_stream_t *)self;
     assert(chunk_out != NULL && length_out != NULL && done_out != NULL);
+    assert(body->call != NULL && &body->call->body == body);
     bool skip_empty = polls_with_response_sent(body->call->request);
     fl_arena_t *arena = fl_world_arena(world);
     for (size_t i = 0; !body->finished; i++) {
@@ -316,6 +335,7 @@ static fl_error_t *body_stream_next(fl_body_iterator_t *self, fl_world_t *world,
 static fl_asgi_app_t *body_response(next_call_t *call, fl_world_t *world,
                                     const fl_asgi_message_t *start) {
     assert(start->type == FL_ASGI_RESPONSE_START);
+    assert(call->stream != NULL && (start->headers != NULL || start->header_count == 0));
     bool polling = row_of(call->request)->polls_disconnect;
     call->body = (body_stream_t){.base = {.next = body_stream_next}, .call = call};
     fl_streaming_response_t *response = fl_streaming_response_create(
@@ -330,6 +350,7 @@ static fl_asgi_app_t *body_response(next_call_t *call, fl_world_t *world,
 static fl_error_t *receive_start(next_call_t *call, fl_world_t *world,
                                  fl_asgi_app_t **response_out) {
     fl_arena_t *arena = fl_world_arena(world);
+    assert(response_out != NULL && call->stream != NULL);
     void *item = NULL;
     int status = fl_channel_receive(world, call->stream, &item);
     if (status == FL_EENDOFSTREAM) {
@@ -349,6 +370,8 @@ static fl_error_t *receive_start(next_call_t *call, fl_world_t *world,
 fl_error_t *fl_base_call_next(fl_world_t *world, fl_base_request_t *request,
                               fl_asgi_app_t **response_out) {
     assert(request != NULL && response_out != NULL && request->group != NULL);
+    /* middleware_call made the event for the versions that poll it. */
+    assert(request->response_sent != NULL || !polls_with_response_sent(request));
     next_call_t *call = fl_arena_zalloc(fl_world_arena(world), sizeof *call);
     call->request = request;
     call->stream = fl_channel_create(world, 0, "BaseHTTPMiddleware stream");
@@ -362,10 +385,12 @@ fl_error_t *fl_base_call_next(fl_world_t *world, fl_base_request_t *request,
 fl_error_t *fl_base_dispatch_call_next(void *arg, fl_world_t *world, fl_base_request_t *request,
                                        fl_asgi_app_t **response_out) {
     (void)arg;
+    assert(request != NULL && response_out != NULL);
     return fl_base_call_next(world, request, response_out);
 }
 
 const fl_asgi_scope_t *fl_base_request_scope(const fl_base_request_t *request) {
+    assert(request != NULL && request->scope != NULL);
     return request->scope;
 }
 
@@ -375,6 +400,7 @@ static fl_error_t *dispatch_and_respond(fl_base_request_t *request, fl_world_t *
                                         fl_asgi_send_t send) {
     base_middleware_t *middleware = request->middleware;
     assert(middleware->dispatch != NULL && request->group != NULL);
+    assert(request->response_sent != NULL || !polls_with_response_sent(request));
     fl_asgi_app_t *response = NULL;
     fl_error_t *error = middleware->dispatch(middleware->dispatch_arg, world, request, &response);
     if (error != NULL) return error;
@@ -389,6 +415,7 @@ static fl_error_t *middleware_call(fl_asgi_app_t *self, fl_world_t *world,
                                    fl_asgi_send_t send) {
     base_middleware_t *middleware = (base_middleware_t *)self;
     assert(scope != NULL && scope->type != NULL);
+    assert(middleware->inner != NULL && middleware->dispatch != NULL);
     if (strcmp(scope->type, "http") != 0)
         return fl_asgi_call(middleware->inner, world, scope, receive, send);
     fl_base_request_t *request = fl_arena_zalloc(fl_world_arena(world), sizeof *request);
@@ -420,19 +447,24 @@ enum { VERSION_COUNT = sizeof VERSIONS / sizeof VERSIONS[0] };
 
 const fl_base_middleware_version_row_t *fl_base_middleware_version_rows(size_t *count_out) {
     assert(count_out != NULL);
+    assert(VERSION_COUNT > 0);
     *count_out = VERSION_COUNT;
     return VERSIONS;
 }
 
 const fl_base_middleware_version_row_t *fl_base_middleware_version_row(
     fl_base_middleware_version_t version) {
-    for (size_t i = 0; i < VERSION_COUNT; i++)
+    for (size_t i = 0; i < VERSION_COUNT; i++) {
+        assert(VERSIONS[i].name != NULL);
         if (VERSIONS[i].version == version) return &VERSIONS[i];
+    }
     FL_UNREACHABLE();
 }
 
 const char *fl_base_middleware_version_name(fl_base_middleware_version_t version) {
-    return fl_base_middleware_version_row(version)->name;
+    const char *name = fl_base_middleware_version_row(version)->name;
+    assert(name != NULL);
+    return name;
 }
 
 bool fl_base_middleware_version_from_name(const char *name,
@@ -440,7 +472,10 @@ bool fl_base_middleware_version_from_name(const char *name,
     assert(name != NULL && version_out != NULL);
     for (size_t i = 0; i < VERSION_COUNT; i++) {
         if (strcmp(name, VERSIONS[i].name) != 0) continue;
+        /* The versions are distinct: the row found by name is the row of its version. */
+        assert(fl_base_middleware_version_row(VERSIONS[i].version) == &VERSIONS[i]);
         *version_out = VERSIONS[i].version;
+
         return true;
     }
     return false;
