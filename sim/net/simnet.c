@@ -112,12 +112,18 @@ struct simnet {
     fl_simnet_stats_t stats;
 };
 
-static fl_world_t *world_of(const simnet_t *net) { return net->base.world; }
+static fl_world_t *world_of(const simnet_t *net) {
+    assert(net != NULL && net->base.world != NULL);
+    return net->base.world;
+}
 static fl_prng_t *net_prng(simnet_t *net) {
-    return fl_world_prng(world_of(net), FL_PRNG_NETWORK);
+    fl_prng_t *prng = fl_world_prng(world_of(net), FL_PRNG_NETWORK);
+    assert(prng != NULL);
+    return prng;
 }
 
 static void trace_net(simnet_t *net, uint32_t conn, int64_t value, const char *what) {
+    assert(what != NULL && what[0] != '\0');
     fl_world_t *w = world_of(net);
     fl_task_t *task = fl_current_task(w);
     fl_trace_emit(fl_world_trace(w), fl_now(w), FL_TRACE_NET, task ? fl_task_id(task) : 0, conn,
@@ -132,16 +138,25 @@ static const char *const rst_back_names[2] = {"rst answers c2s", "rst answers s2
 /* --- pipes ------------------------------------------------------------------ */
 
 static pipe_t *write_pipe(endpoint_t *ep) {
-    return &ep->conn->pipes[ep->base.side == FL_SIDE_CLIENT ? FL_DIRECTION_CLIENT_TO_SERVER
-                                                            : FL_DIRECTION_SERVER_TO_CLIENT];
+    assert(ep->base.side == FL_SIDE_CLIENT || ep->base.side == FL_SIDE_SERVER);
+    pipe_t *pipe = &ep->conn->pipes[ep->base.side == FL_SIDE_CLIENT ? FL_DIRECTION_CLIENT_TO_SERVER
+                                                                    : FL_DIRECTION_SERVER_TO_CLIENT];
+    assert(pipe->conn == ep->conn);
+    return pipe;
 }
 
 static pipe_t *read_pipe(endpoint_t *ep) {
-    return &ep->conn->pipes[ep->base.side == FL_SIDE_CLIENT ? FL_DIRECTION_SERVER_TO_CLIENT
-                                                            : FL_DIRECTION_CLIENT_TO_SERVER];
+    assert(ep->base.side == FL_SIDE_CLIENT || ep->base.side == FL_SIDE_SERVER);
+    pipe_t *pipe = &ep->conn->pipes[ep->base.side == FL_SIDE_CLIENT ? FL_DIRECTION_SERVER_TO_CLIENT
+                                                                    : FL_DIRECTION_CLIENT_TO_SERVER];
+    assert(pipe->conn == ep->conn);
+    return pipe;
 }
 
-static bool pipe_stalled(const pipe_t *pipe, int64_t now) { return pipe->stalled_until_ns > now; }
+static bool pipe_stalled(const pipe_t *pipe, int64_t now) {
+    assert(pipe->conn != NULL && now >= 0);
+    return pipe->stalled_until_ns > now;
+}
 
 /* What holds of a pipe between any two of its operations, checked in O(1):
  * the queue's ends agree, the bounded buffer is respected, and a byte is
@@ -261,6 +276,8 @@ static void drop_segments(pipe_t *pipe) {
 /* Has the segment reached the reading endpoint's side (its receive
  * queue), as opposed to being in flight or held by a stall? */
 static bool segment_arrived(const pipe_t *pipe, const segment_t *seg, int64_t now) {
+    /* Arrivals never overtake each other: none lands after the last. */
+    assert(seg != NULL && seg->arrive_at_ns <= pipe->last_arrival_ns);
     return !pipe_stalled(pipe, now) && seg->arrive_at_ns <= now;
 }
 
@@ -286,6 +303,7 @@ static void drop_in_flight(pipe_t *pipe, int64_t now) {
 }
 
 static void notify_pipe(fl_world_t *w, pipe_t *pipe) {
+    assert(pipe->readable != NULL && pipe->writable != NULL);
     fl_condition_notify_all(w, pipe->readable);
     fl_condition_notify_all(w, pipe->writable);
 }
@@ -342,8 +360,11 @@ static void send_rst_back(pipe_t *pipe, int64_t lands_at_ns) {
 /* When bytes that arrive (unstalled) at arrive_at_ns reach the reader: a
  * stall holds them until it ends, or forever. */
 static int64_t landing_time(const pipe_t *pipe, int64_t arrive_at_ns) {
+    assert(arrive_at_ns <= pipe->last_arrival_ns);
     if (pipe->stalled_until_ns == FL_TIME_NEVER) return FL_TIME_NEVER;
-    return pipe->stalled_until_ns > arrive_at_ns ? pipe->stalled_until_ns : arrive_at_ns;
+    int64_t lands_at = pipe->stalled_until_ns > arrive_at_ns ? pipe->stalled_until_ns : arrive_at_ns;
+    assert(lands_at >= arrive_at_ns);
+    return lands_at;
 }
 
 static void shut_write(pipe_t *pipe) {
@@ -361,6 +382,7 @@ static void shut_write(pipe_t *pipe) {
  * flight towards this endpoint (or written later) land on a closed socket,
  * which answers them with RST. */
 static void close_endpoint(endpoint_t *ep) {
+    assert(ep->conn != NULL && ep == &ep->conn->ends[ep->base.side]);
     if (ep->closed) return;
     simconn_t *conn = ep->conn;
     fl_world_t *w = world_of(conn->net);
@@ -511,6 +533,7 @@ static void fire_bytes_triggers(pipe_t *pipe) {
 /* --- the connection interface ------------------------------------------------- */
 
 static int endpoint_usable(endpoint_t *ep) {
+    assert(ep->conn != NULL && ep->base.id == ep->conn->id);
     if (ep->closed) return FL_ECLOSED;
     if (ep->conn->reset) return FL_ERESET;
     return FL_OK;
@@ -520,6 +543,8 @@ static int endpoint_usable(endpoint_t *ep) {
  * into a truncated stream): not after this end's FIN, and not once the RST
  * a closed reader answered with has come back. */
 static int pipe_writable(const pipe_t *pipe) {
+    /* An RST comes back only from a closed reader. */
+    assert(!pipe->rst_returned || (pipe->rst_on_its_way && pipe->reader_closed));
     if (pipe->write_shut && !pipe->truncated) return FL_EPIPE;
     if (pipe->reader_closed && pipe->rst_returned) return FL_EPIPE;
     return FL_OK;
@@ -576,6 +601,7 @@ static int sim_write(fl_conn_t *base, const void *data, size_t length) {
 
 /* Bytes that have arrived and may be read now (stopping at a FIN). */
 static size_t arrived_bytes(const pipe_t *pipe, int64_t now, bool *fin_next) {
+    assert(fin_next != NULL && !pipe_stalled(pipe, now));
     size_t total = 0;
     *fin_next = false;
     for (const segment_t *seg = pipe->head; seg != NULL && seg->arrive_at_ns <= now;
@@ -655,6 +681,7 @@ static int sim_read(fl_conn_t *base, void *buffer, size_t capacity, size_t *coun
 
 static int sim_shutdown_write(fl_conn_t *base) {
     endpoint_t *ep = (endpoint_t *)base;
+    assert(ep->conn != NULL && ep == &ep->conn->ends[base->side]);
     int status = endpoint_usable(ep);
     if (status != FL_OK) return status;
     shut_write(write_pipe(ep));
@@ -662,10 +689,15 @@ static int sim_shutdown_write(fl_conn_t *base) {
     return FL_OK;
 }
 
-static void sim_close(fl_conn_t *base) { close_endpoint((endpoint_t *)base); }
+static void sim_close(fl_conn_t *base) {
+    endpoint_t *ep = (endpoint_t *)base;
+    close_endpoint(ep);
+    assert(ep->closed);
+}
 
 static void sim_reset(fl_conn_t *base) {
     endpoint_t *ep = (endpoint_t *)base;
+    assert(ep->conn != NULL && ep == &ep->conn->ends[base->side]);
     if (ep->closed) return;
     ep->closed = true;
     reset_connection(ep->conn);
@@ -676,8 +708,10 @@ static void sim_reset(fl_conn_t *base) {
 
 static listener_t *find_listener(simnet_t *net, const char *host, uint16_t port) {
     assert(host != NULL);
-    for (listener_t *l = net->listeners; l != NULL; l = l->next)
+    for (listener_t *l = net->listeners; l != NULL; l = l->next) {
+        assert(l->net == net && l->host != NULL);
         if (!l->closed && l->port == port && strcmp(l->host, host) == 0) return l;
+    }
     return NULL;
 }
 
@@ -755,7 +789,9 @@ static int sim_accept(fl_listener_t *base, fl_conn_t **out) {
 }
 
 static uint16_t sim_listener_port(const fl_listener_t *base) {
-    return ((const listener_t *)base)->port;
+    const listener_t *l = (const listener_t *)base;
+    assert(l->net != NULL && l->port != 0); /* port 0 was replaced by an ephemeral one */
+    return l->port;
 }
 
 static void sim_close_listener(fl_listener_t *base) {
@@ -940,8 +976,11 @@ fl_simnet_options_t fl_simnet_options_default(void) {
 
 static void simnet_cleanup(void *arg) {
     simnet_t *net = arg;
+    assert(net != NULL && net->base.ops == &simnet_ops);
     for (simconn_t *c = net->open_conns; c != NULL; c = c->next_open) {
+        assert(c->net == net);
         drop_segments(&c->pipes[0]);
+
         drop_segments(&c->pipes[1]);
     }
 }
