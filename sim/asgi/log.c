@@ -26,8 +26,10 @@ const char *fl_server_log_kind_name(fl_server_log_kind_t kind) {
 }
 
 fl_server_log_t *fl_server_log_create(fl_world_t *world) {
+    assert(world != NULL);
     fl_server_log_t *log = fl_arena_zalloc(fl_world_arena(world), sizeof *log);
     log->world = world;
+    assert(log->count == 0 && log->capacity == 0);
     return log;
 }
 
@@ -163,9 +165,13 @@ bool fl_server_log_check_cycles(const fl_server_log_t *log, char *second_start,
     return held;
 }
 
-size_t fl_server_log_count(const fl_server_log_t *log) { return log->count; }
+size_t fl_server_log_count(const fl_server_log_t *log) {
+    assert(log != NULL && log->count <= log->capacity);
+    return log->count;
+}
 
 const fl_server_log_entry_t *fl_server_log_entry(const fl_server_log_t *log, size_t index) {
+    assert(log != NULL && log->count <= log->capacity);
     return index < log->count ? &log->entries[index] : NULL;
 }
 
@@ -183,7 +189,9 @@ size_t fl_server_log_matches(const fl_server_log_t *log, fl_server_log_kind_t ki
 }
 
 void fl_server_log_print(const fl_server_log_t *log, FILE *out) {
-    for (size_t i = 0; i < log->count; i++) {
+    assert(log != NULL && out != NULL);
+    for
+ (size_t i = 0; i < log->count; i++) {
         const fl_server_log_entry_t *e = &log->entries[i];
         fprintf(out, "%4" PRId64 ".%09" PRId64 "  cycle %-3" PRIu32 " %s\n", e->time_ns / 1000000000,
                 e->time_ns % 1000000000, e->cycle, e->text);
