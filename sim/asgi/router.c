@@ -35,6 +35,7 @@ static match_t route_matches(const route_t *route, const fl_asgi_scope_t *scope)
 static fl_error_t *method_not_allowed(fl_world_t *world, const route_t *route,
                                       const fl_asgi_scope_t *scope, fl_asgi_receive_t receive,
                                       fl_asgi_send_t send) {
+    assert(route->method != NULL && route->app != NULL && scope->method != NULL);
     const char *allow = strcmp(route->method, "GET") == 0 ? "GET, HEAD" : route->method;
     fl_asgi_header_t headers[] = {{"allow", allow}};
     static const char text[] = "Method Not Allowed";
@@ -45,6 +46,7 @@ static fl_error_t *method_not_allowed(fl_world_t *world, const route_t *route,
 
 static fl_error_t *not_found(fl_world_t *world, const fl_asgi_scope_t *scope,
                              fl_asgi_receive_t receive, fl_asgi_send_t send) {
+    assert(scope != NULL && scope->path != NULL);
     fl_asgi_response_t *response = fl_plain_text_response(world, 404, "Not Found");
     return fl_asgi_call(fl_asgi_response_app(response), world, scope, receive, send);
 }
@@ -69,6 +71,7 @@ fl_router_t *fl_router_create(fl_world_t *world) {
     fl_router_t *router = fl_arena_zalloc(fl_world_arena(world), sizeof *router);
     router->app = (fl_asgi_app_t){.name = "Router", .call = router_call};
     router->world = world;
+    assert(router->route_count == 0);
     return router;
 }
 
@@ -85,4 +88,8 @@ bool fl_router_add(fl_router_t *router, const char *method, const char *path, fl
     return true;
 }
 
-fl_asgi_app_t *fl_router_app(fl_router_t *router) { return &router->app; }
+fl_asgi_app_t *fl_router_app(fl_router_t *router) {
+    assert(router != NULL && router->app.call == router_call);
+    return &router->app;
+}
+
