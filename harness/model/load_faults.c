@@ -205,17 +205,13 @@ static int check_cancel_target(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const
     assert(ld != NULL && node != NULL && path != NULL && client != NULL && target != NULL);
     assert(client->tasks != NULL || client->task_count == 0);
     if (fl__client_find_task(client, target) != NULL || is_server_task(target)) return 0;
-    char names[512];
-    size_t used = 0;
-    names[0] = '\0';
-    for (size_t i = 0; i < client->task_count && used < sizeof names; i++)
-        used += (size_t)snprintf(names + used, sizeof names - used, "%s%s", i ? ", " : "",
-                                 client->tasks[i].name);
-    for (size_t i = 0; server_task_names[i] != NULL && used < sizeof names; i++)
-        used += (size_t)snprintf(names + used, sizeof names - used, "%s%s",
-                                 i ? ", " : "; the server's: ", server_task_names[i]);
+    fl_name_list_t names = {.used = 0};
+    for (size_t i = 0; i < client->task_count; i++)
+        fl__name_list_add(&names, ", ", client->tasks[i].name);
+    for (size_t i = 0; server_task_names[i] != NULL; i++)
+        fl__name_list_add(&names, i ? ", " : "; the server's: ", server_task_names[i]);
     return FAIL(ld, node, "%s: cancel-task names no task '%s' (the client's tasks: %s)", path,
-                target, names);
+                target, names.text);
 }
 
 /* 0 < p <= 1, as a number. */

@@ -25,13 +25,10 @@ static int parse_base_http_layer(fl_yaml_reader_t *ld, fl_yaml_node_t *value, co
     size_t count;
     const fl_base_middleware_version_row_t *rows = fl_base_middleware_version_rows(&count);
     assert(rows != NULL && count > 0);
-    char names[256] = "";
-    size_t used = 0;
-    for (size_t i = 0; i < count && used < sizeof names; i++)
-        used += (size_t)snprintf(names + used, sizeof names - used, "%s%s", i ? ", " : "",
-                                 rows[i].name);
+    fl_name_list_t names = {.used = 0};
+    for (size_t i = 0; i < count; i++) fl__name_list_add(&names, ", ", rows[i].name);
     return FAIL(ld, value, "%s: unknown version '%s' (expected one of: %s)", inner,
-                fl__yaml_text(value), names);
+                fl__yaml_text(value), names.text);
 }
 
 static const fl_key_t NO_KEYS[] = {

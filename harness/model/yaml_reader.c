@@ -114,6 +114,22 @@ size_t fl__yaml_pair_count(const fl_yaml_node_t *node) {
 
 /* Refuses keys outside allowed (NULL-terminated), non-scalar keys and
  * duplicates. */
+void fl__name_list_add(fl_name_list_t *list, const char *separator, const char *name) {
+    assert(list != NULL && separator != NULL && name != NULL && list->used < sizeof list->text);
+    if (list->full) return;
+    const char *before = list->used > 0 ? separator : "";
+    size_t need = strlen(before) + strlen(name);
+    if (list->used + need + 4 >= sizeof list->text) { /* room for "..." and the NUL */
+        memcpy(list->text + list->used, "...", 4);
+        list->used += 3;
+        list->full = true;
+        return;
+    }
+    snprintf(list->text + list->used, sizeof list->text - list->used, "%s%s", before, name);
+    list->used += need;
+    assert(list->used < sizeof list->text);
+}
+
 /* Edit distance (insert, delete, substitute), bounded: names are short. */
 static size_t edit_distance(const char *a, const char *b) {
     assert(a != NULL && b != NULL);
@@ -142,22 +158,21 @@ static int unknown_key(fl_yaml_reader_t *ld, fl_yaml_node_t *key, const char *pa
                        const fl_key_t *keys) {
     assert(ld != NULL && key != NULL && path != NULL && keys != NULL);
     const char *name = fl__yaml_text(key);
-    char valid[512] = "";
-    size_t used = 0;
+    fl_name_list_t valid = {.used = 0};
     const char *closest = NULL;
     size_t closest_distance = 3; /* a likely misspelling: at most two edits */
-    for (size_t k = 0; keys[k].name != NULL && used < sizeof valid; k++) {
-        used += (size_t)snprintf(valid + used, sizeof valid - used, "%s%s", k ? ", " : "",
-                                 keys[k].name);
+    for (size_t k = 0; keys[k].name != NULL; k++) {
+        fl__name_list_add(&valid, ", ", keys[k].name);
         size_t distance = edit_distance(name, keys[k].name);
         if (distance < closest_distance) closest = keys[k].name, closest_distance = distance;
     }
     char hint[96] = "";
     if (closest != NULL) snprintf(hint, sizeof hint, "did you mean '%s'? ", closest);
-    if (keys[0].name == NULL) snprintf(valid, sizeof valid, "none");
+    if (keys[0].name == NULL) fl__name_list_add(&valid, "", "none");
     if (path[0])
-        return FAIL(ld, key, "unknown key '%s' in %s (%sthe keys: %s)", name, path, hint, valid);
-    return FAIL(ld, key, "unknown key '%s' (%sthe keys: %s)", name, hint, valid);
+        return FAIL(ld, key, "unknown key '%s' in %s (%sthe keys: %s)", name, path, hint,
+                    valid.text);
+    return FAIL(ld, key, "unknown key '%s' (%sthe keys: %s)", name, hint, valid.text);
 }
 
 int fl__yaml_check_keys(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path,
@@ -220,8 +235,7 @@ int fl__yaml_one_key(fl_yaml_reader_t *ld, fl_yaml_node_t *item, const char *pat
     if (item->type != YAML_MAPPING_NODE || fl__yaml_pair_count(item) != 1)
         return FAIL(ld, item, "%s: expected a one-key mapping naming the %s", path, what);
     fl_yaml_node_t *key = fl__yaml_node_at(ld, item->data.mapping.pairs.start[0].key);
-    char names[512] = "";
-    size_t used = 0;
+    fl_name_list_t names = {.used = 0};
     for (size_t i = 0; row_name(rows, row_size, i) != NULL; i++) {
         const char *name = row_name(rows, row_size, i);
         if (key->type == YAML_SCALAR_NODE && strcmp(name, fl__yaml_text(key)) == 0) {
@@ -229,12 +243,10 @@ int fl__yaml_one_key(fl_yaml_reader_t *ld, fl_yaml_node_t *item, const char *pat
             *value_out = fl__yaml_node_at(ld, item->data.mapping.pairs.start[0].value);
             return 0;
         }
-        if (used < sizeof names)
-            used +=
-                (size_t)snprintf(names + used, sizeof names - used, "%s%s", i ? ", " : "", name);
+        fl__name_list_add(&names, ", ", name);
     }
     return FAIL(ld, key, "%s: unknown %s '%s' (expected one of: %s)", path, what,
-                key->type == YAML_SCALAR_NODE ? fl__yaml_text(key) : "?", names);
+                key->type == YAML_SCALAR_NODE ? fl__yaml_text(key) : "?", names.text);
 }
 
 /* --- scalars ----------------------------------------------------------------------- */
@@ -416,13 +428,10 @@ int fl__yaml_choice(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path
             *out = i;
             return 0;
         }
-    char choices[256] = "";
-    size_t used = 0;
-    for (int i = 0; names[i] != NULL && used < sizeof choices; i++)
-        used += (size_t)snprintf(choices + used, sizeof choices - used, "%s%s", i ? ", " : "",
-                                 names[i]);
+    fl_name_list_t choices = {.used = 0};
+    for (int i = 0; names[i] != NULL; i++) fl__name_list_add(&choices, ", ", names[i]);
     return FAIL(ld, node, "%s: unknown %s '%s' (expected one of: %s)", path, what,
-                fl__yaml_text(node), choices);
+                fl__yaml_text(node), choices.text);
 }
 
 int fl__yaml_error_kind(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path,

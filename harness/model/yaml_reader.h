@@ -53,6 +53,17 @@ typedef struct fl_key {
 int fl__yaml_fail_at(fl_yaml_reader_t *ld, yaml_mark_t mark, const char *format, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* A list of names for a message ("a, b, c"): a full buffer keeps what fit
+ * and says "..." after it, so a long list never cuts a name in two. */
+typedef struct fl_name_list {
+    char text[512];
+    size_t used;
+    bool full;
+} fl_name_list_t;
+
+/* Adds name after separator (nothing before the first name). */
+void fl__name_list_add(fl_name_list_t *list, const char *separator, const char *name);
+
 #define FAIL(ld, node, ...) fl__yaml_fail_at((ld), (node)->start_mark, __VA_ARGS__)
 
 fl_location_t fl__yaml_location(const fl_yaml_reader_t *ld, const fl_yaml_node_t *node);
