@@ -50,6 +50,7 @@ typedef struct fl_expect_kind_row {
     const fl_key_t *keys;
     fl_expect_parse_fn *parse;
     fl_expect_check_fn *check;
+    bool reads_trace; /* its check reads the trace's records: the run keeps them */
 } fl_expect_kind_row_t;
 
 /* The table, in the order the docs list it (count in *count_out). */

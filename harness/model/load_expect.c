@@ -194,16 +194,16 @@ static int parse_trace_expectation(fl_yaml_reader_t *ld, fl_yaml_node_t *value, 
 /* The expectation kinds, one row each. */
 static const fl_expect_kind_row_t EXPECT_KINDS[] = {
     {"step", FL_EXPECT_STEP, "a client step's outcome", step_keys, parse_step_expectation,
-     fl__check_step_expectation},
+     fl__check_step_expectation, false},
     {"server", FL_EXPECT_SERVER, "entries of the server's log", server_keys,
-     parse_server_expectation, fl__check_server_expectation},
+     parse_server_expectation, fl__check_server_expectation, false},
     {"hang", FL_EXPECT_HANG, "the run hangs (or not), naming a blocked task", hang_keys,
-     parse_hang_expectation, fl__check_hang_expectation},
+     parse_hang_expectation, fl__check_hang_expectation, false},
     {"budget", FL_EXPECT_BUDGET, "retry budget withdrawals", budget_keys, parse_budget_expectation,
-     fl__check_budget_expectation},
+     fl__check_budget_expectation, false},
     {"trace", FL_EXPECT_TRACE, "trace events of a kind", trace_keys, parse_trace_expectation,
-     fl__check_trace_expectation},
-    {NULL, 0, NULL, NULL, NULL, NULL},
+     fl__check_trace_expectation, true},
+    {NULL, 0, NULL, NULL, NULL, NULL, false},
 };
 
 enum { EXPECT_KIND_COUNT = sizeof EXPECT_KINDS / sizeof EXPECT_KINDS[0] - 1 };

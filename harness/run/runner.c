@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "harness/check/checker.h"
+#include "harness/model/kinds.h"
 #include "harness/report/chrome_trace.h"
 #include "harness/run/run_state.h"
 #include "harness/run/steps.h"
@@ -52,7 +53,7 @@ static bool has_trace_expectation(const fl_scenario_t *s) {
     assert(s != NULL);
     assert(s->expectations != NULL || s->expectation_count == 0);
     for (size_t i = 0; i < s->expectation_count; i++)
-        if (s->expectations[i].kind == FL_EXPECT_TRACE) return true;
+        if (fl_expect_kind_row(s->expectations[i].kind)->reads_trace) return true;
     return false;
 }
 
