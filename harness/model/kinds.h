@@ -12,7 +12,7 @@
  *   client middleware    model/load_client.c     parse; build in world/build.c
  *   handler steps        model/load_server.c     parse; run in sim/asgi/scripted.c
  *   server middleware    model/load_server.c     parse; build in world/scenario_app.c
- *   fault triggers       model/load_faults.c     parse; the network carries them out
+ *   fault triggers       model/load_faults.c     keys only; the network carries them out
  * and below the harness: fault actions (sim/net/fault.h), protocol events
  * (sim/net/protocol_event.h), error kinds (sim/runtime/error_kinds.h), log
  * kinds (sim/asgi/log.h), BaseHTTPMiddleware versions
@@ -146,16 +146,13 @@ const fl_server_layer_row_t *fl_server_layer_row(fl_server_layer_kind_t kind);
 
 /* --- fault triggers ------------------------------------------------------------------ */
 
-/* Fills out from the trigger's mapping (keys checked). */
-typedef int fl_fault_trigger_parse_fn(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path,
-                                      fl_fault_trigger_t *out);
-
+/* A trigger's keys are all it has: the loader reads them into its
+ * fl_fault_trigger_t through their readers. */
 typedef struct fl_fault_trigger_row {
     const char *name; /* also the key that names the trigger in its mapping */
     fl_fault_trigger_kind_t kind;
     const char *doc;
     const fl_key_t *keys;
-    fl_fault_trigger_parse_fn *parse;
 } fl_fault_trigger_row_t;
 
 const fl_fault_trigger_row_t *fl_fault_trigger_rows(size_t *count_out);

@@ -17,28 +17,17 @@
 #include "harness/run/step_kinds.h"
 #include "harness/world/layer_kinds.h"
 
-static int parse_timeouts(fl_yaml_reader_t *ld, fl_yaml_node_t *node, fl_timeouts_t *out) {
-    static const fl_key_t keys[] = {
-        {"connect", "duration or forever", "5s", "the connect timeout (0: the client default)"},
-        {"read", "duration or forever", "5s", "the read timeout"},
-        {"write", "duration or forever", "5s", "the write timeout"},
-        {"pool", "duration or forever", "5s", "the pool checkout timeout"},
-        {NULL, NULL, NULL, NULL},
-    };
-    assert(out != NULL);
-    TRY(fl__yaml_check_keys(ld, node, "client.timeouts", keys));
-    fl_yaml_node_t *v;
-    if ((v = fl__yaml_get(ld, node, "connect")))
-        TRY(fl__yaml_duration_ex(ld, v, "client.timeouts.connect", true, &out->connect_ns));
-    if ((v = fl__yaml_get(ld, node, "read")))
-        TRY(fl__yaml_duration_ex(ld, v, "client.timeouts.read", true, &out->read_ns));
-    if ((v = fl__yaml_get(ld, node, "write")))
-        TRY(fl__yaml_duration_ex(ld, v, "client.timeouts.write", true, &out->write_ns));
-    if ((v = fl__yaml_get(ld, node, "pool")))
-        TRY(fl__yaml_duration_ex(ld, v, "client.timeouts.pool", true, &out->pool_ns));
-    assert(out->connect_ns >= 0 && out->read_ns >= 0 && out->write_ns >= 0 && out->pool_ns >= 0);
-    return 0;
-}
+static const fl_key_t TIMEOUT_KEYS[] = {
+    {"connect", "duration or forever", "5s", "the connect timeout (0: the client default)",
+     &FL_READ_DURATION_OR_FOREVER, FL_INTO(fl_timeouts_t, connect_ns)},
+    {"read", "duration or forever", "5s", "the read timeout", &FL_READ_DURATION_OR_FOREVER,
+     FL_INTO(fl_timeouts_t, read_ns)},
+    {"write", "duration or forever", "5s", "the write timeout", &FL_READ_DURATION_OR_FOREVER,
+     FL_INTO(fl_timeouts_t, write_ns)},
+    {"pool", "duration or forever", "5s", "the pool checkout timeout",
+     &FL_READ_DURATION_OR_FOREVER, FL_INTO(fl_timeouts_t, pool_ns)},
+    FL_KEYS_END,
+};
 
 /* budget: true | false | {ttl, min_retries_per_second, percent_can_retry}
  * (a mapping turns the budget on; unset keys keep httpware's defaults). */
@@ -48,11 +37,11 @@ static int parse_budget(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *
     assert(out->kind == FL_CLIENT_LAYER_RETRY);
     if (node->type == YAML_SCALAR_NODE) return fl__yaml_bool(ld, node, path, &out->budget);
     static const fl_key_t keys[] = {
-        {"ttl", "duration", "10s", "how long a deposit counts"},
+        {"ttl", "duration", "10s", "how long a deposit counts", FL_BY_HAND},
         {"min_retries_per_second", "integer", "10",
-         "retries allowed per second whatever the deposits"},
-        {"percent_can_retry", "integer 0..1000", "20", "retries allowed per 100 deposits"},
-        {NULL, NULL, NULL, NULL},
+         "retries allowed per second whatever the deposits", FL_BY_HAND},
+        {"percent_can_retry", "integer 0..1000", "20", "retries allowed per 100 deposits", FL_BY_HAND},
+        FL_KEYS_END,
     };
     if (node->type != YAML_MAPPING_NODE)
         return FAIL(ld, node, "%s: expected true, false or a mapping", path);
@@ -125,18 +114,21 @@ static int parse_retry_statuses(fl_yaml_reader_t *ld, fl_yaml_node_t *node, cons
 /* --- client middleware, one row each ----------------------------------------------- */
 
 static const fl_key_t RETRY_KEYS[] = {
-    {"attempts", "integer 1..100", "3", "attempts in all, the first included"},
-    {"base_delay", "duration", "100ms", "the first backoff before full jitter"},
-    {"max_delay", "duration", "5s", "the backoff cap, and Retry-After's"},
+    {"attempts", "integer 1..100", "3", "attempts in all, the first included", FL_BY_HAND},
+    {"base_delay", "duration", "100ms", "the first backoff before full jitter", &FL_READ_DURATION,
+     FL_INTO(fl_client_layer_t, base_delay_ns)},
+    {"max_delay", "duration", "5s", "the backoff cap, and Retry-After's", &FL_READ_DURATION,
+     FL_INTO(fl_client_layer_t, max_delay_ns)},
     {"refuse_streamed_body", "bool", "true",
-     "refuse, with a note, to retry a one-shot streamed body"},
+     "refuse, with a note, to retry a one-shot streamed body", &FL_READ_BOOL,
+     FL_INTO(fl_client_layer_t, refuse_streamed_body)},
     {"methods", "list of methods", "[GET, HEAD, OPTIONS, PUT, DELETE, TRACE]",
-     "the methods retried ([]: none)"},
+     "the methods retried ([]: none)", FL_BY_HAND},
     {"statuses", "list of statuses", "[408, 429, 502, 503, 504]",
-     "the statuses retried ([]: none)"},
+     "the statuses retried ([]: none)", FL_BY_HAND},
     {"budget", "bool or mapping", "false",
-     "a RetryBudget: true for the defaults, or {ttl, min_retries_per_second, percent_can_retry}"},
-    {NULL, NULL, NULL, NULL},
+     "a RetryBudget: true for the defaults, or {ttl, min_retries_per_second, percent_can_retry}", FL_BY_HAND},
+    FL_KEYS_END,
 };
 
 static int parse_retry_layer(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const char *inner,
@@ -147,15 +139,12 @@ static int parse_retry_layer(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const 
 #define FIELD(key) ((v = fl__yaml_get(ld, value, key)) != NULL)
 #define SUB(key) fl__yaml_child_path(ld, inner, key)
     out->refuse_streamed_body = true;
+    TRY(fl__yaml_read_keys(ld, value, inner, RETRY_KEYS, out, sizeof *out));
     if (FIELD("attempts")) {
         TRY(fl__yaml_uint32(ld, v, SUB("attempts"), &out->attempts));
         if (out->attempts == 0 || out->attempts > 100)
             return FAIL(ld, v, "%s.attempts: must be 1..100", inner);
     }
-    if (FIELD("base_delay")) TRY(fl__yaml_duration(ld, v, SUB("base_delay"), &out->base_delay_ns));
-    if (FIELD("max_delay")) TRY(fl__yaml_duration(ld, v, SUB("max_delay"), &out->max_delay_ns));
-    if (FIELD("refuse_streamed_body"))
-        TRY(fl__yaml_bool(ld, v, SUB("refuse_streamed_body"), &out->refuse_streamed_body));
     if (FIELD("methods")) TRY(parse_retry_methods(ld, v, SUB("methods"), out));
     if (FIELD("statuses")) TRY(parse_retry_statuses(ld, v, SUB("statuses"), out));
     out->budget_options = fl_retry_budget_options_default();
@@ -167,21 +156,17 @@ static int parse_retry_layer(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const 
 }
 
 static const fl_key_t BULKHEAD_KEYS[] = {
-    {"max_concurrent", "integer > 0", NULL, "requests in flight at once"},
-    {"timeout", "duration", "none", "how long a request waits for a slot (BulkheadFull after)"},
-    {NULL, NULL, NULL, NULL},
+    {"max_concurrent", "integer > 0", NULL, "requests in flight at once", &FL_READ_POSITIVE_UINT32,
+     FL_INTO(fl_client_layer_t, max_concurrent)},
+    {"timeout", "duration", "none", "how long a request waits for a slot (BulkheadFull after)",
+     &FL_READ_DURATION, FL_INTO(fl_client_layer_t, timeout_ns)},
+    FL_KEYS_END,
 };
 
 static int parse_bulkhead_layer(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const char *inner,
                                 fl_client_layer_t *out) {
     assert(out != NULL && out->kind == FL_CLIENT_LAYER_BULKHEAD);
-    fl_yaml_node_t *v;
-    TRY(fl__yaml_require(ld, value, "max_concurrent", inner, &v));
-    TRY(fl__yaml_uint32(ld, v, fl__yaml_child_path(ld, inner, "max_concurrent"),
-                        &out->max_concurrent));
-    if (out->max_concurrent == 0) return FAIL(ld, v, "%s.max_concurrent: must be positive", inner);
-    if ((v = fl__yaml_get(ld, value, "timeout")))
-        TRY(fl__yaml_duration(ld, v, fl__yaml_child_path(ld, inner, "timeout"), &out->timeout_ns));
+    TRY(fl__yaml_read_keys(ld, value, inner, BULKHEAD_KEYS, out, sizeof *out));
     assert(out->max_concurrent > 0 && out->timeout_ns >= 0);
     return 0;
 }
@@ -238,45 +223,54 @@ static int parse_client_layer(fl_yaml_reader_t *ld, fl_yaml_node_t *item, const 
     return row->parse(ld, value, inner, out);
 }
 
-/* --- client steps, one row each ------------------------------------------------------ */
-
 #define FIELD(key) ((v = fl__yaml_get(ld, value, key)) != NULL)
 #define SUB(key) fl__yaml_child_path(ld, inner, key)
 
-/* What every step with a target has: a path on the server and an optional
- * cancel_after; with_method: a method and headers too. */
+/* --- client steps, one row each ------------------------------------------------------ */
+
+/* The keys every step with a target has, read into its fl_step_t. */
+#define STEP_ID                                                                                    \
+    {"id", "string", "<task>.<index>", "what expectations call the step", &FL_READ_NONEMPTY,       \
+     FL_INTO(fl_step_t, id)}
+#define STEP_METHOD                                                                                \
+    {"method", "string", "GET", "the request method", &FL_READ_NONEMPTY, FL_INTO(fl_step_t, method)}
+#define STEP_PATH                                                                                  \
+    {"path", "string", NULL, "the path on the server, starting with /", &FL_READ_NONEMPTY,        \
+     FL_INTO(fl_step_t, path)}
+#define STEP_HEADERS {"headers", "headers", "none", "request headers", FL_BY_HAND}
+#define STEP_CANCEL_AFTER                                                                          \
+    {"cancel_after", "duration", "0", "a move_on scope around the step (0: none)",                \
+     &FL_READ_DURATION, FL_INTO(fl_step_t, cancel_after_ns)}
+
+/* What every step with a target checks once its keys are read: the path
+ * starts with '/'; with_method, the method defaults to GET and headers
+ * are read. */
 static int parse_target(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const char *inner,
                         bool with_method, fl_step_t *out) {
     assert(ld != NULL && value != NULL && inner != NULL && out != NULL);
+    assert(out->path != NULL); /* a required key: read with the others */
     fl_yaml_node_t *v;
-    if (with_method) {
-        out->method = "GET";
-        if (FIELD("method")) TRY(fl__yaml_nonempty(ld, v, SUB("method"), &out->method));
-        if (FIELD("headers"))
-            TRY(fl__yaml_headers(ld, v, SUB("headers"), &out->headers, &out->header_count));
-    }
-    TRY(fl__yaml_require(ld, value, "path", inner, &v));
-    TRY(fl__yaml_nonempty(ld, v, SUB("path"), &out->path));
-    if (out->path[0] != '/') return FAIL(ld, v, "%s: must start with '/'", SUB("path"));
-    if (FIELD("cancel_after"))
-        TRY(fl__yaml_duration(ld, v, SUB("cancel_after"), &out->cancel_after_ns));
-    assert(out->path != NULL && out->path[0] == '/');
+    if (out->path[0] != '/')
+        return FAIL(ld, fl__yaml_get(ld, value, "path"), "%s: must start with '/'", SUB("path"));
+    if (with_method && out->method == NULL) out->method = "GET";
+    if (with_method && FIELD("headers"))
+        TRY(fl__yaml_headers(ld, v, SUB("headers"), &out->headers, &out->header_count));
     assert(!with_method || out->method != NULL);
     return 0;
 }
 
 static const fl_key_t REQUEST_KEYS[] = {
-    {"id", "string", "<task>.<index>", "what expectations call the step"},
-    {"method", "string", "GET", "the request method"},
-    {"path", "string", NULL, "the path on the server, starting with /"},
-    {"body", "string", "none", "a bytes body"},
+    STEP_ID,
+    STEP_METHOD,
+    STEP_PATH,
+    {"body", "string", "none", "a bytes body", &FL_READ_STRING, FL_INTO(fl_step_t, body)},
     {"stream_body", "list of strings", "none",
-     "the pieces of a one-shot streamed body (not with body)"},
+     "the pieces of a one-shot streamed body (not with body)", FL_BY_HAND},
     {"stream_body_fails_at", "integer", "0",
-     "the generator raises ValueError instead of giving piece k (1-based)"},
-    {"headers", "headers", "none", "request headers"},
-    {"cancel_after", "duration", "0", "a move_on scope around the step (0: none)"},
-    {NULL, NULL, NULL, NULL},
+     "the generator raises ValueError instead of giving piece k (1-based)", FL_BY_HAND},
+    STEP_HEADERS,
+    STEP_CANCEL_AFTER,
+    FL_KEYS_END,
 };
 
 static int parse_stream_body(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const char *inner,
@@ -307,21 +301,21 @@ static int parse_stream_body(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const 
 static int parse_request_step(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const char *inner,
                               fl_step_t *out) {
     assert(out != NULL && out->kind == FL_STEP_REQUEST);
-    fl_yaml_node_t *v;
     TRY(parse_target(ld, value, inner, true, out));
-    if (FIELD("body")) TRY(fl__yaml_string(ld, v, SUB("body"), &out->body));
     return parse_stream_body(ld, value, inner, out);
 }
 
 static const fl_key_t STREAM_KEYS[] = {
-    {"id", "string", "<task>.<index>", "what expectations call the step"},
-    {"method", "string", "GET", "the request method"},
-    {"path", "string", NULL, "the path on the server, starting with /"},
-    {"headers", "headers", "none", "request headers"},
-    {"read_chunks", "integer", "0", "chunks to read before closing (0: to the end)"},
-    {"raise_after", "integer", "0", "the caller raises ValueError inside the block after n chunks"},
-    {"cancel_after", "duration", "0", "a move_on scope around the step (0: none)"},
-    {NULL, NULL, NULL, NULL},
+    STEP_ID,
+    STEP_METHOD,
+    STEP_PATH,
+    STEP_HEADERS,
+    {"read_chunks", "integer", "0", "chunks to read before closing (0: to the end)",
+     &FL_READ_COUNT, FL_INTO(fl_step_t, read_chunks)},
+    {"raise_after", "integer", "0", "the caller raises ValueError inside the block after n chunks",
+     FL_BY_HAND},
+    STEP_CANCEL_AFTER,
+    FL_KEYS_END,
 };
 
 static int parse_stream_step(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const char *inner,
@@ -329,7 +323,6 @@ static int parse_stream_step(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const 
     assert(out != NULL && out->kind == FL_STEP_STREAM);
     fl_yaml_node_t *v;
     TRY(parse_target(ld, value, inner, true, out));
-    if (FIELD("read_chunks")) TRY(fl__yaml_count(ld, v, SUB("read_chunks"), &out->read_chunks));
     if (FIELD("raise_after")) {
         TRY(fl__yaml_count(ld, v, SUB("raise_after"), &out->raise_after));
         if (out->raise_after == 0) return FAIL(ld, v, "%s: must be at least 1", SUB("raise_after"));
@@ -339,25 +332,24 @@ static int parse_stream_step(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const 
 }
 
 static const fl_key_t SSE_KEYS[] = {
-    {"id", "string", "<task>.<index>", "what expectations call the step"},
-    {"path", "string", NULL, "the event stream's path"},
-    {"receive", "integer", "0", "events to receive (0: until the end)"},
-    {"owner_check", "bool", "true", "fail fast with TaskContextError when another task reads"},
-    {"receive_in", "task name", "none", "receive from that task instead of this one"},
-    {"cancel_after", "duration", "0", "a move_on scope around the step (0: none)"},
-    {NULL, NULL, NULL, NULL},
+    STEP_ID,
+    {"path", "string", NULL, "the event stream's path", &FL_READ_NONEMPTY,
+     FL_INTO(fl_step_t, path)},
+    {"receive", "integer", "0", "events to receive (0: until the end)", &FL_READ_COUNT,
+     FL_INTO(fl_step_t, receive_count)},
+    {"owner_check", "bool", "true", "fail fast with TaskContextError when another task reads",
+     &FL_READ_BOOL, FL_INTO(fl_step_t, owner_check)},
+    {"receive_in", "task name", "none", "receive from that task instead of this one",
+     &FL_READ_NONEMPTY, FL_INTO(fl_step_t, receive_in)},
+    STEP_CANCEL_AFTER,
+    FL_KEYS_END,
 };
 
 static int parse_sse_step(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const char *inner,
                           fl_step_t *out) {
     assert(out != NULL && out->kind == FL_STEP_SSE);
     assert(out->method == NULL && out->header_count == 0); /* an SSE step has neither */
-    fl_yaml_node_t *v;
-    TRY(parse_target(ld, value, inner, false, out));
-    if (FIELD("receive")) TRY(fl__yaml_count(ld, v, SUB("receive"), &out->receive_count));
-    if (FIELD("owner_check")) TRY(fl__yaml_bool(ld, v, SUB("owner_check"), &out->owner_check));
-    if (FIELD("receive_in")) TRY(fl__yaml_nonempty(ld, v, SUB("receive_in"), &out->receive_in));
-    return 0;
+    return parse_target(ld, value, inner, false, out);
 }
 
 /* A scalar value: how long. */
@@ -368,25 +360,29 @@ static int parse_sleep_step(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const c
 }
 
 static const fl_key_t CANCEL_KEYS[] = {
-    {"id", "string", "<task>.<index>", "what expectations call the step"},
-    {"task", "task name", NULL, "the task to cancel"},
-    {"after", "duration", "0", "how long to wait first"},
-    {NULL, NULL, NULL, NULL},
+    STEP_ID,
+    {"task", "task name", NULL, "the task to cancel", &FL_READ_NONEMPTY,
+     FL_INTO(fl_step_t, target_task)},
+    {"after", "duration", "0", "how long to wait first", &FL_READ_DURATION,
+     FL_INTO(fl_step_t, duration_ns)},
+    FL_KEYS_END,
 };
 
 static int parse_cancel_step(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const char *inner,
                              fl_step_t *out) {
+    (void)ld, (void)value, (void)inner;
     assert(out != NULL && out->kind == FL_STEP_CANCEL);
-    fl_yaml_node_t *v;
-    TRY(fl__yaml_require(ld, value, "task", inner, &v));
-    TRY(fl__yaml_nonempty(ld, v, SUB("task"), &out->target_task));
-    if (FIELD("after")) TRY(fl__yaml_duration(ld, v, SUB("after"), &out->duration_ns));
-    assert(out->target_task != NULL && out->duration_ns >= 0);
+    assert(out->target_task != NULL && out->duration_ns >= 0); /* its keys are all read */
     return 0;
 }
 
 #undef FIELD
 #undef SUB
+#undef STEP_ID
+#undef STEP_METHOD
+#undef STEP_PATH
+#undef STEP_HEADERS
+#undef STEP_CANCEL_AFTER
 
 static const fl_client_step_row_t CLIENT_STEPS[] = {
     {"request", FL_STEP_REQUEST, "a request through the middleware chain, body read whole",
@@ -432,12 +428,8 @@ static int parse_client_step(fl_yaml_reader_t *ld, fl_yaml_node_t *item, const c
     out->owner_check = true;
     out->id = fl_arena_printf(ld->arena, "%s.%zu", task, index);
     const char *inner = fl__yaml_child_path(ld, path, row->name);
-    if (row->keys != NULL) {
-        TRY(fl__yaml_check_keys(ld, value, inner, row->keys));
-        fl_yaml_node_t *v = fl__yaml_get(ld, value, "id");
-        if (v != NULL)
-            TRY(fl__yaml_nonempty(ld, v, fl__yaml_child_path(ld, inner, "id"), &out->id));
-    }
+    if (row->keys != NULL)
+        TRY(fl__yaml_check_and_read_keys(ld, value, inner, row->keys, out, sizeof *out));
     assert(out->id != NULL && out->id[0] != '\0');
     return row->parse(ld, value, inner, out);
 }
@@ -445,9 +437,9 @@ static int parse_client_step(fl_yaml_reader_t *ld, fl_yaml_node_t *item, const c
 static int parse_task(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path,
                       fl_client_task_t *out) {
     static const fl_key_t keys[] = {
-        {"name", "string", NULL, "the task's name, unique"},
-        {"steps", "list of client steps", NULL, "run in order, at least one"},
-        {NULL, NULL, NULL, NULL},
+        {"name", "string", NULL, "the task's name, unique", FL_BY_HAND},
+        {"steps", "list of client steps", NULL, "run in order, at least one", FL_BY_HAND},
+        FL_KEYS_END,
     };
     assert(out != NULL);
     TRY(fl__yaml_check_keys(ld, node, path, keys));
@@ -525,20 +517,18 @@ static int check_client_references(fl_yaml_reader_t *ld, const fl_client_spec_t 
 int fl__load_client(fl_yaml_reader_t *ld, fl_yaml_node_t *node, fl_client_spec_t *out) {
     assert(ld != NULL && node != NULL && out != NULL);
     static const fl_key_t keys[] = {
-        {"timeouts", "mapping", "httpx's 5s each", "connect, read, write and pool timeouts"},
-        {"max_connections", "integer > 0", "100", "the pool's connections at most"},
-        {"middleware", "list of client middleware", "none", "outermost first"},
-        {"tasks", "list of tasks", NULL, "at least one; they start together"},
-        {NULL, NULL, NULL, NULL},
+        {"timeouts", "mapping", "httpx's 5s each", "connect, read, write and pool timeouts", FL_BY_HAND},
+        {"max_connections", "integer > 0", "100", "the pool's connections at most",
+         &FL_READ_POSITIVE_COUNT, FL_INTO(fl_client_spec_t, max_connections)},
+        {"middleware", "list of client middleware", "none", "outermost first", FL_BY_HAND},
+        {"tasks", "list of tasks", NULL, "at least one; they start together", FL_BY_HAND},
+        FL_KEYS_END,
     };
-    TRY(fl__yaml_check_keys(ld, node, "client", keys));
+    TRY(fl__yaml_check_and_read_keys(ld, node, "client", keys, out, sizeof *out));
     fl_yaml_node_t *v;
-    if ((v = fl__yaml_get(ld, node, "timeouts"))) TRY(parse_timeouts(ld, v, &out->timeouts));
-    if ((v = fl__yaml_get(ld, node, "max_connections"))) {
-        TRY(fl__yaml_count(ld, v, "client.max_connections", &out->max_connections));
-        if (out->max_connections == 0)
-            return FAIL(ld, v, "client.max_connections: must be positive");
-    }
+    if ((v = fl__yaml_get(ld, node, "timeouts")))
+        TRY(fl__yaml_check_and_read_keys(ld, v, "client.timeouts", TIMEOUT_KEYS, &out->timeouts,
+                                         sizeof out->timeouts));
     if ((v = fl__yaml_get(ld, node, "middleware"))) {
         TRY(fl__yaml_expect_sequence(ld, v, "client.middleware"));
         out->layer_count = fl__yaml_sequence_count(v);

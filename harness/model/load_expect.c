@@ -15,77 +15,67 @@
 #include "sim/runtime/assume.h"
 #include "sim/runtime/status.h"
 
-static int parse_log_kind(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path,
-                          fl_server_log_kind_t *out) {
-    assert(out != NULL);
-    TRY(fl__yaml_expect_scalar(ld, node, path, "a log kind"));
-    assert(node->type == YAML_SCALAR_NODE);
-    for (int k = 0; k < FL_SERVER_LOG_KIND_COUNT; k++)
-        if (strcmp(fl_server_log_kind_name((fl_server_log_kind_t)k), fl__yaml_text(node)) == 0) {
-            *out = (fl_server_log_kind_t)k;
-            return 0;
-        }
-    return FAIL(ld, node, "%s: unknown log kind '%s'", path, fl__yaml_text(node));
+static const char *log_kind_name(int kind) {
+    return fl_server_log_kind_name((fl_server_log_kind_t)kind);
 }
 
-static int parse_trace_kind(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path,
-                            fl_trace_kind_t *out) {
-    assert(out != NULL);
-    TRY(fl__yaml_expect_scalar(ld, node, path, "a trace event kind"));
-    assert(node->type == YAML_SCALAR_NODE);
-    for (int k = 0; k < FL_TRACE_KIND_COUNT; k++)
-        if (strcmp(fl_trace_kind_name((fl_trace_kind_t)k), fl__yaml_text(node)) == 0) {
-            *out = (fl_trace_kind_t)k;
-            return 0;
-        }
-    return FAIL(ld, node, "%s: unknown trace event kind '%s'", path, fl__yaml_text(node));
+static const char *trace_kind_name(int kind) {
+    return fl_trace_kind_name((fl_trace_kind_t)kind);
 }
+
+static const fl_key_reader_t READ_LOG_KIND = {.size = sizeof(fl_server_log_kind_t),
+                                              .what = "log kind",
+                                              .count = FL_SERVER_LOG_KIND_COUNT,
+                                              .name_of = log_kind_name};
+static const fl_key_reader_t READ_TRACE_KIND = {.size = sizeof(fl_trace_kind_t),
+                                                .what = "trace event kind",
+                                                .count = FL_TRACE_KIND_COUNT,
+                                                .name_of = trace_kind_name};
+
+#define INTO(member) FL_INTO(fl_expectation_t, member)
+#define EXPECT_NAME(fallback)                                                                      \
+    {"name", "string", fallback, "the check's name in reports and finds", FL_BY_HAND}
+#define EXPECT_COUNT                                                                               \
+    {"count", "integer", "at least one", "exactly this many", &FL_READ_WHOLE, INTO(count)}
+#define EXPECT_TEXT(doc) {"text", "string", "any", doc, &FL_READ_STRING, INTO(log_text)}
 
 #define FIELD(key) ((v = fl__yaml_get(ld, value, key)) != NULL)
 #define SUB(key) fl__yaml_child_path(ld, inner, key)
 
 static const fl_key_t step_keys[] = {
-    {"step", "step id", NULL, "the client step judged"},
-    {"name", "string", "step_<index>", "the check's name in reports and finds"},
-    {"status", "integer 100..599", "unchecked", "the response status"},
-    {"ok", "bool", "false", "expect success"},
-    {"moved_on", "bool", "false", "expect the step's cancel_after to have expired"},
-    {"error", "error kind", "unchecked", "expect an error of this kind or below"},
-    {"message", "string", "unchecked", "a substring of the error's message"},
-    {"note", "string", "unchecked", "a substring of one of its notes"},
-    {"attempts", "integer", "unchecked", "retry attempts"},
-    {"events", "integer", "unchecked", "SSE events received"},
-    {"body_bytes", "size", "unchecked", "body bytes read"},
-    {NULL, NULL, NULL, NULL},
+    {"step", "step id", NULL, "the client step judged", &FL_READ_NONEMPTY, INTO(step)},
+    EXPECT_NAME("step_<index>"),
+    {"status", "integer 100..599", "unchecked", "the response status", &FL_READ_STATUS,
+     INTO(status)},
+    {"ok", "bool", "false", "expect success", &FL_READ_BOOL, INTO(ok)},
+    {"moved_on", "bool", "false", "expect the step's cancel_after to have expired", &FL_READ_BOOL,
+     INTO(moved_on)},
+    {"error", "error kind", "unchecked", "expect an error of this kind or below",
+     &FL_READ_ERROR_KIND, INTO(error_kind)},
+    {"message", "string", "unchecked", "a substring of the error's message", &FL_READ_STRING,
+     INTO(message)},
+    {"note", "string", "unchecked", "a substring of one of its notes", &FL_READ_STRING,
+     INTO(note)},
+    {"attempts", "integer", "unchecked", "retry attempts", &FL_READ_UINT32, INTO(attempts)},
+    {"events", "integer", "unchecked", "SSE events received", &FL_READ_WHOLE, INTO(events)},
+    {"body_bytes", "size", "unchecked", "body bytes read", FL_BY_HAND},
+    FL_KEYS_END,
 };
 
 static int parse_step_expectation(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const char *inner,
                                   const fl_client_spec_t *client, fl_expectation_t *out) {
-    fl_yaml_node_t *v;
     assert(client != NULL && out != NULL && inner != NULL);
     assert(out->kind == FL_EXPECT_STEP);
-    TRY(fl__yaml_require(ld, value, "step", inner, &v));
-    TRY(fl__yaml_nonempty(ld, v, SUB("step"), &out->step));
-    if (fl__client_find_step(client, out->step) == NULL)
-        return FAIL(ld, v, "%s: no step has the id '%s'", SUB("step"), out->step);
-    if (FIELD("status")) TRY(fl__yaml_status(ld, v, SUB("status"), &out->status));
-    if (FIELD("ok")) TRY(fl__yaml_bool(ld, v, SUB("ok"), &out->ok));
-    if (FIELD("moved_on")) {
-        TRY(fl__yaml_bool(ld, v, SUB("moved_on"), &out->moved_on));
-        const fl_step_t *step = fl__client_find_step(client, out->step);
-        assert(step != NULL); /* found just above */
-        if (out->moved_on && step->cancel_after_ns <= 0)
-            return FAIL(ld, v, "%s: step '%s' has no cancel_after to expire", SUB("moved_on"),
-                        out->step);
-    }
-    if (FIELD("error")) {
-        TRY(fl__yaml_error_kind(ld, v, SUB("error"), false, &out->error_kind));
-        out->has_error = true;
-    }
-    if (FIELD("message")) TRY(fl__yaml_string(ld, v, SUB("message"), &out->message));
-    if (FIELD("note")) TRY(fl__yaml_string(ld, v, SUB("note"), &out->note));
-    if (FIELD("attempts")) TRY(fl__yaml_uint32(ld, v, SUB("attempts"), &out->attempts));
-    if (FIELD("events")) TRY(fl__yaml_integer(ld, v, SUB("events"), 0, INT32_MAX, &out->events));
+    TRY(fl__yaml_read_keys(ld, value, inner, step_keys, out, sizeof *out));
+    fl_yaml_node_t *v;
+    const fl_step_t *step = fl__client_find_step(client, out->step);
+    if (step == NULL)
+        return FAIL(ld, fl__yaml_get(ld, value, "step"), "%s: no step has the id '%s'", SUB("step"),
+                    out->step);
+    if (out->moved_on && step->cancel_after_ns <= 0)
+        return FAIL(ld, fl__yaml_get(ld, value, "moved_on"),
+                    "%s: step '%s' has no cancel_after to expire", SUB("moved_on"), out->step);
+    out->has_error = fl__yaml_get(ld, value, "error") != NULL;
     if (FIELD("body_bytes")) {
         uint64_t bytes;
         TRY(fl__yaml_bytes(ld, v, SUB("body_bytes"), &bytes));
@@ -101,95 +91,88 @@ static int parse_step_expectation(fl_yaml_reader_t *ld, fl_yaml_node_t *value, c
 }
 
 static const fl_key_t server_keys[] = {
-    {"name", "string", "server_<index>", "the check's name in reports and finds"},
-    {"log", "log kind", "error", "the kind of server log entry"},
-    {"text", "string", "any", "a substring of the entry"},
-    {"cycle", "integer", "any", "the request cycle, 1 = the first"},
-    {"count", "integer", "at least one", "exactly this many"},
-    {"bodies_differ", "bool", "false", "the server received different bodies across cycles"},
-    {NULL, NULL, NULL, NULL},
+    EXPECT_NAME("server_<index>"),
+    {"log", "log kind", "error", "the kind of server log entry", &READ_LOG_KIND, INTO(log_kind)},
+    EXPECT_TEXT("a substring of the entry"),
+    {"cycle", "integer", "any", "the request cycle, 1 = the first", &FL_READ_UINT32, INTO(cycle)},
+    EXPECT_COUNT,
+    {"bodies_differ", "bool", "false", "the server received different bodies across cycles",
+     &FL_READ_BOOL, INTO(bodies_differ)},
+    FL_KEYS_END,
 };
 
 static int parse_server_expectation(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const char *inner,
                                     const fl_client_spec_t *client, fl_expectation_t *out) {
-    fl_yaml_node_t *v;
     (void)client;
     assert(out != NULL && inner != NULL);
     assert(out->kind == FL_EXPECT_SERVER && out->count == -1);
     out->log_kind = FL_SERVER_LOG_ERROR;
-    if (FIELD("log")) TRY(parse_log_kind(ld, v, SUB("log"), &out->log_kind));
-    if (FIELD("text")) TRY(fl__yaml_string(ld, v, SUB("text"), &out->log_text));
-    if (FIELD("count")) TRY(fl__yaml_integer(ld, v, SUB("count"), 0, INT32_MAX, &out->count));
-    if (FIELD("cycle")) TRY(fl__yaml_uint32(ld, v, SUB("cycle"), &out->cycle));
-    if (FIELD("bodies_differ"))
-        TRY(fl__yaml_bool(ld, v, SUB("bodies_differ"), &out->bodies_differ));
+    TRY(fl__yaml_read_keys(ld, value, inner, server_keys, out, sizeof *out));
     assert((int)out->log_kind >= 0 && (int)out->log_kind < FL_SERVER_LOG_KIND_COUNT);
     return 0;
 }
 
 static const fl_key_t hang_keys[] = {
-    {"name", "string", "hang_<index>", "the check's name in reports and finds"},
-    {"hang", "bool", "true", "the run hangs (or not)"},
-    {"task", "task name", "any", "a task the hang report must name"},
-    {NULL, NULL, NULL, NULL},
+    EXPECT_NAME("hang_<index>"),
+    {"hang", "bool", "true", "the run hangs (or not)", &FL_READ_BOOL, INTO(hang)},
+    {"task", "task name", "any", "a task the hang report must name", &FL_READ_NONEMPTY,
+     INTO(blocked_task)},
+    FL_KEYS_END,
 };
 
 static int parse_hang_expectation(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const char *inner,
                                   const fl_client_spec_t *client, fl_expectation_t *out) {
-    fl_yaml_node_t *v;
     assert(client != NULL && out != NULL && inner != NULL);
     assert(out->kind == FL_EXPECT_HANG);
     out->hang = true;
-    if (FIELD("hang")) TRY(fl__yaml_bool(ld, v, SUB("hang"), &out->hang));
-    if (FIELD("task")) {
-        TRY(fl__yaml_nonempty(ld, v, SUB("task"), &out->blocked_task));
-        if (fl__client_find_task(client, out->blocked_task) == NULL)
-            return FAIL(ld, v, "%s: no task is named '%s'", SUB("task"), out->blocked_task);
-    }
+    TRY(fl__yaml_read_keys(ld, value, inner, hang_keys, out, sizeof *out));
+    if (out->blocked_task != NULL && fl__client_find_task(client, out->blocked_task) == NULL)
+        return FAIL(ld, fl__yaml_get(ld, value, "task"), "%s: no task is named '%s'", SUB("task"),
+                    out->blocked_task);
     assert(out->blocked_task == NULL || out->blocked_task[0] != '\0');
     return 0;
 }
 
 static const fl_key_t budget_keys[] = {
-    {"name", "string", "budget_<index>", "the check's name in reports and finds"},
-    {"withdrawals", "integer", NULL, "retry budget withdrawals in all"},
-    {NULL, NULL, NULL, NULL},
+    EXPECT_NAME("budget_<index>"),
+    {"withdrawals", "integer", NULL, "retry budget withdrawals in all", &FL_READ_WHOLE,
+     INTO(withdrawals)},
+    FL_KEYS_END,
 };
 
 static int parse_budget_expectation(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const char *inner,
                                     const fl_client_spec_t *client, fl_expectation_t *out) {
-    fl_yaml_node_t *v;
     (void)client;
     assert(out != NULL && inner != NULL);
     assert(out->kind == FL_EXPECT_BUDGET);
-    TRY(fl__yaml_require(ld, value, "withdrawals", inner, &v));
-    return fl__yaml_integer(ld, v, SUB("withdrawals"), 0, INT32_MAX, &out->withdrawals);
+    return fl__yaml_read_keys(ld, value, inner, budget_keys, out, sizeof *out);
 }
 
 static const fl_key_t trace_keys[] = {
-    {"name", "string", "trace_<index>", "the check's name in reports and finds"},
-    {"event", "trace event kind", NULL, "the kind of trace event"},
-    {"text", "string", "any", "a substring of the event's detail"},
-    {"count", "integer", "at least one", "exactly this many"},
-    {NULL, NULL, NULL, NULL},
+    EXPECT_NAME("trace_<index>"),
+    {"event", "trace event kind", NULL, "the kind of trace event", &READ_TRACE_KIND,
+     INTO(trace_kind)},
+    EXPECT_TEXT("a substring of the event's detail"),
+    EXPECT_COUNT,
+    FL_KEYS_END,
 };
 
 static int parse_trace_expectation(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const char *inner,
                                    const fl_client_spec_t *client, fl_expectation_t *out) {
-    fl_yaml_node_t *v;
     (void)client;
     assert(out != NULL && inner != NULL);
     assert(out->kind == FL_EXPECT_TRACE && out->count == -1);
-    TRY(fl__yaml_require(ld, value, "event", inner, &v));
-    TRY(parse_trace_kind(ld, v, SUB("event"), &out->trace_kind));
-    if (FIELD("text")) TRY(fl__yaml_string(ld, v, SUB("text"), &out->log_text));
-    if (FIELD("count")) TRY(fl__yaml_integer(ld, v, SUB("count"), 0, INT32_MAX, &out->count));
+    TRY(fl__yaml_read_keys(ld, value, inner, trace_keys, out, sizeof *out));
     assert((int)out->trace_kind >= 0 && (int)out->trace_kind < FL_TRACE_KIND_COUNT);
     return 0;
 }
 
 #undef FIELD
 #undef SUB
+#undef INTO
+#undef EXPECT_NAME
+#undef EXPECT_COUNT
+#undef EXPECT_TEXT
 
 /* The expectation kinds, one row each. */
 static const fl_expect_kind_row_t EXPECT_KINDS[] = {

@@ -16,78 +16,48 @@
 /* --- fault triggers, one row each: a trigger is the mapping whose keys
    include the row's name ------------------------------------------------------------- */
 
-static const fl_key_t AT_KEYS[] = {
-    {"at", "duration", NULL, "the virtual time the fault fires at"},
-    {NULL, NULL, NULL, NULL},
-};
+#define INTO(member) FL_INTO(fl_fault_trigger_t, member)
+#define TRIGGER_CONNECTION(doc)                                                                    \
+    {"connection", "integer", "0", doc, &FL_READ_UINT32, INTO(connection)}
 
-static int parse_at_trigger(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path,
-                            fl_fault_trigger_t *out) {
-    assert(out != NULL && out->kind == FL_FAULT_TRIGGER_AT);
-    assert(fl__yaml_get(ld, node, "at") != NULL); /* the key that chose this row */
-    return fl__yaml_duration(ld, fl__yaml_get(ld, node, "at"), fl__yaml_child_path(ld, path, "at"),
-                             &out->at_ns);
-}
+static const fl_key_t AT_KEYS[] = {
+    {"at", "duration", NULL, "the virtual time the fault fires at", &FL_READ_DURATION,
+     INTO(at_ns)},
+    FL_KEYS_END,
+};
 
 static const fl_key_t BYTES_KEYS[] = {
-    {"bytes", "size", NULL, "fire when this many bytes were written in the direction"},
-    {"direction", "c2s or s2c", NULL, "which direction counts"},
-    {"connection", "integer", "0", "the connection (from 1; 0: each one)"},
-    {NULL, NULL, NULL, NULL},
+    {"bytes", "size", NULL, "fire when this many bytes were written in the direction",
+     &FL_READ_BYTES, INTO(bytes)},
+    {"direction", "c2s or s2c", NULL, "which direction counts", &FL_READ_DIRECTION,
+     INTO(direction)},
+    TRIGGER_CONNECTION("the connection (from 1; 0: each one)"),
+    FL_KEYS_END,
 };
-
-static int parse_bytes_trigger(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path,
-                               fl_fault_trigger_t *out) {
-    assert(out != NULL && out->kind == FL_FAULT_TRIGGER_BYTES);
-    assert(fl__yaml_get(ld, node, "bytes") != NULL); /* the key that chose this row */
-    TRY(fl__yaml_bytes(ld, fl__yaml_get(ld, node, "bytes"), fl__yaml_child_path(ld, path, "bytes"),
-                       &out->bytes));
-    fl_yaml_node_t *v;
-    TRY(fl__yaml_require(ld, node, "direction", path, &v));
-    return fl__yaml_direction(ld, v, fl__yaml_child_path(ld, path, "direction"), &out->direction);
-}
 
 static const fl_key_t EVENT_KEYS[] = {
-    {"event", "protocol event", NULL, "the event, a row of the protocol events table"},
-    {"count", "integer", "1", "fire at the N-th occurrence"},
-    {"connection", "integer", "0", "on this connection only (0: any)"},
-    {NULL, NULL, NULL, NULL},
+    {"event", "protocol event", NULL, "the event, a row of the protocol events table",
+     &FL_READ_NONEMPTY, INTO(event)},
+    {"count", "integer", "1", "fire at the N-th occurrence", &FL_READ_UINT32, INTO(count)},
+    TRIGGER_CONNECTION("on this connection only (0: any)"),
+    FL_KEYS_END,
 };
-
-static int parse_event_trigger(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path,
-                               fl_fault_trigger_t *out) {
-    assert(out != NULL && out->kind == FL_FAULT_TRIGGER_EVENT);
-    assert(fl__yaml_get(ld, node, "event") != NULL); /* the key that chose this row */
-    TRY(fl__yaml_nonempty(ld, fl__yaml_get(ld, node, "event"),
-                          fl__yaml_child_path(ld, path, "event"), &out->event));
-    fl_yaml_node_t *v;
-    if ((v = fl__yaml_get(ld, node, "count")))
-        TRY(fl__yaml_uint32(ld, v, fl__yaml_child_path(ld, path, "count"), &out->count));
-    return 0;
-}
 
 static const fl_key_t CONNECT_KEYS[] = {
-    {"connect", "integer", NULL, "the connection attempt (from 1; 0: every attempt)"},
-    {NULL, NULL, NULL, NULL},
+    {"connect", "integer", NULL, "the connection attempt (from 1; 0: every attempt)",
+     &FL_READ_UINT32, INTO(connection)},
+    FL_KEYS_END,
 };
 
-static int parse_connect_trigger(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path,
-                                 fl_fault_trigger_t *out) {
-    assert(out != NULL && out->kind == FL_FAULT_TRIGGER_CONNECT);
-    assert(fl__yaml_get(ld, node, "connect") != NULL); /* the key that chose this row */
-    return fl__yaml_uint32(ld, fl__yaml_get(ld, node, "connect"),
-                           fl__yaml_child_path(ld, path, "connect"), &out->connection);
-}
+#undef INTO
+#undef TRIGGER_CONNECTION
 
 static const fl_fault_trigger_row_t TRIGGERS[] = {
-    {"at", FL_FAULT_TRIGGER_AT, "a virtual time", AT_KEYS, parse_at_trigger},
-    {"bytes", FL_FAULT_TRIGGER_BYTES, "bytes written in a direction of a connection", BYTES_KEYS,
-     parse_bytes_trigger},
-    {"event", FL_FAULT_TRIGGER_EVENT, "the N-th occurrence of a protocol event", EVENT_KEYS,
-     parse_event_trigger},
-    {"connect", FL_FAULT_TRIGGER_CONNECT, "a connection attempt", CONNECT_KEYS,
-     parse_connect_trigger},
-    {NULL, 0, NULL, NULL, NULL},
+    {"at", FL_FAULT_TRIGGER_AT, "a virtual time", AT_KEYS},
+    {"bytes", FL_FAULT_TRIGGER_BYTES, "bytes written in a direction of a connection", BYTES_KEYS},
+    {"event", FL_FAULT_TRIGGER_EVENT, "the N-th occurrence of a protocol event", EVENT_KEYS},
+    {"connect", FL_FAULT_TRIGGER_CONNECT, "a connection attempt", CONNECT_KEYS},
+    {NULL, 0, NULL, NULL},
 };
 
 const fl_fault_trigger_row_t *fl_fault_trigger_rows(size_t *count_out) {
@@ -106,7 +76,7 @@ static const fl_fault_trigger_row_t *find_trigger(fl_yaml_reader_t *ld, fl_yaml_
         if (key->type != YAML_SCALAR_NODE) continue;
         for (size_t k = 0; TRIGGERS[k].name != NULL; k++)
             if (strcmp(TRIGGERS[k].name, fl__yaml_text(key)) == 0) {
-                assert(TRIGGERS[k].parse != NULL && TRIGGERS[k].keys != NULL);
+                assert(TRIGGERS[k].keys != NULL);
                 return &TRIGGERS[k];
             }
     }
@@ -121,11 +91,7 @@ static int parse_trigger(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char 
     if (row == NULL) return FAIL(ld, node, "%s: expected one of at, bytes, event or connect", path);
     assert(strcmp(fl_fault_trigger_name(row->kind), row->name) == 0);
     out->kind = row->kind;
-    TRY(fl__yaml_check_keys(ld, node, path, row->keys));
-    TRY(row->parse(ld, node, path, out));
-    fl_yaml_node_t *v;
-    if ((v = fl__yaml_get(ld, node, "connection")))
-        TRY(fl__yaml_uint32(ld, v, fl__yaml_child_path(ld, path, "connection"), &out->connection));
+    TRY(fl__yaml_check_and_read_keys(ld, node, path, row->keys, out, sizeof *out));
     assert(out->kind == row->kind);
     return 0;
 }
@@ -215,40 +181,51 @@ static int check_cancel_target(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const
 }
 
 /* 0 < p <= 1, as a number. */
-static int parse_probability(fl_yaml_reader_t *ld, fl_yaml_node_t *v, const char *path,
-                             double *out) {
+static int read_probability(fl_yaml_reader_t *ld, fl_yaml_node_t *v, const char *path,
+                            void *field) {
+    double *out = field;
     assert(ld != NULL && v != NULL && path != NULL && out != NULL);
-    TRY(fl__yaml_expect_scalar(ld, v, fl__yaml_child_path(ld, path, "probability"), "a number"));
+    TRY(fl__yaml_expect_scalar(ld, v, path, "a number"));
     char *end = NULL;
     double p = strtod(fl__yaml_text(v), &end);
     if (fl__yaml_text(v)[0] == '\0' || *end != '\0' || isnan(p))
-        return FAIL(ld, v, "%s.probability: expected a number, not '%s'", path, fl__yaml_text(v));
-    if (!(p > 0.0 && p <= 1.0))
-        return FAIL(ld, v, "%s.probability: must be above 0 and at most 1", path);
+        return FAIL(ld, v, "%s: expected a number, not '%s'", path, fl__yaml_text(v));
+    if (!(p > 0.0 && p <= 1.0)) return FAIL(ld, v, "%s: must be above 0 and at most 1", path);
     assert(end != NULL && end > fl__yaml_text(v));
     *out = p;
     return 0;
 }
 
+static const fl_key_reader_t READ_PROBABILITY = {.read = read_probability, .size = sizeof(double)};
+
+#define INTO(member) FL_INTO(fl_scenario_fault_t, member)
+
+static const fl_key_t FAULT_KEYS[] = {
+    {"trigger", "mapping", NULL, "when the fault fires: at, bytes, event or connect", FL_BY_HAND},
+    {"action", "name or one-key mapping", NULL, "what it does", FL_BY_HAND},
+    {"connection", "integer", "0", "for at-triggers: the connection acted on (0: every open one)",
+     &FL_READ_UINT32, INTO(spec.action.connection)},
+    {"direction", "c2s or s2c", "the trigger's, else s2c",
+     "the direction stall, delay, bandwidth, truncate and corrupt act on", &FL_READ_DIRECTION,
+     INTO(spec.action.direction)},
+    {"probability", "number 0 < p <= 1", "1", "the chance the trigger fires when reached (seeded)",
+     &READ_PROBABILITY, INTO(spec.trigger.probability)},
+    {"repeat", "bool", "false", "event and connect triggers fire every time reached",
+     &FL_READ_BOOL, INTO(spec.trigger.repeat)},
+    {"label", "string", "fault #i trigger->action", "the fault's name in traces and messages",
+     &FL_READ_STRING, INTO(spec.label)},
+    {"may_not_fire", "bool", "false", "a \"maybe\": faults-fired does not require it",
+     &FL_READ_BOOL, INTO(may_not_fire)},
+    FL_KEYS_END,
+};
+
+#undef INTO
+
 static int parse_fault(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path,
                        fl_fault_plan_t *plan, const fl_client_spec_t *client,
                        fl_scenario_fault_t *fault) {
-    static const fl_key_t keys[] = {
-        {"trigger", "mapping", NULL, "when the fault fires: at, bytes, event or connect"},
-        {"action", "name or one-key mapping", NULL, "what it does"},
-        {"connection", "integer", "0",
-         "for at-triggers: the connection acted on (0: every open one)"},
-        {"direction", "c2s or s2c", "the trigger's, else s2c",
-         "the direction stall, delay, bandwidth, truncate and corrupt act on"},
-        {"probability", "number 0 < p <= 1", "1",
-         "the chance the trigger fires when reached (seeded)"},
-        {"repeat", "bool", "false", "event and connect triggers fire every time reached"},
-        {"label", "string", "fault #i trigger->action", "the fault's name in traces and messages"},
-        {"may_not_fire", "bool", "false", "a \"maybe\": faults-fired does not require it"},
-        {NULL, NULL, NULL, NULL},
-    };
     assert(plan != NULL && client != NULL && fault != NULL);
-    TRY(fl__yaml_check_keys(ld, node, path, keys));
+    TRY(fl__yaml_check_keys(ld, node, path, FAULT_KEYS));
     fault->at = fl__yaml_location(ld, node);
     fl_fault_spec_t *out = &fault->spec;
     fl_yaml_node_t *v;
@@ -259,24 +236,9 @@ static int parse_fault(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *p
     if (out->action.kind == FL_FAULT_ACTION_CANCEL_TASK)
         TRY(check_cancel_target(ld, v, fl__yaml_child_path(ld, path, "action"), client,
                                 out->action.task));
-    if ((v = fl__yaml_get(ld, node, "connection")))
-        TRY(fl__yaml_uint32(ld, v, fl__yaml_child_path(ld, path, "connection"),
-                            &out->action.connection));
-    if ((v = fl__yaml_get(ld, node, "direction"))) {
-        TRY(fl__yaml_direction(ld, v, fl__yaml_child_path(ld, path, "direction"),
-                               &out->action.direction));
-        out->action.direction_set = true;
-    }
     out->trigger.probability = 1.0;
-    if ((v = fl__yaml_get(ld, node, "probability")))
-        TRY(parse_probability(ld, v, path, &out->trigger.probability));
-    if ((v = fl__yaml_get(ld, node, "repeat")))
-        TRY(fl__yaml_bool(ld, v, fl__yaml_child_path(ld, path, "repeat"), &out->trigger.repeat));
-    if ((v = fl__yaml_get(ld, node, "label")))
-        TRY(fl__yaml_string(ld, v, fl__yaml_child_path(ld, path, "label"), &out->label));
-    if ((v = fl__yaml_get(ld, node, "may_not_fire")))
-        TRY(fl__yaml_bool(ld, v, fl__yaml_child_path(ld, path, "may_not_fire"),
-                          &fault->may_not_fire));
+    TRY(fl__yaml_read_keys(ld, node, path, FAULT_KEYS, fault, sizeof *fault));
+    if (fl__yaml_get(ld, node, "direction") != NULL) out->action.direction_set = true;
     assert(out->trigger.probability > 0.0 && out->trigger.probability <= 1.0);
     char message[256];
     if (fl_fault_plan_add(plan, out, message, sizeof message) != 0)

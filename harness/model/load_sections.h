@@ -3,6 +3,7 @@
 #ifndef FL_HARNESS_LOAD_SECTIONS_H
 #define FL_HARNESS_LOAD_SECTIONS_H
 
+#include "harness/model/key_readers.h"
 #include "harness/model/scenario.h"
 #include "harness/model/yaml_reader.h"
 

@@ -32,7 +32,7 @@ static int parse_base_http_layer(fl_yaml_reader_t *ld, fl_yaml_node_t *value, co
 }
 
 static const fl_key_t NO_KEYS[] = {
-    {NULL, NULL, NULL, NULL},
+    FL_KEYS_END,
 };
 
 static int parse_server_errors_layer(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const char *inner,
@@ -43,10 +43,13 @@ static int parse_server_errors_layer(fl_yaml_reader_t *ld, fl_yaml_node_t *value
 }
 
 static const fl_key_t EXCEPTION_HANDLER_KEYS[] = {
-    {"error", "error kind", "Exception", "the kind the handler catches"},
-    {"status", "integer 100..599", "500", "its response's status"},
-    {"body", "string", "empty", "its response's body"},
-    {NULL, NULL, NULL, NULL},
+    {"error", "error kind", "Exception", "the kind the handler catches", &FL_READ_ERROR_KIND,
+     FL_INTO(fl_server_layer_t, handles)},
+    {"status", "integer 100..599", "500", "its response's status", &FL_READ_STATUS,
+     FL_INTO(fl_server_layer_t, status)},
+    {"body", "string", "empty", "its response's body", &FL_READ_STRING,
+     FL_INTO(fl_server_layer_t, body)},
+    FL_KEYS_END,
 };
 
 static int parse_exception_handler_layer(fl_yaml_reader_t *ld, fl_yaml_node_t *value,
@@ -55,14 +58,7 @@ static int parse_exception_handler_layer(fl_yaml_reader_t *ld, fl_yaml_node_t *v
     assert(out->kind == FL_LAYER_EXCEPTION_HANDLER);
     out->handles = FL_ERR_EXCEPTION;
     out->status = 500;
-    fl_yaml_node_t *v;
-    if ((v = fl__yaml_get(ld, value, "error")))
-        TRY(fl__yaml_error_kind(ld, v, fl__yaml_child_path(ld, inner, "error"), false,
-                                &out->handles));
-    if ((v = fl__yaml_get(ld, value, "status")))
-        TRY(fl__yaml_status(ld, v, fl__yaml_child_path(ld, inner, "status"), &out->status));
-    if ((v = fl__yaml_get(ld, value, "body")))
-        TRY(fl__yaml_string(ld, v, fl__yaml_child_path(ld, inner, "body"), &out->body));
+    TRY(fl__yaml_read_keys(ld, value, inner, EXCEPTION_HANDLER_KEYS, out, sizeof *out));
     assert(out->status >= 100 && out->status <= 599);
     return 0;
 }
@@ -111,79 +107,102 @@ static int parse_server_layer(fl_yaml_reader_t *ld, fl_yaml_node_t *item, const 
 
 /* --- handler steps, one row each --------------------------------------------------- */
 
-static const fl_key_t RESPOND_KEYS[] = {
-    {"status", "integer 100..599", "200", "the response status"},
-    {"body", "string", "empty", "the response body"},
-    {"media_type", "string", "text/plain", "the content type"},
-    {"headers", "headers", "none", "response headers (a content-length here is held to)"},
-    {"background", "mapping", "none", "a background task: {name, duration}"},
-    {NULL, NULL, NULL, NULL},
+static const fl_key_t BACKGROUND_KEYS[] = {
+    {"name", "string", NULL, "the background task's name in the server log", &FL_READ_NONEMPTY,
+     FL_INTO(fl_scripted_step_t, background_name)},
+    {"duration", "duration", "0", "how long it runs", &FL_READ_DURATION,
+     FL_INTO(fl_scripted_step_t, background_ns)},
+    FL_KEYS_END,
 };
 
-static int parse_respond(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const char *path,
-                         fl_scripted_step_t *out) {
+/* The keys a response step shares, read into its fl_scripted_step_t. */
+#define RESPONSE_STATUS                                                                            \
+    {"status", "integer 100..599", "200", "the response status", &FL_READ_STATUS,                 \
+     FL_INTO(fl_scripted_step_t, status)}
+#define RESPONSE_MEDIA_TYPE(fallback)                                                              \
+    {"media_type", "string", fallback, "the content type", &FL_READ_STRING,                       \
+     FL_INTO(fl_scripted_step_t, media_type)}
+
+static const fl_key_t RESPOND_KEYS[] = {
+    RESPONSE_STATUS,
+    {"body", "string", "empty", "the response body", &FL_READ_STRING,
+     FL_INTO(fl_scripted_step_t, body)},
+    RESPONSE_MEDIA_TYPE("text/plain"),
+    {"headers", "headers", "none", "response headers (a content-length here is held to)",
+     FL_BY_HAND},
+    {"background", "mapping", "none", "a background task: {name, duration}", FL_BY_HAND},
+    FL_KEYS_END,
+};
+
+/* Reads headers and background, the keys a response step reads by hand. */
+static int parse_response_extras(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const char *path,
+                                 fl_scripted_step_t *out) {
     assert(ld != NULL && value != NULL && path != NULL && out != NULL);
-    assert(out->kind == FL_SCRIPTED_RESPOND);
     fl_yaml_node_t *v;
-    if ((v = fl__yaml_get(ld, value, "status")))
-        TRY(fl__yaml_status(ld, v, fl__yaml_child_path(ld, path, "status"), &out->status));
-    if ((v = fl__yaml_get(ld, value, "body")))
-        TRY(fl__yaml_string(ld, v, fl__yaml_child_path(ld, path, "body"), &out->body));
-    if ((v = fl__yaml_get(ld, value, "media_type")))
-        TRY(fl__yaml_string(ld, v, fl__yaml_child_path(ld, path, "media_type"), &out->media_type));
     if ((v = fl__yaml_get(ld, value, "headers")))
         TRY(fl__yaml_headers(ld, v, fl__yaml_child_path(ld, path, "headers"), &out->headers,
                              &out->header_count));
-    if ((v = fl__yaml_get(ld, value, "background"))) {
-        static const fl_key_t background_keys[] = {
-            {"name", "string", NULL, "the background task's name in the server log"},
-            {"duration", "duration", "0", "how long it runs"},
-            {NULL, NULL, NULL, NULL},
-        };
-        const char *inner = fl__yaml_child_path(ld, path, "background");
-        TRY(fl__yaml_check_keys(ld, v, inner, background_keys));
-        fl_yaml_node_t *w;
-        TRY(fl__yaml_require(ld, v, "name", inner, &w));
-        TRY(fl__yaml_nonempty(ld, w, fl__yaml_child_path(ld, inner, "name"),
-                              &out->background_name));
-        if ((w = fl__yaml_get(ld, v, "duration")))
-            TRY(fl__yaml_duration(ld, w, fl__yaml_child_path(ld, inner, "duration"),
-                                  &out->background_ns));
-        assert(out->background_name != NULL && out->background_ns >= 0);
-    }
-    assert(out->header_count <= HEADERS_MAX);
+    if ((v = fl__yaml_get(ld, value, "background")))
+        TRY(fl__yaml_check_and_read_keys(ld, v, fl__yaml_child_path(ld, path, "background"),
+                                         BACKGROUND_KEYS, out, sizeof *out));
+    assert(out->header_count <= HEADERS_MAX && out->background_ns >= 0);
     return 0;
 }
 
-static int parse_variant(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path,
-                         fl_streaming_variant_t *out) {
-    assert(out != NULL);
-    TRY(fl__yaml_expect_scalar(ld, node, path, "a name"));
-    assert(node->type == YAML_SCALAR_NODE);
-    if (fl_streaming_variant_from_name(fl__yaml_text(node), out)) return 0;
-    return FAIL(ld, node, "%s: unknown streaming variant '%s' (expected one of: %s, %s, %s)", path,
-                fl__yaml_text(node), fl_streaming_variant_name(FL_STREAMING_TASK_GROUP),
-                fl_streaming_variant_name(FL_STREAMING_SPEC_AWARE),
-                fl_streaming_variant_name(FL_STREAMING_NO_LISTENER));
+static int parse_respond(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const char *path,
+                         fl_scripted_step_t *out) {
+    assert(out != NULL && out->kind == FL_SCRIPTED_RESPOND);
+    TRY(fl__yaml_read_keys(ld, value, path, RESPOND_KEYS, out, sizeof *out));
+    return parse_response_extras(ld, value, path, out);
 }
 
+static const char *variant_name(int variant) {
+    return fl_streaming_variant_name((fl_streaming_variant_t)variant);
+}
+
+static const char *cleanup_name(int cleanup) {
+    return fl_scripted_cleanup_name((fl_scripted_cleanup_t)cleanup);
+}
+
+static const fl_key_reader_t READ_VARIANT = {.size = sizeof(fl_streaming_variant_t),
+                                             .what = "streaming variant",
+                                             .count = FL_STREAMING_NO_LISTENER + 1,
+                                             .name_of = variant_name};
+static const fl_key_reader_t READ_CLEANUP = {.size = sizeof(fl_scripted_cleanup_t),
+                                             .what = "cleanup",
+                                             .count = FL_SCRIPTED_CLEANUP_SPAWNED + 1,
+                                             .name_of = cleanup_name};
+
+#define STREAM_INTO(member) FL_INTO(fl_scripted_step_t, stream.member)
+
 static const fl_key_t STREAM_KEYS[] = {
-    {"status", "integer 100..599", "200", "the response status"},
-    {"chunks", "integer", "1", "chunks the body iterator gives"},
-    {"interval", "duration", "0", "sleep before each chunk after the first"},
-    {"text", "string", "chunk <i>", "each chunk's text"},
-    {"sse", "bool", "false", "an EventSourceResponse: chunks as SSE events"},
-    {"ping", "duration", "15s", "SSE ping interval"},
-    {"fail_at", "integer", "0", "raise instead of producing chunk k (0: never)"},
-    {"fail_error", "error kind", "ValueError", "what the iterator raises (an Exception)"},
-    {"fail_message", "string", "chunk <k> failed", "its message"},
-    {"variant", "streaming variant", "task-group", "task-group, spec-aware or no-listener"},
-    {"cleanup", "cleanup", "none", "on cancellation: none, plain, shielded or spawned"},
-    {"publish", "duration", "0", "the cleanup's publish effect's duration"},
-    {"headers", "headers", "none", "response headers"},
-    {"media_type", "string", "none", "the content type"},
-    {NULL, NULL, NULL, NULL},
+    RESPONSE_STATUS,
+    {"chunks", "integer", "1", "chunks the body iterator gives", &FL_READ_COUNT,
+     STREAM_INTO(chunk_count)},
+    {"interval", "duration", "0", "sleep before each chunk after the first", &FL_READ_DURATION,
+     STREAM_INTO(interval_ns)},
+    {"text", "string", "chunk <i>", "each chunk's text", &FL_READ_STRING, STREAM_INTO(chunk_text)},
+    {"sse", "bool", "false", "an EventSourceResponse: chunks as SSE events", &FL_READ_BOOL,
+     STREAM_INTO(sse)},
+    {"ping", "duration", "15s", "SSE ping interval", &FL_READ_DURATION,
+     STREAM_INTO(ping_interval_ns)},
+    {"fail_at", "integer", "0", "raise instead of producing chunk k (0: never)", FL_BY_HAND},
+    {"fail_error", "error kind", "ValueError", "what the iterator raises (an Exception)",
+     &FL_READ_EXCEPTION_KIND, STREAM_INTO(fail_kind)},
+    {"fail_message", "string", "chunk <k> failed", "its message", &FL_READ_STRING,
+     STREAM_INTO(fail_message)},
+    {"variant", "streaming variant", "task-group", "task-group, spec-aware or no-listener",
+     &READ_VARIANT, STREAM_INTO(variant)},
+    {"cleanup", "cleanup", "none", "on cancellation: none, plain, shielded or spawned",
+     &READ_CLEANUP, STREAM_INTO(cleanup)},
+    {"publish", "duration", "0", "the cleanup's publish effect's duration", &FL_READ_DURATION,
+     STREAM_INTO(publish_ns)},
+    {"headers", "headers", "none", "response headers", FL_BY_HAND},
+    RESPONSE_MEDIA_TYPE("none"),
+    FL_KEYS_END,
 };
+
+#undef STREAM_INTO
 
 static int parse_stream(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const char *path,
                         fl_scripted_step_t *out) {
@@ -192,39 +211,15 @@ static int parse_stream(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const char 
     fl_scripted_stream_t *s = &out->stream;
     s->chunk_count = 1;
     s->fail_kind = FL_ERR_VALUE_ERROR;
-    fl_yaml_node_t *v;
-#define FIELD(key) ((v = fl__yaml_get(ld, value, key)) != NULL)
-#define SUB(key) fl__yaml_child_path(ld, path, key)
-    if (FIELD("status")) TRY(fl__yaml_status(ld, v, SUB("status"), &out->status));
-    if (FIELD("headers"))
-        TRY(fl__yaml_headers(ld, v, SUB("headers"), &out->headers, &out->header_count));
-    if (FIELD("media_type")) TRY(fl__yaml_string(ld, v, SUB("media_type"), &out->media_type));
-    if (FIELD("chunks")) TRY(fl__yaml_count(ld, v, SUB("chunks"), &s->chunk_count));
-    if (FIELD("interval")) TRY(fl__yaml_duration(ld, v, SUB("interval"), &s->interval_ns));
-    if (FIELD("text")) TRY(fl__yaml_string(ld, v, SUB("text"), &s->chunk_text));
-    if (FIELD("sse")) TRY(fl__yaml_bool(ld, v, SUB("sse"), &s->sse));
-    if (FIELD("ping")) TRY(fl__yaml_duration(ld, v, SUB("ping"), &s->ping_interval_ns));
-    if (FIELD("fail_at")) {
-        TRY(fl__yaml_count(ld, v, SUB("fail_at"), &s->fail_at_chunk));
+    TRY(fl__yaml_read_keys(ld, value, path, STREAM_KEYS, out, sizeof *out));
+    fl_yaml_node_t *v = fl__yaml_get(ld, value, "fail_at");
+    if (v != NULL) {
+        TRY(fl__yaml_count(ld, v, fl__yaml_child_path(ld, path, "fail_at"), &s->fail_at_chunk));
         if (s->fail_at_chunk > s->chunk_count)
             return FAIL(ld, v, "%s: fail_at %zu is past the last chunk (%zu)", path,
                         s->fail_at_chunk, s->chunk_count);
     }
-    if (FIELD("fail_error"))
-        TRY(fl__yaml_error_kind(ld, v, SUB("fail_error"), true, &s->fail_kind));
-    if (FIELD("fail_message")) TRY(fl__yaml_string(ld, v, SUB("fail_message"), &s->fail_message));
-    if (FIELD("variant")) TRY(parse_variant(ld, v, SUB("variant"), &s->variant));
-    if (FIELD("cleanup")) {
-        TRY(fl__yaml_expect_scalar(ld, v, SUB("cleanup"), "a cleanup name"));
-        if (!fl_scripted_cleanup_from_name(fl__yaml_text(v), &s->cleanup))
-            return FAIL(ld, v,
-                        "%s: unknown cleanup '%s' (expected one of: none, plain, shielded, "
-                        "spawned)",
-                        SUB("cleanup"), fl__yaml_text(v));
-    }
-    if (FIELD("publish")) TRY(fl__yaml_duration(ld, v, SUB("publish"), &s->publish_ns));
-#undef FIELD
-#undef SUB
+    TRY(parse_response_extras(ld, value, path, out));
     assert(s->fail_at_chunk <= s->chunk_count);
     assert(fl_error_kind_is(s->fail_kind, FL_ERR_EXCEPTION));
     return 0;
@@ -238,26 +233,24 @@ static int parse_sleep_handler_step(fl_yaml_reader_t *ld, fl_yaml_node_t *value,
 }
 
 static const fl_key_t READ_BODY_KEYS[] = {
-    {"bytes", "size", "all", "read until this many bytes arrived"},
-    {NULL, NULL, NULL, NULL},
+    {"bytes", "size", "all", "read until this many bytes arrived", &FL_READ_SIZE,
+     FL_INTO(fl_scripted_step_t, read_bytes)},
+    FL_KEYS_END,
 };
 
 static int parse_read_body_step(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const char *inner,
                                 fl_scripted_step_t *out) {
     assert(inner != NULL && out != NULL);
     assert(out->kind == FL_SCRIPTED_READ_BODY);
-    fl_yaml_node_t *v = fl__yaml_get(ld, value, "bytes");
-    if (v == NULL) return 0;
-    uint64_t bytes;
-    TRY(fl__yaml_bytes(ld, v, fl__yaml_child_path(ld, inner, "bytes"), &bytes));
-    out->read_bytes = (size_t)bytes;
-    return 0;
+    return fl__yaml_read_keys(ld, value, inner, READ_BODY_KEYS, out, sizeof *out);
 }
 
 static const fl_key_t RAISE_KEYS[] = {
-    {"error", "error kind", "ValueError", "the Exception kind raised"},
-    {"message", "string", "scripted error", "its message"},
-    {NULL, NULL, NULL, NULL},
+    {"error", "error kind", "ValueError", "the Exception kind raised", &FL_READ_EXCEPTION_KIND,
+     FL_INTO(fl_scripted_step_t, error_kind)},
+    {"message", "string", "scripted error", "its message", &FL_READ_STRING,
+     FL_INTO(fl_scripted_step_t, error_message)},
+    FL_KEYS_END,
 };
 
 static int parse_raise_step(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const char *inner,
@@ -265,12 +258,7 @@ static int parse_raise_step(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const c
     assert(ld != NULL && value != NULL && inner != NULL && out != NULL);
     assert(out->kind == FL_SCRIPTED_RAISE);
     out->error_kind = FL_ERR_VALUE_ERROR;
-    fl_yaml_node_t *v;
-    if ((v = fl__yaml_get(ld, value, "error")))
-        TRY(fl__yaml_error_kind(ld, v, fl__yaml_child_path(ld, inner, "error"), true,
-                                &out->error_kind));
-    if ((v = fl__yaml_get(ld, value, "message")))
-        TRY(fl__yaml_string(ld, v, fl__yaml_child_path(ld, inner, "message"), &out->error_message));
+    TRY(fl__yaml_read_keys(ld, value, inner, RAISE_KEYS, out, sizeof *out));
     assert(fl_error_kind_is(out->error_kind, FL_ERR_EXCEPTION));
     return 0;
 }
@@ -315,20 +303,18 @@ static int parse_handler_step(fl_yaml_reader_t *ld, fl_yaml_node_t *item, const 
 static int parse_route(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path,
                        fl_route_t *out) {
     static const fl_key_t keys[] = {
-        {"method", "string", "GET", "the request method routed"},
-        {"path", "string", NULL, "the path routed, starting with /"},
-        {"steps", "list of handler steps", "none", "the handler, at most 16 steps"},
-        {NULL, NULL, NULL, NULL},
+        {"method", "string", "GET", "the request method routed", &FL_READ_NONEMPTY,
+         FL_INTO(fl_route_t, method)},
+        {"path", "string", NULL, "the path routed, starting with /", &FL_READ_NONEMPTY,
+         FL_INTO(fl_route_t, path)},
+        {"steps", "list of handler steps", "none", "the handler, at most 16 steps", FL_BY_HAND},
+        FL_KEYS_END,
     };
     assert(out != NULL);
-    TRY(fl__yaml_check_keys(ld, node, path, keys));
     out->at = fl__yaml_location(ld, node);
     out->method = "GET";
-    fl_yaml_node_t *v;
-    if ((v = fl__yaml_get(ld, node, "method")))
-        TRY(fl__yaml_nonempty(ld, v, fl__yaml_child_path(ld, path, "method"), &out->method));
-    TRY(fl__yaml_require(ld, node, "path", path, &v));
-    TRY(fl__yaml_nonempty(ld, v, fl__yaml_child_path(ld, path, "path"), &out->path));
+    TRY(fl__yaml_check_and_read_keys(ld, node, path, keys, out, sizeof *out));
+    fl_yaml_node_t *v = fl__yaml_get(ld, node, "path");
     if (out->path[0] != '/') return FAIL(ld, v, "%s.path: must start with '/'", path);
     out->handler.name = out->path;
     if ((v = fl__yaml_get(ld, node, "steps")) == NULL) return 0;
@@ -358,10 +344,10 @@ int fl__load_server(fl_yaml_reader_t *ld, fl_yaml_node_t *node, fl_server_spec_t
     assert(ld != NULL && node != NULL && out != NULL);
     static const fl_key_t keys[] = {
         {"spec_version", "\"2.3\" or \"2.4\"", "\"2.3\"",
-         "the ASGI spec version the server announces"},
-        {"middleware", "list of server middleware", "none", "outermost first"},
-        {"routes", "list of routes", "none", "every other request gets 404"},
-        {NULL, NULL, NULL, NULL},
+         "the ASGI spec version the server announces", FL_BY_HAND},
+        {"middleware", "list of server middleware", "none", "outermost first", FL_BY_HAND},
+        {"routes", "list of routes", "none", "every other request gets 404", FL_BY_HAND},
+        FL_KEYS_END,
     };
     TRY(fl__yaml_check_keys(ld, node, "server", keys));
     fl_yaml_node_t *v;

@@ -63,40 +63,21 @@ static int parse_seeds(fl_yaml_reader_t *ld, fl_yaml_node_t *node, fl_scenario_t
     return 0;
 }
 
-static int parse_network(fl_yaml_reader_t *ld, fl_yaml_node_t *node, fl_simnet_options_t *out) {
-    static const fl_key_t keys[] = {
-        {"latency", "duration", "1ms", "one way, per segment"},
-        {"jitter", "duration", "0", "plus a seeded uniform [0, jitter]"},
-        {"bandwidth", "size per second", "unlimited", "bytes per second per direction"},
-        {"buffer", "size > 0", "64KiB", "per direction; writes block when full"},
-        {"segmentation", "bool", "true", "reads return seeded random splits"},
-        {"backlog", "integer > 0", "128", "connections waiting to be accepted"},
-        {NULL, NULL, NULL, NULL},
-    };
-    assert(out != NULL);
-    TRY(fl__yaml_check_keys(ld, node, "network", keys));
-    fl_yaml_node_t *v;
-    if ((v = fl__yaml_get(ld, node, "latency")))
-        TRY(fl__yaml_duration(ld, v, "network.latency", &out->latency_ns));
-    if ((v = fl__yaml_get(ld, node, "jitter")))
-        TRY(fl__yaml_duration(ld, v, "network.jitter", &out->latency_jitter_ns));
-    if ((v = fl__yaml_get(ld, node, "bandwidth")))
-        TRY(fl__yaml_bytes(ld, v, "network.bandwidth", &out->bytes_per_second));
-    if ((v = fl__yaml_get(ld, node, "buffer"))) {
-        uint64_t bytes;
-        TRY(fl__yaml_bytes(ld, v, "network.buffer", &bytes));
-        if (bytes == 0) return FAIL(ld, v, "network.buffer: must be positive");
-        out->buffer_bytes = (size_t)bytes;
-    }
-    if ((v = fl__yaml_get(ld, node, "segmentation")))
-        TRY(fl__yaml_bool(ld, v, "network.segmentation", &out->segmentation));
-    if ((v = fl__yaml_get(ld, node, "backlog"))) {
-        TRY(fl__yaml_count(ld, v, "network.backlog", &out->backlog));
-        if (out->backlog == 0) return FAIL(ld, v, "network.backlog: must be positive");
-    }
-    assert(out->latency_ns >= 0 && out->latency_jitter_ns >= 0);
-    return 0;
-}
+static const fl_key_t NETWORK_KEYS[] = {
+    {"latency", "duration", "1ms", "one way, per segment", &FL_READ_DURATION,
+     FL_INTO(fl_simnet_options_t, latency_ns)},
+    {"jitter", "duration", "0", "plus a seeded uniform [0, jitter]", &FL_READ_DURATION,
+     FL_INTO(fl_simnet_options_t, latency_jitter_ns)},
+    {"bandwidth", "size per second", "unlimited", "bytes per second per direction",
+     &FL_READ_BYTES, FL_INTO(fl_simnet_options_t, bytes_per_second)},
+    {"buffer", "size > 0", "64KiB", "per direction; writes block when full", &FL_READ_POSITIVE_SIZE,
+     FL_INTO(fl_simnet_options_t, buffer_bytes)},
+    {"segmentation", "bool", "true", "reads return seeded random splits", &FL_READ_BOOL,
+     FL_INTO(fl_simnet_options_t, segmentation)},
+    {"backlog", "integer > 0", "128", "connections waiting to be accepted",
+     &FL_READ_POSITIVE_COUNT, FL_INTO(fl_simnet_options_t, backlog)},
+    FL_KEYS_END,
+};
 
 /* --- the scenario ------------------------------------------------------------------ */
 
@@ -114,12 +95,29 @@ static void set_defaults(fl_scenario_t *out, const char *file) {
     assert(out->seed_first <= out->seed_last && out->time_limit_ns > 0);
 }
 
+static const fl_key_t ROOT_KEYS[] = {
+    {"name", "string", NULL, "shown in reports", &FL_READ_NONEMPTY, FL_INTO(fl_scenario_t, name)},
+    {"tags", "list of strings", "[]", "for selecting scenarios", FL_BY_HAND},
+    {"mode", "holds or finds", "holds",
+     "holds: every seed passes; finds: the finds check fails in some seed", FL_BY_HAND},
+    {"finds", "expectation name", "none", "with mode finds: the check that must fail", FL_BY_HAND},
+    {"seeds", "A..B or one seed", "1..200", "the seed range, inclusive", FL_BY_HAND},
+    {"policy", "fifo, random or trio", "random", "the scheduler's policy", FL_BY_HAND},
+    {"time_limit", "duration", "1h", "virtual time per run", &FL_READ_POSITIVE_DURATION,
+     FL_INTO(fl_scenario_t, time_limit_ns)},
+    {"network", "mapping", "see network", "the simulated network", FL_BY_HAND},
+    {"server", "mapping", "no routes", "the mock ASGI server", FL_BY_HAND},
+    {"client", "mapping", NULL, "the client and its tasks", FL_BY_HAND},
+    {"faults", "list of faults", "[]", "the fault plan", FL_BY_HAND},
+    {"expect", "list of expectations", "[]", "the expectations", FL_BY_HAND},
+    FL_KEYS_END,
+};
+
 static int parse_head(fl_yaml_reader_t *ld, fl_yaml_node_t *root, fl_scenario_t *out) {
     assert(ld != NULL && root != NULL && out != NULL);
     assert(root->type == YAML_MAPPING_NODE);
     fl_yaml_node_t *v;
-    TRY(fl__yaml_require(ld, root, "name", "", &v));
-    TRY(fl__yaml_nonempty(ld, v, "name", &out->name));
+    TRY(fl__yaml_read_keys(ld, root, "", ROOT_KEYS, out, sizeof *out));
     if ((v = fl__yaml_get(ld, root, "tags")))
         TRY(fl__yaml_string_list(ld, v, "tags", &out->tags, &out->tag_count));
     if ((v = fl__yaml_get(ld, root, "mode"))) {
@@ -136,11 +134,10 @@ static int parse_head(fl_yaml_reader_t *ld, fl_yaml_node_t *root, fl_scenario_t 
         out->policy = policies[policy];
         assert(out->policy != NULL);
     }
-    if ((v = fl__yaml_get(ld, root, "time_limit"))) {
-        TRY(fl__yaml_duration(ld, v, "time_limit", &out->time_limit_ns));
-        if (out->time_limit_ns <= 0) return FAIL(ld, v, "time_limit: must be positive");
-    }
-    if ((v = fl__yaml_get(ld, root, "network"))) TRY(parse_network(ld, v, &out->network));
+    if ((v = fl__yaml_get(ld, root, "network")))
+        TRY(fl__yaml_check_and_read_keys(ld, v, "network", NETWORK_KEYS, &out->network,
+                                         sizeof out->network));
+    assert(out->network.buffer_bytes > 0 && out->network.backlog > 0);
     assert(out->name != NULL && out->name[0] != '\0');
     assert(out->seed_first <= out->seed_last && out->time_limit_ns > 0);
     return 0;
@@ -167,25 +164,9 @@ static int parse_finds(fl_yaml_reader_t *ld, fl_yaml_node_t *root, fl_scenario_t
 }
 
 static int parse_root(fl_yaml_reader_t *ld, fl_yaml_node_t *root, fl_scenario_t *out) {
-    static const fl_key_t keys[] = {
-        {"name", "string", NULL, "shown in reports"},
-        {"tags", "list of strings", "[]", "for selecting scenarios"},
-        {"mode", "holds or finds", "holds",
-         "holds: every seed passes; finds: the finds check fails in some seed"},
-        {"finds", "expectation name", "none", "with mode finds: the check that must fail"},
-        {"seeds", "A..B or one seed", "1..200", "the seed range, inclusive"},
-        {"policy", "fifo, random or trio", "random", "the scheduler's policy"},
-        {"time_limit", "duration", "1h", "virtual time per run"},
-        {"network", "mapping", "see network", "the simulated network"},
-        {"server", "mapping", "no routes", "the mock ASGI server"},
-        {"client", "mapping", NULL, "the client and its tasks"},
-        {"faults", "list of faults", "[]", "the fault plan"},
-        {"expect", "list of expectations", "[]", "the expectations"},
-        {NULL, NULL, NULL, NULL},
-    };
     assert(ld != NULL && root != NULL && out != NULL);
     if (root->type != YAML_MAPPING_NODE) return FAIL(ld, root, "scenario: expected a mapping");
-    TRY(fl__yaml_check_keys(ld, root, "", keys));
+    TRY(fl__yaml_check_keys(ld, root, "", ROOT_KEYS));
     TRY(parse_head(ld, root, out));
     fl_yaml_node_t *v;
     if ((v = fl__yaml_get(ld, root, "server"))) TRY(fl__load_server(ld, v, &out->server));

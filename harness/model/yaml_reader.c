@@ -418,6 +418,63 @@ int fl__yaml_bytes(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path,
     return 0;
 }
 
+int fl__yaml_size(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path, size_t *out) {
+    assert(out != NULL);
+    uint64_t bytes;
+    TRY(fl__yaml_bytes(ld, node, path, &bytes));
+    *out = (size_t)bytes;
+    return 0;
+}
+
+/* A name among the reader's names: its index, stored in an int-sized
+ * field; an unknown name's error lists them. */
+static int read_name(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path,
+                     const fl_key_reader_t *reader, void *field) {
+    assert(reader->read == NULL && reader->name_of != NULL && reader->count > 0);
+    assert(reader->what != NULL && reader->size == sizeof(int));
+    TRY(fl__yaml_expect_scalar(ld, node, path, fl_arena_printf(ld->arena, "a %s", reader->what)));
+    fl_name_list_t names = {.used = 0};
+    for (int i = 0; i < reader->count; i++) {
+        const char *name = reader->name_of(i);
+        assert(name != NULL);
+        if (strcmp(name, fl__yaml_text(node)) == 0) {
+            memcpy(field, &i, sizeof i);
+            return 0;
+        }
+        fl__name_list_add(&names, ", ", name);
+    }
+    return FAIL(ld, node, "%s: unknown %s '%s' (expected one of: %s)", path, reader->what,
+                fl__yaml_text(node), names.text);
+}
+
+int fl__yaml_read_keys(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path,
+                       const fl_key_t *keys, void *record, size_t record_size) {
+    assert(ld != NULL && node != NULL && path != NULL && keys != NULL && record != NULL);
+    assert(node->type == YAML_MAPPING_NODE); /* its keys were checked */
+    for (const fl_key_t *key = keys; key->name != NULL; key++) {
+        if (key->reader == NULL) continue; /* the kind's parse function reads it */
+        assert(key->size == key->reader->size && key->offset + key->size <= record_size);
+        fl_yaml_node_t *value;
+        if (key->fallback == NULL)
+            TRY(fl__yaml_require(ld, node, key->name, path, &value));
+        else if ((value = fl__yaml_get(ld, node, key->name)) == NULL)
+            continue;
+        const char *inner = fl__yaml_child_path(ld, path, key->name);
+        char *field = (char *)record + key->offset;
+        if (key->reader->read == NULL)
+            TRY(read_name(ld, value, inner, key->reader, field));
+        else
+            TRY(key->reader->read(ld, value, inner, field));
+    }
+    return 0;
+}
+
+int fl__yaml_check_and_read_keys(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path,
+                                 const fl_key_t *keys, void *record, size_t record_size) {
+    TRY(fl__yaml_check_keys(ld, node, path, keys));
+    return fl__yaml_read_keys(ld, node, path, keys, record, record_size);
+}
+
 /* A name from a fixed list: the index, or an error listing the choices. */
 int fl__yaml_choice(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path, const char *what,
                     const char *const *names, int *out) {

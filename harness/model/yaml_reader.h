@@ -33,16 +33,43 @@ typedef struct fl_yaml_reader {
 
 typedef yaml_node_t fl_yaml_node_t;
 
+/* How a key's value becomes a field: a function that reads the node, or
+ * a name among count names (an enum's, of size int), and the size of the
+ * field it writes (model/key_readers.h lists the generic ones). */
+typedef int fl_key_read_fn(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path,
+                           void *field);
+
+typedef struct fl_key_reader {
+    fl_key_read_fn *read; /* NULL: one of the names below */
+    size_t size;
+    const char *what;                 /* the names' kind, for messages: "log kind" */
+    int count;                        /* how many names */
+    const char *(*name_of)(int name); /* name i, for i in [0, count) */
+} fl_key_reader_t;
+
 /* One key a mapping of the file may hold, as the loader checks it and the
  * reference tables show it: its name, its type and default as a reader
  * writes them ("duration", "1ms"; a NULL default: required), and one line
- * of doc. Each kind's keys are one array of these. */
+ * of doc. Each kind's keys are one array of these.
+ *
+ * A key with a reader is read by fl__yaml_read_keys into the field at
+ * offset (of size bytes, which must be the reader's) of the record it is
+ * given; FL_INTO(type, member) writes both. A key without one is read by
+ * its kind's parse function: a key checked against others, or one that
+ * fills several fields. */
 typedef struct fl_key {
     const char *name;
     const char *type;
     const char *fallback;
     const char *doc;
+    const fl_key_reader_t *reader;
+    size_t offset;
+    size_t size;
 } fl_key_t;
+
+#define FL_INTO(type, member) offsetof(type, member), sizeof(((type *)0)->member)
+#define FL_BY_HAND NULL, 0, 0 /* the kind's parse function reads the key */
+#define FL_KEYS_END {NULL, NULL, NULL, NULL, FL_BY_HAND}
 
 #define TRY(call)                                                                                  \
     do {                                                                                           \
@@ -82,6 +109,15 @@ size_t fl__yaml_pair_count(const fl_yaml_node_t *node);
  * valid ones, and names the closest when it is a likely misspelling. */
 int fl__yaml_check_keys(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path,
                         const fl_key_t *keys);
+/* Reads every key of keys that has a reader and stands in node (a mapping
+ * whose keys were checked) into its field of record, a struct of
+ * record_size bytes; a missing key with a reader and no default is an
+ * error. Keys are read in the table's order. */
+int fl__yaml_read_keys(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path,
+                       const fl_key_t *keys, void *record, size_t record_size);
+/* fl__yaml_check_keys, then fl__yaml_read_keys. */
+int fl__yaml_check_and_read_keys(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path,
+                                 const fl_key_t *keys, void *record, size_t record_size);
 fl_yaml_node_t *fl__yaml_get(fl_yaml_reader_t *ld, fl_yaml_node_t *mapping, const char *key);
 int fl__yaml_require(fl_yaml_reader_t *ld, fl_yaml_node_t *mapping, const char *key,
                      const char *path, fl_yaml_node_t **out);
@@ -106,6 +142,8 @@ int fl__yaml_duration_ex(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char 
                          bool allow_forever, int64_t *out);
 int fl__yaml_duration(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path, int64_t *out);
 int fl__yaml_bytes(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path, uint64_t *out);
+/* A size as fl__yaml_bytes reads it, into a size_t. */
+int fl__yaml_size(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path, size_t *out);
 int fl__yaml_choice(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path, const char *what,
                     const char *const *names, int *out);
 int fl__yaml_error_kind(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path,
