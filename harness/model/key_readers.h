@@ -11,11 +11,12 @@
 /* One row a reader: its name (FL_READ_<name>), the field's type, and the
  * statements that read node at path into out (a pointer to that type).
  * POSITIVE(c) ends a reader: "<path>: must be positive" unless c. */
-#define FL_KEY_READERS(X)\
+#define FL_KEY_READERS(X)                                                                          \
     X(STRING, const char *, return fl__yaml_string(ld, node, path, out);)                          \
     X(NONEMPTY, const char *, return fl__yaml_nonempty(ld, node, path, out);)                      \
     X(DURATION, int64_t, return fl__yaml_duration_ex(ld, node, path, false, out);)                 \
-    X(POSITIVE_DURATION, int64_t, TRY(fl__yaml_duration(ld, node, path, out)); POSITIVE(*out > 0);) \
+    X(POSITIVE_DURATION, int64_t, TRY(fl__yaml_duration(ld, node, path, out));                     \
+      POSITIVE(*out > 0);)                                                                         \
     X(DURATION_OR_FOREVER, int64_t, return fl__yaml_duration_ex(ld, node, path, true, out);)       \
     X(COUNT, size_t, return fl__yaml_count(ld, node, path, out);)                                  \
     X(POSITIVE_COUNT, size_t, TRY(fl__yaml_count(ld, node, path, out)); POSITIVE(*out > 0);)       \

@@ -32,6 +32,60 @@ struct fl_middleware;
 struct fl_run_state;
 struct fl_step_state;
 
+/* What every row of a kind table begins with: what the file writes, one
+ * line of doc, and the keys of the item's value (NULL: the value is a
+ * scalar). The loader picks a row by its name and checks the keys the same
+ * way for every table (fl__yaml_kind_item). */
+typedef struct fl_kind_head {
+    const char *name;
+    const char *doc;
+    const fl_key_t *keys;
+} fl_kind_head_t;
+
+/* A table of rows that begin with their fl_kind_head_t and end with a row
+ * whose name is NULL, as the loader reads it. */
+typedef struct fl_kind_table {
+    const char *what; /* the rows' kind, for messages: "client middleware" */
+    const void *rows;
+    size_t row_size;
+    size_t count; /* rows before the end */
+} fl_kind_table_t;
+
+#define FL_KIND_TABLE(what, rows)                                                                  \
+    { what, rows, sizeof rows[0], sizeof rows / sizeof rows[0] - 1 }
+
+/* The head of row index (count: the end row). */
+const fl_kind_head_t *fl_kind_head(const fl_kind_table_t *table, size_t index);
+
+/* An item "- name: value" that names a row of a kind table. */
+typedef struct fl_kind_item {
+    size_t index;          /* the row's */
+    fl_yaml_node_t *value; /* its keys checked against the row's */
+    const char *path;      /* the value's: "<path>.<name>" */
+    fl_location_t at;      /* where the item stands */
+} fl_kind_item_t;
+
+/* Reads an item of table: a mapping of one key, naming a row (an unknown
+ * name's error lists the rows), whose value's keys the row has. */
+int fl__yaml_kind_item(fl_yaml_reader_t *ld, fl_yaml_node_t *item, const char *path,
+                       const fl_kind_table_t *table, fl_kind_item_t *out);
+
+/* The accessors of a kind table whose rows are in their enum's order (a
+ * kind is its row's index): prefix_rows(&count), and prefix_row(kind). */
+#define FL_KIND_ROWS(prefix, row_type, table)                                                      \
+    const row_type *prefix##_rows(size_t *count_out) {                                             \
+        assert(count_out != NULL);                                                                 \
+        *count_out = sizeof table / sizeof table[0] - 1;                                           \
+        assert(table[*count_out].head.name == NULL);                                               \
+        return table;                                                                              \
+    }
+#define FL_KIND_ROW(prefix, row_type, kind_type, table)                                            \
+    const row_type *prefix##_row(kind_type kind) {                                                 \
+        assert((size_t)kind < sizeof table / sizeof table[0] - 1);                                 \
+        assert(table[kind].kind == kind);                                                          \
+        return &table[kind];                                                                       \
+    }
+
 /* --- expectation kinds --------------------------------------------------------------- */
 
 /* Fills out from the item's value (its keys already checked against the
@@ -44,10 +98,8 @@ typedef bool fl_expect_check_fn(const struct fl_checker *c, const fl_expectation
                                 size_t capacity);
 
 typedef struct fl_expect_kind_row {
-    const char *name;
+    fl_kind_head_t head;
     fl_expect_kind_t kind;
-    const char *doc;
-    const fl_key_t *keys;
     fl_expect_parse_fn *parse;
     fl_expect_check_fn *check;
     bool reads_trace; /* its check reads the trace's records: the run keeps them */
@@ -72,10 +124,8 @@ typedef struct fl_middleware *fl_client_layer_build_fn(struct fl_run_state *run,
                                                        size_t error_size);
 
 typedef struct fl_client_layer_row {
-    const char *name;
+    fl_kind_head_t head;
     fl_client_layer_kind_t kind;
-    const char *doc;
-    const fl_key_t *keys; /* NULL: the value is a scalar */
     fl_client_layer_parse_fn *parse;
     fl_client_layer_build_fn *build;
 } fl_client_layer_row_t;
@@ -93,11 +143,9 @@ typedef int fl_client_step_parse_fn(fl_yaml_reader_t *ld, fl_yaml_node_t *value,
 typedef void fl_client_step_run_fn(struct fl_run_state *run, struct fl_step_state *step);
 
 typedef struct fl_client_step_row {
-    const char *name;
+    fl_kind_head_t head;
     fl_step_kind_t kind;
-    const char *doc;
-    const fl_key_t *keys; /* NULL: the value is a scalar */
-    bool scoped;          /* takes cancel_after: the run wraps it in a move_on scope */
+    bool scoped; /* takes cancel_after: the run wraps it in a move_on scope */
     fl_client_step_parse_fn *parse;
     fl_client_step_run_fn *run;
 } fl_client_step_row_t;
@@ -112,11 +160,9 @@ typedef int fl_handler_step_parse_fn(fl_yaml_reader_t *ld, fl_yaml_node_t *value
                                      fl_scripted_step_t *out);
 
 typedef struct fl_handler_step_row {
-    const char *name;
+    fl_kind_head_t head;
     fl_scripted_step_kind_t kind; /* how sim/asgi/scripted.c runs it */
-    const char *doc;
-    const fl_key_t *keys; /* NULL: the value is a scalar */
-    bool responds;        /* it answers the request: no step may follow it */
+    bool responds;                /* it answers the request: no step may follow it */
     fl_handler_step_parse_fn *parse;
 } fl_handler_step_row_t;
 
@@ -133,10 +179,8 @@ typedef struct fl_asgi_app *fl_server_layer_build_fn(fl_world_t *world, struct f
                                                      size_t error_size);
 
 typedef struct fl_server_layer_row {
-    const char *name;
+    fl_kind_head_t head;
     fl_server_layer_kind_t kind;
-    const char *doc;
-    const fl_key_t *keys; /* NULL: the value is a scalar */
     fl_server_layer_parse_fn *parse;
     fl_server_layer_build_fn *build;
 } fl_server_layer_row_t;
@@ -149,10 +193,8 @@ const fl_server_layer_row_t *fl_server_layer_row(fl_server_layer_kind_t kind);
 /* A trigger's keys are all it has: the loader reads them into its
  * fl_fault_trigger_t through their readers. */
 typedef struct fl_fault_trigger_row {
-    const char *name; /* also the key that names the trigger in its mapping */
+    fl_kind_head_t head; /* also the key that names the trigger in its mapping */
     fl_fault_trigger_kind_t kind;
-    const char *doc;
-    const fl_key_t *keys;
 } fl_fault_trigger_row_t;
 
 const fl_fault_trigger_row_t *fl_fault_trigger_rows(size_t *count_out);

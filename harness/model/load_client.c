@@ -24,8 +24,8 @@ static const fl_key_t TIMEOUT_KEYS[] = {
      FL_INTO(fl_timeouts_t, read_ns)},
     {"write", "duration or forever", "5s", "the write timeout", &FL_READ_DURATION_OR_FOREVER,
      FL_INTO(fl_timeouts_t, write_ns)},
-    {"pool", "duration or forever", "5s", "the pool checkout timeout",
-     &FL_READ_DURATION_OR_FOREVER, FL_INTO(fl_timeouts_t, pool_ns)},
+    {"pool", "duration or forever", "5s", "the pool checkout timeout", &FL_READ_DURATION_OR_FOREVER,
+     FL_INTO(fl_timeouts_t, pool_ns)},
     FL_KEYS_END,
 };
 
@@ -40,7 +40,8 @@ static int parse_budget(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *
         {"ttl", "duration", "10s", "how long a deposit counts", FL_BY_HAND},
         {"min_retries_per_second", "integer", "10",
          "retries allowed per second whatever the deposits", FL_BY_HAND},
-        {"percent_can_retry", "integer 0..1000", "20", "retries allowed per 100 deposits", FL_BY_HAND},
+        {"percent_can_retry", "integer 0..1000", "20", "retries allowed per 100 deposits",
+         FL_BY_HAND},
         FL_KEYS_END,
     };
     if (node->type != YAML_MAPPING_NODE)
@@ -124,10 +125,11 @@ static const fl_key_t RETRY_KEYS[] = {
      FL_INTO(fl_client_layer_t, refuse_streamed_body)},
     {"methods", "list of methods", "[GET, HEAD, OPTIONS, PUT, DELETE, TRACE]",
      "the methods retried ([]: none)", FL_BY_HAND},
-    {"statuses", "list of statuses", "[408, 429, 502, 503, 504]",
-     "the statuses retried ([]: none)", FL_BY_HAND},
+    {"statuses", "list of statuses", "[408, 429, 502, 503, 504]", "the statuses retried ([]: none)",
+     FL_BY_HAND},
     {"budget", "bool or mapping", "false",
-     "a RetryBudget: true for the defaults, or {ttl, min_retries_per_second, percent_can_retry}", FL_BY_HAND},
+     "a RetryBudget: true for the defaults, or {ttl, min_retries_per_second, percent_can_retry}",
+     FL_BY_HAND},
     FL_KEYS_END,
 };
 
@@ -181,46 +183,32 @@ static int parse_timeout_layer(fl_yaml_reader_t *ld, fl_yaml_node_t *value, cons
     return 0;
 }
 
+/* clang-format off: a row a kind */
 static const fl_client_layer_row_t CLIENT_LAYERS[] = {
-    {"retry", FL_CLIENT_LAYER_RETRY, "httpware's retry middleware, with an optional budget",
-     RETRY_KEYS, parse_retry_layer, fl__build_retry_layer},
-    {"bulkhead", FL_CLIENT_LAYER_BULKHEAD, "at most N requests in flight", BULKHEAD_KEYS,
-     parse_bulkhead_layer, fl__build_bulkhead_layer},
-    {"timeout", FL_CLIENT_LAYER_TIMEOUT, "a deadline per request (a duration)", NULL,
-     parse_timeout_layer, fl__build_timeout_layer},
-    {NULL, 0, NULL, NULL, NULL, NULL},
+    {{"retry", "httpware's retry middleware, with an optional budget", RETRY_KEYS},
+     FL_CLIENT_LAYER_RETRY, parse_retry_layer, fl__build_retry_layer},
+    {{"bulkhead", "at most N requests in flight", BULKHEAD_KEYS},
+     FL_CLIENT_LAYER_BULKHEAD, parse_bulkhead_layer, fl__build_bulkhead_layer},
+    {{"timeout", "a deadline per request (a duration)", NULL},
+     FL_CLIENT_LAYER_TIMEOUT, parse_timeout_layer, fl__build_timeout_layer},
+    {{NULL, NULL, NULL}, 0, NULL, NULL},
 };
+/* clang-format on */
 
-const fl_client_layer_row_t *fl_client_layer_row(fl_client_layer_kind_t kind) {
-    /* The rows are in the enum's order: a kind is its row's index. */
-    assert((size_t)kind < sizeof CLIENT_LAYERS / sizeof CLIENT_LAYERS[0] - 1);
-    assert(CLIENT_LAYERS[kind].kind == kind);
-    assert(CLIENT_LAYERS[kind].parse != NULL && CLIENT_LAYERS[kind].build != NULL);
-    return &CLIENT_LAYERS[kind];
-}
+static const fl_kind_table_t CLIENT_LAYER_TABLE = FL_KIND_TABLE("client middleware", CLIENT_LAYERS);
 
-const fl_client_layer_row_t *fl_client_layer_rows(size_t *count_out) {
-    assert(count_out != NULL);
-    *count_out = sizeof CLIENT_LAYERS / sizeof CLIENT_LAYERS[0] - 1;
-    assert(CLIENT_LAYERS[*count_out].name == NULL);
-    return CLIENT_LAYERS;
-}
+FL_KIND_ROWS(fl_client_layer, fl_client_layer_row_t, CLIENT_LAYERS)
+FL_KIND_ROW(fl_client_layer, fl_client_layer_row_t, fl_client_layer_kind_t, CLIENT_LAYERS)
 
 static int parse_client_layer(fl_yaml_reader_t *ld, fl_yaml_node_t *item, const char *path,
                               fl_client_layer_t *out) {
-    assert(ld != NULL && item != NULL && path != NULL && out != NULL);
-    size_t index;
-    fl_yaml_node_t *value;
-    TRY(fl__yaml_one_key(ld, item, path, "client middleware", CLIENT_LAYERS,
-                         sizeof CLIENT_LAYERS[0], &index, &value));
-    assert(index < sizeof CLIENT_LAYERS / sizeof CLIENT_LAYERS[0] - 1 && value != NULL);
-    const fl_client_layer_row_t *row = &CLIENT_LAYERS[index];
+    fl_kind_item_t it;
+    TRY(fl__yaml_kind_item(ld, item, path, &CLIENT_LAYER_TABLE, &it));
+    const fl_client_layer_row_t *row = &CLIENT_LAYERS[it.index];
     assert(row == fl_client_layer_row(row->kind)); /* a row's kind is its index */
     out->kind = row->kind;
-    out->at = fl__yaml_location(ld, item);
-    const char *inner = fl__yaml_child_path(ld, path, row->name);
-    if (row->keys != NULL) TRY(fl__yaml_check_keys(ld, value, inner, row->keys));
-    return row->parse(ld, value, inner, out);
+    out->at = it.at;
+    return row->parse(ld, it.value, it.path, out);
 }
 
 #define FIELD(key) ((v = fl__yaml_get(ld, value, key)) != NULL)
@@ -230,17 +218,27 @@ static int parse_client_layer(fl_yaml_reader_t *ld, fl_yaml_node_t *item, const 
 
 /* The keys every step with a target has, read into its fl_step_t. */
 #define STEP_ID                                                                                    \
-    {"id", "string", "<task>.<index>", "what expectations call the step", &FL_READ_NONEMPTY,       \
-     FL_INTO(fl_step_t, id)}
+    {                                                                                              \
+        "id", "string", "<task>.<index>", "what expectations call the step", &FL_READ_NONEMPTY,    \
+            FL_INTO(fl_step_t, id)                                                                 \
+    }
 #define STEP_METHOD                                                                                \
-    {"method", "string", "GET", "the request method", &FL_READ_NONEMPTY, FL_INTO(fl_step_t, method)}
+    {                                                                                              \
+        "method", "string", "GET", "the request method", &FL_READ_NONEMPTY,                        \
+            FL_INTO(fl_step_t, method)                                                             \
+    }
 #define STEP_PATH                                                                                  \
-    {"path", "string", NULL, "the path on the server, starting with /", &FL_READ_NONEMPTY,        \
-     FL_INTO(fl_step_t, path)}
-#define STEP_HEADERS {"headers", "headers", "none", "request headers", FL_BY_HAND}
+    {                                                                                              \
+        "path", "string", NULL, "the path on the server, starting with /", &FL_READ_NONEMPTY,      \
+            FL_INTO(fl_step_t, path)                                                               \
+    }
+#define STEP_HEADERS                                                                               \
+    { "headers", "headers", "none", "request headers", FL_BY_HAND }
 #define STEP_CANCEL_AFTER                                                                          \
-    {"cancel_after", "duration", "0", "a move_on scope around the step (0: none)",                \
-     &FL_READ_DURATION, FL_INTO(fl_step_t, cancel_after_ns)}
+    {                                                                                              \
+        "cancel_after", "duration", "0", "a move_on scope around the step (0: none)",              \
+            &FL_READ_DURATION, FL_INTO(fl_step_t, cancel_after_ns)                                 \
+    }
 
 /* What every step with a target checks once its keys are read: the path
  * starts with '/'; with_method, the method defaults to GET and headers
@@ -310,8 +308,8 @@ static const fl_key_t STREAM_KEYS[] = {
     STEP_METHOD,
     STEP_PATH,
     STEP_HEADERS,
-    {"read_chunks", "integer", "0", "chunks to read before closing (0: to the end)",
-     &FL_READ_COUNT, FL_INTO(fl_step_t, read_chunks)},
+    {"read_chunks", "integer", "0", "chunks to read before closing (0: to the end)", &FL_READ_COUNT,
+     FL_INTO(fl_step_t, read_chunks)},
     {"raise_after", "integer", "0", "the caller raises ValueError inside the block after n chunks",
      FL_BY_HAND},
     STEP_CANCEL_AFTER,
@@ -384,54 +382,42 @@ static int parse_cancel_step(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const 
 #undef STEP_HEADERS
 #undef STEP_CANCEL_AFTER
 
+/* clang-format off: a row a kind */
 static const fl_client_step_row_t CLIENT_STEPS[] = {
-    {"request", FL_STEP_REQUEST, "a request through the middleware chain, body read whole",
-     REQUEST_KEYS, true, parse_request_step, fl__run_request_step},
-    {"stream", FL_STEP_STREAM, "stream(): read chunks, then close", STREAM_KEYS, true,
-     parse_stream_step, fl__run_stream_step},
-    {"sse", FL_STEP_SSE, "an SSE session: connect, receive, close", SSE_KEYS, true, parse_sse_step,
-     fl__run_sse_step},
-    {"sleep", FL_STEP_SLEEP, "sleep (a duration)", NULL, false, parse_sleep_step,
-     fl__run_sleep_step},
-    {"cancel", FL_STEP_CANCEL, "cancel another task, after a delay", CANCEL_KEYS, false,
-     parse_cancel_step, fl__run_cancel_step},
-    {NULL, 0, NULL, NULL, false, NULL, NULL},
+    {{"request", "a request through the middleware chain, body read whole", REQUEST_KEYS},
+     FL_STEP_REQUEST, true, parse_request_step, fl__run_request_step},
+    {{"stream", "stream(): read chunks, then close", STREAM_KEYS},
+     FL_STEP_STREAM, true, parse_stream_step, fl__run_stream_step},
+    {{"sse", "an SSE session: connect, receive, close", SSE_KEYS},
+     FL_STEP_SSE, true, parse_sse_step, fl__run_sse_step},
+    {{"sleep", "sleep (a duration)", NULL},
+     FL_STEP_SLEEP, false, parse_sleep_step, fl__run_sleep_step},
+    {{"cancel", "cancel another task, after a delay", CANCEL_KEYS},
+     FL_STEP_CANCEL, false, parse_cancel_step, fl__run_cancel_step},
+    {{NULL, NULL, NULL}, 0, false, NULL, NULL},
 };
+/* clang-format on */
 
-const fl_client_step_row_t *fl_client_step_row(fl_step_kind_t kind) {
-    /* The rows are in the enum's order: a kind is its row's index. */
-    assert((size_t)kind < sizeof CLIENT_STEPS / sizeof CLIENT_STEPS[0] - 1);
-    assert(CLIENT_STEPS[kind].kind == kind);
-    assert(CLIENT_STEPS[kind].parse != NULL && CLIENT_STEPS[kind].run != NULL);
-    return &CLIENT_STEPS[kind];
-}
+static const fl_kind_table_t CLIENT_STEP_TABLE = FL_KIND_TABLE("step", CLIENT_STEPS);
 
-const fl_client_step_row_t *fl_client_step_rows(size_t *count_out) {
-    assert(count_out != NULL);
-    *count_out = sizeof CLIENT_STEPS / sizeof CLIENT_STEPS[0] - 1;
-    assert(CLIENT_STEPS[*count_out].name == NULL);
-    return CLIENT_STEPS;
-}
+FL_KIND_ROWS(fl_client_step, fl_client_step_row_t, CLIENT_STEPS)
+FL_KIND_ROW(fl_client_step, fl_client_step_row_t, fl_step_kind_t, CLIENT_STEPS)
 
 static int parse_client_step(fl_yaml_reader_t *ld, fl_yaml_node_t *item, const char *path,
                              const char *task, size_t index, fl_step_t *out) {
-    assert(ld != NULL && item != NULL && path != NULL && task != NULL && out != NULL);
-    size_t row_index;
-    fl_yaml_node_t *value;
-    TRY(fl__yaml_one_key(ld, item, path, "step", CLIENT_STEPS, sizeof CLIENT_STEPS[0], &row_index,
-                         &value));
-    assert(row_index < sizeof CLIENT_STEPS / sizeof CLIENT_STEPS[0] - 1 && value != NULL);
-    const fl_client_step_row_t *row = &CLIENT_STEPS[row_index];
+    assert(task != NULL && out != NULL);
+    fl_kind_item_t it;
+    TRY(fl__yaml_kind_item(ld, item, path, &CLIENT_STEP_TABLE, &it));
+    const fl_client_step_row_t *row = &CLIENT_STEPS[it.index];
     assert(row == fl_client_step_row(row->kind)); /* a row's kind is its index */
     out->kind = row->kind;
-    out->at = fl__yaml_location(ld, item);
+    out->at = it.at;
     out->owner_check = true;
     out->id = fl_arena_printf(ld->arena, "%s.%zu", task, index);
-    const char *inner = fl__yaml_child_path(ld, path, row->name);
-    if (row->keys != NULL)
-        TRY(fl__yaml_check_and_read_keys(ld, value, inner, row->keys, out, sizeof *out));
+    if (row->head.keys != NULL)
+        TRY(fl__yaml_read_keys(ld, it.value, it.path, row->head.keys, out, sizeof *out));
     assert(out->id != NULL && out->id[0] != '\0');
-    return row->parse(ld, value, inner, out);
+    return row->parse(ld, it.value, it.path, out);
 }
 
 static int parse_task(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path,
@@ -517,7 +503,8 @@ static int check_client_references(fl_yaml_reader_t *ld, const fl_client_spec_t 
 int fl__load_client(fl_yaml_reader_t *ld, fl_yaml_node_t *node, fl_client_spec_t *out) {
     assert(ld != NULL && node != NULL && out != NULL);
     static const fl_key_t keys[] = {
-        {"timeouts", "mapping", "httpx's 5s each", "connect, read, write and pool timeouts", FL_BY_HAND},
+        {"timeouts", "mapping", "httpx's 5s each", "connect, read, write and pool timeouts",
+         FL_BY_HAND},
         {"max_connections", "integer > 0", "100", "the pool's connections at most",
          &FL_READ_POSITIVE_COUNT, FL_INTO(fl_client_spec_t, max_connections)},
         {"middleware", "list of client middleware", "none", "outermost first", FL_BY_HAND},

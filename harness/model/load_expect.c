@@ -19,9 +19,7 @@ static const char *log_kind_name(int kind) {
     return fl_server_log_kind_name((fl_server_log_kind_t)kind);
 }
 
-static const char *trace_kind_name(int kind) {
-    return fl_trace_kind_name((fl_trace_kind_t)kind);
-}
+static const char *trace_kind_name(int kind) { return fl_trace_kind_name((fl_trace_kind_t)kind); }
 
 static const fl_key_reader_t READ_LOG_KIND = {.size = sizeof(fl_server_log_kind_t),
                                               .what = "log kind",
@@ -34,10 +32,11 @@ static const fl_key_reader_t READ_TRACE_KIND = {.size = sizeof(fl_trace_kind_t),
 
 #define INTO(member) FL_INTO(fl_expectation_t, member)
 #define EXPECT_NAME(fallback)                                                                      \
-    {"name", "string", fallback, "the check's name in reports and finds", FL_BY_HAND}
+    { "name", "string", fallback, "the check's name in reports and finds", FL_BY_HAND }
 #define EXPECT_COUNT                                                                               \
-    {"count", "integer", "at least one", "exactly this many", &FL_READ_WHOLE, INTO(count)}
-#define EXPECT_TEXT(doc) {"text", "string", "any", doc, &FL_READ_STRING, INTO(log_text)}
+    { "count", "integer", "at least one", "exactly this many", &FL_READ_WHOLE, INTO(count) }
+#define EXPECT_TEXT(doc)                                                                           \
+    { "text", "string", "any", doc, &FL_READ_STRING, INTO(log_text) }
 
 #define FIELD(key) ((v = fl__yaml_get(ld, value, key)) != NULL)
 #define SUB(key) fl__yaml_child_path(ld, inner, key)
@@ -54,8 +53,7 @@ static const fl_key_t step_keys[] = {
      &FL_READ_ERROR_KIND, INTO(error_kind)},
     {"message", "string", "unchecked", "a substring of the error's message", &FL_READ_STRING,
      INTO(message)},
-    {"note", "string", "unchecked", "a substring of one of its notes", &FL_READ_STRING,
-     INTO(note)},
+    {"note", "string", "unchecked", "a substring of one of its notes", &FL_READ_STRING, INTO(note)},
     {"attempts", "integer", "unchecked", "retry attempts", &FL_READ_UINT32, INTO(attempts)},
     {"events", "integer", "unchecked", "SSE events received", &FL_READ_WHOLE, INTO(events)},
     {"body_bytes", "size", "unchecked", "body bytes read", FL_BY_HAND},
@@ -175,61 +173,46 @@ static int parse_trace_expectation(fl_yaml_reader_t *ld, fl_yaml_node_t *value, 
 #undef EXPECT_TEXT
 
 /* The expectation kinds, one row each. */
+/* clang-format off: a row a kind */
 static const fl_expect_kind_row_t EXPECT_KINDS[] = {
-    {"step", FL_EXPECT_STEP, "a client step's outcome", step_keys, parse_step_expectation,
-     fl__check_step_expectation, false},
-    {"server", FL_EXPECT_SERVER, "entries of the server's log", server_keys,
-     parse_server_expectation, fl__check_server_expectation, false},
-    {"hang", FL_EXPECT_HANG, "the run hangs (or not), naming a blocked task", hang_keys,
-     parse_hang_expectation, fl__check_hang_expectation, false},
-    {"budget", FL_EXPECT_BUDGET, "retry budget withdrawals", budget_keys, parse_budget_expectation,
-     fl__check_budget_expectation, false},
-    {"trace", FL_EXPECT_TRACE, "trace events of a kind", trace_keys, parse_trace_expectation,
-     fl__check_trace_expectation, true},
-    {NULL, 0, NULL, NULL, NULL, NULL, false},
+    {{"step", "a client step's outcome", step_keys},
+     FL_EXPECT_STEP, parse_step_expectation, fl__check_step_expectation, false},
+    {{"server", "entries of the server's log", server_keys},
+     FL_EXPECT_SERVER, parse_server_expectation, fl__check_server_expectation, false},
+    {{"hang", "the run hangs (or not), naming a blocked task", hang_keys},
+     FL_EXPECT_HANG, parse_hang_expectation, fl__check_hang_expectation, false},
+    {{"budget", "retry budget withdrawals", budget_keys},
+     FL_EXPECT_BUDGET, parse_budget_expectation, fl__check_budget_expectation, false},
+    {{"trace", "trace events of a kind", trace_keys},
+     FL_EXPECT_TRACE, parse_trace_expectation, fl__check_trace_expectation, true},
+    {{NULL, NULL, NULL}, 0, NULL, NULL, false},
 };
+/* clang-format on */
 
-enum { EXPECT_KIND_COUNT = sizeof EXPECT_KINDS / sizeof EXPECT_KINDS[0] - 1 };
+static const fl_kind_table_t EXPECT_KIND_TABLE = FL_KIND_TABLE("expectation", EXPECT_KINDS);
 
-const fl_expect_kind_row_t *fl_expect_kind_rows(size_t *count_out) {
-    assert(count_out != NULL);
-    *count_out = EXPECT_KIND_COUNT;
-    assert(EXPECT_KINDS[EXPECT_KIND_COUNT].name == NULL);
-    return EXPECT_KINDS;
-}
-
-const fl_expect_kind_row_t *fl_expect_kind_row(fl_expect_kind_t kind) {
-    /* The rows are in the enum's order: a kind is its row's index. */
-    assert((size_t)kind < EXPECT_KIND_COUNT);
-    assert(EXPECT_KINDS[kind].kind == kind);
-    assert(EXPECT_KINDS[kind].parse != NULL && EXPECT_KINDS[kind].check != NULL);
-    return &EXPECT_KINDS[kind];
-}
+FL_KIND_ROWS(fl_expect_kind, fl_expect_kind_row_t, EXPECT_KINDS)
+FL_KIND_ROW(fl_expect_kind, fl_expect_kind_row_t, fl_expect_kind_t, EXPECT_KINDS)
 
 static int parse_expectation(fl_yaml_reader_t *ld, fl_yaml_node_t *item, const char *path,
                              size_t index, const fl_client_spec_t *client, fl_expectation_t *out) {
-    assert(ld != NULL && item != NULL && path != NULL && client != NULL && out != NULL);
-    size_t row_index;
-    fl_yaml_node_t *value;
-    TRY(fl__yaml_one_key(ld, item, path, "expectation", EXPECT_KINDS, sizeof EXPECT_KINDS[0],
-                         &row_index, &value));
-    assert(row_index < EXPECT_KIND_COUNT);
-    const fl_expect_kind_row_t *row = &EXPECT_KINDS[row_index];
+    assert(client != NULL && out != NULL);
+    fl_kind_item_t it;
+    TRY(fl__yaml_kind_item(ld, item, path, &EXPECT_KIND_TABLE, &it));
+    const fl_expect_kind_row_t *row = &EXPECT_KINDS[it.index];
     assert(row == fl_expect_kind_row(row->kind)); /* an expectation's kind has its row */
     out->kind = row->kind;
-    out->at = fl__yaml_location(ld, item);
+    out->at = it.at;
     out->events = -1;
     out->body_bytes = -1;
     out->count = -1;
-    const char *inner = fl__yaml_child_path(ld, path, row->name);
-    TRY(fl__yaml_check_keys(ld, value, inner, row->keys));
-    fl_yaml_node_t *v = fl__yaml_get(ld, value, "name");
+    fl_yaml_node_t *v = fl__yaml_get(ld, it.value, "name");
     if (v != NULL)
-        TRY(fl__yaml_nonempty(ld, v, fl__yaml_child_path(ld, inner, "name"), &out->name));
+        TRY(fl__yaml_nonempty(ld, v, fl__yaml_child_path(ld, it.path, "name"), &out->name));
     else
-        out->name = fl_arena_printf(ld->arena, "%s_%zu", row->name, index);
+        out->name = fl_arena_printf(ld->arena, "%s_%zu", row->head.name, index);
     assert(out->name != NULL);
-    return row->parse(ld, value, inner, client, out);
+    return row->parse(ld, it.value, it.path, client, out);
 }
 
 int fl__load_expectations(fl_yaml_reader_t *ld, fl_yaml_node_t *node, fl_scenario_t *out) {

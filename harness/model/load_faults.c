@@ -18,11 +18,10 @@
 
 #define INTO(member) FL_INTO(fl_fault_trigger_t, member)
 #define TRIGGER_CONNECTION(doc)                                                                    \
-    {"connection", "integer", "0", doc, &FL_READ_UINT32, INTO(connection)}
+    { "connection", "integer", "0", doc, &FL_READ_UINT32, INTO(connection) }
 
 static const fl_key_t AT_KEYS[] = {
-    {"at", "duration", NULL, "the virtual time the fault fires at", &FL_READ_DURATION,
-     INTO(at_ns)},
+    {"at", "duration", NULL, "the virtual time the fault fires at", &FL_READ_DURATION, INTO(at_ns)},
     FL_KEYS_END,
 };
 
@@ -52,20 +51,17 @@ static const fl_key_t CONNECT_KEYS[] = {
 #undef INTO
 #undef TRIGGER_CONNECTION
 
+/* clang-format off: a row a kind */
 static const fl_fault_trigger_row_t TRIGGERS[] = {
-    {"at", FL_FAULT_TRIGGER_AT, "a virtual time", AT_KEYS},
-    {"bytes", FL_FAULT_TRIGGER_BYTES, "bytes written in a direction of a connection", BYTES_KEYS},
-    {"event", FL_FAULT_TRIGGER_EVENT, "the N-th occurrence of a protocol event", EVENT_KEYS},
-    {"connect", FL_FAULT_TRIGGER_CONNECT, "a connection attempt", CONNECT_KEYS},
-    {NULL, 0, NULL, NULL},
+    {{"at", "a virtual time", AT_KEYS}, FL_FAULT_TRIGGER_AT},
+    {{"bytes", "bytes written in a direction of a connection", BYTES_KEYS}, FL_FAULT_TRIGGER_BYTES},
+    {{"event", "the N-th occurrence of a protocol event", EVENT_KEYS}, FL_FAULT_TRIGGER_EVENT},
+    {{"connect", "a connection attempt", CONNECT_KEYS}, FL_FAULT_TRIGGER_CONNECT},
+    {{NULL, NULL, NULL}, 0},
 };
+/* clang-format on */
 
-const fl_fault_trigger_row_t *fl_fault_trigger_rows(size_t *count_out) {
-    assert(count_out != NULL);
-    *count_out = sizeof TRIGGERS / sizeof TRIGGERS[0] - 1;
-    assert(TRIGGERS[*count_out].name == NULL);
-    return TRIGGERS;
-}
+FL_KIND_ROWS(fl_fault_trigger, fl_fault_trigger_row_t, TRIGGERS)
 
 /* The row whose name is one of the mapping's keys, or NULL. */
 static const fl_fault_trigger_row_t *find_trigger(fl_yaml_reader_t *ld, fl_yaml_node_t *node) {
@@ -74,9 +70,9 @@ static const fl_fault_trigger_row_t *find_trigger(fl_yaml_reader_t *ld, fl_yaml_
     for (size_t i = 0; i < count; i++) {
         fl_yaml_node_t *key = fl__yaml_node_at(ld, node->data.mapping.pairs.start[i].key);
         if (key->type != YAML_SCALAR_NODE) continue;
-        for (size_t k = 0; TRIGGERS[k].name != NULL; k++)
-            if (strcmp(TRIGGERS[k].name, fl__yaml_text(key)) == 0) {
-                assert(TRIGGERS[k].keys != NULL);
+        for (size_t k = 0; TRIGGERS[k].head.name != NULL; k++)
+            if (strcmp(TRIGGERS[k].head.name, fl__yaml_text(key)) == 0) {
+                assert(TRIGGERS[k].head.keys != NULL);
                 return &TRIGGERS[k];
             }
     }
@@ -89,9 +85,9 @@ static int parse_trigger(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char 
     TRY(fl__yaml_expect_mapping(ld, node, path));
     const fl_fault_trigger_row_t *row = find_trigger(ld, node);
     if (row == NULL) return FAIL(ld, node, "%s: expected one of at, bytes, event or connect", path);
-    assert(strcmp(fl_fault_trigger_name(row->kind), row->name) == 0);
+    assert(strcmp(fl_fault_trigger_name(row->kind), row->head.name) == 0);
     out->kind = row->kind;
-    TRY(fl__yaml_check_and_read_keys(ld, node, path, row->keys, out, sizeof *out));
+    TRY(fl__yaml_check_and_read_keys(ld, node, path, row->head.keys, out, sizeof *out));
     assert(out->kind == row->kind);
     return 0;
 }
@@ -210,8 +206,8 @@ static const fl_key_t FAULT_KEYS[] = {
      INTO(spec.action.direction)},
     {"probability", "number 0 < p <= 1", "1", "the chance the trigger fires when reached (seeded)",
      &READ_PROBABILITY, INTO(spec.trigger.probability)},
-    {"repeat", "bool", "false", "event and connect triggers fire every time reached",
-     &FL_READ_BOOL, INTO(spec.trigger.repeat)},
+    {"repeat", "bool", "false", "event and connect triggers fire every time reached", &FL_READ_BOOL,
+     INTO(spec.trigger.repeat)},
     {"label", "string", "fault #i trigger->action", "the fault's name in traces and messages",
      &FL_READ_STRING, INTO(spec.label)},
     {"may_not_fire", "bool", "false", "a \"maybe\": faults-fired does not require it",

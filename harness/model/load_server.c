@@ -63,46 +63,32 @@ static int parse_exception_handler_layer(fl_yaml_reader_t *ld, fl_yaml_node_t *v
     return 0;
 }
 
+/* clang-format off: a row a kind */
 static const fl_server_layer_row_t SERVER_LAYERS[] = {
-    {"base_http", FL_LAYER_BASE_HTTP, "BaseHTTPMiddleware of a version (a name)", NULL,
-     parse_base_http_layer, fl__build_base_http_layer},
-    {"server_errors", FL_LAYER_SERVER_ERRORS, "ServerErrorMiddleware", NO_KEYS,
-     parse_server_errors_layer, fl__build_server_errors_layer},
-    {"exception_handler", FL_LAYER_EXCEPTION_HANDLER, "ExceptionMiddleware with one handler",
-     EXCEPTION_HANDLER_KEYS, parse_exception_handler_layer, fl__build_exception_handler_layer},
-    {NULL, 0, NULL, NULL, NULL, NULL},
+    {{"base_http", "BaseHTTPMiddleware of a version (a name)", NULL},
+     FL_LAYER_BASE_HTTP, parse_base_http_layer, fl__build_base_http_layer},
+    {{"server_errors", "ServerErrorMiddleware", NO_KEYS},
+     FL_LAYER_SERVER_ERRORS, parse_server_errors_layer, fl__build_server_errors_layer},
+    {{"exception_handler", "ExceptionMiddleware with one handler", EXCEPTION_HANDLER_KEYS},
+     FL_LAYER_EXCEPTION_HANDLER, parse_exception_handler_layer, fl__build_exception_handler_layer},
+    {{NULL, NULL, NULL}, 0, NULL, NULL},
 };
+/* clang-format on */
 
-const fl_server_layer_row_t *fl_server_layer_rows(size_t *count_out) {
-    assert(count_out != NULL);
-    *count_out = sizeof SERVER_LAYERS / sizeof SERVER_LAYERS[0] - 1;
-    assert(SERVER_LAYERS[*count_out].name == NULL);
-    return SERVER_LAYERS;
-}
+static const fl_kind_table_t SERVER_LAYER_TABLE = FL_KIND_TABLE("server middleware", SERVER_LAYERS);
 
-const fl_server_layer_row_t *fl_server_layer_row(fl_server_layer_kind_t kind) {
-    /* The rows are in the enum's order: a kind is its row's index. */
-    assert((size_t)kind < sizeof SERVER_LAYERS / sizeof SERVER_LAYERS[0] - 1);
-    assert(SERVER_LAYERS[kind].kind == kind);
-    assert(SERVER_LAYERS[kind].parse != NULL && SERVER_LAYERS[kind].build != NULL);
-    return &SERVER_LAYERS[kind];
-}
+FL_KIND_ROWS(fl_server_layer, fl_server_layer_row_t, SERVER_LAYERS)
+FL_KIND_ROW(fl_server_layer, fl_server_layer_row_t, fl_server_layer_kind_t, SERVER_LAYERS)
 
 static int parse_server_layer(fl_yaml_reader_t *ld, fl_yaml_node_t *item, const char *path,
                               fl_server_layer_t *out) {
-    assert(ld != NULL && item != NULL && path != NULL && out != NULL);
-    size_t index;
-    fl_yaml_node_t *value;
-    TRY(fl__yaml_one_key(ld, item, path, "server middleware", SERVER_LAYERS,
-                         sizeof SERVER_LAYERS[0], &index, &value));
-    assert(index < sizeof SERVER_LAYERS / sizeof SERVER_LAYERS[0] - 1 && value != NULL);
-    const fl_server_layer_row_t *row = &SERVER_LAYERS[index];
+    fl_kind_item_t it;
+    TRY(fl__yaml_kind_item(ld, item, path, &SERVER_LAYER_TABLE, &it));
+    const fl_server_layer_row_t *row = &SERVER_LAYERS[it.index];
     assert(row == fl_server_layer_row(row->kind)); /* a row's kind is its index */
     out->kind = row->kind;
-    out->at = fl__yaml_location(ld, item);
-    const char *inner = fl__yaml_child_path(ld, path, row->name);
-    if (row->keys != NULL) TRY(fl__yaml_check_keys(ld, value, inner, row->keys));
-    return row->parse(ld, value, inner, out);
+    out->at = it.at;
+    return row->parse(ld, it.value, it.path, out);
 }
 
 /* --- handler steps, one row each --------------------------------------------------- */
@@ -117,11 +103,15 @@ static const fl_key_t BACKGROUND_KEYS[] = {
 
 /* The keys a response step shares, read into its fl_scripted_step_t. */
 #define RESPONSE_STATUS                                                                            \
-    {"status", "integer 100..599", "200", "the response status", &FL_READ_STATUS,                 \
-     FL_INTO(fl_scripted_step_t, status)}
+    {                                                                                              \
+        "status", "integer 100..599", "200", "the response status", &FL_READ_STATUS,               \
+            FL_INTO(fl_scripted_step_t, status)                                                    \
+    }
 #define RESPONSE_MEDIA_TYPE(fallback)                                                              \
-    {"media_type", "string", fallback, "the content type", &FL_READ_STRING,                       \
-     FL_INTO(fl_scripted_step_t, media_type)}
+    {                                                                                              \
+        "media_type", "string", fallback, "the content type", &FL_READ_STRING,                     \
+            FL_INTO(fl_scripted_step_t, media_type)                                                \
+    }
 
 static const fl_key_t RESPOND_KEYS[] = {
     RESPONSE_STATUS,
@@ -263,41 +253,35 @@ static int parse_raise_step(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const c
     return 0;
 }
 
+/* clang-format off: a row a kind */
 static const fl_handler_step_row_t HANDLER_STEPS[] = {
-    {"sleep", FL_SCRIPTED_SLEEP, "sleep (a duration; 0: a checkpoint)", NULL, false,
-     parse_sleep_handler_step},
-    {"read_body", FL_SCRIPTED_READ_BODY, "read the whole body, or until SIZE bytes arrived",
-     READ_BODY_KEYS, false, parse_read_body_step},
-    {"raise", FL_SCRIPTED_RAISE, "raise an Exception kind", RAISE_KEYS, false, parse_raise_step},
-    {"respond", FL_SCRIPTED_RESPOND, "a plain Response", RESPOND_KEYS, true, parse_respond},
-    {"stream", FL_SCRIPTED_STREAM, "a StreamingResponse, or an EventSourceResponse", STREAM_KEYS,
-     true, parse_stream},
-    {NULL, 0, NULL, NULL, false, NULL},
+    {{"sleep", "sleep (a duration; 0: a checkpoint)", NULL},
+     FL_SCRIPTED_SLEEP, false, parse_sleep_handler_step},
+    {{"read_body", "read the whole body, or until SIZE bytes arrived", READ_BODY_KEYS},
+     FL_SCRIPTED_READ_BODY, false, parse_read_body_step},
+    {{"raise", "raise an Exception kind", RAISE_KEYS}, FL_SCRIPTED_RAISE, false, parse_raise_step},
+    {{"respond", "a plain Response", RESPOND_KEYS}, FL_SCRIPTED_RESPOND, true, parse_respond},
+    {{"stream", "a StreamingResponse, or an EventSourceResponse", STREAM_KEYS},
+     FL_SCRIPTED_STREAM, true, parse_stream},
+    {{NULL, NULL, NULL}, 0, false, NULL},
 };
+/* clang-format on */
 
-const fl_handler_step_row_t *fl_handler_step_rows(size_t *count_out) {
-    assert(count_out != NULL);
-    *count_out = sizeof HANDLER_STEPS / sizeof HANDLER_STEPS[0] - 1;
-    assert(HANDLER_STEPS[*count_out].name == NULL);
-    return HANDLER_STEPS;
-}
+static const fl_kind_table_t HANDLER_STEP_TABLE = FL_KIND_TABLE("handler step", HANDLER_STEPS);
+
+FL_KIND_ROWS(fl_handler_step, fl_handler_step_row_t, HANDLER_STEPS)
 
 static int parse_handler_step(fl_yaml_reader_t *ld, fl_yaml_node_t *item, const char *path,
                               fl_scripted_step_t *out, bool *responds_out) {
     assert(out != NULL && responds_out != NULL);
     assert(!*responds_out); /* no step follows the one that responds */
-    size_t index;
-    fl_yaml_node_t *value;
-    TRY(fl__yaml_one_key(ld, item, path, "handler step", HANDLER_STEPS, sizeof HANDLER_STEPS[0],
-                         &index, &value));
-    assert(index < sizeof HANDLER_STEPS / sizeof HANDLER_STEPS[0] - 1);
-    const fl_handler_step_row_t *row = &HANDLER_STEPS[index];
+    fl_kind_item_t it;
+    TRY(fl__yaml_kind_item(ld, item, path, &HANDLER_STEP_TABLE, &it));
+    const fl_handler_step_row_t *row = &HANDLER_STEPS[it.index];
     assert(row->parse != NULL);
     out->kind = row->kind;
     *responds_out = row->responds;
-    const char *inner = fl__yaml_child_path(ld, path, row->name);
-    if (row->keys != NULL) TRY(fl__yaml_check_keys(ld, value, inner, row->keys));
-    return row->parse(ld, value, inner, out);
+    return row->parse(ld, it.value, it.path, out);
 }
 
 static int parse_route(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path,

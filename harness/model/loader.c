@@ -68,14 +68,14 @@ static const fl_key_t NETWORK_KEYS[] = {
      FL_INTO(fl_simnet_options_t, latency_ns)},
     {"jitter", "duration", "0", "plus a seeded uniform [0, jitter]", &FL_READ_DURATION,
      FL_INTO(fl_simnet_options_t, latency_jitter_ns)},
-    {"bandwidth", "size per second", "unlimited", "bytes per second per direction",
-     &FL_READ_BYTES, FL_INTO(fl_simnet_options_t, bytes_per_second)},
+    {"bandwidth", "size per second", "unlimited", "bytes per second per direction", &FL_READ_BYTES,
+     FL_INTO(fl_simnet_options_t, bytes_per_second)},
     {"buffer", "size > 0", "64KiB", "per direction; writes block when full", &FL_READ_POSITIVE_SIZE,
      FL_INTO(fl_simnet_options_t, buffer_bytes)},
     {"segmentation", "bool", "true", "reads return seeded random splits", &FL_READ_BOOL,
      FL_INTO(fl_simnet_options_t, segmentation)},
-    {"backlog", "integer > 0", "128", "connections waiting to be accepted",
-     &FL_READ_POSITIVE_COUNT, FL_INTO(fl_simnet_options_t, backlog)},
+    {"backlog", "integer > 0", "128", "connections waiting to be accepted", &FL_READ_POSITIVE_COUNT,
+     FL_INTO(fl_simnet_options_t, backlog)},
     FL_KEYS_END,
 };
 

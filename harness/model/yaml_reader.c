@@ -219,36 +219,6 @@ int fl__yaml_require(fl_yaml_reader_t *ld, fl_yaml_node_t *mapping, const char *
     return 0;
 }
 
-/* Items like "- retry: {...}": a mapping of exactly one key, whose name is
- * looked up in names (NULL-terminated). */
-/* The name of row i of a table whose rows start with their name. */
-static const char *row_name(const void *rows, size_t row_size, size_t i) {
-    assert(rows != NULL && row_size >= sizeof(const char *));
-    return *(const char *const *)((const char *)rows + i * row_size);
-}
-
-int fl__yaml_one_key(fl_yaml_reader_t *ld, fl_yaml_node_t *item, const char *path, const char *what,
-                     const void *rows, size_t row_size, size_t *index_out,
-                     fl_yaml_node_t **value_out) {
-    assert(rows != NULL && row_size >= sizeof(const char *) && index_out != NULL);
-    assert(ld != NULL && item != NULL && path != NULL && what != NULL && value_out != NULL);
-    if (item->type != YAML_MAPPING_NODE || fl__yaml_pair_count(item) != 1)
-        return FAIL(ld, item, "%s: expected a one-key mapping naming the %s", path, what);
-    fl_yaml_node_t *key = fl__yaml_node_at(ld, item->data.mapping.pairs.start[0].key);
-    fl_name_list_t names = {.used = 0};
-    for (size_t i = 0; row_name(rows, row_size, i) != NULL; i++) {
-        const char *name = row_name(rows, row_size, i);
-        if (key->type == YAML_SCALAR_NODE && strcmp(name, fl__yaml_text(key)) == 0) {
-            *index_out = i;
-            *value_out = fl__yaml_node_at(ld, item->data.mapping.pairs.start[0].value);
-            return 0;
-        }
-        fl__name_list_add(&names, ", ", name);
-    }
-    return FAIL(ld, key, "%s: unknown %s '%s' (expected one of: %s)", path, what,
-                key->type == YAML_SCALAR_NODE ? fl__yaml_text(key) : "?", names.text);
-}
-
 /* --- scalars ----------------------------------------------------------------------- */
 
 int fl__yaml_expect_scalar(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path,

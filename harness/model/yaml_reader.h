@@ -69,7 +69,8 @@ typedef struct fl_key {
 
 #define FL_INTO(type, member) offsetof(type, member), sizeof(((type *)0)->member)
 #define FL_BY_HAND NULL, 0, 0 /* the kind's parse function reads the key */
-#define FL_KEYS_END {NULL, NULL, NULL, NULL, FL_BY_HAND}
+#define FL_KEYS_END                                                                                \
+    { NULL, NULL, NULL, NULL, FL_BY_HAND }
 
 #define TRY(call)                                                                                  \
     do {                                                                                           \
@@ -121,13 +122,6 @@ int fl__yaml_check_and_read_keys(fl_yaml_reader_t *ld, fl_yaml_node_t *node, con
 fl_yaml_node_t *fl__yaml_get(fl_yaml_reader_t *ld, fl_yaml_node_t *mapping, const char *key);
 int fl__yaml_require(fl_yaml_reader_t *ld, fl_yaml_node_t *mapping, const char *key,
                      const char *path, fl_yaml_node_t **out);
-/* Items like "- retry: {...}": a mapping of exactly one key, whose name is
- * looked up in a table of rows that start with their name (the last row's
- * name is NULL; row_size is the size of a row). Gives the row's index and
- * the item's value; an unknown name's error lists the rows. */
-int fl__yaml_one_key(fl_yaml_reader_t *ld, fl_yaml_node_t *item, const char *path, const char *what,
-                     const void *rows, size_t row_size, size_t *index_out,
-                     fl_yaml_node_t **value_out);
 int fl__yaml_expect_scalar(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path,
                            const char *what);
 int fl__yaml_string(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path, const char **out);

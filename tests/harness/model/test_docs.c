@@ -60,22 +60,27 @@ static void test_every_kind_and_key_is_documented(void **state) {
     size_t n;
     const fl_expect_kind_row_t *expect = fl_expect_kind_rows(&n);
     for (size_t i = 0; i < n; i++)
-        need("expectation kind", expect[i].name), need_keys(expect[i].name, expect[i].keys);
+        need("expectation kind", expect[i].head.name),
+            need_keys(expect[i].head.name, expect[i].head.keys);
     const fl_client_step_row_t *steps = fl_client_step_rows(&n);
     for (size_t i = 0; i < n; i++)
-        need("client step", steps[i].name), need_keys(steps[i].name, steps[i].keys);
+        need("client step", steps[i].head.name), need_keys(steps[i].head.name, steps[i].head.keys);
     const fl_client_layer_row_t *layers = fl_client_layer_rows(&n);
     for (size_t i = 0; i < n; i++)
-        need("client middleware", layers[i].name), need_keys(layers[i].name, layers[i].keys);
+        need("client middleware", layers[i].head.name),
+            need_keys(layers[i].head.name, layers[i].head.keys);
     const fl_handler_step_row_t *handlers = fl_handler_step_rows(&n);
     for (size_t i = 0; i < n; i++)
-        need("handler step", handlers[i].name), need_keys(handlers[i].name, handlers[i].keys);
+        need("handler step", handlers[i].head.name),
+            need_keys(handlers[i].head.name, handlers[i].head.keys);
     const fl_server_layer_row_t *server = fl_server_layer_rows(&n);
     for (size_t i = 0; i < n; i++)
-        need("server middleware", server[i].name), need_keys(server[i].name, server[i].keys);
+        need("server middleware", server[i].head.name),
+            need_keys(server[i].head.name, server[i].head.keys);
     const fl_fault_trigger_row_t *triggers = fl_fault_trigger_rows(&n);
     for (size_t i = 0; i < n; i++)
-        need("fault trigger", triggers[i].name), need_keys(triggers[i].name, triggers[i].keys);
+        need("fault trigger", triggers[i].head.name),
+            need_keys(triggers[i].head.name, triggers[i].head.keys);
     const fl_base_middleware_version_row_t *versions = fl_base_middleware_version_rows(&n);
     for (size_t i = 0; i < n; i++) need("BaseHTTPMiddleware version", versions[i].name);
     for (int e = 0; e < FL_PROTOCOL_EVENT_COUNT; e++)
