@@ -12,7 +12,7 @@
 #include "sim/runtime/arena.h"
 #include "sim/runtime/status.h"
 
-/* What to do with each file that loads (NULL: the file did not load). */
+/* What to do with each file that loads (never called for one that does not). */
 typedef void on_scenario_fn(const char *path, const fl_scenario_t *s, FILE *out);
 
 /* Parses the command's options, loads every scenario file under its paths
@@ -22,13 +22,16 @@ typedef void on_scenario_fn(const char *path, const fl_scenario_t *s, FILE *out)
  * those that did not load. */
 static int for_each_file(int argc, char **argv, const char *usage, on_scenario_fn *on_scenario,
                          FILE *out, FILE *err, size_t *count_out, size_t *bad_out) {
+    assert(argc >= 1 && argv != NULL && out != NULL && err != NULL);
     assert(usage != NULL && on_scenario != NULL && count_out != NULL && bad_out != NULL);
     *count_out = *bad_out = 0;
     fl_options_t o;
     if (fl_options_parse(argc, argv, &o, usage, FL_ACCEPTS_FILES_ONLY, err) != 0) return -1;
+    assert(o.path_count >= 1 && o.path_count <= FL_OPTIONS_PATHS_MAX);
     fl_file_list_t *files = calloc(1, sizeof *files);
     if (files == NULL) fl__out_of_memory("check");
     int status = fl_files_collect(files, o.paths, o.path_count, err);
+    assert((status == 0 || status == 2) && files->count <= FL_FILES_MAX);
     for (size_t i = 0; i < files->count; i++) {
         fl_arena_t arena;
         fl_arena_init(&arena);
@@ -42,6 +45,7 @@ static int for_each_file(int argc, char **argv, const char *usage, on_scenario_f
         }
         fl_arena_destroy(&arena);
     }
+    assert(*bad_out <= files->count);
     *count_out = files->count;
     fl_files_free(files);
     free(files);
@@ -50,20 +54,28 @@ static int for_each_file(int argc, char **argv, const char *usage, on_scenario_f
 
 static void print_ok(const char *path, const fl_scenario_t *s, FILE *out) {
     (void)s;
+    assert(path != NULL && out != NULL);
+    assert(s != NULL); /* for_each_file hands over loaded scenarios only */
     fprintf(out, "ok      %s\n", path);
 }
 
 int fl_cli_check(int argc, char **argv, FILE *out, FILE *err) {
     static const char *usage = "usage: faultline check PATH...\n  validates scenario files\n";
+    assert(argc >= 1 && argv != NULL && out != NULL && err != NULL);
     if (fl_options_wants_help(argc, argv)) return fputs(usage, out), 0;
     size_t count, bad;
     int status = for_each_file(argc, argv, usage, print_ok, out, err, &count, &bad);
     if (status < 0) return 2;
+    assert(bad <= count);
     fprintf(out, "%zu files: %zu valid, %zu invalid\n", count, count - bad, bad);
     return bad > 0 || status != 0 ? 2 : 0;
 }
 
 static void print_line(const char *path, const fl_scenario_t *s, FILE *out) {
+    assert(path != NULL && s != NULL && out != NULL);
+    /* What the loader guarantees of a scenario it loaded. */
+    assert(s->mode == FL_SCENARIO_HOLDS || s->mode == FL_SCENARIO_FINDS);
+    assert(s->name != NULL && s->policy != NULL && s->seed_first <= s->seed_last);
     fprintf(out, "%-48s %-6s seeds %" PRIu64 "..%" PRIu64 " %-7s %s\n", path,
             s->mode == FL_SCENARIO_FINDS ? "finds" : "holds", s->seed_first, s->seed_last,
             s->policy, s->name);
@@ -71,8 +83,10 @@ static void print_line(const char *path, const fl_scenario_t *s, FILE *out) {
 
 int fl_cli_list(int argc, char **argv, FILE *out, FILE *err) {
     static const char *usage = "usage: faultline list PATH...\n  one line per scenario\n";
+    assert(argc >= 1 && argv != NULL && out != NULL && err != NULL);
     if (fl_options_wants_help(argc, argv)) return fputs(usage, out), 0;
     size_t count, bad;
     int status = for_each_file(argc, argv, usage, print_line, out, err, &count, &bad);
+    assert(bad <= count && (status != -1 || count == 0));
     return bad > 0 || status != 0 ? 2 : 0; /* a usage error (-1) too */
 }

@@ -1,6 +1,7 @@
 /* faultline replay: one seed, its whole timeline. */
 #include "harness/cli/commands.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
@@ -19,6 +20,7 @@ int fl_cli_replay(int argc, char **argv, FILE *out, FILE *err) {
         "  runs one seed and prints its timeline (virtual time, task, event), the server's\n"
         "  log, the checks and the trace hash; the same seed prints the same bytes.\n"
         "  --trace writes the run as Chrome trace-event JSON (opens in Perfetto).\n";
+    assert(argc >= 1 && argv != NULL && out != NULL && err != NULL);
     if (fl_options_wants_help(argc, argv)) return fputs(usage, out), 0;
     int status = fl_options_parse(argc, argv, &o, usage, FL_ACCEPTS_REPLAY, err);
     if (status != 0) return status;
@@ -47,7 +49,10 @@ int fl_cli_replay(int argc, char **argv, FILE *out, FILE *err) {
     fl_seed_result_t *result = malloc(sizeof *result);
     if (result == NULL) fl__out_of_memory("replay");
     fl_scenario_run_seed(&s, o.seed, &config, result);
+    assert(result->seed == o.seed && result->checks_failed <= result->checks_run);
+    assert(!result->passed || result->failed_check[0] == '\0');
     bool finds = s.mode == FL_SCENARIO_FINDS;
+    assert(!finds || s.finds != NULL); /* the loader requires it in finds mode */
     /* As run counts finds: only where the faults acted. */
     bool found = result->target_failed && !result->faults_silent;
     if (finds)

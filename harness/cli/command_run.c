@@ -48,6 +48,7 @@ static char *dup_text(const char *text) {
 /* What the outcome knows before anything runs: the file and the options. */
 static void start_outcome(fl_outcome_t *r, const char *path, const fl_options_t *o) {
     assert(r != NULL && path != NULL && o != NULL);
+    assert(!o->has_seeds || o->seed_first <= o->seed_last); /* parse_range's */
     memset(r, 0, sizeof *r);
     r->file = dup_text(path);
     r->policy = dup_text(o->policy);
@@ -63,6 +64,7 @@ static void start_outcome(fl_outcome_t *r, const char *path, const fl_options_t 
  * result line. */
 static void run_scenario(const char *path, const fl_options_t *o, bool in_worker, fl_outcome_t *r,
                          FILE *err) {
+    assert(path != NULL && o != NULL && r != NULL && (in_worker || err != NULL));
     start_outcome(r, path, o);
     fl_arena_t arena;
     fl_arena_init(&arena);
@@ -75,6 +77,7 @@ static void run_scenario(const char *path, const fl_options_t *o, bool in_worker
         fl_arena_destroy(&arena);
         return;
     }
+    assert(s.name != NULL && s.policy != NULL && s.seed_first <= s.seed_last);
     r->name = dup_text(s.name);
     r->finds = s.mode == FL_SCENARIO_FINDS;
     if (r->policy == NULL) r->policy = dup_text(s.policy);
@@ -106,12 +109,15 @@ static void run_scenario(const char *path, const fl_options_t *o, bool in_worker
    it, so tests can make a worker crash deterministically. Only run-one
    reads it; `run` without workers never crashes on purpose. */
 static int run_one_command(const fl_options_t *o, FILE *out, FILE *err) {
+    assert(o != NULL && out != NULL && err != NULL);
     if (o->path_count != 1) {
         fprintf(err, "faultline run-one: exactly one FILE is needed\n");
         return 2;
     }
     fl_outcome_t r;
     run_scenario(o->paths[0], o, true, &r, err);
+    /* Only the parent's worker_failed says CRASHED or TIMEOUT. */
+    assert(r.ending == FL_ENDING_RAN && r.file != NULL);
     fl_worker_result_write(out, &r);
     int code = r.load_error ? 2 : r.passed ? 0 : 1;
     fl_outcome_free(&r);
@@ -144,6 +150,10 @@ typedef struct pool_state {
 /* A worker that did not report: why, in the outcome. */
 static void worker_failed(fl_outcome_t *r, const fl_worker_job_t *job) {
     assert(r != NULL && job != NULL && r->ending == FL_ENDING_RAN);
+    assert(job->end == FL_WORKER_EXITED || job->end == FL_WORKER_SIGNALED ||
+           job->end == FL_WORKER_TIMED_OUT || job->end == FL_WORKER_SPAWN_FAILED);
+    /* on_child_exit says SIGNALED only for a signal. */
+    assert(job->end != FL_WORKER_SIGNALED || job->term_signal != 0);
     char text[160];
     if (job->end == FL_WORKER_TIMED_OUT) {
         r->ending = FL_ENDING_TIMEOUT;
@@ -168,7 +178,10 @@ static void worker_failed(fl_outcome_t *r, const fl_worker_job_t *job) {
 }
 
 static void finish_outcome(fl_outcome_t *r, const fl_worker_job_t *job, FILE *err) {
-    assert(r != NULL && job != NULL && job->output != NULL);
+    assert(r != NULL && job != NULL && job->output != NULL && err != NULL);
+    assert(r->ending == FL_ENDING_RAN && job->output_length <= FL_WORKER_OUTPUT_MAX);
+    /* on_handle_closed ends every output with a NUL the reader stops at. */
+    assert(job->output[job->output_length] == '\0');
     bool reported = job->end == FL_WORKER_EXITED && fl_worker_result_read(job->output, r);
     if (!reported) {
         worker_failed(r, job);
@@ -178,15 +191,18 @@ static void finish_outcome(fl_outcome_t *r, const fl_worker_job_t *job, FILE *er
 }
 
 static void print_ready(pool_state_t *state) {
+    assert(state != NULL && state->out != NULL && state->ready != NULL);
     assert(state->printed <= state->count);
     while (state->printed < state->count && state->ready[state->printed])
         fl_outcome_print(&state->outcomes[state->printed++], state->out);
+    assert(state->printed == state->count || !state->ready[state->printed]);
     fflush(state->out);
 }
 
 static void on_job_done(void *user, size_t index) {
     pool_state_t *state = user;
-    assert(index < state->count);
+    assert(state != NULL && index < state->count);
+    assert(!state->ready[index] && index >= state->printed); /* each job ends once */
     finish_outcome(&state->outcomes[index], &state->jobs[index], state->err);
     state->ready[index] = true;
     print_ready(state);
@@ -197,6 +213,8 @@ enum { ARGV_PER_JOB = 10 };
 
 static void worker_argv(char **argv, const char *exe, const char *path, const fl_options_t *o,
                         char *seeds) {
+    assert(argv != NULL && exe != NULL && path != NULL && o != NULL);
+    assert(!o->has_seeds || seeds != NULL);
     int a = 0;
     argv[a++] = (char *)exe;
     argv[a++] = "run-one";
@@ -222,6 +240,9 @@ static void worker_argv(char **argv, const char *exe, const char *path, const fl
  * workers' loop cannot be made (the message is printed). */
 static int run_in_workers(const fl_file_list_t *files, const fl_options_t *o, const char *exe,
                           fl_outcome_t *outcomes, FILE *out, FILE *err) {
+    assert(files != NULL && o != NULL && exe != NULL && outcomes != NULL);
+    /* options.c bounds --timeout so that the milliseconds fit. */
+    assert(o->jobs > 1 && o->timeout_seconds > 0 && o->timeout_seconds <= UINT64_MAX / 1000);
     size_t count = files->count, n = count ? count : 1;
     fl_worker_job_t *jobs = calloc(n, sizeof *jobs);
     char **argvs = calloc(n * ARGV_PER_JOB, sizeof *argvs);
@@ -242,7 +263,12 @@ static int run_in_workers(const fl_file_list_t *files, const fl_options_t *o, co
         fprintf(err, "faultline run: cannot start workers: %s\n", uv_strerror(status));
         status = 2;
     }
-    for (size_t j = 0; j < count; j++) fl_worker_job_release(&jobs[j]);
+    /* Once the loop ran, every job has ended and every outcome is printed. */
+    assert(status != 0 || state.printed == count);
+    for (size_t j = 0; j < count; j++) {
+        assert(status != 0 || ready[j]);
+        fl_worker_job_release(&jobs[j]);
+    }
     free(jobs);
     free(argvs);
     free(ready);
@@ -253,12 +279,15 @@ static int run_in_workers(const fl_file_list_t *files, const fl_options_t *o, co
 
 static void run_here(const fl_file_list_t *files, const fl_options_t *o, fl_outcome_t *outcomes,
                      FILE *out, FILE *err) {
+    assert(files != NULL && o != NULL && outcomes != NULL && out != NULL && err != NULL);
+    assert(o->jobs <= 1 && files->count <= FL_FILES_MAX);
     bool tty = isatty(fileno(err));
     for (size_t i = 0; i < files->count; i++) {
         if (tty) fprintf(err, "\r[%zu/%zu] %s\033[K", i + 1, files->count, files->paths[i]);
         if (tty) fflush(err);
         if (tty) fprintf(err, "\r\033[K");
         run_scenario(files->paths[i], o, false, &outcomes[i], err);
+        assert(outcomes[i].ending == FL_ENDING_RAN);
         fl_outcome_print(&outcomes[i], out);
     }
 }
@@ -285,6 +314,7 @@ static int summarize(const fl_options_t *o, fl_outcome_t *outcomes, size_t count
 /* The worker count: --jobs, else one per CPU from the faultline binary
  * (FAULTLINE_WORKER_EXE set), else this process. Returns 0 or 2. */
 static int choose_jobs(fl_options_t *o, const char *exe, FILE *err) {
+    assert(o != NULL && err != NULL);
     if (o->jobs == 0 && exe != NULL && *exe != '\0') o->jobs = fl_workers_default_count();
     if (o->jobs > 1 && (exe == NULL || *exe == '\0')) {
         /* Re-executing whatever binary called us (a test binary) would not
@@ -293,11 +323,13 @@ static int choose_jobs(fl_options_t *o, const char *exe, FILE *err) {
                      "FAULTLINE_WORKER_EXE\n", o->jobs);
         return 2;
     }
+    assert(o->jobs <= 1 || (exe != NULL && *exe != '\0'));
     return 0;
 }
 
 int fl_cli_run(int argc, char **argv, FILE *out, FILE *err) {
     fl_options_t o;
+    assert(argc >= 1 && argv != NULL && out != NULL && err != NULL);
     if (fl_options_wants_help(argc, argv)) return fputs(RUN_USAGE, out), 0;
     bool run_one = strcmp(argv[0], "run-one") == 0;
     int status = fl_options_parse(argc, argv, &o, RUN_USAGE,
@@ -310,6 +342,7 @@ int fl_cli_run(int argc, char **argv, FILE *out, FILE *err) {
     if (files == NULL) fl__out_of_memory("run");
     int collect_status = fl_files_collect(files, o.paths, o.path_count, err);
     if (o.shard_count > 0) fl_files_keep_shard(files, o.shard_index, o.shard_count);
+    assert(files->count <= FL_FILES_MAX && (collect_status == 0 || collect_status == 2));
     fl_outcome_t *outcomes = calloc(files->count ? files->count : 1, sizeof *outcomes);
     if (outcomes == NULL) fl__out_of_memory("run");
     if (o.jobs > 1)

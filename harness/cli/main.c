@@ -2,6 +2,7 @@
  *
  * The scenario commands are in harness/cli/commands.h; fetch sends one real
  * request and serve serves a scenario's app (harness/real/). */
+#include <assert.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,13 +48,17 @@ static const command_row_t COMMANDS[] = {
 };
 
 static void usage(FILE *out) {
+    assert(out != NULL);
     fprintf(out, "usage: faultline <command> [options]\n"
                  "\n"
                  "faultline is a deterministic fault-injection harness for async HTTP software.\n"
                  "\n"
                  "commands:\n");
-    for (size_t i = 0; i < sizeof COMMANDS / sizeof COMMANDS[0]; i++)
+    for (size_t i = 0; i < sizeof COMMANDS / sizeof COMMANDS[0]; i++) {
+        /* A row's synopsis names its command. */
+        assert(COMMANDS[i].synopsis == NULL || strstr(COMMANDS[i].synopsis, COMMANDS[i].name));
         if (COMMANDS[i].synopsis != NULL) fputs(COMMANDS[i].synopsis, out);
+    }
     fprintf(out, "  version         print the version and the task-switch backend\n"
                  "  help            print this text\n"
                  "\n"
@@ -66,8 +71,10 @@ static void usage(FILE *out) {
  * in FAULTLINE_WORKER_EXE, set here to ourselves unless the caller chose
  * another. */
 static int run_command(int argc, char **argv, FILE *out, FILE *err) {
+    assert(argc >= 1 && argv != NULL && out != NULL && err != NULL);
     char self[PATH_MAX];
     ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    assert(n < (ssize_t)sizeof self); /* at most what was asked, room for the NUL */
     if (n > 0) {
         self[n] = '\0';
         setenv("FAULTLINE_WORKER_EXE", self, 0);
@@ -81,6 +88,7 @@ int main(int argc, char **argv) {
         return 2;
     }
     const char *command = argv[1];
+    assert(command != NULL); /* argv[argc] is the only NULL */
     if (strcmp(command, "help") == 0 || strcmp(command, "--help") == 0 ||
         strcmp(command, "-h") == 0) {
         usage(stdout);
@@ -90,9 +98,11 @@ int main(int argc, char **argv) {
         printf("faultline %s (task switch: %s)\n", FAULTLINE_VERSION, FL_CONTEXT_BACKEND);
         return 0;
     }
-    for (size_t i = 0; i < sizeof COMMANDS / sizeof COMMANDS[0]; i++)
+    for (size_t i = 0; i < sizeof COMMANDS / sizeof COMMANDS[0]; i++) {
+        assert(COMMANDS[i].name != NULL && COMMANDS[i].run != NULL);
         if (strcmp(command, COMMANDS[i].name) == 0)
             return COMMANDS[i].run(argc - 1, argv + 1, stdout, stderr);
+    }
     fprintf(stderr, "faultline: unknown command '%s'\n\n", command);
     usage(stderr);
     return 2;

@@ -11,6 +11,7 @@
 #include "sim/runtime/status.h"
 
 static bool parse_u64(const char *text, uint64_t *out) {
+    assert(out != NULL);
     if (text == NULL || *text == '\0') return false;
     char *end;
     errno = 0;
@@ -56,9 +57,11 @@ static bool parse_shard(const char *text, unsigned *index_out, unsigned *count_o
 }
 
 static bool parse_jobs(const char *text, unsigned *out) {
+    assert(out != NULL);
     uint64_t n;
     if (text != NULL && strcmp(text, "auto") == 0) {
         *out = fl_workers_default_count();
+        assert(*out >= 1); /* fl_workers_default_count's promise */
         return true;
     }
     if (!parse_u64(text, &n) || n == 0 || n > FL_OPTIONS_JOBS_MAX) return false;
@@ -93,16 +96,22 @@ static const option_row_t OPTION_ROWS[] = {
 
 static const option_row_t *find_option(const char *name) {
     assert(name != NULL);
-    for (size_t i = 0; i < sizeof OPTION_ROWS / sizeof OPTION_ROWS[0]; i++)
+    for (size_t i = 0; i < sizeof OPTION_ROWS / sizeof OPTION_ROWS[0]; i++) {
+        /* Row i is the option of bit i, in fl_option_id_t's order. */
+        assert(OPTION_ROWS[i].id == 1u << i);
+        assert(OPTION_ROWS[i].name != NULL && OPTION_ROWS[i].takes != NULL);
         if (strcmp(OPTION_ROWS[i].name, name) == 0) return &OPTION_ROWS[i];
+    }
     return NULL;
 }
 
 /* Reads one option's value into o; false when the value is not one. */
 static bool read_option_value(fl_option_id_t id, const char *value, fl_options_t *o) {
+    assert(o != NULL);
     switch (id) {
     case FL_OPT_SEEDS:
         if (value == NULL || !parse_range(value, &o->seed_first, &o->seed_last)) return false;
+        assert(o->seed_first <= o->seed_last); /* start_outcome and the runner rely on it */
         o->has_seeds = true;
         return true;
     case FL_OPT_SEED:
@@ -131,7 +140,8 @@ static bool read_option_value(fl_option_id_t id, const char *value, fl_options_t
  * says what the option takes. */
 static int parse_option_value(const option_row_t *row, const char *value, fl_options_t *o,
                               const char *command, const char *usage, FILE *err) {
-    assert(row != NULL && o != NULL && command != NULL);
+    assert(row != NULL && o != NULL && command != NULL && usage != NULL && err != NULL);
+    assert(row >= OPTION_ROWS && row < OPTION_ROWS + sizeof OPTION_ROWS / sizeof OPTION_ROWS[0]);
     if (read_option_value(row->id, value, o)) return 0;
     if (value == NULL)
         fprintf(err, "faultline %s: %s needs a value (%s)\n%s", command, row->name, row->takes,
@@ -161,6 +171,7 @@ static int check_schedule(fl_options_t *o, const char *command, const char *usag
             fprintf(err, "faultline %s: --schedule: %s\n%s", command, problem, usage);
             return 2;
         }
+        assert(choices != NULL || choice_count == 0);
         free(choices);
     }
     if (o->policy != NULL && strcmp(o->policy, "replay") == 0 && o->schedule == NULL) {
@@ -168,17 +179,21 @@ static int check_schedule(fl_options_t *o, const char *command, const char *usag
                      "replay)\n%s", command, usage);
         return 2;
     }
+    /* A schedule if and only if the replay policy. */
+    assert((o->schedule != NULL) == (o->policy != NULL && strcmp(o->policy, "replay") == 0));
     return 0;
 }
 
 int fl_options_parse(int argc, char **argv, fl_options_t *o, const char *usage, unsigned accepts,
                      FILE *err) {
-    assert(argc >= 1 && argv != NULL && o != NULL && usage != NULL);
+    assert(argc >= 1 && argv != NULL && o != NULL && usage != NULL && err != NULL);
+    assert((accepts & ~((unsigned)FL_OPT_SHARD * 2 - 1)) == 0); /* fl_option_id_t bits only */
     memset(o, 0, sizeof *o);
     o->timeout_seconds = FL_OPTIONS_TIMEOUT_DEFAULT_S;
     const char *command = argv[0];
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
+        assert(a != NULL && o->path_count <= FL_OPTIONS_PATHS_MAX);
         const option_row_t *row = find_option(a);
         if (row != NULL && !(accepts & row->id)) {
             fprintf(err, "faultline %s: %s is not an option of %s%s\n%s", command, a, command,
@@ -210,13 +225,19 @@ int fl_options_parse(int argc, char **argv, fl_options_t *o, const char *usage, 
 }
 
 bool fl_options_wants_help(int argc, char **argv) {
-    for (int i = 1; i < argc; i++)
+    assert(argc >= 1 && argv != NULL);
+    for (int i = 1; i < argc; i++) {
+        assert(argv[i] != NULL);
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) return true;
+    }
     return false;
 }
 
 fl_run_config_t fl_options_run_config(const fl_options_t *o) {
     assert(o != NULL);
+    /* As fl_options_parse leaves them: check_schedule and parse_range's. */
+    assert(o->schedule == NULL || (o->policy != NULL && strcmp(o->policy, "replay") == 0));
+    assert(!o->has_seeds || o->seed_first <= o->seed_last);
     fl_run_config_t config = {.policy = o->policy, .schedule = o->schedule};
     if (o->has_seeds) {
         config.has_seed_range = true;

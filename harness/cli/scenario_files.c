@@ -10,16 +10,19 @@
 #include "sim/runtime/arena.h"
 
 static bool ends_with(const char *text, const char *suffix) {
+    assert(text != NULL && suffix != NULL);
     size_t n = strlen(text), m = strlen(suffix);
     return n >= m && strcmp(text + n - m, suffix) == 0;
 }
 
 static int compare_paths(const void *a, const void *b) {
+    assert(*(char *const *)a != NULL && *(char *const *)b != NULL); /* strdup'ed, checked */
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
 static void add_file(fl_file_list_t *list, const char *path) {
     assert(list != NULL && path != NULL && list->count <= FL_FILES_MAX);
+    assert(path[0] != '\0'); /* stat found it, or it is a directory's child */
     if (list->count == FL_FILES_MAX) {
         list->overflow = true;
         return;
@@ -51,12 +54,14 @@ static long read_directory(fl_file_list_t *list, const char *path, char **names,
     }
     closedir(dir);
     qsort(names, count, sizeof names[0], compare_paths);
+    assert(count <= FL_FILES_MAX); /* the bound the caller's names array has */
     return (long)count;
 }
 
 /* Collects *.yaml and *.yml files under path. */
 static int collect(fl_file_list_t *list, const char *path, int depth, FILE *err) {
-    assert(list != NULL && path != NULL && depth >= 0);
+    assert(list != NULL && path != NULL && err != NULL);
+    assert(depth >= 0 && depth <= FL_FILES_DEPTH_MAX + 1); /* deeper is refused below */
     struct stat st;
     if (stat(path, &st) != 0) {
         fprintf(err, "%s: error: cannot read: %s\n", path, strerror(errno));
@@ -74,7 +79,9 @@ static int collect(fl_file_list_t *list, const char *path, int depth, FILE *err)
     if (names == NULL) fl__out_of_memory("scenario files");
     long count = read_directory(list, path, names, err);
     int status = count < 0 ? -1 : 0;
+    assert(count <= FL_FILES_MAX);
     for (long i = 0; i < count; i++) {
+        assert(names[i] != NULL);
         char child[4096];
         snprintf(child, sizeof child, "%s%s%s", path, ends_with(path, "/") ? "" : "/", names[i]);
         struct stat child_st;
@@ -99,6 +106,7 @@ int fl_files_collect(fl_file_list_t *list, const char *const *paths, size_t coun
                 FL_FILES_MAX);
         status = 2;
     }
+    assert(list->count <= FL_FILES_MAX);
     return status;
 }
 
@@ -106,6 +114,7 @@ void fl_files_keep_shard(fl_file_list_t *list, unsigned shard_index, unsigned sh
     assert(list != NULL && shard_count > 0 && shard_index < shard_count);
     size_t kept = 0;
     for (size_t i = 0; i < list->count; i++) {
+        assert(kept <= i);
         if (i % shard_count == shard_index)
             list->paths[kept++] = list->paths[i];
         else
@@ -116,7 +125,7 @@ void fl_files_keep_shard(fl_file_list_t *list, unsigned shard_index, unsigned sh
 }
 
 void fl_files_free(fl_file_list_t *list) {
-    assert(list != NULL);
+    assert(list != NULL && list->count <= FL_FILES_MAX);
     for (size_t i = 0; i < list->count; i++) free(list->paths[i]);
     list->count = 0;
 }

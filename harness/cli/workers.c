@@ -38,11 +38,12 @@ static void start_more(pool_t *pool);
 
 static void on_handle_closed(uv_handle_t *handle) {
     slot_t *slot = handle->data;
-    assert(slot->handles_open > 0);
+    assert(slot != NULL && slot->pool != NULL && slot->handles_open > 0);
     if (--slot->handles_open > 0) return;
     pool_t *pool = slot->pool;
     assert(slot->index < pool->count);
     fl_worker_job_t *job = &pool->jobs[slot->index];
+    assert(job->output_length <= FL_WORKER_OUTPUT_MAX); /* the buffer has one byte more */
     if (job->output == NULL) {
         job->output = malloc(1);
         if (job->output == NULL) fl__out_of_memory("workers");
@@ -55,12 +56,14 @@ static void on_handle_closed(uv_handle_t *handle) {
 }
 
 static void close_handle(uv_handle_t *handle) {
+    assert(handle != NULL && handle->data != NULL); /* start_job points each at its slot */
     if (!uv_is_closing(handle)) uv_close(handle, on_handle_closed);
 }
 
 static void on_alloc(uv_handle_t *handle, size_t suggested, uv_buf_t *buf) {
     (void)handle;
     (void)suggested;
+    assert(buf != NULL && handle->data != NULL);
     static char scratch[65536]; /* the loop is single-threaded: one read at a time */
     *buf = uv_buf_init(scratch, sizeof scratch);
 }
@@ -93,7 +96,10 @@ static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf) {
 static void on_child_exit(uv_process_t *process, int64_t exit_status, int term_signal) {
     slot_t *slot = process->data;
     assert(slot != NULL && process == &slot->process && slot->handles_open >= 2);
+    assert(slot->index < slot->pool->count);
     fl_worker_job_t *job = &slot->pool->jobs[slot->index];
+    /* As fl_workers_run left it: the exit comes once, and never after a failed spawn. */
+    assert(job->end == FL_WORKER_EXITED);
     job->exit_status = exit_status;
     job->term_signal = term_signal;
     if (slot->timed_out)
@@ -110,6 +116,8 @@ static void on_child_exit(uv_process_t *process, int64_t exit_status, int term_s
 static void on_timeout(uv_timer_t *timer) {
     slot_t *slot = timer->data;
     assert(slot != NULL && timer == &slot->timer && !slot->timed_out);
+    /* The process and the timer are open: on_child_exit stops the timer. */
+    assert(slot->handles_open >= 2);
     slot->timed_out = true;
     uv_process_kill(&slot->process, SIGKILL);
 }
@@ -119,6 +127,8 @@ static void start_job(pool_t *pool, size_t index) {
     fl_worker_job_t *job = &pool->jobs[index];
     assert(job->argv != NULL && job->argv[0] != NULL);
     assert(index < pool->count && pool->running < pool->jobs_max);
+    /* Each slot is started once, from calloc's zeros. */
+    assert(slot->pool == NULL && slot->handles_open == 0 && !slot->timed_out);
     slot->pool = pool;
     slot->index = index;
     slot->process.data = slot;
@@ -158,6 +168,7 @@ static void start_more(pool_t *pool) {
     assert(pool->next <= pool->count && pool->running <= pool->jobs_max);
     while (pool->running < pool->jobs_max && pool->next < pool->count)
         start_job(pool, pool->next++);
+    assert(pool->running == pool->jobs_max || pool->next == pool->count);
 }
 
 int fl_workers_run(fl_worker_job_t *jobs, size_t count, unsigned jobs_max, uint64_t timeout_ms,
@@ -195,6 +206,7 @@ int fl_workers_run(fl_worker_job_t *jobs, size_t count, unsigned jobs_max, uint6
 
 void fl_worker_job_release(fl_worker_job_t *job) {
     assert(job != NULL && (job->output != NULL || job->output_length == 0));
+    assert(job->output == NULL || job->output[job->output_length] == '\0');
     free(job->output);
     job->output = NULL;
     job->output_length = 0;

@@ -25,6 +25,7 @@ enum {
 #define FETCH_TIME_LIMIT_NS FL_SECONDS(30 * 86400)
 
 void fl_fetch_usage(FILE *out) {
+    assert(out != NULL);
     fprintf(out,
             "usage: faultline fetch [-X METHOD] [-H 'Name: value']... [-d DATA | -d @FILE |\n"
             "                       --stream-body BYTES] [--timeout SECONDS]\n"
@@ -58,6 +59,7 @@ static int refuse(char *error, size_t error_size, const char *format, ...)
     __attribute__((format(printf, 3, 4)));
 
 static int refuse(char *error, size_t error_size, const char *format, ...) {
+    assert(format != NULL);
     if (error != NULL && error_size > 0) {
         va_list args;
         va_start(args, format);
@@ -69,6 +71,7 @@ static int refuse(char *error, size_t error_size, const char *format, ...) {
 
 /* Decimal digits only, no sign, no blanks; at most max. */
 static bool parse_count(const char *text, uint64_t max, uint64_t *value_out) {
+    assert(text != NULL && value_out != NULL);
     if (text[0] == '\0' || strlen(text) > 20) return false;
     uint64_t value = 0;
     for (const char *p = text; *p != '\0'; p++) {
@@ -77,6 +80,7 @@ static bool parse_count(const char *text, uint64_t max, uint64_t *value_out) {
         if (value > (max - digit) / 10) return false;
         value = value * 10 + digit;
     }
+    assert(value <= max);
     *value_out = value;
     return true;
 }
@@ -84,6 +88,7 @@ static bool parse_count(const char *text, uint64_t max, uint64_t *value_out) {
 /* Seconds as digits with at most one '.', > 0 and at most a day; strtod
  * alone would take "inf", "nan", hex and exponents. */
 static bool parse_seconds(const char *text, int64_t *ns_out) {
+    assert(text != NULL && ns_out != NULL);
     size_t dots = 0, digits = 0;
     for (const char *p = text; *p != '\0'; p++) {
         if (*p == '.') dots++;
@@ -94,19 +99,25 @@ static bool parse_seconds(const char *text, int64_t *ns_out) {
     double seconds = strtod(text, NULL);
     if (!(seconds > 0.0) || seconds > FL_FETCH_TIMEOUT_SECONDS_MAX) return false;
     int64_t ns = (int64_t)(seconds * 1e9 + 0.5);
+    assert(ns <= (int64_t)(FL_FETCH_TIMEOUT_SECONDS_MAX * 1e9));
     *ns_out = ns > 0 ? ns : 1;
     return true;
 }
 
 /* The value of the option at argv[*index], moving *index past it. */
 static const char *option_value(int argc, char **argv, int *index) {
+    assert(argv != NULL && index != NULL && *index >= 1 && *index < argc);
     if (*index + 1 >= argc) return NULL;
     *index += 1;
+    assert(argv[*index] != NULL); /* argv[argc] is the only NULL */
     return argv[*index];
 }
 
 static int set_body(fl_fetch_args_t *args, fl_fetch_body_t body, const char *option, char *error,
                     size_t error_size) {
+    assert(args != NULL && option != NULL);
+    assert(body == FL_FETCH_BODY_DATA || body == FL_FETCH_BODY_FILE ||
+           body == FL_FETCH_BODY_STREAM);
     if (args->body != FL_FETCH_BODY_NONE)
         return refuse(error, error_size, "%s: a body was already given (one of -d, --stream-body)",
                       option);
@@ -115,12 +126,16 @@ static int set_body(fl_fetch_args_t *args, fl_fetch_body_t body, const char *opt
 }
 
 static bool is_option(const char *arg, const char *short_name, const char *long_name) {
+    assert(arg != NULL && long_name != NULL && strncmp(long_name, "--", 2) == 0);
+    assert(short_name == NULL || (short_name[0] == '-' && strlen(short_name) == 2));
     return (short_name != NULL && strcmp(arg, short_name) == 0) || strcmp(arg, long_name) == 0;
 }
 
 /* One option that takes a value; returns 0, or -1 with a message. */
 static int parse_valued(const char *option, const char *value, fl_fetch_args_t *args, char *error,
                         size_t error_size) {
+    assert(option != NULL && value != NULL && args != NULL);
+    assert(args->header_count <= FL_FETCH_HEADERS_MAX);
     if (is_option(option, "-X", "--request")) {
         if (value[0] == '\0') return refuse(error, error_size, "%s: empty method", option);
         args->method = value;
@@ -166,6 +181,7 @@ static int parse_valued(const char *option, const char *value, fl_fetch_args_t *
 }
 
 static bool takes_value(const char *arg) {
+    assert(arg != NULL && arg[0] == '-'); /* only options are asked about */
     static const char *const valued[] = {"-X", "--request", "-H", "--header", "-d",
                                          "--data", "--stream-body", "--timeout", "--retry",
                                          "--repeat"};
@@ -175,6 +191,7 @@ static bool takes_value(const char *arg) {
 }
 
 static int set_url(fl_fetch_args_t *args, const char *url, char *error, size_t error_size) {
+    assert(args != NULL && url != NULL);
     if (args->url != NULL)
         return refuse(error, error_size, "more than one URL ('%s' and '%s')", args->url, url);
     args->url = url;
@@ -188,6 +205,7 @@ int fl_fetch_parse(int argc, char **argv, fl_fetch_args_t *args, char *error, si
     bool options_ended = false;
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i];
+        assert(arg != NULL);
         if (options_ended || arg[0] != '-' || strcmp(arg, "-") == 0) {
             if (set_url(args, arg, error, error_size) != 0) return -1;
         } else if (strcmp(arg, "--") == 0) {
@@ -203,25 +221,37 @@ int fl_fetch_parse(int argc, char **argv, fl_fetch_args_t *args, char *error, si
         }
     }
     if (args->url == NULL && !args->help) return refuse(error, error_size, "no URL given");
+    assert(args->header_count <= FL_FETCH_HEADERS_MAX && args->repeat <= FL_FETCH_REPEAT_MAX);
+    /* -d gives data (the bytes or the path); --stream-body and no body none. */
+    assert((args->data != NULL) ==
+           (args->body == FL_FETCH_BODY_DATA || args->body == FL_FETCH_BODY_FILE));
     return 0;
 }
 
 /* --- JSON ------------------------------------------------------------------------- */
 
 static void write_ancestors(fl_json_writer_t *json, fl_error_kind_t kind) {
+    assert(json != NULL && fl_error_kind_known(kind));
     fl_json_key(json, "ancestors");
     fl_json_array_begin(json);
     fl_error_kind_t ancestor = fl_error_kind_parent(kind);
     /* The tree has no cycles; the bound only makes that visible. */
-    for (int step = 0; step < FL_ERR_KIND_COUNT; step++) {
+    int step = 0;
+    for (; step < FL_ERR_KIND_COUNT; step++) {
         if (ancestor == FL_ERR_EXCEPTION || ancestor == FL_ERR_BASE_ERROR) break;
+        assert(fl_error_kind_known(ancestor));
         fl_json_string(json, fl_error_kind_name(ancestor));
         ancestor = fl_error_kind_parent(ancestor);
     }
+    assert(step < FL_ERR_KIND_COUNT && "the kind tree has a cycle");
     fl_json_array_end(json);
 }
 
 static void write_error_object(fl_json_writer_t *json, const fl_error_t *error, int depth) {
+    assert(json != NULL && error != NULL && error->message != NULL);
+    assert(depth >= 0 && depth <= CAUSE_DEPTH_MAX);
+    /* fl_error_add_note counts what does not fit in notes_dropped. */
+    assert(error->note_count <= FL_ERROR_NOTES_MAX);
     fl_json_object_begin(json);
     fl_json_key(json, "kind");
     fl_json_string(json, fl_error_kind_name(error->kind));
@@ -242,6 +272,9 @@ static void write_error_object(fl_json_writer_t *json, const fl_error_t *error, 
 
 /* Writes name, lowercased, as the next key. */
 static void write_lowercase_key(fl_json_writer_t *json, const char *name) {
+    assert(json != NULL && name != NULL);
+    /* The key of a member of the headers object, its value not yet due. */
+    assert(json->depth >= 2 && json->in_object[json->depth - 1] && !json->key_pending);
     size_t length = strlen(name);
     char *key = malloc(length + 1);
     if (key == NULL) {
@@ -259,11 +292,13 @@ static void write_lowercase_key(fl_json_writer_t *json, const char *name) {
  * their length is bounded by the client's header limit; a quadratic pass
  * over a bounded list is fine. */
 static void write_headers(fl_json_writer_t *json, const fl_headers_t *headers) {
+    assert(json != NULL && json->depth == 1); /* a member of the line's object */
     fl_json_key(json, "headers");
     fl_json_object_begin(json);
     size_t count = headers != NULL ? fl_headers_count(headers) : 0;
     for (size_t i = 0; i < count; i++) {
         const char *name = fl_headers_name(headers, i);
+        assert(name != NULL);
         bool seen = false;
         for (size_t j = 0; j < i && !seen; j++)
             seen = strcasecmp(fl_headers_name(headers, j), name) == 0;
@@ -275,24 +310,30 @@ static void write_headers(fl_json_writer_t *json, const fl_headers_t *headers) {
             if (strcasecmp(fl_headers_name(headers, j), name) != 0) continue;
             if (!first) fl_json_string_append(json, ", ", 2);
             const char *value = fl_headers_value(headers, j);
+            assert(value != NULL);
             fl_json_string_append(json, value, strlen(value));
             first = false;
         }
         fl_json_string_end(json);
     }
     fl_json_object_end(json);
+    assert(json->depth == 1 && !json->in_string);
 }
 
 /* Opens a line's object with its "ok" member. */
 static void begin_line(fl_json_writer_t *json, FILE *out, bool ok) {
+    assert(json != NULL && out != NULL);
     fl_json_init(json, out);
     fl_json_object_begin(json);
     fl_json_key(json, "ok");
     fl_json_bool(json, ok);
+    assert(json->depth == 1 && !json->complete);
 }
 
 /* Closes a line's object after its "attempts" member, and the line. */
 static void end_line(fl_json_writer_t *json, FILE *out, uint32_t attempts) {
+    assert(json != NULL && out != NULL && json->out == out);
+    assert(json->depth == 1 && json->in_object[0] && !json->key_pending);
     fl_json_key(json, "attempts");
     fl_json_uint(json, attempts);
     fl_json_object_end(json);
@@ -304,6 +345,8 @@ static void end_line(fl_json_writer_t *json, FILE *out, uint32_t attempts) {
 /* Writes the success line for response (its body read) and attempts. */
 static void write_response(FILE *out, const fl_response_t *response, uint32_t attempts) {
     assert(out != NULL && response != NULL);
+    /* fl_client_send reads a body whole, within the client's limit, or fails. */
+    assert(response->body_read && response->body_length <= FL_FETCH_RESPONSE_BYTES_MAX);
     fl_json_writer_t json;
     begin_line(&json, out, true);
     fl_json_key(&json, "status");
@@ -324,6 +367,8 @@ void fl_fetch_write_error(FILE *out, const fl_error_t *error, uint32_t attempts)
         fl_json_key(&json, "status");
         fl_json_int(&json, error->http_status);
         response = error->payload;
+        /* The client and the retry middleware copy the code from the response. */
+        assert(response == NULL || response->status == error->http_status);
         if (response != NULL && response->body_read) {
             fl_json_key(&json, "body_bytes");
             fl_json_uint(&json, response->body_length);
@@ -361,7 +406,7 @@ static fl_error_t *generated_next(void *context, fl_world_t *world, const void *
 }
 
 static generated_body_t *generated_body_create(fl_arena_t *arena, uint64_t bytes) {
-    assert(arena != NULL);
+    assert(arena != NULL && bytes <= FL_FETCH_STREAM_BYTES_MAX);
     generated_body_t *body = fl_arena_zalloc(arena, sizeof *body);
     for (size_t i = 0; i < STREAM_CHUNK_BYTES; i++) body->chunk[i] = (char)('a' + i % 26);
     body->remaining = bytes;
@@ -406,6 +451,8 @@ static int read_file(const char *path, unsigned char **bytes_out, size_t *length
         free(bytes);
         return status;
     }
+    /* Never NULL, even for an empty file: fl_fetch_main relies on it. */
+    assert(bytes != NULL && length <= capacity && length <= FL_FETCH_FILE_BYTES_MAX);
     *bytes_out = bytes;
     *length_out = length;
     return 0;
@@ -437,9 +484,11 @@ typedef struct fetch_run {
  * (InvalidURL, UnsupportedProtocol, an invalid method). */
 static fl_error_t *build_request(fl_arena_t *arena, const fetch_run_t *run, fl_request_t **out) {
     assert(arena != NULL && run != NULL && run->method != NULL && out != NULL);
+    assert(run->args->url != NULL && (run->body != NULL || run->body_length == 0));
     fl_error_t *error = fl_request_create(arena, run->method, run->args->url, out);
     if (error != NULL) return error;
     fl_request_t *request = *out;
+    assert(request != NULL && request->headers != NULL);
     for (size_t i = 0; i < fl_headers_count(run->headers); i++)
         fl_headers_add(request->headers, fl_headers_name(run->headers, i),
                        fl_headers_value(run->headers, i));
@@ -451,11 +500,13 @@ static fl_error_t *build_request(fl_arena_t *arena, const fetch_run_t *run, fl_r
 }
 
 static uint32_t attempts_so_far(const fetch_run_t *run) {
+    assert(run != NULL && (run->retry == NULL || run->args->retry_attempts > 0));
     return run->retry != NULL ? (uint32_t)fl_retry_stats(run->retry).attempts : 0;
 }
 
 static fl_error_t *fetch_task(fl_world_t *world, void *arg) {
     fetch_run_t *run = arg;
+    assert(world != NULL);
     assert(run != NULL && run->client != NULL && run->count >= 1 && run->finished == 0);
     for (uint32_t i = 0; i < run->count; i++) {
         fetch_outcome_t *outcome = &run->outcomes[i];
@@ -497,6 +548,7 @@ static bool add_header(fl_arena_t *arena, fl_headers_t *headers, const char *lin
 }
 
 static void usage_error(FILE *err, const char *message) {
+    assert(err != NULL && message != NULL);
     fprintf(err, "faultline fetch: %s\n\n", message);
     fl_fetch_usage(err);
 }
@@ -505,6 +557,8 @@ static void usage_error(FILE *err, const char *message) {
  * message on failure, which only an internal error can cause. */
 static fl_client_t *make_client(fl_world_t *world, fl_net_t *net, const fl_fetch_args_t *args,
                                 fl_middleware_t **retry_out, char *error, size_t error_size) {
+    assert(world != NULL && net != NULL && args != NULL && retry_out != NULL);
+    assert(args->timeout_ns >= 0 && args->retry_attempts <= FL_RETRY_ATTEMPTS_MAX);
     fl_arena_t *arena = fl_world_arena(world);
     fl_client_options_t options = {.net = net, .body_bytes_max = FL_FETCH_RESPONSE_BYTES_MAX};
     if (args->timeout_ns > 0)
@@ -529,6 +583,8 @@ static fl_client_t *make_client(fl_world_t *world, fl_net_t *net, const fl_fetch
  * run ended first; returns the exit status. */
 static int write_outcomes(fl_arena_t *arena, const fetch_run_t *run, fl_run_outcome_t outcome,
                           FILE *out) {
+    assert(arena != NULL && run != NULL && out != NULL);
+    assert(run->count >= 1 && run->count <= FL_FETCH_REPEAT_MAX);
     assert(run->finished <= run->count);
     int status = FL_FETCH_EXIT_OK;
     for (uint32_t i = 0; i < run->finished; i++) {
@@ -537,6 +593,7 @@ static int write_outcomes(fl_arena_t *arena, const fetch_run_t *run, fl_run_outc
             fl_fetch_write_error(out, o->error, o->attempts);
             status = FL_FETCH_EXIT_CLIENT_ERROR;
         } else {
+            assert(o->response != NULL); /* fetch_task: a response or an error */
             write_response(out, o->response, o->attempts);
         }
     }
@@ -556,6 +613,9 @@ static int write_outcomes(fl_arena_t *arena, const fetch_run_t *run, fl_run_outc
  * is the -d bytes. */
 static int fetch(fl_world_t *world, const fl_fetch_args_t *args, const void *body,
                  size_t body_length, FILE *out, FILE *err) {
+    assert(world != NULL && args != NULL && out != NULL && err != NULL);
+    assert(args->url != NULL && !args->help && args->header_count <= FL_FETCH_HEADERS_MAX);
+    assert(body != NULL || body_length == 0);
     fl_arena_t *arena = fl_world_arena(world);
     /* Headers first: a bad one is a bad argument, reported before anything
      * goes on out, even when the URL is bad too. */
@@ -578,6 +638,7 @@ static int fetch(fl_world_t *world, const fl_fetch_args_t *args, const void *bod
         .body_length = body_length,
         .count = args->repeat > 1 ? args->repeat : 1,
     };
+    assert(run.count >= 1 && run.count <= FL_FETCH_REPEAT_MAX);
     run.outcomes = fl_arena_zalloc(arena, run.count * sizeof *run.outcomes);
     /* A request that cannot be built fails every repetition the same way:
      * say so once, before any connection. */
@@ -623,6 +684,7 @@ int fl_fetch_main(int argc, char **argv, FILE *out, FILE *err) {
      * empty one, with Content-Length 0. */
     const void *body = args.body == FL_FETCH_BODY_FILE ? (const void *)file_bytes
                                                        : (const void *)args.data;
+    assert(body != NULL || body_length == 0);
 
     fl_world_options_t options = {.seed = 1, .time_limit_ns = FETCH_TIME_LIMIT_NS,
                                   .step_limit = UINT64_MAX / 2};

@@ -23,6 +23,7 @@ typedef struct serve_args {
 } serve_args_t;
 
 static int parse(int argc, char **argv, serve_args_t *a, FILE *err) {
+    assert(argc >= 1 && argv != NULL && a != NULL && err != NULL);
     memset(a, 0, sizeof *a);
     strcpy(a->host, "127.0.0.1");
     a->port = 8000;
@@ -64,10 +65,12 @@ static int parse(int argc, char **argv, serve_args_t *a, FILE *err) {
         fprintf(err, "faultline serve: no scenario file given\n%s", USAGE);
         return 2;
     }
+    assert(a->port >= 1 && a->duration_s >= 0 && strlen(a->host) < sizeof a->host);
     return 0;
 }
 
 static fl_error_t *stop_after(fl_world_t *w, void *arg) {
+    assert(w != NULL && arg != NULL);
     long seconds = *(long *)arg;
     assert(seconds > 0);
     fl_sleep(w, FL_SECONDS(seconds));
@@ -76,9 +79,11 @@ static fl_error_t *stop_after(fl_world_t *w, void *arg) {
 }
 
 int fl_cli_serve(int argc, char **argv, FILE *out, FILE *err) {
+    assert(out != NULL && err != NULL);
     serve_args_t a;
     int status = parse(argc, argv, &a, err);
     if (status != 0) return status;
+    assert(a.file != NULL);
     fl_arena_t arena;
     fl_arena_init(&arena);
     fl_scenario_t s;
@@ -112,6 +117,8 @@ int fl_cli_serve(int argc, char **argv, FILE *out, FILE *err) {
         fl_arena_destroy(&arena);
         return 2;
     }
+    /* The port is given (1..65535), so the listener holds that one. */
+    assert(fl_asgi_server_port(server) == a.port);
     fprintf(out, "serving '%s' on http://%s:%u/ (%zu routes, %zu faults)\n", s.name, a.host,
             fl_asgi_server_port(server), s.server.route_count, s.fault_count);
     fflush(out);

@@ -60,6 +60,7 @@ fl_fault_plan_t *fl_fault_plan_create(fl_arena_t *arena) {
 /* Actions that act on one connection need a trigger that names one, or an
  * explicit connection on an at-trigger. */
 static bool action_needs_connection(fl_fault_action_kind_t kind) {
+    assert(kind < FL_FAULT_ACTION_COUNT); /* validate checked the range first */
     switch (kind) {
     case FL_FAULT_ACTION_REFUSE:
     case FL_FAULT_ACTION_CANCEL_TASK: return false;
@@ -68,6 +69,7 @@ static bool action_needs_connection(fl_fault_action_kind_t kind) {
 }
 
 static const char *validate(const fl_fault_spec_t *spec) {
+    assert(spec != NULL);
     const fl_fault_trigger_t *t = &spec->trigger;
     const fl_fault_action_t *a = &spec->action;
     if (t->kind >= FL_FAULT_TRIGGER_COUNT) return "unknown trigger";
@@ -146,6 +148,7 @@ int fl_fault_plan_add(fl_fault_plan_t *plan, const fl_fault_spec_t *spec, char *
     }
     if (plan->count == plan->capacity) {
         size_t capacity = plan->capacity ? plan->capacity * 2 : 8;
+        assert(capacity > plan->capacity); /* the doubling did not wrap */
         fl_fault_entry_t *grown = fl_arena_alloc(plan->arena, capacity * sizeof *grown);
         if (plan->count) memcpy(grown, plan->entries, plan->count * sizeof *grown);
         plan->entries = grown;
@@ -175,7 +178,12 @@ int fl_fault_plan_add(fl_fault_plan_t *plan, const fl_fault_spec_t *spec, char *
 fl_direction_t fl_fault_action_direction(const fl_fault_entry_t *entry) {
     assert(entry != NULL);
     if (entry->spec.action.direction_set) return entry->spec.action.direction;
-    if (entry->spec.trigger.kind == FL_FAULT_TRIGGER_BYTES) return entry->spec.trigger.direction;
+    if (entry->spec.trigger.kind == FL_FAULT_TRIGGER_BYTES) {
+        /* validate refused a bytes trigger without a direction */
+        assert(entry->spec.trigger.direction == FL_DIRECTION_CLIENT_TO_SERVER ||
+               entry->spec.trigger.direction == FL_DIRECTION_SERVER_TO_CLIENT);
+        return entry->spec.trigger.direction;
+    }
     return FL_DIRECTION_SERVER_TO_CLIENT;
 }
 
@@ -194,5 +202,6 @@ bool fl_fault_entry_reached(fl_fault_entry_t *entry, struct fl_prng *prng) {
     bool every_connection = entry->spec.trigger.kind == FL_FAULT_TRIGGER_BYTES &&
                             entry->spec.trigger.connection == FL_FAULT_EVERY_CONNECTION;
     if (!entry->spec.trigger.repeat && !every_connection) entry->spent = true;
+    assert(entry->fired <= entry->reached && (!entry->spent || entry->fired == 1));
     return true;
 }

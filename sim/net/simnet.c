@@ -164,6 +164,7 @@ static bool pipe_stalled(const pipe_t *pipe, int64_t now) {
  * vanished into a truncated stream or were dropped by an RST, so it is an
  * upper bound, not a sum). */
 static bool pipe_consistent(const pipe_t *pipe) {
+    assert(pipe->conn != NULL && pipe == &pipe->conn->pipes[pipe->direction]);
     const simnet_t *net = pipe->conn->net;
     return (pipe->head == NULL) == (pipe->tail == NULL) &&
            (pipe->tail == NULL || pipe->tail->next == NULL) &&
@@ -178,6 +179,7 @@ static bool pipe_consistent(const pipe_t *pipe) {
 static void arrival_fired(fl_world_t *world, fl_timer_t *timer) {
     pipe_t *pipe = timer->data;
     assert(timer == &pipe->arrival_timer);
+    assert(pipe->conn != NULL && world == world_of(pipe->conn->net));
     fl_condition_notify_all(world, pipe->readable);
 }
 
@@ -197,6 +199,8 @@ static void arm_arrival(pipe_t *pipe) {
 }
 
 static int64_t draw_latency(simnet_t *net) {
+    /* fl_simnet_create refused negative latencies. */
+    assert(net->options.latency_ns >= 0 && net->options.latency_jitter_ns >= 0);
     int64_t latency = net->options.latency_ns;
     if (net->options.latency_jitter_ns > 0)
         latency += (int64_t)fl_prng_below(net_prng(net),
@@ -220,7 +224,7 @@ static int64_t schedule_arrival(pipe_t *pipe, size_t length) {
     int64_t arrive = depart + draw_latency(net) + pipe->extra_delay_ns;
     if (arrive < pipe->last_arrival_ns) arrive = pipe->last_arrival_ns;
     pipe->last_arrival_ns = arrive;
-    assert(arrive >= now);
+    assert(arrive >= now && arrive >= depart);
     return arrive;
 }
 
@@ -304,6 +308,7 @@ static void drop_in_flight(pipe_t *pipe, int64_t now) {
 
 static void notify_pipe(fl_world_t *w, pipe_t *pipe) {
     assert(pipe->readable != NULL && pipe->writable != NULL);
+    assert(w == world_of(pipe->conn->net));
     fl_condition_notify_all(w, pipe->readable);
     fl_condition_notify_all(w, pipe->writable);
 }
@@ -368,6 +373,7 @@ static int64_t landing_time(const pipe_t *pipe, int64_t arrive_at_ns) {
 }
 
 static void shut_write(pipe_t *pipe) {
+    assert(pipe_consistent(pipe));
     if (pipe->write_shut) return;
     /* Every caller checks first: a reset connection sends no FIN. */
     assert(!pipe->conn->reset);
@@ -416,6 +422,7 @@ static void apply_action(net_fault_t *fault, simconn_t *conn) {
     /* Only after fl_fault_entry_reached said yes; refuse acts in connect_faults. */
     assert(fault->entry.fired > fault->applied);
     assert(action->kind != FL_FAULT_ACTION_REFUSE);
+    assert(conn == NULL || conn->net == net);
     net->stats.faults_fired++;
     fl_task_t *current = fl_current_task(w);
     fl_trace_emit(fl_world_trace(w), fl_now(w), FL_TRACE_FAULT, current ? fl_task_id(current) : 0,
@@ -452,6 +459,8 @@ static void apply_to_connection(net_fault_t *fault, simconn_t *conn) {
     pipe_t *pipe = &conn->pipes[fl_fault_action_direction(&fault->entry)];
     int64_t now = fl_now(w);
     assert(conn->id >= 1 && conn->id <= fault->net->stats.connections);
+    /* conn->ends is indexed by the side (the loader gives client or server). */
+    assert(action->side == FL_SIDE_CLIENT || action->side == FL_SIDE_SERVER);
     switch (action->kind) {
     case FL_FAULT_ACTION_RESET: reset_connection(conn); break;
     case FL_FAULT_ACTION_CLOSE: close_endpoint(&conn->ends[action->side]); break;
@@ -464,6 +473,7 @@ static void apply_to_connection(net_fault_t *fault, simconn_t *conn) {
     case FL_FAULT_ACTION_STALL:
         pipe->stalled_until_ns =
             action->duration_ns == FL_TIME_NEVER ? FL_TIME_NEVER : now + action->duration_ns;
+        assert(pipe_stalled(pipe, now)); /* the plan asks for a positive duration */
         arm_arrival(pipe);
         break;
     case FL_FAULT_ACTION_DELAY: pipe->extra_delay_ns += action->duration_ns; break;
@@ -485,6 +495,7 @@ static void at_fault_fired(fl_world_t *world, fl_timer_t *timer) {
     (void)world;
     net_fault_t *fault = timer->data;
     assert(timer == &fault->timer && fault->entry.spec.trigger.kind == FL_FAULT_TRIGGER_AT);
+    assert(world == world_of(fault->net));
     if (!fl_fault_entry_reached(&fault->entry, net_prng(fault->net))) return;
     simconn_t *target = NULL;
     uint32_t wanted = fault->entry.spec.action.connection;
@@ -504,6 +515,7 @@ static void at_fault_fired(fl_world_t *world, fl_timer_t *timer) {
 static uint64_t next_threshold(pipe_t *pipe) {
     simnet_t *net = pipe->conn->net;
     uint64_t best = UINT64_MAX;
+    assert(pipe->conn->bytes_fault_done != NULL); /* new_connection sized it to the plan */
     for (size_t i = 0; i < net->fault_count; i++) {
         const fl_fault_trigger_t *t = &net->faults[i].entry.spec.trigger;
         if (t->kind != FL_FAULT_TRIGGER_BYTES || t->direction != pipe->direction) continue;
@@ -518,6 +530,7 @@ static uint64_t next_threshold(pipe_t *pipe) {
 /* Fires the bytes triggers whose threshold the pipe has just reached. */
 static void fire_bytes_triggers(pipe_t *pipe) {
     simnet_t *net = pipe->conn->net;
+    assert(pipe->conn->bytes_fault_done != NULL && pipe_consistent(pipe));
     for (size_t i = 0; i < net->fault_count; i++) {
         net_fault_t *fault = &net->faults[i];
         const fl_fault_trigger_t *t = &fault->entry.spec.trigger;
@@ -534,6 +547,7 @@ static void fire_bytes_triggers(pipe_t *pipe) {
 
 static int endpoint_usable(endpoint_t *ep) {
     assert(ep->conn != NULL && ep->base.id == ep->conn->id);
+    assert(ep == &ep->conn->ends[ep->base.side]);
     if (ep->closed) return FL_ECLOSED;
     if (ep->conn->reset) return FL_ERESET;
     return FL_OK;
@@ -545,6 +559,7 @@ static int endpoint_usable(endpoint_t *ep) {
 static int pipe_writable(const pipe_t *pipe) {
     /* An RST comes back only from a closed reader. */
     assert(!pipe->rst_returned || (pipe->rst_on_its_way && pipe->reader_closed));
+    assert(!pipe->conn->reset); /* endpoint_usable answered the reset first */
     if (pipe->write_shut && !pipe->truncated) return FL_EPIPE;
     if (pipe->reader_closed && pipe->rst_returned) return FL_EPIPE;
     return FL_OK;
@@ -691,6 +706,7 @@ static int sim_shutdown_write(fl_conn_t *base) {
 
 static void sim_close(fl_conn_t *base) {
     endpoint_t *ep = (endpoint_t *)base;
+    assert(ep->conn != NULL && ep == &ep->conn->ends[base->side]);
     close_endpoint(ep);
     assert(ep->closed);
 }
@@ -724,6 +740,7 @@ enum { EPHEMERAL_PORT_FIRST = 49152, EPHEMERAL_PORT_LAST = 65535 };
  * used to run on past 65535 into 0, 1, 2...: port 0 is "pick one", the others
  * are not ephemeral). */
 static int pick_ephemeral_port(simnet_t *net, const char *host, uint16_t *port_out) {
+    assert(host != NULL && port_out != NULL);
     for (unsigned probe = 0; probe <= EPHEMERAL_PORT_LAST - EPHEMERAL_PORT_FIRST; probe++) {
         uint16_t port = net->next_ephemeral_port;
         assert(port >= EPHEMERAL_PORT_FIRST);
@@ -759,6 +776,7 @@ static int sim_listen(fl_net_t *base, const char *host, uint16_t port, fl_listen
     l->pending = fl_condition_create(w, "listener", l->host);
     l->next = net->listeners;
     net->listeners = l;
+    assert(find_listener(net, host, port) == l); /* connects to host:port now find it */
     trace_net(net, 0, port, "listen");
     *out = &l->base;
     return FL_OK;
@@ -766,6 +784,7 @@ static int sim_listen(fl_net_t *base, const char *host, uint16_t port, fl_listen
 
 static int sim_accept(fl_listener_t *base, fl_conn_t **out) {
     listener_t *l = (listener_t *)base;
+    assert(out != NULL && l->net != NULL && &l->net->base == base->net);
     fl_world_t *w = world_of(l->net);
     int status = fl_checkpoint(w);
     if (status != FL_OK) return status;
@@ -801,6 +820,7 @@ static void sim_close_listener(fl_listener_t *base) {
     /* Connections that were never accepted are refused now (RST). */
     while (l->backlog_count > 0) {
         endpoint_t *ep = l->backlog[l->backlog_head];
+        assert(ep == &ep->conn->ends[FL_SIDE_SERVER]); /* as sim_accept finds it */
         l->backlog_head = (l->backlog_head + 1) % l->net->options.backlog;
         l->backlog_count--;
         reset_connection(ep->conn);
@@ -815,6 +835,7 @@ static void init_pipe(simnet_t *net, simconn_t *conn, fl_direction_t direction) 
     assert(direction == FL_DIRECTION_CLIENT_TO_SERVER || direction == FL_DIRECTION_SERVER_TO_CLIENT);
     pipe_t *pipe = &conn->pipes[direction];
     fl_world_t *w = world_of(net);
+    assert(pipe->conn == NULL && conn->net == net); /* a fresh connection, once per pipe */
     pipe->conn = conn;
     pipe->direction = direction;
     pipe->bytes_per_second = net->options.bytes_per_second;
@@ -905,6 +926,7 @@ static int sim_connect(fl_net_t *base, const char *host, uint16_t port, fl_conn_
     simconn_t *conn = new_connection(net);
     l->backlog[(l->backlog_head + l->backlog_count++) % net->options.backlog] =
         &conn->ends[FL_SIDE_SERVER];
+    assert(l->backlog_count <= net->options.backlog && !conn->reset);
     fl_condition_notify_one(w, l->pending);
     trace_net(net, conn->id, port, "connect");
     *out = &conn->ends[FL_SIDE_CLIENT].base;
@@ -918,7 +940,9 @@ static void sim_event(fl_net_t *base, fl_conn_t *conn_base, const char *name) {
     for (size_t i = 0; i < net->fault_count; i++) {
         net_fault_t *fault = &net->faults[i];
         const fl_fault_trigger_t *t = &fault->entry.spec.trigger;
-        if (t->kind != FL_FAULT_TRIGGER_EVENT || strcmp(t->event, name) != 0) continue;
+        if (t->kind != FL_FAULT_TRIGGER_EVENT) continue;
+        assert(t->event != NULL); /* the plan refused an event trigger without one */
+        if (strcmp(t->event, name) != 0) continue;
         if (t->connection != FL_FAULT_EVERY_CONNECTION && (conn == NULL || conn->id != t->connection))
             continue;
         fault->events_seen++;
@@ -937,6 +961,7 @@ static void sim_event(fl_net_t *base, fl_conn_t *conn_base, const char *name) {
  * under a stall holds its bytes and its FIN, so nothing has arrived. */
 static bool sim_is_readable(fl_conn_t *base) {
     endpoint_t *ep = (endpoint_t *)base;
+    assert(ep->conn != NULL && ep == &ep->conn->ends[base->side]);
     if (endpoint_usable(ep) != FL_OK) return true;
     const pipe_t *pipe = read_pipe(ep);
     assert(pipe_consistent(pipe));
@@ -988,6 +1013,7 @@ static void simnet_cleanup(void *arg) {
 fl_net_t *fl_simnet_create(fl_world_t *world, const fl_simnet_options_t *options,
                            const fl_fault_plan_t *faults, char *error, size_t error_size) {
     assert(world != NULL && (error != NULL || error_size == 0));
+    assert(faults == NULL || faults->count <= faults->capacity);
     fl_simnet_options_t chosen = options ? *options : fl_simnet_options_default();
     const char *problem = NULL;
     if (chosen.latency_ns < 0 || chosen.latency_jitter_ns < 0)
@@ -1026,6 +1052,7 @@ fl_net_t *fl_simnet_create(fl_world_t *world, const fl_simnet_options_t *options
 
 fl_simnet_stats_t fl_simnet_stats(const fl_net_t *base) {
     const simnet_t *net = (const simnet_t *)base;
+    assert(base != NULL && base->ops == &simnet_ops); /* not a libuv network */
     fl_simnet_stats_t stats = net->stats;
     for (const simconn_t *c = net->open_conns; c != NULL; c = c->next_open)
         stats.open_endpoints += !c->ends[0].closed + !c->ends[1].closed;
@@ -1037,12 +1064,16 @@ uint64_t fl_simnet_fault_fired(const fl_net_t *base, uint32_t index) {
     const simnet_t *net = (const simnet_t *)base;
     /* As fl_simnet_fault_applied: asking about a fault the plan does not
      * have is a bug in the caller, not a fault that never fired. */
+    assert(base != NULL && base->ops == &simnet_ops);
     assert(index >= 1 && index <= net->fault_count);
     return net->faults[index - 1].entry.fired;
 }
 
 uint64_t fl_simnet_fault_applied(const fl_net_t *base, uint32_t index) {
     const simnet_t *net = (const simnet_t *)base;
+    assert(base != NULL && base->ops == &simnet_ops);
     assert(index >= 1 && index <= net->fault_count);
+    /* A firing that acted on something was a firing. */
+    assert(net->faults[index - 1].applied <= net->faults[index - 1].entry.fired);
     return net->faults[index - 1].applied;
 }

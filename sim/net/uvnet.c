@@ -159,16 +159,30 @@ typedef struct write_request {
 
 /* --- small helpers ------------------------------------------------------ */
 
-static fl_world_t *net_world(const uvnet_t *net) { return net->base.world; }
-static fl_world_t *conn_world(const uvconn_t *conn) { return conn->net->base.world; }
+static fl_world_t *net_world(const uvnet_t *net) {
+    assert(net != NULL && net->base.world != NULL);
+    return net->base.world;
+}
 
-static int64_t clock_now(const uvnet_t *net) { return (int64_t)(uv_hrtime() - net->origin_ns); }
+/* An endpoint's head points at the network that made it. */
+static fl_world_t *conn_world(const uvconn_t *conn) {
+    assert(conn != NULL && conn->net != NULL && conn->base.net == &conn->net->base);
+    return conn->net->base.world;
+}
+
+static int64_t clock_now(const uvnet_t *net) {
+    uint64_t now_ns = uv_hrtime();
+    /* The origin lies at or before creation, and uv_hrtime is monotonic. */
+    assert(now_ns >= net->origin_ns);
+    return (int64_t)(now_ns - net->origin_ns);
+}
 
 /* Callbacks run between the world's steps: bring its clock up to now so
  * their trace events and fault times are current. */
 static void touch_clock(uvnet_t *net) { fl_world_set_time(net_world(net), clock_now(net)); }
 
 static uint32_t current_task_id(const fl_world_t *world) {
+    assert(world != NULL);
     fl_task_t *task = fl_current_task(world);
     return task != NULL ? fl_task_id(task) : 0;
 }
@@ -177,21 +191,26 @@ static uint32_t current_task_id(const fl_world_t *world) {
 static void trace(uvnet_t *net, fl_trace_kind_t kind, uint32_t conn_id, int64_t value,
                   const char *detail) {
     assert(detail != NULL);
+    assert(kind == FL_TRACE_NET || kind == FL_TRACE_FAULT); /* the kinds a network emits */
     fl_world_t *world = net_world(net);
     fl_trace_emit(fl_world_trace(world), fl_now(world), kind, current_task_id(world), conn_id,
                   value, detail);
 }
 
 static void trace_conn(uvconn_t *conn, int64_t value, const char *detail) {
+    /* Only an established endpoint has a number to trace under. */
+    assert(conn->established && conn->base.id >= 1 && conn->base.id <= conn->net->conn_count);
     trace(conn->net, FL_TRACE_NET, conn->base.id, value, detail);
 }
 
 static fl_direction_t write_direction(const uvconn_t *conn) {
+    assert(conn->base.side == FL_SIDE_CLIENT || conn->base.side == FL_SIDE_SERVER);
     return conn->base.side == FL_SIDE_CLIENT ? FL_DIRECTION_CLIENT_TO_SERVER
                                              : FL_DIRECTION_SERVER_TO_CLIENT;
 }
 
 static fl_direction_t read_direction(const uvconn_t *conn) {
+    assert(conn->base.side == FL_SIDE_CLIENT || conn->base.side == FL_SIDE_SERVER);
     return conn->base.side == FL_SIDE_CLIENT ? FL_DIRECTION_SERVER_TO_CLIENT
                                              : FL_DIRECTION_CLIENT_TO_SERVER;
 }
@@ -211,6 +230,7 @@ static int64_t time_after(int64_t now_ns, int64_t duration_ns) {
 }
 
 static int status_from_uv(int uv_status) {
+    assert(uv_status <= 0); /* libuv answers 0 or a negative error */
     switch (uv_status) {
     case 0: return FL_OK;
     case UV_ECONNREFUSED:
@@ -243,16 +263,20 @@ static int status_from_uv(int uv_status) {
  * enclosing cancellation still comes out as FL_ECANCELLED. */
 static int wait_until(fl_world_t *world, fl_condition_t *condition, int64_t deadline_ns,
                       const char *operation) {
+    assert(condition != NULL && operation != NULL);
     if (deadline_ns == FL_TIME_NEVER) return fl_condition_wait(world, condition, operation);
     assert(deadline_ns > fl_now(world));
     fl_cancel_scope_t scope;
     fl_scope_enter(world, &scope, deadline_ns, 0);
     int status = fl_condition_wait(world, condition, operation);
-    return fl_scope_exit(world, &scope, status);
+    status = fl_scope_exit(world, &scope, status);
+    assert(status <= 0);
+    return status;
 }
 
 static void wake_all(uvconn_t *conn) {
     fl_world_t *world = conn_world(conn);
+    assert(conn->readable != NULL && conn->writable != NULL);
     fl_condition_notify_all(world, conn->readable);
     fl_condition_notify_all(world, conn->writable);
 }
@@ -265,12 +289,15 @@ static int parse_address(const char *host, uint16_t port, struct sockaddr_storag
     assert(host != NULL && out != NULL);
     memset(out, 0, sizeof *out);
     if (strcmp(host, "localhost") == 0) host = "127.0.0.1";
-    if (uv_ip4_addr(host, port, (struct sockaddr_in *)out) == 0) return FL_OK;
-    if (uv_ip6_addr(host, port, (struct sockaddr_in6 *)out) == 0) return FL_OK;
-    return FL_ENOTFOUND;
+    if (uv_ip4_addr(host, port, (struct sockaddr_in *)out) != 0 &&
+        uv_ip6_addr(host, port, (struct sockaddr_in6 *)out) != 0)
+        return FL_ENOTFOUND;
+    assert(out->ss_family == AF_INET || out->ss_family == AF_INET6); /* set_port relies on it */
+    return FL_OK;
 }
 
 static bool same_address(const struct sockaddr_storage *a, const struct sockaddr_storage *b) {
+    assert(a != NULL && b != NULL);
     if (a->ss_family != b->ss_family) return false;
     if (a->ss_family == AF_INET) {
         const struct sockaddr_in *x = (const void *)a, *y = (const void *)b;
@@ -293,6 +320,8 @@ static void set_port(struct sockaddr_storage *address, uint16_t port) {
 /* --- the endpoint list and pairing --------------------------------------- */
 
 static void unpaired_remove(uvconn_t *conn) {
+    /* On the list exactly when the flag says so: the head, or after another. */
+    assert(conn->in_unpaired == (conn->unpaired_prev != NULL || conn->net->unpaired == conn));
     if (!conn->in_unpaired) return;
     if (conn->unpaired_prev != NULL) conn->unpaired_prev->unpaired_next = conn->unpaired_next;
     else conn->net->unpaired = conn->unpaired_next;
@@ -305,6 +334,7 @@ static void unpaired_remove(uvconn_t *conn) {
 static void unpaired_add(uvconn_t *conn) {
     /* Only an established endpoint whose other end is not ours (yet). */
     assert(!conn->in_unpaired && conn->established && conn->pair == NULL);
+    assert(conn->unpaired_prev == NULL && conn->unpaired_next == NULL);
     conn->unpaired_next = conn->net->unpaired;
     if (conn->unpaired_next != NULL) conn->unpaired_next->unpaired_prev = conn;
     conn->net->unpaired = conn;
@@ -315,6 +345,8 @@ static void unpaired_add(uvconn_t *conn) {
  * network: its local address is our peer's and the other way round. The
  * list holds only open, unmatched endpoints, so it stays short. */
 static uvconn_t *find_pair(const uvconn_t *conn) {
+    /* Asked once, while establishing, before the endpoint joins the list. */
+    assert(conn->established && !conn->in_unpaired && conn->pair == NULL);
     for (uvconn_t *other = conn->net->unpaired; other != NULL; other = other->unpaired_next) {
         assert(other->in_unpaired && other->established);
         if (other->base.side != conn->base.side && same_address(&other->local, &conn->peer) &&
@@ -327,6 +359,7 @@ static uvconn_t *find_pair(const uvconn_t *conn) {
 }
 
 static void record_addresses(uvconn_t *conn) {
+    assert(conn->established && conn->base.id == 0); /* before it is numbered by address */
     int length = (int)sizeof conn->local;
     if (uv_tcp_getsockname(&conn->tcp, (struct sockaddr *)&conn->local, &length) != 0)
         memset(&conn->local, 0, sizeof conn->local);
@@ -342,6 +375,7 @@ static void resume_reading(uvconn_t *conn);
 static void establish(uvconn_t *conn) {
     uvnet_t *net = conn->net;
     assert(!conn->established && conn->base.id == 0);
+    assert(conn->next == NULL && conn->pair == NULL && !conn->in_unpaired);
     conn->established = true;
     record_addresses(conn);
     uv_tcp_nodelay(&conn->tcp, 1);
@@ -370,12 +404,15 @@ static void establish(uvconn_t *conn) {
 
 static void conn_closed(uv_handle_t *handle) {
     uvconn_t *conn = handle->data;
+    /* Only the release functions close with this callback, after stopping reads. */
+    assert(handle == (uv_handle_t *)&conn->tcp && !conn->reading);
     free(conn->buffer);
     conn->buffer = NULL;
     conn->start = conn->end = conn->capacity = 0;
 }
 
 static void stop_reading(uvconn_t *conn) {
+    assert(!conn->reading || conn->established); /* reading starts in establish */
     if (!conn->reading) return;
     uv_read_stop((uv_stream_t *)&conn->tcp);
     conn->reading = false;
@@ -384,6 +421,7 @@ static void stop_reading(uvconn_t *conn) {
 static void shutdown_done(uv_shutdown_t *request, int uv_status) {
     uvconn_t *conn = request->data;
     (void)uv_status; /* a FIN that could not go out changes nothing now */
+    assert(request == &conn->shutdown_request && conn->established);
     assert(conn->shutdown_pending && conn->write_shut);
     conn->shutdown_pending = false;
     if (conn->close_after_shutdown && !uv_is_closing((uv_handle_t *)&conn->tcp))
@@ -393,6 +431,7 @@ static void shutdown_done(uv_shutdown_t *request, int uv_status) {
 /* Queues the FIN after every pending write. */
 static int start_shutdown(uvconn_t *conn) {
     assert(!conn->write_shut && !conn->shutdown_pending && conn->established);
+    assert(conn->shutdown_request.data == NULL); /* one FIN per endpoint */
     conn->write_shut = true;
     trace_conn(conn, 0, "fin");
     conn->shutdown_request.data = conn;
@@ -405,6 +444,7 @@ static int start_shutdown(uvconn_t *conn) {
 /* FIN after the pending writes, then the handle closes. */
 static void release_gracefully(uvconn_t *conn) {
     assert(conn->local_status != FL_OK); /* only through end_endpoint */
+    assert(conn->established);
     unpaired_remove(conn);
     stop_reading(conn);
     if (uv_is_closing((uv_handle_t *)&conn->tcp)) return;
@@ -412,11 +452,16 @@ static void release_gracefully(uvconn_t *conn) {
     if (!conn->write_shut && conn->established && !broken) (void)start_shutdown(conn);
     if (conn->shutdown_pending) conn->close_after_shutdown = true;
     else uv_close((uv_handle_t *)&conn->tcp, conn_closed);
+    /* The handle closes now, or once the FIN went out. */
+    assert(conn->shutdown_pending ? conn->close_after_shutdown
+                                  : uv_is_closing((uv_handle_t *)&conn->tcp));
 }
 
 /* RST: SO_LINGER 0, then close. uv_tcp_close_reset refuses a handle whose
  * FIN is still queued, so that case sets the option itself. */
 static void release_abortively(uvconn_t *conn) {
+    /* Through end_endpoint, or an accepted socket that never became one. */
+    assert(conn->local_status != FL_OK || !conn->established);
     unpaired_remove(conn);
     stop_reading(conn);
     conn->start = conn->end = 0; /* what was not read is dropped, as RST does */
@@ -433,7 +478,8 @@ static void release_abortively(uvconn_t *conn) {
 
 /* Ends the endpoint's use: its calls return local_status from now on. */
 static void end_endpoint(uvconn_t *conn, int local_status, bool abortive) {
-    assert(local_status != FL_OK);
+    assert(local_status == FL_ECLOSED || local_status == FL_ERESET);
+    assert(conn->established); /* only endpoints that were handed out or queued end */
     if (conn->local_status != FL_OK) return;
     conn->local_status = local_status;
     if (abortive) release_abortively(conn);
@@ -446,6 +492,8 @@ static void end_endpoint(uvconn_t *conn, int local_status, bool abortive) {
 
 static bool fault_supported(const fl_fault_entry_t *entry) {
     fl_fault_trigger_kind_t trigger = entry->spec.trigger.kind;
+    /* The plan validated its entries: both kinds are rows of their tables. */
+    assert(trigger < FL_FAULT_TRIGGER_COUNT && entry->spec.action.kind < FL_FAULT_ACTION_COUNT);
     if (trigger != FL_FAULT_TRIGGER_AT && trigger != FL_FAULT_TRIGGER_BYTES) return false;
     switch (entry->spec.action.kind) {
     case FL_FAULT_ACTION_RESET:
@@ -461,12 +509,18 @@ static bool fault_supported(const fl_fault_entry_t *entry) {
  * by the reading one only when the writer is not ours: each threshold is
  * reached once per connection. */
 static bool counts_bytes(const uvconn_t *conn, fl_direction_t direction) {
+    assert(direction == FL_DIRECTION_CLIENT_TO_SERVER ||
+           direction == FL_DIRECTION_SERVER_TO_CLIENT);
     return direction == write_direction(conn) || conn->pair == NULL;
 }
 
 static bool bytes_entry_applies(const fl_fault_entry_t *entry, const uvconn_t *conn,
                                 fl_direction_t direction) {
     const fl_fault_trigger_t *trigger = &entry->spec.trigger;
+    /* One of this network's own entries, asked about an endpoint that counts. */
+    assert(entry->index >= 1 && entry->index <= conn->net->fault_count &&
+           entry == &conn->net->faults[entry->index - 1]);
+    assert(conn->established);
     return trigger->kind == FL_FAULT_TRIGGER_BYTES && !entry->spent &&
            trigger->direction == direction &&
            (trigger->connection == FL_FAULT_EVERY_CONNECTION ||
@@ -476,6 +530,7 @@ static bool bytes_entry_applies(const fl_fault_entry_t *entry, const uvconn_t *c
 /* Which local endpoints an action acts on (uvnet.h). */
 static bool action_targets(const fl_fault_entry_t *entry, const uvconn_t *conn) {
     const fl_fault_action_t *action = &entry->spec.action;
+    assert(conn->established && conn->local_status == FL_OK); /* apply_action checked */
     switch (action->kind) {
     case FL_FAULT_ACTION_RESET: return true;
     case FL_FAULT_ACTION_CLOSE:
@@ -497,18 +552,22 @@ static void apply_action(const fl_fault_entry_t *entry, uvconn_t *conn) {
     case FL_FAULT_ACTION_RESET:
         trace_conn(conn, 0, "reset");
         end_endpoint(conn, FL_ERESET, true);
+        assert(conn->local_status == FL_ERESET && buffered(conn) == 0);
         break;
     case FL_FAULT_ACTION_CLOSE:
         trace_conn(conn, 0, "close");
         end_endpoint(conn, FL_ECLOSED, false);
+        assert(conn->local_status == FL_ECLOSED);
         break;
     case FL_FAULT_ACTION_HALF_CLOSE:
         if (!conn->write_shut) (void)start_shutdown(conn);
+        assert(conn->write_shut);
         wake_all(conn);
         break;
     case FL_FAULT_ACTION_STALL:
         conn->hold_until_ns[direction] =
             time_after(fl_now(conn_world(conn)), action->duration_ns);
+        assert(conn->hold_until_ns[direction] > fl_now(conn_world(conn))); /* duration > 0 */
         break;
     case FL_FAULT_ACTION_DELAY: conn->delay_ns[direction] = action->duration_ns; break;
     default: FL_UNREACHABLE(); /* action_targets has the same cases */
@@ -516,6 +575,7 @@ static void apply_action(const fl_fault_entry_t *entry, uvconn_t *conn) {
 }
 
 static void trace_firing(uvnet_t *net, const fl_fault_entry_t *entry, uint32_t conn_id) {
+    assert(entry->fired >= 1 && entry->index >= 1 && entry->index <= net->fault_count);
     trace(net, FL_TRACE_FAULT, conn_id, entry->index,
           fl_fault_action_name(entry->spec.action.kind));
 }
@@ -523,6 +583,8 @@ static void trace_firing(uvnet_t *net, const fl_fault_entry_t *entry, uint32_t c
 /* A bytes threshold was reached on this endpoint: act on it and on its
  * other end if that is ours too. */
 static void fire_on_connection(const fl_fault_entry_t *entry, uvconn_t *conn) {
+    assert(entry->spec.trigger.kind == FL_FAULT_TRIGGER_BYTES);
+    assert(conn->pair == NULL || conn->pair->pair == conn);
     trace_firing(conn->net, entry, conn->base.id);
     apply_action(entry, conn);
     if (conn->pair != NULL) apply_action(entry, conn->pair);
@@ -538,6 +600,7 @@ static void fire_crossings(uvconn_t *conn, fl_direction_t direction, uint64_t fr
     fl_prng_t *prng = fl_world_prng(net_world(net), FL_PRNG_NETWORK);
     for (size_t i = 0; i < net->fault_count; i++) {
         fl_fault_entry_t *entry = &net->faults[i];
+        assert(entry->index == i + 1); /* copy_faults kept the plan's numbering */
         if (!bytes_entry_applies(entry, conn, direction)) continue;
         uint64_t threshold = entry->spec.trigger.bytes;
         bool crossed = (threshold > from || (first && threshold == 0)) && threshold <= to;
@@ -547,6 +610,8 @@ static void fire_crossings(uvconn_t *conn, fl_direction_t direction, uint64_t fr
 
 static void fire_first_crossing(uvconn_t *conn, fl_direction_t direction) {
     if (conn->started[direction]) return;
+    /* Every transfer starts here first: nothing moved in the direction yet. */
+    assert(conn->bytes[direction] == 0);
     conn->started[direction] = true;
     fire_crossings(conn, direction, 0, 0, true);
 }
@@ -554,6 +619,8 @@ static void fire_first_crossing(uvconn_t *conn, fl_direction_t direction) {
 /* How many bytes may move in the direction before the next threshold. */
 static uint64_t bytes_to_next_threshold(const uvconn_t *conn, fl_direction_t direction) {
     uint64_t limit = UINT64_MAX;
+    /* Read and write fire a direction's 0-threshold before they move bytes. */
+    assert(conn->started[direction]);
     if (!counts_bytes(conn, direction)) return limit;
     uint64_t position = conn->bytes[direction];
     for (size_t i = 0; i < conn->net->fault_count; i++) {
@@ -570,6 +637,7 @@ static void at_fault_fired(uv_timer_t *timer);
 
 static void arm_at_fault(at_fault_t *fault) {
     assert(fault->entry->spec.trigger.kind == FL_FAULT_TRIGGER_AT && fault->timer.data == fault);
+    assert(!fault->net->tearing_down && fault->entry->spec.trigger.at_ns >= 0);
     int64_t elapsed_ns = (int64_t)(uv_hrtime() - fault->net->created_ns);
     int64_t remaining_ns = fault->entry->spec.trigger.at_ns - elapsed_ns;
     uint64_t timeout_ms = remaining_ns <= 0 ? 0 : (uint64_t)(remaining_ns + NS_PER_MS - 1) / NS_PER_MS;
@@ -582,6 +650,7 @@ static void arm_at_fault(at_fault_t *fault) {
 static void at_fault_fired(uv_timer_t *timer) {
     at_fault_t *fault = timer->data;
     assert(timer == &fault->timer);
+    assert(fault->entry->spec.trigger.kind == FL_FAULT_TRIGGER_AT && !fault->entry->spent);
     uvnet_t *net = fault->net;
     if (net->tearing_down) return;
     if ((int64_t)(uv_hrtime() - net->created_ns) < fault->entry->spec.trigger.at_ns) {
@@ -591,6 +660,7 @@ static void at_fault_fired(uv_timer_t *timer) {
     touch_clock(net);
     fl_prng_t *prng = fl_world_prng(net_world(net), FL_PRNG_NETWORK);
     if (!fl_fault_entry_reached(fault->entry, prng)) return;
+    assert(fault->entry->spent); /* an 'at' trigger cannot repeat: it fired once */
     uint32_t target = fault->entry->spec.action.connection;
     trace_firing(net, fault->entry, target);
     for (uvconn_t *conn = net->conns_head; conn != NULL; conn = conn->next)
@@ -602,6 +672,8 @@ static void at_fault_fired(uv_timer_t *timer) {
  * ones. Returns false with a message for an entry it cannot carry out. */
 static bool copy_faults(uvnet_t *net, const fl_fault_plan_t *plan, char *error,
                         size_t error_size) {
+    assert(net->faults == NULL && net->fault_count == 0); /* copied once, at creation */
+    assert(error != NULL || error_size == 0);
     if (plan == NULL || plan->count == 0) return true;
     for (size_t i = 0; i < plan->count; i++) {
         const fl_fault_entry_t *entry = &plan->entries[i];
@@ -627,12 +699,14 @@ static bool copy_faults(uvnet_t *net, const fl_fault_plan_t *plan, char *error,
 }
 
 static void arm_at_faults(uvnet_t *net) {
+    assert(net->fault_count == 0 || net->faults != NULL);
     fl_arena_t *arena = fl_world_arena(net_world(net));
     for (size_t i = 0; i < net->fault_count; i++) {
         if (net->faults[i].spec.trigger.kind != FL_FAULT_TRIGGER_AT) continue;
         at_fault_t *fault = fl_arena_zalloc(arena, sizeof *fault);
         fault->net = net;
         fault->entry = &net->faults[i];
+        assert(fault->entry->index == i + 1);
         int rc = uv_timer_init(&net->loop, &fault->timer);
         assert(rc == 0);
         (void)rc;
@@ -646,6 +720,7 @@ static void arm_at_faults(uvnet_t *net) {
 /* Room for one socket read at the end of the buffer: slide the unread
  * bytes to the front, grow only when that is not enough. */
 static void make_room(uvconn_t *conn) {
+    assert(buffered(conn) < READ_BUFFER_MAX); /* reading stopped at the maximum */
     if (conn->capacity - conn->end >= READ_CHUNK) return;
     if (conn->start > 0) {
         memmove(conn->buffer, conn->buffer + conn->start, buffered(conn));
@@ -665,12 +740,17 @@ static void make_room(uvconn_t *conn) {
 static void read_alloc(uv_handle_t *handle, size_t suggested_size, uv_buf_t *out) {
     uvconn_t *conn = handle->data;
     (void)suggested_size;
+    /* libuv asks only while a read is started, which establish began. */
+    assert(handle == (uv_handle_t *)&conn->tcp && conn->reading);
     make_room(conn);
     *out = uv_buf_init((char *)conn->buffer + conn->end, (unsigned)(conn->capacity - conn->end));
+    assert(out->len >= READ_CHUNK);
 }
 
 static void bytes_arrived(uvconn_t *conn, size_t count) {
     assert(count > 0 && count <= conn->capacity - conn->end);
+    /* Bytes come only while reading, which stops when the endpoint or stream ends. */
+    assert(conn->reading && conn->read_status == FL_OK && conn->local_status == FL_OK);
     if (buffered(conn) == 0) conn->pending_since_ns = fl_now(conn_world(conn));
     conn->end += count;
     assert(conn->end <= conn->capacity);
@@ -679,6 +759,7 @@ static void bytes_arrived(uvconn_t *conn, size_t count) {
 
 static void stream_ended(uvconn_t *conn, int uv_status) {
     assert(uv_status < 0 && conn->read_status == FL_OK);
+    assert(conn->established && conn->reading);
     stop_reading(conn);
     if (uv_status == UV_EOF) {
         conn->read_status = FL_EEOF;
@@ -696,7 +777,10 @@ static void stream_ended(uvconn_t *conn, int uv_status) {
 static void read_done(uv_stream_t *stream, ssize_t count, const uv_buf_t *buf) {
     uvconn_t *conn = stream->data;
     (void)buf; /* it points into conn->buffer */
+    assert(stream == (uv_stream_t *)&conn->tcp);
     if (count == 0 || conn->net->tearing_down) return;
+    /* The bytes landed where read_alloc offered room. */
+    assert(count < 0 || buf->base == (char *)conn->buffer + conn->end);
     touch_clock(conn->net);
     if (count > 0) bytes_arrived(conn, (size_t)count);
     else stream_ended(conn, (int)count);
@@ -704,17 +788,20 @@ static void read_done(uv_stream_t *stream, ssize_t count, const uv_buf_t *buf) {
 }
 
 static void resume_reading(uvconn_t *conn) {
+    assert(conn->established);
     if (conn->reading || conn->read_status != FL_OK || conn->local_status != FL_OK) return;
     if (buffered(conn) >= READ_BUFFER_MAX) return;
     int rc = uv_read_start((uv_stream_t *)&conn->tcp, read_alloc, read_done);
     if (rc == 0) conn->reading = true;
     else conn->read_status = status_from_uv(rc) == FL_ERESET ? FL_ERESET : FL_EIO;
+    assert(conn->reading || conn->read_status != FL_OK); /* reading, or the stream has ended */
 }
 
 /* The instant the next read may deliver: a stall holds everything in the
  * direction; a delay holds bytes until they waited that long. */
 static int64_t read_ready_at(const uvconn_t *conn) {
     fl_direction_t direction = read_direction(conn);
+    assert(conn->delay_ns[direction] >= 0 && conn->pending_since_ns >= 0);
     int64_t at = conn->hold_until_ns[direction];
     if (buffered(conn) > 0 && conn->delay_ns[direction] > 0)
         at = max_time(at, time_after(conn->pending_since_ns, conn->delay_ns[direction]));
@@ -725,6 +812,7 @@ static int64_t read_ready_at(const uvconn_t *conn) {
  * so that its action runs before the bytes after it. */
 static int deliver(uvconn_t *conn, void *out, size_t capacity, size_t *count_out) {
     assert(capacity > 0 && buffered(conn) > 0);
+    assert(conn->local_status == FL_OK && out != NULL && count_out != NULL);
     fl_direction_t direction = read_direction(conn);
     size_t count = buffered(conn) < capacity ? buffered(conn) : capacity;
     uint64_t limit = bytes_to_next_threshold(conn, direction);
@@ -746,11 +834,15 @@ static int deliver(uvconn_t *conn, void *out, size_t capacity, size_t *count_out
 static int conn_read(fl_conn_t *base, void *out, size_t capacity, size_t *count_out) {
     uvconn_t *conn = (uvconn_t *)base;
     assert(capacity > 0 && conn->established);
+    assert(out != NULL && count_out != NULL && conn->base.id >= 1);
     fl_world_t *world = conn_world(conn);
     int status = fl_checkpoint(world);
     if (status != FL_OK) return status;
     fire_first_crossing(conn, read_direction(conn));
     for (;;) {
+        /* An endpoint ends closed or reset (end_endpoint). */
+        assert(conn->local_status == FL_OK || conn->local_status == FL_ECLOSED ||
+               conn->local_status == FL_ERESET);
         if (conn->local_status != FL_OK) return conn->local_status;
         int64_t ready_at = read_ready_at(conn);
         if (ready_at > fl_now(world)) {
@@ -758,6 +850,9 @@ static int conn_read(fl_conn_t *base, void *out, size_t capacity, size_t *count_
         } else if (buffered(conn) > 0) {
             return deliver(conn, out, capacity, count_out);
         } else if (conn->read_status != FL_OK) {
+            /* How a stream ends (stream_ended, resume_reading). */
+            assert(conn->read_status == FL_EEOF || conn->read_status == FL_ERESET ||
+                   conn->read_status == FL_EIO);
             return conn->read_status;
         } else {
             status = fl_condition_wait(world, conn->readable, "read");
@@ -775,6 +870,7 @@ static int conn_read(fl_conn_t *base, void *out, size_t capacity, size_t *count_
  * stall fault holds everything in the direction, so nothing has arrived. */
 static bool conn_is_readable(fl_conn_t *base) {
     uvconn_t *conn = (uvconn_t *)base;
+    assert(conn->established && conn->base.id >= 1);
     if (conn->local_status != FL_OK) return true;
     if (conn->hold_until_ns[read_direction(conn)] > fl_now(conn_world(conn))) return false;
     if (buffered(conn) > 0 || conn->read_status != FL_OK) return true;
@@ -790,6 +886,7 @@ static bool conn_is_readable(fl_conn_t *base) {
 /* --- writing ------------------------------------------------------------- */
 
 static int write_state(const uvconn_t *conn) {
+    assert(conn->local_status <= 0 && conn->write_status <= 0);
     if (conn->local_status != FL_OK) return conn->local_status;
     if (conn->write_shut) return FL_EPIPE;
     return conn->write_status;
@@ -798,7 +895,9 @@ static int write_state(const uvconn_t *conn) {
 static void write_done(uv_write_t *request, int uv_status) {
     write_request_t *write = (write_request_t *)request;
     uvconn_t *conn = write->conn;
+    assert(conn->established); /* only an established endpoint writes */
     assert(write->from < write->to && write->to <= conn->bytes[write_direction(conn)]);
+    assert(write->to - write->from <= WRITE_CHUNK); /* one chunk per request */
     if (!conn->net->tearing_down) {
         touch_clock(conn->net);
         int status = status_from_uv(uv_status);
@@ -821,6 +920,7 @@ static int write_chunk(uvconn_t *conn, const uint8_t *data, size_t length) {
     fl_world_t *world = conn_world(conn);
     fl_direction_t direction = write_direction(conn);
     assert(length > 0 && length <= WRITE_CHUNK);
+    assert(write_state(conn) == FL_OK); /* wait_writable said so, and nothing ran since */
     write_request_t *write = malloc(sizeof *write + length);
     if (write == NULL) fl__out_of_memory("uvnet write");
     memcpy(write->data, data, length);
@@ -860,12 +960,14 @@ typedef struct write_pacing {
 static int wait_writable(uvconn_t *conn, write_pacing_t *pacing) {
     fl_world_t *world = conn_world(conn);
     fl_direction_t direction = write_direction(conn);
+    assert(pacing != NULL && conn->delay_ns[direction] >= 0);
     for (;;) {
         int status = write_state(conn);
         if (status != FL_OK) return status;
         if (pacing->actions != conn->actions) {
             pacing->actions = conn->actions;
             pacing->not_before_ns = time_after(fl_now(world), conn->delay_ns[direction]);
+            assert(pacing->not_before_ns >= fl_now(world));
         }
         int64_t ready_at = max_time(conn->hold_until_ns[direction], pacing->not_before_ns);
         if (ready_at <= fl_now(world)) return FL_OK;
@@ -902,16 +1004,19 @@ static int conn_write(fl_conn_t *base, const void *data, size_t length) {
 
 static int conn_shutdown_write(fl_conn_t *base) {
     uvconn_t *conn = (uvconn_t *)base;
+    assert(conn->established);
     if (conn->local_status != FL_OK) return conn->local_status;
     if (conn->write_shut) return FL_OK;
     if (conn->write_status != FL_OK) return conn->write_status; /* no FIN after a RST */
     int status = start_shutdown(conn);
+    assert(conn->write_shut); /* even a FIN that failed to queue ends the writing */
     fl_condition_notify_all(conn_world(conn), conn->writable); /* held writers: EPIPE */
     return status;
 }
 
 static void conn_close(fl_conn_t *base) {
     uvconn_t *conn = (uvconn_t *)base;
+    assert(conn->established);
     if (conn->local_status != FL_OK) return;
     trace_conn(conn, 0, "close");
     end_endpoint(conn, FL_ECLOSED, false);
@@ -920,6 +1025,7 @@ static void conn_close(fl_conn_t *base) {
 
 static void conn_reset(fl_conn_t *base) {
     uvconn_t *conn = (uvconn_t *)base;
+    assert(conn->established);
     if (conn->local_status != FL_OK) return;
     trace_conn(conn, 0, "reset");
     end_endpoint(conn, FL_ECLOSED, true);
@@ -929,6 +1035,8 @@ static void conn_reset(fl_conn_t *base) {
 /* --- connections: create, accept, connect -------------------------------- */
 
 static uvconn_t *conn_create(uvnet_t *net, fl_side_t side) {
+    assert(side == FL_SIDE_CLIENT || side == FL_SIDE_SERVER);
+    assert(!net->tearing_down);
     fl_world_t *world = net_world(net);
     uvconn_t *conn = fl_arena_zalloc(fl_world_arena(world), sizeof *conn);
     conn->base.net = &net->base;
@@ -944,8 +1052,17 @@ static uvconn_t *conn_create(uvnet_t *net, fl_side_t side) {
     return conn;
 }
 
+/* The accept queue's ends and its count agree. */
+static bool queue_consistent(const uvlistener_t *listener) {
+    return (listener->queue_head == NULL) == (listener->queue_tail == NULL) &&
+           (listener->queue_head == NULL) == (listener->queue_count == 0) &&
+           (listener->queue_tail == NULL || listener->queue_tail->queue_next == NULL) &&
+           listener->queue_count <= ACCEPT_QUEUE_MAX;
+}
+
 static void connection_arrived(uv_stream_t *server, int uv_status) {
     uvlistener_t *listener = server->data;
+    assert(server == (uv_stream_t *)&listener->tcp);
     uvnet_t *net = listener->net;
     if (net->tearing_down || listener->closed) return;
     touch_clock(net);
@@ -972,10 +1089,12 @@ static void connection_arrived(uv_stream_t *server, int uv_status) {
     listener->queue_tail = conn;
     listener->queue_count++;
     assert(listener->queue_count <= ACCEPT_QUEUE_MAX && conn->queue_next == NULL);
+    assert(queue_consistent(listener));
     fl_condition_notify_all(net_world(net), listener->acceptable);
 }
 
 static uvconn_t *dequeue(uvlistener_t *listener) {
+    assert(queue_consistent(listener));
     uvconn_t *conn = listener->queue_head;
     if (conn == NULL) return NULL;
     listener->queue_head = conn->queue_next;
@@ -983,11 +1102,13 @@ static uvconn_t *dequeue(uvlistener_t *listener) {
     conn->queue_next = NULL;
     assert(listener->queue_count > 0);
     listener->queue_count--;
+    assert(queue_consistent(listener) && conn->established);
     return conn;
 }
 
 static int listener_accept(fl_listener_t *base, fl_conn_t **out) {
     uvlistener_t *listener = (uvlistener_t *)base;
+    assert(out != NULL && listener->net != NULL && &listener->net->base == base->net);
     fl_world_t *world = net_world(listener->net);
     int status = fl_checkpoint(world);
     if (status != FL_OK) return status;
@@ -996,6 +1117,7 @@ static int listener_accept(fl_listener_t *base, fl_conn_t **out) {
         uvconn_t *conn = dequeue(listener);
         if (conn != NULL) {
             assert(conn->established && conn->base.side == FL_SIDE_SERVER);
+            assert(conn->base.id >= 1 && conn->base.net == base->net);
             trace_conn(conn, listener->port, "accept");
             *out = &conn->base;
             return FL_OK;
@@ -1006,12 +1128,16 @@ static int listener_accept(fl_listener_t *base, fl_conn_t **out) {
 }
 
 static uint16_t listener_port(const fl_listener_t *base) {
-    return ((const uvlistener_t *)base)->port;
+    const uvlistener_t *listener = (const uvlistener_t *)base;
+    /* Handed out only after bind_and_listen read the bound port. */
+    assert(listener->net != NULL && listener->port != 0);
+    return listener->port;
 }
 
 /* Connections established but never accepted are closed with it. */
 static void listener_close(fl_listener_t *base) {
     uvlistener_t *listener = (uvlistener_t *)base;
+    assert(listener->net != NULL && !listener->net->tearing_down);
     if (listener->closed) return;
     listener->closed = true;
     uv_close((uv_handle_t *)&listener->tcp, NULL);
@@ -1025,6 +1151,7 @@ static void listener_close(fl_listener_t *base) {
 /* Binding fails for an address this host does not have (no such local
  * host: FL_ENOTFOUND) or one in use (FL_EADDRINUSE). */
 static int listen_status(int uv_status) {
+    assert(uv_status < 0); /* only a failed bind or listen asks */
     if (uv_status == UV_EADDRNOTAVAIL || uv_status == UV_EAFNOSUPPORT) return FL_ENOTFOUND;
     if (uv_status == UV_EADDRINUSE) return FL_EADDRINUSE;
     return status_from_uv(uv_status) == FL_ENOMEM ? FL_ENOMEM : FL_EIO;
@@ -1037,13 +1164,16 @@ static int bind_and_listen(uvlistener_t *listener, const struct sockaddr_storage
     int length = (int)sizeof bound;
     if (rc == 0) rc = uv_tcp_getsockname(&listener->tcp, (struct sockaddr *)&bound, &length);
     if (rc != 0) return rc;
+    assert(bound.ss_family == AF_INET || bound.ss_family == AF_INET6);
     listener->port = bound.ss_family == AF_INET ? ntohs(((struct sockaddr_in *)&bound)->sin_port)
                                                 : ntohs(((struct sockaddr_in6 *)&bound)->sin6_port);
+    assert(listener->port != 0); /* a bound socket has its port, asked-for or ephemeral */
     return 0;
 }
 
 static int net_listen(fl_net_t *base, const char *host, uint16_t port, fl_listener_t **out) {
     uvnet_t *net = (uvnet_t *)base;
+    assert(out != NULL && !net->tearing_down);
     fl_world_t *world = net_world(net);
     struct sockaddr_storage address;
     if (parse_address(host != NULL ? host : "127.0.0.1", port, &address) != FL_OK) {
@@ -1065,12 +1195,14 @@ static int net_listen(fl_net_t *base, const char *host, uint16_t port, fl_listen
         return listen_status(rc);
     }
     trace(net, FL_TRACE_NET, 0, listener->port, "listen");
+    assert(!listener->closed && listener->port != 0 && queue_consistent(listener));
     *out = &listener->base;
     return FL_OK;
 }
 
 static void connect_done(uv_connect_t *request, int uv_status) {
     uvconn_t *conn = request->data;
+    assert(request == &conn->connect_request && conn->base.side == FL_SIDE_CLIENT);
     uvnet_t *net = conn->net;
     if (net->tearing_down) return;
     assert(!conn->connect_done && !conn->established);
@@ -1090,6 +1222,8 @@ static void connect_done(uv_connect_t *request, int uv_status) {
 static int connect_address(uvnet_t *net, const struct sockaddr_storage *address,
                            uvconn_t **out) {
     fl_world_t *world = net_world(net);
+    assert(address->ss_family == AF_INET || address->ss_family == AF_INET6);
+    assert(out != NULL);
     uvconn_t *conn = conn_create(net, FL_SIDE_CLIENT);
     conn->connect_request.data = conn;
     int rc = uv_tcp_connect(&conn->connect_request, &conn->tcp, (const struct sockaddr *)address,
@@ -1105,6 +1239,7 @@ static int connect_address(uvnet_t *net, const struct sockaddr_storage *address,
             return status;
         }
     }
+    assert(conn->connect_done && !conn->connect_abandoned);
     if (conn->connect_status != FL_OK) return conn->connect_status;
     assert(conn->established && conn->base.id >= 1);
     *out = conn;
@@ -1116,6 +1251,7 @@ static int connect_address(uvnet_t *net, const struct sockaddr_storage *address,
 static void lookup_free(lookup_t *lookup) {
     uvnet_t *net = lookup->net;
     assert(lookup->prev != NULL || net->lookups == lookup);
+    assert(lookup->next == NULL || lookup->next->prev == lookup);
     if (lookup->prev != NULL) lookup->prev->next = lookup->next;
     else net->lookups = lookup->next;
     if (lookup->next != NULL) lookup->next->prev = lookup->prev;
@@ -1125,9 +1261,10 @@ static void lookup_free(lookup_t *lookup) {
 
 static void lookup_done(uv_getaddrinfo_t *request, int uv_status, struct addrinfo *result) {
     lookup_t *lookup = request->data;
-    assert(!lookup->done);
+    assert(request == &lookup->request && !lookup->done);
     lookup->result = result;
     lookup->status = status_from_uv(uv_status);
+    assert((uv_status == 0) == (lookup->status == FL_OK)); /* lookup_name reads it so */
     lookup->done = true;
     if (lookup->abandoned) {
         lookup_free(lookup);
@@ -1140,6 +1277,7 @@ static void lookup_done(uv_getaddrinfo_t *request, int uv_status, struct addrinf
 
 static size_t copy_addresses(const lookup_t *lookup, uint16_t port,
                              struct sockaddr_storage out[ADDRESSES_MAX]) {
+    assert(lookup->done && lookup->status == FL_OK); /* only a lookup that succeeded */
     size_t count = 0;
     for (const struct addrinfo *ai = lookup->result; ai != NULL && count < ADDRESSES_MAX;
          ai = ai->ai_next) {
@@ -1160,6 +1298,7 @@ static size_t copy_addresses(const lookup_t *lookup, uint16_t port,
 static int lookup_name(uvnet_t *net, const char *host, uint16_t port,
                        struct sockaddr_storage out[ADDRESSES_MAX], size_t *count_out) {
     fl_world_t *world = net_world(net);
+    assert(host != NULL && out != NULL && count_out != NULL);
     lookup_t *lookup = calloc(1, sizeof *lookup);
     if (lookup == NULL) fl__out_of_memory("uvnet lookup");
     lookup->net = net;
@@ -1181,15 +1320,18 @@ static int lookup_name(uvnet_t *net, const char *host, uint16_t port,
             return status;
         }
     }
+    assert(lookup->done && !lookup->abandoned);
     int status = lookup->status;
     *count_out = status == FL_OK ? copy_addresses(lookup, port, out) : 0;
     lookup_free(lookup);
     if (status == FL_OK && *count_out == 0) status = FL_ENOTFOUND;
+    assert(status != FL_OK || (*count_out >= 1 && *count_out <= ADDRESSES_MAX));
     return status;
 }
 
 static int net_connect(fl_net_t *base, const char *host, uint16_t port, fl_conn_t **out) {
     uvnet_t *net = (uvnet_t *)base;
+    assert(out != NULL && !net->tearing_down);
     int status = fl_checkpoint(net_world(net));
     if (status != FL_OK) return status;
     struct sockaddr_storage addresses[ADDRESSES_MAX];
@@ -1206,18 +1348,21 @@ static int net_connect(fl_net_t *base, const char *host, uint16_t port, fl_conn_
         uvconn_t *conn = NULL;
         status = connect_address(net, &addresses[i], &conn);
         if (status == FL_OK) {
+            assert(conn != NULL && conn->base.side == FL_SIDE_CLIENT);
             trace_conn(conn, port, "connect");
             *out = &conn->base;
             return FL_OK;
         }
         if (status == FL_ECANCELLED) return status;
     }
+    assert(status != FL_OK); /* every address was tried and failed */
     trace(net, FL_TRACE_NET, 0, port, status == FL_EREFUSED ? "refused" : "connect-failed");
     return status;
 }
 
 /* Event triggers are refused at creation, so protocol events mean nothing here. */
 static void net_event(fl_net_t *net, fl_conn_t *conn, const char *name) {
+    assert(net != NULL && name != NULL && (conn == NULL || conn->net == net));
     (void)net;
     (void)conn;
     (void)name;
@@ -1258,6 +1403,7 @@ static void wake_timer_fired(uv_timer_t *timer) { (void)timer; /* only ends uv_r
 static bool uvnet_wait(fl_world_t *world, void *context, int64_t next_timer_ns) {
     uvnet_t *net = context;
     assert(net_world(net) == world && !net->tearing_down);
+    assert(net->owns_driver); /* the world calls only the driver it installed */
     uv_run_mode mode = UV_RUN_ONCE;
     if (next_timer_ns != FL_TIME_NEVER) {
         int64_t remaining_ns = next_timer_ns - clock_now(net);
@@ -1277,6 +1423,7 @@ static bool uvnet_wait(fl_world_t *world, void *context, int64_t next_timer_ns) 
 }
 
 static void close_handle(uv_handle_t *handle, void *arg) {
+    assert(handle != NULL && arg == NULL);
     (void)arg;
     if (!uv_is_closing(handle)) uv_close(handle, NULL);
 }
@@ -1287,6 +1434,7 @@ static void close_handle(uv_handle_t *handle, void *arg) {
  * until all of it is done. */
 static void uvnet_destroy(void *arg) {
     uvnet_t *net = arg;
+    assert(net != NULL && !net->tearing_down); /* torn down once */
     net->tearing_down = true;
     for (lookup_t *lookup = net->lookups; lookup != NULL; lookup = lookup->next)
         if (!lookup->done) (void)uv_cancel((uv_req_t *)&lookup->request);
@@ -1294,6 +1442,7 @@ static void uvnet_destroy(void *arg) {
     uv_run(&net->loop, UV_RUN_DEFAULT);
     while (net->lookups != NULL) lookup_free(net->lookups); /* done, never collected */
     for (uvconn_t *conn = net->conns_head; conn != NULL; conn = conn->next) {
+        assert(conn->net == net && conn->established); /* the list holds established ends */
         free(conn->buffer);
         conn->buffer = NULL;
     }
@@ -1315,11 +1464,13 @@ static void ignore_sigpipe(void) {
 fl_net_t *fl_uvnet_create(fl_world_t *world, const fl_fault_plan_t *faults, char *error,
                           size_t error_size) {
     assert(world != NULL);
+    assert(error != NULL || error_size == 0);
     if (error_size > 0) error[0] = '\0';
     uvnet_t *net = fl_arena_zalloc(fl_world_arena(world), sizeof *net);
     net->base.ops = &uvnet_ops;
     net->base.world = world;
     if (!copy_faults(net, faults, error, error_size)) return NULL;
+    assert(net->fault_count == (faults != NULL ? faults->count : 0));
     int rc = uv_loop_init(&net->loop);
     if (rc != 0) {
         if (error_size > 0) snprintf(error, error_size, "uv_loop_init: %s", uv_strerror(rc));
