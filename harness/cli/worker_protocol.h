@@ -1,11 +1,11 @@
 /* What a worker process tells `faultline run` about the one scenario file
  * it ran: one line of JSON on its stdout,
  *
- *   {"faultline_run_one":1,"result":{"passed":...,"invalid":...,"finds":...,
- *    "seeds_run":...,"seed":...,"seed_first":...,"seed_last":...,
- *    "name":...,"policy":...,"message":...}}
+ *   {"faultline_run_one":1,"result":{...}}
  *
- * written with json.c's writer and read back with its reader. The worker
+ * where the result is the outcome's JSON object, as a line of `--json`
+ * results holds it (report/outcome_json.h), written with json.c's writer
+ * and read back with its reader. The worker
  * loads the file once and reports what the parent would otherwise have to
  * load it again for (name, mode, policy, range). A worker that prints no
  * such line crashed. */
@@ -21,8 +21,7 @@
 void fl_worker_result_write(FILE *out, const fl_outcome_t *outcome);
 
 /* Finds the result line in a worker's output (at the start of a line) and
- * fills outcome's result fields (passed, load_error, finds, seeds_run, seed,
- * seed_first, seed_last, and the malloc'd name, policy and message). False
+ * fills outcome's result fields (fl_outcome_json_read). False
  * when there is no well-formed line; outcome is unchanged then. */
 bool fl_worker_result_read(const char *output, fl_outcome_t *outcome);
 

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "harness/json/json.h"
+#include "harness/report/outcome_json.h"
 
 enum { REPLAY_TEXT_MAX = 8192 };
 
@@ -72,31 +73,7 @@ static void jsonl_line(FILE *f, const fl_outcome_t *r) {
     assert(f != NULL && r != NULL && r->file != NULL);
     fl_json_writer_t w;
     fl_json_init(&w, f);
-    assert(w.depth == 0);
-    fl_json_object_begin(&w);
-    fl_json_key(&w, "file");
-    fl_json_string(&w, r->file);
-    fl_json_key(&w, "name");
-    fl_json_string(&w, r->name ? r->name : "");
-    fl_json_key(&w, "mode");
-    fl_json_string(&w, r->finds ? "finds" : "holds");
-    fl_json_key(&w, "passed");
-    fl_json_bool(&w, r->passed);
-    fl_json_key(&w, "invalid");
-    fl_json_bool(&w, r->load_error);
-    fl_json_key(&w, "crashed");
-    fl_json_bool(&w, r->ending == FL_ENDING_CRASHED);
-    fl_json_key(&w, "timed_out");
-    fl_json_bool(&w, r->ending == FL_ENDING_TIMEOUT);
-    fl_json_key(&w, "seeds_run");
-    fl_json_uint(&w, r->seeds_run);
-    fl_json_key(&w, "seed");
-    fl_json_uint(&w, r->seed);
-    fl_json_key(&w, "message");
-    fl_json_string(&w, r->message ? r->message : "");
-    assert(w.depth == 1);
-    fl_json_object_end(&w);
-
+    fl_outcome_json_write(&w, r);
     assert(fl_json_complete(&w));
     fputc('\n', f);
 }

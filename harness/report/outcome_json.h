@@ -1,0 +1,24 @@
+/* An outcome as one JSON object: what a line of `--json` results holds,
+ * and what a worker process sends its parent (cli/worker_protocol.c). One
+ * table of members writes it and reads it back, so the two cannot drift. */
+#ifndef FL_HARNESS_OUTCOME_JSON_H
+#define FL_HARNESS_OUTCOME_JSON_H
+
+#include <stdbool.h>
+
+#include "harness/json/json.h"
+#include "harness/report/outcome.h"
+
+/* Writes the outcome's object: file, name, mode, passed, invalid,
+ * crashed, timed_out, seeds_run, seed, seed_first, seed_last, policy and
+ * message. */
+void fl_outcome_json_write(fl_json_writer_t *w, const fl_outcome_t *outcome);
+
+/* Reads back what fl_outcome_json_write wrote into outcome, replacing its
+ * strings (the old ones are freed); crashed and timed_out are not read, as
+ * the reader knows how the writer ended. False, outcome untouched, when a
+ * member is missing or of the wrong type. The file is not read either:
+ * the reader names the outcome's file itself. */
+bool fl_outcome_json_read(const fl_json_value_t *object, fl_outcome_t *outcome);
+
+#endif /* FL_HARNESS_OUTCOME_JSON_H */
