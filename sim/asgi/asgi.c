@@ -20,11 +20,14 @@ fl_asgi_message_t *fl_asgi_message_copy(fl_arena_t *arena, const fl_asgi_message
     assert(arena != NULL && message != NULL);
     assert(message->headers != NULL || message->header_count == 0);
     assert(message->body != NULL || message->body_length == 0);
+    assert(message->type >= FL_ASGI_HTTP_REQUEST && message->type <= FL_ASGI_RESPONSE_BODY);
     fl_asgi_message_t *copy = fl_arena_alloc(arena, sizeof *copy);
     *copy = *message;
     if (message->header_count > 0) {
         fl_asgi_header_t *headers = fl_arena_alloc(arena, message->header_count * sizeof *headers);
         for (size_t i = 0; i < message->header_count; i++) {
+            /* A header is a name and a value: the writers dereference both. */
+            assert(message->headers[i].name != NULL && message->headers[i].value != NULL);
             headers[i].name = fl_arena_strdup(arena, message->headers[i].name);
             headers[i].value = fl_arena_strdup(arena, message->headers[i].value);
         }
@@ -35,6 +38,10 @@ fl_asgi_message_t *fl_asgi_message_copy(fl_arena_t *arena, const fl_asgi_message
         memcpy(body, message->body, message->body_length);
         copy->body = body;
     }
+    /* The copy says what the message said, in memory of its own. */
+    assert(copy->header_count == message->header_count &&
+           copy->body_length == message->body_length);
+    assert(copy->headers != message->headers || copy->header_count == 0);
     return copy;
 }
 
@@ -47,7 +54,9 @@ bool fl_asgi_spec_at_least(const fl_asgi_scope_t *scope, int major, int minor) {
 
 const char *fl_asgi_header_get(const fl_asgi_header_t *headers, size_t count, const char *name) {
     assert(name != NULL && (headers != NULL || count == 0));
-    for (size_t i = 0; i < count; i++)
+    for (size_t i = 0; i < count; i++) {
+        assert(headers[i].name != NULL);
         if (strcasecmp(headers[i].name, name) == 0) return headers[i].value;
+    }
     return NULL;
 }

@@ -75,6 +75,7 @@ static fl_error_t *receive_after_consumed(fl_base_request_t *request, fl_world_t
                                           fl_asgi_message_t *message_out) {
     cached_request_t *cached = &request->cached;
     assert(cached->wrapped_consumed && !cached->wrapped_disconnected);
+    assert(message_out != NULL && row_of(request)->wraps_receive);
     if (cached->is_disconnected) {
         cached->wrapped_disconnected = true;
         *message_out = disconnect_message();
@@ -146,6 +147,8 @@ static fl_error_t *wrapped_receive(void *context, fl_world_t *world,
  * wrapped_receive from 0.38. */
 static fl_asgi_receive_t request_receive(fl_base_request_t *request) {
     assert(request->receive.call != NULL);
+    /* The request's own receive is never its wrapper, or the wrapper would call itself. */
+    assert(request->receive.call != wrapped_receive || request->receive.context != request);
     if (row_of(request)->wraps_receive)
         return (fl_asgi_receive_t){.call = wrapped_receive, .context = request};
     return request->receive;
@@ -245,6 +248,8 @@ static fl_asgi_send_t app_send(next_call_t *call) {
 
 static fl_asgi_receive_t app_receive(next_call_t *call) {
     assert(call != NULL && call->request != NULL);
+    /* receive_or_disconnect races the event middleware_call made. */
+    assert(call->request->response_sent != NULL || !polls_with_response_sent(call->request));
     if (polls_with_response_sent(call->request))
         return (fl_asgi_receive_t){.call = receive_or_disconnect, .context = call->request};
     return call->request->receive;
@@ -379,7 +384,10 @@ fl_error_t *fl_base_call_next(fl_world_t *world, fl_base_request_t *request,
         fl_taskgroup_spawn(request->group, "close_recv_stream_on_response_sent",
                            close_recv_stream_task, call);
     fl_taskgroup_spawn(request->group, "call_next coro", coro_task, call);
-    return receive_start(call, world, response_out);
+    fl_error_t *error = receive_start(call, world, response_out);
+    /* Either a response over the body or an error, never neither. */
+    assert(error != NULL || *response_out != NULL);
+    return error;
 }
 
 fl_error_t *fl_base_dispatch_call_next(void *arg, fl_world_t *world, fl_base_request_t *request,
@@ -413,6 +421,7 @@ static fl_error_t *dispatch_and_respond(fl_base_request_t *request, fl_world_t *
 static fl_error_t *middleware_call(fl_asgi_app_t *self, fl_world_t *world,
                                    const fl_asgi_scope_t *scope, fl_asgi_receive_t receive,
                                    fl_asgi_send_t send) {
+    assert(self != NULL && self->call == middleware_call);
     base_middleware_t *middleware = (base_middleware_t *)self;
     assert(scope != NULL && scope->type != NULL);
     assert(middleware->inner != NULL && middleware->dispatch != NULL);

@@ -19,13 +19,14 @@ typedef struct tracking_send {
 static fl_error_t *tracking_send_call(void *context, fl_world_t *world,
                                       const fl_asgi_message_t *message) {
     tracking_send_t *tracker = context;
-    assert(message != NULL);
+    assert(tracker != NULL && tracker->inner.call != NULL && message != NULL);
     if (message->type == FL_ASGI_RESPONSE_START) tracker->started = true;
     return fl_asgi_send(world, tracker->inner, message);
 }
 
 static tracking_send_t *tracking_send_new(fl_world_t *world, fl_asgi_send_t inner,
                                           fl_asgi_send_t *wrapped_out) {
+    assert(inner.call != NULL && wrapped_out != NULL);
     tracking_send_t *tracker = fl_arena_zalloc(fl_world_arena(world), sizeof *tracker);
     tracker->inner = inner;
     *wrapped_out = (fl_asgi_send_t){.call = tracking_send_call, .context = tracker};
@@ -44,7 +45,9 @@ typedef struct server_error_middleware {
 static fl_error_t *error_response(server_error_middleware_t *middleware, fl_world_t *world,
                                   const fl_asgi_scope_t *scope, fl_error_t *error,
                                   fl_asgi_app_t **response_out) {
-    assert(error != NULL && response_out != NULL);
+    assert(error != NULL && response_out != NULL && scope != NULL);
+    /* Only an Exception reaches a handler: Cancelled passes through. */
+    assert(fl_error_is(error, FL_ERR_EXCEPTION) && *response_out == NULL);
     if (middleware->handler != NULL)
         return middleware->handler(middleware->handler_arg, world, scope, error, response_out);
     *response_out = fl_asgi_response_app(fl_plain_text_response(world, 500, "Internal Server Error"));
@@ -54,6 +57,7 @@ static fl_error_t *error_response(server_error_middleware_t *middleware, fl_worl
 static fl_error_t *server_error_call(fl_asgi_app_t *self, fl_world_t *world,
                                      const fl_asgi_scope_t *scope, fl_asgi_receive_t receive,
                                      fl_asgi_send_t send) {
+    assert(self != NULL && self->call == server_error_call);
     server_error_middleware_t *middleware = (server_error_middleware_t *)self;
     assert(middleware->inner != NULL && scope != NULL);
     fl_asgi_send_t wrapped;
@@ -75,7 +79,7 @@ static fl_error_t *server_error_call(fl_asgi_app_t *self, fl_world_t *world,
 
 fl_asgi_app_t *fl_server_error_middleware_create(fl_world_t *world, fl_asgi_app_t *app,
                                                  fl_error_handler_fn handler, void *handler_arg) {
-    assert(app != NULL);
+    assert(world != NULL && app != NULL && app->call != NULL);
     server_error_middleware_t *middleware =
         fl_arena_zalloc(fl_world_arena(world), sizeof *middleware);
     middleware->app = (fl_asgi_app_t){.name = "ServerErrorMiddleware", .call = server_error_call};
@@ -103,6 +107,8 @@ struct fl_exception_middleware {
 
 static const handler_entry_t *find_exact(const fl_exception_middleware_t *middleware,
                                          fl_error_kind_t kind) {
+    assert(middleware != NULL && kind < FL_ERR_KIND_COUNT);
+    assert(middleware->handler_count <= FL_EXCEPTION_HANDLERS_MAX);
     for (size_t i = 0; i < middleware->handler_count; i++)
         if (middleware->handlers[i].kind == kind) return &middleware->handlers[i];
     return NULL;
@@ -112,10 +118,12 @@ static const handler_entry_t *find_exact(const fl_exception_middleware_t *middle
  * tree's root is its own parent, which ends the walk. */
 static const handler_entry_t *lookup(const fl_exception_middleware_t *middleware,
                                      fl_error_kind_t kind) {
+    assert(middleware != NULL && kind < FL_ERR_KIND_COUNT);
     for (int depth = 0; depth < FL_ERR_KIND_COUNT; depth++) {
         const handler_entry_t *entry = find_exact(middleware, kind);
         if (entry != NULL) return entry;
         fl_error_kind_t parent = fl_error_kind_parent(kind);
+        assert(parent < FL_ERR_KIND_COUNT);
         if (parent == kind) return NULL;
         kind = parent;
     }
@@ -127,6 +135,7 @@ static fl_error_t *run_handler(const handler_entry_t *entry, fl_world_t *world,
                                const fl_asgi_scope_t *scope, fl_error_t *error,
                                fl_asgi_receive_t receive, fl_asgi_send_t sender) {
     assert(entry->handler != NULL && fl_error_is(error, entry->kind));
+    assert(scope != NULL && sender.call != NULL);
     FL__APP_LOG(scope, FL_SERVER_LOG_EXCEPTION_HANDLER, "handler for %s ran on %s: %s",
                 fl_error_kind_name(entry->kind), fl_error_kind_name(error->kind), error->message);
     fl_asgi_app_t *response = NULL;
@@ -138,6 +147,7 @@ static fl_error_t *run_handler(const handler_entry_t *entry, fl_world_t *world,
 static fl_error_t *exception_call(fl_asgi_app_t *self, fl_world_t *world,
                                   const fl_asgi_scope_t *scope, fl_asgi_receive_t receive,
                                   fl_asgi_send_t send) {
+    assert(self != NULL && self->call == exception_call);
     fl_exception_middleware_t *middleware = (fl_exception_middleware_t *)self;
     assert(middleware->inner != NULL && scope != NULL);
     fl_asgi_send_t sender;
@@ -146,6 +156,8 @@ static fl_error_t *exception_call(fl_asgi_app_t *self, fl_world_t *world,
     if (!fl_error_is(error, FL_ERR_EXCEPTION)) return error;
     const handler_entry_t *entry = lookup(middleware, error->kind);
     if (entry == NULL) return error;
+    /* The entry is the error's kind or an ancestor, as _lookup_exception_handler finds. */
+    assert(fl_error_is(error, entry->kind) && fl_error_kind_is(entry->kind, FL_ERR_EXCEPTION));
     if (tracker->started) {
         fl_error_t *runtime = fl_error_new(fl_world_arena(world), FL_ERR_RUNTIME_ERROR,
                                            "Caught handled exception, but response already "
@@ -157,7 +169,7 @@ static fl_error_t *exception_call(fl_asgi_app_t *self, fl_world_t *world,
 }
 
 fl_exception_middleware_t *fl_exception_middleware_create(fl_world_t *world, fl_asgi_app_t *app) {
-    assert(app != NULL);
+    assert(world != NULL && app != NULL && app->call != NULL);
     fl_exception_middleware_t *middleware =
         fl_arena_zalloc(fl_world_arena(world), sizeof *middleware);
     middleware->app = (fl_asgi_app_t){.name = "ExceptionMiddleware", .call = exception_call};
@@ -177,6 +189,9 @@ bool fl_exception_middleware_add(fl_exception_middleware_t *middleware, fl_error
         entry = &middleware->handlers[middleware->handler_count++];
     }
     *entry = (handler_entry_t){.kind = kind, .handler = handler, .arg = arg};
+    /* One entry per kind: a kind registered again replaced its entry. */
+    assert(middleware->handler_count <= FL_EXCEPTION_HANDLERS_MAX &&
+           find_exact(middleware, kind) == entry);
     return true;
 }
 
@@ -190,6 +205,7 @@ static fl_error_t *canned_handler(void *arg, fl_world_t *world, const fl_asgi_sc
     (void)scope;
     (void)error;
     const canned_response_t *canned = arg;
+    assert(canned != NULL && canned->text != NULL && response_out != NULL);
     *response_out = fl_asgi_response_app(fl_plain_text_response(world, canned->status, canned->text));
     return NULL;
 }
@@ -197,6 +213,7 @@ static fl_error_t *canned_handler(void *arg, fl_world_t *world, const fl_asgi_sc
 bool fl_exception_middleware_add_response(fl_exception_middleware_t *middleware,
                                           fl_error_kind_t kind, int status, const char *text) {
     assert(middleware != NULL && text != NULL);
+    assert(middleware->world != NULL && middleware->app.call == exception_call);
     fl_arena_t *arena = fl_world_arena(middleware->world);
     canned_response_t *canned = fl_arena_zalloc(arena, sizeof *canned);
     *canned = (canned_response_t){.status = status, .text = fl_arena_strdup(arena, text)};
@@ -204,5 +221,6 @@ bool fl_exception_middleware_add_response(fl_exception_middleware_t *middleware,
 }
 
 fl_asgi_app_t *fl_exception_middleware_app(fl_exception_middleware_t *middleware) {
+    assert(middleware != NULL && middleware->app.call == exception_call);
     return &middleware->app;
 }

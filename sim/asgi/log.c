@@ -34,6 +34,8 @@ fl_server_log_t *fl_server_log_create(fl_world_t *world) {
 }
 
 static fl_server_log_entry_t *append(fl_server_log_t *log) {
+    assert(log != NULL && log->world != NULL && log->count <= log->capacity);
+    assert(log->entries != NULL || log->capacity == 0);
     if (log->count == log->capacity) {
         size_t capacity = log->capacity ? log->capacity * 2 : 32;
         fl_server_log_entry_t *grown =
@@ -50,6 +52,8 @@ static fl_server_log_entry_t *append(fl_server_log_t *log) {
 
 static void record(fl_server_log_t *log, fl_server_log_entry_t *entry) {
     assert(entry->text != NULL && entry->kind < FL_SERVER_LOG_KIND_COUNT);
+    /* The entry is the one append just gave out: the log's last. */
+    assert(log->count > 0 && entry == &log->entries[log->count - 1]);
     fl_world_t *w = log->world;
     fl_task_t *task = fl_current_task(w);
     fl_trace_emit(fl_world_trace(w), fl_now(w), FL_TRACE_ASGI, task ? fl_task_id(task) : 0,
@@ -116,6 +120,8 @@ typedef struct cycle_seen {
 } cycle_seen_t;
 
 static cycle_seen_t *seen_for(cycle_seen_t *seen, size_t *count, size_t capacity, uint32_t cycle) {
+    assert(seen != NULL && count != NULL && *count <= capacity);
+    assert(cycle != 0); /* entries outside a cycle are skipped */
     for (size_t i = 0; i < *count; i++)
         if (seen[i].cycle == cycle) return &seen[i];
     assert(*count < capacity);
@@ -142,6 +148,7 @@ bool fl_server_log_check_cycles(const fl_server_log_t *log, char *second_start,
         const fl_server_log_entry_t *e = &log->entries[i];
         if (e->kind != FL_SERVER_LOG_MESSAGE_SENT || e->cycle == 0) continue;
         cycle_seen_t *c = seen_for(seen, &seen_count, log->count, e->cycle);
+        assert(c->cycle == e->cycle && seen_count <= i + 1); /* one new cycle per entry at most */
         if (c->complete) {
             if (after_completion_size > 0 && after_completion[0] == '\0')
                 snprintf(after_completion, after_completion_size,
@@ -185,6 +192,7 @@ size_t fl_server_log_matches(const fl_server_log_t *log, fl_server_log_kind_t ki
         if (text != NULL && strstr(e->text, text) == NULL) continue;
         matches++;
     }
+    assert(matches <= log->count);
     return matches;
 }
 

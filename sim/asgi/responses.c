@@ -23,9 +23,10 @@ enum {
 /* --- headers (Response.init_headers) -------------------------------------- */
 
 static char *lower_copy(fl_arena_t *arena, const char *text) {
-    assert(text != NULL);
+    assert(arena != NULL && text != NULL);
     char *copy = fl_arena_strdup(arena, text);
     for (char *p = copy; *p != '\0'; p++) *p = (char)tolower((unsigned char)*p);
+    assert(strlen(copy) == strlen(text)); /* tolower never yields a NUL */
     return copy;
 }
 
@@ -43,6 +44,9 @@ static void init_headers(fl_world_t *world, fl_asgi_response_t *response,
                          bool has_body) {
     assert(count <= FL_RESPONSE_HEADERS_MAX);
     assert(count == 0 || headers != NULL);
+    /* Once per response, after the body was copied (the length header reads it). */
+    assert(response->headers == NULL && response->header_count == 0);
+    assert(!has_body || response->body != NULL || response->body_length == 0);
     fl_arena_t *arena = fl_world_arena(world);
     fl_asgi_header_t *raw = fl_arena_alloc(arena, (count + 2) * sizeof *raw);
     size_t n = 0;
@@ -66,9 +70,10 @@ static void init_headers(fl_world_t *world, fl_asgi_response_t *response,
 /* BackgroundTasks.__call__: each task in order, in the responding task. */
 static fl_error_t *run_background(fl_asgi_response_t *response, fl_world_t *world,
                                   const fl_asgi_scope_t *scope) {
-    assert(response->background_count <= FL_RESPONSE_BACKGROUND_MAX);
+    assert(response->background_count <= FL_RESPONSE_BACKGROUND_MAX && scope != NULL);
     for (size_t i = 0; i < response->background_count; i++) {
         fl_background_task_t *task = &response->background[i];
+        assert(task->name != NULL); /* add_background copied it, or "task" */
         FL__APP_LOG(scope, FL_SERVER_LOG_BACKGROUND, "%s", task->name);
         fl_error_t *error = task->run != NULL ? task->run(task->arg, world) : NULL;
         if (error != NULL) return error;
@@ -78,6 +83,8 @@ static fl_error_t *run_background(fl_asgi_response_t *response, fl_world_t *worl
 
 static fl_error_t *send_response_start(fl_world_t *world, fl_asgi_send_t send,
                                        const fl_asgi_response_t *response) {
+    assert(send.call != NULL && response != NULL);
+    assert(response->headers != NULL || response->header_count == 0);
     return fl__send_start(world, send, response->status, response->headers,
                           response->header_count);
 }
@@ -87,8 +94,8 @@ static fl_error_t *response_call(fl_asgi_app_t *self, fl_world_t *world,
                                  const fl_asgi_scope_t *scope, fl_asgi_receive_t receive,
                                  fl_asgi_send_t send) {
     (void)receive;
+    assert(self != NULL && self->call == response_call); /* a plain response, not a subtype */
     fl_asgi_response_t *response = (fl_asgi_response_t *)self;
-    assert(response->headers != NULL || response->header_count == 0);
     assert(response->body != NULL || response->body_length == 0);
     fl_error_t *error = send_response_start(world, send, response);
     if (error == NULL)
@@ -112,19 +119,23 @@ fl_asgi_response_t *fl_asgi_response_create(fl_world_t *world, int status, const
     }
     response->body_length = body_length;
     init_headers(world, response, headers, header_count, media_type, true);
+    /* The given headers, then content-length and content-type at most. */
+    assert(response->header_count >= header_count && response->header_count <= header_count + 2);
     return response;
 }
 
 fl_asgi_response_t *fl_plain_text_response(fl_world_t *world, int status, const char *text) {
-    assert(text != NULL);
+    assert(world != NULL && text != NULL);
     fl_asgi_response_t *response =
         fl_asgi_response_create(world, status, NULL, 0, "text/plain", text, strlen(text));
+    assert(response->header_count >= 1); /* content-type at least */
     response->app.name = "PlainTextResponse";
     return response;
 }
 
 bool fl_asgi_response_add_background(fl_world_t *world, fl_asgi_response_t *response, const char *name,
                                 fl_background_fn run, void *arg) {
+    assert(world != NULL);
     assert(response != NULL && response->background_count <= FL_RESPONSE_BACKGROUND_MAX);
     if (response->background_count == FL_RESPONSE_BACKGROUND_MAX) return false;
     response->background[response->background_count++] = (fl_background_task_t){
@@ -168,6 +179,7 @@ bool fl_streaming_variant_from_name(const char *name, fl_streaming_variant_t *va
 }
 
 static fl_error_t *send_chunks(stream_run_t *run, fl_world_t *world) {
+    assert(run != NULL && run->send.call != NULL);
     fl_body_iterator_t *iterator = run->response->iterator;
     assert(iterator != NULL && iterator->next != NULL);
     for (size_t i = 0; i < STREAM_CHUNKS_MAX; i++) {
@@ -188,6 +200,7 @@ static fl_error_t *send_chunks(stream_run_t *run, fl_world_t *world) {
  * `active` first, so a ping never follows the end of the body. */
 static fl_error_t *send_final(stream_run_t *run, fl_world_t *world) {
     assert(run->send_lock == NULL || run->response->ping_interval_ns > 0);
+    assert(run->active); /* the final body goes out once: only this clears active */
     if (run->send_lock == NULL) return fl__send_body(world, run->send, "", 0, false);
     int status = fl_lock_acquire(world, run->send_lock);
     if (status != FL_OK) return fl_error_from_status(fl_world_arena(world), status, "send lock");
@@ -199,6 +212,8 @@ static fl_error_t *send_final(stream_run_t *run, fl_world_t *world) {
 
 /* StreamingResponse.stream_response. */
 static fl_error_t *stream_response(stream_run_t *run, fl_world_t *world) {
+    assert(run != NULL && run->response != NULL && run->send.call != NULL);
+    assert(run->active); /* one stream_response per call */
     fl_error_t *error = send_response_start(world, run->send, &run->response->base);
     if (error == NULL) error = send_chunks(run, world);
     if (error == NULL) error = send_final(run, world);
@@ -215,13 +230,16 @@ static fl_error_t *listen_for_disconnect(stream_run_t *run, fl_world_t *world) {
         fl_error_t *error = fl_asgi_receive(world, run->receive, &message);
         if (error != NULL) return error;
         if (message.type == FL_ASGI_HTTP_DISCONNECT) return NULL;
+        assert(message.body != NULL || message.body_length == 0);
     }
     return fl_error_new(fl_world_arena(world), FL_ERR_RUNTIME_ERROR,
                         "no http.disconnect after %d receives", LISTEN_RECEIVES_MAX);
 }
 
 static void cancel_group(stream_run_t *run, fl_world_t *world) {
-    assert(run->group != NULL);
+    assert(world != NULL && run->group != NULL);
+    /* Only the task-group shapes have a group to cancel. */
+    assert(run->response->variant != FL_STREAMING_NO_LISTENER);
     fl_scope_cancel(world, fl_taskgroup_scope(run->group));
 }
 
@@ -229,6 +247,7 @@ static void cancel_group(stream_run_t *run, fl_world_t *world) {
  * error skips the cancel, as in Python: the group cancels on errors. */
 static fl_error_t *stream_task(fl_world_t *world, void *arg) {
     stream_run_t *run = arg;
+    assert(run != NULL && run->group != NULL); /* spawned into the call's group */
     fl_error_t *error = stream_response(run, world);
     if (error == NULL) cancel_group(run, world);
     return error;
@@ -236,6 +255,7 @@ static fl_error_t *stream_task(fl_world_t *world, void *arg) {
 
 static fl_error_t *send_ping(stream_run_t *run, fl_world_t *world) {
     assert(run->send_lock != NULL); /* pings share the body's send lock */
+    assert(run->response->ping_interval_ns > 0 && run->send.call != NULL);
     fl_arena_t *arena = fl_world_arena(world);
     int64_t now = fl_now(world);
     /* sse-starlette stamps the ping with datetime.utcnow(); virtual time
@@ -245,6 +265,7 @@ static fl_error_t *send_ping(stream_run_t *run, fl_world_t *world) {
                                                       (long long)(now % FL_SECONDS(1) / 1000))};
     size_t length = 0;
     char *text = fl_sse_encode(arena, &ping, NULL, &length);
+    assert(text != NULL && length > 0 && text[0] == ':'); /* a comment line */
     int status = fl_lock_acquire(world, run->send_lock);
     if (status != FL_OK) return fl_error_from_status(arena, status, "send lock");
     fl_error_t *error = run->active ? fl__send_body(world, run->send, text, length, true) : NULL;
@@ -259,6 +280,7 @@ static fl_error_t *send_ping(stream_run_t *run, fl_world_t *world) {
 static fl_error_t *ping_task(fl_world_t *world, void *arg) {
     stream_run_t *run = arg;
     assert(run->response->ping_interval_ns > 0);
+    assert(run->send_lock != NULL && run->group != NULL); /* stream_in_task_group made both */
     for (size_t i = 0; run->active; i++) {
         if (i == PING_COUNT_MAX)
             return fl_error_new(fl_world_arena(world), FL_ERR_RUNTIME_ERROR,
@@ -278,6 +300,7 @@ static fl_error_t *ping_task(fl_world_t *world, void *arg) {
  * itself (Starlette < 0.38), collapse_excgroups does it under anyio 4. */
 static fl_error_t *stream_in_task_group(stream_run_t *run, fl_world_t *world) {
     assert(run->group == NULL && run->send_lock == NULL); /* one group per call */
+    assert(run->active && run->receive.call != NULL);
     bool pinging = run->response->ping_interval_ns > 0;
     if (pinging) run->send_lock = fl_lock_create(world, "sse send lock");
     run->group = fl_taskgroup_open(world, "StreamingResponse");
@@ -291,6 +314,8 @@ static fl_error_t *stream_in_task_group(stream_run_t *run, fl_world_t *world) {
 /* Starlette 0.42 at spec >= 2.4: the server raises OSError from a send
  * after a disconnect, so no listener is needed. */
 static fl_error_t *stream_direct(stream_run_t *run, fl_world_t *world) {
+    assert(run->response->variant == FL_STREAMING_SPEC_AWARE);
+    assert(run->group == NULL && fl_asgi_spec_at_least(run->scope, 2, 4)); /* no listener */
     fl_error_t *error = stream_response(run, world);
     if (!fl_error_is(error, FL_ERR_OS_ERROR)) return error;
     fl_error_t *disconnect = fl_error_new(fl_world_arena(world), FL_ERR_CLIENT_DISCONNECT,
@@ -302,7 +327,11 @@ static fl_error_t *stream_direct(stream_run_t *run, fl_world_t *world) {
 static fl_error_t *streaming_call(fl_asgi_app_t *self, fl_world_t *world,
                                   const fl_asgi_scope_t *scope, fl_asgi_receive_t receive,
                                   fl_asgi_send_t send) {
+    assert(self != NULL && self->call == streaming_call && scope != NULL);
     fl_streaming_response_t *response = (fl_streaming_response_t *)self;
+    /* As fl_streaming_response_create checked: the switch below has a case for it. */
+    assert(response->iterator != NULL && response->variant >= FL_STREAMING_TASK_GROUP &&
+           response->variant <= FL_STREAMING_NO_LISTENER);
     stream_run_t *run = fl_arena_zalloc(fl_world_arena(world), sizeof *run);
     *run = (stream_run_t){.response = response, .scope = scope, .receive = receive,
                           .send = send, .active = true};
@@ -334,6 +363,9 @@ fl_streaming_response_t *fl_streaming_response_create(fl_world_t *world, int sta
     response->iterator = iterator;
     response->variant = variant;
     init_headers(world, &response->base, headers, header_count, media_type, false);
+    /* No body, so no content-length: a content-type at most is added. */
+    assert(response->base.header_count >= header_count &&
+           response->base.header_count <= header_count + 1);
     return response;
 }
 
@@ -350,6 +382,7 @@ typedef struct text_writer {
 /* The sizing pass (data NULL) only counts; the filling pass always fits,
  * since it writes what the sizing pass counted. */
 static void put_bytes(text_writer_t *w, const char *bytes, size_t count) {
+    assert(w != NULL && (bytes != NULL || count == 0));
     if (w->data != NULL) {
         assert(w->length + count <= w->capacity);
         memcpy(w->data + w->length, bytes, count);
@@ -385,6 +418,8 @@ static void put_split_lines(text_writer_t *w, const char *prefix, const char *va
 }
 
 static void encode_event(text_writer_t *w, const fl_sse_event_t *event, const char *sep) {
+    assert(w != NULL && event != NULL && sep != NULL);
+    assert(w->length == 0); /* each pass encodes one event from the start */
     if (event->comment != NULL) put_split_lines(w, ": ", event->comment, sep);
     if (event->id != NULL) put_single_line(w, "id: ", event->id, sep);
     if (event->event != NULL) put_single_line(w, "event: ", event->event, sep);
@@ -423,18 +458,21 @@ typedef struct sse_iterator {
 
 static fl_error_t *sse_next(fl_body_iterator_t *self, fl_world_t *world, const void **chunk_out,
                             size_t *length_out, bool *done_out) {
+    assert(self != NULL && self->next == sse_next);
+    assert(chunk_out != NULL && length_out != NULL && done_out != NULL);
     sse_iterator_t *iterator = (sse_iterator_t *)self;
     fl_sse_event_t event;
     memset(&event, 0, sizeof event);
     fl_error_t *error = iterator->source->next(iterator->source, world, &event, done_out);
     if (error != NULL || *done_out) return error;
     *chunk_out = fl_sse_encode(fl_world_arena(world), &event, NULL, length_out);
+    assert(*chunk_out != NULL && *length_out >= 2); /* at least the closing "\r\n" */
     return NULL;
 }
 
 fl_streaming_response_t *fl_sse_response_create(fl_world_t *world, int status,
                                                 fl_sse_source_t *source, int64_t ping_interval_ns) {
-    assert(source != NULL && source->next != NULL);
+    assert(world != NULL && source != NULL && source->next != NULL);
     static const fl_asgi_header_t sse_headers[] = {
         {"cache-control", "no-cache"},
         {"connection", "keep-alive"},

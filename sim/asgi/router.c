@@ -25,6 +25,7 @@ typedef enum match { MATCH_NONE, MATCH_PARTIAL, MATCH_FULL } match_t;
 /* Route.matches: the path decides; the method only makes it FULL. */
 static match_t route_matches(const route_t *route, const fl_asgi_scope_t *scope) {
     assert(route->path != NULL && route->method != NULL && route->app != NULL);
+    assert(scope->path != NULL && scope->method != NULL); /* router_call checked */
     if (strcmp(route->path, scope->path) != 0) return MATCH_NONE;
     if (strcmp(route->method, scope->method) == 0) return MATCH_FULL;
     bool head_for_get = strcmp(route->method, "GET") == 0 && strcmp(scope->method, "HEAD") == 0;
@@ -36,6 +37,8 @@ static fl_error_t *method_not_allowed(fl_world_t *world, const route_t *route,
                                       const fl_asgi_scope_t *scope, fl_asgi_receive_t receive,
                                       fl_asgi_send_t send) {
     assert(route->method != NULL && route->app != NULL && scope->method != NULL);
+    /* The remembered route matched the path only: MATCH_PARTIAL. */
+    assert(strcmp(route->path, scope->path) == 0 && strcmp(route->method, scope->method) != 0);
     const char *allow = strcmp(route->method, "GET") == 0 ? "GET, HEAD" : route->method;
     fl_asgi_header_t headers[] = {{"allow", allow}};
     static const char text[] = "Method Not Allowed";
@@ -54,8 +57,10 @@ static fl_error_t *not_found(fl_world_t *world, const fl_asgi_scope_t *scope,
 static fl_error_t *router_call(fl_asgi_app_t *self, fl_world_t *world,
                                const fl_asgi_scope_t *scope, fl_asgi_receive_t receive,
                                fl_asgi_send_t send) {
+    assert(self != NULL && self->call == router_call);
     fl_router_t *router = (fl_router_t *)self;
     assert(scope->path != NULL && scope->method != NULL);
+    assert(router->world != NULL && router->route_count <= FL_ROUTER_ROUTES_MAX);
     const route_t *partial = NULL;
     for (size_t i = 0; i < router->route_count; i++) {
         const route_t *route = &router->routes[i];
@@ -68,6 +73,7 @@ static fl_error_t *router_call(fl_asgi_app_t *self, fl_world_t *world,
 }
 
 fl_router_t *fl_router_create(fl_world_t *world) {
+    assert(world != NULL);
     fl_router_t *router = fl_arena_zalloc(fl_world_arena(world), sizeof *router);
     router->app = (fl_asgi_app_t){.name = "Router", .call = router_call};
     router->world = world;

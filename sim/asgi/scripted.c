@@ -33,7 +33,10 @@ typedef struct generator {
 /* --- cleanup on cancellation ---------------------------------------------- */
 
 static int publish(generator_t *generator, fl_world_t *world) {
-    assert(generator->config->publish_ns >= 0);
+    assert(generator != NULL && generator->name != NULL);
+    /* validate_stream refused negative durations; only a cleanup publishes. */
+    assert(generator->config->publish_ns >= 0 &&
+           generator->config->cleanup != FL_SCRIPTED_CLEANUP_NONE);
     int status = fl_sleep(world, generator->config->publish_ns);
     if (status == FL_OK)
         FL__APP_LOG(&generator->scope, FL_SERVER_LOG_CLEANUP_COMPLETED, "%s: published",
@@ -42,10 +45,13 @@ static int publish(generator_t *generator, fl_world_t *world) {
 }
 
 static fl_error_t *publish_task(fl_world_t *world, void *arg) {
+    assert(arg != NULL);
+    assert(((generator_t *)arg)->config->cleanup == FL_SCRIPTED_CLEANUP_SPAWNED);
     return fl_error_from_status(fl_world_arena(world), publish(arg, world), "publish");
 }
 
 static void publish_shielded(generator_t *generator, fl_world_t *world) {
+    assert(generator->config->cleanup == FL_SCRIPTED_CLEANUP_SHIELDED);
     fl_cancel_scope_t shield;
     fl_scope_enter(world, &shield, FL_TIME_NEVER, FL_SCOPE_SHIELD);
     int status = publish(generator, world);
@@ -54,6 +60,9 @@ static void publish_shielded(generator_t *generator, fl_world_t *world) {
 
 static void run_cleanup(generator_t *generator, fl_world_t *world) {
     fl_scripted_cleanup_t cleanup = generator->config->cleanup;
+    /* validate_stream refused a cleanup outside the enum: the switch covers it. */
+    assert(cleanup >= FL_SCRIPTED_CLEANUP_NONE && cleanup <= FL_SCRIPTED_CLEANUP_SPAWNED);
+    assert(generator->produced > 0); /* cancelled only in the sleep before a later chunk */
     if (cleanup == FL_SCRIPTED_CLEANUP_NONE) return;
     FL__APP_LOG(&generator->scope, FL_SERVER_LOG_CLEANUP_STARTED, "%s: %s cleanup",
                 generator->name, fl_scripted_cleanup_name(cleanup));
@@ -71,6 +80,8 @@ static void run_cleanup(generator_t *generator, fl_world_t *world) {
 /* `except CancelledError: <cleanup>; raise`. */
 static fl_error_t *on_cancelled(generator_t *generator, fl_world_t *world) {
     assert(generator->produced > 0 && generator->produced <= generator->config->chunk_count);
+    /* Cancelled in the sleep before a chunk: one was still to come. */
+    assert(generator->produced < generator->config->chunk_count);
     FL__APP_LOG(&generator->scope, FL_SERVER_LOG_NOTE, "%s: generator cancelled after %zu chunks",
                 generator->name, generator->produced);
     run_cleanup(generator, world);
@@ -87,6 +98,9 @@ static const char *chunk_text(generator_t *generator, fl_world_t *world, size_t 
 
 static fl_error_t *chunk_error(generator_t *generator, fl_world_t *world, size_t index) {
     const fl_scripted_stream_t *config = generator->config;
+    assert(index > 0 && index == config->fail_at_chunk && index <= config->chunk_count);
+    /* validate_stream: a failing chunk raises an Exception, never Cancelled. */
+    assert(fl_error_kind_is(config->fail_kind, FL_ERR_EXCEPTION));
     fl_arena_t *arena = fl_world_arena(world);
     if (config->fail_message != NULL)
         return fl_error_new(arena, config->fail_kind, "%s", config->fail_message);
@@ -96,7 +110,9 @@ static fl_error_t *chunk_error(generator_t *generator, fl_world_t *world, size_t
 static fl_error_t *produce(generator_t *generator, fl_world_t *world, const char **text_out,
                            bool *done_out) {
     const fl_scripted_stream_t *config = generator->config;
+    assert(text_out != NULL && done_out != NULL);
     assert(generator->produced <= config->chunk_count);
+    assert(config->fail_at_chunk <= config->chunk_count && config->interval_ns >= 0);
     if (generator->produced == config->chunk_count) {
         *done_out = true;
         return NULL;
@@ -117,6 +133,8 @@ static fl_error_t *produce(generator_t *generator, fl_world_t *world, const char
 static fl_error_t *body_next(fl_body_iterator_t *self, fl_world_t *world, const void **chunk_out,
                              size_t *length_out, bool *done_out) {
     generator_t *generator = (generator_t *)self;
+    assert(chunk_out != NULL && length_out != NULL && done_out != NULL);
+    assert(!generator->config->sse); /* build_stream hands SSE streams the source */
     const char *text = NULL;
     fl_error_t *error = produce(generator, world, &text, done_out);
     if (error != NULL || *done_out) return error;
@@ -128,6 +146,8 @@ static fl_error_t *body_next(fl_body_iterator_t *self, fl_world_t *world, const 
 static fl_error_t *source_next(fl_sse_source_t *self, fl_world_t *world,
                                fl_sse_event_t *event_out, bool *done_out) {
     generator_t *generator = (generator_t *)((char *)self - offsetof(generator_t, source));
+    assert(event_out != NULL && done_out != NULL);
+    assert(generator->config->sse && generator->source.next == source_next);
     const char *text = NULL;
     fl_error_t *error = produce(generator, world, &text, done_out);
     if (error != NULL || *done_out) return error;
@@ -139,6 +159,9 @@ static fl_error_t *source_next(fl_sse_source_t *self, fl_world_t *world,
 
 static fl_error_t *background_sleep(void *arg, fl_world_t *world) {
     const fl_scripted_step_t *step = arg;
+    /* add_background registers only a named task; validate_step refused a negative sleep. */
+    assert(step != NULL && step->background_name != NULL && step->background_ns >= 0);
+    assert(step->kind == FL_SCRIPTED_RESPOND || step->kind == FL_SCRIPTED_STREAM);
     return fl_error_from_status(fl_world_arena(world), fl_sleep(world, step->background_ns),
                                 "background");
 }
@@ -154,11 +177,13 @@ static void add_background(fl_world_t *world, fl_asgi_response_t *response,
 
 /* A step that leaves the status out (0) means 200, as Response does. */
 static int status_of(const fl_scripted_step_t *step) {
+    assert(step->kind == FL_SCRIPTED_RESPOND || step->kind == FL_SCRIPTED_STREAM);
     return step->status != 0 ? step->status : 200;
 }
 
 static fl_asgi_app_t *build_plain(fl_world_t *world, const fl_scripted_step_t *step) {
     assert(step->kind == FL_SCRIPTED_RESPOND);
+    assert(step->header_count <= FL_RESPONSE_HEADERS_MAX); /* validate_step */
     const char *body = step->body != NULL ? step->body : "";
     const char *media_type = step->media_type != NULL ? step->media_type : "text/plain";
     fl_asgi_response_t *response = fl_asgi_response_create(world, status_of(step), step->headers,
@@ -171,6 +196,7 @@ static fl_asgi_app_t *build_plain(fl_world_t *world, const fl_scripted_step_t *s
 static fl_asgi_app_t *build_stream(scripted_handler_t *handler, fl_world_t *world,
                                    const fl_asgi_scope_t *scope, const fl_scripted_step_t *step) {
     assert(step->kind == FL_SCRIPTED_STREAM);
+    assert(step->header_count <= FL_RESPONSE_HEADERS_MAX); /* validate_step */
     generator_t *generator = fl_arena_zalloc(fl_world_arena(world), sizeof *generator);
     *generator = (generator_t){.body = {.next = body_next}, .source = {.next = source_next},
                                .config = &step->stream, .name = handler->name, .scope = *scope};
@@ -190,7 +216,7 @@ static fl_asgi_app_t *build_stream(scripted_handler_t *handler, fl_world_t *worl
 static fl_error_t *read_body(scripted_handler_t *handler, fl_world_t *world,
                              const fl_asgi_scope_t *scope, fl_asgi_receive_t receive,
                              size_t limit) {
-    assert(receive.call != NULL);
+    assert(handler != NULL && scope != NULL && receive.call != NULL);
     size_t total = 0;
     for (size_t i = 0; i < BODY_RECEIVES_MAX; i++) {
         fl_asgi_message_t message;
@@ -201,6 +227,7 @@ static fl_error_t *read_body(scripted_handler_t *handler, fl_world_t *world,
             return fl_error_new(fl_world_arena(world), FL_ERR_CLIENT_DISCONNECT,
                                 "client disconnected while the body was read");
         if (message.type != FL_ASGI_HTTP_REQUEST) continue;
+        assert(message.body != NULL || message.body_length == 0);
         total += message.body_length;
         if (message.more_body && (limit == 0 || total < limit)) continue;
         FL__APP_LOG(scope, FL_SERVER_LOG_NOTE, "%s: read %zu bytes", handler->name, total);
@@ -212,6 +239,12 @@ static fl_error_t *read_body(scripted_handler_t *handler, fl_world_t *world,
 static fl_error_t *run_step(scripted_handler_t *handler, const fl_scripted_step_t *step,
                             fl_world_t *world, const fl_asgi_scope_t *scope,
                             fl_asgi_receive_t receive, fl_asgi_app_t **response_out) {
+    /* handler_call stops at the first response: no step runs after one. */
+    assert(response_out != NULL && *response_out == NULL);
+    assert(step >= handler->steps && step < handler->steps + handler->step_count);
+    /* What validate_step refused never reaches a running step. */
+    assert(step->duration_ns >= 0 && step->background_ns >= 0);
+    assert(step->kind != FL_SCRIPTED_RAISE || fl_error_kind_is(step->error_kind, FL_ERR_EXCEPTION));
     fl_arena_t *arena = fl_world_arena(world);
     switch (step->kind) {
     case FL_SCRIPTED_SLEEP:
@@ -229,14 +262,18 @@ static fl_error_t *run_step(scripted_handler_t *handler, const fl_scripted_step_
 static fl_error_t *handler_call(fl_asgi_app_t *self, fl_world_t *world,
                                 const fl_asgi_scope_t *scope, fl_asgi_receive_t receive,
                                 fl_asgi_send_t send) {
+    assert(self != NULL && self->call == handler_call && scope != NULL);
     scripted_handler_t *handler = (scripted_handler_t *)self;
     assert(handler->step_count <= FL_SCRIPTED_STEPS_MAX);
     FL__APP_LOG(scope, FL_SERVER_LOG_HANDLER, "%s", handler->name);
     fl_asgi_app_t *response = NULL;
-    for (size_t i = 0; i < handler->step_count && response == NULL; i++) {
+    size_t i = 0;
+    for (; i < handler->step_count && response == NULL; i++) {
         fl_error_t *error = run_step(handler, &handler->steps[i], world, scope, receive, &response);
         if (error != NULL) return error;
     }
+    /* validate: a response step is the last, so a response ends the steps. */
+    assert(response == NULL || i == handler->step_count);
     if (response == NULL) return NULL;
     return fl_asgi_call(response, world, scope, receive, send);
 }
@@ -246,6 +283,7 @@ static fl_error_t *handler_call(fl_asgi_app_t *self, fl_world_t *world,
 static bool invalid(char *error, size_t error_size, const char *format, ...)
     __attribute__((format(printf, 3, 4)));
 static bool invalid(char *error, size_t error_size, const char *format, ...) {
+    assert(format != NULL);
     if (error != NULL && error_size > 0) {
         va_list args;
         va_start(args, format);
@@ -256,11 +294,13 @@ static bool invalid(char *error, size_t error_size, const char *format, ...) {
 }
 
 static bool is_response_step(const fl_scripted_step_t *step) {
+    assert(step != NULL);
     return step->kind == FL_SCRIPTED_RESPOND || step->kind == FL_SCRIPTED_STREAM;
 }
 
 static bool validate_stream(const fl_scripted_stream_t *stream, size_t index, char *error,
                             size_t error_size) {
+    assert(stream != NULL && index < FL_SCRIPTED_STEPS_MAX); /* validate checked the count */
     if (stream->cleanup < FL_SCRIPTED_CLEANUP_NONE || stream->cleanup > FL_SCRIPTED_CLEANUP_SPAWNED)
         return invalid(error, error_size, "step %zu: unknown cleanup %d", index, (int)stream->cleanup);
     if (stream->variant != FL_STREAMING_TASK_GROUP && stream->variant != FL_STREAMING_SPEC_AWARE &&
@@ -279,6 +319,7 @@ static bool validate_stream(const fl_scripted_stream_t *stream, size_t index, ch
 
 static bool validate_step(const fl_scripted_step_t *step, size_t index, char *error,
                           size_t error_size) {
+    assert(step != NULL && index < FL_SCRIPTED_STEPS_MAX); /* validate checked the count */
     /* Refused here, so that running a step never meets a kind it lacks. */
     if (step->kind < FL_SCRIPTED_SLEEP || step->kind > FL_SCRIPTED_STREAM)
         return invalid(error, error_size, "step %zu: unknown step kind %d", index, (int)step->kind);
@@ -294,6 +335,7 @@ static bool validate_step(const fl_scripted_step_t *step, size_t index, char *er
 }
 
 static bool validate(const fl_scripted_spec_t *spec, char *error, size_t error_size) {
+    assert(spec != NULL && (spec->steps != NULL || spec->step_count == 0));
     if (spec->step_count > FL_SCRIPTED_STEPS_MAX)
         return invalid(error, error_size, "%zu steps (at most %d)", spec->step_count,
                        FL_SCRIPTED_STEPS_MAX);
@@ -307,7 +349,9 @@ static bool validate(const fl_scripted_spec_t *spec, char *error, size_t error_s
 
 static fl_asgi_header_t *copy_headers(fl_arena_t *arena, const fl_asgi_header_t *headers,
                                       size_t count) {
+    assert(arena != NULL && count <= FL_RESPONSE_HEADERS_MAX); /* validate_step */
     if (count == 0) return NULL;
+    assert(headers != NULL);
     fl_asgi_header_t *copy = fl_arena_alloc(arena, count * sizeof *copy);
     for (size_t i = 0; i < count; i++)
         copy[i] = (fl_asgi_header_t){fl_arena_strdup(arena, headers[i].name),
@@ -316,6 +360,7 @@ static fl_asgi_header_t *copy_headers(fl_arena_t *arena, const fl_asgi_header_t 
 }
 
 static void copy_step(fl_arena_t *arena, fl_scripted_step_t *copy, const fl_scripted_step_t *step) {
+    assert(arena != NULL && copy != NULL && step != NULL && copy != step);
     *copy = *step;
     copy->error_message = fl_arena_strdup(arena, step->error_message);
     copy->headers = copy_headers(arena, step->headers, step->header_count);
@@ -324,6 +369,9 @@ static void copy_step(fl_arena_t *arena, fl_scripted_step_t *copy, const fl_scri
     copy->background_name = fl_arena_strdup(arena, step->background_name);
     copy->stream.chunk_text = fl_arena_strdup(arena, step->stream.chunk_text);
     copy->stream.fail_message = fl_arena_strdup(arena, step->stream.fail_message);
+    /* The copy owns its strings: none still points into the caller's spec. */
+    assert(copy->headers == NULL || copy->headers != step->headers);
+    assert(copy->body == NULL || copy->body != step->body);
 }
 
 fl_asgi_app_t *fl_scripted_handler_create(fl_world_t *world, const fl_scripted_spec_t *spec,

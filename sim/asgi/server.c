@@ -267,6 +267,7 @@ static fl_error_t *writer_task(fl_world_t *w, void *arg) {
 static fl_error_t *cycle_receive(void *context, fl_world_t *w, fl_asgi_message_t *out) {
     cycle_t *cycle = context;
     assert(cycle != NULL && cycle->connection != NULL && out != NULL);
+    assert(cycle->message_condition != NULL);
     /* uvicorn: wait for the message event unless disconnected or done; an
      * event that is already set returns without yielding. */
     while (!cycle->disconnected && !cycle->response_complete && !cycle->message_event) {
@@ -287,6 +288,8 @@ static fl_error_t *cycle_receive(void *context, fl_world_t *w, fl_asgi_message_t
         at += b->length;
     }
     assert(at == total);
+    /* What waits for the app is part of what arrived. */
+    assert(total <= cycle->body_received);
     cycle->body_head = cycle->body_tail = NULL;
     *out = (fl_asgi_message_t){.type = FL_ASGI_HTTP_REQUEST, .body = body, .body_length = total,
                                .more_body = cycle->more_body};
@@ -371,6 +374,9 @@ static void write_body(cycle_t *cycle, const fl_asgi_message_t *m) {
     connection_t *c = cycle->connection;
     assert(cycle->response_started && !cycle->response_complete);
     assert(m->type == FL_ASGI_RESPONSE_BODY && (m->body != NULL || m->body_length == 0));
+    /* write_start chose a framing only for a response that may have a body. */
+    assert(!cycle->chunked || cycle->body_allowed);
+    assert(!cycle->length_declared || cycle->body_allowed);
     if (!cycle->body_allowed) return; /* HEAD, 204, 304: HTTP has no body to send */
     if (cycle->chunked) {
         if (m->body_length > 0) {
@@ -586,6 +592,7 @@ static int append_scratch(connection_t *c, const char *at, size_t length) {
 static int on_url(llhttp_t *parser, const char *at, size_t length) {
     connection_t *c = connection_of(parser);
     assert(c->header_state == AT_URL && c->header_count == 0); /* the url comes first */
+    assert(c->cycle == NULL); /* the cycle starts when the headers are complete */
     return append_scratch(c, at, length);
 }
 
@@ -616,6 +623,9 @@ static int on_header_value(llhttp_t *parser, const char *at, size_t length) {
 }
 
 static void build_scope(connection_t *c, cycle_t *cycle) {
+    assert(c->cycle == NULL && cycle->connection == c && cycle->id > 0);
+    /* Past the url only once a header field began. */
+    assert(c->header_state == AT_URL || c->header_count > 0);
     fl_arena_t *arena = fl_world_arena(c->server->world);
     buffer_append(&c->scratch, "", 1);
     const char *url = c->scratch.data;
@@ -654,6 +664,8 @@ static int on_headers_complete(llhttp_t *parser) {
     fl_asgi_server_t *server = c->server;
     fl_world_t *w = server->world;
     assert(c->cycle == NULL);
+    /* A refused field stops the parser before it gets here. */
+    assert(!c->paused && c->reject_status == 0);
     cycle_t *cycle = fl_arena_zalloc(fl_world_arena(w), sizeof *cycle);
     cycle->connection = c;
     cycle->id = ++server->next_cycle;
@@ -682,6 +694,7 @@ static int on_body(llhttp_t *parser, const char *at, size_t length) {
      * dropped, as uvicorn does. */
     if (cycle == NULL) return 0;
     assert(cycle->more_body && at != NULL);
+    assert(!c->paused); /* the parser pauses only after the body is complete */
     /* The limit holds for a chunked body too, whose length no header
      * declared: on_headers_complete could only check Content-Length. */
     cycle->body_received += length;
@@ -886,6 +899,7 @@ int fl_asgi_server_listen(fl_asgi_server_t *server, const char *host, uint16_t p
     assert(server != NULL && server->listener == NULL); /* one listener, one acceptor */
     int status = fl_net_listen(server->net, host, port, &server->listener);
     if (status != FL_OK) return status;
+    assert(server->listener != NULL); /* the acceptor task asserts it too */
     fl_spawn(server->world, "server", acceptor_task, server);
     return FL_OK;
 }
