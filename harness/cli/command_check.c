@@ -4,6 +4,7 @@
 
 #include <assert.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdlib.h>
 
 #include "harness/model/loader.h"
@@ -59,18 +60,6 @@ static void print_ok(const char *path, const fl_scenario_t *s, FILE *out) {
     fprintf(out, "ok      %s\n", path);
 }
 
-int fl_cli_check(int argc, char **argv, FILE *out, FILE *err) {
-    static const char *usage = "usage: faultline check PATH...\n  validates scenario files\n";
-    assert(argc >= 1 && argv != NULL && out != NULL && err != NULL);
-    if (fl_options_wants_help(argc, argv)) return fputs(usage, out), 0;
-    size_t count, bad;
-    int status = for_each_file(argc, argv, usage, print_ok, out, err, &count, &bad);
-    if (status < 0) return 2;
-    assert(bad <= count);
-    fprintf(out, "%zu files: %zu valid, %zu invalid\n", count, count - bad, bad);
-    return bad > 0 || status != 0 ? 2 : 0;
-}
-
 static void print_line(const char *path, const fl_scenario_t *s, FILE *out) {
     assert(path != NULL && s != NULL && out != NULL);
     /* What the loader guarantees of a scenario it loaded. */
@@ -81,12 +70,36 @@ static void print_line(const char *path, const fl_scenario_t *s, FILE *out) {
             s->policy, s->name);
 }
 
-int fl_cli_list(int argc, char **argv, FILE *out, FILE *err) {
-    static const char *usage = "usage: faultline list PATH...\n  one line per scenario\n";
+/* check and list differ in what they say of each file and at the end. */
+typedef struct file_command {
+    const char *usage;
+    on_scenario_fn *on_scenario;
+    bool summary; /* "N files: V valid, I invalid" at the end */
+} file_command_t;
+
+static int run_file_command(const file_command_t *command, int argc, char **argv, FILE *out,
+                            FILE *err) {
+    assert(command != NULL && command->usage != NULL && command->on_scenario != NULL);
     assert(argc >= 1 && argv != NULL && out != NULL && err != NULL);
-    if (fl_options_wants_help(argc, argv)) return fputs(usage, out), 0;
+    if (fl_options_wants_help(argc, argv)) return fputs(command->usage, out), 0;
     size_t count, bad;
-    int status = for_each_file(argc, argv, usage, print_line, out, err, &count, &bad);
+    int status = for_each_file(argc, argv, command->usage, command->on_scenario, out, err, &count,
+                               &bad);
     assert(bad <= count && (status != -1 || count == 0));
-    return bad > 0 || status != 0 ? 2 : 0; /* a usage error (-1) too */
+    if (status < 0) return 2; /* a usage error, already printed */
+    if (command->summary)
+        fprintf(out, "%zu files: %zu valid, %zu invalid\n", count, count - bad, bad);
+    return bad > 0 || status != 0 ? 2 : 0;
+}
+
+int fl_cli_check(int argc, char **argv, FILE *out, FILE *err) {
+    static const file_command_t check = {
+        "usage: faultline check PATH...\n  validates scenario files\n", print_ok, true};
+    return run_file_command(&check, argc, argv, out, err);
+}
+
+int fl_cli_list(int argc, char **argv, FILE *out, FILE *err) {
+    static const file_command_t list = {
+        "usage: faultline list PATH...\n  one line per scenario\n", print_line, false};
+    return run_file_command(&list, argc, argv, out, err);
 }

@@ -5,10 +5,12 @@
 #include <assert.h>
 #include <errno.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "sim/runtime/arena.h"
+#include "sim/runtime/format.h"
 #include "sim/runtime/status.h"
 
 typedef struct reader {
@@ -24,15 +26,13 @@ static int fail(reader_t *r, const char *format, ...) __attribute__((format(prin
 
 static int fail(reader_t *r, const char *format, ...) {
     assert(r != NULL && format != NULL && r->at <= r->length);
-    if (r->error_size == 0) return FL_EINVAL;
-    assert(r->error != NULL);
-    int used = snprintf(r->error, r->error_size, "offset %zu: ", r->at);
-    if (used >= 0 && (size_t)used < r->error_size) {
-        va_list args;
-        va_start(args, format);
-        vsnprintf(r->error + used, r->error_size - (size_t)used, format, args);
-        va_end(args);
-    }
+    assert(r->error != NULL || r->error_size == 0);
+    char prefix[32];
+    snprintf(prefix, sizeof prefix, "offset %zu: ", r->at);
+    va_list args;
+    va_start(args, format);
+    fl_vformat_after(r->error, r->error_size, prefix, format, args);
+    va_end(args);
     return FL_EINVAL;
 }
 

@@ -10,22 +10,20 @@
 #include <string.h>
 
 #include "sim/runtime/assume.h"
+#include "sim/runtime/format.h"
 #include "sim/runtime/status.h"
 #include "sim/runtime/world.h"
 
 int fl__yaml_fail_at(fl_yaml_reader_t *ld, yaml_mark_t mark, const char *format, ...) {
     assert(ld != NULL && format != NULL);
-    assert(ld->file != NULL);
-    if (ld->error_size == 0) return FL_EINVAL;
-    assert(ld->error != NULL);
-    int used = snprintf(ld->error, ld->error_size, "%s:%zu:%zu: error: ", ld->file, mark.line + 1,
-                        mark.column + 1);
-    if (used >= 0 && (size_t)used < ld->error_size) {
-        va_list args;
-        va_start(args, format);
-        vsnprintf(ld->error + used, ld->error_size - (size_t)used, format, args);
-        va_end(args);
-    }
+    assert(ld->file != NULL && (ld->error != NULL || ld->error_size == 0));
+    char prefix[512];
+    snprintf(prefix, sizeof prefix, "%s:%zu:%zu: error: ", ld->file, mark.line + 1,
+             mark.column + 1);
+    va_list args;
+    va_start(args, format);
+    fl_vformat_after(ld->error, ld->error_size, prefix, format, args);
+    va_end(args);
     return FL_EINVAL;
 }
 
@@ -263,22 +261,25 @@ int fl__yaml_integer(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *pat
     return 0;
 }
 
-int fl__yaml_uint32(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path, uint32_t *out) {
-    assert(out != NULL);
+/* An integer 0..max into an unsigned field of size bytes (4 or 8). */
+static int read_unsigned(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path,
+                         int64_t max, void *out, size_t size) {
+    assert(out != NULL && (size == sizeof(uint32_t) || size == sizeof(uint64_t)));
     int64_t value;
-    TRY(fl__yaml_integer(ld, node, path, 0, UINT32_MAX, &value));
-    assert(value >= 0 && value <= UINT32_MAX);
-    *out = (uint32_t)value;
+    TRY(fl__yaml_integer(ld, node, path, 0, max, &value));
+    assert(value >= 0 && value <= max);
+    uint32_t narrow = (uint32_t)value;
+    uint64_t wide = (uint64_t)value;
+    memcpy(out, size == sizeof narrow ? (const void *)&narrow : (const void *)&wide, size);
     return 0;
 }
 
+int fl__yaml_uint32(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path, uint32_t *out) {
+    return read_unsigned(ld, node, path, UINT32_MAX, out, sizeof *out);
+}
+
 int fl__yaml_count(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path, size_t *out) {
-    assert(out != NULL);
-    int64_t value;
-    TRY(fl__yaml_integer(ld, node, path, 0, INT32_MAX, &value));
-    assert(value >= 0 && value <= INT32_MAX);
-    *out = (size_t)value;
-    return 0;
+    return read_unsigned(ld, node, path, INT32_MAX, out, sizeof *out);
 }
 
 int fl__yaml_bool(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path, bool *out) {

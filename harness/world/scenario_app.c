@@ -12,23 +12,17 @@
 fl_asgi_app_t *fl__build_base_http_layer(fl_world_t *w, fl_asgi_app_t *app,
                                          const fl_server_layer_t *layer, char *error,
                                          size_t error_size) {
-    (void)error, (void)error_size;
-    assert(w != NULL && app != NULL && layer != NULL);
+    (void)error, (void)error_size; /* it cannot fail */
     assert(layer->kind == FL_LAYER_BASE_HTTP);
-    fl_asgi_app_t *wrapped = fl_base_middleware_create(w, app, layer->version, NULL, NULL);
-    assert(wrapped != NULL);
-    return wrapped;
+    return fl_base_middleware_create(w, app, layer->version, NULL, NULL);
 }
 
 fl_asgi_app_t *fl__build_server_errors_layer(fl_world_t *w, fl_asgi_app_t *app,
                                              const fl_server_layer_t *layer, char *error,
                                              size_t error_size) {
-    (void)error, (void)error_size;
-    assert(w != NULL && app != NULL && layer != NULL);
+    (void)error, (void)error_size; /* it cannot fail */
     assert(layer->kind == FL_LAYER_SERVER_ERRORS);
-    fl_asgi_app_t *wrapped = fl_server_error_middleware_create(w, app, NULL, NULL);
-    assert(wrapped != NULL);
-    return wrapped;
+    return fl_server_error_middleware_create(w, app, NULL, NULL);
 }
 
 fl_asgi_app_t *fl__build_exception_handler_layer(fl_world_t *w, fl_asgi_app_t *app,
@@ -73,7 +67,11 @@ fl_asgi_app_t *fl_scenario_server_app(fl_world_t *w, const fl_server_spec_t *spe
     fl_asgi_app_t *app = fl_router_app(router);
     for (size_t i = spec->layer_count; i-- > 0 && app != NULL;) {
         const fl_server_layer_t *layer = &spec->layers[i];
-        app = fl_server_layer_row(layer->kind)->build(w, app, layer, error, error_size);
+        fl_asgi_app_t *inner = app;
+        /* A builder gets a world, the app it wraps and its layer, and gives
+         * the wrapped app, or NULL with a message in error. */
+        app = fl_server_layer_row(layer->kind)->build(w, inner, layer, error, error_size);
+        assert(app != inner);
     }
     return app;
 }

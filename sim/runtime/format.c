@@ -1,5 +1,6 @@
 #include "sim/runtime/format.h"
 
+#include <assert.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -171,4 +172,16 @@ int fl_format(char *buffer, size_t size, const char *format, ...) {
     int n = fl_vformat(buffer, size, format, args);
     va_end(args);
     return n;
+}
+
+void fl_vformat_after(char *buffer, size_t size, const char *prefix, const char *format,
+                      va_list args) {
+    assert(prefix != NULL && format != NULL && (buffer != NULL || size == 0));
+    if (size == 0) return;
+    size_t used = strlen(prefix);
+    if (used >= size) used = size - 1;
+    memcpy(buffer, prefix, used);
+    buffer[used] = '\0';
+    vsnprintf(buffer + used, size - used, format, args);
+    assert(strlen(buffer) < size);
 }

@@ -26,6 +26,11 @@ int fl_vformat(char *buffer, size_t size, const char *format, va_list args);
 int fl_format(char *buffer, size_t size, const char *format, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* An error message: prefix ("file:3:7: error: "), then the formatted
+ * text, cut to size bytes with its NUL (nothing when size is 0). */
+void fl_vformat_after(char *buffer, size_t size, const char *prefix, const char *format,
+                      va_list args);
+
 /* Whether fl_vformat formats this format itself (for the tests). */
 bool fl_format_is_native(const char *format);
 
