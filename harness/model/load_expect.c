@@ -101,9 +101,7 @@ static const fl_key_t server_keys[] = {
 
 static int parse_server_expectation(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const char *inner,
                                     const fl_client_spec_t *client, fl_expectation_t *out) {
-    (void)client;
-    assert(out != NULL && inner != NULL);
-    assert(out->kind == FL_EXPECT_SERVER && out->count == -1);
+    assert(client != NULL && out->kind == FL_EXPECT_SERVER && out->count == -1);
     out->log_kind = FL_SERVER_LOG_ERROR;
     TRY(fl__yaml_read_keys(ld, value, inner, server_keys, out, sizeof *out));
     assert((int)out->log_kind >= 0 && (int)out->log_kind < FL_SERVER_LOG_KIND_COUNT);
@@ -157,9 +155,7 @@ static const fl_key_t trace_keys[] = {
 
 static int parse_trace_expectation(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const char *inner,
                                    const fl_client_spec_t *client, fl_expectation_t *out) {
-    (void)client;
-    assert(out != NULL && inner != NULL);
-    assert(out->kind == FL_EXPECT_TRACE && out->count == -1);
+    assert(client != NULL && out->kind == FL_EXPECT_TRACE && out->count == -1);
     TRY(fl__yaml_read_keys(ld, value, inner, trace_keys, out, sizeof *out));
     assert((int)out->trace_kind >= 0 && (int)out->trace_kind < FL_TRACE_KIND_COUNT);
     return 0;

@@ -474,24 +474,31 @@ int fl__yaml_error_kind(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *
     return 0;
 }
 
+/* One of two names: whether it is the second. */
+static int read_either(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path,
+                       const char *what, const char *first, const char *second, bool *second_out) {
+    const char *const names[] = {first, second, NULL};
+    int index;
+    TRY(fl__yaml_choice(ld, node, path, what, names, &index));
+    assert(index == 0 || index == 1);
+    *second_out = index == 1;
+    return 0;
+}
+
 int fl__yaml_direction(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path,
                        fl_direction_t *out) {
-    static const char *const names[] = {"c2s", "s2c", NULL};
     assert(out != NULL);
-    int index;
-    TRY(fl__yaml_choice(ld, node, path, "direction", names, &index));
-    assert(index == 0 || index == 1);
-    *out = index == 0 ? FL_DIRECTION_CLIENT_TO_SERVER : FL_DIRECTION_SERVER_TO_CLIENT;
+    bool s2c;
+    TRY(read_either(ld, node, path, "direction", "c2s", "s2c", &s2c));
+    *out = s2c ? FL_DIRECTION_SERVER_TO_CLIENT : FL_DIRECTION_CLIENT_TO_SERVER;
     return 0;
 }
 
 int fl__yaml_side(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path, fl_side_t *out) {
-    static const char *const names[] = {"client", "server", NULL};
     assert(out != NULL);
-    int index;
-    TRY(fl__yaml_choice(ld, node, path, "side", names, &index));
-    assert(index == 0 || index == 1);
-    *out = index == 0 ? FL_SIDE_CLIENT : FL_SIDE_SERVER;
+    bool server;
+    TRY(read_either(ld, node, path, "side", "client", "server", &server));
+    *out = server ? FL_SIDE_SERVER : FL_SIDE_CLIENT;
     return 0;
 }
 
