@@ -18,7 +18,6 @@
 #include "sim/runtime/assume.h"
 #include "sim/runtime/runtime.h"
 
-enum { RUN_DEFAULT_SEED_LAST = 200 };
 
 /* Captures what print(arg, stream) writes, truncated into to. */
 static void capture(char *to, size_t capacity, void (*print)(void *arg, FILE *out), void *arg) {
@@ -261,7 +260,6 @@ int fl_scenario_run(const fl_scenario_t *scenario, const fl_run_config_t *config
     assert(scenario->mode == FL_SCENARIO_HOLDS || scenario->mode == FL_SCENARIO_FINDS);
     memset(result, 0, sizeof *result);
     uint64_t first = scenario->seed_first, last = scenario->seed_last;
-    if (first == 0 && last == 0) first = 1, last = RUN_DEFAULT_SEED_LAST;
     if (config != NULL && config->has_seed_range)
         first = config->seed_first, last = config->seed_last;
     if (last < first) {

@@ -568,6 +568,21 @@ static void test_may_not_fire_excuses_a_silent_fault(void **state) {
     free(r);
 }
 
+/* seeds: 0 is seed 0, once: not the default range (it once ran 1..200). */
+static void test_seed_zero_runs_seed_zero_alone(void **state) {
+    (void)state;
+    fl_scenario_result_t *r = scenario_result();
+    run_yaml("name: zero\n"
+             "seeds: 0\n"
+             "server: {routes: [{path: /, steps: [{respond: {status: 200}}]}]}\n"
+             "client: {tasks: [{name: main, steps: [{request: {id: call, path: /}}]}]}\n"
+             "expect: [{step: {step: call, status: 200}}]\n",
+             r);
+    if (!r->passed) fail_msg("%s", r->message);
+    assert_int_equal(r->seeds_run, 1);
+    free(r);
+}
+
 /* Below probability 1 a fault need not fire in each seed, but in at least
  * one of the range: one that can fire holds, one that cannot fails. */
 static void test_a_maybe_fault_must_fire_in_some_seed(void **state) {
@@ -673,6 +688,7 @@ int main(void) {
         cmocka_unit_test(test_unknown_policy_is_a_setup_error),
         cmocka_unit_test(test_a_fault_that_never_fires_fails_the_scenario),
         cmocka_unit_test(test_may_not_fire_excuses_a_silent_fault),
+        cmocka_unit_test(test_seed_zero_runs_seed_zero_alone),
         cmocka_unit_test(test_a_maybe_fault_must_fire_in_some_seed),
         cmocka_unit_test(test_a_cancel_with_no_live_task_did_not_fire),
         cmocka_unit_test(test_faults_without_a_plan_are_a_setup_error),
