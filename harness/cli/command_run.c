@@ -36,7 +36,10 @@ static const char *RUN_USAGE =
     "  --schedule S (a choice list as replay prints it, e.g. 0*12.2.1) runs every seed under\n"
     "  the replay policy with that schedule; --policy replay needs one.\n"
     "  --shard K/N runs the K-th of N interleaved shares of the files (in path order):\n"
-    "  file i (from 0) when i mod N = K-1, so N machines with K = 1..N run each file once.\n";
+    "  file i (from 0) when i mod N = K-1, so N machines with K = 1..N run each file once.\n"
+    "  --junit FILE writes a JUnit XML report; --json FILE one JSON object per file: file,\n"
+    "  name, mode, passed, invalid, crashed, timed_out, seeds_run, seed, seed_first,\n"
+    "  seed_last, policy, message.\n";
 
 static char *dup_text(const char *text) {
     if (text == NULL) return NULL;

@@ -143,6 +143,10 @@ static void test_run_writes_reports(void **state) {
     report[n] = '\0';
     assert_non_null(strstr(report, "\"passed\":true"));
     assert_non_null(strstr(report, "\"name\":\"hello holds\""));
+    /* The line is the outcome's one JSON form: the range and policy too. */
+    assert_non_null(strstr(report, "\"mode\":\"holds\""));
+    assert_non_null(strstr(report, "\"seeds_run\":20,\"seed\":0,\"seed_first\":1,"
+                                   "\"seed_last\":20,\"policy\":\"random\""));
 }
 
 /* --schedule runs the replay policy (and the failure's replay command
