@@ -3,6 +3,8 @@
 #include <assert.h>
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -32,29 +34,38 @@ static void add_file(fl_file_list_t *list, const char *path) {
     list->paths[list->count++] = copy;
 }
 
-/* The names in a directory but the hidden ones, sorted; returns how many
- * (at most FL_FILES_MAX: more sets list->overflow), or -1 after a message. */
-static long read_directory(fl_file_list_t *list, const char *path, char **names, FILE *err) {
-    assert(list != NULL && path != NULL && names != NULL);
+/* The names in a directory but the hidden ones, sorted, in *names_out
+ * (malloc'd, as each name is); returns how many, or -1 after a message.
+ * However many entries the directory has, all are read: the cap on
+ * scenario files applies to the files collected (add_file), not to what a
+ * directory holds beside them. */
+static long read_directory(const char *path, char ***names_out, FILE *err) {
+    assert(path != NULL && names_out != NULL && err != NULL);
+    *names_out = NULL;
     DIR *dir = opendir(path);
     if (dir == NULL) {
         fprintf(err, "%s: error: cannot open directory: %s\n", path, strerror(errno));
         return -1;
     }
-    size_t count = 0;
+    size_t count = 0, capacity = 64;
+    char **names = malloc(capacity * sizeof *names);
+    if (names == NULL) fl__out_of_memory("scenario files");
     struct dirent *entry;
     while ((entry = readdir(dir)) != NULL) {
         if (entry->d_name[0] == '.') continue;
-        if (count == FL_FILES_MAX) {
-            list->overflow = true;
-            break;
+        if (count == capacity) {
+            assert(capacity <= SIZE_MAX / 2 / sizeof *names);
+            capacity *= 2;
+            names = realloc(names, capacity * sizeof *names);
+            if (names == NULL) fl__out_of_memory("scenario files");
         }
         names[count] = strdup(entry->d_name);
         if (names[count++] == NULL) fl__out_of_memory("scenario files");
     }
     closedir(dir);
     qsort(names, count, sizeof names[0], compare_paths);
-    assert(count <= FL_FILES_MAX); /* the bound the caller's names array has */
+    assert(count <= capacity && count <= LONG_MAX);
+    *names_out = names;
     return (long)count;
 }
 
@@ -75,11 +86,10 @@ static int collect(fl_file_list_t *list, const char *path, int depth, FILE *err)
         fprintf(err, "%s: error: directories nested too deep\n", path);
         return -1;
     }
-    char **names = malloc(FL_FILES_MAX * sizeof *names);
-    if (names == NULL) fl__out_of_memory("scenario files");
-    long count = read_directory(list, path, names, err);
+    char **names;
+    long count = read_directory(path, &names, err);
     int status = count < 0 ? -1 : 0;
-    assert(count <= FL_FILES_MAX);
+    assert(count < 0 || names != NULL);
     for (long i = 0; i < count; i++) {
         assert(names[i] != NULL);
         char child[4096];

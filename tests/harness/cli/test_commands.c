@@ -97,6 +97,25 @@ static void test_check_reports_invalid_files_with_exit_2(void **state) {
     assert_non_null(strstr(text, "0 valid, 1 invalid"));
 }
 
+/* A directory holding more entries than the cap on scenario files, nearly
+ * all of them other files, is read whole: its one scenario is found, and
+ * nothing is said to be cut off. */
+static void test_a_crowded_directory_is_read_whole(void **state) {
+    (void)state;
+    char sub[128], name[64], text[4096];
+    snprintf(sub, sizeof sub, "%s/crowded", dir);
+    assert_int_equal(mkdir(sub, 0700), 0);
+    for (int i = 0; i < 4200; i++) {
+        snprintf(name, sizeof name, "crowded/note_%04d.txt", i);
+        write_file(name, "not a scenario\n");
+    }
+    write_file("crowded/zz_good.yaml", HOLDS);
+    const char *words[] = {"check", sub};
+    assert_int_equal(run_command(fl_cli_check, words, 2, text, sizeof text), 0);
+    assert_non_null(strstr(text, "1 files: 1 valid, 0 invalid"));
+    assert_null(strstr(text, "more than"));
+}
+
 static void test_run_exit_codes(void **state) {
     (void)state;
     write_file("holds.yaml", HOLDS);
@@ -352,6 +371,7 @@ static void test_list_names_scenarios(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_check_reports_invalid_files_with_exit_2),
+        cmocka_unit_test(test_a_crowded_directory_is_read_whole),
         cmocka_unit_test(test_run_exit_codes),
         cmocka_unit_test(test_run_writes_reports),
         cmocka_unit_test(test_run_schedule_and_shard),
