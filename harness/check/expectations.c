@@ -47,6 +47,27 @@ static void describe_outcome(const fl_step_state_t *step, char *out, size_t capa
 }
 
 /* Returns true when the step expectation holds; else writes why. */
+/* Virtual time as the timeline prints it: seconds, to the nanosecond. */
+static void format_time(char *out, size_t capacity, int64_t ns) {
+    assert(out != NULL && ns >= 0);
+    snprintf(out, capacity, "%" PRId64 ".%09" PRId64 "s", ns / 1000000000, ns % 1000000000);
+}
+
+/* Whether value (a time of the step's) lies in the window; else why. */
+static bool within(const fl_step_state_t *step, const char *what, const fl_time_window_t *window,
+                   int64_t value, char *why, size_t capacity) {
+    assert(step != NULL && what != NULL && window != NULL && value >= 0);
+    bool low = window->has_min && value < window->min_ns;
+    bool high = window->has_max && value > window->max_ns;
+    if (!low && !high) return true;
+    char got[32], bound[32];
+    format_time(got, sizeof got, value);
+    format_time(bound, sizeof bound, low ? window->min_ns : window->max_ns);
+    snprintf(why, capacity, "step %s: %s %s, expected %s %s", step->id, what, got,
+             low ? "at least" : "at most", bound);
+    return false;
+}
+
 bool fl__check_step_expectation(const fl_checker_t *c, const fl_expectation_t *e, char *why,
                                 size_t capacity) {
     assert(c != NULL && c->run != NULL && e != NULL && why != NULL && capacity > 0);
@@ -105,7 +126,8 @@ bool fl__check_step_expectation(const fl_checker_t *c, const fl_expectation_t *e
                  step->id, e->body_bytes, step->body_bytes < 0 ? 0 : step->body_bytes, got);
         return false;
     }
-    return true;
+    return within(step, "ended at", &e->ended, step->ended_ns, why, capacity) &&
+           within(step, "took", &e->elapsed, step->ended_ns - step->started_ns, why, capacity);
 }
 
 /* Whether some route's app received bodies of different sizes in two

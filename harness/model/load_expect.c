@@ -30,6 +30,31 @@ static const fl_key_reader_t READ_TRACE_KIND = {.size = sizeof(fl_trace_kind_t),
                                                 .count = FL_TRACE_KIND_COUNT,
                                                 .name_of = trace_kind_name};
 
+static const fl_key_t WINDOW_KEYS[] = {
+    {"min", "duration", "unchecked", "at least this", &FL_READ_DURATION,
+     FL_INTO(fl_time_window_t, min_ns)},
+    {"max", "duration", "unchecked", "at most this", &FL_READ_DURATION,
+     FL_INTO(fl_time_window_t, max_ns)},
+    FL_KEYS_END,
+};
+
+/* {min, max}: a window of virtual time, at least one end given. */
+static int read_window(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path,
+                       void *field) {
+    fl_time_window_t *out = field;
+    assert(out != NULL && !out->has_min && !out->has_max); /* unchecked until read */
+    TRY(fl__yaml_check_and_read_keys(ld, node, path, WINDOW_KEYS, out, sizeof *out));
+    out->has_min = fl__yaml_get(ld, node, "min") != NULL;
+    out->has_max = fl__yaml_get(ld, node, "max") != NULL;
+    if (!out->has_min && !out->has_max) return FAIL(ld, node, "%s: give min, max or both", path);
+    if (out->has_min && out->has_max && out->min_ns > out->max_ns)
+        return FAIL(ld, node, "%s: min is above max", path);
+    return 0;
+}
+
+static const fl_key_reader_t READ_WINDOW = {.read = read_window,
+                                            .size = sizeof(fl_time_window_t)};
+
 #define INTO(member) FL_INTO(fl_expectation_t, member)
 #define EXPECT_NAME(fallback)                                                                      \
     { "name", "string", fallback, "the check's name in reports and finds", FL_BY_HAND }
@@ -57,6 +82,10 @@ static const fl_key_t step_keys[] = {
     {"attempts", "integer", "unchecked", "retry attempts", &FL_READ_UINT32, INTO(attempts)},
     {"events", "integer", "unchecked", "SSE events received", &FL_READ_WHOLE, INTO(events)},
     {"body_bytes", "size", "unchecked", "body bytes read", FL_BY_HAND},
+    {"at", "time window", "unchecked", "when the step ended: {min, max} virtual time",
+     &READ_WINDOW, INTO(ended)},
+    {"elapsed", "time window", "unchecked", "how long the step took: {min, max}", &READ_WINDOW,
+     INTO(elapsed)},
     FL_KEYS_END,
 };
 

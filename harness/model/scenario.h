@@ -146,6 +146,13 @@ typedef struct fl_client_spec {
 
 /* --- expectations ------------------------------------------------------------------ */
 
+/* A window of virtual time in ns; an end not given is not checked. */
+typedef struct fl_time_window {
+    bool has_min, has_max;
+    int64_t min_ns;
+    int64_t max_ns;
+} fl_time_window_t;
+
 typedef enum fl_expect_kind {
     FL_EXPECT_STEP,   /* a client step's outcome */
     FL_EXPECT_SERVER, /* the server's log */
@@ -169,6 +176,8 @@ typedef struct fl_expectation {
     uint32_t attempts;   /* retry attempts, 0: not checked */
     int64_t events;      /* SSE events received, -1: not checked */
     int64_t body_bytes;  /* -1: not checked */
+    fl_time_window_t ended;   /* when the step ended (the key "at") */
+    fl_time_window_t elapsed; /* how long it took */
     /* SERVER */
     fl_server_log_kind_t log_kind;
     const char *log_text; /* substring; NULL: any (also TRACE: of the detail) */

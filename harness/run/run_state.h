@@ -30,6 +30,8 @@ typedef struct fl_step_state {
     int64_t body_bytes;
     uint32_t attempts;
     int64_t events;
+    int64_t started_ns; /* the virtual time it started and ended */
+    int64_t ended_ns;
     /* SSE with receive_in: the hand-off between the owner and the receiver */
     fl_event_t *connected;
     fl_event_t *received;

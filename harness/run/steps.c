@@ -247,6 +247,7 @@ static void run_step(fl_run_state_t *run, fl_step_state_t *step) {
     const fl_client_step_row_t *row = fl_client_step_row(spec->kind);
     assert(row->kind == spec->kind && row->run != NULL);
     step->ran = true;
+    step->started_ns = fl_now(w);
     fl_cancel_scope_t scope;
     bool scoped = spec->cancel_after_ns > 0 && row->scoped;
     if (scoped) fl_scope_enter_move_on_after(w, &scope, spec->cancel_after_ns);
@@ -256,6 +257,8 @@ static void run_step(fl_run_state_t *run, fl_step_state_t *step) {
         step->error = fl_scope_exit_error(w, &scope, step->error);
         if (expired && step->error == NULL) step->moved_on = true;
     }
+    step->ended_ns = fl_now(w);
+    assert(step->ended_ns >= step->started_ns);
 }
 
 /* A receiver's duties: every SSE step of another task that names it. */

@@ -540,6 +540,12 @@ static const bad_case_t bad_cases[] = {
     {N C "expect:\n  - trace: {event: teleport}\n", 8, 20, "unknown trace event kind 'teleport'"},
     {N C "expect:\n  - trace: {text: x}\n", 8, 12, "missing required key 'event' in expect[0].trace"},
     {N C "expect:\n  - server: {cycle: -1}\n", 8, 21, "cycle"},
+    /* time windows */
+    {N C "expect:\n  - step: {step: r, elapsed: {}}\n", 8, 30,
+     "expect[0].step.elapsed: give min, max or both"},
+    {N C "expect:\n  - step: {step: r, at: {min: 2s, max: 1s}}\n", 8, 25,
+     "expect[0].step.at: min is above max"},
+    {N C "expect:\n  - step: {step: r, at: {after: 1s}}\n", 8, 26, "unknown key 'after'"},
     {N C "faults:\n  - trigger: {when: 1s}\n    action: reset\n", 8, 14,
      "expected one of at, bytes, event or connect"},
     {N C "faults:\n  - trigger: {at: 1s}\n    action: explode\n", 9, 13,
