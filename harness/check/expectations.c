@@ -30,7 +30,7 @@ static fl_step_state_t *find_step(fl_run_state_t *run, const char *id) {
 }
 
 /* "ReadError: connection reset", "status 200", "cancelled by cancel_after". */
-static void describe_outcome(const fl_step_state_t *step, char *out, size_t capacity) {
+void fl__describe_step(const fl_step_state_t *step, char *out, size_t capacity) {
     assert(step != NULL && out != NULL && capacity > 0);
     assert(step->error == NULL || step->error->message != NULL);
     if (!step->ran)
@@ -46,9 +46,7 @@ static void describe_outcome(const fl_step_state_t *step, char *out, size_t capa
         snprintf(out, capacity, "success");
 }
 
-/* Returns true when the step expectation holds; else writes why. */
-/* Virtual time as the timeline prints it: seconds, to the nanosecond. */
-static void format_time(char *out, size_t capacity, int64_t ns) {
+void fl__format_time(char *out, size_t capacity, int64_t ns) {
     assert(out != NULL && ns >= 0);
     snprintf(out, capacity, "%" PRId64 ".%09" PRId64 "s", ns / 1000000000, ns % 1000000000);
 }
@@ -61,8 +59,8 @@ static bool within(const fl_step_state_t *step, const char *what, const fl_time_
     bool high = window->has_max && value > window->max_ns;
     if (!low && !high) return true;
     char got[32], bound[32];
-    format_time(got, sizeof got, value);
-    format_time(bound, sizeof bound, low ? window->min_ns : window->max_ns);
+    fl__format_time(got, sizeof got, value);
+    fl__format_time(bound, sizeof bound, low ? window->min_ns : window->max_ns);
     snprintf(why, capacity, "step %s: %s %s, expected %s %s", step->id, what, got,
              low ? "at least" : "at most", bound);
     return false;
@@ -80,7 +78,7 @@ bool fl__check_step_expectation(const fl_checker_t *c, const fl_expectation_t *e
     }
     assert(step->id != NULL && step->spec != NULL);
     char got[320];
-    describe_outcome(step, got, sizeof got);
+    fl__describe_step(step, got, sizeof got);
     bool failed = step->error != NULL || step->moved_on || !step->ran;
     if (e->ok && failed) {
         snprintf(why, capacity, "step %s: expected success, got %s", step->id, got);

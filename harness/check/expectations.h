@@ -10,6 +10,13 @@
 #include "harness/model/scenario.h"
 
 struct fl_checker;
+struct fl_step_state;
+
+/* A step's outcome in words ("status 200", "ReadError: ...", "success"). */
+void fl__describe_step(const struct fl_step_state *step, char *out, size_t capacity);
+
+/* Virtual time as the timeline prints it: seconds, to the nanosecond. */
+void fl__format_time(char *out, size_t capacity, int64_t ns);
 
 bool fl__check_step_expectation(const struct fl_checker *c, const fl_expectation_t *e, char *why,
                                 size_t capacity);

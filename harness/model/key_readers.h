@@ -33,6 +33,13 @@
     X(DIRECTION, fl_direction_t, return fl__yaml_direction(ld, node, path, out);)                  \
     X(SIDE, fl_side_t, return fl__yaml_side(ld, node, path, out);)
 
+/* A reader of one name among an enum's count values, which name_fn names
+ * (what: the names' kind, for messages): a static reader called reader. */
+#define FL_NAMED_KEY_READER(reader, type, what_text, count_value, name_fn)                         \
+    static const char *reader##_name(int value) { return name_fn((type)value); }                   \
+    static const fl_key_reader_t reader = {                                                        \
+        .size = sizeof(type), .what = what_text, .count = count_value, .name_of = reader##_name}
+
 #define FL__DECLARE_KEY_READER(name, type, body) extern const fl_key_reader_t FL_READ_##name;
 FL_KEY_READERS(FL__DECLARE_KEY_READER)
 #undef FL__DECLARE_KEY_READER

@@ -15,20 +15,10 @@
 #include "sim/runtime/assume.h"
 #include "sim/runtime/status.h"
 
-static const char *log_kind_name(int kind) {
-    return fl_server_log_kind_name((fl_server_log_kind_t)kind);
-}
-
-static const char *trace_kind_name(int kind) { return fl_trace_kind_name((fl_trace_kind_t)kind); }
-
-static const fl_key_reader_t READ_LOG_KIND = {.size = sizeof(fl_server_log_kind_t),
-                                              .what = "log kind",
-                                              .count = FL_SERVER_LOG_KIND_COUNT,
-                                              .name_of = log_kind_name};
-static const fl_key_reader_t READ_TRACE_KIND = {.size = sizeof(fl_trace_kind_t),
-                                                .what = "trace event kind",
-                                                .count = FL_TRACE_KIND_COUNT,
-                                                .name_of = trace_kind_name};
+FL_NAMED_KEY_READER(READ_LOG_KIND, fl_server_log_kind_t, "log kind", FL_SERVER_LOG_KIND_COUNT,
+                    fl_server_log_kind_name);
+FL_NAMED_KEY_READER(READ_TRACE_KIND, fl_trace_kind_t, "trace event kind", FL_TRACE_KIND_COUNT,
+                    fl_trace_kind_name);
 
 static const fl_key_t WINDOW_KEYS[] = {
     {"min", "duration", "unchecked", "at least this", &FL_READ_DURATION,
@@ -39,8 +29,7 @@ static const fl_key_t WINDOW_KEYS[] = {
 };
 
 /* {min, max}: a window of virtual time, at least one end given. */
-static int read_window(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path,
-                       void *field) {
+static int read_window(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path, void *field) {
     fl_time_window_t *out = field;
     assert(out != NULL && !out->has_min && !out->has_max); /* unchecked until read */
     TRY(fl__yaml_check_and_read_keys(ld, node, path, WINDOW_KEYS, out, sizeof *out));
@@ -52,8 +41,7 @@ static int read_window(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *p
     return 0;
 }
 
-static const fl_key_reader_t READ_WINDOW = {.read = read_window,
-                                            .size = sizeof(fl_time_window_t)};
+static const fl_key_reader_t READ_WINDOW = {.read = read_window, .size = sizeof(fl_time_window_t)};
 
 #define INTO(member) FL_INTO(fl_expectation_t, member)
 #define EXPECT_NAME(fallback)                                                                      \
@@ -82,8 +70,8 @@ static const fl_key_t step_keys[] = {
     {"attempts", "integer", "unchecked", "retry attempts", &FL_READ_UINT32, INTO(attempts)},
     {"events", "integer", "unchecked", "SSE events received", &FL_READ_WHOLE, INTO(events)},
     {"body_bytes", "size", "unchecked", "body bytes read", FL_BY_HAND},
-    {"at", "time window", "unchecked", "when the step ended: {min, max} virtual time",
-     &READ_WINDOW, INTO(ended)},
+    {"at", "time window", "unchecked", "when the step ended: {min, max} virtual time", &READ_WINDOW,
+     INTO(ended)},
     {"elapsed", "time window", "unchecked", "how long the step took: {min, max}", &READ_WINDOW,
      INTO(elapsed)},
     FL_KEYS_END,
@@ -201,15 +189,30 @@ static int parse_trace_expectation(fl_yaml_reader_t *ld, fl_yaml_node_t *value, 
 /* clang-format off: a row a kind */
 static const fl_expect_kind_row_t EXPECT_KINDS[] = {
     {{"step", "a client step's outcome", step_keys},
-     FL_EXPECT_STEP, parse_step_expectation, fl__check_step_expectation, false},
+     FL_EXPECT_STEP,
+     parse_step_expectation,
+     fl__check_step_expectation,
+     false},
     {{"server", "entries of the server's log", server_keys},
-     FL_EXPECT_SERVER, parse_server_expectation, fl__check_server_expectation, false},
+     FL_EXPECT_SERVER,
+     parse_server_expectation,
+     fl__check_server_expectation,
+     false},
     {{"hang", "the run hangs (or not), naming a blocked task", hang_keys},
-     FL_EXPECT_HANG, parse_hang_expectation, fl__check_hang_expectation, false},
+     FL_EXPECT_HANG,
+     parse_hang_expectation,
+     fl__check_hang_expectation,
+     false},
     {{"budget", "retry budget withdrawals", budget_keys},
-     FL_EXPECT_BUDGET, parse_budget_expectation, fl__check_budget_expectation, false},
+     FL_EXPECT_BUDGET,
+     parse_budget_expectation,
+     fl__check_budget_expectation,
+     false},
     {{"trace", "trace events of a kind", trace_keys},
-     FL_EXPECT_TRACE, parse_trace_expectation, fl__check_trace_expectation, true},
+     FL_EXPECT_TRACE,
+     parse_trace_expectation,
+     fl__check_trace_expectation,
+     true},
     {{NULL, NULL, NULL}, 0, NULL, NULL, false},
 };
 /* clang-format on */

@@ -4,6 +4,7 @@
 #define FL_HARNESS_LOAD_SECTIONS_H
 
 #include "harness/model/key_readers.h"
+#include "harness/model/kinds.h"
 #include "harness/model/scenario.h"
 #include "harness/model/yaml_reader.h"
 
@@ -18,6 +19,19 @@ int fl__load_faults(fl_yaml_reader_t *ld, fl_yaml_node_t *node, fl_scenario_t *o
 
 /* expect: after the client, whose step ids expectations name. */
 int fl__load_expectations(fl_yaml_reader_t *ld, fl_yaml_node_t *node, fl_scenario_t *out);
+
+/* A list of handler steps at path, nested blocks and all; top_level: the
+ * handler's own list, the only one a response step may end. */
+int fl__load_handler_steps(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path,
+                           bool top_level, const fl_scripted_step_t **steps_out,
+                           size_t *count_out);
+
+/* The program steps' rows' functions (model/load_program.c). */
+fl_handler_step_parse_fn fl__parse_checkpoint_step, fl__parse_log_step, fl__parse_send_step,
+    fl__parse_receive_step, fl__parse_shield_step, fl__parse_timed_step, fl__parse_try_step,
+    fl__parse_task_group_step;
+extern const fl_key_t FL__SEND_KEYS[], FL__RECEIVE_KEYS[], FL__TIMED_KEYS[], FL__TRY_KEYS[],
+    FL__TASK_GROUP_KEYS[], FL__NO_KEYS[];
 
 /* A client task by name, a step by id; NULL when there is none. */
 const fl_client_task_t *fl__client_find_task(const fl_client_spec_t *client, const char *name);

@@ -66,11 +66,17 @@ static int parse_exception_handler_layer(fl_yaml_reader_t *ld, fl_yaml_node_t *v
 /* clang-format off: a row a kind */
 static const fl_server_layer_row_t SERVER_LAYERS[] = {
     {{"base_http", "BaseHTTPMiddleware of a version (a name)", NULL},
-     FL_LAYER_BASE_HTTP, parse_base_http_layer, fl__build_base_http_layer},
+     FL_LAYER_BASE_HTTP,
+     parse_base_http_layer,
+     fl__build_base_http_layer},
     {{"server_errors", "ServerErrorMiddleware", NO_KEYS},
-     FL_LAYER_SERVER_ERRORS, parse_server_errors_layer, fl__build_server_errors_layer},
+     FL_LAYER_SERVER_ERRORS,
+     parse_server_errors_layer,
+     fl__build_server_errors_layer},
     {{"exception_handler", "ExceptionMiddleware with one handler", EXCEPTION_HANDLER_KEYS},
-     FL_LAYER_EXCEPTION_HANDLER, parse_exception_handler_layer, fl__build_exception_handler_layer},
+     FL_LAYER_EXCEPTION_HANDLER,
+     parse_exception_handler_layer,
+     fl__build_exception_handler_layer},
     {{NULL, NULL, NULL}, 0, NULL, NULL},
 };
 /* clang-format on */
@@ -146,22 +152,10 @@ static int parse_respond(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const char
     return parse_response_extras(ld, value, path, out);
 }
 
-static const char *variant_name(int variant) {
-    return fl_streaming_variant_name((fl_streaming_variant_t)variant);
-}
-
-static const char *cleanup_name(int cleanup) {
-    return fl_scripted_cleanup_name((fl_scripted_cleanup_t)cleanup);
-}
-
-static const fl_key_reader_t READ_VARIANT = {.size = sizeof(fl_streaming_variant_t),
-                                             .what = "streaming variant",
-                                             .count = FL_STREAMING_NO_LISTENER + 1,
-                                             .name_of = variant_name};
-static const fl_key_reader_t READ_CLEANUP = {.size = sizeof(fl_scripted_cleanup_t),
-                                             .what = "cleanup",
-                                             .count = FL_SCRIPTED_CLEANUP_SPAWNED + 1,
-                                             .name_of = cleanup_name};
+FL_NAMED_KEY_READER(READ_VARIANT, fl_streaming_variant_t, "streaming variant",
+                    FL_STREAMING_NO_LISTENER + 1, fl_streaming_variant_name);
+FL_NAMED_KEY_READER(READ_CLEANUP, fl_scripted_cleanup_t, "cleanup", FL_SCRIPTED_CLEANUP_SPAWNED + 1,
+                    fl_scripted_cleanup_name);
 
 #define STREAM_INTO(member) FL_INTO(fl_scripted_step_t, stream.member)
 
@@ -256,13 +250,55 @@ static int parse_raise_step(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const c
 /* clang-format off: a row a kind */
 static const fl_handler_step_row_t HANDLER_STEPS[] = {
     {{"sleep", "sleep (a duration; 0: a checkpoint)", NULL},
-     FL_SCRIPTED_SLEEP, false, parse_sleep_handler_step},
+     FL_SCRIPTED_SLEEP,
+     false,
+     parse_sleep_handler_step},
     {{"read_body", "read the whole body, or until SIZE bytes arrived", READ_BODY_KEYS},
-     FL_SCRIPTED_READ_BODY, false, parse_read_body_step},
+     FL_SCRIPTED_READ_BODY,
+     false,
+     parse_read_body_step},
     {{"raise", "raise an Exception kind", RAISE_KEYS}, FL_SCRIPTED_RAISE, false, parse_raise_step},
     {{"respond", "a plain Response", RESPOND_KEYS}, FL_SCRIPTED_RESPOND, true, parse_respond},
     {{"stream", "a StreamingResponse, or an EventSourceResponse", STREAM_KEYS},
-     FL_SCRIPTED_STREAM, true, parse_stream},
+     FL_SCRIPTED_STREAM,
+     true,
+     parse_stream},
+    {{"checkpoint", "await checkpoint() (the value: {})", FL__NO_KEYS},
+     FL_SCRIPTED_CHECKPOINT,
+     false,
+     fl__parse_checkpoint_step},
+    {{"log", "an entry of the server log, kind log (the value: its text)", NULL},
+     FL_SCRIPTED_LOG,
+     false,
+     fl__parse_log_step},
+    {{"send", "await send(message): a raw http.response.start or .body", FL__SEND_KEYS},
+     FL_SCRIPTED_SEND,
+     false,
+     fl__parse_send_step},
+    {{"receive", "await receive(), or until http.disconnect", FL__RECEIVE_KEYS},
+     FL_SCRIPTED_RECEIVE,
+     false,
+     fl__parse_receive_step},
+    {{"shield", "the steps (the value) in a shielded cancel scope", NULL},
+     FL_SCRIPTED_SHIELD,
+     false,
+     fl__parse_shield_step},
+    {{"move_on_after", "the steps in move_on_after(duration)", FL__TIMED_KEYS},
+     FL_SCRIPTED_MOVE_ON_AFTER,
+     false,
+     fl__parse_timed_step},
+    {{"fail_after", "the steps in fail_after(duration): DeadlineExceeded", FL__TIMED_KEYS},
+     FL_SCRIPTED_FAIL_AFTER,
+     false,
+     fl__parse_timed_step},
+    {{"try", "try: steps, except handlers, finally", FL__TRY_KEYS},
+     FL_SCRIPTED_TRY,
+     false,
+     fl__parse_try_step},
+    {{"task_group", "a task group: each child its own task", FL__TASK_GROUP_KEYS},
+     FL_SCRIPTED_TASK_GROUP,
+     false,
+     fl__parse_task_group_step},
     {{NULL, NULL, NULL}, 0, false, NULL},
 };
 /* clang-format on */
@@ -284,6 +320,64 @@ static int parse_handler_step(fl_yaml_reader_t *ld, fl_yaml_node_t *item, const 
     return row->parse(ld, it.value, it.path, out);
 }
 
+int fl__load_handler_steps(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path,
+                           bool top_level, const fl_scripted_step_t **steps_out,
+                           size_t *count_out) {
+    assert(ld != NULL && node != NULL && path != NULL && steps_out != NULL && count_out != NULL);
+    TRY(fl__yaml_expect_sequence(ld, node, path));
+    size_t count = fl__yaml_sequence_count(node);
+    if (count > FL_SCRIPTED_STEPS_MAX)
+        return FAIL(ld, node, "%s: more than %d steps", path, FL_SCRIPTED_STEPS_MAX);
+    /* A block's steps are read inside its step's: a depth bound keeps a
+     * hostile file from nesting the loader off its stack. */
+    if (ld->depth >= FL_SCRIPTED_DEPTH_MAX)
+        return FAIL(ld, node, "%s: blocks nested deeper than %d", path, FL_SCRIPTED_DEPTH_MAX);
+    ld->depth++;
+    fl_scripted_step_t *steps = fl_arena_zalloc(ld->arena, (count ? count : 1) * sizeof *steps);
+    bool responded = false; /* a step that answers ends the list */
+    int status = 0;
+    for (size_t i = 0; i < count && status == 0; i++) {
+        fl_yaml_node_t *item = fl__yaml_sequence_item(ld, node, i);
+        const char *item_path = fl__yaml_index_path(ld, path, i);
+        if (responded) status = FAIL(ld, item, "%s: a step after the response step", item_path);
+        if (status == 0) status = parse_handler_step(ld, item, item_path, &steps[i], &responded);
+        if (status == 0 && responded && !top_level)
+            status = FAIL(ld, item, "%s: a response step stands only at the handler's top level",
+                          item_path);
+    }
+    ld->depth--;
+    TRY(status);
+    *steps_out = steps;
+    *count_out = count;
+    return 0;
+}
+
+/* responses: [respond | stream, ...], the answers in turn; the handler's
+ * steps then run first and must not answer themselves. */
+static int parse_responses(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path,
+                           fl_scripted_spec_t *handler) {
+    assert(ld != NULL && node != NULL && path != NULL && handler != NULL);
+    TRY(fl__yaml_expect_sequence(ld, node, path));
+    size_t count = fl__yaml_sequence_count(node);
+    if (count == 0 || count > FL_SCRIPTED_STEPS_MAX)
+        return FAIL(ld, node, "%s: 1..%d responses", path, FL_SCRIPTED_STEPS_MAX);
+    if (handler->step_count > 0 &&
+        (handler->steps[handler->step_count - 1].kind == FL_SCRIPTED_RESPOND ||
+         handler->steps[handler->step_count - 1].kind == FL_SCRIPTED_STREAM))
+        return FAIL(ld, node, "%s: the steps already respond", path);
+    fl_scripted_step_t *responses = fl_arena_zalloc(ld->arena, count * sizeof *responses);
+    for (size_t i = 0; i < count; i++) {
+        fl_yaml_node_t *item = fl__yaml_sequence_item(ld, node, i);
+        const char *item_path = fl__yaml_index_path(ld, path, i);
+        bool responds = false;
+        TRY(parse_handler_step(ld, item, item_path, &responses[i], &responds));
+        if (!responds) return FAIL(ld, item, "%s: expected respond or stream", item_path);
+    }
+    handler->responses = responses;
+    handler->response_count = count;
+    return 0;
+}
+
 static int parse_route(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path,
                        fl_route_t *out) {
     static const fl_key_t keys[] = {
@@ -292,6 +386,9 @@ static int parse_route(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *p
         {"path", "string", NULL, "the path routed, starting with /", &FL_READ_NONEMPTY,
          FL_INTO(fl_route_t, path)},
         {"steps", "list of handler steps", "none", "the handler, at most 16 steps", FL_BY_HAND},
+        {"responses", "list of response steps", "none",
+         "answers in turn: request k gets the k-th, the last repeats (after the steps)",
+         FL_BY_HAND},
         FL_KEYS_END,
     };
     assert(out != NULL);
@@ -301,25 +398,11 @@ static int parse_route(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *p
     fl_yaml_node_t *v = fl__yaml_get(ld, node, "path");
     if (out->path[0] != '/') return FAIL(ld, v, "%s.path: must start with '/'", path);
     out->handler.name = out->path;
-    if ((v = fl__yaml_get(ld, node, "steps")) == NULL) return 0;
-    const char *steps_path = fl__yaml_child_path(ld, path, "steps");
-    TRY(fl__yaml_expect_sequence(ld, v, steps_path));
-    size_t count = fl__yaml_sequence_count(v);
-    if (count > FL_SCRIPTED_STEPS_MAX)
-        return FAIL(ld, v, "%s: more than %d steps", steps_path, FL_SCRIPTED_STEPS_MAX);
-    fl_scripted_step_t *steps = fl_arena_zalloc(ld->arena, (count ? count : 1) * sizeof *steps);
-    bool responded = false; /* a step that answers ends the list */
-    for (size_t i = 0; i < count; i++) {
-        fl_yaml_node_t *item = fl__yaml_sequence_item(ld, v, i);
-        if (responded)
-            return FAIL(ld, item, "%s: a step after the response step",
-                        fl__yaml_index_path(ld, steps_path, i));
-        TRY(parse_handler_step(ld, item, fl__yaml_index_path(ld, steps_path, i), &steps[i],
-                               &responded));
-    }
-    assert(count <= FL_SCRIPTED_STEPS_MAX);
-    out->handler.steps = steps;
-    out->handler.step_count = count;
+    if ((v = fl__yaml_get(ld, node, "steps")) != NULL)
+        TRY(fl__load_handler_steps(ld, v, fl__yaml_child_path(ld, path, "steps"), true,
+                                   &out->handler.steps, &out->handler.step_count));
+    if ((v = fl__yaml_get(ld, node, "responses")) != NULL)
+        TRY(parse_responses(ld, v, fl__yaml_child_path(ld, path, "responses"), &out->handler));
     assert(out->handler.name == out->path && out->method != NULL);
     return 0;
 }

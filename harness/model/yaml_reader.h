@@ -29,6 +29,7 @@ typedef struct fl_yaml_reader {
     const char *file;
     char *error;
     size_t error_size;
+    int depth; /* blocks being read inside blocks (model/load_server.c) */
 } fl_yaml_reader_t;
 
 typedef yaml_node_t fl_yaml_node_t;

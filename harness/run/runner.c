@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "harness/check/checker.h"
+#include "harness/check/expectations.h"
 #include "harness/model/kinds.h"
 #include "harness/report/chrome_trace.h"
 #include "harness/run/run_state.h"
@@ -74,6 +75,30 @@ static void write_timeline_head(const fl_scenario_t *s, uint64_t seed, FILE *out
     fflush(out);
 }
 
+/* Each step's outcome, under the timeline: what it gave, its retries and
+ * events, when it ran, and its error's notes. */
+static void print_steps(const fl_run_state_t *run, FILE *out) {
+    assert(run != NULL && out != NULL && run->task_count <= FL_RUN_TASKS_MAX);
+    fprintf(out, "--- steps\n");
+    for (size_t t = 0; t < run->task_count; t++) {
+        const fl_task_state_t *task = &run->tasks[t];
+        size_t count = task->spec != NULL ? task->spec->step_count : 0;
+        for (size_t i = 0; i < count; i++) {
+            const fl_step_state_t *step = &task->steps[i];
+            char outcome[320], start[32], end[32];
+            fl__describe_step(step, outcome, sizeof outcome);
+            fl__format_time(start, sizeof start, step->started_ns);
+            fl__format_time(end, sizeof end, step->ended_ns);
+            fprintf(out, "%-20s %-8s %s..%s  %s", step->id,
+                    fl_client_step_row(step->spec->kind)->head.name, start, end, outcome);
+            if (step->attempts > 1) fprintf(out, "  (%" PRIu32 " attempts)", step->attempts);
+            fputc('\n', out);
+            for (size_t n = 0; step->error != NULL && n < step->error->note_count; n++)
+                fprintf(out, "%20s note: %s\n", "", step->error->notes[n]);
+        }
+    }
+}
+
 static void write_timeline(fl_run_state_t *run, fl_seed_result_t *result, FILE *out) {
     assert(run != NULL && run->world != NULL && result != NULL && out != NULL);
     assert(result->checks_run == 0); /* the checks follow the timeline */
@@ -82,6 +107,7 @@ static void write_timeline(fl_run_state_t *run, fl_seed_result_t *result, FILE *
     fprintf(out, "--- outcome %s%s\n", fl_run_outcome_name(result->outcome),
             result->client_blocked ? " (client tasks blocked)" : "");
     if (result->outcome == FL_RUN_HANG) fprintf(out, "%s", result->hang_report);
+    print_steps(run, out);
     fprintf(out, "--- checks\n");
 }
 

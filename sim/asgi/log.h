@@ -28,7 +28,8 @@
     X(CLEANUP_COMPLETED, "cleanup-completed")                                  \
     X(BACKGROUND, "background")     /* a background task ran */                \
     X(EXCEPTION_HANDLER, "exception-handler")                                  \
-    X(NOTE, "note")
+    X(NOTE, "note")                                                            \
+    X(PROGRAM, "log")               /* a program's own log step: text */
 
 typedef enum fl_server_log_kind {
 #define FL__SERVER_LOG_ENUM(id, name) FL_SERVER_LOG_##id,

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "sim/asgi/apps_internal.h"
+#include "sim/asgi/program.h"
 #include "sim/runtime/assume.h"
 #include "sim/runtime/runtime.h"
 
@@ -17,6 +18,9 @@ typedef struct scripted_handler {
     const char *name;
     fl_scripted_step_t *steps; /* arena copies */
     size_t step_count;
+    fl_scripted_step_t *responses; /* in turn; arena copies */
+    size_t response_count;
+    uint64_t calls; /* calls so far: which response is this call's */
 } scripted_handler_t;
 
 /* The endpoint's async generator, one per call. It keeps a copy of the
@@ -236,27 +240,40 @@ static fl_error_t *read_body(scripted_handler_t *handler, fl_world_t *world,
     return fl_error_new(fl_world_arena(world), FL_ERR_RUNTIME_ERROR, "body: too many messages");
 }
 
-static fl_error_t *run_step(scripted_handler_t *handler, const fl_scripted_step_t *step,
-                            fl_world_t *world, const fl_asgi_scope_t *scope,
-                            fl_asgi_receive_t receive, fl_asgi_app_t **response_out) {
-    /* handler_call stops at the first response: no step runs after one. */
-    assert(response_out != NULL && *response_out == NULL);
-    assert(step >= handler->steps && step < handler->steps + handler->step_count);
+static fl_error_t *run_step(fl_program_t *p, const fl_scripted_step_t *step) {
+    /* fl__program_run_steps stops at the first response: no step runs after one. */
+    assert(p != NULL && p->response == NULL && step != NULL);
     /* What validate_step refused never reaches a running step. */
     assert(step->duration_ns >= 0 && step->background_ns >= 0);
     assert(step->kind != FL_SCRIPTED_RAISE || fl_error_kind_is(step->error_kind, FL_ERR_EXCEPTION));
+    scripted_handler_t *handler = p->handler;
+    fl_world_t *world = p->world;
     fl_arena_t *arena = fl_world_arena(world);
     switch (step->kind) {
     case FL_SCRIPTED_SLEEP:
         return fl_error_from_status(arena, fl_sleep(world, step->duration_ns), handler->name);
-    case FL_SCRIPTED_READ_BODY: return read_body(handler, world, scope, receive, step->read_bytes);
+    case FL_SCRIPTED_READ_BODY:
+        return read_body(handler, world, p->scope, p->receive, step->read_bytes);
     case FL_SCRIPTED_RAISE:
         return fl_error_new(arena, step->error_kind, "%s",
                             step->error_message ? step->error_message : "scripted error");
-    case FL_SCRIPTED_RESPOND: *response_out = build_plain(world, step); return NULL;
-    case FL_SCRIPTED_STREAM: *response_out = build_stream(handler, world, scope, step); return NULL;
+    case FL_SCRIPTED_RESPOND: p->response = build_plain(world, step); return NULL;
+    case FL_SCRIPTED_STREAM: p->response = build_stream(handler, world, p->scope, step); return NULL;
+    default: return fl__program_step(p, step);
     }
-    FL_UNREACHABLE(); /* validate_step refuses other kinds */
+}
+
+fl_error_t *fl__program_run_steps(fl_program_t *p, const fl_scripted_step_t *steps,
+                                  size_t count) {
+    assert(p != NULL && (steps != NULL || count == 0) && count <= FL_SCRIPTED_STEPS_MAX);
+    size_t i = 0;
+    for (; i < count && p->response == NULL; i++) {
+        fl_error_t *error = run_step(p, &steps[i]);
+        if (error != NULL) return error;
+    }
+    /* validate: a response step is the last, so a response ends the steps. */
+    assert(p->response == NULL || i == count);
+    return NULL;
 }
 
 static fl_error_t *handler_call(fl_asgi_app_t *self, fl_world_t *world,
@@ -266,16 +283,17 @@ static fl_error_t *handler_call(fl_asgi_app_t *self, fl_world_t *world,
     scripted_handler_t *handler = (scripted_handler_t *)self;
     assert(handler->step_count <= FL_SCRIPTED_STEPS_MAX);
     FL__APP_LOG(scope, FL_SERVER_LOG_HANDLER, "%s", handler->name);
-    fl_asgi_app_t *response = NULL;
-    size_t i = 0;
-    for (; i < handler->step_count && response == NULL; i++) {
-        fl_error_t *error = run_step(handler, &handler->steps[i], world, scope, receive, &response);
-        if (error != NULL) return error;
+    fl_program_t program = {.handler = handler, .name = handler->name, .world = world,
+                            .scope = scope, .receive = receive, .send = send};
+    uint64_t call = handler->calls++;
+    fl_error_t *error = fl__program_run_steps(&program, handler->steps, handler->step_count);
+    if (error == NULL && program.response == NULL && handler->response_count > 0) {
+        size_t last = handler->response_count - 1;
+        error = run_step(&program, &handler->responses[call < last ? call : last]);
+        assert(error != NULL || program.response != NULL); /* a response step answers */
     }
-    /* validate: a response step is the last, so a response ends the steps. */
-    assert(response == NULL || i == handler->step_count);
-    if (response == NULL) return NULL;
-    return fl_asgi_call(response, world, scope, receive, send);
+    if (error != NULL || program.response == NULL) return error;
+    return fl_asgi_call(program.response, world, scope, receive, send);
 }
 
 /* --- building -------------------------------------------------------------------- */
@@ -317,11 +335,47 @@ static bool validate_stream(const fl_scripted_stream_t *stream, size_t index, ch
     return true;
 }
 
-static bool validate_step(const fl_scripted_step_t *step, size_t index, char *error,
+static bool validate_steps(const fl_scripted_step_t *steps, size_t count, int depth,
+                           char *error, size_t error_size);
+
+/* A step's blocks: as many as its kind has, in the order it runs them. */
+static bool validate_blocks(const fl_scripted_step_t *step, size_t index, int depth, char *error,
+                            size_t error_size) {
+    assert(step != NULL && fl__program_has_blocks(step->kind));
+    if (step->block_count == 0 || step->block_count > FL_SCRIPTED_BLOCKS_MAX || step->blocks == NULL)
+        return invalid(error, error_size, "step %zu: 1..%d blocks", index, FL_SCRIPTED_BLOCKS_MAX);
+    if (depth >= FL_SCRIPTED_DEPTH_MAX)
+        return invalid(error, error_size, "step %zu: blocks nested deeper than %d", index,
+                       FL_SCRIPTED_DEPTH_MAX);
+    for (size_t b = 0; b < step->block_count; b++) {
+        const fl_scripted_block_t *block = &step->blocks[b];
+        fl_scripted_block_role_t want = step->kind == FL_SCRIPTED_TASK_GROUP ? FL_BLOCK_CHILD
+                                        : b == 0                             ? FL_BLOCK_BODY
+                                        : block->role == FL_BLOCK_FINALLY &&
+                                                b + 1 == step->block_count
+                                            ? FL_BLOCK_FINALLY
+                                            : FL_BLOCK_EXCEPT;
+        bool fits = block->role == want && (step->kind == FL_SCRIPTED_TRY || b == 0 ||
+                                            step->kind == FL_SCRIPTED_TASK_GROUP);
+        if (!fits) return invalid(error, error_size, "step %zu: block %zu out of place", index, b);
+        for (size_t i = 0; i < block->step_count; i++)
+            if (block->steps[i].kind == FL_SCRIPTED_RESPOND ||
+                block->steps[i].kind == FL_SCRIPTED_STREAM)
+                return invalid(error, error_size, "step %zu: a response step inside a block",
+                               index);
+        if (!validate_steps(block->steps, block->step_count, depth + 1, error, error_size))
+            return false;
+    }
+    if (step->kind == FL_SCRIPTED_TRY && step->block_count < 2)
+        return invalid(error, error_size, "step %zu: try needs an except or a finally", index);
+    return true;
+}
+
+static bool validate_step(const fl_scripted_step_t *step, size_t index, int depth, char *error,
                           size_t error_size) {
     assert(step != NULL && index < FL_SCRIPTED_STEPS_MAX); /* validate checked the count */
     /* Refused here, so that running a step never meets a kind it lacks. */
-    if (step->kind < FL_SCRIPTED_SLEEP || step->kind > FL_SCRIPTED_STREAM)
+    if (step->kind < FL_SCRIPTED_SLEEP || step->kind > FL_SCRIPTED_TASK_GROUP)
         return invalid(error, error_size, "step %zu: unknown step kind %d", index, (int)step->kind);
     if (step->duration_ns < 0 || step->background_ns < 0)
         return invalid(error, error_size, "step %zu: negative duration", index);
@@ -329,20 +383,42 @@ static bool validate_step(const fl_scripted_step_t *step, size_t index, char *er
         return invalid(error, error_size, "step %zu: too many headers", index);
     if (step->kind == FL_SCRIPTED_RAISE && !fl_error_kind_is(step->error_kind, FL_ERR_EXCEPTION))
         return invalid(error, error_size, "step %zu: error_kind is not an Exception", index);
+    if (step->kind == FL_SCRIPTED_SEND && step->message != FL_ASGI_RESPONSE_START &&
+        step->message != FL_ASGI_RESPONSE_BODY)
+        return invalid(error, error_size, "step %zu: send sends a response message", index);
     if (step->kind == FL_SCRIPTED_STREAM)
         return validate_stream(&step->stream, index, error, error_size);
+    if (fl__program_has_blocks(step->kind))
+        return validate_blocks(step, index, depth, error, error_size);
+    if (step->block_count != 0) return invalid(error, error_size, "step %zu: blocks", index);
+    return true;
+}
+
+static bool validate_steps(const fl_scripted_step_t *steps, size_t count, int depth,
+                           char *error, size_t error_size) {
+    assert(steps != NULL || count == 0);
+    if (count > FL_SCRIPTED_STEPS_MAX)
+        return invalid(error, error_size, "%zu steps (at most %d)", count, FL_SCRIPTED_STEPS_MAX);
+    for (size_t i = 0; i < count; i++) {
+        if (!validate_step(&steps[i], i, depth, error, error_size)) return false;
+        if (is_response_step(&steps[i]) && i + 1 < count)
+            return invalid(error, error_size, "step %zu: steps after a response", i + 1);
+    }
     return true;
 }
 
 static bool validate(const fl_scripted_spec_t *spec, char *error, size_t error_size) {
     assert(spec != NULL && (spec->steps != NULL || spec->step_count == 0));
-    if (spec->step_count > FL_SCRIPTED_STEPS_MAX)
-        return invalid(error, error_size, "%zu steps (at most %d)", spec->step_count,
-                       FL_SCRIPTED_STEPS_MAX);
-    for (size_t i = 0; i < spec->step_count; i++) {
-        if (!validate_step(&spec->steps[i], i, error, error_size)) return false;
-        if (is_response_step(&spec->steps[i]) && i + 1 < spec->step_count)
-            return invalid(error, error_size, "step %zu: steps after a response", i + 1);
+    if (!validate_steps(spec->steps, spec->step_count, 0, error, error_size)) return false;
+    if (spec->response_count == 0) return true;
+    if (spec->response_count > FL_SCRIPTED_STEPS_MAX || spec->responses == NULL)
+        return invalid(error, error_size, "1..%d responses in turn", FL_SCRIPTED_STEPS_MAX);
+    if (spec->step_count > 0 && is_response_step(&spec->steps[spec->step_count - 1]))
+        return invalid(error, error_size, "steps that respond, and responses in turn");
+    for (size_t i = 0; i < spec->response_count; i++) {
+        if (!is_response_step(&spec->responses[i]))
+            return invalid(error, error_size, "response %zu: not a response step", i);
+        if (!validate_step(&spec->responses[i], i, 0, error, error_size)) return false;
     }
     return true;
 }
@@ -359,6 +435,22 @@ static fl_asgi_header_t *copy_headers(fl_arena_t *arena, const fl_asgi_header_t 
     return copy;
 }
 
+static fl_scripted_step_t *copy_steps(fl_arena_t *arena, const fl_scripted_step_t *steps,
+                                      size_t count);
+
+static const fl_scripted_block_t *copy_blocks(fl_arena_t *arena, const fl_scripted_block_t *blocks,
+                                              size_t count) {
+    assert(arena != NULL && count <= FL_SCRIPTED_BLOCKS_MAX); /* validate_blocks */
+    if (count == 0) return NULL;
+    fl_scripted_block_t *copy = fl_arena_alloc(arena, count * sizeof *copy);
+    for (size_t b = 0; b < count; b++) {
+        copy[b] = blocks[b];
+        copy[b].name = fl_arena_strdup(arena, blocks[b].name);
+        copy[b].steps = copy_steps(arena, blocks[b].steps, blocks[b].step_count);
+    }
+    return copy;
+}
+
 static void copy_step(fl_arena_t *arena, fl_scripted_step_t *copy, const fl_scripted_step_t *step) {
     assert(arena != NULL && copy != NULL && step != NULL && copy != step);
     *copy = *step;
@@ -369,9 +461,19 @@ static void copy_step(fl_arena_t *arena, fl_scripted_step_t *copy, const fl_scri
     copy->background_name = fl_arena_strdup(arena, step->background_name);
     copy->stream.chunk_text = fl_arena_strdup(arena, step->stream.chunk_text);
     copy->stream.fail_message = fl_arena_strdup(arena, step->stream.fail_message);
+    copy->text = fl_arena_strdup(arena, step->text);
+    copy->blocks = copy_blocks(arena, step->blocks, step->block_count);
     /* The copy owns its strings: none still points into the caller's spec. */
     assert(copy->headers == NULL || copy->headers != step->headers);
     assert(copy->body == NULL || copy->body != step->body);
+}
+
+static fl_scripted_step_t *copy_steps(fl_arena_t *arena, const fl_scripted_step_t *steps,
+                                      size_t count) {
+    assert(arena != NULL && (steps != NULL || count == 0) && count <= FL_SCRIPTED_STEPS_MAX);
+    fl_scripted_step_t *copy = fl_arena_alloc(arena, (count + 1) * sizeof *copy);
+    for (size_t i = 0; i < count; i++) copy_step(arena, &copy[i], &steps[i]);
+    return copy;
 }
 
 fl_asgi_app_t *fl_scripted_handler_create(fl_world_t *world, const fl_scripted_spec_t *spec,
@@ -382,9 +484,9 @@ fl_asgi_app_t *fl_scripted_handler_create(fl_world_t *world, const fl_scripted_s
     scripted_handler_t *handler = fl_arena_zalloc(arena, sizeof *handler);
     handler->name = fl_arena_strdup(arena, spec->name != NULL ? spec->name : "scripted");
     handler->app = (fl_asgi_app_t){.name = handler->name, .call = handler_call};
-    handler->steps = fl_arena_alloc(arena, (spec->step_count + 1) * sizeof *handler->steps);
-    for (size_t i = 0; i < spec->step_count; i++)
-        copy_step(arena, &handler->steps[i], &spec->steps[i]);
+    handler->steps = copy_steps(arena, spec->steps, spec->step_count);
+    handler->responses = copy_steps(arena, spec->responses, spec->response_count);
+    handler->response_count = spec->response_count;
     handler->step_count = spec->step_count;
     assert(handler->step_count <= FL_SCRIPTED_STEPS_MAX);
     return &handler->app;

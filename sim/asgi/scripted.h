@@ -43,7 +43,35 @@ typedef enum fl_scripted_step_kind {
     FL_SCRIPTED_RAISE,     /* raise error_kind(error_message) */
     FL_SCRIPTED_RESPOND,   /* a plain Response; ends the steps */
     FL_SCRIPTED_STREAM,    /* a StreamingResponse or EventSourceResponse; ends the steps */
+    /* Program steps (sim/asgi/program.c): */
+    FL_SCRIPTED_CHECKPOINT,    /* await checkpoint() */
+    FL_SCRIPTED_LOG,           /* a FL_SERVER_LOG_PROGRAM entry: text */
+    FL_SCRIPTED_SEND,          /* await send(message): a raw ASGI message */
+    FL_SCRIPTED_RECEIVE,       /* await receive(), or until http.disconnect */
+    FL_SCRIPTED_SHIELD,        /* blocks[0] in a shielded cancel scope */
+    FL_SCRIPTED_MOVE_ON_AFTER, /* blocks[0] in move_on_after(duration_ns) */
+    FL_SCRIPTED_FAIL_AFTER,    /* blocks[0] in fail_after(duration_ns) */
+    FL_SCRIPTED_TRY,           /* blocks: the body, excepts, then at most one finally */
+    FL_SCRIPTED_TASK_GROUP,    /* blocks: children, each its own task in one group */
 } fl_scripted_step_kind_t;
+
+/* What a block of a step is to it. */
+typedef enum fl_scripted_block_role {
+    FL_BLOCK_BODY,    /* the steps the scope or try runs */
+    FL_BLOCK_EXCEPT,  /* runs when the body raised error (or below); the error is handled */
+    FL_BLOCK_FINALLY, /* runs however the body ended */
+    FL_BLOCK_CHILD,   /* a task group's child: its own task */
+} fl_scripted_block_role_t;
+
+struct fl_scripted_step;
+
+typedef struct fl_scripted_block {
+    fl_scripted_block_role_t role;
+    const char *name;      /* CHILD: its task's name (NULL: "<handler> child <i>") */
+    fl_error_kind_t error; /* EXCEPT: the kind caught, with those below it */
+    const struct fl_scripted_step *steps;
+    size_t step_count;
+} fl_scripted_block_t;
 
 typedef enum fl_scripted_cleanup {
     FL_SCRIPTED_CLEANUP_NONE,
@@ -84,14 +112,27 @@ typedef struct fl_scripted_step {
     const char *background_name;     /* RESPOND, STREAM: a background task, or NULL */
     int64_t background_ns;           /* how long it sleeps */
     fl_scripted_stream_t stream;     /* STREAM */
+    const char *text;                /* LOG */
+    fl_asgi_message_type_t message;  /* SEND: start (status, headers) or body (body) */
+    bool more_body;                  /* SEND body */
+    bool until_disconnect;           /* RECEIVE: receive until http.disconnect */
+    const fl_scripted_block_t *blocks; /* SHIELD .. TASK_GROUP */
+    size_t block_count;
+    bool cancel_on_first_done;       /* TASK_GROUP: StreamingResponse's wrap() */
 } fl_scripted_step_t;
 
-enum { FL_SCRIPTED_STEPS_MAX = 16 };
+/* Per list of steps; blocks nest at most FL_SCRIPTED_DEPTH_MAX deep. */
+enum { FL_SCRIPTED_STEPS_MAX = 16, FL_SCRIPTED_BLOCKS_MAX = 16, FL_SCRIPTED_DEPTH_MAX = 8 };
 
 typedef struct fl_scripted_spec {
     const char *name;
     const fl_scripted_step_t *steps;
     size_t step_count;
+    /* Answers in turn (WireMock's scenarios): call k (from 1) of the
+     * handler ends with responses[min(k, count) - 1], after its steps,
+     * which then must not end with a response of their own. */
+    const fl_scripted_step_t *responses;
+    size_t response_count;
 } fl_scripted_spec_t;
 
 /* Builds the handler. Returns NULL and writes a message into error (if not

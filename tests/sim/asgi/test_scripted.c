@@ -294,6 +294,57 @@ static void test_invalid_specs_are_refused(void **state) {
     fl_world_destroy(world);
 }
 
+/* Program specs are refused when the handler is built: blocks out of
+ * place, a response inside a block, nesting past the bound, a send of a
+ * request message, responses in turn that do not respond. */
+static void test_invalid_program_specs_are_refused(void **state) {
+    (void)state;
+    char error[256];
+    fl_world_options_t options = {.seed = 1};
+    fl_world_t *world = fl_world_create(&options, NULL, 0);
+    fl_scripted_step_t respond[] = {{.kind = FL_SCRIPTED_RESPOND}};
+    fl_scripted_block_t responding = {.role = FL_BLOCK_BODY, .steps = respond, .step_count = 1};
+    fl_scripted_step_t shield[] = {{.kind = FL_SCRIPTED_SHIELD, .blocks = &responding,
+                                    .block_count = 1}};
+    fl_scripted_spec_t spec = {.name = "bad", .steps = shield, .step_count = 1};
+    assert_null(fl_scripted_handler_create(world, &spec, error, sizeof error));
+    assert_string_equal(error, "step 0: a response step inside a block");
+    fl_scripted_block_t child = {.role = FL_BLOCK_CHILD};
+    fl_scripted_step_t misplaced[] = {{.kind = FL_SCRIPTED_SHIELD, .blocks = &child,
+                                       .block_count = 1}};
+    spec = (fl_scripted_spec_t){.name = "bad", .steps = misplaced, .step_count = 1};
+    assert_null(fl_scripted_handler_create(world, &spec, error, sizeof error));
+    assert_string_equal(error, "step 0: block 0 out of place");
+    fl_scripted_step_t no_blocks[] = {{.kind = FL_SCRIPTED_TRY}};
+    spec = (fl_scripted_spec_t){.name = "bad", .steps = no_blocks, .step_count = 1};
+    assert_null(fl_scripted_handler_create(world, &spec, error, sizeof error));
+    assert_string_equal(error, "step 0: 1..16 blocks");
+    /* Nine shields, one inside the next: one past the bound. */
+    fl_scripted_step_t nest[9];
+    fl_scripted_block_t bodies[9];
+    for (int i = 8; i >= 0; i--) {
+        bodies[i] = (fl_scripted_block_t){.role = FL_BLOCK_BODY, .steps = i < 8 ? &nest[i + 1] : NULL,
+                                          .step_count = i < 8 ? 1 : 0};
+        nest[i] = (fl_scripted_step_t){.kind = FL_SCRIPTED_SHIELD, .blocks = &bodies[i],
+                                       .block_count = 1};
+    }
+    spec = (fl_scripted_spec_t){.name = "bad", .steps = nest, .step_count = 1};
+    assert_null(fl_scripted_handler_create(world, &spec, error, sizeof error));
+    assert_string_equal(error, "step 0: blocks nested deeper than 8");
+    spec.steps = &nest[1]; /* eight deep: within the bound */
+    assert_non_null(fl_scripted_handler_create(world, &spec, error, sizeof error));
+    fl_scripted_step_t send_request[] = {{.kind = FL_SCRIPTED_SEND,
+                                          .message = FL_ASGI_HTTP_REQUEST}};
+    spec = (fl_scripted_spec_t){.name = "bad", .steps = send_request, .step_count = 1};
+    assert_null(fl_scripted_handler_create(world, &spec, error, sizeof error));
+    assert_string_equal(error, "step 0: send sends a response message");
+    fl_scripted_step_t sleep[] = {{.kind = FL_SCRIPTED_SLEEP}};
+    spec = (fl_scripted_spec_t){.name = "bad", .responses = sleep, .response_count = 1};
+    assert_null(fl_scripted_handler_create(world, &spec, error, sizeof error));
+    assert_string_equal(error, "response 0: not a response step");
+    fl_world_destroy(world);
+}
+
 static void test_cleanup_names_round_trip(void **state) {
     (void)state;
     for (int i = FL_SCRIPTED_CLEANUP_NONE; i <= FL_SCRIPTED_CLEANUP_SPAWNED; i++) {
@@ -318,6 +369,7 @@ int main(void) {
         cmocka_unit_test(test_read_body_after_disconnect_raises_client_disconnect),
         cmocka_unit_test(test_raise_step_and_no_response),
         cmocka_unit_test(test_invalid_specs_are_refused),
+        cmocka_unit_test(test_invalid_program_specs_are_refused),
         cmocka_unit_test(test_cleanup_names_round_trip),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
