@@ -183,7 +183,8 @@ static int parse_timeout_layer(fl_yaml_reader_t *ld, fl_yaml_node_t *value, cons
     return 0;
 }
 
-/* clang-format off: a row a kind */
+/* One row a kind. */
+/* clang-format off */
 static const fl_client_layer_row_t CLIENT_LAYERS[] = {
     {{"retry", "httpware's retry middleware, with an optional budget", RETRY_KEYS},
      FL_CLIENT_LAYER_RETRY, parse_retry_layer, fl__build_retry_layer},
@@ -382,7 +383,8 @@ static int parse_cancel_step(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const 
 #undef STEP_HEADERS
 #undef STEP_CANCEL_AFTER
 
-/* clang-format off: a row a kind */
+/* One row a kind. */
+/* clang-format off */
 static const fl_client_step_row_t CLIENT_STEPS[] = {
     {{"request", "a request through the middleware chain, body read whole", REQUEST_KEYS},
      FL_STEP_REQUEST, true, parse_request_step, fl__run_request_step},

@@ -186,33 +186,19 @@ static int parse_trace_expectation(fl_yaml_reader_t *ld, fl_yaml_node_t *value, 
 #undef EXPECT_TEXT
 
 /* The expectation kinds, one row each. */
-/* clang-format off: a row a kind */
+/* One row a kind. */
+/* clang-format off */
 static const fl_expect_kind_row_t EXPECT_KINDS[] = {
     {{"step", "a client step's outcome", step_keys},
-     FL_EXPECT_STEP,
-     parse_step_expectation,
-     fl__check_step_expectation,
-     false},
+     FL_EXPECT_STEP, parse_step_expectation, fl__check_step_expectation, false},
     {{"server", "entries of the server's log", server_keys},
-     FL_EXPECT_SERVER,
-     parse_server_expectation,
-     fl__check_server_expectation,
-     false},
+     FL_EXPECT_SERVER, parse_server_expectation, fl__check_server_expectation, false},
     {{"hang", "the run hangs (or not), naming a blocked task", hang_keys},
-     FL_EXPECT_HANG,
-     parse_hang_expectation,
-     fl__check_hang_expectation,
-     false},
+     FL_EXPECT_HANG, parse_hang_expectation, fl__check_hang_expectation, false},
     {{"budget", "retry budget withdrawals", budget_keys},
-     FL_EXPECT_BUDGET,
-     parse_budget_expectation,
-     fl__check_budget_expectation,
-     false},
+     FL_EXPECT_BUDGET, parse_budget_expectation, fl__check_budget_expectation, false},
     {{"trace", "trace events of a kind", trace_keys},
-     FL_EXPECT_TRACE,
-     parse_trace_expectation,
-     fl__check_trace_expectation,
-     true},
+     FL_EXPECT_TRACE, parse_trace_expectation, fl__check_trace_expectation, true},
     {{NULL, NULL, NULL}, 0, NULL, NULL, false},
 };
 /* clang-format on */

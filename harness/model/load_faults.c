@@ -51,7 +51,8 @@ static const fl_key_t CONNECT_KEYS[] = {
 #undef INTO
 #undef TRIGGER_CONNECTION
 
-/* clang-format off: a row a kind */
+/* One row a kind. */
+/* clang-format off */
 static const fl_fault_trigger_row_t TRIGGERS[] = {
     {{"at", "a virtual time", AT_KEYS}, FL_FAULT_TRIGGER_AT},
     {{"bytes", "bytes written in a direction of a connection", BYTES_KEYS}, FL_FAULT_TRIGGER_BYTES},

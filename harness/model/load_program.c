@@ -7,17 +7,19 @@
 #include <assert.h>
 #include <string.h>
 
+#include "sim/runtime/channel.h"
 #include "sim/runtime/status.h"
 
 #define INTO(member) FL_INTO(fl_scripted_step_t, member)
 
 const fl_key_t FL__NO_KEYS[] = {FL_KEYS_END};
 
-/* checkpoint: {}: one await of checkpoint(). */
+/* checkpoint: {} and cancel_group: {}: no keys, nothing to read. */
 int fl__parse_checkpoint_step(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const char *path,
                               fl_scripted_step_t *out) {
     (void)ld, (void)value, (void)path;
-    assert(out != NULL && out->kind == FL_SCRIPTED_CHECKPOINT);
+    assert(out != NULL);
+    assert(out->kind == FL_SCRIPTED_CHECKPOINT || out->kind == FL_SCRIPTED_CANCEL_GROUP);
     return 0;
 }
 
@@ -32,13 +34,17 @@ FL_NAMED_KEY_READER(READ_MESSAGE_TYPE, fl_asgi_message_type_t, "ASGI message typ
                     FL_ASGI_RESPONSE_BODY + 1, fl_asgi_message_type_name);
 
 const fl_key_t FL__SEND_KEYS[] = {
-    {"type", "ASGI message type", NULL, "http.response.start or http.response.body",
-     &READ_MESSAGE_TYPE, INTO(message)},
+    {"type", "ASGI message type", "with message: its own",
+     "http.response.start or http.response.body", &READ_MESSAGE_TYPE, INTO(message)},
     {"status", "integer 100..599", "200", "start: the status", &FL_READ_STATUS, INTO(status)},
     {"headers", "headers", "none", "start: the headers", FL_BY_HAND},
     {"body", "string", "empty", "body: the bytes", &FL_READ_STRING, INTO(body)},
     {"more_body", "bool", "false", "body: more body messages follow", &FL_READ_BOOL,
      INTO(more_body)},
+    {"message", "slot name", "none", "send a kept message as it is (alone: no other key)",
+     &FL_READ_NONEMPTY, INTO(slot)},
+    {"body_from", "slot name", "none", "body: the body of a kept message", &FL_READ_NONEMPTY,
+     INTO(body_from)},
     FL_KEYS_END,
 };
 
@@ -48,21 +54,29 @@ int fl__parse_send_step(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const char 
                         fl_scripted_step_t *out) {
     assert(out != NULL && out->kind == FL_SCRIPTED_SEND);
     TRY(fl__yaml_read_keys(ld, value, path, FL__SEND_KEYS, out, sizeof *out));
+    if (out->slot != NULL) {
+        if (fl__yaml_pair_count(value) != 1)
+            return FAIL(ld, value, "%s: message sends a kept message alone: no other key", path);
+        return 0;
+    }
+    fl_yaml_node_t *type = fl__yaml_get(ld, value, "type");
+    if (type == NULL) return FAIL(ld, value, "missing required key 'type' in %s", path);
     bool start = out->message == FL_ASGI_RESPONSE_START;
     if (!start && out->message != FL_ASGI_RESPONSE_BODY)
-        return FAIL(ld, fl__yaml_get(ld, value, "type"),
-                    "%s.type: an app sends http.response.start or http.response.body", path);
+        return FAIL(ld, type, "%s.type: an app sends http.response.start or http.response.body",
+                    path);
     fl_yaml_node_t *v = fl__yaml_get(ld, value, "headers");
     if (v != NULL)
         TRY(fl__yaml_headers(ld, v, fl__yaml_child_path(ld, path, "headers"), &out->headers,
                              &out->header_count));
-    const char *misplaced = start ? (out->body != NULL ? "body" : NULL)
-                                  : (out->status != 0 ? "status"
-                                     : v != NULL      ? "headers"
-                                                      : NULL);
+    bool has_body = out->body != NULL || out->body_from != NULL;
+    const char *misplaced = start ? (has_body ? "body" : NULL)
+                                  : (out->status != 0 ? "status" : v != NULL ? "headers" : NULL);
     if (misplaced != NULL)
         return FAIL(ld, value, "%s: %s does not belong in %s", path, misplaced,
                     fl_asgi_message_type_name(out->message));
+    if (out->body != NULL && out->body_from != NULL)
+        return FAIL(ld, value, "%s: give body or body_from, not both", path);
     return 0;
 }
 
@@ -187,7 +201,7 @@ int fl__parse_try_step(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const char *
     return 0;
 }
 
-static const fl_key_t CHILD_KEYS[] = {
+const fl_key_t FL__CHILD_KEYS[] = {
     {"name", "string", "<handler> child <i>", "the child task's name", &FL_READ_NONEMPTY,
      FL_INTO(fl_scripted_block_t, name)},
     {"steps", "list of handler steps", NULL, "what the child runs", FL_BY_HAND},
@@ -195,40 +209,228 @@ static const fl_key_t CHILD_KEYS[] = {
 };
 
 const fl_key_t FL__TASK_GROUP_KEYS[] = {
-    {"children", "list of {name, steps}", NULL, "each runs as its own task in the group",
+    {"children", "list of {name, steps}", "none", "each runs as its own task in the group",
      FL_BY_HAND},
+    {"steps", "list of handler steps", "none",
+     "the opener's body, after the children start: spawn and cancel_group mean this group",
+     FL_BY_HAND},
+    {"lone_error_bare", "bool", "false",
+     "a lone error comes out bare, as anyio 3 raised it (else in a GroupError, as anyio 4)",
+     &FL_READ_BOOL, INTO(lone_error_bare)},
     {"cancel_on_first_done", "bool", "false",
      "the first child to end cancels the others (StreamingResponse's wrap)", &FL_READ_BOOL,
      INTO(cancel_on_first_done)},
     FL_KEYS_END,
 };
 
-/* task_group: {children: [{name, steps}], cancel_on_first_done}. */
+/* A child block: {name, steps}. */
+static int parse_child(fl_yaml_reader_t *ld, fl_yaml_node_t *item, const char *path,
+                       fl_scripted_block_t *out) {
+    TRY(fl__yaml_check_and_read_keys(ld, item, path, FL__CHILD_KEYS, out, sizeof *out));
+    fl_yaml_node_t *steps;
+    TRY(fl__yaml_require(ld, item, "steps", path, &steps));
+    return parse_block(ld, steps, fl__yaml_child_path(ld, path, "steps"), FL_BLOCK_CHILD, out);
+}
+
+/* task_group: {children: [{name, steps}], steps, cancel_on_first_done}. */
 int fl__parse_task_group_step(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const char *path,
                               fl_scripted_step_t *out) {
     assert(out != NULL && out->kind == FL_SCRIPTED_TASK_GROUP);
     TRY(fl__yaml_read_keys(ld, value, path, FL__TASK_GROUP_KEYS, out, sizeof *out));
-    fl_yaml_node_t *list;
-    TRY(fl__yaml_require(ld, value, "children", path, &list));
+    fl_yaml_node_t *list = fl__yaml_get(ld, value, "children");
+    fl_yaml_node_t *body = fl__yaml_get(ld, value, "steps");
+    if (list == NULL && body == NULL) return FAIL(ld, value, "%s: give children, steps or both", path);
     const char *list_path = fl__yaml_child_path(ld, path, "children");
-    TRY(fl__yaml_expect_sequence(ld, list, list_path));
-    size_t count = fl__yaml_sequence_count(list);
-    if (count == 0 || count > FL_SCRIPTED_BLOCKS_MAX)
-        return FAIL(ld, list, "%s: 1..%d children", list_path, FL_SCRIPTED_BLOCKS_MAX);
-    fl_scripted_block_t *children = blocks(ld, count);
-    for (size_t i = 0; i < count; i++) {
-        fl_yaml_node_t *item = fl__yaml_sequence_item(ld, list, i);
-        const char *item_path = fl__yaml_index_path(ld, list_path, i);
-        TRY(fl__yaml_check_and_read_keys(ld, item, item_path, CHILD_KEYS, &children[i],
-                                         sizeof children[i]));
-        fl_yaml_node_t *steps;
-        TRY(fl__yaml_require(ld, item, "steps", item_path, &steps));
-        TRY(parse_block(ld, steps, fl__yaml_child_path(ld, item_path, "steps"), FL_BLOCK_CHILD,
-                        &children[i]));
+    size_t count = 0;
+    if (list != NULL) {
+        TRY(fl__yaml_expect_sequence(ld, list, list_path));
+        count = fl__yaml_sequence_count(list);
+        if ((count == 0 && body == NULL) || count + (body != NULL) > FL_SCRIPTED_BLOCKS_MAX)
+            return FAIL(ld, list, "%s: 1..%d children", list_path,
+                        FL_SCRIPTED_BLOCKS_MAX - (body != NULL));
     }
-    out->blocks = children;
+    fl_scripted_block_t *all = blocks(ld, count + (body != NULL));
+    for (size_t i = 0; i < count; i++)
+        TRY(parse_child(ld, fl__yaml_sequence_item(ld, list, i),
+                        fl__yaml_index_path(ld, list_path, i), &all[i]));
+    if (body != NULL)
+        TRY(parse_block(ld, body, fl__yaml_child_path(ld, path, "steps"), FL_BLOCK_BODY,
+                        &all[count++]));
+    out->blocks = all;
     out->block_count = count;
     return 0;
+}
+
+/* spawn: {name, steps}: a child of the innermost task group. */
+int fl__parse_spawn_step(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const char *path,
+                         fl_scripted_step_t *out) {
+    assert(out != NULL && out->kind == FL_SCRIPTED_SPAWN);
+    fl_scripted_block_t *child = blocks(ld, 1);
+    TRY(parse_child(ld, value, path, child));
+    out->blocks = child;
+    out->block_count = 1;
+    return 0;
+}
+
+const fl_key_t FL__REPEAT_KEYS[] = {
+    {"times", "integer > 0", "until_error", "rounds", &FL_READ_POSITIVE_UINT32, INTO(times)},
+    {"until_error", "error kind", "none", "stop quietly when a round raises this kind",
+     &FL_READ_ERROR_KIND, INTO(error_kind)},
+    {"steps", "list of handler steps", NULL, "one round", FL_BY_HAND},
+    FL_KEYS_END,
+};
+
+/* repeat: {times | until_error, steps}. */
+int fl__parse_repeat_step(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const char *path,
+                          fl_scripted_step_t *out) {
+    assert(out != NULL && out->kind == FL_SCRIPTED_REPEAT);
+    TRY(fl__yaml_read_keys(ld, value, path, FL__REPEAT_KEYS, out, sizeof *out));
+    bool until = fl__yaml_get(ld, value, "until_error") != NULL;
+    if (until == (out->times > 0)) return FAIL(ld, value, "%s: give times or until_error", path);
+    fl_yaml_node_t *steps;
+    TRY(fl__yaml_require(ld, value, "steps", path, &steps));
+    fl_scripted_block_t *body = blocks(ld, 1);
+    TRY(parse_block(ld, steps, fl__yaml_child_path(ld, path, "steps"), FL_BLOCK_BODY, body));
+    out->blocks = body;
+    out->block_count = 1;
+    return 0;
+}
+
+/* A channel name the program declared; else an error listing them. */
+static int check_channel(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const char *path,
+                         const char *name) {
+    assert(ld != NULL && name != NULL);
+    fl_name_list_t names = {.used = 0};
+    for (size_t i = 0; i < ld->channel_count; i++) {
+        if (strcmp(ld->channels[i].name, name) == 0) return 0;
+        fl__name_list_add(&names, ", ", ld->channels[i].name);
+    }
+    if (ld->channel_count == 0) fl__name_list_add(&names, "", "none");
+    return FAIL(ld, fl__yaml_get(ld, value, "channel"),
+                "%s.channel: no channel named '%s' (the program's channels: %s)", path, name,
+                names.text);
+}
+
+const fl_key_t FL__CHANNEL_SEND_KEYS[] = {
+    {"channel", "channel name", NULL, "a channel of the program's", &FL_READ_NONEMPTY,
+     INTO(channel)},
+    {"message", "slot name", NULL, "the kept message to send (a copy goes)", &FL_READ_NONEMPTY,
+     INTO(slot)},
+    FL_KEYS_END,
+};
+
+const fl_key_t FL__CHANNEL_RECEIVE_KEYS[] = {
+    {"channel", "channel name", NULL, "a channel of the program's", &FL_READ_NONEMPTY,
+     INTO(channel)},
+    {"as", "slot name", NULL, "keep the message under this name", &FL_READ_NONEMPTY, INTO(slot)},
+    FL_KEYS_END,
+};
+
+const fl_key_t FL__CLOSE_KEYS[] = {
+    {"channel", "channel name", NULL, "a channel of the program's", &FL_READ_NONEMPTY,
+     INTO(channel)},
+    {"end", "send or receive", "send", "which end closes", FL_BY_HAND},
+    FL_KEYS_END,
+};
+
+const fl_key_t FL__CALL_APP_KEYS[] = {
+    {"channel", "channel name", "none: the program's send",
+     "the app's send puts each message into this channel", &FL_READ_NONEMPTY, INTO(channel)},
+    {"shield_start", "bool", "false", "with channel: the start goes in inside a shielded scope",
+     &FL_READ_BOOL, INTO(shield_start)},
+    FL_KEYS_END,
+};
+
+/* channel_send, channel_receive, close and call_app: their keys, and the
+ * channel they name among the program's. */
+int fl__parse_channel_step(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const char *path,
+                           fl_scripted_step_t *out) {
+    assert(out != NULL);
+    const fl_key_t *keys = out->kind == FL_SCRIPTED_CHANNEL_SEND      ? FL__CHANNEL_SEND_KEYS
+                           : out->kind == FL_SCRIPTED_CHANNEL_RECEIVE ? FL__CHANNEL_RECEIVE_KEYS
+                           : out->kind == FL_SCRIPTED_CLOSE           ? FL__CLOSE_KEYS
+                                                                      : FL__CALL_APP_KEYS;
+    TRY(fl__yaml_read_keys(ld, value, path, keys, out, sizeof *out));
+    fl_yaml_node_t *end = fl__yaml_get(ld, value, "end");
+    if (end != NULL) {
+        bool receive;
+        static const char *const ends[] = {"send", "receive", NULL};
+        int index;
+        TRY(fl__yaml_choice(ld, end, fl__yaml_child_path(ld, path, "end"), "end", ends, &index));
+        receive = index == 1;
+        out->close_receive = receive;
+    }
+    if (out->kind == FL_SCRIPTED_CALL_APP && out->channel == NULL && out->shield_start)
+        return FAIL(ld, value, "%s: shield_start needs a channel", path);
+    return out->channel == NULL ? 0 : check_channel(ld, value, path, out->channel);
+}
+
+static const fl_key_t CHANNEL_KEYS[] = {
+    {"name", "string", NULL, "what steps call it", &FL_READ_NONEMPTY,
+     FL_INTO(fl_scripted_channel_t, name)},
+    {"capacity", "integer", "0", "items it holds (0: each send waits for a receiver)",
+     &FL_READ_COUNT, FL_INTO(fl_scripted_channel_t, capacity)},
+    FL_KEYS_END,
+};
+
+int fl__load_channels(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path,
+                      fl_scripted_spec_t *out) {
+    assert(ld != NULL && node != NULL && path != NULL && out != NULL);
+    TRY(fl__yaml_expect_sequence(ld, node, path));
+    size_t count = fl__yaml_sequence_count(node);
+    if (count > FL_SCRIPTED_CHANNELS_MAX)
+        return FAIL(ld, node, "%s: at most %d channels", path, FL_SCRIPTED_CHANNELS_MAX);
+    fl_scripted_channel_t *channels = fl_arena_zalloc(ld->arena, (count ? count : 1) * sizeof *channels);
+    for (size_t i = 0; i < count; i++) {
+        fl_yaml_node_t *item = fl__yaml_sequence_item(ld, node, i);
+        const char *item_path = fl__yaml_index_path(ld, path, i);
+        TRY(fl__yaml_check_and_read_keys(ld, item, item_path, CHANNEL_KEYS, &channels[i],
+                                         sizeof channels[i]));
+        if (channels[i].capacity > FL_CHANNEL_CAPACITY_MAX)
+            return FAIL(ld, item, "%s.capacity: at most %zu", item_path,
+                        (size_t)FL_CHANNEL_CAPACITY_MAX);
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(channels[j].name, channels[i].name) == 0)
+                return FAIL(ld, item, "%s: a second channel named '%s'", item_path,
+                            channels[i].name);
+    }
+    out->channels = channels;
+    out->channel_count = count;
+    return 0;
+}
+
+int fl__load_program_steps(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path,
+                           bool top_level, fl_scripted_spec_t *out) {
+    assert(ld != NULL && out != NULL && ld->channels == NULL && ld->channel_count == 0);
+    ld->channels = out->channels;
+    ld->channel_count = out->channel_count;
+    int status = fl__load_handler_steps(ld, node, path, top_level, &out->steps, &out->step_count);
+    ld->channels = NULL;
+    ld->channel_count = 0;
+    return status;
+}
+
+const fl_key_t FL__PROGRAM_KEYS[] = {
+    {"name", "string", NULL, "the middleware's name, in messages and child task names",
+     &FL_READ_NONEMPTY, FL_INTO(fl_server_layer_t, program.name)},
+    {"channels", "list of {name, capacity}", "none", "its channels, made anew for each call",
+     FL_BY_HAND},
+    {"steps", "list of handler steps", NULL, "what each call runs; call_app calls the app inside",
+     FL_BY_HAND},
+    FL_KEYS_END,
+};
+
+/* program: {name, channels, steps}: a middleware written as a program. */
+int fl__parse_program_layer(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const char *path,
+                            fl_server_layer_t *out) {
+    assert(out != NULL && out->kind == FL_LAYER_PROGRAM);
+    TRY(fl__yaml_read_keys(ld, value, path, FL__PROGRAM_KEYS, out, sizeof *out));
+    fl_yaml_node_t *v = fl__yaml_get(ld, value, "channels");
+    if (v != NULL)
+        TRY(fl__load_channels(ld, v, fl__yaml_child_path(ld, path, "channels"), &out->program));
+    TRY(fl__yaml_require(ld, value, "steps", path, &v));
+    return fl__load_program_steps(ld, v, fl__yaml_child_path(ld, path, "steps"), false,
+                                  &out->program);
 }
 
 #undef INTO

@@ -29,9 +29,24 @@ int fl__load_handler_steps(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const cha
 /* The program steps' rows' functions (model/load_program.c). */
 fl_handler_step_parse_fn fl__parse_checkpoint_step, fl__parse_log_step, fl__parse_send_step,
     fl__parse_receive_step, fl__parse_shield_step, fl__parse_timed_step, fl__parse_try_step,
-    fl__parse_task_group_step;
+    fl__parse_task_group_step, fl__parse_spawn_step, fl__parse_repeat_step,
+    fl__parse_channel_step;
 extern const fl_key_t FL__SEND_KEYS[], FL__RECEIVE_KEYS[], FL__TIMED_KEYS[], FL__TRY_KEYS[],
-    FL__TASK_GROUP_KEYS[], FL__NO_KEYS[];
+    FL__TASK_GROUP_KEYS[], FL__NO_KEYS[], FL__REPEAT_KEYS[], FL__CHANNEL_SEND_KEYS[],
+    FL__CHANNEL_RECEIVE_KEYS[], FL__CLOSE_KEYS[], FL__CALL_APP_KEYS[], FL__CHILD_KEYS[];
+
+/* channels: [{name, capacity}], a program's; they are in ld while its
+ * steps are read, which name them. */
+int fl__load_channels(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path,
+                      fl_scripted_spec_t *out);
+
+/* A program's steps into out, its channels (read before) in view. */
+int fl__load_program_steps(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path,
+                           bool top_level, fl_scripted_spec_t *out);
+
+/* The program middleware row's keys and parse function. */
+extern const fl_key_t FL__PROGRAM_KEYS[];
+fl_server_layer_parse_fn fl__parse_program_layer;
 
 /* A client task by name, a step by id; NULL when there is none. */
 const fl_client_task_t *fl__client_find_task(const fl_client_spec_t *client, const char *name);

@@ -63,20 +63,17 @@ static int parse_exception_handler_layer(fl_yaml_reader_t *ld, fl_yaml_node_t *v
     return 0;
 }
 
-/* clang-format off: a row a kind */
+/* One row a kind. */
+/* clang-format off */
 static const fl_server_layer_row_t SERVER_LAYERS[] = {
     {{"base_http", "BaseHTTPMiddleware of a version (a name)", NULL},
-     FL_LAYER_BASE_HTTP,
-     parse_base_http_layer,
-     fl__build_base_http_layer},
+     FL_LAYER_BASE_HTTP, parse_base_http_layer, fl__build_base_http_layer},
     {{"server_errors", "ServerErrorMiddleware", NO_KEYS},
-     FL_LAYER_SERVER_ERRORS,
-     parse_server_errors_layer,
-     fl__build_server_errors_layer},
+     FL_LAYER_SERVER_ERRORS, parse_server_errors_layer, fl__build_server_errors_layer},
     {{"exception_handler", "ExceptionMiddleware with one handler", EXCEPTION_HANDLER_KEYS},
-     FL_LAYER_EXCEPTION_HANDLER,
-     parse_exception_handler_layer,
-     fl__build_exception_handler_layer},
+     FL_LAYER_EXCEPTION_HANDLER, parse_exception_handler_layer, fl__build_exception_handler_layer},
+    {{"program", "a middleware written as a program: {name, channels, steps}", FL__PROGRAM_KEYS},
+     FL_LAYER_PROGRAM, fl__parse_program_layer, fl__build_program_layer},
     {{NULL, NULL, NULL}, 0, NULL, NULL},
 };
 /* clang-format on */
@@ -247,60 +244,54 @@ static int parse_raise_step(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const c
     return 0;
 }
 
-/* clang-format off: a row a kind */
+/* One row a kind. */
+/* clang-format off */
+/* One row a kind. */
+/* clang-format off */
 static const fl_handler_step_row_t HANDLER_STEPS[] = {
     {{"sleep", "sleep (a duration; 0: a checkpoint)", NULL},
-     FL_SCRIPTED_SLEEP,
-     false,
-     parse_sleep_handler_step},
+     FL_SCRIPTED_SLEEP, false, parse_sleep_handler_step},
     {{"read_body", "read the whole body, or until SIZE bytes arrived", READ_BODY_KEYS},
-     FL_SCRIPTED_READ_BODY,
-     false,
-     parse_read_body_step},
+     FL_SCRIPTED_READ_BODY, false, parse_read_body_step},
     {{"raise", "raise an Exception kind", RAISE_KEYS}, FL_SCRIPTED_RAISE, false, parse_raise_step},
     {{"respond", "a plain Response", RESPOND_KEYS}, FL_SCRIPTED_RESPOND, true, parse_respond},
     {{"stream", "a StreamingResponse, or an EventSourceResponse", STREAM_KEYS},
-     FL_SCRIPTED_STREAM,
-     true,
-     parse_stream},
+     FL_SCRIPTED_STREAM, true, parse_stream},
     {{"checkpoint", "await checkpoint() (the value: {})", FL__NO_KEYS},
-     FL_SCRIPTED_CHECKPOINT,
-     false,
-     fl__parse_checkpoint_step},
+     FL_SCRIPTED_CHECKPOINT, false, fl__parse_checkpoint_step},
     {{"log", "an entry of the server log, kind log (the value: its text)", NULL},
-     FL_SCRIPTED_LOG,
-     false,
-     fl__parse_log_step},
+     FL_SCRIPTED_LOG, false, fl__parse_log_step},
     {{"send", "await send(message): a raw http.response.start or .body", FL__SEND_KEYS},
-     FL_SCRIPTED_SEND,
-     false,
-     fl__parse_send_step},
+     FL_SCRIPTED_SEND, false, fl__parse_send_step},
     {{"receive", "await receive(), or until http.disconnect", FL__RECEIVE_KEYS},
-     FL_SCRIPTED_RECEIVE,
-     false,
-     fl__parse_receive_step},
+     FL_SCRIPTED_RECEIVE, false, fl__parse_receive_step},
     {{"shield", "the steps (the value) in a shielded cancel scope", NULL},
-     FL_SCRIPTED_SHIELD,
-     false,
-     fl__parse_shield_step},
+     FL_SCRIPTED_SHIELD, false, fl__parse_shield_step},
     {{"move_on_after", "the steps in move_on_after(duration)", FL__TIMED_KEYS},
-     FL_SCRIPTED_MOVE_ON_AFTER,
-     false,
-     fl__parse_timed_step},
+     FL_SCRIPTED_MOVE_ON_AFTER, false, fl__parse_timed_step},
     {{"fail_after", "the steps in fail_after(duration): DeadlineExceeded", FL__TIMED_KEYS},
-     FL_SCRIPTED_FAIL_AFTER,
-     false,
-     fl__parse_timed_step},
+     FL_SCRIPTED_FAIL_AFTER, false, fl__parse_timed_step},
     {{"try", "try: steps, except handlers, finally", FL__TRY_KEYS},
-     FL_SCRIPTED_TRY,
-     false,
-     fl__parse_try_step},
-    {{"task_group", "a task group: each child its own task", FL__TASK_GROUP_KEYS},
-     FL_SCRIPTED_TASK_GROUP,
-     false,
-     fl__parse_task_group_step},
+     FL_SCRIPTED_TRY, false, fl__parse_try_step},
+    {{"task_group", "a task group: children, then the opener's steps", FL__TASK_GROUP_KEYS},
+     FL_SCRIPTED_TASK_GROUP, false, fl__parse_task_group_step},
+    {{"spawn", "tg.start_soon: a child of the innermost task group", FL__CHILD_KEYS},
+     FL_SCRIPTED_SPAWN, false, fl__parse_spawn_step},
+    {{"cancel_group", "the innermost task group's cancel_scope.cancel()", FL__NO_KEYS},
+     FL_SCRIPTED_CANCEL_GROUP, false, fl__parse_checkpoint_step},
+    {{"repeat", "the steps times times, or until an error kind", FL__REPEAT_KEYS},
+     FL_SCRIPTED_REPEAT, false, fl__parse_repeat_step},
+    {{"channel_send", "a kept message into a channel", FL__CHANNEL_SEND_KEYS},
+     FL_SCRIPTED_CHANNEL_SEND, false, fl__parse_channel_step},
+    {{"channel_receive", "a message from a channel, kept by name", FL__CHANNEL_RECEIVE_KEYS},
+     FL_SCRIPTED_CHANNEL_RECEIVE, false, fl__parse_channel_step},
+    {{"close", "close one end of a channel", FL__CLOSE_KEYS},
+     FL_SCRIPTED_CLOSE, false, fl__parse_channel_step},
+    {{"call_app", "middleware: await app(scope, receive, send)", FL__CALL_APP_KEYS},
+     FL_SCRIPTED_CALL_APP, false, fl__parse_channel_step},
     {{NULL, NULL, NULL}, 0, false, NULL},
 };
+/* clang-format on */
 /* clang-format on */
 
 static const fl_kind_table_t HANDLER_STEP_TABLE = FL_KIND_TABLE("handler step", HANDLER_STEPS);
@@ -386,6 +377,8 @@ static int parse_route(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *p
         {"path", "string", NULL, "the path routed, starting with /", &FL_READ_NONEMPTY,
          FL_INTO(fl_route_t, path)},
         {"steps", "list of handler steps", "none", "the handler, at most 16 steps", FL_BY_HAND},
+        {"channels", "list of {name, capacity}", "none",
+         "the handler's channels, made anew for each request", FL_BY_HAND},
         {"responses", "list of response steps", "none",
          "answers in turn: request k gets the k-th, the last repeats (after the steps)",
          FL_BY_HAND},
@@ -398,9 +391,11 @@ static int parse_route(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *p
     fl_yaml_node_t *v = fl__yaml_get(ld, node, "path");
     if (out->path[0] != '/') return FAIL(ld, v, "%s.path: must start with '/'", path);
     out->handler.name = out->path;
+    if ((v = fl__yaml_get(ld, node, "channels")) != NULL)
+        TRY(fl__load_channels(ld, v, fl__yaml_child_path(ld, path, "channels"), &out->handler));
     if ((v = fl__yaml_get(ld, node, "steps")) != NULL)
-        TRY(fl__load_handler_steps(ld, v, fl__yaml_child_path(ld, path, "steps"), true,
-                                   &out->handler.steps, &out->handler.step_count));
+        TRY(fl__load_program_steps(ld, v, fl__yaml_child_path(ld, path, "steps"), true,
+                                   &out->handler));
     if ((v = fl__yaml_get(ld, node, "responses")) != NULL)
         TRY(parse_responses(ld, v, fl__yaml_child_path(ld, path, "responses"), &out->handler));
     assert(out->handler.name == out->path && out->method != NULL);

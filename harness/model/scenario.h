@@ -45,6 +45,7 @@ typedef enum fl_server_layer_kind {
     FL_LAYER_BASE_HTTP,         /* BaseHTTPMiddleware of a version */
     FL_LAYER_SERVER_ERRORS,     /* ServerErrorMiddleware */
     FL_LAYER_EXCEPTION_HANDLER, /* ExceptionMiddleware with one handler */
+    FL_LAYER_PROGRAM,           /* a middleware written as a program (sim/asgi/program.h) */
 } fl_server_layer_kind_t;
 
 typedef struct fl_server_layer {
@@ -53,6 +54,7 @@ typedef struct fl_server_layer {
     fl_error_kind_t handles;              /* EXCEPTION_HANDLER: the kind it catches */
     int status;                           /* EXCEPTION_HANDLER: its response */
     const char *body;
+    fl_scripted_spec_t program; /* PROGRAM: its name, channels and steps */
     fl_location_t at;
 } fl_server_layer_t;
 

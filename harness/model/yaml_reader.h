@@ -30,6 +30,9 @@ typedef struct fl_yaml_reader {
     char *error;
     size_t error_size;
     int depth; /* blocks being read inside blocks (model/load_server.c) */
+    /* The channels of the program being read, which its steps name. */
+    const fl_scripted_channel_t *channels;
+    size_t channel_count;
 } fl_yaml_reader_t;
 
 typedef yaml_node_t fl_yaml_node_t;

@@ -28,6 +28,9 @@ struct fl_asgi_app *fl__build_base_http_layer(fl_world_t *world, struct fl_asgi_
 struct fl_asgi_app *fl__build_server_errors_layer(fl_world_t *world, struct fl_asgi_app *app,
                                                   const fl_server_layer_t *layer, char *error,
                                                   size_t error_size);
+struct fl_asgi_app *fl__build_program_layer(fl_world_t *world, struct fl_asgi_app *app,
+                                            const fl_server_layer_t *layer, char *error,
+                                            size_t error_size);
 struct fl_asgi_app *fl__build_exception_handler_layer(fl_world_t *world, struct fl_asgi_app *app,
                                                       const fl_server_layer_t *layer, char *error,
                                                       size_t error_size);

@@ -43,6 +43,13 @@ fl_asgi_app_t *fl__build_exception_handler_layer(fl_world_t *w, fl_asgi_app_t *a
     return fl_exception_middleware_app(handlers);
 }
 
+fl_asgi_app_t *fl__build_program_layer(fl_world_t *w, fl_asgi_app_t *app,
+                                       const fl_server_layer_t *layer, char *error,
+                                       size_t error_size) {
+    assert(layer->kind == FL_LAYER_PROGRAM && layer->program.name != NULL);
+    return fl_program_middleware_create(w, app, &layer->program, error, error_size);
+}
+
 fl_asgi_app_t *fl_scenario_server_app(fl_world_t *w, const fl_server_spec_t *spec, char *error,
                                       size_t error_size) {
     assert(w != NULL && spec != NULL && error != NULL && error_size > 0);

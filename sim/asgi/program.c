@@ -2,32 +2,92 @@
 #include "sim/asgi/program.h"
 
 #include <assert.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "sim/asgi/apps_internal.h"
 #include "sim/runtime/assume.h"
 #include "sim/runtime/runtime.h"
 
-enum { RECEIVES_MAX = 1 << 20 };
+enum { RECEIVES_MAX = 1 << 20, REPEATS_MAX = 1 << 20 };
 
 bool fl__program_is_step(fl_scripted_step_kind_t kind) {
-    return kind >= FL_SCRIPTED_CHECKPOINT && kind <= FL_SCRIPTED_TASK_GROUP;
+    return kind >= FL_SCRIPTED_CHECKPOINT && kind <= FL_SCRIPTED_CALL_APP;
 }
 
 bool fl__program_has_blocks(fl_scripted_step_kind_t kind) {
-    return kind >= FL_SCRIPTED_SHIELD && kind <= FL_SCRIPTED_TASK_GROUP;
+    return (kind >= FL_SCRIPTED_SHIELD && kind <= FL_SCRIPTED_TASK_GROUP) ||
+           kind == FL_SCRIPTED_SPAWN || kind == FL_SCRIPTED_REPEAT;
 }
+
+static fl_error_t *runtime_error(fl_program_t *p, const char *what, const char *name) {
+    return fl_error_new(fl_world_arena(p->world), FL_ERR_RUNTIME_ERROR, "%s: %s '%s'", p->name,
+                        what, name);
+}
+
+/* --- a call's frame: its channels and kept messages ------------------------------ */
+
+fl_program_frame_t *fl__program_frame_create(fl_world_t *world, const fl_scripted_channel_t *specs,
+                                             size_t count) {
+    assert(world != NULL && (specs != NULL || count == 0) && count <= FL_SCRIPTED_CHANNELS_MAX);
+    fl_program_frame_t *frame = fl_arena_zalloc(fl_world_arena(world), sizeof *frame);
+    frame->specs = specs;
+    frame->channel_count = count;
+    for (size_t i = 0; i < count; i++) {
+        frame->channels[i] = fl_channel_create(world, specs[i].capacity, specs[i].name);
+        assert(frame->channels[i] != NULL); /* the capacity was validated */
+    }
+    return frame;
+}
+
+static fl_channel_t *find_channel(const fl_program_t *p, const char *name) {
+    assert(p != NULL && p->frame != NULL && name != NULL);
+    for (size_t i = 0; i < p->frame->channel_count; i++)
+        if (strcmp(p->frame->specs[i].name, name) == 0) return p->frame->channels[i];
+    return NULL;
+}
+
+static const fl_asgi_message_t *kept(const fl_program_t *p, const char *slot) {
+    assert(p != NULL && p->frame != NULL && slot != NULL);
+    for (size_t i = 0; i < p->frame->slot_count; i++)
+        if (strcmp(p->frame->slot_names[i], slot) == 0) return p->frame->slots[i];
+    return NULL;
+}
+
+static fl_error_t *keep(fl_program_t *p, const char *slot, fl_asgi_message_t *message) {
+    assert(p != NULL && slot != NULL && message != NULL);
+    fl_program_frame_t *frame = p->frame;
+    for (size_t i = 0; i < frame->slot_count; i++)
+        if (strcmp(frame->slot_names[i], slot) == 0) {
+            frame->slots[i] = message;
+            return NULL;
+        }
+    if (frame->slot_count == FL_SCRIPTED_SLOTS_MAX)
+        return runtime_error(p, "too many kept messages, at", slot);
+    frame->slot_names[frame->slot_count] = slot;
+    frame->slots[frame->slot_count++] = message;
+    return NULL;
+}
+
+static fl_error_t *run_block(fl_program_t *p, const fl_scripted_block_t *block);
 
 /* --- one await each ------------------------------------------------------------- */
 
-/* await send(message): a start with its status and headers, or a body. */
+/* await send(message): a kept message as it is, a start with its status
+ * and headers, or a body (its own text, or a kept message's body). */
 static fl_error_t *send_message(fl_program_t *p, const fl_scripted_step_t *step) {
     assert(step->kind == FL_SCRIPTED_SEND);
+    const char *slot = step->slot != NULL ? step->slot : step->body_from;
+    const fl_asgi_message_t *from = slot != NULL ? kept(p, slot) : NULL;
+    if (slot != NULL && from == NULL) return runtime_error(p, "no message kept as", slot);
+    if (step->slot != NULL) return fl_asgi_send(p->world, p->send, from);
     assert(step->message == FL_ASGI_RESPONSE_START || step->message == FL_ASGI_RESPONSE_BODY);
     fl_asgi_message_t message;
     if (step->message == FL_ASGI_RESPONSE_START)
         message =
             fl_asgi_start(step->status ? step->status : 200, step->headers, step->header_count);
+    else if (from != NULL)
+        message = fl_asgi_body(from->body, from->body_length, step->more_body);
     else
         message = fl_asgi_body(step->body ? step->body : "", step->body ? strlen(step->body) : 0,
                                step->more_body);
@@ -44,8 +104,71 @@ static fl_error_t *receive_messages(fl_program_t *p, const fl_scripted_step_t *s
         if (error != NULL) return error;
         if (!step->until_disconnect || message.type == FL_ASGI_HTTP_DISCONNECT) return NULL;
     }
-    return fl_error_new(fl_world_arena(p->world), FL_ERR_RUNTIME_ERROR,
-                        "%s: receive: too many messages", p->name);
+    return runtime_error(p, "receive", "too many messages");
+}
+
+/* --- channels ------------------------------------------------------------------ */
+
+static fl_error_t *channel_step(fl_program_t *p, const fl_scripted_step_t *step) {
+    assert(step->channel != NULL);
+    fl_channel_t *channel = find_channel(p, step->channel);
+    if (channel == NULL) return runtime_error(p, "no channel named", step->channel);
+    fl_arena_t *arena = fl_world_arena(p->world);
+    if (step->kind == FL_SCRIPTED_CLOSE) {
+        if (step->close_receive)
+            fl_channel_close_receive(p->world, channel);
+        else
+            fl_channel_close_send(p->world, channel);
+        return NULL;
+    }
+    assert(step->slot != NULL);
+    if (step->kind == FL_SCRIPTED_CHANNEL_SEND) {
+        const fl_asgi_message_t *message = kept(p, step->slot);
+        if (message == NULL) return runtime_error(p, "no message kept as", step->slot);
+        int status = fl_channel_send(p->world, channel, fl_asgi_message_copy(arena, message));
+        return fl_error_from_status(arena, status, step->channel);
+    }
+    assert(step->kind == FL_SCRIPTED_CHANNEL_RECEIVE);
+    void *item = NULL;
+    int status = fl_channel_receive(p->world, channel, &item);
+    if (status != FL_OK) return fl_error_from_status(arena, status, step->channel);
+    assert(item != NULL);
+    return keep(p, step->slot, item);
+}
+
+/* call_app's send into a channel: the stream carries a copy, as
+ * send_stream.send does; shield_start sends the start shielded (#1710). */
+typedef struct channel_send {
+    fl_channel_t *channel;
+    bool shield_start;
+} channel_send_t;
+
+static fl_error_t *send_into_channel(void *context, fl_world_t *world,
+                                     const fl_asgi_message_t *message) {
+    channel_send_t *into = context;
+    assert(into != NULL && into->channel != NULL && message != NULL);
+    fl_arena_t *arena = fl_world_arena(world);
+    fl_cancel_scope_t shield;
+    bool shielded = into->shield_start && message->type == FL_ASGI_RESPONSE_START;
+    if (shielded) fl_scope_enter(world, &shield, FL_TIME_NEVER, FL_SCOPE_SHIELD);
+    int status = fl_channel_send(world, into->channel, fl_asgi_message_copy(arena, message));
+    fl_error_t *error = fl_error_from_status(arena, status, "send_stream.send");
+    return shielded ? fl_scope_exit_error(world, &shield, error) : error;
+}
+
+/* await app(scope, receive, send): the inner app, sending to the program's
+ * send or into a channel. */
+static fl_error_t *call_app(fl_program_t *p, const fl_scripted_step_t *step) {
+    if (p->inner == NULL) return runtime_error(p, "outside a middleware", "call_app");
+    fl_asgi_send_t send = p->send;
+    if (step->channel != NULL) {
+        channel_send_t *into = fl_arena_zalloc(fl_world_arena(p->world), sizeof *into);
+        into->channel = find_channel(p, step->channel);
+        if (into->channel == NULL) return runtime_error(p, "no channel named", step->channel);
+        into->shield_start = step->shield_start;
+        send = (fl_asgi_send_t){.call = send_into_channel, .context = into};
+    }
+    return fl_asgi_call(p->inner, p->world, p->scope, p->receive, send);
 }
 
 /* --- blocks ------------------------------------------------------------------------- */
@@ -95,10 +218,23 @@ static fl_error_t *try_block(fl_program_t *p, const fl_scripted_step_t *step) {
     return final_error != NULL ? final_error : error;
 }
 
+/* repeat: the body times times, or until it raises the kind (which ends
+ * the loop quietly, as `async for` ends at EndOfStream). */
+static fl_error_t *repeat(fl_program_t *p, const fl_scripted_step_t *step) {
+    assert(step->block_count == 1 && step->blocks[0].role == FL_BLOCK_BODY);
+    for (uint32_t i = 0; i < REPEATS_MAX && (step->times == 0 || i < step->times); i++) {
+        fl_error_t *error = run_block(p, &step->blocks[0]);
+        if (error == NULL) continue;
+        return step->times == 0 && fl_error_is(error, step->error_kind) ? NULL : error;
+    }
+    return step->times == 0 ? runtime_error(p, "repeat", "no end after a million rounds") : NULL;
+}
+
+/* --- task groups --------------------------------------------------------------- */
+
 typedef struct child {
     fl_program_t program;
     const fl_scripted_block_t *block;
-    fl_taskgroup_t *group;
     bool cancel_group_when_done;
 } child_t;
 
@@ -106,34 +242,63 @@ static fl_error_t *child_main(fl_world_t *world, void *arg) {
     child_t *child = arg;
     assert(child != NULL && child->program.world == world && child->block->role == FL_BLOCK_CHILD);
     fl_error_t *error = run_block(&child->program, child->block);
-    if (child->cancel_group_when_done) fl_scope_cancel(world, fl_taskgroup_scope(child->group));
+    if (child->cancel_group_when_done)
+        fl_scope_cancel(world, fl_taskgroup_scope(child->program.group));
     return error;
 }
 
+/* tg.start_soon(block): a child of the program's innermost group, running
+ * a copy of the program that shares its frame. */
+static void spawn_child(fl_program_t *p, const fl_scripted_block_t *block, size_t index,
+                        bool cancel_group_when_done) {
+    assert(p != NULL && p->group != NULL && block != NULL && block->role == FL_BLOCK_CHILD);
+    fl_arena_t *arena = fl_world_arena(p->world);
+    child_t *child = fl_arena_zalloc(arena, sizeof *child);
+    *child = (child_t){
+        .program = *p, .block = block, .cancel_group_when_done = cancel_group_when_done};
+    child->program.response = NULL;
+    const char *name = block->name;
+    if (name == NULL) name = fl_arena_printf(arena, "%s child %zu", p->name, index);
+    fl_task_t *task = fl_taskgroup_spawn(p->group, name, child_main, child);
+    assert(task != NULL); /* the group is open while its opener runs */
+}
+
 /* async with create_task_group() as tg: each child block is started with
- * tg.start_soon; the group's errors come back as a GroupError. */
+ * tg.start_soon, then the opener runs the body block, if any, with the
+ * group as the one spawn and cancel_group mean; the group's errors come
+ * back as a GroupError. */
 static fl_error_t *task_group(fl_program_t *p, const fl_scripted_step_t *step) {
     assert(step->block_count >= 1);
-    fl_arena_t *arena = fl_world_arena(p->world);
-    fl_taskgroup_t *group = fl_taskgroup_open(p->world, p->name);
+    fl_program_t opener = *p;
+    opener.group = fl_taskgroup_open(p->world, p->name);
+    const fl_scripted_block_t *body = NULL;
     for (size_t i = 0; i < step->block_count; i++) {
-        child_t *child = fl_arena_zalloc(arena, sizeof *child);
-        *child = (child_t){.program = *p,
-                           .block = &step->blocks[i],
-                           .group = group,
-                           .cancel_group_when_done = step->cancel_on_first_done};
-        child->program.response = NULL;
-        const char *name = step->blocks[i].name;
-        if (name == NULL) name = fl_arena_printf(arena, "%s child %zu", p->name, i + 1);
-        fl_task_t *task = fl_taskgroup_spawn(group, name, child_main, child);
-        assert(task != NULL); /* the group is open */
+        if (step->blocks[i].role == FL_BLOCK_BODY)
+            body = &step->blocks[i];
+        else
+            spawn_child(&opener, &step->blocks[i], i + 1, step->cancel_on_first_done);
     }
-    return fl_taskgroup_close(group, NULL);
+    fl_error_t *error = body != NULL ? run_block(&opener, body) : NULL;
+    error = fl_taskgroup_close(opener.group, error);
+    return step->lone_error_bare ? fl_error_collapse(error) : error;
+}
+
+static fl_error_t *group_step(fl_program_t *p, const fl_scripted_step_t *step) {
+    bool spawn = step->kind == FL_SCRIPTED_SPAWN;
+    if (p->group == NULL)
+        return runtime_error(p, "outside a task group", spawn ? "spawn" : "cancel_group");
+    if (!spawn) {
+        fl_scope_cancel(p->world, fl_taskgroup_scope(p->group));
+        return NULL;
+    }
+    assert(step->block_count == 1);
+    spawn_child(p, &step->blocks[0], 1, false);
+    return NULL;
 }
 
 fl_error_t *fl__program_step(fl_program_t *p, const fl_scripted_step_t *step) {
     assert(p != NULL && p->world != NULL && p->scope != NULL && step != NULL);
-    assert(fl__program_is_step(step->kind));
+    assert(fl__program_is_step(step->kind) && p->frame != NULL);
     assert(fl__program_has_blocks(step->kind) == (step->block_count > 0));
     fl_arena_t *arena = fl_world_arena(p->world);
     switch (step->kind) {
@@ -149,7 +314,62 @@ fl_error_t *fl__program_step(fl_program_t *p, const fl_scripted_step_t *step) {
     case FL_SCRIPTED_FAIL_AFTER: return scoped(p, step);
     case FL_SCRIPTED_TRY: return try_block(p, step);
     case FL_SCRIPTED_TASK_GROUP: return task_group(p, step);
+    case FL_SCRIPTED_SPAWN:
+    case FL_SCRIPTED_CANCEL_GROUP: return group_step(p, step);
+    case FL_SCRIPTED_REPEAT: return repeat(p, step);
+    case FL_SCRIPTED_CHANNEL_SEND:
+    case FL_SCRIPTED_CHANNEL_RECEIVE:
+    case FL_SCRIPTED_CLOSE: return channel_step(p, step);
+    case FL_SCRIPTED_CALL_APP: return call_app(p, step);
     default: break;
     }
     FL_UNREACHABLE(); /* the handler's own kinds run in scripted.c */
+}
+
+/* --- a middleware written as a program ---------------------------------------- */
+
+typedef struct program_middleware {
+    fl_asgi_app_t app;
+    fl_asgi_app_t *inner;
+    const char *name;
+    const fl_scripted_step_t *steps;
+    size_t step_count;
+    const fl_scripted_channel_t *channels;
+    size_t channel_count;
+} program_middleware_t;
+
+static fl_error_t *program_middleware_call(fl_asgi_app_t *self, fl_world_t *world,
+                                           const fl_asgi_scope_t *scope, fl_asgi_receive_t receive,
+                                           fl_asgi_send_t send) {
+    assert(self != NULL && self->call == program_middleware_call && scope != NULL);
+    program_middleware_t *m = (program_middleware_t *)self;
+    assert(m->inner != NULL && m->step_count <= FL_SCRIPTED_STEPS_MAX);
+    fl_program_t program = {
+        .name = m->name,
+        .world = world,
+        .scope = scope,
+        .receive = receive,
+        .send = send,
+        .frame = fl__program_frame_create(world, m->channels, m->channel_count),
+        .inner = m->inner,
+    };
+    fl_error_t *error = fl__program_run_steps(&program, m->steps, m->step_count);
+    assert(program.response == NULL); /* validation refused response steps */
+    return error;
+}
+
+fl_asgi_app_t *fl__program_middleware_new(fl_world_t *world, fl_asgi_app_t *app, const char *name,
+                                          const fl_scripted_step_t *steps, size_t step_count,
+                                          const fl_scripted_channel_t *channels,
+                                          size_t channel_count) {
+    assert(world != NULL && app != NULL && name != NULL);
+    program_middleware_t *m = fl_arena_zalloc(fl_world_arena(world), sizeof *m);
+    *m = (program_middleware_t){.app = {.name = name, .call = program_middleware_call},
+                                .inner = app,
+                                .name = name,
+                                .steps = steps,
+                                .step_count = step_count,
+                                .channels = channels,
+                                .channel_count = channel_count};
+    return &m->app;
 }

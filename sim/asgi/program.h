@@ -16,19 +16,39 @@
 
 #include "sim/asgi/asgi.h"
 #include "sim/asgi/scripted.h"
+#include "sim/runtime/channel.h"
+#include "sim/runtime/taskgroup.h"
 
 struct scripted_handler;
 
 /* One running program: what its steps see. A task group's child runs a
  * copy, on its own task. */
+/* What one call of a program shares among its tasks: its channels and the
+ * messages its steps keep by name. */
+typedef struct fl_program_frame {
+    const fl_scripted_channel_t *specs;
+    size_t channel_count;
+    fl_channel_t *channels[FL_SCRIPTED_CHANNELS_MAX];
+    const char *slot_names[FL_SCRIPTED_SLOTS_MAX];
+    fl_asgi_message_t *slots[FL_SCRIPTED_SLOTS_MAX];
+    size_t slot_count;
+} fl_program_frame_t;
+
+/* A frame for one call: channels made, no message kept yet. */
+fl_program_frame_t *fl__program_frame_create(fl_world_t *world, const fl_scripted_channel_t *specs,
+                                             size_t count);
+
 typedef struct fl_program {
-    struct scripted_handler *handler;
+    struct scripted_handler *handler; /* NULL in a middleware program */
     const char *name; /* the handler's, for messages and child task names */
     fl_world_t *world;
     const fl_asgi_scope_t *scope;
     fl_asgi_receive_t receive;
     fl_asgi_send_t send;
     fl_asgi_app_t *response; /* set by a response step (top level only) */
+    fl_program_frame_t *frame;
+    fl_taskgroup_t *group;   /* the innermost task group: spawn and cancel_group use it */
+    fl_asgi_app_t *inner;    /* a middleware program's app, which call_app calls */
 } fl_program_t;
 
 /* Runs steps in order until one raises (its error is returned) or a
@@ -38,6 +58,12 @@ fl_error_t *fl__program_run_steps(fl_program_t *program, const fl_scripted_step_
 
 /* Runs one program step (a kind from FL_SCRIPTED_CHECKPOINT on). */
 fl_error_t *fl__program_step(fl_program_t *program, const fl_scripted_step_t *step);
+
+/* A middleware program's app (scripted.c validates and copies the spec). */
+fl_asgi_app_t *fl__program_middleware_new(fl_world_t *world, fl_asgi_app_t *app, const char *name,
+                                          const fl_scripted_step_t *steps, size_t step_count,
+                                          const fl_scripted_channel_t *channels,
+                                          size_t channel_count);
 
 /* Whether kind is a program step, and whether it holds blocks. */
 bool fl__program_is_step(fl_scripted_step_kind_t kind);

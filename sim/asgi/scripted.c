@@ -20,6 +20,8 @@ typedef struct scripted_handler {
     size_t step_count;
     fl_scripted_step_t *responses; /* in turn; arena copies */
     size_t response_count;
+    const fl_scripted_channel_t *channels; /* made anew for each call */
+    size_t channel_count;
     uint64_t calls; /* calls so far: which response is this call's */
 } scripted_handler_t;
 
@@ -217,10 +219,9 @@ static fl_asgi_app_t *build_stream(scripted_handler_t *handler, fl_world_t *worl
 }
 
 /* await request.body(): a disconnect raises ClientDisconnect. */
-static fl_error_t *read_body(scripted_handler_t *handler, fl_world_t *world,
-                             const fl_asgi_scope_t *scope, fl_asgi_receive_t receive,
-                             size_t limit) {
-    assert(handler != NULL && scope != NULL && receive.call != NULL);
+static fl_error_t *read_body(const char *name, fl_world_t *world, const fl_asgi_scope_t *scope,
+                             fl_asgi_receive_t receive, size_t limit) {
+    assert(name != NULL && scope != NULL && receive.call != NULL);
     size_t total = 0;
     for (size_t i = 0; i < BODY_RECEIVES_MAX; i++) {
         fl_asgi_message_t message;
@@ -234,7 +235,7 @@ static fl_error_t *read_body(scripted_handler_t *handler, fl_world_t *world,
         assert(message.body != NULL || message.body_length == 0);
         total += message.body_length;
         if (message.more_body && (limit == 0 || total < limit)) continue;
-        FL__APP_LOG(scope, FL_SERVER_LOG_NOTE, "%s: read %zu bytes", handler->name, total);
+        FL__APP_LOG(scope, FL_SERVER_LOG_NOTE, "%s: read %zu bytes", name, total);
         return NULL;
     }
     return fl_error_new(fl_world_arena(world), FL_ERR_RUNTIME_ERROR, "body: too many messages");
@@ -251,13 +252,15 @@ static fl_error_t *run_step(fl_program_t *p, const fl_scripted_step_t *step) {
     fl_arena_t *arena = fl_world_arena(world);
     switch (step->kind) {
     case FL_SCRIPTED_SLEEP:
-        return fl_error_from_status(arena, fl_sleep(world, step->duration_ns), handler->name);
-    case FL_SCRIPTED_READ_BODY:
-        return read_body(handler, world, p->scope, p->receive, step->read_bytes);
+        return fl_error_from_status(arena, fl_sleep(world, step->duration_ns), p->name);
+    case FL_SCRIPTED_READ_BODY: return read_body(p->name, world, p->scope, p->receive, step->read_bytes);
     case FL_SCRIPTED_RAISE:
         return fl_error_new(arena, step->error_kind, "%s",
                             step->error_message ? step->error_message : "scripted error");
-    case FL_SCRIPTED_RESPOND: p->response = build_plain(world, step); return NULL;
+    case FL_SCRIPTED_RESPOND:
+        assert(handler != NULL); /* a middleware program has no response step */
+        p->response = build_plain(world, step);
+        return NULL;
     case FL_SCRIPTED_STREAM: p->response = build_stream(handler, world, p->scope, step); return NULL;
     default: return fl__program_step(p, step);
     }
@@ -283,8 +286,14 @@ static fl_error_t *handler_call(fl_asgi_app_t *self, fl_world_t *world,
     scripted_handler_t *handler = (scripted_handler_t *)self;
     assert(handler->step_count <= FL_SCRIPTED_STEPS_MAX);
     FL__APP_LOG(scope, FL_SERVER_LOG_HANDLER, "%s", handler->name);
-    fl_program_t program = {.handler = handler, .name = handler->name, .world = world,
-                            .scope = scope, .receive = receive, .send = send};
+    fl_program_t program = {
+        .handler = handler,
+        .name = handler->name,
+        .world = world,
+        .scope = scope,
+        .receive = receive,
+        .send = send,
+        .frame = fl__program_frame_create(world, handler->channels, handler->channel_count)};
     uint64_t call = handler->calls++;
     fl_error_t *error = fl__program_run_steps(&program, handler->steps, handler->step_count);
     if (error == NULL && program.response == NULL && handler->response_count > 0) {
@@ -339,6 +348,23 @@ static bool validate_steps(const fl_scripted_step_t *steps, size_t count, int de
                            char *error, size_t error_size);
 
 /* A step's blocks: as many as its kind has, in the order it runs them. */
+/* Block b of step has the role its kind gives that place: a try's body,
+ * excepts and a last finally; a task group's children and a last body (the
+ * opener's); one child for spawn; one body for the rest. */
+static bool block_fits(const fl_scripted_step_t *step, size_t b) {
+    assert(step != NULL && b < step->block_count);
+    fl_scripted_block_role_t role = step->blocks[b].role;
+    bool last = b + 1 == step->block_count;
+    switch (step->kind) {
+    case FL_SCRIPTED_TRY:
+        return b == 0 ? role == FL_BLOCK_BODY
+                      : role == FL_BLOCK_EXCEPT || (role == FL_BLOCK_FINALLY && last);
+    case FL_SCRIPTED_TASK_GROUP: return role == FL_BLOCK_CHILD || (role == FL_BLOCK_BODY && last);
+    case FL_SCRIPTED_SPAWN: return b == 0 && role == FL_BLOCK_CHILD;
+    default: return b == 0 && role == FL_BLOCK_BODY;
+    }
+}
+
 static bool validate_blocks(const fl_scripted_step_t *step, size_t index, int depth, char *error,
                             size_t error_size) {
     assert(step != NULL && fl__program_has_blocks(step->kind));
@@ -349,15 +375,8 @@ static bool validate_blocks(const fl_scripted_step_t *step, size_t index, int de
                        FL_SCRIPTED_DEPTH_MAX);
     for (size_t b = 0; b < step->block_count; b++) {
         const fl_scripted_block_t *block = &step->blocks[b];
-        fl_scripted_block_role_t want = step->kind == FL_SCRIPTED_TASK_GROUP ? FL_BLOCK_CHILD
-                                        : b == 0                             ? FL_BLOCK_BODY
-                                        : block->role == FL_BLOCK_FINALLY &&
-                                                b + 1 == step->block_count
-                                            ? FL_BLOCK_FINALLY
-                                            : FL_BLOCK_EXCEPT;
-        bool fits = block->role == want && (step->kind == FL_SCRIPTED_TRY || b == 0 ||
-                                            step->kind == FL_SCRIPTED_TASK_GROUP);
-        if (!fits) return invalid(error, error_size, "step %zu: block %zu out of place", index, b);
+        if (!block_fits(step, b))
+            return invalid(error, error_size, "step %zu: block %zu out of place", index, b);
         for (size_t i = 0; i < block->step_count; i++)
             if (block->steps[i].kind == FL_SCRIPTED_RESPOND ||
                 block->steps[i].kind == FL_SCRIPTED_STREAM)
@@ -375,7 +394,7 @@ static bool validate_step(const fl_scripted_step_t *step, size_t index, int dept
                           size_t error_size) {
     assert(step != NULL && index < FL_SCRIPTED_STEPS_MAX); /* validate checked the count */
     /* Refused here, so that running a step never meets a kind it lacks. */
-    if (step->kind < FL_SCRIPTED_SLEEP || step->kind > FL_SCRIPTED_TASK_GROUP)
+    if (step->kind < FL_SCRIPTED_SLEEP || step->kind > FL_SCRIPTED_CALL_APP)
         return invalid(error, error_size, "step %zu: unknown step kind %d", index, (int)step->kind);
     if (step->duration_ns < 0 || step->background_ns < 0)
         return invalid(error, error_size, "step %zu: negative duration", index);
@@ -383,11 +402,16 @@ static bool validate_step(const fl_scripted_step_t *step, size_t index, int dept
         return invalid(error, error_size, "step %zu: too many headers", index);
     if (step->kind == FL_SCRIPTED_RAISE && !fl_error_kind_is(step->error_kind, FL_ERR_EXCEPTION))
         return invalid(error, error_size, "step %zu: error_kind is not an Exception", index);
-    if (step->kind == FL_SCRIPTED_SEND && step->message != FL_ASGI_RESPONSE_START &&
-        step->message != FL_ASGI_RESPONSE_BODY)
+    if (step->kind == FL_SCRIPTED_SEND && step->slot == NULL &&
+        step->message != FL_ASGI_RESPONSE_START && step->message != FL_ASGI_RESPONSE_BODY)
         return invalid(error, error_size, "step %zu: send sends a response message", index);
     if (step->kind == FL_SCRIPTED_STREAM)
         return validate_stream(&step->stream, index, error, error_size);
+    bool named = step->kind == FL_SCRIPTED_CHANNEL_SEND || step->kind == FL_SCRIPTED_CHANNEL_RECEIVE ||
+                 step->kind == FL_SCRIPTED_CLOSE;
+    if (named && (step->channel == NULL || (step->kind != FL_SCRIPTED_CLOSE && step->slot == NULL)))
+        return invalid(error, error_size, "step %zu: a channel step names a channel and a slot",
+                       index);
     if (fl__program_has_blocks(step->kind))
         return validate_blocks(step, index, depth, error, error_size);
     if (step->block_count != 0) return invalid(error, error_size, "step %zu: blocks", index);
@@ -407,8 +431,21 @@ static bool validate_steps(const fl_scripted_step_t *steps, size_t count, int de
     return true;
 }
 
+static bool validate_channels(const fl_scripted_spec_t *spec, char *error, size_t error_size) {
+    assert(spec != NULL);
+    if (spec->channel_count > FL_SCRIPTED_CHANNELS_MAX ||
+        (spec->channel_count > 0 && spec->channels == NULL))
+        return invalid(error, error_size, "at most %d channels", FL_SCRIPTED_CHANNELS_MAX);
+    for (size_t i = 0; i < spec->channel_count; i++)
+        if (spec->channels[i].name == NULL || spec->channels[i].capacity > FL_CHANNEL_CAPACITY_MAX)
+            return invalid(error, error_size, "channel %zu: a name and a capacity up to %zu", i,
+                           (size_t)FL_CHANNEL_CAPACITY_MAX);
+    return true;
+}
+
 static bool validate(const fl_scripted_spec_t *spec, char *error, size_t error_size) {
     assert(spec != NULL && (spec->steps != NULL || spec->step_count == 0));
+    if (!validate_channels(spec, error, error_size)) return false;
     if (!validate_steps(spec->steps, spec->step_count, 0, error, error_size)) return false;
     if (spec->response_count == 0) return true;
     if (spec->response_count > FL_SCRIPTED_STEPS_MAX || spec->responses == NULL)
@@ -462,6 +499,9 @@ static void copy_step(fl_arena_t *arena, fl_scripted_step_t *copy, const fl_scri
     copy->stream.chunk_text = fl_arena_strdup(arena, step->stream.chunk_text);
     copy->stream.fail_message = fl_arena_strdup(arena, step->stream.fail_message);
     copy->text = fl_arena_strdup(arena, step->text);
+    copy->channel = fl_arena_strdup(arena, step->channel);
+    copy->slot = fl_arena_strdup(arena, step->slot);
+    copy->body_from = fl_arena_strdup(arena, step->body_from);
     copy->blocks = copy_blocks(arena, step->blocks, step->block_count);
     /* The copy owns its strings: none still points into the caller's spec. */
     assert(copy->headers == NULL || copy->headers != step->headers);
@@ -476,6 +516,43 @@ static fl_scripted_step_t *copy_steps(fl_arena_t *arena, const fl_scripted_step_
     return copy;
 }
 
+static const fl_scripted_channel_t *copy_channels(fl_arena_t *arena,
+                                                 const fl_scripted_channel_t *channels,
+                                                 size_t count) {
+    assert(arena != NULL && count <= FL_SCRIPTED_CHANNELS_MAX); /* validate_channels */
+    if (count == 0) return NULL;
+    fl_scripted_channel_t *copy = fl_arena_alloc(arena, count * sizeof *copy);
+    for (size_t i = 0; i < count; i++)
+        copy[i] = (fl_scripted_channel_t){fl_arena_strdup(arena, channels[i].name),
+                                          channels[i].capacity};
+    return copy;
+}
+
+/* A step list with no response step anywhere (a middleware program). */
+static bool responds_nowhere(const fl_scripted_step_t *steps, size_t count) {
+    for (size_t i = 0; i < count; i++)
+        if (is_response_step(&steps[i])) return false;
+    return true;
+}
+
+fl_asgi_app_t *fl_program_middleware_create(fl_world_t *world, fl_asgi_app_t *app,
+                                            const fl_scripted_spec_t *spec, char *error,
+                                            size_t error_size) {
+    assert(world != NULL && app != NULL && spec != NULL);
+    if (!validate(spec, error, error_size)) return NULL;
+    if (spec->response_count > 0 || !responds_nowhere(spec->steps, spec->step_count))
+        return invalid(error, error_size, "a middleware program does not respond itself: "
+                                          "call_app calls the app that does"),
+               NULL;
+    fl_arena_t *arena = fl_world_arena(world);
+    const char *name = fl_arena_strdup(arena, spec->name != NULL ? spec->name : "program");
+    return fl__program_middleware_new(world, app, name,
+                                      copy_steps(arena, spec->steps, spec->step_count),
+                                      spec->step_count,
+                                      copy_channels(arena, spec->channels, spec->channel_count),
+                                      spec->channel_count);
+}
+
 fl_asgi_app_t *fl_scripted_handler_create(fl_world_t *world, const fl_scripted_spec_t *spec,
                                           char *error, size_t error_size) {
     assert(spec != NULL && (spec->steps != NULL || spec->step_count == 0));
@@ -487,6 +564,8 @@ fl_asgi_app_t *fl_scripted_handler_create(fl_world_t *world, const fl_scripted_s
     handler->steps = copy_steps(arena, spec->steps, spec->step_count);
     handler->responses = copy_steps(arena, spec->responses, spec->response_count);
     handler->response_count = spec->response_count;
+    handler->channels = copy_channels(arena, spec->channels, spec->channel_count);
+    handler->channel_count = spec->channel_count;
     handler->step_count = spec->step_count;
     assert(handler->step_count <= FL_SCRIPTED_STEPS_MAX);
     return &handler->app;

@@ -52,8 +52,21 @@ typedef enum fl_scripted_step_kind {
     FL_SCRIPTED_MOVE_ON_AFTER, /* blocks[0] in move_on_after(duration_ns) */
     FL_SCRIPTED_FAIL_AFTER,    /* blocks[0] in fail_after(duration_ns) */
     FL_SCRIPTED_TRY,           /* blocks: the body, excepts, then at most one finally */
-    FL_SCRIPTED_TASK_GROUP,    /* blocks: children, each its own task in one group */
+    FL_SCRIPTED_TASK_GROUP,    /* blocks: children, each its own task, then the opener's body */
+    FL_SCRIPTED_SPAWN,         /* blocks[0] a child of the innermost task group */
+    FL_SCRIPTED_CANCEL_GROUP,  /* the innermost task group's cancel_scope.cancel() */
+    FL_SCRIPTED_REPEAT,        /* blocks[0] times times, or until it raises error_kind */
+    FL_SCRIPTED_CHANNEL_SEND,  /* the message in slot, into channel */
+    FL_SCRIPTED_CHANNEL_RECEIVE, /* a message from channel, kept in slot */
+    FL_SCRIPTED_CLOSE,         /* one end of channel */
+    FL_SCRIPTED_CALL_APP,      /* middleware: await app(scope, receive, send or channel) */
 } fl_scripted_step_kind_t;
+
+/* A memory object stream a program names; one per call of the program. */
+typedef struct fl_scripted_channel {
+    const char *name;
+    size_t capacity; /* 0: a rendezvous, as anyio's default */
+} fl_scripted_channel_t;
 
 /* What a block of a step is to it. */
 typedef enum fl_scripted_block_role {
@@ -119,6 +132,13 @@ typedef struct fl_scripted_step {
     const fl_scripted_block_t *blocks; /* SHIELD .. TASK_GROUP */
     size_t block_count;
     bool cancel_on_first_done;       /* TASK_GROUP: StreamingResponse's wrap() */
+    bool lone_error_bare;            /* TASK_GROUP: a lone error unwrapped, as anyio 3 raised it */
+    const char *channel;             /* CHANNEL_*, CLOSE, CALL_APP (NULL: the program's send) */
+    const char *slot;                /* CHANNEL_RECEIVE: keeps it; CHANNEL_SEND, SEND: sends it */
+    const char *body_from;           /* SEND body: the body of the message in this slot */
+    bool close_receive;              /* CLOSE: the receive end (else the send end) */
+    bool shield_start;               /* CALL_APP: the start goes into the channel shielded */
+    uint32_t times;                  /* REPEAT: 0: until error_kind is raised */
 } fl_scripted_step_t;
 
 /* Per list of steps; blocks nest at most FL_SCRIPTED_DEPTH_MAX deep. */
@@ -133,7 +153,19 @@ typedef struct fl_scripted_spec {
      * which then must not end with a response of their own. */
     const fl_scripted_step_t *responses;
     size_t response_count;
+    const fl_scripted_channel_t *channels; /* made anew for each call */
+    size_t channel_count;
 } fl_scripted_spec_t;
+
+enum { FL_SCRIPTED_CHANNELS_MAX = 16, FL_SCRIPTED_SLOTS_MAX = 16 };
+
+/* A middleware written as a program (DESIGN.md §7): spec's steps run for
+ * each call with app as the inner app, which call_app calls; a response
+ * step may not stand in it. NULL with a message in error when the spec is
+ * invalid. */
+fl_asgi_app_t *fl_program_middleware_create(fl_world_t *world, fl_asgi_app_t *app,
+                                            const fl_scripted_spec_t *spec, char *error,
+                                            size_t error_size);
 
 /* Builds the handler. Returns NULL and writes a message into error (if not
  * NULL, capacity error_size) when the spec is invalid: more than

@@ -85,7 +85,7 @@ static void test_server_tables_and_triggers(void **state) {
     (void)state;
     size_t count;
     const fl_handler_step_row_t *steps = fl_handler_step_rows(&count);
-    assert_int_equal(count, 14);
+    assert_int_equal(count, 21);
     ASSERT_UNIQUE_NAMES(steps, count, head.name);
     for (size_t i = 0; i < count; i++) {
         assert_non_null(steps[i].parse);
@@ -94,7 +94,7 @@ static void test_server_tables_and_triggers(void **state) {
         assert_int_equal(steps[i].responds, answers);
     }
     const fl_server_layer_row_t *layers = fl_server_layer_rows(&count);
-    assert_int_equal(count, 3);
+    assert_int_equal(count, 4);
     ASSERT_UNIQUE_NAMES(layers, count, head.name);
     for (size_t i = 0; i < count; i++) {
         assert_non_null(layers[i].build);
