@@ -21,6 +21,15 @@
  * between SSE events) and cost nothing. What the ratio compares is the
  * machinery's cost per run.
  *
+ * scenario_rps_program: runs per second of story 3's fixed middleware
+ * written in the file as a program (scenarios/programs/
+ * base_http_shield_start_program_holds.yaml: two stacked, the client's
+ * disconnect racing the start) beside the same shape built in
+ * (scenarios/shield/shield_start_holds.yaml, base_http: "shield-start"),
+ * both measured here in the same process and run: the ratio is what
+ * interpreting the program costs against the C model (the target is 0.7 or
+ * more).
+ *
  * virtual_time: simulated seconds covered per wall-clock second by a
  * scenario made of timeouts and retries (VIRTUAL_TIME_YAML: 5 attempts
  * against a route that sleeps 10 s, a 2 s read timeout; about 25 virtual
@@ -52,12 +61,15 @@ static const char PYTHON[] = "/usr/bin/python3";
 static const char PEER[] = "bench/peers/starlette_peer.py"; /* relative to the repository root */
 static const char SSE_FILE[] = "scenarios/sse/story2_plain_cleanup.yaml";
 static const char SHIELD_FILE[] = "scenarios/shield/v038_holds.yaml";
+static const char PROGRAM_FILE[] = "scenarios/programs/base_http_shield_start_program_holds.yaml";
+static const char BUILT_IN_FILE[] = "scenarios/shield/shield_start_holds.yaml";
 
 enum {
     ROUNDS = 3,             /* the best round counts, on both sides */
     WARM_UP_SEEDS = 50,
     SSE_SEEDS = 5000,       /* per round */
     SHIELD_SEEDS = 20000,
+    PROGRAM_SEEDS = 10000,
     PEER_SSE_RUNS = 10000,  /* per round of the peer */
     PEER_SHIELD_RUNS = 3000,
     VIRTUAL_SEEDS = 5000,
@@ -165,6 +177,20 @@ static void report_rps(void) {
     bench_report("scenario_rps_shield", shield_rate, "runs/s", name, shield_peer, "runs/s");
 }
 
+static void report_program(void) {
+    fl_arena_t arena;
+    fl_arena_init(&arena);
+    fl_scenario_t program, built_in;
+    load_file(&arena, PROGRAM_FILE, &program);
+    load_file(&arena, BUILT_IN_FILE, &built_in);
+    double program_rate = scenario_runs_per_second(&program, PROGRAM_SEEDS);
+    double built_in_rate = scenario_runs_per_second(&built_in, PROGRAM_SEEDS);
+    fl_arena_destroy(&arena);
+    fflush(stdout);
+    bench_report("scenario_rps_program", program_rate, "runs/s", "built-in shield-start",
+                 built_in_rate, "runs/s");
+}
+
 /* --- virtual time ------------------------------------------------------------------------------ */
 
 /* The time of the last trace event in a timeline (fl_world_print_trace's
@@ -243,6 +269,7 @@ static void report_virtual_time(void) {
 
 int main(void) {
     report_rps();
+    report_program();
     report_virtual_time();
     return 0;
 }
