@@ -26,7 +26,8 @@ int fl__parse_checkpoint_step(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const
 /* log: TEXT: an entry of the server log (kind "log"). */
 int fl__parse_log_step(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const char *path,
                        fl_scripted_step_t *out) {
-    assert(out != NULL && out->kind == FL_SCRIPTED_LOG);
+    assert(out != NULL);
+    assert(out->kind == FL_SCRIPTED_LOG || out->kind == FL_SCRIPTED_LOG_IF_CANCELLED);
     return fl__yaml_nonempty(ld, value, path, &out->text);
 }
 
@@ -396,6 +397,35 @@ int fl__load_channels(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *pa
     }
     out->channels = channels;
     out->channel_count = count;
+    return 0;
+}
+
+FL_NAMED_KEY_READER(READ_WAIT_FOR_VERSION, fl_wait_for_version_t, "wait_for version",
+                    FL_WAIT_FOR_VERSION_COUNT, fl_wait_for_version_name);
+
+const fl_key_t FL__WAIT_FOR_KEYS[] = {
+    {"timeout", "duration", "0: none", "DeadlineExceeded after this long", &FL_READ_DURATION,
+     INTO(duration_ns)},
+    {"version", "wait_for version", "3.12",
+     "3.11: a cancellation in the step the operation ends in is lost (bpo-42130); 3.12: it wins",
+     &READ_WAIT_FOR_VERSION, INTO(wait_for)},
+    {"steps", "list of handler steps", NULL, "the operation waited for, as a task of its own",
+     FL_BY_HAND},
+    FL_KEYS_END,
+};
+
+/* wait_for: {timeout, version, steps}. */
+int fl__parse_wait_for_step(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const char *path,
+                            fl_scripted_step_t *out) {
+    assert(out != NULL && out->kind == FL_SCRIPTED_WAIT_FOR);
+    out->wait_for = FL_WAIT_FOR_3_12;
+    TRY(fl__yaml_read_keys(ld, value, path, FL__WAIT_FOR_KEYS, out, sizeof *out));
+    fl_yaml_node_t *steps;
+    TRY(fl__yaml_require(ld, value, "steps", path, &steps));
+    fl_scripted_block_t *body = blocks(ld, 1);
+    TRY(parse_block(ld, steps, fl__yaml_child_path(ld, path, "steps"), FL_BLOCK_BODY, body));
+    out->blocks = body;
+    out->block_count = 1;
     return 0;
 }
 

@@ -261,6 +261,8 @@ static const fl_handler_step_row_t HANDLER_STEPS[] = {
      FL_SCRIPTED_CHECKPOINT, false, fl__parse_checkpoint_step},
     {{"log", "an entry of the server log, kind log (the value: its text)", NULL},
      FL_SCRIPTED_LOG, false, fl__parse_log_step},
+    {{"log_if_cancelled", "the same, only while this task's cancellation is pending", NULL},
+     FL_SCRIPTED_LOG_IF_CANCELLED, false, fl__parse_log_step},
     {{"send", "await send(message): a raw http.response.start or .body", FL__SEND_KEYS},
      FL_SCRIPTED_SEND, false, fl__parse_send_step},
     {{"receive", "await receive(), or until http.disconnect", FL__RECEIVE_KEYS},
@@ -289,6 +291,8 @@ static const fl_handler_step_row_t HANDLER_STEPS[] = {
      FL_SCRIPTED_CLOSE, false, fl__parse_channel_step},
     {{"call_app", "middleware: await app(scope, receive, send)", FL__CALL_APP_KEYS},
      FL_SCRIPTED_CALL_APP, false, fl__parse_channel_step},
+    {{"wait_for", "asyncio.wait_for of a version: the steps as a task, waited for", FL__WAIT_FOR_KEYS},
+     FL_SCRIPTED_WAIT_FOR, false, fl__parse_wait_for_step},
     {{NULL, NULL, NULL}, 0, false, NULL},
 };
 /* clang-format on */

@@ -8,16 +8,17 @@
 #include "sim/asgi/apps_internal.h"
 #include "sim/runtime/assume.h"
 #include "sim/runtime/runtime.h"
+#include "sim/runtime/event.h"
 
 enum { RECEIVES_MAX = 1 << 20, REPEATS_MAX = 1 << 20 };
 
 bool fl__program_is_step(fl_scripted_step_kind_t kind) {
-    return kind >= FL_SCRIPTED_CHECKPOINT && kind <= FL_SCRIPTED_CALL_APP;
+    return kind >= FL_SCRIPTED_CHECKPOINT && kind <= FL_SCRIPTED_WAIT_FOR;
 }
 
 bool fl__program_has_blocks(fl_scripted_step_kind_t kind) {
     return (kind >= FL_SCRIPTED_SHIELD && kind <= FL_SCRIPTED_TASK_GROUP) ||
-           kind == FL_SCRIPTED_SPAWN || kind == FL_SCRIPTED_REPEAT;
+           kind == FL_SCRIPTED_SPAWN || kind == FL_SCRIPTED_REPEAT || kind == FL_SCRIPTED_WAIT_FOR;
 }
 
 static fl_error_t *runtime_error(fl_program_t *p, const char *what, const char *name) {
@@ -70,6 +71,7 @@ static fl_error_t *keep(fl_program_t *p, const char *slot, fl_asgi_message_t *me
 }
 
 static fl_error_t *run_block(fl_program_t *p, const fl_scripted_block_t *block);
+static fl_error_t *wait_for(fl_program_t *p, const fl_scripted_step_t *step);
 
 /* --- one await each ------------------------------------------------------------- */
 
@@ -304,6 +306,10 @@ fl_error_t *fl__program_step(fl_program_t *p, const fl_scripted_step_t *step) {
     switch (step->kind) {
     case FL_SCRIPTED_CHECKPOINT:
         return fl_error_from_status(arena, fl_checkpoint(p->world), p->name);
+    case FL_SCRIPTED_LOG_IF_CANCELLED: /* a probe: it logs only what sees a cancellation */
+        if (!fl_task_cancel_pending(fl_current_task(p->world))) return NULL;
+        FL__APP_LOG(p->scope, FL_SERVER_LOG_PROGRAM, "%s", step->text ? step->text : "");
+        return NULL;
     case FL_SCRIPTED_LOG:
         FL__APP_LOG(p->scope, FL_SERVER_LOG_PROGRAM, "%s", step->text ? step->text : "");
         return NULL;
@@ -321,9 +327,75 @@ fl_error_t *fl__program_step(fl_program_t *p, const fl_scripted_step_t *step) {
     case FL_SCRIPTED_CHANNEL_RECEIVE:
     case FL_SCRIPTED_CLOSE: return channel_step(p, step);
     case FL_SCRIPTED_CALL_APP: return call_app(p, step);
+    case FL_SCRIPTED_WAIT_FOR: return wait_for(p, step);
     default: break;
     }
     FL_UNREACHABLE(); /* the handler's own kinds run in scripted.c */
+}
+
+/* --- asyncio.wait_for ------------------------------------------------------------ */
+
+typedef struct wait_for_version_row {
+    const char *name;
+    fl_wait_for_version_t version;
+    bool cancellation_wins; /* a cancellation pending when the inner ends is raised */
+} wait_for_version_row_t;
+
+static const wait_for_version_row_t WAIT_FOR_VERSIONS[FL_WAIT_FOR_VERSION_COUNT] = {
+    {"3.11", FL_WAIT_FOR_3_11, false},
+    {"3.12", FL_WAIT_FOR_3_12, true},
+};
+
+const char *fl_wait_for_version_name(fl_wait_for_version_t version) {
+    if ((unsigned)version >= FL_WAIT_FOR_VERSION_COUNT) return "unknown";
+    assert(WAIT_FOR_VERSIONS[version].version == version);
+    return WAIT_FOR_VERSIONS[version].name;
+}
+
+typedef struct waited {
+    fl_program_t program;
+    const fl_scripted_block_t *block;
+    fl_event_t *done;
+    fl_error_t *error; /* the inner operation's: wait_for raises it */
+} waited_t;
+
+static fl_error_t *waited_main(fl_world_t *world, void *arg) {
+    waited_t *w = arg;
+    assert(w != NULL && w->program.world == world && w->block != NULL);
+    w->error = run_block(&w->program, w->block);
+    fl_event_set(world, w->done);
+    return NULL; /* the waiter raises the inner error, not the group */
+}
+
+/* await asyncio.wait_for(inner, timeout): the inner operation runs as a
+ * task of its own while this one waits for it, at most duration_ns
+ * (DeadlineExceeded after; 0: no limit). When this task's cancellation and
+ * the inner's completion land in the same step, the first wake wins the
+ * wait; the version then decides: 3.11 returns the result (the bug), 3.12
+ * raises the cancellation. */
+static fl_error_t *wait_for(fl_program_t *p, const fl_scripted_step_t *step) {
+    assert(step->block_count == 1 && (unsigned)step->wait_for < FL_WAIT_FOR_VERSION_COUNT);
+    fl_world_t *world = p->world;
+    fl_arena_t *arena = fl_world_arena(world);
+    fl_taskgroup_t *group = fl_taskgroup_open(world, "wait_for");
+    waited_t *w = fl_arena_zalloc(arena, sizeof *w);
+    *w = (waited_t){.program = *p, .block = &step->blocks[0],
+                    .done = fl_event_create(world, "wait_for done")};
+    w->program.response = NULL;
+    fl_task_t *task = fl_taskgroup_spawn(group, fl_arena_printf(arena, "%s wait_for", p->name),
+                                         waited_main, w);
+    assert(task != NULL);
+    fl_cancel_scope_t timeout;
+    if (step->duration_ns > 0) fl_scope_enter_fail_after(world, &timeout, step->duration_ns);
+    fl_error_t *error = fl_error_from_status(arena, fl_event_wait(world, w->done), "wait_for");
+    if (step->duration_ns > 0) error = fl_scope_exit_error(world, &timeout, error);
+    if (error == NULL && WAIT_FOR_VERSIONS[step->wait_for].cancellation_wins &&
+        fl_task_cancel_pending(fl_current_task(world)))
+        error = fl_error_new(arena, FL_ERR_CANCELLED, "wait_for: cancelled as its operation ended");
+    if (error != NULL) fl_scope_cancel(world, fl_taskgroup_scope(group)); /* the inner goes too */
+    fl_error_t *closed = fl_taskgroup_close(group, NULL);
+    assert(closed == NULL || error != NULL || fl_error_is_cancelled(closed));
+    return error != NULL ? error : closed != NULL ? closed : w->error;
 }
 
 /* --- a middleware written as a program ---------------------------------------- */

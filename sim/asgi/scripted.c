@@ -394,7 +394,7 @@ static bool validate_step(const fl_scripted_step_t *step, size_t index, int dept
                           size_t error_size) {
     assert(step != NULL && index < FL_SCRIPTED_STEPS_MAX); /* validate checked the count */
     /* Refused here, so that running a step never meets a kind it lacks. */
-    if (step->kind < FL_SCRIPTED_SLEEP || step->kind > FL_SCRIPTED_CALL_APP)
+    if (step->kind < FL_SCRIPTED_SLEEP || step->kind > FL_SCRIPTED_WAIT_FOR)
         return invalid(error, error_size, "step %zu: unknown step kind %d", index, (int)step->kind);
     if (step->duration_ns < 0 || step->background_ns < 0)
         return invalid(error, error_size, "step %zu: negative duration", index);
@@ -412,6 +412,9 @@ static bool validate_step(const fl_scripted_step_t *step, size_t index, int dept
     if (named && (step->channel == NULL || (step->kind != FL_SCRIPTED_CLOSE && step->slot == NULL)))
         return invalid(error, error_size, "step %zu: a channel step names a channel and a slot",
                        index);
+    if (step->kind == FL_SCRIPTED_WAIT_FOR && (unsigned)step->wait_for >= FL_WAIT_FOR_VERSION_COUNT)
+        return invalid(error, error_size, "step %zu: unknown wait_for version %d", index,
+                       (int)step->wait_for);
     if (fl__program_has_blocks(step->kind))
         return validate_blocks(step, index, depth, error, error_size);
     if (step->block_count != 0) return invalid(error, error_size, "step %zu: blocks", index);

@@ -46,6 +46,7 @@ typedef enum fl_scripted_step_kind {
     /* Program steps (sim/asgi/program.c): */
     FL_SCRIPTED_CHECKPOINT,    /* await checkpoint() */
     FL_SCRIPTED_LOG,           /* a FL_SERVER_LOG_PROGRAM entry: text */
+    FL_SCRIPTED_LOG_IF_CANCELLED, /* the same, only while this task's cancellation is pending */
     FL_SCRIPTED_SEND,          /* await send(message): a raw ASGI message */
     FL_SCRIPTED_RECEIVE,       /* await receive(), or until http.disconnect */
     FL_SCRIPTED_SHIELD,        /* blocks[0] in a shielded cancel scope */
@@ -60,7 +61,19 @@ typedef enum fl_scripted_step_kind {
     FL_SCRIPTED_CHANNEL_RECEIVE, /* a message from channel, kept in slot */
     FL_SCRIPTED_CLOSE,         /* one end of channel */
     FL_SCRIPTED_CALL_APP,      /* middleware: await app(scope, receive, send or channel) */
+    FL_SCRIPTED_WAIT_FOR,      /* asyncio.wait_for(blocks[0], duration_ns) of a version */
 } fl_scripted_step_kind_t;
+
+/* asyncio.wait_for's versions, as a row each in sim/asgi/program.c: what
+ * it does when the waiting task is cancelled in the same step in which the
+ * inner operation completes (CPython bpo-42130 / gh-86296). */
+typedef enum fl_wait_for_version {
+    FL_WAIT_FOR_3_11, /* the result wins: the cancellation is lost */
+    FL_WAIT_FOR_3_12, /* the cancellation wins (3.12 rewrote it on asyncio.timeout) */
+    FL_WAIT_FOR_VERSION_COUNT
+} fl_wait_for_version_t;
+
+const char *fl_wait_for_version_name(fl_wait_for_version_t version);
 
 /* A memory object stream a program names; one per call of the program. */
 typedef struct fl_scripted_channel {
@@ -139,6 +152,7 @@ typedef struct fl_scripted_step {
     bool close_receive;              /* CLOSE: the receive end (else the send end) */
     bool shield_start;               /* CALL_APP: the start goes into the channel shielded */
     uint32_t times;                  /* REPEAT: 0: until error_kind is raised */
+    fl_wait_for_version_t wait_for;  /* WAIT_FOR */
 } fl_scripted_step_t;
 
 /* Per list of steps; blocks nest at most FL_SCRIPTED_DEPTH_MAX deep. */
