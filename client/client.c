@@ -55,6 +55,7 @@ fl_client_t *fl_client_create(fl_world_t *world, const fl_client_options_t *opti
         .header_bytes_max = options->header_bytes_max ? options->header_bytes_max : 64 * 1024,
         .body_bytes_max = options->body_bytes_max ? options->body_bytes_max : 64 * 1024 * 1024,
         .user_agent = fl_arena_strdup(arena, options->user_agent ? options->user_agent : "faultline"),
+        .knobs = options->knobs,
     };
     fl_client_t *client = fl_arena_zalloc(arena, sizeof *client);
     client->pool = fl__pool_create(world, &config);

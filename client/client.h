@@ -52,6 +52,7 @@ typedef struct fl_client_options {
     fl_middleware_t *const *middleware; /* first = outermost */
     size_t middleware_count;
     const char *user_agent;       /* NULL: "faultline" */
+    uint32_t knobs;               /* buggy variants turned on: client/knobs.h bits */
 } fl_client_options_t;
 
 /* Creates a client; NULL with a message for invalid options. */

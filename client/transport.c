@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "client/knobs.h"
 #include "client/mapping.h"
 #include "llhttp.h"
 #include "sim/runtime/cancel.h"
@@ -532,6 +533,11 @@ void fl__exchange_close(fl_world_t *w, fl__exchange_t *ex) {
     ex->closed = true;
     bool reusable = ex->message_done && !ex->eof && !ex->leftover &&
                     llhttp_should_keep_alive(&ex->parser);
+    /* The knob's bug: a cancelled stream's connection goes back unfinished. */
+    if ((ex->pool->config.knobs & fl_client_knob_bit(FL_KNOB_REUSE_CANCELLED_STREAM)) &&
+        !ex->message_done && !ex->eof && !ex->leftover && ex->headers_done &&
+        fl_task_cancel_pending(fl_current_task(w)))
+        reusable = true;
     if (ex->connection != NULL) {
         if (reusable) ex->connection->served++;
         release(w, ex->pool, ex->connection, reusable);
@@ -600,7 +606,10 @@ fl_error_t *fl__exchange_next_chunk(fl_world_t *w, fl__exchange_t *ex,
         }
         fl_error_t *error = fill(w, ex);
         if (error != NULL) {
-            ex->eof = true;
+            /* A failed read ends the connection; a cancelled one too,
+             * unless the reuse_cancelled_stream knob's bug is on. */
+            bool knob = ex->pool->config.knobs & fl_client_knob_bit(FL_KNOB_REUSE_CANCELLED_STREAM);
+            if (!knob || !fl_error_is_cancelled(error)) ex->eof = true;
             fl__exchange_close(w, ex);
             return error;
         }

@@ -21,6 +21,7 @@ typedef struct fl__transport_config {
     size_t header_bytes_max;
     size_t body_bytes_max;
     const char *user_agent;
+    uint32_t knobs; /* client/knobs.h */
 } fl__transport_config_t;
 
 fl__pool_t *fl__pool_create(fl_world_t *world, const fl__transport_config_t *config);

@@ -12,6 +12,7 @@
 #include "sim/runtime/assume.h"
 #include "sim/runtime/status.h"
 
+#include "client/knobs.h"
 #include "client/retry.h"
 #include "harness/model/kinds.h"
 #include "harness/run/step_kinds.h"
@@ -502,6 +503,33 @@ static int check_client_references(fl_yaml_reader_t *ld, const fl_client_spec_t 
     return 0;
 }
 
+/* knobs: [name, ...]: a set of client/knobs.h rows; an unknown name's error
+ * lists them. */
+static int read_knobs(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path, void *field) {
+    uint32_t *out = field;
+    assert(out != NULL && *out == 0);
+    const char *const *names;
+    size_t count;
+    TRY(fl__yaml_string_list(ld, node, path, &names, &count));
+    size_t rows_count;
+    const fl_client_knob_row_t *rows = fl_client_knob_rows(&rows_count);
+    for (size_t i = 0; i < count; i++) {
+        fl_client_knob_t knob;
+        if (fl_client_knob_from_name(names[i], &knob)) {
+            *out |= fl_client_knob_bit(knob);
+            continue;
+        }
+        fl_name_list_t valid = {.used = 0};
+        for (size_t k = 0; k < rows_count; k++) fl__name_list_add(&valid, ", ", rows[k].name);
+        return FAIL(ld, fl__yaml_sequence_item(ld, node, i),
+                    "%s: unknown client knob '%s' (expected one of: %s)",
+                    fl__yaml_index_path(ld, path, i), names[i], valid.text);
+    }
+    return 0;
+}
+
+static const fl_key_reader_t READ_KNOBS = {.read = read_knobs, .size = sizeof(uint32_t)};
+
 int fl__load_client(fl_yaml_reader_t *ld, fl_yaml_node_t *node, fl_client_spec_t *out) {
     assert(ld != NULL && node != NULL && out != NULL);
     static const fl_key_t keys[] = {
@@ -509,6 +537,9 @@ int fl__load_client(fl_yaml_reader_t *ld, fl_yaml_node_t *node, fl_client_spec_t
          FL_BY_HAND},
         {"max_connections", "integer > 0", "100", "the pool's connections at most",
          &FL_READ_POSITIVE_COUNT, FL_INTO(fl_client_spec_t, max_connections)},
+        {"knobs", "list of client knobs", "none",
+         "buggy variants of the pool and transport to turn on (client/knobs.h)", &READ_KNOBS,
+         FL_INTO(fl_client_spec_t, knobs)},
         {"middleware", "list of client middleware", "none", "outermost first", FL_BY_HAND},
         {"tasks", "list of tasks", NULL, "at least one; they start together", FL_BY_HAND},
         FL_KEYS_END,

@@ -140,6 +140,7 @@ typedef struct fl_client_task {
 typedef struct fl_client_spec {
     fl_timeouts_t timeouts; /* 0 = the client's defaults */
     size_t max_connections;
+    uint32_t knobs; /* client/knobs.h: buggy variants turned on */
     fl_client_layer_t *layers; /* outermost first */
     size_t layer_count;
     fl_client_task_t *tasks;

@@ -99,6 +99,7 @@ static int build_client(fl_run_state_t *run, char *error, size_t error_size) {
     fl_client_options_t options = {.net = run->net,
                                    .timeouts = spec->timeouts,
                                    .max_connections = spec->max_connections,
+                                   .knobs = spec->knobs,
                                    .middleware = chain,
                                    .middleware_count = spec->layer_count};
     run->client = fl_client_create(run->world, &options, error, error_size);

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "harness/check/invariants.h"
+#include "client/knobs.h"
 #include "harness/model/kinds.h"
 #include "sim/asgi/base_middleware.h"
 #include "sim/net/protocol_event.h"
@@ -83,6 +84,8 @@ static void test_every_kind_and_key_is_documented(void **state) {
             need_keys(triggers[i].head.name, triggers[i].head.keys);
     const fl_base_middleware_version_row_t *versions = fl_base_middleware_version_rows(&n);
     for (size_t i = 0; i < n; i++) need("BaseHTTPMiddleware version", versions[i].name);
+    const fl_client_knob_row_t *knobs = fl_client_knob_rows(&n);
+    for (size_t i = 0; i < n; i++) need("client knob", knobs[i].name);
     for (int e = 0; e < FL_PROTOCOL_EVENT_COUNT; e++)
         need("protocol event", fl_protocol_event_name((fl_protocol_event_t)e));
     for (size_t i = 0; fl_invariant_name(i) != NULL; i++)

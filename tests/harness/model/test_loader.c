@@ -561,6 +561,8 @@ static const bad_case_t bad_cases[] = {
      "expected respond or stream"},
     {N "server:\n  routes:\n    - path: /a\n      steps: [{respond: {}}]\n      responses: "
        "[{respond: {}}]\n" C, 6, 18, "the steps already respond"},
+    {N "client:\n  knobs: [leaky_pool]\n  tasks: [{name: m, steps: [{sleep: 1s}]}]\n", 3, 11,
+     "client.knobs[0]: unknown client knob 'leaky_pool' (expected one of: reuse_cancelled_stream)"},
     /* time windows */
     {N C "expect:\n  - step: {step: r, elapsed: {}}\n", 8, 30,
      "expect[0].step.elapsed: give min, max or both"},
