@@ -7,10 +7,12 @@
 
 #include <assert.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "client/budget.h"
+#include "client/headers.h"
 #include "sim/asgi/log.h"
 #include "sim/runtime/assume.h"
 #include "sim/runtime/trace.h"
@@ -66,65 +68,103 @@ static bool within(const fl_step_state_t *step, const char *what, const fl_time_
     return false;
 }
 
+/* Writes why and returns false: a check that does not hold. */
+static bool fails(char *why, size_t capacity, const char *format, ...)
+    __attribute__((format(printf, 3, 4)));
+static bool fails(char *why, size_t capacity, const char *format, ...) {
+    assert(why != NULL && capacity > 0 && format != NULL);
+    va_list args;
+    va_start(args, format);
+    vsnprintf(why, capacity, format, args);
+    va_end(args);
+    return false;
+}
+
+/* Whether one of the error's causes, below it, is of kind. */
+static bool caused_by(const fl_error_t *error, fl_error_kind_t kind) {
+    for (const fl_error_t *cause = error != NULL ? error->cause : NULL; cause != NULL;
+         cause = cause->cause)
+        if (fl_error_kind_is(cause->kind, kind)) return true;
+    return false;
+}
+
+/* What the step read and how it failed: body, headers, chunks, notes that
+ * must be absent, the cause chain. */
+static bool check_content(const fl_step_state_t *step, const fl_expectation_t *e, char *why,
+                          size_t capacity) {
+    assert(step != NULL && e != NULL && why != NULL);
+    assert(step->body != NULL || step->body_length == 0);
+    int shown = (int)(step->body_length < 64 ? step->body_length : 64);
+    const char *more = (size_t)shown < step->body_length ? "..." : "";
+    const char *body = step->body != NULL ? (const char *)step->body : "";
+    if (e->body != NULL &&
+        (strlen(e->body) != step->body_length || memcmp(e->body, body, step->body_length) != 0))
+        return fails(why, capacity, "step %s: expected the body \"%s\", got \"%.*s\"%s", step->id,
+                     e->body, shown, body, more);
+    if (e->body_contains != NULL &&
+        memmem(body, step->body_length, e->body_contains, strlen(e->body_contains)) == NULL)
+        return fails(why, capacity, "step %s: expected a body containing \"%s\", got \"%.*s\"%s",
+                     step->id, e->body_contains, shown, body, more);
+    for (size_t i = 0; i < e->header_count; i++) {
+        const char *got = step->headers ? fl_headers_get(step->headers, e->headers[i].name) : NULL;
+        if (got == NULL || strcmp(got, e->headers[i].value) != 0)
+            return fails(why, capacity, "step %s: expected the header %s: %s, got %s", step->id,
+                         e->headers[i].name, e->headers[i].value, got != NULL ? got : "none");
+    }
+    if (e->chunks >= 0 && (int64_t)step->chunks != e->chunks)
+        return fails(why, capacity, "step %s: expected %" PRId64 " chunks, got %zu", step->id,
+                     e->chunks, step->chunks);
+    if (e->note_absent != NULL && fl_error_has_note(step->error, e->note_absent))
+        return fails(why, capacity, "step %s: expected no note containing \"%s\"", step->id,
+                     e->note_absent);
+    if (e->has_cause && !caused_by(step->error, e->cause))
+        return fails(why, capacity, "step %s: expected a cause of kind %s", step->id,
+                     fl_error_kind_name(e->cause));
+    return true;
+}
+
 bool fl__check_step_expectation(const fl_checker_t *c, const fl_expectation_t *e, char *why,
                                 size_t capacity) {
     assert(c != NULL && c->run != NULL && e != NULL && why != NULL && capacity > 0);
     assert(e->kind == FL_EXPECT_STEP);
     fl_run_state_t *run = c->run;
     fl_step_state_t *step = find_step(run, e->step);
-    if (step == NULL) {
-        snprintf(why, capacity, "step %s: no such step", e->step ? e->step : "(none)");
-        return false;
-    }
+    if (step == NULL)
+        return fails(why, capacity, "step %s: no such step", e->step ? e->step : "(none)");
     assert(step->id != NULL && step->spec != NULL);
     char got[320];
     fl__describe_step(step, got, sizeof got);
     bool failed = step->error != NULL || step->moved_on || !step->ran;
-    if (e->ok && failed) {
-        snprintf(why, capacity, "step %s: expected success, got %s", step->id, got);
-        return false;
-    }
-    if (e->moved_on && !step->moved_on) {
-        snprintf(why, capacity, "step %s: expected its cancel_after to expire, got %s", step->id,
-                 got);
-        return false;
-    }
-    if (e->status != 0 && (step->status != e->status || !step->ran)) {
-        snprintf(why, capacity, "step %s: expected status %d, got %s", step->id, e->status, got);
-        return false;
-    }
-    if (e->has_error && !fl_error_is(step->error, e->error_kind)) {
-        snprintf(why, capacity, "step %s: expected %s, got %s", step->id,
-                 fl_error_kind_name(e->error_kind), got);
-        return false;
-    }
+    if (e->ok && failed)
+        return fails(why, capacity, "step %s: expected success, got %s", step->id, got);
+    if (e->moved_on && !step->moved_on)
+        return fails(why, capacity, "step %s: expected its cancel_after to expire, got %s",
+                     step->id, got);
+    if (e->status != 0 && (step->status != e->status || !step->ran))
+        return fails(why, capacity, "step %s: expected status %d, got %s", step->id, e->status,
+                     got);
+    if (e->has_error && !fl_error_is(step->error, e->error_kind))
+        return fails(why, capacity, "step %s: expected %s, got %s", step->id,
+                     fl_error_kind_name(e->error_kind), got);
     if (e->message != NULL &&
-        (step->error == NULL || strstr(step->error->message, e->message) == NULL)) {
-        snprintf(why, capacity, "step %s: expected an error message containing \"%s\", got %s",
-                 step->id, e->message, got);
-        return false;
-    }
-    if (e->note != NULL && !fl_error_has_note(step->error, e->note)) {
-        snprintf(why, capacity, "step %s: expected a note containing \"%s\", got %s", step->id,
-                 e->note, got);
-        return false;
-    }
-    if (e->attempts != 0 && step->attempts != e->attempts) {
-        snprintf(why, capacity, "step %s: expected %" PRIu32 " attempts, got %" PRIu32 " (%s)",
-                 step->id, e->attempts, step->attempts, got);
-        return false;
-    }
-    if (e->events >= 0 && step->events != e->events) {
-        snprintf(why, capacity, "step %s: expected %" PRId64 " events, got %" PRId64 " (%s)",
-                 step->id, e->events, step->events < 0 ? 0 : step->events, got);
-        return false;
-    }
-    if (e->body_bytes >= 0 && step->body_bytes != e->body_bytes) {
-        snprintf(why, capacity, "step %s: expected %" PRId64 " body bytes, got %" PRId64 " (%s)",
-                 step->id, e->body_bytes, step->body_bytes < 0 ? 0 : step->body_bytes, got);
-        return false;
-    }
-    return within(step, "ended at", &e->ended, step->ended_ns, why, capacity) &&
+        (step->error == NULL || strstr(step->error->message, e->message) == NULL))
+        return fails(why, capacity, "step %s: expected an error message containing \"%s\", got %s",
+                     step->id, e->message, got);
+    if (e->note != NULL && !fl_error_has_note(step->error, e->note))
+        return fails(why, capacity, "step %s: expected a note containing \"%s\", got %s", step->id,
+                     e->note, got);
+    if (e->attempts != 0 && step->attempts != e->attempts)
+        return fails(why, capacity, "step %s: expected %" PRIu32 " attempts, got %" PRIu32 " (%s)",
+                     step->id, e->attempts, step->attempts, got);
+    if (e->events >= 0 && step->events != e->events)
+        return fails(why, capacity, "step %s: expected %" PRId64 " events, got %" PRId64 " (%s)",
+                     step->id, e->events, step->events < 0 ? 0 : step->events, got);
+    if (e->body_bytes >= 0 && step->body_bytes != e->body_bytes)
+        return fails(why, capacity,
+                     "step %s: expected %" PRId64 " body bytes, got %" PRId64 " (%s)", step->id,
+                     e->body_bytes, step->body_bytes < 0 ? 0 : step->body_bytes, got);
+    return check_content(step, e, why, capacity) &&
+           within(step, "ended at", &e->ended, step->ended_ns, why, capacity) &&
            within(step, "took", &e->elapsed, step->ended_ns - step->started_ns, why, capacity);
 }
 

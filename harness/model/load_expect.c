@@ -70,6 +70,17 @@ static const fl_key_t step_keys[] = {
     {"attempts", "integer", "unchecked", "retry attempts", &FL_READ_UINT32, INTO(attempts)},
     {"events", "integer", "unchecked", "SSE events received", &FL_READ_WHOLE, INTO(events)},
     {"body_bytes", "size", "unchecked", "body bytes read", FL_BY_HAND},
+    {"body", "string", "unchecked", "the body read, exactly (a stream's first 64 KiB)",
+     &FL_READ_STRING, INTO(body)},
+    {"body_contains", "string", "unchecked", "a substring of the body read", &FL_READ_STRING,
+     INTO(body_contains)},
+    {"headers", "headers", "unchecked", "response headers, each with this value", FL_BY_HAND},
+    {"chunks", "integer", "unchecked", "non-empty chunks a stream step read, as reads gave them",
+     &FL_READ_WHOLE, INTO(chunks)},
+    {"note_absent", "string", "unchecked", "no note of the error contains it", &FL_READ_STRING,
+     INTO(note_absent)},
+    {"cause", "error kind", "unchecked", "the error's chain of causes has this kind (or below)",
+     &FL_READ_ERROR_KIND, INTO(cause)},
     {"at", "time window", "unchecked", "when the step ended: {min, max} virtual time", &READ_WINDOW,
      INTO(ended)},
     {"elapsed", "time window", "unchecked", "how long the step took: {min, max}", &READ_WINDOW,
@@ -91,6 +102,9 @@ static int parse_step_expectation(fl_yaml_reader_t *ld, fl_yaml_node_t *value, c
         return FAIL(ld, fl__yaml_get(ld, value, "moved_on"),
                     "%s: step '%s' has no cancel_after to expire", SUB("moved_on"), out->step);
     out->has_error = fl__yaml_get(ld, value, "error") != NULL;
+    out->has_cause = fl__yaml_get(ld, value, "cause") != NULL;
+    if (FIELD("headers"))
+        TRY(fl__yaml_headers(ld, v, SUB("headers"), &out->headers, &out->header_count));
     if (FIELD("body_bytes")) {
         uint64_t bytes;
         TRY(fl__yaml_bytes(ld, v, SUB("body_bytes"), &bytes));
@@ -219,6 +233,7 @@ static int parse_expectation(fl_yaml_reader_t *ld, fl_yaml_node_t *item, const c
     out->at = it.at;
     out->events = -1;
     out->body_bytes = -1;
+    out->chunks = -1;
     out->count = -1;
     fl_yaml_node_t *v = fl__yaml_get(ld, it.value, "name");
     if (v != NULL)

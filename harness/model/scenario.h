@@ -180,6 +180,14 @@ typedef struct fl_expectation {
     int64_t events;      /* SSE events received, -1: not checked */
     int64_t body_bytes;  /* -1: not checked */
     fl_time_window_t ended;   /* when the step ended (the key "at") */
+    const char *body;          /* the body read equals it */
+    const char *body_contains; /* the body read contains it */
+    const fl_asgi_header_t *headers; /* the response has each with this value */
+    size_t header_count;
+    int64_t chunks;            /* stream chunks read; -1: not checked */
+    const char *note_absent;   /* no note of the error contains it */
+    bool has_cause;
+    fl_error_kind_t cause;     /* the error's cause chain has one of this kind (or below) */
     fl_time_window_t elapsed; /* how long it took */
     /* SERVER */
     fl_server_log_kind_t log_kind;

@@ -17,7 +17,7 @@
 #include "sim/net/net.h"
 #include "sim/runtime/runtime.h"
 
-enum { FL_RUN_TASKS_MAX = 64, FL_RUN_LAYERS_MAX = 16 };
+enum { FL_RUN_TASKS_MAX = 64, FL_RUN_LAYERS_MAX = 16, FL_RUN_BODY_KEPT_MAX = 64 * 1024 };
 
 /* One step's outcome, kept while the world lives. */
 typedef struct fl_step_state {
@@ -30,6 +30,10 @@ typedef struct fl_step_state {
     int64_t body_bytes;
     uint32_t attempts;
     int64_t events;
+    size_t chunks;               /* STREAM: non-empty chunks read */
+    const unsigned char *body;   /* the body read (a stream's: its first FL_RUN_BODY_KEPT_MAX bytes) */
+    size_t body_length;
+    const fl_headers_t *headers; /* the response's, when there was one */
     int64_t started_ns; /* the virtual time it started and ended */
     int64_t ended_ns;
     /* SSE with receive_in: the hand-off between the owner and the receiver */

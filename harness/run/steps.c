@@ -100,8 +100,12 @@ static void record(fl_step_state_t *step, fl_error_t *error, const fl_response_t
         response = error->payload;
     if (response != NULL) {
         step->status = response->status;
-        if (response->body_read || !response->streamed)
+        step->headers = response->headers;
+        if (response->body_read || !response->streamed) {
             step->body_bytes = (int64_t)response->body_length;
+            step->body = response->body;
+            step->body_length = response->body_length;
+        }
     }
     assert(step->status == 0 || (step->status >= 100 && step->status <= 599));
 }
@@ -141,7 +145,10 @@ void fl__run_stream_step(fl_run_state_t *run, fl_step_state_t *step) {
     }
     assert(response != NULL); /* a stream without an error has its response */
     step->status = response->status;
+    step->headers = response->headers;
     step->body_bytes = 0;
+    unsigned char *kept = fl_arena_alloc(fl_world_arena(w), FL_RUN_BODY_KEPT_MAX);
+    step->body = kept;
     size_t chunks = 0;
     for (;;) {
         assert(step->body_bytes >= 0);
@@ -163,9 +170,14 @@ void fl__run_stream_step(fl_run_state_t *run, fl_step_state_t *step) {
             break;
         }
         step->body_bytes += (int64_t)length;
+        size_t room = FL_RUN_BODY_KEPT_MAX - step->body_length;
+        if (length > 0 && room > 0)
+            memcpy(kept + step->body_length, chunk, length < room ? length : room);
+        step->body_length += length < room ? length : room;
         if (done) break;
         if (length > 0) chunks++;
     }
+    step->chunks = chunks;
     fl_response_close(w, response);
 }
 
