@@ -68,6 +68,13 @@ static bool within(const fl_step_state_t *step, const char *what, const fl_time_
     return false;
 }
 
+/* Whether time_ns lies in the window (an end not given: open). */
+static bool in_window(const fl_time_window_t *window, int64_t time_ns) {
+    assert(window != NULL && time_ns >= 0);
+    return (!window->has_min || time_ns >= window->min_ns) &&
+           (!window->has_max || time_ns <= window->max_ns);
+}
+
 /* Writes why and returns false: a check that does not hold. */
 static bool fails(char *why, size_t capacity, const char *format, ...)
     __attribute__((format(printf, 3, 4)));
@@ -227,16 +234,23 @@ bool fl__check_server_expectation(const fl_checker_t *c, const fl_expectation_t 
                  "server: expected different bodies across attempts, every one was the same");
         return false;
     }
-    size_t n = fl_server_log_matches(log, e->log_kind, e->cycle, e->log_text);
+    size_t n = 0, count = fl_server_log_count(log);
+    for (size_t i = 0; i < count; i++) {
+        const fl_server_log_entry_t *entry = fl_server_log_entry(log, i);
+        if (entry->kind != e->log_kind || (e->cycle != 0 && entry->cycle != e->cycle)) continue;
+        if (e->log_text != NULL && strstr(entry->text, e->log_text) == NULL) continue;
+        n += in_window(&e->ended, entry->time_ns);
+    }
     bool ok = count_matches(e, n);
     if (!ok) {
         char wanted[32];
         describe_count(e, wanted, sizeof wanted);
         char where[32] = "";
         if (e->cycle != 0) snprintf(where, sizeof where, " in cycle %u", e->cycle);
-        snprintf(why, capacity, "server: expected %s %s entries%s containing \"%s\", got %zu",
+        snprintf(why, capacity, "server: expected %s %s entries%s containing \"%s\"%s, got %zu",
                  wanted, fl_server_log_kind_name(e->log_kind), where,
-                 e->log_text ? e->log_text : "", n);
+                 e->log_text ? e->log_text : "",
+                 e->ended.has_min || e->ended.has_max ? " in the time window" : "", n);
     }
     return ok;
 }
@@ -251,10 +265,17 @@ bool fl__check_trace_expectation(const fl_checker_t *c, const fl_expectation_t *
     size_t count = 0, n = 0;
     const fl_trace_event_t *events = fl_trace_events(fl_world_trace(run->world), &count);
     assert(events != NULL || count == 0);
+    char line[FL_TIMELINE_LINE_MAX];
     for (size_t i = 0; i < count; i++) {
-        if (events[i].kind != e->trace_kind) continue;
+        if (events[i].kind != e->trace_kind || !in_window(&e->ended, events[i].time_ns)) continue;
         if (e->log_text != NULL &&
             (events[i].detail == NULL || strstr(events[i].detail, e->log_text) == NULL))
+            continue;
+        /* line is looked for as the timeline prints the event: task names
+         * and values are there too, not only the detail. */
+        if (e->trace_line != NULL &&
+            strstr(fl_world_timeline_line(run->world, &events[i], line, sizeof line),
+                   e->trace_line) == NULL)
             continue;
         n++;
     }
@@ -263,8 +284,10 @@ bool fl__check_trace_expectation(const fl_checker_t *c, const fl_expectation_t *
     if (!ok) {
         char wanted[32];
         describe_count(e, wanted, sizeof wanted);
-        snprintf(why, capacity, "trace: expected %s %s events containing \"%s\", got %zu", wanted,
-                 fl_trace_kind_name(e->trace_kind), e->log_text ? e->log_text : "", n);
+        snprintf(why, capacity, "trace: expected %s %s events %s \"%s\"%s, got %zu", wanted,
+                 fl_trace_kind_name(e->trace_kind), e->trace_line ? "whose line has" : "containing",
+                 e->trace_line ? e->trace_line : e->log_text ? e->log_text : "",
+                 e->ended.has_min || e->ended.has_max ? " in the time window" : "", n);
     }
     return ok;
 }

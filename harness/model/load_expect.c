@@ -127,6 +127,8 @@ static const fl_key_t server_keys[] = {
     EXPECT_COUNT,
     {"bodies_differ", "bool", "false", "the server received different bodies across cycles",
      &FL_READ_BOOL, INTO(bodies_differ)},
+    {"at", "time window", "any", "only entries logged within it: {min, max} virtual time",
+     &READ_WINDOW, INTO(ended)},
     FL_KEYS_END,
 };
 
@@ -181,6 +183,10 @@ static const fl_key_t trace_keys[] = {
      INTO(trace_kind)},
     EXPECT_TEXT("a substring of the event's detail"),
     EXPECT_COUNT,
+    {"at", "time window", "any", "only events within it: {min, max} virtual time",
+     &READ_WINDOW, INTO(ended)},
+    {"line", "string", "any", "a substring of the event's line as the timeline prints it",
+     &FL_READ_STRING, INTO(trace_line)},
     FL_KEYS_END,
 };
 

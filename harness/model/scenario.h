@@ -202,6 +202,7 @@ typedef struct fl_expectation {
     int64_t withdrawals;
     /* TRACE */
     fl_trace_kind_t trace_kind;
+    const char *trace_line; /* a substring of the event's timeline line */
     fl_location_t at;
 } fl_expectation_t;
 

@@ -158,12 +158,10 @@ void fl_world_print_hang(fl_world_t *world, FILE *out) {
     if (blocked == 0) fprintf(out, "  no task is blocked\n");
 }
 
-enum { TIMELINE_LINE_MAX = 512 };
-
 /* One event as a timeline line, without the newline: virtual time, task,
  * event, then its object, status or value, and detail. Returns line. */
-static const char *timeline_line(const fl_world_t *world, const fl_trace_event_t *e, char *line,
-                                 size_t size) {
+const char *fl_world_timeline_line(const fl_world_t *world, const fl_trace_event_t *e, char *line,
+                                   size_t size) {
     assert(size >= 64);
     char who[48];
     if (e->task == 0)
@@ -192,9 +190,9 @@ static const char *timeline_line(const fl_world_t *world, const fl_trace_event_t
 void fl_world_print_trace(fl_world_t *world, FILE *out) {
     size_t count = 0;
     const fl_trace_event_t *events = fl_trace_events(&world->trace, &count);
-    char line[TIMELINE_LINE_MAX];
+    char line[FL_TIMELINE_LINE_MAX];
     for (size_t i = 0; i < count; i++)
-        fprintf(out, "%s\n", timeline_line(world, &events[i], line, sizeof line));
+        fprintf(out, "%s\n", fl_world_timeline_line(world, &events[i], line, sizeof line));
     if (world->trace.count > count)
         fprintf(out, "(%" PRIu64 " events not kept)\n", world->trace.count - count);
     fprintf(out, "trace hash %016" PRIx64 "\n", fl_world_trace_hash(world));
@@ -206,8 +204,8 @@ void fl_world_print_trace(fl_world_t *world, FILE *out) {
 static void stream_event(void *context, const fl_trace_event_t *event) {
     fl_world_t *world = context;
     assert(world->trace_stream != NULL);
-    char line[TIMELINE_LINE_MAX];
-    fprintf(world->trace_stream, "%s\n", timeline_line(world, event, line, sizeof line));
+    char line[FL_TIMELINE_LINE_MAX];
+    fprintf(world->trace_stream, "%s\n", fl_world_timeline_line(world, event, line, sizeof line));
     fflush(world->trace_stream);
 }
 

@@ -114,6 +114,14 @@ bool fl_world_schedule_diverged(const fl_world_t *world);
  * it waits on and which task created that object. */
 void fl_world_print_hang(fl_world_t *world, FILE *out);
 
+enum { FL_TIMELINE_LINE_MAX = 512 };
+
+/* One trace event as a line of the timeline, without the newline: virtual
+ * time, task (id and name), event, then its object, status or value, and
+ * detail. Returns line (size at least 64). */
+const char *fl_world_timeline_line(const fl_world_t *world, const fl_trace_event_t *event,
+                                   char *line, size_t size);
+
 /* Writes the kept trace as a timeline: virtual time, task, event. */
 void fl_world_print_trace(fl_world_t *world, FILE *out);
 
