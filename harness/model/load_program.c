@@ -84,6 +84,8 @@ int fl__parse_send_step(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const char 
 const fl_key_t FL__RECEIVE_KEYS[] = {
     {"until", "ASGI message type", "the next message", "receive until this one: http.disconnect",
      &READ_MESSAGE_TYPE, INTO(message)},
+    {"as", "slot name", "not kept", "keep the (last) message received under this name",
+     &FL_READ_NONEMPTY, INTO(slot)},
     FL_KEYS_END,
 };
 
@@ -426,6 +428,61 @@ int fl__parse_wait_for_step(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const c
     TRY(parse_block(ld, steps, fl__yaml_child_path(ld, path, "steps"), FL_BLOCK_BODY, body));
     out->blocks = body;
     out->block_count = 1;
+    return 0;
+}
+
+FL_NAMED_KEY_READER(READ_MATCH_ON, fl_scripted_match_on_t, "match subject", FL_MATCH_ON_COUNT,
+                    fl_scripted_match_on_name);
+
+const fl_key_t FL__MATCH_KEYS[] = {
+    {"on", "count, method or header", NULL,
+     "what of the request: the route's request count (from 1), the method, or a header",
+     &READ_MATCH_ON, INTO(match_on)},
+    {"header", "string", "with on: header", "the header's name", &FL_READ_NONEMPTY,
+     INTO(match_header)},
+    {"cases", "list of {value, steps}", NULL, "the first case whose value it is runs",
+     FL_BY_HAND},
+    {"default", "list of handler steps", "nothing", "runs when no case matched", FL_BY_HAND},
+    FL_KEYS_END,
+};
+
+static const fl_key_t CASE_KEYS[] = {
+    {"value", "string", NULL, "the value this case matches (a count is written 1, 2, ...)",
+     &FL_READ_STRING, FL_INTO(fl_scripted_block_t, value)},
+    {"steps", "list of handler steps", NULL, "what runs then", FL_BY_HAND},
+    FL_KEYS_END,
+};
+
+/* match: {on, header, cases: [{value, steps}], default}. */
+int fl__parse_match_step(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const char *path,
+                         fl_scripted_step_t *out) {
+    assert(out != NULL && out->kind == FL_SCRIPTED_MATCH);
+    TRY(fl__yaml_read_keys(ld, value, path, FL__MATCH_KEYS, out, sizeof *out));
+    if ((out->match_on == FL_MATCH_HEADER) != (out->match_header != NULL))
+        return FAIL(ld, value, "%s: header names the header of on: header, and only it", path);
+    fl_yaml_node_t *list, *fallback = fl__yaml_get(ld, value, "default");
+    TRY(fl__yaml_require(ld, value, "cases", path, &list));
+    const char *list_path = fl__yaml_child_path(ld, path, "cases");
+    TRY(fl__yaml_expect_sequence(ld, list, list_path));
+    size_t count = fl__yaml_sequence_count(list);
+    if (count == 0 || count + (fallback != NULL) > FL_SCRIPTED_BLOCKS_MAX)
+        return FAIL(ld, list, "%s: 1..%d cases", list_path,
+                    FL_SCRIPTED_BLOCKS_MAX - (fallback != NULL));
+    fl_scripted_block_t *all = blocks(ld, count + (fallback != NULL));
+    for (size_t i = 0; i < count; i++) {
+        fl_yaml_node_t *item = fl__yaml_sequence_item(ld, list, i);
+        const char *item_path = fl__yaml_index_path(ld, list_path, i);
+        TRY(fl__yaml_check_and_read_keys(ld, item, item_path, CASE_KEYS, &all[i], sizeof all[i]));
+        fl_yaml_node_t *steps;
+        TRY(fl__yaml_require(ld, item, "steps", item_path, &steps));
+        TRY(parse_block(ld, steps, fl__yaml_child_path(ld, item_path, "steps"), FL_BLOCK_CASE,
+                        &all[i]));
+    }
+    if (fallback != NULL)
+        TRY(parse_block(ld, fallback, fl__yaml_child_path(ld, path, "default"), FL_BLOCK_DEFAULT,
+                        &all[count++]));
+    out->blocks = all;
+    out->block_count = count;
     return 0;
 }
 

@@ -293,6 +293,8 @@ static const fl_handler_step_row_t HANDLER_STEPS[] = {
      FL_SCRIPTED_CALL_APP, false, fl__parse_channel_step},
     {{"wait_for", "asyncio.wait_for of a version: the steps as a task, waited for", FL__WAIT_FOR_KEYS},
      FL_SCRIPTED_WAIT_FOR, false, fl__parse_wait_for_step},
+    {{"match", "the steps of the case the request's count, method or header matches", FL__MATCH_KEYS},
+     FL_SCRIPTED_MATCH, false, fl__parse_match_step},
     {{NULL, NULL, NULL}, 0, false, NULL},
 };
 /* clang-format on */

@@ -2,7 +2,10 @@
 #include "sim/asgi/program.h"
 
 #include <assert.h>
+#include <inttypes.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <strings.h>
 #include <string.h>
 
 #include "sim/asgi/apps_internal.h"
@@ -13,12 +16,13 @@
 enum { RECEIVES_MAX = 1 << 20, REPEATS_MAX = 1 << 20 };
 
 bool fl__program_is_step(fl_scripted_step_kind_t kind) {
-    return kind >= FL_SCRIPTED_CHECKPOINT && kind <= FL_SCRIPTED_WAIT_FOR;
+    return kind >= FL_SCRIPTED_CHECKPOINT && kind <= FL_SCRIPTED_MATCH;
 }
 
 bool fl__program_has_blocks(fl_scripted_step_kind_t kind) {
     return (kind >= FL_SCRIPTED_SHIELD && kind <= FL_SCRIPTED_TASK_GROUP) ||
-           kind == FL_SCRIPTED_SPAWN || kind == FL_SCRIPTED_REPEAT || kind == FL_SCRIPTED_WAIT_FOR;
+           kind == FL_SCRIPTED_SPAWN || kind == FL_SCRIPTED_REPEAT || kind == FL_SCRIPTED_WAIT_FOR ||
+           kind == FL_SCRIPTED_MATCH;
 }
 
 static fl_error_t *runtime_error(fl_program_t *p, const char *what, const char *name) {
@@ -72,6 +76,7 @@ static fl_error_t *keep(fl_program_t *p, const char *slot, fl_asgi_message_t *me
 
 static fl_error_t *run_block(fl_program_t *p, const fl_scripted_block_t *block);
 static fl_error_t *wait_for(fl_program_t *p, const fl_scripted_step_t *step);
+static fl_error_t *match(fl_program_t *p, const fl_scripted_step_t *step);
 
 /* --- one await each ------------------------------------------------------------- */
 
@@ -104,7 +109,9 @@ static fl_error_t *receive_messages(fl_program_t *p, const fl_scripted_step_t *s
         memset(&message, 0, sizeof message);
         fl_error_t *error = fl_asgi_receive(p->world, p->receive, &message);
         if (error != NULL) return error;
-        if (!step->until_disconnect || message.type == FL_ASGI_HTTP_DISCONNECT) return NULL;
+        if (step->until_disconnect && message.type != FL_ASGI_HTTP_DISCONNECT) continue;
+        if (step->slot == NULL) return NULL;
+        return keep(p, step->slot, fl_asgi_message_copy(fl_world_arena(p->world), &message));
     }
     return runtime_error(p, "receive", "too many messages");
 }
@@ -328,6 +335,7 @@ fl_error_t *fl__program_step(fl_program_t *p, const fl_scripted_step_t *step) {
     case FL_SCRIPTED_CLOSE: return channel_step(p, step);
     case FL_SCRIPTED_CALL_APP: return call_app(p, step);
     case FL_SCRIPTED_WAIT_FOR: return wait_for(p, step);
+    case FL_SCRIPTED_MATCH: return match(p, step);
     default: break;
     }
     FL_UNREACHABLE(); /* the handler's own kinds run in scripted.c */
@@ -396,6 +404,44 @@ static fl_error_t *wait_for(fl_program_t *p, const fl_scripted_step_t *step) {
     fl_error_t *closed = fl_taskgroup_close(group, NULL);
     assert(closed == NULL || error != NULL || fl_error_is_cancelled(closed));
     return error != NULL ? error : closed != NULL ? closed : w->error;
+}
+
+/* --- match -------------------------------------------------------------------------- */
+
+const char *fl_scripted_match_on_name(fl_scripted_match_on_t on) {
+    static const char *const names[FL_MATCH_ON_COUNT] = {"count", "method", "header"};
+    return (unsigned)on < FL_MATCH_ON_COUNT ? names[on] : "unknown";
+}
+
+/* The request's value the match looks at; NULL for a header it lacks. */
+static const char *match_value(const fl_program_t *p, const fl_scripted_step_t *step, char *buffer,
+                               size_t size) {
+    assert(p != NULL && step != NULL && buffer != NULL && size >= 24);
+    switch (step->match_on) {
+    case FL_MATCH_COUNT: snprintf(buffer, size, "%" PRIu64, p->call); return buffer;
+    case FL_MATCH_METHOD: return p->scope->method;
+    case FL_MATCH_HEADER:
+        assert(step->match_header != NULL);
+        for (size_t i = 0; i < p->scope->header_count; i++)
+            if (strcasecmp(p->scope->headers[i].name, step->match_header) == 0)
+                return p->scope->headers[i].value;
+        return NULL;
+    default: break;
+    }
+    FL_UNREACHABLE(); /* validation refuses other values */
+}
+
+static fl_error_t *match(fl_program_t *p, const fl_scripted_step_t *step) {
+    char buffer[32];
+    const char *value = match_value(p, step, buffer, sizeof buffer);
+    const fl_scripted_block_t *chosen = NULL;
+    for (size_t i = 0; i < step->block_count && chosen == NULL; i++) {
+        const fl_scripted_block_t *block = &step->blocks[i];
+        if (block->role == FL_BLOCK_DEFAULT ||
+            (value != NULL && block->value != NULL && strcmp(block->value, value) == 0))
+            chosen = block;
+    }
+    return chosen != NULL ? run_block(p, chosen) : NULL;
 }
 
 /* --- a middleware written as a program ---------------------------------------- */

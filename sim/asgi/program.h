@@ -49,6 +49,7 @@ typedef struct fl_program {
     fl_program_frame_t *frame;
     fl_taskgroup_t *group;   /* the innermost task group: spawn and cancel_group use it */
     fl_asgi_app_t *inner;    /* a middleware program's app, which call_app calls */
+    uint64_t call;           /* which call of the handler this is, from 1 (0: a middleware) */
 } fl_program_t;
 
 /* Runs steps in order until one raises (its error is returned) or a

@@ -295,6 +295,7 @@ static fl_error_t *handler_call(fl_asgi_app_t *self, fl_world_t *world,
         .send = send,
         .frame = fl__program_frame_create(world, handler->channels, handler->channel_count)};
     uint64_t call = handler->calls++;
+    program.call = call + 1;
     fl_error_t *error = fl__program_run_steps(&program, handler->steps, handler->step_count);
     if (error == NULL && program.response == NULL && handler->response_count > 0) {
         size_t last = handler->response_count - 1;
@@ -361,6 +362,9 @@ static bool block_fits(const fl_scripted_step_t *step, size_t b) {
                       : role == FL_BLOCK_EXCEPT || (role == FL_BLOCK_FINALLY && last);
     case FL_SCRIPTED_TASK_GROUP: return role == FL_BLOCK_CHILD || (role == FL_BLOCK_BODY && last);
     case FL_SCRIPTED_SPAWN: return b == 0 && role == FL_BLOCK_CHILD;
+    case FL_SCRIPTED_MATCH:
+        return (role == FL_BLOCK_CASE && step->blocks[b].value != NULL) ||
+               (role == FL_BLOCK_DEFAULT && last);
     default: return b == 0 && role == FL_BLOCK_BODY;
     }
 }
@@ -394,7 +398,7 @@ static bool validate_step(const fl_scripted_step_t *step, size_t index, int dept
                           size_t error_size) {
     assert(step != NULL && index < FL_SCRIPTED_STEPS_MAX); /* validate checked the count */
     /* Refused here, so that running a step never meets a kind it lacks. */
-    if (step->kind < FL_SCRIPTED_SLEEP || step->kind > FL_SCRIPTED_WAIT_FOR)
+    if (step->kind < FL_SCRIPTED_SLEEP || step->kind > FL_SCRIPTED_MATCH)
         return invalid(error, error_size, "step %zu: unknown step kind %d", index, (int)step->kind);
     if (step->duration_ns < 0 || step->background_ns < 0)
         return invalid(error, error_size, "step %zu: negative duration", index);
@@ -412,6 +416,10 @@ static bool validate_step(const fl_scripted_step_t *step, size_t index, int dept
     if (named && (step->channel == NULL || (step->kind != FL_SCRIPTED_CLOSE && step->slot == NULL)))
         return invalid(error, error_size, "step %zu: a channel step names a channel and a slot",
                        index);
+    if (step->kind == FL_SCRIPTED_MATCH &&
+        ((unsigned)step->match_on >= FL_MATCH_ON_COUNT ||
+         (step->match_on == FL_MATCH_HEADER) != (step->match_header != NULL)))
+        return invalid(error, error_size, "step %zu: a match on count, method or a header", index);
     if (step->kind == FL_SCRIPTED_WAIT_FOR && (unsigned)step->wait_for >= FL_WAIT_FOR_VERSION_COUNT)
         return invalid(error, error_size, "step %zu: unknown wait_for version %d", index,
                        (int)step->wait_for);
@@ -486,6 +494,7 @@ static const fl_scripted_block_t *copy_blocks(fl_arena_t *arena, const fl_script
     for (size_t b = 0; b < count; b++) {
         copy[b] = blocks[b];
         copy[b].name = fl_arena_strdup(arena, blocks[b].name);
+        copy[b].value = fl_arena_strdup(arena, blocks[b].value);
         copy[b].steps = copy_steps(arena, blocks[b].steps, blocks[b].step_count);
     }
     return copy;
@@ -505,6 +514,7 @@ static void copy_step(fl_arena_t *arena, fl_scripted_step_t *copy, const fl_scri
     copy->channel = fl_arena_strdup(arena, step->channel);
     copy->slot = fl_arena_strdup(arena, step->slot);
     copy->body_from = fl_arena_strdup(arena, step->body_from);
+    copy->match_header = fl_arena_strdup(arena, step->match_header);
     copy->blocks = copy_blocks(arena, step->blocks, step->block_count);
     /* The copy owns its strings: none still points into the caller's spec. */
     assert(copy->headers == NULL || copy->headers != step->headers);

@@ -62,6 +62,7 @@ typedef enum fl_scripted_step_kind {
     FL_SCRIPTED_CLOSE,         /* one end of channel */
     FL_SCRIPTED_CALL_APP,      /* middleware: await app(scope, receive, send or channel) */
     FL_SCRIPTED_WAIT_FOR,      /* asyncio.wait_for(blocks[0], duration_ns) of a version */
+    FL_SCRIPTED_MATCH,         /* the first case whose value the request's gives, else default */
 } fl_scripted_step_kind_t;
 
 /* asyncio.wait_for's versions, as a row each in sim/asgi/program.c: what
@@ -87,7 +88,19 @@ typedef enum fl_scripted_block_role {
     FL_BLOCK_EXCEPT,  /* runs when the body raised error (or below); the error is handled */
     FL_BLOCK_FINALLY, /* runs however the body ended */
     FL_BLOCK_CHILD,   /* a task group's child: its own task */
+    FL_BLOCK_CASE,    /* MATCH: runs when the request's value is the block's value */
+    FL_BLOCK_DEFAULT, /* MATCH: runs when no case matched */
 } fl_scripted_block_role_t;
+
+/* What a match step looks at in the request. */
+typedef enum fl_scripted_match_on {
+    FL_MATCH_COUNT,  /* the route's request count, from 1: "1", "2", ... */
+    FL_MATCH_METHOD, /* the request's method */
+    FL_MATCH_HEADER, /* a request header's value (match_header); absent: no case matches */
+    FL_MATCH_ON_COUNT
+} fl_scripted_match_on_t;
+
+const char *fl_scripted_match_on_name(fl_scripted_match_on_t on);
 
 struct fl_scripted_step;
 
@@ -95,6 +108,7 @@ typedef struct fl_scripted_block {
     fl_scripted_block_role_t role;
     const char *name;      /* CHILD: its task's name (NULL: "<handler> child <i>") */
     fl_error_kind_t error; /* EXCEPT: the kind caught, with those below it */
+    const char *value;     /* CASE: the value it matches */
     const struct fl_scripted_step *steps;
     size_t step_count;
 } fl_scripted_block_t;
@@ -153,6 +167,8 @@ typedef struct fl_scripted_step {
     bool shield_start;               /* CALL_APP: the start goes into the channel shielded */
     uint32_t times;                  /* REPEAT: 0: until error_kind is raised */
     fl_wait_for_version_t wait_for;  /* WAIT_FOR */
+    fl_scripted_match_on_t match_on; /* MATCH */
+    const char *match_header;        /* MATCH on a header: its name */
 } fl_scripted_step_t;
 
 /* Per list of steps; blocks nest at most FL_SCRIPTED_DEPTH_MAX deep. */
