@@ -339,7 +339,7 @@ int fl__load_handler_steps(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const cha
         if (responded) status = FAIL(ld, item, "%s: a step after the response step", item_path);
         if (status == 0) status = parse_handler_step(ld, item, item_path, &steps[i], &responded);
         if (status == 0 && responded && !top_level)
-            status = FAIL(ld, item, "%s: a response step stands only at the handler's top level",
+            status = FAIL(ld, item, "%s: a response step stands only at a route handler's top level",
                           item_path);
     }
     ld->depth--;
