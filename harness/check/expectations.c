@@ -17,16 +17,30 @@
 #include "sim/runtime/assume.h"
 #include "sim/runtime/trace.h"
 
+/* The state of the step with the id among states (or their blocks'). */
+static fl_step_state_t *find_in(fl_step_state_t *states, size_t count, const char *id) {
+    assert((states != NULL || count == 0) && id != NULL);
+    for (size_t i = 0; i < count; i++) {
+        fl_step_state_t *step = &states[i];
+        assert(step->id != NULL && step->spec != NULL);
+        if (strcmp(step->id, id) == 0) return step;
+        fl_step_state_t *found = find_in(step->block_states, step->spec->block_count, id);
+        if (found == NULL) found = find_in(step->handler_states, step->spec->handler_count, id);
+        if (found == NULL) found = find_in(step->final_states, step->spec->final_count, id);
+        if (found != NULL) return found;
+    }
+    return NULL;
+}
+
 static fl_step_state_t *find_step(fl_run_state_t *run, const char *id) {
     assert(run != NULL && run->task_count <= FL_RUN_TASKS_MAX);
+    if (id == NULL) return NULL;
     for (size_t t = 0; t < run->task_count; t++) {
         fl_task_state_t *task = &run->tasks[t];
-        size_t count = task->spec != NULL ? task->spec->step_count : 0;
         assert(task->steps != NULL);
-        for (size_t i = 0; i < count; i++) {
-            assert(task->steps[i].id != NULL && task->steps[i].spec == &task->spec->steps[i]);
-            if (id != NULL && strcmp(task->steps[i].id, id) == 0) return &task->steps[i];
-        }
+        fl_step_state_t *found =
+            find_in(task->steps, task->spec != NULL ? task->spec->step_count : 0, id);
+        if (found != NULL) return found;
     }
     return NULL;
 }

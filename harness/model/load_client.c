@@ -314,6 +314,8 @@ static const fl_key_t STREAM_KEYS[] = {
      FL_INTO(fl_step_t, read_chunks)},
     {"raise_after", "integer", "0", "the caller raises ValueError inside the block after n chunks",
      FL_BY_HAND},
+    {"steps", "list of client steps", "none",
+     "run while the response is open, after read_chunks chunks; then it closes", FL_BY_HAND},
     STEP_CANCEL_AFTER,
     FL_KEYS_END,
 };
@@ -323,6 +325,8 @@ static int parse_stream_step(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const 
     assert(out != NULL && out->kind == FL_STEP_STREAM);
     fl_yaml_node_t *v;
     TRY(parse_target(ld, value, inner, true, out));
+    if (FIELD("steps"))
+        TRY(fl__load_client_steps(ld, v, SUB("steps"), out->id, &out->block, &out->block_count));
     if (FIELD("raise_after")) {
         TRY(fl__yaml_count(ld, v, SUB("raise_after"), &out->raise_after));
         if (out->raise_after == 0) return FAIL(ld, v, "%s: must be at least 1", SUB("raise_after"));
@@ -376,6 +380,71 @@ static int parse_cancel_step(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const 
     return 0;
 }
 
+static const fl_key_t REPEAT_KEYS[] = {
+    STEP_ID,
+    {"times", "integer > 0", "none", "rounds at most", &FL_READ_POSITIVE_UINT32,
+     FL_INTO(fl_step_t, times)},
+    {"until_ok", "bool", "false", "stop after a round in which every step succeeded",
+     &FL_READ_BOOL, FL_INTO(fl_step_t, until_ok)},
+    {"until_error", "error kind", "none", "stop, quietly, at a round failing with this kind",
+     &FL_READ_ERROR_KIND, FL_INTO(fl_step_t, until_error)},
+    {"steps", "list of client steps", NULL, "one round; its first failing step ends it",
+     FL_BY_HAND},
+    FL_KEYS_END,
+};
+
+/* repeat: {times | until_ok | until_error, steps}: a reconnect loop. */
+static int parse_repeat_step(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const char *inner,
+                             fl_step_t *out) {
+    assert(out != NULL && out->kind == FL_STEP_REPEAT);
+    fl_yaml_node_t *v;
+    out->has_until_error = FIELD("until_error");
+    if (out->times == 0 && !out->until_ok && !out->has_until_error)
+        return FAIL(ld, value, "%s: give times, until_ok or until_error", inner);
+    TRY(fl__yaml_require(ld, value, "steps", inner, &v));
+    return fl__load_client_steps(ld, v, SUB("steps"), out->id, &out->block, &out->block_count);
+}
+
+static const fl_key_t EXCEPT_KEYS[] = {
+    {"error", "error kind", NULL, "the kind handled, with the kinds below it", &FL_READ_ERROR_KIND,
+     FL_INTO(fl_step_t, except_error)},
+    {"steps", "list of client steps", NULL, "what handles it", FL_BY_HAND},
+    FL_KEYS_END,
+};
+
+static const fl_key_t TRY_KEYS[] = {
+    STEP_ID,
+    {"steps", "list of client steps", NULL, "the body; its first failing step ends it",
+     FL_BY_HAND},
+    {"except", "{error, steps}", "none", "the handler of the body's error", FL_BY_HAND},
+    {"finally", "list of client steps", "none", "runs however the body ended", FL_BY_HAND},
+    FL_KEYS_END,
+};
+
+/* try: {steps, except: {error, steps}, finally}: the step fails with what
+ * is left unhandled. */
+static int parse_try_step(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const char *inner,
+                          fl_step_t *out) {
+    assert(out != NULL && out->kind == FL_STEP_TRY);
+    fl_yaml_node_t *v;
+    TRY(fl__yaml_require(ld, value, "steps", inner, &v));
+    TRY(fl__load_client_steps(ld, v, SUB("steps"), out->id, &out->block, &out->block_count));
+    if (FIELD("except")) {
+        const char *path = SUB("except");
+        TRY(fl__yaml_check_and_read_keys(ld, v, path, EXCEPT_KEYS, out, sizeof *out));
+        out->has_except = true;
+        fl_yaml_node_t *steps;
+        TRY(fl__yaml_require(ld, v, "steps", path, &steps));
+        TRY(fl__load_client_steps(ld, steps, fl__yaml_child_path(ld, path, "steps"), out->id,
+                                  &out->handler, &out->handler_count));
+    }
+    if (FIELD("finally"))
+        TRY(fl__load_client_steps(ld, v, SUB("finally"), out->id, &out->final, &out->final_count));
+    if (!out->has_except && out->final_count == 0 && fl__yaml_get(ld, value, "finally") == NULL)
+        return FAIL(ld, value, "%s: give except, finally or both", inner);
+    return 0;
+}
+
 #undef FIELD
 #undef SUB
 #undef STEP_ID
@@ -397,6 +466,10 @@ static const fl_client_step_row_t CLIENT_STEPS[] = {
      FL_STEP_SLEEP, false, parse_sleep_step, fl__run_sleep_step},
     {{"cancel", "cancel another task, after a delay", CANCEL_KEYS},
      FL_STEP_CANCEL, false, parse_cancel_step, fl__run_cancel_step},
+    {{"repeat", "the steps again: times, until_ok or until_error", REPEAT_KEYS},
+     FL_STEP_REPEAT, false, parse_repeat_step, fl__run_repeat_step},
+    {{"try", "the steps, an except handler, and finally", TRY_KEYS},
+     FL_STEP_TRY, false, parse_try_step, fl__run_try_step},
     {{NULL, NULL, NULL}, 0, false, NULL, NULL},
 };
 /* clang-format on */
@@ -423,6 +496,30 @@ static int parse_client_step(fl_yaml_reader_t *ld, fl_yaml_node_t *item, const c
     return row->parse(ld, it.value, it.path, out);
 }
 
+int fl__load_client_steps(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path,
+                          const char *prefix, const fl_step_t **steps_out, size_t *count_out) {
+    assert(ld != NULL && node != NULL && path != NULL && prefix != NULL);
+    assert(steps_out != NULL && count_out != NULL);
+    TRY(fl__yaml_expect_sequence(ld, node, path));
+    size_t count = fl__yaml_sequence_count(node);
+    assert(count <= LIST_MAX); /* the reader bounds every list */
+    /* Blocks are read inside their step: a depth bound keeps a hostile
+     * file from nesting the loader off its stack. */
+    if (ld->depth >= FL_SCENARIO_STEP_DEPTH_MAX)
+        return FAIL(ld, node, "%s: blocks nested deeper than %d", path, FL_SCENARIO_STEP_DEPTH_MAX);
+    ld->depth++;
+    fl_step_t *steps = fl_arena_zalloc(ld->arena, (count ? count : 1) * sizeof *steps);
+    int status = 0;
+    for (size_t i = 0; i < count && status == 0; i++)
+        status = parse_client_step(ld, fl__yaml_sequence_item(ld, node, i),
+                                   fl__yaml_index_path(ld, path, i), prefix, i, &steps[i]);
+    ld->depth--;
+    TRY(status);
+    *steps_out = steps;
+    *count_out = count;
+    return 0;
+}
+
 static int parse_task(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path,
                       fl_client_task_t *out) {
     static const fl_key_t keys[] = {
@@ -438,14 +535,10 @@ static int parse_task(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *pa
     TRY(fl__yaml_nonempty(ld, v, fl__yaml_child_path(ld, path, "name"), &out->name));
     TRY(fl__yaml_require(ld, node, "steps", path, &v));
     const char *steps_path = fl__yaml_child_path(ld, path, "steps");
-    TRY(fl__yaml_expect_sequence(ld, v, steps_path));
-    out->step_count = fl__yaml_sequence_count(v);
+    const fl_step_t *steps;
+    TRY(fl__load_client_steps(ld, v, steps_path, out->name, &steps, &out->step_count));
+    out->steps = (fl_step_t *)steps; /* the loader's own: read, then only read */
     if (out->step_count == 0) return FAIL(ld, v, "%s: a task needs at least one step", steps_path);
-    out->steps = fl_arena_zalloc(ld->arena, out->step_count * sizeof *out->steps);
-    for (size_t i = 0; i < out->step_count; i++)
-        TRY(parse_client_step(ld, fl__yaml_sequence_item(ld, v, i),
-                              fl__yaml_index_path(ld, steps_path, i), out->name, i,
-                              &out->steps[i]));
     assert(out->name != NULL && out->step_count > 0 && out->step_count <= LIST_MAX);
     return 0;
 }
@@ -460,15 +553,58 @@ const fl_client_task_t *fl__client_find_task(const fl_client_spec_t *client, con
     return NULL;
 }
 
+/* The step of steps (or of their blocks) with the id; NULL if none. */
+static const fl_step_t *find_in(const fl_step_t *steps, size_t count, const char *id) {
+    assert((steps != NULL || count == 0) && id != NULL);
+    for (size_t i = 0; i < count; i++) {
+        const fl_step_t *step = &steps[i];
+        assert(step->id != NULL);
+        if (strcmp(step->id, id) == 0) return step;
+        const fl_step_t *found = find_in(step->block, step->block_count, id);
+        if (found == NULL) found = find_in(step->handler, step->handler_count, id);
+        if (found == NULL) found = find_in(step->final, step->final_count, id);
+        if (found != NULL) return found;
+    }
+    return NULL;
+}
+
 const fl_step_t *fl__client_find_step(const fl_client_spec_t *client, const char *id) {
     assert(client != NULL && id != NULL);
     assert(client->tasks != NULL || client->task_count == 0);
-    for (size_t t = 0; t < client->task_count; t++)
-        for (size_t s = 0; s < client->tasks[t].step_count; s++) {
-            assert(client->tasks[t].steps[s].id != NULL);
-            if (strcmp(client->tasks[t].steps[s].id, id) == 0) return &client->tasks[t].steps[s];
-        }
+    for (size_t t = 0; t < client->task_count; t++) {
+        const fl_step_t *found = find_in(client->tasks[t].steps, client->tasks[t].step_count, id);
+        if (found != NULL) return found;
+    }
     return NULL;
+}
+
+/* Step ids are unique; cancel names a task; receive_in names a task, and
+ * only at a task's top level (its receiver runs after the task's steps). */
+static int check_steps(fl_yaml_reader_t *ld, const fl_client_spec_t *client, size_t task,
+                       const fl_step_t *steps, size_t count, bool top_level) {
+    for (size_t s = 0; s < count; s++) {
+        const fl_step_t *step = &steps[s];
+        assert(step->at.line >= 1 && step->at.column >= 1); /* 1-based: the mark below */
+        yaml_mark_t mark = {.line = step->at.line - 1, .column = step->at.column - 1};
+        if (fl__client_find_step(client, step->id) != step)
+            return fl__yaml_fail_at(ld, mark, "client.tasks[%zu]: duplicate step id '%s'", task,
+                                    step->id);
+        if (step->target_task != NULL && fl__client_find_task(client, step->target_task) == NULL)
+            return fl__yaml_fail_at(ld, mark, "client.tasks[%zu]: step '%s': cancel names no task '%s'",
+                                    task, step->id, step->target_task);
+        if (step->receive_in != NULL && fl__client_find_task(client, step->receive_in) == NULL)
+            return fl__yaml_fail_at(ld, mark,
+                                    "client.tasks[%zu]: step '%s': receive_in names no task '%s'",
+                                    task, step->id, step->receive_in);
+        if (step->receive_in != NULL && !top_level)
+            return fl__yaml_fail_at(ld, mark,
+                                    "client.tasks[%zu]: step '%s': receive_in only at a task's top level",
+                                    task, step->id);
+        TRY(check_steps(ld, client, task, step->block, step->block_count, false));
+        TRY(check_steps(ld, client, task, step->handler, step->handler_count, false));
+        TRY(check_steps(ld, client, task, step->final, step->final_count, false));
+    }
+    return 0;
 }
 
 /* Task names and step ids are unique; cancel and receive_in name tasks. */
@@ -482,23 +618,7 @@ static int check_client_references(fl_yaml_reader_t *ld, const fl_client_spec_t 
             return fl__yaml_fail_at(
                 ld, (yaml_mark_t){.line = task->at.line - 1, .column = task->at.column - 1},
                 "client.tasks[%zu]: duplicate task name '%s'", t, task->name);
-        for (size_t s = 0; s < task->step_count; s++) {
-            const fl_step_t *step = &task->steps[s];
-            yaml_mark_t mark = {.line = step->at.line - 1, .column = step->at.column - 1};
-            if (fl__client_find_step(client, step->id) != step)
-                return fl__yaml_fail_at(ld, mark,
-                                        "client.tasks[%zu].steps[%zu]: duplicate step id '%s'", t,
-                                        s, step->id);
-            if (step->target_task != NULL &&
-                fl__client_find_task(client, step->target_task) == NULL)
-                return fl__yaml_fail_at(ld, mark,
-                                        "client.tasks[%zu].steps[%zu]: cancel names no task '%s'",
-                                        t, s, step->target_task);
-            if (step->receive_in != NULL && fl__client_find_task(client, step->receive_in) == NULL)
-                return fl__yaml_fail_at(
-                    ld, mark, "client.tasks[%zu].steps[%zu]: receive_in names no task '%s'", t, s,
-                    step->receive_in);
-        }
+        TRY(check_steps(ld, client, t, task->steps, task->step_count, true));
     }
     return 0;
 }

@@ -48,6 +48,11 @@ int fl__load_program_steps(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const cha
 extern const fl_key_t FL__PROGRAM_KEYS[];
 fl_server_layer_parse_fn fl__parse_program_layer;
 
+/* A list of client steps at path (blocks and all); prefix names their
+ * default ids ("<prefix>.<index>"). */
+int fl__load_client_steps(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path,
+                          const char *prefix, const fl_step_t **steps_out, size_t *count_out);
+
 /* A client task by name, a step by id; NULL when there is none. */
 const fl_client_task_t *fl__client_find_task(const fl_client_spec_t *client, const char *name);
 const fl_step_t *fl__client_find_step(const fl_client_spec_t *client, const char *id);

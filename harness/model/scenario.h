@@ -104,6 +104,8 @@ typedef enum fl_step_kind {
     FL_STEP_SSE,     /* an SSE session: connect, receive, close */
     FL_STEP_SLEEP,
     FL_STEP_CANCEL, /* cancel another task (by name) */
+    FL_STEP_REPEAT, /* the block, times times, or until an error kind or a success */
+    FL_STEP_TRY,    /* the block; handler when it failed with except_error; then final */
 } fl_step_kind_t;
 
 typedef struct fl_step {
@@ -127,8 +129,24 @@ typedef struct fl_step {
     const char *receive_in;      /* SSE: receive from this task (NULL: the same) */
     int64_t duration_ns;         /* SLEEP, and CANCEL's delay */
     const char *target_task;     /* CANCEL */
+    /* Steps that nest: a block ends at its first failing step, whose error
+     * is the block's (a step at a task's top level fails alone). */
+    const struct fl_step *block; /* REPEAT's round, TRY's body, STREAM's block (run while open) */
+    size_t block_count;
+    const struct fl_step *handler; /* TRY: except's steps */
+    size_t handler_count;
+    bool has_except;
+    fl_error_kind_t except_error;  /* TRY: what except handles (or below) */
+    const struct fl_step *final;   /* TRY: finally's steps */
+    size_t final_count;
+    uint32_t times;                /* REPEAT: rounds at most (0: until ... only) */
+    bool until_ok;                 /* REPEAT: stop after a round without error */
+    bool has_until_error;
+    fl_error_kind_t until_error;   /* REPEAT: stop, without error, at a round failing so */
     fl_location_t at;
 } fl_step_t;
+
+enum { FL_SCENARIO_STEP_DEPTH_MAX = 8 }; /* client blocks inside blocks */
 
 typedef struct fl_client_task {
     const char *name;

@@ -36,6 +36,11 @@ typedef struct fl_step_state {
     const fl_headers_t *headers; /* the response's, when there was one */
     int64_t started_ns; /* the virtual time it started and ended */
     int64_t ended_ns;
+    uint32_t rounds; /* REPEAT: rounds run */
+    /* Nested steps' states, parallel to the spec's blocks. */
+    struct fl_step_state *block_states;
+    struct fl_step_state *handler_states;
+    struct fl_step_state *final_states;
     /* SSE with receive_in: the hand-off between the owner and the receiver */
     fl_event_t *connected;
     fl_event_t *received;

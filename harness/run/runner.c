@@ -75,6 +75,28 @@ static void write_timeline_head(const fl_scenario_t *s, uint64_t seed, FILE *out
     fflush(out);
 }
 
+/* Steps' outcomes, a line each, blocks indented under their step. */
+static void print_states(const fl_step_state_t *states, size_t count, int depth, FILE *out) {
+    assert((states != NULL || count == 0) && depth >= 0 && out != NULL);
+    for (size_t i = 0; i < count; i++) {
+        const fl_step_state_t *step = &states[i];
+        char outcome[320], start[32], end[32];
+        fl__describe_step(step, outcome, sizeof outcome);
+        fl__format_time(start, sizeof start, step->started_ns);
+        fl__format_time(end, sizeof end, step->ended_ns);
+        fprintf(out, "%*s%-*s %-8s %s..%s  %s", 2 * depth, "", 20 - 2 * depth, step->id,
+                fl_client_step_row(step->spec->kind)->head.name, start, end, outcome);
+        if (step->attempts > 1) fprintf(out, "  (%" PRIu32 " attempts)", step->attempts);
+        if (step->rounds > 0) fprintf(out, "  (%" PRIu32 " rounds)", step->rounds);
+        fputc('\n', out);
+        for (size_t n = 0; step->error != NULL && n < step->error->note_count; n++)
+            fprintf(out, "%20s note: %s\n", "", step->error->notes[n]);
+        print_states(step->block_states, step->spec->block_count, depth + 1, out);
+        print_states(step->handler_states, step->spec->handler_count, depth + 1, out);
+        print_states(step->final_states, step->spec->final_count, depth + 1, out);
+    }
+}
+
 /* Each step's outcome, under the timeline: what it gave, its retries and
  * events, when it ran, and its error's notes. */
 static void print_steps(const fl_run_state_t *run, FILE *out) {
@@ -82,20 +104,7 @@ static void print_steps(const fl_run_state_t *run, FILE *out) {
     fprintf(out, "--- steps\n");
     for (size_t t = 0; t < run->task_count; t++) {
         const fl_task_state_t *task = &run->tasks[t];
-        size_t count = task->spec != NULL ? task->spec->step_count : 0;
-        for (size_t i = 0; i < count; i++) {
-            const fl_step_state_t *step = &task->steps[i];
-            char outcome[320], start[32], end[32];
-            fl__describe_step(step, outcome, sizeof outcome);
-            fl__format_time(start, sizeof start, step->started_ns);
-            fl__format_time(end, sizeof end, step->ended_ns);
-            fprintf(out, "%-20s %-8s %s..%s  %s", step->id,
-                    fl_client_step_row(step->spec->kind)->head.name, start, end, outcome);
-            if (step->attempts > 1) fprintf(out, "  (%" PRIu32 " attempts)", step->attempts);
-            fputc('\n', out);
-            for (size_t n = 0; step->error != NULL && n < step->error->note_count; n++)
-                fprintf(out, "%20s note: %s\n", "", step->error->notes[n]);
-        }
+        print_states(task->steps, task->spec != NULL ? task->spec->step_count : 0, 0, out);
     }
 }
 

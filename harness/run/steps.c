@@ -89,6 +89,20 @@ static fl_error_t *make_request(fl_run_state_t *run, const fl_step_t *spec,
     return NULL;
 }
 
+/* A fresh state: what a step that never ran reads. */
+static void clear_state(fl_step_state_t *step) {
+    assert(step != NULL && step->spec != NULL && step->id != NULL);
+    fl_step_state_t kept = {.spec = step->spec, .id = step->id, .connected = step->connected,
+                            .received = step->received, .block_states = step->block_states,
+                            .handler_states = step->handler_states,
+                            .final_states = step->final_states};
+    *step = kept;
+    step->body_bytes = -1;
+    step->events = -1;
+}
+
+static fl_error_t *run_block(fl_run_state_t *run, fl_step_state_t *states, size_t count);
+
 /* Records a response or an error (a StatusError carries its response). */
 static void record(fl_step_state_t *step, fl_error_t *error, const fl_response_t *response) {
     assert(step != NULL && step->ran);
@@ -153,6 +167,7 @@ void fl__run_stream_step(fl_run_state_t *run, fl_step_state_t *step) {
     for (;;) {
         assert(step->body_bytes >= 0);
         if (step->spec->read_chunks != 0 && chunks >= step->spec->read_chunks) break;
+        if (step->spec->block_count > 0 && chunks >= step->spec->read_chunks) break;
         if (step->spec->raise_after != 0 && chunks >= step->spec->raise_after) {
             /* The caller's own error inside `async with client.stream()`:
              * it leaves the block as it is, and the block's exit closes the
@@ -178,6 +193,10 @@ void fl__run_stream_step(fl_run_state_t *run, fl_step_state_t *step) {
         if (length > 0) chunks++;
     }
     step->chunks = chunks;
+    /* The block runs while the response is open, as code inside
+     * `async with client.stream(...)`; leaving it closes the response. */
+    if (step->error == NULL && step->spec->block_count > 0)
+        step->error = run_block(run, step->block_states, step->spec->block_count);
     fl_response_close(w, response);
 }
 
@@ -273,6 +292,53 @@ static void run_step(fl_run_state_t *run, fl_step_state_t *step) {
     assert(step->ended_ns >= step->started_ns);
 }
 
+/* A block's steps in order, until one fails: its error is the block's.
+ * Each runs afresh (a repeat runs a block again). */
+static fl_error_t *run_block(fl_run_state_t *run, fl_step_state_t *states, size_t count) {
+    assert(run != NULL && (states != NULL || count == 0));
+    for (size_t i = 0; i < count; i++) {
+        clear_state(&states[i]);
+        run_step(run, &states[i]);
+        if (states[i].error != NULL) return states[i].error;
+    }
+    return NULL;
+}
+
+enum { REPEAT_ROUNDS_MAX = 1000 };
+
+void fl__run_repeat_step(fl_run_state_t *run, fl_step_state_t *step) {
+    assert(run != NULL && step != NULL && step->spec->kind == FL_STEP_REPEAT);
+    const fl_step_t *spec = step->spec;
+    assert(spec->times > 0 || spec->until_ok || spec->has_until_error); /* the loader's rule */
+    uint32_t limit = spec->times > 0 ? spec->times : REPEAT_ROUNDS_MAX;
+    fl_error_t *error = NULL;
+    for (step->rounds = 0; step->rounds < limit;) {
+        step->rounds++;
+        error = run_block(run, step->block_states, spec->block_count);
+        if (error == NULL && spec->until_ok) break;
+        if (error != NULL && spec->has_until_error && fl_error_is(error, spec->until_error)) {
+            error = NULL;
+            break;
+        }
+        if (error != NULL && !spec->until_ok) break; /* a round that fails ends the loop */
+        if (fl_error_is_cancelled(error)) break;
+    }
+    if (error == NULL && spec->times == 0 && step->rounds == limit)
+        error = fl_error_new(fl_world_arena(run->world), FL_ERR_RUNTIME_ERROR,
+                             "repeat: no end after %u rounds", limit);
+    step->error = error;
+}
+
+void fl__run_try_step(fl_run_state_t *run, fl_step_state_t *step) {
+    assert(run != NULL && step != NULL && step->spec->kind == FL_STEP_TRY);
+    const fl_step_t *spec = step->spec;
+    fl_error_t *error = run_block(run, step->block_states, spec->block_count);
+    if (error != NULL && spec->has_except && fl_error_is(error, spec->except_error))
+        error = run_block(run, step->handler_states, spec->handler_count);
+    fl_error_t *final = run_block(run, step->final_states, spec->final_count);
+    step->error = final != NULL ? final : error;
+}
+
 /* A receiver's duties: every SSE step of another task that names it. */
 static void serve_receives(fl_run_state_t *run, fl_task_state_t *self) {
     assert(run != NULL && self != NULL && self->run == run && self->name != NULL);
@@ -313,6 +379,30 @@ static fl_error_t *client_task(fl_world_t *w, void *arg) {
     return NULL;
 }
 
+/* The states of count steps (and of their blocks, recursively). */
+static fl_step_state_t *init_states(fl_run_state_t *run, const char *task, const fl_step_t *specs,
+                                    size_t count) {
+    assert(run != NULL && task != NULL && (specs != NULL || count == 0));
+    fl_arena_t *arena = fl_world_arena(run->world);
+    fl_step_state_t *states = fl_arena_zalloc(arena, (count + 1) * sizeof *states);
+    for (size_t i = 0; i < count; i++) {
+        fl_step_state_t *step = &states[i];
+        const fl_step_t *spec = &specs[i];
+        step->spec = spec;
+        step->id = spec->id != NULL ? spec->id : fl_arena_printf(arena, "%s.%zu", task, i + 1);
+        if (spec->kind == FL_STEP_SSE && spec->receive_in != NULL) {
+            step->connected = fl_event_create(run->world, "sse connected");
+            step->received = fl_event_create(run->world, "sse received");
+        }
+        step->block_states = init_states(run, task, spec->block, spec->block_count);
+        step->handler_states = init_states(run, task, spec->handler, spec->handler_count);
+        step->final_states = init_states(run, task, spec->final, spec->final_count);
+        clear_state(step);
+        assert(step->id != NULL && !step->ran);
+    }
+    return states;
+}
+
 static int add_task(fl_run_state_t *run, const char *name, const fl_client_task_t *spec,
                     char *error, size_t error_size) {
     assert(run != NULL && name != NULL && error != NULL && error_size > 0);
@@ -321,28 +411,10 @@ static int add_task(fl_run_state_t *run, const char *name, const fl_client_task_
         snprintf(error, error_size, "too many client tasks (at most %d)", FL_RUN_TASKS_MAX);
         return FL_EINVAL;
     }
-    fl_arena_t *arena = fl_world_arena(run->world);
     fl_task_state_t *task = &run->tasks[run->task_count++];
     *task = (fl_task_state_t){.run = run, .name = name, .spec = spec};
     size_t count = spec != NULL ? spec->step_count : 0;
-    task->steps = fl_arena_zalloc(arena, (count + 1) * sizeof *task->steps);
-    for (size_t i = 0; i < count; i++) {
-        fl_step_state_t *step = &task->steps[i];
-        step->spec = &spec->steps[i];
-        step->id = step->spec->id;
-        if (step->id == NULL) {
-            char id[160];
-            snprintf(id, sizeof id, "%s.%zu", name, i + 1);
-            step->id = fl_arena_strdup(arena, id);
-        }
-        step->body_bytes = -1;
-        step->events = -1;
-        if (step->spec->kind == FL_STEP_SSE && step->spec->receive_in != NULL) {
-            step->connected = fl_event_create(run->world, "sse connected");
-            step->received = fl_event_create(run->world, "sse received");
-        }
-        assert(step->id != NULL && !step->ran);
-    }
+    task->steps = init_states(run, name, spec != NULL ? spec->steps : NULL, count);
     assert(task->steps != NULL && task->spec == spec);
     return FL_OK;
 }

@@ -576,6 +576,12 @@ static const bad_case_t bad_cases[] = {
     {N "server:\n  routes:\n    - path: /a\n      steps:\n        - repeat: {steps: []}\n" C, 6, 19, "give times or until_error"},
     {N "server:\n  middleware:\n    - program: {name: p, steps: [{respond: {}}]}\n" C, 4, 34,
      "a response step stands only at a route handler's top level"},
+    {N "client:\n  tasks:\n    - name: m\n      steps:\n        - repeat: {steps: [{sleep: 1s}]}\n",
+     6, 19, "give times, until_ok or until_error"},
+    {N "client:\n  tasks:\n    - name: m\n      steps:\n        - try: {steps: [{sleep: 1s}]}\n", 6, 16,
+     "give except, finally or both"},
+    {N "client:\n  tasks:\n    - name: m\n      steps:\n        - try: {steps: [{sse: {path: /e, "
+       "receive_in: m}}], finally: []}\n", 6, 25, "receive_in only at a task's top level"},
     /* time windows */
     {N C "expect:\n  - step: {step: r, elapsed: {}}\n", 8, 30,
      "expect[0].step.elapsed: give min, max or both"},
