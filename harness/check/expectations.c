@@ -300,7 +300,9 @@ bool fl__check_trace_expectation(const fl_checker_t *c, const fl_expectation_t *
         describe_count(e, wanted, sizeof wanted);
         snprintf(why, capacity, "trace: expected %s %s events %s \"%s\"%s, got %zu", wanted,
                  fl_trace_kind_name(e->trace_kind), e->trace_line ? "whose line has" : "containing",
-                 e->trace_line ? e->trace_line : e->log_text ? e->log_text : "",
+                 e->trace_line ? e->trace_line
+                 : e->log_text ? e->log_text
+                               : "",
                  e->ended.has_min || e->ended.has_max ? " in the time window" : "", n);
     }
     return ok;

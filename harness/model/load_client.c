@@ -384,8 +384,8 @@ static const fl_key_t REPEAT_KEYS[] = {
     STEP_ID,
     {"times", "integer > 0", "none", "rounds at most", &FL_READ_POSITIVE_UINT32,
      FL_INTO(fl_step_t, times)},
-    {"until_ok", "bool", "false", "stop after a round in which every step succeeded",
-     &FL_READ_BOOL, FL_INTO(fl_step_t, until_ok)},
+    {"until_ok", "bool", "false", "stop after a round in which every step succeeded", &FL_READ_BOOL,
+     FL_INTO(fl_step_t, until_ok)},
     {"until_error", "error kind", "none", "stop, quietly, at a round failing with this kind",
      &FL_READ_ERROR_KIND, FL_INTO(fl_step_t, until_error)},
     {"steps", "list of client steps", NULL, "one round; its first failing step ends it",
@@ -414,8 +414,7 @@ static const fl_key_t EXCEPT_KEYS[] = {
 
 static const fl_key_t TRY_KEYS[] = {
     STEP_ID,
-    {"steps", "list of client steps", NULL, "the body; its first failing step ends it",
-     FL_BY_HAND},
+    {"steps", "list of client steps", NULL, "the body; its first failing step ends it", FL_BY_HAND},
     {"except", "{error, steps}", "none", "the handler of the body's error", FL_BY_HAND},
     {"finally", "list of client steps", "none", "runs however the body ended", FL_BY_HAND},
     FL_KEYS_END,
@@ -590,16 +589,17 @@ static int check_steps(fl_yaml_reader_t *ld, const fl_client_spec_t *client, siz
             return fl__yaml_fail_at(ld, mark, "client.tasks[%zu]: duplicate step id '%s'", task,
                                     step->id);
         if (step->target_task != NULL && fl__client_find_task(client, step->target_task) == NULL)
-            return fl__yaml_fail_at(ld, mark, "client.tasks[%zu]: step '%s': cancel names no task '%s'",
-                                    task, step->id, step->target_task);
+            return fl__yaml_fail_at(ld, mark,
+                                    "client.tasks[%zu]: step '%s': cancel names no task '%s'", task,
+                                    step->id, step->target_task);
         if (step->receive_in != NULL && fl__client_find_task(client, step->receive_in) == NULL)
             return fl__yaml_fail_at(ld, mark,
                                     "client.tasks[%zu]: step '%s': receive_in names no task '%s'",
                                     task, step->id, step->receive_in);
         if (step->receive_in != NULL && !top_level)
-            return fl__yaml_fail_at(ld, mark,
-                                    "client.tasks[%zu]: step '%s': receive_in only at a task's top level",
-                                    task, step->id);
+            return fl__yaml_fail_at(
+                ld, mark, "client.tasks[%zu]: step '%s': receive_in only at a task's top level",
+                task, step->id);
         TRY(check_steps(ld, client, task, step->block, step->block_count, false));
         TRY(check_steps(ld, client, task, step->handler, step->handler_count, false));
         TRY(check_steps(ld, client, task, step->final, step->final_count, false));

@@ -19,7 +19,6 @@
 #include "sim/runtime/assume.h"
 #include "sim/runtime/runtime.h"
 
-
 /* Captures what print(arg, stream) writes, truncated into to. */
 static void capture(char *to, size_t capacity, void (*print)(void *arg, FILE *out), void *arg) {
     assert(to != NULL && capacity > 0 && print != NULL && arg != NULL);

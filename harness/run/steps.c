@@ -92,8 +92,11 @@ static fl_error_t *make_request(fl_run_state_t *run, const fl_step_t *spec,
 /* A fresh state: what a step that never ran reads. */
 static void clear_state(fl_step_state_t *step) {
     assert(step != NULL && step->spec != NULL && step->id != NULL);
-    fl_step_state_t kept = {.spec = step->spec, .id = step->id, .connected = step->connected,
-                            .received = step->received, .block_states = step->block_states,
+    fl_step_state_t kept = {.spec = step->spec,
+                            .id = step->id,
+                            .connected = step->connected,
+                            .received = step->received,
+                            .block_states = step->block_states,
                             .handler_states = step->handler_states,
                             .final_states = step->final_states};
     *step = kept;
