@@ -199,6 +199,8 @@ fl_error_t *fl_sse_connect(fl_world_t *world, fl_client_t *client, const char *u
     fl_error_t *error = fl_request_create(arena, "GET", url, &request);
     if (error != NULL) return error;
     fl_headers_set(request->headers, "Accept", "text/event-stream");
+    if (options != NULL && options->last_event_id != NULL && options->last_event_id[0] != '\0')
+        fl_headers_set(request->headers, "Last-Event-ID", options->last_event_id);
     fl_response_t *response;
     error = fl_client_stream(world, client, request, &response);
     if (error != NULL) return error;

@@ -41,6 +41,7 @@ typedef struct fl_sse_message {
 typedef struct fl_sse_options {
     bool no_owner_check;    /* reproduce the hang instead of failing fast */
     const char *channel_name; /* for hang reports; NULL: "sse messages" */
+    const char *last_event_id; /* sent as Last-Event-ID (a reconnect resuming); NULL: none */
 } fl_sse_options_t;
 
 typedef struct fl_sse_session fl_sse_session_t;

@@ -4,6 +4,7 @@
 
 #include "harness/check/checker.h"
 #include "harness/model/kinds.h"
+#include "harness/run/steps.h"
 
 #include <assert.h>
 #include <inttypes.h>
@@ -16,34 +17,6 @@
 #include "sim/asgi/log.h"
 #include "sim/runtime/assume.h"
 #include "sim/runtime/trace.h"
-
-/* The state of the step with the id among states (or their blocks'). */
-static fl_step_state_t *find_in(fl_step_state_t *states, size_t count, const char *id) {
-    assert((states != NULL || count == 0) && id != NULL);
-    for (size_t i = 0; i < count; i++) {
-        fl_step_state_t *step = &states[i];
-        assert(step->id != NULL && step->spec != NULL);
-        if (strcmp(step->id, id) == 0) return step;
-        fl_step_state_t *found = find_in(step->block_states, step->spec->block_count, id);
-        if (found == NULL) found = find_in(step->handler_states, step->spec->handler_count, id);
-        if (found == NULL) found = find_in(step->final_states, step->spec->final_count, id);
-        if (found != NULL) return found;
-    }
-    return NULL;
-}
-
-static fl_step_state_t *find_step(fl_run_state_t *run, const char *id) {
-    assert(run != NULL && run->task_count <= FL_RUN_TASKS_MAX);
-    if (id == NULL) return NULL;
-    for (size_t t = 0; t < run->task_count; t++) {
-        fl_task_state_t *task = &run->tasks[t];
-        assert(task->steps != NULL);
-        fl_step_state_t *found =
-            find_in(task->steps, task->spec != NULL ? task->spec->step_count : 0, id);
-        if (found != NULL) return found;
-    }
-    return NULL;
-}
 
 /* "ReadError: connection reset", "status 200", "cancelled by cancel_after". */
 void fl__describe_step(const fl_step_state_t *step, char *out, size_t capacity) {
@@ -149,7 +122,7 @@ bool fl__check_step_expectation(const fl_checker_t *c, const fl_expectation_t *e
     assert(c != NULL && c->run != NULL && e != NULL && why != NULL && capacity > 0);
     assert(e->kind == FL_EXPECT_STEP);
     fl_run_state_t *run = c->run;
-    fl_step_state_t *step = find_step(run, e->step);
+    fl_step_state_t *step = fl__run_find_step(run, e->step);
     if (step == NULL)
         return fails(why, capacity, "step %s: no such step", e->step ? e->step : "(none)");
     assert(step->id != NULL && step->spec != NULL);

@@ -345,6 +345,9 @@ static const fl_key_t SSE_KEYS[] = {
      &FL_READ_BOOL, FL_INTO(fl_step_t, owner_check)},
     {"receive_in", "task name", "none", "receive from that task instead of this one",
      &FL_READ_NONEMPTY, FL_INTO(fl_step_t, receive_in)},
+    {"last_event_id", "string", "none",
+     "sent as Last-Event-ID; {ID.last_event_id} is an earlier step's last id", &FL_READ_STRING,
+     FL_INTO(fl_step_t, last_event_id)},
     STEP_CANCEL_AFTER,
     FL_KEYS_END,
 };

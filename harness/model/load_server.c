@@ -165,6 +165,8 @@ static const fl_key_t STREAM_KEYS[] = {
     {"text", "string", "chunk <i>", "each chunk's text", &FL_READ_STRING, STREAM_INTO(chunk_text)},
     {"sse", "bool", "false", "an EventSourceResponse: chunks as SSE events", &FL_READ_BOOL,
      STREAM_INTO(sse)},
+    {"ids", "bool", "false", "SSE: event i carries the id i (from 1)", &FL_READ_BOOL,
+     STREAM_INTO(sse_ids)},
     {"ping", "duration", "15s", "SSE ping interval", &FL_READ_DURATION,
      STREAM_INTO(ping_interval_ns)},
     {"fail_at", "integer", "0", "raise instead of producing chunk k (0: never)", FL_BY_HAND},

@@ -127,6 +127,7 @@ typedef struct fl_step {
     size_t receive_count;        /* SSE: events to receive (0: until end) */
     bool owner_check;            /* SSE: default true */
     const char *receive_in;      /* SSE: receive from this task (NULL: the same) */
+    const char *last_event_id;   /* SSE: sent as Last-Event-ID; may name an earlier result */
     int64_t duration_ns;         /* SLEEP, and CANCEL's delay */
     const char *target_task;     /* CANCEL */
     /* Steps that nest: a block ends at its first failing step, whose error

@@ -37,6 +37,7 @@ typedef struct fl_step_state {
     int64_t started_ns; /* the virtual time it started and ended */
     int64_t ended_ns;
     uint32_t rounds; /* REPEAT: rounds run */
+    const char *last_event_id; /* SSE: the last event id received (kept across rounds) */
     /* Nested steps' states, parallel to the spec's blocks. */
     struct fl_step_state *block_states;
     struct fl_step_state *handler_states;

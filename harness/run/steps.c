@@ -64,6 +64,70 @@ static fl_error_t *next_piece(void *context, fl_world_t *world, const void **chu
     return NULL;
 }
 
+/* The state of the step with the id among states (or their blocks'). */
+static fl_step_state_t *find_in(fl_step_state_t *states, size_t count, const char *id) {
+    assert((states != NULL || count == 0) && id != NULL);
+    for (size_t i = 0; i < count; i++) {
+        fl_step_state_t *step = &states[i];
+        assert(step->id != NULL && step->spec != NULL);
+        if (strcmp(step->id, id) == 0) return step;
+        fl_step_state_t *found = find_in(step->block_states, step->spec->block_count, id);
+        if (found == NULL) found = find_in(step->handler_states, step->spec->handler_count, id);
+        if (found == NULL) found = find_in(step->final_states, step->spec->final_count, id);
+        if (found != NULL) return found;
+    }
+    return NULL;
+}
+
+fl_step_state_t *fl__run_find_step(fl_run_state_t *run, const char *id) {
+    assert(run != NULL && run->task_count <= FL_RUN_TASKS_MAX);
+    if (id == NULL) return NULL;
+    for (size_t t = 0; t < run->task_count; t++) {
+        fl_task_state_t *task = &run->tasks[t];
+        assert(task->steps != NULL);
+        fl_step_state_t *found =
+            find_in(task->steps, task->spec != NULL ? task->spec->step_count : 0, id);
+        if (found != NULL) return found;
+    }
+    return NULL;
+}
+
+/* The value of one reference "ID.FIELD" (length bytes at ref). */
+static const char *reference_value(fl_run_state_t *run, const char *ref, size_t length) {
+    fl_arena_t *arena = fl_world_arena(run->world);
+    /* The last dot splits: ids hold dots themselves ("main.0"). */
+    const char *dot = NULL;
+    for (const char *c = ref; c < ref + length; c++)
+        if (*c == '.') dot = c;
+    if (dot == NULL) return "";
+    const fl_step_state_t *step =
+        fl__run_find_step(run, fl_arena_printf(arena, "%.*s", (int)(dot - ref), ref));
+    const char *field = fl_arena_printf(arena, "%.*s", (int)(ref + length - dot - 1), dot + 1);
+    if (step == NULL) return "";
+    if (strcmp(field, "last_event_id") == 0) return step->last_event_id ? step->last_event_id : "";
+    if (strcmp(field, "status") == 0) return fl_arena_printf(arena, "%d", step->status);
+    if (strcmp(field, "body") == 0)
+        return fl_arena_printf(arena, "%.*s", (int)step->body_length,
+                               step->body != NULL ? (const char *)step->body : "");
+    return "";
+}
+
+const char *fl__run_expand(fl_run_state_t *run, const char *text) {
+    assert(run != NULL);
+    if (text == NULL || strchr(text, '{') == NULL) return text;
+    fl_arena_t *arena = fl_world_arena(run->world);
+    const char *out = "";
+    for (const char *p = text; *p != '\0';) {
+        const char *open = strchr(p, '{');
+        const char *close = open != NULL ? strchr(open, '}') : NULL;
+        if (open == NULL || close == NULL) return fl_arena_printf(arena, "%s%s", out, p);
+        out = fl_arena_printf(arena, "%s%.*s%s", out, (int)(open - p), p,
+                              reference_value(run, open + 1, (size_t)(close - open - 1)));
+        p = close + 1;
+    }
+    return out;
+}
+
 static fl_error_t *make_request(fl_run_state_t *run, const fl_step_t *spec,
                                 fl_request_t **request_out) {
     assert(run != NULL && spec != NULL && request_out != NULL);
@@ -75,7 +139,8 @@ static fl_error_t *make_request(fl_run_state_t *run, const fl_step_t *spec,
     fl_request_t *request = *request_out;
     assert(request != NULL && request->headers != NULL);
     for (size_t i = 0; i < spec->header_count; i++)
-        fl_headers_add(request->headers, spec->headers[i].name, spec->headers[i].value);
+        fl_headers_add(request->headers, spec->headers[i].name,
+                       fl__run_expand(run, spec->headers[i].value));
     if (spec->stream_body != NULL) {
         pieces_source_t *g = fl_arena_zalloc(arena, sizeof *g);
         *g = (pieces_source_t){.source = {next_piece, g},
@@ -98,7 +163,8 @@ static void clear_state(fl_step_state_t *step) {
                             .received = step->received,
                             .block_states = step->block_states,
                             .handler_states = step->handler_states,
-                            .final_states = step->final_states};
+                            .final_states = step->final_states,
+                            .last_event_id = step->last_event_id};
     *step = kept;
     step->body_bytes = -1;
     step->events = -1;
@@ -219,13 +285,16 @@ static void receive_events(fl_run_state_t *run, fl_step_state_t *step) {
         assert(message != NULL);
         if (message->end) return;
         step->events++;
+        if (message->id != NULL)
+            step->last_event_id = fl_arena_strdup(fl_world_arena(run->world), message->id);
     }
 }
 
 void fl__run_sse_step(fl_run_state_t *run, fl_step_state_t *step) {
     assert(run != NULL && step != NULL && step->spec->kind == FL_STEP_SSE);
     fl_world_t *w = run->world;
-    fl_sse_options_t options = {.no_owner_check = !step->spec->owner_check};
+    fl_sse_options_t options = {.no_owner_check = !step->spec->owner_check,
+                                .last_event_id = fl__run_expand(run, step->spec->last_event_id)};
     step->events = 0;
     fl_error_t *error =
         fl_sse_connect(w, run->client, url_for(run, step->spec->path), &options, &step->session);

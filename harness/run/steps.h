@@ -14,4 +14,13 @@
  * fl__world_build). Returns 0, or FL_EINVAL with a message in error. */
 int fl__run_spawn_tasks(fl_run_state_t *run, char *error, size_t error_size);
 
+/* The state of the step with the id, in any task, blocks included; NULL if
+ * none. */
+fl_step_state_t *fl__run_find_step(fl_run_state_t *run, const char *id);
+
+/* text with each {ID.FIELD} replaced by an earlier result of step ID:
+ * last_event_id, status or body (empty when it has none yet); text itself
+ * when it names none. In the world's arena. */
+const char *fl__run_expand(fl_run_state_t *run, const char *text);
+
 #endif /* FL_HARNESS_RUN_STEPS_H */

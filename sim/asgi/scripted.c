@@ -158,6 +158,8 @@ static fl_error_t *source_next(fl_sse_source_t *self, fl_world_t *world,
     fl_error_t *error = produce(generator, world, &text, done_out);
     if (error != NULL || *done_out) return error;
     *event_out = (fl_sse_event_t){.data = text};
+    if (generator->config->sse_ids)
+        event_out->id = fl_arena_printf(fl_world_arena(world), "%zu", generator->produced);
     return NULL;
 }
 

@@ -132,6 +132,7 @@ typedef struct fl_scripted_stream {
     fl_error_kind_t fail_kind;     /* e.g. FL_ERR_VALUE_ERROR */
     const char *fail_message;      /* NULL: "chunk <k> failed" */
     bool sse;                      /* EventSourceResponse: each chunk one event */
+    bool sse_ids;                  /* SSE: event i carries the id "<i>" */
     int64_t ping_interval_ns;      /* SSE; <= 0: 15 s */
     fl_streaming_variant_t variant; /* plain streams only */
     fl_scripted_cleanup_t cleanup;
