@@ -76,6 +76,12 @@ static fl_error_t *run_background(fl_asgi_response_t *response, fl_world_t *worl
         assert(task->name != NULL); /* add_background copied it, or "task" */
         FL__APP_LOG(scope, FL_SERVER_LOG_BACKGROUND, "%s", task->name);
         fl_error_t *error = task->run != NULL ? task->run(task->arg, world) : NULL;
+        /* How it ended, for checks that count background tasks finished or
+         * cancelled (the first entry above says it started). */
+        FL__APP_LOG(scope, FL_SERVER_LOG_BACKGROUND, "%s %s", task->name,
+                    error == NULL                ? "finished"
+                    : fl_error_is_cancelled(error) ? "cancelled"
+                                                   : "failed");
         if (error != NULL) return error;
     }
     return NULL;
