@@ -114,15 +114,30 @@ static fl_scripted_block_t *blocks(fl_yaml_reader_t *ld, size_t count) {
     return fl_arena_zalloc(ld->arena, count * sizeof(fl_scripted_block_t));
 }
 
+static int set_blocks(fl_scripted_step_t *out, const fl_scripted_block_t *all, size_t count) {
+    assert(out != NULL && all != NULL && count >= 1 && count <= FL_SCRIPTED_BLOCKS_MAX);
+    out->blocks = all;
+    out->block_count = count;
+    return 0;
+}
+
+/* The one body block a step reads from its required steps key. */
+static int parse_body(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const char *path,
+                      fl_scripted_step_t *out) {
+    fl_yaml_node_t *steps;
+    TRY(fl__yaml_require(ld, value, "steps", path, &steps));
+    fl_scripted_block_t *body = blocks(ld, 1);
+    TRY(parse_block(ld, steps, fl__yaml_child_path(ld, path, "steps"), FL_BLOCK_BODY, body));
+    return set_blocks(out, body, 1);
+}
+
 /* shield: [steps]: the steps in a shielded cancel scope. */
 int fl__parse_shield_step(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const char *path,
                           fl_scripted_step_t *out) {
     assert(out != NULL && out->kind == FL_SCRIPTED_SHIELD);
     fl_scripted_block_t *body = blocks(ld, 1);
     TRY(parse_block(ld, value, path, FL_BLOCK_BODY, body));
-    out->blocks = body;
-    out->block_count = 1;
-    return 0;
+    return set_blocks(out, body, 1);
 }
 
 const fl_key_t FL__TIMED_KEYS[] = {
@@ -138,13 +153,7 @@ int fl__parse_timed_step(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const char
     assert(out != NULL);
     assert(out->kind == FL_SCRIPTED_MOVE_ON_AFTER || out->kind == FL_SCRIPTED_FAIL_AFTER);
     TRY(fl__yaml_read_keys(ld, value, path, FL__TIMED_KEYS, out, sizeof *out));
-    fl_yaml_node_t *steps;
-    TRY(fl__yaml_require(ld, value, "steps", path, &steps));
-    fl_scripted_block_t *body = blocks(ld, 1);
-    TRY(parse_block(ld, steps, fl__yaml_child_path(ld, path, "steps"), FL_BLOCK_BODY, body));
-    out->blocks = body;
-    out->block_count = 1;
-    return 0;
+    return parse_body(ld, value, path, out);
 }
 
 static const fl_key_t EXCEPT_KEYS[] = {
@@ -199,9 +208,7 @@ int fl__parse_try_step(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const char *
                         &all[count++]));
     if (count == 1) return FAIL(ld, value, "%s: give except, finally or both", path);
     assert(count <= FL_SCRIPTED_BLOCKS_MAX);
-    out->blocks = all;
-    out->block_count = count;
-    return 0;
+    return set_blocks(out, all, count);
 }
 
 const fl_key_t FL__CHILD_KEYS[] = {
@@ -259,9 +266,7 @@ int fl__parse_task_group_step(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const
     if (body != NULL)
         TRY(parse_block(ld, body, fl__yaml_child_path(ld, path, "steps"), FL_BLOCK_BODY,
                         &all[count++]));
-    out->blocks = all;
-    out->block_count = count;
-    return 0;
+    return set_blocks(out, all, count);
 }
 
 /* spawn: {name, steps}: a child of the innermost task group. */
@@ -270,9 +275,7 @@ int fl__parse_spawn_step(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const char
     assert(out != NULL && out->kind == FL_SCRIPTED_SPAWN);
     fl_scripted_block_t *child = blocks(ld, 1);
     TRY(parse_child(ld, value, path, child));
-    out->blocks = child;
-    out->block_count = 1;
-    return 0;
+    return set_blocks(out, child, 1);
 }
 
 const fl_key_t FL__REPEAT_KEYS[] = {
@@ -290,13 +293,7 @@ int fl__parse_repeat_step(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const cha
     TRY(fl__yaml_read_keys(ld, value, path, FL__REPEAT_KEYS, out, sizeof *out));
     bool until = fl__yaml_get(ld, value, "until_error") != NULL;
     if (until == (out->times > 0)) return FAIL(ld, value, "%s: give times or until_error", path);
-    fl_yaml_node_t *steps;
-    TRY(fl__yaml_require(ld, value, "steps", path, &steps));
-    fl_scripted_block_t *body = blocks(ld, 1);
-    TRY(parse_block(ld, steps, fl__yaml_child_path(ld, path, "steps"), FL_BLOCK_BODY, body));
-    out->blocks = body;
-    out->block_count = 1;
-    return 0;
+    return parse_body(ld, value, path, out);
 }
 
 /* A channel name the program declared; else an error listing them. */
@@ -422,13 +419,7 @@ int fl__parse_wait_for_step(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const c
     assert(out != NULL && out->kind == FL_SCRIPTED_WAIT_FOR);
     out->wait_for = FL_WAIT_FOR_3_12;
     TRY(fl__yaml_read_keys(ld, value, path, FL__WAIT_FOR_KEYS, out, sizeof *out));
-    fl_yaml_node_t *steps;
-    TRY(fl__yaml_require(ld, value, "steps", path, &steps));
-    fl_scripted_block_t *body = blocks(ld, 1);
-    TRY(parse_block(ld, steps, fl__yaml_child_path(ld, path, "steps"), FL_BLOCK_BODY, body));
-    out->blocks = body;
-    out->block_count = 1;
-    return 0;
+    return parse_body(ld, value, path, out);
 }
 
 FL_NAMED_KEY_READER(READ_MATCH_ON, fl_scripted_match_on_t, "match subject", FL_MATCH_ON_COUNT,
@@ -481,9 +472,7 @@ int fl__parse_match_step(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const char
     if (fallback != NULL)
         TRY(parse_block(ld, fallback, fl__yaml_child_path(ld, path, "default"), FL_BLOCK_DEFAULT,
                         &all[count++]));
-    out->blocks = all;
-    out->block_count = count;
-    return 0;
+    return set_blocks(out, all, count);
 }
 
 int fl__load_program_steps(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path,
