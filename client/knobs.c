@@ -6,6 +6,8 @@
 static const fl_client_knob_row_t KNOBS[FL_CLIENT_KNOB_COUNT] = {
     {"reuse_cancelled_stream", FL_KNOB_REUSE_CANCELLED_STREAM,
      "a stream cancelled mid-body returns its connection to the pool (http4s-netty before #999)"},
+    {"leak_slot_of_cancelled_waiter", FL_KNOB_LEAK_SLOT_OF_CANCELLED_WAITER,
+     "a request cancelled as a freed connection is handed to it keeps the slot (httpcore #1093)"},
 };
 
 _Static_assert(FL_CLIENT_KNOB_COUNT <= 32, "a knob set is 32 bits");

@@ -15,6 +15,12 @@ typedef enum fl_client_knob {
      * request on the connection reads the rest of the old response
      * (http4s-netty before its PR #999). Off: the connection is closed. */
     FL_KNOB_REUSE_CANCELLED_STREAM,
+    /* A freed connection is handed straight to the first request waiting
+     * for a slot; one cancelled in the step it is handed one drops it
+     * without giving it back, so the slot stays taken for good and later
+     * requests wait out the pool timeout (httpcore issue #1093). Off: a
+     * freed connection goes to the pool, and whoever runs takes it. */
+    FL_KNOB_LEAK_SLOT_OF_CANCELLED_WAITER,
     FL_CLIENT_KNOB_COUNT
 } fl_client_knob_t;
 

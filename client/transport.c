@@ -29,17 +29,18 @@ struct connection {
     origin_t *origin;
     fl_conn_t *conn;
     int64_t idle_since_ns;
-    uint64_t served;          /* requests completed on it */
+    uint64_t served; /* requests completed on it */
     connection_t *next_idle;
 };
 
 struct origin {
     const char *host;
     uint16_t port;
-    size_t open;              /* connections open, idle or in use */
-    connection_t *idle;       /* most recently used first */
+    size_t open;        /* connections open, idle or in use */
+    connection_t *idle; /* most recently used first */
     size_t idle_count;
     fl_condition_t *slot_free;
+    connection_t *handed; /* leak_slot_of_cancelled_waiter: the connection for a waiter */
     origin_t *next;
 };
 
@@ -59,25 +60,25 @@ typedef struct bytes {
 struct fl__exchange {
     fl__pool_t *pool;
     connection_t *connection;
-    bool reused;               /* the connection served requests before */
+    bool reused; /* the connection served requests before */
     fl_request_t *request;
     fl_response_t *response;
     llhttp_t parser;
     bool head_request;
-    bool informational;        /* the message being parsed is a 1xx */
+    bool informational; /* the message being parsed is a 1xx */
     bool headers_done;
     bool message_done;
     bool eof;
-    bool any_bytes;            /* the server sent something */
-    bool leftover;             /* bytes past the response: not reusable */
+    bool any_bytes; /* the server sent something */
+    bool leftover;  /* bytes past the response: not reusable */
     bool closed;
     size_t header_bytes;
     bytes_t field;
     bytes_t value;
-    bytes_t pending;           /* body bytes parsed, not yet handed out */
-    bytes_t handed;            /* the chunk last handed out */
+    bytes_t pending; /* body bytes parsed, not yet handed out */
+    bytes_t handed;  /* the chunk last handed out */
     uint64_t body_received;
-    int64_t content_length;    /* -1: unknown */
+    int64_t content_length; /* -1: unknown */
     bool chunked;
     bool limit_hit;
     fl_client_condition_t limit_condition;
@@ -117,7 +118,8 @@ static fl_error_t *timed_status(fl_world_t *w, fl_cancel_scope_t *scope, int sta
         *mapped_out = true;
         return fl_client_map(fl_world_arena(w), timer, NULL);
     }
-    if (result == FL_ECANCELLED) return fl_error_from_status(fl_world_arena(w), FL_ECANCELLED, NULL);
+    if (result == FL_ECANCELLED)
+        return fl_error_from_status(fl_world_arena(w), FL_ECANCELLED, NULL);
     (void)other_out;
     return NULL;
 }
@@ -141,7 +143,8 @@ static int on_message_begin(llhttp_t *parser) {
 
 static int count_header_bytes(fl__exchange_t *ex, size_t length) {
     ex->header_bytes += length;
-    if (ex->header_bytes > ex->pool->config.header_bytes_max) return limit(ex, FL_CLIENT_HEADERS_TOO_LARGE);
+    if (ex->header_bytes > ex->pool->config.header_bytes_max)
+        return limit(ex, FL_CLIENT_HEADERS_TOO_LARGE);
     return 0;
 }
 
@@ -191,7 +194,8 @@ static int on_body(llhttp_t *parser, const char *at, size_t length) {
     fl__exchange_t *ex = exchange_of(parser);
     if (ex->informational) return 0;
     ex->body_received += length;
-    if (ex->body_received > ex->pool->config.body_bytes_max) return limit(ex, FL_CLIENT_BODY_TOO_LARGE);
+    if (ex->body_received > ex->pool->config.body_bytes_max)
+        return limit(ex, FL_CLIENT_BODY_TOO_LARGE);
     bytes_append(&ex->pending, at, length);
     return 0;
 }
@@ -262,7 +266,8 @@ static fl_error_t *fill(fl_world_t *w, fl__exchange_t *ex) {
     switch (status) {
     case FL_OK: return feed(w, ex, buffer, n);
     case FL_EEOF: return on_eof(w, ex);
-    default: return fl_client_map(fl_world_arena(w), FL_CLIENT_RESET_READING, fl_status_name(status));
+    default:
+        return fl_client_map(fl_world_arena(w), FL_CLIENT_RESET_READING, fl_status_name(status));
     }
 }
 
@@ -331,8 +336,10 @@ static connection_t *take_idle(fl_world_t *w, fl__pool_t *pool, origin_t *o) {
         o->idle_count--;
         bool expired = fl_now(w) - c->idle_since_ns >= pool->config.idle_expiry_ns;
         if (!expired && !fl_conn_is_readable(c->conn)) return c;
-        if (expired) pool->stats.idle_discarded_expired++;
-        else pool->stats.idle_discarded_stale++;
+        if (expired)
+            pool->stats.idle_discarded_expired++;
+        else
+            pool->stats.idle_discarded_stale++;
         trace_pool(w, c, expired ? "pool-discard-expired" : "pool-discard-stale");
         fl_conn_close(c->conn);
         o->open--;
@@ -342,8 +349,8 @@ static connection_t *take_idle(fl_world_t *w, fl__pool_t *pool, origin_t *o) {
 
 /* A connection for the URL's origin: an idle one, a new one, or (when
  * max_connections are open) the next one freed, within the pool timeout. */
-static fl_error_t *acquire(fl_world_t *w, fl__pool_t *pool, const fl_url_t *url,
-                           connection_t **out, bool *reused_out) {
+static fl_error_t *acquire(fl_world_t *w, fl__pool_t *pool, const fl_url_t *url, connection_t **out,
+                           bool *reused_out) {
     origin_t *o = origin_for(w, pool, url);
     int64_t deadline = pool->config.timeouts.pool_ns == FL_TIME_NEVER
                            ? FL_TIME_NEVER
@@ -370,14 +377,34 @@ static fl_error_t *acquire(fl_world_t *w, fl__pool_t *pool, const fl_url_t *url,
         fl_cancel_scope_t scope;
         fl_scope_enter(w, &scope, deadline, 0);
         int status = fl_condition_wait(w, o->slot_free, "pool slot");
+        connection_t *handed = status == FL_OK ? o->handed : NULL;
+        if (handed != NULL) o->handed = NULL;
         bool timed_out;
         fl_error_t *error = timed_status(w, &scope, status, FL_CLIENT_POOL_TIMER, NULL, &timed_out);
         if (error != NULL) return error;
+        if (handed != NULL && fl_task_cancel_pending(fl_current_task(w)))
+            /* The knob's bug: cancelled with a connection in hand, the
+             * request leaves, and the connection and its slot with it. */
+            return fl_error_new(fl_world_arena(w), FL_ERR_CANCELLED,
+                                "cancelled while a connection was handed to it");
+        if (handed != NULL) {
+            pool->stats.connections_reused++;
+            *reused_out = true;
+            *out = handed;
+            return NULL;
+        }
     }
 }
 
 static void release(fl_world_t *w, fl__pool_t *pool, connection_t *c, bool reusable) {
     origin_t *o = c->origin;
+    bool hand_over =
+        (pool->config.knobs & fl_client_knob_bit(FL_KNOB_LEAK_SLOT_OF_CANCELLED_WAITER));
+    if (hand_over && reusable && o->handed == NULL && fl_condition_waiting(o->slot_free) > 0) {
+        o->handed = c;
+        fl_condition_notify_one(w, o->slot_free);
+        return;
+    }
     if (reusable && o->idle_count < pool->config.max_idle) {
         c->idle_since_ns = fl_now(w);
         c->next_idle = o->idle;
@@ -429,7 +456,8 @@ static void build_head(fl_world_t *w, fl__exchange_t *ex, bytes_t *head) {
     fl_request_t *r = ex->request;
     fl_arena_t *arena = fl_world_arena(w);
     char line[512];
-    int n = fl_format(line, sizeof line, "%s %s HTTP/1.1\r\n", r->method, fl_url_target(arena, &r->url));
+    int n = fl_format(line, sizeof line, "%s %s HTTP/1.1\r\n", r->method,
+                      fl_url_target(arena, &r->url));
     bytes_append(head, line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
     fl_headers_t *h = r->headers;
     if (fl_headers_get(h, "host") == NULL) {
@@ -531,8 +559,8 @@ static void exchange_free_buffers(fl__exchange_t *ex) {
 void fl__exchange_close(fl_world_t *w, fl__exchange_t *ex) {
     if (ex == NULL || ex->closed) return;
     ex->closed = true;
-    bool reusable = ex->message_done && !ex->eof && !ex->leftover &&
-                    llhttp_should_keep_alive(&ex->parser);
+    bool reusable =
+        ex->message_done && !ex->eof && !ex->leftover && llhttp_should_keep_alive(&ex->parser);
     /* The knob's bug: a cancelled stream's connection goes back unfinished. */
     if ((ex->pool->config.knobs & fl_client_knob_bit(FL_KNOB_REUSE_CANCELLED_STREAM)) &&
         !ex->message_done && !ex->eof && !ex->leftover && ex->headers_done &&

@@ -562,7 +562,7 @@ static const bad_case_t bad_cases[] = {
     {N "server:\n  routes:\n    - path: /a\n      steps: [{respond: {}}]\n      responses: "
        "[{respond: {}}]\n" C, 6, 18, "the steps already respond"},
     {N "client:\n  knobs: [leaky_pool]\n  tasks: [{name: m, steps: [{sleep: 1s}]}]\n", 3, 11,
-     "client.knobs[0]: unknown client knob 'leaky_pool' (expected one of: reuse_cancelled_stream)"},
+     "client.knobs[0]: unknown client knob 'leaky_pool' (expected one of: reuse_cancelled_stream, leak_slot_of_cancelled_waiter)"},
     {N "server:\n  routes:\n    - path: /a\n      steps:\n        - match: {on: header, cases: []}\n" C, 6, 18,
      "header names the header of on: header"},
     {N "server:\n  routes:\n    - path: /a\n      steps:\n        - match: {on: weather, cases: []}\n" C, 6, 23,
