@@ -72,7 +72,9 @@ int fl__parse_send_step(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const char 
                              &out->header_count));
     bool has_body = out->body != NULL || out->body_from != NULL;
     const char *misplaced = start ? (has_body ? "body" : NULL)
-                                  : (out->status != 0 ? "status" : v != NULL ? "headers" : NULL);
+                                  : (out->status != 0 ? "status"
+                                     : v != NULL      ? "headers"
+                                                      : NULL);
     if (misplaced != NULL)
         return FAIL(ld, value, "%s: %s does not belong in %s", path, misplaced,
                     fl_asgi_message_type_name(out->message));
@@ -249,7 +251,8 @@ int fl__parse_task_group_step(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const
     TRY(fl__yaml_read_keys(ld, value, path, FL__TASK_GROUP_KEYS, out, sizeof *out));
     fl_yaml_node_t *list = fl__yaml_get(ld, value, "children");
     fl_yaml_node_t *body = fl__yaml_get(ld, value, "steps");
-    if (list == NULL && body == NULL) return FAIL(ld, value, "%s: give children, steps or both", path);
+    if (list == NULL && body == NULL)
+        return FAIL(ld, value, "%s: give children, steps or both", path);
     const char *list_path = fl__yaml_child_path(ld, path, "children");
     size_t count = 0;
     if (list != NULL) {
@@ -297,18 +300,38 @@ int fl__parse_repeat_step(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const cha
 }
 
 /* A channel name the program declared; else an error listing them. */
-static int check_channel(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const char *path,
-                         const char *name) {
-    assert(ld != NULL && name != NULL);
+static int check_object(fl_yaml_reader_t *ld, fl_yaml_node_t *at, const char *path,
+                        const char *name, fl_scripted_object_kind_t kind) {
+    assert(ld != NULL && at != NULL && name != NULL && (unsigned)kind <= FL_OBJECT_SEMAPHORE);
+    static const char *const plural[] = {"channels", "events", "semaphores and locks"};
     fl_name_list_t names = {.used = 0};
     for (size_t i = 0; i < ld->channel_count; i++) {
+        if (ld->channels[i].kind != kind) continue;
         if (strcmp(ld->channels[i].name, name) == 0) return 0;
         fl__name_list_add(&names, ", ", ld->channels[i].name);
     }
-    if (ld->channel_count == 0) fl__name_list_add(&names, "", "none");
-    return FAIL(ld, fl__yaml_get(ld, value, "channel"),
-                "%s.channel: no channel named '%s' (the program's channels: %s)", path, name,
-                names.text);
+    if (names.used == 0) fl__name_list_add(&names, "", "none");
+    return FAIL(ld, at, "%s: no %s named '%s' (the program's %s: %s)", path,
+                kind == FL_OBJECT_CHANNEL ? "channel"
+                : kind == FL_OBJECT_EVENT ? "event"
+                                          : "semaphore",
+                name, plural[kind], names.text);
+}
+
+static int check_channel(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const char *path,
+                         const char *name) {
+    return check_object(ld, fl__yaml_get(ld, value, "channel"),
+                        fl__yaml_child_path(ld, path, "channel"), name, FL_OBJECT_CHANNEL);
+}
+
+/* set, wait, acquire, release: NAME, an event or a semaphore of the program. */
+int fl__parse_sync_step(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const char *path,
+                        fl_scripted_step_t *out) {
+    assert(out != NULL && out->kind >= FL_SCRIPTED_EVENT_SET && out->kind <= FL_SCRIPTED_RELEASE);
+    TRY(fl__yaml_nonempty(ld, value, path, &out->channel));
+    bool event = out->kind == FL_SCRIPTED_EVENT_SET || out->kind == FL_SCRIPTED_EVENT_WAIT;
+    return check_object(ld, value, path, out->channel,
+                        event ? FL_OBJECT_EVENT : FL_OBJECT_SEMAPHORE);
 }
 
 const fl_key_t FL__CHANNEL_SEND_KEYS[] = {
@@ -365,6 +388,14 @@ int fl__parse_channel_step(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const ch
     return out->channel == NULL ? 0 : check_channel(ld, value, path, out->channel);
 }
 
+static const fl_key_t SEMAPHORE_KEYS[] = {
+    {"name", "string", NULL, "what steps call it", &FL_READ_NONEMPTY,
+     FL_INTO(fl_scripted_channel_t, name)},
+    {"value", "integer", "0", "its initial value", &FL_READ_COUNT,
+     FL_INTO(fl_scripted_channel_t, capacity)},
+    FL_KEYS_END,
+};
+
 static const fl_key_t CHANNEL_KEYS[] = {
     {"name", "string", NULL, "what steps call it", &FL_READ_NONEMPTY,
      FL_INTO(fl_scripted_channel_t, name)},
@@ -373,29 +404,67 @@ static const fl_key_t CHANNEL_KEYS[] = {
     FL_KEYS_END,
 };
 
-int fl__load_channels(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path,
-                      fl_scripted_spec_t *out) {
+static const char *const OBJECT_WORDS[] = {"channel", "event", "semaphore"};
+
+/* One object declaration: a channel or semaphore mapping, or an event's
+ * (or a lock's) name alone. */
+static int parse_object(fl_yaml_reader_t *ld, fl_yaml_node_t *item, const char *path,
+                        fl_scripted_object_kind_t kind, bool lock, fl_scripted_channel_t *out) {
+    out->kind = kind;
+    if (kind == FL_OBJECT_EVENT || lock) {
+        out->capacity = lock ? 1 : 0;
+        return fl__yaml_nonempty(ld, item, path, &out->name);
+    }
+    TRY(fl__yaml_check_and_read_keys(ld, item, path,
+                                     kind == FL_OBJECT_CHANNEL ? CHANNEL_KEYS : SEMAPHORE_KEYS, out,
+                                     sizeof *out));
+    if (out->capacity > FL_CHANNEL_CAPACITY_MAX)
+        return FAIL(ld, item, "%s: at most %zu", path, (size_t)FL_CHANNEL_CAPACITY_MAX);
+    return 0;
+}
+
+int fl__load_objects(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path,
+                     fl_scripted_object_kind_t kind, bool lock, fl_scripted_spec_t *out) {
     assert(ld != NULL && node != NULL && path != NULL && out != NULL);
+    assert((unsigned)kind <= FL_OBJECT_SEMAPHORE && (!lock || kind == FL_OBJECT_SEMAPHORE));
     TRY(fl__yaml_expect_sequence(ld, node, path));
-    size_t count = fl__yaml_sequence_count(node);
-    if (count > FL_SCRIPTED_CHANNELS_MAX)
-        return FAIL(ld, node, "%s: at most %d channels", path, FL_SCRIPTED_CHANNELS_MAX);
-    fl_scripted_channel_t *channels = fl_arena_zalloc(ld->arena, (count ? count : 1) * sizeof *channels);
+    size_t count = fl__yaml_sequence_count(node), had = out->channel_count;
+    if (had + count > FL_SCRIPTED_CHANNELS_MAX)
+        return FAIL(ld, node, "%s: at most %d named objects in a program", path,
+                    FL_SCRIPTED_CHANNELS_MAX);
+    fl_scripted_channel_t *all = fl_arena_zalloc(ld->arena, (had + count + 1) * sizeof *all);
+    if (had > 0) memcpy(all, out->channels, had * sizeof *all);
     for (size_t i = 0; i < count; i++) {
         fl_yaml_node_t *item = fl__yaml_sequence_item(ld, node, i);
         const char *item_path = fl__yaml_index_path(ld, path, i);
-        TRY(fl__yaml_check_and_read_keys(ld, item, item_path, CHANNEL_KEYS, &channels[i],
-                                         sizeof channels[i]));
-        if (channels[i].capacity > FL_CHANNEL_CAPACITY_MAX)
-            return FAIL(ld, item, "%s.capacity: at most %zu", item_path,
-                        (size_t)FL_CHANNEL_CAPACITY_MAX);
-        for (size_t j = 0; j < i; j++)
-            if (strcmp(channels[j].name, channels[i].name) == 0)
-                return FAIL(ld, item, "%s: a second channel named '%s'", item_path,
-                            channels[i].name);
+        fl_scripted_channel_t *object = &all[had + i];
+        TRY(parse_object(ld, item, item_path, kind, lock, object));
+        for (size_t j = 0; j < had + i; j++)
+            if (all[j].kind == kind && strcmp(all[j].name, object->name) == 0)
+                return FAIL(ld, item, "%s: a second %s named '%s'", item_path, OBJECT_WORDS[kind],
+                            object->name);
     }
-    out->channels = channels;
-    out->channel_count = count;
+    out->channels = all;
+    out->channel_count = had + count;
+    return 0;
+}
+
+int fl__load_program_objects(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path,
+                             fl_scripted_spec_t *out) {
+    static const struct {
+        const char *key;
+        fl_scripted_object_kind_t kind;
+        bool lock;
+    } lists[] = {{"channels", FL_OBJECT_CHANNEL, false},
+                 {"events", FL_OBJECT_EVENT, false},
+                 {"semaphores", FL_OBJECT_SEMAPHORE, false},
+                 {"locks", FL_OBJECT_SEMAPHORE, true}};
+    for (size_t i = 0; i < sizeof lists / sizeof lists[0]; i++) {
+        fl_yaml_node_t *v = fl__yaml_get(ld, node, lists[i].key);
+        if (v != NULL)
+            TRY(fl__load_objects(ld, v, fl__yaml_child_path(ld, path, lists[i].key), lists[i].kind,
+                                 lists[i].lock, out));
+    }
     return 0;
 }
 
@@ -431,8 +500,7 @@ const fl_key_t FL__MATCH_KEYS[] = {
      &READ_MATCH_ON, INTO(match_on)},
     {"header", "string", "with on: header", "the header's name", &FL_READ_NONEMPTY,
      INTO(match_header)},
-    {"cases", "list of {value, steps}", NULL, "the first case whose value it is runs",
-     FL_BY_HAND},
+    {"cases", "list of {value, steps}", NULL, "the first case whose value it is runs", FL_BY_HAND},
     {"default", "list of handler steps", "nothing", "runs when no case matched", FL_BY_HAND},
     FL_KEYS_END,
 };
@@ -491,6 +559,11 @@ const fl_key_t FL__PROGRAM_KEYS[] = {
      &FL_READ_NONEMPTY, FL_INTO(fl_server_layer_t, program.name)},
     {"channels", "list of {name, capacity}", "none", "its channels, made anew for each call",
      FL_BY_HAND},
+    {"events", "list of names", "none", "its events (anyio.Event), made anew for each call",
+     FL_BY_HAND},
+    {"semaphores", "list of {name, value}", "none", "its semaphores, made anew for each call",
+     FL_BY_HAND},
+    {"locks", "list of names", "none", "its locks (semaphores of value 1)", FL_BY_HAND},
     {"steps", "list of handler steps", NULL, "what each call runs; call_app calls the app inside",
      FL_BY_HAND},
     FL_KEYS_END,
@@ -501,9 +574,8 @@ int fl__parse_program_layer(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const c
                             fl_server_layer_t *out) {
     assert(out != NULL && out->kind == FL_LAYER_PROGRAM);
     TRY(fl__yaml_read_keys(ld, value, path, FL__PROGRAM_KEYS, out, sizeof *out));
-    fl_yaml_node_t *v = fl__yaml_get(ld, value, "channels");
-    if (v != NULL)
-        TRY(fl__load_channels(ld, v, fl__yaml_child_path(ld, path, "channels"), &out->program));
+    TRY(fl__load_program_objects(ld, value, path, &out->program));
+    fl_yaml_node_t *v;
     TRY(fl__yaml_require(ld, value, "steps", path, &v));
     return fl__load_program_steps(ld, v, fl__yaml_child_path(ld, path, "steps"), false,
                                   &out->program);

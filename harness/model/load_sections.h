@@ -30,15 +30,20 @@ int fl__load_handler_steps(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const cha
 fl_handler_step_parse_fn fl__parse_checkpoint_step, fl__parse_log_step, fl__parse_send_step,
     fl__parse_receive_step, fl__parse_shield_step, fl__parse_timed_step, fl__parse_try_step,
     fl__parse_task_group_step, fl__parse_spawn_step, fl__parse_repeat_step,
-    fl__parse_channel_step, fl__parse_wait_for_step, fl__parse_match_step;
+    fl__parse_channel_step, fl__parse_wait_for_step, fl__parse_match_step, fl__parse_sync_step;
 extern const fl_key_t FL__SEND_KEYS[], FL__RECEIVE_KEYS[], FL__TIMED_KEYS[], FL__TRY_KEYS[],
     FL__TASK_GROUP_KEYS[], FL__NO_KEYS[], FL__REPEAT_KEYS[], FL__CHANNEL_SEND_KEYS[],
     FL__CHANNEL_RECEIVE_KEYS[], FL__CLOSE_KEYS[], FL__CALL_APP_KEYS[], FL__CHILD_KEYS[], FL__WAIT_FOR_KEYS[], FL__MATCH_KEYS[];
 
 /* channels: [{name, capacity}], a program's; they are in ld while its
  * steps are read, which name them. */
-int fl__load_channels(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path,
-                      fl_scripted_spec_t *out);
+int fl__load_objects(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path,
+                     fl_scripted_object_kind_t kind, bool lock, fl_scripted_spec_t *out);
+
+/* A program's (or route's) channels, events, semaphores and locks keys,
+ * each a list, read from the mapping node into out. */
+int fl__load_program_objects(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path,
+                             fl_scripted_spec_t *out);
 
 /* A program's steps into out, its channels (read before) in view. */
 int fl__load_program_steps(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path,

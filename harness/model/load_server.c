@@ -297,6 +297,14 @@ static const fl_handler_step_row_t HANDLER_STEPS[] = {
      FL_SCRIPTED_WAIT_FOR, false, fl__parse_wait_for_step},
     {{"match", "the steps of the case the request's count, method or header matches", FL__MATCH_KEYS},
      FL_SCRIPTED_MATCH, false, fl__parse_match_step},
+    {{"set", "event.set() of a program's event (the value: its name)", NULL},
+     FL_SCRIPTED_EVENT_SET, false, fl__parse_sync_step},
+    {{"wait", "await event.wait() (the value: the event's name)", NULL},
+     FL_SCRIPTED_EVENT_WAIT, false, fl__parse_sync_step},
+    {{"acquire", "await semaphore.acquire(), a lock's too (the value: its name)", NULL},
+     FL_SCRIPTED_ACQUIRE, false, fl__parse_sync_step},
+    {{"release", "semaphore.release() (the value: its name)", NULL},
+     FL_SCRIPTED_RELEASE, false, fl__parse_sync_step},
     {{NULL, NULL, NULL}, 0, false, NULL},
 };
 /* clang-format on */
@@ -387,6 +395,11 @@ static int parse_route(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *p
         {"steps", "list of handler steps", "none", "the handler, at most 16 steps", FL_BY_HAND},
         {"channels", "list of {name, capacity}", "none",
          "the handler's channels, made anew for each request", FL_BY_HAND},
+        {"events", "list of names", "none", "the handler's events, made anew for each request",
+         FL_BY_HAND},
+        {"semaphores", "list of {name, value}", "none", "the handler's semaphores", FL_BY_HAND},
+        {"locks", "list of names", "none", "the handler's locks (semaphores of value 1)",
+         FL_BY_HAND},
         {"responses", "list of response steps", "none",
          "answers in turn: request k gets the k-th, the last repeats (after the steps)",
          FL_BY_HAND},
@@ -399,8 +412,7 @@ static int parse_route(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *p
     fl_yaml_node_t *v = fl__yaml_get(ld, node, "path");
     if (out->path[0] != '/') return FAIL(ld, v, "%s.path: must start with '/'", path);
     out->handler.name = out->path;
-    if ((v = fl__yaml_get(ld, node, "channels")) != NULL)
-        TRY(fl__load_channels(ld, v, fl__yaml_child_path(ld, path, "channels"), &out->handler));
+    TRY(fl__load_program_objects(ld, node, path, &out->handler));
     if ((v = fl__yaml_get(ld, node, "steps")) != NULL)
         TRY(fl__load_program_steps(ld, v, fl__yaml_child_path(ld, path, "steps"), true,
                                    &out->handler));

@@ -16,13 +16,13 @@
 enum { RECEIVES_MAX = 1 << 20, REPEATS_MAX = 1 << 20 };
 
 bool fl__program_is_step(fl_scripted_step_kind_t kind) {
-    return kind >= FL_SCRIPTED_CHECKPOINT && kind <= FL_SCRIPTED_MATCH;
+    return kind >= FL_SCRIPTED_CHECKPOINT && kind <= FL_SCRIPTED_RELEASE;
 }
 
 bool fl__program_has_blocks(fl_scripted_step_kind_t kind) {
     return (kind >= FL_SCRIPTED_SHIELD && kind <= FL_SCRIPTED_TASK_GROUP) ||
-           kind == FL_SCRIPTED_SPAWN || kind == FL_SCRIPTED_REPEAT || kind == FL_SCRIPTED_WAIT_FOR ||
-           kind == FL_SCRIPTED_MATCH;
+           kind == FL_SCRIPTED_SPAWN || kind == FL_SCRIPTED_REPEAT ||
+           kind == FL_SCRIPTED_WAIT_FOR || kind == FL_SCRIPTED_MATCH;
 }
 
 static fl_error_t *runtime_error(fl_program_t *p, const char *what, const char *name) {
@@ -39,17 +39,49 @@ fl_program_frame_t *fl__program_frame_create(fl_world_t *world, const fl_scripte
     frame->specs = specs;
     frame->channel_count = count;
     for (size_t i = 0; i < count; i++) {
-        frame->channels[i] = fl_channel_create(world, specs[i].capacity, specs[i].name);
+        const fl_scripted_channel_t *spec = &specs[i];
+        if (spec->kind == FL_OBJECT_EVENT)
+            frame->channels[i] = fl_event_create(world, spec->name);
+        else if (spec->kind == FL_OBJECT_SEMAPHORE)
+            frame->channels[i] = fl_semaphore_create(world, spec->capacity, spec->name);
+        else
+            frame->channels[i] = fl_channel_create(world, spec->capacity, spec->name);
         assert(frame->channels[i] != NULL); /* the capacity was validated */
     }
     return frame;
 }
 
-static fl_channel_t *find_channel(const fl_program_t *p, const char *name) {
+static void *find_object(const fl_program_t *p, const char *name, fl_scripted_object_kind_t kind) {
     assert(p != NULL && p->frame != NULL && name != NULL);
     for (size_t i = 0; i < p->frame->channel_count; i++)
-        if (strcmp(p->frame->specs[i].name, name) == 0) return p->frame->channels[i];
+        if (p->frame->specs[i].kind == kind && strcmp(p->frame->specs[i].name, name) == 0)
+            return p->frame->channels[i];
     return NULL;
+}
+
+static fl_channel_t *find_channel(const fl_program_t *p, const char *name) {
+    return find_object(p, name, FL_OBJECT_CHANNEL);
+}
+
+/* set and wait of an event, acquire and release of a semaphore. */
+static fl_error_t *sync_step(fl_program_t *p, const fl_scripted_step_t *step) {
+    assert(step->channel != NULL);
+    bool event = step->kind == FL_SCRIPTED_EVENT_SET || step->kind == FL_SCRIPTED_EVENT_WAIT;
+    void *object = find_object(p, step->channel, event ? FL_OBJECT_EVENT : FL_OBJECT_SEMAPHORE);
+    if (object == NULL)
+        return runtime_error(p, event ? "no event named" : "no semaphore named", step->channel);
+    fl_arena_t *arena = fl_world_arena(p->world);
+    switch (step->kind) {
+    case FL_SCRIPTED_EVENT_SET: fl_event_set(p->world, object); return NULL;
+    case FL_SCRIPTED_EVENT_WAIT:
+        return fl_error_from_status(arena, fl_event_wait(p->world, object), step->channel);
+    case FL_SCRIPTED_ACQUIRE:
+        return fl_error_from_status(arena, fl_semaphore_acquire(p->world, object, FL_TIME_NEVER),
+                                    step->channel);
+    case FL_SCRIPTED_RELEASE: fl_semaphore_release(p->world, object); return NULL;
+    default: break;
+    }
+    FL_UNREACHABLE();
 }
 
 static const fl_asgi_message_t *kept(const fl_program_t *p, const char *slot) {
@@ -263,8 +295,8 @@ static void spawn_child(fl_program_t *p, const fl_scripted_block_t *block, size_
     assert(p != NULL && p->group != NULL && block != NULL && block->role == FL_BLOCK_CHILD);
     fl_arena_t *arena = fl_world_arena(p->world);
     child_t *child = fl_arena_zalloc(arena, sizeof *child);
-    *child = (child_t){
-        .program = *p, .block = block, .cancel_group_when_done = cancel_group_when_done};
+    *child =
+        (child_t){.program = *p, .block = block, .cancel_group_when_done = cancel_group_when_done};
     child->program.response = NULL;
     const char *name = block->name;
     if (name == NULL) name = fl_arena_printf(arena, "%s child %zu", p->name, index);
@@ -336,6 +368,10 @@ fl_error_t *fl__program_step(fl_program_t *p, const fl_scripted_step_t *step) {
     case FL_SCRIPTED_CALL_APP: return call_app(p, step);
     case FL_SCRIPTED_WAIT_FOR: return wait_for(p, step);
     case FL_SCRIPTED_MATCH: return match(p, step);
+    case FL_SCRIPTED_EVENT_SET:
+    case FL_SCRIPTED_EVENT_WAIT:
+    case FL_SCRIPTED_ACQUIRE:
+    case FL_SCRIPTED_RELEASE: return sync_step(p, step);
     default: break;
     }
     FL_UNREACHABLE(); /* the handler's own kinds run in scripted.c */
@@ -387,11 +423,11 @@ static fl_error_t *wait_for(fl_program_t *p, const fl_scripted_step_t *step) {
     fl_arena_t *arena = fl_world_arena(world);
     fl_taskgroup_t *group = fl_taskgroup_open(world, "wait_for");
     waited_t *w = fl_arena_zalloc(arena, sizeof *w);
-    *w = (waited_t){.program = *p, .block = &step->blocks[0],
-                    .done = fl_event_create(world, "wait_for done")};
+    *w = (waited_t){
+        .program = *p, .block = &step->blocks[0], .done = fl_event_create(world, "wait_for done")};
     w->program.response = NULL;
-    fl_task_t *task = fl_taskgroup_spawn(group, fl_arena_printf(arena, "%s wait_for", p->name),
-                                         waited_main, w);
+    fl_task_t *task =
+        fl_taskgroup_spawn(group, fl_arena_printf(arena, "%s wait_for", p->name), waited_main, w);
     assert(task != NULL);
     fl_cancel_scope_t timeout;
     if (step->duration_ns > 0) fl_scope_enter_fail_after(world, &timeout, step->duration_ns);

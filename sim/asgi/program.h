@@ -28,7 +28,7 @@ struct scripted_handler;
 typedef struct fl_program_frame {
     const fl_scripted_channel_t *specs;
     size_t channel_count;
-    fl_channel_t *channels[FL_SCRIPTED_CHANNELS_MAX];
+    void *channels[FL_SCRIPTED_CHANNELS_MAX]; /* an fl_channel_t, fl_event_t or fl_semaphore_t */
     const char *slot_names[FL_SCRIPTED_SLOTS_MAX];
     fl_asgi_message_t *slots[FL_SCRIPTED_SLOTS_MAX];
     size_t slot_count;

@@ -400,7 +400,7 @@ static bool validate_step(const fl_scripted_step_t *step, size_t index, int dept
                           size_t error_size) {
     assert(step != NULL && index < FL_SCRIPTED_STEPS_MAX); /* validate checked the count */
     /* Refused here, so that running a step never meets a kind it lacks. */
-    if (step->kind < FL_SCRIPTED_SLEEP || step->kind > FL_SCRIPTED_MATCH)
+    if (step->kind < FL_SCRIPTED_SLEEP || step->kind > FL_SCRIPTED_RELEASE)
         return invalid(error, error_size, "step %zu: unknown step kind %d", index, (int)step->kind);
     if (step->duration_ns < 0 || step->background_ns < 0)
         return invalid(error, error_size, "step %zu: negative duration", index);
@@ -415,6 +415,9 @@ static bool validate_step(const fl_scripted_step_t *step, size_t index, int dept
         return validate_stream(&step->stream, index, error, error_size);
     bool named = step->kind == FL_SCRIPTED_CHANNEL_SEND || step->kind == FL_SCRIPTED_CHANNEL_RECEIVE ||
                  step->kind == FL_SCRIPTED_CLOSE;
+    bool sync = step->kind >= FL_SCRIPTED_EVENT_SET && step->kind <= FL_SCRIPTED_RELEASE;
+    if (sync && step->channel == NULL)
+        return invalid(error, error_size, "step %zu: names no event or semaphore", index);
     if (named && (step->channel == NULL || (step->kind != FL_SCRIPTED_CLOSE && step->slot == NULL)))
         return invalid(error, error_size, "step %zu: a channel step names a channel and a slot",
                        index);
@@ -539,7 +542,7 @@ static const fl_scripted_channel_t *copy_channels(fl_arena_t *arena,
     fl_scripted_channel_t *copy = fl_arena_alloc(arena, count * sizeof *copy);
     for (size_t i = 0; i < count; i++)
         copy[i] = (fl_scripted_channel_t){fl_arena_strdup(arena, channels[i].name),
-                                          channels[i].capacity};
+                                          channels[i].capacity, channels[i].kind};
     return copy;
 }
 

@@ -63,6 +63,10 @@ typedef enum fl_scripted_step_kind {
     FL_SCRIPTED_CALL_APP,      /* middleware: await app(scope, receive, send or channel) */
     FL_SCRIPTED_WAIT_FOR,      /* asyncio.wait_for(blocks[0], duration_ns) of a version */
     FL_SCRIPTED_MATCH,         /* the first case whose value the request's gives, else default */
+    FL_SCRIPTED_EVENT_SET,     /* event.set() of the event named channel */
+    FL_SCRIPTED_EVENT_WAIT,    /* await event.wait() */
+    FL_SCRIPTED_ACQUIRE,       /* await semaphore.acquire() (a lock's too) */
+    FL_SCRIPTED_RELEASE,       /* semaphore.release() */
 } fl_scripted_step_kind_t;
 
 /* asyncio.wait_for's versions, as a row each in sim/asgi/program.c: what
@@ -76,10 +80,18 @@ typedef enum fl_wait_for_version {
 
 const char *fl_wait_for_version_name(fl_wait_for_version_t version);
 
-/* A memory object stream a program names; one per call of the program. */
+/* What a program's named object is. */
+typedef enum fl_scripted_object_kind {
+    FL_OBJECT_CHANNEL,   /* a memory object stream */
+    FL_OBJECT_EVENT,     /* anyio.Event */
+    FL_OBJECT_SEMAPHORE, /* anyio.Semaphore (a lock: value 1) */
+} fl_scripted_object_kind_t;
+
+/* A named object of a program's; one per call of the program. */
 typedef struct fl_scripted_channel {
     const char *name;
-    size_t capacity; /* 0: a rendezvous, as anyio's default */
+    size_t capacity; /* CHANNEL: 0, a rendezvous, as anyio's default; SEMAPHORE: its value */
+    fl_scripted_object_kind_t kind;
 } fl_scripted_channel_t;
 
 /* What a block of a step is to it. */

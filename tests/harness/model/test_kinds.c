@@ -85,7 +85,7 @@ static void test_server_tables_and_triggers(void **state) {
     (void)state;
     size_t count;
     const fl_handler_step_row_t *steps = fl_handler_step_rows(&count);
-    assert_int_equal(count, 24);
+    assert_int_equal(count, 28);
     ASSERT_UNIQUE_NAMES(steps, count, head.name);
     for (size_t i = 0; i < count; i++) {
         assert_non_null(steps[i].parse);
