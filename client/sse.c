@@ -2,6 +2,7 @@
 #include "client/error_kinds.h"
 
 #include <stdlib.h>
+#include <assert.h>
 #include <string.h>
 
 #include "sim/runtime/cancel.h"
@@ -19,13 +20,15 @@ struct fl_sse_parser {
     void *context;
     char line[SSE_LINE_MAX];
     size_t line_length;
-    bool skip_lf;           /* the last line ended with CR: a following LF is part of it */
-    char *data;             /* malloc'd while an event is being built */
+    bool skip_lf; /* the last line ended with CR: a following LF is part of it */
+    char *data;   /* malloc'd while an event is being built */
     size_t data_length;
-    char *event;            /* arena */
+    char *event; /* arena */
     char *id;
     bool has_retry;
     int64_t retry_ms;
+    uint64_t comments; /* comment lines seen */
+    uint64_t pings;    /* of them, sse-starlette's pings (": ping ...") */
 };
 
 fl_sse_parser_t *fl_sse_parser_create(fl_arena_t *arena, fl_sse_dispatch_fn dispatch,
@@ -38,6 +41,8 @@ fl_sse_parser_t *fl_sse_parser_create(fl_arena_t *arena, fl_sse_dispatch_fn disp
     p->dispatch = dispatch;
     p->context = context;
     p->line_length = 0;
+    p->comments = 0;
+    p->pings = 0;
     p->skip_lf = false;
     p->data = NULL;
     p->data_length = 0;
@@ -82,7 +87,11 @@ static void process_line(fl_sse_parser_t *p, char *line, size_t length) {
         dispatch_event(p);
         return;
     }
-    if (line[0] == ':') return; /* a comment, a ping */
+    if (line[0] == ':') { /* a comment, a ping */
+        p->comments++;
+        if (length >= 6 && memcmp(line, ": ping", 6) == 0) p->pings++;
+        return;
+    }
     char *colon = memchr(line, ':', length);
     size_t name_length = colon ? (size_t)(colon - line) : length;
     const char *value = colon ? colon + 1 : "";
@@ -174,7 +183,8 @@ static fl_error_t *reader_task(fl_world_t *w, void *arg) {
         fl_sse_parser_feed(s->parser, (const char *)chunk, length);
         for (size_t i = 0; i < s->ready_count && error == NULL; i++) {
             int status = fl_channel_send(w, s->messages, s->ready[i]);
-            if (status != FL_OK) error = fl_error_from_status(fl_world_arena(w), status, "sse send");
+            if (status != FL_OK)
+                error = fl_error_from_status(fl_world_arena(w), status, "sse send");
         }
         s->ready_count = 0;
         if (error != NULL) break;
@@ -209,9 +219,8 @@ fl_error_t *fl_sse_connect(fl_world_t *world, fl_client_t *client, const char *u
     s->response = response;
     s->owner = fl_current_task(world);
     s->check_owner = options == NULL || !options->no_owner_check;
-    s->messages = fl_channel_create(world, 0,
-                                    options && options->channel_name ? options->channel_name
-                                                                     : "sse messages");
+    s->messages = fl_channel_create(
+        world, 0, options && options->channel_name ? options->channel_name : "sse messages");
     s->parser = fl_sse_parser_create(arena, collect, s);
     s->group = fl_taskgroup_open(world, "sse session");
     fl_taskgroup_spawn(s->group, "sse reader", reader_task, s);
@@ -245,6 +254,13 @@ fl_error_t *fl_sse_close(fl_world_t *world, fl_sse_session_t *s) {
     fl_error_t *error = fl_taskgroup_close(s->group, NULL);
     fl_response_close(world, s->response);
     return fl_error_collapse(error);
+}
+
+void fl_sse_comments(const fl_sse_session_t *session, uint64_t *comments_out, uint64_t *pings_out) {
+    assert(session != NULL && comments_out != NULL && pings_out != NULL);
+    *comments_out = session->parser->comments;
+    *pings_out = session->parser->pings;
+    assert(*pings_out <= *comments_out);
 }
 
 uint32_t fl_sse_owner(const fl_sse_session_t *s) { return fl_task_id(s->owner); }

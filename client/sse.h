@@ -60,6 +60,11 @@ fl_error_t *fl_sse_receive(fl_world_t *world, fl_sse_session_t *session,
  * if it failed with anything but Cancelled. */
 fl_error_t *fl_sse_close(fl_world_t *world, fl_sse_session_t *session);
 
+/* The comment lines the session's stream held so far, and of them the
+ * pings (": ping ...", as sse-starlette sends them). */
+void fl_sse_comments(const fl_sse_session_t *session, uint64_t *comments_out,
+                     uint64_t *pings_out);
+
 /* The connecting task's id. */
 uint32_t fl_sse_owner(const fl_sse_session_t *session);
 

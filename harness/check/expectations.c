@@ -108,6 +108,16 @@ static bool check_content(const fl_step_state_t *step, const fl_expectation_t *e
     if (e->chunks >= 0 && (int64_t)step->chunks != e->chunks)
         return fails(why, capacity, "step %s: expected %" PRId64 " chunks, got %zu", step->id,
                      e->chunks, step->chunks);
+    if (e->comments >= 0 && (int64_t)step->comments != e->comments)
+        return fails(why, capacity, "step %s: expected %" PRId64 " SSE comments, got %" PRIu64,
+                     step->id, e->comments, step->comments);
+    if (e->pings >= 0 && (int64_t)step->pings != e->pings)
+        return fails(why, capacity, "step %s: expected %" PRId64 " SSE pings, got %" PRIu64,
+                     step->id, e->pings, step->pings);
+    if (e->last_event_id != NULL &&
+        (step->last_event_id == NULL || strcmp(step->last_event_id, e->last_event_id) != 0))
+        return fails(why, capacity, "step %s: expected the last event id %s, got %s", step->id,
+                     e->last_event_id, step->last_event_id ? step->last_event_id : "none");
     if (e->note_absent != NULL && fl_error_has_note(step->error, e->note_absent))
         return fails(why, capacity, "step %s: expected no note containing \"%s\"", step->id,
                      e->note_absent);

@@ -77,6 +77,12 @@ static const fl_key_t step_keys[] = {
     {"headers", "headers", "unchecked", "response headers, each with this value", FL_BY_HAND},
     {"chunks", "integer", "unchecked", "non-empty chunks a stream step read, as reads gave them",
      &FL_READ_WHOLE, INTO(chunks)},
+    {"comments", "integer", "unchecked", "SSE comment lines received", &FL_READ_WHOLE,
+     INTO(comments)},
+    {"pings", "integer", "unchecked", "SSE pings among them (\": ping ...\")", &FL_READ_WHOLE,
+     INTO(pings)},
+    {"last_event_id", "string", "unchecked", "the last SSE event id received", &FL_READ_STRING,
+     INTO(last_event_id)},
     {"note_absent", "string", "unchecked", "no note of the error contains it", &FL_READ_STRING,
      INTO(note_absent)},
     {"cause", "error kind", "unchecked", "the error's chain of causes has this kind (or below)",
@@ -183,8 +189,8 @@ static const fl_key_t trace_keys[] = {
      INTO(trace_kind)},
     EXPECT_TEXT("a substring of the event's detail"),
     EXPECT_COUNT,
-    {"at", "time window", "any", "only events within it: {min, max} virtual time",
-     &READ_WINDOW, INTO(ended)},
+    {"at", "time window", "any", "only events within it: {min, max} virtual time", &READ_WINDOW,
+     INTO(ended)},
     {"line", "string", "any", "a substring of the event's line as the timeline prints it",
      &FL_READ_STRING, INTO(trace_line)},
     FL_KEYS_END,
@@ -240,6 +246,8 @@ static int parse_expectation(fl_yaml_reader_t *ld, fl_yaml_node_t *item, const c
     out->events = -1;
     out->body_bytes = -1;
     out->chunks = -1;
+    out->comments = -1;
+    out->pings = -1;
     out->count = -1;
     fl_yaml_node_t *v = fl__yaml_get(ld, it.value, "name");
     if (v != NULL)

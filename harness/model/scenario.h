@@ -204,6 +204,9 @@ typedef struct fl_expectation {
     const fl_asgi_header_t *headers; /* the response has each with this value */
     size_t header_count;
     int64_t chunks;            /* stream chunks read; -1: not checked */
+    int64_t comments;          /* SSE comment lines; -1: not checked */
+    int64_t pings;             /* SSE pings among them; -1: not checked */
+    const char *last_event_id; /* the last SSE event id received */
     const char *note_absent;   /* no note of the error contains it */
     bool has_cause;
     fl_error_kind_t cause;     /* the error's cause chain has one of this kind (or below) */

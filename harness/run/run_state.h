@@ -38,6 +38,8 @@ typedef struct fl_step_state {
     int64_t ended_ns;
     uint32_t rounds; /* REPEAT: rounds run */
     const char *last_event_id; /* SSE: the last event id received (kept across rounds) */
+    uint64_t comments;         /* SSE: comment lines received */
+    uint64_t pings;            /* SSE: of them, pings */
     /* Nested steps' states, parallel to the spec's blocks. */
     struct fl_step_state *block_states;
     struct fl_step_state *handler_states;

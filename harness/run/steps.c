@@ -315,6 +315,7 @@ void fl__run_sse_step(fl_run_state_t *run, fl_step_state_t *step) {
             step->error =
                 fl_error_from_status(fl_world_arena(w), status, "waiting for the receiver");
     }
+    fl_sse_comments(step->session, &step->comments, &step->pings);
     fl_error_t *closing = fl_sse_close(w, step->session);
     if (step->error == NULL) step->error = closing;
 }
