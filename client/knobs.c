@@ -21,10 +21,13 @@ const fl_client_knob_row_t *fl_client_knob_rows(size_t *count_out) {
 
 bool fl_client_knob_from_name(const char *name, fl_client_knob_t *knob_out) {
     assert(name != NULL && knob_out != NULL);
-    for (size_t i = 0; i < FL_CLIENT_KNOB_COUNT; i++)
+    for (size_t i = 0; i < FL_CLIENT_KNOB_COUNT; i++) {
+        assert(KNOBS[i].name != NULL); /* every knob has a row */
         if (strcmp(KNOBS[i].name, name) == 0) {
+            assert(KNOBS[i].knob == (fl_client_knob_t)i); /* the table is in enum order */
             *knob_out = KNOBS[i].knob;
             return true;
         }
+    }
     return false;
 }

@@ -28,7 +28,9 @@ int fl__parse_log_step(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const char *
                        fl_scripted_step_t *out) {
     assert(out != NULL);
     assert(out->kind == FL_SCRIPTED_LOG || out->kind == FL_SCRIPTED_LOG_IF_CANCELLED);
-    return fl__yaml_nonempty(ld, value, path, &out->text);
+    int status = fl__yaml_nonempty(ld, value, path, &out->text);
+    assert(status != 0 || out->text != NULL);
+    return status;
 }
 
 FL_NAMED_KEY_READER(READ_MESSAGE_TYPE, fl_asgi_message_type_t, "ASGI message type",
@@ -54,6 +56,7 @@ const fl_key_t FL__SEND_KEYS[] = {
 int fl__parse_send_step(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const char *path,
                         fl_scripted_step_t *out) {
     assert(out != NULL && out->kind == FL_SCRIPTED_SEND);
+    assert(ld != NULL && value != NULL && path != NULL);
     TRY(fl__yaml_read_keys(ld, value, path, FL__SEND_KEYS, out, sizeof *out));
     if (out->slot != NULL) {
         if (fl__yaml_pair_count(value) != 1)
@@ -70,6 +73,7 @@ int fl__parse_send_step(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const char 
     if (v != NULL)
         TRY(fl__yaml_headers(ld, v, fl__yaml_child_path(ld, path, "headers"), &out->headers,
                              &out->header_count));
+    assert(out->header_count <= HEADERS_MAX); /* fl__yaml_headers refuses more */
     bool has_body = out->body != NULL || out->body_from != NULL;
     const char *misplaced = start ? (has_body ? "body" : NULL)
                                   : (out->status != 0 ? "status"
@@ -95,6 +99,7 @@ const fl_key_t FL__RECEIVE_KEYS[] = {
 int fl__parse_receive_step(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const char *path,
                            fl_scripted_step_t *out) {
     assert(out != NULL && out->kind == FL_SCRIPTED_RECEIVE);
+    assert(ld != NULL && value != NULL && path != NULL);
     TRY(fl__yaml_read_keys(ld, value, path, FL__RECEIVE_KEYS, out, sizeof *out));
     fl_yaml_node_t *until = fl__yaml_get(ld, value, "until");
     if (until != NULL && out->message != FL_ASGI_HTTP_DISCONNECT)
@@ -107,17 +112,26 @@ int fl__parse_receive_step(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const ch
 static int parse_block(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path,
                        fl_scripted_block_role_t role, fl_scripted_block_t *out) {
     assert(ld != NULL && node != NULL && path != NULL && out != NULL);
+    assert((unsigned)role <= FL_BLOCK_DEFAULT && out->steps == NULL && out->step_count == 0);
     out->role = role;
-    return fl__load_handler_steps(ld, node, path, false, &out->steps, &out->step_count);
+    int status = fl__load_handler_steps(ld, node, path, false, &out->steps, &out->step_count);
+    assert(status != 0 || (out->step_count <= FL_SCRIPTED_STEPS_MAX &&
+                           (out->steps != NULL || out->step_count == 0)));
+    return status;
 }
 
 static fl_scripted_block_t *blocks(fl_yaml_reader_t *ld, size_t count) {
     assert(ld != NULL && count >= 1 && count <= FL_SCRIPTED_BLOCKS_MAX);
+    assert(ld->arena != NULL);
     return fl_arena_zalloc(ld->arena, count * sizeof(fl_scripted_block_t));
 }
 
 static int set_blocks(fl_scripted_step_t *out, const fl_scripted_block_t *all, size_t count) {
     assert(out != NULL && all != NULL && count >= 1 && count <= FL_SCRIPTED_BLOCKS_MAX);
+    assert(out->blocks == NULL && out->block_count == 0); /* a step's blocks are set once */
+    for (size_t i = 0; i < count; i++)
+        assert((unsigned)all[i].role <= FL_BLOCK_DEFAULT &&
+               all[i].step_count <= FL_SCRIPTED_STEPS_MAX);
     out->blocks = all;
     out->block_count = count;
     return 0;
@@ -126,6 +140,9 @@ static int set_blocks(fl_scripted_step_t *out, const fl_scripted_block_t *all, s
 /* The one body block a step reads from its required steps key. */
 static int parse_body(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const char *path,
                       fl_scripted_step_t *out) {
+    assert(ld != NULL && value != NULL && path != NULL && out != NULL);
+    assert(out->kind == FL_SCRIPTED_MOVE_ON_AFTER || out->kind == FL_SCRIPTED_FAIL_AFTER ||
+           out->kind == FL_SCRIPTED_REPEAT || out->kind == FL_SCRIPTED_WAIT_FOR);
     fl_yaml_node_t *steps;
     TRY(fl__yaml_require(ld, value, "steps", path, &steps));
     fl_scripted_block_t *body = blocks(ld, 1);
@@ -137,6 +154,7 @@ static int parse_body(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const char *p
 int fl__parse_shield_step(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const char *path,
                           fl_scripted_step_t *out) {
     assert(out != NULL && out->kind == FL_SCRIPTED_SHIELD);
+    assert(ld != NULL && value != NULL && path != NULL);
     fl_scripted_block_t *body = blocks(ld, 1);
     TRY(parse_block(ld, value, path, FL_BLOCK_BODY, body));
     return set_blocks(out, body, 1);
@@ -176,6 +194,8 @@ const fl_key_t FL__TRY_KEYS[] = {
 /* The except list's handlers, into out from out[0]; their count. */
 static int parse_excepts(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path,
                          fl_scripted_block_t *out, size_t room, size_t *count_out) {
+    assert(ld != NULL && node != NULL && path != NULL && out != NULL && count_out != NULL);
+    assert(room <= FL_SCRIPTED_BLOCKS_MAX - 2); /* the body and a finally stay */
     TRY(fl__yaml_expect_sequence(ld, node, path));
     size_t count = fl__yaml_sequence_count(node);
     if (count > room) return FAIL(ld, node, "%s: more than %zu handlers", path, room);
@@ -196,6 +216,7 @@ static int parse_excepts(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char 
 int fl__parse_try_step(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const char *path,
                        fl_scripted_step_t *out) {
     assert(out != NULL && out->kind == FL_SCRIPTED_TRY);
+    assert(ld != NULL && value != NULL && path != NULL);
     fl_scripted_block_t *all = blocks(ld, FL_SCRIPTED_BLOCKS_MAX);
     fl_yaml_node_t *v;
     TRY(fl__yaml_require(ld, value, "steps", path, &v));
@@ -238,6 +259,7 @@ const fl_key_t FL__TASK_GROUP_KEYS[] = {
 /* A child block: {name, steps}. */
 static int parse_child(fl_yaml_reader_t *ld, fl_yaml_node_t *item, const char *path,
                        fl_scripted_block_t *out) {
+    assert(ld != NULL && item != NULL && path != NULL && out != NULL);
     TRY(fl__yaml_check_and_read_keys(ld, item, path, FL__CHILD_KEYS, out, sizeof *out));
     fl_yaml_node_t *steps;
     TRY(fl__yaml_require(ld, item, "steps", path, &steps));
@@ -248,6 +270,7 @@ static int parse_child(fl_yaml_reader_t *ld, fl_yaml_node_t *item, const char *p
 int fl__parse_task_group_step(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const char *path,
                               fl_scripted_step_t *out) {
     assert(out != NULL && out->kind == FL_SCRIPTED_TASK_GROUP);
+    assert(ld != NULL && value != NULL && path != NULL);
     TRY(fl__yaml_read_keys(ld, value, path, FL__TASK_GROUP_KEYS, out, sizeof *out));
     fl_yaml_node_t *list = fl__yaml_get(ld, value, "children");
     fl_yaml_node_t *body = fl__yaml_get(ld, value, "steps");
@@ -276,6 +299,7 @@ int fl__parse_task_group_step(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const
 int fl__parse_spawn_step(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const char *path,
                          fl_scripted_step_t *out) {
     assert(out != NULL && out->kind == FL_SCRIPTED_SPAWN);
+    assert(ld != NULL && value != NULL && path != NULL);
     fl_scripted_block_t *child = blocks(ld, 1);
     TRY(parse_child(ld, value, path, child));
     return set_blocks(out, child, 1);
@@ -293,6 +317,7 @@ const fl_key_t FL__REPEAT_KEYS[] = {
 int fl__parse_repeat_step(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const char *path,
                           fl_scripted_step_t *out) {
     assert(out != NULL && out->kind == FL_SCRIPTED_REPEAT);
+    assert(ld != NULL && value != NULL && path != NULL);
     TRY(fl__yaml_read_keys(ld, value, path, FL__REPEAT_KEYS, out, sizeof *out));
     bool until = fl__yaml_get(ld, value, "until_error") != NULL;
     if (until == (out->times > 0)) return FAIL(ld, value, "%s: give times or until_error", path);
@@ -303,6 +328,8 @@ int fl__parse_repeat_step(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const cha
 static int check_object(fl_yaml_reader_t *ld, fl_yaml_node_t *at, const char *path,
                         const char *name, fl_scripted_object_kind_t kind) {
     assert(ld != NULL && at != NULL && name != NULL && (unsigned)kind <= FL_OBJECT_SEMAPHORE);
+    assert(ld->channel_count <= FL_SCRIPTED_CHANNELS_MAX &&
+           (ld->channels != NULL || ld->channel_count == 0));
     static const char *const plural[] = {"channels", "events", "semaphores and locks"};
     fl_name_list_t names = {.used = 0};
     for (size_t i = 0; i < ld->channel_count; i++) {
@@ -320,6 +347,7 @@ static int check_object(fl_yaml_reader_t *ld, fl_yaml_node_t *at, const char *pa
 
 static int check_channel(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const char *path,
                          const char *name) {
+    assert(ld != NULL && value != NULL && path != NULL && name != NULL);
     return check_object(ld, fl__yaml_get(ld, value, "channel"),
                         fl__yaml_child_path(ld, path, "channel"), name, FL_OBJECT_CHANNEL);
 }
@@ -329,6 +357,7 @@ int fl__parse_sync_step(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const char 
                         fl_scripted_step_t *out) {
     assert(out != NULL && out->kind >= FL_SCRIPTED_EVENT_SET && out->kind <= FL_SCRIPTED_RELEASE);
     TRY(fl__yaml_nonempty(ld, value, path, &out->channel));
+    assert(out->channel != NULL);
     bool event = out->kind == FL_SCRIPTED_EVENT_SET || out->kind == FL_SCRIPTED_EVENT_WAIT;
     return check_object(ld, value, path, out->channel,
                         event ? FL_OBJECT_EVENT : FL_OBJECT_SEMAPHORE);
@@ -368,7 +397,8 @@ const fl_key_t FL__CALL_APP_KEYS[] = {
  * channel they name among the program's. */
 int fl__parse_channel_step(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const char *path,
                            fl_scripted_step_t *out) {
-    assert(out != NULL);
+    assert(out != NULL && out->kind >= FL_SCRIPTED_CHANNEL_SEND &&
+           out->kind <= FL_SCRIPTED_CALL_APP);
     const fl_key_t *keys = out->kind == FL_SCRIPTED_CHANNEL_SEND      ? FL__CHANNEL_SEND_KEYS
                            : out->kind == FL_SCRIPTED_CHANNEL_RECEIVE ? FL__CHANNEL_RECEIVE_KEYS
                            : out->kind == FL_SCRIPTED_CLOSE           ? FL__CLOSE_KEYS
@@ -376,10 +406,12 @@ int fl__parse_channel_step(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const ch
     TRY(fl__yaml_read_keys(ld, value, path, keys, out, sizeof *out));
     fl_yaml_node_t *end = fl__yaml_get(ld, value, "end");
     if (end != NULL) {
+        assert(out->kind == FL_SCRIPTED_CLOSE); /* only its keys have end */
         bool receive;
         static const char *const ends[] = {"send", "receive", NULL};
         int index;
         TRY(fl__yaml_choice(ld, end, fl__yaml_child_path(ld, path, "end"), "end", ends, &index));
+        assert(index == 0 || index == 1);
         receive = index == 1;
         out->close_receive = receive;
     }
@@ -410,6 +442,8 @@ static const char *const OBJECT_WORDS[] = {"channel", "event", "semaphore"};
  * (or a lock's) name alone. */
 static int parse_object(fl_yaml_reader_t *ld, fl_yaml_node_t *item, const char *path,
                         fl_scripted_object_kind_t kind, bool lock, fl_scripted_channel_t *out) {
+    assert(ld != NULL && item != NULL && path != NULL && out != NULL);
+    assert((unsigned)kind <= FL_OBJECT_SEMAPHORE && (!lock || kind == FL_OBJECT_SEMAPHORE));
     out->kind = kind;
     if (kind == FL_OBJECT_EVENT || lock) {
         out->capacity = lock ? 1 : 0;
@@ -439,6 +473,7 @@ int fl__load_objects(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *pat
         const char *item_path = fl__yaml_index_path(ld, path, i);
         fl_scripted_channel_t *object = &all[had + i];
         TRY(parse_object(ld, item, item_path, kind, lock, object));
+        assert(object->name != NULL && object->capacity <= FL_CHANNEL_CAPACITY_MAX);
         for (size_t j = 0; j < had + i; j++)
             if (all[j].kind == kind && strcmp(all[j].name, object->name) == 0)
                 return FAIL(ld, item, "%s: a second %s named '%s'", item_path, OBJECT_WORDS[kind],
@@ -451,6 +486,7 @@ int fl__load_objects(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *pat
 
 int fl__load_program_objects(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path,
                              fl_scripted_spec_t *out) {
+    assert(ld != NULL && node != NULL && path != NULL && out != NULL);
     static const struct {
         const char *key;
         fl_scripted_object_kind_t kind;
@@ -465,6 +501,7 @@ int fl__load_program_objects(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const c
             TRY(fl__load_objects(ld, v, fl__yaml_child_path(ld, path, lists[i].key), lists[i].kind,
                                  lists[i].lock, out));
     }
+    assert(out->channel_count <= FL_SCRIPTED_CHANNELS_MAX);
     return 0;
 }
 
@@ -488,6 +525,7 @@ int fl__parse_wait_for_step(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const c
     assert(out != NULL && out->kind == FL_SCRIPTED_WAIT_FOR);
     out->wait_for = FL_WAIT_FOR_3_12;
     TRY(fl__yaml_read_keys(ld, value, path, FL__WAIT_FOR_KEYS, out, sizeof *out));
+    assert((unsigned)out->wait_for < FL_WAIT_FOR_VERSION_COUNT); /* its reader refuses others */
     return parse_body(ld, value, path, out);
 }
 
@@ -516,7 +554,9 @@ static const fl_key_t CASE_KEYS[] = {
 int fl__parse_match_step(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const char *path,
                          fl_scripted_step_t *out) {
     assert(out != NULL && out->kind == FL_SCRIPTED_MATCH);
+    assert(ld != NULL && value != NULL && path != NULL);
     TRY(fl__yaml_read_keys(ld, value, path, FL__MATCH_KEYS, out, sizeof *out));
+    assert((unsigned)out->match_on < FL_MATCH_ON_COUNT); /* its reader refuses others */
     if ((out->match_on == FL_MATCH_HEADER) != (out->match_header != NULL))
         return FAIL(ld, value, "%s: header names the header of on: header, and only it", path);
     fl_yaml_node_t *list, *fallback = fl__yaml_get(ld, value, "default");
@@ -549,6 +589,8 @@ int fl__load_program_steps(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const cha
     ld->channels = out->channels;
     ld->channel_count = out->channel_count;
     int status = fl__load_handler_steps(ld, node, path, top_level, &out->steps, &out->step_count);
+    assert(status != 0 || out->step_count <= FL_SCRIPTED_STEPS_MAX);
+    assert(ld->channels == out->channels); /* the steps read the program's objects */
     ld->channels = NULL;
     ld->channel_count = 0;
     return status;
@@ -573,7 +615,9 @@ const fl_key_t FL__PROGRAM_KEYS[] = {
 int fl__parse_program_layer(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const char *path,
                             fl_server_layer_t *out) {
     assert(out != NULL && out->kind == FL_LAYER_PROGRAM);
+    assert(ld != NULL && value != NULL && path != NULL);
     TRY(fl__yaml_read_keys(ld, value, path, FL__PROGRAM_KEYS, out, sizeof *out));
+    assert(out->program.name != NULL); /* a required key */
     TRY(fl__load_program_objects(ld, value, path, &out->program));
     fl_yaml_node_t *v;
     TRY(fl__yaml_require(ld, value, "steps", path, &v));

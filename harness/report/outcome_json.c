@@ -45,6 +45,7 @@ enum { MEMBER_COUNT = sizeof MEMBERS / sizeof MEMBERS[0], ENDING_AFTER = 4 };
 
 static void write_member(fl_json_writer_t *w, const fl_outcome_t *outcome, const member_t *m) {
     assert(w != NULL && outcome != NULL && m != NULL);
+    assert(m->key != NULL && (unsigned)m->type <= MEMBER_MODE && m->offset < sizeof *outcome);
     const char *field = (const char *)outcome + m->offset;
     fl_json_key(w, m->key);
     if (m->type == MEMBER_STRING) {
@@ -68,7 +69,7 @@ static void write_member(fl_json_writer_t *w, const fl_outcome_t *outcome, const
 
 void fl_outcome_json_write(fl_json_writer_t *w, const fl_outcome_t *outcome) {
     assert(w != NULL && outcome != NULL);
-    assert(strcmp(MEMBERS[ENDING_AFTER].key, "invalid") == 0);
+    assert(ENDING_AFTER < MEMBER_COUNT && strcmp(MEMBERS[ENDING_AFTER].key, "invalid") == 0);
     size_t depth = w->depth;
     fl_json_object_begin(w);
     for (size_t i = 0; i < MEMBER_COUNT; i++) {
@@ -87,6 +88,8 @@ void fl_outcome_json_write(fl_json_writer_t *w, const fl_outcome_t *outcome) {
  * the parsed document until the caller copies them. */
 static bool read_member(const fl_json_value_t *object, const member_t *m, fl_outcome_t *read) {
     assert(object != NULL && m != NULL && read != NULL);
+    assert(m->read); /* the reader reads only the members marked so */
+    assert(m->key != NULL && (unsigned)m->type <= MEMBER_MODE && m->offset < sizeof *read);
     char *field = (char *)read + m->offset;
     const fl_json_value_t *value = fl_json_get(object, m->key);
     if (value == NULL) return false;

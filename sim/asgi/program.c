@@ -16,16 +16,20 @@
 enum { RECEIVES_MAX = 1 << 20, REPEATS_MAX = 1 << 20 };
 
 bool fl__program_is_step(fl_scripted_step_kind_t kind) {
+    assert((unsigned)kind <= FL_SCRIPTED_RELEASE); /* validate_step refuses other kinds */
     return kind >= FL_SCRIPTED_CHECKPOINT && kind <= FL_SCRIPTED_RELEASE;
 }
 
 bool fl__program_has_blocks(fl_scripted_step_kind_t kind) {
+    assert((unsigned)kind <= FL_SCRIPTED_RELEASE); /* validate_step refuses other kinds */
     return (kind >= FL_SCRIPTED_SHIELD && kind <= FL_SCRIPTED_TASK_GROUP) ||
            kind == FL_SCRIPTED_SPAWN || kind == FL_SCRIPTED_REPEAT ||
            kind == FL_SCRIPTED_WAIT_FOR || kind == FL_SCRIPTED_MATCH;
 }
 
 static fl_error_t *runtime_error(fl_program_t *p, const char *what, const char *name) {
+    assert(p != NULL && p->world != NULL && p->name != NULL);
+    assert(what != NULL && name != NULL);
     return fl_error_new(fl_world_arena(p->world), FL_ERR_RUNTIME_ERROR, "%s: %s '%s'", p->name,
                         what, name);
 }
@@ -40,6 +44,7 @@ fl_program_frame_t *fl__program_frame_create(fl_world_t *world, const fl_scripte
     frame->channel_count = count;
     for (size_t i = 0; i < count; i++) {
         const fl_scripted_channel_t *spec = &specs[i];
+        assert(spec->name != NULL); /* validate_channels refuses a nameless one */
         if (spec->kind == FL_OBJECT_EVENT)
             frame->channels[i] = fl_event_create(world, spec->name);
         else if (spec->kind == FL_OBJECT_SEMAPHORE)
@@ -53,9 +58,12 @@ fl_program_frame_t *fl__program_frame_create(fl_world_t *world, const fl_scripte
 
 static void *find_object(const fl_program_t *p, const char *name, fl_scripted_object_kind_t kind) {
     assert(p != NULL && p->frame != NULL && name != NULL);
+    assert(p->frame->channel_count <= FL_SCRIPTED_CHANNELS_MAX);
     for (size_t i = 0; i < p->frame->channel_count; i++)
-        if (p->frame->specs[i].kind == kind && strcmp(p->frame->specs[i].name, name) == 0)
+        if (p->frame->specs[i].kind == kind && strcmp(p->frame->specs[i].name, name) == 0) {
+            assert(p->frame->channels[i] != NULL); /* fl__program_frame_create made each */
             return p->frame->channels[i];
+        }
     return NULL;
 }
 
@@ -65,7 +73,8 @@ static fl_channel_t *find_channel(const fl_program_t *p, const char *name) {
 
 /* set and wait of an event, acquire and release of a semaphore. */
 static fl_error_t *sync_step(fl_program_t *p, const fl_scripted_step_t *step) {
-    assert(step->channel != NULL);
+    assert(p != NULL && step != NULL && step->channel != NULL);
+    assert(step->kind >= FL_SCRIPTED_EVENT_SET && step->kind <= FL_SCRIPTED_RELEASE);
     bool event = step->kind == FL_SCRIPTED_EVENT_SET || step->kind == FL_SCRIPTED_EVENT_WAIT;
     void *object = find_object(p, step->channel, event ? FL_OBJECT_EVENT : FL_OBJECT_SEMAPHORE);
     if (object == NULL)
@@ -86,14 +95,19 @@ static fl_error_t *sync_step(fl_program_t *p, const fl_scripted_step_t *step) {
 
 static const fl_asgi_message_t *kept(const fl_program_t *p, const char *slot) {
     assert(p != NULL && p->frame != NULL && slot != NULL);
+    assert(p->frame->slot_count <= FL_SCRIPTED_SLOTS_MAX);
     for (size_t i = 0; i < p->frame->slot_count; i++)
-        if (strcmp(p->frame->slot_names[i], slot) == 0) return p->frame->slots[i];
+        if (strcmp(p->frame->slot_names[i], slot) == 0) {
+            assert(p->frame->slots[i] != NULL); /* keep keeps a message, never NULL */
+            return p->frame->slots[i];
+        }
     return NULL;
 }
 
 static fl_error_t *keep(fl_program_t *p, const char *slot, fl_asgi_message_t *message) {
     assert(p != NULL && slot != NULL && message != NULL);
     fl_program_frame_t *frame = p->frame;
+    assert(frame != NULL && frame->slot_count <= FL_SCRIPTED_SLOTS_MAX);
     for (size_t i = 0; i < frame->slot_count; i++)
         if (strcmp(frame->slot_names[i], slot) == 0) {
             frame->slots[i] = message;
@@ -115,7 +129,8 @@ static fl_error_t *match(fl_program_t *p, const fl_scripted_step_t *step);
 /* await send(message): a kept message as it is, a start with its status
  * and headers, or a body (its own text, or a kept message's body). */
 static fl_error_t *send_message(fl_program_t *p, const fl_scripted_step_t *step) {
-    assert(step->kind == FL_SCRIPTED_SEND);
+    assert(p != NULL && step != NULL && step->kind == FL_SCRIPTED_SEND);
+    assert(step->header_count <= FL_RESPONSE_HEADERS_MAX); /* validate_step refuses more */
     const char *slot = step->slot != NULL ? step->slot : step->body_from;
     const fl_asgi_message_t *from = slot != NULL ? kept(p, slot) : NULL;
     if (slot != NULL && from == NULL) return runtime_error(p, "no message kept as", slot);
@@ -135,6 +150,7 @@ static fl_error_t *send_message(fl_program_t *p, const fl_scripted_step_t *step)
 
 /* await receive(); with until_disconnect, again until http.disconnect. */
 static fl_error_t *receive_messages(fl_program_t *p, const fl_scripted_step_t *step) {
+    assert(p != NULL && p->frame != NULL && step != NULL);
     assert(step->kind == FL_SCRIPTED_RECEIVE);
     for (size_t i = 0; i < RECEIVES_MAX; i++) {
         fl_asgi_message_t message;
@@ -151,7 +167,8 @@ static fl_error_t *receive_messages(fl_program_t *p, const fl_scripted_step_t *s
 /* --- channels ------------------------------------------------------------------ */
 
 static fl_error_t *channel_step(fl_program_t *p, const fl_scripted_step_t *step) {
-    assert(step->channel != NULL);
+    assert(p != NULL && step != NULL && step->channel != NULL);
+    assert(step->kind >= FL_SCRIPTED_CHANNEL_SEND && step->kind <= FL_SCRIPTED_CLOSE);
     fl_channel_t *channel = find_channel(p, step->channel);
     if (channel == NULL) return runtime_error(p, "no channel named", step->channel);
     fl_arena_t *arena = fl_world_arena(p->world);
@@ -188,6 +205,7 @@ static fl_error_t *send_into_channel(void *context, fl_world_t *world,
                                      const fl_asgi_message_t *message) {
     channel_send_t *into = context;
     assert(into != NULL && into->channel != NULL && message != NULL);
+    assert(world != NULL);
     fl_arena_t *arena = fl_world_arena(world);
     fl_cancel_scope_t shield;
     bool shielded = into->shield_start && message->type == FL_ASGI_RESPONSE_START;
@@ -200,6 +218,8 @@ static fl_error_t *send_into_channel(void *context, fl_world_t *world,
 /* await app(scope, receive, send): the inner app, sending to the program's
  * send or into a channel. */
 static fl_error_t *call_app(fl_program_t *p, const fl_scripted_step_t *step) {
+    assert(p != NULL && p->scope != NULL && step != NULL);
+    assert(step->kind == FL_SCRIPTED_CALL_APP);
     if (p->inner == NULL) return runtime_error(p, "outside a middleware", "call_app");
     fl_asgi_send_t send = p->send;
     if (step->channel != NULL) {
@@ -216,6 +236,7 @@ static fl_error_t *call_app(fl_program_t *p, const fl_scripted_step_t *step) {
 
 static fl_error_t *run_block(fl_program_t *p, const fl_scripted_block_t *block) {
     assert(p != NULL && block != NULL && (block->steps != NULL || block->step_count == 0));
+    assert(block->step_count <= FL_SCRIPTED_STEPS_MAX); /* validate_steps refuses more */
     fl_error_t *error = fl__program_run_steps(p, block->steps, block->step_count);
     assert(p->response == NULL); /* a response step stands at the top level only */
     return error;
@@ -223,6 +244,8 @@ static fl_error_t *run_block(fl_program_t *p, const fl_scripted_block_t *block) 
 
 /* shield, move_on_after, fail_after: the body inside a cancel scope. */
 static fl_error_t *scoped(fl_program_t *p, const fl_scripted_step_t *step) {
+    assert(p != NULL && step != NULL && step->duration_ns >= 0);
+    assert(step->kind >= FL_SCRIPTED_SHIELD && step->kind <= FL_SCRIPTED_FAIL_AFTER);
     assert(step->block_count == 1 && step->blocks[0].role == FL_BLOCK_BODY);
     fl_cancel_scope_t scope;
     if (step->kind == FL_SCRIPTED_SHIELD)
@@ -239,6 +262,7 @@ static fl_error_t *scoped(fl_program_t *p, const fl_scripted_step_t *step) {
  * own error, if any, is the new one); finally runs however it ended, and an
  * error of its own replaces the one in flight, as in Python. */
 static fl_error_t *try_block(fl_program_t *p, const fl_scripted_step_t *step) {
+    assert(p != NULL && step != NULL && step->kind == FL_SCRIPTED_TRY);
     assert(step->block_count >= 2 && step->blocks[0].role == FL_BLOCK_BODY);
     fl_error_t *error = run_block(p, &step->blocks[0]);
     const fl_scripted_block_t *final = NULL;
@@ -262,6 +286,7 @@ static fl_error_t *try_block(fl_program_t *p, const fl_scripted_step_t *step) {
 /* repeat: the body times times, or until it raises the kind (which ends
  * the loop quietly, as `async for` ends at EndOfStream). */
 static fl_error_t *repeat(fl_program_t *p, const fl_scripted_step_t *step) {
+    assert(p != NULL && step != NULL && step->kind == FL_SCRIPTED_REPEAT);
     assert(step->block_count == 1 && step->blocks[0].role == FL_BLOCK_BODY);
     for (uint32_t i = 0; i < REPEATS_MAX && (step->times == 0 || i < step->times); i++) {
         fl_error_t *error = run_block(p, &step->blocks[0]);
@@ -282,6 +307,7 @@ typedef struct child {
 static fl_error_t *child_main(fl_world_t *world, void *arg) {
     child_t *child = arg;
     assert(child != NULL && child->program.world == world && child->block->role == FL_BLOCK_CHILD);
+    assert(child->program.group != NULL && child->program.response == NULL);
     fl_error_t *error = run_block(&child->program, child->block);
     if (child->cancel_group_when_done)
         fl_scope_cancel(world, fl_taskgroup_scope(child->program.group));
@@ -293,6 +319,7 @@ static fl_error_t *child_main(fl_world_t *world, void *arg) {
 static void spawn_child(fl_program_t *p, const fl_scripted_block_t *block, size_t index,
                         bool cancel_group_when_done) {
     assert(p != NULL && p->group != NULL && block != NULL && block->role == FL_BLOCK_CHILD);
+    assert(p->frame != NULL && block->step_count <= FL_SCRIPTED_STEPS_MAX);
     fl_arena_t *arena = fl_world_arena(p->world);
     child_t *child = fl_arena_zalloc(arena, sizeof *child);
     *child =
@@ -309,11 +336,17 @@ static void spawn_child(fl_program_t *p, const fl_scripted_block_t *block, size_
  * group as the one spawn and cancel_group mean; the group's errors come
  * back as a GroupError. */
 static fl_error_t *task_group(fl_program_t *p, const fl_scripted_step_t *step) {
-    assert(step->block_count >= 1);
+    assert(p != NULL && step != NULL && step->kind == FL_SCRIPTED_TASK_GROUP);
+    assert(step->block_count >= 1 && step->block_count <= FL_SCRIPTED_BLOCKS_MAX);
     fl_program_t opener = *p;
     opener.group = fl_taskgroup_open(p->world, p->name);
+    assert(opener.group != NULL);
     const fl_scripted_block_t *body = NULL;
     for (size_t i = 0; i < step->block_count; i++) {
+        /* children, then at most one body, last (block_fits) */
+        assert(body == NULL &&
+               (step->blocks[i].role == FL_BLOCK_CHILD ||
+                (step->blocks[i].role == FL_BLOCK_BODY && i + 1 == step->block_count)));
         if (step->blocks[i].role == FL_BLOCK_BODY)
             body = &step->blocks[i];
         else
@@ -325,6 +358,8 @@ static fl_error_t *task_group(fl_program_t *p, const fl_scripted_step_t *step) {
 }
 
 static fl_error_t *group_step(fl_program_t *p, const fl_scripted_step_t *step) {
+    assert(p != NULL && step != NULL);
+    assert(step->kind == FL_SCRIPTED_SPAWN || step->kind == FL_SCRIPTED_CANCEL_GROUP);
     bool spawn = step->kind == FL_SCRIPTED_SPAWN;
     if (p->group == NULL)
         return runtime_error(p, "outside a task group", spawn ? "spawn" : "cancel_group");
@@ -406,6 +441,7 @@ typedef struct waited {
 static fl_error_t *waited_main(fl_world_t *world, void *arg) {
     waited_t *w = arg;
     assert(w != NULL && w->program.world == world && w->block != NULL);
+    assert(w->done != NULL && w->error == NULL && w->program.response == NULL);
     w->error = run_block(&w->program, w->block);
     fl_event_set(world, w->done);
     return NULL; /* the waiter raises the inner error, not the group */
@@ -468,11 +504,16 @@ static const char *match_value(const fl_program_t *p, const fl_scripted_step_t *
 }
 
 static fl_error_t *match(fl_program_t *p, const fl_scripted_step_t *step) {
+    assert(p != NULL && step != NULL && step->kind == FL_SCRIPTED_MATCH);
+    assert(step->block_count >= 1 && step->block_count <= FL_SCRIPTED_BLOCKS_MAX);
     char buffer[32];
     const char *value = match_value(p, step, buffer, sizeof buffer);
     const fl_scripted_block_t *chosen = NULL;
     for (size_t i = 0; i < step->block_count && chosen == NULL; i++) {
         const fl_scripted_block_t *block = &step->blocks[i];
+        /* cases with their values, then at most one default, last (block_fits) */
+        assert((block->role == FL_BLOCK_CASE && block->value != NULL) ||
+               (block->role == FL_BLOCK_DEFAULT && i + 1 == step->block_count));
         if (block->role == FL_BLOCK_DEFAULT ||
             (value != NULL && block->value != NULL && strcmp(block->value, value) == 0))
             chosen = block;
@@ -517,6 +558,8 @@ fl_asgi_app_t *fl__program_middleware_new(fl_world_t *world, fl_asgi_app_t *app,
                                           const fl_scripted_channel_t *channels,
                                           size_t channel_count) {
     assert(world != NULL && app != NULL && name != NULL);
+    assert((steps != NULL || step_count == 0) && step_count <= FL_SCRIPTED_STEPS_MAX);
+    assert((channels != NULL || channel_count == 0) && channel_count <= FL_SCRIPTED_CHANNELS_MAX);
     program_middleware_t *m = fl_arena_zalloc(fl_world_arena(world), sizeof *m);
     *m = (program_middleware_t){.app = {.name = name, .call = program_middleware_call},
                                 .inner = app,
