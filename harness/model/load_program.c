@@ -71,8 +71,8 @@ int fl__parse_send_step(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const char 
                     path);
     fl_yaml_node_t *v = fl__yaml_get(ld, value, "headers");
     if (v != NULL)
-        TRY(fl__yaml_headers(ld, v, fl__yaml_child_path(ld, path, "headers"), &out->headers,
-                             &out->header_count));
+        TRY(fl__yaml_response_headers(ld, v, fl__yaml_child_path(ld, path, "headers"),
+                                      &out->headers, &out->header_count));
     assert(out->header_count <= HEADERS_MAX); /* fl__yaml_headers refuses more */
     bool has_body = out->body != NULL || out->body_from != NULL;
     const char *misplaced = start ? (has_body ? "body" : NULL)

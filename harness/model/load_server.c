@@ -133,8 +133,8 @@ static int parse_response_extras(fl_yaml_reader_t *ld, fl_yaml_node_t *value, co
     assert(ld != NULL && value != NULL && path != NULL && out != NULL);
     fl_yaml_node_t *v;
     if ((v = fl__yaml_get(ld, value, "headers")))
-        TRY(fl__yaml_headers(ld, v, fl__yaml_child_path(ld, path, "headers"), &out->headers,
-                             &out->header_count));
+        TRY(fl__yaml_response_headers(ld, v, fl__yaml_child_path(ld, path, "headers"),
+                                      &out->headers, &out->header_count));
     if ((v = fl__yaml_get(ld, value, "background")))
         TRY(fl__yaml_check_and_read_keys(ld, v, fl__yaml_child_path(ld, path, "background"),
                                          BACKGROUND_KEYS, out, sizeof *out));
@@ -349,8 +349,9 @@ int fl__load_handler_steps(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const cha
         if (responded) status = FAIL(ld, item, "%s: a step after the response step", item_path);
         if (status == 0) status = parse_handler_step(ld, item, item_path, &steps[i], &responded);
         if (status == 0 && responded && !top_level)
-            status = FAIL(ld, item, "%s: a response step stands only at a route handler's top level",
-                          item_path);
+            status =
+                FAIL(ld, item, "%s: a response step stands only at a route handler's top level",
+                     item_path);
     }
     ld->depth--;
     TRY(status);

@@ -262,8 +262,8 @@ int fl__yaml_integer(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *pat
 }
 
 /* An integer 0..max into an unsigned field of size bytes (4 or 8). */
-static int read_unsigned(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path,
-                         int64_t max, void *out, size_t size) {
+static int read_unsigned(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path, int64_t max,
+                         void *out, size_t size) {
     assert(out != NULL && (size == sizeof(uint32_t) || size == sizeof(uint64_t)));
     int64_t value;
     TRY(fl__yaml_integer(ld, node, path, 0, max, &value));
@@ -534,6 +534,15 @@ int fl__yaml_headers(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *pat
     }
     *out = headers;
     *count_out = count;
+    return 0;
+}
+
+int fl__yaml_response_headers(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path,
+                              const fl_asgi_header_t **out, size_t *count_out) {
+    TRY(fl__yaml_headers(ld, node, path, out, count_out));
+    if (*count_out > FL_RESPONSE_HEADERS_MAX)
+        return FAIL(ld, node, "%s: more than %d headers in a response", path,
+                    FL_RESPONSE_HEADERS_MAX);
     return 0;
 }
 

@@ -151,6 +151,10 @@ int fl__yaml_direction(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *p
 int fl__yaml_side(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path, fl_side_t *out);
 int fl__yaml_string_list(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path,
                          const char *const **out, size_t *count_out);
+/* Response headers: at most max of them (a response holds fewer than a
+ * request may). */
+int fl__yaml_response_headers(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path,
+                              const fl_asgi_header_t **out, size_t *count_out);
 int fl__yaml_headers(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path,
                      const fl_asgi_header_t **out, size_t *count_out);
 int fl__yaml_status(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path, int *out);

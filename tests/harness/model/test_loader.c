@@ -701,6 +701,30 @@ static void test_error_is_truncated_safely(void **state) {
     fl_arena_destroy(&arena);
 }
 
+/* A response holds at most FL_RESPONSE_HEADERS_MAX headers: more is a load
+ * error, not a run that cannot start. */
+static void test_response_headers_are_bounded_at_load(void **state) {
+    (void)state;
+    for (int count = 32; count <= 33; count++) {
+        char yaml[4096];
+        int n = snprintf(yaml, sizeof yaml,
+                         "name: t\nserver:\n  routes:\n    - path: /a\n      steps:\n"
+                         "        - respond:\n            headers:\n");
+        for (int i = 0; i < count; i++)
+            n += snprintf(yaml + n, sizeof yaml - (size_t)n, "              x-h%d: v\n", i);
+        snprintf(yaml + n, sizeof yaml - (size_t)n,
+                 "client:\n  tasks: [{name: m, steps: [{request: {path: /a}}]}]\n");
+        fl_arena_t arena;
+        fl_arena_init(&arena);
+        fl_scenario_t s;
+        char error[256] = "";
+        int status = load(&arena, yaml, &s, error, sizeof error);
+        if (count == 32) assert_int_equal(status, 0);
+        else assert_non_null(strstr(error, "more than 32 headers in a response"));
+        fl_arena_destroy(&arena);
+    }
+}
+
 static void test_load_file(void **state) {
     (void)state;
     char path[] = "/tmp/faultline_loader_XXXXXX";
@@ -754,6 +778,7 @@ int main(void) {
         cmocka_unit_test(test_durations_and_sizes),
         cmocka_unit_test(test_malformed_inputs_are_refused_where_they_are),
         cmocka_unit_test(test_error_is_truncated_safely),
+        cmocka_unit_test(test_response_headers_are_bounded_at_load),
         cmocka_unit_test(test_load_file),
         cmocka_unit_test(test_missing_file),
     };
