@@ -447,6 +447,48 @@ static int parse_try_step(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const cha
     return 0;
 }
 
+static const fl_key_t CHILD_KEYS[] = {
+    {"name", "string", NULL, "the child task's name (cancel steps and faults may name it)",
+     &FL_READ_NONEMPTY, FL_INTO(fl_client_child_t, name)},
+    {"steps", "list of client steps", NULL, "what it runs; its first failing step ends it",
+     FL_BY_HAND},
+    FL_KEYS_END,
+};
+
+static const fl_key_t GROUP_KEYS[] = {
+    STEP_ID,
+    {"children", "list of {name, steps}", NULL, "each runs as its own task in the group",
+     FL_BY_HAND},
+    FL_KEYS_END,
+};
+
+/* group: {children: [{name, steps}]}: a task group in a client task. */
+static int parse_group_step(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const char *inner,
+                            fl_step_t *out) {
+    assert(out != NULL && out->kind == FL_STEP_GROUP);
+    fl_yaml_node_t *v;
+    TRY(fl__yaml_require(ld, value, "children", inner, &v));
+    const char *list_path = SUB("children");
+    TRY(fl__yaml_expect_sequence(ld, v, list_path));
+    size_t count = fl__yaml_sequence_count(v);
+    if (count == 0 || count > FL_RUN_GROUP_CHILDREN_MAX)
+        return FAIL(ld, v, "%s: 1..%d children", list_path, FL_RUN_GROUP_CHILDREN_MAX);
+    fl_client_child_t *children = fl_arena_zalloc(ld->arena, count * sizeof *children);
+    for (size_t i = 0; i < count; i++) {
+        fl_yaml_node_t *item = fl__yaml_sequence_item(ld, v, i);
+        const char *item_path = fl__yaml_index_path(ld, list_path, i);
+        TRY(fl__yaml_check_and_read_keys(ld, item, item_path, CHILD_KEYS, &children[i],
+                                         sizeof children[i]));
+        fl_yaml_node_t *steps;
+        TRY(fl__yaml_require(ld, item, "steps", item_path, &steps));
+        TRY(fl__load_client_steps(ld, steps, fl__yaml_child_path(ld, item_path, "steps"),
+                                  children[i].name, &children[i].steps, &children[i].step_count));
+    }
+    out->children = children;
+    out->child_count = count;
+    return 0;
+}
+
 #undef FIELD
 #undef SUB
 #undef STEP_ID
@@ -472,6 +514,8 @@ static const fl_client_step_row_t CLIENT_STEPS[] = {
      FL_STEP_REPEAT, false, parse_repeat_step, fl__run_repeat_step},
     {{"try", "the steps, an except handler, and finally", TRY_KEYS},
      FL_STEP_TRY, false, parse_try_step, fl__run_try_step},
+    {{"group", "a task group: each child's steps as a task of its own", GROUP_KEYS},
+     FL_STEP_GROUP, false, parse_group_step, fl__run_group_step},
     {{NULL, NULL, NULL}, 0, false, NULL, NULL},
 };
 /* clang-format on */
@@ -565,6 +609,8 @@ static const fl_step_t *find_in(const fl_step_t *steps, size_t count, const char
         const fl_step_t *found = find_in(step->block, step->block_count, id);
         if (found == NULL) found = find_in(step->handler, step->handler_count, id);
         if (found == NULL) found = find_in(step->final, step->final_count, id);
+        for (size_t c = 0; found == NULL && c < step->child_count; c++)
+            found = find_in(step->children[c].steps, step->children[c].step_count, id);
         if (found != NULL) return found;
     }
     return NULL;
@@ -606,6 +652,9 @@ static int check_steps(fl_yaml_reader_t *ld, const fl_client_spec_t *client, siz
         TRY(check_steps(ld, client, task, step->block, step->block_count, false));
         TRY(check_steps(ld, client, task, step->handler, step->handler_count, false));
         TRY(check_steps(ld, client, task, step->final, step->final_count, false));
+        for (size_t c = 0; c < step->child_count; c++)
+            TRY(check_steps(ld, client, task, step->children[c].steps, step->children[c].step_count,
+                            false));
     }
     return 0;
 }

@@ -106,7 +106,17 @@ typedef enum fl_step_kind {
     FL_STEP_CANCEL, /* cancel another task (by name) */
     FL_STEP_REPEAT, /* the block, times times, or until an error kind or a success */
     FL_STEP_TRY,    /* the block; handler when it failed with except_error; then final */
+    FL_STEP_GROUP,  /* children, each its own task in one task group, waited for */
 } fl_step_kind_t;
+
+struct fl_step;
+
+/* A task group's child in a client task: a name and its steps. */
+typedef struct fl_client_child {
+    const char *name;
+    const struct fl_step *steps;
+    size_t step_count;
+} fl_client_child_t;
 
 typedef struct fl_step {
     fl_step_kind_t kind;
@@ -144,10 +154,13 @@ typedef struct fl_step {
     bool until_ok;                 /* REPEAT: stop after a round without error */
     bool has_until_error;
     fl_error_kind_t until_error;   /* REPEAT: stop, without error, at a round failing so */
+    const fl_client_child_t *children; /* GROUP */
+    size_t child_count;
     fl_location_t at;
 } fl_step_t;
 
-enum { FL_SCENARIO_STEP_DEPTH_MAX = 8 }; /* client blocks inside blocks */
+enum { FL_SCENARIO_STEP_DEPTH_MAX = 8, /* client blocks inside blocks */
+       FL_RUN_GROUP_CHILDREN_MAX = 16 };
 
 typedef struct fl_client_task {
     const char *name;

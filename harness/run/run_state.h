@@ -44,6 +44,7 @@ typedef struct fl_step_state {
     struct fl_step_state *block_states;
     struct fl_step_state *handler_states;
     struct fl_step_state *final_states;
+    struct fl_step_state **child_states; /* GROUP: each child's steps */
     /* SSE with receive_in: the hand-off between the owner and the receiver */
     fl_event_t *connected;
     fl_event_t *received;

@@ -93,6 +93,8 @@ static void print_states(const fl_step_state_t *states, size_t count, int depth,
         print_states(step->block_states, step->spec->block_count, depth + 1, out);
         print_states(step->handler_states, step->spec->handler_count, depth + 1, out);
         print_states(step->final_states, step->spec->final_count, depth + 1, out);
+        for (size_t c = 0; c < step->spec->child_count; c++)
+            print_states(step->child_states[c], step->spec->children[c].step_count, depth + 1, out);
     }
 }
 

@@ -74,6 +74,8 @@ static fl_step_state_t *find_in(fl_step_state_t *states, size_t count, const cha
         fl_step_state_t *found = find_in(step->block_states, step->spec->block_count, id);
         if (found == NULL) found = find_in(step->handler_states, step->spec->handler_count, id);
         if (found == NULL) found = find_in(step->final_states, step->spec->final_count, id);
+        for (size_t c = 0; found == NULL && c < step->spec->child_count; c++)
+            found = find_in(step->child_states[c], step->spec->children[c].step_count, id);
         if (found != NULL) return found;
     }
     return NULL;
@@ -164,6 +166,7 @@ static void clear_state(fl_step_state_t *step) {
                             .block_states = step->block_states,
                             .handler_states = step->handler_states,
                             .final_states = step->final_states,
+                            .child_states = step->child_states,
                             .last_event_id = step->last_event_id};
     *step = kept;
     step->body_bytes = -1;
@@ -402,6 +405,37 @@ void fl__run_repeat_step(fl_run_state_t *run, fl_step_state_t *step) {
     step->error = error;
 }
 
+typedef struct group_child {
+    fl_run_state_t *run;
+    fl_step_state_t *states;
+    size_t count;
+} group_child_t;
+
+static fl_error_t *group_child_main(fl_world_t *world, void *arg) {
+    group_child_t *child = arg;
+    assert(child != NULL && child->run->world == world);
+    return run_block(child->run, child->states, child->count);
+}
+
+/* async with create_task_group() as tg: each child's steps as a task of
+ * its own; the step waits for all, and fails with the group's error (a
+ * child's failure cancels the others, as anyio's does). */
+void fl__run_group_step(fl_run_state_t *run, fl_step_state_t *step) {
+    assert(run != NULL && step != NULL && step->spec->kind == FL_STEP_GROUP);
+    const fl_step_t *spec = step->spec;
+    assert(spec->child_count > 0 && step->child_states != NULL);
+    fl_arena_t *arena = fl_world_arena(run->world);
+    fl_taskgroup_t *group = fl_taskgroup_open(run->world, step->id);
+    for (size_t c = 0; c < spec->child_count; c++) {
+        group_child_t *child = fl_arena_zalloc(arena, sizeof *child);
+        *child = (group_child_t){run, step->child_states[c], spec->children[c].step_count};
+        fl_task_t *task =
+            fl_taskgroup_spawn(group, spec->children[c].name, group_child_main, child);
+        assert(task != NULL); /* the group is open */
+    }
+    step->error = fl_error_collapse(fl_taskgroup_close(group, NULL));
+}
+
 void fl__run_try_step(fl_run_state_t *run, fl_step_state_t *step) {
     assert(run != NULL && step != NULL && step->spec->kind == FL_STEP_TRY);
     const fl_step_t *spec = step->spec;
@@ -470,6 +504,13 @@ static fl_step_state_t *init_states(fl_run_state_t *run, const char *task, const
         step->block_states = init_states(run, task, spec->block, spec->block_count);
         step->handler_states = init_states(run, task, spec->handler, spec->handler_count);
         step->final_states = init_states(run, task, spec->final, spec->final_count);
+        if (spec->child_count > 0) {
+            step->child_states = fl_arena_zalloc(arena, spec->child_count * sizeof(void *));
+            for (size_t c = 0; c < spec->child_count; c++)
+                step->child_states[c] =
+                    init_states(run, spec->children[c].name, spec->children[c].steps,
+                                spec->children[c].step_count);
+        }
         clear_state(step);
         assert(step->id != NULL && !step->ran);
     }

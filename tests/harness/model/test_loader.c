@@ -582,6 +582,8 @@ static const bad_case_t bad_cases[] = {
      "give except, finally or both"},
     {N "client:\n  tasks:\n    - name: m\n      steps:\n        - try: {steps: [{sse: {path: /e, "
        "receive_in: m}}], finally: []}\n", 6, 25, "receive_in only at a task's top level"},
+    {N "client:\n  tasks:\n    - name: m\n      steps:\n        - group: {children: []}\n", 6, 29,
+     "client.tasks[0].steps[0].group.children: 1..16 children"},
     /* time windows */
     {N C "expect:\n  - step: {step: r, elapsed: {}}\n", 8, 30,
      "expect[0].step.elapsed: give min, max or both"},
