@@ -40,26 +40,25 @@ void fl__format_time(char *out, size_t capacity, int64_t ns) {
     snprintf(out, capacity, "%" PRId64 ".%09" PRId64 "s", ns / 1000000000, ns % 1000000000);
 }
 
+/* Whether time_ns lies in the window (an end not given: open). */
+static bool in_window(const fl_time_window_t *window, int64_t time_ns) {
+    assert(window != NULL && time_ns >= 0);
+    return (!window->has_min || time_ns >= window->min_ns) &&
+           (!window->has_max || time_ns <= window->max_ns);
+}
+
 /* Whether value (a time of the step's) lies in the window; else why. */
 static bool within(const fl_step_state_t *step, const char *what, const fl_time_window_t *window,
                    int64_t value, char *why, size_t capacity) {
     assert(step != NULL && what != NULL && window != NULL && value >= 0);
+    if (in_window(window, value)) return true;
     bool low = window->has_min && value < window->min_ns;
-    bool high = window->has_max && value > window->max_ns;
-    if (!low && !high) return true;
     char got[32], bound[32];
     fl__format_time(got, sizeof got, value);
     fl__format_time(bound, sizeof bound, low ? window->min_ns : window->max_ns);
     snprintf(why, capacity, "step %s: %s %s, expected %s %s", step->id, what, got,
              low ? "at least" : "at most", bound);
     return false;
-}
-
-/* Whether time_ns lies in the window (an end not given: open). */
-static bool in_window(const fl_time_window_t *window, int64_t time_ns) {
-    assert(window != NULL && time_ns >= 0);
-    return (!window->has_min || time_ns >= window->min_ns) &&
-           (!window->has_max || time_ns <= window->max_ns);
 }
 
 /* Writes why and returns false: a check that does not hold. */
@@ -231,13 +230,9 @@ bool fl__check_server_expectation(const fl_checker_t *c, const fl_expectation_t 
                  "server: expected different bodies across attempts, every one was the same");
         return false;
     }
-    size_t n = 0, count = fl_server_log_count(log);
-    for (size_t i = 0; i < count; i++) {
-        const fl_server_log_entry_t *entry = fl_server_log_entry(log, i);
-        if (entry->kind != e->log_kind || (e->cycle != 0 && entry->cycle != e->cycle)) continue;
-        if (e->log_text != NULL && strstr(entry->text, e->log_text) == NULL) continue;
-        n += in_window(&e->ended, entry->time_ns);
-    }
+    size_t n = fl_server_log_matches_between(log, e->log_kind, e->cycle, e->log_text,
+                                             e->ended.has_min ? e->ended.min_ns : 0,
+                                             e->ended.has_max ? e->ended.max_ns : INT64_MAX);
     bool ok = count_matches(e, n);
     if (!ok) {
         char wanted[32];

@@ -184,11 +184,18 @@ const fl_server_log_entry_t *fl_server_log_entry(const fl_server_log_t *log, siz
 
 size_t fl_server_log_matches(const fl_server_log_t *log, fl_server_log_kind_t kind,
                              uint32_t cycle, const char *text) {
-    assert(log != NULL && kind < FL_SERVER_LOG_KIND_COUNT);
+    return fl_server_log_matches_between(log, kind, cycle, text, 0, INT64_MAX);
+}
+
+size_t fl_server_log_matches_between(const fl_server_log_t *log, fl_server_log_kind_t kind,
+                                     uint32_t cycle, const char *text, int64_t from_ns,
+                                     int64_t to_ns) {
+    assert(log != NULL && kind < FL_SERVER_LOG_KIND_COUNT && from_ns <= to_ns);
     size_t matches = 0;
     for (size_t i = 0; i < log->count; i++) {
         const fl_server_log_entry_t *e = &log->entries[i];
         if (e->kind != kind || (cycle != 0 && e->cycle != cycle)) continue;
+        if (e->time_ns < from_ns || e->time_ns > to_ns) continue;
         if (text != NULL && strstr(e->text, text) == NULL) continue;
         matches++;
     }

@@ -73,6 +73,12 @@ const fl_server_log_entry_t *fl_server_log_entry(const fl_server_log_t *log, siz
 size_t fl_server_log_matches(const fl_server_log_t *log, fl_server_log_kind_t kind,
                              uint32_t cycle, const char *text);
 
+/* The same, of the entries logged at from_ns..to_ns (virtual time, both
+ * included). */
+size_t fl_server_log_matches_between(const fl_server_log_t *log, fl_server_log_kind_t kind,
+                                     uint32_t cycle, const char *text, int64_t from_ns,
+                                     int64_t to_ns);
+
 /* The cycle rules as the log saw what went out: one http.response.start per
  * cycle, and nothing sent once a cycle's final body message was. Returns
  * true when both hold; otherwise describes the first breach of each rule in

@@ -36,6 +36,11 @@ static void test_entries_carry_kind_and_text(void **state) {
     assert_int_equal(fl_server_log_entry(log, 1)->value, 17);
     assert_int_equal(fl_server_log_matches(log, FL_SERVER_LOG_MESSAGE_SENT, 3, "17 more"), 1);
     assert_int_equal(fl_server_log_matches(log, FL_SERVER_LOG_MESSAGE_SENT, 4, NULL), 0);
+    /* Both were logged at virtual time 0: a window counts them or not. */
+    assert_int_equal(
+        fl_server_log_matches_between(log, FL_SERVER_LOG_MESSAGE_SENT, 3, NULL, 0, 0), 1);
+    assert_int_equal(
+        fl_server_log_matches_between(log, FL_SERVER_LOG_MESSAGE_SENT, 3, NULL, 1, 100), 0);
     assert_null(fl_server_log_entry(log, 2));
     fl_world_destroy(w);
 }
