@@ -489,6 +489,34 @@ static int parse_group_step(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const c
     return 0;
 }
 
+static const fl_key_t SPAWN_KEYS[] = {
+    STEP_ID,
+    {"name", "string", NULL, "the new task's name", FL_BY_HAND},
+    {"steps", "list of client steps", NULL, "what it runs; its first failing step ends it",
+     FL_BY_HAND},
+    {"into", "step id", "the nearest", "the enclosing group it joins", &FL_READ_NONEMPTY,
+     FL_INTO(fl_step_t, into_id)},
+    FL_KEYS_END,
+};
+
+/* spawn: {name, steps, into}: tg.start_soon from inside a running group:
+ * the step starts the task and goes on; the group waits for it, and its
+ * failure fails the group. Its group is found when the file is checked. */
+static int parse_spawn_step(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const char *inner,
+                            fl_step_t *out) {
+    assert(out != NULL && out->kind == FL_STEP_SPAWN);
+    fl_client_child_t *child = fl_arena_zalloc(ld->arena, sizeof *child);
+    fl_yaml_node_t *v;
+    TRY(fl__yaml_require(ld, value, "name", inner, &v));
+    TRY(fl__yaml_nonempty(ld, v, SUB("name"), &child->name));
+    TRY(fl__yaml_require(ld, value, "steps", inner, &v));
+    TRY(fl__load_client_steps(ld, v, SUB("steps"), child->name, &child->steps, &child->step_count));
+    if (child->step_count == 0) return FAIL(ld, v, "%s: at least one step", SUB("steps"));
+    out->children = child;
+    out->child_count = 1;
+    return 0;
+}
+
 #undef FIELD
 #undef SUB
 #undef STEP_ID
@@ -516,6 +544,8 @@ static const fl_client_step_row_t CLIENT_STEPS[] = {
      FL_STEP_TRY, false, parse_try_step, fl__run_try_step},
     {{"group", "a task group: each child's steps as a task of its own", GROUP_KEYS},
      FL_STEP_GROUP, false, parse_group_step, fl__run_group_step},
+    {{"spawn", "start_soon: one more task in an enclosing running group", SPAWN_KEYS},
+     FL_STEP_SPAWN, false, parse_spawn_step, fl__run_spawn_step},
     {{NULL, NULL, NULL}, 0, false, NULL, NULL},
 };
 /* clang-format on */
@@ -626,10 +656,39 @@ const fl_step_t *fl__client_find_step(const fl_client_spec_t *client, const char
     return NULL;
 }
 
+/* The groups a step is inside, innermost last. */
+typedef struct enclosing_groups {
+    const fl_step_t *groups[FL_SCENARIO_STEP_DEPTH_MAX];
+    size_t count;
+} enclosing_groups_t;
+
+/* A spawn joins the group its into names, or the nearest; it must be
+ * inside one, because a group is only running while its children are. */
+static int resolve_spawn(fl_yaml_reader_t *ld, yaml_mark_t mark, size_t task, fl_step_t *spawn,
+                         const enclosing_groups_t *enclosing) {
+    assert(spawn->kind == FL_STEP_SPAWN && spawn->child_count == 1);
+    assert(enclosing->count <= FL_SCENARIO_STEP_DEPTH_MAX);
+    for (size_t g = enclosing->count; g-- > 0;) {
+        const fl_step_t *group = enclosing->groups[g];
+        assert(group->kind == FL_STEP_GROUP && group->id != NULL);
+        if (spawn->into_id != NULL && strcmp(spawn->into_id, group->id) != 0) continue;
+        spawn->into = group;
+        return 0;
+    }
+    if (spawn->into_id != NULL)
+        return fl__yaml_fail_at(ld, mark,
+                                "client.tasks[%zu]: step '%s': into names no group around it: '%s'",
+                                task, spawn->id, spawn->into_id);
+    return fl__yaml_fail_at(ld, mark, "client.tasks[%zu]: step '%s': spawn outside any group",
+                            task, spawn->id);
+}
+
 /* Step ids are unique; cancel names a task; receive_in names a task, and
- * only at a task's top level (its receiver runs after the task's steps). */
+ * only at a task's top level (its receiver runs after the task's steps);
+ * a spawn is inside a group, and joins it. */
 static int check_steps(fl_yaml_reader_t *ld, const fl_client_spec_t *client, size_t task,
-                       const fl_step_t *steps, size_t count, bool top_level) {
+                       const fl_step_t *steps, size_t count, bool top_level,
+                       const enclosing_groups_t *enclosing) {
     for (size_t s = 0; s < count; s++) {
         const fl_step_t *step = &steps[s];
         assert(step->at.line >= 1 && step->at.column >= 1); /* 1-based: the mark below */
@@ -649,12 +708,20 @@ static int check_steps(fl_yaml_reader_t *ld, const fl_client_spec_t *client, siz
             return fl__yaml_fail_at(
                 ld, mark, "client.tasks[%zu]: step '%s': receive_in only at a task's top level",
                 task, step->id);
-        TRY(check_steps(ld, client, task, step->block, step->block_count, false));
-        TRY(check_steps(ld, client, task, step->handler, step->handler_count, false));
-        TRY(check_steps(ld, client, task, step->final, step->final_count, false));
+        /* The loader's own tree: resolved here, then only read. */
+        if (step->kind == FL_STEP_SPAWN)
+            TRY(resolve_spawn(ld, mark, task, (fl_step_t *)step, enclosing));
+        TRY(check_steps(ld, client, task, step->block, step->block_count, false, enclosing));
+        TRY(check_steps(ld, client, task, step->handler, step->handler_count, false, enclosing));
+        TRY(check_steps(ld, client, task, step->final, step->final_count, false, enclosing));
+        enclosing_groups_t inside = *enclosing;
+        if (step->kind == FL_STEP_GROUP) {
+            assert(inside.count < FL_SCENARIO_STEP_DEPTH_MAX); /* the loader's depth bound */
+            inside.groups[inside.count++] = step;
+        }
         for (size_t c = 0; c < step->child_count; c++)
             TRY(check_steps(ld, client, task, step->children[c].steps, step->children[c].step_count,
-                            false));
+                            false, &inside));
     }
     return 0;
 }
@@ -670,7 +737,8 @@ static int check_client_references(fl_yaml_reader_t *ld, const fl_client_spec_t 
             return fl__yaml_fail_at(
                 ld, (yaml_mark_t){.line = task->at.line - 1, .column = task->at.column - 1},
                 "client.tasks[%zu]: duplicate task name '%s'", t, task->name);
-        TRY(check_steps(ld, client, t, task->steps, task->step_count, true));
+        const enclosing_groups_t none = {.count = 0};
+        TRY(check_steps(ld, client, t, task->steps, task->step_count, true, &none));
     }
     return 0;
 }

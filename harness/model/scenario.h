@@ -107,6 +107,7 @@ typedef enum fl_step_kind {
     FL_STEP_REPEAT, /* the block, times times, or until an error kind or a success */
     FL_STEP_TRY,    /* the block; handler when it failed with except_error; then final */
     FL_STEP_GROUP,  /* children, each its own task in one task group, waited for */
+    FL_STEP_SPAWN,  /* start_soon: one more task (children[0]) in an enclosing running group */
 } fl_step_kind_t;
 
 struct fl_step;
@@ -154,8 +155,10 @@ typedef struct fl_step {
     bool until_ok;                 /* REPEAT: stop after a round without error */
     bool has_until_error;
     fl_error_kind_t until_error;   /* REPEAT: stop, without error, at a round failing so */
-    const fl_client_child_t *children; /* GROUP */
+    const fl_client_child_t *children; /* GROUP; SPAWN: the one task it starts */
     size_t child_count;
+    const char *into_id;               /* SPAWN: the enclosing group's id (NULL: the nearest) */
+    const struct fl_step *into;        /* SPAWN: that group, resolved when the file is checked */
     fl_location_t at;
 } fl_step_t;
 

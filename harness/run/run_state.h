@@ -44,7 +44,9 @@ typedef struct fl_step_state {
     struct fl_step_state *block_states;
     struct fl_step_state *handler_states;
     struct fl_step_state *final_states;
-    struct fl_step_state **child_states; /* GROUP: each child's steps */
+    struct fl_step_state **child_states; /* GROUP: each child's steps; SPAWN: its task's */
+    fl_taskgroup_t *open_group;          /* GROUP: its group while the step runs */
+    bool spawned_running;                /* SPAWN: the task it started has not ended */
     /* SSE with receive_in: the hand-off between the owner and the receiver */
     fl_event_t *connected;
     fl_event_t *received;

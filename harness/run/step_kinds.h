@@ -14,6 +14,7 @@ void fl__run_sleep_step(struct fl_run_state *run, struct fl_step_state *step);
 void fl__run_repeat_step(struct fl_run_state *run, struct fl_step_state *step);
 void fl__run_try_step(struct fl_run_state *run, struct fl_step_state *step);
 void fl__run_group_step(struct fl_run_state *run, struct fl_step_state *step);
+void fl__run_spawn_step(struct fl_run_state *run, struct fl_step_state *step);
 void fl__run_cancel_step(struct fl_run_state *run, struct fl_step_state *step);
 
 #endif /* FL_HARNESS_STEP_KINDS_H */

@@ -167,6 +167,7 @@ static void clear_state(fl_step_state_t *step) {
                             .handler_states = step->handler_states,
                             .final_states = step->final_states,
                             .child_states = step->child_states,
+                            .spawned_running = step->spawned_running,
                             .last_event_id = step->last_event_id};
     *step = kept;
     step->body_bytes = -1;
@@ -409,12 +410,15 @@ typedef struct group_child {
     fl_run_state_t *run;
     fl_step_state_t *states;
     size_t count;
+    bool *running; /* a spawned task's: cleared when it ends */
 } group_child_t;
 
 static fl_error_t *group_child_main(fl_world_t *world, void *arg) {
     group_child_t *child = arg;
     assert(child != NULL && child->run->world == world);
-    return run_block(child->run, child->states, child->count);
+    fl_error_t *error = run_block(child->run, child->states, child->count);
+    if (child->running != NULL) *child->running = false;
+    return error;
 }
 
 /* async with create_task_group() as tg: each child's steps as a task of
@@ -428,12 +432,58 @@ void fl__run_group_step(fl_run_state_t *run, fl_step_state_t *step) {
     fl_taskgroup_t *group = fl_taskgroup_open(run->world, step->id);
     for (size_t c = 0; c < spec->child_count; c++) {
         group_child_t *child = fl_arena_zalloc(arena, sizeof *child);
-        *child = (group_child_t){run, step->child_states[c], spec->children[c].step_count};
+        *child = (group_child_t){run, step->child_states[c], spec->children[c].step_count, NULL};
         fl_task_t *task =
             fl_taskgroup_spawn(group, spec->children[c].name, group_child_main, child);
         assert(task != NULL); /* the group is open */
     }
+    step->open_group = group; /* for spawn steps inside it */
     step->error = fl_error_collapse(fl_taskgroup_close(group, NULL));
+    step->open_group = NULL;
+}
+
+/* The state whose spec is spec, among states (or their blocks'). */
+static fl_step_state_t *find_state_of(fl_step_state_t *states, size_t count, const fl_step_t *spec) {
+    assert((states != NULL || count == 0) && spec != NULL);
+    for (size_t i = 0; i < count; i++) {
+        fl_step_state_t *step = &states[i];
+        if (step->spec == spec) return step;
+        fl_step_state_t *found = find_state_of(step->block_states, step->spec->block_count, spec);
+        if (found == NULL) found = find_state_of(step->handler_states, step->spec->handler_count, spec);
+        if (found == NULL) found = find_state_of(step->final_states, step->spec->final_count, spec);
+        for (size_t c = 0; found == NULL && c < step->spec->child_count; c++)
+            found = find_state_of(step->child_states[c], step->spec->children[c].step_count, spec);
+        if (found != NULL) return found;
+    }
+    return NULL;
+}
+
+/* tg.start_soon(...): the task joins the group the loader resolved, which
+ * is running (a spawn is inside it), and the step goes on at once. One
+ * task a spawn step at a time: its states are the step's own. */
+void fl__run_spawn_step(fl_run_state_t *run, fl_step_state_t *step) {
+    assert(run != NULL && step != NULL && step->spec->kind == FL_STEP_SPAWN);
+    const fl_step_t *spec = step->spec;
+    assert(spec->into != NULL && spec->child_count == 1 && step->child_states != NULL);
+    fl_step_state_t *group = NULL;
+    for (size_t t = 0; t < run->task_count && group == NULL; t++) {
+        fl_task_state_t *task = &run->tasks[t];
+        group = find_state_of(task->steps, task->spec != NULL ? task->spec->step_count : 0,
+                              spec->into);
+    }
+    assert(group != NULL && group->open_group != NULL); /* lexically inside it */
+    if (step->spawned_running) {
+        step->error = fl_error_new(fl_world_arena(run->world), FL_ERR_RUNTIME_ERROR,
+                                   "spawn: task '%s' is still running", spec->children[0].name);
+        return;
+    }
+    group_child_t *child = fl_arena_zalloc(fl_world_arena(run->world), sizeof *child);
+    *child = (group_child_t){run, step->child_states[0], spec->children[0].step_count,
+                             &step->spawned_running};
+    fl_task_t *task =
+        fl_taskgroup_spawn(group->open_group, spec->children[0].name, group_child_main, child);
+    assert(task != NULL); /* the group is open while it runs */
+    step->spawned_running = true;
 }
 
 void fl__run_try_step(fl_run_state_t *run, fl_step_state_t *step) {

@@ -57,7 +57,7 @@ static void test_client_steps_and_middleware(void **state) {
     (void)state;
     size_t count;
     const fl_client_step_row_t *steps = fl_client_step_rows(&count);
-    assert_int_equal(count, 8);
+    assert_int_equal(count, 9);
     ASSERT_UNIQUE_NAMES(steps, count, head.name);
     for (size_t i = 0; i < count; i++) {
         assert_non_null(steps[i].parse);
@@ -144,7 +144,7 @@ static void test_unknown_names_list_the_rows(void **state) {
                      FL_EINVAL);
     assert_non_null(strstr(error,
                            "t.yaml:6:11: error: client.tasks[0].steps[0]: unknown step "
-                           "'fetch' (expected one of: request, stream, sse, sleep, cancel, repeat, try, group)"));
+                           "'fetch' (expected one of: request, stream, sse, sleep, cancel, repeat, try, group, spawn)"));
     fl_arena_destroy(&arena);
 }
 

@@ -584,6 +584,14 @@ static const bad_case_t bad_cases[] = {
        "receive_in: m}}], finally: []}\n", 6, 25, "receive_in only at a task's top level"},
     {N "client:\n  tasks:\n    - name: m\n      steps:\n        - group: {children: []}\n", 6, 29,
      "client.tasks[0].steps[0].group.children: 1..16 children"},
+    {N "client:\n  tasks:\n    - name: m\n      steps:\n        - spawn: {name: x, steps: [{sleep: 1s}]}\n",
+     6, 11, "client.tasks[0]: step 'm.0': spawn outside any group"},
+    {N "client:\n  tasks:\n    - name: m\n      steps:\n        - group: {id: g, children: [{name: c, steps: "
+       "[{spawn: {into: h, name: x, steps: [{sleep: 1s}]}}]}]}\n",
+     6, 55, "step 'c.0': into names no group around it: 'h'"},
+    {N "client:\n  tasks:\n    - name: m\n      steps:\n        - group: {children: [{name: c, steps: "
+       "[{spawn: {name: x, steps: []}}]}]}\n",
+     6, 73, "spawn.steps: at least one step"},
     /* time windows */
     {N C "expect:\n  - step: {step: r, elapsed: {}}\n", 8, 30,
      "expect[0].step.elapsed: give min, max or both"},
