@@ -308,7 +308,6 @@ static const fl_handler_step_row_t HANDLER_STEPS[] = {
     {{NULL, NULL, NULL}, 0, false, NULL},
 };
 /* clang-format on */
-/* clang-format on */
 
 static const fl_kind_table_t HANDLER_STEP_TABLE = FL_KIND_TABLE("handler step", HANDLER_STEPS);
 

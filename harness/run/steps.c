@@ -64,34 +64,41 @@ static fl_error_t *next_piece(void *context, fl_world_t *world, const void **chu
     return NULL;
 }
 
-/* The state of the step with the id among states (or their blocks'). */
-static fl_step_state_t *find_in(fl_step_state_t *states, size_t count, const char *id) {
-    assert((states != NULL || count == 0) && id != NULL);
+/* The state among states (or their blocks', recursively) of the step
+ * with the id, or else of the spec. */
+static fl_step_state_t *find_in(fl_step_state_t *states, size_t count, const char *id,
+                                const fl_step_t *spec) {
+    assert((states != NULL || count == 0) && (id != NULL || spec != NULL));
     for (size_t i = 0; i < count; i++) {
         fl_step_state_t *step = &states[i];
         assert(step->id != NULL && step->spec != NULL);
-        if (strcmp(step->id, id) == 0) return step;
-        fl_step_state_t *found = find_in(step->block_states, step->spec->block_count, id);
-        if (found == NULL) found = find_in(step->handler_states, step->spec->handler_count, id);
-        if (found == NULL) found = find_in(step->final_states, step->spec->final_count, id);
+        if (id != NULL ? strcmp(step->id, id) == 0 : step->spec == spec) return step;
+        fl_step_state_t *found = find_in(step->block_states, step->spec->block_count, id, spec);
+        if (found == NULL)
+            found = find_in(step->handler_states, step->spec->handler_count, id, spec);
+        if (found == NULL) found = find_in(step->final_states, step->spec->final_count, id, spec);
         for (size_t c = 0; found == NULL && c < step->spec->child_count; c++)
-            found = find_in(step->child_states[c], step->spec->children[c].step_count, id);
+            found = find_in(step->child_states[c], step->spec->children[c].step_count, id, spec);
+        if (found != NULL) return found;
+    }
+    return NULL;
+}
+
+static fl_step_state_t *find_state(fl_run_state_t *run, const char *id, const fl_step_t *spec) {
+    assert(run != NULL && run->task_count <= FL_RUN_TASKS_MAX);
+    for (size_t t = 0; t < run->task_count; t++) {
+        fl_task_state_t *task = &run->tasks[t];
+        assert(task->steps != NULL);
+        fl_step_state_t *found =
+            find_in(task->steps, task->spec != NULL ? task->spec->step_count : 0, id, spec);
         if (found != NULL) return found;
     }
     return NULL;
 }
 
 fl_step_state_t *fl__run_find_step(fl_run_state_t *run, const char *id) {
-    assert(run != NULL && run->task_count <= FL_RUN_TASKS_MAX);
-    if (id == NULL) return NULL;
-    for (size_t t = 0; t < run->task_count; t++) {
-        fl_task_state_t *task = &run->tasks[t];
-        assert(task->steps != NULL);
-        fl_step_state_t *found =
-            find_in(task->steps, task->spec != NULL ? task->spec->step_count : 0, id);
-        if (found != NULL) return found;
-    }
-    return NULL;
+    assert(run != NULL);
+    return id != NULL ? find_state(run, id, NULL) : NULL;
 }
 
 /* The value of one reference "ID.FIELD" (length bytes at ref). */
@@ -442,22 +449,6 @@ void fl__run_group_step(fl_run_state_t *run, fl_step_state_t *step) {
     step->open_group = NULL;
 }
 
-/* The state whose spec is spec, among states (or their blocks'). */
-static fl_step_state_t *find_state_of(fl_step_state_t *states, size_t count, const fl_step_t *spec) {
-    assert((states != NULL || count == 0) && spec != NULL);
-    for (size_t i = 0; i < count; i++) {
-        fl_step_state_t *step = &states[i];
-        if (step->spec == spec) return step;
-        fl_step_state_t *found = find_state_of(step->block_states, step->spec->block_count, spec);
-        if (found == NULL) found = find_state_of(step->handler_states, step->spec->handler_count, spec);
-        if (found == NULL) found = find_state_of(step->final_states, step->spec->final_count, spec);
-        for (size_t c = 0; found == NULL && c < step->spec->child_count; c++)
-            found = find_state_of(step->child_states[c], step->spec->children[c].step_count, spec);
-        if (found != NULL) return found;
-    }
-    return NULL;
-}
-
 /* tg.start_soon(...): the task joins the group the loader resolved, which
  * is running (a spawn is inside it), and the step goes on at once. One
  * task a spawn step at a time: its states are the step's own. */
@@ -465,12 +456,7 @@ void fl__run_spawn_step(fl_run_state_t *run, fl_step_state_t *step) {
     assert(run != NULL && step != NULL && step->spec->kind == FL_STEP_SPAWN);
     const fl_step_t *spec = step->spec;
     assert(spec->into != NULL && spec->child_count == 1 && step->child_states != NULL);
-    fl_step_state_t *group = NULL;
-    for (size_t t = 0; t < run->task_count && group == NULL; t++) {
-        fl_task_state_t *task = &run->tasks[t];
-        group = find_state_of(task->steps, task->spec != NULL ? task->spec->step_count : 0,
-                              spec->into);
-    }
+    fl_step_state_t *group = find_state(run, NULL, spec->into);
     assert(group != NULL && group->open_group != NULL); /* lexically inside it */
     if (step->spawned_running) {
         step->error = fl_error_new(fl_world_arena(run->world), FL_ERR_RUNTIME_ERROR,

@@ -6,33 +6,17 @@
 
 #include <stddef.h>
 
-#include "harness/model/scenario.h"
+#include "harness/model/kinds.h"
 
-struct fl_middleware;
-struct fl_run_state;
-
-struct fl_middleware *fl__build_retry_layer(struct fl_run_state *run,
-                                            const fl_client_layer_t *layer, char *error,
-                                            size_t error_size);
-struct fl_middleware *fl__build_bulkhead_layer(struct fl_run_state *run,
-                                               const fl_client_layer_t *layer, char *error,
-                                               size_t error_size);
-struct fl_middleware *fl__build_timeout_layer(struct fl_run_state *run,
-                                              const fl_client_layer_t *layer, char *error,
-                                              size_t error_size);
+/* Client middleware: each builds its layer in the run's world. */
+fl_client_layer_build_fn fl__build_retry_layer;
+fl_client_layer_build_fn fl__build_bulkhead_layer;
+fl_client_layer_build_fn fl__build_timeout_layer;
 
 /* Server middleware: each wraps app in its layer, in world. */
-struct fl_asgi_app *fl__build_base_http_layer(fl_world_t *world, struct fl_asgi_app *app,
-                                              const fl_server_layer_t *layer, char *error,
-                                              size_t error_size);
-struct fl_asgi_app *fl__build_server_errors_layer(fl_world_t *world, struct fl_asgi_app *app,
-                                                  const fl_server_layer_t *layer, char *error,
-                                                  size_t error_size);
-struct fl_asgi_app *fl__build_program_layer(fl_world_t *world, struct fl_asgi_app *app,
-                                            const fl_server_layer_t *layer, char *error,
-                                            size_t error_size);
-struct fl_asgi_app *fl__build_exception_handler_layer(fl_world_t *world, struct fl_asgi_app *app,
-                                                      const fl_server_layer_t *layer, char *error,
-                                                      size_t error_size);
+fl_server_layer_build_fn fl__build_base_http_layer;
+fl_server_layer_build_fn fl__build_server_errors_layer;
+fl_server_layer_build_fn fl__build_program_layer;
+fl_server_layer_build_fn fl__build_exception_handler_layer;
 
 #endif /* FL_HARNESS_LAYER_KINDS_H */
