@@ -1,4 +1,5 @@
 /* Bulkhead: see bulkhead.h. */
+#include "sim/runtime/marks.h"
 #include "client/bulkhead.h"
 #include "client/error_kinds.h"
 
@@ -55,6 +56,7 @@ static fl_error_t *bulkhead_handle(fl_middleware_t *self, fl_world_t *world,
     fl_arena_t *arena = fl_world_arena(world);
     int status = fl_semaphore_acquire(world, bulkhead->semaphore, bulkhead->acquire_timeout_ns);
     if (status == FL_ETIMEDOUT) {
+        FL_MARK(BULKHEAD_TIMEOUT);
         bulkhead->stats.rejected++;
         trace_full(world, bulkhead->stats.in_flight);
         fl_error_t *error = fl_error_new(arena, FL_ERR_BULKHEAD_FULL,

@@ -3,6 +3,8 @@
 
 #include <assert.h>
 
+#include "sim/runtime/marks.h"
+
 static const fl_error_kind_t kinds[FL_CLIENT_CONDITION_COUNT] = {
 #define FL__CLIENT_CONDITION_KIND(id, kind, message) [FL_CLIENT_##id] = FL_ERR_##kind,
     FL_CLIENT_CONDITIONS(FL__CLIENT_CONDITION_KIND)
@@ -13,6 +15,13 @@ static const char *const messages[FL_CLIENT_CONDITION_COUNT] = {
 #define FL__CLIENT_CONDITION_MESSAGE(id, kind, message) [FL_CLIENT_##id] = message,
     FL_CLIENT_CONDITIONS(FL__CLIENT_CONDITION_MESSAGE)
 #undef FL__CLIENT_CONDITION_MESSAGE
+};
+
+/* Each row's coverage mark: a condition added without one fails to build. */
+static const fl_mark_t marks[FL_CLIENT_CONDITION_COUNT] = {
+#define FL__CLIENT_CONDITION_MARK(id, kind, message) [FL_CLIENT_##id] = FL_MARK_MAP_##id,
+    FL_CLIENT_CONDITIONS(FL__CLIENT_CONDITION_MARK)
+#undef FL__CLIENT_CONDITION_MARK
 };
 
 fl_error_kind_t fl_client_condition_kind(fl_client_condition_t condition) {
@@ -28,6 +37,8 @@ const char *fl_client_condition_message(fl_client_condition_t condition) {
 
 fl_error_t *fl_client_map(fl_arena_t *arena, fl_client_condition_t condition, const char *detail) {
     fl_client_error_kinds_add();
+    assert(condition < FL_CLIENT_CONDITION_COUNT);
+    fl__mark_hits[marks[condition]]++;
     if (detail != NULL && detail[0] != '\0')
         return fl_error_new(arena, kinds[condition], "%s: %s", messages[condition], detail);
     return fl_error_new(arena, kinds[condition], "%s", messages[condition]);

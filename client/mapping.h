@@ -30,8 +30,7 @@
       "peer closed connection without sending complete message body: incomplete chunked read")    \
     X(PARSE_ERROR, REMOTE_PROTOCOL_ERROR, "malformed response")                                   \
     X(HEADERS_TOO_LARGE, REMOTE_PROTOCOL_ERROR, "response headers exceed the limit")              \
-    X(BODY_TOO_LARGE, REMOTE_PROTOCOL_ERROR, "response body exceeds the limit")                   \
-    X(INVALID_REQUEST, LOCAL_PROTOCOL_ERROR, "invalid request")
+    X(BODY_TOO_LARGE, REMOTE_PROTOCOL_ERROR, "response body exceeds the limit")
 
 typedef enum fl_client_condition {
 #define FL__CLIENT_CONDITION_ENUM(id, kind, message) FL_CLIENT_##id,

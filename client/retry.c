@@ -1,4 +1,5 @@
 /* Retry: see retry.h for the order of checks, the delays and Retry-After. */
+#include "sim/runtime/marks.h"
 #include "client/retry.h"
 #include "client/error_kinds.h"
 
@@ -432,6 +433,7 @@ static fl_error_t *decide(retry_t *retry, fl_world_t *world, const fl_request_t 
     if (!retryable(retry, request->method, error)) return error;
     if (request->streaming_body && retry->refuse_streamed_body) {
         fl_error_add_note(arena, error, "%s", FL_RETRY_NOTE_STREAMED_BODY);
+        FL_MARK(RETRY_STREAMED_BODY_REFUSED);
         retry->stats.streamed_body_refusals++;
         trace(world, attempt, 0, "retry-refused-streamed-body");
         return error;
@@ -439,15 +441,18 @@ static fl_error_t *decide(retry_t *retry, fl_world_t *world, const fl_request_t 
     if (attempt >= retry->max_attempts) {
         fl_error_add_note(arena, error, FL_RETRY_NOTE_GAVE_UP_PREFIX "%u %s", attempt,
                           attempts_word(attempt));
+        FL_MARK(RETRY_GAVE_UP);
         retry->stats.gave_up++;
         trace(world, attempt, 0, "retry-gave-up");
         return error;
     }
     if (retry->budget != NULL && !fl_retry_budget_try_withdraw(world, retry->budget)) {
+        FL_MARK(RETRY_BUDGET_REFUSED);
         retry->stats.budget_exhausted++;
         trace(world, attempt, 0, "retry-budget-exhausted");
         return budget_exhausted(world, error, attempt);
     }
+    FL_MARK(RETRY_RETRIED);
     *delay_ns_out = backoff_delay(world, retry, error, attempt);
     return NULL;
 }

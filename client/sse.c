@@ -9,6 +9,7 @@
 #include "sim/runtime/channel.h"
 #include "sim/runtime/status.h"
 #include "sim/runtime/taskgroup.h"
+#include "sim/runtime/marks.h"
 
 /* --- parsing ------------------------------------------------------------------------ */
 
@@ -231,6 +232,7 @@ fl_error_t *fl_sse_connect(fl_world_t *world, fl_client_t *client, const char *u
 fl_error_t *fl_sse_receive(fl_world_t *world, fl_sse_session_t *s, fl_sse_message_t **out) {
     fl_task_t *current = fl_current_task(world);
     if (s->check_owner && current != s->owner) {
+        FL_MARK(SSE_OWNER_CHECK_FAILED);
         fl_error_t *error = fl_error_new(
             fl_world_arena(world), FL_ERR_TASK_CONTEXT_ERROR,
             "SSE session cannot be used across different async tasks: it was connected in "

@@ -4,6 +4,7 @@
  * deadline: a scope that catches its own expiry becomes the timeout's
  * condition (ConnectTimeout, ReadTimeout, ...); a cancellation from outside
  * passes through as Cancelled, never mapped. */
+#include "sim/runtime/marks.h"
 #include "client/transport.h"
 
 #include <assert.h>
@@ -336,10 +337,13 @@ static connection_t *take_idle(fl_world_t *w, fl__pool_t *pool, origin_t *o) {
         o->idle_count--;
         bool expired = fl_now(w) - c->idle_since_ns >= pool->config.idle_expiry_ns;
         if (!expired && !fl_conn_is_readable(c->conn)) return c;
-        if (expired)
+        if (expired) {
+            FL_MARK(POOL_EXPIRED_DISCARDED);
             pool->stats.idle_discarded_expired++;
-        else
+        } else {
+            FL_MARK(POOL_STALE_DISCARDED);
             pool->stats.idle_discarded_stale++;
+        }
         trace_pool(w, c, expired ? "pool-discard-expired" : "pool-discard-stale");
         fl_conn_close(c->conn);
         o->open--;
@@ -358,6 +362,7 @@ static fl_error_t *acquire(fl_world_t *w, fl__pool_t *pool, const fl_url_t *url,
     for (;;) {
         connection_t *c = take_idle(w, pool, o);
         if (c != NULL) {
+            FL_MARK(POOL_REUSED);
             pool->stats.connections_reused++;
             *reused_out = true;
             *out = c;
@@ -388,6 +393,7 @@ static fl_error_t *acquire(fl_world_t *w, fl__pool_t *pool, const fl_url_t *url,
             return fl_error_new(fl_world_arena(w), FL_ERR_CANCELLED,
                                 "cancelled while a connection was handed to it");
         if (handed != NULL) {
+            FL_MARK(POOL_REUSED);
             pool->stats.connections_reused++;
             *reused_out = true;
             *out = handed;
@@ -598,11 +604,15 @@ fl_error_t *fl__transport_open(fl_world_t *w, fl__pool_t *pool, fl_request_t *re
         /* The server may have answered before the upload finished (a 413):
          * its response beats the write error, as in httpx. */
         fl_error_t *read_error = read_head(w, ex);
-        if (read_error == NULL) error = NULL;
+        if (read_error == NULL) {
+            FL_MARK(EARLY_RESPONSE_BEATS_WRITE_ERROR);
+            error = NULL;
+        }
     }
     if (error == NULL) error = read_head(w, ex);
     if (error != NULL) {
         ex->eof = true; /* never reuse a connection that failed */
+        FL_MARK(FAILED_CONNECTION_CLOSED);
         fl__exchange_close(w, ex);
         return error;
     }

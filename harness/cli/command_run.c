@@ -13,6 +13,7 @@
 #include "harness/model/loader.h"
 #include "harness/cli/options.h"
 #include "harness/report/outcome.h"
+#include "harness/report/marks_report.h"
 #include "harness/report/reports.h"
 #include "harness/run/runner.h"
 #include "harness/cli/scenario_files.h"
@@ -91,7 +92,9 @@ static void run_scenario(const char *path, const fl_options_t *o, bool in_worker
     fl_run_config_t config = fl_options_run_config(o);
     fl_scenario_result_t *result = malloc(sizeof *result);
     if (result == NULL) fl__out_of_memory("run");
+    fl_marks_clear(); /* the process's counts: this file's alone */
     fl_scenario_run(&s, &config, result);
+    memcpy(r->marks, fl__mark_hits, sizeof r->marks);
     r->passed = result->passed;
     r->seeds_run = result->seeds_run;
     r->seed = result->seed;
@@ -295,6 +298,30 @@ static void run_here(const fl_file_list_t *files, const fl_options_t *o, fl_outc
     }
 }
 
+/* --marks and --require-marks: the marks every file hit, summed; true
+ * when marks are required and one the table gives no reason for was
+ * never hit. */
+static bool report_marks(const fl_options_t *o, const fl_outcome_t *outcomes, size_t count,
+                         FILE *out, FILE *err) {
+    assert(o != NULL && (outcomes != NULL || count == 0) && out != NULL && err != NULL);
+    uint64_t hits[FL_MARK_COUNT] = {0};
+    for (size_t i = 0; i < count; i++)
+        for (unsigned m = 0; m < FL_MARK_COUNT; m++) hits[m] += outcomes[i].marks[m];
+    if (o->marks) fl_marks_print(hits, out);
+    size_t missing = fl_marks_missing(hits);
+    if (!o->require_marks || missing == 0) return false;
+    fprintf(err,
+            "faultline run: %zu coverage mark%s never hit (--require-marks): write a scenario "
+            "that reaches %s, or give %s a reason in sim/runtime/mark_table.h:",
+            missing, missing == 1 ? "" : "s", missing == 1 ? "it" : "them",
+            missing == 1 ? "it" : "each");
+    for (unsigned m = 0; m < FL_MARK_COUNT; m++)
+        if (hits[m] == 0 && fl_mark_unreached_reason((fl_mark_t)m) == NULL)
+            fprintf(err, " %s", fl_mark_name((fl_mark_t)m));
+    fputc('\n', err);
+    return true;
+}
+
 /* The summary line, the reports; returns the exit code's part: 1 when a
  * scenario failed, 2 when one was invalid. */
 static int summarize(const fl_options_t *o, fl_outcome_t *outcomes, size_t count, FILE *out,
@@ -311,7 +338,9 @@ static int summarize(const fl_options_t *o, fl_outcome_t *outcomes, size_t count
             invalid);
     if (o->junit) fl_report_junit(o->junit, outcomes, count, err);
     if (o->json) fl_report_jsonl(o->json, outcomes, count, err);
-    return invalid > 0 ? 2 : failed > 0 ? 1 : 0;
+    bool marks_missing = false;
+    if (o->marks || o->require_marks) marks_missing = report_marks(o, outcomes, count, out, err);
+    return invalid > 0 ? 2 : failed > 0 || marks_missing ? 1 : 0;
 }
 
 /* The worker count: --jobs, else one per CPU from the faultline binary

@@ -78,6 +78,9 @@ typedef struct option_row {
     const char *hint;  /* appended when a command does not take it, or NULL */
 } option_row_t;
 
+/* The options that take no value. */
+enum { FLAG_OPTIONS = FL_OPT_MARKS | FL_OPT_REQUIRE_MARKS };
+
 static const option_row_t OPTION_ROWS[] = {
     {"--seeds", FL_OPT_SEEDS, "A..B with A <= B (or one seed N)",
      " (replay runs one seed: --seed N)"},
@@ -92,6 +95,8 @@ static const option_row_t OPTION_ROWS[] = {
     {"--jobs", FL_OPT_JOBS, "1..1024 or auto", NULL},
     {"--timeout", FL_OPT_TIMEOUT, "a number of seconds > 0", NULL},
     {"--shard", FL_OPT_SHARD, "K/N with 1 <= K <= N <= 1024", NULL},
+    {"--marks", FL_OPT_MARKS, "no value", NULL},
+    {"--require-marks", FL_OPT_REQUIRE_MARKS, "no value", NULL},
 };
 
 static const option_row_t *find_option(const char *name) {
@@ -131,6 +136,8 @@ static bool read_option_value(fl_option_id_t id, const char *value, fl_options_t
         return parse_u64(value, &o->timeout_seconds) && o->timeout_seconds != 0 &&
                o->timeout_seconds <= UINT64_MAX / 1000;
     case FL_OPT_SHARD: return parse_shard(value, &o->shard_index, &o->shard_count);
+    case FL_OPT_MARKS: return (o->marks = true);
+    case FL_OPT_REQUIRE_MARKS: return (o->require_marks = true);
     }
     assert(!"every option row is handled");
     return false;
@@ -187,7 +194,7 @@ static int check_schedule(fl_options_t *o, const char *command, const char *usag
 int fl_options_parse(int argc, char **argv, fl_options_t *o, const char *usage, unsigned accepts,
                      FILE *err) {
     assert(argc >= 1 && argv != NULL && o != NULL && usage != NULL && err != NULL);
-    assert((accepts & ~((unsigned)FL_OPT_SHARD * 2 - 1)) == 0); /* fl_option_id_t bits only */
+    assert((accepts & ~((unsigned)FL_OPT_LAST * 2 - 1)) == 0); /* fl_option_id_t bits only */
     memset(o, 0, sizeof *o);
     o->timeout_seconds = FL_OPTIONS_TIMEOUT_DEFAULT_S;
     const char *command = argv[0];
@@ -200,7 +207,10 @@ int fl_options_parse(int argc, char **argv, fl_options_t *o, const char *usage, 
                     row->hint ? row->hint : "", usage);
             return 2;
         }
-        if (row != NULL) {
+        if (row != NULL && (row->id & FLAG_OPTIONS)) {
+            int status = parse_option_value(row, NULL, o, command, usage, err);
+            assert(status == 0); /* a flag always reads */
+        } else if (row != NULL) {
             int status = parse_option_value(row, i + 1 < argc ? argv[i + 1] : NULL, o, command,
                                             usage, err);
             if (status != 0) return status;

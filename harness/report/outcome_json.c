@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "harness/report/marks_report.h"
 #include "sim/runtime/arena.h"
 
 typedef enum member_type {
@@ -80,6 +81,8 @@ void fl_outcome_json_write(fl_json_writer_t *w, const fl_outcome_t *outcome) {
         fl_json_key(w, "timed_out");
         fl_json_bool(w, outcome->ending == FL_ENDING_TIMEOUT);
     }
+    fl_json_key(w, "marks");
+    fl_marks_json_write(w, outcome->marks);
     fl_json_object_end(w);
     assert(w->depth == depth);
 }
@@ -121,6 +124,8 @@ bool fl_outcome_json_read(const fl_json_value_t *object, fl_outcome_t *outcome) 
     for (size_t i = 0; i < MEMBER_COUNT; i++)
         if (MEMBERS[i].read && !read_member(object, &MEMBERS[i], &read)) return false;
     if (read.message == NULL) return false;
+    memset(read.marks, 0, sizeof read.marks);
+    if (!fl_marks_json_add(fl_json_get(object, "marks"), read.marks)) return false;
     char *name = copy_or_null(read.name), *policy = copy_or_null(read.policy);
     char *message = copy_or_null(read.message);
     free(outcome->name);

@@ -2,6 +2,7 @@
  * protocol: a connection parses requests; each request is a cycle whose app
  * runs in its own task; the parser pauses after a complete request and
  * resumes when that cycle ends (keep-alive and pipelining). */
+#include "sim/runtime/marks.h"
 #include "sim/asgi/server.h"
 
 #include <assert.h>
@@ -202,6 +203,10 @@ static void connection_lost(connection_t *c) {
     fl_world_t *w = c->server->world;
     cycle_t *cycle = c->cycle;
     if (cycle != NULL && !cycle->response_complete && !cycle->disconnected) {
+        if (cycle->response_started)
+            FL_MARK(ASGI_DISCONNECT_MID_RESPONSE);
+        else
+            FL_MARK(ASGI_DISCONNECT_BEFORE_START);
         cycle->disconnected = true;
         c->server->stats.disconnects++;
         fl_server_log_add(c->server->log, FL_SERVER_LOG_DISCONNECT, cycle->id, 0,
@@ -426,15 +431,20 @@ static fl_error_t *cycle_send(void *context, fl_world_t *w, const fl_asgi_messag
     if (status != FL_OK) return fl_error_from_status(arena, status, "send");
     const char *type = fl_asgi_message_type_name(m->type);
     if (cycle->disconnected) {
-        if (fl_asgi_spec_at_least(&cycle->scope, 2, 4))
+        if (fl_asgi_spec_at_least(&cycle->scope, 2, 4)) {
+            FL_MARK(ASGI_SEND_RAISED_AFTER_DISCONNECT);
             return fl_error_new(arena, FL_ERR_CLIENT_DISCONNECT,
                                 "client disconnected before '%s' was sent", type);
+        }
+        FL_MARK(ASGI_SEND_DROPPED_AFTER_DISCONNECT);
         return NULL; /* spec 2.0-2.3: dropped silently */
     }
     if (!cycle->response_started) {
-        if (m->type != FL_ASGI_RESPONSE_START)
+        if (m->type != FL_ASGI_RESPONSE_START) {
+            FL_MARK(ASGI_RULE_START_EXPECTED);
             return fl_error_new(arena, FL_ERR_RUNTIME_ERROR,
                                 "Expected ASGI message 'http.response.start', but got '%s'.", type);
+        }
         cycle->response_started = true;
         cycle->status = m->status;
         fl_server_log_add(c->server->log, FL_SERVER_LOG_MESSAGE_SENT, cycle->id, m->status,
@@ -445,20 +455,26 @@ static fl_error_t *cycle_send(void *context, fl_world_t *w, const fl_asgi_messag
         assert(cycle->response_started && !cycle->response_complete);
         return NULL;
     }
-    if (cycle->response_complete)
+    if (cycle->response_complete) {
+        FL_MARK(ASGI_RULE_AFTER_COMPLETE);
         return fl_error_new(arena, FL_ERR_RUNTIME_ERROR,
                             "Unexpected ASGI message '%s' sent, after response already completed.",
                             type);
-    if (m->type != FL_ASGI_RESPONSE_BODY)
+    }
+    if (m->type != FL_ASGI_RESPONSE_BODY) {
+        FL_MARK(ASGI_RULE_BODY_EXPECTED);
         return fl_error_new(arena, FL_ERR_RUNTIME_ERROR,
                             "Expected ASGI message 'http.response.body', but got '%s'.", type);
+    }
     /* uvicorn's httptools protocol: a body past the declared length is
      * refused before a byte of it is written (h11 words it "Too much data
      * for declared Content-Length"). The error goes to the app; if it
      * propagates, the cycle logs it and closes the connection. */
-    if (cycle->length_declared && m->body_length > cycle->length_remaining)
+    if (cycle->length_declared && m->body_length > cycle->length_remaining) {
+        FL_MARK(ASGI_RULE_BODY_TOO_LONG);
         return fl_error_new(arena, FL_ERR_RUNTIME_ERROR,
                             "Response content longer than Content-Length");
+    }
     if (cycle->length_declared) cycle->length_remaining -= m->body_length;
     assert(!cycle->response_complete && !cycle->disconnected);
     fl_server_log_add(c->server->log, FL_SERVER_LOG_MESSAGE_SENT, cycle->id,
@@ -471,9 +487,11 @@ static fl_error_t *cycle_send(void *context, fl_world_t *w, const fl_asgi_messag
     /* The last message short of the declared length: what was sent stays
      * sent, the response is not complete (h11: "Too little data for
      * declared Content-Length"). */
-    if (!m->more_body && cycle->length_declared && cycle->length_remaining != 0)
+    if (!m->more_body && cycle->length_declared && cycle->length_remaining != 0) {
+        FL_MARK(ASGI_RULE_BODY_TOO_SHORT);
         return fl_error_new(arena, FL_ERR_RUNTIME_ERROR,
                             "Response content shorter than Content-Length");
+    }
     if (!m->more_body) cycle_complete(cycle);
     return NULL;
 }
@@ -532,16 +550,19 @@ static fl_error_t *cycle_task(fl_world_t *w, void *arg) {
     if (error != NULL) {
         /* uvicorn logs an exception whether or not the client is still there:
          * that is how "No response returned." reached users' logs. */
+        FL_MARK(ASGI_APP_EXCEPTION);
         fl_server_log_error(log, cycle->id, "Exception in ASGI application", error);
         if (!cycle->response_started && !cycle->disconnected)
             send_plain_error(c, 500, "Internal Server Error");
         else
             close_after_flush(c); /* the client sees the body cut short */
     } else if (!cycle->response_started && !cycle->disconnected) {
+        FL_MARK(ASGI_RULE_RETURNED_WITHOUT_START);
         fl_server_log_add(log, FL_SERVER_LOG_ERROR, cycle->id, 0,
                           "ASGI callable returned without starting response.");
         send_plain_error(c, 500, "Internal Server Error");
     } else if (!cycle->response_complete && !cycle->disconnected) {
+        FL_MARK(ASGI_RULE_RETURNED_WITHOUT_COMPLETE);
         fl_server_log_add(log, FL_SERVER_LOG_ERROR, cycle->id, 0,
                           "ASGI callable returned without completing response.");
         close_after_flush(c);
@@ -810,6 +831,7 @@ static fl_error_t *connection_task(fl_world_t *w, void *arg) {
         size_t pending_max = c->server->options.header_bytes_max + c->server->options.body_bytes_max;
         if (c->pending.length > pending_max) {
             /* A client that pipelines without limit: dropped, and said so. */
+            FL_MARK(ASGI_PIPELINE_OVERFLOW);
             fl_server_log_add(c->server->log, FL_SERVER_LOG_ERROR, c->cycle ? c->cycle->id : 0,
                               (int64_t)c->pending.length,
                               "Too much pipelined data (%zu bytes waiting, at most %zu): "
