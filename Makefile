@@ -97,7 +97,7 @@ run: deps
 test: deps
 	@$(MAKE) --no-print-directory build-all
 	@$(MAKE) --no-print-directory test-run
-	@$(FAULTLINE) run scenarios/
+	@$(FAULTLINE) run scenarios/ --require-marks
 
 test-run: $(TEST_BINS)
 	@tests/run.sh $(TEST_BINS)

@@ -175,6 +175,9 @@ typedef struct fl_client_task {
 typedef struct fl_client_spec {
     fl_timeouts_t timeouts; /* 0 = the client's defaults */
     size_t max_connections;
+    int64_t idle_expiry_ns;  /* 0: the client's 5 s */
+    size_t header_bytes_max; /* 0: the client's 64 KiB */
+    size_t body_bytes_max;   /* 0: the client's 64 MiB */
     uint32_t knobs; /* client/knobs.h: buggy variants turned on */
     fl_client_layer_t *layers; /* outermost first */
     size_t layer_count;

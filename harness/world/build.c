@@ -99,6 +99,9 @@ static int build_client(fl_run_state_t *run, char *error, size_t error_size) {
     fl_client_options_t options = {.net = run->net,
                                    .timeouts = spec->timeouts,
                                    .max_connections = spec->max_connections,
+                                   .idle_expiry_ns = spec->idle_expiry_ns,
+                                   .header_bytes_max = spec->header_bytes_max,
+                                   .body_bytes_max = spec->body_bytes_max,
                                    .knobs = spec->knobs,
                                    .middleware = chain,
                                    .middleware_count = spec->layer_count};
