@@ -5,6 +5,7 @@
  * condition (ConnectTimeout, ReadTimeout, ...); a cancellation from outside
  * passes through as Cancelled, never mapped. */
 #include "sim/runtime/marks.h"
+#include "sim/net/protocol_state.h"
 #include "client/transport.h"
 
 #include <assert.h>
@@ -127,6 +128,12 @@ static fl_error_t *timed_status(fl_world_t *w, fl_cancel_scope_t *scope, int sta
 
 /* --- parsing ------------------------------------------------------------------------ */
 
+/* Where this end of the connection is, for the fault × state matrix. */
+static void set_state(fl__exchange_t *ex, fl_protocol_state_t state) {
+    assert(ex->connection != NULL && ex->connection->conn != NULL);
+    fl_conn_set_protocol_state(ex->connection->conn, (int)state);
+}
+
 static fl__exchange_t *exchange_of(llhttp_t *parser) { return parser->data; }
 
 static int limit(fl__exchange_t *ex, fl_client_condition_t condition) {
@@ -188,6 +195,7 @@ static int on_headers_complete(llhttp_t *parser) {
     ex->headers_done = true;
     ex->chunked = (parser->flags & F_CHUNKED) != 0;
     ex->content_length = (parser->flags & F_CONTENT_LENGTH) ? (int64_t)parser->content_length : -1;
+    set_state(ex, FL_PROTOCOL_STATE_CLIENT_READING_BODY);
     return ex->head_request ? 1 : 0; /* a HEAD response has no body */
 }
 
@@ -223,6 +231,7 @@ static void init_settings(void) {
 
 static fl_error_t *feed(fl_world_t *w, fl__exchange_t *ex, const char *data, size_t length) {
     ex->any_bytes = true;
+    if (!ex->headers_done) set_state(ex, FL_PROTOCOL_STATE_CLIENT_READING_HEAD);
     llhttp_errno_t err = llhttp_execute(&ex->parser, data, length);
     if (err == HPE_OK) return NULL;
     if (err == HPE_PAUSED) {
@@ -412,6 +421,7 @@ static void release(fl_world_t *w, fl__pool_t *pool, connection_t *c, bool reusa
         return;
     }
     if (reusable && o->idle_count < pool->config.max_idle) {
+        fl_conn_set_protocol_state(c->conn, (int)FL_PROTOCOL_STATE_CLIENT_IDLE_IN_POOL);
         c->idle_since_ns = fl_now(w);
         c->next_idle = o->idle;
         o->idle = c;
@@ -526,14 +536,21 @@ static fl_error_t *read_head(fl_world_t *w, fl__exchange_t *ex) {
     return NULL;
 }
 
+/* The head, then the body, as httpcore writes them: two writes, so a
+ * fault can meet the request while its body is on the way. */
 static fl_error_t *send_request(fl_world_t *w, fl__exchange_t *ex, bool *caller_error) {
     bytes_t head = {0};
     build_head(w, ex, &head);
-    if (ex->request->stream == NULL && ex->request->body_length > 0)
-        bytes_append(&head, ex->request->body, ex->request->body_length);
+    set_state(ex, FL_PROTOCOL_STATE_CLIENT_WRITING_HEAD);
     fl_error_t *error = write_all(w, ex, head.data, head.length);
     bytes_free(&head);
-    if (error == NULL && ex->request->stream != NULL) error = write_stream(w, ex, caller_error);
+    const fl_request_t *r = ex->request;
+    if (error == NULL && (r->stream != NULL || r->body_length > 0))
+        set_state(ex, FL_PROTOCOL_STATE_CLIENT_WRITING_BODY);
+    if (error == NULL && r->stream == NULL && r->body_length > 0)
+        error = write_all(w, ex, r->body, r->body_length);
+    if (error == NULL && r->stream != NULL) error = write_stream(w, ex, caller_error);
+    if (error == NULL) set_state(ex, FL_PROTOCOL_STATE_CLIENT_AWAITING);
     return error;
 }
 

@@ -14,6 +14,7 @@
 #include "harness/cli/options.h"
 #include "harness/report/outcome.h"
 #include "harness/report/marks_report.h"
+#include "harness/report/matrix_report.h"
 #include "harness/report/reports.h"
 #include "harness/run/runner.h"
 #include "harness/cli/scenario_files.h"
@@ -26,7 +27,7 @@ static const char *RUN_USAGE =
     "usage: faultline run PATH... [--seeds A..B] [--policy fifo|random|trio|replay] "
     "[--schedule S]\n"
     "                    [--junit FILE] [--json FILE] [--jobs N|auto] [--timeout SECONDS]\n"
-    "                    [--shard K/N]\n"
+    "                    [--shard K/N] [--marks] [--require-marks] [--matrix]\n"
     "  runs every scenario file under PATH (directories are searched for *.yaml) for every\n"
     "  seed; prints one line per scenario and the command that replays each failure.\n"
     "  --seeds A..B (or one seed N) replaces every file's own range.\n"
@@ -40,7 +41,12 @@ static const char *RUN_USAGE =
     "  file i (from 0) when i mod N = K-1, so N machines with K = 1..N run each file once.\n"
     "  --junit FILE writes a JUnit XML report; --json FILE one JSON object per file: file,\n"
     "  name, mode, passed, invalid, crashed, timed_out, seeds_run, seed, seed_first,\n"
-    "  seed_last, policy, message.\n";
+    "  seed_last, policy, message, marks, matrix.\n"
+    "  --marks prints the coverage marks the run hit and lists those it never hit;\n"
+    "  --require-marks fails (exit 1) when a mark was never hit and its row in\n"
+    "  sim/runtime/mark_table.h gives no reason. --matrix prints the fault x protocol-state\n"
+    "  matrix: for each state an end of a connection was in when a fault acted, and each\n"
+    "  action, the seeds that reached it and the error kinds the client saw.\n";
 
 static char *dup_text(const char *text) {
     if (text == NULL) return NULL;
@@ -95,6 +101,7 @@ static void run_scenario(const char *path, const fl_options_t *o, bool in_worker
     fl_marks_clear(); /* the process's counts: this file's alone */
     fl_scenario_run(&s, &config, result);
     memcpy(r->marks, fl__mark_hits, sizeof r->marks);
+    r->matrix = result->matrix;
     r->passed = result->passed;
     r->seeds_run = result->seeds_run;
     r->seed = result->seed;
@@ -340,6 +347,13 @@ static int summarize(const fl_options_t *o, fl_outcome_t *outcomes, size_t count
     if (o->json) fl_report_jsonl(o->json, outcomes, count, err);
     bool marks_missing = false;
     if (o->marks || o->require_marks) marks_missing = report_marks(o, outcomes, count, out, err);
+    if (o->matrix) {
+        fl_fault_matrix_t *total = calloc(1, sizeof *total);
+        if (total == NULL) fl__out_of_memory("run");
+        for (size_t i = 0; i < count; i++) fl_fault_matrix_merge(total, &outcomes[i].matrix);
+        fl_matrix_print(total, out);
+        free(total);
+    }
     return invalid > 0 ? 2 : failed > 0 || marks_missing ? 1 : 0;
 }
 

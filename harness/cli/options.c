@@ -79,7 +79,7 @@ typedef struct option_row {
 } option_row_t;
 
 /* The options that take no value. */
-enum { FLAG_OPTIONS = FL_OPT_MARKS | FL_OPT_REQUIRE_MARKS };
+enum { FLAG_OPTIONS = FL_OPT_MARKS | FL_OPT_REQUIRE_MARKS | FL_OPT_MATRIX };
 
 static const option_row_t OPTION_ROWS[] = {
     {"--seeds", FL_OPT_SEEDS, "A..B with A <= B (or one seed N)",
@@ -97,6 +97,7 @@ static const option_row_t OPTION_ROWS[] = {
     {"--shard", FL_OPT_SHARD, "K/N with 1 <= K <= N <= 1024", NULL},
     {"--marks", FL_OPT_MARKS, "no value", NULL},
     {"--require-marks", FL_OPT_REQUIRE_MARKS, "no value", NULL},
+    {"--matrix", FL_OPT_MATRIX, "no value", NULL},
 };
 
 static const option_row_t *find_option(const char *name) {
@@ -138,6 +139,7 @@ static bool read_option_value(fl_option_id_t id, const char *value, fl_options_t
     case FL_OPT_SHARD: return parse_shard(value, &o->shard_index, &o->shard_count);
     case FL_OPT_MARKS: return (o->marks = true);
     case FL_OPT_REQUIRE_MARKS: return (o->require_marks = true);
+    case FL_OPT_MATRIX: return (o->matrix = true);
     }
     assert(!"every option row is handled");
     return false;

@@ -25,14 +25,15 @@ typedef enum fl_option_id {
     FL_OPT_SHARD = 1u << 9,
     FL_OPT_MARKS = 1u << 10,         /* a flag: no value */
     FL_OPT_REQUIRE_MARKS = 1u << 11, /* a flag: no value */
-    FL_OPT_LAST = FL_OPT_REQUIRE_MARKS,
+    FL_OPT_MATRIX = 1u << 12,        /* a flag: no value */
+    FL_OPT_LAST = FL_OPT_MATRIX,
 } fl_option_id_t;
 
 /* What each command takes. */
 enum {
     FL_ACCEPTS_RUN = FL_OPT_SEEDS | FL_OPT_POLICY | FL_OPT_SCHEDULE | FL_OPT_JUNIT | FL_OPT_JSON |
                      FL_OPT_JOBS | FL_OPT_TIMEOUT | FL_OPT_SHARD | FL_OPT_MARKS |
-                     FL_OPT_REQUIRE_MARKS,
+                     FL_OPT_REQUIRE_MARKS | FL_OPT_MATRIX,
     FL_ACCEPTS_RUN_ONE = FL_OPT_SEEDS | FL_OPT_POLICY | FL_OPT_SCHEDULE,
     FL_ACCEPTS_REPLAY = FL_OPT_SEED | FL_OPT_POLICY | FL_OPT_SCHEDULE | FL_OPT_TRACE,
     FL_ACCEPTS_FILES_ONLY = 0,
@@ -57,6 +58,7 @@ typedef struct fl_options {
     uint64_t timeout_seconds;        /* per scenario, with workers only */
     bool marks;                      /* --marks: print the coverage marks the run hit */
     bool require_marks;              /* --require-marks: fail on a mark never hit */
+    bool matrix;                     /* --matrix: print the fault x protocol-state matrix */
 } fl_options_t;
 
 /* Parses argv[1..argc) (argv[0] is the command's name) into o, taking the

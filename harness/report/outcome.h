@@ -10,6 +10,7 @@
 #include <stdio.h>
 
 #include "harness/report/replay_command.h"
+#include "sim/net/protocol_state.h"
 #include "sim/runtime/marks.h"
 
 /* How a scenario ended when it ran in a worker process (workers.h). */
@@ -37,6 +38,7 @@ typedef struct fl_outcome {
     int term_signal;                /* crashed by a signal: which; else 0 */
     int64_t exit_status;            /* crashed without a signal: the exit code */
     uint64_t marks[FL_MARK_COUNT];  /* coverage marks hit over its seeds */
+    fl_fault_matrix_t matrix;       /* what its faults met, over its seeds */
 } fl_outcome_t;
 
 /* The command that replays the outcome's failure (its seed, or for a crash

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "harness/report/marks_report.h"
+#include "harness/report/matrix_report.h"
 #include "sim/runtime/arena.h"
 
 typedef enum member_type {
@@ -83,6 +84,8 @@ void fl_outcome_json_write(fl_json_writer_t *w, const fl_outcome_t *outcome) {
     }
     fl_json_key(w, "marks");
     fl_marks_json_write(w, outcome->marks);
+    fl_json_key(w, "matrix");
+    fl_matrix_json_write(w, &outcome->matrix);
     fl_json_object_end(w);
     assert(w->depth == depth);
 }
@@ -126,6 +129,8 @@ bool fl_outcome_json_read(const fl_json_value_t *object, fl_outcome_t *outcome) 
     if (read.message == NULL) return false;
     memset(read.marks, 0, sizeof read.marks);
     if (!fl_marks_json_add(fl_json_get(object, "marks"), read.marks)) return false;
+    memset(&read.matrix, 0, sizeof read.matrix);
+    if (!fl_matrix_json_add(fl_json_get(object, "matrix"), &read.matrix)) return false;
     char *name = copy_or_null(read.name), *policy = copy_or_null(read.policy);
     char *message = copy_or_null(read.message);
     free(outcome->name);

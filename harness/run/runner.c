@@ -185,6 +185,31 @@ static void judge(fl_run_state_t *run, fl_seed_result_t *result, FILE *timeline)
                 result->passed ? "passed" : "FAILED", result->trace_hash);
 }
 
+/* The error kinds of steps (and of their blocks), into set. */
+static void collect_errors(const fl_step_state_t *states, size_t count, fl_error_kind_set_t *set) {
+    assert((states != NULL || count == 0) && set != NULL);
+    for (size_t i = 0; i < count; i++) {
+        const fl_step_state_t *step = &states[i];
+        if (step->error != NULL) fl_error_kind_set_add(set, step->error->kind);
+        collect_errors(step->block_states, step->spec->block_count, set);
+        collect_errors(step->handler_states, step->spec->handler_count, set);
+        collect_errors(step->final_states, step->spec->final_count, set);
+        for (size_t c = 0; c < step->spec->child_count; c++)
+            collect_errors(step->child_states[c], step->spec->children[c].step_count, set);
+    }
+}
+
+/* What the faults met, for the fault × protocol-state matrix. */
+static void record_matrix(const fl_run_state_t *run, fl_seed_result_t *result) {
+    assert(run != NULL && run->net != NULL && result != NULL);
+    result->matrix = *fl_simnet_fault_matrix(run->net);
+    for (size_t t = 0; t < run->task_count; t++) {
+        const fl_task_state_t *task = &run->tasks[t];
+        collect_errors(task->steps, task->spec != NULL ? task->spec->step_count : 0,
+                       &result->errors);
+    }
+}
+
 int fl_scenario_run_seed(const fl_scenario_t *scenario, uint64_t seed,
                          const fl_run_config_t *config, fl_seed_result_t *result) {
     assert(scenario != NULL && result != NULL);
@@ -220,6 +245,7 @@ int fl_scenario_run_seed(const fl_scenario_t *scenario, uint64_t seed,
     fl_world_set_trace_stream(world, NULL);
     assert(run->tasks_done <= run->task_count);
     judge(run, result, timeline);
+    record_matrix(run, result);
     assert(result->passed == (result->checks_failed == 0));
     if (config != NULL && config->chrome_trace != NULL)
         fl_chrome_trace_write(world, config->chrome_trace);
@@ -320,6 +346,7 @@ int fl_scenario_run(const fl_scenario_t *scenario, const fl_run_config_t *config
             return status;
         }
         fired |= result->detail.faults_fired;
+        fl_fault_matrix_add_seed(&result->matrix, &result->detail.matrix, &result->detail.errors);
         /* A bug shown in a seed where its faults did not act was not shown
          * by them: that seed does not count as a find. */
         bool faults_acted = !result->detail.faults_silent;

@@ -46,6 +46,7 @@
 #include <stdio.h>
 
 #include "harness/model/scenario.h"
+#include "sim/net/protocol_state.h"
 #include "sim/runtime/world.h"
 
 typedef struct fl_run_config {
@@ -83,6 +84,8 @@ typedef struct fl_seed_result {
                                          * (faults-fired failed): no find counts here */
     bool target_failed;                 /* finds: the named check failed */
     char target_message[FL_RUN_MESSAGE_MAX];
+    fl_fault_matrix_t matrix;           /* hits: the faults' actions against each end's state */
+    fl_error_kind_set_t errors;         /* the kinds the client's steps ended with */
     char server_log[FL_RUN_LOG_TEXT_MAX];   /* fl_server_log_print: with a timeline, or when a check failed */
     char hang_report[FL_RUN_HANG_TEXT_MAX]; /* fl_world_print_hang, on a hang only */
 } fl_seed_result_t;
@@ -101,6 +104,7 @@ typedef struct fl_scenario_result {
     uint64_t seed;            /* holds: the first failing seed; finds: where found; else 0 */
     char message[FL_RUN_MESSAGE_MAX + 64];
     fl_seed_result_t detail;  /* the seed named above, or the last seed run */
+    fl_fault_matrix_t matrix; /* over the seeds run: seeds, and the error kinds in them */
 } fl_scenario_result_t;
 
 /* Runs the scenario over its seed range (or config's). Holds: stops at the

@@ -3,6 +3,7 @@
  * runs in its own task; the parser pauses after a complete request and
  * resumes when that cycle ends (keep-alive and pipelining). */
 #include "sim/runtime/marks.h"
+#include "sim/net/protocol_state.h"
 #include "sim/asgi/server.h"
 
 #include <assert.h>
@@ -371,6 +372,7 @@ static void write_start(cycle_t *cycle, const fl_asgi_message_t *m) {
     /* One framing at most: a declared length or chunks, never both. */
     assert(!(cycle->chunked && cycle->length_declared));
     assert(head.length >= 4 && memcmp(head.data + head.length - 4, "\r\n\r\n", 4) == 0);
+    fl_conn_set_protocol_state(c->conn, (int)FL_PROTOCOL_STATE_SERVER_AFTER_START);
     queue_output(c, head.data, head.length);
     buffer_free(&head);
 }
@@ -383,6 +385,7 @@ static void write_body(cycle_t *cycle, const fl_asgi_message_t *m) {
     assert(!cycle->chunked || cycle->body_allowed);
     assert(!cycle->length_declared || cycle->body_allowed);
     if (!cycle->body_allowed) return; /* HEAD, 204, 304: HTTP has no body to send */
+    if (m->more_body) fl_conn_set_protocol_state(c->conn, (int)FL_PROTOCOL_STATE_SERVER_STREAMING);
     if (cycle->chunked) {
         if (m->body_length > 0) {
             char size_line[32];
@@ -403,6 +406,7 @@ static void cycle_complete(cycle_t *cycle) {
     assert(cycle->response_started && !cycle->response_complete && !cycle->disconnected);
     assert(!cycle->length_declared || cycle->length_remaining == 0);
     cycle->response_complete = true;
+    fl_conn_set_protocol_state(c->conn, (int)FL_PROTOCOL_STATE_SERVER_AFTER_COMPLETION);
     c->server->stats.responses_completed++;
     fl_condition_notify_all(c->server->world, cycle->message_condition);
     if (!cycle->keep_alive) close_after_flush(c);
@@ -544,6 +548,7 @@ static fl_error_t *cycle_task(fl_world_t *w, void *arg) {
     /* The parser waits for this cycle: it is the connection's only one. */
     assert(c != NULL && c->cycle == cycle);
     fl_server_log_t *log = c->server->log;
+    fl_conn_set_protocol_state(c->conn, (int)FL_PROTOCOL_STATE_SERVER_BEFORE_START);
     fl_error_t *error =
         fl_asgi_call(c->server->app, w, &cycle->scope,
                      (fl_asgi_receive_t){cycle_receive, cycle}, (fl_asgi_send_t){cycle_send, cycle});

@@ -4,6 +4,7 @@
 #include <assert.h>
 
 #include "sim/net/protocol_event.h"
+#include "sim/net/protocol_state.h"
 #include "sim/runtime/status.h"
 
 /* The dispatch is where both drivers meet the layers above, so it checks
@@ -18,6 +19,12 @@ const char *fl_side_name(fl_side_t side) {
 const char *fl_direction_name(fl_direction_t dir) {
     assert(dir == FL_DIRECTION_CLIENT_TO_SERVER || dir == FL_DIRECTION_SERVER_TO_CLIENT);
     return dir == FL_DIRECTION_CLIENT_TO_SERVER ? "c2s" : "s2c";
+}
+
+void fl_conn_set_protocol_state(fl_conn_t *conn, int state) {
+    assert(conn != NULL && state >= 0 && state < FL_PROTOCOL_STATE_COUNT);
+    assert(fl_protocol_state_side((fl_protocol_state_t)state) == conn->side);
+    conn->protocol_state = state;
 }
 
 /* A connection a driver hands out: its own, numbered, on the side asked. */

@@ -75,7 +75,12 @@ struct fl_conn {
     fl_net_t *net;
     uint32_t id;      /* 1-based, in the order connections were established */
     fl_side_t side;
+    int protocol_state; /* an fl_protocol_state_t of this side (protocol_state.h) */
 };
+
+/* Says which protocol state this end is in (a row of protocol_state.h on
+ * the end's side); the simulated network counts faults against it. */
+void fl_conn_set_protocol_state(fl_conn_t *conn, int state);
 
 /* Starts listening; port 0 asks for an ephemeral port (see
  * fl_listener_port). host NULL means the driver's default (127.0.0.1 for

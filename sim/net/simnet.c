@@ -8,6 +8,8 @@
  */
 #include "sim/net/simnet.h"
 
+#include "sim/net/protocol_state.h"
+
 #include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -110,6 +112,7 @@ struct simnet {
     uint32_t connect_attempts;
     uint16_t next_ephemeral_port;
     fl_simnet_stats_t stats;
+    fl_fault_matrix_t matrix; /* hits: each fault's action against each end's state */
 };
 
 static fl_world_t *world_of(const simnet_t *net) {
@@ -453,9 +456,22 @@ static void apply_action(net_fault_t *fault, simconn_t *conn) {
     fault->applied++;
 }
 
+/* The matrix's count: the action met each end in the state it was in. */
+static void count_in_matrix(simnet_t *net, fl_fault_action_kind_t action, const simconn_t *conn) {
+    assert((unsigned)action < FL_FAULT_ACTION_COUNT);
+    for (int side = 0; side < 2; side++) {
+        int state = conn != NULL ? conn->ends[side].base.protocol_state
+                                 : (int)FL_PROTOCOL_STATE_CLIENT_CONNECTING;
+        assert(state >= 0 && state < FL_PROTOCOL_STATE_COUNT);
+        net->matrix.cells[state][action].hits++;
+        if (conn == NULL) return; /* a connect attempt has no server end yet */
+    }
+}
+
 static void apply_to_connection(net_fault_t *fault, simconn_t *conn) {
     fl_world_t *w = world_of(fault->net);
     const fl_fault_action_t *action = &fault->entry.spec.action;
+    count_in_matrix(fault->net, action->kind, conn);
     pipe_t *pipe = &conn->pipes[fl_fault_action_direction(&fault->entry)];
     int64_t now = fl_now(w);
     assert(conn->id >= 1 && conn->id <= fault->net->stats.connections);
@@ -858,6 +874,7 @@ static simconn_t *new_connection(simnet_t *net) {
         conn->ends[side].base.net = &net->base;
         conn->ends[side].base.id = conn->id;
         conn->ends[side].base.side = (fl_side_t)side;
+        conn->ends[side].base.protocol_state = (int)fl_protocol_state_initial((fl_side_t)side);
     }
     init_pipe(net, conn, FL_DIRECTION_CLIENT_TO_SERVER);
     init_pipe(net, conn, FL_DIRECTION_SERVER_TO_CLIENT);
@@ -893,6 +910,7 @@ static int connect_faults(simnet_t *net, uint32_t attempt) {
                       current ? fl_task_id(current) : 0, 0, fault->entry.index,
                       fault->entry.spec.label);
         fault->applied++;
+        count_in_matrix(net, action->kind, NULL);
         if (action->kind == FL_FAULT_ACTION_REFUSE) return FL_EREFUSED;
         int status = action->duration_ns == FL_TIME_NEVER ? fl_sleep_forever(w)
                                                           : fl_sleep(w, action->duration_ns);
@@ -1058,6 +1076,12 @@ fl_simnet_stats_t fl_simnet_stats(const fl_net_t *base) {
         stats.open_endpoints += !c->ends[0].closed + !c->ends[1].closed;
     assert(stats.open_endpoints <= 2 * stats.connections);
     return stats;
+}
+
+const fl_fault_matrix_t *fl_simnet_fault_matrix(const fl_net_t *base) {
+    const simnet_t *net = (const simnet_t *)base;
+    assert(base != NULL && base->ops == &simnet_ops); /* not a libuv network */
+    return &net->matrix;
 }
 
 uint64_t fl_simnet_fault_fired(const fl_net_t *base, uint32_t index) {

@@ -15,6 +15,8 @@
  */
 #include "sim/net/uvnet.h"
 
+#include "sim/net/protocol_state.h"
+
 #include <assert.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -1041,6 +1043,7 @@ static uvconn_t *conn_create(uvnet_t *net, fl_side_t side) {
     uvconn_t *conn = fl_arena_zalloc(fl_world_arena(world), sizeof *conn);
     conn->base.net = &net->base;
     conn->base.side = side;
+    conn->base.protocol_state = (int)fl_protocol_state_initial(side);
     conn->net = net;
     const char *name = side == FL_SIDE_CLIENT ? "client" : "server";
     conn->readable = fl_condition_create(world, "connection", name);

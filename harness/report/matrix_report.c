@@ -1,0 +1,145 @@
+#include "harness/report/matrix_report.h"
+
+#include <assert.h>
+#include <inttypes.h>
+#include <string.h>
+
+#include "client/error_kinds.h"
+
+/* Cancel-task acts on a task, not a connection: it has no column. */
+static bool action_has_column(int action) {
+    assert(action >= 0 && action < FL_FAULT_ACTION_COUNT);
+    return action != FL_FAULT_ACTION_CANCEL_TASK;
+}
+
+static void write_errors(fl_json_writer_t *w, const fl_error_kind_set_t *errors) {
+    fl_json_array_begin(w);
+    for (int k = 0; k < FL_ERR_KIND_COUNT; k++)
+        if (fl_error_kind_set_has(errors, (fl_error_kind_t)k))
+            fl_json_string(w, fl_error_kind_name((fl_error_kind_t)k));
+    fl_json_array_end(w);
+}
+
+void fl_matrix_json_write(fl_json_writer_t *w, const fl_fault_matrix_t *matrix) {
+    assert(w != NULL && matrix != NULL);
+    size_t depth = w->depth;
+    fl_json_array_begin(w);
+    for (int s = 0; s < FL_PROTOCOL_STATE_COUNT; s++)
+        for (int a = 0; a < FL_FAULT_ACTION_COUNT; a++) {
+            const fl_fault_matrix_cell_t *cell = &matrix->cells[s][a];
+            if (cell->hits == 0) continue;
+            fl_json_object_begin(w);
+            fl_json_key(w, "state");
+            fl_json_string(w, fl_protocol_state_name((fl_protocol_state_t)s));
+            fl_json_key(w, "side");
+            fl_json_string(w, fl_side_name(fl_protocol_state_side((fl_protocol_state_t)s)));
+            fl_json_key(w, "action");
+            fl_json_string(w, fl_fault_action_name((fl_fault_action_kind_t)a));
+            fl_json_key(w, "hits");
+            fl_json_uint(w, cell->hits);
+            fl_json_key(w, "seeds");
+            fl_json_uint(w, cell->seeds);
+            fl_json_key(w, "errors");
+            write_errors(w, &cell->errors);
+            fl_json_object_end(w);
+        }
+    fl_json_array_end(w);
+    assert(w->depth == depth);
+}
+
+/* The state of a name and side, or false. */
+static bool state_from(const char *name, const char *side, int *out) {
+    if (name == NULL || side == NULL) return false;
+    for (int s = 0; s < FL_PROTOCOL_STATE_COUNT; s++)
+        if (strcmp(fl_protocol_state_name((fl_protocol_state_t)s), name) == 0 &&
+            strcmp(fl_side_name(fl_protocol_state_side((fl_protocol_state_t)s)), side) == 0) {
+            *out = s;
+            return true;
+        }
+    return false;
+}
+
+static bool add_cell(const fl_json_value_t *item, fl_fault_matrix_t *matrix) {
+    assert(item != NULL && matrix != NULL);
+    int state;
+    fl_fault_action_kind_t action;
+    uint64_t hits, seeds;
+    const char *action_name = fl_json_get_string(item, "action");
+    if (!state_from(fl_json_get_string(item, "state"), fl_json_get_string(item, "side"), &state) ||
+        action_name == NULL || !fl_fault_action_from_name(action_name, &action) ||
+        !fl_json_get_u64(item, "hits", &hits) || !fl_json_get_u64(item, "seeds", &seeds))
+        return false;
+    const fl_json_value_t *errors = fl_json_get(item, "errors");
+    if (errors == NULL || errors->type != FL_JSON_ARRAY) return false;
+    fl_fault_matrix_cell_t *cell = &matrix->cells[state][action];
+    for (size_t i = 0; i < errors->count; i++) {
+        fl_error_kind_t kind;
+        if (errors->items[i].type != FL_JSON_STRING ||
+            !fl_error_kind_from_name(errors->items[i].text, &kind))
+            return false;
+        fl_error_kind_set_add(&cell->errors, kind);
+    }
+    cell->hits += hits;
+    cell->seeds += seeds;
+    return true;
+}
+
+bool fl_matrix_json_add(const fl_json_value_t *array, fl_fault_matrix_t *matrix) {
+    assert(matrix != NULL);
+    fl_client_error_kinds_add(); /* a worker's kinds are named: the reader must know them */
+    if (array == NULL || array->type != FL_JSON_ARRAY) return false;
+    for (size_t i = 0; i < array->count; i++)
+        if (array->items[i].type != FL_JSON_OBJECT || !add_cell(&array->items[i], matrix))
+            return false;
+    return true;
+}
+
+static void print_table(const fl_fault_matrix_t *matrix, FILE *out) {
+    fprintf(out, "%-24s", "state \\ action");
+    for (int a = 0; a < FL_FAULT_ACTION_COUNT; a++)
+        if (action_has_column(a)) fprintf(out, " %s", fl_fault_action_name((fl_fault_action_kind_t)a));
+    fputc('\n', out);
+    for (int s = 0; s < FL_PROTOCOL_STATE_COUNT; s++) {
+        fl_protocol_state_t state = (fl_protocol_state_t)s;
+        fprintf(out, "%-6s %-17s", fl_side_name(fl_protocol_state_side(state)),
+                fl_protocol_state_name(state));
+        for (int a = 0; a < FL_FAULT_ACTION_COUNT; a++) {
+            if (!action_has_column(a)) continue;
+            int width = (int)strlen(fl_fault_action_name((fl_fault_action_kind_t)a));
+            uint64_t seeds = matrix->cells[s][a].seeds;
+            if (seeds == 0)
+                fprintf(out, " %*s", width, ".");
+            else
+                fprintf(out, " %*" PRIu64, width, seeds);
+        }
+        fputc('\n', out);
+    }
+}
+
+void fl_matrix_print(const fl_fault_matrix_t *matrix, FILE *out) {
+    assert(matrix != NULL && out != NULL);
+    size_t reached = 0, cells = 0;
+    for (int s = 0; s < FL_PROTOCOL_STATE_COUNT; s++)
+        for (int a = 0; a < FL_FAULT_ACTION_COUNT; a++)
+            if (action_has_column(a)) cells++, reached += matrix->cells[s][a].hits > 0;
+    fprintf(out, "--- fault x protocol state: %zu of %zu cells reached (seeds that reached each)\n",
+            reached, cells);
+    print_table(matrix, out);
+    for (int s = 0; s < FL_PROTOCOL_STATE_COUNT; s++)
+        for (int a = 0; a < FL_FAULT_ACTION_COUNT; a++) {
+            const fl_fault_matrix_cell_t *cell = &matrix->cells[s][a];
+            if (cell->hits == 0 || !action_has_column(a)) continue;
+            fprintf(out, "  %s %s x %s: %" PRIu64 " seed%s ->",
+                    fl_side_name(fl_protocol_state_side((fl_protocol_state_t)s)),
+                    fl_protocol_state_name((fl_protocol_state_t)s),
+                    fl_fault_action_name((fl_fault_action_kind_t)a), cell->seeds,
+                    cell->seeds == 1 ? "" : "s");
+            bool any = false;
+            for (int k = 0; k < FL_ERR_KIND_COUNT; k++)
+                if (fl_error_kind_set_has(&cell->errors, (fl_error_kind_t)k)) {
+                    fprintf(out, "%s %s", any ? "," : "", fl_error_kind_name((fl_error_kind_t)k));
+                    any = true;
+                }
+            fprintf(out, "%s\n", any ? "" : " no error");
+        }
+}

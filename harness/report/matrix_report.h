@@ -1,0 +1,27 @@
+/* The fault × protocol-state matrix (sim/net/protocol_state.h) as reports
+ * show it: for each state an end of a connection can be in and each fault
+ * action, whether the suite's faults met it, in how many seeds, and the
+ * error kinds the client's steps ended with there. A JSON array of the
+ * cells reached (in a result line and a JSON line), and the table
+ * `faultline run --matrix` prints. */
+#ifndef FL_HARNESS_MATRIX_REPORT_H
+#define FL_HARNESS_MATRIX_REPORT_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "harness/json/json.h"
+#include "sim/net/protocol_state.h"
+
+/* [{"state", "side", "action", "hits", "seeds", "errors": [names]}, ...]:
+ * the cells reached, in the tables' order. */
+void fl_matrix_json_write(fl_json_writer_t *w, const fl_fault_matrix_t *matrix);
+
+/* Adds an array written so into matrix; false when it is not one. */
+bool fl_matrix_json_add(const fl_json_value_t *array, fl_fault_matrix_t *matrix);
+
+/* The table: a row a state, a column an action, each cell the seeds that
+ * reached it ('.' for none); then each reached cell's error kinds. */
+void fl_matrix_print(const fl_fault_matrix_t *matrix, FILE *out);
+
+#endif /* FL_HARNESS_MATRIX_REPORT_H */
