@@ -16,6 +16,7 @@
 #include "harness/report/reports.h"
 #include "harness/run/runner.h"
 #include "harness/cli/scenario_files.h"
+#include "harness/cli/trace_failures.h"
 #include "harness/cli/worker_protocol.h"
 #include "harness/cli/workers.h"
 #include "sim/runtime/arena.h"
@@ -25,7 +26,7 @@ static const char *RUN_USAGE =
     "usage: faultline run PATH... [--seeds A..B] [--policy fifo|random|trio|replay] "
     "[--schedule S]\n"
     "                    [--junit FILE] [--json FILE] [--jobs N|auto] [--timeout SECONDS]\n"
-    "                    [--shard K/N]\n"
+    "                    [--shard K/N] [--trace-failures DIR]\n"
     "  runs every scenario file under PATH (directories are searched for *.yaml) for every\n"
     "  seed; prints one line per scenario and the command that replays each failure.\n"
     "  --seeds A..B (or one seed N) replaces every file's own range.\n"
@@ -39,7 +40,10 @@ static const char *RUN_USAGE =
     "  file i (from 0) when i mod N = K-1, so N machines with K = 1..N run each file once.\n"
     "  --junit FILE writes a JUnit XML report; --json FILE one JSON object per file: file,\n"
     "  name, mode, passed, invalid, crashed, timed_out, seeds_run, seed, seed_first,\n"
-    "  seed_last, policy, message.\n";
+    "  seed_last, policy, message.\n"
+    "  --trace-failures DIR runs each failing seed again in this process and writes its Chrome\n"
+    "  trace-event JSON (open it in ui.perfetto.dev) to DIR/<path>.seed-N.json, the path with\n"
+    "  '/' as '_'; DIR is made if missing.\n";
 
 static char *dup_text(const char *text) {
     if (text == NULL) return NULL;
@@ -341,6 +345,8 @@ int fl_cli_run(int argc, char **argv, FILE *out, FILE *err) {
     if (run_one) return run_one_command(&o, out, err);
     const char *exe = getenv("FAULTLINE_WORKER_EXE");
     if (choose_jobs(&o, exe, err) != 0) return 2;
+    if (o.trace_failures != NULL && fl_trace_failures_prepare(o.trace_failures, err) != 0)
+        return 2;
     fl_file_list_t *files = calloc(1, sizeof *files);
     if (files == NULL) fl__out_of_memory("run");
     int collect_status = fl_files_collect(files, o.paths, o.path_count, err);
@@ -352,6 +358,9 @@ int fl_cli_run(int argc, char **argv, FILE *out, FILE *err) {
         status = run_in_workers(files, &o, exe, outcomes, out, err);
     else
         run_here(files, &o, outcomes, out, err);
+    if (o.trace_failures != NULL &&
+        fl_trace_failures_write(o.trace_failures, outcomes, files->count, out, err) != 0)
+        status = 2;
     int code = summarize(&o, outcomes, files->count, out, err);
     for (size_t i = 0; i < files->count; i++) fl_outcome_free(&outcomes[i]);
     free(outcomes);

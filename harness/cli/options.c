@@ -88,10 +88,12 @@ static const option_row_t OPTION_ROWS[] = {
     {"--junit", FL_OPT_JUNIT, "a file to write", NULL},
     {"--json", FL_OPT_JSON, "a file to write", NULL},
     {"--trace", FL_OPT_TRACE, "a file to write",
-     " (Chrome traces come from replay --trace FILE, one seed)"},
+     " (Chrome traces come from replay --trace FILE, one seed, or from run --trace-failures DIR)"},
     {"--jobs", FL_OPT_JOBS, "1..1024 or auto", NULL},
     {"--timeout", FL_OPT_TIMEOUT, "a number of seconds > 0", NULL},
     {"--shard", FL_OPT_SHARD, "K/N with 1 <= K <= N <= 1024", NULL},
+    {"--trace-failures", FL_OPT_TRACE_FAILURES, "a directory to write traces into",
+     " (it is run's; replay writes one seed's trace with --trace FILE)"},
 };
 
 static const option_row_t *find_option(const char *name) {
@@ -131,6 +133,7 @@ static bool read_option_value(fl_option_id_t id, const char *value, fl_options_t
         return parse_u64(value, &o->timeout_seconds) && o->timeout_seconds != 0 &&
                o->timeout_seconds <= UINT64_MAX / 1000;
     case FL_OPT_SHARD: return parse_shard(value, &o->shard_index, &o->shard_count);
+    case FL_OPT_TRACE_FAILURES: return (o->trace_failures = value) != NULL && *value != '\0';
     }
     assert(!"every option row is handled");
     return false;
@@ -187,7 +190,8 @@ static int check_schedule(fl_options_t *o, const char *command, const char *usag
 int fl_options_parse(int argc, char **argv, fl_options_t *o, const char *usage, unsigned accepts,
                      FILE *err) {
     assert(argc >= 1 && argv != NULL && o != NULL && usage != NULL && err != NULL);
-    assert((accepts & ~((unsigned)FL_OPT_SHARD * 2 - 1)) == 0); /* fl_option_id_t bits only */
+    /* fl_option_id_t bits only */
+    assert((accepts & ~((unsigned)FL_OPT_TRACE_FAILURES * 2 - 1)) == 0);
     memset(o, 0, sizeof *o);
     o->timeout_seconds = FL_OPTIONS_TIMEOUT_DEFAULT_S;
     const char *command = argv[0];
