@@ -62,6 +62,7 @@ static bool kept_byte(char c) {
 /* How much of path's end is its .yaml or .yml suffix. */
 static size_t suffix_length(const char *path, size_t length) {
     static const char *const suffixes[] = {".yaml", ".yml"};
+    assert(path != NULL && strlen(path) == length);
     for (size_t k = 0; k < 2; k++) {
         size_t n = strlen(suffixes[k]);
         if (length > n && strcmp(path + length - n, suffixes[k]) == 0) return n;

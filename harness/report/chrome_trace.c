@@ -132,6 +132,8 @@ static void instant(writer_t *w, const fl_trace_event_t *e, lane_t lane, const c
 
 /* An instant named "<kind>: <detail>" (or the kind alone). */
 static void instant_of(writer_t *w, const fl_trace_event_t *e, lane_t lane) {
+    assert(w != NULL && e != NULL);
+    assert(e->kind != FL_TRACE_RUN && e->kind != FL_TRACE_BLOCK); /* those are slices */
     char name[NAME_MAX];
     if (e->detail != NULL)
         snprintf(name, sizeof name, "%s: %s", fl_trace_kind_name(e->kind), e->detail);
@@ -151,6 +153,7 @@ static bool has_flow(const fl_trace_spans_t *s, size_t cause) {
 }
 
 static void flow_event(writer_t *w, size_t cause, const char *ph, lane_t lane, int64_t ns) {
+    assert(cause < w->spans->count && has_flow(w->spans, cause));
     const fl_trace_event_t *e = &w->spans->events[cause];
     const char *name = e->kind == FL_TRACE_SPAWN ? "spawn" : "wake";
     event_head(w, name, name, ph, lane);
@@ -171,6 +174,7 @@ static int64_t end_ns(const fl_trace_spans_t *s, size_t i) {
 
 static void slice(writer_t *w, size_t i, const char *name, const char *cat, const char *ends) {
     const fl_trace_spans_t *s = w->spans;
+    assert(i < s->count && ends != NULL);
     const fl_trace_event_t *e = &s->events[i];
     event_head(w, name, cat, "X", task_lane(s, e->task));
     time_key(w, "ts", e->time_ns);

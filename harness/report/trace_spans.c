@@ -96,10 +96,12 @@ static void find_sides(fl_trace_spans_t *s) {
 }
 
 static bool is_network_event(const fl_trace_event_t *e) {
+    assert(e != NULL && (int)e->kind < FL_TRACE_KIND_COUNT);
     return e->kind == FL_TRACE_NET || e->kind == FL_TRACE_FAULT;
 }
 
 static void find_connections(fl_trace_spans_t *s) {
+    assert(s->connection_seen == NULL); /* found once */
     s->connection_max = 0;
     for (size_t i = 0; i < s->count; i++)
         if (is_network_event(&s->events[i]) && s->events[i].object > s->connection_max)

@@ -155,6 +155,28 @@ static void test_one_trace_per_failing_seed_with_workers(void **state) {
     check_run_traces("2");
 }
 
+/* A worker that crashed is not run again here, where it would crash run
+ * itself: it is named instead, and no file is written for it. */
+static void test_a_crash_is_named_not_rerun(void **state) {
+    (void)state;
+    if (getenv("FAULTLINE_WORKER_EXE") == NULL) {
+        print_message("build/faultline not found: run from the repository root after `make`\n");
+        skip();
+    }
+    write_file("wrong.yaml", WRONG_STATUS);
+    char file[160], traces[200], out[8192], err[8192];
+    snprintf(file, sizeof file, "%s/wrong.yaml", dir);
+    snprintf(traces, sizeof traces, "%s/traces", dir);
+    setenv("FAULTLINE_TEST_CRASH_ON", "hello expects the wrong status", 1);
+    const char *words[] = {"run", file, "--jobs", "2", "--trace-failures", traces};
+    int code = run(words, 6, out, err, sizeof out);
+    unsetenv("FAULTLINE_TEST_CRASH_ON");
+    assert_int_equal(code, 1);
+    assert_non_null(strstr(out, "CRASHED"));
+    assert_non_null(strstr(err, "no trace for"));
+    assert_int_equal(files_in(traces), 0);
+}
+
 static void test_a_directory_that_cannot_be_made_is_exit_2(void **state) {
     (void)state;
     write_file("wrong.yaml", WRONG_STATUS);
@@ -193,6 +215,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_one_trace_per_failing_seed_here, setup, teardown),
         cmocka_unit_test_setup_teardown(test_one_trace_per_failing_seed_with_workers, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_a_crash_is_named_not_rerun, setup, teardown),
         cmocka_unit_test_setup_teardown(test_a_directory_that_cannot_be_made_is_exit_2, setup,
                                         teardown),
         cmocka_unit_test(test_file_names_come_from_the_path_and_seed),
