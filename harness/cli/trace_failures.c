@@ -131,6 +131,33 @@ static int trace_one(const fl_outcome_t *r, const char *file, FILE *err) {
     return status;
 }
 
+/* Whether outcome r has a trace to write: it failed, and ran to a verdict. */
+static bool traced(const fl_outcome_t *r) {
+    assert(r != NULL && r->file != NULL);
+    return !r->passed && !r->load_error && r->ending == FL_ENDING_RAN;
+}
+
+/* Outcome i's file name; when an earlier traced file has the same one
+ * (a/b_c.yaml and a_b/c.yaml), ".file-<i+1>" goes before ".json", so no
+ * trace overwrites another. */
+static void unique_name(const fl_outcome_t *outcomes, size_t i, char *name, size_t size) {
+    assert(outcomes != NULL && traced(&outcomes[i]) && size > 64);
+    fl_trace_failure_file_name(outcomes[i].file, fl_outcome_replay_command(&outcomes[i]).seed,
+                               name, size);
+    char earlier[512];
+    for (size_t k = 0; k < i; k++) {
+        if (!traced(&outcomes[k])) continue;
+        fl_trace_failure_file_name(outcomes[k].file,
+                                   fl_outcome_replay_command(&outcomes[k]).seed, earlier,
+                                   sizeof earlier);
+        if (strcmp(earlier, name) != 0) continue;
+        size_t stem = strlen(name) - strlen(".json");
+        snprintf(name + stem, size - stem, ".file-%zu.json", i + 1);
+        break;
+    }
+    assert(strlen(name) < size);
+}
+
 int fl_trace_failures_write(const char *dir, const fl_outcome_t *outcomes, size_t count, FILE *out,
                             FILE *err) {
     assert(dir != NULL && (outcomes != NULL || count == 0) && out != NULL && err != NULL);
@@ -138,14 +165,14 @@ int fl_trace_failures_write(const char *dir, const fl_outcome_t *outcomes, size_
     for (size_t i = 0; i < count; i++) {
         const fl_outcome_t *r = &outcomes[i];
         if (r->passed || r->load_error) continue;
-        if (r->ending != FL_ENDING_RAN) {
+        if (!traced(r)) {
             /* Its crash or hang would recur here, in the parent. */
             fprintf(err, "faultline run: --trace-failures: no trace for %s: it did not finish "
                          "(replay it with its run line)\n", r->file);
             continue;
         }
         char name[512], file[TRACE_PATH_MAX];
-        fl_trace_failure_file_name(r->file, fl_outcome_replay_command(r).seed, name, sizeof name);
+        unique_name(outcomes, i, name, sizeof name);
         snprintf(file, sizeof file, "%s%s%s", dir,
                  dir[strlen(dir) - 1] == '/' ? "" : "/", name);
         if (trace_one(r, file, err) != 0) status = 2;

@@ -10,7 +10,9 @@
  * leading "./" or "/" and without its .yaml/.yml suffix, every '/' turned
  * into '_' and every byte other than letters, digits, '.', '-' and '_'
  * into '_' too (scenarios/shield/v020.yaml, seed 3:
- * DIR/scenarios_shield_v020.seed-3.json). A file that crashed or timed
+ * DIR/scenarios_shield_v020.seed-3.json). Two files whose names come
+ * out the same (a/b_c.yaml, a_b/c.yaml) are kept apart: the later one's
+ * name ends ".file-<its place in the run, from 1>.json". A file that crashed or timed
  * out is not run again in this process: it is named on err instead.
  */
 #ifndef FL_HARNESS_TRACE_FAILURES_H

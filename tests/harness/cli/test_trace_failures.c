@@ -177,6 +177,24 @@ static void test_a_crash_is_named_not_rerun(void **state) {
     assert_int_equal(files_in(traces), 0);
 }
 
+/* a/b_c.yaml and a_b/c.yaml give the same name: both traces are kept. */
+static void test_files_with_one_name_are_kept_apart(void **state) {
+    (void)state;
+    char sub[160], traces[160], out[8192], err[8192];
+    snprintf(sub, sizeof sub, "%s/a", dir);
+    assert_int_equal(mkdir(sub, 0700), 0);
+    snprintf(sub, sizeof sub, "%s/a_b", dir);
+    assert_int_equal(mkdir(sub, 0700), 0);
+    write_file("a/b_c.yaml", WRONG_STATUS);
+    write_file("a_b/c.yaml", WRONG_STATUS);
+    snprintf(traces, sizeof traces, "%s/traces", dir);
+    const char *words[] = {"run", dir, "--jobs", "1", "--trace-failures", traces};
+    assert_int_equal(run(words, 6, out, err, sizeof out), 1);
+    assert_int_equal(files_in(traces), 2);
+    assert_non_null(strstr(out, "_a_b_c.seed-4.json\n"));
+    assert_non_null(strstr(out, "_a_b_c.seed-4.file-2.json\n"));
+}
+
 static void test_a_directory_that_cannot_be_made_is_exit_2(void **state) {
     (void)state;
     write_file("wrong.yaml", WRONG_STATUS);
@@ -216,6 +234,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_one_trace_per_failing_seed_with_workers, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_a_crash_is_named_not_rerun, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_files_with_one_name_are_kept_apart, setup, teardown),
         cmocka_unit_test_setup_teardown(test_a_directory_that_cannot_be_made_is_exit_2, setup,
                                         teardown),
         cmocka_unit_test(test_file_names_come_from_the_path_and_seed),
