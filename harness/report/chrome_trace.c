@@ -56,11 +56,16 @@ static void event_head(writer_t *w, const char *name, const char *cat, const cha
     fl_json_uint(&w->json, lane.tid);
 }
 
-/* Virtual nanoseconds as the format's microseconds, exactly. */
+/* Virtual nanoseconds as the format's microseconds, exactly: a whole
+ * number when it is one (Perfetto reads integers exactly, but scales a
+ * fraction as a double, which can lose a nanosecond), else three
+ * decimals. */
 static void time_key(writer_t *w, const char *key, int64_t ns) {
     assert(key != NULL && w->json.depth == 3);
+    assert(ns >= 0); /* virtual time starts at 0 */
     fl_json_key(&w->json, key);
-    fl_json_decimal(&w->json, ns, 3);
+    if (ns % 1000 == 0) fl_json_int(&w->json, ns / 1000);
+    else fl_json_decimal(&w->json, ns, 3);
 }
 
 /* A metadata event naming a process or a thread. Viewers order processes
@@ -272,8 +277,9 @@ void fl_chrome_trace_write(fl_world_t *world, FILE *out) {
     writer_t w = {.world = world, .spans = &spans};
     fl_json_init(&w.json, out);
     fl_json_object_begin(&w.json);
-    fl_json_key(&w.json, "displayTimeUnit");
-    fl_json_string(&w.json, "ns");
+    /* No displayTimeUnit: Perfetto takes "ns" there as the unit of every
+     * timestamp, not of the display; the format's default, microseconds,
+     * is what ts and dur are in. */
     fl_json_key(&w.json, "traceEvents");
     fl_json_array_begin(&w.json);
     write_metadata(&w);

@@ -20,8 +20,8 @@
  *   events and faults on their connection's thread, a fault on the acting
  *   task's thread too; choices and timers on the scheduler's thread. The
  *   event's time, object, value, detail and task are its args.
- * Timestamps and durations are virtual microseconds, with the nanoseconds
- * as three decimals. A run slice takes no virtual time (the clock moves
+ * Timestamps and durations are virtual microseconds: whole ones as
+ * integers, others with the nanoseconds as three decimals. A run slice takes no virtual time (the clock moves
  * only while every task waits), so run slices are zero-length and the
  * waits carry the durations. Events go out in trace order, so viewers that
  * keep the order of equal timestamps show the run's order.
