@@ -18,6 +18,7 @@
 #include "harness/report/reports.h"
 #include "harness/run/runner.h"
 #include "harness/cli/scenario_files.h"
+#include "harness/cli/trace_failures.h"
 #include "harness/cli/worker_protocol.h"
 #include "harness/cli/workers.h"
 #include "sim/runtime/arena.h"
@@ -27,7 +28,8 @@ static const char *RUN_USAGE =
     "usage: faultline run PATH... [--seeds A..B] [--policy fifo|random|trio|replay] "
     "[--schedule S]\n"
     "                    [--junit FILE] [--json FILE] [--jobs N|auto] [--timeout SECONDS]\n"
-    "                    [--shard K/N] [--marks] [--require-marks] [--matrix]\n"
+    "                    [--shard K/N] [--trace-failures DIR] [--marks] [--require-marks]\n"
+    "                    [--matrix]\n"
     "  runs every scenario file under PATH (directories are searched for *.yaml) for every\n"
     "  seed; prints one line per scenario and the command that replays each failure.\n"
     "  --seeds A..B (or one seed N) replaces every file's own range.\n"
@@ -42,6 +44,9 @@ static const char *RUN_USAGE =
     "  --junit FILE writes a JUnit XML report; --json FILE one JSON object per file: file,\n"
     "  name, mode, passed, invalid, crashed, timed_out, seeds_run, seed, seed_first,\n"
     "  seed_last, policy, message, marks, matrix.\n"
+    "  --trace-failures DIR runs each failing seed again in this process and writes its Chrome\n"
+    "  trace-event JSON (open it in ui.perfetto.dev) to DIR/<path>.seed-N.json, the path with\n"
+    "  '/' as '_'; DIR is made if missing.\n"
     "  --marks prints the coverage marks the run hit and lists those it never hit;\n"
     "  --require-marks fails (exit 1) when a mark was never hit and its row in\n"
     "  sim/runtime/mark_table.h gives no reason. --matrix prints the fault x protocol-state\n"
@@ -384,6 +389,8 @@ int fl_cli_run(int argc, char **argv, FILE *out, FILE *err) {
     if (run_one) return run_one_command(&o, out, err);
     const char *exe = getenv("FAULTLINE_WORKER_EXE");
     if (choose_jobs(&o, exe, err) != 0) return 2;
+    if (o.trace_failures != NULL && fl_trace_failures_prepare(o.trace_failures, err) != 0)
+        return 2;
     fl_file_list_t *files = calloc(1, sizeof *files);
     if (files == NULL) fl__out_of_memory("run");
     int collect_status = fl_files_collect(files, o.paths, o.path_count, err);
@@ -395,6 +402,9 @@ int fl_cli_run(int argc, char **argv, FILE *out, FILE *err) {
         status = run_in_workers(files, &o, exe, outcomes, out, err);
     else
         run_here(files, &o, outcomes, out, err);
+    if (o.trace_failures != NULL &&
+        fl_trace_failures_write(o.trace_failures, outcomes, files->count, out, err) != 0)
+        status = 2;
     int code = summarize(&o, outcomes, files->count, out, err);
     for (size_t i = 0; i < files->count; i++) fl_outcome_free(&outcomes[i]);
     free(outcomes);

@@ -31,7 +31,8 @@ static const command_row_t COMMANDS[] = {
      "  run PATH...     run every scenario under PATH for every seed\n"
      "                  [--seeds A..B] [--policy fifo|random|trio|replay] [--schedule S]\n"
      "                  [--junit F] [--json F] [--jobs N|auto] [--timeout SECONDS]\n"
-     "                  [--shard K/N] ('faultline run --help' for each)\n"},
+     "                  [--shard K/N] [--trace-failures DIR] ('faultline run --help'\n"
+     "                  for each)\n"},
     {"run-one", run_command, NULL}, /* a worker's side of run --jobs */
     {"replay", fl_cli_replay,
      "  replay FILE --seed N [--policy P] [--schedule S] [--trace F]\n"

@@ -91,10 +91,12 @@ static const option_row_t OPTION_ROWS[] = {
     {"--junit", FL_OPT_JUNIT, "a file to write", NULL},
     {"--json", FL_OPT_JSON, "a file to write", NULL},
     {"--trace", FL_OPT_TRACE, "a file to write",
-     " (Chrome traces come from replay --trace FILE, one seed)"},
+     " (Chrome traces come from replay --trace FILE, one seed, or from run --trace-failures DIR)"},
     {"--jobs", FL_OPT_JOBS, "1..1024 or auto", NULL},
     {"--timeout", FL_OPT_TIMEOUT, "a number of seconds > 0", NULL},
     {"--shard", FL_OPT_SHARD, "K/N with 1 <= K <= N <= 1024", NULL},
+    {"--trace-failures", FL_OPT_TRACE_FAILURES, "a directory to write traces into",
+     " (it is run's; replay writes one seed's trace with --trace FILE)"},
     {"--marks", FL_OPT_MARKS, "no value", NULL},
     {"--require-marks", FL_OPT_REQUIRE_MARKS, "no value", NULL},
     {"--matrix", FL_OPT_MATRIX, "no value", NULL},
@@ -137,6 +139,7 @@ static bool read_option_value(fl_option_id_t id, const char *value, fl_options_t
         return parse_u64(value, &o->timeout_seconds) && o->timeout_seconds != 0 &&
                o->timeout_seconds <= UINT64_MAX / 1000;
     case FL_OPT_SHARD: return parse_shard(value, &o->shard_index, &o->shard_count);
+    case FL_OPT_TRACE_FAILURES: return (o->trace_failures = value) != NULL && *value != '\0';
     case FL_OPT_MARKS: return (o->marks = true);
     case FL_OPT_REQUIRE_MARKS: return (o->require_marks = true);
     case FL_OPT_MATRIX: return (o->matrix = true);

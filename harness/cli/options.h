@@ -23,17 +23,18 @@ typedef enum fl_option_id {
     FL_OPT_JOBS = 1u << 7,
     FL_OPT_TIMEOUT = 1u << 8,
     FL_OPT_SHARD = 1u << 9,
-    FL_OPT_MARKS = 1u << 10,         /* a flag: no value */
-    FL_OPT_REQUIRE_MARKS = 1u << 11, /* a flag: no value */
-    FL_OPT_MATRIX = 1u << 12,        /* a flag: no value */
+    FL_OPT_TRACE_FAILURES = 1u << 10,
+    FL_OPT_MARKS = 1u << 11,         /* a flag: no value */
+    FL_OPT_REQUIRE_MARKS = 1u << 12, /* a flag: no value */
+    FL_OPT_MATRIX = 1u << 13,        /* a flag: no value */
     FL_OPT_LAST = FL_OPT_MATRIX,
 } fl_option_id_t;
 
 /* What each command takes. */
 enum {
     FL_ACCEPTS_RUN = FL_OPT_SEEDS | FL_OPT_POLICY | FL_OPT_SCHEDULE | FL_OPT_JUNIT | FL_OPT_JSON |
-                     FL_OPT_JOBS | FL_OPT_TIMEOUT | FL_OPT_SHARD | FL_OPT_MARKS |
-                     FL_OPT_REQUIRE_MARKS | FL_OPT_MATRIX,
+                     FL_OPT_JOBS | FL_OPT_TIMEOUT | FL_OPT_SHARD | FL_OPT_TRACE_FAILURES |
+                     FL_OPT_MARKS | FL_OPT_REQUIRE_MARKS | FL_OPT_MATRIX,
     FL_ACCEPTS_RUN_ONE = FL_OPT_SEEDS | FL_OPT_POLICY | FL_OPT_SCHEDULE,
     FL_ACCEPTS_REPLAY = FL_OPT_SEED | FL_OPT_POLICY | FL_OPT_SCHEDULE | FL_OPT_TRACE,
     FL_ACCEPTS_FILES_ONLY = 0,
@@ -53,6 +54,7 @@ typedef struct fl_options {
     const char *junit;
     const char *json;
     const char *trace;               /* replay: Chrome trace-event JSON goes here */
+    const char *trace_failures;      /* run: a directory for a Chrome trace per failing seed */
     unsigned jobs;                   /* 0: --jobs not given */
     unsigned shard_index, shard_count; /* --shard K/N (index K-1); count 0: no sharding */
     uint64_t timeout_seconds;        /* per scenario, with workers only */

@@ -200,6 +200,19 @@ void fl_json_uint(fl_json_writer_t *writer, uint64_t value) {
     after_value(writer);
 }
 
+void fl_json_decimal(fl_json_writer_t *writer, int64_t value, unsigned fraction_digits) {
+    assert(fraction_digits >= 1 && fraction_digits <= 18);
+    uint64_t scale = 1;
+    for (unsigned d = 0; d < fraction_digits; d++) scale *= 10;
+    /* The magnitude as unsigned, so INT64_MIN has one too. */
+    uint64_t magnitude = value < 0 ? (uint64_t)0 - (uint64_t)value : (uint64_t)value;
+    before_value(writer);
+    fprintf(writer->out, "%s%" PRIu64 ".%0*" PRIu64, value < 0 ? "-" : "", magnitude / scale,
+            (int)fraction_digits, magnitude % scale);
+    after_value(writer);
+    assert(magnitude % scale < scale);
+}
+
 void fl_json_bool(fl_json_writer_t *writer, bool value) {
     before_value(writer);
     fputs(value ? "true" : "false", writer->out);

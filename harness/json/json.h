@@ -53,6 +53,11 @@ void fl_json_string(fl_json_writer_t *writer, const char *text);
 void fl_json_string_n(fl_json_writer_t *writer, const char *text, size_t length);
 void fl_json_int(fl_json_writer_t *writer, int64_t value);
 void fl_json_uint(fl_json_writer_t *writer, uint64_t value);
+/* value / 10^fraction_digits written exactly, with that many digits after
+ * the point: (1500, 3) writes 1.500, (-5, 3) writes -0.005. For fixed-point
+ * quantities (virtual nanoseconds as microseconds) without a double's
+ * rounding; fraction_digits is at most 18. */
+void fl_json_decimal(fl_json_writer_t *writer, int64_t value, unsigned fraction_digits);
 void fl_json_bool(fl_json_writer_t *writer, bool value);
 void fl_json_null(fl_json_writer_t *writer);
 

@@ -107,12 +107,33 @@ static void test_writer_places_commas_and_nesting(void **state) {
     free(capture.text);
 }
 
+/* Fixed-point numbers come out exact, zero-padded after the point. */
+static void test_decimal_is_exact(void **state) {
+    (void)state;
+    capture_t capture;
+    capture_open(&capture);
+    fl_json_writer_t json;
+    fl_json_init(&json, capture.stream);
+    fl_json_array_begin(&json);
+    fl_json_decimal(&json, 1500, 3);
+    fl_json_decimal(&json, 0, 3);
+    fl_json_decimal(&json, -5, 3);
+    fl_json_decimal(&json, 9007199254740993, 3); /* past a double's exact integers */
+    fl_json_decimal(&json, INT64_MIN, 18);
+    fl_json_array_end(&json);
+    assert_true(fl_json_complete(&json));
+    assert_string_equal(capture_close(&capture),
+                        "[1.500,0.000,-0.005,9007199254740.993,-9.223372036854775808]");
+    free(capture.text);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_plain_text_is_quoted),
         cmocka_unit_test(test_quotes_backslashes_and_controls_are_escaped),
         cmocka_unit_test(test_utf8_passes_and_invalid_bytes_become_replacement),
         cmocka_unit_test(test_writer_places_commas_and_nesting),
+        cmocka_unit_test(test_decimal_is_exact),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
