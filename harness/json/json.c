@@ -200,6 +200,16 @@ void fl_json_uint(fl_json_writer_t *writer, uint64_t value) {
     after_value(writer);
 }
 
+void fl_json_fixed(fl_json_writer_t *writer, uint64_t value, unsigned decimals) {
+    assert(writer != NULL);
+    assert(decimals >= 1 && decimals <= 18); /* 10^18 fits in a uint64_t */
+    uint64_t scale = 1;
+    for (unsigned i = 0; i < decimals; i++) scale *= 10;
+    before_value(writer);
+    fprintf(writer->out, "%" PRIu64 ".%0*" PRIu64, value / scale, (int)decimals, value % scale);
+    after_value(writer);
+}
+
 void fl_json_bool(fl_json_writer_t *writer, bool value) {
     before_value(writer);
     fputs(value ? "true" : "false", writer->out);

@@ -54,6 +54,10 @@ void fl_json_string_n(fl_json_writer_t *writer, const char *text, size_t length)
 void fl_json_int(fl_json_writer_t *writer, int64_t value);
 void fl_json_uint(fl_json_writer_t *writer, uint64_t value);
 void fl_json_bool(fl_json_writer_t *writer, bool value);
+/* value / 10^decimals as a decimal number with exactly decimals digits
+ * after the point (decimals 1..18): fl_json_fixed(w, 1500, 3) writes 1.500.
+ * Exact and independent of the locale, unlike printf's %f. */
+void fl_json_fixed(fl_json_writer_t *writer, uint64_t value, unsigned decimals);
 void fl_json_null(fl_json_writer_t *writer);
 
 /* A string written in pieces (the values of a repeated header joined):

@@ -107,12 +107,32 @@ static void test_writer_places_commas_and_nesting(void **state) {
     free(capture.text);
 }
 
+/* Fixed-point numbers keep every digit and their leading zeros. */
+static void test_fixed_point_numbers(void **state) {
+    (void)state;
+    capture_t capture;
+    capture_open(&capture);
+    fl_json_writer_t json;
+    fl_json_init(&json, capture.stream);
+    fl_json_array_begin(&json);
+    fl_json_fixed(&json, 1500, 3);
+    fl_json_fixed(&json, 42, 6);
+    fl_json_fixed(&json, 0, 1);
+    fl_json_fixed(&json, 18446744073709551615u, 18);
+    fl_json_array_end(&json);
+    assert_true(fl_json_complete(&json));
+    assert_string_equal(capture_close(&capture),
+                        "[1.500,0.000042,0.0,18.446744073709551615]");
+    free(capture.text);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_plain_text_is_quoted),
         cmocka_unit_test(test_quotes_backslashes_and_controls_are_escaped),
         cmocka_unit_test(test_utf8_passes_and_invalid_bytes_become_replacement),
         cmocka_unit_test(test_writer_places_commas_and_nesting),
+        cmocka_unit_test(test_fixed_point_numbers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
