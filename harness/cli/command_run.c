@@ -37,9 +37,13 @@ static const char *RUN_USAGE =
     "  the replay policy with that schedule; --policy replay needs one.\n"
     "  --shard K/N runs the K-th of N interleaved shares of the files (in path order):\n"
     "  file i (from 0) when i mod N = K-1, so N machines with K = 1..N run each file once.\n"
-    "  --junit FILE writes a JUnit XML report; --json FILE one JSON object per file: file,\n"
-    "  name, mode, passed, invalid, crashed, timed_out, seeds_run, seed, seed_first,\n"
-    "  seed_last, policy, message.\n";
+    "  --junit FILE writes a JUnit XML report: a testsuite per folder, a testcase per file\n"
+    "  with its time, <failure> when its checks failed, <error> when it was invalid, crashed\n"
+    "  or timed out, and properties seed, seeds, mode, policy, schedule, trace_hash, replay.\n"
+    "  --json FILE writes one JSON object per file: file, name, mode, passed, invalid,\n"
+    "  crashed, timed_out, seeds_run, seed (null: none), seed_first, seed_last, policy,\n"
+    "  schedule, trace_hash, duration_s, message, replay. Times are wall-clock seconds, in\n"
+    "  the reports only: the runs and their trace hashes never see them.\n";
 
 static char *dup_text(const char *text) {
     if (text == NULL) return NULL;
@@ -61,14 +65,33 @@ static void start_outcome(fl_outcome_t *r, const char *path, const fl_options_t 
     r->seed_last = o->seed_last;
 }
 
+/* The runner's result into r. The outcome names a seed when one decided
+ * it: the failing seed, the seed where a find was made, or the seed whose
+ * world could not be built (an empty range runs none). The trace hash is
+ * that seed's when the runner's detail is that seed's run: a faults-fired
+ * failure over many seeds names the first, but its detail is the last. */
+static void take_result(fl_outcome_t *r, const fl_scenario_result_t *result, int status) {
+    assert(r != NULL && result != NULL && r->message == NULL);
+    assert(status == FL_OK || !result->passed); /* a run that could not be made did not pass */
+    bool decided_by_a_seed = status != FL_OK || result->passed == r->finds;
+    r->passed = result->passed;
+    r->seeds_run = result->seeds_run;
+    r->has_seed = result->seeds_run > 0 && decided_by_a_seed;
+    r->seed = r->has_seed ? result->seed : 0;
+    r->has_trace_hash = r->has_seed && status == FL_OK && result->detail.seed == result->seed;
+    r->trace_hash = r->has_trace_hash ? result->detail.trace_hash : 0;
+    r->message = dup_text(result->message);
+    assert(!r->has_trace_hash || r->has_seed);
+}
+
 /* Loads path and runs it here: fills r's result. Loads once: the worker's
  * side (run-one) and the in-process run both come here. On a load error
  * prints the error to err, except in a worker, where it travels in the
  * result line. */
-static void run_scenario(const char *path, const fl_options_t *o, bool in_worker, fl_outcome_t *r,
+static void load_and_run(const char *path, const fl_options_t *o, bool in_worker, fl_outcome_t *r,
                          FILE *err) {
     assert(path != NULL && o != NULL && r != NULL && (in_worker || err != NULL));
-    start_outcome(r, path, o);
+    assert(r->file != NULL && r->name == NULL); /* start_outcome's */
     fl_arena_t arena;
     fl_arena_init(&arena);
     fl_scenario_t s;
@@ -91,15 +114,25 @@ static void run_scenario(const char *path, const fl_options_t *o, bool in_worker
     fl_run_config_t config = fl_options_run_config(o);
     fl_scenario_result_t *result = malloc(sizeof *result);
     if (result == NULL) fl__out_of_memory("run");
-    fl_scenario_run(&s, &config, result);
-    r->passed = result->passed;
-    r->seeds_run = result->seeds_run;
-    r->seed = result->seed;
-    r->message = dup_text(result->message);
+    int status = fl_scenario_run(&s, &config, result);
+    take_result(r, result, status);
     /* A held scenario ran every seed; a finds one stopped where it found. */
     assert(result->seeds_run >= 1 || !r->passed);
     free(result);
     fl_arena_destroy(&arena);
+}
+
+/* load_and_run, timed. The duration is the wall-clock of a monotonic clock
+ * (uv_hrtime) and goes into the outcome's duration_ns only, which the
+ * reports alone read: the run itself never sees it. */
+static void run_scenario(const char *path, const fl_options_t *o, bool in_worker, fl_outcome_t *r,
+                         FILE *err) {
+    assert(path != NULL && o != NULL && r != NULL);
+    uint64_t started_ns = uv_hrtime();
+    start_outcome(r, path, o);
+    load_and_run(path, o, in_worker, r, err);
+    r->duration_ns = uv_hrtime() - started_ns;
+    assert(r->file != NULL && r->message != NULL);
 }
 
 /* faultline run-one FILE [--seeds A..B] [--policy P] [--schedule S]: the
@@ -185,6 +218,8 @@ static void finish_outcome(fl_outcome_t *r, const fl_worker_job_t *job, FILE *er
     assert(r->ending == FL_ENDING_RAN && job->output_length <= FL_WORKER_OUTPUT_MAX);
     /* on_handle_closed ends every output with a NUL the reader stops at. */
     assert(job->output[job->output_length] == '\0');
+    /* The worker's whole life, which a crash or a timeout has too. */
+    r->duration_ns = job->duration_ns;
     bool reported = job->end == FL_WORKER_EXITED && fl_worker_result_read(job->output, r);
     if (!reported) {
         worker_failed(r, job);

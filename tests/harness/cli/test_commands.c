@@ -18,6 +18,7 @@
 
 #include "harness/cli/commands.h"
 #include "tests/support/child_process.h"
+#include "tests/support/junit_reader.h"
 
 static char dir[64];
 
@@ -81,6 +82,9 @@ static int run_command(int (*fn)(int, char **, FILE *, FILE *), const char *cons
                        int count, char *out_text, size_t size) {
     return run_capturing(fn, words, count, false, out_text, size);
 }
+
+static int run_command_err(int (*fn)(int, char **, FILE *, FILE *), const char *const *words,
+                           int count, char *err_text, size_t size);
 
 static void test_check_reports_invalid_files_with_exit_2(void **state) {
     (void)state;
@@ -154,7 +158,8 @@ static void test_run_writes_reports(void **state) {
     size_t n = fread(report, 1, sizeof report - 1, f);
     fclose(f);
     report[n] = '\0';
-    assert_non_null(strstr(report, "<testsuite name=\"faultline\" tests=\"1\" failures=\"0\">"));
+    assert_non_null(strstr(report, "<testsuites name=\"faultline\" tests=\"1\" failures=\"0\" "
+                                   "errors=\"0\" skipped=\"0\" time=\""));
     f = fopen(json, "r");
     assert_non_null(f);
     n = fread(report, 1, sizeof report - 1, f);
@@ -164,8 +169,89 @@ static void test_run_writes_reports(void **state) {
     assert_non_null(strstr(report, "\"name\":\"hello holds\""));
     /* The line is the outcome's one JSON form: the range and policy too. */
     assert_non_null(strstr(report, "\"mode\":\"holds\""));
-    assert_non_null(strstr(report, "\"seeds_run\":20,\"seed\":0,\"seed_first\":1,"
-                                   "\"seed_last\":20,\"policy\":\"random\""));
+    assert_non_null(strstr(report, "\"seeds_run\":20,\"seed\":null,\"seed_first\":1,"
+                                   "\"seed_last\":20,\"policy\":\"random\",\"schedule\":null,"
+                                   "\"trace_hash\":null,\"duration_s\":"));
+    char replay[256];
+    snprintf(replay, sizeof replay, "\"replay\":\"faultline replay %s --seed 1 --policy random\"}",
+             holds);
+    assert_non_null(strstr(report, replay));
+}
+
+/* Reads a whole small file into text. */
+static void read_text_file(const char *path, char *text, size_t size) {
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    size_t n = fread(text, 1, size - 1, f);
+    fclose(f);
+    text[n] = '\0';
+}
+
+/* The trace hash replay prints for seed of path, as 16 hex digits. */
+static void replay_trace_hash(const char *path, const char *seed, char hash[17]) {
+    static char text[65536];
+    const char *words[] = {"replay", path, "--seed", seed};
+    run_command(fl_cli_replay, words, 4, text, sizeof text);
+    const char *at = strstr(text, "trace hash ");
+    assert_non_null(at);
+    memcpy(hash, at + strlen("trace hash "), 16);
+    hash[16] = '\0';
+}
+
+/* A run over two folders: a JUnit suite per folder that junitparser reads,
+ * the failing seed's trace hash as replay prints it, an invalid file as an
+ * error; and the times the reports carry never reach the text output,
+ * which is the same bytes run after run. */
+static void test_run_junit_has_a_suite_per_folder(void **state) {
+    (void)state;
+    char suites[128], one[160], two[160], fails[192], junit[160], json[160];
+    snprintf(suites, sizeof suites, "%s/suites", dir);
+    snprintf(one, sizeof one, "%s/one", suites);
+    snprintf(two, sizeof two, "%s/two", suites);
+    assert_int_equal(mkdir(suites, 0700), 0);
+    assert_int_equal(mkdir(one, 0700), 0);
+    assert_int_equal(mkdir(two, 0700), 0);
+    write_file("suites/one/a_holds.yaml", HOLDS);
+    write_file("suites/one/b_fails.yaml", FAILS);
+    write_file("suites/two/bad.yaml", BROKEN);
+    snprintf(fails, sizeof fails, "%s/b_fails.yaml", one);
+    snprintf(junit, sizeof junit, "%s/junit.xml", dir);
+    snprintf(json, sizeof json, "%s/results.jsonl", dir);
+    const char *words[] = {"run", suites, "--jobs", "1", "--junit", junit, "--json", json};
+    static char first[16384], second[16384], read_back[65536], line[1024];
+    assert_int_equal(run_command(fl_cli_run, words, 8, first, sizeof first), 2);
+    assert_int_equal(run_command(fl_cli_run, words, 8, second, sizeof second), 2);
+    assert_string_equal(first, second);
+    assert_null(strstr(first, "time"));
+
+    assert_int_equal(junit_read(junit, read_back, sizeof read_back), 0);
+    snprintf(line, sizeof line, "suite %s tests=2 failures=1 errors=0 skipped=0 time=", one);
+    assert_non_null(strstr(read_back, line));
+    snprintf(line, sizeof line, "suite %s tests=1 failures=0 errors=1 skipped=0 time=", two);
+    assert_non_null(strstr(read_back, line));
+    assert_non_null(strstr(read_back, "testsuites tests=3 failures=1 errors=1 skipped=0 time="));
+    assert_null(strstr(read_back, "MISMATCH"));
+    assert_null(strstr(read_back, "time=missing"));
+    snprintf(line, sizeof line, "case %s | %s/bad.yaml | %s/bad.yaml | classname=%s | time=", two,
+             two, two, two);
+    assert_non_null(strstr(read_back, line));
+    assert_non_null(strstr(read_back, "| error invalid\n"));
+    assert_non_null(strstr(read_back, "| hello expects the wrong status | classname="));
+    assert_non_null(strstr(read_back, "| failure failed\n"));
+    char hash[17];
+    replay_trace_hash(fails, "1", hash);
+    snprintf(line, sizeof line, "property %s | trace_hash=%s\n", fails, hash);
+    assert_non_null(strstr(read_back, line));
+    snprintf(line, sizeof line, "property %s | seed=1\n", fails);
+    assert_non_null(strstr(read_back, line));
+
+    /* The JSON lines say the same: the hash, and no seed for the invalid file. */
+    read_text_file(json, read_back, sizeof read_back);
+    snprintf(line, sizeof line, "\"seed\":1,\"seed_first\":1,\"seed_last\":20,\"policy\":\"random\","
+             "\"schedule\":null,\"trace_hash\":\"%s\",\"duration_s\":", hash);
+    assert_non_null(strstr(read_back, line));
+    assert_non_null(strstr(read_back, "\"invalid\":true,\"crashed\":false,\"timed_out\":false,"
+                                      "\"seeds_run\":0,\"seed\":null,"));
 }
 
 /* --schedule runs the replay policy (and the failure's replay command
@@ -374,6 +460,7 @@ int main(void) {
         cmocka_unit_test(test_a_crowded_directory_is_read_whole),
         cmocka_unit_test(test_run_exit_codes),
         cmocka_unit_test(test_run_writes_reports),
+        cmocka_unit_test(test_run_junit_has_a_suite_per_folder),
         cmocka_unit_test(test_run_schedule_and_shard),
         cmocka_unit_test(test_replay_is_byte_identical),
         cmocka_unit_test(test_replay_prints_the_timeline_up_to_an_abort),
