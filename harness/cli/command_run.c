@@ -43,7 +43,11 @@ static const char *RUN_USAGE =
     "  --json FILE writes one JSON object per file: file, name, mode, passed, invalid,\n"
     "  crashed, timed_out, seeds_run, seed (null: none), seed_first, seed_last, policy,\n"
     "  schedule, trace_hash, duration_s, message, replay. Times are wall-clock seconds, in\n"
-    "  the reports only: the runs and their trace hashes never see them.\n";
+    "  the reports only: the runs and their trace hashes never see them.\n"
+    "exit codes: 0 every scenario held or found; 1 one failed, crashed or timed out;\n"
+    "  2 a usage error, an invalid scenario file, an unreadable path or a report file that\n"
+    "  cannot be written (every scenario still runs and the other report is written);\n"
+    "  5 no scenario file matched (none under the paths, or none in this --shard).\n";
 
 static char *dup_text(const char *text) {
     if (text == NULL) return NULL;
@@ -330,8 +334,9 @@ static void run_here(const fl_file_list_t *files, const fl_options_t *o, fl_outc
     }
 }
 
-/* The summary line, the reports; returns the exit code's part: 1 when a
- * scenario failed, 2 when one was invalid. */
+/* The summary line, the reports (each written even when the other cannot
+ * be); returns the exit code's part: 2 when a scenario was invalid or a
+ * report could not be written, else 1 when one failed, else 0. */
 static int summarize(const fl_options_t *o, fl_outcome_t *outcomes, size_t count, FILE *out,
                      FILE *err) {
     assert(o != NULL && (outcomes != NULL || count == 0));
@@ -344,9 +349,33 @@ static int summarize(const fl_options_t *o, fl_outcome_t *outcomes, size_t count
     assert(held + failed + invalid == count);
     fprintf(out, "%zu scenarios: %zu held, %zu failed, %zu invalid\n", count, held, failed,
             invalid);
-    if (o->junit) fl_report_junit(o->junit, outcomes, count, err);
-    if (o->json) fl_report_jsonl(o->json, outcomes, count, err);
-    return invalid > 0 ? 2 : failed > 0 ? 1 : 0;
+    bool report_failed = false;
+    if (o->junit && fl_report_junit(o->junit, outcomes, count, err) != 0) report_failed = true;
+    if (o->json && fl_report_jsonl(o->json, outcomes, count, err) != 0) report_failed = true;
+    return invalid > 0 || report_failed ? 2 : failed > 0 ? 1 : 0;
+}
+
+/* The files to run, collected and sharded; says on err when none matched.
+ * Returns 0, 2 when a path could not be read (what could is kept), or 5
+ * when nothing matched, as pytest does: a CI job that ran nothing has not
+ * passed. */
+static int collect_files(fl_file_list_t *files, const fl_options_t *o, FILE *err) {
+    assert(files != NULL && o != NULL && err != NULL && files->count == 0);
+    int status = fl_files_collect(files, o->paths, o->path_count, err);
+    assert(status == 0 || status == 2);
+    size_t found = files->count;
+    if (o->shard_count > 0) fl_files_keep_shard(files, o->shard_index, o->shard_count);
+    assert(files->count <= found && files->count <= FL_FILES_MAX);
+    if (status != 0 || files->count > 0) return status;
+    if (found > 0)
+        fprintf(err, "faultline run: shard %u/%u has no files: the paths hold %zu scenario "
+                     "file%s, fewer than the %u shards\n",
+                o->shard_index + 1, o->shard_count, found, found == 1 ? "" : "s",
+                o->shard_count);
+    else
+        fprintf(err, "faultline run: no scenario files (*.yaml, *.yml) under %s%s\n",
+                o->paths[0], o->path_count > 1 ? " and the other paths given" : "");
+    return FL_EXIT_NOTHING_MATCHED;
 }
 
 /* The worker count: --jobs, else one per CPU from the faultline binary
@@ -378,9 +407,7 @@ int fl_cli_run(int argc, char **argv, FILE *out, FILE *err) {
     if (choose_jobs(&o, exe, err) != 0) return 2;
     fl_file_list_t *files = calloc(1, sizeof *files);
     if (files == NULL) fl__out_of_memory("run");
-    int collect_status = fl_files_collect(files, o.paths, o.path_count, err);
-    if (o.shard_count > 0) fl_files_keep_shard(files, o.shard_index, o.shard_count);
-    assert(files->count <= FL_FILES_MAX && (collect_status == 0 || collect_status == 2));
+    int collect_status = collect_files(files, &o, err);
     fl_outcome_t *outcomes = calloc(files->count ? files->count : 1, sizeof *outcomes);
     if (outcomes == NULL) fl__out_of_memory("run");
     if (o.jobs > 1)
@@ -392,5 +419,7 @@ int fl_cli_run(int argc, char **argv, FILE *out, FILE *err) {
     free(outcomes);
     fl_files_free(files);
     free(files);
-    return status != 0 || collect_status != 0 ? 2 : code;
+    /* An error outranks "nothing matched", which outranks a failure. */
+    if (status != 0 || collect_status == 2 || code == 2) return 2;
+    return collect_status != 0 ? collect_status : code;
 }

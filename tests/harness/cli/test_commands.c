@@ -254,6 +254,87 @@ static void test_run_junit_has_a_suite_per_folder(void **state) {
                                       "\"seeds_run\":0,\"seed\":null,"));
 }
 
+/* Exit 5 when no scenario file matched: a folder with none, a folder of
+ * other files, a shard that got none. The reports are still written, empty.
+ * A path that cannot be read is an error (2), not "nothing matched". */
+static void test_run_exits_5_when_nothing_matched(void **state) {
+    (void)state;
+    char empty[128], notes[128], single[128], junit[160], text[8192];
+    static char read_back[4096];
+    snprintf(empty, sizeof empty, "%s/empty", dir);
+    snprintf(notes, sizeof notes, "%s/notes", dir);
+    snprintf(single, sizeof single, "%s/single", dir);
+    snprintf(junit, sizeof junit, "%s/empty.xml", dir);
+    assert_int_equal(mkdir(empty, 0700), 0);
+    assert_int_equal(mkdir(notes, 0700), 0);
+    assert_int_equal(mkdir(single, 0700), 0);
+    write_file("notes/readme.txt", "not a scenario\n");
+    write_file("single/holds.yaml", HOLDS);
+
+    const char *nothing[] = {"run", empty, "--junit", junit};
+    assert_int_equal(run_command_err(fl_cli_run, nothing, 4, text, sizeof text), 5);
+    assert_non_null(strstr(text, "no scenario files (*.yaml, *.yml) under "));
+    assert_int_equal(junit_read(junit, read_back, sizeof read_back), 0);
+    assert_non_null(strstr(read_back, "testsuites tests=0 failures=0 errors=0 skipped=0"));
+    const char *other_files[] = {"run", notes};
+    assert_int_equal(run_command_err(fl_cli_run, other_files, 2, text, sizeof text), 5);
+    const char *empty_shard[] = {"run", single, "--shard", "2/2"};
+    assert_int_equal(run_command_err(fl_cli_run, empty_shard, 4, text, sizeof text), 5);
+    assert_non_null(strstr(text, "shard 2/2 has no files: the paths hold 1 scenario file"));
+    const char *full_shard[] = {"run", single, "--shard", "1/2"};
+    assert_int_equal(run_command(fl_cli_run, full_shard, 4, text, sizeof text), 0);
+
+    char missing[160];
+    snprintf(missing, sizeof missing, "%s/no-such-folder", dir);
+    const char *unreadable[] = {"run", missing};
+    assert_int_equal(run_command_err(fl_cli_run, unreadable, 2, text, sizeof text), 2);
+    const char *unreadable_and_empty[] = {"run", missing, empty};
+    assert_int_equal(run_command_err(fl_cli_run, unreadable_and_empty, 3, text, sizeof text), 2);
+    const char *help[] = {"run", "--help"};
+    assert_int_equal(run_command(fl_cli_run, help, 2, text, sizeof text), 0);
+    assert_non_null(strstr(text, "5 no scenario file matched"));
+    assert_non_null(strstr(text, "report file that\n  cannot be written"));
+}
+
+/* Exit 2 when a report cannot be written, after every scenario ran and
+ * the other report was written; whichever of the two it is, and even when
+ * every scenario held. */
+static void test_run_exits_2_when_a_report_cannot_be_written(void **state) {
+    (void)state;
+    char sub[128], unwritable[160], junit[160], json[160], text[8192];
+    static char report[16384];
+    snprintf(sub, sizeof sub, "%s/reported", dir);
+    assert_int_equal(mkdir(sub, 0700), 0);
+    write_file("reported/a_holds.yaml", HOLDS);
+    write_file("reported/b_fails.yaml", FAILS);
+    snprintf(unwritable, sizeof unwritable, "%s/no/such/dir/report", dir);
+    snprintf(junit, sizeof junit, "%s/reported.xml", dir);
+    snprintf(json, sizeof json, "%s/reported.jsonl", dir);
+
+    const char *bad_junit[] = {"run", sub, "--junit", unwritable, "--json", json};
+    assert_int_equal(run_command(fl_cli_run, bad_junit, 6, text, sizeof text), 2);
+    assert_non_null(strstr(text, "2 scenarios: 1 held, 1 failed, 0 invalid"));
+    read_text_file(json, report, sizeof report);
+    assert_non_null(strstr(report, "a_holds.yaml"));
+    assert_non_null(strstr(report, "b_fails.yaml"));
+    assert_int_equal(run_command_err(fl_cli_run, bad_junit, 6, text, sizeof text), 2);
+    assert_non_null(strstr(text, "faultline run: cannot write "));
+    assert_non_null(strstr(text, "no/such/dir/report: No such file or directory"));
+
+    const char *bad_json[] = {"run", sub, "--junit", junit, "--json", unwritable};
+    assert_int_equal(run_command(fl_cli_run, bad_json, 6, text, sizeof text), 2);
+    assert_int_equal(junit_read(junit, report, sizeof report), 0);
+    assert_non_null(strstr(report, "testsuites tests=2 failures=1 errors=0"));
+
+    char holds[160];
+    snprintf(holds, sizeof holds, "%s/a_holds.yaml", sub);
+    const char *held_but_unwritten[] = {"run", holds, "--json", unwritable};
+    assert_int_equal(run_command(fl_cli_run, held_but_unwritten, 4, text, sizeof text), 2);
+    assert_non_null(strstr(text, "1 scenarios: 1 held"));
+    const char *written[] = {"run", holds, "--json", json};
+    assert_int_equal(run_command(fl_cli_run, written, 4, text, sizeof text), 0);
+}
+
 /* --schedule runs the replay policy (and the failure's replay command
  * carries the schedule); --policy replay needs one; --shard K/N splits the
  * files so that the N shares run each file exactly once. */
@@ -461,6 +542,8 @@ int main(void) {
         cmocka_unit_test(test_run_exit_codes),
         cmocka_unit_test(test_run_writes_reports),
         cmocka_unit_test(test_run_junit_has_a_suite_per_folder),
+        cmocka_unit_test(test_run_exits_5_when_nothing_matched),
+        cmocka_unit_test(test_run_exits_2_when_a_report_cannot_be_written),
         cmocka_unit_test(test_run_schedule_and_shard),
         cmocka_unit_test(test_replay_is_byte_identical),
         cmocka_unit_test(test_replay_prints_the_timeline_up_to_an_abort),
