@@ -140,6 +140,23 @@ static void test_text_is_escaped(void **state) {
     expect_line("message x/odd.yaml | line one\nline two\ttab ? ? end\n");
 }
 
+/* A file given without a folder is in ".", one at the root in "/", and a
+ * folder's path is kept as the files were found, nested ones apart. */
+static void test_folders_are_paths_as_given(void **state) {
+    (void)state;
+    fl_outcome_t o[4] = {outcome("top.yaml", "top", "held", 0),
+                         outcome("/root.yaml", "root", "held", 0),
+                         outcome("a/b/deep.yaml", "deep", "held", 0),
+                         outcome("a/shallow.yaml", "shallow", "held", 0)};
+    assert_int_equal(fl_report_junit(report, o, 4, stderr), 0);
+    assert_int_equal(junit_read(report, read_back, sizeof read_back), 0);
+    expect_line("case . | top.yaml | top | classname=. |");
+    expect_line("case / | /root.yaml | root | classname=/ |");
+    expect_line("suite a/b tests=1 ");
+    expect_line("suite a tests=1 ");
+    expect_line("testsuites tests=4 failures=0 errors=0 skipped=0 time=0.000000 sums=ok");
+}
+
 /* No file ran: a report a reader takes, with zero of everything. */
 static void test_an_empty_run(void **state) {
     (void)state;
@@ -173,6 +190,7 @@ int main(void) {
         cmocka_unit_test(test_kinds_times_and_suites_read_back),
         cmocka_unit_test(test_properties_say_how_to_reproduce),
         cmocka_unit_test(test_text_is_escaped),
+        cmocka_unit_test(test_folders_are_paths_as_given),
         cmocka_unit_test(test_an_empty_run),
         cmocka_unit_test(test_a_report_that_cannot_be_written),
     };
