@@ -25,7 +25,8 @@ LLHTTP_SRC_DIR ?= /usr/share/llhttp
 LLHTTP_INCLUDE_DIR ?= /usr/share/include/llhttp
 
 DEB_PACKAGES := build-essential pkg-config libuv1-dev libcmocka-dev libyaml-dev \
-                gcovr node-llhttp valgrind curl python3 python3-httpx python3-uvicorn
+                gcovr node-llhttp valgrind curl python3 python3-httpx python3-uvicorn \
+                python3-junitparser
 
 # What `make bench` measures the client against: nginx as the server, wrk
 # and Python's httpx as the baselines. Alternatives are separated by commas: any

@@ -41,9 +41,14 @@ static const char *RUN_USAGE =
     "  the replay policy with that schedule; --policy replay needs one.\n"
     "  --shard K/N runs the K-th of N interleaved shares of the files (in path order):\n"
     "  file i (from 0) when i mod N = K-1, so N machines with K = 1..N run each file once.\n"
-    "  --junit FILE writes a JUnit XML report; --json FILE one JSON object per file: file,\n"
-    "  name, mode, passed, invalid, crashed, timed_out, seeds_run, seed, seed_first,\n"
-    "  seed_last, policy, message, marks, matrix.\n"
+    "  --junit FILE writes a JUnit XML report: a testsuite per folder, a testcase per file\n"
+    "  with its time, <failure> when its checks failed, <error> when it was invalid, crashed\n"
+    "  or timed out, and properties seed, seeds, mode, policy, schedule, trace_hash, replay.\n"
+    "  --json FILE writes one JSON object per file: file, name, mode, passed, invalid,\n"
+    "  crashed, timed_out, seeds_run, seed (null: none), seed_first, seed_last, policy,\n"
+    "  schedule, trace_hash, duration_s, message, replay. Times are wall-clock seconds, in\n"
+    "  the reports only: the runs and their trace hashes never see them. Each also has\n"
+    "  marks and matrix.\n"
     "  --trace-failures DIR runs each failing seed again in this process and writes its Chrome\n"
     "  trace-event JSON (open it in ui.perfetto.dev) to DIR/<path>.seed-N.json, the path with\n"
     "  '/' as '_'; DIR is made if missing.\n"
@@ -51,7 +56,11 @@ static const char *RUN_USAGE =
     "  --require-marks fails (exit 1) when a mark was never hit and its row in\n"
     "  sim/runtime/mark_table.h gives no reason. --matrix prints the fault x protocol-state\n"
     "  matrix: for each state an end of a connection was in when a fault acted, and each\n"
-    "  action, the seeds that reached it and the error kinds the client saw.\n";
+    "  action, the seeds that reached it and the error kinds the client saw.\n"
+    "exit codes: 0 every scenario held or found; 1 one failed, crashed or timed out;\n"
+    "  2 a usage error, an invalid scenario file, an unreadable path or a report file that\n"
+    "  cannot be written (every scenario still runs and the other report is written);\n"
+    "  5 no scenario file matched (none under the paths, or none in this --shard).\n";
 
 static char *dup_text(const char *text) {
     if (text == NULL) return NULL;
@@ -73,14 +82,33 @@ static void start_outcome(fl_outcome_t *r, const char *path, const fl_options_t 
     r->seed_last = o->seed_last;
 }
 
+/* The runner's result into r. The outcome names a seed when one decided
+ * it: the failing seed, the seed where a find was made, or the seed whose
+ * world could not be built (an empty range runs none). The trace hash is
+ * that seed's when the runner's detail is that seed's run: a faults-fired
+ * failure over many seeds names the first, but its detail is the last. */
+static void take_result(fl_outcome_t *r, const fl_scenario_result_t *result, int status) {
+    assert(r != NULL && result != NULL && r->message == NULL);
+    assert(status == FL_OK || !result->passed); /* a run that could not be made did not pass */
+    bool decided_by_a_seed = status != FL_OK || result->passed == r->finds;
+    r->passed = result->passed;
+    r->seeds_run = result->seeds_run;
+    r->has_seed = result->seeds_run > 0 && decided_by_a_seed;
+    r->seed = r->has_seed ? result->seed : 0;
+    r->has_trace_hash = r->has_seed && status == FL_OK && result->detail.seed == result->seed;
+    r->trace_hash = r->has_trace_hash ? result->detail.trace_hash : 0;
+    r->message = dup_text(result->message);
+    assert(!r->has_trace_hash || r->has_seed);
+}
+
 /* Loads path and runs it here: fills r's result. Loads once: the worker's
  * side (run-one) and the in-process run both come here. On a load error
  * prints the error to err, except in a worker, where it travels in the
  * result line. */
-static void run_scenario(const char *path, const fl_options_t *o, bool in_worker, fl_outcome_t *r,
+static void load_and_run(const char *path, const fl_options_t *o, bool in_worker, fl_outcome_t *r,
                          FILE *err) {
     assert(path != NULL && o != NULL && r != NULL && (in_worker || err != NULL));
-    start_outcome(r, path, o);
+    assert(r->file != NULL && r->name == NULL); /* start_outcome's */
     fl_arena_t arena;
     fl_arena_init(&arena);
     fl_scenario_t s;
@@ -104,17 +132,27 @@ static void run_scenario(const char *path, const fl_options_t *o, bool in_worker
     fl_scenario_result_t *result = malloc(sizeof *result);
     if (result == NULL) fl__out_of_memory("run");
     fl_marks_clear(); /* the process's counts: this file's alone */
-    fl_scenario_run(&s, &config, result);
+    int status = fl_scenario_run(&s, &config, result);
+    take_result(r, result, status);
     memcpy(r->marks, fl__mark_hits, sizeof r->marks);
     r->matrix = result->matrix;
-    r->passed = result->passed;
-    r->seeds_run = result->seeds_run;
-    r->seed = result->seed;
-    r->message = dup_text(result->message);
     /* A held scenario ran every seed; a finds one stopped where it found. */
     assert(result->seeds_run >= 1 || !r->passed);
     free(result);
     fl_arena_destroy(&arena);
+}
+
+/* load_and_run, timed. The duration is the wall-clock of a monotonic clock
+ * (uv_hrtime) and goes into the outcome's duration_ns only, which the
+ * reports alone read: the run itself never sees it. */
+static void run_scenario(const char *path, const fl_options_t *o, bool in_worker, fl_outcome_t *r,
+                         FILE *err) {
+    assert(path != NULL && o != NULL && r != NULL);
+    uint64_t started_ns = uv_hrtime();
+    start_outcome(r, path, o);
+    load_and_run(path, o, in_worker, r, err);
+    r->duration_ns = uv_hrtime() - started_ns;
+    assert(r->file != NULL && r->message != NULL);
 }
 
 /* faultline run-one FILE [--seeds A..B] [--policy P] [--schedule S]: the
@@ -200,6 +238,8 @@ static void finish_outcome(fl_outcome_t *r, const fl_worker_job_t *job, FILE *er
     assert(r->ending == FL_ENDING_RAN && job->output_length <= FL_WORKER_OUTPUT_MAX);
     /* on_handle_closed ends every output with a NUL the reader stops at. */
     assert(job->output[job->output_length] == '\0');
+    /* The worker's whole life, which a crash or a timeout has too. */
+    r->duration_ns = job->duration_ns;
     bool reported = job->end == FL_WORKER_EXITED && fl_worker_result_read(job->output, r);
     if (!reported) {
         worker_failed(r, job);
@@ -336,6 +376,9 @@ static bool report_marks(const fl_options_t *o, const fl_outcome_t *outcomes, si
 
 /* The summary line, the reports; returns the exit code's part: 1 when a
  * scenario failed, 2 when one was invalid. */
+/* The summary line, the reports (each written even when the other cannot
+ * be); returns the exit code's part: 2 when a scenario was invalid or a
+ * report could not be written, else 1 when one failed, else 0. */
 static int summarize(const fl_options_t *o, fl_outcome_t *outcomes, size_t count, FILE *out,
                      FILE *err) {
     assert(o != NULL && (outcomes != NULL || count == 0));
@@ -348,8 +391,9 @@ static int summarize(const fl_options_t *o, fl_outcome_t *outcomes, size_t count
     assert(held + failed + invalid == count);
     fprintf(out, "%zu scenarios: %zu held, %zu failed, %zu invalid\n", count, held, failed,
             invalid);
-    if (o->junit) fl_report_junit(o->junit, outcomes, count, err);
-    if (o->json) fl_report_jsonl(o->json, outcomes, count, err);
+    bool report_failed = false;
+    if (o->junit && fl_report_junit(o->junit, outcomes, count, err) != 0) report_failed = true;
+    if (o->json && fl_report_jsonl(o->json, outcomes, count, err) != 0) report_failed = true;
     bool marks_missing = false;
     if (o->marks || o->require_marks) marks_missing = report_marks(o, outcomes, count, out, err);
     if (o->matrix) {
@@ -359,7 +403,30 @@ static int summarize(const fl_options_t *o, fl_outcome_t *outcomes, size_t count
         fl_matrix_print(total, out);
         free(total);
     }
-    return invalid > 0 ? 2 : failed > 0 || marks_missing ? 1 : 0;
+    return invalid > 0 || report_failed ? 2 : failed > 0 || marks_missing ? 1 : 0;
+}
+
+/* The files to run, collected and sharded; says on err when none matched.
+ * Returns 0, 2 when a path could not be read (what could is kept), or 5
+ * when nothing matched, as pytest does: a CI job that ran nothing has not
+ * passed. */
+static int collect_files(fl_file_list_t *files, const fl_options_t *o, FILE *err) {
+    assert(files != NULL && o != NULL && err != NULL && files->count == 0);
+    int status = fl_files_collect(files, o->paths, o->path_count, err);
+    assert(status == 0 || status == 2);
+    size_t found = files->count;
+    if (o->shard_count > 0) fl_files_keep_shard(files, o->shard_index, o->shard_count);
+    assert(files->count <= found && files->count <= FL_FILES_MAX);
+    if (status != 0 || files->count > 0) return status;
+    if (found > 0)
+        fprintf(err, "faultline run: shard %u/%u has no files: the paths hold %zu scenario "
+                     "file%s, fewer than the %u shards\n",
+                o->shard_index + 1, o->shard_count, found, found == 1 ? "" : "s",
+                o->shard_count);
+    else
+        fprintf(err, "faultline run: no scenario files (*.yaml, *.yml) under %s%s\n",
+                o->paths[0], o->path_count > 1 ? " and the other paths given" : "");
+    return FL_EXIT_NOTHING_MATCHED;
 }
 
 /* The worker count: --jobs, else one per CPU from the faultline binary
@@ -393,9 +460,7 @@ int fl_cli_run(int argc, char **argv, FILE *out, FILE *err) {
         return 2;
     fl_file_list_t *files = calloc(1, sizeof *files);
     if (files == NULL) fl__out_of_memory("run");
-    int collect_status = fl_files_collect(files, o.paths, o.path_count, err);
-    if (o.shard_count > 0) fl_files_keep_shard(files, o.shard_index, o.shard_count);
-    assert(files->count <= FL_FILES_MAX && (collect_status == 0 || collect_status == 2));
+    int collect_status = collect_files(files, &o, err);
     fl_outcome_t *outcomes = calloc(files->count ? files->count : 1, sizeof *outcomes);
     if (outcomes == NULL) fl__out_of_memory("run");
     if (o.jobs > 1)
@@ -410,5 +475,7 @@ int fl_cli_run(int argc, char **argv, FILE *out, FILE *err) {
     free(outcomes);
     fl_files_free(files);
     free(files);
-    return status != 0 || collect_status != 0 ? 2 : code;
+    /* An error outranks "nothing matched", which outranks a failure. */
+    if (status != 0 || collect_status == 2 || code == 2) return 2;
+    return collect_status != 0 ? collect_status : code;
 }

@@ -8,11 +8,22 @@
  *   replay FILE --seed N   one seed, its timeline and trace hash
  *
  * Exit codes: 0 everything held (or validated), 1 a scenario failed, 2 a
- * usage or scenario-file error. argv[0] is the command's name. */
+ * usage or scenario-file error (for run also a report file that cannot be
+ * written, or a worker pool that cannot start), 5 (run only) no scenario
+ * file matched the paths or the shard. An error outranks 5, which outranks
+ * 1. argv[0] is the command's name. */
 #ifndef FL_HARNESS_COMMANDS_H
 #define FL_HARNESS_COMMANDS_H
 
 #include <stdio.h>
+
+enum {
+    FL_EXIT_HELD = 0,
+    FL_EXIT_FAILED = 1,
+    FL_EXIT_ERROR = 2,
+    /* As pytest's 5 ("no tests collected"): a run of nothing did not pass. */
+    FL_EXIT_NOTHING_MATCHED = 5,
+};
 
 int fl_cli_check(int argc, char **argv, FILE *out, FILE *err);
 int fl_cli_list(int argc, char **argv, FILE *out, FILE *err);

@@ -64,6 +64,8 @@ static void usage(FILE *out) {
                  "  help            print this text\n"
                  "\n"
                  "exit codes: 0 all held, 1 a scenario failed, 2 usage or scenario-file error\n"
+                 "            (run: also a report file that cannot be written), 5 no scenario\n"
+                 "            file matched (run only)\n"
                  "            (fetch: 0 ok, 1 a client error, 2 bad arguments)\n");
 }
 

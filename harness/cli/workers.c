@@ -19,6 +19,7 @@ typedef struct slot {
     size_t index;
     int handles_open;
     bool timed_out;
+    uint64_t started_ns; /* uv_hrtime at the spawn */
 } slot_t;
 
 typedef struct pool {
@@ -49,6 +50,7 @@ static void on_handle_closed(uv_handle_t *handle) {
         if (job->output == NULL) fl__out_of_memory("workers");
     }
     job->output[job->output_length] = '\0';
+    job->duration_ns = uv_hrtime() - slot->started_ns;
     assert(pool->running > 0);
     pool->running--;
     if (pool->on_done != NULL) pool->on_done(pool->user, slot->index);
@@ -138,6 +140,7 @@ static void start_job(pool_t *pool, size_t index) {
     uv_pipe_init(&pool->loop, &slot->pipe, 0);
     uv_timer_init(&pool->loop, &slot->timer);
     slot->handles_open = 3;
+    slot->started_ns = uv_hrtime();
     uv_stdio_container_t stdio[3] = {
         {.flags = UV_IGNORE},
         {.flags = UV_CREATE_PIPE | UV_WRITABLE_PIPE, .data.stream = (uv_stream_t *)&slot->pipe},
@@ -161,6 +164,9 @@ static void start_job(pool_t *pool, size_t index) {
         return;
     }
     uv_read_start((uv_stream_t *)&slot->pipe, on_alloc, on_read);
+    /* The loop's time is cached at the start of its iteration, which may be
+     * well before this spawn: the limit counts from the spawn. */
+    uv_update_time(&pool->loop);
     if (pool->timeout_ms > 0) uv_timer_start(&slot->timer, on_timeout, pool->timeout_ms, 0);
 }
 
@@ -189,6 +195,7 @@ int fl_workers_run(fl_worker_job_t *jobs, size_t count, unsigned jobs_max, uint6
         jobs[i].output = NULL;
         jobs[i].output_length = 0;
         jobs[i].output_truncated = false;
+        jobs[i].duration_ns = 0;
     }
     if (count == 0) return 0;
     int status = uv_loop_init(&pool.loop);

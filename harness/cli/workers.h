@@ -7,8 +7,9 @@
  * the faultline binary as `faultline run-one FILE ...`, and reads the one
  * result line the child prints.
  *
- * The wall clock is used here, and only here, to bound a child's life: it
- * never reaches a simulated run, whose determinism is untouched. The order
+ * The wall clock is used here, and only here, to bound a child's life and
+ * to time it for the reports: it never reaches a simulated run, whose
+ * determinism is untouched. The order
  * in which jobs finish depends on the machine; callers that print results
  * must order them themselves (on_done says which job ended).
  */
@@ -43,6 +44,8 @@ typedef struct fl_worker_job {
                                caller frees it (fl_worker_job_release) */
     size_t output_length;
     bool output_truncated;  /* the child wrote more than FL_WORKER_OUTPUT_MAX */
+    uint64_t duration_ns;   /* from the spawn until its output was complete (uv_hrtime):
+                               for reports only */
 } fl_worker_job_t;
 
 /* Called once per job, as soon as it has ended and its output is complete;

@@ -20,7 +20,7 @@ fl_replay_command_t fl_outcome_replay_command(const fl_outcome_t *r) {
     } else {
         /* Not found in finds mode names no seed: any seed shows the run,
          * the first of the range. */
-        command.seed = r->seed != 0 ? r->seed : r->seed_first;
+        command.seed = r->has_seed ? r->seed : r->seed_first;
     }
     assert(command.file == r->file);
     assert(!(command.check_only && command.whole_run));

@@ -28,7 +28,11 @@ typedef struct fl_outcome {
     bool passed;                    /* held, or found */
     bool load_error;
     uint64_t seeds_run;
-    uint64_t seed;                  /* the failing seed, or where it was found */
+    bool has_seed;                  /* the outcome names a seed: the seed below */
+    uint64_t seed;                  /* the failing seed, where it was found, or where the
+                                       world could not be built */
+    bool has_trace_hash;            /* the trace hash of that seed's run is known */
+    uint64_t trace_hash;
     char *message;                  /* malloc'd */
     char *policy;                   /* malloc'd: the policy the seeds ran under, or NULL */
     const char *schedule;           /* --schedule (argv's), with the replay policy; or NULL */
@@ -39,6 +43,11 @@ typedef struct fl_outcome {
     int64_t exit_status;            /* crashed without a signal: the exit code */
     uint64_t marks[FL_MARK_COUNT];  /* coverage marks hit over its seeds */
     fl_fault_matrix_t matrix;       /* what its faults met, over its seeds */
+    /* Wall-clock time the file's run took (a monotonic clock: in this
+     * process, or the worker's life from spawn to exit). Report-only: it
+     * goes to JUnit and JSON lines and nowhere else, never into a run, a
+     * trace hash, a timeline or the text lines, which stay deterministic. */
+    uint64_t duration_ns;
 } fl_outcome_t;
 
 /* The command that replays the outcome's failure (its seed, or for a crash

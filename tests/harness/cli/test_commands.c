@@ -18,6 +18,7 @@
 
 #include "harness/cli/commands.h"
 #include "tests/support/child_process.h"
+#include "tests/support/junit_reader.h"
 
 static char dir[64];
 
@@ -81,6 +82,9 @@ static int run_command(int (*fn)(int, char **, FILE *, FILE *), const char *cons
                        int count, char *out_text, size_t size) {
     return run_capturing(fn, words, count, false, out_text, size);
 }
+
+static int run_command_err(int (*fn)(int, char **, FILE *, FILE *), const char *const *words,
+                           int count, char *err_text, size_t size);
 
 static void test_check_reports_invalid_files_with_exit_2(void **state) {
     (void)state;
@@ -154,7 +158,8 @@ static void test_run_writes_reports(void **state) {
     size_t n = fread(report, 1, sizeof report - 1, f);
     fclose(f);
     report[n] = '\0';
-    assert_non_null(strstr(report, "<testsuite name=\"faultline\" tests=\"1\" failures=\"0\">"));
+    assert_non_null(strstr(report, "<testsuites name=\"faultline\" tests=\"1\" failures=\"0\" "
+                                   "errors=\"0\" skipped=\"0\" time=\""));
     f = fopen(json, "r");
     assert_non_null(f);
     n = fread(report, 1, sizeof report - 1, f);
@@ -164,8 +169,171 @@ static void test_run_writes_reports(void **state) {
     assert_non_null(strstr(report, "\"name\":\"hello holds\""));
     /* The line is the outcome's one JSON form: the range and policy too. */
     assert_non_null(strstr(report, "\"mode\":\"holds\""));
-    assert_non_null(strstr(report, "\"seeds_run\":20,\"seed\":0,\"seed_first\":1,"
-                                   "\"seed_last\":20,\"policy\":\"random\""));
+    assert_non_null(strstr(report, "\"seeds_run\":20,\"seed\":null,\"seed_first\":1,"
+                                   "\"seed_last\":20,\"policy\":\"random\",\"schedule\":null,"
+                                   "\"trace_hash\":null,\"duration_s\":"));
+    char replay[256];
+    snprintf(replay, sizeof replay,
+             "\"replay\":\"faultline replay %s --seed 1 --policy random\",\"marks\":{",
+             holds);
+    assert_non_null(strstr(report, replay));
+}
+
+/* Reads a whole small file into text. */
+static void read_text_file(const char *path, char *text, size_t size) {
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    size_t n = fread(text, 1, size - 1, f);
+    fclose(f);
+    text[n] = '\0';
+}
+
+/* The trace hash replay prints for seed of path, as 16 hex digits. */
+static void replay_trace_hash(const char *path, const char *seed, char hash[17]) {
+    static char text[65536];
+    const char *words[] = {"replay", path, "--seed", seed};
+    run_command(fl_cli_replay, words, 4, text, sizeof text);
+    const char *at = strstr(text, "trace hash ");
+    assert_non_null(at);
+    memcpy(hash, at + strlen("trace hash "), 16);
+    hash[16] = '\0';
+}
+
+/* A run over two folders: a JUnit suite per folder that junitparser reads,
+ * the failing seed's trace hash as replay prints it, an invalid file as an
+ * error; and the times the reports carry never reach the text output,
+ * which is the same bytes run after run. */
+static void test_run_junit_has_a_suite_per_folder(void **state) {
+    (void)state;
+    char suites[128], one[160], two[160], fails[192], junit[160], json[160];
+    snprintf(suites, sizeof suites, "%s/suites", dir);
+    snprintf(one, sizeof one, "%s/one", suites);
+    snprintf(two, sizeof two, "%s/two", suites);
+    assert_int_equal(mkdir(suites, 0700), 0);
+    assert_int_equal(mkdir(one, 0700), 0);
+    assert_int_equal(mkdir(two, 0700), 0);
+    write_file("suites/one/a_holds.yaml", HOLDS);
+    write_file("suites/one/b_fails.yaml", FAILS);
+    write_file("suites/two/bad.yaml", BROKEN);
+    snprintf(fails, sizeof fails, "%s/b_fails.yaml", one);
+    snprintf(junit, sizeof junit, "%s/junit.xml", dir);
+    snprintf(json, sizeof json, "%s/results.jsonl", dir);
+    const char *words[] = {"run", suites, "--jobs", "1", "--junit", junit, "--json", json};
+    static char first[16384], second[16384], read_back[65536], line[1024];
+    assert_int_equal(run_command(fl_cli_run, words, 8, first, sizeof first), 2);
+    assert_int_equal(run_command(fl_cli_run, words, 8, second, sizeof second), 2);
+    assert_string_equal(first, second);
+    assert_null(strstr(first, "time"));
+
+    assert_int_equal(junit_read(junit, read_back, sizeof read_back), 0);
+    snprintf(line, sizeof line, "suite %s tests=2 failures=1 errors=0 skipped=0 time=", one);
+    assert_non_null(strstr(read_back, line));
+    snprintf(line, sizeof line, "suite %s tests=1 failures=0 errors=1 skipped=0 time=", two);
+    assert_non_null(strstr(read_back, line));
+    assert_non_null(strstr(read_back, "testsuites tests=3 failures=1 errors=1 skipped=0 time="));
+    assert_null(strstr(read_back, "MISMATCH"));
+    assert_null(strstr(read_back, "time=missing"));
+    snprintf(line, sizeof line, "case %s | %s/bad.yaml | %s/bad.yaml | classname=%s | time=", two,
+             two, two, two);
+    assert_non_null(strstr(read_back, line));
+    assert_non_null(strstr(read_back, "| error invalid\n"));
+    assert_non_null(strstr(read_back, "| hello expects the wrong status | classname="));
+    assert_non_null(strstr(read_back, "| failure failed\n"));
+    char hash[17];
+    replay_trace_hash(fails, "1", hash);
+    snprintf(line, sizeof line, "property %s | trace_hash=%s\n", fails, hash);
+    assert_non_null(strstr(read_back, line));
+    snprintf(line, sizeof line, "property %s | seed=1\n", fails);
+    assert_non_null(strstr(read_back, line));
+
+    /* The JSON lines say the same: the hash, and no seed for the invalid file. */
+    read_text_file(json, read_back, sizeof read_back);
+    snprintf(line, sizeof line, "\"seed\":1,\"seed_first\":1,\"seed_last\":20,\"policy\":\"random\","
+             "\"schedule\":null,\"trace_hash\":\"%s\",\"duration_s\":", hash);
+    assert_non_null(strstr(read_back, line));
+    assert_non_null(strstr(read_back, "\"invalid\":true,\"crashed\":false,\"timed_out\":false,"
+                                      "\"seeds_run\":0,\"seed\":null,"));
+}
+
+/* Exit 5 when no scenario file matched: a folder with none, a folder of
+ * other files, a shard that got none. The reports are still written, empty.
+ * A path that cannot be read is an error (2), not "nothing matched". */
+static void test_run_exits_5_when_nothing_matched(void **state) {
+    (void)state;
+    char empty[128], notes[128], single[128], junit[160], text[8192];
+    static char read_back[4096];
+    snprintf(empty, sizeof empty, "%s/empty", dir);
+    snprintf(notes, sizeof notes, "%s/notes", dir);
+    snprintf(single, sizeof single, "%s/single", dir);
+    snprintf(junit, sizeof junit, "%s/empty.xml", dir);
+    assert_int_equal(mkdir(empty, 0700), 0);
+    assert_int_equal(mkdir(notes, 0700), 0);
+    assert_int_equal(mkdir(single, 0700), 0);
+    write_file("notes/readme.txt", "not a scenario\n");
+    write_file("single/holds.yaml", HOLDS);
+
+    const char *nothing[] = {"run", empty, "--junit", junit};
+    assert_int_equal(run_command_err(fl_cli_run, nothing, 4, text, sizeof text), 5);
+    assert_non_null(strstr(text, "no scenario files (*.yaml, *.yml) under "));
+    assert_int_equal(junit_read(junit, read_back, sizeof read_back), 0);
+    assert_non_null(strstr(read_back, "testsuites tests=0 failures=0 errors=0 skipped=0"));
+    const char *other_files[] = {"run", notes};
+    assert_int_equal(run_command_err(fl_cli_run, other_files, 2, text, sizeof text), 5);
+    const char *empty_shard[] = {"run", single, "--shard", "2/2"};
+    assert_int_equal(run_command_err(fl_cli_run, empty_shard, 4, text, sizeof text), 5);
+    assert_non_null(strstr(text, "shard 2/2 has no files: the paths hold 1 scenario file"));
+    const char *full_shard[] = {"run", single, "--shard", "1/2"};
+    assert_int_equal(run_command(fl_cli_run, full_shard, 4, text, sizeof text), 0);
+
+    char missing[160];
+    snprintf(missing, sizeof missing, "%s/no-such-folder", dir);
+    const char *unreadable[] = {"run", missing};
+    assert_int_equal(run_command_err(fl_cli_run, unreadable, 2, text, sizeof text), 2);
+    const char *unreadable_and_empty[] = {"run", missing, empty};
+    assert_int_equal(run_command_err(fl_cli_run, unreadable_and_empty, 3, text, sizeof text), 2);
+    const char *help[] = {"run", "--help"};
+    assert_int_equal(run_command(fl_cli_run, help, 2, text, sizeof text), 0);
+    assert_non_null(strstr(text, "5 no scenario file matched"));
+    assert_non_null(strstr(text, "report file that\n  cannot be written"));
+}
+
+/* Exit 2 when a report cannot be written, after every scenario ran and
+ * the other report was written; whichever of the two it is, and even when
+ * every scenario held. */
+static void test_run_exits_2_when_a_report_cannot_be_written(void **state) {
+    (void)state;
+    char sub[128], unwritable[160], junit[160], json[160], text[8192];
+    static char report[16384];
+    snprintf(sub, sizeof sub, "%s/reported", dir);
+    assert_int_equal(mkdir(sub, 0700), 0);
+    write_file("reported/a_holds.yaml", HOLDS);
+    write_file("reported/b_fails.yaml", FAILS);
+    snprintf(unwritable, sizeof unwritable, "%s/no/such/dir/report", dir);
+    snprintf(junit, sizeof junit, "%s/reported.xml", dir);
+    snprintf(json, sizeof json, "%s/reported.jsonl", dir);
+
+    const char *bad_junit[] = {"run", sub, "--junit", unwritable, "--json", json};
+    assert_int_equal(run_command(fl_cli_run, bad_junit, 6, text, sizeof text), 2);
+    assert_non_null(strstr(text, "2 scenarios: 1 held, 1 failed, 0 invalid"));
+    read_text_file(json, report, sizeof report);
+    assert_non_null(strstr(report, "a_holds.yaml"));
+    assert_non_null(strstr(report, "b_fails.yaml"));
+    assert_int_equal(run_command_err(fl_cli_run, bad_junit, 6, text, sizeof text), 2);
+    assert_non_null(strstr(text, "faultline run: cannot write "));
+    assert_non_null(strstr(text, "no/such/dir/report: No such file or directory"));
+
+    const char *bad_json[] = {"run", sub, "--junit", junit, "--json", unwritable};
+    assert_int_equal(run_command(fl_cli_run, bad_json, 6, text, sizeof text), 2);
+    assert_int_equal(junit_read(junit, report, sizeof report), 0);
+    assert_non_null(strstr(report, "testsuites tests=2 failures=1 errors=0"));
+
+    char holds[160];
+    snprintf(holds, sizeof holds, "%s/a_holds.yaml", sub);
+    const char *held_but_unwritten[] = {"run", holds, "--json", unwritable};
+    assert_int_equal(run_command(fl_cli_run, held_but_unwritten, 4, text, sizeof text), 2);
+    assert_non_null(strstr(text, "1 scenarios: 1 held"));
+    const char *written[] = {"run", holds, "--json", json};
+    assert_int_equal(run_command(fl_cli_run, written, 4, text, sizeof text), 0);
 }
 
 /* --schedule runs the replay policy (and the failure's replay command
@@ -374,6 +542,9 @@ int main(void) {
         cmocka_unit_test(test_a_crowded_directory_is_read_whole),
         cmocka_unit_test(test_run_exit_codes),
         cmocka_unit_test(test_run_writes_reports),
+        cmocka_unit_test(test_run_junit_has_a_suite_per_folder),
+        cmocka_unit_test(test_run_exits_5_when_nothing_matched),
+        cmocka_unit_test(test_run_exits_2_when_a_report_cannot_be_written),
         cmocka_unit_test(test_run_schedule_and_shard),
         cmocka_unit_test(test_replay_is_byte_identical),
         cmocka_unit_test(test_replay_prints_the_timeline_up_to_an_abort),

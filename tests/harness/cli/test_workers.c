@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "harness/cli/commands.h"
+#include "tests/support/junit_reader.h"
 
 static char dir[64];
 
@@ -112,6 +113,25 @@ static void test_crash_is_reported_and_the_suite_goes_on(void **state) {
     /* In file order, whichever worker finished first. */
     assert_true(at_a < at_b && at_b < at_c);
     assert_non_null(strstr(text, "3 scenarios: 2 held, 1 failed, 0 invalid"));
+    /* In JUnit a crash is an error, not a failed check, and says how to
+     * run it again. */
+    char junit[128], expected[512];
+    static char read_back[32768];
+    snprintf(junit, sizeof junit, "%s/junit.xml", dir);
+    setenv("FAULTLINE_TEST_CRASH_ON", "b holds", 1);
+    const char *reported[] = {dir, "--jobs", "2", "--junit", junit};
+    assert_int_equal(run(reported, 5, text, sizeof text), 1);
+    unsetenv("FAULTLINE_TEST_CRASH_ON");
+    assert_int_equal(junit_read(junit, read_back, sizeof read_back), 0);
+    /* The worker died before it said the scenario's name: the file stands for it. */
+    snprintf(expected, sizeof expected, "%s/b.yaml | %s/b.yaml | classname=%s | time=", dir, dir,
+             dir);
+    assert_non_null(strstr(read_back, expected));
+    assert_non_null(strstr(read_back, "| error crashed\n"));
+    assert_non_null(strstr(read_back, "tests=3 failures=0 errors=1 skipped=0"));
+    snprintf(expected, sizeof expected,
+             "property %s/b.yaml | replay=faultline run %s/b.yaml --jobs 1\n", dir, dir);
+    assert_non_null(strstr(read_back, expected));
     /* With a range and a policy given, the replay command carries them. */
     setenv("FAULTLINE_TEST_CRASH_ON", "b holds", 1);
     const char *ranged[] = {dir, "--jobs", "2", "--seeds", "3..7", "--policy", "fifo"};
@@ -146,12 +166,39 @@ static void test_timeout_kills_the_worker(void **state) {
     write_scenario("a.yaml", "a holds", "1..20");
     write_scenario("slow.yaml", "slow holds", "1..1000000");
     static char text[8192];
-    const char *words[] = {dir, "--jobs", "2", "--timeout", "1"};
-    assert_int_equal(run(words, 5, text, sizeof text), 1);
-    char timeout[128];
+    char junit[128], json[128];
+    snprintf(junit, sizeof junit, "%s/junit.xml", dir);
+    snprintf(json, sizeof json, "%s/results.jsonl", dir);
+    const char *words[] = {dir, "--jobs", "2", "--timeout", "1", "--junit", junit, "--json", json};
+    assert_int_equal(run(words, 9, text, sizeof text), 1);
+    char timeout[512];
     snprintf(timeout, sizeof timeout, "TIMEOUT %s/slow.yaml\n", dir);
     assert_non_null(strstr(text, timeout));
     assert_non_null(strstr(text, "2 scenarios: 1 held, 1 failed, 0 invalid"));
+    /* A timeout is an error, and its time is the worker's life: the second
+     * it was given, in JUnit and in JSON lines alike (less a millisecond:
+     * libuv's timers count whole milliseconds of a clock it truncates). */
+    static char read_back[32768];
+    assert_int_equal(junit_read(junit, read_back, sizeof read_back), 0);
+    snprintf(timeout, sizeof timeout, "%s/slow.yaml | %s/slow.yaml | classname=%s | time=", dir,
+             dir, dir);
+    const char *at = strstr(read_back, timeout);
+    assert_non_null(at);
+    double seconds = 0;
+    assert_int_equal(sscanf(at + strlen(timeout), "%lf", &seconds), 1);
+    assert_true(seconds >= 0.999 && seconds < 60.0);
+    assert_non_null(strstr(at, "| error timeout\n"));
+    FILE *f = fopen(json, "r");
+    assert_non_null(f);
+    size_t n = fread(read_back, 1, sizeof read_back - 1, f);
+    fclose(f);
+    read_back[n] = '\0';
+    at = strstr(read_back, "\"timed_out\":true");
+    assert_non_null(at);
+    at = strstr(at, "\"duration_s\":");
+    assert_non_null(at);
+    assert_int_equal(sscanf(at + strlen("\"duration_s\":"), "%lf", &seconds), 1);
+    assert_true(seconds >= 0.999 && seconds < 60.0);
 }
 
 static void test_invalid_files_keep_their_place(void **state) {
