@@ -202,7 +202,9 @@ static void collect_errors(const fl_step_state_t *states, size_t count, fl_error
 /* What the faults met, for the fault × protocol-state matrix. */
 static void record_matrix(const fl_run_state_t *run, fl_seed_result_t *result) {
     assert(run != NULL && run->net != NULL && result != NULL);
-    result->matrix = *fl_simnet_fault_matrix(run->net);
+    const fl_fault_hits_t *hits = fl_simnet_fault_hits(run->net);
+    result->fault_hits.total = hits->total;
+    if (hits->total > 0) result->fault_hits = *hits;
     for (size_t t = 0; t < run->task_count; t++) {
         const fl_task_state_t *task = &run->tasks[t];
         collect_errors(task->steps, task->spec != NULL ? task->spec->step_count : 0,
@@ -346,7 +348,8 @@ int fl_scenario_run(const fl_scenario_t *scenario, const fl_run_config_t *config
             return status;
         }
         fired |= result->detail.faults_fired;
-        fl_fault_matrix_add_seed(&result->matrix, &result->detail.matrix, &result->detail.errors);
+        fl_fault_matrix_add_seed(&result->matrix, &result->detail.fault_hits,
+                                 &result->detail.errors);
         /* A bug shown in a seed where its faults did not act was not shown
          * by them: that seed does not count as a find. */
         bool faults_acted = !result->detail.faults_silent;

@@ -84,10 +84,12 @@ typedef struct fl_seed_result {
                                          * (faults-fired failed): no find counts here */
     bool target_failed;                 /* finds: the named check failed */
     char target_message[FL_RUN_MESSAGE_MAX];
-    fl_fault_matrix_t matrix;           /* hits: the faults' actions against each end's state */
     fl_error_kind_set_t errors;         /* the kinds the client's steps ended with */
     char server_log[FL_RUN_LOG_TEXT_MAX];   /* fl_server_log_print: with a timeline, or when a check failed */
     char hang_report[FL_RUN_HANG_TEXT_MAX]; /* fl_world_print_hang, on a hang only */
+    /* The faults' actions against each end's state; its counts are written
+     * only when total > 0, so a seed without faults copies nothing. */
+    fl_fault_hits_t fault_hits;
 } fl_seed_result_t;
 
 /* Runs scenario once with seed. config may be NULL (the scenario's policy,

@@ -47,19 +47,41 @@ static void set_union(fl_error_kind_set_t *into, const fl_error_kind_set_t *from
     for (int w = 0; w < FL_ERROR_KIND_SET_WORDS; w++) into->bits[w] |= from->bits[w];
 }
 
-void fl_fault_matrix_add_seed(fl_fault_matrix_t *range, const fl_fault_matrix_t *seed,
+void fl_fault_hits_count(fl_fault_hits_t *hits, fl_protocol_state_t state,
+                         fl_fault_action_kind_t action) {
+    assert(hits != NULL && (unsigned)state < FL_PROTOCOL_STATE_COUNT);
+    assert((unsigned)action < FL_FAULT_ACTION_COUNT);
+    if (hits->counts[state][action]++ == 0) {
+        if (hits->cells_met < FL_FAULT_HITS_CELLS_LISTED)
+            hits->cells[hits->cells_met] = (uint16_t)(state * FL_FAULT_ACTION_COUNT + action);
+        hits->cells_met++;
+    }
+    hits->total++;
+}
+
+static void add_cell(fl_fault_matrix_cell_t *total, uint32_t hits,
+                     const fl_error_kind_set_t *seed_errors) {
+    assert(hits > 0);
+    total->hits += hits;
+    total->seeds++;
+    set_union(&total->errors, seed_errors);
+    assert(total->seeds <= total->hits);
+}
+
+void fl_fault_matrix_add_seed(fl_fault_matrix_t *range, const fl_fault_hits_t *seed,
                               const fl_error_kind_set_t *seed_errors) {
     assert(range != NULL && seed != NULL && seed_errors != NULL);
-    for (int s = 0; s < FL_PROTOCOL_STATE_COUNT; s++)
-        for (int a = 0; a < FL_FAULT_ACTION_COUNT; a++) {
-            const fl_fault_matrix_cell_t *cell = &seed->cells[s][a];
-            if (cell->hits == 0) continue;
-            fl_fault_matrix_cell_t *total = &range->cells[s][a];
-            total->hits += cell->hits;
-            total->seeds++;
-            set_union(&total->errors, seed_errors);
-            assert(total->seeds <= total->hits);
+    if (seed->total == 0) return; /* no fault met a connection */
+    if (seed->cells_met <= FL_FAULT_HITS_CELLS_LISTED) {
+        for (uint32_t i = 0; i < seed->cells_met; i++) {
+            int s = seed->cells[i] / FL_FAULT_ACTION_COUNT, a = seed->cells[i] % FL_FAULT_ACTION_COUNT;
+            add_cell(&range->cells[s][a], seed->counts[s][a], seed_errors);
         }
+        return;
+    }
+    for (int s = 0; s < FL_PROTOCOL_STATE_COUNT; s++)
+        for (int a = 0; a < FL_FAULT_ACTION_COUNT; a++)
+            if (seed->counts[s][a] > 0) add_cell(&range->cells[s][a], seed->counts[s][a], seed_errors);
 }
 
 void fl_fault_matrix_merge(fl_fault_matrix_t *into, const fl_fault_matrix_t *from) {

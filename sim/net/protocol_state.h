@@ -74,9 +74,25 @@ typedef struct fl_fault_matrix {
     fl_fault_matrix_cell_t cells[FL_PROTOCOL_STATE_COUNT][FL_FAULT_ACTION_COUNT];
 } fl_fault_matrix_t;
 
-/* Adds a seed's matrix (hits only) into a range's: every cell the seed
- * reached counts one seed more and gains the seed's error kinds. */
-void fl_fault_matrix_add_seed(fl_fault_matrix_t *range, const fl_fault_matrix_t *seed,
+/* One run's counts, as the simulated network keeps them: small, so a seed
+ * whose faults never acted costs nothing to record (total 0). */
+enum { FL_FAULT_HITS_CELLS_LISTED = 16 };
+typedef struct fl_fault_hits {
+    uint32_t total;
+    uint32_t counts[FL_PROTOCOL_STATE_COUNT][FL_FAULT_ACTION_COUNT];
+    /* The cells counted, in the order first met, while they fit: adding a
+     * seed then visits these instead of every cell. */
+    uint32_t cells_met;
+    uint16_t cells[FL_FAULT_HITS_CELLS_LISTED]; /* state * FL_FAULT_ACTION_COUNT + action */
+} fl_fault_hits_t;
+
+/* Counts one action against one end's state. */
+void fl_fault_hits_count(fl_fault_hits_t *hits, fl_protocol_state_t state,
+                         fl_fault_action_kind_t action);
+
+/* Adds a seed's hits into a range's matrix: every cell the seed reached
+ * counts one seed more and gains the seed's error kinds. */
+void fl_fault_matrix_add_seed(fl_fault_matrix_t *range, const fl_fault_hits_t *seed,
                               const fl_error_kind_set_t *seed_errors);
 
 /* Adds one range's matrix into another's (shards, files). */

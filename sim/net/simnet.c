@@ -112,7 +112,7 @@ struct simnet {
     uint32_t connect_attempts;
     uint16_t next_ephemeral_port;
     fl_simnet_stats_t stats;
-    fl_fault_matrix_t matrix; /* hits: each fault's action against each end's state */
+    fl_fault_hits_t fault_hits; /* each fault's action against each end's state */
 };
 
 static fl_world_t *world_of(const simnet_t *net) {
@@ -463,7 +463,7 @@ static void count_in_matrix(simnet_t *net, fl_fault_action_kind_t action, const 
         int state = conn != NULL ? conn->ends[side].base.protocol_state
                                  : (int)FL_PROTOCOL_STATE_CLIENT_CONNECTING;
         assert(state >= 0 && state < FL_PROTOCOL_STATE_COUNT);
-        net->matrix.cells[state][action].hits++;
+        fl_fault_hits_count(&net->fault_hits, (fl_protocol_state_t)state, action);
         if (conn == NULL) return; /* a connect attempt has no server end yet */
     }
 }
@@ -1078,10 +1078,10 @@ fl_simnet_stats_t fl_simnet_stats(const fl_net_t *base) {
     return stats;
 }
 
-const fl_fault_matrix_t *fl_simnet_fault_matrix(const fl_net_t *base) {
+const fl_fault_hits_t *fl_simnet_fault_hits(const fl_net_t *base) {
     const simnet_t *net = (const simnet_t *)base;
     assert(base != NULL && base->ops == &simnet_ops); /* not a libuv network */
-    return &net->matrix;
+    return &net->fault_hits;
 }
 
 uint64_t fl_simnet_fault_fired(const fl_net_t *base, uint32_t index) {

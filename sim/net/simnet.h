@@ -59,9 +59,9 @@ fl_simnet_stats_t fl_simnet_stats(const fl_net_t *net);
  * (1-based, in plan order). */
 uint64_t fl_simnet_fault_fired(const fl_net_t *net, uint32_t index);
 
-/* The run's fault × protocol-state counts so far (hits only). */
-struct fl_fault_matrix;
-const struct fl_fault_matrix *fl_simnet_fault_matrix(const fl_net_t *net);
+/* The run's fault × protocol-state counts so far (protocol_state.h). */
+struct fl_fault_hits;
+const struct fl_fault_hits *fl_simnet_fault_hits(const fl_net_t *net);
 
 /* How many of those firings acted on something (a live task, an open
  * connection): what a scenario's faults-fired check counts. index must be

@@ -47,11 +47,16 @@ static void test_error_kind_sets(void **state) {
 
 static void test_seeds_add_and_ranges_merge(void **state) {
     (void)state;
-    static fl_fault_matrix_t range, seed, other;
+    static fl_fault_matrix_t range, other;
+    static fl_fault_hits_t seed, quiet;
     fl_error_kind_set_t errors = {{0}}, none = {{0}};
     fl_error_kind_set_add(&errors, (fl_error_kind_t)5);
-    seed.cells[FL_PROTOCOL_STATE_CLIENT_AWAITING][FL_FAULT_ACTION_RESET].hits = 2;
+    fl_fault_hits_count(&seed, FL_PROTOCOL_STATE_CLIENT_AWAITING, FL_FAULT_ACTION_RESET);
+    fl_fault_hits_count(&seed, FL_PROTOCOL_STATE_CLIENT_AWAITING, FL_FAULT_ACTION_RESET);
+    assert_int_equal(seed.total, 2);
+    assert_int_equal(seed.cells_met, 1);
     fl_fault_matrix_add_seed(&range, &seed, &errors);
+    fl_fault_matrix_add_seed(&range, &quiet, &errors); /* a seed without faults adds nothing */
     fl_fault_matrix_add_seed(&range, &seed, &none);
     const fl_fault_matrix_cell_t *cell = &range.cells[FL_PROTOCOL_STATE_CLIENT_AWAITING][FL_FAULT_ACTION_RESET];
     assert_int_equal(cell->hits, 4);
@@ -68,11 +73,29 @@ static void test_seeds_add_and_ranges_merge(void **state) {
     assert_int_equal(other.cells[FL_PROTOCOL_STATE_SERVER_STREAMING][FL_FAULT_ACTION_CLOSE].hits, 1);
 }
 
+/* Past the cells it lists, a seed's hits are still all added. */
+static void test_many_cells_in_one_seed(void **state) {
+    (void)state;
+    static fl_fault_hits_t seed;
+    static fl_fault_matrix_t range;
+    fl_error_kind_set_t none = {{0}};
+    int met = 0;
+    for (int s = 0; s < FL_PROTOCOL_STATE_COUNT; s++)
+        for (int a = 0; a < 2; a++, met++)
+            fl_fault_hits_count(&seed, (fl_protocol_state_t)s, (fl_fault_action_kind_t)a);
+    assert_true(met > FL_FAULT_HITS_CELLS_LISTED);
+    fl_fault_matrix_add_seed(&range, &seed, &none);
+    for (int s = 0; s < FL_PROTOCOL_STATE_COUNT; s++)
+        for (int a = 0; a < 2; a++) assert_int_equal(range.cells[s][a].seeds, 1);
+    assert_int_equal(range.cells[0][2].seeds, 0);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_rows_are_named_on_their_side),
         cmocka_unit_test(test_error_kind_sets),
         cmocka_unit_test(test_seeds_add_and_ranges_merge),
+        cmocka_unit_test(test_many_cells_in_one_seed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
