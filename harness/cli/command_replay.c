@@ -16,7 +16,8 @@
 int fl_cli_replay(int argc, char **argv, FILE *out, FILE *err) {
     fl_options_t o;
     static const char *usage =
-        "usage: faultline replay FILE --seed N [--policy P] [--schedule S] [--trace FILE]\n"
+        "usage: faultline replay FILE --seed N [--policy P] [--depth D] [--schedule S]\n"
+        "                        [--trace FILE]\n"
         "  runs one seed and prints its timeline (virtual time, task, event), the server's\n"
         "  log, the checks and the trace hash; the same seed prints the same bytes.\n"
         "  --trace writes the run as Chrome trace-event JSON (opens in Perfetto).\n";
@@ -45,7 +46,7 @@ int fl_cli_replay(int argc, char **argv, FILE *out, FILE *err) {
     }
     fl_run_config_t config = {.policy = o.schedule ? "replay" : o.policy,
                               .schedule = o.schedule, .keep_trace = true, .timeline = out,
-                              .chrome_trace = trace};
+                              .chrome_trace = trace, .pct_depth = o.depth};
     fl_seed_result_t *result = malloc(sizeof *result);
     if (result == NULL) fl__out_of_memory("replay");
     fl_scenario_run_seed(&s, o.seed, &config, result);

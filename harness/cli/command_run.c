@@ -25,7 +25,7 @@
 #include "sim/runtime/status.h"
 
 static const char *RUN_USAGE =
-    "usage: faultline run PATH... [--seeds A..B] [--policy fifo|random|trio|replay] "
+    "usage: faultline run PATH... [--seeds A..B] [--policy fifo|random|trio|pct|replay] "
     "[--schedule S]\n"
     "                    [--junit FILE] [--json FILE] [--jobs N|auto] [--timeout SECONDS]\n"
     "                    [--shard K/N] [--trace-failures DIR] [--marks] [--require-marks]\n"

@@ -29,7 +29,7 @@ static int run_command(int argc, char **argv, FILE *out, FILE *err);
 static const command_row_t COMMANDS[] = {
     {"run", run_command,
      "  run PATH...     run every scenario under PATH for every seed\n"
-     "                  [--seeds A..B] [--policy fifo|random|trio|replay] [--schedule S]\n"
+     "                  [--seeds A..B] [--policy fifo|random|trio|pct|replay] [--schedule S]\n"
      "                  [--junit F] [--json F] [--jobs N|auto] [--timeout SECONDS]\n"
      "                  [--shard K/N] [--trace-failures DIR] ('faultline run --help'\n"
      "                  for each)\n"},
@@ -38,6 +38,10 @@ static const command_row_t COMMANDS[] = {
      "  replay FILE --seed N [--policy P] [--schedule S] [--trace F]\n"
      "                  run one seed; print its timeline and trace hash; --trace\n"
      "                  writes Chrome trace-event JSON (Perfetto)\n"},
+    {"explore", fl_cli_explore,
+     "  explore FILE [--policy P] [--runs N] [--depth D]\n"
+     "                  how often a scenario's bug shows under random and pct, and\n"
+     "                  its distinct failure signatures\n"},
     {"check", fl_cli_check, "  check PATH...   validate scenario files\n"},
     {"list", fl_cli_list, "  list PATH...    list scenarios: file, mode, seeds, policy, name\n"},
     {"serve", fl_cli_serve,

@@ -86,7 +86,7 @@ static const option_row_t OPTION_ROWS[] = {
      " (replay runs one seed: --seed N)"},
     {"--seed", FL_OPT_SEED, "a number",
      " (it is replay's; to run one seed here, use --seeds N or --seeds N..N)"},
-    {"--policy", FL_OPT_POLICY, "fifo, random, trio or replay", NULL},
+    {"--policy", FL_OPT_POLICY, "fifo, random, trio, pct or replay", NULL},
     {"--schedule", FL_OPT_SCHEDULE, "a choice list as replay prints it", NULL},
     {"--junit", FL_OPT_JUNIT, "a file to write", NULL},
     {"--json", FL_OPT_JSON, "a file to write", NULL},
@@ -100,6 +100,8 @@ static const option_row_t OPTION_ROWS[] = {
     {"--marks", FL_OPT_MARKS, "no value", NULL},
     {"--require-marks", FL_OPT_REQUIRE_MARKS, "no value", NULL},
     {"--matrix", FL_OPT_MATRIX, "no value", NULL},
+    {"--runs", FL_OPT_RUNS, "a number of runs, 1..10000000", " (explore's; run takes --seeds A..B)"},
+    {"--depth", FL_OPT_DEPTH, "pct's depth, 1..16", NULL},
 };
 
 static const option_row_t *find_option(const char *name) {
@@ -143,6 +145,13 @@ static bool read_option_value(fl_option_id_t id, const char *value, fl_options_t
     case FL_OPT_MARKS: return (o->marks = true);
     case FL_OPT_REQUIRE_MARKS: return (o->require_marks = true);
     case FL_OPT_MATRIX: return (o->matrix = true);
+    case FL_OPT_RUNS: return parse_u64(value, &o->runs) && o->runs >= 1 && o->runs <= 10000000;
+    case FL_OPT_DEPTH: {
+        uint64_t depth;
+        if (!parse_u64(value, &depth) || depth < 1 || depth > FL_PCT_DEPTH_MAX) return false;
+        o->depth = (uint32_t)depth;
+        return true;
+    }
     }
     assert(!"every option row is handled");
     return false;
@@ -253,7 +262,7 @@ fl_run_config_t fl_options_run_config(const fl_options_t *o) {
     /* As fl_options_parse leaves them: check_schedule and parse_range's. */
     assert(o->schedule == NULL || (o->policy != NULL && strcmp(o->policy, "replay") == 0));
     assert(!o->has_seeds || o->seed_first <= o->seed_last);
-    fl_run_config_t config = {.policy = o->policy, .schedule = o->schedule};
+    fl_run_config_t config = {.policy = o->policy, .schedule = o->schedule, .pct_depth = o->depth};
     if (o->has_seeds) {
         config.has_seed_range = true;
         config.seed_first = o->seed_first;

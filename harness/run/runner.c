@@ -113,6 +113,9 @@ static void write_timeline(fl_run_state_t *run, fl_seed_result_t *result, FILE *
     assert(run != NULL && run->world != NULL && result != NULL && out != NULL);
     assert(result->checks_run == 0); /* the checks follow the timeline */
     fprintf(out, "trace hash %016" PRIx64 "\n", fl_world_trace_hash(run->world));
+    /* The choices made: --schedule S replays them under the replay policy. */
+    fprintf(out, "schedule %s (%zu choices)\n", fl_world_schedule(run->world),
+            fl_world_choice_count(run->world));
     fprintf(out, "--- server log\n%s", result->server_log);
     fprintf(out, "--- outcome %s%s\n", fl_run_outcome_name(result->outcome),
             result->client_blocked ? " (client tasks blocked)" : "");
@@ -131,6 +134,8 @@ static fl_world_t *create_world(const fl_scenario_t *scenario, uint64_t seed,
         .seed = seed,
         .policy = policy,
         .schedule = config != NULL ? config->schedule : NULL,
+        .pct_depth = config != NULL ? config->pct_depth : 0,
+        .pct_steps = config != NULL ? config->pct_steps : 0,
         .time_limit_ns = scenario->time_limit_ns,
         .keep_trace = timeline || has_trace_expectation(scenario) ||
                       (config != NULL && (config->keep_trace || config->chrome_trace != NULL)),
@@ -248,6 +253,8 @@ int fl_scenario_run_seed(const fl_scenario_t *scenario, uint64_t seed,
     assert(run->tasks_done <= run->task_count);
     judge(run, result, timeline);
     record_matrix(run, result);
+    result->choices = fl_world_choice_count(world);
+    result->tasks = fl_world_task_count(world);
     assert(result->passed == (result->checks_failed == 0));
     if (config != NULL && config->chrome_trace != NULL)
         fl_chrome_trace_write(world, config->chrome_trace);

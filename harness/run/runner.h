@@ -52,6 +52,8 @@
 typedef struct fl_run_config {
     const char *policy;      /* NULL: the scenario's */
     const char *schedule;    /* with policy "replay": the schedule to play back */
+    uint32_t pct_depth;      /* with policy "pct": d (0: 3) */
+    uint32_t pct_steps;      /* with policy "pct": the choices change points fall among (0: 64) */
     bool keep_trace;         /* keep the trace (forced on when timeline is set) */
     bool has_seed_range;     /* override the scenario's seed range */
     uint64_t seed_first;
@@ -85,6 +87,8 @@ typedef struct fl_seed_result {
     bool target_failed;                 /* finds: the named check failed */
     char target_message[FL_RUN_MESSAGE_MAX];
     fl_error_kind_set_t errors;         /* the kinds the client's steps ended with */
+    size_t choices;                     /* scheduling choices made (the schedule's length) */
+    size_t tasks;                       /* tasks spawned */
     char server_log[FL_RUN_LOG_TEXT_MAX];   /* fl_server_log_print: with a timeline, or when a check failed */
     char hang_report[FL_RUN_HANG_TEXT_MAX]; /* fl_world_print_hang, on a hang only */
     /* The faults' actions against each end's state; its counts are written

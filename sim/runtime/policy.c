@@ -101,11 +101,85 @@ static size_t replay_choose(fl_policy_t *policy, fl_world_t *world, fl_task_t *c
     return choice;
 }
 
+/* --- pct: random priorities, depth-1 change points ---------------------------- */
+
+void fl_policy_set_pct(fl_policy_t *policy, uint32_t depth, uint32_t steps) {
+    assert(policy != NULL && !policy->pct_ready); /* before the run */
+    assert(depth <= FL_PCT_DEPTH_MAX);
+    policy->pct_depth = depth > 0 ? depth : FL_PCT_DEPTH_DEFAULT;
+    policy->pct_steps = steps > 0 ? steps : FL_PCT_STEPS_DEFAULT;
+}
+
+/* Draws the change points, once, from the scheduler's stream: each
+ * uniform among the first steps choices. */
+static void pct_start(fl_policy_t *policy, fl_world_t *world) {
+    if (policy->pct_ready) return;
+    if (policy->pct_depth == 0) fl_policy_set_pct(policy, 0, 0);
+    fl_prng_t *prng = fl_world_prng(world, FL_PRNG_SCHEDULER);
+    for (uint32_t j = 0; j + 1 < policy->pct_depth; j++)
+        policy->pct_change[j] = 1 + (uint32_t)fl_prng_below(prng, policy->pct_steps);
+    policy->pct_ready = true;
+    assert(policy->pct_depth >= 1 && policy->pct_steps >= 1);
+}
+
+/* A task's priority, drawn when first seen: above depth, so every change
+ * point's low priority (1..depth-1) is below every drawn one. */
+static uint64_t *pct_priority_of(fl_policy_t *policy, fl_world_t *world, uint32_t id) {
+    if (id >= policy->pct_priority_capacity) {
+        size_t capacity = policy->pct_priority_capacity ? policy->pct_priority_capacity : 16;
+        while (capacity <= id) capacity *= 2;
+        uint64_t *grown = realloc(policy->pct_priority, capacity * sizeof *grown);
+        if (grown == NULL) fl__out_of_memory("pct priorities");
+        memset(grown + policy->pct_priority_capacity, 0,
+               (capacity - policy->pct_priority_capacity) * sizeof *grown);
+        policy->pct_priority = grown;
+        policy->pct_priority_capacity = capacity;
+    }
+    uint64_t *priority = &policy->pct_priority[id];
+    if (*priority == 0)
+        *priority = policy->pct_depth +
+                    fl_prng_below(fl_world_prng(world, FL_PRNG_SCHEDULER), UINT64_C(1) << 40);
+    assert(*priority >= 1);
+    return priority;
+}
+
+static size_t pct_highest(fl_policy_t *policy, fl_world_t *world, fl_task_t *const *ready,
+                          size_t count) {
+    size_t best = 0;
+    uint64_t best_priority = 0;
+    for (size_t i = 0; i < count; i++) {
+        uint64_t priority = *pct_priority_of(policy, world, fl_task_id(ready[i]));
+        if (priority > best_priority) best = i, best_priority = priority; /* ties: the older */
+    }
+    return best;
+}
+
+static size_t pct_choose(fl_policy_t *policy, fl_world_t *world, fl_task_t *const *ready,
+                         size_t count) {
+    pct_start(policy, world);
+    policy->pct_step++;
+    size_t best = pct_highest(policy, world, ready, count);
+    for (uint32_t j = 0; j + 1 < policy->pct_depth; j++)
+        if (policy->pct_change[j] == policy->pct_step) {
+            /* The change point: the task about to run drops to j + 1. */
+            *pct_priority_of(policy, world, fl_task_id(ready[best])) = j + 1;
+            best = pct_highest(policy, world, ready, count);
+        }
+    assert(best < count);
+    return best;
+}
+
+static void pct_on_spawn(fl_policy_t *policy, fl_world_t *world, fl_task_t *task) {
+    pct_start(policy, world);
+    (void)pct_priority_of(policy, world, fl_task_id(task));
+}
+
 static const fl_policy_vtable_t policies[] = {
     {"fifo", fifo_choose, NULL, NULL},
     {"random", random_choose, NULL, NULL},
     {"trio", trio_choose, NULL, trio_on_run},
     {"replay", replay_choose, NULL, NULL},
+    {"pct", pct_choose, pct_on_spawn, NULL},
 };
 
 bool fl_policy_name_valid(const char *name) {
@@ -120,8 +194,8 @@ fl_policy_t *fl_policy_create(fl_arena_t *arena, const char *name, const char *s
     for (size_t i = 0; i < sizeof policies / sizeof policies[0]; i++)
         if (strcmp(policies[i].name, name) == 0) vtable = &policies[i];
     if (vtable == NULL) {
-        snprintf(error, error_size, "unknown policy '%s' (expected fifo, random, trio or replay)",
-                 name);
+        snprintf(error, error_size,
+                 "unknown policy '%s' (expected fifo, random, trio, pct or replay)", name);
         return NULL;
     }
     fl_policy_t *policy = fl_arena_zalloc(arena, sizeof *policy);
@@ -139,6 +213,8 @@ void fl_policy_destroy(fl_policy_t *policy) {
     policy->choices = NULL;
     free(policy->batch);
     policy->batch = NULL;
+    free(policy->pct_priority);
+    policy->pct_priority = NULL;
 }
 
 /* --- the schedule string --------------------------------------------------- */

@@ -12,6 +12,12 @@
  *           a seeded random order; tasks woken meanwhile wait for the next
  *           batch (asyncio is the special case of an unshuffled batch: fifo)
  *   replay  plays back a recorded choice list
+ *   pct     probabilistic concurrency testing (Burckhardt et al., ASPLOS
+ *           2010): each task gets a random priority and the highest ready
+ *           one runs; at depth-1 change points, drawn among the first steps
+ *           choices, the task about to run drops below every other. A bug
+ *           of depth d among n tasks and k steps is found with probability
+ *           at least 1/(n k^(d-1)) per run.
  *
  * The hooks (spawn, resume) let priority-based (pct) and systematic (dfs)
  * policies keep their own state without the world changing.
@@ -40,6 +46,10 @@ typedef struct fl_policy_vtable {
     void (*on_run)(fl_policy_t *policy, fl_world_t *world, fl_task_t *task);
 } fl_policy_vtable_t;
 
+/* pct's parameters (fl_policy_set_pct): depth 1..FL_PCT_DEPTH_MAX, and the
+ * number of choices its change points are drawn among. */
+enum { FL_PCT_DEPTH_MAX = 16, FL_PCT_DEPTH_DEFAULT = 3, FL_PCT_STEPS_DEFAULT = 64 };
+
 struct fl_policy {
     const fl_policy_vtable_t *vtable;
     /* replay's state */
@@ -52,7 +62,19 @@ struct fl_policy {
     size_t batch_count;
     size_t batch_capacity;
     size_t batch_next;
+    /* pct's state: the change points (choice numbers, from 1), the choices
+     * made so far, and each task's priority by id (0: not yet drawn) */
+    uint32_t pct_depth;
+    uint32_t pct_steps;
+    uint32_t pct_change[FL_PCT_DEPTH_MAX];
+    uint32_t pct_step;
+    bool pct_ready;
+    uint64_t *pct_priority; /* malloc'd, by task id */
+    size_t pct_priority_capacity;
 };
+
+/* Sets pct's depth and steps (before the run); either 0 keeps the default. */
+void fl_policy_set_pct(fl_policy_t *policy, uint32_t depth, uint32_t steps);
 
 /* Builds the named policy in the arena. For "replay", schedule is the choice
  * list to play back. Returns NULL with a message in error on an unknown

@@ -47,6 +47,8 @@ fl_world_t *fl_world_create(const fl_world_options_t *options, char *error, size
         fl_world_destroy(world);
         return NULL;
     }
+    if (options->policy != NULL && strcmp(options->policy, "pct") == 0)
+        fl_policy_set_pct(world->policy, options->pct_depth, options->pct_steps);
     return world;
 }
 

@@ -48,6 +48,8 @@ typedef struct fl_world_options {
     uint64_t seed;               /* the run's seed: every PRNG stream derives from it */
     const char *policy;          /* "fifo" (default), "random", "replay" */
     const char *schedule;        /* replay: a choice list from fl_world_schedule() */
+    uint32_t pct_depth;          /* pct: the bug depth d it aims at; 0 = 3 */
+    uint32_t pct_steps;          /* pct: choices its change points are drawn among; 0 = 64 */
     int64_t time_limit_ns;       /* virtual-time limit; 0 = default 1 hour */
     uint64_t step_limit;         /* task resumptions; 0 = default 50 million */
     bool keep_trace;             /* keep event records (the hash is always kept) */

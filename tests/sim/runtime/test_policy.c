@@ -155,7 +155,8 @@ static void test_policy_names(void **state) {
     assert_true(fl_policy_name_valid("replay"));
     assert_false(fl_policy_name_valid("FIFO"));
     assert_false(fl_policy_name_valid(""));
-    assert_false(fl_policy_name_valid("pct"));
+    assert_true(fl_policy_name_valid("pct"));
+    assert_false(fl_policy_name_valid("dfs"));
     assert_false(fl_policy_name_valid("fifo "));
     assert_false(fl_policy_name_valid("rand"));
 }
@@ -274,6 +275,51 @@ static void test_replay_of_a_recorded_schedule_matches(void **state) {
     assert_string_equal(fifo.schedule, expected);
 }
 
+/* pct: between change points the highest-priority task runs on, so a
+ * schedule is long runs of one task; the same seed gives the same run,
+ * another seed other priorities; depth 1 has no change point at all. */
+static void test_pct_runs_by_priority(void **state) {
+    (void)state;
+    run_result_t a = run_turns("pct", 7, NULL), again = run_turns("pct", 7, NULL);
+    assert_int_equal(a.outcome, FL_RUN_COMPLETED);
+    assert_string_equal(a.schedule, again.schedule);
+    assert_true(a.hash == again.hash);
+    bool differs = false;
+    for (uint64_t seed = 1; seed <= 20 && !differs; seed++)
+        differs = strcmp(run_turns("pct", seed, NULL).schedule, a.schedule) != 0;
+    assert_true(differs);
+    /* A replay of pct's schedule is the same run. */
+    run_result_t replayed = run_turns("replay", 99, a.schedule);
+    assert_false(replayed.diverged);
+    assert_true(replayed.hash == a.hash);
+}
+
+static void test_pct_change_points(void **state) {
+    fl_arena_t *arena = *state;
+    char error[64];
+    fl_policy_t *p = fl_policy_create(arena, "pct", NULL, error, sizeof error);
+    assert_non_null(p);
+    fl_policy_set_pct(p, 0, 0);
+    assert_int_equal(p->pct_depth, FL_PCT_DEPTH_DEFAULT);
+    assert_int_equal(p->pct_steps, FL_PCT_STEPS_DEFAULT);
+    fl_policy_set_pct(p, 1, 10);
+    assert_int_equal(p->pct_depth, 1);
+    fl_policy_destroy(p);
+    /* Depth 1: priorities alone, so two turn-takers each run to the end in
+     * one stretch: the schedule is one index repeated, then the other. */
+    fl_world_options_t options = {.seed = 3, .policy = "pct", .pct_depth = 1};
+    fl_world_t *w = fl_world_create(&options, error, sizeof error);
+    assert_non_null(w);
+    int steps = 0;
+    fl_spawn(w, "a", turn_taker, &steps);
+    fl_spawn(w, "b", turn_taker, &steps);
+    assert_int_equal(fl_world_run(w), FL_RUN_COMPLETED);
+    const char *schedule = fl_world_schedule(w);
+    assert_non_null(strchr(schedule, '*'));
+    assert_null(strchr(strchr(schedule, '*'), '.')); /* one stretch: "i*n" */
+    fl_world_destroy(w);
+}
+
 static void test_replay_past_the_end_diverges(void **state) {
     (void)state;
     run_result_t full = run_turns("fifo", 1, NULL);
@@ -316,6 +362,8 @@ int main(void) {
         cmocka_unit_test(test_world_refuses_malformed_replay),
         cmocka_unit_test(test_replay_of_a_recorded_schedule_matches),
         cmocka_unit_test(test_replay_past_the_end_diverges),
+        cmocka_unit_test(test_pct_runs_by_priority),
+        cmocka_unit_test_setup_teardown(test_pct_change_points, arena_setup, arena_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

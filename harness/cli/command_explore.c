@@ -1,0 +1,293 @@
+/* faultline explore FILE: how often a scenario's bug shows, under which
+ * policies, and in how many distinct ways.
+ *
+ * run is the fast CI mode: it stops at the first seed that decides. explore
+ * runs every seed of --runs N under each policy (random and pct unless
+ * --policy names one) and counts the runs where the bug showed: for a finds
+ * file the runs where its named check failed with its faults acting (as
+ * run counts a find), for a holds file the runs that failed. It reports the
+ * found fraction with a 95% Wilson interval, the first run that found it,
+ * and the distinct failure signatures: the failed check with the last
+ * protocol events before the run ended, times and ids left out, so two
+ * runs that fail the same way share one. For pct it says n (tasks), k
+ * (choices, measured by a fifo run of the first seed and used as pct's
+ * steps) and the guarantee's bound 1/(n k^(d-1)). */
+#include "harness/cli/commands.h"
+
+#include <assert.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness/cli/options.h"
+#include "harness/model/loader.h"
+#include "harness/run/runner.h"
+#include "sim/runtime/arena.h"
+#include "sim/runtime/policy.h"
+#include "sim/runtime/status.h"
+
+static const char *EXPLORE_USAGE =
+    "usage: faultline explore FILE [--policy random|trio|pct|fifo] [--runs N] [--depth D]\n"
+    "  runs seeds 1..N (default 1000) under each policy (random and pct unless --policy\n"
+    "  names one) and reports how often the bug showed: for a finds file the runs where\n"
+    "  its named check failed with its faults acting, for a holds file the runs that\n"
+    "  failed. Each policy's line gives the found fraction with a 95% interval and the\n"
+    "  first run that found it; pct's line gives n tasks, k choices and PCT's bound\n"
+    "  1/(n k^(d-1)) a run (--depth D, default 3). Then the distinct failure signatures:\n"
+    "  the failed check and the last protocol events before the run ended.\n"
+    "  Exit 0 when a finds file's bug was found (or a holds file never failed), else 1.\n";
+
+enum { SIGNATURES_MAX = 32, SIGNATURE_EVENTS = 3, SIGNATURE_TEXT_MAX = 512, POLICIES_MAX = 2 };
+
+typedef struct signature {
+    char text[SIGNATURE_TEXT_MAX];
+    uint64_t count[POLICIES_MAX];
+    uint64_t first_seed;
+} signature_t;
+
+typedef struct policy_tally {
+    const char *policy;
+    uint64_t runs, found, first_found; /* first_found: the run (from 1), 0: none */
+    size_t max_tasks, max_choices;
+} policy_tally_t;
+
+typedef struct exploration {
+    const fl_scenario_t *scenario;
+    uint32_t depth;
+    size_t steps; /* pct's k */
+    policy_tally_t tallies[POLICIES_MAX];
+    size_t policy_count;
+    signature_t signatures[SIGNATURES_MAX];
+    size_t signature_count;
+    uint64_t signatures_dropped; /* runs whose signature did not fit */
+} exploration_t;
+
+static bool showed_bug(const fl_scenario_t *s, const fl_seed_result_t *r) {
+    assert(s != NULL && r != NULL);
+    if (s->mode == FL_SCENARIO_FINDS) return r->target_failed && !r->faults_silent;
+    return !r->passed;
+}
+
+/* A timeline line's event, without its time, task and ids: "fault at->close". */
+static bool event_of_line(const char *line, char *out, size_t size) {
+    static const char *const KINDS[] = {"net", "fault", "asgi", "client", "error", "cancel"};
+    char time[32], task[64], kind[32];
+    int used = 0;
+    if (sscanf(line, "%31s %63s %31s %n", time, task, kind, &used) < 3 || time[0] < '0' ||
+        time[0] > '9')
+        return false;
+    bool wanted = false;
+    for (size_t i = 0; i < sizeof KINDS / sizeof KINDS[0]; i++) wanted |= strcmp(kind, KINDS[i]) == 0;
+    if (!wanted) return false;
+    /* The detail's words, numbers ("#3", "=80") left out. */
+    size_t n = (size_t)snprintf(out, size, "%s", kind);
+    for (const char *p = line + used; *p != '\0' && *p != '\n' && n + 2 < size;) {
+        const char *end = p + strcspn(p, " \n");
+        bool number = *p == '#' || *p == '=' || (*p >= '0' && *p <= '9');
+        if (!number && end > p) n += (size_t)snprintf(out + n, size - n, " %.*s", (int)(end - p), p);
+        p = *end == ' ' ? end + 1 : end;
+    }
+    return true;
+}
+
+/* The run's signature: the check, then its last protocol events, read back
+ * from the seed's timeline (run again with one). */
+static void signature_of(exploration_t *x, const char *policy, uint64_t seed,
+                         const char *check, char *out, size_t size) {
+    char *text = NULL;
+    size_t length = 0;
+    FILE *timeline = open_memstream(&text, &length);
+    if (timeline == NULL) fl__out_of_memory("explore");
+    fl_run_config_t config = {.policy = policy, .timeline = timeline, .pct_depth = x->depth,
+                              .pct_steps = (uint32_t)x->steps};
+    fl_seed_result_t *result = malloc(sizeof *result);
+    if (result == NULL) fl__out_of_memory("explore");
+    fl_scenario_run_seed(x->scenario, seed, &config, result);
+    fclose(timeline);
+    char events[SIGNATURE_EVENTS][160] = {{0}};
+    size_t seen = 0;
+    const char *end = strstr(text, "\n--- server log");
+    for (char *line = text; line != NULL && (end == NULL || line < end);) {
+        char event[160];
+        if (event_of_line(line, event, sizeof event))
+            memcpy(events[seen++ % SIGNATURE_EVENTS], event, sizeof event);
+        line = strchr(line, '\n');
+        if (line != NULL) line++;
+    }
+    size_t n = (size_t)snprintf(out, size, "%s", check);
+    size_t first = seen > SIGNATURE_EVENTS ? seen - SIGNATURE_EVENTS : 0;
+    for (size_t i = first; i < seen && n < size; i++)
+        n += (size_t)snprintf(out + n, size - n, "%s%s", i == first ? " after: " : "; ",
+                              events[i % SIGNATURE_EVENTS]);
+    free(result);
+    free(text);
+}
+
+static void count_signature(exploration_t *x, size_t policy, uint64_t seed, const char *text) {
+    assert(policy < x->policy_count && x->signature_count <= SIGNATURES_MAX);
+    for (size_t i = 0; i < x->signature_count; i++)
+        if (strcmp(x->signatures[i].text, text) == 0) {
+            x->signatures[i].count[policy]++;
+            return;
+        }
+    if (x->signature_count == SIGNATURES_MAX) {
+        x->signatures_dropped++;
+        return;
+    }
+    signature_t *s = &x->signatures[x->signature_count++];
+    snprintf(s->text, sizeof s->text, "%s", text);
+    s->count[policy] = 1;
+    s->first_seed = seed;
+}
+
+/* Runs seeds 1..runs under the tally's policy. Returns 0, or 2 when a
+ * world cannot be built. */
+static int explore_policy(exploration_t *x, size_t index, uint64_t runs, FILE *err) {
+    policy_tally_t *t = &x->tallies[index];
+    const fl_scenario_t *s = x->scenario;
+    fl_run_config_t config = {.policy = t->policy, .pct_depth = x->depth,
+                              .pct_steps = (uint32_t)x->steps};
+    fl_seed_result_t *result = malloc(sizeof *result);
+    if (result == NULL) fl__out_of_memory("explore");
+    for (uint64_t seed = 1; seed <= runs; seed++) {
+        if (fl_scenario_run_seed(s, seed, &config, result) != FL_OK) {
+            fprintf(err, "faultline explore: seed %" PRIu64 ": cannot run: %s\n", seed,
+                    result->message);
+            free(result);
+            return 2;
+        }
+        t->runs++;
+        if (result->tasks > t->max_tasks) t->max_tasks = result->tasks;
+        if (result->choices > t->max_choices) t->max_choices = result->choices;
+        if (!showed_bug(s, result)) continue;
+        t->found++;
+        if (t->first_found == 0) t->first_found = seed;
+        char text[SIGNATURE_TEXT_MAX];
+        const char *check = s->mode == FL_SCENARIO_FINDS ? s->finds : result->failed_check;
+        signature_of(x, t->policy, seed, check, text, sizeof text);
+        count_signature(x, index, seed, text);
+    }
+    assert(t->found <= t->runs && t->runs == runs);
+    free(result);
+    return 0;
+}
+
+/* The 95% Wilson score interval of found in runs. */
+static void wilson(uint64_t found, uint64_t runs, double *low, double *high) {
+    assert(runs > 0 && found <= runs);
+    const double z = 1.959964;
+    double n = (double)runs, p = (double)found / n;
+    double centre = (p + z * z / (2 * n)) / (1 + z * z / n);
+    double half = z * sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n);
+    *low = centre - half < 0 ? 0 : centre - half;
+    *high = centre + half > 1 ? 1 : centre + half;
+}
+
+static void print_tally(const exploration_t *x, const policy_tally_t *t, FILE *out) {
+    double low, high;
+    wilson(t->found, t->runs, &low, &high);
+    char name[32], first[32] = "-";
+    if (strcmp(t->policy, "pct") == 0)
+        snprintf(name, sizeof name, "pct d=%u", x->depth);
+    else
+        snprintf(name, sizeof name, "%s", t->policy);
+    if (t->first_found > 0) snprintf(first, sizeof first, "%" PRIu64, t->first_found);
+    fprintf(out, "  %-10s %7" PRIu64 "/%-7" PRIu64 " %6.1f%%   %5.1f%%..%5.1f%%   %s\n", name,
+            t->found, t->runs, 100.0 * (double)t->found / (double)t->runs, 100 * low, 100 * high,
+            first);
+    if (strcmp(t->policy, "pct") != 0) return;
+    double bound = 1.0 / ((double)t->max_tasks * pow((double)x->steps, (double)x->depth - 1));
+    fprintf(out, "             n = %zu tasks, k = %zu choices: a bug of depth %u shows with "
+                 "probability >= 1/(n k^%u) = %.3g a run\n",
+            t->max_tasks, x->steps, x->depth, x->depth - 1, bound);
+}
+
+static void print_report(const exploration_t *x, uint64_t runs, const char *path, FILE *out) {
+    const fl_scenario_t *s = x->scenario;
+    fprintf(out, "explore %s: %s, %" PRIu64 " runs a policy (seeds 1..%" PRIu64 ")\n", path,
+            s->mode == FL_SCENARIO_FINDS ? "finds" : "holds", runs, runs);
+    fprintf(out, "  %-10s %-15s %7s   %-14s   %s\n", "policy",
+            s->mode == FL_SCENARIO_FINDS ? "found" : "failed", "share", "95% interval",
+            "first at run");
+    for (size_t i = 0; i < x->policy_count; i++) print_tally(x, &x->tallies[i], out);
+    if (x->signature_count == 0) return;
+    fprintf(out, "signatures (the check, then the last protocol events before the run ended):\n");
+    for (size_t i = 0; i < x->signature_count; i++) {
+        const signature_t *sig = &x->signatures[i];
+        fprintf(out, "  %s\n   ", sig->text);
+        for (size_t p = 0; p < x->policy_count; p++)
+            fprintf(out, " %s %" PRIu64, x->tallies[p].policy, sig->count[p]);
+        fprintf(out, "; first seed %" PRIu64 ": faultline replay %s --seed %" PRIu64
+                     " --policy %s\n",
+                sig->first_seed, path, sig->first_seed,
+                sig->count[0] > 0 ? x->tallies[0].policy : x->tallies[x->policy_count - 1].policy);
+    }
+    if (x->signatures_dropped > 0)
+        fprintf(out, "  (%" PRIu64 " runs of further signatures not listed)\n",
+                x->signatures_dropped);
+}
+
+/* pct's k: the choices a fifo run of the first seed makes (at least 1). */
+static size_t measure_steps(const fl_scenario_t *s) {
+    fl_run_config_t config = {.policy = "fifo"};
+    fl_seed_result_t *result = malloc(sizeof *result);
+    if (result == NULL) fl__out_of_memory("explore");
+    fl_scenario_run_seed(s, 1, &config, result);
+    size_t steps = result->choices > 0 ? result->choices : 1;
+    free(result);
+    return steps;
+}
+
+static int explore_file(const fl_options_t *o, const fl_scenario_t *s, FILE *out, FILE *err) {
+    exploration_t *x = calloc(1, sizeof *x);
+    if (x == NULL) fl__out_of_memory("explore");
+    x->scenario = s;
+    x->depth = o->depth > 0 ? o->depth : FL_PCT_DEPTH_DEFAULT;
+    x->steps = measure_steps(s);
+    if (o->policy != NULL) {
+        x->tallies[x->policy_count++].policy = o->policy;
+    } else {
+        x->tallies[x->policy_count++].policy = "random";
+        x->tallies[x->policy_count++].policy = "pct";
+    }
+    uint64_t runs = o->runs > 0 ? o->runs : 1000;
+    int status = 0;
+    for (size_t i = 0; i < x->policy_count && status == 0; i++)
+        status = explore_policy(x, i, runs, err);
+    if (status == 0) print_report(x, runs, o->paths[0], out);
+    bool any = false;
+    for (size_t i = 0; i < x->policy_count; i++) any |= x->tallies[i].found > 0;
+    free(x);
+    if (status != 0) return status;
+    return (s->mode == FL_SCENARIO_FINDS) == any ? FL_EXIT_HELD : FL_EXIT_FAILED;
+}
+
+int fl_cli_explore(int argc, char **argv, FILE *out, FILE *err) {
+    assert(argc >= 1 && argv != NULL && out != NULL && err != NULL);
+    if (fl_options_wants_help(argc, argv)) return fputs(EXPLORE_USAGE, out), 0;
+    fl_options_t o;
+    int status = fl_options_parse(argc, argv, &o, EXPLORE_USAGE, FL_ACCEPTS_EXPLORE, err);
+    if (status != 0) return status;
+    if (o.path_count != 1) {
+        fprintf(err, "faultline explore: exactly one FILE is needed\n%s", EXPLORE_USAGE);
+        return FL_EXIT_ERROR;
+    }
+    if (o.policy != NULL && strcmp(o.policy, "replay") == 0) {
+        fprintf(err, "faultline explore: replay plays one schedule back; explore needs a policy "
+                     "that explores (random, trio, pct or fifo)\n");
+        return FL_EXIT_ERROR;
+    }
+    fl_arena_t arena;
+    fl_arena_init(&arena);
+    fl_scenario_t s;
+    char error[1024];
+    if (fl_scenario_load_file(&arena, o.paths[0], &s, error, sizeof error) != FL_OK) {
+        fprintf(err, "%s\n", error);
+        fl_arena_destroy(&arena);
+        return FL_EXIT_ERROR;
+    }
+    status = explore_file(&o, &s, out, err);
+    fl_arena_destroy(&arena);
+    return status;
+}

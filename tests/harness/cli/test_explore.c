@@ -1,0 +1,93 @@
+/* faultline explore: how often a bug shows under random and pct, with the
+ * interval, the first finding and the signatures; a holds file that never
+ * fails; the same report twice; and its usage errors. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <string.h>
+
+#include "harness/cli/commands.h"
+
+static int explore(const char *const *words, int count, char *out, size_t out_size, char *err,
+                   size_t err_size) {
+    char *argv[16];
+    assert_true(count <= 16);
+    for (int i = 0; i < count; i++) argv[i] = (char *)words[i];
+    FILE *o = fmemopen(out, out_size, "w"), *e = fmemopen(err, err_size, "w");
+    int code = fl_cli_explore(count, argv, o, e);
+    fclose(o);
+    fclose(e);
+    return code;
+}
+
+static void test_a_finds_file_under_random_and_pct(void **state) {
+    (void)state;
+    static char out[32768], again[32768], err[4096];
+    const char *words[] = {"explore", "scenarios/shield/v021_finds_2516.yaml", "--runs", "100"};
+    assert_int_equal(explore(words, 4, out, sizeof out, err, sizeof err), 0);
+    assert_non_null(strstr(out, "explore scenarios/shield/v021_finds_2516.yaml: finds, 100 runs"));
+    assert_non_null(strstr(out, "  random  "));
+    assert_non_null(strstr(out, "  pct d=3 "));
+    assert_non_null(strstr(out, "n = "));
+    assert_non_null(strstr(out, "signatures (the check, then the last protocol events"));
+    assert_non_null(strstr(out, "no_response_returned after: "));
+    assert_non_null(strstr(out, "faultline replay scenarios/shield/v021_finds_2516.yaml --seed "));
+    /* The same runs give the same report: nothing of the wall clock. */
+    assert_int_equal(explore(words, 4, again, sizeof again, err, sizeof err), 0);
+    assert_string_equal(out, again);
+}
+
+static void test_pct_finds_2516_within_20_runs(void **state) {
+    (void)state;
+    static char out[16384], err[4096];
+    const char *words[] = {"explore", "scenarios/shield/v021_finds_2516.yaml", "--runs", "20",
+                           "--policy", "pct"};
+    assert_int_equal(explore(words, 6, out, sizeof out, err, sizeof err), 0);
+    assert_null(strstr(out, "  random  "));
+    const char *line = strstr(out, "  pct d=3 ");
+    assert_non_null(line);
+    assert_null(strstr(line, "     0/20")); /* found at least once */
+}
+
+static void test_a_holds_file_that_never_fails(void **state) {
+    (void)state;
+    static char out[16384], err[4096];
+    const char *words[] = {"explore", "scenarios/shield/v038_holds.yaml", "--runs", "50",
+                           "--depth", "2"};
+    assert_int_equal(explore(words, 6, out, sizeof out, err, sizeof err), 0);
+    assert_non_null(strstr(out, ": holds, 50 runs"));
+    assert_non_null(strstr(out, "      0/50 "));
+    assert_non_null(strstr(out, "pct d=2"));
+    assert_null(strstr(out, "signatures"));
+}
+
+static void test_usage_errors(void **state) {
+    (void)state;
+    static char out[4096], err[4096];
+    const char *none[] = {"explore"};
+    assert_int_equal(explore(none, 1, out, sizeof out, err, sizeof err), 2);
+    const char *replay[] = {"explore", "scenarios/shield/v038_holds.yaml", "--policy", "replay",
+                            "--schedule", "0"};
+    assert_int_equal(explore(replay, 6, out, sizeof out, err, sizeof err), 2);
+    const char *deep[] = {"explore", "scenarios/shield/v038_holds.yaml", "--depth", "17"};
+    assert_int_equal(explore(deep, 4, out, sizeof out, err, sizeof err), 2);
+    assert_non_null(strstr(err, "--depth takes pct's depth, 1..16, got '17'"));
+    const char *seeds[] = {"explore", "scenarios/shield/v038_holds.yaml", "--seeds", "1..3"};
+    assert_int_equal(explore(seeds, 4, out, sizeof out, err, sizeof err), 2);
+    const char *missing[] = {"explore", "no/such/file.yaml"};
+    assert_int_equal(explore(missing, 2, out, sizeof out, err, sizeof err), 2);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_a_finds_file_under_random_and_pct),
+        cmocka_unit_test(test_pct_finds_2516_within_20_runs),
+        cmocka_unit_test(test_a_holds_file_that_never_fails),
+        cmocka_unit_test(test_usage_errors),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
