@@ -100,6 +100,10 @@ static const option_row_t OPTION_ROWS[] = {
     {"--marks", FL_OPT_MARKS, "no value", NULL},
     {"--require-marks", FL_OPT_REQUIRE_MARKS, "no value", NULL},
     {"--matrix", FL_OPT_MATRIX, "no value", NULL},
+    {"--coverage-tracefile", FL_OPT_COVERAGE_TRACEFILE, "a gcovr JSON tracefile (repeatable)",
+     " (it is merge's: faultline merge SHARD.jsonl... --coverage-tracefile F --coverage-out DIR)"},
+    {"--coverage-out", FL_OPT_COVERAGE_OUT, "a directory for the merged coverage reports",
+     " (it is merge's)"},
 };
 
 static const option_row_t *find_option(const char *name) {
@@ -143,6 +147,14 @@ static bool read_option_value(fl_option_id_t id, const char *value, fl_options_t
     case FL_OPT_MARKS: return (o->marks = true);
     case FL_OPT_REQUIRE_MARKS: return (o->require_marks = true);
     case FL_OPT_MATRIX: return (o->matrix = true);
+    case FL_OPT_COVERAGE_TRACEFILE:
+        /* Repeatable: a full list is refused as a bad value (the message says what it takes). */
+        if (value == NULL || *value == '\0' ||
+            o->coverage_tracefile_count == FL_OPTIONS_TRACEFILES_MAX)
+            return false;
+        o->coverage_tracefiles[o->coverage_tracefile_count++] = value;
+        return true;
+    case FL_OPT_COVERAGE_OUT: return (o->coverage_out = value) != NULL && *value != '\0';
     }
     assert(!"every option row is handled");
     return false;
