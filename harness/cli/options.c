@@ -244,7 +244,10 @@ int fl_options_parse(int argc, char **argv, fl_options_t *o, const char *usage, 
         }
     }
     if (o->path_count == 0) {
-        fprintf(err, "faultline %s: no scenario file or directory given\n%s", command, usage);
+        /* merge's paths are the shards' results; every other command's, scenarios. */
+        fprintf(err, "faultline %s: no %s given\n%s", command,
+                strcmp(command, "merge") == 0 ? "shard's --json file" : "scenario file or directory",
+                usage);
         return 2;
     }
     assert(o->path_count > 0 && o->path_count <= FL_OPTIONS_PATHS_MAX);

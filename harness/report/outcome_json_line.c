@@ -63,6 +63,8 @@ static bool consistent(const fl_outcome_t *r) {
     assert(r != NULL);
     if (r->load_error && (r->passed || r->ending != FL_ENDING_RAN)) return false;
     if (r->ending != FL_ENDING_RAN && r->passed) return false;
+    /* A find names the seed it was made at; a scenario that held, none. */
+    if (r->passed && r->has_seed != r->finds) return false;
     return r->has_seed || !r->has_trace_hash;
 }
 
@@ -116,7 +118,8 @@ bool fl_outcome_json_read_line(const fl_json_value_t *object, fl_outcome_t *outc
     }
     *problem = read_parent_members(object, outcome, strings);
     if (*problem == NULL && !consistent(outcome))
-        *problem = "its members contradict each other (passed with an error or a crash)";
+        *problem = "its members contradict each other (passed yet invalid or crashed, or a "
+                   "seed where the mode allows none)";
     if (*problem == NULL && !replay_matches(object, outcome))
         *problem = "member replay is not the command its other members give";
     if (*problem == NULL) return true;
