@@ -13,10 +13,8 @@
 #include "harness/model/loader.h"
 #include "harness/cli/options.h"
 #include "harness/report/outcome.h"
-#include "harness/report/marks_report.h"
-#include "harness/report/matrix_report.h"
-#include "harness/report/reports.h"
 #include "harness/run/runner.h"
+#include "harness/cli/run_summary.h"
 #include "harness/cli/scenario_files.h"
 #include "harness/cli/trace_failures.h"
 #include "harness/cli/worker_protocol.h"
@@ -40,7 +38,8 @@ static const char *RUN_USAGE =
     "  --schedule S (a choice list as replay prints it, e.g. 0*12.2.1) runs every seed under\n"
     "  the replay policy with that schedule; --policy replay needs one.\n"
     "  --shard K/N runs the K-th of N interleaved shares of the files (in path order):\n"
-    "  file i (from 0) when i mod N = K-1, so N machines with K = 1..N run each file once.\n"
+    "  file i (from 0) when i mod N = K-1, so N machines with K = 1..N run each file once;\n"
+    "  `faultline merge` turns their --json files back into this run's reports.\n"
     "  --junit FILE writes a JUnit XML report: a testsuite per folder, a testcase per file\n"
     "  with its time, <failure> when its checks failed, <error> when it was invalid, crashed\n"
     "  or timed out, and properties seed, seeds, mode, policy, schedule, trace_hash, replay.\n"
@@ -350,62 +349,6 @@ static void run_here(const fl_file_list_t *files, const fl_options_t *o, fl_outc
     }
 }
 
-/* --marks and --require-marks: the marks every file hit, summed; true
- * when marks are required and one the table gives no reason for was
- * never hit. */
-static bool report_marks(const fl_options_t *o, const fl_outcome_t *outcomes, size_t count,
-                         FILE *out, FILE *err) {
-    assert(o != NULL && (outcomes != NULL || count == 0) && out != NULL && err != NULL);
-    uint64_t hits[FL_MARK_COUNT] = {0};
-    for (size_t i = 0; i < count; i++)
-        for (unsigned m = 0; m < FL_MARK_COUNT; m++) hits[m] += outcomes[i].marks[m];
-    if (o->marks) fl_marks_print(hits, out);
-    size_t missing = fl_marks_missing(hits);
-    if (!o->require_marks || missing == 0) return false;
-    fprintf(err,
-            "faultline run: %zu coverage mark%s never hit (--require-marks): write a scenario "
-            "that reaches %s, or give %s a reason in sim/runtime/mark_table.h:",
-            missing, missing == 1 ? "" : "s", missing == 1 ? "it" : "them",
-            missing == 1 ? "it" : "each");
-    for (unsigned m = 0; m < FL_MARK_COUNT; m++)
-        if (hits[m] == 0 && fl_mark_unreached_reason((fl_mark_t)m) == NULL)
-            fprintf(err, " %s", fl_mark_name((fl_mark_t)m));
-    fputc('\n', err);
-    return true;
-}
-
-/* The summary line, the reports; returns the exit code's part: 1 when a
- * scenario failed, 2 when one was invalid. */
-/* The summary line, the reports (each written even when the other cannot
- * be); returns the exit code's part: 2 when a scenario was invalid or a
- * report could not be written, else 1 when one failed, else 0. */
-static int summarize(const fl_options_t *o, fl_outcome_t *outcomes, size_t count, FILE *out,
-                     FILE *err) {
-    assert(o != NULL && (outcomes != NULL || count == 0));
-    size_t held = 0, failed = 0, invalid = 0;
-    for (size_t i = 0; i < count; i++) {
-        if (outcomes[i].load_error) invalid++;
-        else if (outcomes[i].passed) held++;
-        else failed++;
-    }
-    assert(held + failed + invalid == count);
-    fprintf(out, "%zu scenarios: %zu held, %zu failed, %zu invalid\n", count, held, failed,
-            invalid);
-    bool report_failed = false;
-    if (o->junit && fl_report_junit(o->junit, outcomes, count, err) != 0) report_failed = true;
-    if (o->json && fl_report_jsonl(o->json, outcomes, count, err) != 0) report_failed = true;
-    bool marks_missing = false;
-    if (o->marks || o->require_marks) marks_missing = report_marks(o, outcomes, count, out, err);
-    if (o->matrix) {
-        fl_fault_matrix_t *total = calloc(1, sizeof *total);
-        if (total == NULL) fl__out_of_memory("run");
-        for (size_t i = 0; i < count; i++) fl_fault_matrix_merge(total, &outcomes[i].matrix);
-        fl_matrix_print(total, out);
-        free(total);
-    }
-    return invalid > 0 || report_failed ? 2 : failed > 0 || marks_missing ? 1 : 0;
-}
-
 /* The files to run, collected and sharded; says on err when none matched.
  * Returns 0, 2 when a path could not be read (what could is kept), or 5
  * when nothing matched, as pytest does: a CI job that ran nothing has not
@@ -470,7 +413,7 @@ int fl_cli_run(int argc, char **argv, FILE *out, FILE *err) {
     if (o.trace_failures != NULL &&
         fl_trace_failures_write(o.trace_failures, outcomes, files->count, out, err) != 0)
         status = 2;
-    int code = summarize(&o, outcomes, files->count, out, err);
+    int code = fl_run_summarize("run", &o, outcomes, files->count, out, err);
     for (size_t i = 0; i < files->count; i++) fl_outcome_free(&outcomes[i]);
     free(outcomes);
     fl_files_free(files);

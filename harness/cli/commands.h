@@ -8,6 +8,8 @@
  *   replay FILE --seed N   one seed, its timeline and trace hash
  *   explore FILE     every seed of --runs N under random and pct: how often
  *                    the bug shows, and its distinct signatures
+ *   merge SHARD.jsonl...   run --shard K/N's --json results, combined into
+ *                    the unsharded run's lines, reports and exit code
  *
  * Exit codes: 0 everything held (or validated), 1 a scenario failed, 2 a
  * usage or scenario-file error (for run also a report file that cannot be
@@ -32,5 +34,7 @@ int fl_cli_list(int argc, char **argv, FILE *out, FILE *err);
 int fl_cli_run(int argc, char **argv, FILE *out, FILE *err);
 int fl_cli_replay(int argc, char **argv, FILE *out, FILE *err);
 int fl_cli_explore(int argc, char **argv, FILE *out, FILE *err);
+/* merge SHARD.jsonl...: the shards' --json results as one run's (command_merge.c). */
+int fl_cli_merge(int argc, char **argv, FILE *out, FILE *err);
 
 #endif /* FL_HARNESS_COMMANDS_H */

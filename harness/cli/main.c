@@ -42,6 +42,12 @@ static const command_row_t COMMANDS[] = {
      "  explore FILE [--policy P] [--runs N] [--depth D]\n"
      "                  how often a scenario's bug shows under random and pct, and\n"
      "                  its distinct failure signatures\n"},
+    {"merge", fl_cli_merge,
+     "  merge SHARD.jsonl...  combine the --json results of run --shard 1/N..N/N (given in\n"
+     "                  shard order) into the unsharded run's lines, summary, exit code and\n"
+     "                  [--junit F] [--json F] [--marks] [--require-marks] [--matrix];\n"
+     "                  [--coverage-tracefile F]... --coverage-out DIR merges gcovr\n"
+     "                  tracefiles ('faultline merge --help')\n"},
     {"check", fl_cli_check, "  check PATH...   validate scenario files\n"},
     {"list", fl_cli_list, "  list PATH...    list scenarios: file, mode, seeds, policy, name\n"},
     {"serve", fl_cli_serve,
@@ -68,8 +74,9 @@ static void usage(FILE *out) {
                  "  help            print this text\n"
                  "\n"
                  "exit codes: 0 all held, 1 a scenario failed, 2 usage or scenario-file error\n"
-                 "            (run: also a report file that cannot be written), 5 no scenario\n"
-                 "            file matched (run only)\n"
+                 "            (run, merge: also a report file that cannot be written; merge:\n"
+                 "            also shards' results that cannot be read or merged), 5 no scenario\n"
+                 "            file matched (run and merge)\n"
                  "            (fetch: 0 ok, 1 a client error, 2 bad arguments)\n");
 }
 

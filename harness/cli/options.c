@@ -102,6 +102,10 @@ static const option_row_t OPTION_ROWS[] = {
     {"--matrix", FL_OPT_MATRIX, "no value", NULL},
     {"--runs", FL_OPT_RUNS, "a number of runs, 1..10000000", " (explore's; run takes --seeds A..B)"},
     {"--depth", FL_OPT_DEPTH, "pct's depth, 1..16", NULL},
+    {"--coverage-tracefile", FL_OPT_COVERAGE_TRACEFILE, "a gcovr JSON tracefile (repeatable)",
+     " (it is merge's: faultline merge SHARD.jsonl... --coverage-tracefile F --coverage-out DIR)"},
+    {"--coverage-out", FL_OPT_COVERAGE_OUT, "a directory for the merged coverage reports",
+     " (it is merge's)"},
 };
 
 static const option_row_t *find_option(const char *name) {
@@ -152,6 +156,14 @@ static bool read_option_value(fl_option_id_t id, const char *value, fl_options_t
         o->depth = (uint32_t)depth;
         return true;
     }
+    case FL_OPT_COVERAGE_TRACEFILE:
+        /* Repeatable: a full list is refused as a bad value (the message says what it takes). */
+        if (value == NULL || *value == '\0' ||
+            o->coverage_tracefile_count == FL_OPTIONS_TRACEFILES_MAX)
+            return false;
+        o->coverage_tracefiles[o->coverage_tracefile_count++] = value;
+        return true;
+    case FL_OPT_COVERAGE_OUT: return (o->coverage_out = value) != NULL && *value != '\0';
     }
     assert(!"every option row is handled");
     return false;
@@ -241,7 +253,10 @@ int fl_options_parse(int argc, char **argv, fl_options_t *o, const char *usage, 
         }
     }
     if (o->path_count == 0) {
-        fprintf(err, "faultline %s: no scenario file or directory given\n%s", command, usage);
+        /* merge's paths are the shards' results; every other command's, scenarios. */
+        fprintf(err, "faultline %s: no %s given\n%s", command,
+                strcmp(command, "merge") == 0 ? "shard's --json file" : "scenario file or directory",
+                usage);
         return 2;
     }
     assert(o->path_count > 0 && o->path_count <= FL_OPTIONS_PATHS_MAX);

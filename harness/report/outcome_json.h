@@ -25,4 +25,19 @@ void fl_outcome_json_write(fl_json_writer_t *w, const fl_outcome_t *outcome);
  * makes the command from the rest. */
 bool fl_outcome_json_read(const fl_json_value_t *object, fl_outcome_t *outcome);
 
+/* Reads a whole `--json` line back, as `faultline merge` needs it to write
+ * every report again: what fl_outcome_json_read reads, and the members it
+ * leaves to the worker's parent: file (malloc'd, as fl_outcome_free
+ * wants), crashed and timed_out (the ending), duration_s, and schedule
+ * (copied into strings, which must outlive the outcome: the outcome
+ * borrows its schedule). What the line says only through its text is
+ * taken from there: --seeds for a crash or a timeout from its replay
+ * command (an invalid file's range counts as given unless it is 0..0),
+ * the signal or exit code of a crash from its message. The replay member
+ * must be the command the rest makes, so a report written again says what
+ * the shard's said. outcome must be zeroed. False, with *problem saying
+ * why, when the object is not an outcome's line. */
+bool fl_outcome_json_read_line(const fl_json_value_t *object, fl_outcome_t *outcome,
+                               struct fl_arena *strings, const char **problem);
+
 #endif /* FL_HARNESS_OUTCOME_JSON_H */
