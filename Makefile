@@ -93,7 +93,8 @@ deps:
 run: deps
 	@$(MAKE) --no-print-directory build-all
 	@mkdir -p reports
-	@$(FAULTLINE) run scenarios/ --junit reports/junit.xml --json reports/results.jsonl
+	@$(FAULTLINE) run scenarios/ --junit reports/junit.xml --json reports/results.jsonl \
+	  --self-check 5%
 
 test: deps
 	@$(MAKE) --no-print-directory build-all

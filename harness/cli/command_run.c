@@ -27,7 +27,7 @@ static const char *RUN_USAGE =
     "[--schedule S]\n"
     "                    [--junit FILE] [--json FILE] [--jobs N|auto] [--timeout SECONDS]\n"
     "                    [--shard K/N] [--trace-failures DIR] [--marks] [--require-marks]\n"
-    "                    [--matrix]\n"
+    "                    [--matrix] [--self-check P%]\n"
     "  runs every scenario file under PATH (directories are searched for *.yaml) for every\n"
     "  seed; prints one line per scenario and the command that replays each failure.\n"
     "  --seeds A..B (or one seed N) replaces every file's own range.\n"
@@ -56,6 +56,8 @@ static const char *RUN_USAGE =
     "  sim/runtime/mark_table.h gives no reason. --matrix prints the fault x protocol-state\n"
     "  matrix: for each state an end of a connection was in when a fault acted, and each\n"
     "  action, the seeds that reached it and the error kinds the client saw.\n"
+    "  --self-check P% runs that share of the passing seeds twice and fails the file if a\n"
+    "  trace hash differs (nondeterminism); every failing or finding seed is run twice.\n"
     "exit codes: 0 every scenario held or found; 1 one failed, crashed or timed out;\n"
     "  2 a usage error, an invalid scenario file, an unreadable path or a report file that\n"
     "  cannot be written (every scenario still runs and the other report is written);\n"
@@ -265,8 +267,9 @@ static void on_job_done(void *user, size_t index) {
     print_ready(state);
 }
 
-/* A worker's argv: exe run-one FILE --seeds R --policy P --schedule S NULL. */
-enum { ARGV_PER_JOB = 10 };
+/* A worker's argv: exe run-one FILE --seeds R --policy P --schedule S
+ * --self-check P% NULL. */
+enum { ARGV_PER_JOB = 12 };
 
 static void worker_argv(char **argv, const char *exe, const char *path, const fl_options_t *o,
                         char *seeds) {
@@ -287,6 +290,10 @@ static void worker_argv(char **argv, const char *exe, const char *path, const fl
     if (o->schedule != NULL) {
         argv[a++] = "--schedule";
         argv[a++] = (char *)o->schedule;
+    }
+    if (o->self_check != NULL) {
+        argv[a++] = "--self-check";
+        argv[a++] = (char *)o->self_check;
     }
     argv[a] = NULL;
     assert(a < ARGV_PER_JOB);

@@ -106,6 +106,7 @@ static const option_row_t OPTION_ROWS[] = {
      " (it is merge's: faultline merge SHARD.jsonl... --coverage-tracefile F --coverage-out DIR)"},
     {"--coverage-out", FL_OPT_COVERAGE_OUT, "a directory for the merged coverage reports",
      " (it is merge's)"},
+    {"--self-check", FL_OPT_SELF_CHECK, "a share of the passing seeds, 0%..100% (e.g. 5%)", NULL},
 };
 
 static const option_row_t *find_option(const char *name) {
@@ -117,6 +118,19 @@ static const option_row_t *find_option(const char *name) {
         if (strcmp(OPTION_ROWS[i].name, name) == 0) return &OPTION_ROWS[i];
     }
     return NULL;
+}
+
+/* "5%" or "5" (up to three decimals): per million of the seeds. */
+static bool parse_share(const char *value, uint32_t *per_million) {
+    if (value == NULL || *value == '\0') return false;
+    char *end;
+    errno = 0;
+    double percent = strtod(value, &end);
+    if (end == value || errno != 0 || (*end != '\0' && strcmp(end, "%") != 0)) return false;
+    if (!(percent >= 0.0 && percent <= 100.0)) return false;
+    *per_million = (uint32_t)(percent * 10000.0 + 0.5);
+    assert(*per_million <= 1000000);
+    return true;
 }
 
 /* Reads one option's value into o; false when the value is not one. */
@@ -164,6 +178,8 @@ static bool read_option_value(fl_option_id_t id, const char *value, fl_options_t
         o->coverage_tracefiles[o->coverage_tracefile_count++] = value;
         return true;
     case FL_OPT_COVERAGE_OUT: return (o->coverage_out = value) != NULL && *value != '\0';
+    case FL_OPT_SELF_CHECK: return parse_share(value, &o->self_check_per_million) &&
+                                   (o->self_check = value) != NULL;
     }
     assert(!"every option row is handled");
     return false;
@@ -277,7 +293,8 @@ fl_run_config_t fl_options_run_config(const fl_options_t *o) {
     /* As fl_options_parse leaves them: check_schedule and parse_range's. */
     assert(o->schedule == NULL || (o->policy != NULL && strcmp(o->policy, "replay") == 0));
     assert(!o->has_seeds || o->seed_first <= o->seed_last);
-    fl_run_config_t config = {.policy = o->policy, .schedule = o->schedule, .pct_depth = o->depth};
+    fl_run_config_t config = {.policy = o->policy, .schedule = o->schedule, .pct_depth = o->depth,
+                              .self_check_per_million = o->self_check_per_million};
     if (o->has_seeds) {
         config.has_seed_range = true;
         config.seed_first = o->seed_first;

@@ -31,18 +31,19 @@ typedef enum fl_option_id {
     FL_OPT_DEPTH = 1u << 15,
     FL_OPT_COVERAGE_TRACEFILE = 1u << 16, /* repeatable: each adds one */
     FL_OPT_COVERAGE_OUT = 1u << 17,
-    FL_OPT_LAST = FL_OPT_COVERAGE_OUT,
+    FL_OPT_SELF_CHECK = 1u << 18,
+    FL_OPT_LAST = FL_OPT_SELF_CHECK,
 } fl_option_id_t;
 
 /* What each command takes. */
 enum {
     FL_ACCEPTS_RUN = FL_OPT_SEEDS | FL_OPT_POLICY | FL_OPT_SCHEDULE | FL_OPT_JUNIT | FL_OPT_JSON |
                      FL_OPT_JOBS | FL_OPT_TIMEOUT | FL_OPT_SHARD | FL_OPT_TRACE_FAILURES |
-                     FL_OPT_MARKS | FL_OPT_REQUIRE_MARKS | FL_OPT_MATRIX,
+                     FL_OPT_MARKS | FL_OPT_REQUIRE_MARKS | FL_OPT_MATRIX | FL_OPT_SELF_CHECK,
     /* merge reads the shards' --json files (the paths) and writes the reports run would. */
     FL_ACCEPTS_MERGE = FL_OPT_JUNIT | FL_OPT_JSON | FL_OPT_MARKS | FL_OPT_REQUIRE_MARKS |
                        FL_OPT_MATRIX | FL_OPT_COVERAGE_TRACEFILE | FL_OPT_COVERAGE_OUT,
-    FL_ACCEPTS_RUN_ONE = FL_OPT_SEEDS | FL_OPT_POLICY | FL_OPT_SCHEDULE,
+    FL_ACCEPTS_RUN_ONE = FL_OPT_SEEDS | FL_OPT_POLICY | FL_OPT_SCHEDULE | FL_OPT_SELF_CHECK,
     FL_ACCEPTS_EXPLORE = FL_OPT_POLICY | FL_OPT_RUNS | FL_OPT_DEPTH,
     FL_ACCEPTS_REPLAY = FL_OPT_SEED | FL_OPT_POLICY | FL_OPT_SCHEDULE | FL_OPT_TRACE | FL_OPT_DEPTH,
     FL_ACCEPTS_FILES_ONLY = 0,
@@ -71,6 +72,8 @@ typedef struct fl_options {
     bool matrix;                     /* --matrix: print the fault x protocol-state matrix */
     uint64_t runs;                   /* explore: runs a policy (0: not given) */
     uint32_t depth;                  /* --depth: pct's d (0: not given) */
+    uint32_t self_check_per_million; /* --self-check P%: passing seeds run twice */
+    const char *self_check;          /* its value as given, for the workers' argv */
     const char *coverage_tracefiles[FL_OPTIONS_TRACEFILES_MAX]; /* merge: gcovr JSON, argv's */
     size_t coverage_tracefile_count;
     const char *coverage_out;        /* merge: the directory for gcovr's merged reports */

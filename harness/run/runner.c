@@ -13,6 +13,7 @@
 #include "harness/model/kinds.h"
 #include "harness/report/chrome_trace.h"
 #include "harness/run/run_state.h"
+#include "harness/run/self_check.h"
 #include "harness/run/steps.h"
 #include "harness/world/build.h"
 #include "sim/asgi/server.h"
@@ -325,6 +326,23 @@ static void finish_range(const fl_scenario_t *scenario, uint64_t fired,
     result->passed = !finds;
 }
 
+/* Runs the seed again; false (the scenario failed, with why) when its
+ * hash differs. */
+static bool self_check(const fl_scenario_t *scenario, uint64_t seed, const fl_run_config_t *config,
+                       fl_scenario_result_t *result) {
+    assert(scenario != NULL && result != NULL && result->detail.seed == seed);
+    fl_run_config_t plain = {0};
+    result->seeds_self_checked++;
+    char why[FL_RUN_MESSAGE_MAX];
+    if (fl__self_check_seed(scenario, seed, config != NULL ? config : &plain,
+                            result->detail.trace_hash, why, sizeof why))
+        return true;
+    result->passed = false;
+    result->seed = seed;
+    snprintf(result->message, sizeof result->message, "failed at seed %" PRIu64 ": %s", seed, why);
+    return false;
+}
+
 int fl_scenario_run(const fl_scenario_t *scenario, const fl_run_config_t *config,
                     fl_scenario_result_t *result) {
     assert(scenario != NULL && result != NULL);
@@ -361,14 +379,21 @@ int fl_scenario_run(const fl_scenario_t *scenario, const fl_run_config_t *config
          * by them: that seed does not count as a find. */
         bool faults_acted = !result->detail.faults_silent;
         if (finds && result->detail.target_failed && !faults_acted) found_without_faults++;
-        if (finds && result->detail.target_failed && faults_acted) {
+        bool decides = finds ? result->detail.target_failed && faults_acted
+                             : !result->detail.passed;
+        /* The seed a user is told to replay must replay: it is checked. */
+        if ((decides || (config != NULL &&
+                         fl__self_check_sampled(seed, config->self_check_per_million))) &&
+            !self_check(scenario, seed, config, result))
+            return FL_OK;
+        if (decides && finds) {
             result->passed = true;
             result->seed = seed;
             snprintf(result->message, sizeof result->message, "found at seed %" PRIu64 ": %s", seed,
                      result->detail.target_message);
             return FL_OK;
         }
-        if (!finds && !result->detail.passed) {
+        if (decides) {
             result->seed = seed;
             snprintf(result->message, sizeof result->message, "failed at seed %" PRIu64 ": %s",
                      seed, result->detail.message);

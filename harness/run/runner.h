@@ -54,6 +54,7 @@ typedef struct fl_run_config {
     const char *schedule;    /* with policy "replay": the schedule to play back */
     uint32_t pct_depth;      /* with policy "pct": d (0: 3) */
     uint32_t pct_steps;      /* with policy "pct": the choices change points fall among (0: 64) */
+    uint32_t self_check_per_million; /* passing seeds run again to check their hash */
     bool keep_trace;         /* keep the trace (forced on when timeline is set) */
     bool has_seed_range;     /* override the scenario's seed range */
     uint64_t seed_first;
@@ -111,6 +112,7 @@ typedef struct fl_scenario_result {
     char message[FL_RUN_MESSAGE_MAX + 64];
     fl_seed_result_t detail;  /* the seed named above, or the last seed run */
     fl_fault_matrix_t matrix; /* over the seeds run: seeds, and the error kinds in them */
+    uint64_t seeds_self_checked; /* seeds run twice to check their hash (self_check.h) */
 } fl_scenario_result_t;
 
 /* Runs the scenario over its seed range (or config's). Holds: stops at the
