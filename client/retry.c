@@ -390,7 +390,7 @@ static int64_t jitter_delay(fl_world_t *world, const retry_t *retry, uint32_t at
     /* base * 2^(attempt-1), stopping at the cap: bounded by max_attempts. */
     for (uint32_t i = 1; i < attempt && cap_ns < retry->max_delay_ns; i++) cap_ns *= 2;
     if (cap_ns > retry->max_delay_ns) cap_ns = retry->max_delay_ns;
-    uint64_t draw = fl_prng_below(fl_world_prng(world, FL_PRNG_CLIENT), (uint64_t)cap_ns + 1);
+    uint64_t draw = fl_world_draw(world, FL_PRNG_CLIENT, (uint64_t)cap_ns + 1);
     assert(draw <= (uint64_t)cap_ns);
     return (int64_t)draw;
 }

@@ -187,15 +187,16 @@ fl_direction_t fl_fault_action_direction(const fl_fault_entry_t *entry) {
     return FL_DIRECTION_SERVER_TO_CLIENT;
 }
 
-bool fl_fault_entry_reached(fl_fault_entry_t *entry, struct fl_prng *prng) {
+bool fl_fault_entry_reached(fl_fault_entry_t *entry, fl_world_t *world) {
     assert(entry != NULL && entry->fired <= entry->reached);
     /* A spent entry fired once and never again. */
     assert(!entry->spent || entry->fired == 1);
     if (entry->spent) return false;
     entry->reached++;
     double p = entry->spec.trigger.probability;
-    assert(p > 0.0 && p <= 1.0 && (p == 1.0 || prng != NULL));
-    if (p < 1.0 && !(fl_prng_unit(prng) < p)) return false;
+    assert(p > 0.0 && p <= 1.0 && (p == 1.0 || world != NULL));
+    /* Drawn through the world: the choice list records it, and replays it. */
+    if (p < 1.0 && !(fl_world_draw_unit(world, FL_PRNG_NETWORK) < p)) return false;
     entry->fired++;
     /* A bytes trigger on every connection fires once on each: the driver
      * keeps that per connection, so the entry itself is never spent. */

@@ -135,6 +135,6 @@ fl_direction_t fl_fault_action_direction(const fl_fault_entry_t *entry);
 /* Decides whether a reached trigger fires: counts the reach, applies the
  * probability (drawing from prng only when 0 < p < 1) and the one-shot rule.
  * Drivers call it each time an entry's trigger condition is met. */
-bool fl_fault_entry_reached(fl_fault_entry_t *entry, struct fl_prng *prng);
+bool fl_fault_entry_reached(fl_fault_entry_t *entry, fl_world_t *world);
 
 #endif /* FL_FAULT_H */

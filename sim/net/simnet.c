@@ -119,11 +119,6 @@ static fl_world_t *world_of(const simnet_t *net) {
     assert(net != NULL && net->base.world != NULL);
     return net->base.world;
 }
-static fl_prng_t *net_prng(simnet_t *net) {
-    fl_prng_t *prng = fl_world_prng(world_of(net), FL_PRNG_NETWORK);
-    assert(prng != NULL);
-    return prng;
-}
 
 static void trace_net(simnet_t *net, uint32_t conn, int64_t value, const char *what) {
     assert(what != NULL && what[0] != '\0');
@@ -206,7 +201,7 @@ static int64_t draw_latency(simnet_t *net) {
     assert(net->options.latency_ns >= 0 && net->options.latency_jitter_ns >= 0);
     int64_t latency = net->options.latency_ns;
     if (net->options.latency_jitter_ns > 0)
-        latency += (int64_t)fl_prng_below(net_prng(net),
+        latency += (int64_t)fl_world_draw(world_of(net), FL_PRNG_NETWORK,
                                           (uint64_t)net->options.latency_jitter_ns + 1);
     assert(latency >= net->options.latency_ns &&
            latency - net->options.latency_ns <= net->options.latency_jitter_ns);
@@ -250,7 +245,7 @@ static void enqueue(pipe_t *pipe, const void *data, size_t length, bool fin) {
     if (length > 0) memcpy(seg->data, data, length);
     if (pipe->corrupt_next && length > 0) {
         /* Flip bits of the first byte: never zero, so the byte always changes. */
-        seg->data[0] ^= (unsigned char)(1 + fl_prng_below(net_prng(net), 255));
+        seg->data[0] ^= (unsigned char)(1 + fl_world_draw(world_of(net), FL_PRNG_NETWORK, 255));
         pipe->corrupt_next = false;
     }
     seg->arrive_at_ns = schedule_arrival(pipe, length);
@@ -512,7 +507,7 @@ static void at_fault_fired(fl_world_t *world, fl_timer_t *timer) {
     net_fault_t *fault = timer->data;
     assert(timer == &fault->timer && fault->entry.spec.trigger.kind == FL_FAULT_TRIGGER_AT);
     assert(world == world_of(fault->net));
-    if (!fl_fault_entry_reached(&fault->entry, net_prng(fault->net))) return;
+    if (!fl_fault_entry_reached(&fault->entry, world_of(fault->net))) return;
     simconn_t *target = NULL;
     uint32_t wanted = fault->entry.spec.action.connection;
     if (wanted != FL_FAULT_EVERY_CONNECTION) {
@@ -555,7 +550,7 @@ static void fire_bytes_triggers(pipe_t *pipe) {
         if (pipe->conn->bytes_fault_done[i] || t->bytes != pipe->bytes_written) continue;
         assert(fault->entry.index == i + 1);
         pipe->conn->bytes_fault_done[i] = true;
-        if (fl_fault_entry_reached(&fault->entry, net_prng(net))) apply_action(fault, pipe->conn);
+        if (fl_fault_entry_reached(&fault->entry, world_of(net))) apply_action(fault, pipe->conn);
     }
 }
 
@@ -692,7 +687,7 @@ static int sim_read(fl_conn_t *base, void *buffer, size_t capacity, size_t *coun
             if (available > 0) {
                 size_t wanted = available < capacity ? available : capacity;
                 if (net->options.segmentation && wanted > 1)
-                    wanted = 1 + (size_t)fl_prng_below(net_prng(net), wanted);
+                    wanted = 1 + (size_t)fl_world_draw(world_of(net), FL_PRNG_NETWORK, wanted);
                 *count_out = take_bytes(pipe, buffer, wanted);
                 assert(*count_out >= 1 && *count_out <= capacity);
                 net->stats.bytes_delivered += *count_out;
@@ -896,7 +891,7 @@ static int connect_faults(simnet_t *net, uint32_t attempt) {
         const fl_fault_trigger_t *t = &fault->entry.spec.trigger;
         if (t->kind != FL_FAULT_TRIGGER_CONNECT) continue;
         if (t->connection != FL_FAULT_EVERY_CONNECTION && t->connection != attempt) continue;
-        if (!fl_fault_entry_reached(&fault->entry, net_prng(net))) continue;
+        if (!fl_fault_entry_reached(&fault->entry, world_of(net))) continue;
         const fl_fault_action_t *action = &fault->entry.spec.action;
         if (action->kind == FL_FAULT_ACTION_CANCEL_TASK) {
             apply_action(fault, NULL);
@@ -965,7 +960,7 @@ static void sim_event(fl_net_t *base, fl_conn_t *conn_base, const char *name) {
             continue;
         fault->events_seen++;
         bool due = t->repeat ? fault->events_seen >= t->count : fault->events_seen == t->count;
-        if (due && fl_fault_entry_reached(&fault->entry, net_prng(net))) {
+        if (due && fl_fault_entry_reached(&fault->entry, world_of(net))) {
             if (conn == NULL && fault->entry.spec.action.kind != FL_FAULT_ACTION_CANCEL_TASK) {
                 trace_net(net, 0, fault->entry.index, "fault: event has no connection");
                 continue;

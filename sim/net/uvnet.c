@@ -599,14 +599,14 @@ static void fire_crossings(uvconn_t *conn, fl_direction_t direction, uint64_t fr
     uvnet_t *net = conn->net;
     assert(from <= to && (!first || (from == 0 && to == 0)));
     if (!counts_bytes(conn, direction)) return;
-    fl_prng_t *prng = fl_world_prng(net_world(net), FL_PRNG_NETWORK);
+    fl_world_t *world = net_world(net);
     for (size_t i = 0; i < net->fault_count; i++) {
         fl_fault_entry_t *entry = &net->faults[i];
         assert(entry->index == i + 1); /* copy_faults kept the plan's numbering */
         if (!bytes_entry_applies(entry, conn, direction)) continue;
         uint64_t threshold = entry->spec.trigger.bytes;
         bool crossed = (threshold > from || (first && threshold == 0)) && threshold <= to;
-        if (crossed && fl_fault_entry_reached(entry, prng)) fire_on_connection(entry, conn);
+        if (crossed && fl_fault_entry_reached(entry, world)) fire_on_connection(entry, conn);
     }
 }
 
@@ -660,8 +660,7 @@ static void at_fault_fired(uv_timer_t *timer) {
         return;
     }
     touch_clock(net);
-    fl_prng_t *prng = fl_world_prng(net_world(net), FL_PRNG_NETWORK);
-    if (!fl_fault_entry_reached(fault->entry, prng)) return;
+    if (!fl_fault_entry_reached(fault->entry, net_world(net))) return;
     assert(fault->entry->spent); /* an 'at' trigger cannot repeat: it fired once */
     uint32_t target = fault->entry->spec.action.connection;
     trace_firing(net, fault->entry, target);

@@ -192,6 +192,9 @@ fl_task_t *fl__task_create(fl_world_t *world, const char *name, fl_task_fn fn, v
                            fl_cancel_scope_t *scope, fl_taskgroup_t *group);
 
 /* Called by the task group when a child finishes (task.c calls it). */
+/* Appends one value and its width to the run's choice list (sched.c). */
+void fl__record_choice(fl_world_t *world, size_t value, size_t width);
+
 void fl__taskgroup_child_done(fl_world_t *world, fl_taskgroup_t *group, fl_task_t *child);
 
 /* Lets every other ready task run, without a cancellation check. */

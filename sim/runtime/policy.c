@@ -86,19 +86,27 @@ static void trio_on_run(fl_policy_t *policy, fl_world_t *world, fl_task_t *task)
 /* Past the end of the recording, or where a recorded index no longer fits,
  * replay falls back to fifo and says it diverged: the caller decides whether
  * a diverged replay is a failure. */
+bool fl__policy_replay_take(fl_policy_t *policy, uint64_t width, uint32_t *value_out) {
+    assert(policy != NULL && value_out != NULL && width >= 1);
+    assert(policy->position <= policy->choice_count);
+    if (policy->position >= policy->choice_count) {
+        policy->diverged = true;
+        return false;
+    }
+    uint32_t value = policy->choices[policy->position++];
+    if (value >= width) {
+        policy->diverged = true;
+        return false;
+    }
+    *value_out = value;
+    return true;
+}
+
 static size_t replay_choose(fl_policy_t *policy, fl_world_t *world, fl_task_t *const *ready,
                             size_t count) {
     (void)world, (void)ready;
-    if (policy->position >= policy->choice_count) {
-        policy->diverged = true;
-        return 0;
-    }
-    uint32_t choice = policy->choices[policy->position++];
-    if (choice >= count) {
-        policy->diverged = true;
-        return 0;
-    }
-    return choice;
+    uint32_t choice;
+    return fl__policy_replay_take(policy, count, &choice) ? choice : 0;
 }
 
 /* --- pct: random priorities, depth-1 change points ---------------------------- */

@@ -86,6 +86,11 @@ void fl_policy_destroy(fl_policy_t *policy);
 /* True for a name fl_policy_create accepts. */
 bool fl_policy_name_valid(const char *name);
 
+/* The replay policy's next recorded value, if it is below width: true with
+ * it in *value_out; false (the replay diverged) when the list is spent or
+ * the value does not fit. */
+bool fl__policy_replay_take(fl_policy_t *policy, uint64_t width, uint32_t *value_out);
+
 /* Formats a choice list as "0.2*3.1" (index, '*' count for runs); the
  * string is allocated in the arena. An empty list gives "". */
 char *fl_schedule_format(fl_arena_t *arena, const uint32_t *choices, size_t count);

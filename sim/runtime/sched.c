@@ -86,7 +86,7 @@ static fl_task_t *ready_take(fl_world_t *world, size_t index) {
     return task;
 }
 
-static void record_choice(fl_world_t *world, size_t index, size_t width) {
+void fl__record_choice(fl_world_t *world, size_t index, size_t width) {
     if (world->choice_count == world->choice_capacity) {
         size_t capacity = world->choice_capacity ? world->choice_capacity * 2 : 256;
         uint32_t *choices = realloc(world->choices, capacity * sizeof *choices);
@@ -134,7 +134,7 @@ static void run_one(fl_world_t *world) {
         index = world->policy->vtable->choose(world->policy, world,
                                               world->ready + world->ready_head, width);
         assert(index < width);
-        record_choice(world, index, width);
+        fl__record_choice(world, index, width);
         fl__trace(world, FL_TRACE_CHOICE, 0, (uint32_t)width, (int64_t)index, NULL);
     }
     fl_task_t *task = ready_take(world, index);

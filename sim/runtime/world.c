@@ -105,6 +105,52 @@ const char *fl_world_schedule(fl_world_t *world) {
 
 size_t fl_world_choice_count(const fl_world_t *world) { return world->choice_count; }
 
+static bool replaying(const fl_world_t *world) {
+    return strcmp(world->policy->vtable->name, "replay") == 0;
+}
+
+/* A recorded choice is 32 bits: a wider value is two, the high word first. */
+static const uint64_t WORD = UINT64_C(1) << 32;
+
+static bool take_recorded(fl_world_t *world, uint64_t bound, uint64_t *value_out) {
+    uint32_t high = 0, low;
+    if (bound > WORD && !fl__policy_replay_take(world->policy, (bound - 1) / WORD + 1, &high))
+        return false;
+    if (!fl__policy_replay_take(world->policy, bound > WORD ? WORD : bound, &low)) return false;
+    uint64_t value = (uint64_t)high * WORD + low;
+    if (value >= bound) return false;
+    *value_out = value;
+    return true;
+}
+
+static void record(fl_world_t *world, uint64_t value, uint64_t bound) {
+    assert(value < bound);
+    if (bound > WORD) fl__record_choice(world, (size_t)(value / WORD), (size_t)((bound - 1) / WORD + 1));
+    fl__record_choice(world, (size_t)(value % WORD), (size_t)(bound > WORD ? UINT32_MAX : bound));
+}
+
+uint64_t fl_world_draw(fl_world_t *world, fl_prng_stream_t stream, uint64_t bound) {
+    assert(world != NULL && (unsigned)stream < FL_PRNG_STREAM_COUNT && bound >= 1);
+    if (bound == 1) return 0;
+    uint64_t value;
+    if (!replaying(world) || !take_recorded(world, bound, &value))
+        value = fl_prng_below(&world->prng[stream], bound);
+    record(world, value, bound);
+    assert(value < bound);
+    return value;
+}
+
+double fl_world_draw_unit(fl_world_t *world, fl_prng_stream_t stream) {
+    assert(world != NULL && (unsigned)stream < FL_PRNG_STREAM_COUNT);
+    const uint64_t bound = UINT64_C(1) << 53;
+    uint64_t value;
+    /* fl_prng_unit's 53 bits, so a run that replays nothing draws as before. */
+    if (!replaying(world) || !take_recorded(world, bound, &value))
+        value = fl_prng_next(&world->prng[stream]) >> 11;
+    record(world, value, bound);
+    return (double)value * 0x1.0p-53;
+}
+
 bool fl_world_schedule_diverged(const fl_world_t *world) { return world->policy->diverged; }
 
 /* --- violations ------------------------------------------------------------ */

@@ -101,12 +101,26 @@ int64_t fl_now(const fl_world_t *world);
 /* Number of task resumptions so far. */
 uint64_t fl_world_steps(const fl_world_t *world);
 
-/* The schedule: every choice made among more than one ready task, as a
- * compact string ("0.2*3.1": indices, '*' repeats). The string is owned by
- * the world's arena and can be passed back as options.schedule with the
- * replay policy. */
+/* The schedule: every choice the run made, as a compact string ("0.2*3.1":
+ * values, '*' repeats): each pick among more than one ready task, and each
+ * draw of fl_world_draw (the network's segmentation, jitter and corruption,
+ * fault probabilities, retry jitter), in the order they were made. The
+ * list alone reproduces the run: passed back as options.schedule with the
+ * replay policy, every choice comes from it, whatever the seed; the seed
+ * fills only what the list lacks (then fl_world_schedule_diverged). The
+ * string is owned by the world's arena. */
 const char *fl_world_schedule(fl_world_t *world);
 size_t fl_world_choice_count(const fl_world_t *world);
+
+/* A value below bound (>= 1), drawn from the stream's PRNG, or under the
+ * replay policy taken from the schedule, and recorded in the run's choice
+ * list either way: every nondeterministic decision outside the scheduler
+ * goes through here. A bound of 1 draws nothing. */
+uint64_t fl_world_draw(fl_world_t *world, fl_prng_stream_t stream, uint64_t bound);
+
+/* A uniform double in [0, 1), as fl_prng_unit, drawn and recorded as
+ * fl_world_draw does (53 bits). */
+double fl_world_draw_unit(fl_world_t *world, fl_prng_stream_t stream);
 
 /* Replay only: true when the recorded schedule did not fit the run (a choice
  * out of range, or the run needed more choices than recorded). */
