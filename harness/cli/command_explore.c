@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "harness/cli/explore_dfs.h"
 #include "harness/cli/options.h"
 #include "harness/model/loader.h"
 #include "harness/run/runner.h"
@@ -28,7 +29,8 @@
 #include "sim/runtime/status.h"
 
 static const char *EXPLORE_USAGE =
-    "usage: faultline explore FILE [--policy random|trio|pct|fifo] [--runs N] [--depth D]\n"
+    "usage: faultline explore FILE [--policy random|trio|pct|dfs|fifo] [--runs N] [--depth D]\n"
+    "                        [--bound K]\n"
     "  runs seeds 1..N (default 1000) under each policy (random and pct unless --policy\n"
     "  names one) and reports how often the bug showed: for a finds file the runs where\n"
     "  its named check failed with its faults acting, for a holds file the runs that\n"
@@ -36,6 +38,10 @@ static const char *EXPLORE_USAGE =
     "  first run that found it; pct's line gives n tasks, k choices and PCT's bound\n"
     "  1/(n k^(d-1)) a run (--depth D, default 3). Then the distinct failure signatures:\n"
     "  the failed check and the last protocol events before the run ended.\n"
+    "  --policy dfs runs every schedule of the file's first seed whose picks delay at most\n"
+    "  K tasks in all (--bound K, default 2; --runs N caps the schedules, default 100000):\n"
+    "  'all N schedules within bound K hold' is a proof for that seed and bound, and a\n"
+    "  failure prints the choice list that replays it.\n"
     "  Exit 0 when a finds file's bug was found (or a holds file never failed), else 1.\n";
 
 enum { SIGNATURES_MAX = 32, SIGNATURE_EVENTS = 3, SIGNATURE_TEXT_MAX = 512, POLICIES_MAX = 2 };
@@ -287,7 +293,11 @@ int fl_cli_explore(int argc, char **argv, FILE *out, FILE *err) {
         fl_arena_destroy(&arena);
         return FL_EXIT_ERROR;
     }
-    status = explore_file(&o, &s, out, err);
+    if (o.policy != NULL && strcmp(o.policy, "dfs") == 0)
+        status = fl__explore_dfs(&s, o.paths[0], o.has_bound ? o.bound : FL_DFS_BOUND_DEFAULT,
+                                 o.runs > 0 ? o.runs : FL_DFS_SCHEDULES_DEFAULT, out, err);
+    else
+        status = explore_file(&o, &s, out, err);
     fl_arena_destroy(&arena);
     return status;
 }

@@ -137,6 +137,7 @@ static fl_world_t *create_world(const fl_scenario_t *scenario, uint64_t seed,
         .schedule = config != NULL ? config->schedule : NULL,
         .pct_depth = config != NULL ? config->pct_depth : 0,
         .pct_steps = config != NULL ? config->pct_steps : 0,
+        .trail = config != NULL ? config->trail : NULL,
         .time_limit_ns = scenario->time_limit_ns,
         .keep_trace = timeline || has_trace_expectation(scenario) ||
                       (config != NULL && (config->keep_trace || config->chrome_trace != NULL)),

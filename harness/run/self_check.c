@@ -27,6 +27,7 @@ static uint64_t rerun(const fl_scenario_t *scenario, uint64_t seed, const fl_run
     again.chrome_trace = NULL;
     again.timeline = NULL;
     again.self_check_per_million = 0;
+    again.trail = NULL; /* the explorer's trail is the first run's */
     size_t length = 0;
     if (timeline_out != NULL) {
         again.timeline = open_memstream(timeline_out, &length);

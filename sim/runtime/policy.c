@@ -182,12 +182,48 @@ static void pct_on_spawn(fl_policy_t *policy, fl_world_t *world, fl_task_t *task
     (void)pct_priority_of(policy, world, fl_task_id(task));
 }
 
+/* --- dfs: a prefix of picks, then fifo, each pick on the trail ------------------ */
+
+void fl_choice_trail_free(fl_choice_trail_t *trail) {
+    assert(trail != NULL);
+    free(trail->values);
+    free(trail->widths);
+    *trail = (fl_choice_trail_t){0};
+}
+
+static void trail_add(fl_choice_trail_t *trail, uint32_t value, uint32_t width) {
+    assert(value < width);
+    if (trail->count == trail->capacity) {
+        size_t capacity = trail->capacity ? trail->capacity * 2 : 64;
+        uint32_t *values = realloc(trail->values, capacity * sizeof *values);
+        uint32_t *widths = realloc(trail->widths, capacity * sizeof *widths);
+        if (values == NULL || widths == NULL) fl__out_of_memory("dfs trail");
+        trail->values = values, trail->widths = widths, trail->capacity = capacity;
+    }
+    trail->values[trail->count] = value;
+    trail->widths[trail->count++] = width;
+}
+
+static size_t dfs_choose(fl_policy_t *policy, fl_world_t *world, fl_task_t *const *ready,
+                         size_t count) {
+    (void)world, (void)ready;
+    assert(count >= 2 && count <= UINT32_MAX);
+    uint32_t choice = 0;
+    if (policy->position < policy->choice_count) {
+        choice = policy->choices[policy->position++];
+        if (choice >= count) policy->diverged = true, choice = 0;
+    }
+    if (policy->dfs_trail != NULL) trail_add(policy->dfs_trail, choice, (uint32_t)count);
+    return choice;
+}
+
 static const fl_policy_vtable_t policies[] = {
     {"fifo", fifo_choose, NULL, NULL},
     {"random", random_choose, NULL, NULL},
     {"trio", trio_choose, NULL, trio_on_run},
     {"replay", replay_choose, NULL, NULL},
     {"pct", pct_choose, pct_on_spawn, NULL},
+    {"dfs", dfs_choose, NULL, NULL},
 };
 
 bool fl_policy_name_valid(const char *name) {
@@ -203,12 +239,12 @@ fl_policy_t *fl_policy_create(fl_arena_t *arena, const char *name, const char *s
         if (strcmp(policies[i].name, name) == 0) vtable = &policies[i];
     if (vtable == NULL) {
         snprintf(error, error_size,
-                 "unknown policy '%s' (expected fifo, random, trio, pct or replay)", name);
+                 "unknown policy '%s' (expected fifo, random, trio, pct, dfs or replay)", name);
         return NULL;
     }
     fl_policy_t *policy = fl_arena_zalloc(arena, sizeof *policy);
     policy->vtable = vtable;
-    if (strcmp(name, "replay") == 0) {
+    if (strcmp(name, "replay") == 0 || strcmp(name, "dfs") == 0) {
         if (fl_schedule_parse(schedule ? schedule : "", &policy->choices, &policy->choice_count,
                               error, error_size) != FL_OK)
             return NULL;

@@ -12,6 +12,10 @@
  *           a seeded random order; tasks woken meanwhile wait for the next
  *           batch (asyncio is the special case of an unshuffled batch: fifo)
  *   replay  plays back a recorded choice list
+ *   dfs     systematic exploration's step: the scheduler picks of a prefix
+ *           (options.schedule), then index 0 (fifo) past it; every pick and
+ *           its width go to a trail, from which the explorer makes the next
+ *           prefix (harness/cli/command_explore.c). Draws come from the seed.
  *   pct     probabilistic concurrency testing (Burckhardt et al., ASPLOS
  *           2010): each task gets a random priority and the highest ready
  *           one runs; at depth-1 change points, drawn among the first steps
@@ -50,6 +54,16 @@ typedef struct fl_policy_vtable {
  * number of choices its change points are drawn among. */
 enum { FL_PCT_DEPTH_MAX = 16, FL_PCT_DEPTH_DEFAULT = 3, FL_PCT_STEPS_DEFAULT = 64 };
 
+/* The scheduler picks of a run and how many tasks each chose among (dfs). */
+typedef struct fl_choice_trail {
+    uint32_t *values; /* malloc'd */
+    uint32_t *widths; /* malloc'd */
+    size_t count;
+    size_t capacity;
+} fl_choice_trail_t;
+
+void fl_choice_trail_free(fl_choice_trail_t *trail);
+
 struct fl_policy {
     const fl_policy_vtable_t *vtable;
     /* replay's state */
@@ -71,6 +85,8 @@ struct fl_policy {
     bool pct_ready;
     uint64_t *pct_priority; /* malloc'd, by task id */
     size_t pct_priority_capacity;
+    /* dfs's trail (the caller's), or NULL; its prefix is choices above */
+    fl_choice_trail_t *dfs_trail;
 };
 
 /* Sets pct's depth and steps (before the run); either 0 keeps the default. */

@@ -49,6 +49,8 @@ fl_world_t *fl_world_create(const fl_world_options_t *options, char *error, size
     }
     if (options->policy != NULL && strcmp(options->policy, "pct") == 0)
         fl_policy_set_pct(world->policy, options->pct_depth, options->pct_steps);
+    if (options->policy != NULL && strcmp(options->policy, "dfs") == 0)
+        world->policy->dfs_trail = options->trail;
     return world;
 }
 

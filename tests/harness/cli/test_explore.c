@@ -65,6 +65,51 @@ static void test_a_holds_file_that_never_fails(void **state) {
     assert_null(strstr(out, "signatures"));
 }
 
+/* dfs proves the fixed variants within a delay bound of 2 and finds 0.20
+ * and #2516 (which fifo never shows), and the choice list it prints
+ * replays the find under another seed. */
+static void test_dfs_proves_and_finds(void **state) {
+    (void)state;
+    static char out[16384], err[4096];
+    static const char *const holds[] = {"scenarios/shield/shield_start_holds.yaml",
+                                        "scenarios/shield/v038_holds.yaml"};
+    for (size_t i = 0; i < 2; i++) {
+        const char *words[] = {"explore", holds[i], "--policy", "dfs", "--bound", "2"};
+        assert_int_equal(explore(words, 6, out, sizeof out, err, sizeof err), 0);
+        unsigned long schedules = 0;
+        const char *all = strstr(out, "dfs, delay bound 2, seed 1: all ");
+        assert_non_null(all);
+        assert_int_equal(sscanf(all, "dfs, delay bound 2, seed 1: all %lu", &schedules), 1);
+        assert_true(schedules > 100); /* many orders, each run */
+        assert_non_null(strstr(out, "every one holds"));
+    }
+    const char *finds[] = {"explore", "scenarios/shield/v021_finds_2516.yaml", "--policy", "dfs"};
+    assert_int_equal(explore(finds, 4, out, sizeof out, err, sizeof err), 0);
+    assert_non_null(strstr(out, "dfs, delay bound 2, seed 1: found at schedule "));
+    assert_null(strstr(out, "(picks fifo, 0 delays)")); /* fifo alone does not show #2516 */
+    const char *replay = strstr(out, "--schedule ");
+    assert_non_null(replay);
+    char schedule[4096];
+    assert_int_equal(sscanf(replay, "--schedule %4095s", schedule), 1);
+    char *argv[] = {"replay", "scenarios/shield/v021_finds_2516.yaml", "--seed", "77",
+                    "--schedule", schedule};
+    static char replayed[262144];
+    FILE *o = fmemopen(replayed, sizeof replayed, "w"), *e = fmemopen(err, sizeof err, "w");
+    assert_int_equal(fl_cli_replay(6, argv, o, e), 0);
+    fclose(o);
+    fclose(e);
+    assert_non_null(strstr(replayed, "fails (found) at seed 77"));
+    const char *v020[] = {"explore", "scenarios/shield/v020_finds.yaml", "--policy", "dfs"};
+    assert_int_equal(explore(v020, 4, out, sizeof out, err, sizeof err), 0);
+    assert_non_null(strstr(out, "found at schedule"));
+    /* A cap short of the whole bound says so, and proves nothing. */
+    const char *capped[] = {"explore", "scenarios/shield/v038_holds.yaml", "--policy", "dfs",
+                            "--runs", "10"};
+    assert_int_equal(explore(capped, 6, out, sizeof out, err, sizeof err), 0);
+    assert_non_null(strstr(out, "stopped after 10 schedules"));
+    assert_non_null(strstr(out, "so far (--runs caps it)"));
+}
+
 static void test_usage_errors(void **state) {
     (void)state;
     static char out[4096], err[4096];
@@ -87,6 +132,7 @@ int main(void) {
         cmocka_unit_test(test_a_finds_file_under_random_and_pct),
         cmocka_unit_test(test_pct_finds_2516_within_20_runs),
         cmocka_unit_test(test_a_holds_file_that_never_fails),
+        cmocka_unit_test(test_dfs_proves_and_finds),
         cmocka_unit_test(test_usage_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,143 @@
+/* explore --policy dfs: every schedule of one seed within a delay bound.
+ *
+ * A schedule is the list of the scheduler's picks; index 0 is fifo's (the
+ * task ready longest), index j delays j tasks, and a schedule's cost is the
+ * sum of its picks (delay-bounded scheduling, Emmi, Qadeer and Rakamaric,
+ * POPL 2011: a bound of k covers every schedule with k delays or fewer).
+ * The explorer runs the scenario's first seed under the dfs policy with a
+ * prefix, reads the run's trail (each pick and how many tasks it chose
+ * among), and makes the next prefix by depth-first backtracking: the last
+ * pick that can still grow within the bound grows by one, the rest of the
+ * run goes back to fifo. The network's draws come from the seed, the same in
+ * every run, so the answer is about the orders of the tasks: "all N
+ * schedules within bound k hold" is a proof for that seed and bound, and a
+ * failure comes with the full choice list that replays it. */
+#include "harness/cli/explore_dfs.h"
+
+#include <assert.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim/runtime/arena.h"
+#include "sim/runtime/policy.h"
+#include "sim/runtime/status.h"
+
+static uint64_t cost_of(const uint32_t *values, size_t count) {
+    uint64_t cost = 0;
+    for (size_t i = 0; i < count; i++) cost += values[i];
+    return cost;
+}
+
+/* The next prefix after trail, into prefix (count in *length); false when
+ * every schedule within bound was run. */
+static bool next_prefix(const fl_choice_trail_t *trail, uint32_t bound, uint32_t *prefix,
+                        size_t *length) {
+    assert(trail != NULL && prefix != NULL && length != NULL);
+    uint64_t cost = cost_of(trail->values, trail->count);
+    for (size_t i = trail->count; i-- > 0;) {
+        cost -= trail->values[i]; /* the cost of the picks before i */
+        if (trail->values[i] + 1 >= trail->widths[i]) continue;
+        if (cost + trail->values[i] + 1 > bound) continue;
+        memcpy(prefix, trail->values, i * sizeof *prefix);
+        prefix[i] = trail->values[i] + 1;
+        *length = i + 1;
+        return true;
+    }
+    return false;
+}
+
+static bool showed(const fl_scenario_t *s, const fl_seed_result_t *r) {
+    if (s->mode == FL_SCENARIO_FINDS) return r->target_failed && !r->faults_silent;
+    return !r->passed;
+}
+
+/* The failing run once more with a timeline: its full choice list, which
+ * `replay --schedule` plays back with any seed. */
+static char *full_schedule(const fl_scenario_t *s, uint64_t seed, const char *prefix) {
+    char *text = NULL;
+    size_t length = 0;
+    FILE *timeline = open_memstream(&text, &length);
+    if (timeline == NULL) fl__out_of_memory("explore");
+    fl_run_config_t config = {.policy = "dfs", .schedule = prefix, .timeline = timeline};
+    fl_seed_result_t *result = malloc(sizeof *result);
+    if (result == NULL) fl__out_of_memory("explore");
+    fl_scenario_run_seed(s, seed, &config, result);
+    free(result);
+    fclose(timeline);
+    const char *line = strstr(text, "\nschedule ");
+    char *schedule = NULL;
+    if (line != NULL) {
+        line += strlen("\nschedule ");
+        schedule = strndup(line, strcspn(line, " \n"));
+    }
+    free(text);
+    if (schedule == NULL) fl__out_of_memory("explore");
+    return schedule;
+}
+
+int fl__explore_dfs(const fl_scenario_t *s, const char *path, uint32_t bound,
+                    uint64_t max_schedules, FILE *out, FILE *err) {
+    assert(s != NULL && path != NULL && out != NULL && err != NULL && max_schedules >= 1);
+    uint64_t seed = s->seed_first;
+    uint32_t *prefix = NULL;
+    size_t length = 0, capacity = 0;
+    fl_seed_result_t *result = malloc(sizeof *result);
+    if (result == NULL) fl__out_of_memory("explore");
+    fl_arena_t arena;
+    fl_arena_init(&arena);
+    uint64_t schedules = 0, longest = 0;
+    int code = -1;
+    for (;;) {
+        const char *text = fl_schedule_format(&arena, prefix, length);
+        fl_choice_trail_t trail = {0};
+        fl_run_config_t config = {.policy = "dfs", .schedule = text, .trail = &trail};
+        if (fl_scenario_run_seed(s, seed, &config, result) != FL_OK) {
+            fprintf(err, "faultline explore: seed %" PRIu64 ": cannot run: %s\n", seed,
+                    result->message);
+            fl_choice_trail_free(&trail);
+            code = FL_EXIT_ERROR;
+            break;
+        }
+        schedules++;
+        if (trail.count > longest) longest = trail.count;
+        if (showed(s, result)) {
+            char *full = full_schedule(s, seed, text);
+            fprintf(out, "dfs, delay bound %u, seed %" PRIu64 ": %s at schedule %" PRIu64
+                         " (picks %s, %" PRIu64 " delays)\n  %s\n"
+                         "  replay: faultline replay %s --seed %" PRIu64 " --schedule %s\n",
+                    bound, seed, s->mode == FL_SCENARIO_FINDS ? "found" : "FAILED", schedules,
+                    text[0] ? text : "fifo", cost_of(trail.values, trail.count),
+                    s->mode == FL_SCENARIO_FINDS ? result->target_message : result->message, path,
+                    seed, full);
+            free(full);
+            fl_choice_trail_free(&trail);
+            code = s->mode == FL_SCENARIO_FINDS ? FL_EXIT_HELD : FL_EXIT_FAILED;
+            break;
+        }
+        if (trail.count > capacity) {
+            capacity = trail.count;
+            prefix = realloc(prefix, capacity * sizeof *prefix);
+            if (prefix == NULL) fl__out_of_memory("explore");
+        }
+        bool more = next_prefix(&trail, bound, prefix, &length);
+        fl_choice_trail_free(&trail);
+        if (!more || schedules == max_schedules) {
+            const char *verdict = s->mode == FL_SCENARIO_FINDS ? "none finds the bug"
+                                                                : "every one holds";
+            fprintf(out, "dfs, delay bound %u, seed %" PRIu64 ": %s %" PRIu64
+                         " schedules (up to %" PRIu64 " picks each): %s%s\n",
+                    bound, seed, more ? "stopped after" : "all", schedules, longest, verdict,
+                    more ? " so far (--runs caps it)" : "");
+            code = s->mode == FL_SCENARIO_FINDS ? FL_EXIT_FAILED : FL_EXIT_HELD;
+            break;
+        }
+        fl_arena_destroy(&arena);
+        fl_arena_init(&arena);
+    }
+    fl_arena_destroy(&arena);
+    free(prefix);
+    free(result);
+    assert(code >= 0);
+    return code;
+}
