@@ -31,7 +31,8 @@ struct connection {
     origin_t *origin;
     fl_conn_t *conn;
     int64_t idle_since_ns;
-    uint64_t served; /* requests completed on it */
+    uint64_t served;        /* requests completed on it */
+    uint64_t bytes_written; /* in all, so a state can turn at a byte (protocol_state.h) */
     connection_t *next_idle;
 };
 
@@ -455,6 +456,7 @@ static fl_error_t *write_all(fl_world_t *w, fl__exchange_t *ex, const void *data
     fl_cancel_scope_t scope;
     fl_scope_enter_move_on_after(w, &scope, ex->pool->config.timeouts.write_ns);
     int status = fl_conn_write(ex->connection->conn, data, length);
+    if (status == FL_OK) ex->connection->bytes_written += length;
     bool timed_out;
     fl_error_t *error = timed_status(w, &scope, status, FL_CLIENT_WRITE_TIMER, NULL, &timed_out);
     if (error != NULL || status == FL_OK) return error;
@@ -536,20 +538,26 @@ static fl_error_t *read_head(fl_world_t *w, fl__exchange_t *ex) {
     return NULL;
 }
 
-/* The head, then the body, as httpcore writes them: two writes, so a
- * fault can meet the request while its body is on the way. */
+/* A bytes body goes out in one write with the head; the end's state turns
+ * from writing head to writing body at the body's first byte, so a fault
+ * that splits the write still meets the right one. */
 static fl_error_t *send_request(fl_world_t *w, fl__exchange_t *ex, bool *caller_error) {
     bytes_t head = {0};
     build_head(w, ex, &head);
-    set_state(ex, FL_PROTOCOL_STATE_CLIENT_WRITING_HEAD);
+    const fl_request_t *r = ex->request;
+    if (r->stream == NULL && r->body_length > 0)
+        fl_conn_set_protocol_states(ex->connection->conn, FL_PROTOCOL_STATE_CLIENT_WRITING_HEAD,
+                                    FL_PROTOCOL_STATE_CLIENT_WRITING_BODY,
+                                    ex->connection->bytes_written + head.length);
+    else
+        set_state(ex, FL_PROTOCOL_STATE_CLIENT_WRITING_HEAD);
+    if (r->stream == NULL && r->body_length > 0) bytes_append(&head, r->body, r->body_length);
     fl_error_t *error = write_all(w, ex, head.data, head.length);
     bytes_free(&head);
-    const fl_request_t *r = ex->request;
-    if (error == NULL && (r->stream != NULL || r->body_length > 0))
+    if (error == NULL && r->stream != NULL) {
         set_state(ex, FL_PROTOCOL_STATE_CLIENT_WRITING_BODY);
-    if (error == NULL && r->stream == NULL && r->body_length > 0)
-        error = write_all(w, ex, r->body, r->body_length);
-    if (error == NULL && r->stream != NULL) error = write_stream(w, ex, caller_error);
+        error = write_stream(w, ex, caller_error);
+    }
     if (error == NULL) set_state(ex, FL_PROTOCOL_STATE_CLIENT_AWAITING);
     return error;
 }

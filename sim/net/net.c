@@ -25,6 +25,15 @@ void fl_conn_set_protocol_state(fl_conn_t *conn, int state) {
     assert(conn != NULL && state >= 0 && state < FL_PROTOCOL_STATE_COUNT);
     assert(fl_protocol_state_side((fl_protocol_state_t)state) == conn->side);
     conn->protocol_state = state;
+    conn->protocol_state_next_at = 0;
+}
+
+void fl_conn_set_protocol_states(fl_conn_t *conn, int state, int next, uint64_t at) {
+    fl_conn_set_protocol_state(conn, state);
+    assert(next >= 0 && next < FL_PROTOCOL_STATE_COUNT && at > 0);
+    assert(fl_protocol_state_side((fl_protocol_state_t)next) == conn->side);
+    conn->protocol_state_next = next;
+    conn->protocol_state_next_at = at;
 }
 
 /* A connection a driver hands out: its own, numbered, on the side asked. */

@@ -76,11 +76,20 @@ struct fl_conn {
     uint32_t id;      /* 1-based, in the order connections were established */
     fl_side_t side;
     int protocol_state; /* an fl_protocol_state_t of this side (protocol_state.h) */
+    /* It turns to protocol_state_next once this end has written
+     * protocol_state_next_at bytes in all (0: it does not turn). */
+    int protocol_state_next;
+    uint64_t protocol_state_next_at;
 };
 
 /* Says which protocol state this end is in (a row of protocol_state.h on
  * the end's side); the simulated network counts faults against it. */
 void fl_conn_set_protocol_state(fl_conn_t *conn, int state);
+
+/* The same, for a write that carries two states: state until the end has
+ * written at bytes in all, next from there (a request's head and body in
+ * one write). */
+void fl_conn_set_protocol_states(fl_conn_t *conn, int state, int next, uint64_t at);
 
 /* Starts listening; port 0 asks for an ephemeral port (see
  * fl_listener_port). host NULL means the driver's default (127.0.0.1 for

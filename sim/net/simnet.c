@@ -455,8 +455,16 @@ static void apply_action(net_fault_t *fault, simconn_t *conn) {
 static void count_in_matrix(simnet_t *net, fl_fault_action_kind_t action, const simconn_t *conn) {
     assert((unsigned)action < FL_FAULT_ACTION_COUNT);
     for (int side = 0; side < 2; side++) {
-        int state = conn != NULL ? conn->ends[side].base.protocol_state
-                                 : (int)FL_PROTOCOL_STATE_CLIENT_CONNECTING;
+        int state = (int)FL_PROTOCOL_STATE_CLIENT_CONNECTING;
+        if (conn != NULL) {
+            const fl_conn_t *end = &conn->ends[side].base;
+            const pipe_t *written = &conn->pipes[side == FL_SIDE_CLIENT ? FL_DIRECTION_CLIENT_TO_SERVER
+                                                                        : FL_DIRECTION_SERVER_TO_CLIENT];
+            state = end->protocol_state_next_at > 0 &&
+                            written->bytes_written >= end->protocol_state_next_at
+                        ? end->protocol_state_next
+                        : end->protocol_state;
+        }
         assert(state >= 0 && state < FL_PROTOCOL_STATE_COUNT);
         fl_fault_hits_count(&net->fault_hits, (fl_protocol_state_t)state, action);
         if (conn == NULL) return; /* a connect attempt has no server end yet */

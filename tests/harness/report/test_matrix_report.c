@@ -57,6 +57,43 @@ static void test_a_run_fills_the_cells_its_faults_met(void **state) {
     assert_int_equal(reached, 2); /* one fault, two ends */
 }
 
+/* A bytes body shares the head's write: a fault past the head's bytes meets
+ * the client writing its body, one inside them the head. */
+static void test_a_write_turns_from_head_to_body(void **state) {
+    (void)state;
+    static const char *const cases[][2] = {{"20", "writing head"}, {"400", "writing body"}};
+    for (size_t i = 0; i < 2; i++) {
+        char text[2048], body[600];
+        memset(body, 'u', sizeof body - 1);
+        body[sizeof body - 1] = '\0';
+        snprintf(text, sizeof text,
+                 "name: reset mid-request\nseeds: 1..3\n"
+                 "server:\n  routes:\n    - method: POST\n      path: /u\n      steps:\n"
+                 "        - read_body: {}\n        - respond: {status: 200}\n"
+                 "faults:\n  - trigger: {bytes: %s, direction: c2s}\n    action: reset\n"
+                 "client:\n  tasks:\n    - name: main\n      steps:\n"
+                 "        - request: {id: u, method: POST, path: /u, body: %s}\n"
+                 "expect:\n  - step: {step: u, error: WriteError}\n",
+                 cases[i][0], body);
+        fl_arena_t arena;
+        fl_arena_init(&arena);
+        fl_scenario_t s;
+        char error[512];
+        assert_int_equal(fl_scenario_load_string(&arena, "t.yaml", text, &s, error, sizeof error), 0);
+        static fl_scenario_result_t result;
+        assert_int_equal(fl_scenario_run(&s, NULL, &result), 0);
+        assert_true(result.passed);
+        fl_protocol_state_t want = i == 0 ? FL_PROTOCOL_STATE_CLIENT_WRITING_HEAD
+                                          : FL_PROTOCOL_STATE_CLIENT_WRITING_BODY;
+        fl_protocol_state_t other = i == 0 ? FL_PROTOCOL_STATE_CLIENT_WRITING_BODY
+                                           : FL_PROTOCOL_STATE_CLIENT_WRITING_HEAD;
+        assert_string_equal(fl_protocol_state_name(want), cases[i][1]);
+        assert_int_equal(result.matrix.cells[want][FL_FAULT_ACTION_RESET].seeds, 3);
+        assert_int_equal(result.matrix.cells[other][FL_FAULT_ACTION_RESET].seeds, 0);
+        fl_arena_destroy(&arena);
+    }
+}
+
 static void test_json_reads_back_the_cells(void **state) {
     (void)state;
     static fl_scenario_result_t result;
@@ -115,6 +152,7 @@ static void test_run_prints_the_table(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_a_run_fills_the_cells_its_faults_met),
+        cmocka_unit_test(test_a_write_turns_from_head_to_body),
         cmocka_unit_test(test_json_reads_back_the_cells),
         cmocka_unit_test(test_run_prints_the_table),
     };

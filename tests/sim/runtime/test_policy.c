@@ -156,7 +156,8 @@ static void test_policy_names(void **state) {
     assert_false(fl_policy_name_valid("FIFO"));
     assert_false(fl_policy_name_valid(""));
     assert_true(fl_policy_name_valid("pct"));
-    assert_false(fl_policy_name_valid("dfs"));
+    assert_true(fl_policy_name_valid("dfs"));
+    assert_false(fl_policy_name_valid("bfs"));
     assert_false(fl_policy_name_valid("fifo "));
     assert_false(fl_policy_name_valid("rand"));
 }
