@@ -47,6 +47,20 @@ static void add_route(fl_world_t *w, fl_router_t *router, const char *method, co
     fl_router_add(router, method, path, app);
 }
 
+/* httpx's reason phrase in each status error's message; "" for a status
+ * without one (the message then ends the quote after the number). */
+static const struct {
+    int status;
+    const char *reason;
+} STATUS_REASONS[] = {
+    {400, "Bad Request"},        {401, "Unauthorized"},      {403, "Forbidden"},
+    {404, "Not Found"},          {405, "Method Not Allowed"}, {408, "Request Timeout"},
+    {409, "Conflict"},           {413, "Payload Too Large"}, {422, "Unprocessable Entity"},
+    {429, "Too Many Requests"},  {500, "Internal Server Error"}, {502, "Bad Gateway"},
+    {503, "Service Unavailable"}, {504, "Gateway Timeout"},   {418, ""},
+    {501, ""},
+};
+
 static fl_asgi_app_t *routes(fl_world_t *w) {
     fl_router_t *router = fl_router_create(w);
     static char big[10001];
@@ -75,6 +89,14 @@ static fl_asgi_app_t *routes(fl_world_t *w) {
     add_route(w, router, "GET", "/empty", empty, 1);
     add_route(w, router, "GET", "/large", large, 1);
     add_route(w, router, "POST", "/too-large", too_large, 1);
+    for (size_t i = 0; i < sizeof STATUS_REASONS / sizeof STATUS_REASONS[0]; i++) {
+        fl_scripted_step_t *respond = fl_arena_zalloc(fl_world_arena(w), sizeof *respond);
+        *respond = (fl_scripted_step_t){.kind = FL_SCRIPTED_RESPOND,
+                                        .status = STATUS_REASONS[i].status, .body = "x"};
+        add_route(w, router, "GET",
+                  fl_arena_printf(fl_world_arena(w), "/status/%d", STATUS_REASONS[i].status),
+                  respond, 1);
+    }
     return fl_router_app(router);
 }
 
@@ -207,6 +229,37 @@ static void test_status_classes(void **state) {
     assert_non_null(strstr(env.error->message, "Server error '599"));
     fl_response_t *r = env.error->payload;
     assert_memory_equal(r->body, "odd", 3);
+    finish(&env);
+}
+
+/* Each status error says "Client error" or "Server error", the code and its
+ * reason, and is the status's own subclass. env->counter counts the statuses
+ * that were so; the first that was not stops the scenario. */
+static void scenario_status_reasons(env_t *env, fl_world_t *w) {
+    for (size_t i = 0; i < sizeof STATUS_REASONS / sizeof STATUS_REASONS[0]; i++) {
+        int status = STATUS_REASONS[i].status;
+        char url[64], expected[96];
+        snprintf(url, sizeof url, "http://server/status/%d", status);
+        snprintf(expected, sizeof expected, "%s error '%d %s' for url '%s'",
+                 status < 500 ? "Client" : "Server", status, STATUS_REASONS[i].reason, url);
+        get(env, w, url);
+        if (env->error == NULL || env->error->kind != fl_client_status_kind(status) ||
+            env->error->http_status != status || strcmp(env->error->message, expected) != 0)
+            return;
+        env->counter++;
+    }
+}
+
+static void test_status_errors_name_the_reason(void **state) {
+    (void)state;
+    env_t env;
+    run(&env, scenario_status_reasons, NULL, 0, NULL);
+    size_t count = sizeof STATUS_REASONS / sizeof STATUS_REASONS[0];
+    if ((size_t)env.counter != count) {
+        if (env.error != NULL) fl_error_print(env.error, stderr);
+        fail_msg("status %d: not the expected error", STATUS_REASONS[env.counter].status);
+    }
+    assert_int_equal(env.error->kind, FL_ERR_SERVER_STATUS_ERROR); /* the last: 501 */
     finish(&env);
 }
 
@@ -658,6 +711,7 @@ int main(void) {
         cmocka_unit_test(test_keep_alive_reuses_the_connection),
         cmocka_unit_test(test_head_and_204_have_no_body),
         cmocka_unit_test(test_status_classes),
+        cmocka_unit_test(test_status_errors_name_the_reason),
         cmocka_unit_test(test_refused_is_connect_error),
         cmocka_unit_test(test_stalled_connect_is_connect_timeout),
         cmocka_unit_test(test_reset_while_reading_is_read_error),
