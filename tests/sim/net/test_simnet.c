@@ -1026,6 +1026,66 @@ static void test_cancel_task_fault(void **state) {
     fl_world_destroy(w);
 }
 
+/* A connect trigger may cancel a task instead of acting on the attempt:
+ * the task is cancelled and the connection goes through. */
+static void test_connect_cancel_task_fault(void **state) {
+    (void)state;
+    int sleep_status = 99;
+    exchange_t x = {.reply = "hi", .server_shutdown_after_reply = true};
+    fl_world_t *w = rt_world("fifo", 1);
+    fl_fault_plan_t *plan = fl_fault_plan_create(fl_world_arena(w));
+    add_fault(plan, (fl_fault_spec_t){.trigger = {.kind = FL_FAULT_TRIGGER_CONNECT},
+                                      .action = {.kind = FL_FAULT_ACTION_CANCEL_TASK,
+                                                 .task = "sleepy"}});
+    x.net = make_net(w, NULL, plan);
+    x.listening = fl_event_create(w, "listening");
+    fl_spawn(w, "sleepy", sleepy, &sleep_status);
+    fl_spawn(w, "server", exchange_server, &x);
+    fl_spawn(w, "client", exchange_client, &x);
+    assert_int_equal(fl_world_run(w), FL_RUN_COMPLETED);
+    assert_int_equal(sleep_status, FL_ECANCELLED);
+    assert_int_equal(x.client_connect_status, FL_OK);
+    assert_int_equal(x.client_got_len, 2);
+    assert_int_equal(fl_simnet_fault_applied(x.net, 1), 1);
+    assert_true(fl_now(w) < FL_SECONDS(30));
+    fl_world_destroy(w);
+}
+
+/* An at-trigger for every connection when none is open, and an event
+ * reported without a connection for a fault that acts on one: both are
+ * reached and traced, and neither acts. */
+typedef struct eventful {
+    fl_net_t *net;
+} eventful_t;
+
+static fl_error_t *report_event_without_connection(fl_world_t *w, void *arg) {
+    eventful_t *e = arg;
+    fl_net_event(e->net, NULL, "server.response_start");
+    fl_sleep(w, FL_SECONDS(2));
+    return NULL;
+}
+
+static void test_faults_with_nothing_to_act_on_do_not_act(void **state) {
+    (void)state;
+    fl_world_t *w = rt_world("fifo", 1);
+    fl_fault_plan_t *plan = fl_fault_plan_create(fl_world_arena(w));
+    add_fault(plan, (fl_fault_spec_t){.trigger = {.kind = FL_FAULT_TRIGGER_AT, .at_ns = FL_SECONDS(1)},
+                                      .action = {.kind = FL_FAULT_ACTION_RESET}});
+    add_fault(plan, (fl_fault_spec_t){.trigger = {.kind = FL_FAULT_TRIGGER_EVENT,
+                                                  .event = "server.response_start"},
+                                      .action = {.kind = FL_FAULT_ACTION_RESET}});
+    add_fault(plan, (fl_fault_spec_t){.trigger = {.kind = FL_FAULT_TRIGGER_EVENT,
+                                                  .event = "server.response_start",
+                                                  .connection = 3},
+                                      .action = {.kind = FL_FAULT_ACTION_RESET}});
+    eventful_t e = {.net = make_net(w, NULL, plan)};
+    fl_spawn(w, "reporter", report_event_without_connection, &e);
+    assert_int_equal(fl_world_run(w), FL_RUN_COMPLETED);
+    for (uint32_t index = 1; index <= 3; index++)
+        assert_int_equal(fl_simnet_fault_applied(e.net, index), 0);
+    fl_world_destroy(w);
+}
+
 static void test_client_disconnect_fault(void **state) {
     (void)state;
     exchange_t x = {.reply = "data", .server_emits_event = true, .server_read_delay_ns = FL_MS(50)};
@@ -1073,6 +1133,15 @@ static void test_invalid_options_are_refused(void **state) {
     options.latency_ns = -1;
     assert_null(fl_simnet_create(w, &options, NULL, error, sizeof error));
     assert_non_null(strstr(error, "latency"));
+    options = fl_simnet_options_default();
+    options.latency_jitter_ns = -1;
+    assert_null(fl_simnet_create(w, &options, NULL, error, sizeof error));
+    assert_string_equal(error, "simulated network: latency must not be negative");
+    options = fl_simnet_options_default();
+    options.backlog = 0;
+    assert_null(fl_simnet_create(w, &options, NULL, error, sizeof error));
+    assert_string_equal(error, "simulated network: backlog must be positive");
+    assert_null(fl_simnet_create(w, &options, NULL, NULL, 0)); /* refused without a message */
     fl_world_destroy(w);
 }
 
@@ -1111,6 +1180,8 @@ int main(void) {
         cmocka_unit_test(test_bandwidth_fault),
         cmocka_unit_test(test_stall_for_a_while),
         cmocka_unit_test(test_cancel_task_fault),
+        cmocka_unit_test(test_connect_cancel_task_fault),
+        cmocka_unit_test(test_faults_with_nothing_to_act_on_do_not_act),
         cmocka_unit_test(test_client_disconnect_fault),
         cmocka_unit_test(test_probability_is_seeded),
         cmocka_unit_test(test_invalid_options_are_refused),
