@@ -344,6 +344,45 @@ static void test_connect_refused_and_unknown_host(void **state) {
     fl_world_destroy(w);
 }
 
+/* Listening fails as bind(2) does: on a port another listener holds
+ * (FL_EADDRINUSE), on an address this host does not have (FL_ENOTFOUND,
+ * 192.0.2.1 is TEST-NET-1, never a local address); the listener that
+ * holds the port still works afterwards. */
+typedef struct listen_failures {
+    fl_net_t *net;
+    uint16_t taken_port;
+    int in_use;
+    int not_local;
+    fl_listener_t *stray;
+} listen_failures_t;
+
+static fl_error_t *listen_failures(fl_world_t *world, void *arg) {
+    listen_failures_t *f = arg;
+    (void)world;
+    f->in_use = fl_net_listen(f->net, "127.0.0.1", f->taken_port, &f->stray);
+    fl_listener_t *other = NULL;
+    f->not_local = fl_net_listen(f->net, "192.0.2.1", 0, &other);
+    if (other != NULL) f->stray = other;
+    return NULL;
+}
+
+static void test_listen_on_a_taken_port_or_a_foreign_address_fails(void **state) {
+    (void)state;
+    fl_world_t *w = rt_world("fifo", 1);
+    listen_failures_t f = {.net = uv_net(w, NULL)};
+    fl_listener_t *holder = NULL;
+    assert_int_equal(fl_net_listen(f.net, "127.0.0.1", 0, &holder), FL_OK);
+    f.taken_port = fl_listener_port(holder);
+    spawn(w, "listener", listen_failures, &f);
+    assert_int_equal(fl_world_run(w), FL_RUN_COMPLETED);
+    assert_int_equal(f.in_use, FL_EADDRINUSE);
+    assert_int_equal(f.not_local, FL_ENOTFOUND);
+    assert_null(f.stray);
+    assert_int_equal(fl_listener_port(holder), f.taken_port);
+    fl_listener_close(holder);
+    fl_world_destroy(w);
+}
+
 /* A name that is not a literal goes through the asynchronous lookup: the
  * machine's own host name, listened on every IPv4 address. */
 static fl_error_t *connect_by_name(fl_world_t *world, void *arg) {
@@ -1210,6 +1249,7 @@ int main(void) {
         cmocka_unit_test(test_echo_one_mebibyte_byte_exact),
         cmocka_unit_test(test_connections_are_numbered_in_order_on_both_ends),
         cmocka_unit_test(test_connect_refused_and_unknown_host),
+        cmocka_unit_test(test_listen_on_a_taken_port_or_a_foreign_address_fails),
         cmocka_unit_test(test_connect_resolves_a_host_name),
         cmocka_unit_test(test_ipv6_loopback),
         cmocka_unit_test(test_reset_fails_the_peers_read_and_write),
