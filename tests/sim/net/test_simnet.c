@@ -1086,6 +1086,105 @@ static void test_faults_with_nothing_to_act_on_do_not_act(void **state) {
     fl_world_destroy(w);
 }
 
+/* Several connect attempts in turn, against a listener that accepts
+ * `accepts` of them (accept_all) or none until it closes, twice (the
+ * second close does nothing). */
+typedef struct attempts {
+    fl_net_t *net;
+    fl_event_t *listening;
+    fl_event_t *done;
+    bool accept_all;
+    size_t accepts; /* accept_all: how many the server accepts */
+    size_t count;
+    int status[3];
+    int read_status; /* the first connection's read, when none was accepted */
+} attempts_t;
+
+static fl_error_t *attempts_server(fl_world_t *w, void *arg) {
+    attempts_t *a = arg;
+    fl_listener_t *listener;
+    assert_int_equal(fl_net_listen(a->net, NULL, 80, &listener), FL_OK);
+    fl_event_set(w, a->listening);
+    if (a->accept_all) {
+        for (size_t i = 0; i < a->accepts; i++) {
+            fl_conn_t *conn;
+            if (fl_listener_accept(listener, &conn) != FL_OK) break;
+            fl_conn_close(conn);
+        }
+    } else {
+        fl_event_wait(w, a->done);
+    }
+    fl_listener_close(listener);
+    fl_listener_close(listener);
+    return NULL;
+}
+
+static fl_error_t *attempts_client(fl_world_t *w, void *arg) {
+    attempts_t *a = arg;
+    fl_event_wait(w, a->listening);
+    fl_conn_t *conns[3] = {NULL, NULL, NULL};
+    for (size_t i = 0; i < a->count; i++)
+        a->status[i] = fl_net_connect(a->net, "server", 80, &conns[i]);
+    fl_event_set(w, a->done);
+    if (!a->accept_all && conns[0] != NULL) {
+        char byte;
+        size_t n;
+        a->read_status = fl_conn_read(conns[0], &byte, 1, &n);
+    }
+    for (size_t i = 0; i < a->count; i++)
+        if (conns[i] != NULL) fl_conn_close(conns[i]);
+    return NULL;
+}
+
+static fl_world_t *run_attempts(attempts_t *a, const fl_simnet_options_t *options,
+                                const fl_fault_plan_t *plan) {
+    fl_world_t *w = rt_world("fifo", 1);
+    a->net = make_net(w, options, plan);
+    a->listening = fl_event_create(w, "listening");
+    a->done = fl_event_create(w, "done");
+    fl_spawn(w, "server", attempts_server, a);
+    fl_spawn(w, "client", attempts_client, a);
+    assert_int_equal(fl_world_run(w), FL_RUN_COMPLETED);
+    return w;
+}
+
+/* A connect trigger that names an attempt acts on that attempt only. */
+static void test_connect_fault_on_the_second_attempt_only(void **state) {
+    (void)state;
+    fl_world_t *w = rt_world("fifo", 1);
+    fl_fault_plan_t *plan = fl_fault_plan_create(fl_world_arena(w));
+    add_fault(plan, (fl_fault_spec_t){.trigger = {.kind = FL_FAULT_TRIGGER_CONNECT, .connection = 2},
+                                      .action = {.kind = FL_FAULT_ACTION_REFUSE}});
+    attempts_t a = {.accept_all = true, .count = 3, .accepts = 2};
+    a.net = make_net(w, NULL, plan);
+    a.listening = fl_event_create(w, "listening");
+    a.done = fl_event_create(w, "done");
+    fl_spawn(w, "server", attempts_server, &a);
+    fl_spawn(w, "client", attempts_client, &a);
+    assert_int_equal(fl_world_run(w), FL_RUN_COMPLETED);
+    assert_int_equal(a.status[0], FL_OK);
+    assert_int_equal(a.status[1], FL_EREFUSED);
+    assert_int_equal(a.status[2], FL_OK);
+    assert_int_equal(fl_simnet_fault_fired(a.net, 1), 1);
+    assert_int_equal(fl_simnet_stats(a.net).refused, 1);
+    fl_world_destroy(w);
+}
+
+/* A full backlog refuses the next attempt; closing the listener resets the
+ * connection it never accepted. */
+static void test_a_full_backlog_refuses_and_closing_resets_the_queued(void **state) {
+    (void)state;
+    fl_simnet_options_t options = fl_simnet_options_default();
+    options.backlog = 1;
+    attempts_t a = {.count = 2};
+    fl_world_t *w = run_attempts(&a, &options, NULL);
+    assert_int_equal(a.status[0], FL_OK);
+    assert_int_equal(a.status[1], FL_EREFUSED);
+    assert_int_equal(a.read_status, FL_ERESET);
+    assert_int_equal(fl_simnet_stats(a.net).refused, 1);
+    fl_world_destroy(w);
+}
+
 static void test_client_disconnect_fault(void **state) {
     (void)state;
     exchange_t x = {.reply = "data", .server_emits_event = true, .server_read_delay_ns = FL_MS(50)};
@@ -1181,6 +1280,8 @@ int main(void) {
         cmocka_unit_test(test_stall_for_a_while),
         cmocka_unit_test(test_cancel_task_fault),
         cmocka_unit_test(test_connect_cancel_task_fault),
+        cmocka_unit_test(test_connect_fault_on_the_second_attempt_only),
+        cmocka_unit_test(test_a_full_backlog_refuses_and_closing_resets_the_queued),
         cmocka_unit_test(test_faults_with_nothing_to_act_on_do_not_act),
         cmocka_unit_test(test_client_disconnect_fault),
         cmocka_unit_test(test_probability_is_seeded),
