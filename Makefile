@@ -127,7 +127,8 @@ test-valgrind: deps
 # Naming suites measures just them: UNIT defaults to 1 only when SCENARIOS is
 # not given. The suites run in worker processes (`run`'s default): each worker
 # returns from main, so its counts are written, and libgcov locks each .gcda
-# while it merges, so concurrent workers add up to what `--jobs 1` counts.
+# while it merges: the workers cover the lines and branches `--jobs 1` covers
+# (their counts differ only by each worker's own start-up).
 SCENARIOS ?=
 UNIT ?= $(if $(filter-out none,$(SCENARIOS)),0,1)
 SHARD ?=
