@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "client/client.h"
+#include "client/knobs.h"
 #include "client/mapping.h"
 #include "sim/asgi/router.h"
 #include "sim/asgi/scripted.h"
@@ -412,6 +413,42 @@ static void test_exhausted_pool_is_pool_timeout(void **state) {
     finish(&env);
 }
 
+/* With the pool-slot knob on (client/knobs.h), a released connection is
+ * handed straight to the task waiting for a slot. A waiter that is not
+ * cancelled takes it and is answered over it: the knob's leak is only a
+ * cancelled waiter's. */
+static fl_error_t *get_hello_child(fl_world_t *w, void *arg) {
+    env_t *env = arg;
+    fl_response_t *response = NULL;
+    fl_error_t *error =
+        fl_client_request(w, env->client, "GET", "http://server/hello", NULL, 0, &response);
+    if (error == NULL && response->status == 200 && response->body_length == 5) env->counter++;
+    return error;
+}
+
+static void scenario_two_for_one_slot(env_t *env, fl_world_t *w) {
+    fl_taskgroup_t *group = fl_taskgroup_open(w, "requests");
+    fl_taskgroup_spawn(group, "first", get_hello_child, env);
+    fl_taskgroup_spawn(group, "second", get_hello_child, env);
+    env->error = fl_error_collapse(fl_taskgroup_close(group, NULL));
+}
+
+static void test_a_handed_over_connection_serves_its_waiter(void **state) {
+    (void)state;
+    env_t env;
+    fl_client_options_t options = {
+        .max_connections = 1,
+        .knobs = fl_client_knob_bit(FL_KNOB_LEAK_SLOT_OF_CANCELLED_WAITER)};
+    run(&env, scenario_two_for_one_slot, NULL, 0, &options);
+    assert_null(env.error);
+    assert_int_equal(env.counter, 2);
+    fl_client_stats_t stats = fl_client_stats(env.client);
+    assert_int_equal(stats.connections_opened, 1);
+    assert_int_equal(stats.connections_reused, 1);
+    assert_int_equal(fl_asgi_server_stats(env.server).connections, 1);
+    finish(&env);
+}
+
 /* --- stream() --------------------------------------------------------------------------- */
 
 typedef struct counting_middleware {
@@ -723,6 +760,7 @@ int main(void) {
         cmocka_unit_test(test_corrupt_status_line_is_parse_error),
         cmocka_unit_test(test_slow_server_is_read_timeout),
         cmocka_unit_test(test_exhausted_pool_is_pool_timeout),
+        cmocka_unit_test(test_a_handed_over_connection_serves_its_waiter),
         cmocka_unit_test(test_stream_reads_chunks_and_bypasses_middleware),
         cmocka_unit_test(test_stream_auto_raises_with_body),
         cmocka_unit_test(test_stream_maps_errors_mid_body),
