@@ -142,12 +142,19 @@ GCOVR_COVERAGE := gcovr --root . --object-directory build/coverage/obj \
   --exclude-branches-by-pattern '.*\bassert\s*\('
 
 # The build is incremental (make rebuilds what changed, with its .gcno); only
-# the counts (.gcda) and the old reports are removed first. Removing objects
-# alone would not do: .SECONDARY keeps a newer libfaultline.a from being
-# relinked, and its counts would then have no .gcno to be read with.
+# the counts (.gcda), the old reports and the notes of deleted sources are
+# removed first. Removing objects would not do: .SECONDARY keeps a newer
+# libfaultline.a from being relinked, and its counts would then have no .gcno
+# to be read with.
 coverage: deps
+	@$(if $(or $(filter 1,$(UNIT)),$(COVERAGE_SUITES)),:,\
+	  echo "make coverage: nothing to measure (SCENARIOS=none and UNIT=0)" >&2; exit 2)
 	@rm -rf reports/coverage
 	@find build/coverage -name '*.gcda' -delete 2>/dev/null || true
+	@for notes in $$(find build/coverage/obj -name '*.gcno' 2>/dev/null); do \
+	  source=$${notes#build/coverage/obj/}; \
+	  [ -e "$${source%.gcno}" ] || rm -f "$$notes" "$${notes%.gcno}.o"; \
+	done
 	@$(MAKE) --no-print-directory BUILD_DIR=build/coverage OPT="-O0 -g" \
 	  EXTRA_CFLAGS="--coverage -DFL_COVERAGE=1" EXTRA_LDFLAGS="--coverage" \
 	  $(if $(filter 1,$(UNIT)),test-run) $(if $(COVERAGE_SUITES),build/coverage/faultline)
