@@ -383,6 +383,60 @@ static void test_listen_on_a_taken_port_or_a_foreign_address_fails(void **state)
     fl_world_destroy(w);
 }
 
+/* A connect cancelled while its name (the machine's own, which the
+ * thread pool resolves from /etc/hosts) is being looked up returns at once
+ * with the cancellation; the lookup, abandoned, frees itself when libuv's
+ * thread pool answers (the task waits for that in real time), so nothing
+ * leaks under the sanitizers or valgrind. */
+typedef struct abandoned_lookup {
+    fl_net_t *net;
+    char host[256]; /* the machine's name: not a literal, so it is looked up */
+    fl_cancel_scope_t scope;
+    bool scope_entered;
+    int connect_status;
+    int scope_status;
+    uint64_t blocks_at_cancel; /* task blocks traced when the canceller acts */
+} abandoned_lookup_t;
+
+static fl_error_t *resolve_then_give_up(fl_world_t *world, void *arg) {
+    abandoned_lookup_t *a = arg;
+    fl_scope_enter(world, &a->scope, FL_TIME_NEVER, 0);
+    a->scope_entered = true;
+    fl_conn_t *conn = NULL;
+    a->connect_status = fl_net_connect(a->net, a->host, 9, &conn);
+    if (conn != NULL) fl_conn_close(conn);
+    a->scope_status = fl_scope_exit(world, &a->scope, a->connect_status);
+    fl_sleep(world, FL_MS(200)); /* the thread pool answers meanwhile */
+    return NULL;
+}
+
+/* Runs once the resolver is inside connect (its checkpoint let this task
+ * run once; the second turn comes when the resolver waits for the name). */
+static fl_error_t *cancel_the_resolver(fl_world_t *world, void *arg) {
+    abandoned_lookup_t *a = arg;
+    fl_checkpoint(world);
+    a->blocks_at_cancel = trace_count(world, FL_TRACE_BLOCK);
+    if (a->scope_entered) fl_scope_cancel(world, &a->scope);
+    return NULL;
+}
+
+static void test_connect_cancelled_during_the_name_lookup(void **state) {
+    (void)state;
+    fl_world_t *w = rt_world("fifo", 1);
+    abandoned_lookup_t a = {.net = uv_net(w, NULL)};
+    if (gethostname(a.host, sizeof a.host) != 0) skip();
+    a.host[sizeof a.host - 1] = '\0';
+    fl_spawn(w, "resolver", resolve_then_give_up, &a);
+    fl_spawn(w, "canceller", cancel_the_resolver, &a);
+    assert_int_equal(fl_world_run(w), FL_RUN_COMPLETED);
+    /* The one block so far is the resolver's wait for the name: the
+       cancellation reached it there, not at connect's first checkpoint. */
+    assert_int_equal(a.blocks_at_cancel, 1);
+    assert_int_equal(a.connect_status, FL_ECANCELLED);
+    assert_int_equal(a.scope_status, FL_OK); /* the scope caught its own cancellation */
+    fl_world_destroy(w);
+}
+
 /* A name that is not a literal goes through the asynchronous lookup: the
  * machine's own host name, listened on every IPv4 address. */
 static fl_error_t *connect_by_name(fl_world_t *world, void *arg) {
@@ -1250,6 +1304,7 @@ int main(void) {
         cmocka_unit_test(test_connections_are_numbered_in_order_on_both_ends),
         cmocka_unit_test(test_connect_refused_and_unknown_host),
         cmocka_unit_test(test_listen_on_a_taken_port_or_a_foreign_address_fails),
+        cmocka_unit_test(test_connect_cancelled_during_the_name_lookup),
         cmocka_unit_test(test_connect_resolves_a_host_name),
         cmocka_unit_test(test_ipv6_loopback),
         cmocka_unit_test(test_reset_fails_the_peers_read_and_write),
