@@ -815,6 +815,45 @@ static fl_error_t *accept_with_deadline(fl_world_t *world, void *arg) {
     return NULL;
 }
 
+/* Closing a listener closes the connections it never accepted (their
+ * clients read the end of the stream); a second close does nothing. */
+static fl_error_t *connect_and_read_until_closed(fl_world_t *world, void *arg) {
+    pair_t *p = arg;
+    p->client_status[0] = fl_net_connect(p->net, "127.0.0.1", p->port, &p->client);
+    if (p->client == NULL) return NULL;
+    size_t count = 0;
+    p->client_status[1] = read_to_end(p->client, NULL, 0, &count);
+    p->client_count = count;
+    p->done_at_ns = fl_now(world);
+    fl_conn_close(p->client);
+    p->client = NULL;
+    return NULL;
+}
+
+static fl_error_t *close_listener_unaccepted(fl_world_t *world, void *arg) {
+    pair_t *p = arg;
+    p->server_status[0] = fl_sleep(world, FL_MS(100)); /* the connection is queued by now */
+    fl_listener_close(p->listener);
+    fl_listener_close(p->listener);
+    return NULL;
+}
+
+static void test_closing_a_listener_closes_the_connections_it_never_accepted(void **state) {
+    (void)state;
+    fl_world_t *w = rt_world("fifo", 1);
+    pair_t *p = pair_new(w, NULL);
+    spawn(w, "client", connect_and_read_until_closed, p);
+    spawn(w, "closer", close_listener_unaccepted, p);
+    assert_int_equal(fl_world_run(w), FL_RUN_COMPLETED);
+    assert_int_equal(p->client_status[0], FL_OK);
+    assert_int_equal(p->server_status[0], FL_OK);
+    assert_int_equal(p->client_status[1], FL_EEOF);
+    assert_int_equal(p->client_count, 0);
+    assert_true(p->done_at_ns >= FL_MS(100)); /* not before the listener closed */
+    fl_world_destroy(w);
+    pair_free(p);
+}
+
 static void test_accept_wakes_on_close_and_on_cancellation(void **state) {
     (void)state;
     fl_world_t *w = rt_world("fifo", 1);
@@ -1313,6 +1352,7 @@ int main(void) {
         cmocka_unit_test(test_read_deadline_cancels_and_leaves_the_connection_usable),
         cmocka_unit_test(test_cancelled_write_blocked_by_backpressure),
         cmocka_unit_test(test_accept_wakes_on_close_and_on_cancellation),
+        cmocka_unit_test(test_closing_a_listener_closes_the_connections_it_never_accepted),
         cmocka_unit_test(test_tasks_that_only_sleep_complete_in_real_time),
         cmocka_unit_test(test_nothing_outside_is_a_hang),
         cmocka_unit_test(test_unsupported_faults_are_refused),
