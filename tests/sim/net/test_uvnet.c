@@ -1060,6 +1060,104 @@ static void test_bytes_fault_on_the_reading_side_stops_at_the_threshold(void **s
     pair_free(p);
 }
 
+/* A delay whose receiving endpoint is not on this network (a plain socket
+ * in another thread) acts on the sending one instead: each of the
+ * server's write calls waits the delay before it starts (uvnet.h), and
+ * every byte still arrives. */
+typedef struct reading_peer {
+    uint16_t port;
+    char got[8];
+    size_t got_length;
+    bool connected;
+} reading_peer_t;
+
+static void *reading_peer_main(void *arg) {
+    reading_peer_t *peer = arg;
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0) return NULL;
+    struct timeval timeout = {.tv_sec = 10};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+    struct sockaddr_in address = {.sin_family = AF_INET, .sin_port = htons(peer->port)};
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (connect(fd, (struct sockaddr *)&address, sizeof address) == 0) {
+        peer->connected = true;
+        while (peer->got_length < sizeof peer->got) {
+            ssize_t n = recv(fd, peer->got + peer->got_length, sizeof peer->got - peer->got_length, 0);
+            if (n <= 0) break;
+            peer->got_length += (size_t)n;
+        }
+    }
+    close(fd);
+    return NULL;
+}
+
+static fl_error_t *write_twice_server(fl_world_t *world, void *arg) {
+    pair_t *p = arg;
+    fl_conn_t *conn = accept_one(p);
+    if (conn == NULL) return NULL;
+    int64_t started = fl_now(world);
+    p->server_status[1] = fl_conn_write(conn, "a", 1);
+    p->server_status[2] = fl_conn_write(conn, "b", 1);
+    p->elapsed_ns = fl_now(world) - started;
+    fl_conn_close(conn);
+    return NULL;
+}
+
+static void test_delay_toward_a_foreign_peer_holds_each_write(void **state) {
+    (void)state;
+    fl_world_t *w = rt_world("fifo", 1);
+    fl_fault_plan_t *plan = plan_with(
+        w, &(fl_fault_spec_t){.trigger = {.kind = FL_FAULT_TRIGGER_BYTES,
+                                          .connection = FL_FAULT_EVERY_CONNECTION,
+                                          .direction = FL_DIRECTION_SERVER_TO_CLIENT, .bytes = 0},
+                              .action = {.kind = FL_FAULT_ACTION_DELAY,
+                                         .duration_ns = FL_MS(150)}});
+    pair_t *p = pair_new(w, plan);
+    reading_peer_t peer = {.port = p->port};
+    pthread_t thread;
+    assert_int_equal(pthread_create(&thread, NULL, reading_peer_main, &peer), 0);
+    spawn(w, "server", write_twice_server, p);
+    assert_int_equal(fl_world_run(w), FL_RUN_COMPLETED);
+    assert_int_equal(pthread_join(thread, NULL), 0);
+    assert_true(peer.connected);
+    assert_int_equal(p->server_status[0], FL_OK);
+    assert_int_equal(p->server_status[1], FL_OK);
+    assert_int_equal(p->server_status[2], FL_OK);
+    assert_true(p->elapsed_ns >= FL_MS(300)); /* two write calls, 150 ms before each */
+    assert_int_equal(peer.got_length, 2);
+    assert_memory_equal(peer.got, "ab", 2);
+    assert_int_equal(trace_count(w, FL_TRACE_FAULT), 1);
+    fl_world_destroy(w);
+    pair_free(p);
+}
+
+/* A stall toward a foreign peer holds the sending endpoint's writes until
+ * it ends; the bytes then go out whole. */
+static void test_stall_toward_a_foreign_peer_holds_the_writes(void **state) {
+    (void)state;
+    fl_world_t *w = rt_world("fifo", 1);
+    fl_fault_plan_t *plan = plan_with(
+        w, &(fl_fault_spec_t){.trigger = {.kind = FL_FAULT_TRIGGER_BYTES,
+                                          .connection = FL_FAULT_EVERY_CONNECTION,
+                                          .direction = FL_DIRECTION_SERVER_TO_CLIENT, .bytes = 0},
+                              .action = {.kind = FL_FAULT_ACTION_STALL,
+                                         .duration_ns = FL_MS(200)}});
+    pair_t *p = pair_new(w, plan);
+    reading_peer_t peer = {.port = p->port};
+    pthread_t thread;
+    assert_int_equal(pthread_create(&thread, NULL, reading_peer_main, &peer), 0);
+    spawn(w, "server", write_twice_server, p);
+    assert_int_equal(fl_world_run(w), FL_RUN_COMPLETED);
+    assert_int_equal(pthread_join(thread, NULL), 0);
+    assert_int_equal(p->server_status[1], FL_OK);
+    assert_int_equal(p->server_status[2], FL_OK);
+    assert_true(p->elapsed_ns >= FL_MS(200));
+    assert_int_equal(peer.got_length, 2);
+    assert_memory_equal(peer.got, "ab", 2);
+    fl_world_destroy(w);
+    pair_free(p);
+}
+
 /* is_readable against a plain socket peer: false while the peer is quiet;
  * true once its byte, FIN or RST reached the kernel, even before any libuv
  * callback ran (the task blocks the process without letting the world wait,
@@ -1358,6 +1456,8 @@ int main(void) {
         cmocka_unit_test(test_unsupported_faults_are_refused),
         cmocka_unit_test(test_bytes_fault_resets_after_exactly_the_threshold),
         cmocka_unit_test(test_bytes_fault_on_the_reading_side_stops_at_the_threshold),
+        cmocka_unit_test(test_delay_toward_a_foreign_peer_holds_each_write),
+        cmocka_unit_test(test_stall_toward_a_foreign_peer_holds_the_writes),
         cmocka_unit_test(test_is_readable_sees_the_peers_byte_fin_and_reset),
         cmocka_unit_test(test_at_fault_closes_the_server_end),
         cmocka_unit_test(test_stall_holds_reads_past_a_deadline),
