@@ -1282,6 +1282,28 @@ static void test_at_fault_closes_the_server_end(void **state) {
     pair_free(p);
 }
 
+/* The same at-fault on a named connection and the client's side: the
+ * client's own endpoint closes (its read fails with FL_ECLOSED), the
+ * server's is left alone and reads the client's FIN. */
+static void test_at_fault_on_a_named_connection_closes_the_client_end(void **state) {
+    (void)state;
+    fl_world_t *w = rt_world("fifo", 1);
+    fl_fault_plan_t *plan = plan_with(
+        w, &(fl_fault_spec_t){.trigger = {.kind = FL_FAULT_TRIGGER_AT, .at_ns = FL_MS(200)},
+                              .action = {.kind = FL_FAULT_ACTION_CLOSE, .side = FL_SIDE_CLIENT,
+                                         .connection = 1}});
+    pair_t *p = pair_new(w, plan);
+    spawn(w, "server", idle_server, p);
+    spawn(w, "client", eof_client, p);
+    assert_int_equal(fl_world_run(w), FL_RUN_COMPLETED);
+    assert_int_equal(p->client_status[1], FL_ECLOSED);
+    assert_true(p->done_at_ns >= FL_MS(200));
+    assert_int_equal(p->server_status[1], FL_EEOF);
+    assert_int_equal(trace_count(w, FL_TRACE_FAULT), 1);
+    fl_world_destroy(w);
+    pair_free(p);
+}
+
 /* bytes s2c 1 -> stall 300 ms: after the first byte the client's reads
  * stop; a 100 ms read deadline expires, a later read gets everything. */
 static fl_error_t *hello_server(fl_world_t *world, void *arg) {
@@ -1460,6 +1482,7 @@ int main(void) {
         cmocka_unit_test(test_stall_toward_a_foreign_peer_holds_the_writes),
         cmocka_unit_test(test_is_readable_sees_the_peers_byte_fin_and_reset),
         cmocka_unit_test(test_at_fault_closes_the_server_end),
+        cmocka_unit_test(test_at_fault_on_a_named_connection_closes_the_client_end),
         cmocka_unit_test(test_stall_holds_reads_past_a_deadline),
         cmocka_unit_test(test_delay_holds_each_read_delivery),
         cmocka_unit_test(test_half_close_fault_ends_the_servers_writing_only),
