@@ -1185,6 +1185,63 @@ static void test_a_full_backlog_refuses_and_closing_resets_the_queued(void **sta
     fl_world_destroy(w);
 }
 
+/* A bytes trigger on another connection does not act on this one. */
+static void test_bytes_fault_for_another_connection_leaves_this_one(void **state) {
+    (void)state;
+    exchange_t x = {.request = "hello", .reply = "world", .server_shutdown_after_reply = true};
+    fl_world_t *w = exchange_with(&x,
+        (fl_fault_spec_t){.trigger = {.kind = FL_FAULT_TRIGGER_BYTES, .connection = 2,
+                                      .direction = FL_DIRECTION_CLIENT_TO_SERVER, .bytes = 2},
+                          .action = {.kind = FL_FAULT_ACTION_RESET}}, 1);
+    assert_int_equal(x.client_read_status, FL_EEOF);
+    assert_int_equal(x.client_got_len, 5);
+    assert_memory_equal(x.client_got, "world", 5);
+    assert_int_equal(x.server_got_len, 5);
+    assert_int_equal(fl_simnet_fault_fired(x.net, 1), 0);
+    fl_world_destroy(w);
+}
+
+/* A connect cancelled during its handshake (one latency to the server)
+ * returns the cancellation and makes no connection. */
+typedef struct impatient {
+    fl_net_t *net;
+    int connect_status;
+    int scope_status;
+    fl_conn_t *conn;
+} impatient_t;
+
+static fl_error_t *listen_only(fl_world_t *w, void *arg) {
+    impatient_t *i = arg;
+    fl_listener_t *listener;
+    assert_int_equal(fl_net_listen(i->net, NULL, 80, &listener), FL_OK);
+    fl_sleep(w, FL_SECONDS(1));
+    fl_listener_close(listener);
+    return NULL;
+}
+
+static fl_error_t *connect_impatiently(fl_world_t *w, void *arg) {
+    impatient_t *i = arg;
+    fl_cancel_scope_t scope;
+    fl_scope_enter_move_on_after(w, &scope, FL_US(500)); /* half the 1 ms latency */
+    i->connect_status = fl_net_connect(i->net, "server", 80, &i->conn);
+    i->scope_status = fl_scope_exit(w, &scope, i->connect_status);
+    return NULL;
+}
+
+static void test_connect_cancelled_during_the_handshake(void **state) {
+    (void)state;
+    fl_world_t *w = rt_world("fifo", 1);
+    impatient_t i = {.net = make_net(w, NULL, NULL)};
+    fl_spawn(w, "server", listen_only, &i);
+    fl_spawn(w, "client", connect_impatiently, &i);
+    assert_int_equal(fl_world_run(w), FL_RUN_COMPLETED);
+    assert_int_equal(i.connect_status, FL_ECANCELLED);
+    assert_int_equal(i.scope_status, FL_OK);
+    assert_null(i.conn);
+    assert_int_equal(fl_simnet_stats(i.net).refused, 0);
+    fl_world_destroy(w);
+}
+
 static void test_client_disconnect_fault(void **state) {
     (void)state;
     exchange_t x = {.reply = "data", .server_emits_event = true, .server_read_delay_ns = FL_MS(50)};
@@ -1280,6 +1337,8 @@ int main(void) {
         cmocka_unit_test(test_stall_for_a_while),
         cmocka_unit_test(test_cancel_task_fault),
         cmocka_unit_test(test_connect_cancel_task_fault),
+        cmocka_unit_test(test_bytes_fault_for_another_connection_leaves_this_one),
+        cmocka_unit_test(test_connect_cancelled_during_the_handshake),
         cmocka_unit_test(test_connect_fault_on_the_second_attempt_only),
         cmocka_unit_test(test_a_full_backlog_refuses_and_closing_resets_the_queued),
         cmocka_unit_test(test_faults_with_nothing_to_act_on_do_not_act),
