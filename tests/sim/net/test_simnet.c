@@ -1242,6 +1242,41 @@ static void test_connect_cancelled_during_the_handshake(void **state) {
     fl_world_destroy(w);
 }
 
+/* Faults that come after a reset find nothing left to do: a half-close
+ * or a truncate of the reset connection changes nothing (both ends still
+ * read the reset), and an at-trigger for every connection finds none open. */
+static void test_faults_after_a_reset_change_nothing(void **state) {
+    (void)state;
+    int sleep_status = 99;
+    exchange_t x = {.reply = "hi"};
+    fl_world_t *w = rt_world("fifo", 1);
+    fl_fault_plan_t *plan = fl_fault_plan_create(fl_world_arena(w));
+    add_fault(plan, (fl_fault_spec_t){.trigger = {.kind = FL_FAULT_TRIGGER_AT, .at_ns = FL_SECONDS(1)},
+                                      .action = {.kind = FL_FAULT_ACTION_RESET, .connection = 1}});
+    add_fault(plan, (fl_fault_spec_t){.trigger = {.kind = FL_FAULT_TRIGGER_AT, .at_ns = FL_SECONDS(2)},
+                                      .action = {.kind = FL_FAULT_ACTION_HALF_CLOSE,
+                                                 .side = FL_SIDE_SERVER, .connection = 1}});
+    add_fault(plan, (fl_fault_spec_t){.trigger = {.kind = FL_FAULT_TRIGGER_AT, .at_ns = FL_SECONDS(2)},
+                                      .action = {.kind = FL_FAULT_ACTION_TRUNCATE, .connection = 1}});
+    add_fault(plan, (fl_fault_spec_t){.trigger = {.kind = FL_FAULT_TRIGGER_AT, .at_ns = FL_SECONDS(2)},
+                                      .action = {.kind = FL_FAULT_ACTION_CLOSE,
+                                                 .side = FL_SIDE_CLIENT}});
+    x.net = make_net(w, NULL, plan);
+    x.listening = fl_event_create(w, "listening");
+    fl_spawn(w, "server", exchange_server, &x);
+    fl_spawn(w, "client", exchange_client, &x);
+    fl_spawn(w, "sleepy", sleepy, &sleep_status); /* keeps the world past 2 s */
+    assert_int_equal(fl_world_run(w), FL_RUN_COMPLETED);
+    assert_int_equal(x.client_got_len, 2);
+    assert_int_equal(x.client_read_status, FL_ERESET);
+    assert_int_equal(x.server_read_status, FL_ERESET);
+    assert_int_equal(x.client_read_ended_at, FL_SECONDS(1));
+    assert_int_equal(fl_simnet_fault_applied(x.net, 1), 1);
+    assert_int_equal(fl_simnet_fault_applied(x.net, 4), 0); /* no open connection */
+    assert_int_equal(sleep_status, FL_OK);
+    fl_world_destroy(w);
+}
+
 static void test_client_disconnect_fault(void **state) {
     (void)state;
     exchange_t x = {.reply = "data", .server_emits_event = true, .server_read_delay_ns = FL_MS(50)};
@@ -1339,6 +1374,7 @@ int main(void) {
         cmocka_unit_test(test_connect_cancel_task_fault),
         cmocka_unit_test(test_bytes_fault_for_another_connection_leaves_this_one),
         cmocka_unit_test(test_connect_cancelled_during_the_handshake),
+        cmocka_unit_test(test_faults_after_a_reset_change_nothing),
         cmocka_unit_test(test_connect_fault_on_the_second_attempt_only),
         cmocka_unit_test(test_a_full_backlog_refuses_and_closing_resets_the_queued),
         cmocka_unit_test(test_faults_with_nothing_to_act_on_do_not_act),
