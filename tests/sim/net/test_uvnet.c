@@ -941,6 +941,23 @@ static void test_unsupported_faults_are_refused(void **state) {
                                            .action = {.kind = FL_FAULT_ACTION_CORRUPT}});
     assert_null(fl_uvnet_create(w, plan, error, sizeof error));
     assert_non_null(strstr(error, "bytes -> corrupt"));
+    assert_null(fl_uvnet_create(w, plan, NULL, 0)); /* refused without a message too */
+    fl_world_destroy(w);
+}
+
+/* An empty plan is no plan; a second network in the same world is refused,
+ * with or without a message, and the first one stays the world's. */
+static void test_an_empty_plan_and_one_network_per_world(void **state) {
+    (void)state;
+    fl_world_t *w = rt_world("fifo", 1);
+    fl_net_t *net = uv_net(w, fl_fault_plan_create(fl_world_arena(w)));
+    char error[256] = "";
+    assert_null(fl_uvnet_create(w, NULL, error, sizeof error));
+    assert_string_equal(error, "the world already has a driver: one libuv network per world");
+    assert_null(fl_uvnet_create(w, NULL, NULL, 0));
+    fl_listener_t *listener = NULL;
+    assert_int_equal(fl_net_listen(net, NULL, 0, &listener), FL_OK);
+    fl_listener_close(listener);
     fl_world_destroy(w);
 }
 
@@ -1334,6 +1351,42 @@ static fl_error_t *stalled_client(fl_world_t *world, void *arg) {
     return NULL;
 }
 
+static fl_error_t *stalled_for_ever_client(fl_world_t *world, void *arg) {
+    pair_t *p = arg;
+    int64_t started_ns = fl_now(world);
+    fl_conn_t *conn = connect_one(world, p);
+    if (conn == NULL) return NULL;
+    fl_cancel_scope_t scope;
+    fl_scope_enter_fail_after(world, &scope, FL_MS(200));
+    p->client_status[1] = read_exactly(conn, p->small, 5);
+    p->client_status[2] = fl_scope_exit(world, &scope, p->client_status[1]);
+    p->elapsed_ns = fl_now(world) - started_ns;
+    fl_conn_close(conn);
+    return NULL;
+}
+
+/* A stall for ever holds the reads until the reader's own deadline: the
+ * hold never ends by itself. */
+static void test_stall_for_ever_holds_reads_until_the_readers_deadline(void **state) {
+    (void)state;
+    fl_world_t *w = rt_world("fifo", 1);
+    fl_fault_plan_t *plan = plan_with(
+        w, &(fl_fault_spec_t){.trigger = {.kind = FL_FAULT_TRIGGER_BYTES, .connection = 1,
+                                          .direction = FL_DIRECTION_SERVER_TO_CLIENT, .bytes = 1},
+                              .action = {.kind = FL_FAULT_ACTION_STALL,
+                                         .duration_ns = FL_TIME_NEVER}});
+    pair_t *p = pair_new(w, plan);
+    spawn(w, "server", hello_server, p);
+    spawn(w, "client", stalled_for_ever_client, p);
+    assert_int_equal(fl_world_run(w), FL_RUN_COMPLETED);
+    assert_int_equal(p->server_status[1], FL_OK);
+    assert_int_equal(p->client_status[1], FL_ECANCELLED);
+    assert_int_equal(p->client_status[2], FL_ETIMEDOUT);
+    assert_true(p->elapsed_ns >= FL_MS(200));
+    fl_world_destroy(w);
+    pair_free(p);
+}
+
 static void test_stall_holds_reads_past_a_deadline(void **state) {
     (void)state;
     fl_world_t *w = rt_world("fifo", 1);
@@ -1476,6 +1529,7 @@ int main(void) {
         cmocka_unit_test(test_tasks_that_only_sleep_complete_in_real_time),
         cmocka_unit_test(test_nothing_outside_is_a_hang),
         cmocka_unit_test(test_unsupported_faults_are_refused),
+        cmocka_unit_test(test_an_empty_plan_and_one_network_per_world),
         cmocka_unit_test(test_bytes_fault_resets_after_exactly_the_threshold),
         cmocka_unit_test(test_bytes_fault_on_the_reading_side_stops_at_the_threshold),
         cmocka_unit_test(test_delay_toward_a_foreign_peer_holds_each_write),
@@ -1484,6 +1538,7 @@ int main(void) {
         cmocka_unit_test(test_at_fault_closes_the_server_end),
         cmocka_unit_test(test_at_fault_on_a_named_connection_closes_the_client_end),
         cmocka_unit_test(test_stall_holds_reads_past_a_deadline),
+        cmocka_unit_test(test_stall_for_ever_holds_reads_until_the_readers_deadline),
         cmocka_unit_test(test_delay_holds_each_read_delivery),
         cmocka_unit_test(test_half_close_fault_ends_the_servers_writing_only),
     };
