@@ -854,6 +854,114 @@ static void test_closing_a_listener_closes_the_connections_it_never_accepted(voi
     pair_free(p);
 }
 
+/* Every call checks for cancellation first: in a cancelled scope, read,
+ * write and accept return FL_ECANCELLED and do nothing. A write of no
+ * bytes sends nothing: the first byte the server reads is the later 'z'. */
+static fl_error_t *cancelled_calls_server(fl_world_t *world, void *arg) {
+    pair_t *p = arg;
+    fl_conn_t *conn = NULL;
+    p->server_status[0] = fl_listener_accept(p->listener, &conn);
+    if (conn == NULL) return NULL;
+    fl_cancel_scope_t scope;
+    fl_scope_enter(world, &scope, FL_TIME_NEVER, 0);
+    fl_scope_cancel(world, &scope);
+    fl_conn_t *other = NULL;
+    p->server_status[1] = fl_listener_accept(p->listener, &other);
+    (void)fl_scope_exit(world, &scope, p->server_status[1]);
+    fl_listener_close(p->listener);
+    p->server_status[2] = read_exactly(conn, p->small, 1);
+    fl_conn_close(conn);
+    return NULL;
+}
+
+static fl_error_t *cancelled_calls_client(fl_world_t *world, void *arg) {
+    pair_t *p = arg;
+    fl_conn_t *conn = connect_one(world, p);
+    if (conn == NULL) return NULL;
+    p->client_status[1] = fl_conn_write(conn, NULL, 0);
+    fl_cancel_scope_t scope;
+    fl_scope_enter(world, &scope, FL_TIME_NEVER, 0);
+    fl_scope_cancel(world, &scope);
+    uint8_t byte;
+    size_t count = 99;
+    p->client_status[2] = fl_conn_read(conn, &byte, 1, &count);
+    p->client_count = count;
+    p->client_status[3] = fl_conn_write(conn, "y", 1);
+    (void)fl_scope_exit(world, &scope, p->client_status[3]);
+    p->client_status[0] = fl_conn_write(conn, "z", 1);
+    fl_conn_close(conn);
+    return NULL;
+}
+
+static void test_calls_in_a_cancelled_scope_do_nothing(void **state) {
+    (void)state;
+    fl_world_t *w = rt_world("fifo", 1);
+    pair_t *p = pair_new(w, NULL);
+    spawn(w, "server", cancelled_calls_server, p);
+    spawn(w, "client", cancelled_calls_client, p);
+    assert_int_equal(fl_world_run(w), FL_RUN_COMPLETED);
+    assert_int_equal(p->server_status[0], FL_OK);
+    assert_int_equal(p->server_status[1], FL_ECANCELLED);
+    assert_int_equal(p->client_status[1], FL_OK);
+    assert_int_equal(p->client_status[2], FL_ECANCELLED);
+    assert_int_equal(p->client_count, 0);
+    assert_int_equal(p->client_status[3], FL_ECANCELLED);
+    assert_int_equal(p->client_status[0], FL_OK);
+    assert_int_equal(p->server_status[2], FL_OK);
+    assert_int_equal(p->small[0], 'z');
+    fl_world_destroy(w);
+    pair_free(p);
+}
+
+/* Connections that arrive before the server accepts wait in order: the
+ * server accepts them first to last. */
+static fl_error_t *two_clients(fl_world_t *world, void *arg) {
+    pair_t *p = arg;
+    fl_conn_t *first = NULL, *second = NULL;
+    p->client_status[0] = fl_net_connect(p->net, "127.0.0.1", p->port, &first);
+    p->client_status[1] = fl_net_connect(p->net, "127.0.0.1", p->port, &second);
+    if (first != NULL) p->small[0] = (uint8_t)fl_conn_id(first);
+    if (second != NULL) p->small[1] = (uint8_t)fl_conn_id(second);
+    fl_sleep(world, FL_MS(300)); /* until the server accepted both */
+    if (first != NULL) fl_conn_close(first);
+    if (second != NULL) fl_conn_close(second);
+    return NULL;
+}
+
+static fl_error_t *late_acceptor(fl_world_t *world, void *arg) {
+    pair_t *p = arg;
+    p->server_status[3] = fl_sleep(world, FL_MS(100)); /* both are queued by now */
+    for (int i = 0; i < 2; i++) {
+        fl_conn_t *conn = NULL;
+        p->server_status[i] = fl_listener_accept(p->listener, &conn);
+        if (conn == NULL) break;
+        p->small[2 + i] = (uint8_t)fl_conn_id(conn);
+        fl_conn_close(conn);
+    }
+    fl_listener_close(p->listener);
+    return NULL;
+}
+
+static void test_queued_connections_are_accepted_in_order(void **state) {
+    (void)state;
+    fl_world_t *w = rt_world("fifo", 1);
+    pair_t *p = pair_new(w, NULL);
+    spawn(w, "client", two_clients, p);
+    spawn(w, "server", late_acceptor, p);
+    assert_int_equal(fl_world_run(w), FL_RUN_COMPLETED);
+    assert_int_equal(p->client_status[0], FL_OK);
+    assert_int_equal(p->client_status[1], FL_OK);
+    assert_int_equal(p->server_status[3], FL_OK);
+    assert_int_equal(p->server_status[0], FL_OK);
+    assert_int_equal(p->server_status[1], FL_OK);
+    /* Both ends of a connection share its number; first in, first out. */
+    assert_int_equal(p->small[2], p->small[0]);
+    assert_int_equal(p->small[3], p->small[1]);
+    assert_true(p->small[0] < p->small[1]);
+    fl_world_destroy(w);
+    pair_free(p);
+}
+
 static void test_accept_wakes_on_close_and_on_cancellation(void **state) {
     (void)state;
     fl_world_t *w = rt_world("fifo", 1);
@@ -1525,6 +1633,8 @@ int main(void) {
         cmocka_unit_test(test_read_deadline_cancels_and_leaves_the_connection_usable),
         cmocka_unit_test(test_cancelled_write_blocked_by_backpressure),
         cmocka_unit_test(test_accept_wakes_on_close_and_on_cancellation),
+        cmocka_unit_test(test_calls_in_a_cancelled_scope_do_nothing),
+        cmocka_unit_test(test_queued_connections_are_accepted_in_order),
         cmocka_unit_test(test_closing_a_listener_closes_the_connections_it_never_accepted),
         cmocka_unit_test(test_tasks_that_only_sleep_complete_in_real_time),
         cmocka_unit_test(test_nothing_outside_is_a_hang),
