@@ -556,6 +556,53 @@ static fl_error_t *reset_client(fl_world_t *world, void *arg) {
     return NULL;
 }
 
+/* After a connection's end, shutting down writing says how it ended: the
+ * endpoint that reset itself is closed (FL_ECLOSED), the peer that read
+ * the RST gets FL_ERESET (no FIN after a RST); a reset after a close does
+ * nothing. */
+static fl_error_t *reset_after_one_byte(fl_world_t *world, void *arg) {
+    pair_t *p = arg;
+    (void)world;
+    fl_conn_t *conn = accept_one(p);
+    if (conn == NULL) return NULL;
+    p->server_status[1] = read_exactly(conn, p->small, 1);
+    fl_conn_reset(conn);
+    p->server_status[2] = fl_conn_shutdown_write(conn);
+    fl_conn_close(conn);
+    return NULL;
+}
+
+static fl_error_t *write_then_meet_the_reset(fl_world_t *world, void *arg) {
+    pair_t *p = arg;
+    fl_conn_t *conn = connect_one(world, p);
+    if (conn == NULL) return NULL;
+    p->client_status[1] = fl_conn_write(conn, "a", 1);
+    uint8_t byte;
+    size_t count = 0;
+    p->client_status[2] = fl_conn_read(conn, &byte, 1, &count);
+    p->client_status[3] = fl_conn_shutdown_write(conn);
+    fl_conn_close(conn);
+    fl_conn_reset(conn);
+    return NULL;
+}
+
+static void test_shutdown_after_the_end_says_how_it_ended(void **state) {
+    (void)state;
+    fl_world_t *w = rt_world("fifo", 1);
+    pair_t *p = pair_new(w, NULL);
+    spawn(w, "server", reset_after_one_byte, p);
+    spawn(w, "client", write_then_meet_the_reset, p);
+    assert_int_equal(fl_world_run(w), FL_RUN_COMPLETED);
+    assert_int_equal(p->server_status[1], FL_OK);
+    assert_int_equal(p->small[0], 'a');
+    assert_int_equal(p->server_status[2], FL_ECLOSED);
+    assert_int_equal(p->client_status[1], FL_OK);
+    assert_int_equal(p->client_status[2], FL_ERESET);
+    assert_int_equal(p->client_status[3], FL_ERESET);
+    fl_world_destroy(w);
+    pair_free(p);
+}
+
 static void test_reset_fails_the_peers_read_and_write(void **state) {
     (void)state;
     fl_world_t *w = rt_world("fifo", 1);
@@ -1628,6 +1675,7 @@ int main(void) {
         cmocka_unit_test(test_connect_resolves_a_host_name),
         cmocka_unit_test(test_ipv6_loopback),
         cmocka_unit_test(test_reset_fails_the_peers_read_and_write),
+        cmocka_unit_test(test_shutdown_after_the_end_says_how_it_ended),
         cmocka_unit_test(test_fin_after_data_gives_every_byte_then_eof),
         cmocka_unit_test(test_slow_reader_gets_every_byte),
         cmocka_unit_test(test_read_deadline_cancels_and_leaves_the_connection_usable),
