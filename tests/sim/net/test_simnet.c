@@ -1277,6 +1277,69 @@ static void test_faults_after_a_reset_change_nothing(void **state) {
     fl_world_destroy(w);
 }
 
+/* Accept checks for cancellation first and while it waits; after a close,
+ * shutting down writing says the endpoint is closed and a reset does
+ * nothing (the peer reads the FIN, not a reset). */
+typedef struct after_end {
+    fl_net_t *net;
+    fl_event_t *ready;
+    int accept_cancelled;  /* accept in a cancelled scope */
+    int accept_timed_out;  /* accept that waited past its deadline */
+    int accept_scope;      /* that scope's exit */
+    int shutdown_after_close;
+    int client_read;
+} after_end_t;
+
+static fl_error_t *after_end_server(fl_world_t *w, void *arg) {
+    after_end_t *a = arg;
+    fl_listener_t *listener;
+    assert_int_equal(fl_net_listen(a->net, NULL, 80, &listener), FL_OK);
+    fl_conn_t *conn = NULL;
+    fl_cancel_scope_t scope;
+    fl_scope_enter(w, &scope, FL_TIME_NEVER, 0);
+    fl_scope_cancel(w, &scope);
+    a->accept_cancelled = fl_listener_accept(listener, &conn);
+    (void)fl_scope_exit(w, &scope, a->accept_cancelled);
+    fl_scope_enter_move_on_after(w, &scope, FL_MS(5));
+    a->accept_timed_out = fl_listener_accept(listener, &conn);
+    a->accept_scope = fl_scope_exit(w, &scope, a->accept_timed_out);
+    fl_event_set(w, a->ready);
+    if (fl_listener_accept(listener, &conn) != FL_OK) return NULL;
+    fl_conn_close(conn);
+    a->shutdown_after_close = fl_conn_shutdown_write(conn);
+    fl_conn_reset(conn);
+    fl_listener_close(listener);
+    return NULL;
+}
+
+static fl_error_t *after_end_client(fl_world_t *w, void *arg) {
+    after_end_t *a = arg;
+    fl_event_wait(w, a->ready);
+    fl_conn_t *conn;
+    if (fl_net_connect(a->net, "server", 80, &conn) != FL_OK) return NULL;
+    char byte;
+    size_t n;
+    a->client_read = fl_conn_read(conn, &byte, 1, &n);
+    fl_conn_close(conn);
+    return NULL;
+}
+
+static void test_accept_cancelled_and_calls_after_a_close(void **state) {
+    (void)state;
+    fl_world_t *w = rt_world("fifo", 1);
+    after_end_t a = {.net = make_net(w, NULL, NULL)};
+    a.ready = fl_event_create(w, "ready");
+    fl_spawn(w, "server", after_end_server, &a);
+    fl_spawn(w, "client", after_end_client, &a);
+    assert_int_equal(fl_world_run(w), FL_RUN_COMPLETED);
+    assert_int_equal(a.accept_cancelled, FL_ECANCELLED);
+    assert_int_equal(a.accept_timed_out, FL_ECANCELLED);
+    assert_int_equal(a.accept_scope, FL_OK);
+    assert_int_equal(a.shutdown_after_close, FL_ECLOSED);
+    assert_int_equal(a.client_read, FL_EEOF);
+    fl_world_destroy(w);
+}
+
 static void test_client_disconnect_fault(void **state) {
     (void)state;
     exchange_t x = {.reply = "data", .server_emits_event = true, .server_read_delay_ns = FL_MS(50)};
@@ -1375,6 +1438,7 @@ int main(void) {
         cmocka_unit_test(test_bytes_fault_for_another_connection_leaves_this_one),
         cmocka_unit_test(test_connect_cancelled_during_the_handshake),
         cmocka_unit_test(test_faults_after_a_reset_change_nothing),
+        cmocka_unit_test(test_accept_cancelled_and_calls_after_a_close),
         cmocka_unit_test(test_connect_fault_on_the_second_attempt_only),
         cmocka_unit_test(test_a_full_backlog_refuses_and_closing_resets_the_queued),
         cmocka_unit_test(test_faults_with_nothing_to_act_on_do_not_act),
