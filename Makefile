@@ -5,7 +5,8 @@
 #   make test       build, then run every cmocka test binary
 #   make test-sanitize   the same tests under AddressSanitizer + UBSan
 #   make test-ucontext   the same tests with the ucontext task switch
-#   make coverage   instrumented tests, then gcovr reports under reports/
+#   make coverage   instrumented unit tests and scenario suites, then gcovr reports
+#                   under reports/ and a summary per layer (SCENARIOS=, UNIT=: below)
 #   make bench      -O2 benchmarks, one figure per line with its baseline ratio
 #   make deps       install the Debian packages that are missing (nothing if none)
 #   make bench-deps the same for the benchmarks: nginx, wrk, python3-httpx
@@ -119,18 +120,55 @@ test-valgrind: deps
 	@FL_TEST_WRAPPER="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite" \
 	  tests/run.sh $(TEST_BINS:$(BUILD_DIR)/%=build/valgrind/%)
 
+# What `make coverage` measures (README.md, "Coverage"):
+#   make coverage                                  unit tests + every suite under scenarios/
+#   make coverage SCENARIOS=scenarios/retry        only these suites (paths as `faultline run` takes)
+#   make coverage SCENARIOS="scenarios/retry scenarios/sse" UNIT=1   those suites + the unit tests
+#   make coverage SCENARIOS=none                   only the unit tests
+#   make coverage SHARD=2/4                        the 2nd of 4 shares of the suites (`run --shard`)
+# Naming suites measures just them: UNIT defaults to 1 only when SCENARIOS is
+# not given. The suites run in worker processes (`run`'s default): each worker
+# returns from main, so its counts are written, and libgcov locks each .gcda
+# while it merges: the workers cover the lines and branches `--jobs 1` covers
+# (their counts differ only by each worker's own start-up).
+SCENARIOS ?=
+UNIT ?= $(if $(filter-out none,$(SCENARIOS)),0,1)
+SHARD ?=
+COVERAGE_SUITES := $(if $(SCENARIOS),$(filter-out none,$(SCENARIOS)),scenarios/)
+# Branches are counted without those of assert() lines (the lines still
+# count): an assertion's failing side is taken only by a bug, as SQLite
+# measures its branch coverage with assert() off. FL_ALWAYS/FL_NEVER
+# (sim/runtime/assume.h) drop their branches in this build for the same reason.
+GCOVR_COVERAGE := gcovr --root . --object-directory build/coverage/obj \
+  --filter 'sim/' --filter 'client/' --filter 'harness/' \
+  --exclude-branches-by-pattern '.*\bassert\s*\('
+
+# The build is incremental (make rebuilds what changed, with its .gcno); only
+# the counts (.gcda), the old reports and the notes of deleted sources are
+# removed first. Removing objects would not do: .SECONDARY keeps a newer
+# libfaultline.a from being relinked, and its counts would then have no .gcno
+# to be read with.
 coverage: deps
-	@rm -rf build/coverage/obj build/coverage/tests
+	@$(if $(or $(filter 1,$(UNIT)),$(COVERAGE_SUITES)),:,\
+	  echo "make coverage: nothing to measure (SCENARIOS=none and UNIT=0)" >&2; exit 2)
+	@rm -rf reports/coverage
 	@find build/coverage -name '*.gcda' -delete 2>/dev/null || true
+	@for notes in $$(find build/coverage/obj -name '*.gcno' 2>/dev/null); do \
+	  source=$${notes#build/coverage/obj/}; \
+	  [ -e "$${source%.gcno}" ] || rm -f "$$notes" "$${notes%.gcno}.o"; \
+	done
 	@$(MAKE) --no-print-directory BUILD_DIR=build/coverage OPT="-O0 -g" \
-	  EXTRA_CFLAGS="--coverage -DFL_COVERAGE=1" EXTRA_LDFLAGS="--coverage" test-run
+	  EXTRA_CFLAGS="--coverage -DFL_COVERAGE=1" EXTRA_LDFLAGS="--coverage" \
+	  $(if $(filter 1,$(UNIT)),test-run) $(if $(COVERAGE_SUITES),build/coverage/faultline)
+	@$(if $(COVERAGE_SUITES),build/coverage/faultline run $(COVERAGE_SUITES) $(if $(SHARD),--shard $(SHARD)))
 	@mkdir -p reports/coverage
-	@gcovr --root . --object-directory build/coverage/obj \
-	  --filter 'sim/' --filter 'client/' --filter 'harness/' \
+	@$(GCOVR_COVERAGE) \
 	  --html-details reports/coverage/index.html \
 	  --cobertura reports/coverage.xml \
 	  --json reports/coverage.json \
+	  --json-summary reports/coverage-summary.json \
 	  --print-summary build/coverage/obj
+	@tools/coverage_layers.py reports/coverage-summary.json
 
 # Like deps, for the benchmarks' servers and baselines only.
 bench-deps: deps

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "client/client.h"
+#include "client/knobs.h"
 #include "client/mapping.h"
 #include "sim/asgi/router.h"
 #include "sim/asgi/scripted.h"
@@ -47,6 +48,20 @@ static void add_route(fl_world_t *w, fl_router_t *router, const char *method, co
     fl_router_add(router, method, path, app);
 }
 
+/* httpx's reason phrase in each status error's message; "" for a status
+ * without one (the message then ends the quote after the number). */
+static const struct {
+    int status;
+    const char *reason;
+} STATUS_REASONS[] = {
+    {400, "Bad Request"},        {401, "Unauthorized"},      {403, "Forbidden"},
+    {404, "Not Found"},          {405, "Method Not Allowed"}, {408, "Request Timeout"},
+    {409, "Conflict"},           {413, "Payload Too Large"}, {422, "Unprocessable Entity"},
+    {429, "Too Many Requests"},  {500, "Internal Server Error"}, {502, "Bad Gateway"},
+    {503, "Service Unavailable"}, {504, "Gateway Timeout"},   {418, ""},
+    {501, ""},
+};
+
 static fl_asgi_app_t *routes(fl_world_t *w) {
     fl_router_t *router = fl_router_create(w);
     static char big[10001];
@@ -75,6 +90,14 @@ static fl_asgi_app_t *routes(fl_world_t *w) {
     add_route(w, router, "GET", "/empty", empty, 1);
     add_route(w, router, "GET", "/large", large, 1);
     add_route(w, router, "POST", "/too-large", too_large, 1);
+    for (size_t i = 0; i < sizeof STATUS_REASONS / sizeof STATUS_REASONS[0]; i++) {
+        fl_scripted_step_t *respond = fl_arena_zalloc(fl_world_arena(w), sizeof *respond);
+        *respond = (fl_scripted_step_t){.kind = FL_SCRIPTED_RESPOND,
+                                        .status = STATUS_REASONS[i].status, .body = "x"};
+        add_route(w, router, "GET",
+                  fl_arena_printf(fl_world_arena(w), "/status/%d", STATUS_REASONS[i].status),
+                  respond, 1);
+    }
     return fl_router_app(router);
 }
 
@@ -207,6 +230,37 @@ static void test_status_classes(void **state) {
     assert_non_null(strstr(env.error->message, "Server error '599"));
     fl_response_t *r = env.error->payload;
     assert_memory_equal(r->body, "odd", 3);
+    finish(&env);
+}
+
+/* Each status error says "Client error" or "Server error", the code and its
+ * reason, and is the status's own subclass. env->counter counts the statuses
+ * that were so; the first that was not stops the scenario. */
+static void scenario_status_reasons(env_t *env, fl_world_t *w) {
+    for (size_t i = 0; i < sizeof STATUS_REASONS / sizeof STATUS_REASONS[0]; i++) {
+        int status = STATUS_REASONS[i].status;
+        char url[64], expected[96];
+        snprintf(url, sizeof url, "http://server/status/%d", status);
+        snprintf(expected, sizeof expected, "%s error '%d %s' for url '%s'",
+                 status < 500 ? "Client" : "Server", status, STATUS_REASONS[i].reason, url);
+        get(env, w, url);
+        if (env->error == NULL || env->error->kind != fl_client_status_kind(status) ||
+            env->error->http_status != status || strcmp(env->error->message, expected) != 0)
+            return;
+        env->counter++;
+    }
+}
+
+static void test_status_errors_name_the_reason(void **state) {
+    (void)state;
+    env_t env;
+    run(&env, scenario_status_reasons, NULL, 0, NULL);
+    size_t count = sizeof STATUS_REASONS / sizeof STATUS_REASONS[0];
+    if ((size_t)env.counter != count) {
+        if (env.error != NULL) fl_error_print(env.error, stderr);
+        fail_msg("status %d: not the expected error", STATUS_REASONS[env.counter].status);
+    }
+    assert_int_equal(env.error->kind, FL_ERR_SERVER_STATUS_ERROR); /* the last: 501 */
     finish(&env);
 }
 
@@ -356,6 +410,42 @@ static void test_exhausted_pool_is_pool_timeout(void **state) {
     fl_client_options_t options = {.max_connections = 1, .timeouts = {.pool_ns = FL_MS(500)}};
     run(&env, scenario_pool, NULL, 0, &options);
     expect_error(&env, FL_ERR_POOL_TIMEOUT, NULL);
+    finish(&env);
+}
+
+/* With the pool-slot knob on (client/knobs.h), a released connection is
+ * handed straight to the task waiting for a slot. A waiter that is not
+ * cancelled takes it and is answered over it: the knob's leak is only a
+ * cancelled waiter's. */
+static fl_error_t *get_hello_child(fl_world_t *w, void *arg) {
+    env_t *env = arg;
+    fl_response_t *response = NULL;
+    fl_error_t *error =
+        fl_client_request(w, env->client, "GET", "http://server/hello", NULL, 0, &response);
+    if (error == NULL && response->status == 200 && response->body_length == 5) env->counter++;
+    return error;
+}
+
+static void scenario_two_for_one_slot(env_t *env, fl_world_t *w) {
+    fl_taskgroup_t *group = fl_taskgroup_open(w, "requests");
+    fl_taskgroup_spawn(group, "first", get_hello_child, env);
+    fl_taskgroup_spawn(group, "second", get_hello_child, env);
+    env->error = fl_error_collapse(fl_taskgroup_close(group, NULL));
+}
+
+static void test_a_handed_over_connection_serves_its_waiter(void **state) {
+    (void)state;
+    env_t env;
+    fl_client_options_t options = {
+        .max_connections = 1,
+        .knobs = fl_client_knob_bit(FL_KNOB_LEAK_SLOT_OF_CANCELLED_WAITER)};
+    run(&env, scenario_two_for_one_slot, NULL, 0, &options);
+    assert_null(env.error);
+    assert_int_equal(env.counter, 2);
+    fl_client_stats_t stats = fl_client_stats(env.client);
+    assert_int_equal(stats.connections_opened, 1);
+    assert_int_equal(stats.connections_reused, 1);
+    assert_int_equal(fl_asgi_server_stats(env.server).connections, 1);
     finish(&env);
 }
 
@@ -658,6 +748,7 @@ int main(void) {
         cmocka_unit_test(test_keep_alive_reuses_the_connection),
         cmocka_unit_test(test_head_and_204_have_no_body),
         cmocka_unit_test(test_status_classes),
+        cmocka_unit_test(test_status_errors_name_the_reason),
         cmocka_unit_test(test_refused_is_connect_error),
         cmocka_unit_test(test_stalled_connect_is_connect_timeout),
         cmocka_unit_test(test_reset_while_reading_is_read_error),
@@ -669,6 +760,7 @@ int main(void) {
         cmocka_unit_test(test_corrupt_status_line_is_parse_error),
         cmocka_unit_test(test_slow_server_is_read_timeout),
         cmocka_unit_test(test_exhausted_pool_is_pool_timeout),
+        cmocka_unit_test(test_a_handed_over_connection_serves_its_waiter),
         cmocka_unit_test(test_stream_reads_chunks_and_bypasses_middleware),
         cmocka_unit_test(test_stream_auto_raises_with_body),
         cmocka_unit_test(test_stream_maps_errors_mid_body),

@@ -509,6 +509,64 @@ static void test_retry_after_parser(void **state) {
     assert_refused("Thu, 01 Jan 2026 00:00 GMT");
 }
 
+/* The three HTTP-date forms (RFC 9110 §5.6.7) with and without a day
+ * name, numeric zones, two-digit years, the calendar's edges; and a
+ * refusal for each way a date can be malformed. Virtual time 0 is
+ * 2026-01-01T00:00:00Z. */
+static void test_retry_after_date_forms_and_malformed_dates(void **state) {
+    (void)state;
+    /* asctime: month day time year. */
+    assert_parses("Thu Jan  1 00:00:05 2026", 0, FL_SECONDS(5));
+    assert_parses("Jan 1 00:00:06 2026", 0, FL_SECONDS(6));
+    /* RFC 850 with a two-digit year of this century. */
+    assert_parses("Thursday, 01-Jan-26 00:00:07 GMT", 0, FL_SECONDS(7));
+    assert_parses("01-Jan-26 00:00:08 GMT", 0, FL_SECONDS(8));
+    /* Numeric zones east and west of UTC, and the other UTC names. */
+    assert_parses("Thu, 01 Jan 2026 01:00:05 +0100", 0, FL_SECONDS(5));
+    assert_parses("Wed, 31 Dec 2025 23:30:05 -0030", 0, FL_SECONDS(5));
+    assert_parses("Thu, 01 Jan 2026 00:00:09 UT", 0, FL_SECONDS(9));
+    /* A leap second, and 2000 (divisible by 400) is a leap year. */
+    assert_parses("Thu, 01 Jan 2026 00:00:60 GMT", 0, FL_SECONDS(60));
+    assert_parses("Tue, 29 Feb 2000 00:00:00 GMT", 0, 0);
+    /* Tokens: too many, one too long. */
+    assert_refused("Thu, 01 Jan 2026 00:00:00 GMT a b c");
+    assert_refused("Thu, 01 Jan 2026 00:00:00 GMTGMTGMTGMTGMTGMTGMT");
+    /* Too few tokens for each form. */
+    assert_refused("Thu");
+    assert_refused("Thu, 01 Jan 2026");
+    assert_refused("Jan 1 00:00:05");
+    /* The time: parts missing, extra, empty, too long, not digits. */
+    assert_refused("Thu, 01 Jan 2026 00:00:00:00 GMT");
+    assert_refused("Thu, 01 Jan 2026 00::00 GMT");
+    assert_refused("Thu, 01 Jan 2026 000:00:00 GMT");
+    assert_refused("Thu, 01 Jan 2026 0a:00:00 GMT");
+    assert_refused("Thu, 01 Jan 2026 00:0a:00 GMT");
+    assert_refused("Thu, 01 Jan 2026 00:00:0a GMT");
+    /* The day and the year. */
+    assert_refused("Thu, 1a Jan 2026 00:00:00 GMT");
+    assert_refused("Thu, 00 Jan 2026 00:00:00 GMT");
+    assert_refused("Thu, 31 Apr 2026 00:00:00 GMT");
+    assert_refused("Thu, 29 Feb 1900 00:00:00 GMT"); /* 1900: divisible by 100, not 400 */
+    assert_refused("Thu, 01 Jan 202 00:00:00 GMT");
+    assert_refused("Thu, 01 Jan 10000 00:00:00 GMT");
+    /* RFC 850's dashed date: parts missing or extra, bad month or year. */
+    assert_refused("Thursday, 01-Jan 00:00:00 GMT");
+    assert_refused("Thursday, 01-Jan-26-1 00:00:00 GMT");
+    assert_refused("Thursday, 01-Foo-26 00:00:00 GMT");
+    assert_refused("Thursday, 01-Jan-2x 00:00:00 GMT");
+    assert_refused("Thursday, 01-Jan-26 00:00 GMT");
+    /* asctime: a bad day, time or year. */
+    assert_refused("Jan x 00:00:05 2026");
+    assert_refused("Jan 1 00:00 2026");
+    assert_refused("Jan 1 00:00:05 26");
+    assert_refused("Jan 1 00:00:05 20x6");
+    /* Numeric zones: length, digits, minutes. */
+    assert_refused("Thu, 01 Jan 2026 00:00:00 +01000");
+    assert_refused("Thu, 01 Jan 2026 00:00:00 +01a0");
+    assert_refused("Thu, 01 Jan 2026 00:00:00 +0160");
+    assert_refused("Thu, 01 Jan 2026 00:00:00 0100");
+}
+
 /* --- what is retried ----------------------------------------------------------------- */
 
 /* One call whose first attempt fails with error: returns the attempts made. */
@@ -934,6 +992,7 @@ int main(void) {
         cmocka_unit_test(test_retry_after_http_date_past_and_far_future),
         cmocka_unit_test(test_retry_after_malformed_or_disabled_falls_back_to_jitter),
         cmocka_unit_test(test_retry_after_parser),
+        cmocka_unit_test(test_retry_after_date_forms_and_malformed_dates),
         cmocka_unit_test(test_only_idempotent_methods_are_retried),
         cmocka_unit_test(test_retried_statuses),
         cmocka_unit_test(test_network_and_timeout_errors_are_retried),

@@ -8,9 +8,15 @@
 
 static raw_client_t *client_of(llhttp_t *parser) { return parser->data; }
 
+/* The reason phrase may arrive in pieces: each is appended. */
 static int on_status(llhttp_t *parser, const char *at, size_t length) {
-    (void)at, (void)length;
-    client_of(parser)->current->status = parser->status_code;
+    raw_response_t *r = client_of(parser)->current;
+    r->status = parser->status_code;
+    size_t have = strlen(r->reason);
+    size_t room = sizeof r->reason - have - 1;
+    if (length > room) length = room;
+    memcpy(r->reason + have, at, length);
+    r->reason[have + length] = '\0';
     return 0;
 }
 

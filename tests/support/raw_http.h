@@ -15,6 +15,7 @@ enum { RAW_BODY_MAX = 256 * 1024, RAW_HEADERS_MAX = 4096 };
 
 typedef struct raw_response {
     int status;
+    char reason[64];               /* the status line's reason phrase, as sent */
     char headers[RAW_HEADERS_MAX]; /* "name: value\n" lines, names as sent */
     size_t headers_length;
     unsigned char body[RAW_BODY_MAX];

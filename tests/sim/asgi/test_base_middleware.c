@@ -170,6 +170,93 @@ static void test_only_0_38_streams_past_a_disconnect(void **state) {
     }
 }
 
+/* --- 0.38: the app reads the request through wrapped_receive --------------------- */
+
+/* The inner app's steps, behind a 0.38 middleware whose default dispatch
+ * calls call_next; runs the harness and returns its outcome. */
+static fl_run_outcome_t run_0_38(at_harness_t *h, const fl_scripted_step_t *steps, size_t count) {
+    fl_scripted_spec_t spec = {.name = "reader", .steps = steps, .step_count = count};
+    char error[128];
+    fl_asgi_app_t *inner = fl_scripted_handler_create(h->world, &spec, error, sizeof error);
+    if (inner == NULL) fail_msg("%s", error);
+    fl_asgi_app_t *app =
+        fl_base_middleware_create(h->world, inner, FL_BASE_MIDDLEWARE_0_38, NULL, NULL);
+    return at_run(h, app);
+}
+
+/* Request.stream() skips empty chunks that are not the last, ends at the
+ * chunk without more_body, and after that the next receive is the
+ * server's own: here the disconnect, which wrapped_receive then repeats
+ * without asking the server again. */
+static void test_0_38_streams_the_body_then_passes_the_disconnect(void **state) {
+    (void)state;
+    at_harness_t h;
+    at_init(&h, "fifo", 1);
+    at_push_request(&h, "ab", true);
+    at_push_request(&h, "", true);
+    at_push_request(&h, "cd", false);
+    at_push_disconnect(&h);
+    h.when_empty = AT_EMPTY_BLOCK; /* a second receive from the server would hang */
+    fl_scripted_step_t steps[] = {
+        {.kind = FL_SCRIPTED_READ_BODY},
+        {.kind = FL_SCRIPTED_RECEIVE, .until_disconnect = true},
+        {.kind = FL_SCRIPTED_RECEIVE, .until_disconnect = true},
+        {.kind = FL_SCRIPTED_RESPOND, .status = 200, .body = "read"},
+    };
+    assert_int_equal(run_0_38(&h, steps, 4), FL_RUN_COMPLETED);
+    assert_null(h.app_error);
+    assert_int_equal(at_log_count(&h, FL_SERVER_LOG_NOTE, "reader: read 4 bytes"), 1);
+    /* Three body messages and one disconnect came from the server; the
+       second wait for a disconnect was answered by the cache. */
+    assert_int_equal(h.incoming_next, 4);
+    assert_string_equal(at_body_text(&h), "read");
+    at_destroy(&h);
+}
+
+/* A disconnect in the middle of the body reaches the app as a disconnect,
+ * and every later receive says the same without reaching the server. */
+static void test_0_38_disconnect_mid_body_is_remembered(void **state) {
+    (void)state;
+    at_harness_t h;
+    at_init(&h, "fifo", 1);
+    at_push_request(&h, "ab", true);
+    at_push_disconnect(&h);
+    h.when_empty = AT_EMPTY_BLOCK;
+    fl_scripted_step_t steps[] = {
+        {.kind = FL_SCRIPTED_RECEIVE, .slot = "first"},
+        {.kind = FL_SCRIPTED_RECEIVE, .until_disconnect = true},
+        {.kind = FL_SCRIPTED_RECEIVE, .until_disconnect = true},
+        {.kind = FL_SCRIPTED_SEND, .message = FL_ASGI_RESPONSE_START, .status = 200},
+        {.kind = FL_SCRIPTED_SEND, .message = FL_ASGI_RESPONSE_BODY, .body_from = "first"},
+    };
+    assert_int_equal(run_0_38(&h, steps, 5), FL_RUN_COMPLETED);
+    assert_null(h.app_error);
+    assert_int_equal(h.incoming_next, 2);
+    assert_string_equal(at_body_text(&h), "ab");
+    at_destroy(&h);
+}
+
+/* After the whole body, anything but a disconnect from the server is
+ * Starlette's RuntimeError, raised to the app (and so out of call_next). */
+static void test_0_38_message_after_the_body_is_a_runtime_error(void **state) {
+    (void)state;
+    at_harness_t h;
+    at_init(&h, "fifo", 1);
+    at_push_request(&h, "ab", false);
+    at_push_request(&h, "zz", false);
+    fl_scripted_step_t steps[] = {
+        {.kind = FL_SCRIPTED_READ_BODY},
+        {.kind = FL_SCRIPTED_RECEIVE},
+        {.kind = FL_SCRIPTED_RESPOND, .status = 200, .body = "never"},
+    };
+    assert_int_equal(run_0_38(&h, steps, 3), FL_RUN_COMPLETED);
+    assert_non_null(h.app_error);
+    assert_int_equal(h.app_error->kind, FL_ERR_RUNTIME_ERROR);
+    assert_string_equal(h.app_error->message, "Unexpected message received: http.request");
+    assert_int_equal(h.sent_count, 0);
+    at_destroy(&h);
+}
+
 /* --- story 3 ----------------------------------------------------------------------- */
 
 /* One run of the regression test of #1706/#1710: receive yields
@@ -321,6 +408,9 @@ int main(void) {
         cmocka_unit_test(test_call_next_raises_the_app_error),
         cmocka_unit_test(test_no_response_from_the_app),
         cmocka_unit_test(test_only_0_38_streams_past_a_disconnect),
+        cmocka_unit_test(test_0_38_streams_the_body_then_passes_the_disconnect),
+        cmocka_unit_test(test_0_38_disconnect_mid_body_is_remembered),
+        cmocka_unit_test(test_0_38_message_after_the_body_is_a_runtime_error),
         cmocka_unit_test(test_story3_0_20_raises_no_response_returned),
         cmocka_unit_test(test_story3_shield_start_never_raises),
         cmocka_unit_test(test_story3_0_38_never_raises),

@@ -7,6 +7,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <string.h>
 
 #include "sim/asgi/errors_middleware.h"
@@ -345,6 +346,140 @@ static void test_invalid_program_specs_are_refused(void **state) {
     fl_world_destroy(world);
 }
 
+/* One refusal per rule of validate(), each with the message that names
+ * it: a spec that breaks exactly one rule is refused for that rule. */
+typedef struct refusal {
+    fl_scripted_spec_t spec;
+    const char *error;
+} refusal_t;
+
+static void test_each_rule_of_a_spec_is_refused_with_its_message(void **state) {
+    (void)state;
+    fl_world_options_t options = {.seed = 1};
+    fl_world_t *world = fl_world_create(&options, NULL, 0);
+    static const fl_scripted_step_t bad_variant[] = {{
+        .kind = FL_SCRIPTED_STREAM, .stream = {.chunk_count = 1, .variant = (fl_streaming_variant_t)9}}};
+    static const fl_scripted_step_t negative_interval[] = {{
+        .kind = FL_SCRIPTED_STREAM, .stream = {.chunk_count = 1, .interval_ns = -1}}};
+    static const fl_scripted_step_t negative_publish[] = {{
+        .kind = FL_SCRIPTED_STREAM, .stream = {.chunk_count = 1, .publish_ns = -1}}};
+    static const fl_scripted_step_t fail_with_cancelled[] = {{
+        .kind = FL_SCRIPTED_STREAM,
+        .stream = {.chunk_count = 2, .fail_at_chunk = 1, .fail_kind = FL_ERR_CANCELLED}}};
+    static const fl_scripted_step_t negative_background[] = {
+        {.kind = FL_SCRIPTED_RESPOND, .background_ns = -1}};
+    static const fl_scripted_step_t too_many_headers[] = {
+        {.kind = FL_SCRIPTED_RESPOND, .header_count = FL_RESPONSE_HEADERS_MAX + 1}};
+    static const fl_scripted_step_t set_nothing[] = {{.kind = FL_SCRIPTED_EVENT_SET}};
+    static const fl_scripted_step_t send_no_slot[] = {
+        {.kind = FL_SCRIPTED_CHANNEL_SEND, .channel = "c"}};
+    static const fl_scripted_step_t receive_no_channel[] = {
+        {.kind = FL_SCRIPTED_CHANNEL_RECEIVE, .slot = "m"}};
+    static const fl_scripted_step_t close_no_channel[] = {{.kind = FL_SCRIPTED_CLOSE}};
+    static const fl_scripted_block_t default_only[] = {{.role = FL_BLOCK_DEFAULT}};
+    static const fl_scripted_step_t match_header_unnamed[] = {
+        {.kind = FL_SCRIPTED_MATCH, .match_on = FL_MATCH_HEADER, .blocks = default_only,
+         .block_count = 1}};
+    static const fl_scripted_step_t match_named_not_header[] = {
+        {.kind = FL_SCRIPTED_MATCH, .match_on = FL_MATCH_METHOD, .match_header = "x-a",
+         .blocks = default_only, .block_count = 1}};
+    static const fl_scripted_step_t match_on_unknown[] = {
+        {.kind = FL_SCRIPTED_MATCH, .match_on = (fl_scripted_match_on_t)7,
+         .blocks = default_only, .block_count = 1}};
+    static const fl_scripted_block_t case_without_value[] = {{.role = FL_BLOCK_CASE}};
+    static const fl_scripted_step_t match_case_no_value[] = {
+        {.kind = FL_SCRIPTED_MATCH, .blocks = case_without_value, .block_count = 1}};
+    static const fl_scripted_block_t body_only[] = {{.role = FL_BLOCK_BODY}};
+    static const fl_scripted_step_t wait_for_unknown[] = {
+        {.kind = FL_SCRIPTED_WAIT_FOR, .wait_for = (fl_wait_for_version_t)5, .blocks = body_only,
+         .block_count = 1}};
+    static const fl_scripted_step_t try_body_only[] = {
+        {.kind = FL_SCRIPTED_TRY, .blocks = body_only, .block_count = 1}};
+    static const fl_scripted_step_t sleep_with_block[] = {
+        {.kind = FL_SCRIPTED_SLEEP, .blocks = body_only, .block_count = 1}};
+    static const fl_scripted_step_t sleeps[FL_SCRIPTED_STEPS_MAX + 1] = {{.kind = FL_SCRIPTED_SLEEP}};
+    static const fl_scripted_channel_t unnamed[] = {{.name = NULL}};
+    static const fl_scripted_channel_t too_deep[] = {
+        {.name = "c", .capacity = (size_t)FL_CHANNEL_CAPACITY_MAX + 1}};
+    static const fl_scripted_step_t respond[] = {{.kind = FL_SCRIPTED_RESPOND}};
+    char past_steps[64], capacity[96];
+    snprintf(past_steps, sizeof past_steps, "%d steps (at most %d)", FL_SCRIPTED_STEPS_MAX + 1,
+             FL_SCRIPTED_STEPS_MAX);
+    snprintf(capacity, sizeof capacity, "channel 0: a name and a capacity up to %zu",
+             (size_t)FL_CHANNEL_CAPACITY_MAX);
+    const refusal_t rows[] = {
+        {{.steps = bad_variant, .step_count = 1}, "step 0: unknown streaming variant 9"},
+        {{.steps = negative_interval, .step_count = 1}, "step 0: negative duration"},
+        {{.steps = negative_publish, .step_count = 1}, "step 0: negative duration"},
+        {{.steps = fail_with_cancelled, .step_count = 1}, "step 0: fail_kind is not an Exception"},
+        {{.steps = negative_background, .step_count = 1}, "step 0: negative duration"},
+        {{.steps = too_many_headers, .step_count = 1}, "step 0: too many headers"},
+        {{.steps = set_nothing, .step_count = 1}, "step 0: names no event or semaphore"},
+        {{.steps = send_no_slot, .step_count = 1},
+         "step 0: a channel step names a channel and a slot"},
+        {{.steps = receive_no_channel, .step_count = 1},
+         "step 0: a channel step names a channel and a slot"},
+        {{.steps = close_no_channel, .step_count = 1},
+         "step 0: a channel step names a channel and a slot"},
+        {{.steps = match_header_unnamed, .step_count = 1},
+         "step 0: a match on count, method or a header"},
+        {{.steps = match_named_not_header, .step_count = 1},
+         "step 0: a match on count, method or a header"},
+        {{.steps = match_on_unknown, .step_count = 1},
+         "step 0: a match on count, method or a header"},
+        {{.steps = match_case_no_value, .step_count = 1}, "step 0: block 0 out of place"},
+        {{.steps = wait_for_unknown, .step_count = 1}, "step 0: unknown wait_for version 5"},
+        {{.steps = try_body_only, .step_count = 1}, "step 0: try needs an except or a finally"},
+        {{.steps = sleep_with_block, .step_count = 1}, "step 0: blocks"},
+        {{.steps = sleeps, .step_count = FL_SCRIPTED_STEPS_MAX + 1}, past_steps},
+        {{.channels = unnamed, .channel_count = 1}, capacity},
+        {{.channels = too_deep, .channel_count = 1}, capacity},
+        {{.channels = unnamed, .channel_count = FL_SCRIPTED_CHANNELS_MAX + 1}, "at most 16 channels"},
+        {{.channel_count = 1}, "at most 16 channels"},
+        {{.response_count = 1}, "1..16 responses in turn"},
+        {{.responses = respond, .response_count = FL_SCRIPTED_STEPS_MAX + 1},
+         "1..16 responses in turn"},
+        {{.steps = respond, .step_count = 1, .responses = respond, .response_count = 1},
+         "steps that respond, and responses in turn"},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        char error[160] = "";
+        if (fl_scripted_handler_create(world, &rows[i].spec, error, sizeof error) != NULL)
+            fail_msg("row %zu: accepted, expected \"%s\"", i, rows[i].error);
+        if (strcmp(error, rows[i].error) != 0)
+            fail_msg("row %zu: \"%s\", expected \"%s\"", i, error, rows[i].error);
+    }
+    fl_world_destroy(world);
+}
+
+/* A middleware program calls the app that responds; it never responds
+ * itself, whether in its steps or in answers in turn. */
+static void test_a_middleware_program_that_responds_is_refused(void **state) {
+    (void)state;
+    fl_world_options_t options = {.seed = 1};
+    fl_world_t *world = fl_world_create(&options, NULL, 0);
+    fl_scripted_step_t respond[] = {{.kind = FL_SCRIPTED_RESPOND, .status = 200}};
+    fl_scripted_spec_t app_spec = {.name = "app", .steps = respond, .step_count = 1};
+    fl_asgi_app_t *app = fl_scripted_handler_create(world, &app_spec, NULL, 0);
+    assert_non_null(app);
+    const char *expected =
+        "a middleware program does not respond itself: call_app calls the app that does";
+    fl_scripted_spec_t responding = {.name = "mw", .steps = respond, .step_count = 1};
+    char error[160] = "";
+    assert_null(fl_program_middleware_create(world, app, &responding, error, sizeof error));
+    assert_string_equal(error, expected);
+    fl_scripted_step_t sleep[] = {{.kind = FL_SCRIPTED_SLEEP}};
+    fl_scripted_spec_t in_turn = {.name = "mw", .steps = sleep, .step_count = 1,
+                                  .responses = respond, .response_count = 1};
+    error[0] = '\0';
+    assert_null(fl_program_middleware_create(world, app, &in_turn, error, sizeof error));
+    assert_string_equal(error, expected);
+    fl_scripted_step_t call_app[] = {{.kind = FL_SCRIPTED_CALL_APP}};
+    fl_scripted_spec_t passing = {.name = "mw", .steps = call_app, .step_count = 1};
+    assert_non_null(fl_program_middleware_create(world, app, &passing, error, sizeof error));
+    fl_world_destroy(world);
+}
+
 static void test_cleanup_names_round_trip(void **state) {
     (void)state;
     for (int i = FL_SCRIPTED_CLEANUP_NONE; i <= FL_SCRIPTED_CLEANUP_SPAWNED; i++) {
@@ -370,6 +505,8 @@ int main(void) {
         cmocka_unit_test(test_raise_step_and_no_response),
         cmocka_unit_test(test_invalid_specs_are_refused),
         cmocka_unit_test(test_invalid_program_specs_are_refused),
+        cmocka_unit_test(test_each_rule_of_a_spec_is_refused_with_its_message),
+        cmocka_unit_test(test_a_middleware_program_that_responds_is_refused),
         cmocka_unit_test(test_cleanup_names_round_trip),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

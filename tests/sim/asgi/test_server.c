@@ -32,11 +32,13 @@ typedef enum app_mode {
     APP_PAST_LENGTH,           /* declares 10, sends "hello" then "world!" */
     APP_SHORT_OF_LENGTH_CAUGHT, /* as APP_SHORT_OF_LENGTH, the error swallowed */
     APP_LONG_HEADER,           /* a 1000-byte header value, then "ok" */
+    APP_STATUS,                /* answers the harness's status with "x" */
 } app_mode_t;
 
 typedef struct test_app {
     fl_asgi_app_t base;
     app_mode_t mode;
+    int status; /* APP_STATUS */
     /* observations */
     size_t calls;
     size_t body_bytes;
@@ -85,6 +87,7 @@ static fl_error_t *test_app_call(fl_asgi_app_t *self, fl_world_t *w, const fl_as
     fl_error_t *error;
     switch (app->mode) {
     case APP_HELLO: return respond(w, send, 200, "hello");
+    case APP_STATUS: return respond(w, send, app->status, "x");
     case APP_ECHO_LENGTH: {
         if ((error = read_body(w, receive, app))) return error;
         char text[32];
@@ -169,6 +172,7 @@ typedef struct harness {
     fl_net_t *net;
     fl_asgi_server_t *server;
     test_app_t app;
+    int status; /* what APP_STATUS answers */
     const char *request;           /* raw bytes the client sends */
     int responses_expected;
     bool head;
@@ -201,7 +205,7 @@ static void run(harness_t *h, app_mode_t mode, const char *request,
                 const fl_asgi_server_options_t *options) {
     h->world = rt_world("random", 7);
     h->net = fl_simnet_create(h->world, NULL, NULL, NULL, 0);
-    h->app = (test_app_t){.base = {"test app", test_app_call}, .mode = mode};
+    h->app = (test_app_t){.base = {"test app", test_app_call}, .mode = mode, .status = h->status};
     h->request = request;
     if (h->responses_expected == 0) h->responses_expected = 1;
     char error[128];
@@ -234,6 +238,47 @@ static void test_hello(void **state) {
     assert_int_equal(log_has(&h, FL_SERVER_LOG_MESSAGE_SENT, "http.response.start 200"), 1);
     assert_int_equal(log_has(&h, FL_SERVER_LOG_ERROR, NULL), 0);
     finish(&h);
+}
+
+/* The status line carries uvicorn's (h11's) reason phrase for each status
+ * the server knows, and "Unknown" for any other. */
+static void test_status_lines_carry_the_reason_phrase(void **state) {
+    (void)state;
+    static const struct {
+        int status;
+        const char *reason;
+    } rows[] = {
+        {200, "OK"},
+        {201, "Created"},
+        {400, "Bad Request"},
+        {401, "Unauthorized"},
+        {403, "Forbidden"},
+        {404, "Not Found"},
+        {405, "Method Not Allowed"},
+        {408, "Request Timeout"},
+        {409, "Conflict"},
+        {413, "Request Entity Too Large"},
+        {422, "Unprocessable Entity"},
+        {429, "Too Many Requests"},
+        {431, "Request Header Fields Too Large"},
+        {500, "Internal Server Error"},
+        {502, "Bad Gateway"},
+        {503, "Service Unavailable"},
+        {504, "Gateway Timeout"},
+        {418, "Unknown"},
+        {599, "Unknown"},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        harness_t h = {.status = rows[i].status};
+        run(&h, APP_STATUS, GET, NULL);
+        assert_int_equal(h.read_status[0], FL_OK);
+        assert_int_equal(h.responses[0].status, rows[i].status);
+        if (strcmp(h.responses[0].reason, rows[i].reason) != 0)
+            fail_msg("%d: reason '%s', expected '%s'", rows[i].status, h.responses[0].reason,
+                     rows[i].reason);
+        assert_memory_equal(h.responses[0].body, "x", 1);
+        finish(&h);
+    }
 }
 
 static void test_keep_alive_and_pipelining(void **state) {
@@ -586,6 +631,7 @@ static void test_log_entries_keep_short_and_long_texts(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_hello),
+        cmocka_unit_test(test_status_lines_carry_the_reason_phrase),
         cmocka_unit_test(test_log_entries_keep_short_and_long_texts),
         cmocka_unit_test(test_keep_alive_and_pipelining),
         cmocka_unit_test(test_a_long_response_header_goes_out_whole),

@@ -6,6 +6,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <math.h>
 #include <string.h>
 
 #include "sim/net/fault.h"
@@ -106,6 +107,60 @@ static void test_invalid_entries_are_refused_at_build_time(void **state) {
                    "out of range");
 }
 
+/* The rest of validate()'s rules, one entry each; and a refusal without a
+ * message buffer is still a refusal. */
+static void test_more_invalid_entries_are_refused(void **state) {
+    (void)state;
+    expect_refused((fl_fault_spec_t){.trigger = {.kind = FL_FAULT_TRIGGER_CONNECT,
+                                                 .probability = NAN},
+                                     .action = {.kind = FL_FAULT_ACTION_REFUSE}},
+                   "probability");
+    expect_refused((fl_fault_spec_t){.trigger = {.kind = FL_FAULT_TRIGGER_CONNECT,
+                                                 .probability = -0.5},
+                                     .action = {.kind = FL_FAULT_ACTION_REFUSE}},
+                   "probability");
+    expect_refused((fl_fault_spec_t){.trigger = {.kind = FL_FAULT_TRIGGER_AT, .repeat = true},
+                                     .action = {.kind = FL_FAULT_ACTION_RESET}},
+                   "happens once");
+    expect_refused((fl_fault_spec_t){.trigger = {.kind = FL_FAULT_TRIGGER_BYTES,
+                                                 .direction = (fl_direction_t)7},
+                                     .action = {.kind = FL_FAULT_ACTION_RESET}},
+                   "needs a direction");
+    expect_refused((fl_fault_spec_t){.trigger = {.kind = FL_FAULT_TRIGGER_EVENT, .event = ""},
+                                     .action = {.kind = FL_FAULT_ACTION_RESET}},
+                   "event name");
+    expect_refused((fl_fault_spec_t){.trigger = {.kind = FL_FAULT_TRIGGER_AT},
+                                     .action = {.kind = FL_FAULT_ACTION_RESET,
+                                                .connection = FL_FAULT_CONNECTIONS_MAX + 1}},
+                   "action connection out of range");
+    expect_refused((fl_fault_spec_t){.trigger = {.kind = FL_FAULT_TRIGGER_AT},
+                                     .action = {.kind = FL_FAULT_ACTION_DELAY}},
+                   "positive, finite duration");
+    expect_refused((fl_fault_spec_t){.trigger = {.kind = FL_FAULT_TRIGGER_AT},
+                                     .action = {.kind = FL_FAULT_ACTION_DELAY,
+                                                .duration_ns = INT64_MAX}},
+                   "positive, finite duration");
+    expect_refused((fl_fault_spec_t){.trigger = {.kind = FL_FAULT_TRIGGER_AT},
+                                     .action = {.kind = FL_FAULT_ACTION_CANCEL_TASK, .task = ""}},
+                   "task name");
+    assert_int_equal(try_add((fl_fault_spec_t){.trigger = {.kind = FL_FAULT_TRIGGER_AT, .at_ns = -1},
+                                               .action = {.kind = FL_FAULT_ACTION_RESET}},
+                             NULL, 0),
+                     FL_EINVAL);
+    /* The same entries with their rule kept are accepted. */
+    char error[256] = "";
+    assert_int_equal(try_add((fl_fault_spec_t){.trigger = {.kind = FL_FAULT_TRIGGER_AT},
+                                               .action = {.kind = FL_FAULT_ACTION_DELAY,
+                                                          .duration_ns = 1}},
+                             error, sizeof error),
+                     FL_OK);
+    assert_int_equal(try_add((fl_fault_spec_t){.trigger = {.kind = FL_FAULT_TRIGGER_BYTES,
+                                                           .direction = FL_DIRECTION_SERVER_TO_CLIENT},
+                                               .action = {.kind = FL_FAULT_ACTION_RESET}},
+                             error, sizeof error),
+                     FL_OK);
+}
+
 static void test_valid_entry_is_copied_with_defaults(void **state) {
     (void)state;
     fl_fault_plan_t *plan = fl_fault_plan_create(&arena);
@@ -199,6 +254,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_names_round_trip),
         cmocka_unit_test(test_invalid_entries_are_refused_at_build_time),
+        cmocka_unit_test(test_more_invalid_entries_are_refused),
         cmocka_unit_test(test_valid_entry_is_copied_with_defaults),
         cmocka_unit_test(test_unknown_event_is_refused_with_the_valid_names),
         cmocka_unit_test(test_action_direction),

@@ -1026,6 +1026,320 @@ static void test_cancel_task_fault(void **state) {
     fl_world_destroy(w);
 }
 
+/* A connect trigger may cancel a task instead of acting on the attempt:
+ * the task is cancelled and the connection goes through. */
+static void test_connect_cancel_task_fault(void **state) {
+    (void)state;
+    int sleep_status = 99;
+    exchange_t x = {.reply = "hi", .server_shutdown_after_reply = true};
+    fl_world_t *w = rt_world("fifo", 1);
+    fl_fault_plan_t *plan = fl_fault_plan_create(fl_world_arena(w));
+    add_fault(plan, (fl_fault_spec_t){.trigger = {.kind = FL_FAULT_TRIGGER_CONNECT},
+                                      .action = {.kind = FL_FAULT_ACTION_CANCEL_TASK,
+                                                 .task = "sleepy"}});
+    x.net = make_net(w, NULL, plan);
+    x.listening = fl_event_create(w, "listening");
+    fl_spawn(w, "sleepy", sleepy, &sleep_status);
+    fl_spawn(w, "server", exchange_server, &x);
+    fl_spawn(w, "client", exchange_client, &x);
+    assert_int_equal(fl_world_run(w), FL_RUN_COMPLETED);
+    assert_int_equal(sleep_status, FL_ECANCELLED);
+    assert_int_equal(x.client_connect_status, FL_OK);
+    assert_int_equal(x.client_got_len, 2);
+    assert_int_equal(fl_simnet_fault_applied(x.net, 1), 1);
+    assert_true(fl_now(w) < FL_SECONDS(30));
+    fl_world_destroy(w);
+}
+
+/* An at-trigger for every connection when none is open, and an event
+ * reported without a connection for a fault that acts on one: both are
+ * reached and traced, and neither acts. */
+typedef struct eventful {
+    fl_net_t *net;
+} eventful_t;
+
+static fl_error_t *report_event_without_connection(fl_world_t *w, void *arg) {
+    eventful_t *e = arg;
+    fl_net_event(e->net, NULL, "server.response_start");
+    fl_sleep(w, FL_SECONDS(2));
+    return NULL;
+}
+
+static void test_faults_with_nothing_to_act_on_do_not_act(void **state) {
+    (void)state;
+    fl_world_t *w = rt_world("fifo", 1);
+    fl_fault_plan_t *plan = fl_fault_plan_create(fl_world_arena(w));
+    add_fault(plan, (fl_fault_spec_t){.trigger = {.kind = FL_FAULT_TRIGGER_AT, .at_ns = FL_SECONDS(1)},
+                                      .action = {.kind = FL_FAULT_ACTION_RESET}});
+    add_fault(plan, (fl_fault_spec_t){.trigger = {.kind = FL_FAULT_TRIGGER_EVENT,
+                                                  .event = "server.response_start"},
+                                      .action = {.kind = FL_FAULT_ACTION_RESET}});
+    add_fault(plan, (fl_fault_spec_t){.trigger = {.kind = FL_FAULT_TRIGGER_EVENT,
+                                                  .event = "server.response_start",
+                                                  .connection = 3},
+                                      .action = {.kind = FL_FAULT_ACTION_RESET}});
+    eventful_t e = {.net = make_net(w, NULL, plan)};
+    fl_spawn(w, "reporter", report_event_without_connection, &e);
+    assert_int_equal(fl_world_run(w), FL_RUN_COMPLETED);
+    for (uint32_t index = 1; index <= 3; index++)
+        assert_int_equal(fl_simnet_fault_applied(e.net, index), 0);
+    fl_world_destroy(w);
+}
+
+/* Several connect attempts in turn, against a listener that accepts
+ * `accepts` of them (accept_all) or none until it closes, twice (the
+ * second close does nothing). */
+typedef struct attempts {
+    fl_net_t *net;
+    fl_event_t *listening;
+    fl_event_t *done;
+    bool accept_all;
+    size_t accepts; /* accept_all: how many the server accepts */
+    size_t count;
+    int status[3];
+    int read_status; /* the first connection's read, when none was accepted */
+} attempts_t;
+
+static fl_error_t *attempts_server(fl_world_t *w, void *arg) {
+    attempts_t *a = arg;
+    fl_listener_t *listener;
+    assert_int_equal(fl_net_listen(a->net, NULL, 80, &listener), FL_OK);
+    fl_event_set(w, a->listening);
+    if (a->accept_all) {
+        for (size_t i = 0; i < a->accepts; i++) {
+            fl_conn_t *conn;
+            if (fl_listener_accept(listener, &conn) != FL_OK) break;
+            fl_conn_close(conn);
+        }
+    } else {
+        fl_event_wait(w, a->done);
+    }
+    fl_listener_close(listener);
+    fl_listener_close(listener);
+    return NULL;
+}
+
+static fl_error_t *attempts_client(fl_world_t *w, void *arg) {
+    attempts_t *a = arg;
+    fl_event_wait(w, a->listening);
+    fl_conn_t *conns[3] = {NULL, NULL, NULL};
+    for (size_t i = 0; i < a->count; i++)
+        a->status[i] = fl_net_connect(a->net, "server", 80, &conns[i]);
+    fl_event_set(w, a->done);
+    if (!a->accept_all && conns[0] != NULL) {
+        char byte;
+        size_t n;
+        a->read_status = fl_conn_read(conns[0], &byte, 1, &n);
+    }
+    for (size_t i = 0; i < a->count; i++)
+        if (conns[i] != NULL) fl_conn_close(conns[i]);
+    return NULL;
+}
+
+static fl_world_t *run_attempts(attempts_t *a, const fl_simnet_options_t *options,
+                                const fl_fault_plan_t *plan) {
+    fl_world_t *w = rt_world("fifo", 1);
+    a->net = make_net(w, options, plan);
+    a->listening = fl_event_create(w, "listening");
+    a->done = fl_event_create(w, "done");
+    fl_spawn(w, "server", attempts_server, a);
+    fl_spawn(w, "client", attempts_client, a);
+    assert_int_equal(fl_world_run(w), FL_RUN_COMPLETED);
+    return w;
+}
+
+/* A connect trigger that names an attempt acts on that attempt only. */
+static void test_connect_fault_on_the_second_attempt_only(void **state) {
+    (void)state;
+    fl_world_t *w = rt_world("fifo", 1);
+    fl_fault_plan_t *plan = fl_fault_plan_create(fl_world_arena(w));
+    add_fault(plan, (fl_fault_spec_t){.trigger = {.kind = FL_FAULT_TRIGGER_CONNECT, .connection = 2},
+                                      .action = {.kind = FL_FAULT_ACTION_REFUSE}});
+    attempts_t a = {.accept_all = true, .count = 3, .accepts = 2};
+    a.net = make_net(w, NULL, plan);
+    a.listening = fl_event_create(w, "listening");
+    a.done = fl_event_create(w, "done");
+    fl_spawn(w, "server", attempts_server, &a);
+    fl_spawn(w, "client", attempts_client, &a);
+    assert_int_equal(fl_world_run(w), FL_RUN_COMPLETED);
+    assert_int_equal(a.status[0], FL_OK);
+    assert_int_equal(a.status[1], FL_EREFUSED);
+    assert_int_equal(a.status[2], FL_OK);
+    assert_int_equal(fl_simnet_fault_fired(a.net, 1), 1);
+    assert_int_equal(fl_simnet_stats(a.net).refused, 1);
+    fl_world_destroy(w);
+}
+
+/* A full backlog refuses the next attempt; closing the listener resets the
+ * connection it never accepted. */
+static void test_a_full_backlog_refuses_and_closing_resets_the_queued(void **state) {
+    (void)state;
+    fl_simnet_options_t options = fl_simnet_options_default();
+    options.backlog = 1;
+    attempts_t a = {.count = 2};
+    fl_world_t *w = run_attempts(&a, &options, NULL);
+    assert_int_equal(a.status[0], FL_OK);
+    assert_int_equal(a.status[1], FL_EREFUSED);
+    assert_int_equal(a.read_status, FL_ERESET);
+    assert_int_equal(fl_simnet_stats(a.net).refused, 1);
+    fl_world_destroy(w);
+}
+
+/* A bytes trigger on another connection does not act on this one. */
+static void test_bytes_fault_for_another_connection_leaves_this_one(void **state) {
+    (void)state;
+    exchange_t x = {.request = "hello", .reply = "world", .server_shutdown_after_reply = true};
+    fl_world_t *w = exchange_with(&x,
+        (fl_fault_spec_t){.trigger = {.kind = FL_FAULT_TRIGGER_BYTES, .connection = 2,
+                                      .direction = FL_DIRECTION_CLIENT_TO_SERVER, .bytes = 2},
+                          .action = {.kind = FL_FAULT_ACTION_RESET}}, 1);
+    assert_int_equal(x.client_read_status, FL_EEOF);
+    assert_int_equal(x.client_got_len, 5);
+    assert_memory_equal(x.client_got, "world", 5);
+    assert_int_equal(x.server_got_len, 5);
+    assert_int_equal(fl_simnet_fault_fired(x.net, 1), 0);
+    fl_world_destroy(w);
+}
+
+/* A connect cancelled during its handshake (one latency to the server)
+ * returns the cancellation and makes no connection. */
+typedef struct impatient {
+    fl_net_t *net;
+    int connect_status;
+    int scope_status;
+    fl_conn_t *conn;
+} impatient_t;
+
+static fl_error_t *listen_only(fl_world_t *w, void *arg) {
+    impatient_t *i = arg;
+    fl_listener_t *listener;
+    assert_int_equal(fl_net_listen(i->net, NULL, 80, &listener), FL_OK);
+    fl_sleep(w, FL_SECONDS(1));
+    fl_listener_close(listener);
+    return NULL;
+}
+
+static fl_error_t *connect_impatiently(fl_world_t *w, void *arg) {
+    impatient_t *i = arg;
+    fl_cancel_scope_t scope;
+    fl_scope_enter_move_on_after(w, &scope, FL_US(500)); /* half the 1 ms latency */
+    i->connect_status = fl_net_connect(i->net, "server", 80, &i->conn);
+    i->scope_status = fl_scope_exit(w, &scope, i->connect_status);
+    return NULL;
+}
+
+static void test_connect_cancelled_during_the_handshake(void **state) {
+    (void)state;
+    fl_world_t *w = rt_world("fifo", 1);
+    impatient_t i = {.net = make_net(w, NULL, NULL)};
+    fl_spawn(w, "server", listen_only, &i);
+    fl_spawn(w, "client", connect_impatiently, &i);
+    assert_int_equal(fl_world_run(w), FL_RUN_COMPLETED);
+    assert_int_equal(i.connect_status, FL_ECANCELLED);
+    assert_int_equal(i.scope_status, FL_OK);
+    assert_null(i.conn);
+    assert_int_equal(fl_simnet_stats(i.net).refused, 0);
+    fl_world_destroy(w);
+}
+
+/* Faults that come after a reset find nothing left to do: a half-close
+ * or a truncate of the reset connection changes nothing (both ends still
+ * read the reset), and an at-trigger for every connection finds none open. */
+static void test_faults_after_a_reset_change_nothing(void **state) {
+    (void)state;
+    int sleep_status = 99;
+    exchange_t x = {.reply = "hi"};
+    fl_world_t *w = rt_world("fifo", 1);
+    fl_fault_plan_t *plan = fl_fault_plan_create(fl_world_arena(w));
+    add_fault(plan, (fl_fault_spec_t){.trigger = {.kind = FL_FAULT_TRIGGER_AT, .at_ns = FL_SECONDS(1)},
+                                      .action = {.kind = FL_FAULT_ACTION_RESET, .connection = 1}});
+    add_fault(plan, (fl_fault_spec_t){.trigger = {.kind = FL_FAULT_TRIGGER_AT, .at_ns = FL_SECONDS(2)},
+                                      .action = {.kind = FL_FAULT_ACTION_HALF_CLOSE,
+                                                 .side = FL_SIDE_SERVER, .connection = 1}});
+    add_fault(plan, (fl_fault_spec_t){.trigger = {.kind = FL_FAULT_TRIGGER_AT, .at_ns = FL_SECONDS(2)},
+                                      .action = {.kind = FL_FAULT_ACTION_TRUNCATE, .connection = 1}});
+    add_fault(plan, (fl_fault_spec_t){.trigger = {.kind = FL_FAULT_TRIGGER_AT, .at_ns = FL_SECONDS(2)},
+                                      .action = {.kind = FL_FAULT_ACTION_CLOSE,
+                                                 .side = FL_SIDE_CLIENT}});
+    x.net = make_net(w, NULL, plan);
+    x.listening = fl_event_create(w, "listening");
+    fl_spawn(w, "server", exchange_server, &x);
+    fl_spawn(w, "client", exchange_client, &x);
+    fl_spawn(w, "sleepy", sleepy, &sleep_status); /* keeps the world past 2 s */
+    assert_int_equal(fl_world_run(w), FL_RUN_COMPLETED);
+    assert_int_equal(x.client_got_len, 2);
+    assert_int_equal(x.client_read_status, FL_ERESET);
+    assert_int_equal(x.server_read_status, FL_ERESET);
+    assert_int_equal(x.client_read_ended_at, FL_SECONDS(1));
+    assert_int_equal(fl_simnet_fault_applied(x.net, 1), 1);
+    assert_int_equal(fl_simnet_fault_applied(x.net, 4), 0); /* no open connection */
+    assert_int_equal(sleep_status, FL_OK);
+    fl_world_destroy(w);
+}
+
+/* Accept checks for cancellation first and while it waits; after a close,
+ * shutting down writing says the endpoint is closed and a reset does
+ * nothing (the peer reads the FIN, not a reset). */
+typedef struct after_end {
+    fl_net_t *net;
+    fl_event_t *ready;
+    int accept_cancelled;  /* accept in a cancelled scope */
+    int accept_timed_out;  /* accept that waited past its deadline */
+    int accept_scope;      /* that scope's exit */
+    int shutdown_after_close;
+    int client_read;
+} after_end_t;
+
+static fl_error_t *after_end_server(fl_world_t *w, void *arg) {
+    after_end_t *a = arg;
+    fl_listener_t *listener;
+    assert_int_equal(fl_net_listen(a->net, NULL, 80, &listener), FL_OK);
+    fl_conn_t *conn = NULL;
+    fl_cancel_scope_t scope;
+    fl_scope_enter(w, &scope, FL_TIME_NEVER, 0);
+    fl_scope_cancel(w, &scope);
+    a->accept_cancelled = fl_listener_accept(listener, &conn);
+    (void)fl_scope_exit(w, &scope, a->accept_cancelled);
+    fl_scope_enter_move_on_after(w, &scope, FL_MS(5));
+    a->accept_timed_out = fl_listener_accept(listener, &conn);
+    a->accept_scope = fl_scope_exit(w, &scope, a->accept_timed_out);
+    fl_event_set(w, a->ready);
+    if (fl_listener_accept(listener, &conn) != FL_OK) return NULL;
+    fl_conn_close(conn);
+    a->shutdown_after_close = fl_conn_shutdown_write(conn);
+    fl_conn_reset(conn);
+    fl_listener_close(listener);
+    return NULL;
+}
+
+static fl_error_t *after_end_client(fl_world_t *w, void *arg) {
+    after_end_t *a = arg;
+    fl_event_wait(w, a->ready);
+    fl_conn_t *conn;
+    if (fl_net_connect(a->net, "server", 80, &conn) != FL_OK) return NULL;
+    char byte;
+    size_t n;
+    a->client_read = fl_conn_read(conn, &byte, 1, &n);
+    fl_conn_close(conn);
+    return NULL;
+}
+
+static void test_accept_cancelled_and_calls_after_a_close(void **state) {
+    (void)state;
+    fl_world_t *w = rt_world("fifo", 1);
+    after_end_t a = {.net = make_net(w, NULL, NULL)};
+    a.ready = fl_event_create(w, "ready");
+    fl_spawn(w, "server", after_end_server, &a);
+    fl_spawn(w, "client", after_end_client, &a);
+    assert_int_equal(fl_world_run(w), FL_RUN_COMPLETED);
+    assert_int_equal(a.accept_cancelled, FL_ECANCELLED);
+    assert_int_equal(a.accept_timed_out, FL_ECANCELLED);
+    assert_int_equal(a.accept_scope, FL_OK);
+    assert_int_equal(a.shutdown_after_close, FL_ECLOSED);
+    assert_int_equal(a.client_read, FL_EEOF);
+    fl_world_destroy(w);
+}
+
 static void test_client_disconnect_fault(void **state) {
     (void)state;
     exchange_t x = {.reply = "data", .server_emits_event = true, .server_read_delay_ns = FL_MS(50)};
@@ -1073,6 +1387,15 @@ static void test_invalid_options_are_refused(void **state) {
     options.latency_ns = -1;
     assert_null(fl_simnet_create(w, &options, NULL, error, sizeof error));
     assert_non_null(strstr(error, "latency"));
+    options = fl_simnet_options_default();
+    options.latency_jitter_ns = -1;
+    assert_null(fl_simnet_create(w, &options, NULL, error, sizeof error));
+    assert_string_equal(error, "simulated network: latency must not be negative");
+    options = fl_simnet_options_default();
+    options.backlog = 0;
+    assert_null(fl_simnet_create(w, &options, NULL, error, sizeof error));
+    assert_string_equal(error, "simulated network: backlog must be positive");
+    assert_null(fl_simnet_create(w, &options, NULL, NULL, 0)); /* refused without a message */
     fl_world_destroy(w);
 }
 
@@ -1111,6 +1434,14 @@ int main(void) {
         cmocka_unit_test(test_bandwidth_fault),
         cmocka_unit_test(test_stall_for_a_while),
         cmocka_unit_test(test_cancel_task_fault),
+        cmocka_unit_test(test_connect_cancel_task_fault),
+        cmocka_unit_test(test_bytes_fault_for_another_connection_leaves_this_one),
+        cmocka_unit_test(test_connect_cancelled_during_the_handshake),
+        cmocka_unit_test(test_faults_after_a_reset_change_nothing),
+        cmocka_unit_test(test_accept_cancelled_and_calls_after_a_close),
+        cmocka_unit_test(test_connect_fault_on_the_second_attempt_only),
+        cmocka_unit_test(test_a_full_backlog_refuses_and_closing_resets_the_queued),
+        cmocka_unit_test(test_faults_with_nothing_to_act_on_do_not_act),
         cmocka_unit_test(test_client_disconnect_fault),
         cmocka_unit_test(test_probability_is_seeded),
         cmocka_unit_test(test_invalid_options_are_refused),

@@ -344,6 +344,99 @@ static void test_connect_refused_and_unknown_host(void **state) {
     fl_world_destroy(w);
 }
 
+/* Listening fails as bind(2) does: on a port another listener holds
+ * (FL_EADDRINUSE), on an address this host does not have (FL_ENOTFOUND,
+ * 192.0.2.1 is TEST-NET-1, never a local address); the listener that
+ * holds the port still works afterwards. */
+typedef struct listen_failures {
+    fl_net_t *net;
+    uint16_t taken_port;
+    int in_use;
+    int not_local;
+    fl_listener_t *stray;
+} listen_failures_t;
+
+static fl_error_t *listen_failures(fl_world_t *world, void *arg) {
+    listen_failures_t *f = arg;
+    (void)world;
+    f->in_use = fl_net_listen(f->net, "127.0.0.1", f->taken_port, &f->stray);
+    fl_listener_t *other = NULL;
+    f->not_local = fl_net_listen(f->net, "192.0.2.1", 0, &other);
+    if (other != NULL) f->stray = other;
+    return NULL;
+}
+
+static void test_listen_on_a_taken_port_or_a_foreign_address_fails(void **state) {
+    (void)state;
+    fl_world_t *w = rt_world("fifo", 1);
+    listen_failures_t f = {.net = uv_net(w, NULL)};
+    fl_listener_t *holder = NULL;
+    assert_int_equal(fl_net_listen(f.net, "127.0.0.1", 0, &holder), FL_OK);
+    f.taken_port = fl_listener_port(holder);
+    spawn(w, "listener", listen_failures, &f);
+    assert_int_equal(fl_world_run(w), FL_RUN_COMPLETED);
+    assert_int_equal(f.in_use, FL_EADDRINUSE);
+    assert_int_equal(f.not_local, FL_ENOTFOUND);
+    assert_null(f.stray);
+    assert_int_equal(fl_listener_port(holder), f.taken_port);
+    fl_listener_close(holder);
+    fl_world_destroy(w);
+}
+
+/* A connect cancelled while its name (the machine's own, which the
+ * thread pool resolves from /etc/hosts) is being looked up returns at once
+ * with the cancellation; the lookup, abandoned, frees itself when libuv's
+ * thread pool answers (the task waits for that in real time), so nothing
+ * leaks under the sanitizers or valgrind. */
+typedef struct abandoned_lookup {
+    fl_net_t *net;
+    char host[256]; /* the machine's name: not a literal, so it is looked up */
+    fl_cancel_scope_t scope;
+    bool scope_entered;
+    int connect_status;
+    int scope_status;
+    uint64_t blocks_at_cancel; /* task blocks traced when the canceller acts */
+} abandoned_lookup_t;
+
+static fl_error_t *resolve_then_give_up(fl_world_t *world, void *arg) {
+    abandoned_lookup_t *a = arg;
+    fl_scope_enter(world, &a->scope, FL_TIME_NEVER, 0);
+    a->scope_entered = true;
+    fl_conn_t *conn = NULL;
+    a->connect_status = fl_net_connect(a->net, a->host, 9, &conn);
+    if (conn != NULL) fl_conn_close(conn);
+    a->scope_status = fl_scope_exit(world, &a->scope, a->connect_status);
+    fl_sleep(world, FL_MS(200)); /* the thread pool answers meanwhile */
+    return NULL;
+}
+
+/* Runs once the resolver is inside connect (its checkpoint let this task
+ * run once; the second turn comes when the resolver waits for the name). */
+static fl_error_t *cancel_the_resolver(fl_world_t *world, void *arg) {
+    abandoned_lookup_t *a = arg;
+    fl_checkpoint(world);
+    a->blocks_at_cancel = trace_count(world, FL_TRACE_BLOCK);
+    if (a->scope_entered) fl_scope_cancel(world, &a->scope);
+    return NULL;
+}
+
+static void test_connect_cancelled_during_the_name_lookup(void **state) {
+    (void)state;
+    fl_world_t *w = rt_world("fifo", 1);
+    abandoned_lookup_t a = {.net = uv_net(w, NULL)};
+    if (gethostname(a.host, sizeof a.host) != 0) skip();
+    a.host[sizeof a.host - 1] = '\0';
+    fl_spawn(w, "resolver", resolve_then_give_up, &a);
+    fl_spawn(w, "canceller", cancel_the_resolver, &a);
+    assert_int_equal(fl_world_run(w), FL_RUN_COMPLETED);
+    /* The one block so far is the resolver's wait for the name: the
+       cancellation reached it there, not at connect's first checkpoint. */
+    assert_int_equal(a.blocks_at_cancel, 1);
+    assert_int_equal(a.connect_status, FL_ECANCELLED);
+    assert_int_equal(a.scope_status, FL_OK); /* the scope caught its own cancellation */
+    fl_world_destroy(w);
+}
+
 /* A name that is not a literal goes through the asynchronous lookup: the
  * machine's own host name, listened on every IPv4 address. */
 static fl_error_t *connect_by_name(fl_world_t *world, void *arg) {
@@ -461,6 +554,53 @@ static fl_error_t *reset_client(fl_world_t *world, void *arg) {
     p->client_status[3] = fl_conn_write(conn, "after", 5);
     fl_conn_close(conn);
     return NULL;
+}
+
+/* After a connection's end, shutting down writing says how it ended: the
+ * endpoint that reset itself is closed (FL_ECLOSED), the peer that read
+ * the RST gets FL_ERESET (no FIN after a RST); a reset after a close does
+ * nothing. */
+static fl_error_t *reset_after_one_byte(fl_world_t *world, void *arg) {
+    pair_t *p = arg;
+    (void)world;
+    fl_conn_t *conn = accept_one(p);
+    if (conn == NULL) return NULL;
+    p->server_status[1] = read_exactly(conn, p->small, 1);
+    fl_conn_reset(conn);
+    p->server_status[2] = fl_conn_shutdown_write(conn);
+    fl_conn_close(conn);
+    return NULL;
+}
+
+static fl_error_t *write_then_meet_the_reset(fl_world_t *world, void *arg) {
+    pair_t *p = arg;
+    fl_conn_t *conn = connect_one(world, p);
+    if (conn == NULL) return NULL;
+    p->client_status[1] = fl_conn_write(conn, "a", 1);
+    uint8_t byte;
+    size_t count = 0;
+    p->client_status[2] = fl_conn_read(conn, &byte, 1, &count);
+    p->client_status[3] = fl_conn_shutdown_write(conn);
+    fl_conn_close(conn);
+    fl_conn_reset(conn);
+    return NULL;
+}
+
+static void test_shutdown_after_the_end_says_how_it_ended(void **state) {
+    (void)state;
+    fl_world_t *w = rt_world("fifo", 1);
+    pair_t *p = pair_new(w, NULL);
+    spawn(w, "server", reset_after_one_byte, p);
+    spawn(w, "client", write_then_meet_the_reset, p);
+    assert_int_equal(fl_world_run(w), FL_RUN_COMPLETED);
+    assert_int_equal(p->server_status[1], FL_OK);
+    assert_int_equal(p->small[0], 'a');
+    assert_int_equal(p->server_status[2], FL_ECLOSED);
+    assert_int_equal(p->client_status[1], FL_OK);
+    assert_int_equal(p->client_status[2], FL_ERESET);
+    assert_int_equal(p->client_status[3], FL_ERESET);
+    fl_world_destroy(w);
+    pair_free(p);
 }
 
 static void test_reset_fails_the_peers_read_and_write(void **state) {
@@ -722,6 +862,153 @@ static fl_error_t *accept_with_deadline(fl_world_t *world, void *arg) {
     return NULL;
 }
 
+/* Closing a listener closes the connections it never accepted (their
+ * clients read the end of the stream); a second close does nothing. */
+static fl_error_t *connect_and_read_until_closed(fl_world_t *world, void *arg) {
+    pair_t *p = arg;
+    p->client_status[0] = fl_net_connect(p->net, "127.0.0.1", p->port, &p->client);
+    if (p->client == NULL) return NULL;
+    size_t count = 0;
+    p->client_status[1] = read_to_end(p->client, NULL, 0, &count);
+    p->client_count = count;
+    p->done_at_ns = fl_now(world);
+    fl_conn_close(p->client);
+    p->client = NULL;
+    return NULL;
+}
+
+static fl_error_t *close_listener_unaccepted(fl_world_t *world, void *arg) {
+    pair_t *p = arg;
+    p->server_status[0] = fl_sleep(world, FL_MS(100)); /* the connection is queued by now */
+    fl_listener_close(p->listener);
+    fl_listener_close(p->listener);
+    return NULL;
+}
+
+static void test_closing_a_listener_closes_the_connections_it_never_accepted(void **state) {
+    (void)state;
+    fl_world_t *w = rt_world("fifo", 1);
+    pair_t *p = pair_new(w, NULL);
+    spawn(w, "client", connect_and_read_until_closed, p);
+    spawn(w, "closer", close_listener_unaccepted, p);
+    assert_int_equal(fl_world_run(w), FL_RUN_COMPLETED);
+    assert_int_equal(p->client_status[0], FL_OK);
+    assert_int_equal(p->server_status[0], FL_OK);
+    assert_int_equal(p->client_status[1], FL_EEOF);
+    assert_int_equal(p->client_count, 0);
+    assert_true(p->done_at_ns >= FL_MS(100)); /* not before the listener closed */
+    fl_world_destroy(w);
+    pair_free(p);
+}
+
+/* Every call checks for cancellation first: in a cancelled scope, read,
+ * write and accept return FL_ECANCELLED and do nothing. A write of no
+ * bytes sends nothing: the first byte the server reads is the later 'z'. */
+static fl_error_t *cancelled_calls_server(fl_world_t *world, void *arg) {
+    pair_t *p = arg;
+    fl_conn_t *conn = NULL;
+    p->server_status[0] = fl_listener_accept(p->listener, &conn);
+    if (conn == NULL) return NULL;
+    fl_cancel_scope_t scope;
+    fl_scope_enter(world, &scope, FL_TIME_NEVER, 0);
+    fl_scope_cancel(world, &scope);
+    fl_conn_t *other = NULL;
+    p->server_status[1] = fl_listener_accept(p->listener, &other);
+    (void)fl_scope_exit(world, &scope, p->server_status[1]);
+    fl_listener_close(p->listener);
+    p->server_status[2] = read_exactly(conn, p->small, 1);
+    fl_conn_close(conn);
+    return NULL;
+}
+
+static fl_error_t *cancelled_calls_client(fl_world_t *world, void *arg) {
+    pair_t *p = arg;
+    fl_conn_t *conn = connect_one(world, p);
+    if (conn == NULL) return NULL;
+    p->client_status[1] = fl_conn_write(conn, NULL, 0);
+    fl_cancel_scope_t scope;
+    fl_scope_enter(world, &scope, FL_TIME_NEVER, 0);
+    fl_scope_cancel(world, &scope);
+    uint8_t byte;
+    size_t count = 99;
+    p->client_status[2] = fl_conn_read(conn, &byte, 1, &count);
+    p->client_count = count;
+    p->client_status[3] = fl_conn_write(conn, "y", 1);
+    (void)fl_scope_exit(world, &scope, p->client_status[3]);
+    p->client_status[0] = fl_conn_write(conn, "z", 1);
+    fl_conn_close(conn);
+    return NULL;
+}
+
+static void test_calls_in_a_cancelled_scope_do_nothing(void **state) {
+    (void)state;
+    fl_world_t *w = rt_world("fifo", 1);
+    pair_t *p = pair_new(w, NULL);
+    spawn(w, "server", cancelled_calls_server, p);
+    spawn(w, "client", cancelled_calls_client, p);
+    assert_int_equal(fl_world_run(w), FL_RUN_COMPLETED);
+    assert_int_equal(p->server_status[0], FL_OK);
+    assert_int_equal(p->server_status[1], FL_ECANCELLED);
+    assert_int_equal(p->client_status[1], FL_OK);
+    assert_int_equal(p->client_status[2], FL_ECANCELLED);
+    assert_int_equal(p->client_count, 0);
+    assert_int_equal(p->client_status[3], FL_ECANCELLED);
+    assert_int_equal(p->client_status[0], FL_OK);
+    assert_int_equal(p->server_status[2], FL_OK);
+    assert_int_equal(p->small[0], 'z');
+    fl_world_destroy(w);
+    pair_free(p);
+}
+
+/* Connections that arrive before the server accepts wait in order: the
+ * server accepts them first to last. */
+static fl_error_t *two_clients(fl_world_t *world, void *arg) {
+    pair_t *p = arg;
+    fl_conn_t *first = NULL, *second = NULL;
+    p->client_status[0] = fl_net_connect(p->net, "127.0.0.1", p->port, &first);
+    p->client_status[1] = fl_net_connect(p->net, "127.0.0.1", p->port, &second);
+    if (first != NULL) p->small[0] = (uint8_t)fl_conn_id(first);
+    if (second != NULL) p->small[1] = (uint8_t)fl_conn_id(second);
+    fl_sleep(world, FL_MS(300)); /* until the server accepted both */
+    if (first != NULL) fl_conn_close(first);
+    if (second != NULL) fl_conn_close(second);
+    return NULL;
+}
+
+static fl_error_t *late_acceptor(fl_world_t *world, void *arg) {
+    pair_t *p = arg;
+    p->server_status[3] = fl_sleep(world, FL_MS(100)); /* both are queued by now */
+    for (int i = 0; i < 2; i++) {
+        fl_conn_t *conn = NULL;
+        p->server_status[i] = fl_listener_accept(p->listener, &conn);
+        if (conn == NULL) break;
+        p->small[2 + i] = (uint8_t)fl_conn_id(conn);
+        fl_conn_close(conn);
+    }
+    fl_listener_close(p->listener);
+    return NULL;
+}
+
+static void test_queued_connections_are_accepted_in_order(void **state) {
+    (void)state;
+    fl_world_t *w = rt_world("fifo", 1);
+    pair_t *p = pair_new(w, NULL);
+    spawn(w, "client", two_clients, p);
+    spawn(w, "server", late_acceptor, p);
+    assert_int_equal(fl_world_run(w), FL_RUN_COMPLETED);
+    assert_int_equal(p->client_status[0], FL_OK);
+    assert_int_equal(p->client_status[1], FL_OK);
+    assert_int_equal(p->server_status[3], FL_OK);
+    assert_int_equal(p->server_status[0], FL_OK);
+    assert_int_equal(p->server_status[1], FL_OK);
+    /* Both ends of a connection share its number; first in, first out. */
+    assert_int_equal(p->small[2], p->small[0]);
+    assert_int_equal(p->small[3], p->small[1]);
+    assert_true(p->small[0] < p->small[1]);
+    fl_world_destroy(w);
+    pair_free(p);
+}
+
 static void test_accept_wakes_on_close_and_on_cancellation(void **state) {
     (void)state;
     fl_world_t *w = rt_world("fifo", 1);
@@ -809,6 +1096,23 @@ static void test_unsupported_faults_are_refused(void **state) {
                                            .action = {.kind = FL_FAULT_ACTION_CORRUPT}});
     assert_null(fl_uvnet_create(w, plan, error, sizeof error));
     assert_non_null(strstr(error, "bytes -> corrupt"));
+    assert_null(fl_uvnet_create(w, plan, NULL, 0)); /* refused without a message too */
+    fl_world_destroy(w);
+}
+
+/* An empty plan is no plan; a second network in the same world is refused,
+ * with or without a message, and the first one stays the world's. */
+static void test_an_empty_plan_and_one_network_per_world(void **state) {
+    (void)state;
+    fl_world_t *w = rt_world("fifo", 1);
+    fl_net_t *net = uv_net(w, fl_fault_plan_create(fl_world_arena(w)));
+    char error[256] = "";
+    assert_null(fl_uvnet_create(w, NULL, error, sizeof error));
+    assert_string_equal(error, "the world already has a driver: one libuv network per world");
+    assert_null(fl_uvnet_create(w, NULL, NULL, 0));
+    fl_listener_t *listener = NULL;
+    assert_int_equal(fl_net_listen(net, NULL, 0, &listener), FL_OK);
+    fl_listener_close(listener);
     fl_world_destroy(w);
 }
 
@@ -924,6 +1228,104 @@ static void test_bytes_fault_on_the_reading_side_stops_at_the_threshold(void **s
     assert_int_equal(p->server_status[1], FL_ERESET);
     assert_int_equal(peer.received, -1);
     assert_int_equal(peer.receive_errno, ECONNRESET);
+    fl_world_destroy(w);
+    pair_free(p);
+}
+
+/* A delay whose receiving endpoint is not on this network (a plain socket
+ * in another thread) acts on the sending one instead: each of the
+ * server's write calls waits the delay before it starts (uvnet.h), and
+ * every byte still arrives. */
+typedef struct reading_peer {
+    uint16_t port;
+    char got[8];
+    size_t got_length;
+    bool connected;
+} reading_peer_t;
+
+static void *reading_peer_main(void *arg) {
+    reading_peer_t *peer = arg;
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0) return NULL;
+    struct timeval timeout = {.tv_sec = 10};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+    struct sockaddr_in address = {.sin_family = AF_INET, .sin_port = htons(peer->port)};
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (connect(fd, (struct sockaddr *)&address, sizeof address) == 0) {
+        peer->connected = true;
+        while (peer->got_length < sizeof peer->got) {
+            ssize_t n = recv(fd, peer->got + peer->got_length, sizeof peer->got - peer->got_length, 0);
+            if (n <= 0) break;
+            peer->got_length += (size_t)n;
+        }
+    }
+    close(fd);
+    return NULL;
+}
+
+static fl_error_t *write_twice_server(fl_world_t *world, void *arg) {
+    pair_t *p = arg;
+    fl_conn_t *conn = accept_one(p);
+    if (conn == NULL) return NULL;
+    int64_t started = fl_now(world);
+    p->server_status[1] = fl_conn_write(conn, "a", 1);
+    p->server_status[2] = fl_conn_write(conn, "b", 1);
+    p->elapsed_ns = fl_now(world) - started;
+    fl_conn_close(conn);
+    return NULL;
+}
+
+static void test_delay_toward_a_foreign_peer_holds_each_write(void **state) {
+    (void)state;
+    fl_world_t *w = rt_world("fifo", 1);
+    fl_fault_plan_t *plan = plan_with(
+        w, &(fl_fault_spec_t){.trigger = {.kind = FL_FAULT_TRIGGER_BYTES,
+                                          .connection = FL_FAULT_EVERY_CONNECTION,
+                                          .direction = FL_DIRECTION_SERVER_TO_CLIENT, .bytes = 0},
+                              .action = {.kind = FL_FAULT_ACTION_DELAY,
+                                         .duration_ns = FL_MS(150)}});
+    pair_t *p = pair_new(w, plan);
+    reading_peer_t peer = {.port = p->port};
+    pthread_t thread;
+    assert_int_equal(pthread_create(&thread, NULL, reading_peer_main, &peer), 0);
+    spawn(w, "server", write_twice_server, p);
+    assert_int_equal(fl_world_run(w), FL_RUN_COMPLETED);
+    assert_int_equal(pthread_join(thread, NULL), 0);
+    assert_true(peer.connected);
+    assert_int_equal(p->server_status[0], FL_OK);
+    assert_int_equal(p->server_status[1], FL_OK);
+    assert_int_equal(p->server_status[2], FL_OK);
+    assert_true(p->elapsed_ns >= FL_MS(300)); /* two write calls, 150 ms before each */
+    assert_int_equal(peer.got_length, 2);
+    assert_memory_equal(peer.got, "ab", 2);
+    assert_int_equal(trace_count(w, FL_TRACE_FAULT), 1);
+    fl_world_destroy(w);
+    pair_free(p);
+}
+
+/* A stall toward a foreign peer holds the sending endpoint's writes until
+ * it ends; the bytes then go out whole. */
+static void test_stall_toward_a_foreign_peer_holds_the_writes(void **state) {
+    (void)state;
+    fl_world_t *w = rt_world("fifo", 1);
+    fl_fault_plan_t *plan = plan_with(
+        w, &(fl_fault_spec_t){.trigger = {.kind = FL_FAULT_TRIGGER_BYTES,
+                                          .connection = FL_FAULT_EVERY_CONNECTION,
+                                          .direction = FL_DIRECTION_SERVER_TO_CLIENT, .bytes = 0},
+                              .action = {.kind = FL_FAULT_ACTION_STALL,
+                                         .duration_ns = FL_MS(200)}});
+    pair_t *p = pair_new(w, plan);
+    reading_peer_t peer = {.port = p->port};
+    pthread_t thread;
+    assert_int_equal(pthread_create(&thread, NULL, reading_peer_main, &peer), 0);
+    spawn(w, "server", write_twice_server, p);
+    assert_int_equal(fl_world_run(w), FL_RUN_COMPLETED);
+    assert_int_equal(pthread_join(thread, NULL), 0);
+    assert_int_equal(p->server_status[1], FL_OK);
+    assert_int_equal(p->server_status[2], FL_OK);
+    assert_true(p->elapsed_ns >= FL_MS(200));
+    assert_int_equal(peer.got_length, 2);
+    assert_memory_equal(peer.got, "ab", 2);
     fl_world_destroy(w);
     pair_free(p);
 }
@@ -1052,6 +1454,28 @@ static void test_at_fault_closes_the_server_end(void **state) {
     pair_free(p);
 }
 
+/* The same at-fault on a named connection and the client's side: the
+ * client's own endpoint closes (its read fails with FL_ECLOSED), the
+ * server's is left alone and reads the client's FIN. */
+static void test_at_fault_on_a_named_connection_closes_the_client_end(void **state) {
+    (void)state;
+    fl_world_t *w = rt_world("fifo", 1);
+    fl_fault_plan_t *plan = plan_with(
+        w, &(fl_fault_spec_t){.trigger = {.kind = FL_FAULT_TRIGGER_AT, .at_ns = FL_MS(200)},
+                              .action = {.kind = FL_FAULT_ACTION_CLOSE, .side = FL_SIDE_CLIENT,
+                                         .connection = 1}});
+    pair_t *p = pair_new(w, plan);
+    spawn(w, "server", idle_server, p);
+    spawn(w, "client", eof_client, p);
+    assert_int_equal(fl_world_run(w), FL_RUN_COMPLETED);
+    assert_int_equal(p->client_status[1], FL_ECLOSED);
+    assert_true(p->done_at_ns >= FL_MS(200));
+    assert_int_equal(p->server_status[1], FL_EEOF);
+    assert_int_equal(trace_count(w, FL_TRACE_FAULT), 1);
+    fl_world_destroy(w);
+    pair_free(p);
+}
+
 /* bytes s2c 1 -> stall 300 ms: after the first byte the client's reads
  * stop; a 100 ms read deadline expires, a later read gets everything. */
 static fl_error_t *hello_server(fl_world_t *world, void *arg) {
@@ -1080,6 +1504,42 @@ static fl_error_t *stalled_client(fl_world_t *world, void *arg) {
     p->elapsed_ns = fl_now(world) - started_ns;
     fl_conn_close(conn);
     return NULL;
+}
+
+static fl_error_t *stalled_for_ever_client(fl_world_t *world, void *arg) {
+    pair_t *p = arg;
+    int64_t started_ns = fl_now(world);
+    fl_conn_t *conn = connect_one(world, p);
+    if (conn == NULL) return NULL;
+    fl_cancel_scope_t scope;
+    fl_scope_enter_fail_after(world, &scope, FL_MS(200));
+    p->client_status[1] = read_exactly(conn, p->small, 5);
+    p->client_status[2] = fl_scope_exit(world, &scope, p->client_status[1]);
+    p->elapsed_ns = fl_now(world) - started_ns;
+    fl_conn_close(conn);
+    return NULL;
+}
+
+/* A stall for ever holds the reads until the reader's own deadline: the
+ * hold never ends by itself. */
+static void test_stall_for_ever_holds_reads_until_the_readers_deadline(void **state) {
+    (void)state;
+    fl_world_t *w = rt_world("fifo", 1);
+    fl_fault_plan_t *plan = plan_with(
+        w, &(fl_fault_spec_t){.trigger = {.kind = FL_FAULT_TRIGGER_BYTES, .connection = 1,
+                                          .direction = FL_DIRECTION_SERVER_TO_CLIENT, .bytes = 1},
+                              .action = {.kind = FL_FAULT_ACTION_STALL,
+                                         .duration_ns = FL_TIME_NEVER}});
+    pair_t *p = pair_new(w, plan);
+    spawn(w, "server", hello_server, p);
+    spawn(w, "client", stalled_for_ever_client, p);
+    assert_int_equal(fl_world_run(w), FL_RUN_COMPLETED);
+    assert_int_equal(p->server_status[1], FL_OK);
+    assert_int_equal(p->client_status[1], FL_ECANCELLED);
+    assert_int_equal(p->client_status[2], FL_ETIMEDOUT);
+    assert_true(p->elapsed_ns >= FL_MS(200));
+    fl_world_destroy(w);
+    pair_free(p);
 }
 
 static void test_stall_holds_reads_past_a_deadline(void **state) {
@@ -1210,22 +1670,33 @@ int main(void) {
         cmocka_unit_test(test_echo_one_mebibyte_byte_exact),
         cmocka_unit_test(test_connections_are_numbered_in_order_on_both_ends),
         cmocka_unit_test(test_connect_refused_and_unknown_host),
+        cmocka_unit_test(test_listen_on_a_taken_port_or_a_foreign_address_fails),
+        cmocka_unit_test(test_connect_cancelled_during_the_name_lookup),
         cmocka_unit_test(test_connect_resolves_a_host_name),
         cmocka_unit_test(test_ipv6_loopback),
         cmocka_unit_test(test_reset_fails_the_peers_read_and_write),
+        cmocka_unit_test(test_shutdown_after_the_end_says_how_it_ended),
         cmocka_unit_test(test_fin_after_data_gives_every_byte_then_eof),
         cmocka_unit_test(test_slow_reader_gets_every_byte),
         cmocka_unit_test(test_read_deadline_cancels_and_leaves_the_connection_usable),
         cmocka_unit_test(test_cancelled_write_blocked_by_backpressure),
         cmocka_unit_test(test_accept_wakes_on_close_and_on_cancellation),
+        cmocka_unit_test(test_calls_in_a_cancelled_scope_do_nothing),
+        cmocka_unit_test(test_queued_connections_are_accepted_in_order),
+        cmocka_unit_test(test_closing_a_listener_closes_the_connections_it_never_accepted),
         cmocka_unit_test(test_tasks_that_only_sleep_complete_in_real_time),
         cmocka_unit_test(test_nothing_outside_is_a_hang),
         cmocka_unit_test(test_unsupported_faults_are_refused),
+        cmocka_unit_test(test_an_empty_plan_and_one_network_per_world),
         cmocka_unit_test(test_bytes_fault_resets_after_exactly_the_threshold),
         cmocka_unit_test(test_bytes_fault_on_the_reading_side_stops_at_the_threshold),
+        cmocka_unit_test(test_delay_toward_a_foreign_peer_holds_each_write),
+        cmocka_unit_test(test_stall_toward_a_foreign_peer_holds_the_writes),
         cmocka_unit_test(test_is_readable_sees_the_peers_byte_fin_and_reset),
         cmocka_unit_test(test_at_fault_closes_the_server_end),
+        cmocka_unit_test(test_at_fault_on_a_named_connection_closes_the_client_end),
         cmocka_unit_test(test_stall_holds_reads_past_a_deadline),
+        cmocka_unit_test(test_stall_for_ever_holds_reads_until_the_readers_deadline),
         cmocka_unit_test(test_delay_holds_each_read_delivery),
         cmocka_unit_test(test_half_close_fault_ends_the_servers_writing_only),
     };

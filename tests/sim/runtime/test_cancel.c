@@ -343,6 +343,29 @@ static void test_scope_exit_out_of_order_is_refused(void **state) {
     fl_world_destroy(w);
 }
 
+/* Exiting a scope a second time is refused and recorded: the scope is no
+ * longer active, whoever asks. */
+static fl_error_t *exit_twice(fl_world_t *w, void *arg) {
+    fixture_t *f = arg;
+    fl_scope_enter(w, &f->scope, FL_TIME_NEVER, 0);
+    f->first_status = fl_scope_exit(w, &f->scope, FL_OK);
+    f->second_status = fl_scope_exit(w, &f->scope, FL_OK);
+    return NULL;
+}
+
+static void test_scope_exited_twice_is_refused(void **state) {
+    (void)state;
+    fixture_t f = {0};
+    fl_world_t *w = rt_world("fifo", 1);
+    fl_spawn(w, "worker", exit_twice, &f);
+    assert_int_equal(fl_world_run(w), FL_RUN_COMPLETED);
+    assert_int_equal(f.first_status, FL_OK);
+    assert_int_equal(f.second_status, FL_ESTATE);
+    assert_int_equal(fl_world_violation_count(w), 1);
+    assert_non_null(strstr(fl_world_violation(w, 0), "exited twice"));
+    fl_world_destroy(w);
+}
+
 /* A task that returns while still inside a scope is a violation, and the
  * scope's deadline must not fire into the dead task afterwards. */
 static fl_error_t *leaks_scope(fl_world_t *w, void *arg) {
@@ -525,6 +548,7 @@ int main(void) {
         cmocka_unit_test(test_inner_cancel_leaves_outer_alone),
         cmocka_unit_test(test_scope_exit_by_another_task_is_refused),
         cmocka_unit_test(test_scope_exit_out_of_order_is_refused),
+        cmocka_unit_test(test_scope_exited_twice_is_refused),
         cmocka_unit_test(test_task_ending_inside_scope_is_a_violation),
         cmocka_unit_test(test_scope_exit_error_forms),
         cmocka_unit_test(test_deadline_can_move),

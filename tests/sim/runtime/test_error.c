@@ -295,6 +295,9 @@ static void test_from_status_maps_each_kind(void **state) {
         {FL_EREFUSED, FL_ERR_OS_ERROR},
         {FL_ERESET, FL_ERR_OS_ERROR},
         {FL_EPIPE, FL_ERR_OS_ERROR},
+        {FL_EEOF, FL_ERR_OS_ERROR},
+        {FL_EIO, FL_ERR_OS_ERROR},
+        {FL_EINVAL, FL_ERR_VALUE_ERROR},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         fl_error_t *e = fl_error_from_status(arena, cases[i].status, "reading body");

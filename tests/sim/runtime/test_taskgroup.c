@@ -187,9 +187,58 @@ static void test_cancelling_group_scope_stops_children(void **state) {
     fl_world_destroy(w);
 }
 
+
+/* Closing a group twice, or from a task that did not open it, is refused
+ * with a RuntimeError and recorded as a violation; the first close stands. */
+typedef struct misclose {
+    fl_taskgroup_t *group;
+    fl_event_t *opened, *tried;
+    fl_error_t *first, *second, *foreign;
+} misclose_t;
+
+static fl_error_t *close_from_elsewhere(fl_world_t *w, void *arg) {
+    misclose_t *m = arg;
+    fl_event_wait(w, m->opened);
+    m->foreign = fl_taskgroup_close(m->group, NULL);
+    fl_event_set(w, m->tried);
+    return NULL;
+}
+
+static fl_error_t *open_then_close_twice(fl_world_t *w, void *arg) {
+    misclose_t *m = arg;
+    m->group = fl_taskgroup_open(w, "group");
+    fl_event_set(w, m->opened);
+    fl_event_wait(w, m->tried); /* the other task tried to close it */
+    m->first = fl_taskgroup_close(m->group, NULL);
+    m->second = fl_taskgroup_close(m->group, NULL);
+    return NULL;
+}
+
+static void test_close_twice_or_by_another_task_is_refused(void **state) {
+    (void)state;
+    misclose_t m = {0};
+    fl_world_t *w = rt_world("fifo", 1);
+    m.opened = fl_event_create(w, "opened");
+    m.tried = fl_event_create(w, "tried");
+    fl_spawn(w, "owner", open_then_close_twice, &m);
+    fl_spawn(w, "other", close_from_elsewhere, &m);
+    assert_int_equal(fl_world_run(w), FL_RUN_COMPLETED);
+    assert_null(m.first);
+    assert_non_null(m.foreign);
+    assert_int_equal(m.foreign->kind, FL_ERR_RUNTIME_ERROR);
+    assert_string_equal(m.foreign->message, "task group closed by the wrong task or twice");
+    assert_non_null(m.second);
+    assert_int_equal(m.second->kind, FL_ERR_RUNTIME_ERROR);
+    assert_int_equal(fl_world_violation_count(w), 2);
+    assert_null(strstr(fl_world_violation(w, 0), "after it was closed"));
+    assert_non_null(strstr(fl_world_violation(w, 1), "after it was closed"));
+    fl_world_destroy(w);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_close_waits_for_every_child),
+        cmocka_unit_test(test_close_twice_or_by_another_task_is_refused),
         cmocka_unit_test(test_child_error_cancels_siblings),
         cmocka_unit_test(test_errors_are_aggregated),
         cmocka_unit_test(test_body_error_cancels_children_and_is_kept),
