@@ -77,6 +77,7 @@ static bool showed_bug(const fl_scenario_t *s, const fl_seed_result_t *r) {
 
 /* A timeline line's event, without its time, task and ids: "fault at->close". */
 static bool event_of_line(const char *line, char *out, size_t size) {
+    assert(line != NULL && out != NULL && size > 0);
     static const char *const KINDS[] = {"net", "fault", "asgi", "client", "error", "cancel"};
     char time[32], task[64], kind[32];
     int used = 0;
@@ -101,6 +102,7 @@ static bool event_of_line(const char *line, char *out, size_t size) {
  * from the seed's timeline (run again with one). */
 static void signature_of(exploration_t *x, const char *policy, uint64_t seed,
                          const char *check, char *out, size_t size) {
+    assert(x != NULL && policy != NULL && check != NULL && out != NULL && size > 0);
     char *text = NULL;
     size_t length = 0;
     FILE *timeline = open_memstream(&text, &length);
@@ -110,6 +112,7 @@ static void signature_of(exploration_t *x, const char *policy, uint64_t seed,
     fl_seed_result_t *result = malloc(sizeof *result);
     if (result == NULL) fl__out_of_memory("explore");
     fl_scenario_run_seed(x->scenario, seed, &config, result);
+    assert(showed_bug(x->scenario, result)); /* the same seed fails the same way */
     fclose(timeline);
     char events[SIGNATURE_EVENTS][160] = {{0}};
     size_t seen = 0;
@@ -150,6 +153,7 @@ static void count_signature(exploration_t *x, size_t policy, uint64_t seed, cons
 /* Runs seeds 1..runs under the tally's policy. Returns 0, or 2 when a
  * world cannot be built. */
 static int explore_policy(exploration_t *x, size_t index, uint64_t runs, FILE *err) {
+    assert(x != NULL && index < x->policy_count && runs >= 1);
     policy_tally_t *t = &x->tallies[index];
     const fl_scenario_t *s = x->scenario;
     fl_run_config_t config = {.policy = t->policy, .pct_depth = x->depth,
@@ -191,6 +195,7 @@ static void wilson(uint64_t found, uint64_t runs, double *low, double *high) {
 }
 
 static void print_tally(const exploration_t *x, const policy_tally_t *t, FILE *out) {
+    assert(x != NULL && t != NULL && t->runs >= 1 && t->found <= t->runs);
     double low, high;
     wilson(t->found, t->runs, &low, &high);
     char name[32], first[32] = "-";
@@ -211,6 +216,7 @@ static void print_tally(const exploration_t *x, const policy_tally_t *t, FILE *o
 
 static void print_report(const exploration_t *x, uint64_t runs, const char *path, FILE *out) {
     const fl_scenario_t *s = x->scenario;
+    assert(s != NULL && x->policy_count >= 1 && x->signature_count <= SIGNATURES_MAX);
     fprintf(out, "explore %s: %s, %" PRIu64 " runs a policy (seeds 1..%" PRIu64 ")\n", path,
             s->mode == FL_SCENARIO_FINDS ? "finds" : "holds", runs, runs);
     fprintf(out, "  %-10s %-15s %7s   %-14s   %s\n", "policy",
@@ -236,6 +242,7 @@ static void print_report(const exploration_t *x, uint64_t runs, const char *path
 
 /* pct's k: the choices a fifo run of the first seed makes (at least 1). */
 static size_t measure_steps(const fl_scenario_t *s) {
+    assert(s != NULL);
     fl_run_config_t config = {.policy = "fifo"};
     fl_seed_result_t *result = malloc(sizeof *result);
     if (result == NULL) fl__out_of_memory("explore");
@@ -250,6 +257,7 @@ static int explore_file(const fl_options_t *o, const fl_scenario_t *s, FILE *out
     if (x == NULL) fl__out_of_memory("explore");
     x->scenario = s;
     x->depth = o->depth > 0 ? o->depth : FL_PCT_DEPTH_DEFAULT;
+    assert(x->depth >= 1 && x->depth <= FL_PCT_DEPTH_MAX); /* --depth's range */
     x->steps = measure_steps(s);
     if (o->policy != NULL) {
         x->tallies[x->policy_count++].policy = o->policy;

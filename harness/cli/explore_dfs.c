@@ -24,6 +24,7 @@
 #include "sim/runtime/status.h"
 
 static uint64_t cost_of(const uint32_t *values, size_t count) {
+    assert(values != NULL || count == 0);
     uint64_t cost = 0;
     for (size_t i = 0; i < count; i++) cost += values[i];
     return cost;
@@ -48,6 +49,7 @@ static bool next_prefix(const fl_choice_trail_t *trail, uint32_t bound, uint32_t
 }
 
 static bool showed(const fl_scenario_t *s, const fl_seed_result_t *r) {
+    assert(s != NULL && r != NULL && (s->mode != FL_SCENARIO_FINDS || s->finds != NULL));
     if (s->mode == FL_SCENARIO_FINDS) return r->target_failed && !r->faults_silent;
     return !r->passed;
 }
@@ -55,6 +57,7 @@ static bool showed(const fl_scenario_t *s, const fl_seed_result_t *r) {
 /* The failing run once more with a timeline: its full choice list, which
  * `replay --schedule` plays back with any seed. */
 static char *full_schedule(const fl_scenario_t *s, uint64_t seed, const char *prefix) {
+    assert(s != NULL && prefix != NULL);
     char *text = NULL;
     size_t length = 0;
     FILE *timeline = open_memstream(&text, &length);
@@ -76,68 +79,93 @@ static char *full_schedule(const fl_scenario_t *s, uint64_t seed, const char *pr
     return schedule;
 }
 
+/* The first schedule that showed the bug, and the full list that replays it. */
+static void print_found(const fl_scenario_t *s, const char *path, uint32_t bound, uint64_t seed,
+                        uint64_t schedules, const char *prefix, const fl_choice_trail_t *trail,
+                        const fl_seed_result_t *result, FILE *out) {
+    assert(s != NULL && path != NULL && prefix != NULL && trail != NULL && result != NULL);
+    assert(schedules >= 1 && cost_of(trail->values, trail->count) <= bound);
+    bool finds = s->mode == FL_SCENARIO_FINDS;
+    char *full = full_schedule(s, seed, prefix);
+    fprintf(out, "dfs, delay bound %u, seed %" PRIu64 ": %s at schedule %" PRIu64
+                 " (picks %s, %" PRIu64 " delays)\n  %s\n"
+                 "  replay: faultline replay %s --seed %" PRIu64 " --schedule %s\n",
+            bound, seed, finds ? "found" : "FAILED", schedules, prefix[0] ? prefix : "fifo",
+            cost_of(trail->values, trail->count),
+            finds ? result->target_message : result->message, path, seed, full);
+    free(full);
+}
+
+/* Every schedule ran (or the cap stopped it) without the bug. */
+static void print_exhausted(const fl_scenario_t *s, uint32_t bound, uint64_t seed,
+                            uint64_t schedules, uint64_t longest, bool capped, FILE *out) {
+    assert(s != NULL && out != NULL && schedules >= 1);
+    const char *verdict = s->mode == FL_SCENARIO_FINDS ? "none finds the bug" : "every one holds";
+    fprintf(out, "dfs, delay bound %u, seed %" PRIu64 ": %s %" PRIu64
+                 " schedules (up to %" PRIu64 " picks each): %s%s\n",
+            bound, seed, capped ? "stopped after" : "all", schedules, longest, verdict,
+            capped ? " so far (--runs caps it)" : "");
+}
+
+/* Room in *prefix for count picks. */
+static void reserve(uint32_t **prefix, size_t *capacity, size_t count) {
+    assert(prefix != NULL && capacity != NULL);
+    if (count <= *capacity) return;
+    *capacity = count;
+    *prefix = realloc(*prefix, count * sizeof **prefix);
+    if (*prefix == NULL) fl__out_of_memory("explore");
+}
+
+/* After one schedule: the answer's exit code when this one decides (it
+ * showed the bug, or none is left within the bound or the cap), else -1
+ * with the next prefix made. */
+static int step(const fl_scenario_t *s, const char *path, uint32_t bound, uint64_t seed,
+                uint64_t max_schedules, uint64_t schedules, uint64_t longest, const char *text,
+                const fl_choice_trail_t *trail, const fl_seed_result_t *result, uint32_t **prefix,
+                size_t *capacity, size_t *length, FILE *out) {
+    assert(schedules >= 1 && schedules <= max_schedules);
+    bool finds = s->mode == FL_SCENARIO_FINDS;
+    if (showed(s, result)) {
+        print_found(s, path, bound, seed, schedules, text, trail, result, out);
+        return finds ? FL_EXIT_HELD : FL_EXIT_FAILED;
+    }
+    reserve(prefix, capacity, trail->count);
+    bool more = next_prefix(trail, bound, *prefix, length);
+    if (more && schedules < max_schedules) return -1;
+    print_exhausted(s, bound, seed, schedules, longest, more, out);
+    return finds ? FL_EXIT_FAILED : FL_EXIT_HELD;
+}
+
 int fl__explore_dfs(const fl_scenario_t *s, const char *path, uint32_t bound,
                     uint64_t max_schedules, FILE *out, FILE *err) {
     assert(s != NULL && path != NULL && out != NULL && err != NULL && max_schedules >= 1);
-    uint64_t seed = s->seed_first;
+    uint64_t seed = s->seed_first, schedules = 0, longest = 0;
     uint32_t *prefix = NULL;
     size_t length = 0, capacity = 0;
     fl_seed_result_t *result = malloc(sizeof *result);
     if (result == NULL) fl__out_of_memory("explore");
-    fl_arena_t arena;
-    fl_arena_init(&arena);
-    uint64_t schedules = 0, longest = 0;
     int code = -1;
-    for (;;) {
+    while (code < 0) {
+        fl_arena_t arena;
+        fl_arena_init(&arena);
         const char *text = fl_schedule_format(&arena, prefix, length);
         fl_choice_trail_t trail = {0};
         fl_run_config_t config = {.policy = "dfs", .schedule = text, .trail = &trail};
         if (fl_scenario_run_seed(s, seed, &config, result) != FL_OK) {
             fprintf(err, "faultline explore: seed %" PRIu64 ": cannot run: %s\n", seed,
                     result->message);
-            fl_choice_trail_free(&trail);
             code = FL_EXIT_ERROR;
-            break;
+        } else {
+            schedules++;
+            if (trail.count > longest) longest = trail.count;
+            code = step(s, path, bound, seed, max_schedules, schedules, longest, text, &trail,
+                        result, &prefix, &capacity, &length, out);
         }
-        schedules++;
-        if (trail.count > longest) longest = trail.count;
-        if (showed(s, result)) {
-            char *full = full_schedule(s, seed, text);
-            fprintf(out, "dfs, delay bound %u, seed %" PRIu64 ": %s at schedule %" PRIu64
-                         " (picks %s, %" PRIu64 " delays)\n  %s\n"
-                         "  replay: faultline replay %s --seed %" PRIu64 " --schedule %s\n",
-                    bound, seed, s->mode == FL_SCENARIO_FINDS ? "found" : "FAILED", schedules,
-                    text[0] ? text : "fifo", cost_of(trail.values, trail.count),
-                    s->mode == FL_SCENARIO_FINDS ? result->target_message : result->message, path,
-                    seed, full);
-            free(full);
-            fl_choice_trail_free(&trail);
-            code = s->mode == FL_SCENARIO_FINDS ? FL_EXIT_HELD : FL_EXIT_FAILED;
-            break;
-        }
-        if (trail.count > capacity) {
-            capacity = trail.count;
-            prefix = realloc(prefix, capacity * sizeof *prefix);
-            if (prefix == NULL) fl__out_of_memory("explore");
-        }
-        bool more = next_prefix(&trail, bound, prefix, &length);
         fl_choice_trail_free(&trail);
-        if (!more || schedules == max_schedules) {
-            const char *verdict = s->mode == FL_SCENARIO_FINDS ? "none finds the bug"
-                                                                : "every one holds";
-            fprintf(out, "dfs, delay bound %u, seed %" PRIu64 ": %s %" PRIu64
-                         " schedules (up to %" PRIu64 " picks each): %s%s\n",
-                    bound, seed, more ? "stopped after" : "all", schedules, longest, verdict,
-                    more ? " so far (--runs caps it)" : "");
-            code = s->mode == FL_SCENARIO_FINDS ? FL_EXIT_FAILED : FL_EXIT_HELD;
-            break;
-        }
         fl_arena_destroy(&arena);
-        fl_arena_init(&arena);
     }
-    fl_arena_destroy(&arena);
     free(prefix);
     free(result);
-    assert(code >= 0);
+    assert(code == FL_EXIT_HELD || code == FL_EXIT_FAILED || code == FL_EXIT_ERROR);
     return code;
 }

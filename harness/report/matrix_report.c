@@ -13,6 +13,7 @@ static bool action_has_column(int action) {
 }
 
 static void write_errors(fl_json_writer_t *w, const fl_error_kind_set_t *errors) {
+    assert(w != NULL && errors != NULL);
     fl_json_array_begin(w);
     for (int k = 0; k < FL_ERR_KIND_COUNT; k++)
         if (fl_error_kind_set_has(errors, (fl_error_kind_t)k))
@@ -49,6 +50,7 @@ void fl_matrix_json_write(fl_json_writer_t *w, const fl_fault_matrix_t *matrix) 
 
 /* The state of a name and side, or false. */
 static bool state_from(const char *name, const char *side, int *out) {
+    assert(out != NULL);
     if (name == NULL || side == NULL) return false;
     for (int s = 0; s < FL_PROTOCOL_STATE_COUNT; s++)
         if (strcmp(fl_protocol_state_name((fl_protocol_state_t)s), name) == 0 &&
@@ -95,6 +97,7 @@ bool fl_matrix_json_add(const fl_json_value_t *array, fl_fault_matrix_t *matrix)
 }
 
 static void print_table(const fl_fault_matrix_t *matrix, FILE *out) {
+    assert(matrix != NULL && out != NULL);
     fprintf(out, "%-24s", "state \\ action");
     for (int a = 0; a < FL_FAULT_ACTION_COUNT; a++)
         if (action_has_column(a)) fprintf(out, " %s", fl_fault_action_name((fl_fault_action_kind_t)a));

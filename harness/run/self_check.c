@@ -36,6 +36,7 @@ static uint64_t rerun(const fl_scenario_t *scenario, uint64_t seed, const fl_run
     fl_seed_result_t *result = malloc(sizeof *result);
     if (result == NULL) fl__out_of_memory("self-check");
     fl_scenario_run_seed(scenario, seed, &again, result);
+    assert(result->seed == seed);
     uint64_t hash = result->trace_hash;
     free(result);
     if (again.timeline != NULL) fclose(again.timeline);
