@@ -34,6 +34,7 @@ int fl_cli_list(int argc, char **argv, FILE *out, FILE *err);
 int fl_cli_run(int argc, char **argv, FILE *out, FILE *err);
 int fl_cli_replay(int argc, char **argv, FILE *out, FILE *err);
 int fl_cli_explore(int argc, char **argv, FILE *out, FILE *err);
+int fl_cli_shrink(int argc, char **argv, FILE *out, FILE *err);
 /* merge SHARD.jsonl...: the shards' --json results as one run's (command_merge.c). */
 int fl_cli_merge(int argc, char **argv, FILE *out, FILE *err);
 

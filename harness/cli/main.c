@@ -48,6 +48,9 @@ static const command_row_t COMMANDS[] = {
      "                  [--junit F] [--json F] [--marks] [--require-marks] [--matrix];\n"
      "                  [--coverage-tracefile F]... --coverage-out DIR merges gcovr\n"
      "                  tracefiles ('faultline merge --help')\n"},
+    {"shrink", fl_cli_shrink,
+     "  shrink FILE --seed N [--policy P | --schedule S] [--out FILE]\n"
+     "                  cut a failing run down to the faults and choices it needs\n"},
     {"check", fl_cli_check, "  check PATH...   validate scenario files\n"},
     {"list", fl_cli_list, "  list PATH...    list scenarios: file, mode, seeds, policy, name\n"},
     {"serve", fl_cli_serve,

@@ -108,6 +108,7 @@ static const option_row_t OPTION_ROWS[] = {
      " (it is merge's)"},
     {"--self-check", FL_OPT_SELF_CHECK, "a share of the passing seeds, 0%..100% (e.g. 5%)", NULL},
     {"--bound", FL_OPT_BOUND, "a delay bound, 0..64", NULL},
+    {"--out", FL_OPT_OUT, "a file to write", " (it is shrink's)"},
 };
 
 static const option_row_t *find_option(const char *name) {
@@ -179,6 +180,7 @@ static bool read_option_value(fl_option_id_t id, const char *value, fl_options_t
         o->coverage_tracefiles[o->coverage_tracefile_count++] = value;
         return true;
     case FL_OPT_COVERAGE_OUT: return (o->coverage_out = value) != NULL && *value != '\0';
+    case FL_OPT_OUT: return (o->out = value) != NULL && *value != '\0';
     case FL_OPT_BOUND: {
         uint64_t bound;
         if (!parse_u64(value, &bound) || bound > 64) return false;

@@ -33,7 +33,8 @@ typedef enum fl_option_id {
     FL_OPT_COVERAGE_OUT = 1u << 17,
     FL_OPT_SELF_CHECK = 1u << 18,
     FL_OPT_BOUND = 1u << 19,
-    FL_OPT_LAST = FL_OPT_BOUND,
+    FL_OPT_OUT = 1u << 20,
+    FL_OPT_LAST = FL_OPT_OUT,
 } fl_option_id_t;
 
 /* What each command takes. */
@@ -45,6 +46,7 @@ enum {
     FL_ACCEPTS_MERGE = FL_OPT_JUNIT | FL_OPT_JSON | FL_OPT_MARKS | FL_OPT_REQUIRE_MARKS |
                        FL_OPT_MATRIX | FL_OPT_COVERAGE_TRACEFILE | FL_OPT_COVERAGE_OUT,
     FL_ACCEPTS_RUN_ONE = FL_OPT_SEEDS | FL_OPT_POLICY | FL_OPT_SCHEDULE | FL_OPT_SELF_CHECK,
+    FL_ACCEPTS_SHRINK = FL_OPT_SEED | FL_OPT_POLICY | FL_OPT_SCHEDULE | FL_OPT_DEPTH | FL_OPT_OUT,
     FL_ACCEPTS_EXPLORE = FL_OPT_POLICY | FL_OPT_RUNS | FL_OPT_DEPTH | FL_OPT_BOUND,
     FL_ACCEPTS_REPLAY = FL_OPT_SEED | FL_OPT_POLICY | FL_OPT_SCHEDULE | FL_OPT_TRACE | FL_OPT_DEPTH,
     FL_ACCEPTS_FILES_ONLY = 0,
@@ -76,6 +78,7 @@ typedef struct fl_options {
     uint32_t self_check_per_million; /* --self-check P%: passing seeds run twice */
     const char *self_check;          /* its value as given, for the workers' argv */
     uint32_t bound;                  /* explore --policy dfs: the delay bound */
+    const char *out;                 /* shrink --out: the file to write */
     bool has_bound;
     const char *coverage_tracefiles[FL_OPTIONS_TRACEFILES_MAX]; /* merge: gcovr JSON, argv's */
     size_t coverage_tracefile_count;

@@ -138,6 +138,7 @@ static fl_world_t *create_world(const fl_scenario_t *scenario, uint64_t seed,
         .pct_depth = config != NULL ? config->pct_depth : 0,
         .pct_steps = config != NULL ? config->pct_steps : 0,
         .trail = config != NULL ? config->trail : NULL,
+        .replay_pads_zero = config != NULL && config->replay_pads_zero,
         .time_limit_ns = scenario->time_limit_ns,
         .keep_trace = timeline || has_trace_expectation(scenario) ||
                       (config != NULL && (config->keep_trace || config->chrome_trace != NULL)),

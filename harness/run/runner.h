@@ -56,6 +56,7 @@ typedef struct fl_run_config {
     uint32_t pct_steps;      /* with policy "pct": the choices change points fall among (0: 64) */
     uint32_t self_check_per_million; /* passing seeds run again to check their hash */
     struct fl_choice_trail *trail; /* with policy "dfs": the run's picks go here */
+    bool replay_pads_zero;   /* with policy "replay": a choice past the schedule is 0 */
     bool keep_trace;         /* keep the trace (forced on when timeline is set) */
     bool has_seed_range;     /* override the scenario's seed range */
     uint64_t seed_first;

@@ -135,8 +135,10 @@ uint64_t fl_world_draw(fl_world_t *world, fl_prng_stream_t stream, uint64_t boun
     assert(world != NULL && (unsigned)stream < FL_PRNG_STREAM_COUNT && bound >= 1);
     if (bound == 1) return 0;
     uint64_t value;
-    if (!replaying(world) || !take_recorded(world, bound, &value))
+    if (!replaying(world))
         value = fl_prng_below(&world->prng[stream], bound);
+    else if (!take_recorded(world, bound, &value))
+        value = world->options.replay_pads_zero ? 0 : fl_prng_below(&world->prng[stream], bound);
     record(world, value, bound);
     assert(value < bound);
     return value;
@@ -147,8 +149,10 @@ double fl_world_draw_unit(fl_world_t *world, fl_prng_stream_t stream) {
     const uint64_t bound = UINT64_C(1) << 53;
     uint64_t value;
     /* fl_prng_unit's 53 bits, so a run that replays nothing draws as before. */
-    if (!replaying(world) || !take_recorded(world, bound, &value))
+    if (!replaying(world))
         value = fl_prng_next(&world->prng[stream]) >> 11;
+    else if (!take_recorded(world, bound, &value))
+        value = world->options.replay_pads_zero ? 0 : fl_prng_next(&world->prng[stream]) >> 11;
     record(world, value, bound);
     return (double)value * 0x1.0p-53;
 }

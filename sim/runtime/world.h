@@ -51,6 +51,7 @@ typedef struct fl_world_options {
     uint32_t pct_depth;          /* pct: the bug depth d it aims at; 0 = 3 */
     uint32_t pct_steps;          /* pct: choices its change points are drawn among; 0 = 64 */
     struct fl_choice_trail *trail; /* dfs: its picks go here (the caller's); schedule: its prefix */
+    bool replay_pads_zero;       /* replay: a draw past the list is 0, not the seed's (shrink) */
     int64_t time_limit_ns;       /* virtual-time limit; 0 = default 1 hour */
     uint64_t step_limit;         /* task resumptions; 0 = default 50 million */
     bool keep_trace;             /* keep event records (the hash is always kept) */

@@ -1,0 +1,122 @@
+/* Shrinking: #2516 cut down to its one fault and a choice or two, the
+ * shrunk file and schedule still finding it; a fault the failure does not
+ * need is dropped from the file; a seed that does not fail is refused. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness/cli/commands.h"
+#include "harness/cli/shrink_file.h"
+#include "harness/model/loader.h"
+#include "harness/run/shrink.h"
+#include "sim/runtime/arena.h"
+#include "sim/runtime/policy.h"
+#include "sim/runtime/status.h"
+
+static void load(fl_arena_t *arena, const char *path, fl_scenario_t *s) {
+    char error[512];
+    assert_int_equal(fl_scenario_load_file(arena, path, s, error, sizeof error), 0);
+}
+
+static void test_2516_shrinks_to_its_essentials(void **state) {
+    (void)state;
+    fl_arena_t arena;
+    fl_arena_init(&arena);
+    fl_scenario_t s;
+    load(&arena, "scenarios/shield/v021_finds_2516.yaml", &s);
+    fl_shrink_result_t r;
+    char error[256];
+    assert_int_equal(fl_shrink(&s, 4, NULL, &r, error, sizeof error), 0);
+    assert_string_equal(r.check, "no_response_returned");
+    assert_int_equal(r.faults_kept, 1);
+    assert_true(r.faults_kept + r.nonzero_after <= 5);
+    assert_true(r.nonzero_after < r.nonzero_before);
+    assert_true(r.events_after <= r.events_before);
+    /* The list replays the find under any seed, in the shrunk scenario. */
+    fl_scenario_t view;
+    assert_int_equal(fl_shrink_apply(&arena, &s, &r, &view, error, sizeof error), 0);
+    assert_false(view.network.segmentation);
+    fl_run_config_t replay = {.policy = "replay",
+                              .schedule = fl_schedule_format(&arena, r.choices, r.choice_count)};
+    static fl_seed_result_t seed;
+    assert_int_equal(fl_scenario_run_seed(&view, 999, &replay, &seed), 0);
+    assert_true(seed.target_failed && !seed.faults_silent);
+    assert_true(seed.trace_hash == r.trace_hash);
+    fl_shrink_result_free(&r);
+    fl_arena_destroy(&arena);
+}
+
+static void test_a_seed_that_holds_is_refused(void **state) {
+    (void)state;
+    fl_arena_t arena;
+    fl_arena_init(&arena);
+    fl_scenario_t s;
+    load(&arena, "scenarios/shield/v038_holds.yaml", &s);
+    fl_shrink_result_t r;
+    char error[256];
+    assert_int_equal(fl_shrink(&s, 1, NULL, &r, error, sizeof error), FL_EINVAL);
+    assert_non_null(strstr(error, "seed 1 does not fail: nothing to shrink"));
+    fl_shrink_result_free(&r);
+    fl_arena_destroy(&arena);
+}
+
+/* The file: the fault the failure needs stays, the other one's lines go,
+ * seeds and network are the shrunk run's, and it still finds the bug. */
+static void test_the_shrunk_file(void **state) {
+    (void)state;
+    static const char text[] =
+        "name: reset as the response starts\nmode: finds\nfinds: served\nseeds: 1..20\n"
+        "network:\n  latency: 2ms\n  jitter: 1ms\n"
+        "server:\n  routes:\n    - path: /a\n      steps:\n        - respond: {status: 200}\n"
+        "faults:\n"
+        "  - label: idle stall\n    trigger: {at: 1h}\n    action: {stall: 1ms}\n    may_not_fire: true\n"
+        "  - label: the reset\n    trigger: {event: server.response_start}\n    action: reset\n"
+        "client:\n  tasks:\n    - name: main\n      steps:\n        - request: {id: a, path: /a}\n"
+        "expect:\n  - step: {name: served, step: a, status: 200}\n";
+    char path[] = "/tmp/faultline-shrink-XXXXXX.yaml", out[64];
+    int fd = mkstemps(path, 5);
+    assert_true(fd >= 0);
+    FILE *f = fdopen(fd, "w");
+    fputs(text, f);
+    fclose(f);
+    snprintf(out, sizeof out, "%s.out.yaml", path);
+    char *argv[] = {"shrink", path, "--seed", "2", "--out", out};
+    static char printed[16384], err[4096];
+    FILE *o = fmemopen(printed, sizeof printed, "w"), *e = fmemopen(err, sizeof err, "w");
+    assert_int_equal(fl_cli_shrink(6, argv, o, e), 0);
+    fclose(o);
+    fclose(e);
+    assert_non_null(strstr(printed, "1 of 2 faults"));
+    assert_non_null(strstr(printed, "  fault the reset\n"));
+    assert_non_null(strstr(printed, " events -> "));
+    fl_arena_t arena;
+    fl_arena_init(&arena);
+    fl_scenario_t shrunk;
+    load(&arena, out, &shrunk);
+    assert_int_equal(shrunk.fault_count, 1);
+    assert_string_equal(shrunk.faults[0].spec.label, "the reset");
+    assert_int_equal(shrunk.seed_first, 2);
+    assert_int_equal(shrunk.seed_last, 2);
+    assert_int_equal(shrunk.network.latency_jitter_ns, 0);
+    static fl_scenario_result_t result;
+    assert_int_equal(fl_scenario_run(&shrunk, NULL, &result), 0);
+    assert_true(result.passed); /* found */
+    fl_arena_destroy(&arena);
+    remove(path);
+    remove(out);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_2516_shrinks_to_its_essentials),
+        cmocka_unit_test(test_a_seed_that_holds_is_refused),
+        cmocka_unit_test(test_the_shrunk_file),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
