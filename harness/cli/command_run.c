@@ -11,6 +11,7 @@
 #include <uv.h>
 
 #include "harness/model/loader.h"
+#include "harness/cli/html_output.h"
 #include "harness/cli/options.h"
 #include "harness/report/outcome.h"
 #include "harness/report/marks_report.h"
@@ -29,7 +30,7 @@ static const char *RUN_USAGE =
     "[--schedule S]\n"
     "                    [--junit FILE] [--json FILE] [--jobs N|auto] [--timeout SECONDS]\n"
     "                    [--shard K/N] [--trace-failures DIR] [--marks] [--require-marks]\n"
-    "                    [--matrix]\n"
+    "                    [--matrix] [--html DIR]\n"
     "  runs every scenario file under PATH (directories are searched for *.yaml) for every\n"
     "  seed; prints one line per scenario and the command that replays each failure.\n"
     "  --seeds A..B (or one seed N) replaces every file's own range.\n"
@@ -57,6 +58,9 @@ static const char *RUN_USAGE =
     "  sim/runtime/mark_table.h gives no reason. --matrix prints the fault x protocol-state\n"
     "  matrix: for each state an end of a connection was in when a fault acted, and each\n"
     "  action, the seeds that reached it and the error kinds the client saw.\n"
+    "  --html DIR writes DIR/index.html: the summary, a row per file, each failure with its\n"
+    "  replay command, trace hash and a sequence diagram of its seed (run again here), the\n"
+    "  marks and the matrix; one self-contained page (DIR is made if missing).\n"
     "exit codes: 0 every scenario held or found; 1 one failed, crashed or timed out;\n"
     "  2 a usage error, an invalid scenario file, an unreadable path or a report file that\n"
     "  cannot be written (every scenario still runs and the other report is written);\n"
@@ -356,9 +360,8 @@ static void run_here(const fl_file_list_t *files, const fl_options_t *o, fl_outc
 static bool report_marks(const fl_options_t *o, const fl_outcome_t *outcomes, size_t count,
                          FILE *out, FILE *err) {
     assert(o != NULL && (outcomes != NULL || count == 0) && out != NULL && err != NULL);
-    uint64_t hits[FL_MARK_COUNT] = {0};
-    for (size_t i = 0; i < count; i++)
-        for (unsigned m = 0; m < FL_MARK_COUNT; m++) hits[m] += outcomes[i].marks[m];
+    uint64_t hits[FL_MARK_COUNT];
+    fl_marks_sum_outcomes(outcomes, count, hits);
     if (o->marks) fl_marks_print(hits, out);
     size_t missing = fl_marks_missing(hits);
     if (!o->require_marks || missing == 0) return false;
@@ -394,12 +397,14 @@ static int summarize(const fl_options_t *o, fl_outcome_t *outcomes, size_t count
     bool report_failed = false;
     if (o->junit && fl_report_junit(o->junit, outcomes, count, err) != 0) report_failed = true;
     if (o->json && fl_report_jsonl(o->json, outcomes, count, err) != 0) report_failed = true;
+    if (o->html && fl_html_output_write(o->html, outcomes, count, out, err) != 0)
+        report_failed = true;
     bool marks_missing = false;
     if (o->marks || o->require_marks) marks_missing = report_marks(o, outcomes, count, out, err);
     if (o->matrix) {
         fl_fault_matrix_t *total = calloc(1, sizeof *total);
         if (total == NULL) fl__out_of_memory("run");
-        for (size_t i = 0; i < count; i++) fl_fault_matrix_merge(total, &outcomes[i].matrix);
+        fl_matrix_sum_outcomes(outcomes, count, total);
         fl_matrix_print(total, out);
         free(total);
     }
@@ -458,6 +463,7 @@ int fl_cli_run(int argc, char **argv, FILE *out, FILE *err) {
     if (choose_jobs(&o, exe, err) != 0) return 2;
     if (o.trace_failures != NULL && fl_trace_failures_prepare(o.trace_failures, err) != 0)
         return 2;
+    if (o.html != NULL && fl_html_output_prepare(o.html, err) != 0) return 2;
     fl_file_list_t *files = calloc(1, sizeof *files);
     if (files == NULL) fl__out_of_memory("run");
     int collect_status = collect_files(files, &o, err);

@@ -100,6 +100,7 @@ static const option_row_t OPTION_ROWS[] = {
     {"--marks", FL_OPT_MARKS, "no value", NULL},
     {"--require-marks", FL_OPT_REQUIRE_MARKS, "no value", NULL},
     {"--matrix", FL_OPT_MATRIX, "no value", NULL},
+    {"--html", FL_OPT_HTML, "a directory to write index.html into", NULL},
 };
 
 static const option_row_t *find_option(const char *name) {
@@ -143,6 +144,7 @@ static bool read_option_value(fl_option_id_t id, const char *value, fl_options_t
     case FL_OPT_MARKS: return (o->marks = true);
     case FL_OPT_REQUIRE_MARKS: return (o->require_marks = true);
     case FL_OPT_MATRIX: return (o->matrix = true);
+    case FL_OPT_HTML: return (o->html = value) != NULL && *value != '\0';
     }
     assert(!"every option row is handled");
     return false;
