@@ -12,9 +12,11 @@
 
 /* The geometry, in pixels. */
 enum {
-    TIME_W = 104,   /* the virtual-time column */
+    TIME_W = 96,    /* the virtual-time column */
+    TEXT_W = 456,   /* the events' text column, left of the lanes: always in view */
+    LANES_X = TIME_W + TEXT_W,
     LANE_W = 104,
-    TEXT_W = 560,   /* the events' text column */
+    ROW_TEXT_MAX = 66, /* bytes of an event's text in its row (the tooltip has it all) */
     HEADER_H = 58,
     ROW_H = 18,
     FOOTER_H = 28,
@@ -170,7 +172,7 @@ static void lane_name(const diagram_t *d, size_t lane, char *out, size_t size) {
 }
 
 static int lane_x(size_t lane) {
-    return TIME_W + (int)lane * LANE_W + LANE_W / 2;
+    return LANES_X + (int)lane * LANE_W + LANE_W / 2;
 }
 
 static int row_y(size_t row) {
@@ -178,7 +180,7 @@ static int row_y(size_t row) {
 }
 
 static int diagram_width(const diagram_t *d) {
-    return TIME_W + (int)d->lane_count * LANE_W + TEXT_W;
+    return LANES_X + (int)d->lane_count * LANE_W + 8;
 }
 
 static const char *side_fill(fl_trace_side_t side) {
@@ -236,19 +238,28 @@ static void write_header(const diagram_t *d) {
     for (size_t first = 0; first < d->lane_count;) {
         size_t last = first;
         while (last + 1 < d->lane_count && d->lanes[last + 1].side == d->lanes[first].side) last++;
-        int x = TIME_W + (int)first * LANE_W, w = (int)(last - first + 1) * LANE_W;
+        int x = LANES_X + (int)first * LANE_W, w = (int)(last - first + 1) * LANE_W;
         fprintf(out, "<rect x=\"%d\" y=\"0\" width=\"%d\" height=\"%d\" fill=\"%s\"/>\n", x, w,
                 HEADER_H - 4, side_fill(d->lanes[first].side));
         fprintf(out, "<text class=\"side\" x=\"%d\" y=\"16\" text-anchor=\"middle\" "
                      "font-weight=\"bold\">%s</text>\n", x + w / 2, side_title(d->lanes[first].side));
         first = last + 1;
     }
-    fprintf(out, "<text x=\"4\" y=\"%d\" fill=\"#5f6368\">virtual time (s)</text>\n",
+    fprintf(out, "<text x=\"4\" y=\"%d\" fill=\"#5f6368\">time (s)</text>\n",
             HEADER_H - 13);
-    fprintf(out, "<text x=\"%d\" y=\"%d\" fill=\"#5f6368\">event</text>\n",
-            TIME_W + (int)d->lane_count * LANE_W + 8, HEADER_H - 13);
+    fprintf(out, "<text x=\"%d\" y=\"%d\" fill=\"#5f6368\">event [lane]</text>\n",
+            TIME_W + 4, HEADER_H - 13);
     for (size_t lane = 0; lane < d->lane_count; lane++) write_lane_label(d, lane);
     assert(d->lane_count == 0 || d->lanes != NULL);
+}
+
+/* Every other row shaded, under the life lines, so a row's text can be
+ * followed to its mark. */
+static void write_row_bands(const diagram_t *d) {
+    for (size_t r = 1; r < d->row_count; r += 2)
+        fprintf(d->out, "<rect x=\"0\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"#f8f9fa\"/>\n",
+                row_y(r) - ROW_H / 2, diagram_width(d), ROW_H);
+    assert(d->out != NULL);
 }
 
 /* A lane's life line: a task's from its drawn spawn to its drawn end. */
@@ -337,8 +348,8 @@ static void write_arrow(FILE *out, const fl_trace_event_t *e, int from_x, int to
 static void write_row(const diagram_t *d, size_t r, int64_t *shown_ns) {
     const fl_trace_event_t *e = &d->spans->events[d->rows[r]];
     FILE *out = d->out;
-    int y = row_y(r), text_x = TIME_W + (int)d->lane_count * LANE_W + 8;
-    char time[40], text[TEXT_MAX * 3 + 64];
+    int y = row_y(r);
+    char time[40], text[TEXT_MAX * 3 + 64], shown[ROW_TEXT_MAX + 2];
     format_time(e->time_ns, time, sizeof time);
     size_t lane = lane_of_event(d, e), source = source_lane(d, e);
     event_text(d, e, lane, text, sizeof text);
@@ -354,8 +365,10 @@ static void write_row(const diagram_t *d, size_t r, int64_t *shown_ns) {
     if (source != NO_LANE && lane != NO_LANE && source != lane)
         write_arrow(out, e, lane_x(source), lane_x(lane), y);
     if (lane != NO_LANE) write_mark(out, e, lane_x(lane), y);
-    fprintf(out, "<text x=\"%d\" y=\"%d\" fill=\"%s\">", text_x, y + 4, kind_colour(e));
-    fl_xml_text(out, text);
+    if (strlen(text) <= ROW_TEXT_MAX) snprintf(shown, sizeof shown, "%s", text);
+    else snprintf(shown, sizeof shown, "%.*s~", ROW_TEXT_MAX - 1, text);
+    fprintf(out, "<text x=\"%d\" y=\"%d\" fill=\"%s\">", TIME_W + 4, y + 4, kind_colour(e));
+    fl_xml_text(out, shown);
     fputs("</text></g>\n", out);
     assert(*shown_ns == e->time_ns);
 }
@@ -397,6 +410,7 @@ size_t fl_sequence_diagram_write(FILE *out, const fl_trace_event_t *events, size
             width, height, width, height);
     fprintf(out, "<rect width=\"%d\" height=\"%d\" fill=\"#ffffff\"/>\n", width, height);
     write_header(&d);
+    write_row_bands(&d);
     write_lifelines(&d);
     int64_t shown_ns = 0;
     for (size_t r = 0; r < d.row_count; r++) write_row(&d, r, &shown_ns);

@@ -8,8 +8,10 @@
  * only when a drawn event belongs to no task.
  *
  * Rows go down in trace order, which is virtual time's order; the time is
- * written at the left whenever it moves. Each row is one event that
- * matters to a failure, drawn on its lane with its text at the right:
+ * written at the left whenever it moves, then the row's text (cut to fit;
+ * the row's tooltip has it whole), then the lanes, so the text stays in
+ * view however many lanes there are. Each row is one event that matters
+ * to a failure, drawn on its lane:
  * network events and faults on their connection's lane (with an arrow
  * from the task that acted, a dashed line for a fault), ASGI messages,
  * client events, errors, notes, cancellations, spawns (an arrow from the
