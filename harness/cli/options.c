@@ -100,7 +100,8 @@ static const option_row_t OPTION_ROWS[] = {
     {"--marks", FL_OPT_MARKS, "no value", NULL},
     {"--require-marks", FL_OPT_REQUIRE_MARKS, "no value", NULL},
     {"--matrix", FL_OPT_MATRIX, "no value", NULL},
-    {"--html", FL_OPT_HTML, "a directory to write index.html into", NULL},
+    {"--html", FL_OPT_HTML, "a directory to write index.html into",
+     " (it is run's: faultline run PATH --html DIR writes DIR/index.html)"},
 };
 
 static const option_row_t *find_option(const char *name) {

@@ -159,6 +159,14 @@ static void test_a_directory_that_cannot_be_made_is_exit_2(void **state) {
     assert_null(strstr(out, "FAILED")); /* nothing ran */
 }
 
+static void test_html_needs_a_directory(void **state) {
+    (void)state;
+    char out[8192], err[8192];
+    const char *words[] = {"run", dir, "--jobs", "1", "--html"};
+    assert_int_equal(run(words, 5, out, err, sizeof out), 2);
+    assert_non_null(strstr(err, "--html needs a value (a directory to write index.html into)"));
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_a_diagram_per_failure_here, setup, teardown),
@@ -166,6 +174,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_the_same_run_writes_the_same_page, setup, teardown),
         cmocka_unit_test_setup_teardown(test_a_directory_that_cannot_be_made_is_exit_2, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_html_needs_a_directory, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
