@@ -198,12 +198,26 @@ static const char *side_title(fl_trace_side_t side) {
     return titles[side - FL_TRACE_SIDE_CLIENT];
 }
 
+/* text cut to at most most bytes into out (size > most), its last byte
+ * '~' when it was cut. */
+static void cut_text(const char *text, size_t most, char *out, size_t size) {
+    assert(text != NULL && out != NULL && most >= 1 && size > most);
+    size_t length = strlen(text);
+    if (length <= most) {
+        memcpy(out, text, length + 1);
+        return;
+    }
+    memcpy(out, text, most - 1);
+    out[most - 1] = '~';
+    out[most] = '\0';
+    assert(strlen(out) == most);
+}
+
 /* One line of a lane's label, cut to fit the lane ('~' says it was). */
 static void write_label_line(FILE *out, const char *line, int x, int y) {
     assert(out != NULL && line != NULL);
     char cut[LABEL_MAX + 1];
-    if (strlen(line) <= LABEL_MAX) snprintf(cut, sizeof cut, "%s", line);
-    else snprintf(cut, sizeof cut, "%.*s~", LABEL_MAX - 1, line);
+    cut_text(line, LABEL_MAX, cut, sizeof cut);
     fprintf(out, "<tspan x=\"%d\" y=\"%d\">", x, y);
     fl_xml_text(out, cut);
     fputs("</tspan>", out);
@@ -365,8 +379,7 @@ static void write_row(const diagram_t *d, size_t r, int64_t *shown_ns) {
     if (source != NO_LANE && lane != NO_LANE && source != lane)
         write_arrow(out, e, lane_x(source), lane_x(lane), y);
     if (lane != NO_LANE) write_mark(out, e, lane_x(lane), y);
-    if (strlen(text) <= ROW_TEXT_MAX) snprintf(shown, sizeof shown, "%s", text);
-    else snprintf(shown, sizeof shown, "%.*s~", ROW_TEXT_MAX - 1, text);
+    cut_text(text, ROW_TEXT_MAX, shown, sizeof shown);
     fprintf(out, "<text x=\"%d\" y=\"%d\" fill=\"%s\">", TIME_W + 4, y + 4, kind_colour(e));
     fl_xml_text(out, shown);
     fputs("</text></g>\n", out);
