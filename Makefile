@@ -1,8 +1,9 @@
 # faultline — build, test, coverage and benchmarks.
 #
 #   make            build everything into build/ (installs missing packages first)
-#   make run        build, then run the scenario suites on their defaults
-#   make test       build, then run every cmocka test binary
+#   make run        build, then run the scenario suites on their defaults (reports/:
+#                   junit.xml, results.jsonl, index.html)
+#   make test       build, then run every cmocka test binary and the script tests
 #   make test-sanitize   the same tests under AddressSanitizer + UBSan
 #   make test-ucontext   the same tests with the ucontext task switch
 #   make coverage   instrumented unit tests and scenario suites, then gcovr reports
@@ -27,7 +28,7 @@ LLHTTP_INCLUDE_DIR ?= /usr/share/include/llhttp
 
 DEB_PACKAGES := build-essential pkg-config libuv1-dev libcmocka-dev libyaml-dev \
                 gcovr node-llhttp valgrind curl python3 python3-httpx python3-uvicorn \
-                python3-junitparser
+                python3-junitparser chromium
 
 # What `make bench` measures the client against: nginx as the server, wrk
 # and Python's httpx as the baselines. Alternatives are separated by commas: any
@@ -57,6 +58,10 @@ TEST_SUPPORT_SRCS := $(sort $(wildcard tests/support/*.c))
 TEST_SUPPORT_OBJS := $(patsubst %,$(BUILD_DIR)/obj/%.o,$(TEST_SUPPORT_SRCS))
 TEST_SRCS := $(sort $(shell find tests -name 'test_*.c' 2>/dev/null))
 TEST_BINS := $(patsubst tests/%.c,$(BUILD_DIR)/tests/%,$(TEST_SRCS))
+# Tests that are scripts (a browser loading the HTML report): run by
+# `make test` with the faultline binary they drive, as tests/run.sh runs the
+# binaries (they print cmocka's summary lines).
+TEST_SCRIPTS := $(sort $(shell find tests -name 'test_*.sh' 2>/dev/null))
 
 BENCH_SRCS := $(sort $(wildcard bench/bench_*.c))
 BENCH_SUPPORT_SRCS := $(filter-out $(BENCH_SRCS),$(wildcard bench/*.c))
@@ -95,11 +100,13 @@ run: deps
 	@$(MAKE) --no-print-directory build-all
 	@mkdir -p reports
 	@$(FAULTLINE) run scenarios/ --junit reports/junit.xml --json reports/results.jsonl \
-	  --self-check 5%
+	  --self-check 5% \
+	  --html reports
 
 test: deps
 	@$(MAKE) --no-print-directory build-all
 	@$(MAKE) --no-print-directory test-run
+	@FAULTLINE=$(FAULTLINE) tests/run.sh $(TEST_SCRIPTS)
 	@$(FAULTLINE) run scenarios/ --require-marks
 
 test-run: $(TEST_BINS)

@@ -15,17 +15,19 @@
 #include "harness/cli/options.h"
 #include "harness/cli/run_summary.h"
 #include "harness/json/json.h"
+#include "harness/cli/html_output.h"
 #include "harness/report/outcome_json.h"
 #include "sim/runtime/arena.h"
 
 static const char *MERGE_USAGE =
     "usage: faultline merge SHARD.jsonl... [--junit FILE] [--json FILE] [--marks]\n"
-    "                       [--require-marks] [--matrix]\n"
+    "                       [--require-marks] [--matrix] [--html DIR]\n"
     "                       [--coverage-tracefile F]... [--coverage-out DIR]\n"
     "  combines the JSON lines of `faultline run --shard K/N --json SHARD.jsonl`, one file per\n"
     "  shard given in shard order (1/N first: file i of the suite is in shard i mod N + 1),\n"
     "  into what the unsharded run gives: its lines, its summary, --junit and --json reports\n"
-    "  in its order, --marks and --matrix summed over every shard, and its exit code.\n"
+    "  in its order, --marks and --matrix summed over every shard, --html DIR's page (its\n"
+    "  failures' seeds run again here for their diagrams), and its exit code.\n"
     "  A file that cannot be read, a line that is not an outcome, a scenario file in two\n"
     "  shards, or shards whose sizes cannot be 1/N..N/N in that order is an error (exit 2),\n"
     "  and no report is written.\n"
@@ -248,6 +250,7 @@ int fl_cli_merge(int argc, char **argv, FILE *out, FILE *err) {
     int status = fl_options_parse(argc, argv, &o, MERGE_USAGE, FL_ACCEPTS_MERGE, err);
     if (status == 0) status = check_coverage_options(&o, err);
     if (status != 0) return status;
+    if (o.html != NULL && fl_html_output_prepare(o.html, err) != 0) return FL_EXIT_ERROR;
     fl_arena_t strings; /* the outcomes' schedules */
     fl_arena_init(&strings);
     fl_outcome_t *outcomes;
@@ -258,11 +261,8 @@ int fl_cli_merge(int argc, char **argv, FILE *out, FILE *err) {
     }
     print_outcomes(outcomes, count, out, err);
     int code = fl_run_summarize("merge", &o, outcomes, count, out, err);
-    /* HTML REPORT: here merge will write `run --html DIR`'s report of the
-     * merged outcomes, with the writer another branch is adding (not in
-     * this one), as run does after its summary, e.g.
-     *   if (o.html && fl_report_html(o.html, outcomes, count, err) != 0) code = 2;
-     * with FL_OPT_HTML added to FL_ACCEPTS_MERGE. */
+    /* The HTML page (--html DIR) is written by fl_run_summarize, as run's:
+     * its failures' diagrams come from their seeds run again here. */
     if (o.coverage_out != NULL &&
         fl_coverage_merge(o.coverage_tracefiles, o.coverage_tracefile_count, o.coverage_out,
                           err) != 0)

@@ -11,6 +11,7 @@
 #include <uv.h>
 
 #include "harness/model/loader.h"
+#include "harness/cli/html_output.h"
 #include "harness/cli/options.h"
 #include "harness/report/outcome.h"
 #include "harness/run/runner.h"
@@ -27,7 +28,7 @@ static const char *RUN_USAGE =
     "[--schedule S]\n"
     "                    [--junit FILE] [--json FILE] [--jobs N|auto] [--timeout SECONDS]\n"
     "                    [--shard K/N] [--trace-failures DIR] [--marks] [--require-marks]\n"
-    "                    [--matrix] [--self-check P%]\n"
+    "                    [--matrix] [--self-check P%] [--html DIR]\n"
     "  runs every scenario file under PATH (directories are searched for *.yaml) for every\n"
     "  seed; prints one line per scenario and the command that replays each failure.\n"
     "  --seeds A..B (or one seed N) replaces every file's own range.\n"
@@ -58,6 +59,9 @@ static const char *RUN_USAGE =
     "  action, the seeds that reached it and the error kinds the client saw.\n"
     "  --self-check P% runs that share of the passing seeds twice and fails the file if a\n"
     "  trace hash differs (nondeterminism); every failing or finding seed is run twice.\n"
+    "  --html DIR writes DIR/index.html: the summary, a row per file, each failure with its\n"
+    "  replay command, trace hash and a sequence diagram of its seed (run again here), the\n"
+    "  marks and the matrix; one self-contained page (DIR is made if missing).\n"
     "exit codes: 0 every scenario held or found; 1 one failed, crashed or timed out;\n"
     "  2 a usage error, an invalid scenario file, an unreadable path or a report file that\n"
     "  cannot be written (every scenario still runs and the other report is written);\n"
@@ -408,6 +412,7 @@ int fl_cli_run(int argc, char **argv, FILE *out, FILE *err) {
     if (choose_jobs(&o, exe, err) != 0) return 2;
     if (o.trace_failures != NULL && fl_trace_failures_prepare(o.trace_failures, err) != 0)
         return 2;
+    if (o.html != NULL && fl_html_output_prepare(o.html, err) != 0) return 2;
     fl_file_list_t *files = calloc(1, sizeof *files);
     if (files == NULL) fl__out_of_memory("run");
     int collect_status = collect_files(files, &o, err);

@@ -45,7 +45,8 @@ static const command_row_t COMMANDS[] = {
     {"merge", fl_cli_merge,
      "  merge SHARD.jsonl...  combine the --json results of run --shard 1/N..N/N (given in\n"
      "                  shard order) into the unsharded run's lines, summary, exit code and\n"
-     "                  [--junit F] [--json F] [--marks] [--require-marks] [--matrix];\n"
+     "                  [--junit F] [--json F] [--marks] [--require-marks] [--matrix]\n"
+     "                  [--html DIR];\n"
      "                  [--coverage-tracefile F]... --coverage-out DIR merges gcovr\n"
      "                  tracefiles ('faultline merge --help')\n"},
     {"shrink", fl_cli_shrink,

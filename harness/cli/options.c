@@ -109,6 +109,8 @@ static const option_row_t OPTION_ROWS[] = {
     {"--self-check", FL_OPT_SELF_CHECK, "a share of the passing seeds, 0%..100% (e.g. 5%)", NULL},
     {"--bound", FL_OPT_BOUND, "a delay bound, 0..64", NULL},
     {"--out", FL_OPT_OUT, "a file to write", " (it is shrink's)"},
+    {"--html", FL_OPT_HTML, "a directory to write index.html into",
+     " (it is run's: faultline run PATH --html DIR writes DIR/index.html)"},
 };
 
 static const option_row_t *find_option(const char *name) {
@@ -189,6 +191,7 @@ static bool read_option_value(fl_option_id_t id, const char *value, fl_options_t
     }
     case FL_OPT_SELF_CHECK: return parse_share(value, &o->self_check_per_million) &&
                                    (o->self_check = value) != NULL;
+    case FL_OPT_HTML: return (o->html = value) != NULL && *value != '\0';
     }
     assert(!"every option row is handled");
     return false;

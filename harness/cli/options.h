@@ -34,17 +34,20 @@ typedef enum fl_option_id {
     FL_OPT_SELF_CHECK = 1u << 18,
     FL_OPT_BOUND = 1u << 19,
     FL_OPT_OUT = 1u << 20,
-    FL_OPT_LAST = FL_OPT_OUT,
+    FL_OPT_HTML = 1u << 21,
+    FL_OPT_LAST = FL_OPT_HTML,
 } fl_option_id_t;
 
 /* What each command takes. */
 enum {
     FL_ACCEPTS_RUN = FL_OPT_SEEDS | FL_OPT_POLICY | FL_OPT_SCHEDULE | FL_OPT_JUNIT | FL_OPT_JSON |
                      FL_OPT_JOBS | FL_OPT_TIMEOUT | FL_OPT_SHARD | FL_OPT_TRACE_FAILURES |
-                     FL_OPT_MARKS | FL_OPT_REQUIRE_MARKS | FL_OPT_MATRIX | FL_OPT_SELF_CHECK,
+                     FL_OPT_MARKS | FL_OPT_REQUIRE_MARKS | FL_OPT_MATRIX | FL_OPT_SELF_CHECK |
+                     FL_OPT_HTML,
     /* merge reads the shards' --json files (the paths) and writes the reports run would. */
     FL_ACCEPTS_MERGE = FL_OPT_JUNIT | FL_OPT_JSON | FL_OPT_MARKS | FL_OPT_REQUIRE_MARKS |
-                       FL_OPT_MATRIX | FL_OPT_COVERAGE_TRACEFILE | FL_OPT_COVERAGE_OUT,
+                       FL_OPT_MATRIX | FL_OPT_COVERAGE_TRACEFILE | FL_OPT_COVERAGE_OUT |
+                       FL_OPT_HTML,
     FL_ACCEPTS_RUN_ONE = FL_OPT_SEEDS | FL_OPT_POLICY | FL_OPT_SCHEDULE | FL_OPT_SELF_CHECK,
     FL_ACCEPTS_SHRINK = FL_OPT_SEED | FL_OPT_POLICY | FL_OPT_SCHEDULE | FL_OPT_DEPTH | FL_OPT_OUT,
     FL_ACCEPTS_EXPLORE = FL_OPT_POLICY | FL_OPT_RUNS | FL_OPT_DEPTH | FL_OPT_BOUND,
@@ -83,6 +86,7 @@ typedef struct fl_options {
     const char *coverage_tracefiles[FL_OPTIONS_TRACEFILES_MAX]; /* merge: gcovr JSON, argv's */
     size_t coverage_tracefile_count;
     const char *coverage_out;        /* merge: the directory for gcovr's merged reports */
+    const char *html;                /* run: a directory for the HTML report (index.html) */
 } fl_options_t;
 
 /* Parses argv[1..argc) (argv[0] is the command's name) into o, taking the

@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
+#include "harness/cli/html_output.h"
 #include "harness/report/marks_report.h"
 #include "harness/report/matrix_report.h"
 #include "harness/report/reports.h"
@@ -53,6 +54,8 @@ int fl_run_summarize(const char *command, const fl_options_t *o, const fl_outcom
     bool report_failed = false;
     if (o->junit && fl_report_junit(o->junit, outcomes, count, err) != 0) report_failed = true;
     if (o->json && fl_report_jsonl(o->json, outcomes, count, err) != 0) report_failed = true;
+    if (o->html && fl_html_output_write(o->html, outcomes, count, out, err) != 0)
+        report_failed = true;
     bool marks_missing = false;
     if (o->marks || o->require_marks)
         marks_missing = report_marks(command, o, outcomes, count, out, err);

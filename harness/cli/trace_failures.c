@@ -6,52 +6,16 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
-#include "harness/model/loader.h"
-#include "harness/run/runner.h"
-#include "sim/runtime/arena.h"
-#include "sim/runtime/status.h"
+#include "harness/cli/failure_rerun.h"
+#include "harness/cli/output_dir.h"
+#include "harness/report/chrome_trace.h"
 
 enum { TRACE_PATH_MAX = 4096 };
 
-/* mkdir -p: each missing prefix of dir, in order. */
-static int make_directories(const char *dir) {
-    assert(dir != NULL && dir[0] != '\0');
-    char path[TRACE_PATH_MAX];
-    size_t length = strlen(dir);
-    if (length >= sizeof path) return errno = ENAMETOOLONG, -1;
-    memcpy(path, dir, length + 1);
-    for (size_t i = 1; i <= length; i++) {
-        if (path[i] != '/' && path[i] != '\0') continue;
-        char kept = path[i];
-        path[i] = '\0';
-        if (mkdir(path, 0777) != 0 && errno != EEXIST) return -1;
-        path[i] = kept;
-    }
-    assert(strcmp(path, dir) == 0);
-    return 0;
-}
-
 int fl_trace_failures_prepare(const char *dir, FILE *err) {
     assert(dir != NULL && err != NULL);
-    struct stat info;
-    if (dir[0] == '\0' || make_directories(dir) != 0 || stat(dir, &info) != 0) {
-        fprintf(err, "faultline run: --trace-failures %s: cannot make the directory: %s\n", dir,
-                strerror(dir[0] == '\0' ? ENOENT : errno));
-        return 2;
-    }
-    if (!S_ISDIR(info.st_mode)) {
-        fprintf(err, "faultline run: --trace-failures %s: not a directory\n", dir);
-        return 2;
-    }
-    if (access(dir, W_OK | X_OK) != 0) {
-        fprintf(err, "faultline run: --trace-failures %s: cannot write there: %s\n", dir,
-                strerror(errno));
-        return 2;
-    }
-    return 0;
+    return fl_output_dir_prepare("--trace-failures", dir, err);
 }
 
 static bool kept_byte(char c) {
@@ -88,65 +52,42 @@ char *fl_trace_failure_file_name(const char *path, uint64_t seed, char *out, siz
     return out;
 }
 
+static void write_chrome_trace(void *context, fl_world_t *world) {
+    assert(context != NULL && world != NULL);
+    fl_chrome_trace_write(world, context);
+}
+
 /* Runs outcome's failing seed again with its trace kept and writes the
- * trace to file. Returns 0, or 2 after a message. */
+ * trace to file. Returns 0, or 2 after a message (and no file). */
 static int trace_one(const fl_outcome_t *r, const char *file, FILE *err) {
     assert(r != NULL && file != NULL && err != NULL);
-    fl_replay_command_t command = fl_outcome_replay_command(r);
-    assert(!command.whole_run && !command.check_only); /* only runs with a verdict come here */
-    fl_arena_t arena;
-    fl_arena_init(&arena);
-    fl_scenario_t s;
-    char error[1024];
-    int status = 0;
-    FILE *trace = NULL;
-    fl_seed_result_t *result = malloc(sizeof *result);
-    if (result == NULL) fl__out_of_memory("trace failures");
-    if (fl_scenario_load_file(&arena, r->file, &s, error, sizeof error) != FL_OK) {
-        fprintf(err, "faultline run: --trace-failures: %s no longer loads: %s\n", r->file, error);
-        status = 2;
-    } else if ((trace = fopen(file, "w")) == NULL) {
+    FILE *trace = fopen(file, "w");
+    if (trace == NULL) {
+        fprintf(err, "faultline run: --trace-failures: cannot write %s: %s\n", file,
+                strerror(errno));
+        return 2;
+    }
+    int status = fl_failure_rerun(r, "--trace-failures", write_chrome_trace, trace, err);
+    if (fclose(trace) != 0 && status == 0) {
         fprintf(err, "faultline run: --trace-failures: cannot write %s: %s\n", file,
                 strerror(errno));
         status = 2;
-    } else {
-        fl_run_config_t config = {.policy = command.policy, .schedule = command.schedule,
-                                  .keep_trace = true, .chrome_trace = trace};
-        int ran = fl_scenario_run_seed(&s, command.seed, &config, result);
-        assert(result->seed == command.seed);
-        if (ran != FL_OK) {
-            fprintf(err, "faultline run: --trace-failures: %s seed %" PRIu64 " cannot run: %s\n",
-                    r->file, command.seed, result->message);
-            status = 2;
-        }
-        if (fclose(trace) != 0 && status == 0) {
-            fprintf(err, "faultline run: --trace-failures: cannot write %s: %s\n", file,
-                    strerror(errno));
-            status = 2;
-        }
-        if (status != 0) remove(file);
     }
-    free(result);
-    fl_arena_destroy(&arena);
+    if (status != 0) remove(file);
+    assert(status == 0 || status == 2);
     return status;
-}
-
-/* Whether outcome r has a trace to write: it failed, and ran to a verdict. */
-static bool traced(const fl_outcome_t *r) {
-    assert(r != NULL && r->file != NULL);
-    return !r->passed && !r->load_error && r->ending == FL_ENDING_RAN;
 }
 
 /* Outcome i's file name; when an earlier traced file has the same one
  * (a/b_c.yaml and a_b/c.yaml), ".file-<i+1>" goes before ".json", so no
  * trace overwrites another. */
 static void unique_name(const fl_outcome_t *outcomes, size_t i, char *name, size_t size) {
-    assert(outcomes != NULL && traced(&outcomes[i]) && size > 64);
+    assert(outcomes != NULL && fl_failure_rerunnable(&outcomes[i]) && size > 64);
     fl_trace_failure_file_name(outcomes[i].file, fl_outcome_replay_command(&outcomes[i]).seed,
                                name, size);
     char earlier[512];
     for (size_t k = 0; k < i; k++) {
-        if (!traced(&outcomes[k])) continue;
+        if (!fl_failure_rerunnable(&outcomes[k])) continue;
         fl_trace_failure_file_name(outcomes[k].file,
                                    fl_outcome_replay_command(&outcomes[k]).seed, earlier,
                                    sizeof earlier);
@@ -165,7 +106,7 @@ int fl_trace_failures_write(const char *dir, const fl_outcome_t *outcomes, size_
     for (size_t i = 0; i < count; i++) {
         const fl_outcome_t *r = &outcomes[i];
         if (r->passed || r->load_error) continue;
-        if (!traced(r)) {
+        if (!fl_failure_rerunnable(r)) {
             /* Its crash or hang would recur here, in the parent. */
             fprintf(err, "faultline run: --trace-failures: no trace for %s: it did not finish "
                          "(replay it with its run line)\n", r->file);
@@ -173,8 +114,7 @@ int fl_trace_failures_write(const char *dir, const fl_outcome_t *outcomes, size_
         }
         char name[512], file[TRACE_PATH_MAX];
         unique_name(outcomes, i, name, sizeof name);
-        snprintf(file, sizeof file, "%s%s%s", dir,
-                 dir[strlen(dir) - 1] == '/' ? "" : "/", name);
+        fl_output_dir_file(dir, name, file, sizeof file);
         if (trace_one(r, file, err) != 0) status = 2;
         else fprintf(out, "trace   %s\n", file);
     }

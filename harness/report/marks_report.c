@@ -2,6 +2,23 @@
 
 #include <assert.h>
 #include <inttypes.h>
+#include <string.h>
+
+void fl_marks_sum_outcomes(const fl_outcome_t *outcomes, size_t count,
+                           uint64_t hits[FL_MARK_COUNT]) {
+    assert((outcomes != NULL || count == 0) && hits != NULL);
+    memset(hits, 0, sizeof(uint64_t) * FL_MARK_COUNT);
+    for (size_t i = 0; i < count; i++)
+        for (unsigned m = 0; m < FL_MARK_COUNT; m++) hits[m] += outcomes[i].marks[m];
+}
+
+size_t fl_marks_hit_count(const uint64_t hits[FL_MARK_COUNT]) {
+    assert(hits != NULL);
+    size_t hit = 0;
+    for (unsigned m = 0; m < FL_MARK_COUNT; m++) hit += hits[m] > 0;
+    assert(hit <= FL_MARK_COUNT);
+    return hit;
+}
 
 void fl_marks_json_write(fl_json_writer_t *w, const uint64_t hits[FL_MARK_COUNT]) {
     assert(w != NULL && hits != NULL);
@@ -41,8 +58,7 @@ size_t fl_marks_missing(const uint64_t hits[FL_MARK_COUNT]) {
 
 void fl_marks_print(const uint64_t hits[FL_MARK_COUNT], FILE *out) {
     assert(hits != NULL && out != NULL);
-    size_t hit = 0;
-    for (unsigned m = 0; m < FL_MARK_COUNT; m++) hit += hits[m] > 0;
+    size_t hit = fl_marks_hit_count(hits);
     fprintf(out, "--- coverage marks: %zu of %d hit\n", hit, FL_MARK_COUNT);
     for (unsigned m = 0; m < FL_MARK_COUNT; m++)
         if (hits[m] > 0)

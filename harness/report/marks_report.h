@@ -11,7 +11,15 @@
 #include <stdio.h>
 
 #include "harness/json/json.h"
+#include "harness/report/outcome.h"
 #include "sim/runtime/marks.h"
+
+/* hits becomes the sum of count outcomes' marks: a run's whole. */
+void fl_marks_sum_outcomes(const fl_outcome_t *outcomes, size_t count,
+                           uint64_t hits[FL_MARK_COUNT]);
+
+/* How many marks were hit at least once. */
+size_t fl_marks_hit_count(const uint64_t hits[FL_MARK_COUNT]);
 
 /* {"name": hits, ...}: the marks hit, in the table's order. */
 void fl_marks_json_write(fl_json_writer_t *w, const uint64_t hits[FL_MARK_COUNT]);

@@ -6,10 +6,45 @@
 
 #include "client/error_kinds.h"
 
-/* Cancel-task acts on a task, not a connection: it has no column. */
-static bool action_has_column(int action) {
-    assert(action >= 0 && action < FL_FAULT_ACTION_COUNT);
+bool fl_matrix_action_has_column(fl_fault_action_kind_t action) {
+    assert((int)action >= 0 && (int)action < FL_FAULT_ACTION_COUNT);
     return action != FL_FAULT_ACTION_CANCEL_TASK;
+}
+
+static bool action_has_column(int action) {
+    return fl_matrix_action_has_column((fl_fault_action_kind_t)action);
+}
+
+void fl_matrix_sum_outcomes(const fl_outcome_t *outcomes, size_t count, fl_fault_matrix_t *total) {
+    assert((outcomes != NULL || count == 0) && total != NULL);
+    memset(total, 0, sizeof *total);
+    for (size_t i = 0; i < count; i++) fl_fault_matrix_merge(total, &outcomes[i].matrix);
+}
+
+char *fl_matrix_cell_errors(const fl_fault_matrix_cell_t *cell, char *out, size_t size) {
+    assert(cell != NULL && out != NULL && size > 0);
+    fl_client_error_kinds_add(); /* the client's kinds have names once added */
+    size_t used = 0;
+    out[0] = '\0';
+    for (int k = 0; k < FL_ERR_KIND_COUNT && used < size; k++) {
+        if (!fl_error_kind_set_has(&cell->errors, (fl_error_kind_t)k)) continue;
+        int n = snprintf(out + used, size - used, "%s%s", used > 0 ? ", " : "",
+                         fl_error_kind_name((fl_error_kind_t)k));
+        used += n > 0 ? (size_t)n : 0;
+    }
+    assert(strlen(out) < size);
+    return out;
+}
+
+size_t fl_matrix_cells_reached(const fl_fault_matrix_t *matrix, size_t *cells_out) {
+    assert(matrix != NULL);
+    size_t reached = 0, cells = 0;
+    for (int s = 0; s < FL_PROTOCOL_STATE_COUNT; s++)
+        for (int a = 0; a < FL_FAULT_ACTION_COUNT; a++)
+            if (action_has_column(a)) cells++, reached += matrix->cells[s][a].hits > 0;
+    if (cells_out != NULL) *cells_out = cells;
+    assert(reached <= cells);
+    return reached;
 }
 
 static void write_errors(fl_json_writer_t *w, const fl_error_kind_set_t *errors) {
@@ -121,10 +156,7 @@ static void print_table(const fl_fault_matrix_t *matrix, FILE *out) {
 
 void fl_matrix_print(const fl_fault_matrix_t *matrix, FILE *out) {
     assert(matrix != NULL && out != NULL);
-    size_t reached = 0, cells = 0;
-    for (int s = 0; s < FL_PROTOCOL_STATE_COUNT; s++)
-        for (int a = 0; a < FL_FAULT_ACTION_COUNT; a++)
-            if (action_has_column(a)) cells++, reached += matrix->cells[s][a].hits > 0;
+    size_t cells = 0, reached = fl_matrix_cells_reached(matrix, &cells);
     fprintf(out, "--- fault x protocol state: %zu of %zu cells reached (seeds that reached each)\n",
             reached, cells);
     print_table(matrix, out);

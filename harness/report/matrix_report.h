@@ -8,10 +8,27 @@
 #define FL_HARNESS_MATRIX_REPORT_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 
 #include "harness/json/json.h"
+#include "harness/report/outcome.h"
 #include "sim/net/protocol_state.h"
+
+/* total becomes the sum of count outcomes' matrices: a run's whole. */
+void fl_matrix_sum_outcomes(const fl_outcome_t *outcomes, size_t count, fl_fault_matrix_t *total);
+
+/* Whether the tables give action a column: cancel-task acts on a task, not
+ * on a connection, so it meets no protocol state. */
+bool fl_matrix_action_has_column(fl_fault_action_kind_t action);
+
+/* The error kinds a cell's seeds ended with, as "ReadError, WriteError"
+ * ("" for none), into out (NUL-terminated, truncated to fit). Returns out. */
+char *fl_matrix_cell_errors(const fl_fault_matrix_cell_t *cell, char *out, size_t size);
+
+/* How many cells of the tables were reached; *cells_out (may be NULL) gets
+ * how many there are. */
+size_t fl_matrix_cells_reached(const fl_fault_matrix_t *matrix, size_t *cells_out);
 
 /* [{"state", "side", "action", "hits", "seeds", "errors": [names]}, ...]:
  * the cells reached, in the tables' order. */

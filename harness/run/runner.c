@@ -141,7 +141,8 @@ static fl_world_t *create_world(const fl_scenario_t *scenario, uint64_t seed,
         .replay_pads_zero = config != NULL && config->replay_pads_zero,
         .time_limit_ns = scenario->time_limit_ns,
         .keep_trace = timeline || has_trace_expectation(scenario) ||
-                      (config != NULL && (config->keep_trace || config->chrome_trace != NULL)),
+                      (config != NULL && (config->keep_trace || config->chrome_trace != NULL ||
+                                          config->trace_visitor != NULL)),
     };
     return fl_world_create(&options, error, error_size);
 }
@@ -261,6 +262,8 @@ int fl_scenario_run_seed(const fl_scenario_t *scenario, uint64_t seed,
     assert(result->passed == (result->checks_failed == 0));
     if (config != NULL && config->chrome_trace != NULL)
         fl_chrome_trace_write(world, config->chrome_trace);
+    if (config != NULL && config->trace_visitor != NULL)
+        config->trace_visitor(config->trace_visitor_context, world);
     free(run);
     fl_world_destroy(world);
     return FL_OK;

@@ -49,6 +49,11 @@
 #include "sim/net/protocol_state.h"
 #include "sim/runtime/world.h"
 
+/* Called once a run has ended and been judged, with its world still
+ * alive: its kept trace (fl_world_trace) and its tasks' names can be read
+ * here, never later (the details live in the world's arena). */
+typedef void (*fl_trace_visit_fn)(void *context, fl_world_t *world);
+
 typedef struct fl_run_config {
     const char *policy;      /* NULL: the scenario's */
     const char *schedule;    /* with policy "replay": the schedule to play back */
@@ -64,6 +69,9 @@ typedef struct fl_run_config {
     FILE *timeline;          /* NULL: none; else each seed's timeline is written here */
     FILE *chrome_trace;      /* NULL: none; else the run's trace as Chrome trace-event
                                 JSON (one seed: meant for replay) */
+    fl_trace_visit_fn trace_visitor; /* NULL: none; else called with the world (keeps the
+                                        trace), for reports drawn from it */
+    void *trace_visitor_context;
 } fl_run_config_t;
 
 enum {
