@@ -429,9 +429,17 @@ int fl__load_server(fl_yaml_reader_t *ld, fl_yaml_node_t *node, fl_server_spec_t
          "the ASGI spec version the server announces", FL_BY_HAND},
         {"middleware", "list of server middleware", "none", "outermost first", FL_BY_HAND},
         {"routes", "list of routes", "none", "every other request gets 404", FL_BY_HAND},
+        {"header_timeout", "duration or forever", "5s",
+         "a request head must complete within this of its first byte, else the connection "
+         "closes (0: the default)",
+         &FL_READ_DURATION_OR_FOREVER, FL_INTO(fl_server_spec_t, header_timeout_ns)},
+        {"keep_alive_timeout", "duration or forever", "5s",
+         "a connection with no request in progress closes after this long idle, as uvicorn's "
+         "timeout_keep_alive (0: the default)",
+         &FL_READ_DURATION_OR_FOREVER, FL_INTO(fl_server_spec_t, keep_alive_timeout_ns)},
         FL_KEYS_END,
     };
-    TRY(fl__yaml_check_keys(ld, node, "server", keys));
+    TRY(fl__yaml_check_and_read_keys(ld, node, "server", keys, out, sizeof *out));
     fl_yaml_node_t *v;
     if ((v = fl__yaml_get(ld, node, "spec_version"))) {
         static const char *const versions[] = {"2.3", "2.4", NULL};

@@ -71,6 +71,8 @@ typedef struct fl_server_spec {
     size_t layer_count;
     fl_route_t *routes;
     size_t route_count;
+    int64_t header_timeout_ns;     /* 0: the server's 5 s; FL_TIME_NEVER: no limit */
+    int64_t keep_alive_timeout_ns; /* likewise */
 } fl_server_spec_t;
 
 /* --- the client --------------------------------------------------------------------- */

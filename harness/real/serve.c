@@ -100,7 +100,10 @@ int fl_cli_serve(int argc, char **argv, FILE *out, FILE *err) {
     assert(w != NULL && "the options are constant and valid");
     fl_net_t *net = fl_uvnet_create(w, s.fault_plan, error, sizeof error);
     fl_asgi_app_t *app = net ? fl_scenario_server_app(w, &s.server, error, sizeof error) : NULL;
-    fl_asgi_server_options_t server_options = {.spec_version = s.server.spec_version};
+    fl_asgi_server_options_t server_options = {
+        .spec_version = s.server.spec_version,
+        .header_timeout_ns = s.server.header_timeout_ns,
+        .keep_alive_timeout_ns = s.server.keep_alive_timeout_ns};
     fl_asgi_server_t *server =
         app ? fl_asgi_server_create(w, net, app, &server_options, error, sizeof error) : NULL;
     if (server == NULL) {

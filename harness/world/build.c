@@ -22,7 +22,9 @@ static int build_server(fl_run_state_t *run, char *error, size_t error_size) {
     fl_world_t *w = run->world;
     fl_asgi_app_t *app = fl_scenario_server_app(w, spec, error, error_size);
     if (app == NULL) return FL_EINVAL;
-    fl_asgi_server_options_t options = {.spec_version = spec->spec_version};
+    fl_asgi_server_options_t options = {.spec_version = spec->spec_version,
+                                        .header_timeout_ns = spec->header_timeout_ns,
+                                        .keep_alive_timeout_ns = spec->keep_alive_timeout_ns};
     run->server = fl_asgi_server_create(w, run->net, app, &options, error, error_size);
     if (run->server == NULL) return FL_EINVAL;
     assert(fl_asgi_server_log(run->server) != NULL);

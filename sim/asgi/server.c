@@ -84,6 +84,12 @@ struct connection {
     bool lost;                 /* the client closed or reset */
     bool stop_reading;         /* a bad request: answer it, discard the rest */
     bool reader_done;          /* the reading task has seen the end */
+    /* Slowloris guards: the reader's read runs in read_scope, whose deadline
+     * read_deadline computes from these; a cycle ending moves it. */
+    bool in_head;              /* a request head has begun and is not complete */
+    int64_t head_started_ns;   /* when it began (its first byte parsed) */
+    int64_t idle_since_ns;     /* accepted, or its last cycle ended */
+    fl_cancel_scope_t *read_scope; /* the reader's, while it reads; else NULL */
     /* output, drained by the writer task */
     buffer_t out;
     buffer_t write_copy;       /* what the writer is writing (out may grow meanwhile) */
@@ -517,12 +523,35 @@ static void send_plain_error(connection_t *c, int status, const char *body) {
 
 static void feed(connection_t *c, const char *data, size_t length);
 
+/* When the reader's current read must end, by the connection's state: no
+ * limit while a request is being answered (uvicorn has none for the app or
+ * the body) or the connection is closing; the header timeout from a head's
+ * first byte; else the keep-alive timeout from when it went idle. */
+static int64_t read_deadline(const connection_t *c) {
+    const fl_asgi_server_options_t *o = &c->server->options;
+    assert(o->header_timeout_ns != 0 && o->keep_alive_timeout_ns != 0); /* defaults applied */
+    if (c->cycle != NULL || c->stop_reading || c->close_after_flush || c->lost)
+        return FL_TIME_NEVER;
+    if (c->in_head)
+        return o->header_timeout_ns < 0 ? FL_TIME_NEVER : c->head_started_ns + o->header_timeout_ns;
+    return o->keep_alive_timeout_ns < 0 ? FL_TIME_NEVER
+                                        : c->idle_since_ns + o->keep_alive_timeout_ns;
+}
+
+/* The reader may be blocked in a read whose deadline was set while a cycle
+ * ran (none): give it the one the connection's new state calls for. */
+static void move_read_deadline(connection_t *c) {
+    assert(c->server != NULL);
+    if (c->read_scope != NULL) fl_scope_set_deadline(c->server->world, c->read_scope, read_deadline(c));
+}
+
 /* After a cycle: go on with the next pipelined request, or close. */
 static void cycle_finished(cycle_t *cycle) {
     connection_t *c = cycle->connection;
     /* One request at a time: the parser waits for this cycle to end. */
     assert(c->cycle == cycle);
     c->cycle = NULL;
+    c->idle_since_ns = fl_now(c->server->world);
     if (c->lost || c->close_after_flush) return;
     if (!cycle->response_complete || cycle->more_body || !cycle->keep_alive) {
         /* The rest of this request (a body the app never read) is read and
@@ -540,6 +569,7 @@ static void cycle_finished(cycle_t *cycle) {
         if (pending.length > 0) feed(c, pending.data, pending.length);
         buffer_free(&pending);
     }
+    move_read_deadline(c);
 }
 
 static fl_error_t *cycle_task(fl_world_t *w, void *arg) {
@@ -604,6 +634,8 @@ static int on_message_begin(llhttp_t *parser) {
     c->scratch.length = 0;
     c->header_state = AT_URL;
     c->header_count = 0;
+    c->in_head = true;
+    c->head_started_ns = fl_now(c->server->world);
     return 0;
 }
 
@@ -692,6 +724,7 @@ static int on_headers_complete(llhttp_t *parser) {
     assert(c->cycle == NULL);
     /* A refused field stops the parser before it gets here. */
     assert(!c->paused && c->reject_status == 0);
+    c->in_head = false;
     cycle_t *cycle = fl_arena_zalloc(fl_world_arena(w), sizeof *cycle);
     cycle->connection = c;
     cycle->id = ++server->next_cycle;
@@ -700,8 +733,12 @@ static int on_headers_complete(llhttp_t *parser) {
     cycle->message_condition = fl_condition_create(w, "request cycle", "message event");
     build_scope(c, cycle);
     cycle->head_request = strcmp(cycle->scope.method, "HEAD") == 0;
-    if (parser->content_length > server->options.body_bytes_max &&
-        parser->content_length != UINT64_MAX)
+    /* A declared length past the limit is refused before a byte of its
+     * body, as h11 does. The flag, not the value, says a length was given:
+     * the largest value (2^64 - 1) is a length too, and used to pass as
+     * "none", leaving the app waiting for a body that could never be held. */
+    if ((parser->flags & F_CONTENT_LENGTH) && !(parser->flags & F_CHUNKED) &&
+        parser->content_length > server->options.body_bytes_max)
         return reject(c, 413);
     c->cycle = cycle;
     server->stats.requests++;
@@ -814,13 +851,56 @@ static void feed(connection_t *c, const char *data, size_t length) {
     c->stop_reading = true;
 }
 
+/* One read, ended early by the header or keep-alive timeout (read_deadline);
+ * *timed_out says that happened (the status is then FL_OK and nothing was
+ * read). Cancellation leaves unread bytes where they were. */
+static int read_in_time(connection_t *c, fl_world_t *w, size_t *n, bool *timed_out) {
+    assert(c->read_scope == NULL && n != NULL && timed_out != NULL);
+    fl_cancel_scope_t scope;
+    fl_scope_enter(w, &scope, read_deadline(c), 0);
+    c->read_scope = &scope;
+    int status = fl_conn_read(c->conn, c->read_buffer, READ_CHUNK, n);
+    c->read_scope = NULL;
+    status = fl_scope_exit(w, &scope, status);
+    *timed_out = scope.cancelled_caught;
+    assert(!*timed_out || status == FL_OK);
+    return status;
+}
+
+/* The header or keep-alive timeout fired: closed without an answer (uvicorn
+ * closes an idle keep-alive connection so; a head that never completes has
+ * no request to answer), and the log says which. */
+static void timed_out(connection_t *c) {
+    fl_asgi_server_t *server = c->server;
+    /* read_deadline sets none while a cycle runs; a new cycle comes only from
+     * the reader itself or with the deadline moved (cycle_finished). */
+    assert(c->cycle == NULL && !c->lost);
+    server->stats.timeouts++;
+    if (c->in_head)
+        fl_server_log_add(server->log, FL_SERVER_LOG_NOTE, 0, server->options.header_timeout_ns,
+                          "Request head not complete after %lld ms: connection closed.",
+                          (long long)(server->options.header_timeout_ns / FL_MS(1)));
+    else
+        fl_server_log_add(server->log, FL_SERVER_LOG_NOTE, 0, server->options.keep_alive_timeout_ns,
+                          "Idle for the keep-alive timeout (%lld ms): connection closed.",
+                          (long long)(server->options.keep_alive_timeout_ns / FL_MS(1)));
+    c->stop_reading = true;
+    close_after_flush(c);
+    assert(c->close_after_flush && server->stats.timeouts <= server->stats.connections);
+}
+
 static fl_error_t *connection_task(fl_world_t *w, void *arg) {
     connection_t *c = arg;
     char *chunk = c->read_buffer;
     assert(chunk != NULL && !c->reader_done); /* one reader per connection */
     while (!c->lost) {
         size_t n;
-        int status = fl_conn_read(c->conn, chunk, READ_CHUNK, &n);
+        bool late;
+        int status = read_in_time(c, w, &n, &late);
+        if (late) {
+            timed_out(c);
+            break;
+        }
         if (status != FL_OK) {
             if (status == FL_EEOF && (c->stop_reading || (c->cycle == NULL && c->pending.length == 0)))
                 close_after_flush(c); /* an idle connection closed, or a rejected one drained */
@@ -864,6 +944,7 @@ static fl_error_t *acceptor_task(fl_world_t *w, void *arg) {
         c->server = server;
         c->conn = conn;
         c->id = fl_conn_id(conn);
+        c->idle_since_ns = fl_now(w);
         llhttp_init(&c->parser, HTTP_REQUEST, &parser_settings);
         c->parser.data = c;
         c->out_ready = fl_condition_create(w, "connection", "output");
@@ -910,6 +991,11 @@ fl_asgi_server_t *fl_asgi_server_create(fl_world_t *world, fl_net_t *net, fl_asg
     if (chosen.header_bytes_max == 0) chosen.header_bytes_max = 16 * 1024;
     if (chosen.body_bytes_max == 0) chosen.body_bytes_max = 8 * 1024 * 1024;
     if (chosen.write_buffer_high == 0) chosen.write_buffer_high = 64 * 1024;
+    if (chosen.header_timeout_ns == 0) chosen.header_timeout_ns = FL_SECONDS(5);
+    if (chosen.keep_alive_timeout_ns == 0) chosen.keep_alive_timeout_ns = FL_SECONDS(5);
+    /* "forever" is no limit: kept negative so that no deadline sum overflows. */
+    if (chosen.header_timeout_ns == FL_TIME_NEVER) chosen.header_timeout_ns = -1;
+    if (chosen.keep_alive_timeout_ns == FL_TIME_NEVER) chosen.keep_alive_timeout_ns = -1;
     init_parser_settings();
     fl_asgi_server_t *server = fl_arena_zalloc(fl_world_arena(world), sizeof *server);
     server->world = world;
@@ -951,5 +1037,6 @@ fl_asgi_server_stats_t fl_asgi_server_stats(const fl_asgi_server_t *server) {
     /* Each request is one cycle: it completes, or is cut short, once. */
     assert(server->stats.responses_completed <= server->stats.requests);
     assert(server->stats.disconnects <= server->stats.requests);
+    assert(server->stats.timeouts <= server->stats.connections); /* one close each */
     return server->stats;
 }

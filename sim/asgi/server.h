@@ -4,7 +4,10 @@
  * One protocol task per connection reads and parses requests with llhttp
  * (Content-Length and chunked bodies, keep-alive, pipelining; 400 and close
  * on a malformed request, 431 past the header limit, 413 past the body
- * limit), builds the scope, and runs app(scope, receive, send) in a task per
+ * limit: at once for a declared length past it, as the bytes arrive for a
+ * chunked body; a head that does not complete within the header timeout,
+ * or a connection idle past the keep-alive timeout, is closed without an
+ * answer), builds the scope, and runs app(scope, receive, send) in a task per
  * request (named "app"). A writer task per connection drains what send
  * queued, as uvicorn's transport does.
  *
@@ -50,6 +53,14 @@ typedef struct fl_asgi_server_options {
     size_t body_bytes_max;        /* request body; 0: 8 MiB */
     size_t write_buffer_high;     /* send waits above this; 0: 64 KiB */
     bool no_keep_alive;           /* close after every response */
+    /* Slowloris guards, on the world's clock (virtual in the simulated
+     * network, real over libuv). 0: the default; negative or FL_TIME_NEVER:
+     * no limit. */
+    int64_t header_timeout_ns;     /* a request head must complete within this of its
+                                    * first byte, else the connection closes; 0: 5 s */
+    int64_t keep_alive_timeout_ns; /* a connection with no request in progress closes
+                                    * after this long idle (uvicorn's
+                                    * timeout_keep_alive); 0: 5 s */
 } fl_asgi_server_options_t;
 
 /* Creates a server for app on net. options may be NULL. Returns NULL with a
@@ -73,6 +84,7 @@ typedef struct fl_asgi_server_stats {
     uint64_t responses_completed;
     uint64_t disconnects;     /* cycles whose client went away mid-cycle */
     uint64_t bad_requests;    /* 400/413/431 */
+    uint64_t timeouts;        /* connections closed by the header or keep-alive timeout */
 } fl_asgi_server_stats_t;
 
 fl_asgi_server_stats_t fl_asgi_server_stats(const fl_asgi_server_t *server);

@@ -177,16 +177,36 @@ typedef struct harness {
     int responses_expected;
     bool head;
     int64_t close_after_ns;        /* > 0: client closes after this long instead of reading */
+    int bytes_per_second;          /* > 0: the request goes out a byte at a time (slowloris) */
     raw_response_t responses[2];
     int read_status[2];
     int responses_read;
+    int64_t ended_at;              /* when the client's last read ended */
+    int64_t send_failed_at;        /* when a slow send was refused (0: never) */
 } harness_t;
+
+/* Sends the request a byte every 1/bytes_per_second seconds, as a
+ * slowloris client does, and stops at the first failed write. */
+static void send_slowly(harness_t *h, fl_world_t *w, raw_client_t *client) {
+    char one[2] = {0};
+    for (const char *p = h->request; *p != '\0'; p++) {
+        one[0] = *p;
+        if (raw_send(client, one) != FL_OK) {
+            h->send_failed_at = fl_now(w);
+            return;
+        }
+        fl_sleep(w, FL_SECONDS(1) / h->bytes_per_second);
+    }
+}
 
 static fl_error_t *client_task(fl_world_t *w, void *arg) {
     harness_t *h = arg;
     raw_client_t client;
     if (raw_connect(&client, w, h->net, "server", 80) != FL_OK) return NULL;
-    raw_send(&client, h->request);
+    if (h->bytes_per_second > 0)
+        send_slowly(h, w, &client);
+    else if (h->request[0] != '\0')
+        raw_send(&client, h->request);
     if (h->close_after_ns > 0) {
         fl_sleep(w, h->close_after_ns);
         raw_close(&client);
@@ -197,6 +217,7 @@ static fl_error_t *client_task(fl_world_t *w, void *arg) {
         h->responses_read++;
         if (h->read_status[i] != FL_OK) break;
     }
+    h->ended_at = fl_now(w);
     raw_close(&client);
     return NULL;
 }
@@ -549,6 +570,103 @@ static void test_chunked_body_past_the_limit_gives_413(void **state) {
     finish(&h);
 }
 
+/* A declared length past the limit is refused before a byte of the body:
+ * 413 with h11's reason phrase, then the connection closes. The largest
+ * length a header can hold (2^64 - 1) used to be taken for "no length": the
+ * app waited for a body that could never be held and nothing was answered. */
+static void test_declared_length_past_the_limit_gets_413_at_once(void **state) {
+    (void)state;
+    static const char *const lengths[] = {"18446744073709551615", "8388609"};
+    for (size_t i = 0; i < 2; i++) {
+        char request[128];
+        snprintf(request, sizeof request,
+                 "POST /up HTTP/1.1\r\nHost: s\r\nContent-Length: %s\r\n\r\n", lengths[i]);
+        harness_t h = {.responses_expected = 2};
+        run(&h, APP_ECHO_LENGTH, request, NULL);
+        assert_int_equal(h.read_status[0], FL_OK);
+        assert_int_equal(h.responses[0].status, 413);
+        assert_string_equal(h.responses[0].reason, "Request Entity Too Large");
+        assert_int_equal(h.read_status[1], FL_EEOF); /* and closed */
+        assert_int_equal(h.app.calls, 0);
+        assert_true(h.ended_at < FL_SECONDS(1)); /* at once, not after a timeout */
+        finish(&h);
+    }
+}
+
+/* Slowloris: a head sent a byte a second never completes within the header
+ * timeout (5 s from its first byte by default); the connection is closed
+ * then, without an answer, and the app is never called. */
+static void test_slow_request_head_is_closed_after_the_header_timeout(void **state) {
+    (void)state;
+    harness_t h = {.bytes_per_second = 1};
+    run(&h, APP_HELLO, GET, NULL);
+    assert_int_not_equal(h.read_status[0], FL_OK);
+    assert_int_equal(h.app.calls, 0);
+    assert_int_equal(fl_asgi_server_stats(h.server).timeouts, 1);
+    assert_int_equal(fl_server_log_matches_between(fl_asgi_server_log(h.server), FL_SERVER_LOG_NOTE,
+                                                   0, "Request head not complete after 5000 ms",
+                                                   FL_SECONDS(5), FL_SECONDS(6)), 1);
+    /* Cut off long before the head's 41 bytes could all go out. */
+    assert_true(h.send_failed_at > FL_SECONDS(5) && h.send_failed_at < FL_SECONDS(10));
+    finish(&h);
+}
+
+/* Half a head, then nothing: closed once the (option's) header timeout
+ * passes. */
+static void test_half_a_head_is_closed_after_the_option_timeout(void **state) {
+    (void)state;
+    harness_t h = {0};
+    fl_asgi_server_options_t options = {.header_timeout_ns = FL_SECONDS(2),
+                                        .keep_alive_timeout_ns = FL_SECONDS(60)};
+    run(&h, APP_HELLO, "GET /hello HTTP/1.1\r\nHost: s\r\n", &options);
+    assert_int_equal(h.read_status[0], FL_EEOF);
+    assert_true(h.ended_at >= FL_SECONDS(2) && h.ended_at < FL_SECONDS(3));
+    assert_int_equal(h.app.calls, 0);
+    finish(&h);
+}
+
+/* A head that completes in time is answered, however slowly it came. */
+static void test_slow_head_within_the_timeout_is_answered(void **state) {
+    (void)state;
+    harness_t h = {.bytes_per_second = 10};
+    run(&h, APP_HELLO, "GET / HTTP/1.1\r\n\r\n", NULL);
+    assert_int_equal(h.read_status[0], FL_OK);
+    assert_int_equal(h.responses[0].status, 200);
+    finish(&h);
+}
+
+/* uvicorn's timeout_keep_alive (5 s): a connection with no request in
+ * progress is closed after that long idle, whether it never sent a request
+ * or is between two. */
+static void test_idle_connection_is_closed_after_the_keep_alive_timeout(void **state) {
+    (void)state;
+    harness_t never = {0};
+    run(&never, APP_HELLO, "", NULL);
+    assert_int_equal(never.read_status[0], FL_EEOF);
+    assert_true(never.ended_at >= FL_SECONDS(5) && never.ended_at < FL_SECONDS(6));
+    assert_int_equal(fl_asgi_server_stats(never.server).timeouts, 1);
+    assert_int_equal(log_has(&never, FL_SERVER_LOG_NOTE, "keep-alive"), 1);
+    finish(&never);
+    harness_t between = {.responses_expected = 2};
+    run(&between, APP_HELLO, GET, &(fl_asgi_server_options_t){.keep_alive_timeout_ns = FL_SECONDS(3)});
+    assert_int_equal(between.read_status[0], FL_OK);
+    assert_int_equal(between.read_status[1], FL_EEOF);
+    assert_true(between.ended_at >= FL_SECONDS(3) && between.ended_at < FL_SECONDS(4));
+    finish(&between);
+}
+
+/* A negative timeout is no limit: the idle connection stays open until the
+ * client leaves. */
+static void test_negative_timeouts_are_no_limit(void **state) {
+    (void)state;
+    harness_t h = {.close_after_ns = FL_SECONDS(30)};
+    fl_asgi_server_options_t options = {.header_timeout_ns = -1, .keep_alive_timeout_ns = -1};
+    run(&h, APP_HELLO, "GET / HTTP/1.1\r\n", &options);
+    assert_int_equal(fl_asgi_server_stats(h.server).timeouts, 0);
+    assert_int_equal(log_has(&h, FL_SERVER_LOG_NOTE, NULL), 0);
+    finish(&h);
+}
+
 static void test_head_has_no_body(void **state) {
     (void)state;
     harness_t h = {.head = true};
@@ -656,6 +774,12 @@ int main(void) {
         cmocka_unit_test(test_header_limit_gives_431),
         cmocka_unit_test(test_body_limit_gives_413),
         cmocka_unit_test(test_chunked_body_past_the_limit_gives_413),
+        cmocka_unit_test(test_declared_length_past_the_limit_gets_413_at_once),
+        cmocka_unit_test(test_slow_request_head_is_closed_after_the_header_timeout),
+        cmocka_unit_test(test_half_a_head_is_closed_after_the_option_timeout),
+        cmocka_unit_test(test_slow_head_within_the_timeout_is_answered),
+        cmocka_unit_test(test_idle_connection_is_closed_after_the_keep_alive_timeout),
+        cmocka_unit_test(test_negative_timeouts_are_no_limit),
         cmocka_unit_test(test_head_has_no_body),
         cmocka_unit_test(test_invalid_spec_version_is_refused),
     };
