@@ -150,7 +150,7 @@ static double seconds_now(void) {
  * what came is in out. */
 static ssize_t read_until_closed(int fd, char *out, size_t size) {
     size_t got = 0;
-    ssize_t r;
+    ssize_t r = 1; /* out full before the end: reported as still open */
     while (got < size - 1 && (r = read(fd, out + got, size - 1 - got)) > 0) got += (size_t)r;
     out[got] = '\0';
     return r;
