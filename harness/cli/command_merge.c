@@ -13,6 +13,7 @@
 
 #include "harness/cli/coverage_merge.h"
 #include "harness/cli/options.h"
+#include "harness/cli/output_dir.h"
 #include "harness/cli/run_summary.h"
 #include "harness/json/json.h"
 #include "harness/cli/html_output.h"
@@ -251,6 +252,10 @@ int fl_cli_merge(int argc, char **argv, FILE *out, FILE *err) {
     if (status == 0) status = check_coverage_options(&o, err);
     if (status != 0) return status;
     if (o.html != NULL && fl_html_output_prepare(o.html, err) != 0) return FL_EXIT_ERROR;
+    if (o.junit != NULL && fl_output_file_check("merge", "--junit", o.junit, err) != 0)
+        return FL_EXIT_ERROR;
+    if (o.json != NULL && fl_output_file_check("merge", "--json", o.json, err) != 0)
+        return FL_EXIT_ERROR;
     fl_arena_t strings; /* the outcomes' schedules */
     fl_arena_init(&strings);
     fl_outcome_t *outcomes;

@@ -17,6 +17,7 @@
 #include "harness/run/runner.h"
 #include "harness/cli/run_summary.h"
 #include "harness/cli/scenario_files.h"
+#include "harness/cli/output_dir.h"
 #include "harness/cli/trace_failures.h"
 #include "harness/cli/worker_protocol.h"
 #include "harness/cli/workers.h"
@@ -64,7 +65,8 @@ static const char *RUN_USAGE =
     "  marks and the matrix; one self-contained page (DIR is made if missing).\n"
     "exit codes: 0 every scenario held or found; 1 one failed, crashed or timed out;\n"
     "  2 a usage error, an invalid scenario file, an unreadable path or a report file that\n"
-    "  cannot be written (every scenario still runs and the other report is written);\n"
+    "  cannot be written (a missing report directory is refused before anything runs; a\n"
+    "  write that fails at the end leaves every scenario run and the other report written);\n"
     "  5 no scenario file matched (none under the paths, or none in this --shard).\n";
 
 static char *dup_text(const char *text) {
@@ -413,6 +415,8 @@ int fl_cli_run(int argc, char **argv, FILE *out, FILE *err) {
     if (o.trace_failures != NULL && fl_trace_failures_prepare(o.trace_failures, err) != 0)
         return 2;
     if (o.html != NULL && fl_html_output_prepare(o.html, err) != 0) return 2;
+    if (o.junit != NULL && fl_output_file_check("run", "--junit", o.junit, err) != 0) return 2;
+    if (o.json != NULL && fl_output_file_check("run", "--json", o.json, err) != 0) return 2;
     fl_file_list_t *files = calloc(1, sizeof *files);
     if (files == NULL) fl__out_of_memory("run");
     int collect_status = collect_files(files, &o, err);

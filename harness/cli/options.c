@@ -2,6 +2,7 @@
 #include "harness/cli/options.h"
 
 #include <assert.h>
+#include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,13 +11,15 @@
 #include "sim/runtime/policy.h"
 #include "sim/runtime/status.h"
 
+/* Digits only. strtoull alone would take leading spaces and a sign, and
+ * wrap a negative number around: --seed " -1" once replayed seed 2^64-1. */
 static bool parse_u64(const char *text, uint64_t *out) {
     assert(out != NULL);
-    if (text == NULL || *text == '\0') return false;
+    if (text == NULL || !isdigit((unsigned char)text[0])) return false;
     char *end;
     errno = 0;
     unsigned long long v = strtoull(text, &end, 10);
-    if (errno != 0 || *end != '\0' || text[0] == '-') return false;
+    if (errno != 0 || *end != '\0') return false;
     *out = v;
     return true;
 }
@@ -126,7 +129,10 @@ static const option_row_t *find_option(const char *name) {
 
 /* "5%" or "5" (up to three decimals): per million of the seeds. */
 static bool parse_share(const char *value, uint32_t *per_million) {
-    if (value == NULL || *value == '\0') return false;
+    assert(per_million != NULL);
+    /* strtod would take spaces, signs, "inf", "nan" and hexadecimal: a share starts with
+     * a digit. */
+    if (value == NULL || !isdigit((unsigned char)value[0])) return false;
     char *end;
     errno = 0;
     double percent = strtod(value, &end);

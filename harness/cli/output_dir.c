@@ -2,6 +2,7 @@
 
 #include <assert.h>
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -44,6 +45,31 @@ int fl_output_dir_prepare(const char *option, const char *dir, FILE *err) {
         return 2;
     }
     return 0;
+}
+
+int fl_output_file_check(const char *command, const char *option, const char *file, FILE *err) {
+    assert(command != NULL && option != NULL && file != NULL && err != NULL);
+    char dir[OUTPUT_PATH_MAX];
+    const char *slash = strrchr(file, '/');
+    size_t length = slash == NULL ? 0 : (size_t)(slash - file);
+    if (file[0] == '\0' || length >= sizeof dir) {
+        fprintf(err, "faultline %s: %s '%s': not a file name that can be written\n", command,
+                option, file);
+        return 2;
+    }
+    /* "report.xml" goes into ".", "/report.xml" into "/". */
+    if (slash == NULL) memcpy(dir, ".", 2);
+    else if (length == 0) memcpy(dir, "/", 2);
+    else memcpy(dir, file, length), dir[length] = '\0';
+    struct stat info;
+    const char *problem = NULL;
+    if (stat(dir, &info) != 0) problem = strerror(errno);
+    else if (!S_ISDIR(info.st_mode)) problem = "Not a directory";
+    else if (access(dir, W_OK | X_OK) != 0) problem = strerror(errno);
+    if (problem == NULL) return 0;
+    fprintf(err, "faultline %s: %s %s: cannot write into %s: %s\n", command, option, file, dir,
+            problem);
+    return 2;
 }
 
 char *fl_output_dir_file(const char *dir, const char *name, char *out, size_t size) {

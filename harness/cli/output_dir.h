@@ -12,6 +12,12 @@
  * a writable directory. */
 int fl_output_dir_prepare(const char *option, const char *dir, FILE *err);
 
+/* A report file (--junit FILE, --json FILE) is written after every
+ * scenario ran: its directory must exist and be writable before anything
+ * runs. Returns 0, or 2 after a message on err ("faultline COMMAND: OPTION
+ * FILE: ..."). The file itself is neither made nor truncated here. */
+int fl_output_file_check(const char *command, const char *option, const char *file, FILE *err);
+
 /* dir/name into out (NUL-terminated, truncated to fit), with one '/'
  * between them whether or not dir ends with one. Returns out. */
 char *fl_output_dir_file(const char *dir, const char *name, char *out, size_t size);

@@ -22,9 +22,20 @@ static int compare_paths(const void *a, const void *b) {
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static void add_file(fl_file_list_t *list, const char *path) {
+static bool same_file(const fl_file_identity_t *ids, size_t count, const struct stat *info) {
+    assert(ids != NULL && info != NULL);
+    for (size_t i = 0; i < count; i++)
+        if (ids[i].device == info->st_dev && ids[i].inode == info->st_ino) return true;
+    return false;
+}
+
+/* Adds path, unless the real file info describes (NULL: stat failed, and
+ * the loader will say why) was collected already. */
+static void add_file(fl_file_list_t *list, const char *path, const struct stat *info) {
     assert(list != NULL && path != NULL && list->count <= FL_FILES_MAX);
     assert(path[0] != '\0'); /* stat found it, or it is a directory's child */
+    assert(list->file_count <= list->count);
+    if (info != NULL && same_file(list->files, list->file_count, info)) return;
     if (list->count == FL_FILES_MAX) {
         list->overflow = true;
         return;
@@ -32,6 +43,27 @@ static void add_file(fl_file_list_t *list, const char *path) {
     char *copy = strdup(path);
     if (copy == NULL) fl__out_of_memory("scenario files");
     list->paths[list->count++] = copy;
+    if (info != NULL)
+        list->files[list->file_count++] =
+            (fl_file_identity_t){.device = info->st_dev, .inode = info->st_ino};
+}
+
+/* Whether the directory info describes is to be walked: once per real
+ * directory. Returns 1 (walk it), 0 (walked already) or -1 after a message
+ * (more directories than the bound). */
+static int enter_directory(fl_file_list_t *list, const char *path, const struct stat *info,
+                           FILE *err) {
+    assert(list != NULL && path != NULL && info != NULL && err != NULL);
+    assert(S_ISDIR(info->st_mode) && list->directory_count <= FL_FILES_DIRECTORIES_MAX);
+    if (same_file(list->directories, list->directory_count, info)) return 0;
+    if (list->directory_count == FL_FILES_DIRECTORIES_MAX) {
+        fprintf(err, "%s: error: more than %d directories to search\n", path,
+                FL_FILES_DIRECTORIES_MAX);
+        return -1;
+    }
+    list->directories[list->directory_count++] =
+        (fl_file_identity_t){.device = info->st_dev, .inode = info->st_ino};
+    return 1;
 }
 
 /* The names in a directory but the hidden ones, sorted, in *names_out
@@ -79,13 +111,15 @@ static int collect(fl_file_list_t *list, const char *path, int depth, FILE *err)
         return -1;
     }
     if (!S_ISDIR(st.st_mode)) {
-        add_file(list, path);
+        add_file(list, path, &st);
         return 0;
     }
     if (depth > FL_FILES_DEPTH_MAX) {
         fprintf(err, "%s: error: directories nested too deep\n", path);
         return -1;
     }
+    int enter = enter_directory(list, path, &st, err);
+    if (enter <= 0) return enter;
     char **names;
     long count = read_directory(path, &names, err);
     int status = count < 0 ? -1 : 0;
@@ -95,10 +129,11 @@ static int collect(fl_file_list_t *list, const char *path, int depth, FILE *err)
         char child[4096];
         snprintf(child, sizeof child, "%s%s%s", path, ends_with(path, "/") ? "" : "/", names[i]);
         struct stat child_st;
-        if (stat(child, &child_st) == 0 && S_ISDIR(child_st.st_mode)) {
+        bool found = stat(child, &child_st) == 0;
+        if (found && S_ISDIR(child_st.st_mode)) {
             if (collect(list, child, depth + 1, err) != 0) status = -1;
         } else if (ends_with(names[i], ".yaml") || ends_with(names[i], ".yml")) {
-            add_file(list, child);
+            add_file(list, child, found ? &child_st : NULL);
         }
         free(names[i]);
     }
@@ -138,4 +173,6 @@ void fl_files_free(fl_file_list_t *list) {
     assert(list != NULL && list->count <= FL_FILES_MAX);
     for (size_t i = 0; i < list->count; i++) free(list->paths[i]);
     list->count = 0;
+    list->file_count = 0;
+    list->directory_count = 0;
 }

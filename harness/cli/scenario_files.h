@@ -7,14 +7,28 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 /* Bounds: a suite is a few hundred files, not an unbounded walk. */
-enum { FL_FILES_MAX = 4096, FL_FILES_DEPTH_MAX = 16 };
+enum { FL_FILES_MAX = 4096, FL_FILES_DEPTH_MAX = 16, FL_FILES_DIRECTORIES_MAX = 4096 };
 
+/* A real file, whatever path (symlinks, "..") reaches it. */
+typedef struct fl_file_identity {
+    dev_t device;
+    ino_t inode;
+} fl_file_identity_t;
+
+/* Each real file is collected once, under the first path that reaches it
+ * in the walk's order, and each real directory is walked once: a symlink
+ * back up the tree is no loop, and no file runs twice. */
 typedef struct fl_file_list {
     char *paths[FL_FILES_MAX]; /* malloc'd; fl_files_free frees them */
     size_t count;
     bool overflow;             /* more than FL_FILES_MAX were found */
+    fl_file_identity_t files[FL_FILES_MAX]; /* the collected files' (not the shard's) */
+    size_t file_count;
+    fl_file_identity_t directories[FL_FILES_DIRECTORIES_MAX]; /* the directories walked */
+    size_t directory_count;
 } fl_file_list_t;
 
 /* Adds every scenario file under each of paths[0..count) to list. Returns

@@ -12,6 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <yaml.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "client/error_kinds.h"
 #include "harness/model/load_sections.h"
@@ -179,24 +182,23 @@ static int parse_root(fl_yaml_reader_t *ld, fl_yaml_node_t *root, fl_scenario_t 
     return parse_finds(ld, root, out);
 }
 
-int fl_scenario_load_string(fl_arena_t *arena, const char *name, const char *yaml,
-                            fl_scenario_t *out, char *error, size_t error_size) {
-    assert(arena != NULL && name != NULL && yaml != NULL && out != NULL);
+/* Loads length bytes of text (a NUL byte among them is refused). */
+static int load_text(fl_arena_t *arena, const char *name, const char *text, size_t length,
+                     fl_scenario_t *out, char *error, size_t error_size) {
+    assert(arena != NULL && name != NULL && text != NULL && out != NULL);
     assert(error != NULL || error_size == 0);
     fl_client_error_kinds_add(); /* files name the client's kinds too */
     if (error_size > 0) error[0] = '\0';
     const char *file = fl_arena_strdup(arena, name);
     set_defaults(out, file);
     fl_yaml_reader_t ld = {.arena = arena, .file = file, .error = error, .error_size = error_size};
+    TRY(fl__yaml_check_shape(&ld, text, length));
     yaml_parser_t parser;
     yaml_document_t document;
     if (!yaml_parser_initialize(&parser)) fl__out_of_memory("yaml_parser_initialize");
-    yaml_parser_set_input_string(&parser, (const unsigned char *)yaml, strlen(yaml));
+    yaml_parser_set_input_string(&parser, (const unsigned char *)text, length);
     if (!yaml_parser_load(&parser, &document)) {
-        int status =
-            fl__yaml_fail_at(&ld, parser.problem_mark, "YAML syntax: %s%s%s",
-                             parser.problem ? parser.problem : "malformed document",
-                             parser.context ? " " : "", parser.context ? parser.context : "");
+        int status = fl__yaml_fail_syntax(&ld, &parser, text, length);
         yaml_parser_delete(&parser);
         return status;
     }
@@ -207,36 +209,79 @@ int fl_scenario_load_string(fl_arena_t *arena, const char *name, const char *yam
     yaml_document_delete(&document);
     yaml_parser_delete(&parser);
     assert(status == 0 || status == FL_EINVAL);
+    assert(ld.nodes_visited <= NODES_MAX);
     return status;
+}
+
+int fl_scenario_load_string(fl_arena_t *arena, const char *name, const char *yaml,
+                            fl_scenario_t *out, char *error, size_t error_size) {
+    assert(yaml != NULL);
+    return load_text(arena, name, yaml, strlen(yaml), out, error, error_size);
+}
+
+/* What a file is: a regular file, for a FIFO or a device named *.yaml
+ * would block a command forever or read without end. Returns NULL, or why
+ * the file cannot be a scenario. */
+static const char *not_regular(const struct stat *info) {
+    assert(info != NULL);
+    if (S_ISREG(info->st_mode)) return NULL;
+    if (S_ISDIR(info->st_mode)) return "is a directory, not a scenario file";
+    if (S_ISFIFO(info->st_mode)) return "is a FIFO, not a regular file";
+    return "is not a regular file";
+}
+
+/* Reads path's bytes into text (FILE_BYTES_MAX + 1 of room): stat before
+ * the open, which does not block (O_NONBLOCK), and fstat after it, so the
+ * file read is the regular file checked. Returns NULL and *length, or why
+ * it could not be read (errno's text in reason when there is one). */
+static const char *read_scenario_bytes(const char *path, char *text, size_t *length,
+                                       const char **reason) {
+    assert(path != NULL && text != NULL && length != NULL && reason != NULL);
+    struct stat info;
+    *reason = NULL;
+    *length = 0;
+    if (stat(path, &info) != 0) return *reason = strerror(errno), "cannot open";
+    if (not_regular(&info) != NULL) return not_regular(&info);
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) return *reason = strerror(errno), "cannot open";
+    const char *problem = NULL;
+    if (fstat(fd, &info) != 0) problem = "cannot read the file";
+    else problem = not_regular(&info);
+    /* Each read returns at least a byte or ends the loop; at most FILE_BYTES_MAX + 1 in all. */
+    while (problem == NULL && *length <= FILE_BYTES_MAX) {
+        ssize_t got = read(fd, text + *length, FILE_BYTES_MAX + 1 - *length);
+        if (got < 0 && errno == EINTR) continue;
+        if (got < 0) problem = "cannot read the file", *reason = strerror(errno);
+        if (got <= 0) break;
+        *length += (size_t)got;
+    }
+    close(fd);
+    assert(*length <= FILE_BYTES_MAX + 1);
+    if (problem == NULL && *length > FILE_BYTES_MAX) problem = "the file is larger than 4 MiB";
+    return problem;
 }
 
 int fl_scenario_load_file(fl_arena_t *arena, const char *path, fl_scenario_t *out, char *error,
                           size_t error_size) {
     assert(arena != NULL && path != NULL && out != NULL);
     assert(error != NULL || error_size == 0);
-    FILE *in = fopen(path, "rb");
-    if (in == NULL) {
-        if (error_size > 0)
-            snprintf(error, error_size, "%s:1:1: error: cannot open: %s", path, strerror(errno));
-        return FL_EINVAL;
-    }
     char *text = malloc(FILE_BYTES_MAX + 1);
     if (text == NULL) fl__out_of_memory("fl_scenario_load_file");
-    size_t length = fread(text, 1, FILE_BYTES_MAX + 1, in);
-    assert(length <= FILE_BYTES_MAX + 1);
-    bool failed = ferror(in) != 0;
-    fclose(in);
+    size_t length;
+    const char *reason;
+    const char *problem = read_scenario_bytes(path, text, &length, &reason);
     int status;
-    if (failed || length > FILE_BYTES_MAX) {
+    if (problem != NULL) {
         if (error_size > 0)
-            snprintf(error, error_size, "%s:1:1: error: %s", path,
-                     failed ? "cannot read the file" : "the file is larger than 4 MiB");
+            snprintf(error, error_size, "%s:1:1: error: %s%s%s", path, problem,
+                     reason ? ": " : "", reason ? reason : "");
         status = FL_EINVAL;
     } else {
         text[length] = '\0';
-        status = fl_scenario_load_string(arena, path, text, out, error, error_size);
+        status = load_text(arena, path, text, length, out, error, error_size);
     }
     free(text);
+    assert(status == 0 || status == FL_EINVAL);
     return status;
 }
 

@@ -71,9 +71,26 @@ fl_yaml_node_t *fl__yaml_node_at(fl_yaml_reader_t *ld, int index) {
 
 /* --- mappings ---------------------------------------------------------------------- */
 
+/* Counts a container and its count children against the document's node
+ * budget. An alias is the node it names, so a list of aliases to a list is
+ * counted in full each time it is read: the budget bounds the expanded
+ * tree, which is what the loader's time and memory follow. */
+static int visit(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path, size_t count) {
+    assert(ld != NULL && node != NULL && path != NULL);
+    assert(ld->nodes_visited <= NODES_MAX);
+    if (count >= NODES_MAX - ld->nodes_visited)
+        return FAIL(ld, node, "%s: the scenario expands to more than %d nodes (each use of an "
+                              "alias counts in full)",
+                    path[0] ? path : "scenario", NODES_MAX);
+    ld->nodes_visited += count + 1;
+    assert(ld->nodes_visited <= NODES_MAX);
+    return 0;
+}
+
 int fl__yaml_expect_mapping(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path) {
     assert(ld != NULL && node != NULL && path != NULL);
-    if (node->type == YAML_MAPPING_NODE || is_null(node)) return 0;
+    if (node->type == YAML_MAPPING_NODE || is_null(node))
+        return visit(ld, node, path, fl__yaml_pair_count(node));
     return FAIL(ld, node, "%s: expected a mapping", path);
 }
 
@@ -83,7 +100,7 @@ int fl__yaml_expect_sequence(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const c
         assert(node->data.sequence.items.top >= node->data.sequence.items.start);
         size_t count = (size_t)(node->data.sequence.items.top - node->data.sequence.items.start);
         if (count > LIST_MAX) return FAIL(ld, node, "%s: more than %d items", path, LIST_MAX);
-        return 0;
+        return visit(ld, node, path, count);
     }
     return FAIL(ld, node, "%s: expected a list", path);
 }

@@ -21,6 +21,12 @@ enum {
     LIST_MAX = 1024,
     HEADERS_MAX = 64,
     FILE_BYTES_MAX = 4 * 1024 * 1024,
+    /* Aliases let a few kilobytes name a tree of billions of nodes: every
+     * node the loader visits counts, each use of an alias again. */
+    NODES_MAX = 1000000,
+    /* libyaml's time grows with the square of the nesting depth: deeper
+     * than this is refused before it builds the document. */
+    NESTING_MAX = 256,
 };
 
 typedef struct fl_yaml_reader {
@@ -30,6 +36,7 @@ typedef struct fl_yaml_reader {
     char *error;
     size_t error_size;
     int depth; /* blocks being read inside blocks (model/load_server.c) */
+    size_t nodes_visited; /* against NODES_MAX: lists' items and mappings' pairs */
     /* The channels of the program being read, which its steps name. */
     const fl_scripted_channel_t *channels;
     size_t channel_count;
@@ -84,6 +91,16 @@ typedef struct fl_key {
 
 int fl__yaml_fail_at(fl_yaml_reader_t *ld, yaml_mark_t mark, const char *format, ...)
     __attribute__((format(printf, 3, 4)));
+
+/* model/yaml_shape.c: refuses text that holds a NUL byte, more than one
+ * document or nesting deeper than NESTING_MAX, before the document is
+ * built; text is length bytes (not NUL-terminated for the check). */
+int fl__yaml_check_shape(fl_yaml_reader_t *ld, const char *text, size_t length);
+/* Fails with the parser's error at its line and column. */
+int fl__yaml_fail_syntax(fl_yaml_reader_t *ld, const yaml_parser_t *parser, const char *text,
+                         size_t length);
+/* Where byte offset of text is, as a libyaml mark (line and column from 0). */
+yaml_mark_t fl__yaml_mark_of_offset(const char *text, size_t length, size_t offset);
 
 /* A list of names for a message ("a, b, c"): a full buffer keeps what fit
  * and says "..." after it, so a long list never cuts a name in two. */

@@ -297,20 +297,37 @@ static void test_run_exits_5_when_nothing_matched(void **state) {
     assert_non_null(strstr(text, "report file that\n  cannot be written"));
 }
 
-/* Exit 2 when a report cannot be written, after every scenario ran and
- * the other report was written; whichever of the two it is, and even when
- * every scenario held. */
+/* A report into a directory that does not exist is refused before any
+ * scenario runs (exit 2, no run, no other report). A report that cannot be
+ * written at the end (here: its path is a directory) gives exit 2 after
+ * every scenario ran and the other report was written; whichever of the
+ * two it is, and even when every scenario held. */
 static void test_run_exits_2_when_a_report_cannot_be_written(void **state) {
     (void)state;
-    char sub[128], unwritable[160], junit[160], json[160], text[8192];
+    char sub[128], missing[160], unwritable[160], junit[160], json[160], text[8192];
     static char report[16384];
     snprintf(sub, sizeof sub, "%s/reported", dir);
     assert_int_equal(mkdir(sub, 0700), 0);
     write_file("reported/a_holds.yaml", HOLDS);
     write_file("reported/b_fails.yaml", FAILS);
-    snprintf(unwritable, sizeof unwritable, "%s/no/such/dir/report", dir);
+    snprintf(missing, sizeof missing, "%s/no/such/dir/report", dir);
+    snprintf(unwritable, sizeof unwritable, "%s/reported", dir); /* a directory */
     snprintf(junit, sizeof junit, "%s/reported.xml", dir);
     snprintf(json, sizeof json, "%s/reported.jsonl", dir);
+
+    const char *missing_junit[] = {"run", sub, "--junit", missing, "--json", json};
+    assert_int_equal(run_command(fl_cli_run, missing_junit, 6, text, sizeof text), 2);
+    assert_null(strstr(text, "scenarios:")); /* nothing ran */
+    assert_int_equal(access(json, F_OK), -1);
+    assert_int_equal(run_command_err(fl_cli_run, missing_junit, 6, text, sizeof text), 2);
+    assert_non_null(strstr(text, "faultline run: --junit "));
+    assert_non_null(strstr(text, "no/such/dir: No such file or directory"));
+    const char *missing_json[] = {"run", sub, "--json", missing};
+    assert_int_equal(run_command(fl_cli_run, missing_json, 4, text, sizeof text), 2);
+    assert_null(strstr(text, "scenarios:"));
+    const char *merge_missing[] = {"merge", json, "--junit", missing};
+    assert_int_equal(run_command_err(fl_cli_merge, merge_missing, 4, text, sizeof text), 2);
+    assert_non_null(strstr(text, "faultline merge: --junit "));
 
     const char *bad_junit[] = {"run", sub, "--junit", unwritable, "--json", json};
     assert_int_equal(run_command(fl_cli_run, bad_junit, 6, text, sizeof text), 2);
@@ -320,7 +337,7 @@ static void test_run_exits_2_when_a_report_cannot_be_written(void **state) {
     assert_non_null(strstr(report, "b_fails.yaml"));
     assert_int_equal(run_command_err(fl_cli_run, bad_junit, 6, text, sizeof text), 2);
     assert_non_null(strstr(text, "faultline run: cannot write "));
-    assert_non_null(strstr(text, "no/such/dir/report: No such file or directory"));
+    assert_non_null(strstr(text, "reported: Is a directory"));
 
     const char *bad_json[] = {"run", sub, "--junit", junit, "--json", unwritable};
     assert_int_equal(run_command(fl_cli_run, bad_json, 6, text, sizeof text), 2);
@@ -334,6 +351,89 @@ static void test_run_exits_2_when_a_report_cannot_be_written(void **state) {
     assert_non_null(strstr(text, "1 scenarios: 1 held"));
     const char *written[] = {"run", holds, "--json", json};
     assert_int_equal(run_command(fl_cli_run, written, 4, text, sizeof text), 0);
+}
+
+/* A symlink back up the tree once made the walk go round until the depth
+ * bound: the same file ran 17 times. Each real file is collected once, and
+ * each real directory walked once, whatever the paths that reach them. */
+static void test_symlinks_reach_each_real_file_once(void **state) {
+    (void)state;
+    char sub[128], inner[160], link[192], text[8192];
+    snprintf(sub, sizeof sub, "%s/looped", dir);
+    snprintf(inner, sizeof inner, "%s/inner", sub);
+    assert_int_equal(mkdir(sub, 0700), 0);
+    assert_int_equal(mkdir(inner, 0700), 0);
+    write_file("looped/inner/a.yaml", HOLDS);
+    snprintf(link, sizeof link, "%s/up", inner);
+    assert_int_equal(symlink("..", link), 0);
+    snprintf(link, sizeof link, "%s/b.yaml", sub);
+    assert_int_equal(symlink("inner/a.yaml", link), 0);
+    const char *words[] = {"check", sub, sub};
+    assert_int_equal(run_command(fl_cli_check, words, 3, text, sizeof text), 0);
+    assert_non_null(strstr(text, "1 files: 1 valid, 0 invalid"));
+    assert_null(strstr(text, "/up/"));
+}
+
+/* A FIFO named *.yaml in a suite once blocked check and run forever: it is
+ * an invalid file (exit 2) with a message, and the rest still loads. */
+static void test_a_fifo_in_a_suite_is_refused_not_waited_on(void **state) {
+    (void)state;
+    char sub[128], fifo[160], text[8192];
+    snprintf(sub, sizeof sub, "%s/piped", dir);
+    assert_int_equal(mkdir(sub, 0700), 0);
+    write_file("piped/good.yaml", HOLDS);
+    snprintf(fifo, sizeof fifo, "%s/pipe.yaml", sub);
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+    alarm(20); /* before the fix the open never returned: fail, do not hang */
+    const char *check[] = {"check", sub};
+    assert_int_equal(run_command(fl_cli_check, check, 2, text, sizeof text), 2);
+    assert_non_null(strstr(text, "2 files: 1 valid, 1 invalid"));
+    assert_int_equal(run_command_err(fl_cli_check, check, 2, text, sizeof text), 2);
+    assert_non_null(strstr(text, "pipe.yaml:1:1: error: is a FIFO, not a regular file"));
+    const char *run[] = {"run", sub, "--jobs", "1"};
+    assert_int_equal(run_command(fl_cli_run, run, 4, text, sizeof text), 2);
+    assert_non_null(strstr(text, "1 held, 0 failed, 1 invalid"));
+    alarm(0);
+}
+
+/* Every number option takes digits alone: strtoull skipped leading spaces
+ * and took a sign, so --seed " -1" replayed seed 2^64-1 and --seeds " 3"
+ * or "1.. 3" ran. */
+static void test_number_options_take_digits_only(void **state) {
+    (void)state;
+    write_file("holds.yaml", HOLDS);
+    char path[128], text[8192];
+    snprintf(path, sizeof path, "%s/holds.yaml", dir);
+    static const struct {
+        const char *command, *option, *value;
+    } bad[] = {
+        {"replay", "--seed", " -1"},       {"replay", "--seed", "-1"},
+        {"replay", "--seed", "+1"},        {"replay", "--seed", " 1"},
+        {"run", "--seeds", " 3"},          {"run", "--seeds", "1.. 3"},
+        {"run", "--seeds", " 1..3"},       {"run", "--seeds", "+1..3"},
+        {"run", "--jobs", " 2"},           {"run", "--jobs", "+2"},
+        {"run", "--timeout", " 5"},        {"run", "--shard", " 1/2"},
+        {"run", "--shard", "1/ 2"},        {"run", "--self-check", " 5%"},
+        {"run", "--self-check", "+5%"},    {"run", "--self-check", "inf"},
+        {"explore", "--runs", " 3"},       {"explore", "--bound", " 1"},
+        {"replay", "--depth", " 2"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        int (*fn)(int, char **, FILE *, FILE *) =
+            strcmp(bad[i].command, "run") == 0      ? fl_cli_run
+            : strcmp(bad[i].command, "replay") == 0 ? fl_cli_replay
+                                                    : fl_cli_explore;
+        const char *words[] = {bad[i].command, path, bad[i].option, bad[i].value,
+                               strcmp(bad[i].option, "--seed") == 0 ? "--depth" : "--seed", "1"};
+        /* replay needs --seed; the others are given one they refuse first or never read. */
+        int count = strcmp(bad[i].command, "replay") == 0 ? 6 : 4;
+        char expected[128];
+        snprintf(expected, sizeof expected, "%s takes ", bad[i].option);
+        int code = run_command_err(fn, words, count, text, sizeof text);
+        if (code != 2 || strstr(text, expected) == NULL)
+            fail_msg("%s %s '%s': exit %d, \"%.200s\"", bad[i].command, bad[i].option,
+                     bad[i].value, code, text);
+    }
 }
 
 /* --schedule runs the replay policy (and the failure's replay command
@@ -545,6 +645,9 @@ int main(void) {
         cmocka_unit_test(test_run_junit_has_a_suite_per_folder),
         cmocka_unit_test(test_run_exits_5_when_nothing_matched),
         cmocka_unit_test(test_run_exits_2_when_a_report_cannot_be_written),
+        cmocka_unit_test(test_symlinks_reach_each_real_file_once),
+        cmocka_unit_test(test_a_fifo_in_a_suite_is_refused_not_waited_on),
+        cmocka_unit_test(test_number_options_take_digits_only),
         cmocka_unit_test(test_run_schedule_and_shard),
         cmocka_unit_test(test_replay_is_byte_identical),
         cmocka_unit_test(test_replay_prints_the_timeline_up_to_an_abort),

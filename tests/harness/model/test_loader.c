@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "harness/model/loader.h"
@@ -663,6 +664,12 @@ static const bad_case_t bad_cases[] = {
      "seeds: '99999999999999999999' is past the largest seed (18446744073709551615)"},
     {N "seeds: 99999999999999999999\n" C, 2, 8, "is past the largest seed"},
     {N "seeds: 18446744073709551616..18446744073709551617\n" C, 2, 8, "is past the largest seed"},
+    /* hostile text: the first document alone would load, and its rest was once ignored */
+    {N C "---\nname: u\n", 7, 1, "a second YAML document: a scenario file holds one"},
+    {N C "...\n---\n", 8, 1, "a second YAML document"},
+    {N "client: \xff\xfe\n", 2, 9, "the scenario is not text: invalid leading UTF-8 octet"},
+    {N "seeds: 1.. 5\n" C, 2, 8, "seeds: bad seed range '1.. 5'"},
+    {N "seeds: 1 ..5\n" C, 2, 8, "seeds: bad seed range '1 ..5'"},
     /* other rules */
     {N "server:\n  routes:\n    - path: /a\n      steps:\n        - respond: {}\n        - sleep: 1s\n" C,
      7, 11, "server.routes[0].steps[1]: a step after the response step"},
@@ -735,6 +742,152 @@ static void test_response_headers_are_bounded_at_load(void **state) {
     }
 }
 
+/* An alias is the node it names: a list of 1,024 aliased steps of 64
+ * headers each, named by 1,024 tasks (44 KB of text), once expanded past
+ * the arena's 3 GiB cap and aborted. Each use of an alias counts toward the
+ * document's node budget, and past it the load fails at the node it was
+ * reading. */
+static void test_alias_bombs_are_refused_at_the_node_budget(void **state) {
+    (void)state;
+    size_t size = 64 * 1024, n = 0;
+    char *yaml = malloc(size);
+    assert_non_null(yaml);
+    n += (size_t)snprintf(yaml + n, size - n,
+                          "name: bomb\nclient:\n  tasks:\n    - name: t0\n      steps: &S\n"
+                          "        - &s {request: {path: /a, headers: {");
+    for (int i = 0; i < 64; i++)
+        n += (size_t)snprintf(yaml + n, size - n, "%sx%d: v", i ? ", " : "", i);
+    n += (size_t)snprintf(yaml + n, size - n, "}}}\n");
+    for (int i = 1; i < 1024; i++) n += (size_t)snprintf(yaml + n, size - n, "        - *s\n");
+    for (int i = 1; i < 1024; i++)
+        n += (size_t)snprintf(yaml + n, size - n, "    - {name: t%d, steps: *S}\n", i);
+    assert_true(n < size);
+    fl_arena_t arena;
+    fl_arena_init(&arena);
+    fl_scenario_t sc;
+    char error[512] = "";
+    assert_int_equal(load(&arena, yaml, &sc, error, sizeof error), FL_EINVAL);
+    /* The headers mapping the budget ran out in is the anchored one, on line 6. */
+    assert_non_null(strstr(error, "t.yaml:6:"));
+    assert_non_null(strstr(error, ".request.headers: the scenario expands to more than 1000000 "
+                                  "nodes (each use of an alias counts in full)"));
+    fl_arena_destroy(&arena);
+    /* A few uses of an alias are an ordinary scenario. */
+    fl_arena_init(&arena);
+    static const char few[] = "name: t\nclient:\n  tasks:\n    - &t {name: a, steps: "
+                              "[&s {request: {path: /a}}, *s]}\n    - {name: b, steps: [*s, *s]}\n";
+    assert_int_equal(load(&arena, few, &sc, error, sizeof error), 0);
+    assert_int_equal(sc.client.task_count, 2);
+    fl_arena_destroy(&arena);
+    free(yaml);
+}
+
+/* libyaml's document loader takes time that grows with the square of the
+ * nesting depth (40,000 flow levels: 16 s). Past 256 levels, flow or block,
+ * the text is refused before the document is built, at the level that is
+ * one too deep. */
+static void test_deep_nesting_is_refused_before_the_document_is_built(void **state) {
+    (void)state;
+    enum { LEVELS = 40000 };
+    char *yaml = malloc(2 * LEVELS + 64);
+    assert_non_null(yaml);
+    int n = sprintf(yaml, "name: t\nclient: ");
+    memset(yaml + n, '[', LEVELS);
+    memset(yaml + n + LEVELS, ']', LEVELS);
+    strcpy(yaml + n + 2 * LEVELS, "\n");
+    fl_arena_t arena;
+    fl_arena_init(&arena);
+    fl_scenario_t sc;
+    char error[512] = "";
+    assert_int_equal(load(&arena, yaml, &sc, error, sizeof error), FL_EINVAL);
+    /* The root mapping is level 1; the 256th '[' (column 264) is level 257. */
+    assert_string_equal(error, "t.yaml:2:264: error: nested more than 256 levels deep");
+    /* Block nesting counts the same way. */
+    n = sprintf(yaml, "name: t\nclient:\n");
+    for (int level = 0; level < 300; level++)
+        n += sprintf(yaml + n, "%*s-\n", level + 1, ""); /* each item a list one deeper */
+    assert_int_equal(load(&arena, yaml, &sc, error, sizeof error), FL_EINVAL);
+    assert_non_null(strstr(error, "nested more than 256 levels deep"));
+    /* 255 levels are only as wrong as their content. */
+    n = sprintf(yaml, "name: t\nclient: ");
+    memset(yaml + n, '[', 254);
+    memset(yaml + n + 254, ']', 254);
+    strcpy(yaml + n + 2 * 254, "\n");
+    assert_int_equal(load(&arena, yaml, &sc, error, sizeof error), FL_EINVAL);
+    assert_non_null(strstr(error, "t.yaml:2:9: error: client: expected a mapping"));
+    fl_arena_destroy(&arena);
+    free(yaml);
+}
+
+/* Writes length bytes of text to a new temporary file; its path in path. */
+static void write_temporary(char *path, const char *text, size_t length) {
+    strcpy(path, "/tmp/faultline_loader_XXXXXX");
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, text, length), (ssize_t)length);
+    close(fd);
+}
+
+/* A file's bytes are all read: a NUL byte once ended the text libyaml saw,
+ * so what followed it was ignored, and a binary file was "empty". */
+static void test_binary_content_is_refused_where_it_is(void **state) {
+    (void)state;
+    static const char after[] = "name: t\nclient:\n"
+                                "  tasks: [{name: m, steps: [{request: {path: /a}}]}]\n"
+                                "\0bogus: [\n";
+    static const char binary[] = "\0\x01\x02\xff\xfe";
+    const struct {
+        const char *text;
+        size_t length;
+        const char *where;
+    } cases[] = {{after, sizeof after - 1, ":4:1: error: binary content at 4:1 (a NUL byte)"},
+                 {binary, sizeof binary - 1, ":1:1: error: binary content at 1:1 (a NUL byte): "
+                                             "the scenario is not text"},
+                 {"name: \xc3\xa9t\xc3\xa9\0", 12, ":1:10: error: binary content at 1:10"}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char path[64], expected[128];
+        write_temporary(path, cases[i].text, cases[i].length);
+        fl_arena_t arena;
+        fl_arena_init(&arena);
+        fl_scenario_t sc;
+        char error[512] = "";
+        assert_int_equal(fl_scenario_load_file(&arena, path, &sc, error, sizeof error), FL_EINVAL);
+        snprintf(expected, sizeof expected, "%s%s", path, cases[i].where);
+        if (strncmp(error, expected, strlen(expected)) != 0)
+            fail_msg("case %zu: got \"%s\", expected \"%s\"", i, error, expected);
+        unlink(path);
+        fl_arena_destroy(&arena);
+    }
+}
+
+/* A FIFO named *.yaml once blocked the open forever; a directory or a
+ * device is no scenario either. Each is refused without reading. */
+static void test_files_that_are_not_regular_are_refused(void **state) {
+    (void)state;
+    char fifo[] = "/tmp/faultline_fifo_XXXXXX";
+    assert_non_null(mkdtemp(fifo));
+    char path[64];
+    snprintf(path, sizeof path, "%s/p.yaml", fifo);
+    assert_int_equal(mkfifo(path, 0600), 0);
+    alarm(10); /* before the fix this open never returned: fail, do not hang */
+    fl_arena_t arena;
+    fl_arena_init(&arena);
+    fl_scenario_t sc;
+    char error[512] = "", expected[128];
+    assert_int_equal(fl_scenario_load_file(&arena, path, &sc, error, sizeof error), FL_EINVAL);
+    snprintf(expected, sizeof expected, "%s:1:1: error: is a FIFO, not a regular file", path);
+    assert_string_equal(error, expected);
+    assert_int_equal(fl_scenario_load_file(&arena, fifo, &sc, error, sizeof error), FL_EINVAL);
+    assert_non_null(strstr(error, "is a directory, not a scenario file"));
+    assert_int_equal(fl_scenario_load_file(&arena, "/dev/zero", &sc, error, sizeof error),
+                     FL_EINVAL);
+    assert_string_equal(error, "/dev/zero:1:1: error: is not a regular file");
+    alarm(0);
+    fl_arena_destroy(&arena);
+    unlink(path);
+    rmdir(fifo);
+}
+
 static void test_load_file(void **state) {
     (void)state;
     char path[] = "/tmp/faultline_loader_XXXXXX";
@@ -789,6 +942,10 @@ int main(void) {
         cmocka_unit_test(test_malformed_inputs_are_refused_where_they_are),
         cmocka_unit_test(test_error_is_truncated_safely),
         cmocka_unit_test(test_response_headers_are_bounded_at_load),
+        cmocka_unit_test(test_alias_bombs_are_refused_at_the_node_budget),
+        cmocka_unit_test(test_deep_nesting_is_refused_before_the_document_is_built),
+        cmocka_unit_test(test_binary_content_is_refused_where_it_is),
+        cmocka_unit_test(test_files_that_are_not_regular_are_refused),
         cmocka_unit_test(test_load_file),
         cmocka_unit_test(test_missing_file),
     };
