@@ -12,6 +12,7 @@
 #include "client/client.h"
 #include "client/retry.h"
 #include "harness/json/json.h"
+#include "harness/real/upload_file.h"
 #include "sim/net/uvnet.h"
 #include "sim/runtime/runtime.h"
 
@@ -414,50 +415,6 @@ static generated_body_t *generated_body_create(fl_arena_t *arena, uint64_t bytes
     return body;
 }
 
-/* Reads the whole file into a malloc'ed buffer (the caller frees it).
- * Returns 0, or -1 with a message naming the file. */
-static int read_file(const char *path, unsigned char **bytes_out, size_t *length_out, char *error,
-                     size_t error_size) {
-    assert(path != NULL && bytes_out != NULL && length_out != NULL);
-    FILE *file = fopen(path, "rb");
-    if (file == NULL) return refuse(error, error_size, "-d @%s: %s", path, strerror(errno));
-    unsigned char *bytes = NULL;
-    size_t length = 0, capacity = 0;
-    int status = 0;
-    for (;;) {
-        if (length == capacity) {
-            if (capacity >= FL_FETCH_FILE_BYTES_MAX) {
-                status = refuse(error, error_size, "-d @%s: larger than %llu bytes", path,
-                                (unsigned long long)FL_FETCH_FILE_BYTES_MAX);
-                break;
-            }
-            capacity = capacity ? capacity * 2 : 64 * 1024;
-            unsigned char *grown = realloc(bytes, capacity + 1);
-            if (grown == NULL) {
-                status = refuse(error, error_size, "-d @%s: out of memory", path);
-                break;
-            }
-            bytes = grown;
-        }
-        size_t n = fread(bytes + length, 1, capacity - length, file);
-        length += n;
-        if (n == 0) {
-            if (ferror(file)) status = refuse(error, error_size, "-d @%s: %s", path, strerror(errno));
-            break;
-        }
-    }
-    fclose(file);
-    if (status != 0) {
-        free(bytes);
-        return status;
-    }
-    /* Never NULL, even for an empty file: fl_fetch_main relies on it. */
-    assert(bytes != NULL && length <= capacity && length <= FL_FETCH_FILE_BYTES_MAX);
-    *bytes_out = bytes;
-    *length_out = length;
-    return 0;
-}
-
 /* One request of the run: what came back, and the retry middleware's
  * attempts for it. */
 typedef struct fetch_outcome {
@@ -676,11 +633,12 @@ int fl_fetch_main(int argc, char **argv, FILE *out, FILE *err) {
     unsigned char *file_bytes = NULL;
     size_t body_length = args.body == FL_FETCH_BODY_DATA ? strlen(args.data) : 0;
     if (args.body == FL_FETCH_BODY_FILE &&
-        read_file(args.data, &file_bytes, &body_length, message, sizeof message) != 0) {
+        fl_upload_file_read(args.data, FL_FETCH_FILE_BYTES_MAX, &file_bytes, &body_length, message,
+                            sizeof message) != 0) {
         usage_error(err, message);
         return FL_FETCH_EXIT_USAGE;
     }
-    /* read_file always allocates, so an empty file still makes a body: an
+    /* fl_upload_file_read always allocates, so an empty file still makes a body: an
      * empty one, with Content-Length 0. */
     const void *body = args.body == FL_FETCH_BODY_FILE ? (const void *)file_bytes
                                                        : (const void *)args.data;
