@@ -33,7 +33,8 @@
  *                          are dropped; at most FL_FETCH_HEADERS_MAX
  *   -d, --data DATA        a bytes body (Content-Length); no Content-Type is
  *                          added: give one with -H
- *   -d @FILE               the file's bytes (at most FL_FETCH_FILE_BYTES_MAX)
+ *   -d @FILE               the file's bytes (at most FL_FETCH_FILE_BYTES_MAX,
+ *                          refused at the first byte past it: upload_file.h)
  *   --stream-body BYTES    a generated body of BYTES bytes as a one-shot
  *                          stream (Transfer-Encoding: chunked; the request
  *                          carries the streaming-body marker, so --retry will

@@ -7,7 +7,9 @@
  *
  * The server is a raw one on the simulated network, so each test says
  * exactly when it closes: after every response, or instead of answering
- * the k-th request of a connection (with a FIN or an RST). */
+ * the k-th request of a connection (with a FIN or an RST), and what it
+ * answers: OK, or hostile bytes (a status that is not three digits, an
+ * endless stream of 100 Continue). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
