@@ -22,7 +22,15 @@
 #include "sim/runtime/format.h"
 #include "sim/runtime/status.h"
 
-enum { READ_CHUNK = 16 * 1024 };
+enum {
+    READ_CHUNK = 16 * 1024,
+    /* A peer may send 100 Continue and 103 Early Hints before the final
+     * response, but never need many: past this bound an endless stream of
+     * them would keep the exchange reading forever within every timeout. */
+    INTERIM_RESPONSES_MAX = 16,
+    STATUS_MIN = 100, /* llhttp takes a status of 1 or 2 digits; HTTP has 3 */
+    STATUS_MAX = 599,
+};
 
 typedef struct origin origin_t;
 typedef struct connection connection_t;
@@ -83,8 +91,10 @@ struct fl__exchange {
     uint64_t body_received;
     int64_t content_length; /* -1: unknown */
     bool chunked;
+    uint32_t interim_responses; /* 1xx responses skipped so far */
     bool limit_hit;
     fl_client_condition_t limit_condition;
+    char limit_detail[64]; /* "" or the detail of the limit's error */
 };
 
 static llhttp_settings_t settings;
@@ -143,6 +153,14 @@ static int limit(fl__exchange_t *ex, fl_client_condition_t condition) {
     return -1;
 }
 
+/* A refusal from a callback that names what was wrong: the parse stops and
+ * feed reports condition with this detail. */
+static int refuse_response(fl__exchange_t *ex, const char *detail) {
+    assert(detail != NULL && detail[0] != '\0');
+    snprintf(ex->limit_detail, sizeof ex->limit_detail, "%s", detail);
+    return limit(ex, FL_CLIENT_PARSE_ERROR);
+}
+
 static int on_message_begin(llhttp_t *parser) {
     fl__exchange_t *ex = exchange_of(parser);
     ex->informational = false;
@@ -180,16 +198,33 @@ static int on_header_value_complete(llhttp_t *parser) {
     return 0;
 }
 
+/* An interim response (100 Continue, 103 Early Hints) is skipped, its
+ * headers dropped, up to INTERIM_RESPONSES_MAX of them. */
+static int skip_interim(fl__exchange_t *ex) {
+    ex->interim_responses++;
+    if (ex->interim_responses > INTERIM_RESPONSES_MAX) {
+        char detail[64];
+        snprintf(detail, sizeof detail, "too many interim responses (more than %d)",
+                 INTERIM_RESPONSES_MAX);
+        return refuse_response(ex, detail);
+    }
+    ex->informational = true;
+    while (fl_headers_count(ex->response->headers) > 0)
+        fl_headers_remove(ex->response->headers, fl_headers_name(ex->response->headers, 0));
+    return 0;
+}
+
 static int on_headers_complete(llhttp_t *parser) {
     fl__exchange_t *ex = exchange_of(parser);
     int status = parser->status_code;
-    if (status >= 100 && status < 200 && status != 101) {
-        /* An interim response (100 Continue, 103 Early Hints): skipped. */
-        ex->informational = true;
-        while (fl_headers_count(ex->response->headers) > 0)
-            fl_headers_remove(ex->response->headers, fl_headers_name(ex->response->headers, 0));
-        return 0;
+    if (status < STATUS_MIN || status > STATUS_MAX) {
+        /* llhttp lets "HTTP/1.1 \n" (status 0) and "HTTP/1.1 2 " through. */
+        char detail[64];
+        snprintf(detail, sizeof detail, "status code %d is not %d..%d", status, STATUS_MIN,
+                 STATUS_MAX);
+        return refuse_response(ex, detail);
     }
+    if (status < 200 && status != 101) return skip_interim(ex);
     fl_response_t *r = ex->response;
     r->status = status;
     r->http_version = parser->http_minor == 0 ? "1.0" : "1.1";
@@ -197,6 +232,7 @@ static int on_headers_complete(llhttp_t *parser) {
     ex->chunked = (parser->flags & F_CHUNKED) != 0;
     ex->content_length = (parser->flags & F_CONTENT_LENGTH) ? (int64_t)parser->content_length : -1;
     set_state(ex, FL_PROTOCOL_STATE_CLIENT_READING_BODY);
+    assert(r->status >= STATUS_MIN && r->status <= STATUS_MAX);
     return ex->head_request ? 1 : 0; /* a HEAD response has no body */
 }
 
@@ -240,7 +276,9 @@ static fl_error_t *feed(fl_world_t *w, fl__exchange_t *ex, const char *data, siz
         if (used < length) ex->leftover = true;
         return NULL;
     }
-    if (ex->limit_hit) return fl_client_map(fl_world_arena(w), ex->limit_condition, NULL);
+    if (ex->limit_hit)
+        return fl_client_map(fl_world_arena(w), ex->limit_condition,
+                             ex->limit_detail[0] != '\0' ? ex->limit_detail : NULL);
     return fl_client_map(fl_world_arena(w), FL_CLIENT_PARSE_ERROR,
                          llhttp_get_error_reason(&ex->parser));
 }

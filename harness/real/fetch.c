@@ -11,7 +11,9 @@
 
 #include "client/client.h"
 #include "client/retry.h"
+#include "client/timeout.h"
 #include "harness/json/json.h"
+#include "harness/real/upload_file.h"
 #include "sim/net/uvnet.h"
 #include "sim/runtime/runtime.h"
 
@@ -29,6 +31,7 @@ void fl_fetch_usage(FILE *out) {
     fprintf(out,
             "usage: faultline fetch [-X METHOD] [-H 'Name: value']... [-d DATA | -d @FILE |\n"
             "                       --stream-body BYTES] [--timeout SECONDS]\n"
+            "                       [--max-time SECONDS]\n"
             "                       [--retry ATTEMPTS] [--repeat N] URL\n"
             "\n"
             "Sends a request with faultline's client over real sockets and prints the\n"
@@ -44,6 +47,10 @@ void fl_fetch_usage(FILE *out) {
             "  --stream-body BYTES    a generated body of BYTES bytes, sent as a one-shot\n"
             "                         stream (chunked)\n"
             "  --timeout SECONDS      connect, read, write and pool timeouts (default 5)\n"
+            "  --max-time SECONDS     an overall deadline for each request, as curl's:\n"
+            "                         connecting, every --retry attempt and the whole\n"
+            "                         body; on expiry the error is a TimeoutError\n"
+            "                         \"request timed out after X s\" (default: none)\n"
             "  --retry ATTEMPTS       retry with httpware's defaults, ATTEMPTS in all (1-100)\n"
             "  --repeat N             send the request N times on one client (1-100), one\n"
             "                         JSON line each; later ones may reuse the connection\n"
@@ -163,6 +170,11 @@ static int parse_valued(const char *option, const char *value, fl_fetch_args_t *
             return refuse(error, error_size,
                           "--timeout '%s': expected seconds, more than 0 and at most %.0f", value,
                           FL_FETCH_TIMEOUT_SECONDS_MAX);
+    } else if (is_option(option, NULL, "--max-time")) {
+        if (!parse_seconds(value, &args->max_time_ns))
+            return refuse(error, error_size,
+                          "--max-time '%s': expected seconds, more than 0 and at most %.0f", value,
+                          FL_FETCH_TIMEOUT_SECONDS_MAX);
     } else if (is_option(option, NULL, "--repeat")) {
         uint64_t repeat;
         if (!parse_count(value, FL_FETCH_REPEAT_MAX, &repeat) || repeat == 0)
@@ -183,8 +195,8 @@ static int parse_valued(const char *option, const char *value, fl_fetch_args_t *
 static bool takes_value(const char *arg) {
     assert(arg != NULL && arg[0] == '-'); /* only options are asked about */
     static const char *const valued[] = {"-X", "--request", "-H", "--header", "-d",
-                                         "--data", "--stream-body", "--timeout", "--retry",
-                                         "--repeat"};
+                                         "--data", "--stream-body", "--timeout", "--max-time",
+                                         "--retry", "--repeat"};
     for (size_t i = 0; i < sizeof valued / sizeof valued[0]; i++)
         if (strcmp(arg, valued[i]) == 0) return true;
     return false;
@@ -414,50 +426,6 @@ static generated_body_t *generated_body_create(fl_arena_t *arena, uint64_t bytes
     return body;
 }
 
-/* Reads the whole file into a malloc'ed buffer (the caller frees it).
- * Returns 0, or -1 with a message naming the file. */
-static int read_file(const char *path, unsigned char **bytes_out, size_t *length_out, char *error,
-                     size_t error_size) {
-    assert(path != NULL && bytes_out != NULL && length_out != NULL);
-    FILE *file = fopen(path, "rb");
-    if (file == NULL) return refuse(error, error_size, "-d @%s: %s", path, strerror(errno));
-    unsigned char *bytes = NULL;
-    size_t length = 0, capacity = 0;
-    int status = 0;
-    for (;;) {
-        if (length == capacity) {
-            if (capacity >= FL_FETCH_FILE_BYTES_MAX) {
-                status = refuse(error, error_size, "-d @%s: larger than %llu bytes", path,
-                                (unsigned long long)FL_FETCH_FILE_BYTES_MAX);
-                break;
-            }
-            capacity = capacity ? capacity * 2 : 64 * 1024;
-            unsigned char *grown = realloc(bytes, capacity + 1);
-            if (grown == NULL) {
-                status = refuse(error, error_size, "-d @%s: out of memory", path);
-                break;
-            }
-            bytes = grown;
-        }
-        size_t n = fread(bytes + length, 1, capacity - length, file);
-        length += n;
-        if (n == 0) {
-            if (ferror(file)) status = refuse(error, error_size, "-d @%s: %s", path, strerror(errno));
-            break;
-        }
-    }
-    fclose(file);
-    if (status != 0) {
-        free(bytes);
-        return status;
-    }
-    /* Never NULL, even for an empty file: fl_fetch_main relies on it. */
-    assert(bytes != NULL && length <= capacity && length <= FL_FETCH_FILE_BYTES_MAX);
-    *bytes_out = bytes;
-    *length_out = length;
-    return 0;
-}
-
 /* One request of the run: what came back, and the retry middleware's
  * attempts for it. */
 typedef struct fetch_outcome {
@@ -553,29 +521,47 @@ static void usage_error(FILE *err, const char *message) {
     fl_fetch_usage(err);
 }
 
-/* Builds the client (with the retry middleware for --retry); NULL with a
+/* The middleware chain: the timeout middleware for --max-time outermost,
+ * so its deadline covers every attempt and backoff of the retry middleware
+ * for --retry. Returns how many, with *retry_out the retry middleware or
+ * NULL; 0 with a message when one cannot be made. */
+static size_t make_chain(fl_world_t *world, const fl_fetch_args_t *args, fl_middleware_t **chain,
+                         fl_middleware_t **retry_out, char *error, size_t error_size) {
+    assert(world != NULL && args != NULL && chain != NULL && retry_out != NULL);
+    assert(args->max_time_ns >= 0 && args->retry_attempts <= FL_RETRY_ATTEMPTS_MAX);
+    size_t count = 0;
+    *retry_out = NULL;
+    if (args->max_time_ns > 0) {
+        fl_timeout_options_t timeout_options = {.timeout_ns = args->max_time_ns};
+        chain[count] = fl_timeout_create(world, &timeout_options, error, error_size);
+        if (chain[count++] == NULL) return 0;
+    }
+    if (args->retry_attempts > 0) {
+        fl_retry_options_t retry_options = fl_retry_options_default();
+        retry_options.max_attempts = args->retry_attempts;
+        chain[count] = fl_retry_create(world, &retry_options, error, error_size);
+        if (chain[count] == NULL) return 0;
+        *retry_out = chain[count++];
+    }
+    assert(count <= 2);
+    return count;
+}
+
+/* Builds the client (with the middleware of make_chain); NULL with a
  * message on failure, which only an internal error can cause. */
 static fl_client_t *make_client(fl_world_t *world, fl_net_t *net, const fl_fetch_args_t *args,
                                 fl_middleware_t **retry_out, char *error, size_t error_size) {
     assert(world != NULL && net != NULL && args != NULL && retry_out != NULL);
     assert(args->timeout_ns >= 0 && args->retry_attempts <= FL_RETRY_ATTEMPTS_MAX);
-    fl_arena_t *arena = fl_world_arena(world);
     fl_client_options_t options = {.net = net, .body_bytes_max = FL_FETCH_RESPONSE_BYTES_MAX};
     if (args->timeout_ns > 0)
         options.timeouts = (fl_timeouts_t){args->timeout_ns, args->timeout_ns, args->timeout_ns,
                                            args->timeout_ns};
-    *retry_out = NULL;
-    if (args->retry_attempts > 0) {
-        fl_retry_options_t retry_options = fl_retry_options_default();
-        retry_options.max_attempts = args->retry_attempts;
-        fl_middleware_t *retry = fl_retry_create(world, &retry_options, error, error_size);
-        if (retry == NULL) return NULL;
-        fl_middleware_t **chain = fl_arena_alloc(arena, sizeof *chain);
-        chain[0] = retry;
-        options.middleware = chain;
-        options.middleware_count = 1;
-        *retry_out = retry;
-    }
+    fl_middleware_t **chain = fl_arena_zalloc(fl_world_arena(world), 2 * sizeof *chain);
+    bool wanted = args->max_time_ns > 0 || args->retry_attempts > 0;
+    options.middleware_count = make_chain(world, args, chain, retry_out, error, error_size);
+    if (wanted && options.middleware_count == 0) return NULL;
+    options.middleware = options.middleware_count > 0 ? chain : NULL;
     return fl_client_create(world, &options, error, error_size);
 }
 
@@ -676,11 +662,12 @@ int fl_fetch_main(int argc, char **argv, FILE *out, FILE *err) {
     unsigned char *file_bytes = NULL;
     size_t body_length = args.body == FL_FETCH_BODY_DATA ? strlen(args.data) : 0;
     if (args.body == FL_FETCH_BODY_FILE &&
-        read_file(args.data, &file_bytes, &body_length, message, sizeof message) != 0) {
+        fl_upload_file_read(args.data, FL_FETCH_FILE_BYTES_MAX, &file_bytes, &body_length, message,
+                            sizeof message) != 0) {
         usage_error(err, message);
         return FL_FETCH_EXIT_USAGE;
     }
-    /* read_file always allocates, so an empty file still makes a body: an
+    /* fl_upload_file_read always allocates, so an empty file still makes a body: an
      * empty one, with Content-Length 0. */
     const void *body = args.body == FL_FETCH_BODY_FILE ? (const void *)file_bytes
                                                        : (const void *)args.data;

@@ -33,7 +33,8 @@
  *                          are dropped; at most FL_FETCH_HEADERS_MAX
  *   -d, --data DATA        a bytes body (Content-Length); no Content-Type is
  *                          added: give one with -H
- *   -d @FILE               the file's bytes (at most FL_FETCH_FILE_BYTES_MAX)
+ *   -d @FILE               the file's bytes (at most FL_FETCH_FILE_BYTES_MAX,
+ *                          refused at the first byte past it: upload_file.h)
  *   --stream-body BYTES    a generated body of BYTES bytes as a one-shot
  *                          stream (Transfer-Encoding: chunked; the request
  *                          carries the streaming-body marker, so --retry will
@@ -41,6 +42,14 @@
  *   --timeout SECONDS      connect, read, write and pool timeouts (decimals
  *                          allowed, > 0, at most a day); default the client's
  *                          (5 s each)
+ *   --max-time SECONDS     an overall deadline per request, as curl's: the
+ *                          timeout middleware, outside the retry middleware,
+ *                          so it covers connecting, every attempt, the
+ *                          backoff sleeps and the whole body (a body
+ *                          trickled a byte at a time, each read within
+ *                          --timeout, still ends); on expiry the line's error
+ *                          is a TimeoutError "request timed out after X s"
+ *                          (same bounds as --timeout)
  *   --retry ATTEMPTS       the retry middleware with httpware's defaults and
  *                          max_attempts ATTEMPTS (1..100)
  *   --repeat N             sends the request N times (1..FL_FETCH_REPEAT_MAX),
@@ -102,6 +111,7 @@ typedef struct fl_fetch_args {
     const char *data;                             /* DATA: the bytes; FILE: the path */
     uint64_t stream_bytes;                        /* STREAM */
     int64_t timeout_ns;                           /* 0: the client's defaults */
+    int64_t max_time_ns;                          /* 0: no deadline per request */
     uint32_t retry_attempts;                      /* 0: no retry middleware */
     uint32_t repeat;                              /* requests to send; 0 or 1: one */
     const char *url;

@@ -7,7 +7,9 @@
  *
  * The server is a raw one on the simulated network, so each test says
  * exactly when it closes: after every response, or instead of answering
- * the k-th request of a connection (with a FIN or an RST). */
+ * the k-th request of a connection (with a FIN or an RST), and what it
+ * answers: OK, or hostile bytes (a status that is not three digits, an
+ * endless stream of 100 Continue). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -36,6 +38,10 @@ typedef struct raw_server {
     uint32_t silent_on;         /* k: read the k-th request of a connection, then end it
                                    without a response (0: answer every request) */
     bool silent_reset;          /* end it with an RST rather than a FIN */
+    const char *reply;          /* the bytes of every response (NULL: OK_RESPONSE) ... */
+    uint32_t reply_repeat;      /* ... sent this many times (0: once); the writes stop
+                                   at the first that fails (the client hung up) */
+    const char *reply_after;    /* then these bytes, when not NULL */
     /* observations */
     uint32_t connections;
     uint32_t requests;          /* requests read whole, head and body */
@@ -123,6 +129,17 @@ static int read_request(raw_server_t *server, fl_conn_t *conn, request_buffer_t 
 
 static const char OK_RESPONSE[] = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
 
+static int write_reply(const raw_server_t *server, fl_conn_t *conn) {
+    const char *reply = server->reply != NULL ? server->reply : OK_RESPONSE;
+    uint32_t times = server->reply_repeat > 0 ? server->reply_repeat : 1;
+    for (uint32_t i = 0; i < times; i++) {
+        int status = fl_conn_write(conn, reply, strlen(reply));
+        if (status != FL_OK) return status;
+    }
+    if (server->reply_after == NULL) return FL_OK;
+    return fl_conn_write(conn, server->reply_after, strlen(server->reply_after));
+}
+
 static void serve_connection(fl_world_t *w, raw_server_t *server, fl_conn_t *conn) {
     request_buffer_t *buffer = calloc(1, sizeof *buffer);
     assert_non_null(buffer);
@@ -132,7 +149,7 @@ static void serve_connection(fl_world_t *w, raw_server_t *server, fl_conn_t *con
             if (server->silent_reset) fl_conn_reset(conn);
             break;
         }
-        if (fl_conn_write(conn, OK_RESPONSE, strlen(OK_RESPONSE)) != FL_OK) break;
+        if (write_reply(server, conn) != FL_OK) break;
         if (server->close_after_response) {
             if (server->close_delay_ns > 0) fl_sleep(w, server->close_delay_ns);
             break;
@@ -466,6 +483,69 @@ static void test_retry_middleware_does_not_retry_remote_protocol_error(void **st
     fl_world_destroy(w);
 }
 
+/* --- (e) hostile responses: a status that is not three digits, endless 1xx ----------- */
+
+/* llhttp accepts a status line with an empty or short code; the client
+ * must not take it as a response of status 0 or 2. The junk bytes before
+ * the status line are a fuzzer's find: llhttp refuses them itself. */
+static void test_status_outside_100_to_599_is_remote_protocol_error(void **state) {
+    (void)state;
+    static const struct {
+        const char *reply;
+        const char *message;
+    } cases[] = {
+        {"HTTP/1.1 \n\n", "status code 0 is not 100..599"},
+        {"HTTP/1.1 \r\n\r\n", "status code 0 is not 100..599"},
+        {"\x04\x04HTTP/1.1 \n\n", "malformed response"},
+        {"HTTP/1.1 2 \r\nContent-Length: 0\r\n\r\n", "status code 2 is not 100..599"},
+        {"HTTP/1.1 99 Low\r\nContent-Length: 0\r\n\r\n", "status code 99 is not 100..599"},
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        run_t run = {.server = {.reply = cases[c].reply}, .plan = {.methods = {"GET", "GET"}}};
+        fl_world_t *w = run_plan(&run, 1, NULL);
+        expect_error(&run.outcome, FL_ERR_REMOTE_PROTOCOL_ERROR, cases[c].message);
+        assert_non_null(strstr(run.outcome.error->message, "malformed response"));
+        fl_world_destroy(w);
+    }
+}
+
+/* The bounds themselves are statuses: 100 is interim, 599 final. */
+static void test_status_599_is_a_response(void **state) {
+    (void)state;
+    run_t run = {.server = {.reply = "HTTP/1.1 100 Continue\r\n\r\n"
+                                     "HTTP/1.1 599 Odd\r\nContent-Length: 0\r\n\r\n"},
+                 .plan = {.methods = {"GET", "GET"}}};
+    fl_world_t *w = run_plan(&run, 1, NULL);
+    expect_error(&run.outcome, FL_ERR_SERVER_STATUS_ERROR, NULL);
+    assert_int_equal(run.outcome.error->http_status, 599);
+    fl_world_destroy(w);
+}
+
+static const char CONTINUE[] = "HTTP/1.1 100 Continue\r\n\r\n";
+
+/* A peer that answers with 100 Continue for ever: the exchange ends after
+ * the 17th, not at the read timeout (each one arrives well within it). */
+static void test_endless_interim_responses_are_remote_protocol_error(void **state) {
+    (void)state;
+    run_t run = {.server = {.reply = CONTINUE, .reply_repeat = 100000},
+                 .plan = {.methods = {"GET", "GET"}}};
+    fl_world_t *w = run_plan(&run, 1, NULL);
+    expect_error(&run.outcome, FL_ERR_REMOTE_PROTOCOL_ERROR, "too many interim responses");
+    assert_int_equal(run.server.requests, 1);
+    fl_world_destroy(w);
+}
+
+/* Sixteen interim responses are still allowed before the final one. */
+static void test_sixteen_interim_responses_are_skipped(void **state) {
+    (void)state;
+    run_t run = {.server = {.reply = CONTINUE, .reply_repeat = 16, .reply_after = OK_RESPONSE},
+                 .plan = {.methods = {"GET", "GET"}}};
+    fl_world_t *w = run_plan(&run, 1, NULL);
+    expect_ok(&run.outcome);
+    assert_int_equal(run.server.requests, 2);
+    fl_world_destroy(w);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_stale_idle_connection_is_discarded_at_checkout),
@@ -478,6 +558,10 @@ int main(void) {
         cmocka_unit_test(test_retry_middleware_leaves_post_alone),
         cmocka_unit_test(test_retry_methods_option_makes_post_retried),
         cmocka_unit_test(test_retry_middleware_does_not_retry_remote_protocol_error),
+        cmocka_unit_test(test_status_outside_100_to_599_is_remote_protocol_error),
+        cmocka_unit_test(test_status_599_is_a_response),
+        cmocka_unit_test(test_endless_interim_responses_are_remote_protocol_error),
+        cmocka_unit_test(test_sixteen_interim_responses_are_skipped),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
