@@ -22,6 +22,7 @@
 
 #include "harness/cli/explore_dfs.h"
 #include "harness/cli/options.h"
+#include "harness/cli/scenario_files.h"
 #include "harness/model/loader.h"
 #include "harness/run/runner.h"
 #include "sim/runtime/arena.h"
@@ -295,9 +296,7 @@ int fl_cli_explore(int argc, char **argv, FILE *out, FILE *err) {
     fl_arena_t arena;
     fl_arena_init(&arena);
     fl_scenario_t s;
-    char error[1024];
-    if (fl_scenario_load_file(&arena, o.paths[0], &s, error, sizeof error) != FL_OK) {
-        fprintf(err, "%s\n", error);
+    if (fl_files_load_one(o.paths[0], &arena, &s, err) != 0) {
         fl_arena_destroy(&arena);
         return FL_EXIT_ERROR;
     }

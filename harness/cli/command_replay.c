@@ -9,6 +9,7 @@
 
 #include "harness/model/loader.h"
 #include "harness/cli/options.h"
+#include "harness/cli/scenario_files.h"
 #include "harness/run/runner.h"
 #include "sim/runtime/arena.h"
 #include "sim/runtime/status.h"
@@ -32,9 +33,7 @@ int fl_cli_replay(int argc, char **argv, FILE *out, FILE *err) {
     fl_arena_t arena;
     fl_arena_init(&arena);
     fl_scenario_t s;
-    char error[1024];
-    if (fl_scenario_load_file(&arena, o.paths[0], &s, error, sizeof error) != FL_OK) {
-        fprintf(err, "%s\n", error);
+    if (fl_files_load_one(o.paths[0], &arena, &s, err) != 0) {
         fl_arena_destroy(&arena);
         return 2;
     }

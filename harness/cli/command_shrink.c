@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "harness/cli/options.h"
+#include "harness/cli/scenario_files.h"
 #include "harness/cli/shrink_file.h"
 #include "harness/model/loader.h"
 #include "harness/run/shrink.h"
@@ -76,12 +77,11 @@ int fl_cli_shrink(int argc, char **argv, FILE *out, FILE *err) {
     fl_arena_t arena;
     fl_arena_init(&arena);
     fl_scenario_t s;
-    char error[1024];
-    if (fl_scenario_load_file(&arena, o.paths[0], &s, error, sizeof error) != FL_OK) {
-        fprintf(err, "%s\n", error);
+    if (fl_files_load_one(o.paths[0], &arena, &s, err) != 0) {
         fl_arena_destroy(&arena);
         return FL_EXIT_ERROR;
     }
+    char error[1024];
     fl_run_config_t config = {.policy = o.schedule ? "replay" : o.policy, .schedule = o.schedule,
                               .pct_depth = o.depth};
     fl_shrink_result_t result;

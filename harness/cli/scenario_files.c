@@ -1,4 +1,6 @@
 #include "harness/cli/scenario_files.h"
+#include "sim/runtime/status.h"
+#include "harness/model/loader.h"
 
 #include <assert.h>
 #include <dirent.h>
@@ -175,4 +177,12 @@ void fl_files_free(fl_file_list_t *list) {
     list->count = 0;
     list->file_count = 0;
     list->directory_count = 0;
+}
+
+int fl_files_load_one(const char *path, fl_arena_t *arena, fl_scenario_t *s, FILE *err) {
+    assert(path != NULL && arena != NULL && s != NULL && err != NULL);
+    char error[1024];
+    if (fl_scenario_load_file(arena, path, s, error, sizeof error) == FL_OK) return 0;
+    fprintf(err, "%s\n", error);
+    return 2;
 }
