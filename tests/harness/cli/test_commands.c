@@ -69,6 +69,7 @@ static int run_capturing(int (*fn)(int, char **, FILE *, FILE *), const char *co
     char *argv[16];
     assert_true(count <= 16);
     for (int i = 0; i < count; i++) argv[i] = (char *)words[i];
+    text[0] = '\0'; /* glibc's fmemopen writes no NUL when nothing is written */
     FILE *captured = fmemopen(text, size, "w");
     FILE *dropped = fopen("/dev/null", "w");
     int code = fn(count, argv, to_err ? dropped : captured, to_err ? captured : dropped);

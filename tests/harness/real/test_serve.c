@@ -6,6 +6,15 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#if defined(__has_include)
+#if __has_include(<valgrind/valgrind.h>)
+#include <valgrind/valgrind.h>
+#endif
+#endif
+#ifndef RUNNING_ON_VALGRIND
+#define RUNNING_ON_VALGRIND 0
+#endif
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -208,7 +217,9 @@ static void test_serve_counts_a_chunked_upload_against_the_limit(void **state) {
     while (status && fgets(line, sizeof line, status))
         if (sscanf(line, "VmHWM: %ld kB", &peak_kb) == 1) break;
     if (status) fclose(status);
-    assert_true(peak_kb > 0 && peak_kb < 64 * 1024); /* the limit's copies, not the body's */
+    /* The limit's copies, not the body's. Under valgrind the forked server
+     * carries valgrind's own memory, so there only the answer is checked. */
+    if (!RUNNING_ON_VALGRIND) assert_true(peak_kb > 0 && peak_kb < 64 * 1024);
     close(fd);
     serve_finish(&s);
 }
