@@ -54,27 +54,19 @@ static bool showed(const fl_scenario_t *s, const fl_seed_result_t *r) {
     return !r->passed;
 }
 
-/* The failing run once more with a timeline: its full choice list, which
+/* The failing run once more, recorded: its full choice list, which
  * `replay --schedule` plays back with any seed. */
 static char *full_schedule(const fl_scenario_t *s, uint64_t seed, const char *prefix) {
     assert(s != NULL && prefix != NULL);
-    char *text = NULL;
-    size_t length = 0;
-    FILE *timeline = open_memstream(&text, &length);
-    if (timeline == NULL) fl__out_of_memory("explore");
-    fl_run_config_t config = {.policy = "dfs", .schedule = prefix, .timeline = timeline};
+    fl_run_config_t config = {.policy = "dfs", .schedule = prefix};
     fl_seed_result_t *result = malloc(sizeof *result);
     if (result == NULL) fl__out_of_memory("explore");
-    fl_scenario_run_seed(s, seed, &config, result);
+    fl_run_record_t record;
+    fl_scenario_run_recorded(s, seed, &config, result, &record);
+    char *schedule = record.schedule != NULL ? record.schedule : strdup("");
+    record.schedule = NULL;
+    fl_run_record_free(&record);
     free(result);
-    fclose(timeline);
-    const char *line = strstr(text, "\nschedule ");
-    char *schedule = NULL;
-    if (line != NULL) {
-        line += strlen("\nschedule ");
-        schedule = strndup(line, strcspn(line, " \n"));
-    }
-    free(text);
     if (schedule == NULL) fl__out_of_memory("explore");
     return schedule;
 }

@@ -18,6 +18,7 @@
 #include "harness/world/build.h"
 #include "sim/asgi/server.h"
 #include "sim/runtime/assume.h"
+#include "sim/runtime/policy.h"
 #include "sim/runtime/runtime.h"
 
 /* Captures what print(arg, stream) writes, truncated into to. */
@@ -408,4 +409,39 @@ int fl_scenario_run(const fl_scenario_t *scenario, const fl_run_config_t *config
     }
     finish_range(scenario, fired, found_without_faults, first, last, result);
     return FL_OK;
+}
+
+/* --- a run's record -------------------------------------------------------------------- */
+
+static void keep_record(void *context, fl_world_t *world) {
+    fl_run_record_t *record = context;
+    assert(record != NULL && world != NULL && record->schedule == NULL);
+    record->schedule = strdup(fl_world_schedule(world));
+    if (record->schedule == NULL) fl__out_of_memory("run record");
+    char error[128];
+    int status = fl_schedule_parse(record->schedule, &record->choices, &record->choice_count,
+                                   error, sizeof error);
+    assert(status == FL_OK); /* the world wrote it */
+    (void)status;
+    record->events = fl_trace_count(fl_world_trace(world));
+}
+
+int fl_scenario_run_recorded(const fl_scenario_t *scenario, uint64_t seed,
+                             const fl_run_config_t *config, fl_seed_result_t *result,
+                             fl_run_record_t *record) {
+    assert(scenario != NULL && result != NULL && record != NULL);
+    *record = (fl_run_record_t){0};
+    fl_run_config_t recorded = config != NULL ? *config : (fl_run_config_t){0};
+    recorded.trace_visitor = keep_record;
+    recorded.trace_visitor_context = record;
+    int status = fl_scenario_run_seed(scenario, seed, &recorded, result);
+    assert(status != FL_OK || record->schedule != NULL);
+    return status;
+}
+
+void fl_run_record_free(fl_run_record_t *record) {
+    assert(record != NULL);
+    free(record->schedule);
+    free(record->choices);
+    *record = (fl_run_record_t){0};
 }

@@ -125,6 +125,22 @@ typedef struct fl_scenario_result {
     uint64_t seeds_self_checked; /* seeds run twice to check their hash (self_check.h) */
 } fl_scenario_result_t;
 
+/* What a run's world recorded, read before the world goes: the choice
+ * list (the schedule) and how many trace events it made. */
+typedef struct fl_run_record {
+    char *schedule;  /* malloc'd: as fl_world_schedule gives it */
+    uint32_t *choices; /* malloc'd: the same list, parsed */
+    size_t choice_count;
+    uint64_t events;
+} fl_run_record_t;
+
+/* fl_scenario_run_seed, and the run's record into *record (free it with
+ * fl_run_record_free). config's trace_visitor is the record's own. */
+int fl_scenario_run_recorded(const fl_scenario_t *scenario, uint64_t seed,
+                             const fl_run_config_t *config, fl_seed_result_t *result,
+                             fl_run_record_t *record);
+void fl_run_record_free(fl_run_record_t *record);
+
 /* Runs the scenario over its seed range (or config's). Holds: stops at the
  * first failing seed. Finds: stops at the first seed where the check named
  * by scenario->finds fails ("found at seed S"); none is "not found in N

@@ -29,47 +29,23 @@ static bool shows(const shrinker_t *sh) {
     return !r->passed && strcmp(r->failed_check, sh->out->check) == 0;
 }
 
-/* The timeline's trace events, and its schedule parsed into *list. */
-static size_t read_timeline(const char *text, uint32_t **list, size_t *count) {
-    assert(text != NULL && list != NULL && count != NULL);
-    const char *trace = strstr(text, "--- trace\n"), *end = strstr(text, "\ntrace hash ");
-    size_t events = 0;
-    for (const char *p = trace; p != NULL && end != NULL && p < end; p = strchr(p + 1, '\n'))
-        events++;
-    const char *line = strstr(text, "\nschedule ");
-    free(*list);
-    *list = NULL, *count = 0;
-    if (line != NULL) {
-        line += strlen("\nschedule ");
-        char *schedule = strndup(line, strcspn(line, " \n"));
-        char error[128];
-        if (schedule == NULL) fl__out_of_memory("shrink");
-        int status = fl_schedule_parse(schedule, list, count, error, sizeof error);
-        assert(status == FL_OK); /* the world wrote it */
-        (void)status;
-        free(schedule);
-    }
-    return events > 0 ? events - 1 : 0;
-}
-
 /* One run of s under config; true when it shows the failure. With list,
  * the run's whole choice list and its event count come back too. */
 static bool run(shrinker_t *sh, const fl_scenario_t *s, const fl_run_config_t *config,
                 uint32_t **list, size_t *count, size_t *events) {
     assert(sh != NULL && s != NULL && config != NULL);
-    fl_run_config_t c = *config;
-    char *text = NULL;
-    size_t length = 0;
-    if (list != NULL && (c.timeline = open_memstream(&text, &length)) == NULL)
-        fl__out_of_memory("shrink");
-    c.keep_trace = list != NULL;
-    int status = fl_scenario_run_seed(s, sh->seed, &c, sh->result);
+    int status;
     sh->out->runs++;
-    if (c.timeline != NULL) fclose(c.timeline);
-    if (list != NULL) {
-        size_t n = read_timeline(text, list, count);
-        if (events != NULL) *events = n;
-        free(text);
+    if (list == NULL) {
+        status = fl_scenario_run_seed(s, sh->seed, config, sh->result);
+    } else {
+        fl_run_record_t record;
+        status = fl_scenario_run_recorded(s, sh->seed, config, sh->result, &record);
+        free(*list);
+        *list = record.choices, *count = record.choice_count;
+        if (events != NULL) *events = (size_t)record.events;
+        record.choices = NULL;
+        fl_run_record_free(&record);
     }
     return status == FL_OK && shows(sh);
 }
