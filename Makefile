@@ -8,6 +8,8 @@
 #   make test-ucontext   the same tests with the ucontext task switch
 #   make coverage   instrumented unit tests and scenario suites, then gcovr reports
 #                   under reports/ and a summary per layer (SCENARIOS=, UNIT=: below)
+#   make fuzz       each libFuzzer target under tests/fuzz/ for FUZZ_TIME seconds
+#                   (default 60); `make fuzz-smoke` runs each for a few seconds
 #   make bench      -O2 benchmarks, one figure per line with its baseline ratio
 #   make deps       install the Debian packages that are missing (nothing if none)
 #   make bench-deps the same for the benchmarks: nginx, wrk, python3-httpx
@@ -28,7 +30,7 @@ LLHTTP_INCLUDE_DIR ?= /usr/share/include/llhttp
 
 DEB_PACKAGES := build-essential pkg-config libuv1-dev libcmocka-dev libyaml-dev \
                 gcovr node-llhttp valgrind curl python3 python3-httpx python3-uvicorn \
-                python3-junitparser chromium
+                python3-junitparser chromium clang libclang-rt-14-dev
 
 # What `make bench` measures the client against: nginx as the server, wrk
 # and Python's httpx as the baselines. Alternatives are separated by commas: any
@@ -63,6 +65,12 @@ TEST_BINS := $(patsubst tests/%.c,$(BUILD_DIR)/tests/%,$(TEST_SRCS))
 # binaries (they print cmocka's summary lines).
 TEST_SCRIPTS := $(sort $(shell find tests -name 'test_*.sh' 2>/dev/null))
 
+# libFuzzer targets (tests/fuzz/fuzz_*.c), built with clang by `make fuzz`.
+FUZZ_SRCS := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(BUILD_DIR)/fuzz/%,$(FUZZ_SRCS))
+FUZZ_TIME ?= 60
+FUZZ_SMOKE_TIME ?= 5
+
 BENCH_SRCS := $(sort $(wildcard bench/bench_*.c))
 BENCH_SUPPORT_SRCS := $(filter-out $(BENCH_SRCS),$(wildcard bench/*.c))
 BENCH_BINS := $(patsubst bench/%.c,$(BUILD_DIR)/bench/%,$(BENCH_SRCS))
@@ -70,7 +78,7 @@ BENCH_BINS := $(patsubst bench/%.c,$(BUILD_DIR)/bench/%,$(BENCH_SRCS))
 FAULTLINE := $(BUILD_DIR)/faultline
 
 .PHONY: all deps run test test-run test-sanitize test-ucontext test-valgrind \
-        coverage bench bench-deps bench-run clean
+        coverage fuzz fuzz-smoke fuzz-run bench bench-deps bench-run clean
 .DEFAULT_GOAL := all
 # Objects are never intermediate: keep them so rebuilds stay incremental.
 .SECONDARY:
@@ -177,6 +185,25 @@ coverage: deps
 	  --print-summary build/coverage/obj
 	@tools/coverage_layers.py reports/coverage-summary.json
 
+# The fuzz build: every library object compiled by clang with libFuzzer's
+# coverage hooks, AddressSanitizer and UBSan (a report stops the run), each
+# target linked with libFuzzer's main. tests/fuzz/run.sh runs each target on
+# its seed corpus (tests/fuzz/corpus/NAME, read only) plus what it found
+# before (build/fuzz/corpus/NAME), with its dictionary, and prints one line a
+# target: executions, executions per second, coverage. A crash prints the
+# command that replays its input.
+FUZZ_BUILD := $(MAKE) --no-print-directory BUILD_DIR=build/fuzz CC=clang OPT="-O1 -g" \
+  SANITIZE_FLAGS="-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
+
+fuzz: deps
+	@$(FUZZ_BUILD) FUZZ_SECONDS=$(FUZZ_TIME) fuzz-run
+
+fuzz-smoke: deps
+	@$(FUZZ_BUILD) FUZZ_SECONDS=$(FUZZ_SMOKE_TIME) fuzz-run
+
+fuzz-run: $(FUZZ_BINS)
+	@tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_BINS)
+
 # Like deps, for the benchmarks' servers and baselines only.
 bench-deps: deps
 	@missing=""; \
@@ -232,8 +259,12 @@ $(BUILD_DIR)/tests/%: tests/%.c $(TEST_SUPPORT_OBJS) $(LIBRARY)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) $(LDFLAGS_ALL) $< $(TEST_SUPPORT_OBJS) $(LIBRARY) -o $@ $(TEST_LIBS) $(LIBS)
 
+$(BUILD_DIR)/fuzz/%: tests/fuzz/%.c $(LIBRARY)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) -fsanitize=fuzzer $(LDFLAGS_ALL) $< $(LIBRARY) -o $@ $(LIBS)
+
 $(BUILD_DIR)/bench/%: bench/%.c $(BENCH_SUPPORT_SRCS) $(LIBRARY)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) $(LDFLAGS_ALL) $< $(BENCH_SUPPORT_SRCS) $(LIBRARY) -o $@ $(LIBS)
 
--include $(shell find $(BUILD_DIR) -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD_DIR) -name '*.d' -type f 2>/dev/null)

@@ -121,6 +121,13 @@ static void process_line(fl_sse_parser_t *p, char *line, size_t length) {
     /* Any other field is ignored, as the spec says. */
 }
 
+void fl_sse_parser_discard(fl_sse_parser_t *p) {
+    assert(p != NULL);
+    free(p->data);
+    p->data = NULL;
+    p->data_length = 0;
+}
+
 void fl_sse_parser_feed(fl_sse_parser_t *p, const char *data, size_t length) {
     for (size_t i = 0; i < length; i++) {
         char c = data[i];
@@ -194,8 +201,7 @@ static fl_error_t *reader_task(fl_world_t *w, void *arg) {
     s->ready = NULL;
     s->ready_capacity = 0;
     /* A stream that ended inside an event leaves its data unsent: drop it. */
-    free(s->parser->data);
-    s->parser->data = NULL;
+    fl_sse_parser_discard(s->parser);
     int status = fl_channel_send(w, s->messages, &end_message);
     if (error == NULL && status != FL_OK)
         error = fl_error_from_status(fl_world_arena(w), status, "sse end");

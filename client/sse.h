@@ -77,5 +77,8 @@ fl_sse_parser_t *fl_sse_parser_create(fl_arena_t *arena, fl_sse_dispatch_fn disp
                                       void *context);
 /* Feeds bytes; complete events are dispatched (strings in the arena). */
 void fl_sse_parser_feed(fl_sse_parser_t *parser, const char *data, size_t length);
+/* Drops the event being built, if any (a stream that ended inside one):
+ * the only memory of a parser that is not in its arena. */
+void fl_sse_parser_discard(fl_sse_parser_t *parser);
 
 #endif /* FL_CLIENT_SSE_H */

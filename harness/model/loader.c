@@ -219,6 +219,12 @@ int fl_scenario_load_string(fl_arena_t *arena, const char *name, const char *yam
     return load_text(arena, name, yaml, strlen(yaml), out, error, error_size);
 }
 
+int fl_scenario_load_bytes(fl_arena_t *arena, const char *name, const char *text, size_t length,
+                           fl_scenario_t *out, char *error, size_t error_size) {
+    assert(text != NULL && text[length] == '\0');
+    return load_text(arena, name, text, length, out, error, error_size);
+}
+
 /* What a file is: a regular file, for a FIFO or a device named *.yaml
  * would block a command forever or read without end. Returns NULL, or why
  * the file cannot be a scenario. */

@@ -32,6 +32,13 @@ int fl_scenario_load_file(fl_arena_t *arena, const char *path, fl_scenario_t *ou
 int fl_scenario_load_string(fl_arena_t *arena, const char *name, const char *yaml,
                             fl_scenario_t *out, char *error, size_t error_size);
 
+/* As fl_scenario_load_string, from length bytes that may hold anything (a
+ * NUL byte is refused with its position, as in a file); text[length] must
+ * be '\0', as libyaml's string input reads up to it. For the fuzz target
+ * and callers that hold a file's bytes already. */
+int fl_scenario_load_bytes(fl_arena_t *arena, const char *name, const char *text, size_t length,
+                           fl_scenario_t *out, char *error, size_t error_size);
+
 /* Builds s->fault_plan from s->faults, validating each entry, in arena:
  * what the loader does for a file, for a scenario put together in C.
  * Returns 0, or FL_EINVAL with the first refused entry's message. */

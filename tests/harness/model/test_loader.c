@@ -888,6 +888,33 @@ static void test_files_that_are_not_regular_are_refused(void **state) {
     rmdir(fifo);
 }
 
+/* Found by tests/fuzz/fuzz_loader: "- retry:" with no value is a null that
+ * stands for an empty mapping (the retry layer with its defaults); reading
+ * its keys asserted a mapping and aborted. Loads with the defaults now, and
+ * a layer whose key needs a value still says so. */
+static void test_a_middleware_layer_without_a_value_takes_its_defaults(void **state) {
+    (void)state;
+    fl_arena_t arena;
+    fl_arena_init(&arena);
+    fl_scenario_t sc;
+    char error[512];
+    const char *yaml = "name: n\n"
+                       "client:\n"
+                       "  middleware:\n"
+                       "    - retry:\n"
+                       "  tasks:\n"
+                       "    - name: main\n"
+                       "      steps:\n"
+                       "        - request: {method: GET, path: /}\n";
+    int status = load(&arena, yaml, &sc, error, sizeof error);
+    if (status != 0) fail_msg("%s", error);
+    assert_int_equal(sc.client.layer_count, 1);
+    assert_int_equal(sc.client.layers[0].kind, FL_CLIENT_LAYER_RETRY);
+    assert_int_equal(sc.client.layers[0].attempts, 0);
+    assert_true(sc.client.layers[0].refuse_streamed_body);
+    fl_arena_destroy(&arena);
+}
+
 static void test_load_file(void **state) {
     (void)state;
     char path[] = "/tmp/faultline_loader_XXXXXX";
@@ -946,6 +973,7 @@ int main(void) {
         cmocka_unit_test(test_deep_nesting_is_refused_before_the_document_is_built),
         cmocka_unit_test(test_binary_content_is_refused_where_it_is),
         cmocka_unit_test(test_files_that_are_not_regular_are_refused),
+        cmocka_unit_test(test_a_middleware_layer_without_a_value_takes_its_defaults),
         cmocka_unit_test(test_load_file),
         cmocka_unit_test(test_missing_file),
     };
