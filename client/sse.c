@@ -1,5 +1,6 @@
 #include "client/sse.h"
 #include "client/error_kinds.h"
+#include "client/mapping.h"
 
 #include <stdlib.h>
 #include <assert.h>
@@ -22,6 +23,7 @@ struct fl_sse_parser {
     char line[SSE_LINE_MAX];
     size_t line_length;
     bool skip_lf; /* the last line ended with CR: a following LF is part of it */
+    bool overlong; /* a line was longer than SSE_LINE_MAX - 1: the stream is refused */
     char *data;   /* malloc'd while an event is being built */
     size_t data_length;
     char *event; /* arena */
@@ -45,6 +47,7 @@ fl_sse_parser_t *fl_sse_parser_create(fl_arena_t *arena, fl_sse_dispatch_fn disp
     p->comments = 0;
     p->pings = 0;
     p->skip_lf = false;
+    p->overlong = false;
     p->data = NULL;
     p->data_length = 0;
     p->event = NULL;
@@ -128,8 +131,9 @@ void fl_sse_parser_discard(fl_sse_parser_t *p) {
     p->data_length = 0;
 }
 
-void fl_sse_parser_feed(fl_sse_parser_t *p, const char *data, size_t length) {
-    for (size_t i = 0; i < length; i++) {
+bool fl_sse_parser_feed(fl_sse_parser_t *p, const char *data, size_t length) {
+    assert(p != NULL && (data != NULL || length == 0));
+    for (size_t i = 0; i < length && !p->overlong; i++) {
         char c = data[i];
         if (p->skip_lf) {
             p->skip_lf = false;
@@ -141,8 +145,16 @@ void fl_sse_parser_feed(fl_sse_parser_t *p, const char *data, size_t length) {
             p->line_length = 0;
             continue;
         }
-        if (p->line_length < SSE_LINE_MAX - 1) p->line[p->line_length++] = c;
+        /* A line is never cut to fit: its event would arrive as if whole. */
+        if (p->line_length == SSE_LINE_MAX - 1) {
+            p->overlong = true;
+            fl_sse_parser_discard(p);
+            break;
+        }
+        p->line[p->line_length++] = c;
     }
+    assert(p->line_length < SSE_LINE_MAX);
+    return !p->overlong;
 }
 
 /* --- the session --------------------------------------------------------------------- */
@@ -188,7 +200,12 @@ static fl_error_t *reader_task(fl_world_t *w, void *arg) {
         bool done;
         error = fl_response_next_chunk(w, s->response, &chunk, &length, &done);
         if (error != NULL || done) break;
-        fl_sse_parser_feed(s->parser, (const char *)chunk, length);
+        if (!fl_sse_parser_feed(s->parser, (const char *)chunk, length)) {
+            error = fl_client_map(fl_world_arena(w), FL_CLIENT_PARSE_ERROR,
+                                  "an event-stream line is longer than 65535 bytes");
+            s->ready_count = 0; /* the events before it were sent with their chunk */
+            break;
+        }
         for (size_t i = 0; i < s->ready_count && error == NULL; i++) {
             int status = fl_channel_send(w, s->messages, s->ready[i]);
             if (status != FL_OK)

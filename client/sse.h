@@ -75,8 +75,12 @@ typedef void (*fl_sse_dispatch_fn)(void *context, const fl_sse_message_t *messag
 
 fl_sse_parser_t *fl_sse_parser_create(fl_arena_t *arena, fl_sse_dispatch_fn dispatch,
                                       void *context);
-/* Feeds bytes; complete events are dispatched (strings in the arena). */
-void fl_sse_parser_feed(fl_sse_parser_t *parser, const char *data, size_t length);
+/* Feeds bytes; complete events are dispatched (strings in the arena).
+ * Returns false once a line is longer than 65535 bytes: the parser stops
+ * there (nothing of that line or its event is dispatched, and later feeds
+ * do nothing), as cutting the line would pass a truncated event off as
+ * whole. The session ends with RemoteProtocolError. */
+bool fl_sse_parser_feed(fl_sse_parser_t *parser, const char *data, size_t length);
 /* Drops the event being built, if any (a stream that ended inside one):
  * the only memory of a parser that is not in its arena. */
 void fl_sse_parser_discard(fl_sse_parser_t *parser);

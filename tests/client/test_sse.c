@@ -93,6 +93,39 @@ static void test_parser_is_split_independent(void **state) {
     fl_arena_destroy(&arena);
 }
 
+/* A line longer than the parser's 65535 bytes is refused, never cut: the
+ * parser dispatches nothing of it and stops; one byte shorter is an event. */
+static void test_parser_refuses_an_overlong_line(void **state) {
+    (void)state;
+    enum { LINE_MAX_BYTES = 65535 };
+    static char line[LINE_MAX_BYTES + 8];
+    memcpy(line, "data: ", 6);
+    memset(line + 6, 'a', sizeof line - 6);
+    for (size_t extra = 0; extra <= 1; extra++) {
+        fl_arena_t arena;
+        fl_arena_init(&arena);
+        collected_t c = {0};
+        fl_sse_parser_t *p = fl_sse_parser_create(&arena, keep, &c);
+        size_t length = LINE_MAX_BYTES + extra; /* the line's bytes, without its end */
+        bool fits = true;
+        for (size_t at = 0; at < length; at += 1000) /* in pieces, as a network gives it */
+            fits = fl_sse_parser_feed(p, line + at, length - at < 1000 ? length - at : 1000) && fits;
+        fits = fl_sse_parser_feed(p, "\n\n", 2) && fits;
+        if (extra == 0) {
+            assert_true(fits);
+            assert_int_equal(c.count, 1);
+            assert_int_equal(strlen(c.messages[0].data), length - 6);
+        } else {
+            assert_false(fits);
+            assert_int_equal(c.count, 0);
+            assert_false(fl_sse_parser_feed(p, "data: x\n\n", 9)); /* it stays stopped */
+            assert_int_equal(c.count, 0);
+        }
+        fl_sse_parser_discard(p);
+        fl_arena_destroy(&arena);
+    }
+}
+
 /* --- sessions against the mock server ------------------------------------------------------ */
 
 typedef struct story {
@@ -236,13 +269,75 @@ static void test_without_the_check_the_other_task_hangs(void **state) {
     }
 }
 
+typedef struct overlong {
+    fl_client_t *client;
+    fl_asgi_server_t *server;
+    size_t events;
+    bool saw_end;
+    fl_error_t *close_error;
+} overlong_t;
+
+static fl_error_t *read_overlong(fl_world_t *w, void *arg) {
+    overlong_t *o = arg;
+    fl_sse_session_t *session;
+    fl_error_t *error = fl_sse_connect(w, o->client, "http://server/events", NULL, &session);
+    if (error != NULL) return error;
+    for (;;) {
+        fl_sse_message_t *m;
+        if (fl_sse_receive(w, session, &m) != NULL) break;
+        if (m->end) {
+            o->saw_end = true;
+            break;
+        }
+        o->events++;
+    }
+    o->close_error = fl_sse_close(w, session);
+    fl_asgi_server_stop(o->server);
+    return NULL;
+}
+
+/* A session whose server sends one event and then a 70,000-byte line: the
+ * event arrives, then the stream ends and closing the session gives
+ * RemoteProtocolError naming the limit, instead of a truncated event. */
+static void test_session_ends_with_an_error_at_an_overlong_line(void **state) {
+    (void)state;
+    static char body[70100];
+    int n = snprintf(body, sizeof body, "data: first\n\ndata: ");
+    memset(body + n, 'a', 70000);
+    memcpy(body + n + 70000, "\n\n", 3);
+    fl_world_t *w = rt_world("random", 1);
+    fl_net_t *net = fl_simnet_create(w, NULL, NULL, NULL, 0);
+    fl_scripted_step_t steps[] = {{.kind = FL_SCRIPTED_RESPOND, .status = 200,
+                                   .media_type = "text/event-stream", .body = body}};
+    fl_scripted_spec_t spec = {.name = "events", .steps = steps, .step_count = 1};
+    char error[128];
+    fl_asgi_app_t *app = fl_scripted_handler_create(w, &spec, error, sizeof error);
+    assert_non_null(app);
+    overlong_t o = {0};
+    o.server = fl_asgi_server_create(w, net, app, NULL, error, sizeof error);
+    assert_int_equal(fl_asgi_server_listen(o.server, "server", 80), FL_OK);
+    o.client = fl_client_create(w, &(fl_client_options_t){.net = net}, error, sizeof error);
+    fl_spawn(w, "reader", read_overlong, &o);
+    assert_int_equal(fl_world_run(w), FL_RUN_COMPLETED);
+    assert_int_equal(o.events, 1);
+    assert_true(o.saw_end);
+    assert_non_null(o.close_error);
+    const fl_error_t *leaf = o.close_error;
+    while (leaf->kind == FL_ERR_GROUP_ERROR && leaf->child_count > 0) leaf = leaf->children[0];
+    assert_int_equal(leaf->kind, FL_ERR_REMOTE_PROTOCOL_ERROR);
+    assert_non_null(strstr(leaf->message, "longer than 65535 bytes"));
+    fl_world_destroy(w);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_parser_rules),
         cmocka_unit_test(test_parser_is_split_independent),
+        cmocka_unit_test(test_parser_refuses_an_overlong_line),
         cmocka_unit_test(test_session_reads_events_in_its_own_task),
         cmocka_unit_test(test_cross_task_receive_fails_fast),
         cmocka_unit_test(test_without_the_check_the_other_task_hangs),
+        cmocka_unit_test(test_session_ends_with_an_error_at_an_overlong_line),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -13,6 +13,11 @@
 #include "sim/runtime/policy.h"
 #include "sim/runtime/status.h"
 
+/* Past this many choices the round trip is skipped: formatting reserves 33
+ * bytes a choice, so a 16 M-choice list ("0*16777216", allowed) would cost
+ * half a gigabyte a run and the fuzzer would crawl. */
+enum { ROUND_TRIP_CHOICES_MAX = 1 << 16 };
+
 static void fail(const char *what, const char *text) {
     fprintf(stderr, "fuzz_schedule: %s for \"%s\"\n", what, text);
     abort();
@@ -43,7 +48,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     char error[256];
     error[0] = '\0';
     int status = fl_schedule_parse(text, &choices, &count, error, sizeof error);
-    if (status == FL_OK) check_round_trip(text, choices, count);
+    if (status == FL_OK && count <= ROUND_TRIP_CHOICES_MAX) check_round_trip(text, choices, count);
     else if (status != FL_EINVAL || error[0] == '\0') fail("a refusal without a reason", text);
     free(choices);
     free(text);
