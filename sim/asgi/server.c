@@ -15,6 +15,7 @@
 #include <strings.h>
 
 #include "llhttp.h"
+#include "sim/runtime/byte_buffer.h"
 #include "sim/net/protocol_event.h"
 #include "sim/runtime/assume.h"
 #include "sim/runtime/cancel.h"
@@ -57,12 +58,6 @@ typedef struct cycle {
     int status;
 } cycle_t;
 
-/* A growable byte buffer (malloc'd: connection data flows through). */
-typedef struct buffer {
-    char *data;
-    size_t length;
-    size_t capacity;
-} buffer_t;
 
 typedef enum header_state { AT_URL, AT_FIELD, AT_VALUE } header_state_t;
 
@@ -72,7 +67,7 @@ struct connection {
     uint32_t id;
     llhttp_t parser;
     /* the request being parsed: url and "name\0value\0" pairs in scratch */
-    buffer_t scratch;
+    fl_byte_buffer_t scratch;
     header_state_t header_state;
     size_t header_name_at[HEADERS_MAX];
     size_t header_value_at[HEADERS_MAX];
@@ -80,7 +75,7 @@ struct connection {
     int reject_status;         /* set by a callback that refuses the request */
     cycle_t *cycle;            /* the request in progress */
     bool paused;               /* parser paused after a complete request */
-    buffer_t pending;          /* bytes read while paused */
+    fl_byte_buffer_t pending;          /* bytes read while paused */
     bool lost;                 /* the client closed or reset */
     bool stop_reading;         /* a bad request: answer it, discard the rest */
     bool reader_done;          /* the reading task has seen the end */
@@ -91,8 +86,8 @@ struct connection {
     int64_t idle_since_ns;     /* accepted, or its last cycle ended */
     fl_cancel_scope_t *read_scope; /* the reader's, while it reads; else NULL */
     /* output, drained by the writer task */
-    buffer_t out;
-    buffer_t write_copy;       /* what the writer is writing (out may grow meanwhile) */
+    fl_byte_buffer_t out;
+    fl_byte_buffer_t write_copy;       /* what the writer is writing (out may grow meanwhile) */
     char *read_buffer;         /* the reader's; freed at teardown, even mid-read */
     bool close_after_flush;
     bool writer_done;
@@ -116,57 +111,14 @@ struct fl_asgi_server {
 static llhttp_settings_t parser_settings;
 static bool parser_settings_ready;
 
-/* --- buffers ------------------------------------------------------------------ */
+/* --- formatting --------------------------------------------------------------- */
 
-/* Room for extra more bytes after the buffer's content. */
-static void buffer_grow(buffer_t *b, size_t extra) __attribute__((noinline));
-
-/* Room for extra more bytes. The check is on every append; growing is rare,
- * so it stays out of line. */
-static inline void buffer_reserve(buffer_t *b, size_t extra) {
-    assert(b->length <= b->capacity && (b->data != NULL || b->capacity == 0));
-    assert(b->length + extra >= b->length); /* no wrap: lengths are read sizes */
-    if (b->length + extra > b->capacity) buffer_grow(b, extra);
-}
-
-static void buffer_grow(buffer_t *b, size_t extra) {
-    assert(b->length + extra > b->capacity); /* only when the room is short */
-    size_t capacity = b->capacity ? b->capacity : 1024;
-    while (capacity < b->length + extra) capacity *= 2;
-    char *grown = realloc(b->data, capacity);
-    if (grown == NULL) fl__out_of_memory("server buffer");
-    b->data = grown;
-    b->capacity = capacity;
-    assert(b->length + extra <= b->capacity);
-}
-
-static void buffer_append(buffer_t *b, const void *data, size_t length) {
-    assert(data != NULL || length == 0);
-    buffer_reserve(b, length);
-    if (length > 0) memcpy(b->data + b->length, data, length);
-    b->length += length;
-    assert(b->length <= b->capacity);
-}
-
-static void buffer_consume(buffer_t *b, size_t length) {
-    assert(length <= b->length);
-    memmove(b->data, b->data + length, b->length - length);
-    b->length -= length;
-    assert(b->length <= b->capacity);
-}
-
-static void buffer_free(buffer_t *b) {
-    assert(b->length <= b->capacity && (b->data != NULL || b->capacity == 0));
-    free(b->data);
-    *b = (buffer_t){0};
-}
-
-static void buffer_printf(buffer_t *b, const char *format, ...) __attribute__((format(printf, 2, 3)));
+static void buffer_printf(fl_byte_buffer_t *b, const char *format, ...) __attribute__((format(printf, 2, 3)));
 /* Formats into a line first (the common case: a status line, a header);
  * a longer text is formatted again at its full size. It used to be cut at
  * the line's 511 bytes: a long header lost its end and its CRLF, and the
  * response head went out malformed. */
-static void buffer_printf(buffer_t *b, const char *format, ...) {
+static void buffer_printf(fl_byte_buffer_t *b, const char *format, ...) {
     char line[512];
     va_list args;
     va_start(args, format);
@@ -174,10 +126,10 @@ static void buffer_printf(buffer_t *b, const char *format, ...) {
     va_end(args);
     if (FL_NEVER(n < 0)) return; /* the formats here are literals that format */
     if ((size_t)n < sizeof line) {
-        buffer_append(b, line, (size_t)n);
+        fl_byte_buffer_append(b, line, (size_t)n);
         return;
     }
-    buffer_reserve(b, (size_t)n + 1);
+    fl_byte_buffer_reserve(b, (size_t)n + 1);
     va_start(args, format);
     int again = fl_vformat(b->data + b->length, (size_t)n + 1, format, args);
     va_end(args);
@@ -190,7 +142,7 @@ static void buffer_printf(buffer_t *b, const char *format, ...) {
 static void queue_output(connection_t *c, const void *data, size_t length) {
     assert(data != NULL || length == 0);
     if (c->lost || c->writer_done) return; /* the connection is gone: nobody to tell */
-    buffer_append(&c->out, data, length);
+    fl_byte_buffer_append(&c->out, data, length);
     assert(c->out.length >= length && c->out_ready != NULL);
     fl_condition_notify_all(c->server->world, c->out_ready);
 }
@@ -253,8 +205,8 @@ static fl_error_t *writer_task(fl_world_t *w, void *arg) {
              * The copy belongs to the connection, so a world torn down
              * mid-write frees it too. */
             c->write_copy.length = 0;
-            buffer_append(&c->write_copy, c->out.data, c->out.length);
-            buffer_consume(&c->out, c->out.length);
+            fl_byte_buffer_append(&c->write_copy, c->out.data, c->out.length);
+            fl_byte_buffer_consume(&c->out, c->out.length);
             assert(c->out.length == 0 && c->write_copy.length > 0);
             int status = fl_conn_write(c->conn, c->write_copy.data, c->write_copy.length);
             fl_condition_notify_all(w, c->out_drained);
@@ -354,7 +306,7 @@ static void write_start(cycle_t *cycle, const fl_asgi_message_t *m) {
     assert(cycle->response_started && !cycle->response_complete);
     assert(!cycle->chunked && !cycle->length_declared && !cycle->body_allowed);
     assert(m->type == FL_ASGI_RESPONSE_START && (m->headers != NULL || m->header_count == 0));
-    buffer_t head = {0};
+    fl_byte_buffer_t head = {0};
     buffer_printf(&head, "HTTP/1.1 %d %s\r\n", m->status, reason_phrase(m->status));
     bool has_length = false;
     for (size_t i = 0; i < m->header_count; i++) {
@@ -374,13 +326,13 @@ static void write_start(cycle_t *cycle, const fl_asgi_message_t *m) {
         buffer_printf(&head, "transfer-encoding: chunked\r\n");
     }
     if (!cycle->keep_alive) buffer_printf(&head, "connection: close\r\n");
-    buffer_append(&head, "\r\n", 2);
+    fl_byte_buffer_append(&head, "\r\n", 2);
     /* One framing at most: a declared length or chunks, never both. */
     assert(!(cycle->chunked && cycle->length_declared));
     assert(head.length >= 4 && memcmp(head.data + head.length - 4, "\r\n\r\n", 4) == 0);
     fl_conn_set_protocol_state(c->conn, (int)FL_PROTOCOL_STATE_SERVER_AFTER_START);
     queue_output(c, head.data, head.length);
-    buffer_free(&head);
+    fl_byte_buffer_free(&head);
 }
 
 static void write_body(cycle_t *cycle, const fl_asgi_message_t *m) {
@@ -510,14 +462,14 @@ static fl_error_t *cycle_send(void *context, fl_world_t *w, const fl_asgi_messag
 
 static void send_plain_error(connection_t *c, int status, const char *body) {
     assert(status >= 400 && status <= 599 && body != NULL);
-    buffer_t out = {0};
+    fl_byte_buffer_t out = {0};
     buffer_printf(&out,
                   "HTTP/1.1 %d %s\r\ncontent-type: text/plain; charset=utf-8\r\n"
                   "content-length: %zu\r\nconnection: close\r\n\r\n%s",
                   status, reason_phrase(status), strlen(body), body);
     assert(out.length > strlen(body));
     queue_output(c, out.data, out.length);
-    buffer_free(&out);
+    fl_byte_buffer_free(&out);
     close_after_flush(c);
 }
 
@@ -564,10 +516,10 @@ static void cycle_finished(cycle_t *cycle) {
     if (c->paused) {
         c->paused = false;
         llhttp_resume(&c->parser);
-        buffer_t pending = c->pending;
-        c->pending = (buffer_t){0};
+        fl_byte_buffer_t pending = c->pending;
+        c->pending = (fl_byte_buffer_t){0};
         if (pending.length > 0) feed(c, pending.data, pending.length);
-        buffer_free(&pending);
+        fl_byte_buffer_free(&pending);
     }
     move_read_deadline(c);
 }
@@ -642,7 +594,7 @@ static int on_message_begin(llhttp_t *parser) {
 static int append_scratch(connection_t *c, const char *at, size_t length) {
     assert(at != NULL || length == 0);
     if (header_bytes_used(c) + length > c->server->options.header_bytes_max) return reject(c, 431);
-    buffer_append(&c->scratch, at, length);
+    fl_byte_buffer_append(&c->scratch, at, length);
     assert(header_bytes_used(c) <= c->server->options.header_bytes_max);
     return 0;
 }
@@ -659,7 +611,7 @@ static int on_header_field(llhttp_t *parser, const char *at, size_t length) {
     assert(c->header_count <= HEADERS_MAX);
     if (c->header_state != AT_FIELD) {
         if (c->header_count == HEADERS_MAX) return reject(c, 431);
-        buffer_append(&c->scratch, "", 1); /* end the url or the previous value */
+        fl_byte_buffer_append(&c->scratch, "", 1); /* end the url or the previous value */
         c->header_name_at[c->header_count++] = c->scratch.length;
         c->header_state = AT_FIELD;
     }
@@ -672,7 +624,7 @@ static int on_header_value(llhttp_t *parser, const char *at, size_t length) {
     /* llhttp gives a value only after its field. */
     assert(c->header_count > 0 && c->header_state != AT_URL);
     if (c->header_state != AT_VALUE) {
-        buffer_append(&c->scratch, "", 1);
+        fl_byte_buffer_append(&c->scratch, "", 1);
         c->header_value_at[c->header_count - 1] = c->scratch.length;
         c->header_state = AT_VALUE;
     }
@@ -685,7 +637,7 @@ static void build_scope(connection_t *c, cycle_t *cycle) {
     /* Past the url only once a header field began. */
     assert(c->header_state == AT_URL || c->header_count > 0);
     fl_arena_t *arena = fl_world_arena(c->server->world);
-    buffer_append(&c->scratch, "", 1);
+    fl_byte_buffer_append(&c->scratch, "", 1);
     const char *url = c->scratch.data;
     const char *query = strchr(url, '?');
     fl_asgi_scope_t *s = &cycle->scope;
@@ -831,7 +783,7 @@ static void bad_request(connection_t *c, int status) {
 static void feed(connection_t *c, const char *data, size_t length) {
     assert(data != NULL && length > 0 && !c->stop_reading);
     if (c->paused) {
-        buffer_append(&c->pending, data, length);
+        fl_byte_buffer_append(&c->pending, data, length);
         return;
     }
     llhttp_errno_t err = llhttp_execute(&c->parser, data, length);
@@ -839,7 +791,7 @@ static void feed(connection_t *c, const char *data, size_t length) {
     if (err == HPE_PAUSED) {
         size_t used = (size_t)(llhttp_get_error_pos(&c->parser) - data);
         assert(used <= length && (c->paused || c->stop_reading));
-        if (used < length) buffer_append(&c->pending, data + used, length - used);
+        if (used < length) fl_byte_buffer_append(&c->pending, data + used, length - used);
         return;
     }
     bad_request(c, c->reject_status ? c->reject_status : 400);
@@ -965,10 +917,10 @@ static void server_cleanup(void *arg) {
     assert(server != NULL && server->world != NULL);
     for (connection_t *c = server->connections; c != NULL; c = c->next) {
         assert(c->server == server);
-        buffer_free(&c->scratch);
-        buffer_free(&c->pending);
-        buffer_free(&c->out);
-        buffer_free(&c->write_copy);
+        fl_byte_buffer_free(&c->scratch);
+        fl_byte_buffer_free(&c->pending);
+        fl_byte_buffer_free(&c->out);
+        fl_byte_buffer_free(&c->write_copy);
         free(c->read_buffer);
         c->read_buffer = NULL;
     }
