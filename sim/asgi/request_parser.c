@@ -128,6 +128,8 @@ static int on_message_complete(llhttp_t *llhttp) {
     return HPE_PAUSED;
 }
 
+/* Constant, so parsers share it: llhttp only reads it. The header
+ * callbacks need no on_header_value_complete: scratch keeps the pairs. */
 static const llhttp_settings_t settings = {
     .on_message_begin = on_message_begin,
     .on_url = on_url,
@@ -145,6 +147,7 @@ void fl_request_parser_init(fl_request_parser_t *parser, const fl_request_limits
     *parser = (fl_request_parser_t){.limits = *limits, .sink = *sink};
     llhttp_init(&parser->llhttp, HTTP_REQUEST, &settings);
     parser->llhttp.data = parser;
+    assert(!parser->paused && parser->refusal_status == 0 && parser->pending.length == 0);
 }
 
 void fl_request_parser_release(fl_request_parser_t *parser) {
