@@ -157,9 +157,10 @@ void fl_request_parser_release(fl_request_parser_t *parser) {
 }
 
 int fl_request_parser_feed(fl_request_parser_t *parser, const char *data, size_t length) {
-    assert(parser != NULL && data != NULL && length > 0);
+    assert(parser != NULL && (data != NULL || length == 0));
     fl_request_parser_t *p = parser;
-    if (p->refusal_status != 0) return p->refusal_status; /* final: nothing more is parsed */
+    /* A refusal is final: nothing more is parsed. No bytes change nothing. */
+    if (p->refusal_status != 0 || length == 0) return p->refusal_status;
     if (p->paused) {
         fl_byte_buffer_append(&p->pending, data, length);
         return 0;

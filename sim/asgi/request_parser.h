@@ -105,7 +105,7 @@ void fl_request_parser_init(fl_request_parser_t *parser, const fl_request_limits
 /* Frees the parser's buffers. It may be initialised again afterwards. */
 void fl_request_parser_release(fl_request_parser_t *parser);
 
-/* Parses length bytes (length > 0), calling the sink as requests go by;
+/* Parses length bytes (none is fine), calling the sink as requests go by;
  * while paused, keeps them for fl_request_parser_resume. Returns 0, or the
  * refusal status (400, 413, 431) once a request was refused. */
 int fl_request_parser_feed(fl_request_parser_t *parser, const char *data, size_t length);

@@ -161,6 +161,9 @@ static void test_a_request_becomes_its_events(void **state) {
     assert_string_equal(f->recorder.transcript, CHUNKED_POST_EVENTS);
     assert_true(fl_request_parser_paused(&f->parser));
     assert_int_equal(fl_request_parser_pending(&f->parser), 0);
+    /* No bytes are no news, paused or not. */
+    assert_int_equal(fl_request_parser_feed(&f->parser, NULL, 0), 0);
+    assert_int_equal(fl_request_parser_pending(&f->parser), 0);
 }
 
 /* The connection ends after such a request: there is no second one. */
@@ -240,6 +243,7 @@ static void test_a_malformed_request_is_400_and_stays_refused(void **state) {
     size_t events = f->recorder.length;
     assert_int_equal(feed_text(parser, "GET / HTTP/1.1\r\n\r\n"), 400);
     assert_int_equal(fl_request_parser_feed(parser, "\x00\xff garbage", 10), 400);
+    assert_int_equal(fl_request_parser_feed(parser, NULL, 0), 400);
     assert_int_equal(f->recorder.length, events); /* nothing more was parsed */
     assert_int_equal(f->recorder.heads, 0);
 }
