@@ -62,7 +62,8 @@ struct connection {
     fl_asgi_server_t *server;
     fl_conn_t *conn;
     uint32_t id;
-    fl_request_parser_t parser; /* pauses after a complete request, keeping what follows */
+    /* It pauses after a complete request and keeps what follows. */
+    fl_request_parser_t parser;
     cycle_t *cycle;            /* the request in progress */
     bool lost;                 /* the client closed or reset */
     bool stop_reading;         /* a bad request: answer it, discard the rest */
@@ -75,7 +76,7 @@ struct connection {
     fl_cancel_scope_t *read_scope; /* the reader's, while it reads; else NULL */
     /* output, drained by the writer task */
     fl_byte_buffer_t out;
-    fl_byte_buffer_t write_copy;       /* what the writer is writing (out may grow meanwhile) */
+    fl_byte_buffer_t write_copy; /* what the writer is writing (out may grow meanwhile) */
     char *read_buffer;         /* the reader's; freed at teardown, even mid-read */
     bool close_after_flush;
     bool writer_done;
@@ -98,7 +99,8 @@ struct fl_asgi_server {
 
 /* --- formatting --------------------------------------------------------------- */
 
-static void buffer_printf(fl_byte_buffer_t *b, const char *format, ...) __attribute__((format(printf, 2, 3)));
+static void buffer_printf(fl_byte_buffer_t *b, const char *format, ...)
+    __attribute__((format(printf, 2, 3)));
 /* Formats into a line first (the common case: a status line, a header);
  * a longer text is formatted again at its full size. It used to be cut at
  * the line's 511 bytes: a long header lost its end and its CRLF, and the
@@ -501,7 +503,8 @@ static void cycle_finished(cycle_t *cycle) {
         return;
     }
     assert(!c->stop_reading);
-    if (fl_request_parser_paused(&c->parser)) handle_refusal(c, fl_request_parser_resume(&c->parser));
+    if (fl_request_parser_paused(&c->parser))
+        handle_refusal(c, fl_request_parser_resume(&c->parser));
     move_read_deadline(c);
 }
 
@@ -564,8 +567,8 @@ static void build_scope(connection_t *c, cycle_t *cycle, const fl_request_head_t
     s->path = query ? fl_arena_printf(arena, "%.*s", (int)(query - url), url)
                     : fl_arena_strdup(arena, url);
     s->query_string = fl_arena_strdup(arena, query ? query + 1 : "");
-    fl_asgi_header_t *headers = fl_arena_alloc(arena, (head->header_count ? head->header_count : 1) *
-                                                          sizeof *headers);
+    size_t slots = head->header_count ? head->header_count : 1;
+    fl_asgi_header_t *headers = fl_arena_alloc(arena, slots * sizeof *headers);
     for (size_t i = 0; i < head->header_count; i++) {
         const char *raw_name, *value;
         fl_request_parser_header(&c->parser, i, &raw_name, &value);
@@ -737,7 +740,8 @@ static fl_error_t *connection_task(fl_world_t *w, void *arg) {
             break;
         }
         if (status != FL_OK) {
-            if (status == FL_EEOF && (c->stop_reading || (c->cycle == NULL && fl_request_parser_pending(&c->parser) == 0)))
+            bool idle = c->cycle == NULL && fl_request_parser_pending(&c->parser) == 0;
+            if (status == FL_EEOF && (c->stop_reading || idle))
                 close_after_flush(c); /* an idle connection closed, or a rejected one drained */
             else
                 connection_lost(c);
