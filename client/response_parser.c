@@ -132,7 +132,8 @@ static const llhttp_settings_t settings = {
     .on_message_complete = on_message_complete,
 };
 
-void fl_response_parser_init(fl_response_parser_t *parser, const fl_response_parser_config_t *config) {
+void fl_response_parser_init(fl_response_parser_t *parser,
+                             const fl_response_parser_config_t *config) {
     assert(parser != NULL && config != NULL && config->headers != NULL);
     assert(config->header_bytes_max > 0 && config->body_bytes_max > 0);
     *parser = (fl_response_parser_t){.config = *config, .content_length = -1};
@@ -177,8 +178,8 @@ fl_response_parse_result_t fl_response_parser_feed(fl_response_parser_t *parser,
 }
 
 /* Fails with condition and (NULL or) detail. */
-static fl_response_parse_result_t end_early(fl_response_parser_t *p, fl_client_condition_t condition,
-                                            const char *detail) {
+static fl_response_parse_result_t end_early(fl_response_parser_t *p,
+                                            fl_client_condition_t condition, const char *detail) {
     p->condition = condition;
     p->detail = detail;
     return FL_RESPONSE_PARSE_FAILED;
@@ -193,7 +194,8 @@ fl_response_parse_result_t fl_response_parser_finish(fl_response_parser_t *parse
     if ((finished == HPE_OK || finished == HPE_PAUSED) && p->message_done)
         return FL_RESPONSE_PARSE_OK;
     if (!p->any_bytes) return end_early(p, FL_CLIENT_EOF_BEFORE_RESPONSE, NULL);
-    if (!p->headers_done) return end_early(p, FL_CLIENT_PARSE_ERROR, "the response head was cut short");
+    if (!p->headers_done)
+        return end_early(p, FL_CLIENT_PARSE_ERROR, "the response head was cut short");
     if (p->chunked) return end_early(p, FL_CLIENT_EOF_MID_CHUNK, NULL);
     snprintf(p->detail_text, sizeof p->detail_text, "received %" PRIu64 " bytes, expected %" PRId64,
              p->body_received, p->content_length);

@@ -85,12 +85,13 @@ typedef struct fl_response_parser {
     bool chunked;
     uint32_t interim_responses; /* 1xx responses skipped so far */
     fl_client_condition_t condition;
-    const char *detail;  /* NULL, detail_text or llhttp's reason */
+    const char *detail; /* NULL, detail_text or llhttp's reason */
     char detail_text[96];
 } fl_response_parser_t;
 
 /* Prepares parser (caller-owned) for one response; config is copied. */
-void fl_response_parser_init(fl_response_parser_t *parser, const fl_response_parser_config_t *config);
+void fl_response_parser_init(fl_response_parser_t *parser,
+                             const fl_response_parser_config_t *config);
 
 /* Frees the parser's buffers. It may be initialised again afterwards. */
 void fl_response_parser_release(fl_response_parser_t *parser);

@@ -90,11 +90,11 @@ typedef struct fl_request_parser {
     size_t header_name_at[FL_REQUEST_HEADERS_MAX];
     size_t header_value_at[FL_REQUEST_HEADERS_MAX];
     size_t header_count;
-    uint64_t body_received;  /* this request's body bytes so far */
-    bool discarding_body;    /* the rest of this body is dropped, uncounted */
-    bool paused;             /* after a complete request, until resumed */
+    uint64_t body_received;   /* this request's body bytes so far */
+    bool discarding_body;     /* the rest of this body is dropped, uncounted */
+    bool paused;              /* after a complete request, until resumed */
     fl_byte_buffer_t pending; /* bytes fed while paused */
-    int refusal_status;      /* 0, or the final refusal: 400, 413, 431 */
+    int refusal_status;       /* 0, or the final refusal: 400, 413, 431 */
 } fl_request_parser_t;
 
 /* Prepares parser (caller-owned) with the limits and the sink, which is

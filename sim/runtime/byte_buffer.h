@@ -34,7 +34,8 @@ static inline void fl_byte_buffer_reserve(fl_byte_buffer_t *buffer, size_t extra
 }
 
 /* Appends length bytes (data may be NULL only when length is 0). */
-static inline void fl_byte_buffer_append(fl_byte_buffer_t *buffer, const void *data, size_t length) {
+static inline void fl_byte_buffer_append(fl_byte_buffer_t *buffer, const void *data,
+                                         size_t length) {
     assert(data != NULL || length == 0);
     fl_byte_buffer_reserve(buffer, length);
     if (length > 0) memcpy(buffer->data + buffer->length, data, length);

@@ -122,7 +122,8 @@ static void expect_chunked_response(const fixture_t *f) {
 static void test_a_response_is_parsed_and_the_parser_pauses_at_its_end(void **state) {
     fixture_t *f = *state;
     fl_response_parser_t *parser = restart(f, 4096, 4096, false);
-    assert_int_equal(feed_text(parser, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n"), FL_RESPONSE_PARSE_OK);
+    assert_int_equal(feed_text(parser, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n"),
+                     FL_RESPONSE_PARSE_OK);
     assert_false(fl_response_parser_headers_done(parser));
     assert_int_equal(feed_text(parser, "X-A: b\r\n\r\nhel"), FL_RESPONSE_PARSE_OK);
     assert_true(fl_response_parser_headers_done(parser));
@@ -145,7 +146,8 @@ static void test_a_response_split_at_every_byte_parses_as_whole(void **state) {
     size_t length = strlen(CHUNKED_RESPONSE);
     for (size_t split = 1; split < length; split++) {
         fl_response_parser_t *parser = restart(f, 4096, 4096, false);
-        assert_int_equal(fl_response_parser_feed(parser, CHUNKED_RESPONSE, split), FL_RESPONSE_PARSE_OK);
+        assert_int_equal(fl_response_parser_feed(parser, CHUNKED_RESPONSE, split),
+                         FL_RESPONSE_PARSE_OK);
         assert_int_equal(fl_response_parser_feed(parser, CHUNKED_RESPONSE + split, length - split),
                          FL_RESPONSE_PARSE_OK);
         expect_chunked_response(f);
@@ -191,10 +193,12 @@ static void test_sixteen_interim_responses_are_skipped_and_seventeen_refused(voi
             result = feed_text(parser, i % 2 ? "HTTP/1.1 100 Continue\r\n\r\n"
                                              : "HTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\n");
         if (result == FL_RESPONSE_PARSE_OK)
-            result = feed_text(parser, "HTTP/1.1 200 OK\r\nX-Final: 1\r\nContent-Length: 0\r\n\r\n");
+            result =
+                feed_text(parser, "HTTP/1.1 200 OK\r\nX-Final: 1\r\nContent-Length: 0\r\n\r\n");
         if (interim > FL_RESPONSE_INTERIM_MAX) {
             assert_int_equal(result, FL_RESPONSE_PARSE_FAILED);
-            expect_failure(parser, FL_CLIENT_PARSE_ERROR, "too many interim responses (more than 16)");
+            expect_failure(parser, FL_CLIENT_PARSE_ERROR,
+                           "too many interim responses (more than 16)");
             continue;
         }
         assert_int_equal(result, FL_RESPONSE_PARSE_OK);
@@ -235,7 +239,8 @@ static void test_a_body_over_the_limit_is_refused_as_it_arrives(void **state) {
     assert_int_equal(at, strlen(by_length) - 1);
     assert_int_equal(f->body_length, 4);
 
-    assert_int_equal(feed_text(restart(f, 4096, 11, false), CHUNKED_RESPONSE), FL_RESPONSE_PARSE_FAILED);
+    assert_int_equal(feed_text(restart(f, 4096, 11, false), CHUNKED_RESPONSE),
+                     FL_RESPONSE_PARSE_FAILED);
     expect_failure(&f->parser, FL_CLIENT_BODY_TOO_LARGE, NULL);
     assert_int_equal(f->body_length, 5); /* the first chunk only */
     assert_int_equal(feed_bytewise(restart(f, 4096, 11, false), CHUNKED_RESPONSE, &at),
@@ -319,7 +324,8 @@ static void test_the_end_of_the_connection_names_the_premature_end(void **state)
     expect_failure(parser, FL_CLIENT_EOF_MID_CHUNK, NULL);
 
     parser = restart(f, 4096, 4096, false);
-    assert_int_equal(feed_text(parser, "HTTP/1.1 200 OK\r\n\r\nuntil the end"), FL_RESPONSE_PARSE_OK);
+    assert_int_equal(feed_text(parser, "HTTP/1.1 200 OK\r\n\r\nuntil the end"),
+                     FL_RESPONSE_PARSE_OK);
     assert_false(fl_response_parser_message_done(parser));
     assert_int_equal(fl_response_parser_finish(parser), FL_RESPONSE_PARSE_OK);
     assert_true(fl_response_parser_message_done(parser));
@@ -365,8 +371,8 @@ static void test_arbitrary_bytes_never_crash_the_parser(void **state) {
                 failed_at == SIZE_MAX)
                 failed_at = at;
             /* Once failed, failed for good. */
-            assert_true(failed_at == SIZE_MAX || fl_response_parser_feed(&parser, "x", 1) ==
-                                                     FL_RESPONSE_PARSE_FAILED);
+            assert_true(failed_at == SIZE_MAX ||
+                        fl_response_parser_feed(&parser, "x", 1) == FL_RESPONSE_PARSE_FAILED);
         }
         (void)fl_response_parser_finish(&parser);
         fl_response_parser_release(&parser);

@@ -53,8 +53,8 @@ static void on_head(void *context, const fl_request_head_t *head) {
     recorder_t *r = context;
     end_body(r);
     char line[512];
-    snprintf(line, sizeof line, "head %s %s %s%s", head->method, head->target,
-             head->http_version, head->keep_alive ? " keep-alive" : "");
+    snprintf(line, sizeof line, "head %s %s %s%s", head->method, head->target, head->http_version,
+             head->keep_alive ? " keep-alive" : "");
     record_text(r, line);
     for (size_t i = 0; i < head->header_count; i++) {
         const char *name, *value;
