@@ -122,8 +122,9 @@ static void expect_chunked_response(const fixture_t *f) {
 static void test_a_response_is_parsed_and_the_parser_pauses_at_its_end(void **state) {
     fixture_t *f = *state;
     fl_response_parser_t *parser = restart(f, 4096, 4096, false);
-    assert_int_equal(feed_text(parser, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n"),
-                     FL_RESPONSE_PARSE_OK);
+    /* The head in three pieces, the body in two. */
+    assert_int_equal(feed_text(parser, "HTTP/1.1 200 OK\r\n"), FL_RESPONSE_PARSE_OK);
+    assert_int_equal(feed_text(parser, "Content-Length: 5\r\n"), FL_RESPONSE_PARSE_OK);
     assert_false(fl_response_parser_headers_done(parser));
     assert_int_equal(feed_text(parser, "X-A: b\r\n\r\nhel"), FL_RESPONSE_PARSE_OK);
     assert_true(fl_response_parser_headers_done(parser));
