@@ -9,14 +9,13 @@
 #include "client/transport.h"
 
 #include <assert.h>
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "client/knobs.h"
 #include "client/mapping.h"
-#include "llhttp.h"
+#include "client/response_parser.h"
 #include "sim/runtime/cancel.h"
 #include "sim/runtime/condition.h"
 #include "sim/runtime/format.h"
@@ -24,12 +23,6 @@
 
 enum {
     READ_CHUNK = 16 * 1024,
-    /* A peer may send 100 Continue and 103 Early Hints before the final
-     * response, but never need many: past this bound an endless stream of
-     * them would keep the exchange reading forever within every timeout. */
-    INTERIM_RESPONSES_MAX = 16,
-    STATUS_MIN = 100, /* llhttp takes a status of 1 or 2 digits; HTTP has 3 */
-    STATUS_MAX = 599,
 };
 
 typedef struct origin origin_t;
@@ -74,31 +67,12 @@ struct fl__exchange {
     bool reused; /* the connection served requests before */
     fl_request_t *request;
     fl_response_t *response;
-    llhttp_t parser;
-    bool head_request;
-    bool informational; /* the message being parsed is a 1xx */
-    bool headers_done;
-    bool message_done;
+    fl_response_parser_t parser; /* the response's head and body, as they arrive */
     bool eof;
-    bool any_bytes; /* the server sent something */
-    bool leftover;  /* bytes past the response: not reusable */
     bool closed;
-    size_t header_bytes;
-    bytes_t field;
-    bytes_t value;
     bytes_t pending; /* body bytes parsed, not yet handed out */
     bytes_t handed;  /* the chunk last handed out */
-    uint64_t body_received;
-    int64_t content_length; /* -1: unknown */
-    bool chunked;
-    uint32_t interim_responses; /* 1xx responses skipped so far */
-    bool limit_hit;
-    fl_client_condition_t limit_condition;
-    char limit_detail[64]; /* "" or the detail of the limit's error */
 };
-
-static llhttp_settings_t settings;
-static bool settings_ready;
 
 static void bytes_append(bytes_t *b, const void *data, size_t length) {
     if (b->length + length > b->capacity) {
@@ -145,160 +119,43 @@ static void set_state(fl__exchange_t *ex, fl_protocol_state_t state) {
     fl_conn_set_protocol_state(ex->connection->conn, (int)state);
 }
 
-static fl__exchange_t *exchange_of(llhttp_t *parser) { return parser->data; }
-
-static int limit(fl__exchange_t *ex, fl_client_condition_t condition) {
-    ex->limit_hit = true;
-    ex->limit_condition = condition;
-    return -1;
+/* Body bytes from the parser wait in pending until handed out. */
+static void keep_body(void *context, const char *data, size_t length) {
+    fl__exchange_t *ex = context;
+    assert(ex != NULL && (data != NULL || length == 0));
+    bytes_append(&ex->pending, data, length);
 }
 
-/* A refusal from a callback that names what was wrong: the parse stops and
- * feed reports condition with this detail. */
-static int refuse_response(fl__exchange_t *ex, const char *detail) {
-    assert(detail != NULL && detail[0] != '\0');
-    snprintf(ex->limit_detail, sizeof ex->limit_detail, "%s", detail);
-    return limit(ex, FL_CLIENT_PARSE_ERROR);
+/* A parse that failed becomes the client error its condition maps to. */
+static fl_error_t *parse_failure(fl_world_t *w, fl__exchange_t *ex,
+                                 fl_response_parse_result_t result) {
+    if (result == FL_RESPONSE_PARSE_OK) return NULL;
+    assert(result == FL_RESPONSE_PARSE_FAILED);
+    return fl_client_map(fl_world_arena(w), fl_response_parser_condition(&ex->parser),
+                         fl_response_parser_detail(&ex->parser));
 }
 
-static int on_message_begin(llhttp_t *parser) {
-    fl__exchange_t *ex = exchange_of(parser);
-    ex->informational = false;
-    ex->field.length = ex->value.length = 0;
-    return 0;
-}
-
-static int count_header_bytes(fl__exchange_t *ex, size_t length) {
-    ex->header_bytes += length;
-    if (ex->header_bytes > ex->pool->config.header_bytes_max)
-        return limit(ex, FL_CLIENT_HEADERS_TOO_LARGE);
-    return 0;
-}
-
-static int on_header_field(llhttp_t *parser, const char *at, size_t length) {
-    fl__exchange_t *ex = exchange_of(parser);
-    bytes_append(&ex->field, at, length);
-    return count_header_bytes(ex, length);
-}
-
-static int on_header_value(llhttp_t *parser, const char *at, size_t length) {
-    fl__exchange_t *ex = exchange_of(parser);
-    bytes_append(&ex->value, at, length);
-    return count_header_bytes(ex, length);
-}
-
-static int on_header_value_complete(llhttp_t *parser) {
-    fl__exchange_t *ex = exchange_of(parser);
-    bytes_append(&ex->field, "", 1);
-    bytes_append(&ex->value, "", 1);
-    if (!ex->headers_done)
-        fl_headers_add(ex->response->headers, (const char *)ex->field.data,
-                       (const char *)ex->value.data);
-    ex->field.length = ex->value.length = 0;
-    return 0;
-}
-
-/* An interim response (100 Continue, 103 Early Hints) is skipped, its
- * headers dropped, up to INTERIM_RESPONSES_MAX of them. */
-static int skip_interim(fl__exchange_t *ex) {
-    ex->interim_responses++;
-    if (ex->interim_responses > INTERIM_RESPONSES_MAX) {
-        char detail[64];
-        snprintf(detail, sizeof detail, "too many interim responses (more than %d)",
-                 INTERIM_RESPONSES_MAX);
-        return refuse_response(ex, detail);
-    }
-    ex->informational = true;
-    while (fl_headers_count(ex->response->headers) > 0)
-        fl_headers_remove(ex->response->headers, fl_headers_name(ex->response->headers, 0));
-    return 0;
-}
-
-static int on_headers_complete(llhttp_t *parser) {
-    fl__exchange_t *ex = exchange_of(parser);
-    int status = parser->status_code;
-    if (status < STATUS_MIN || status > STATUS_MAX) {
-        /* llhttp lets "HTTP/1.1 \n" (status 0) and "HTTP/1.1 2 " through. */
-        char detail[64];
-        snprintf(detail, sizeof detail, "status code %d is not %d..%d", status, STATUS_MIN,
-                 STATUS_MAX);
-        return refuse_response(ex, detail);
-    }
-    if (status < 200 && status != 101) return skip_interim(ex);
-    fl_response_t *r = ex->response;
-    r->status = status;
-    r->http_version = parser->http_minor == 0 ? "1.0" : "1.1";
-    ex->headers_done = true;
-    ex->chunked = (parser->flags & F_CHUNKED) != 0;
-    ex->content_length = (parser->flags & F_CONTENT_LENGTH) ? (int64_t)parser->content_length : -1;
-    set_state(ex, FL_PROTOCOL_STATE_CLIENT_READING_BODY);
-    assert(r->status >= STATUS_MIN && r->status <= STATUS_MAX);
-    return ex->head_request ? 1 : 0; /* a HEAD response has no body */
-}
-
-static int on_body(llhttp_t *parser, const char *at, size_t length) {
-    fl__exchange_t *ex = exchange_of(parser);
-    if (ex->informational) return 0;
-    ex->body_received += length;
-    if (ex->body_received > ex->pool->config.body_bytes_max)
-        return limit(ex, FL_CLIENT_BODY_TOO_LARGE);
-    bytes_append(&ex->pending, at, length);
-    return 0;
-}
-
-static int on_message_complete(llhttp_t *parser) {
-    fl__exchange_t *ex = exchange_of(parser);
-    if (ex->informational) return 0; /* the final response follows */
-    ex->message_done = true;
-    return HPE_PAUSED;
-}
-
-static void init_settings(void) {
-    if (settings_ready) return;
-    llhttp_settings_init(&settings);
-    settings.on_message_begin = on_message_begin;
-    settings.on_header_field = on_header_field;
-    settings.on_header_value = on_header_value;
-    settings.on_header_value_complete = on_header_value_complete;
-    settings.on_headers_complete = on_headers_complete;
-    settings.on_body = on_body;
-    settings.on_message_complete = on_message_complete;
-    settings_ready = true;
-}
-
+/* The state turns to reading the body when the final response's head has
+ * been parsed, before any later failure in the same bytes is reported, as
+ * when it turned inside llhttp's callback. */
 static fl_error_t *feed(fl_world_t *w, fl__exchange_t *ex, const char *data, size_t length) {
-    ex->any_bytes = true;
-    if (!ex->headers_done) set_state(ex, FL_PROTOCOL_STATE_CLIENT_READING_HEAD);
-    llhttp_errno_t err = llhttp_execute(&ex->parser, data, length);
-    if (err == HPE_OK) return NULL;
-    if (err == HPE_PAUSED) {
-        size_t used = (size_t)(llhttp_get_error_pos(&ex->parser) - data);
-        if (used < length) ex->leftover = true;
-        return NULL;
+    bool head_was_done = fl_response_parser_headers_done(&ex->parser);
+    if (!head_was_done) set_state(ex, FL_PROTOCOL_STATE_CLIENT_READING_HEAD);
+    fl_response_parse_result_t result = fl_response_parser_feed(&ex->parser, data, length);
+    if (!head_was_done && fl_response_parser_headers_done(&ex->parser)) {
+        fl_response_t *r = ex->response;
+        r->status = fl_response_parser_status(&ex->parser);
+        r->http_version = fl_response_parser_http_version(&ex->parser);
+        set_state(ex, FL_PROTOCOL_STATE_CLIENT_READING_BODY);
     }
-    if (ex->limit_hit)
-        return fl_client_map(fl_world_arena(w), ex->limit_condition,
-                             ex->limit_detail[0] != '\0' ? ex->limit_detail : NULL);
-    return fl_client_map(fl_world_arena(w), FL_CLIENT_PARSE_ERROR,
-                         llhttp_get_error_reason(&ex->parser));
+    return parse_failure(w, ex, result);
 }
 
-/* The connection ended (FIN) before the response did. */
+/* The connection ended (FIN): the parser says whether the response was
+ * complete, and if not, which premature end it was. */
 static fl_error_t *on_eof(fl_world_t *w, fl__exchange_t *ex) {
     ex->eof = true;
-    fl_arena_t *arena = fl_world_arena(w);
-    /* A close-delimited body ends here: finish runs on_message_complete,
-     * whose pause llhttp reports as HPE_PAUSED. */
-    llhttp_errno_t finished = llhttp_finish(&ex->parser);
-    if ((finished == HPE_OK || finished == HPE_PAUSED) && ex->message_done) return NULL;
-    if (!ex->any_bytes) return fl_client_map(arena, FL_CLIENT_EOF_BEFORE_RESPONSE, NULL);
-    if (!ex->headers_done)
-        return fl_client_map(arena, FL_CLIENT_PARSE_ERROR, "the response head was cut short");
-    if (ex->chunked) return fl_client_map(arena, FL_CLIENT_EOF_MID_CHUNK, NULL);
-    char detail[96];
-    snprintf(detail, sizeof detail, "received %" PRIu64 " bytes, expected %" PRId64,
-             ex->body_received, ex->content_length);
-    return fl_client_map(arena, FL_CLIENT_EOF_SHORT_BODY, detail);
+    return parse_failure(w, ex, fl_response_parser_finish(&ex->parser));
 }
 
 /* Reads once from the connection (under the read timeout) and parses. */
@@ -323,7 +180,6 @@ static fl_error_t *fill(fl_world_t *w, fl__exchange_t *ex) {
 /* --- the pool -------------------------------------------------------------------------- */
 
 fl__pool_t *fl__pool_create(fl_world_t *world, const fl__transport_config_t *config) {
-    init_settings();
     fl__pool_t *pool = fl_arena_zalloc(fl_world_arena(world), sizeof *pool);
     pool->config = *config;
     return pool;
@@ -569,7 +425,7 @@ static fl_error_t *write_stream(fl_world_t *w, fl__exchange_t *ex, bool *caller_
 }
 
 static fl_error_t *read_head(fl_world_t *w, fl__exchange_t *ex) {
-    while (!ex->headers_done) {
+    while (!fl_response_parser_headers_done(&ex->parser)) {
         fl_error_t *error = fill(w, ex);
         if (error != NULL) return error;
     }
@@ -606,21 +462,25 @@ static fl__exchange_t *exchange_create(fl_world_t *w, fl__pool_t *pool, fl_reque
     fl__exchange_t *ex = fl_arena_zalloc(fl_world_arena(w), sizeof *ex);
     ex->pool = pool;
     ex->request = request;
-    ex->head_request = strcmp(request->method, "HEAD") == 0;
-    ex->content_length = -1;
-    llhttp_init(&ex->parser, HTTP_RESPONSE, &settings);
-    ex->parser.data = ex;
     fl_response_t *r = fl_arena_zalloc(fl_world_arena(w), sizeof *r);
     r->headers = fl_headers_create(fl_world_arena(w));
     r->request = request;
     r->exchange = ex;
     ex->response = r;
+    fl_response_parser_init(&ex->parser,
+                            &(fl_response_parser_config_t){
+                                .header_bytes_max = pool->config.header_bytes_max,
+                                .body_bytes_max = pool->config.body_bytes_max,
+                                .head_request = strcmp(request->method, "HEAD") == 0,
+                                .headers = r->headers,
+                                .body = keep_body,
+                                .body_context = ex,
+                            });
     return ex;
 }
 
 static void exchange_free_buffers(fl__exchange_t *ex) {
-    bytes_free(&ex->field);
-    bytes_free(&ex->value);
+    fl_response_parser_release(&ex->parser);
     bytes_free(&ex->pending);
     bytes_free(&ex->handed);
 }
@@ -628,11 +488,13 @@ static void exchange_free_buffers(fl__exchange_t *ex) {
 void fl__exchange_close(fl_world_t *w, fl__exchange_t *ex) {
     if (ex == NULL || ex->closed) return;
     ex->closed = true;
-    bool reusable =
-        ex->message_done && !ex->eof && !ex->leftover && llhttp_should_keep_alive(&ex->parser);
+    const fl_response_parser_t *parser = &ex->parser;
+    bool reusable = fl_response_parser_message_done(parser) && !ex->eof &&
+                    !fl_response_parser_leftover(parser) && fl_response_parser_keep_alive(parser);
     /* The knob's bug: a cancelled stream's connection goes back unfinished. */
     if ((ex->pool->config.knobs & fl_client_knob_bit(FL_KNOB_REUSE_CANCELLED_STREAM)) &&
-        !ex->message_done && !ex->eof && !ex->leftover && ex->headers_done &&
+        !fl_response_parser_message_done(parser) && !ex->eof &&
+        !fl_response_parser_leftover(parser) && fl_response_parser_headers_done(parser) &&
         fl_task_cancel_pending(fl_current_task(w)))
         reusable = true;
     if (ex->connection != NULL) {
@@ -700,7 +562,7 @@ fl_error_t *fl__exchange_next_chunk(fl_world_t *w, fl__exchange_t *ex,
             *length_out = ex->handed.length;
             return NULL;
         }
-        if (ex->message_done) {
+        if (fl_response_parser_message_done(&ex->parser)) {
             *done_out = true;
             fl__exchange_close(w, ex);
             return NULL;

@@ -14,7 +14,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include "llhttp.h"
+#include "sim/asgi/request_parser.h"
+#include "sim/runtime/byte_buffer.h"
 #include "sim/net/protocol_event.h"
 #include "sim/runtime/assume.h"
 #include "sim/runtime/cancel.h"
@@ -23,7 +24,6 @@
 #include "sim/runtime/status.h"
 
 enum {
-    HEADERS_MAX = 100,
     READ_CHUNK = 16 * 1024,
 };
 
@@ -42,7 +42,7 @@ typedef struct cycle {
     body_chunk_t *body_head;   /* received, not yet given to the app */
     body_chunk_t *body_tail;
     bool more_body;            /* the request body is not complete yet */
-    uint64_t body_received;    /* request body bytes so far, held to body_bytes_max */
+    uint64_t body_received;    /* request body bytes handed to the cycle so far */
     bool message_event;        /* uvicorn's message_event: set on body or end */
     fl_condition_t *message_condition;
     bool disconnected;
@@ -57,30 +57,14 @@ typedef struct cycle {
     int status;
 } cycle_t;
 
-/* A growable byte buffer (malloc'd: connection data flows through). */
-typedef struct buffer {
-    char *data;
-    size_t length;
-    size_t capacity;
-} buffer_t;
-
-typedef enum header_state { AT_URL, AT_FIELD, AT_VALUE } header_state_t;
 
 struct connection {
     fl_asgi_server_t *server;
     fl_conn_t *conn;
     uint32_t id;
-    llhttp_t parser;
-    /* the request being parsed: url and "name\0value\0" pairs in scratch */
-    buffer_t scratch;
-    header_state_t header_state;
-    size_t header_name_at[HEADERS_MAX];
-    size_t header_value_at[HEADERS_MAX];
-    size_t header_count;
-    int reject_status;         /* set by a callback that refuses the request */
+    /* It pauses after a complete request and keeps what follows. */
+    fl_request_parser_t parser;
     cycle_t *cycle;            /* the request in progress */
-    bool paused;               /* parser paused after a complete request */
-    buffer_t pending;          /* bytes read while paused */
     bool lost;                 /* the client closed or reset */
     bool stop_reading;         /* a bad request: answer it, discard the rest */
     bool reader_done;          /* the reading task has seen the end */
@@ -91,8 +75,8 @@ struct connection {
     int64_t idle_since_ns;     /* accepted, or its last cycle ended */
     fl_cancel_scope_t *read_scope; /* the reader's, while it reads; else NULL */
     /* output, drained by the writer task */
-    buffer_t out;
-    buffer_t write_copy;       /* what the writer is writing (out may grow meanwhile) */
+    fl_byte_buffer_t out;
+    fl_byte_buffer_t write_copy; /* what the writer is writing (out may grow meanwhile) */
     char *read_buffer;         /* the reader's; freed at teardown, even mid-read */
     bool close_after_flush;
     bool writer_done;
@@ -113,60 +97,15 @@ struct fl_asgi_server {
     fl_asgi_server_stats_t stats;
 };
 
-static llhttp_settings_t parser_settings;
-static bool parser_settings_ready;
+/* --- formatting --------------------------------------------------------------- */
 
-/* --- buffers ------------------------------------------------------------------ */
-
-/* Room for extra more bytes after the buffer's content. */
-static void buffer_grow(buffer_t *b, size_t extra) __attribute__((noinline));
-
-/* Room for extra more bytes. The check is on every append; growing is rare,
- * so it stays out of line. */
-static inline void buffer_reserve(buffer_t *b, size_t extra) {
-    assert(b->length <= b->capacity && (b->data != NULL || b->capacity == 0));
-    assert(b->length + extra >= b->length); /* no wrap: lengths are read sizes */
-    if (b->length + extra > b->capacity) buffer_grow(b, extra);
-}
-
-static void buffer_grow(buffer_t *b, size_t extra) {
-    assert(b->length + extra > b->capacity); /* only when the room is short */
-    size_t capacity = b->capacity ? b->capacity : 1024;
-    while (capacity < b->length + extra) capacity *= 2;
-    char *grown = realloc(b->data, capacity);
-    if (grown == NULL) fl__out_of_memory("server buffer");
-    b->data = grown;
-    b->capacity = capacity;
-    assert(b->length + extra <= b->capacity);
-}
-
-static void buffer_append(buffer_t *b, const void *data, size_t length) {
-    assert(data != NULL || length == 0);
-    buffer_reserve(b, length);
-    if (length > 0) memcpy(b->data + b->length, data, length);
-    b->length += length;
-    assert(b->length <= b->capacity);
-}
-
-static void buffer_consume(buffer_t *b, size_t length) {
-    assert(length <= b->length);
-    memmove(b->data, b->data + length, b->length - length);
-    b->length -= length;
-    assert(b->length <= b->capacity);
-}
-
-static void buffer_free(buffer_t *b) {
-    assert(b->length <= b->capacity && (b->data != NULL || b->capacity == 0));
-    free(b->data);
-    *b = (buffer_t){0};
-}
-
-static void buffer_printf(buffer_t *b, const char *format, ...) __attribute__((format(printf, 2, 3)));
+static void buffer_printf(fl_byte_buffer_t *b, const char *format, ...)
+    __attribute__((format(printf, 2, 3)));
 /* Formats into a line first (the common case: a status line, a header);
  * a longer text is formatted again at its full size. It used to be cut at
  * the line's 511 bytes: a long header lost its end and its CRLF, and the
  * response head went out malformed. */
-static void buffer_printf(buffer_t *b, const char *format, ...) {
+static void buffer_printf(fl_byte_buffer_t *b, const char *format, ...) {
     char line[512];
     va_list args;
     va_start(args, format);
@@ -174,10 +113,10 @@ static void buffer_printf(buffer_t *b, const char *format, ...) {
     va_end(args);
     if (FL_NEVER(n < 0)) return; /* the formats here are literals that format */
     if ((size_t)n < sizeof line) {
-        buffer_append(b, line, (size_t)n);
+        fl_byte_buffer_append(b, line, (size_t)n);
         return;
     }
-    buffer_reserve(b, (size_t)n + 1);
+    fl_byte_buffer_reserve(b, (size_t)n + 1);
     va_start(args, format);
     int again = fl_vformat(b->data + b->length, (size_t)n + 1, format, args);
     va_end(args);
@@ -190,7 +129,7 @@ static void buffer_printf(buffer_t *b, const char *format, ...) {
 static void queue_output(connection_t *c, const void *data, size_t length) {
     assert(data != NULL || length == 0);
     if (c->lost || c->writer_done) return; /* the connection is gone: nobody to tell */
-    buffer_append(&c->out, data, length);
+    fl_byte_buffer_append(&c->out, data, length);
     assert(c->out.length >= length && c->out_ready != NULL);
     fl_condition_notify_all(c->server->world, c->out_ready);
 }
@@ -253,8 +192,8 @@ static fl_error_t *writer_task(fl_world_t *w, void *arg) {
              * The copy belongs to the connection, so a world torn down
              * mid-write frees it too. */
             c->write_copy.length = 0;
-            buffer_append(&c->write_copy, c->out.data, c->out.length);
-            buffer_consume(&c->out, c->out.length);
+            fl_byte_buffer_append(&c->write_copy, c->out.data, c->out.length);
+            fl_byte_buffer_consume(&c->out, c->out.length);
             assert(c->out.length == 0 && c->write_copy.length > 0);
             int status = fl_conn_write(c->conn, c->write_copy.data, c->write_copy.length);
             fl_condition_notify_all(w, c->out_drained);
@@ -354,7 +293,7 @@ static void write_start(cycle_t *cycle, const fl_asgi_message_t *m) {
     assert(cycle->response_started && !cycle->response_complete);
     assert(!cycle->chunked && !cycle->length_declared && !cycle->body_allowed);
     assert(m->type == FL_ASGI_RESPONSE_START && (m->headers != NULL || m->header_count == 0));
-    buffer_t head = {0};
+    fl_byte_buffer_t head = {0};
     buffer_printf(&head, "HTTP/1.1 %d %s\r\n", m->status, reason_phrase(m->status));
     bool has_length = false;
     for (size_t i = 0; i < m->header_count; i++) {
@@ -374,13 +313,13 @@ static void write_start(cycle_t *cycle, const fl_asgi_message_t *m) {
         buffer_printf(&head, "transfer-encoding: chunked\r\n");
     }
     if (!cycle->keep_alive) buffer_printf(&head, "connection: close\r\n");
-    buffer_append(&head, "\r\n", 2);
+    fl_byte_buffer_append(&head, "\r\n", 2);
     /* One framing at most: a declared length or chunks, never both. */
     assert(!(cycle->chunked && cycle->length_declared));
     assert(head.length >= 4 && memcmp(head.data + head.length - 4, "\r\n\r\n", 4) == 0);
     fl_conn_set_protocol_state(c->conn, (int)FL_PROTOCOL_STATE_SERVER_AFTER_START);
     queue_output(c, head.data, head.length);
-    buffer_free(&head);
+    fl_byte_buffer_free(&head);
 }
 
 static void write_body(cycle_t *cycle, const fl_asgi_message_t *m) {
@@ -510,18 +449,18 @@ static fl_error_t *cycle_send(void *context, fl_world_t *w, const fl_asgi_messag
 
 static void send_plain_error(connection_t *c, int status, const char *body) {
     assert(status >= 400 && status <= 599 && body != NULL);
-    buffer_t out = {0};
+    fl_byte_buffer_t out = {0};
     buffer_printf(&out,
                   "HTTP/1.1 %d %s\r\ncontent-type: text/plain; charset=utf-8\r\n"
                   "content-length: %zu\r\nconnection: close\r\n\r\n%s",
                   status, reason_phrase(status), strlen(body), body);
     assert(out.length > strlen(body));
     queue_output(c, out.data, out.length);
-    buffer_free(&out);
+    fl_byte_buffer_free(&out);
     close_after_flush(c);
 }
 
-static void feed(connection_t *c, const char *data, size_t length);
+static void handle_refusal(connection_t *c, int refusal);
 
 /* When the reader's current read must end, by the connection's state: no
  * limit while a request is being answered (uvicorn has none for the app or
@@ -552,6 +491,9 @@ static void cycle_finished(cycle_t *cycle) {
     assert(c->cycle == cycle);
     c->cycle = NULL;
     c->idle_since_ns = fl_now(c->server->world);
+    /* What is left of a body no cycle waits for is not the app's, nor held
+     * to its limit. */
+    if (cycle->more_body) fl_request_parser_discard_body(&c->parser);
     if (c->lost || c->close_after_flush) return;
     if (!cycle->response_complete || cycle->more_body || !cycle->keep_alive) {
         /* The rest of this request (a body the app never read) is read and
@@ -561,14 +503,8 @@ static void cycle_finished(cycle_t *cycle) {
         return;
     }
     assert(!c->stop_reading);
-    if (c->paused) {
-        c->paused = false;
-        llhttp_resume(&c->parser);
-        buffer_t pending = c->pending;
-        c->pending = (buffer_t){0};
-        if (pending.length > 0) feed(c, pending.data, pending.length);
-        buffer_free(&pending);
-    }
+    if (fl_request_parser_paused(&c->parser))
+        handle_refusal(c, fl_request_parser_resume(&c->parser));
     move_read_deadline(c);
 }
 
@@ -607,109 +543,42 @@ static fl_error_t *cycle_task(fl_world_t *w, void *arg) {
     return NULL; /* the app's error is handled here: logged and answered */
 }
 
-/* --- parsing ------------------------------------------------------------------ */
+/* --- parsing: the request parser's events -------------------------------------- */
 
-static connection_t *connection_of(llhttp_t *parser) {
-    assert(parser != NULL && parser->data != NULL);
-    return parser->data;
-}
-
-static int reject(connection_t *c, int status) {
-    assert(status == 413 || status == 431);
-    assert(c->reject_status == 0); /* parsing stops at the first refusal */
-    c->reject_status = status;
-    return -1; /* llhttp: stop with HPE_USER */
-}
-
-static size_t header_bytes_used(connection_t *c) {
-    assert(c->scratch.length <= c->scratch.capacity);
-    return c->scratch.length;
-}
-
-static int on_message_begin(llhttp_t *parser) {
-    connection_t *c = connection_of(parser);
+static void request_begun(void *context) {
+    connection_t *c = context;
     /* The previous request's cycle has finished (the parser was paused). */
-    assert(c->cycle == NULL && !c->paused);
-    assert(!c->stop_reading && c->reject_status == 0);
-    c->scratch.length = 0;
-    c->header_state = AT_URL;
-    c->header_count = 0;
+    assert(c->cycle == NULL && !c->stop_reading);
     c->in_head = true;
     c->head_started_ns = fl_now(c->server->world);
-    return 0;
 }
 
-static int append_scratch(connection_t *c, const char *at, size_t length) {
-    assert(at != NULL || length == 0);
-    if (header_bytes_used(c) + length > c->server->options.header_bytes_max) return reject(c, 431);
-    buffer_append(&c->scratch, at, length);
-    assert(header_bytes_used(c) <= c->server->options.header_bytes_max);
-    return 0;
-}
-
-static int on_url(llhttp_t *parser, const char *at, size_t length) {
-    connection_t *c = connection_of(parser);
-    assert(c->header_state == AT_URL && c->header_count == 0); /* the url comes first */
-    assert(c->cycle == NULL); /* the cycle starts when the headers are complete */
-    return append_scratch(c, at, length);
-}
-
-static int on_header_field(llhttp_t *parser, const char *at, size_t length) {
-    connection_t *c = connection_of(parser);
-    assert(c->header_count <= HEADERS_MAX);
-    if (c->header_state != AT_FIELD) {
-        if (c->header_count == HEADERS_MAX) return reject(c, 431);
-        buffer_append(&c->scratch, "", 1); /* end the url or the previous value */
-        c->header_name_at[c->header_count++] = c->scratch.length;
-        c->header_state = AT_FIELD;
-    }
-    assert(c->header_count > 0 && c->header_count <= HEADERS_MAX);
-    return append_scratch(c, at, length);
-}
-
-static int on_header_value(llhttp_t *parser, const char *at, size_t length) {
-    connection_t *c = connection_of(parser);
-    /* llhttp gives a value only after its field. */
-    assert(c->header_count > 0 && c->header_state != AT_URL);
-    if (c->header_state != AT_VALUE) {
-        buffer_append(&c->scratch, "", 1);
-        c->header_value_at[c->header_count - 1] = c->scratch.length;
-        c->header_state = AT_VALUE;
-    }
-    assert(c->header_value_at[c->header_count - 1] > c->header_name_at[c->header_count - 1]);
-    return append_scratch(c, at, length);
-}
-
-static void build_scope(connection_t *c, cycle_t *cycle) {
+static void build_scope(connection_t *c, cycle_t *cycle, const fl_request_head_t *head) {
     assert(c->cycle == NULL && cycle->connection == c && cycle->id > 0);
-    /* Past the url only once a header field began. */
-    assert(c->header_state == AT_URL || c->header_count > 0);
+    assert(head->header_count <= FL_REQUEST_HEADERS_MAX);
     fl_arena_t *arena = fl_world_arena(c->server->world);
-    buffer_append(&c->scratch, "", 1);
-    const char *url = c->scratch.data;
+    const char *url = head->target;
     const char *query = strchr(url, '?');
     fl_asgi_scope_t *s = &cycle->scope;
     s->type = "http";
     s->spec_version = c->server->options.spec_version;
-    s->http_version = c->parser.http_minor == 0 ? "1.0" : "1.1";
-    s->method = llhttp_method_name((llhttp_method_t)c->parser.method);
+    s->http_version = head->http_version;
+    s->method = head->method;
     s->path = query ? fl_arena_printf(arena, "%.*s", (int)(query - url), url)
                     : fl_arena_strdup(arena, url);
     s->query_string = fl_arena_strdup(arena, query ? query + 1 : "");
-    fl_asgi_header_t *headers = fl_arena_alloc(arena, (c->header_count ? c->header_count : 1) *
-                                                          sizeof *headers);
-    assert(c->header_count <= HEADERS_MAX);
-    for (size_t i = 0; i < c->header_count; i++) {
-        assert(c->header_name_at[i] < c->scratch.length && c->header_value_at[i] < c->scratch.length);
-        char *name = fl_arena_strdup(arena, c->scratch.data + c->header_name_at[i]);
+    size_t slots = head->header_count ? head->header_count : 1;
+    fl_asgi_header_t *headers = fl_arena_alloc(arena, slots * sizeof *headers);
+    for (size_t i = 0; i < head->header_count; i++) {
+        const char *raw_name, *value;
+        fl_request_parser_header(&c->parser, i, &raw_name, &value);
+        char *name = fl_arena_strdup(arena, raw_name);
         for (char *p = name; *p; p++) *p = (char)tolower((unsigned char)*p);
         headers[i].name = name;
-        headers[i].value = fl_arena_strdup(arena, c->header_value_at[i]
-                                                      ? c->scratch.data + c->header_value_at[i]
-                                                      : "");
+        headers[i].value = fl_arena_strdup(arena, value);
     }
     s->headers = headers;
-    s->header_count = c->header_count;
+    s->header_count = head->header_count;
     s->client_host = "client";
     s->client_port = (uint16_t)(40000 + c->id % 20000);
     s->connection_id = c->id;
@@ -717,56 +586,45 @@ static void build_scope(connection_t *c, cycle_t *cycle) {
     s->log = c->server->log;
 }
 
-static int on_headers_complete(llhttp_t *parser) {
-    connection_t *c = connection_of(parser);
+/* The head is in: a cycle, and its app task. A request the parser refuses
+ * for its declared length (head->refusal_status, 413) still gets its cycle
+ * numbered and its scope built, as it did before the parser was a unit of
+ * its own: the ids of what follows depend on it. Its app never starts. */
+static void request_head(void *context, const fl_request_head_t *head) {
+    connection_t *c = context;
     fl_asgi_server_t *server = c->server;
     fl_world_t *w = server->world;
-    assert(c->cycle == NULL);
-    /* A refused field stops the parser before it gets here. */
-    assert(!c->paused && c->reject_status == 0);
+    assert(c->cycle == NULL && head != NULL);
     c->in_head = false;
     cycle_t *cycle = fl_arena_zalloc(fl_world_arena(w), sizeof *cycle);
     cycle->connection = c;
     cycle->id = ++server->next_cycle;
     cycle->more_body = true;
-    cycle->keep_alive = llhttp_should_keep_alive(parser) && !server->options.no_keep_alive;
+    cycle->keep_alive = head->keep_alive && !server->options.no_keep_alive;
     cycle->message_condition = fl_condition_create(w, "request cycle", "message event");
-    build_scope(c, cycle);
+    build_scope(c, cycle, head);
     cycle->head_request = strcmp(cycle->scope.method, "HEAD") == 0;
-    /* A declared length past the limit is refused before a byte of its
-     * body, as h11 does. The flag, not the value, says a length was given:
-     * the largest value (2^64 - 1) is a length too, and used to pass as
-     * "none", leaving the app waiting for a body that could never be held. */
-    if ((parser->flags & F_CONTENT_LENGTH) && !(parser->flags & F_CHUNKED) &&
-        parser->content_length > server->options.body_bytes_max)
-        return reject(c, 413);
+    if (head->refusal_status != 0) return;
     c->cycle = cycle;
     server->stats.requests++;
     fl_server_log_add(server->log, FL_SERVER_LOG_REQUEST, cycle->id, 0, "%s %s",
                       cycle->scope.method, cycle->scope.path);
     fl_spawn(w, "app", cycle_task, cycle);
     assert(c->cycle == cycle && cycle->more_body && !cycle->response_started);
-    return 0;
 }
 
-static int on_body(llhttp_t *parser, const char *at, size_t length) {
-    connection_t *c = connection_of(parser);
+static void request_body(void *context, const char *data, size_t length) {
+    connection_t *c = context;
     cycle_t *cycle = c->cycle;
-    /* The app answered and returned before the body was in (the connection
-     * closes after the answer): what is left of the body is read and
-     * dropped, as uvicorn does. */
-    if (cycle == NULL) return 0;
-    assert(cycle->more_body && at != NULL);
-    assert(!c->paused); /* the parser pauses only after the body is complete */
-    /* The limit holds for a chunked body too, whose length no header
-     * declared: on_headers_complete could only check Content-Length. */
+    /* A cycle that ended before its body was in told the parser to drop
+     * the rest (fl_request_parser_discard_body). */
+    assert(cycle != NULL && cycle->more_body && data != NULL);
     cycle->body_received += length;
-    if (cycle->body_received > c->server->options.body_bytes_max) return reject(c, 413);
     fl_world_t *w = c->server->world;
     body_chunk_t *chunk = fl_arena_alloc(fl_world_arena(w), sizeof *chunk + length);
     chunk->next = NULL;
     chunk->length = length;
-    memcpy(chunk->data, at, length);
+    memcpy(chunk->data, data, length);
     if (cycle->body_tail)
         cycle->body_tail->next = chunk;
     else
@@ -775,37 +633,23 @@ static int on_body(llhttp_t *parser, const char *at, size_t length) {
     assert(cycle->body_head != NULL && cycle->body_tail->next == NULL);
     cycle->message_event = true;
     fl_condition_notify_all(w, cycle->message_condition);
-    return 0;
 }
 
-static int on_message_complete(llhttp_t *parser) {
-    connection_t *c = connection_of(parser);
+static void request_complete(void *context) {
+    connection_t *c = context;
     cycle_t *cycle = c->cycle;
+    /* The app answered and returned before the body was in (the connection
+     * closes after the answer): the rest was read and dropped, as uvicorn
+     * does, and nothing more is read. */
     if (cycle == NULL) {
         c->stop_reading = true;
-        return HPE_PAUSED;
+        return;
     }
-    assert(cycle->more_body && !c->paused);
+    assert(cycle->more_body && fl_request_parser_paused(&c->parser));
     cycle->more_body = false;
     cycle->message_event = true;
     fl_condition_notify_all(c->server->world, cycle->message_condition);
-    /* One request at a time: the next one waits until this cycle ends. */
-    c->paused = true;
     assert(!cycle->more_body && cycle->message_event);
-    return HPE_PAUSED;
-}
-
-static void init_parser_settings(void) {
-    if (parser_settings_ready) return;
-    llhttp_settings_init(&parser_settings);
-    parser_settings.on_message_begin = on_message_begin;
-    parser_settings.on_url = on_url;
-    parser_settings.on_header_field = on_header_field;
-    parser_settings.on_header_value = on_header_value;
-    parser_settings.on_headers_complete = on_headers_complete;
-    parser_settings.on_body = on_body;
-    parser_settings.on_message_complete = on_message_complete;
-    parser_settings_ready = true;
 }
 
 static void bad_request(connection_t *c, int status) {
@@ -817,8 +661,7 @@ static void bad_request(connection_t *c, int status) {
                       : status == 413 ? "Request body too large."
                                       : "Invalid HTTP request received.";
     fl_server_log_add(server->log, FL_SERVER_LOG_ERROR, c->cycle ? c->cycle->id : 0, status,
-                      "%s (%s)", why,
-                      status == 400 ? llhttp_get_error_reason(&c->parser) : "limit");
+                      "%s (%s)", why, fl_request_parser_refusal_reason(&c->parser));
     if (c->cycle != NULL && c->cycle->response_started) {
         close_after_flush(c);
         return;
@@ -826,29 +669,24 @@ static void bad_request(connection_t *c, int status) {
     send_plain_error(c, status, why);
 }
 
-/* Feeds bytes to the parser; bytes that arrive while a request is being
- * answered wait in pending. */
-static void feed(connection_t *c, const char *data, size_t length) {
-    assert(data != NULL && length > 0 && !c->stop_reading);
-    if (c->paused) {
-        buffer_append(&c->pending, data, length);
-        return;
-    }
-    llhttp_errno_t err = llhttp_execute(&c->parser, data, length);
-    if (err == HPE_OK) return;
-    if (err == HPE_PAUSED) {
-        size_t used = (size_t)(llhttp_get_error_pos(&c->parser) - data);
-        assert(used <= length && (c->paused || c->stop_reading));
-        if (used < length) buffer_append(&c->pending, data + used, length - used);
-        return;
-    }
-    bad_request(c, c->reject_status ? c->reject_status : 400);
+/* What the parser said of the bytes it was given: 0, or a refusal, which
+ * is answered, and ends the reading. */
+static void handle_refusal(connection_t *c, int refusal) {
+    if (refusal == 0) return;
+    bad_request(c, refusal);
     if (c->cycle != NULL) {
         /* The app may be waiting for a body that will never come. */
         c->cycle->disconnected = true;
         fl_condition_notify_all(c->server->world, c->cycle->message_condition);
     }
     c->stop_reading = true;
+}
+
+/* Feeds bytes to the parser; bytes that arrive while a request is being
+ * answered wait in it (it is paused). */
+static void feed(connection_t *c, const char *data, size_t length) {
+    assert(data != NULL && length > 0 && !c->stop_reading);
+    handle_refusal(c, fl_request_parser_feed(&c->parser, data, length));
 }
 
 /* One read, ended early by the header or keep-alive timeout (read_deadline);
@@ -902,7 +740,8 @@ static fl_error_t *connection_task(fl_world_t *w, void *arg) {
             break;
         }
         if (status != FL_OK) {
-            if (status == FL_EEOF && (c->stop_reading || (c->cycle == NULL && c->pending.length == 0)))
+            bool idle = c->cycle == NULL && fl_request_parser_pending(&c->parser) == 0;
+            if (status == FL_EEOF && (c->stop_reading || idle))
                 close_after_flush(c); /* an idle connection closed, or a rejected one drained */
             else
                 connection_lost(c);
@@ -914,13 +753,14 @@ static fl_error_t *connection_task(fl_world_t *w, void *arg) {
         if (c->stop_reading) continue; /* a rejected request: discard the rest */
         feed(c, chunk, n);
         size_t pending_max = c->server->options.header_bytes_max + c->server->options.body_bytes_max;
-        if (c->pending.length > pending_max) {
+        size_t pending = fl_request_parser_pending(&c->parser);
+        if (pending > pending_max) {
             /* A client that pipelines without limit: dropped, and said so. */
             FL_MARK(ASGI_PIPELINE_OVERFLOW);
             fl_server_log_add(c->server->log, FL_SERVER_LOG_ERROR, c->cycle ? c->cycle->id : 0,
-                              (int64_t)c->pending.length,
+                              (int64_t)pending,
                               "Too much pipelined data (%zu bytes waiting, at most %zu): "
-                              "connection dropped.", c->pending.length, pending_max);
+                              "connection dropped.", pending, pending_max);
             connection_lost(c);
             break;
         }
@@ -945,8 +785,11 @@ static fl_error_t *acceptor_task(fl_world_t *w, void *arg) {
         c->conn = conn;
         c->id = fl_conn_id(conn);
         c->idle_since_ns = fl_now(w);
-        llhttp_init(&c->parser, HTTP_REQUEST, &parser_settings);
-        c->parser.data = c;
+        fl_request_parser_init(&c->parser,
+                               &(fl_request_limits_t){server->options.header_bytes_max,
+                                                      server->options.body_bytes_max},
+                               &(fl_request_sink_t){c, request_begun, request_head, request_body,
+                                                    request_complete});
         c->out_ready = fl_condition_create(w, "connection", "output");
         c->out_drained = fl_condition_create(w, "connection", "output drained");
         c->read_buffer = malloc(READ_CHUNK);
@@ -965,10 +808,9 @@ static void server_cleanup(void *arg) {
     assert(server != NULL && server->world != NULL);
     for (connection_t *c = server->connections; c != NULL; c = c->next) {
         assert(c->server == server);
-        buffer_free(&c->scratch);
-        buffer_free(&c->pending);
-        buffer_free(&c->out);
-        buffer_free(&c->write_copy);
+        fl_request_parser_release(&c->parser);
+        fl_byte_buffer_free(&c->out);
+        fl_byte_buffer_free(&c->write_copy);
         free(c->read_buffer);
         c->read_buffer = NULL;
     }
@@ -996,7 +838,6 @@ fl_asgi_server_t *fl_asgi_server_create(fl_world_t *world, fl_net_t *net, fl_asg
     /* "forever" is no limit: kept negative so that no deadline sum overflows. */
     if (chosen.header_timeout_ns == FL_TIME_NEVER) chosen.header_timeout_ns = -1;
     if (chosen.keep_alive_timeout_ns == FL_TIME_NEVER) chosen.keep_alive_timeout_ns = -1;
-    init_parser_settings();
     fl_asgi_server_t *server = fl_arena_zalloc(fl_world_arena(world), sizeof *server);
     server->world = world;
     server->net = net;

@@ -1,15 +1,16 @@
 /* The mock ASGI server: HTTP/1.1 over the connection interface, with
  * uvicorn's request-cycle rules.
  *
- * One protocol task per connection reads and parses requests with llhttp
- * (Content-Length and chunked bodies, keep-alive, pipelining; 400 and close
- * on a malformed request, 431 past the header limit, 413 past the body
- * limit: at once for a declared length past it, as the bytes arrive for a
- * chunked body; a head that does not complete within the header timeout,
- * or a connection idle past the keep-alive timeout, is closed without an
- * answer), builds the scope, and runs app(scope, receive, send) in a task per
- * request (named "app"). A writer task per connection drains what send
- * queued, as uvicorn's transport does.
+ * One protocol task per connection reads requests and parses them with
+ * request_parser.h (over llhttp: Content-Length and chunked bodies,
+ * keep-alive, pipelining; 400 and close on a malformed request, 431 past
+ * the header limit, 413 past the body limit: at once for a declared length
+ * past it, as the bytes arrive for a chunked body; a head that does not
+ * complete within the header timeout, or a connection idle past the
+ * keep-alive timeout, is closed without an answer), builds the scope, and
+ * runs app(scope, receive, send) in a task per request (named "app"). A
+ * writer task per connection drains what send queued, as uvicorn's
+ * transport does.
  *
  *   receive  http.request messages with the body as it arrives and
  *            more_body; once the client has disconnected or the response has
