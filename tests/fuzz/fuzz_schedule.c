@@ -48,8 +48,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     char error[256];
     error[0] = '\0';
     int status = fl_schedule_parse(text, &choices, &count, error, sizeof error);
-    if (status == FL_OK && count <= ROUND_TRIP_CHOICES_MAX) check_round_trip(text, choices, count);
-    else if (status != FL_EINVAL || error[0] == '\0') fail("a refusal without a reason", text);
+    if (status == FL_OK) {
+        if (count <= ROUND_TRIP_CHOICES_MAX) check_round_trip(text, choices, count);
+    } else if (status != FL_EINVAL || error[0] == '\0') {
+        fail("a refusal without a reason", text);
+    }
     free(choices);
     free(text);
     return 0;
