@@ -48,7 +48,7 @@ static char *default_out(const char *path) {
 
 static int report(const char *path, const char *out_path, uint64_t seed, const fl_scenario_t *s,
                   const fl_shrink_result_t *r, FILE *out, FILE *err) {
-    if (fl_shrink_file_write(path, out_path, seed, r, err) != 0) return FL_EXIT_ERROR;
+    if (fl_shrink_file_write(path, out_path, r->seed, r, err) != 0) return FL_EXIT_ERROR;
     fl_arena_t arena;
     fl_arena_init(&arena);
     const char *schedule = fl_schedule_format(&arena, r->choices, r->choice_count);
@@ -56,10 +56,13 @@ static int report(const char *path, const char *out_path, uint64_t seed, const f
                  "%zu of %zu faults, %zu -> %zu choices not 0, in %" PRIu64 " runs\n",
             path, seed, r->check, r->events_before, r->events_after, r->faults_kept,
             r->faults_before, r->nonzero_before, r->nonzero_after, r->runs);
+    if (r->seed != seed)
+        fprintf(out, "the simpler scenario fails at seed %" PRIu64 " (seed %" PRIu64
+                     " no longer does): the shrunk file runs it\n", r->seed, seed);
     print_essential(s, r, out);
     fprintf(out, "wrote %s\n  replay: faultline replay %s --seed %" PRIu64 " --schedule %s\n"
                  "  trace hash %016" PRIx64 "\n",
-            out_path, out_path, seed, schedule, r->trace_hash);
+            out_path, out_path, r->seed, schedule, r->trace_hash);
     fl_arena_destroy(&arena);
     return FL_EXIT_HELD;
 }

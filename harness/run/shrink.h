@@ -4,13 +4,17 @@
  *
  * It reduces, in turn:
  *   - the fault plan: each fault is dropped if the check still fails
- *     without it (under the run's own seed and policy);
+ *     without it;
  *   - the network: segmentation off, jitter 0, latency 0, each kept if the
  *     check still fails;
+ *     (a change is tried under the run's own seed and policy, and, where
+ *     that no longer fails, under the other seeds of the file's range: a
+ *     seed that fails the simpler scenario becomes the run's);
  *   - the choice list (docs/RUNTIME.md: every scheduler pick and draw of
- *     the run): each non-zero choice is set to 0 if the check still fails
- *     when the list is replayed (past its end every choice is 0), over and
- *     over until no choice can go.
+ *     the run), replayed with 0 past its end: blocks of choices set to 0
+ *     or deleted, values lowered, pairs sorted, wherever the check still
+ *     fails and the list is simpler (harness/run/shrink_choices.c); then
+ *     the same from other failing seeds' lists, the simplest kept.
  * What is left is essential: the faults kept and the choices not 0. */
 #ifndef FL_HARNESS_SHRINK_H
 #define FL_HARNESS_SHRINK_H
@@ -34,6 +38,9 @@ typedef struct fl_shrink_result {
     size_t events_before, events_after;   /* trace events of the first and last runs */
     uint64_t runs;                   /* runs it took */
     uint64_t trace_hash;             /* the last run's */
+    uint64_t seed;                   /* the seed the shrunk file fails at under its own
+                                        policy: the one asked for, or another of the
+                                        file's where a simpler scenario fails */
 } fl_shrink_result_t;
 
 /* Shrinks the failure of seed under config (the policy and schedule that
