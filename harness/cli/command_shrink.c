@@ -32,7 +32,10 @@ static void print_essential(const fl_scenario_t *s, const fl_shrink_result_t *r,
     fprintf(out, "essential: %zu fault%s, %zu choice%s not 0\n", r->faults_kept,
             r->faults_kept == 1 ? "" : "s", r->nonzero_after, r->nonzero_after == 1 ? "" : "s");
     for (size_t i = 0; i < s->fault_count; i++)
-        if (r->fault_kept[i]) fprintf(out, "  fault %s\n", s->faults[i].spec.label);
+        if (r->fault_kept[i] && s->faults[i].spec.label != NULL)
+            fprintf(out, "  fault %s\n", s->faults[i].spec.label);
+        else if (r->fault_kept[i]) /* as the trace names a fault without a label */
+            fprintf(out, "  fault #%zu (line %u)\n", i + 1, (unsigned)s->faults[i].at.line);
     for (size_t i = 0; i < r->choice_count; i++)
         if (r->choices[i] != 0) fprintf(out, "  choice %zu = %u\n", i + 1, r->choices[i]);
 }
