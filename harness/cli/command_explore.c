@@ -24,6 +24,7 @@
 #include "harness/cli/options.h"
 #include "harness/cli/scenario_files.h"
 #include "harness/model/loader.h"
+#include "harness/report/replay_command.h"
 #include "harness/run/runner.h"
 #include "sim/runtime/arena.h"
 #include "sim/runtime/policy.h"
@@ -45,12 +46,16 @@ static const char *EXPLORE_USAGE =
     "  failure prints the choice list that replays it.\n"
     "  Exit 0 when a finds file's bug was found (or a holds file never failed), else 1.\n";
 
-enum { SIGNATURES_MAX = 32, SIGNATURE_EVENTS = 3, SIGNATURE_TEXT_MAX = 512, POLICIES_MAX = 2 };
+enum { SIGNATURES_MAX = 32, SIGNATURE_EVENTS = 3, SIGNATURE_TEXT_MAX = 512, POLICIES_MAX = 2,
+       REPLAY_TEXT_MAX = 8192 };
 
 typedef struct signature {
     char text[SIGNATURE_TEXT_MAX];
     uint64_t count[POLICIES_MAX];
     uint64_t first_seed;
+    const char *first_policy; /* the policy first_seed ran under */
+    char *schedule;           /* malloc'd: first_seed's choice list where its replay command
+                                 needs it (pct: its seed replays only with explore's k), or NULL */
 } signature_t;
 
 typedef struct policy_tally {
@@ -102,7 +107,7 @@ static bool event_of_line(const char *line, char *out, size_t size) {
 /* The run's signature: the check, then its last protocol events, read back
  * from the seed's timeline (run again with one). */
 static void signature_of(exploration_t *x, const char *policy, uint64_t seed,
-                         const char *check, char *out, size_t size) {
+                         const char *check, char *out, size_t size, char **schedule) {
     assert(x != NULL && policy != NULL && check != NULL && out != NULL && size > 0);
     char *text = NULL;
     size_t length = 0;
@@ -112,9 +117,13 @@ static void signature_of(exploration_t *x, const char *policy, uint64_t seed,
                               .pct_steps = (uint32_t)x->steps};
     fl_seed_result_t *result = malloc(sizeof *result);
     if (result == NULL) fl__out_of_memory("explore");
-    fl_scenario_run_seed(x->scenario, seed, &config, result);
+    fl_run_record_t record;
+    fl_scenario_run_recorded(x->scenario, seed, &config, result, &record);
     assert(showed_bug(x->scenario, result)); /* the same seed fails the same way */
     fclose(timeline);
+    *schedule = NULL;
+    if (fl_replay_needs_schedule(policy)) *schedule = record.schedule, record.schedule = NULL;
+    fl_run_record_free(&record);
     char events[SIGNATURE_EVENTS][160] = {{0}};
     size_t seen = 0;
     const char *end = strstr(text, "\n--- server log");
@@ -134,21 +143,28 @@ static void signature_of(exploration_t *x, const char *policy, uint64_t seed,
     free(text);
 }
 
-static void count_signature(exploration_t *x, size_t policy, uint64_t seed, const char *text) {
+/* Counts the run's signature; a new one keeps schedule (taken: freed
+ * when not kept). */
+static void count_signature(exploration_t *x, size_t policy, uint64_t seed, const char *text,
+                            char *schedule) {
     assert(policy < x->policy_count && x->signature_count <= SIGNATURES_MAX);
     for (size_t i = 0; i < x->signature_count; i++)
         if (strcmp(x->signatures[i].text, text) == 0) {
             x->signatures[i].count[policy]++;
+            free(schedule);
             return;
         }
     if (x->signature_count == SIGNATURES_MAX) {
         x->signatures_dropped++;
+        free(schedule);
         return;
     }
     signature_t *s = &x->signatures[x->signature_count++];
     snprintf(s->text, sizeof s->text, "%s", text);
     s->count[policy] = 1;
     s->first_seed = seed;
+    s->first_policy = x->tallies[policy].policy;
+    s->schedule = schedule;
 }
 
 /* Runs seeds 1..runs under the tally's policy. Returns 0, or 2 when a
@@ -176,8 +192,9 @@ static int explore_policy(exploration_t *x, size_t index, uint64_t runs, FILE *e
         if (t->first_found == 0) t->first_found = seed;
         char text[SIGNATURE_TEXT_MAX];
         const char *check = s->mode == FL_SCENARIO_FINDS ? s->finds : result->failed_check;
-        signature_of(x, t->policy, seed, check, text, sizeof text);
-        count_signature(x, index, seed, text);
+        char *schedule;
+        signature_of(x, t->policy, seed, check, text, sizeof text, &schedule);
+        count_signature(x, index, seed, text, schedule);
     }
     assert(t->found <= t->runs && t->runs == runs);
     free(result);
@@ -231,10 +248,11 @@ static void print_report(const exploration_t *x, uint64_t runs, const char *path
         fprintf(out, "  %s\n   ", sig->text);
         for (size_t p = 0; p < x->policy_count; p++)
             fprintf(out, " %s %" PRIu64, x->tallies[p].policy, sig->count[p]);
-        fprintf(out, "; first seed %" PRIu64 ": faultline replay %s --seed %" PRIu64
-                     " --policy %s\n",
-                sig->first_seed, path, sig->first_seed,
-                sig->count[0] > 0 ? x->tallies[0].policy : x->tallies[x->policy_count - 1].policy);
+        fl_replay_command_t command = {.file = path, .seed = sig->first_seed,
+                                       .policy = sig->first_policy, .schedule = sig->schedule};
+        char replay[REPLAY_TEXT_MAX];
+        fprintf(out, "; first seed %" PRIu64 ": %s\n", sig->first_seed,
+                fl_replay_command_format(&command, replay, sizeof replay));
     }
     if (x->signatures_dropped > 0)
         fprintf(out, "  (%" PRIu64 " runs of further signatures not listed)\n",
@@ -273,6 +291,7 @@ static int explore_file(const fl_options_t *o, const fl_scenario_t *s, FILE *out
     if (status == 0) print_report(x, runs, o->paths[0], out);
     bool any = false;
     for (size_t i = 0; i < x->policy_count; i++) any |= x->tallies[i].found > 0;
+    for (size_t i = 0; i < x->signature_count; i++) free(x->signatures[i].schedule);
     free(x);
     if (status != 0) return status;
     return (s->mode == FL_SCENARIO_FINDS) == any ? FL_EXIT_HELD : FL_EXIT_FAILED;

@@ -12,16 +12,34 @@
 
 #include "harness/cli/commands.h"
 
-static int explore(const char *const *words, int count, char *out, size_t out_size, char *err,
-                   size_t err_size) {
+static int command(int (*fn)(int, char **, FILE *, FILE *), const char *const *words, int count,
+                   char *out, size_t out_size, char *err, size_t err_size) {
     char *argv[16];
     assert_true(count <= 16);
     for (int i = 0; i < count; i++) argv[i] = (char *)words[i];
     FILE *o = fmemopen(out, out_size, "w"), *e = fmemopen(err, err_size, "w");
-    int code = fl_cli_explore(count, argv, o, e);
+    int code = fn(count, argv, o, e);
     fclose(o);
     fclose(e);
     return code;
+}
+
+static int explore(const char *const *words, int count, char *out, size_t out_size, char *err,
+                   size_t err_size) {
+    return command(fl_cli_explore, words, count, out, out_size, err, err_size);
+}
+
+/* The --schedule of the replay command in out, replayed under another
+ * seed: it must find the bug again by itself. */
+static void schedule_replays_the_find(const char *out, const char *path) {
+    const char *replay = strstr(out, "--policy replay --schedule ");
+    assert_non_null(replay);
+    char schedule[4096];
+    assert_int_equal(sscanf(replay, "--policy replay --schedule %4095s", schedule), 1);
+    const char *words[] = {"replay", path, "--seed", "77", "--schedule", schedule};
+    static char replayed[262144], err[4096];
+    assert_int_equal(command(fl_cli_replay, words, 6, replayed, sizeof replayed, err, sizeof err), 0);
+    assert_non_null(strstr(replayed, "fails (found) at seed 77"));
 }
 
 static void test_a_finds_file_under_random_and_pct(void **state) {
@@ -51,6 +69,9 @@ static void test_pct_finds_2516_within_20_runs(void **state) {
     const char *line = strstr(out, "  pct d=3 ");
     assert_non_null(line);
     assert_null(strstr(line, "     0/20")); /* found at least once */
+    /* pct's seed replays it only with explore's k: its command carries the list. */
+    assert_null(strstr(out, "--policy pct"));
+    schedule_replays_the_find(out, "scenarios/shield/v021_finds_2516.yaml");
 }
 
 static void test_a_holds_file_that_never_fails(void **state) {
@@ -87,18 +108,7 @@ static void test_dfs_proves_and_finds(void **state) {
     assert_int_equal(explore(finds, 4, out, sizeof out, err, sizeof err), 0);
     assert_non_null(strstr(out, "dfs, delay bound 2, seed 1: found at schedule "));
     assert_null(strstr(out, "(picks fifo, 0 delays)")); /* fifo alone does not show #2516 */
-    const char *replay = strstr(out, "--schedule ");
-    assert_non_null(replay);
-    char schedule[4096];
-    assert_int_equal(sscanf(replay, "--schedule %4095s", schedule), 1);
-    char *argv[] = {"replay", "scenarios/shield/v021_finds_2516.yaml", "--seed", "77",
-                    "--schedule", schedule};
-    static char replayed[262144];
-    FILE *o = fmemopen(replayed, sizeof replayed, "w"), *e = fmemopen(err, sizeof err, "w");
-    assert_int_equal(fl_cli_replay(6, argv, o, e), 0);
-    fclose(o);
-    fclose(e);
-    assert_non_null(strstr(replayed, "fails (found) at seed 77"));
+    schedule_replays_the_find(out, "scenarios/shield/v021_finds_2516.yaml");
     const char *v020[] = {"explore", "scenarios/shield/v020_finds.yaml", "--policy", "dfs"};
     assert_int_equal(explore(v020, 4, out, sizeof out, err, sizeof err), 0);
     assert_non_null(strstr(out, "found at schedule"));
