@@ -21,8 +21,10 @@ static const char *SHRINK_USAGE =
     "usage: faultline shrink FILE --seed N [--policy P | --schedule S] [--out FILE]\n"
     "  cuts the failing run of seed N (under the file's policy, P, or the schedule S) down\n"
     "  to what makes the same check fail: it drops the faults the failure does not need,\n"
-    "  turns segmentation, jitter and latency off where it can, and sets to 0 every choice\n"
-    "  of the run's choice list (scheduler picks and the network's draws) it can. It writes\n"
+    "  turns segmentation, jitter and latency off where it can (trying the file's other\n"
+    "  seeds where N no longer fails), cuts client tasks and steps, moves fault triggers\n"
+    "  earlier, and sets to 0, deletes or lowers every choice of the run's choice list\n"
+    "  (scheduler picks and the network's draws) it can. It writes\n"
     "  the shrunk scenario (default FILE's name with .shrunk.yaml) and prints its choice\n"
     "  list, the replay command, the events before and after, and what is essential: the\n"
     "  faults kept and the choices that are not 0.\n";
@@ -51,7 +53,7 @@ static char *default_out(const char *path) {
 
 static int report(const char *path, const char *out_path, uint64_t seed, const fl_scenario_t *s,
                   const fl_shrink_result_t *r, FILE *out, FILE *err) {
-    if (fl_shrink_file_write(path, out_path, r->seed, r, err) != 0) return FL_EXIT_ERROR;
+    if (fl_shrink_file_write(path, out_path, seed, r, err) != 0) return FL_EXIT_ERROR;
     fl_arena_t arena;
     fl_arena_init(&arena);
     const char *schedule = fl_schedule_format(&arena, r->choices, r->choice_count);
@@ -59,6 +61,10 @@ static int report(const char *path, const char *out_path, uint64_t seed, const f
                  "%zu of %zu faults, %zu -> %zu choices not 0, in %" PRIu64 " runs\n",
             path, seed, r->check, r->events_before, r->events_after, r->faults_kept,
             r->faults_before, r->nonzero_before, r->nonzero_after, r->runs);
+    if (r->tasks_cut + r->steps_cut + r->triggers_moved > 0)
+        fprintf(out, "cut %zu client task%s and %zu step%s, moved %zu trigger%s earlier\n",
+                r->tasks_cut, r->tasks_cut == 1 ? "" : "s", r->steps_cut,
+                r->steps_cut == 1 ? "" : "s", r->triggers_moved, r->triggers_moved == 1 ? "" : "s");
     if (r->seed != seed)
         fprintf(out, "the simpler scenario fails at seed %" PRIu64 " (seed %" PRIu64
                      " no longer does): the shrunk file runs it\n", r->seed, seed);

@@ -15,11 +15,32 @@
  * failing seeds' lists are shrunk as starting points. */
 enum { SEEDS_TRIED_MAX = 200, SEED_STARTS_MAX = 8 };
 
+/* Whether two failure messages say the same but for their numbers (a
+ * time, a size, an id): "took 0.105s, expected at most 0.010s" is not
+ * "expected status 200, got PoolTimeout", though both fail one check. */
+static bool same_words(const char *a, const char *b) {
+    assert(a != NULL && b != NULL);
+    for (;;) {
+        while ((*a >= '0' && *a <= '9') || *a == '.') a++;
+        while ((*b >= '0' && *b <= '9') || *b == '.') b++;
+        if (*a != *b) return false;
+        if (*a == '\0') return true;
+        a++, b++;
+    }
+}
+
 /* The same failure: a finds file's check fails with its faults acting; a
- * holds file fails the same check. */
+ * holds file fails the same check; the failure says the same words as
+ * the first run's; and the first failed check is the first run's, with
+ * no more checks failed. A cut that breaks something else (a request made
+ * before the server is ready, a step that no longer fails as expected) so
+ * does not pass for the same bug. */
 static bool shows(const fl__shrinker_t *sh) {
     const fl_seed_result_t *r = sh->result;
     assert(sh != NULL && r != NULL);
+    if (r->checks_failed > sh->checks_failed_max || strcmp(r->failed_check, sh->first_failed) != 0)
+        return false;
+    if (!same_words(sh->finds ? r->target_message : r->message, sh->message)) return false;
     if (sh->finds) return r->target_failed && !r->faults_silent;
     return !r->passed && strcmp(r->failed_check, sh->out->check) == 0;
 }
@@ -59,16 +80,38 @@ static int apply(fl_arena_t *arena, const fl_scenario_t *s, const fl_shrink_resu
     return fl_scenario_plan_faults(arena, view, error, size);
 }
 
-int fl_shrink_apply(fl_arena_t *arena, const fl_scenario_t *s, const fl_shrink_result_t *result,
-                    fl_scenario_t *out, char *error, size_t error_size) {
-    return apply(arena, s, result, out, error, error_size);
+/* r's scenario: source's text rendered and loaded (as s->file), or,
+ * without a source, s with r's faults and network. */
+static int view_of(const fl_scenario_t *s, const fl_shrink_source_t *source, uint64_t origin_seed,
+                   const fl_shrink_result_t *r, fl_arena_t *arena, fl_scenario_t *view,
+                   char *error, size_t size) {
+    assert(s != NULL && source != NULL && r != NULL && arena != NULL && view != NULL);
+    if (source->text == NULL) return apply(arena, s, r, view, error, size);
+    const char *name = s->file != NULL ? s->file : "scenario";
+    char *text = fl_shrink_text_render(source, name, origin_seed, r);
+    if (text == NULL) return snprintf(error, size, "%s no longer parses", name), FL_EINVAL;
+    int status = fl_scenario_load_string(arena, name, text, view, error, size);
+    free(text);
+    return status;
 }
 
-/* A seed whose own run of view (under the failing run's policy) shows the
- * failure: the current one if it does, else the first of the file's range
- * that does. A recorded schedule is the same under every seed: only the
- * current one is tried. Returns false when none does. */
-static bool failing_seed(fl__shrinker_t *sh, const fl_scenario_t *view, uint64_t *seed_out) {
+int fl__shrink_view(const fl__shrinker_t *sh, const fl_shrink_result_t *r, fl_arena_t *arena,
+                    fl_scenario_t *view, char *error, size_t error_size) {
+    return view_of(sh->s, &sh->source, sh->origin_seed, r, arena, view, error, error_size);
+}
+
+int fl_shrink_apply(fl_arena_t *arena, const fl_scenario_t *s, const fl_shrink_result_t *result,
+                    fl_scenario_t *out, char *error, size_t error_size) {
+    fl_shrink_source_t source = {0};
+    if (s->file != NULL) fl_shrink_source_read(s->file, &source);
+    int status = view_of(s, &source, result->seed, result, arena, out, error, error_size);
+    fl_shrink_source_free(&source);
+    return status;
+}
+
+/* A recorded schedule is the same under every seed: only the current one
+ * is tried. */
+bool fl__shrink_failing_seed(fl__shrinker_t *sh, const fl_scenario_t *view, uint64_t *seed_out) {
     assert(sh != NULL && view != NULL && seed_out != NULL);
     if (fl__shrink_run(sh, view, sh->seed, &sh->config, NULL, NULL, NULL))
         return *seed_out = sh->seed, true;
@@ -93,7 +136,7 @@ static bool try_change(fl__shrinker_t *sh, fl_shrink_result_t *candidate) {
     char error[256];
     uint64_t seed = sh->seed;
     bool kept = apply(&arena, sh->s, candidate, &view, error, sizeof error) == FL_OK &&
-                failing_seed(sh, &view, &seed);
+                fl__shrink_failing_seed(sh, &view, &seed);
     fl_arena_destroy(&arena);
     if (kept) {
         memcpy(sh->out->fault_kept, candidate->fault_kept, sizeof candidate->fault_kept);
@@ -189,6 +232,10 @@ static int first_run(fl__shrinker_t *sh, char *error, size_t size) {
     }
     snprintf(sh->out->check, sizeof sh->out->check, "%s",
              sh->finds ? sh->s->finds : sh->result->failed_check);
+    sh->checks_failed_max = sh->result->checks_failed;
+    snprintf(sh->first_failed, sizeof sh->first_failed, "%s", sh->result->failed_check);
+    snprintf(sh->message, sizeof sh->message, "%s",
+             sh->finds ? sh->result->target_message : sh->result->message);
     fl__shrink_run(sh, sh->s, sh->seed, &sh->config, &list, &count, &events);
     sh->out->events_before = events;
     sh->out->nonzero_before = fl__shrink_nonzero(list, count);
@@ -203,7 +250,7 @@ static int shrink_schedule(fl__shrinker_t *sh, char *error, size_t error_size) {
     fl_arena_t arena;
     fl_arena_init(&arena);
     fl_scenario_t view;
-    int status = apply(&arena, sh->s, out, &view, error, error_size);
+    int status = fl__shrink_view(sh, out, &arena, &view, error, error_size);
     if (status == FL_OK && !fl__shrink_run(sh, &view, sh->seed, &sh->config, &out->choices,
                                            &out->choice_count, &out->events_after))
         status = FL_EINVAL, snprintf(error, error_size, "the shrunk scenario no longer fails");
@@ -220,7 +267,10 @@ int fl_shrink(fl_scenario_t *s, uint64_t seed, const fl_run_config_t *config,
               fl_shrink_result_t *out, char *error, size_t error_size) {
     assert(s != NULL && out != NULL && error != NULL && error_size > 0);
     memset(out, 0, sizeof *out);
-    fl__shrinker_t sh = {.s = s, .seed = seed, .finds = s->mode == FL_SCENARIO_FINDS, .out = out};
+    fl__shrinker_t sh = {.s = s, .seed = seed, .finds = s->mode == FL_SCENARIO_FINDS, .out = out,
+                         .origin_seed = seed};
+    /* Without the file's text (a scenario built in C) nothing is cut. */
+    if (s->file != NULL) fl_shrink_source_read(s->file, &sh.source);
     if (config != NULL) sh.config = *config;
     sh.config.timeline = NULL, sh.config.chrome_trace = NULL;
     sh.result = malloc(sizeof *sh.result);
@@ -232,8 +282,10 @@ int fl_shrink(fl_scenario_t *s, uint64_t seed, const fl_run_config_t *config,
     int status = first_run(&sh, error, error_size);
     if (status == FL_OK) {
         shrink_faults_and_network(&sh);
+        fl__shrink_cuts(&sh);
         status = shrink_schedule(&sh, error, error_size);
     }
+    fl_shrink_source_free(&sh.source);
     free(sh.result);
     assert(status != FL_OK || out->faults_kept <= out->faults_before);
     return status;
