@@ -19,6 +19,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <uv.h>
 
 #include "harness/cli/explore_dfs.h"
 #include "harness/cli/options.h"
@@ -32,7 +33,7 @@
 
 static const char *EXPLORE_USAGE =
     "usage: faultline explore FILE [--policy random|trio|pct|dfs|fifo] [--runs N] [--depth D]\n"
-    "                        [--bound K]\n"
+    "                        [--bound K] [--time T]\n"
     "  runs seeds 1..N (default 1000) under each policy (random and pct unless --policy\n"
     "  names one) and reports how often the bug showed: for a finds file the runs where\n"
     "  its named check failed with its faults acting, for a holds file the runs that\n"
@@ -44,6 +45,9 @@ static const char *EXPLORE_USAGE =
     "  K tasks in all (--bound K, default 2; --runs N caps the schedules, default 100000):\n"
     "  'all N schedules within bound K hold' is a proof for that seed and bound, and a\n"
     "  failure prints the choice list that replays it.\n"
+    "  --time T stops each policy after its share of T seconds of wall time (and --runs N,\n"
+    "  default 10000000 then, still caps it): the report says how many runs each made, and\n"
+    "  says the same of the same runs; only how many there are depends on the machine.\n"
     "  Exit 0 when a finds file's bug was found (or a holds file never failed), else 1.\n";
 
 enum { SIGNATURES_MAX = 32, SIGNATURE_EVENTS = 3, SIGNATURE_TEXT_MAX = 512, POLICIES_MAX = 2,
@@ -73,6 +77,8 @@ typedef struct exploration {
     signature_t signatures[SIGNATURES_MAX];
     size_t signature_count;
     uint64_t signatures_dropped; /* runs whose signature did not fit */
+    uint64_t time_ns;            /* --time: the wall-clock budget, shared by the policies
+                                    (0: none); it only decides how many seeds run */
 } exploration_t;
 
 static bool showed_bug(const fl_scenario_t *s, const fl_seed_result_t *r) {
@@ -177,7 +183,10 @@ static int explore_policy(exploration_t *x, size_t index, uint64_t runs, FILE *e
                               .pct_steps = (uint32_t)x->steps};
     fl_seed_result_t *result = malloc(sizeof *result);
     if (result == NULL) fl__out_of_memory("explore");
+    /* The clock decides where the seeds stop, never what a run does. */
+    uint64_t deadline_ns = x->time_ns > 0 ? uv_hrtime() + x->time_ns / x->policy_count : 0;
     for (uint64_t seed = 1; seed <= runs; seed++) {
+        if (deadline_ns != 0 && seed > 1 && uv_hrtime() >= deadline_ns) break;
         if (fl_scenario_run_seed(s, seed, &config, result) != FL_OK) {
             fprintf(err, "faultline explore: seed %" PRIu64 ": cannot run: %s\n", seed,
                     result->message);
@@ -196,7 +205,7 @@ static int explore_policy(exploration_t *x, size_t index, uint64_t runs, FILE *e
         signature_of(x, t->policy, seed, check, text, sizeof text, &schedule);
         count_signature(x, index, seed, text, schedule);
     }
-    assert(t->found <= t->runs && t->runs == runs);
+    assert(t->found <= t->runs && t->runs <= runs && (t->runs == runs || x->time_ns > 0));
     free(result);
     return 0;
 }
@@ -235,8 +244,18 @@ static void print_tally(const exploration_t *x, const policy_tally_t *t, FILE *o
 static void print_report(const exploration_t *x, uint64_t runs, const char *path, FILE *out) {
     const fl_scenario_t *s = x->scenario;
     assert(s != NULL && x->policy_count >= 1 && x->signature_count <= SIGNATURES_MAX);
-    fprintf(out, "explore %s: %s, %" PRIu64 " runs a policy (seeds 1..%" PRIu64 ")\n", path,
-            s->mode == FL_SCENARIO_FINDS ? "finds" : "holds", runs, runs);
+    const char *mode = s->mode == FL_SCENARIO_FINDS ? "finds" : "holds";
+    if (x->time_ns == 0) {
+        fprintf(out, "explore %s: %s, %" PRIu64 " runs a policy (seeds 1..%" PRIu64 ")\n", path,
+                mode, runs, runs);
+    } else {
+        fprintf(out, "explore %s: %s, --time %" PRIu64 " s shared by the policies:", path, mode,
+                x->time_ns / UINT64_C(1000000000));
+        for (size_t i = 0; i < x->policy_count; i++)
+            fprintf(out, "%s %s %" PRIu64 " runs (seeds 1..%" PRIu64 ")", i > 0 ? "," : "",
+                    x->tallies[i].policy, x->tallies[i].runs, x->tallies[i].runs);
+        fputc('\n', out);
+    }
     fprintf(out, "  %-10s %-15s %7s   %-14s   %s\n", "policy",
             s->mode == FL_SCENARIO_FINDS ? "found" : "failed", "share", "95% interval",
             "first at run");
@@ -284,7 +303,8 @@ static int explore_file(const fl_options_t *o, const fl_scenario_t *s, FILE *out
         x->tallies[x->policy_count++].policy = "random";
         x->tallies[x->policy_count++].policy = "pct";
     }
-    uint64_t runs = o->runs > 0 ? o->runs : 1000;
+    x->time_ns = o->time_seconds * UINT64_C(1000000000);
+    uint64_t runs = o->runs > 0 ? o->runs : o->time_seconds > 0 ? 10000000 : 1000;
     int status = 0;
     for (size_t i = 0; i < x->policy_count && status == 0; i++)
         status = explore_policy(x, i, runs, err);
@@ -319,11 +339,16 @@ int fl_cli_explore(int argc, char **argv, FILE *out, FILE *err) {
         fl_arena_destroy(&arena);
         return FL_EXIT_ERROR;
     }
-    if (o.policy != NULL && strcmp(o.policy, "dfs") == 0)
+    if (o.policy != NULL && strcmp(o.policy, "dfs") == 0 && o.time_seconds > 0) {
+        fprintf(err, "faultline explore: dfs enumerates schedules to a bound; its cap is --runs N, "
+                     "not --time\n");
+        status = FL_EXIT_ERROR;
+    } else if (o.policy != NULL && strcmp(o.policy, "dfs") == 0) {
         status = fl__explore_dfs(&s, o.paths[0], o.has_bound ? o.bound : FL_DFS_BOUND_DEFAULT,
                                  o.runs > 0 ? o.runs : FL_DFS_SCHEDULES_DEFAULT, out, err);
-    else
+    } else {
         status = explore_file(&o, &s, out, err);
+    }
     fl_arena_destroy(&arena);
     return status;
 }

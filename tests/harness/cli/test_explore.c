@@ -120,6 +120,36 @@ static void test_dfs_proves_and_finds(void **state) {
     assert_non_null(strstr(out, "so far (--runs caps it)"));
 }
 
+/* --time is a budget: it stops the seeds, and the report says how many
+ * each policy ran; here --runs stops them first, so the report is the
+ * one of those runs, byte for byte. dfs's cap is --runs alone. */
+static void test_a_time_budget_says_its_runs(void **state) {
+    (void)state;
+    static char out[32768], again[32768], err[4096];
+    const char *words[] = {"explore", "scenarios/shield/v021_finds_2516.yaml", "--time", "60",
+                           "--runs", "30"};
+    assert_int_equal(explore(words, 6, out, sizeof out, err, sizeof err), 0);
+    assert_non_null(strstr(out, ": finds, --time 60 s shared by the policies: random 30 runs "
+                                "(seeds 1..30), pct 30 runs (seeds 1..30)\n"));
+    assert_non_null(strstr(out, "/30 "));
+    assert_int_equal(explore(words, 6, again, sizeof again, err, sizeof err), 0);
+    assert_string_equal(out, again);
+    const char *short_budget[] = {"explore", "scenarios/shield/v038_holds.yaml", "--time", "1",
+                                  "--policy", "random"};
+    assert_int_equal(explore(short_budget, 6, out, sizeof out, err, sizeof err), 0);
+    unsigned long runs = 0;
+    const char *said = strstr(out, "shared by the policies: random ");
+    assert_non_null(said);
+    assert_int_equal(sscanf(said, "shared by the policies: random %lu runs", &runs), 1);
+    assert_true(runs >= 1 && runs < 10000000);
+    const char *dfs[] = {"explore", "scenarios/shield/v038_holds.yaml", "--policy", "dfs",
+                         "--time", "1"};
+    assert_int_equal(explore(dfs, 6, out, sizeof out, err, sizeof err), 2);
+    assert_non_null(strstr(err, "its cap is --runs N, not --time"));
+    const char *zero[] = {"explore", "scenarios/shield/v038_holds.yaml", "--time", "0"};
+    assert_int_equal(explore(zero, 4, out, sizeof out, err, sizeof err), 2);
+}
+
 static void test_usage_errors(void **state) {
     (void)state;
     static char out[4096], err[4096];
@@ -143,6 +173,7 @@ int main(void) {
         cmocka_unit_test(test_pct_finds_2516_within_20_runs),
         cmocka_unit_test(test_a_holds_file_that_never_fails),
         cmocka_unit_test(test_dfs_proves_and_finds),
+        cmocka_unit_test(test_a_time_budget_says_its_runs),
         cmocka_unit_test(test_usage_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
