@@ -19,11 +19,13 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <uv.h>
 
 #include "harness/cli/explore_dfs.h"
 #include "harness/cli/options.h"
 #include "harness/cli/scenario_files.h"
 #include "harness/model/loader.h"
+#include "harness/report/replay_command.h"
 #include "harness/run/runner.h"
 #include "sim/runtime/arena.h"
 #include "sim/runtime/policy.h"
@@ -31,7 +33,7 @@
 
 static const char *EXPLORE_USAGE =
     "usage: faultline explore FILE [--policy random|trio|pct|dfs|fifo] [--runs N] [--depth D]\n"
-    "                        [--bound K]\n"
+    "                        [--bound K] [--time T]\n"
     "  runs seeds 1..N (default 1000) under each policy (random and pct unless --policy\n"
     "  names one) and reports how often the bug showed: for a finds file the runs where\n"
     "  its named check failed with its faults acting, for a holds file the runs that\n"
@@ -43,14 +45,21 @@ static const char *EXPLORE_USAGE =
     "  K tasks in all (--bound K, default 2; --runs N caps the schedules, default 100000):\n"
     "  'all N schedules within bound K hold' is a proof for that seed and bound, and a\n"
     "  failure prints the choice list that replays it.\n"
+    "  --time T stops each policy after its share of T seconds of wall time (and --runs N,\n"
+    "  default 10000000 then, still caps it): the report says how many runs each made, and\n"
+    "  says the same of the same runs; only how many there are depends on the machine.\n"
     "  Exit 0 when a finds file's bug was found (or a holds file never failed), else 1.\n";
 
-enum { SIGNATURES_MAX = 32, SIGNATURE_EVENTS = 3, SIGNATURE_TEXT_MAX = 512, POLICIES_MAX = 2 };
+enum { SIGNATURES_MAX = 32, SIGNATURE_EVENTS = 3, SIGNATURE_TEXT_MAX = 512, POLICIES_MAX = 2,
+       REPLAY_TEXT_MAX = 8192 };
 
 typedef struct signature {
     char text[SIGNATURE_TEXT_MAX];
     uint64_t count[POLICIES_MAX];
     uint64_t first_seed;
+    const char *first_policy; /* the policy first_seed ran under */
+    char *schedule;           /* malloc'd: first_seed's choice list where its replay command
+                                 needs it (pct: its seed replays only with explore's k), or NULL */
 } signature_t;
 
 typedef struct policy_tally {
@@ -68,6 +77,8 @@ typedef struct exploration {
     signature_t signatures[SIGNATURES_MAX];
     size_t signature_count;
     uint64_t signatures_dropped; /* runs whose signature did not fit */
+    uint64_t time_ns;            /* --time: the wall-clock budget, shared by the policies
+                                    (0: none); it only decides how many seeds run */
 } exploration_t;
 
 static bool showed_bug(const fl_scenario_t *s, const fl_seed_result_t *r) {
@@ -102,7 +113,7 @@ static bool event_of_line(const char *line, char *out, size_t size) {
 /* The run's signature: the check, then its last protocol events, read back
  * from the seed's timeline (run again with one). */
 static void signature_of(exploration_t *x, const char *policy, uint64_t seed,
-                         const char *check, char *out, size_t size) {
+                         const char *check, char *out, size_t size, char **schedule) {
     assert(x != NULL && policy != NULL && check != NULL && out != NULL && size > 0);
     char *text = NULL;
     size_t length = 0;
@@ -112,9 +123,13 @@ static void signature_of(exploration_t *x, const char *policy, uint64_t seed,
                               .pct_steps = (uint32_t)x->steps};
     fl_seed_result_t *result = malloc(sizeof *result);
     if (result == NULL) fl__out_of_memory("explore");
-    fl_scenario_run_seed(x->scenario, seed, &config, result);
+    fl_run_record_t record;
+    fl_scenario_run_recorded(x->scenario, seed, &config, result, &record);
     assert(showed_bug(x->scenario, result)); /* the same seed fails the same way */
     fclose(timeline);
+    *schedule = NULL;
+    if (fl_replay_needs_schedule(policy)) *schedule = record.schedule, record.schedule = NULL;
+    fl_run_record_free(&record);
     char events[SIGNATURE_EVENTS][160] = {{0}};
     size_t seen = 0;
     const char *end = strstr(text, "\n--- server log");
@@ -134,21 +149,28 @@ static void signature_of(exploration_t *x, const char *policy, uint64_t seed,
     free(text);
 }
 
-static void count_signature(exploration_t *x, size_t policy, uint64_t seed, const char *text) {
+/* Counts the run's signature; a new one keeps schedule (taken: freed
+ * when not kept). */
+static void count_signature(exploration_t *x, size_t policy, uint64_t seed, const char *text,
+                            char *schedule) {
     assert(policy < x->policy_count && x->signature_count <= SIGNATURES_MAX);
     for (size_t i = 0; i < x->signature_count; i++)
         if (strcmp(x->signatures[i].text, text) == 0) {
             x->signatures[i].count[policy]++;
+            free(schedule);
             return;
         }
     if (x->signature_count == SIGNATURES_MAX) {
         x->signatures_dropped++;
+        free(schedule);
         return;
     }
     signature_t *s = &x->signatures[x->signature_count++];
     snprintf(s->text, sizeof s->text, "%s", text);
     s->count[policy] = 1;
     s->first_seed = seed;
+    s->first_policy = x->tallies[policy].policy;
+    s->schedule = schedule;
 }
 
 /* Runs seeds 1..runs under the tally's policy. Returns 0, or 2 when a
@@ -161,7 +183,10 @@ static int explore_policy(exploration_t *x, size_t index, uint64_t runs, FILE *e
                               .pct_steps = (uint32_t)x->steps};
     fl_seed_result_t *result = malloc(sizeof *result);
     if (result == NULL) fl__out_of_memory("explore");
+    /* The clock decides where the seeds stop, never what a run does. */
+    uint64_t deadline_ns = x->time_ns > 0 ? uv_hrtime() + x->time_ns / x->policy_count : 0;
     for (uint64_t seed = 1; seed <= runs; seed++) {
+        if (deadline_ns != 0 && seed > 1 && uv_hrtime() >= deadline_ns) break;
         if (fl_scenario_run_seed(s, seed, &config, result) != FL_OK) {
             fprintf(err, "faultline explore: seed %" PRIu64 ": cannot run: %s\n", seed,
                     result->message);
@@ -176,10 +201,11 @@ static int explore_policy(exploration_t *x, size_t index, uint64_t runs, FILE *e
         if (t->first_found == 0) t->first_found = seed;
         char text[SIGNATURE_TEXT_MAX];
         const char *check = s->mode == FL_SCENARIO_FINDS ? s->finds : result->failed_check;
-        signature_of(x, t->policy, seed, check, text, sizeof text);
-        count_signature(x, index, seed, text);
+        char *schedule;
+        signature_of(x, t->policy, seed, check, text, sizeof text, &schedule);
+        count_signature(x, index, seed, text, schedule);
     }
-    assert(t->found <= t->runs && t->runs == runs);
+    assert(t->found <= t->runs && t->runs <= runs && (t->runs == runs || x->time_ns > 0));
     free(result);
     return 0;
 }
@@ -218,8 +244,18 @@ static void print_tally(const exploration_t *x, const policy_tally_t *t, FILE *o
 static void print_report(const exploration_t *x, uint64_t runs, const char *path, FILE *out) {
     const fl_scenario_t *s = x->scenario;
     assert(s != NULL && x->policy_count >= 1 && x->signature_count <= SIGNATURES_MAX);
-    fprintf(out, "explore %s: %s, %" PRIu64 " runs a policy (seeds 1..%" PRIu64 ")\n", path,
-            s->mode == FL_SCENARIO_FINDS ? "finds" : "holds", runs, runs);
+    const char *mode = s->mode == FL_SCENARIO_FINDS ? "finds" : "holds";
+    if (x->time_ns == 0) {
+        fprintf(out, "explore %s: %s, %" PRIu64 " runs a policy (seeds 1..%" PRIu64 ")\n", path,
+                mode, runs, runs);
+    } else {
+        fprintf(out, "explore %s: %s, --time %" PRIu64 " s shared by the policies:", path, mode,
+                x->time_ns / UINT64_C(1000000000));
+        for (size_t i = 0; i < x->policy_count; i++)
+            fprintf(out, "%s %s %" PRIu64 " runs (seeds 1..%" PRIu64 ")", i > 0 ? "," : "",
+                    x->tallies[i].policy, x->tallies[i].runs, x->tallies[i].runs);
+        fputc('\n', out);
+    }
     fprintf(out, "  %-10s %-15s %7s   %-14s   %s\n", "policy",
             s->mode == FL_SCENARIO_FINDS ? "found" : "failed", "share", "95% interval",
             "first at run");
@@ -231,10 +267,11 @@ static void print_report(const exploration_t *x, uint64_t runs, const char *path
         fprintf(out, "  %s\n   ", sig->text);
         for (size_t p = 0; p < x->policy_count; p++)
             fprintf(out, " %s %" PRIu64, x->tallies[p].policy, sig->count[p]);
-        fprintf(out, "; first seed %" PRIu64 ": faultline replay %s --seed %" PRIu64
-                     " --policy %s\n",
-                sig->first_seed, path, sig->first_seed,
-                sig->count[0] > 0 ? x->tallies[0].policy : x->tallies[x->policy_count - 1].policy);
+        fl_replay_command_t command = {.file = path, .seed = sig->first_seed,
+                                       .policy = sig->first_policy, .schedule = sig->schedule};
+        char replay[REPLAY_TEXT_MAX];
+        fprintf(out, "; first seed %" PRIu64 ": %s\n", sig->first_seed,
+                fl_replay_command_format(&command, replay, sizeof replay));
     }
     if (x->signatures_dropped > 0)
         fprintf(out, "  (%" PRIu64 " runs of further signatures not listed)\n",
@@ -266,13 +303,15 @@ static int explore_file(const fl_options_t *o, const fl_scenario_t *s, FILE *out
         x->tallies[x->policy_count++].policy = "random";
         x->tallies[x->policy_count++].policy = "pct";
     }
-    uint64_t runs = o->runs > 0 ? o->runs : 1000;
+    x->time_ns = o->time_seconds * UINT64_C(1000000000);
+    uint64_t runs = o->runs > 0 ? o->runs : o->time_seconds > 0 ? 10000000 : 1000;
     int status = 0;
     for (size_t i = 0; i < x->policy_count && status == 0; i++)
         status = explore_policy(x, i, runs, err);
     if (status == 0) print_report(x, runs, o->paths[0], out);
     bool any = false;
     for (size_t i = 0; i < x->policy_count; i++) any |= x->tallies[i].found > 0;
+    for (size_t i = 0; i < x->signature_count; i++) free(x->signatures[i].schedule);
     free(x);
     if (status != 0) return status;
     return (s->mode == FL_SCENARIO_FINDS) == any ? FL_EXIT_HELD : FL_EXIT_FAILED;
@@ -300,11 +339,16 @@ int fl_cli_explore(int argc, char **argv, FILE *out, FILE *err) {
         fl_arena_destroy(&arena);
         return FL_EXIT_ERROR;
     }
-    if (o.policy != NULL && strcmp(o.policy, "dfs") == 0)
+    if (o.policy != NULL && strcmp(o.policy, "dfs") == 0 && o.time_seconds > 0) {
+        fprintf(err, "faultline explore: dfs enumerates schedules to a bound; its cap is --runs N, "
+                     "not --time\n");
+        status = FL_EXIT_ERROR;
+    } else if (o.policy != NULL && strcmp(o.policy, "dfs") == 0) {
         status = fl__explore_dfs(&s, o.paths[0], o.has_bound ? o.bound : FL_DFS_BOUND_DEFAULT,
                                  o.runs > 0 ? o.runs : FL_DFS_SCHEDULES_DEFAULT, out, err);
-    else
+    } else {
         status = explore_file(&o, &s, out, err);
+    }
     fl_arena_destroy(&arena);
     return status;
 }

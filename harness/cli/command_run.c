@@ -11,6 +11,7 @@
 #include <uv.h>
 
 #include "harness/model/loader.h"
+#include "harness/cli/failure_schedule.h"
 #include "harness/cli/html_output.h"
 #include "harness/cli/options.h"
 #include "harness/report/outcome.h"
@@ -207,6 +208,8 @@ typedef struct pool_state {
     bool *ready;          /* per file: its outcome is final */
     size_t count;
     size_t printed;
+    const fl_options_t *options;
+    fl_arena_t *strings;  /* the failures' schedules */
     FILE *out, *err;
 } pool_state_t;
 
@@ -269,6 +272,7 @@ static void on_job_done(void *user, size_t index) {
     assert(state != NULL && index < state->count);
     assert(!state->ready[index] && index >= state->printed); /* each job ends once */
     finish_outcome(&state->outcomes[index], &state->jobs[index], state->err);
+    fl_failure_schedule_fill(&state->outcomes[index], state->options, state->strings);
     state->ready[index] = true;
     print_ready(state);
 }
@@ -309,7 +313,7 @@ static void worker_argv(char **argv, const char *exe, const char *path, const fl
  * outcomes and prints them in file order. Returns 0, or 2 when the
  * workers' loop cannot be made (the message is printed). */
 static int run_in_workers(const fl_file_list_t *files, const fl_options_t *o, const char *exe,
-                          fl_outcome_t *outcomes, FILE *out, FILE *err) {
+                          fl_outcome_t *outcomes, fl_arena_t *strings, FILE *out, FILE *err) {
     assert(files != NULL && o != NULL && exe != NULL && outcomes != NULL);
     /* options.c bounds --timeout so that the milliseconds fit. */
     assert(o->jobs > 1 && o->timeout_seconds > 0 && o->timeout_seconds <= UINT64_MAX / 1000);
@@ -326,7 +330,7 @@ static int run_in_workers(const fl_file_list_t *files, const fl_options_t *o, co
         jobs[i].argv = &argvs[i * ARGV_PER_JOB];
     }
     pool_state_t state = {.outcomes = outcomes, .jobs = jobs, .ready = ready, .count = count,
-                          .out = out, .err = err};
+                          .options = o, .strings = strings, .out = out, .err = err};
     int status = fl_workers_run(jobs, count, o->jobs, o->timeout_seconds * 1000, on_job_done,
                                 &state);
     if (status != 0) {
@@ -348,7 +352,7 @@ static int run_in_workers(const fl_file_list_t *files, const fl_options_t *o, co
 /* --- the command ------------------------------------------------------------------ */
 
 static void run_here(const fl_file_list_t *files, const fl_options_t *o, fl_outcome_t *outcomes,
-                     FILE *out, FILE *err) {
+                     fl_arena_t *strings, FILE *out, FILE *err) {
     assert(files != NULL && o != NULL && outcomes != NULL && out != NULL && err != NULL);
     assert(o->jobs <= 1 && files->count <= FL_FILES_MAX);
     bool tty = isatty(fileno(err));
@@ -358,6 +362,7 @@ static void run_here(const fl_file_list_t *files, const fl_options_t *o, fl_outc
         if (tty) fprintf(err, "\r\033[K");
         run_scenario(files->paths[i], o, false, &outcomes[i], err);
         assert(outcomes[i].ending == FL_ENDING_RAN);
+        fl_failure_schedule_fill(&outcomes[i], o, strings);
         fl_outcome_print(&outcomes[i], out);
     }
 }
@@ -422,16 +427,19 @@ int fl_cli_run(int argc, char **argv, FILE *out, FILE *err) {
     int collect_status = collect_files(files, &o, err);
     fl_outcome_t *outcomes = calloc(files->count ? files->count : 1, sizeof *outcomes);
     if (outcomes == NULL) fl__out_of_memory("run");
+    fl_arena_t schedules; /* the outcomes' schedules of pct and dfs failures */
+    fl_arena_init(&schedules);
     if (o.jobs > 1)
-        status = run_in_workers(files, &o, exe, outcomes, out, err);
+        status = run_in_workers(files, &o, exe, outcomes, &schedules, out, err);
     else
-        run_here(files, &o, outcomes, out, err);
+        run_here(files, &o, outcomes, &schedules, out, err);
     if (o.trace_failures != NULL &&
         fl_trace_failures_write(o.trace_failures, outcomes, files->count, out, err) != 0)
         status = 2;
     int code = fl_run_summarize("run", &o, outcomes, files->count, out, err);
     for (size_t i = 0; i < files->count; i++) fl_outcome_free(&outcomes[i]);
     free(outcomes);
+    fl_arena_destroy(&schedules);
     fl_files_free(files);
     free(files);
     /* An error outranks "nothing matched", which outranks a failure. */

@@ -21,8 +21,10 @@ static const char *SHRINK_USAGE =
     "usage: faultline shrink FILE --seed N [--policy P | --schedule S] [--out FILE]\n"
     "  cuts the failing run of seed N (under the file's policy, P, or the schedule S) down\n"
     "  to what makes the same check fail: it drops the faults the failure does not need,\n"
-    "  turns segmentation, jitter and latency off where it can, and sets to 0 every choice\n"
-    "  of the run's choice list (scheduler picks and the network's draws) it can. It writes\n"
+    "  turns segmentation, jitter and latency off where it can (trying the file's other\n"
+    "  seeds where N no longer fails), cuts client tasks and steps, moves fault triggers\n"
+    "  earlier, and sets to 0, deletes or lowers every choice of the run's choice list\n"
+    "  (scheduler picks and the network's draws) it can. It writes\n"
     "  the shrunk scenario (default FILE's name with .shrunk.yaml) and prints its choice\n"
     "  list, the replay command, the events before and after, and what is essential: the\n"
     "  faults kept and the choices that are not 0.\n";
@@ -32,7 +34,10 @@ static void print_essential(const fl_scenario_t *s, const fl_shrink_result_t *r,
     fprintf(out, "essential: %zu fault%s, %zu choice%s not 0\n", r->faults_kept,
             r->faults_kept == 1 ? "" : "s", r->nonzero_after, r->nonzero_after == 1 ? "" : "s");
     for (size_t i = 0; i < s->fault_count; i++)
-        if (r->fault_kept[i]) fprintf(out, "  fault %s\n", s->faults[i].spec.label);
+        if (r->fault_kept[i] && s->faults[i].spec.label != NULL)
+            fprintf(out, "  fault %s\n", s->faults[i].spec.label);
+        else if (r->fault_kept[i]) /* as the trace names a fault without a label */
+            fprintf(out, "  fault #%zu (line %u)\n", i + 1, (unsigned)s->faults[i].at.line);
     for (size_t i = 0; i < r->choice_count; i++)
         if (r->choices[i] != 0) fprintf(out, "  choice %zu = %u\n", i + 1, r->choices[i]);
 }
@@ -56,10 +61,17 @@ static int report(const char *path, const char *out_path, uint64_t seed, const f
                  "%zu of %zu faults, %zu -> %zu choices not 0, in %" PRIu64 " runs\n",
             path, seed, r->check, r->events_before, r->events_after, r->faults_kept,
             r->faults_before, r->nonzero_before, r->nonzero_after, r->runs);
+    if (r->tasks_cut + r->steps_cut + r->triggers_moved > 0)
+        fprintf(out, "cut %zu client task%s and %zu step%s, moved %zu trigger%s earlier\n",
+                r->tasks_cut, r->tasks_cut == 1 ? "" : "s", r->steps_cut,
+                r->steps_cut == 1 ? "" : "s", r->triggers_moved, r->triggers_moved == 1 ? "" : "s");
+    if (r->seed != seed)
+        fprintf(out, "the simpler scenario fails at seed %" PRIu64 " (seed %" PRIu64
+                     " no longer does): the shrunk file runs it\n", r->seed, seed);
     print_essential(s, r, out);
     fprintf(out, "wrote %s\n  replay: faultline replay %s --seed %" PRIu64 " --schedule %s\n"
                  "  trace hash %016" PRIx64 "\n",
-            out_path, out_path, seed, schedule, r->trace_hash);
+            out_path, out_path, r->seed, schedule, r->trace_hash);
     fl_arena_destroy(&arena);
     return FL_EXIT_HELD;
 }

@@ -19,9 +19,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "harness/report/replay_command.h"
 #include "sim/runtime/arena.h"
 #include "sim/runtime/policy.h"
 #include "sim/runtime/status.h"
+
+enum { REPLAY_TEXT_MAX = 8192 };
 
 static uint64_t cost_of(const uint32_t *values, size_t count) {
     assert(values != NULL || count == 0);
@@ -79,12 +82,14 @@ static void print_found(const fl_scenario_t *s, const char *path, uint32_t bound
     assert(schedules >= 1 && cost_of(trail->values, trail->count) <= bound);
     bool finds = s->mode == FL_SCENARIO_FINDS;
     char *full = full_schedule(s, seed, prefix);
+    fl_replay_command_t command = {.file = path, .seed = seed, .policy = "dfs", .schedule = full};
+    char replay[REPLAY_TEXT_MAX];
     fprintf(out, "dfs, delay bound %u, seed %" PRIu64 ": %s at schedule %" PRIu64
-                 " (picks %s, %" PRIu64 " delays)\n  %s\n"
-                 "  replay: faultline replay %s --seed %" PRIu64 " --schedule %s\n",
+                 " (picks %s, %" PRIu64 " delays)\n  %s\n  replay: %s\n",
             bound, seed, finds ? "found" : "FAILED", schedules, prefix[0] ? prefix : "fifo",
             cost_of(trail->values, trail->count),
-            finds ? result->target_message : result->message, path, seed, full);
+            finds ? result->target_message : result->message,
+            fl_replay_command_format(&command, replay, sizeof replay));
     free(full);
 }
 

@@ -31,7 +31,9 @@ int fl_failure_rerun(const fl_outcome_t *r, const char *option, fl_trace_visit_f
     }
     fl_seed_result_t *result = malloc(sizeof *result);
     if (result == NULL) fl__out_of_memory("failure rerun");
-    fl_run_config_t config = {.policy = command.policy, .schedule = command.schedule,
+    /* A schedule (a pct or dfs failure's list) is played by replay. */
+    fl_run_config_t config = {.policy = command.schedule != NULL ? "replay" : command.policy,
+                              .schedule = command.schedule,
                               .keep_trace = true, .trace_visitor = visit,
                               .trace_visitor_context = context};
     if (fl_scenario_run_seed(&s, command.seed, &config, result) != FL_OK) {

@@ -114,6 +114,7 @@ static const option_row_t OPTION_ROWS[] = {
     {"--out", FL_OPT_OUT, "a file to write", " (it is shrink's)"},
     {"--html", FL_OPT_HTML, "a directory to write index.html into",
      " (it is run's: faultline run PATH --html DIR writes DIR/index.html)"},
+    {"--time", FL_OPT_TIME, "a number of seconds, 1..86400", " (it is explore's)"},
 };
 
 static const option_row_t *find_option(const char *name) {
@@ -141,6 +142,11 @@ static bool parse_share(const char *value, uint32_t *per_million) {
     *per_million = (uint32_t)(percent * 10000.0 + 0.5);
     assert(*per_million <= 1000000);
     return true;
+}
+
+/* explore --time: whole seconds, a second to a day. */
+static bool parse_time_budget(const char *value, uint64_t *seconds) {
+    return parse_u64(value, seconds) && *seconds >= 1 && *seconds <= 86400;
 }
 
 /* Reads one option's value into o; false when the value is not one. */
@@ -198,6 +204,7 @@ static bool read_option_value(fl_option_id_t id, const char *value, fl_options_t
     case FL_OPT_SELF_CHECK: return parse_share(value, &o->self_check_per_million) &&
                                    (o->self_check = value) != NULL;
     case FL_OPT_HTML: return (o->html = value) != NULL && *value != '\0';
+    case FL_OPT_TIME: return parse_time_budget(value, &o->time_seconds);
     }
     assert(!"every option row is handled");
     return false;

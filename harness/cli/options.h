@@ -35,7 +35,8 @@ typedef enum fl_option_id {
     FL_OPT_BOUND = 1u << 19,
     FL_OPT_OUT = 1u << 20,
     FL_OPT_HTML = 1u << 21,
-    FL_OPT_LAST = FL_OPT_HTML,
+    FL_OPT_TIME = 1u << 22,
+    FL_OPT_LAST = FL_OPT_TIME,
 } fl_option_id_t;
 
 /* What each command takes. */
@@ -50,7 +51,7 @@ enum {
                        FL_OPT_HTML,
     FL_ACCEPTS_RUN_ONE = FL_OPT_SEEDS | FL_OPT_POLICY | FL_OPT_SCHEDULE | FL_OPT_SELF_CHECK,
     FL_ACCEPTS_SHRINK = FL_OPT_SEED | FL_OPT_POLICY | FL_OPT_SCHEDULE | FL_OPT_DEPTH | FL_OPT_OUT,
-    FL_ACCEPTS_EXPLORE = FL_OPT_POLICY | FL_OPT_RUNS | FL_OPT_DEPTH | FL_OPT_BOUND,
+    FL_ACCEPTS_EXPLORE = FL_OPT_POLICY | FL_OPT_RUNS | FL_OPT_DEPTH | FL_OPT_BOUND | FL_OPT_TIME,
     FL_ACCEPTS_REPLAY = FL_OPT_SEED | FL_OPT_POLICY | FL_OPT_SCHEDULE | FL_OPT_TRACE | FL_OPT_DEPTH,
     FL_ACCEPTS_FILES_ONLY = 0,
 };
@@ -87,6 +88,7 @@ typedef struct fl_options {
     size_t coverage_tracefile_count;
     const char *coverage_out;        /* merge: the directory for gcovr's merged reports */
     const char *html;                /* run: a directory for the HTML report (index.html) */
+    uint64_t time_seconds;           /* explore --time: a wall-clock budget (0: none) */
 } fl_options_t;
 
 /* Parses argv[1..argc) (argv[0] is the command's name) into o, taking the

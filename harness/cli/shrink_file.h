@@ -7,9 +7,11 @@
 
 #include "harness/run/shrink.h"
 
-/* Writes source_path's text without the faults r dropped, with seeds: seed
- * and r's network, to out_path. Returns 0, or 2 after a message on err. */
-int fl_shrink_file_write(const char *source_path, const char *out_path, uint64_t seed,
+/* Writes source_path's text as r shrank it (its faults, tasks and steps
+ * dropped, triggers moved, seeds: r->seed and r's network) to out_path,
+ * with a comment naming source_path and origin_seed, the seed asked for.
+ * Returns 0, or 2 after a message on err. */
+int fl_shrink_file_write(const char *source_path, const char *out_path, uint64_t origin_seed,
                          const fl_shrink_result_t *r, FILE *err);
 
 #endif /* FL_HARNESS_SHRINK_FILE_H */

@@ -12,16 +12,34 @@
 
 #include "harness/cli/commands.h"
 
-static int explore(const char *const *words, int count, char *out, size_t out_size, char *err,
-                   size_t err_size) {
+static int command(int (*fn)(int, char **, FILE *, FILE *), const char *const *words, int count,
+                   char *out, size_t out_size, char *err, size_t err_size) {
     char *argv[16];
     assert_true(count <= 16);
     for (int i = 0; i < count; i++) argv[i] = (char *)words[i];
     FILE *o = fmemopen(out, out_size, "w"), *e = fmemopen(err, err_size, "w");
-    int code = fl_cli_explore(count, argv, o, e);
+    int code = fn(count, argv, o, e);
     fclose(o);
     fclose(e);
     return code;
+}
+
+static int explore(const char *const *words, int count, char *out, size_t out_size, char *err,
+                   size_t err_size) {
+    return command(fl_cli_explore, words, count, out, out_size, err, err_size);
+}
+
+/* The --schedule of the replay command in out, replayed under another
+ * seed: it must find the bug again by itself. */
+static void schedule_replays_the_find(const char *out, const char *path) {
+    const char *replay = strstr(out, "--policy replay --schedule ");
+    assert_non_null(replay);
+    char schedule[4096];
+    assert_int_equal(sscanf(replay, "--policy replay --schedule %4095s", schedule), 1);
+    const char *words[] = {"replay", path, "--seed", "77", "--schedule", schedule};
+    static char replayed[262144], err[4096];
+    assert_int_equal(command(fl_cli_replay, words, 6, replayed, sizeof replayed, err, sizeof err), 0);
+    assert_non_null(strstr(replayed, "fails (found) at seed 77"));
 }
 
 static void test_a_finds_file_under_random_and_pct(void **state) {
@@ -51,6 +69,9 @@ static void test_pct_finds_2516_within_20_runs(void **state) {
     const char *line = strstr(out, "  pct d=3 ");
     assert_non_null(line);
     assert_null(strstr(line, "     0/20")); /* found at least once */
+    /* pct's seed replays it only with explore's k: its command carries the list. */
+    assert_null(strstr(out, "--policy pct"));
+    schedule_replays_the_find(out, "scenarios/shield/v021_finds_2516.yaml");
 }
 
 static void test_a_holds_file_that_never_fails(void **state) {
@@ -87,18 +108,7 @@ static void test_dfs_proves_and_finds(void **state) {
     assert_int_equal(explore(finds, 4, out, sizeof out, err, sizeof err), 0);
     assert_non_null(strstr(out, "dfs, delay bound 2, seed 1: found at schedule "));
     assert_null(strstr(out, "(picks fifo, 0 delays)")); /* fifo alone does not show #2516 */
-    const char *replay = strstr(out, "--schedule ");
-    assert_non_null(replay);
-    char schedule[4096];
-    assert_int_equal(sscanf(replay, "--schedule %4095s", schedule), 1);
-    char *argv[] = {"replay", "scenarios/shield/v021_finds_2516.yaml", "--seed", "77",
-                    "--schedule", schedule};
-    static char replayed[262144];
-    FILE *o = fmemopen(replayed, sizeof replayed, "w"), *e = fmemopen(err, sizeof err, "w");
-    assert_int_equal(fl_cli_replay(6, argv, o, e), 0);
-    fclose(o);
-    fclose(e);
-    assert_non_null(strstr(replayed, "fails (found) at seed 77"));
+    schedule_replays_the_find(out, "scenarios/shield/v021_finds_2516.yaml");
     const char *v020[] = {"explore", "scenarios/shield/v020_finds.yaml", "--policy", "dfs"};
     assert_int_equal(explore(v020, 4, out, sizeof out, err, sizeof err), 0);
     assert_non_null(strstr(out, "found at schedule"));
@@ -108,6 +118,36 @@ static void test_dfs_proves_and_finds(void **state) {
     assert_int_equal(explore(capped, 6, out, sizeof out, err, sizeof err), 0);
     assert_non_null(strstr(out, "stopped after 10 schedules"));
     assert_non_null(strstr(out, "so far (--runs caps it)"));
+}
+
+/* --time is a budget: it stops the seeds, and the report says how many
+ * each policy ran; here --runs stops them first, so the report is the
+ * one of those runs, byte for byte. dfs's cap is --runs alone. */
+static void test_a_time_budget_says_its_runs(void **state) {
+    (void)state;
+    static char out[32768], again[32768], err[4096];
+    const char *words[] = {"explore", "scenarios/shield/v021_finds_2516.yaml", "--time", "60",
+                           "--runs", "30"};
+    assert_int_equal(explore(words, 6, out, sizeof out, err, sizeof err), 0);
+    assert_non_null(strstr(out, ": finds, --time 60 s shared by the policies: random 30 runs "
+                                "(seeds 1..30), pct 30 runs (seeds 1..30)\n"));
+    assert_non_null(strstr(out, "/30 "));
+    assert_int_equal(explore(words, 6, again, sizeof again, err, sizeof err), 0);
+    assert_string_equal(out, again);
+    const char *short_budget[] = {"explore", "scenarios/shield/v038_holds.yaml", "--time", "1",
+                                  "--policy", "random"};
+    assert_int_equal(explore(short_budget, 6, out, sizeof out, err, sizeof err), 0);
+    unsigned long runs = 0;
+    const char *said = strstr(out, "shared by the policies: random ");
+    assert_non_null(said);
+    assert_int_equal(sscanf(said, "shared by the policies: random %lu runs", &runs), 1);
+    assert_true(runs >= 1 && runs < 10000000);
+    const char *dfs[] = {"explore", "scenarios/shield/v038_holds.yaml", "--policy", "dfs",
+                         "--time", "1"};
+    assert_int_equal(explore(dfs, 6, out, sizeof out, err, sizeof err), 2);
+    assert_non_null(strstr(err, "its cap is --runs N, not --time"));
+    const char *zero[] = {"explore", "scenarios/shield/v038_holds.yaml", "--time", "0"};
+    assert_int_equal(explore(zero, 4, out, sizeof out, err, sizeof err), 2);
 }
 
 static void test_usage_errors(void **state) {
@@ -133,6 +173,7 @@ int main(void) {
         cmocka_unit_test(test_pct_finds_2516_within_20_runs),
         cmocka_unit_test(test_a_holds_file_that_never_fails),
         cmocka_unit_test(test_dfs_proves_and_finds),
+        cmocka_unit_test(test_a_time_budget_says_its_runs),
         cmocka_unit_test(test_usage_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
