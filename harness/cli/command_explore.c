@@ -22,6 +22,7 @@
 #include <uv.h>
 
 #include "harness/cli/explore_dfs.h"
+#include "harness/cli/exploration.h"
 #include "harness/cli/options.h"
 #include "harness/cli/scenario_files.h"
 #include "harness/model/loader.h"
@@ -33,7 +34,7 @@
 
 static const char *EXPLORE_USAGE =
     "usage: faultline explore FILE [--policy random|trio|pct|dfs|fifo] [--runs N] [--depth D]\n"
-    "                        [--bound K] [--time T]\n"
+    "                        [--bound K] [--time T] [--jobs N|auto] [--timeout SECONDS]\n"
     "  runs seeds 1..N (default 1000) under each policy (random and pct unless --policy\n"
     "  names one) and reports how often the bug showed: for a finds file the runs where\n"
     "  its named check failed with its faults acting, for a holds file the runs that\n"
@@ -48,38 +49,13 @@ static const char *EXPLORE_USAGE =
     "  --time T stops each policy after its share of T seconds of wall time (and --runs N,\n"
     "  default 10000000 then, still caps it): the report says how many runs each made, and\n"
     "  says the same of the same runs; only how many there are depends on the machine.\n"
+    "  --jobs N runs the seeds in N worker processes (auto: one per CPU; default 1),\n"
+    "  each a consecutive range, for the same report; --timeout bounds a worker's life\n"
+    "  (default 600 s). With --time the seeds go out in rounds, so the runs are still\n"
+    "  seeds 1..R.\n"
     "  Exit 0 when a finds file's bug was found (or a holds file never failed), else 1.\n";
 
-enum { SIGNATURES_MAX = 32, SIGNATURE_EVENTS = 3, SIGNATURE_TEXT_MAX = 512, POLICIES_MAX = 2,
-       REPLAY_TEXT_MAX = 8192 };
-
-typedef struct signature {
-    char text[SIGNATURE_TEXT_MAX];
-    uint64_t count[POLICIES_MAX];
-    uint64_t first_seed;
-    const char *first_policy; /* the policy first_seed ran under */
-    char *schedule;           /* malloc'd: first_seed's choice list where its replay command
-                                 needs it (pct: its seed replays only with explore's k), or NULL */
-} signature_t;
-
-typedef struct policy_tally {
-    const char *policy;
-    uint64_t runs, found, first_found; /* first_found: the run (from 1), 0: none */
-    size_t max_tasks, max_choices;
-} policy_tally_t;
-
-typedef struct exploration {
-    const fl_scenario_t *scenario;
-    uint32_t depth;
-    size_t steps; /* pct's k */
-    policy_tally_t tallies[POLICIES_MAX];
-    size_t policy_count;
-    signature_t signatures[SIGNATURES_MAX];
-    size_t signature_count;
-    uint64_t signatures_dropped; /* runs whose signature did not fit */
-    uint64_t time_ns;            /* --time: the wall-clock budget, shared by the policies
-                                    (0: none); it only decides how many seeds run */
-} exploration_t;
+enum { SIGNATURE_EVENTS = 3, REPLAY_TEXT_MAX = 8192 };
 
 static bool showed_bug(const fl_scenario_t *s, const fl_seed_result_t *r) {
     assert(s != NULL && r != NULL);
@@ -110,15 +86,12 @@ static bool event_of_line(const char *line, char *out, size_t size) {
     return true;
 }
 
-/* The run's signature: the check, then its last protocol events, read back
- * from the seed's timeline (run again with one). */
-static void signature_of(exploration_t *x, const char *policy, uint64_t seed,
-                         const char *check, char *out, size_t size, char **schedule) {
-    assert(x != NULL && policy != NULL && check != NULL && out != NULL && size > 0);
-    char *text = NULL;
-    size_t length = 0;
-    FILE *timeline = open_memstream(&text, &length);
-    if (timeline == NULL) fl__out_of_memory("explore");
+/* Runs seed again under policy (its timeline into timeline, or none) and
+ * returns its choice list (malloc'd). The seed showed the bug before, and
+ * does again: a run is a function of its seed. */
+static char *rerun_found(const fl_exploration_t *x, const char *policy, uint64_t seed,
+                         FILE *timeline) {
+    assert(x != NULL && policy != NULL);
     fl_run_config_t config = {.policy = policy, .timeline = timeline, .pct_depth = x->depth,
                               .pct_steps = (uint32_t)x->steps};
     fl_seed_result_t *result = malloc(sizeof *result);
@@ -126,10 +99,31 @@ static void signature_of(exploration_t *x, const char *policy, uint64_t seed,
     fl_run_record_t record;
     fl_scenario_run_recorded(x->scenario, seed, &config, result, &record);
     assert(showed_bug(x->scenario, result)); /* the same seed fails the same way */
-    fclose(timeline);
-    *schedule = NULL;
-    if (fl_replay_needs_schedule(policy)) *schedule = record.schedule, record.schedule = NULL;
+    char *schedule = record.schedule;
+    record.schedule = NULL;
     fl_run_record_free(&record);
+    free(result);
+    return schedule;
+}
+
+/* The run's signature: the check, then its last protocol events, read back
+ * from the seed's timeline (run again with one). Its choice list goes to
+ * *schedule where a replay command needs it (else NULL), unless schedule
+ * is NULL. */
+static void signature_of(const fl_exploration_t *x, const char *policy, uint64_t seed,
+                         const char *check, char *out, size_t size, char **schedule) {
+    assert(x != NULL && policy != NULL && check != NULL && out != NULL && size > 0);
+    char *text = NULL;
+    size_t length = 0;
+    FILE *timeline = open_memstream(&text, &length);
+    if (timeline == NULL) fl__out_of_memory("explore");
+    char *choices = rerun_found(x, policy, seed, timeline);
+    fclose(timeline);
+    if (schedule != NULL && fl_replay_needs_schedule(policy))
+        *schedule = choices, choices = NULL;
+    else if (schedule != NULL)
+        *schedule = NULL;
+    free(choices);
     char events[SIGNATURE_EVENTS][160] = {{0}};
     size_t seen = 0;
     const char *end = strstr(text, "\n--- server log");
@@ -145,48 +139,50 @@ static void signature_of(exploration_t *x, const char *policy, uint64_t seed,
     for (size_t i = first; i < seen && n < size; i++)
         n += (size_t)snprintf(out + n, size - n, "%s%s", i == first ? " after: " : "; ",
                               events[i % SIGNATURE_EVENTS]);
-    free(result);
     free(text);
 }
 
-/* Counts the run's signature; a new one keeps schedule (taken: freed
- * when not kept). */
-static void count_signature(exploration_t *x, size_t policy, uint64_t seed, const char *text,
-                            char *schedule) {
-    assert(policy < x->policy_count && x->signature_count <= SIGNATURES_MAX);
+char *fl__explore_schedule_of(const fl_exploration_t *x, const char *policy, uint64_t seed) {
+    assert(x != NULL && policy != NULL && fl_replay_needs_schedule(policy));
+    return rerun_found(x, policy, seed, NULL);
+}
+
+void fl__explore_count_signature(fl_exploration_t *x, size_t policy, uint64_t seed,
+                                 const char *text, uint64_t count, char *schedule) {
+    assert(x != NULL && text != NULL && count >= 1);
+    assert(policy < x->policy_count && x->signature_count <= FL_EXPLORE_SIGNATURES_KEPT);
     for (size_t i = 0; i < x->signature_count; i++)
         if (strcmp(x->signatures[i].text, text) == 0) {
-            x->signatures[i].count[policy]++;
+            x->signatures[i].count[policy] += count;
             free(schedule);
             return;
         }
-    if (x->signature_count == SIGNATURES_MAX) {
-        x->signatures_dropped++;
+    if (x->signature_count == FL_EXPLORE_SIGNATURES_KEPT) {
+        x->signatures_dropped += count;
         free(schedule);
         return;
     }
-    signature_t *s = &x->signatures[x->signature_count++];
+    fl_explore_signature_t *s = &x->signatures[x->signature_count++];
     snprintf(s->text, sizeof s->text, "%s", text);
-    s->count[policy] = 1;
+    s->count[policy] = count;
     s->first_seed = seed;
     s->first_policy = x->tallies[policy].policy;
     s->schedule = schedule;
 }
 
-/* Runs seeds 1..runs under the tally's policy. Returns 0, or 2 when a
- * world cannot be built. */
-static int explore_policy(exploration_t *x, size_t index, uint64_t runs, FILE *err) {
-    assert(x != NULL && index < x->policy_count && runs >= 1);
-    policy_tally_t *t = &x->tallies[index];
+int fl__explore_range(fl_exploration_t *x, size_t index, uint64_t first, uint64_t last,
+                      uint64_t deadline_ns, FILE *err) {
+    assert(x != NULL && index < x->policy_count && first >= 1 && first <= last && err != NULL);
+    fl_explore_tally_t *t = &x->tallies[index];
     const fl_scenario_t *s = x->scenario;
     fl_run_config_t config = {.policy = t->policy, .pct_depth = x->depth,
                               .pct_steps = (uint32_t)x->steps};
     fl_seed_result_t *result = malloc(sizeof *result);
     if (result == NULL) fl__out_of_memory("explore");
-    /* The clock decides where the seeds stop, never what a run does. */
-    uint64_t deadline_ns = x->time_ns > 0 ? uv_hrtime() + x->time_ns / x->policy_count : 0;
-    for (uint64_t seed = 1; seed <= runs; seed++) {
-        if (deadline_ns != 0 && seed > 1 && uv_hrtime() >= deadline_ns) break;
+    uint64_t runs_before = t->runs;
+    for (uint64_t seed = first; seed <= last; seed++) {
+        /* The clock decides where the seeds stop, never what a run does. */
+        if (deadline_ns != 0 && seed > first && uv_hrtime() >= deadline_ns) break;
         if (fl_scenario_run_seed(s, seed, &config, result) != FL_OK) {
             fprintf(err, "faultline explore: seed %" PRIu64 ": cannot run: %s\n", seed,
                     result->message);
@@ -199,13 +195,15 @@ static int explore_policy(exploration_t *x, size_t index, uint64_t runs, FILE *e
         if (!showed_bug(s, result)) continue;
         t->found++;
         if (t->first_found == 0) t->first_found = seed;
-        char text[SIGNATURE_TEXT_MAX];
+        char text[FL_EXPLORE_SIGNATURE_TEXT_MAX];
         const char *check = s->mode == FL_SCENARIO_FINDS ? s->finds : result->failed_check;
-        char *schedule;
-        signature_of(x, t->policy, seed, check, text, sizeof text, &schedule);
-        count_signature(x, index, seed, text, schedule);
+        char *schedule = NULL;
+        signature_of(x, t->policy, seed, check, text, sizeof text,
+                     x->keep_schedules ? &schedule : NULL);
+        fl__explore_count_signature(x, index, seed, text, 1, schedule);
     }
-    assert(t->found <= t->runs && t->runs <= runs && (t->runs == runs || x->time_ns > 0));
+    assert(t->found <= t->runs && t->runs - runs_before <= last - first + 1);
+    assert(t->runs - runs_before == last - first + 1 || deadline_ns != 0);
     free(result);
     return 0;
 }
@@ -221,7 +219,7 @@ static void wilson(uint64_t found, uint64_t runs, double *low, double *high) {
     *high = centre + half > 1 ? 1 : centre + half;
 }
 
-static void print_tally(const exploration_t *x, const policy_tally_t *t, FILE *out) {
+static void print_tally(const fl_exploration_t *x, const fl_explore_tally_t *t, FILE *out) {
     assert(x != NULL && t != NULL && t->runs >= 1 && t->found <= t->runs);
     double low, high;
     wilson(t->found, t->runs, &low, &high);
@@ -241,29 +239,19 @@ static void print_tally(const exploration_t *x, const policy_tally_t *t, FILE *o
             t->max_tasks, x->steps, x->depth, x->depth - 1, bound);
 }
 
-static void print_report(const exploration_t *x, uint64_t runs, const char *path, FILE *out) {
-    const fl_scenario_t *s = x->scenario;
-    assert(s != NULL && x->policy_count >= 1 && x->signature_count <= SIGNATURES_MAX);
-    const char *mode = s->mode == FL_SCENARIO_FINDS ? "finds" : "holds";
-    if (x->time_ns == 0) {
-        fprintf(out, "explore %s: %s, %" PRIu64 " runs a policy (seeds 1..%" PRIu64 ")\n", path,
-                mode, runs, runs);
-    } else {
-        fprintf(out, "explore %s: %s, --time %" PRIu64 " s shared by the policies:", path, mode,
-                x->time_ns / UINT64_C(1000000000));
-        for (size_t i = 0; i < x->policy_count; i++)
-            fprintf(out, "%s %s %" PRIu64 " runs (seeds 1..%" PRIu64 ")", i > 0 ? "," : "",
-                    x->tallies[i].policy, x->tallies[i].runs, x->tallies[i].runs);
-        fputc('\n', out);
-    }
-    fprintf(out, "  %-10s %-15s %7s   %-14s   %s\n", "policy",
-            s->mode == FL_SCENARIO_FINDS ? "found" : "failed", "share", "95% interval",
-            "first at run");
-    for (size_t i = 0; i < x->policy_count; i++) print_tally(x, &x->tallies[i], out);
+/* The signatures' lines: the first FL_EXPLORE_SIGNATURES_SHOWN, then how
+ * many runs the others had. */
+static void print_signatures(const fl_exploration_t *x, const char *path, FILE *out) {
+    assert(x != NULL && path != NULL && x->signature_count <= FL_EXPLORE_SIGNATURES_KEPT);
     if (x->signature_count == 0) return;
     fprintf(out, "signatures (the check, then the last protocol events before the run ended):\n");
+    uint64_t unlisted = x->signatures_dropped;
     for (size_t i = 0; i < x->signature_count; i++) {
-        const signature_t *sig = &x->signatures[i];
+        const fl_explore_signature_t *sig = &x->signatures[i];
+        if (i >= FL_EXPLORE_SIGNATURES_SHOWN) {
+            for (size_t p = 0; p < x->policy_count; p++) unlisted += sig->count[p];
+            continue;
+        }
         fprintf(out, "  %s\n   ", sig->text);
         for (size_t p = 0; p < x->policy_count; p++)
             fprintf(out, " %s %" PRIu64, x->tallies[p].policy, sig->count[p]);
@@ -273,13 +261,33 @@ static void print_report(const exploration_t *x, uint64_t runs, const char *path
         fprintf(out, "; first seed %" PRIu64 ": %s\n", sig->first_seed,
                 fl_replay_command_format(&command, replay, sizeof replay));
     }
-    if (x->signatures_dropped > 0)
-        fprintf(out, "  (%" PRIu64 " runs of further signatures not listed)\n",
-                x->signatures_dropped);
+    if (unlisted > 0) fprintf(out, "  (%" PRIu64 " runs of further signatures not listed)\n", unlisted);
 }
 
-/* pct's k: the choices a fifo run of the first seed makes (at least 1). */
-static size_t measure_steps(const fl_scenario_t *s) {
+static void print_report(const fl_exploration_t *x, uint64_t runs, uint64_t time_ns,
+                         const char *path, FILE *out) {
+    const fl_scenario_t *s = x->scenario;
+    assert(s != NULL && x->policy_count >= 1);
+    const char *mode = s->mode == FL_SCENARIO_FINDS ? "finds" : "holds";
+    if (time_ns == 0) {
+        fprintf(out, "explore %s: %s, %" PRIu64 " runs a policy (seeds 1..%" PRIu64 ")\n", path,
+                mode, runs, runs);
+    } else {
+        fprintf(out, "explore %s: %s, --time %" PRIu64 " s shared by the policies:", path, mode,
+                time_ns / UINT64_C(1000000000));
+        for (size_t i = 0; i < x->policy_count; i++)
+            fprintf(out, "%s %s %" PRIu64 " runs (seeds 1..%" PRIu64 ")", i > 0 ? "," : "",
+                    x->tallies[i].policy, x->tallies[i].runs, x->tallies[i].runs);
+        fputc('\n', out);
+    }
+    fprintf(out, "  %-10s %-15s %7s   %-14s   %s\n", "policy",
+            s->mode == FL_SCENARIO_FINDS ? "found" : "failed", "share", "95% interval",
+            "first at run");
+    for (size_t i = 0; i < x->policy_count; i++) print_tally(x, &x->tallies[i], out);
+    print_signatures(x, path, out);
+}
+
+size_t fl__explore_measure_steps(const fl_scenario_t *s) {
     assert(s != NULL);
     fl_run_config_t config = {.policy = "fifo"};
     fl_seed_result_t *result = malloc(sizeof *result);
@@ -290,25 +298,51 @@ static size_t measure_steps(const fl_scenario_t *s) {
     return steps;
 }
 
+/* Runs every policy's seeds, here or in workers. Returns 0 or 2. */
+static int explore_policies(fl_exploration_t *x, const fl_options_t *o, uint64_t runs,
+                            FILE *err) {
+    assert(x != NULL && o != NULL && runs >= 1);
+    uint64_t time_ns = o->time_seconds * UINT64_C(1000000000);
+    const char *exe = getenv("FAULTLINE_WORKER_EXE");
+    int status = 0;
+    for (size_t i = 0; i < x->policy_count && status == 0; i++) {
+        uint64_t share_ns = time_ns / x->policy_count;
+        if (o->jobs > 1) {
+            status = fl__explore_in_workers(x, i, runs, share_ns, o->jobs,
+                                            o->timeout_seconds * 1000, exe, o->paths[0], err);
+        } else {
+            uint64_t deadline_ns = share_ns > 0 ? uv_hrtime() + share_ns : 0;
+            status = fl__explore_range(x, i, 1, runs, deadline_ns, err);
+        }
+    }
+    /* Workers count signatures without schedules: the shown ones that a
+     * replay command needs are made here, one run each. */
+    for (size_t i = 0; i < x->signature_count && i < FL_EXPLORE_SIGNATURES_SHOWN && status == 0; i++) {
+        fl_explore_signature_t *sig = &x->signatures[i];
+        if (sig->schedule == NULL && fl_replay_needs_schedule(sig->first_policy))
+            sig->schedule = fl__explore_schedule_of(x, sig->first_policy, sig->first_seed);
+    }
+    return status;
+}
+
 static int explore_file(const fl_options_t *o, const fl_scenario_t *s, FILE *out, FILE *err) {
-    exploration_t *x = calloc(1, sizeof *x);
+    fl_exploration_t *x = calloc(1, sizeof *x);
     if (x == NULL) fl__out_of_memory("explore");
     x->scenario = s;
     x->depth = o->depth > 0 ? o->depth : FL_PCT_DEPTH_DEFAULT;
     assert(x->depth >= 1 && x->depth <= FL_PCT_DEPTH_MAX); /* --depth's range */
-    x->steps = measure_steps(s);
+    x->steps = fl__explore_measure_steps(s);
+    x->keep_schedules = o->jobs <= 1;
     if (o->policy != NULL) {
         x->tallies[x->policy_count++].policy = o->policy;
     } else {
         x->tallies[x->policy_count++].policy = "random";
         x->tallies[x->policy_count++].policy = "pct";
     }
-    x->time_ns = o->time_seconds * UINT64_C(1000000000);
     uint64_t runs = o->runs > 0 ? o->runs : o->time_seconds > 0 ? 10000000 : 1000;
-    int status = 0;
-    for (size_t i = 0; i < x->policy_count && status == 0; i++)
-        status = explore_policy(x, i, runs, err);
-    if (status == 0) print_report(x, runs, o->paths[0], out);
+    int status = explore_policies(x, o, runs, err);
+    if (status == 0)
+        print_report(x, runs, o->time_seconds * UINT64_C(1000000000), o->paths[0], out);
     bool any = false;
     for (size_t i = 0; i < x->policy_count; i++) any |= x->tallies[i].found > 0;
     for (size_t i = 0; i < x->signature_count; i++) free(x->signatures[i].schedule);
@@ -317,21 +351,54 @@ static int explore_file(const fl_options_t *o, const fl_scenario_t *s, FILE *out
     return (s->mode == FL_SCENARIO_FINDS) == any ? FL_EXIT_HELD : FL_EXIT_FAILED;
 }
 
+/* The options explore refuses together, or without what they need.
+ * Returns 0, or 2 after a message. */
+static int check_explore_options(const fl_options_t *o, FILE *err) {
+    assert(o != NULL && err != NULL);
+    bool dfs = o->policy != NULL && strcmp(o->policy, "dfs") == 0;
+    const char *exe = getenv("FAULTLINE_WORKER_EXE");
+    const char *problem = NULL;
+    if (o->path_count != 1)
+        problem = "exactly one FILE is needed";
+    else if (o->policy != NULL && strcmp(o->policy, "replay") == 0)
+        problem = "replay plays one schedule back; explore needs a policy that explores (random, "
+                  "trio, pct or fifo)";
+    else if (dfs && o->time_seconds > 0)
+        problem = "dfs enumerates schedules to a bound; its cap is --runs N, not --time";
+    else if (dfs && o->jobs > 1)
+        problem = "dfs enumerates one seed's schedules in one process; --jobs is for random, "
+                  "trio, pct and fifo";
+    else if (o->jobs > 1 && (exe == NULL || *exe == '\0'))
+        /* Re-executing whatever binary called us (a test binary) would not
+         * explore: only the faultline binary sets this by itself. */
+        problem = "--jobs needs the faultline binary to run workers: set FAULTLINE_WORKER_EXE";
+    if (problem == NULL) return 0;
+    fprintf(err, "faultline explore: %s\n", problem);
+    if (o->path_count != 1) fputs(EXPLORE_USAGE, err);
+    return FL_EXIT_ERROR;
+}
+
+/* explore-one FILE --policy P [--depth D] --seeds A..B: a worker's side
+ * of explore --jobs. */
+static int explore_one_file(const fl_options_t *o, const fl_scenario_t *s, FILE *out, FILE *err) {
+    assert(o != NULL && s != NULL);
+    if (o->policy == NULL || !o->has_seeds) {
+        fprintf(err, "faultline explore-one: --policy and --seeds are needed\n");
+        return FL_EXIT_ERROR;
+    }
+    uint32_t depth = o->depth > 0 ? o->depth : FL_PCT_DEPTH_DEFAULT;
+    return fl__explore_one(s, o->policy, depth, o->seed_first, o->seed_last, out, err);
+}
+
 int fl_cli_explore(int argc, char **argv, FILE *out, FILE *err) {
     assert(argc >= 1 && argv != NULL && out != NULL && err != NULL);
     if (fl_options_wants_help(argc, argv)) return fputs(EXPLORE_USAGE, out), 0;
+    bool worker = strcmp(argv[0], "explore-one") == 0;
     fl_options_t o;
-    int status = fl_options_parse(argc, argv, &o, EXPLORE_USAGE, FL_ACCEPTS_EXPLORE, err);
+    int status = fl_options_parse(argc, argv, &o, EXPLORE_USAGE,
+                                  worker ? FL_ACCEPTS_EXPLORE_ONE : FL_ACCEPTS_EXPLORE, err);
     if (status != 0) return status;
-    if (o.path_count != 1) {
-        fprintf(err, "faultline explore: exactly one FILE is needed\n%s", EXPLORE_USAGE);
-        return FL_EXIT_ERROR;
-    }
-    if (o.policy != NULL && strcmp(o.policy, "replay") == 0) {
-        fprintf(err, "faultline explore: replay plays one schedule back; explore needs a policy "
-                     "that explores (random, trio, pct or fifo)\n");
-        return FL_EXIT_ERROR;
-    }
+    if (check_explore_options(&o, err) != 0) return FL_EXIT_ERROR;
     fl_arena_t arena;
     fl_arena_init(&arena);
     fl_scenario_t s;
@@ -339,16 +406,13 @@ int fl_cli_explore(int argc, char **argv, FILE *out, FILE *err) {
         fl_arena_destroy(&arena);
         return FL_EXIT_ERROR;
     }
-    if (o.policy != NULL && strcmp(o.policy, "dfs") == 0 && o.time_seconds > 0) {
-        fprintf(err, "faultline explore: dfs enumerates schedules to a bound; its cap is --runs N, "
-                     "not --time\n");
-        status = FL_EXIT_ERROR;
-    } else if (o.policy != NULL && strcmp(o.policy, "dfs") == 0) {
+    if (worker)
+        status = explore_one_file(&o, &s, out, err);
+    else if (o.policy != NULL && strcmp(o.policy, "dfs") == 0)
         status = fl__explore_dfs(&s, o.paths[0], o.has_bound ? o.bound : FL_DFS_BOUND_DEFAULT,
                                  o.runs > 0 ? o.runs : FL_DFS_SCHEDULES_DEFAULT, out, err);
-    } else {
+    else
         status = explore_file(&o, &s, out, err);
-    }
     fl_arena_destroy(&arena);
     return status;
 }

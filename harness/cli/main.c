@@ -25,6 +25,7 @@ typedef struct command_row {
 } command_row_t;
 
 static int run_command(int argc, char **argv, FILE *out, FILE *err);
+static int explore_command(int argc, char **argv, FILE *out, FILE *err);
 
 static const command_row_t COMMANDS[] = {
     {"run", run_command,
@@ -38,8 +39,9 @@ static const command_row_t COMMANDS[] = {
      "  replay FILE --seed N [--policy P] [--schedule S] [--trace F]\n"
      "                  run one seed; print its timeline and trace hash; --trace\n"
      "                  writes Chrome trace-event JSON (Perfetto)\n"},
-    {"explore", fl_cli_explore,
-     "  explore FILE [--policy P] [--runs N] [--depth D]\n"
+    {"explore-one", fl_cli_explore, NULL}, /* a worker's side of explore --jobs */
+    {"explore", explore_command,
+     "  explore FILE [--policy P] [--runs N] [--depth D] [--jobs N|auto]\n"
      "                  how often a scenario's bug shows under random and pct, and\n"
      "                  its distinct failure signatures\n"},
     {"merge", fl_cli_merge,
@@ -84,12 +86,12 @@ static void usage(FILE *out) {
                  "            (fetch: 0 ok, 1 a client error, 2 bad arguments)\n");
 }
 
-/* `run --jobs N` re-executes this binary as `run-one FILE` per scenario
- * (hidden: one JSON result line, for the parent only). It finds the binary
- * in FAULTLINE_WORKER_EXE, set here to ourselves unless the caller chose
+/* `run --jobs N` re-executes this binary as `run-one FILE` per scenario,
+ * and `explore --jobs N` as `explore-one FILE` per range of seeds (hidden:
+ * lines for the parent only). They find the binary in
+ * FAULTLINE_WORKER_EXE, set here to ourselves unless the caller chose
  * another. */
-static int run_command(int argc, char **argv, FILE *out, FILE *err) {
-    assert(argc >= 1 && argv != NULL && out != NULL && err != NULL);
+static void offer_self_as_worker(void) {
     char self[PATH_MAX];
     ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
     assert(n < (ssize_t)sizeof self); /* at most what was asked, room for the NUL */
@@ -97,7 +99,18 @@ static int run_command(int argc, char **argv, FILE *out, FILE *err) {
         self[n] = '\0';
         setenv("FAULTLINE_WORKER_EXE", self, 0);
     }
+}
+
+static int run_command(int argc, char **argv, FILE *out, FILE *err) {
+    assert(argc >= 1 && argv != NULL && out != NULL && err != NULL);
+    offer_self_as_worker();
     return fl_cli_run(argc, argv, out, err);
+}
+
+static int explore_command(int argc, char **argv, FILE *out, FILE *err) {
+    assert(argc >= 1 && argv != NULL && out != NULL && err != NULL);
+    offer_self_as_worker();
+    return fl_cli_explore(argc, argv, out, err);
 }
 
 int main(int argc, char **argv) {

@@ -7,8 +7,11 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "harness/cli/commands.h"
 
@@ -150,6 +153,39 @@ static void test_a_time_budget_says_its_runs(void **state) {
     assert_int_equal(explore(zero, 4, out, sizeof out, err, sizeof err), 2);
 }
 
+/* --jobs N: the seeds in worker processes (build/faultline explore-one),
+ * merged range by range, give the report of one process byte for byte;
+ * with --time too, while --runs stops the rounds. Without the faultline
+ * binary to run as workers, --jobs is an error, as it is for dfs. */
+static void test_jobs_give_the_report_of_one_process(void **state) {
+    (void)state;
+    static char one[32768], many[32768], err[4096];
+    char exe[PATH_MAX];
+    if (realpath("build/faultline", exe) == NULL || access(exe, X_OK) != 0) skip();
+    setenv("FAULTLINE_WORKER_EXE", exe, 1);
+    const char *single[] = {"explore", "scenarios/shield/v021_finds_2516.yaml", "--runs", "150"};
+    assert_int_equal(explore(single, 4, one, sizeof one, err, sizeof err), 0);
+    const char *jobs[] = {"explore", "scenarios/shield/v021_finds_2516.yaml", "--runs", "150",
+                          "--jobs", "3"};
+    assert_int_equal(explore(jobs, 6, many, sizeof many, err, sizeof err), 0);
+    assert_string_equal(one, many);
+    assert_non_null(strstr(many, "--policy replay --schedule ")); /* pct's, made by the parent */
+    const char *timed_one[] = {"explore", "scenarios/programs/pool_slot_leaked_finds.yaml",
+                               "--runs", "200", "--time", "60"};
+    assert_int_equal(explore(timed_one, 6, one, sizeof one, err, sizeof err), 0);
+    const char *timed[] = {"explore", "scenarios/programs/pool_slot_leaked_finds.yaml", "--runs",
+                           "200", "--time", "60", "--jobs", "2"};
+    assert_int_equal(explore(timed, 8, many, sizeof many, err, sizeof err), 0);
+    assert_string_equal(one, many);
+    const char *dfs[] = {"explore", "scenarios/shield/v038_holds.yaml", "--policy", "dfs",
+                         "--jobs", "2"};
+    assert_int_equal(explore(dfs, 6, many, sizeof many, err, sizeof err), 2);
+    assert_non_null(strstr(err, "--jobs is for random, trio, pct and fifo"));
+    unsetenv("FAULTLINE_WORKER_EXE");
+    assert_int_equal(explore(jobs, 6, many, sizeof many, err, sizeof err), 2);
+    assert_non_null(strstr(err, "--jobs needs the faultline binary to run workers"));
+}
+
 static void test_usage_errors(void **state) {
     (void)state;
     static char out[4096], err[4096];
@@ -174,6 +210,7 @@ int main(void) {
         cmocka_unit_test(test_a_holds_file_that_never_fails),
         cmocka_unit_test(test_dfs_proves_and_finds),
         cmocka_unit_test(test_a_time_budget_says_its_runs),
+        cmocka_unit_test(test_jobs_give_the_report_of_one_process),
         cmocka_unit_test(test_usage_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
