@@ -16,7 +16,6 @@ enum { ARENA_CHUNK_MIN = 16 * 1024, ARENA_CHUNK_MAX = 1024 * 1024 };
 struct fl_arena_chunk {
     fl_arena_chunk_t *next;
     size_t size; /* bytes in data[] */
-    size_t used;
     alignas(max_align_t) unsigned char data[];
 };
 
@@ -29,6 +28,8 @@ void fl_arena_init(fl_arena_t *arena) {
     assert(arena != NULL);
     arena->head = NULL;
     arena->bytes_reserved = 0;
+    arena->next = NULL;
+    arena->end = NULL;
 }
 
 void fl_arena_destroy(fl_arena_t *arena) {
@@ -38,8 +39,7 @@ void fl_arena_destroy(fl_arena_t *arena) {
         free(chunk);
         chunk = next;
     }
-    arena->head = NULL;
-    arena->bytes_reserved = 0;
+    fl_arena_init(arena);
 }
 
 static size_t align_up(size_t size) {
@@ -47,27 +47,29 @@ static size_t align_up(size_t size) {
     return (size + a - 1) & ~(a - 1);
 }
 
-void *fl_arena_alloc(fl_arena_t *arena, size_t size) {
+void *fl__arena_alloc_chunk(fl_arena_t *arena, size_t size) {
     assert(arena != NULL);
+    if (size > SIZE_MAX / 2) fl__out_of_memory("arena"); /* no chunk holds it */
     size = align_up(size == 0 ? 1 : size);
-    fl_arena_chunk_t *chunk = arena->head;
-    if (chunk == NULL || chunk->size - chunk->used < size) {
-        size_t want = chunk == NULL ? ARENA_CHUNK_MIN : chunk->size * 2;
-        if (want > ARENA_CHUNK_MAX) want = ARENA_CHUNK_MAX;
-        if (want < size) want = size;
-        fl_arena_chunk_t *fresh = malloc(sizeof *fresh + want);
-        if (fresh == NULL) fl__out_of_memory("arena");
-        fresh->size = want;
-        fresh->used = 0;
-        fresh->next = chunk;
-        arena->head = fresh;
-        arena->bytes_reserved += want;
-        chunk = fresh;
+    if (size <= (size_t)((uintptr_t)arena->end - (uintptr_t)arena->next)) {
+        void *result = arena->next; /* a zero size that fits */
+        arena->next += size;
+        return result;
     }
-    void *result = chunk->data + chunk->used;
-    chunk->used += size;
-    assert(chunk->used <= chunk->size);
-    return result;
+    fl_arena_chunk_t *chunk = arena->head;
+    size_t want = chunk == NULL ? ARENA_CHUNK_MIN : chunk->size * 2;
+    if (want > ARENA_CHUNK_MAX) want = ARENA_CHUNK_MAX;
+    if (want < size) want = size;
+    fl_arena_chunk_t *fresh = malloc(sizeof *fresh + want);
+    if (fresh == NULL) fl__out_of_memory("arena");
+    fresh->size = want;
+    fresh->next = chunk;
+    arena->head = fresh;
+    arena->bytes_reserved += fresh->size;
+    arena->next = fresh->data + size;
+    arena->end = fresh->data + fresh->size;
+    assert(arena->next <= arena->end);
+    return fresh->data;
 }
 
 void *fl_arena_zalloc(fl_arena_t *arena, size_t size) {
