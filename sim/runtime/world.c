@@ -47,6 +47,7 @@ fl_world_t *fl_world_create(const fl_world_options_t *options, char *error, size
         fl_world_destroy(world);
         return NULL;
     }
+    world->replaying = strcmp(world->policy->vtable->name, "replay") == 0;
     if (options->policy != NULL && strcmp(options->policy, "pct") == 0)
         fl_policy_set_pct(world->policy, options->pct_depth, options->pct_steps);
     if (options->policy != NULL && strcmp(options->policy, "dfs") == 0)
@@ -107,8 +108,11 @@ const char *fl_world_schedule(fl_world_t *world) {
 
 size_t fl_world_choice_count(const fl_world_t *world) { return world->choice_count; }
 
+/* Asked on every draw, so the name is compared once, at creation
+ * (fl_world_create), and the policy never changes after. */
 static bool replaying(const fl_world_t *world) {
-    return strcmp(world->policy->vtable->name, "replay") == 0;
+    assert(world->policy != NULL);
+    return world->replaying;
 }
 
 /* A recorded choice is 32 bits: a wider value is two, the high word first. */
