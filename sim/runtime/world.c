@@ -114,10 +114,7 @@ static void world_put(fl_world_t *world) {
         world_free(world);
         return;
     }
-    /* Timers still armed belong to owners that die with the world; they are
-     * marked disarmed, as fl_timer_heap_destroy does. */
-    for (size_t i = 0; i < world->timers.count; i++)
-        world->timers.items[i]->heap_index = FL_TIMER_DISARMED;
+    assert(world->timers.count == 0); /* emptied before the arena went */
     spare = world;
 }
 
@@ -172,6 +169,12 @@ void fl_world_destroy(fl_world_t *world) {
     for (fl__deferred_t *d = world->deferred; d != NULL; d = d->next) d->cleanup(d->arg);
     world->deferred = NULL;
     if (world->policy != NULL) fl_policy_destroy(world->policy);
+    /* Timers still armed belong to owners that die with the world (in its
+     * arena): marked disarmed while their memory is still the world's, as
+     * fl_timer_heap_destroy does, and the heap emptied, its storage kept. */
+    for (size_t i = 0; i < world->timers.count; i++)
+        world->timers.items[i]->heap_index = FL_TIMER_DISARMED;
+    world->timers.count = 0;
     fl_trace_destroy(&world->trace);
     fl_arena_destroy(&world->arena);
     world_put(world);
