@@ -72,6 +72,9 @@ struct fl_run_state {
     fl_client_t *client;
     fl_retry_budget_t *budgets[FL_RUN_LAYERS_MAX];
     size_t budget_count;
+    /* Only the entries below task_count are valid: the runner does not
+     * clear the table (fl_scenario_run_seed), add_task writes each whole.
+     * A field added after it must be cleared there by hand. */
     fl_task_state_t tasks[FL_RUN_TASKS_MAX];
     size_t task_count;
     size_t tasks_done;

@@ -7,18 +7,36 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sim/runtime/context.h" /* FL_SANITIZE_ADDRESS */
 #include "sim/runtime/format.h"
+
+/* As in stack.c: the header is optional, so the build works without it. */
+#if defined(__has_include)
+#if __has_include(<valgrind/memcheck.h>)
+#include <valgrind/memcheck.h>
+#define ARENA_HAVE_VALGRIND 1
+#endif
+#endif
 
 /* Most runs allocate a few KiB; a 16 KiB first chunk keeps empty worlds cheap
  * while larger runs grow geometrically up to 1 MiB chunks. */
 enum { ARENA_CHUNK_MIN = 16 * 1024, ARENA_CHUNK_MAX = 1024 * 1024 };
 
+/* Destroyed arenas' chunks kept for the next ones: enough for a few runs'
+ * worth (a story run takes four, 16 to 128 KiB), bounded in count and bytes
+ * so that one huge run does not pin its memory for the process's life.
+ * Single-threaded by design, like the stack pool: one runtime per process. */
+enum { ARENA_POOL_CHUNKS = 16, ARENA_POOL_BYTES = 4 * 1024 * 1024 };
+
 struct fl_arena_chunk {
     fl_arena_chunk_t *next;
     size_t size; /* bytes in data[] */
-    size_t used;
     alignas(max_align_t) unsigned char data[];
 };
+
+static fl_arena_chunk_t *pool[ARENA_POOL_CHUNKS];
+static size_t pool_count;
+static size_t pool_bytes;
 
 _Noreturn void fl__out_of_memory(const char *where) {
     fprintf(stderr, "faultline: out of memory in %s\n", where);
@@ -29,17 +47,59 @@ void fl_arena_init(fl_arena_t *arena) {
     assert(arena != NULL);
     arena->head = NULL;
     arena->bytes_reserved = 0;
+    arena->next = NULL;
+    arena->end = NULL;
+}
+
+/* Keeps a chunk for reuse, or frees it when the pool is full. Under
+ * AddressSanitizer every chunk is freed, so that a pointer kept past its
+ * world still faults; under Valgrind a pooled chunk is marked unaddressable,
+ * and a reused one undefined, as fresh malloc memory would be. */
+static void pool_put(fl_arena_chunk_t *chunk) {
+    assert(chunk != NULL && pool_count <= ARENA_POOL_CHUNKS);
+    if (FL_SANITIZE_ADDRESS || pool_count == ARENA_POOL_CHUNKS ||
+        pool_bytes + chunk->size > ARENA_POOL_BYTES) {
+        free(chunk);
+        return;
+    }
+#if defined(ARENA_HAVE_VALGRIND)
+    VALGRIND_MAKE_MEM_NOACCESS(chunk->data, chunk->size);
+#endif
+    pool[pool_count++] = chunk;
+    pool_bytes += chunk->size;
+}
+
+/* The smallest pooled chunk of at least size bytes, or NULL. */
+static fl_arena_chunk_t *pool_take(size_t size) {
+    size_t best = pool_count;
+    for (size_t i = 0; i < pool_count; i++)
+        if (pool[i]->size >= size && (best == pool_count || pool[i]->size < pool[best]->size))
+            best = i;
+    if (best == pool_count) return NULL;
+    fl_arena_chunk_t *chunk = pool[best];
+    pool[best] = pool[--pool_count];
+    pool_bytes -= chunk->size;
+#if defined(ARENA_HAVE_VALGRIND)
+    VALGRIND_MAKE_MEM_UNDEFINED(chunk->data, chunk->size);
+#endif
+    assert(chunk->size >= size);
+    return chunk;
+}
+
+void fl_arena_pool_trim(void) {
+    for (size_t i = 0; i < pool_count; i++) free(pool[i]);
+    pool_count = 0;
+    pool_bytes = 0;
 }
 
 void fl_arena_destroy(fl_arena_t *arena) {
     fl_arena_chunk_t *chunk = arena->head;
     while (chunk != NULL) {
         fl_arena_chunk_t *next = chunk->next;
-        free(chunk);
+        pool_put(chunk);
         chunk = next;
     }
-    arena->head = NULL;
-    arena->bytes_reserved = 0;
+    fl_arena_init(arena);
 }
 
 static size_t align_up(size_t size) {
@@ -47,27 +107,32 @@ static size_t align_up(size_t size) {
     return (size + a - 1) & ~(a - 1);
 }
 
-void *fl_arena_alloc(fl_arena_t *arena, size_t size) {
+void *fl__arena_alloc_chunk(fl_arena_t *arena, size_t size) {
     assert(arena != NULL);
+    if (size > SIZE_MAX / 2) fl__out_of_memory("arena"); /* no chunk holds it */
     size = align_up(size == 0 ? 1 : size);
+    if (size <= (size_t)((uintptr_t)arena->end - (uintptr_t)arena->next)) {
+        void *result = arena->next; /* a zero size that fits */
+        arena->next += size;
+        return result;
+    }
     fl_arena_chunk_t *chunk = arena->head;
-    if (chunk == NULL || chunk->size - chunk->used < size) {
-        size_t want = chunk == NULL ? ARENA_CHUNK_MIN : chunk->size * 2;
-        if (want > ARENA_CHUNK_MAX) want = ARENA_CHUNK_MAX;
-        if (want < size) want = size;
-        fl_arena_chunk_t *fresh = malloc(sizeof *fresh + want);
+    size_t want = chunk == NULL ? ARENA_CHUNK_MIN : chunk->size * 2;
+    if (want > ARENA_CHUNK_MAX) want = ARENA_CHUNK_MAX;
+    if (want < size) want = size;
+    fl_arena_chunk_t *fresh = pool_take(want);
+    if (fresh == NULL) {
+        fresh = malloc(sizeof *fresh + want);
         if (fresh == NULL) fl__out_of_memory("arena");
         fresh->size = want;
-        fresh->used = 0;
-        fresh->next = chunk;
-        arena->head = fresh;
-        arena->bytes_reserved += want;
-        chunk = fresh;
     }
-    void *result = chunk->data + chunk->used;
-    chunk->used += size;
-    assert(chunk->used <= chunk->size);
-    return result;
+    fresh->next = chunk;
+    arena->head = fresh;
+    arena->bytes_reserved += fresh->size;
+    arena->next = fresh->data + size;
+    arena->end = fresh->data + fresh->size;
+    assert(arena->next <= arena->end);
+    return fresh->data;
 }
 
 void *fl_arena_zalloc(fl_arena_t *arena, size_t size) {

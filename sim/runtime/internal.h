@@ -119,6 +119,7 @@ struct fl_world {
     fl_world_driver_t driver;     /* wait == NULL: pure virtual time */
     fl_prng_t prng[FL_PRNG_STREAM_COUNT];
     fl_policy_t *policy;
+    bool replaying;               /* the policy is "replay": draws come from its list */
     /* the schedule: chosen index and ready count per choice (malloc'd) */
     uint32_t *choices;
     uint32_t *choice_widths;

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sim/runtime/context.h" /* FL_SANITIZE_ADDRESS */
 #include "sim/runtime/internal.h"
 #include "sim/runtime/status.h"
 
@@ -25,12 +26,109 @@ const char *fl_run_outcome_name(fl_run_outcome_t outcome) {
     return "unknown";
 }
 
+/* --- the spare world --------------------------------------------------------
+ *
+ * A run builds a world and drops it, thousands of times a second: the struct
+ * and its growable arrays (tasks, the ready queue, the choice list, the timer
+ * heap, violations) were a calloc, a few reallocs and six frees per run. The
+ * last destroyed world is kept instead and the next one is made in it, its
+ * arrays kept at their capacity and emptied, everything else cleared as
+ * calloc would. One slot, single-threaded like the stack and arena pools.
+ * Under AddressSanitizer nothing is kept, so a pointer into a dead world
+ * still faults. */
+static fl_world_t *spare;
+
+/* The arrays a spare keeps: pointer and capacity, each emptied. */
+typedef struct kept_arrays {
+    fl_task_t **tasks;
+    size_t task_capacity;
+    fl_task_t **ready;
+    size_t ready_capacity;
+    uint32_t *choices;
+    uint32_t *choice_widths;
+    size_t choice_capacity;
+    fl_timer_t **timer_items;
+    size_t timer_capacity;
+    const char **violations;
+    size_t violation_capacity;
+} kept_arrays_t;
+
+static void keep_arrays(const fl_world_t *world, kept_arrays_t *k) {
+    k->tasks = world->tasks;
+    k->task_capacity = world->task_capacity;
+    k->ready = world->ready;
+    k->ready_capacity = world->ready_capacity;
+    k->choices = world->choices;
+    k->choice_widths = world->choice_widths;
+    k->choice_capacity = world->choice_capacity;
+    k->timer_items = world->timers.items;
+    k->timer_capacity = world->timers.capacity;
+    k->violations = world->violations;
+    k->violation_capacity = world->violation_capacity;
+}
+
+static void restore_arrays(fl_world_t *world, const kept_arrays_t *k) {
+    world->tasks = k->tasks;
+    world->task_capacity = k->task_capacity;
+    world->ready = k->ready;
+    world->ready_capacity = k->ready_capacity;
+    world->choices = k->choices;
+    world->choice_widths = k->choice_widths;
+    world->choice_capacity = k->choice_capacity;
+    world->timers.items = k->timer_items;
+    world->timers.capacity = k->timer_capacity;
+    world->violations = k->violations;
+    world->violation_capacity = k->violation_capacity;
+}
+
+/* A zeroed world: the spare, cleared with its arrays kept, or a new one. */
+static fl_world_t *world_take(void) {
+    fl_world_t *world = spare;
+    if (world == NULL) {
+        world = calloc(1, sizeof *world);
+        if (world == NULL) fl__out_of_memory("world");
+        return world;
+    }
+    spare = NULL;
+    kept_arrays_t kept;
+    keep_arrays(world, &kept);
+    memset(world, 0, sizeof *world);
+    restore_arrays(world, &kept);
+    return world;
+}
+
+/* Frees the world's arrays and the world. */
+static void world_free(fl_world_t *world) {
+    fl_timer_heap_destroy(&world->timers);
+    free(world->tasks);
+    free(world->ready);
+    free(world->choices);
+    free(world->choice_widths);
+    free(world->violations);
+    free(world);
+}
+
+/* Keeps a destroyed world as the spare, or frees it when the slot is taken. */
+static void world_put(fl_world_t *world) {
+    if (FL_SANITIZE_ADDRESS || spare != NULL) {
+        world_free(world);
+        return;
+    }
+    assert(world->timers.count == 0); /* emptied before the arena went */
+    spare = world;
+}
+
+void fl_world_spare_trim(void) {
+    if (spare != NULL) world_free(spare);
+    spare = NULL;
+}
+
 fl_world_t *fl_world_create(const fl_world_options_t *options, char *error, size_t error_size) {
     static const fl_world_options_t defaults = {0};
     if (options == NULL) options = &defaults;
     if (error_size > 0) error[0] = '\0';
-    fl_world_t *world = calloc(1, sizeof *world);
-    if (world == NULL) fl__out_of_memory("world");
+    fl_world_t *world = world_take();
+    assert(world->task_count == 0 && world->timers.count == 0 && world->choice_count == 0);
     fl_arena_init(&world->arena);
     world->options = *options;
     world->seed = options->seed;
@@ -39,7 +137,7 @@ fl_world_t *fl_world_create(const fl_world_options_t *options, char *error, size
     world->step_limit = options->step_limit > 0 ? options->step_limit : STEP_LIMIT_DEFAULT;
     for (int s = 0; s < FL_PRNG_STREAM_COUNT; s++)
         fl_prng_seed(&world->prng[s], options->seed, fl_prng_stream_name((fl_prng_stream_t)s));
-    fl_timer_heap_init(&world->timers);
+    /* The timer heap is empty already (world_take), with its storage. */
     fl_trace_init(&world->trace, options->keep_trace);
     world->policy = fl_policy_create(&world->arena, options->policy ? options->policy : "fifo",
                                      options->schedule, error, error_size);
@@ -47,6 +145,7 @@ fl_world_t *fl_world_create(const fl_world_options_t *options, char *error, size
         fl_world_destroy(world);
         return NULL;
     }
+    world->replaying = strcmp(world->policy->vtable->name, "replay") == 0;
     if (options->policy != NULL && strcmp(options->policy, "pct") == 0)
         fl_policy_set_pct(world->policy, options->pct_depth, options->pct_steps);
     if (options->policy != NULL && strcmp(options->policy, "dfs") == 0)
@@ -70,15 +169,15 @@ void fl_world_destroy(fl_world_t *world) {
     for (fl__deferred_t *d = world->deferred; d != NULL; d = d->next) d->cleanup(d->arg);
     world->deferred = NULL;
     if (world->policy != NULL) fl_policy_destroy(world->policy);
-    fl_timer_heap_destroy(&world->timers);
+    /* Timers still armed belong to owners that die with the world (in its
+     * arena): marked disarmed while their memory is still the world's, as
+     * fl_timer_heap_destroy does, and the heap emptied, its storage kept. */
+    for (size_t i = 0; i < world->timers.count; i++)
+        world->timers.items[i]->heap_index = FL_TIMER_DISARMED;
+    world->timers.count = 0;
     fl_trace_destroy(&world->trace);
-    free(world->tasks);
-    free(world->ready);
-    free(world->choices);
-    free(world->choice_widths);
-    free(world->violations);
     fl_arena_destroy(&world->arena);
-    free(world);
+    world_put(world);
 }
 
 void fl_world_defer(fl_world_t *world, void (*cleanup)(void *arg), void *arg) {
@@ -107,8 +206,11 @@ const char *fl_world_schedule(fl_world_t *world) {
 
 size_t fl_world_choice_count(const fl_world_t *world) { return world->choice_count; }
 
+/* Asked on every draw, so the name is compared once, at creation
+ * (fl_world_create), and the policy never changes after. */
 static bool replaying(const fl_world_t *world) {
-    return strcmp(world->policy->vtable->name, "replay") == 0;
+    assert(world->policy != NULL);
+    return world->replaying;
 }
 
 /* A recorded choice is 32 bits: a wider value is two, the high word first. */

@@ -73,8 +73,12 @@ const char *fl_run_outcome_name(fl_run_outcome_t outcome);
  * replay schedule that does not parse. The caller owns the world. */
 fl_world_t *fl_world_create(const fl_world_options_t *options, char *error, size_t error_size);
 
-/* Frees the world and everything in it, including tasks that never finished. */
+/* Frees the world and everything in it, including tasks that never finished.
+ * The last destroyed world's struct and arrays are kept for the next
+ * fl_world_create (a run's world is made thousands of times a second);
+ * fl_world_spare_trim frees them (for leak checkers and tests). */
 void fl_world_destroy(fl_world_t *world);
+void fl_world_spare_trim(void);
 
 /* Runs until no task is left, a hang, a limit, or fl_world_stop. Must not be
  * called from a task. May be called again after FL_RUN_STOPPED. */

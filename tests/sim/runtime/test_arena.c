@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "sim/runtime/arena.h"
+#include "sim/runtime/context.h" /* FL_SANITIZE_ADDRESS */
 
 static int arena_setup(void **state) {
     static fl_arena_t arena;
@@ -199,6 +200,29 @@ static void test_destroy_then_reuse(void **state) {
     fl_arena_destroy(&arena);
 }
 
+/* A destroyed arena's chunks serve the next arena (outside
+ * AddressSanitizer, which frees them so that stale pointers still fault),
+ * and a chunk comes back only once: two live arenas never share one. */
+static void test_destroyed_chunks_are_reused(void **state) {
+    (void)state;
+    fl_arena_pool_trim();
+    fl_arena_t first, second, third;
+    fl_arena_init(&first);
+    void *old = fl_arena_alloc(&first, 64);
+    fl_arena_destroy(&first);
+    fl_arena_init(&second);
+    fl_arena_init(&third);
+    void *reused = fl_arena_alloc(&second, 64);
+    void *fresh = fl_arena_alloc(&third, 64);
+    assert_ptr_not_equal(reused, fresh);
+    if (!FL_SANITIZE_ADDRESS) assert_ptr_equal(reused, old);
+    memset(reused, 0x22, 64);
+    memset(fresh, 0x33, 64);
+    fl_arena_destroy(&second);
+    fl_arena_destroy(&third);
+    fl_arena_pool_trim();
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_init_reserves_nothing),
@@ -210,6 +234,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_strdup_copies, arena_setup, arena_teardown),
         cmocka_unit_test_setup_teardown(test_printf_copies, arena_setup, arena_teardown),
         cmocka_unit_test(test_destroy_then_reuse),
+        cmocka_unit_test(test_destroyed_chunks_are_reused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -133,6 +133,38 @@ static void test_trace_covers_runtime_events(void **state) {
     fl_world_destroy(w);
 }
 
+/* The hash and schedule of a small run, in a world made however
+ * fl_world_create makes it. */
+static uint64_t small_run(uint64_t seed, size_t *choices) {
+    fl_world_t *w = rt_world("random", seed);
+    fl_channel_t *channel = fl_channel_create(w, 0, "chat");
+    fl_spawn(w, "chatter", chatter, channel);
+    fl_spawn(w, "listener", listener, channel);
+    assert_int_equal(fl_world_task_count(w), 2);
+    assert_int_equal(fl_world_run(w), FL_RUN_COMPLETED);
+    uint64_t hash = fl_world_trace_hash(w);
+    *choices = fl_world_choice_count(w);
+    fl_world_destroy(w);
+    return hash;
+}
+
+/* A world made in the spare of one that hung with tasks blocked, scopes
+ * and timers armed runs as a new world does: same hash, same schedule. */
+static void test_spare_world_starts_clean(void **state) {
+    (void)state;
+    fl_world_spare_trim();
+    size_t fresh_choices, reused_choices;
+    uint64_t fresh = small_run(7, &fresh_choices);
+    fl_world_spare_trim();
+    fl_world_t *w = rt_world("fifo", 1);
+    fl_spawn(w, "owner", blocked_in_group, NULL);
+    assert_int_equal(fl_world_run(w), FL_RUN_HANG);
+    fl_world_destroy(w); /* the spare, with a hung run's arrays */
+    assert_int_equal(small_run(7, &reused_choices), fresh);
+    assert_int_equal(reused_choices, fresh_choices);
+    fl_world_spare_trim();
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_thousands_of_worlds_do_not_grow_memory),
@@ -141,6 +173,7 @@ int main(void) {
         cmocka_unit_test(test_defaults),
         cmocka_unit_test(test_teardown_of_blocked_tasks),
         cmocka_unit_test(test_trace_covers_runtime_events),
+        cmocka_unit_test(test_spare_world_starts_clean),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
