@@ -41,11 +41,6 @@ typedef struct peer_script {
     long trickle_ms;
 } peer_script_t;
 
-typedef struct peer {
-    pid_t pid;
-    uint16_t port;
-} peer_t;
-
 static void read_head(int fd) {
     char buffer[HEAD_MAX];
     size_t have = 0;
@@ -58,7 +53,8 @@ static void read_head(int fd) {
     }
 }
 
-static void run_peer(int listener, const peer_script_t *script) {
+static void run_peer(int listener, const void *arg) {
+    const peer_script_t *script = arg;
     int fd = accept(listener, NULL, NULL);
     if (fd < 0) _exit(3);
     read_head(fd);
@@ -73,33 +69,8 @@ static void run_peer(int listener, const peer_script_t *script) {
     for (;;) pause();
 }
 
-static peer_t start_peer(const peer_script_t *script) {
-    peer_t peer = {0};
-    int listener = socket(AF_INET, SOCK_STREAM, 0);
-    assert_true(listener >= 0);
-    struct sockaddr_in address = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    assert_int_equal(bind(listener, (struct sockaddr *)&address, sizeof address), 0);
-    assert_int_equal(listen(listener, 4), 0);
-    socklen_t length = sizeof address;
-    assert_int_equal(getsockname(listener, (struct sockaddr *)&address, &length), 0);
-    peer.port = ntohs(address.sin_port);
-    fflush(NULL);
-    peer.pid = fork();
-    assert_true(peer.pid >= 0);
-    if (peer.pid == 0) {
-        alarm(CHILD_ALARM_SECONDS);
-        run_peer(listener, script);
-        _exit(0);
-    }
-    close(listener);
-    return peer;
-}
-
-static void stop_peer(peer_t *peer) {
-    assert_true(peer->pid > 0);
-    kill(peer->pid, SIGKILL);
-    waitpid(peer->pid, NULL, 0);
-    peer->pid = 0;
+static loopback_peer_t start_peer(const peer_script_t *script) {
+    return loopback_peer_start(run_peer, script, CHILD_ALARM_SECONDS);
 }
 
 /* --- fetch, in process ---------------------------------------------------------------- */
@@ -119,7 +90,7 @@ static double now_seconds(void) {
 /* `faultline fetch --timeout 1 [--max-time M] http://127.0.0.1:PORT/` against the peer. */
 static outcome_t *fetch_from_peer(const peer_script_t *script, const char *max_time) {
     static outcome_t outcome;
-    peer_t peer = start_peer(script);
+    loopback_peer_t peer = start_peer(script);
     char url[64];
     snprintf(url, sizeof url, "http://127.0.0.1:%u/", peer.port);
     char *argv[8] = {"fetch", "--timeout", "1"};
@@ -135,7 +106,8 @@ static outcome_t *fetch_from_peer(const peer_script_t *script, const char *max_t
     double started = now_seconds();
     outcome.status = fl_fetch_main(argc, argv, out, err);
     outcome.seconds = now_seconds() - started;
-    stop_peer(&peer);
+    assert_true(peer.pid > 0);
+    loopback_peer_stop(&peer);
     rewind(out);
     size_t n = fread(outcome.out, 1, sizeof outcome.out - 1, out);
     outcome.out[n] = '\0';

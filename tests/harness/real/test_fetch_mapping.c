@@ -87,7 +87,8 @@ static void read_head_and_body(int fd, const peer_script_t *script) {
     }
 }
 
-static void run_peer(int listener, const peer_script_t *script) {
+static void run_peer(int listener, const void *arg) {
+    const peer_script_t *script = arg;
     int fd = accept(listener, NULL, NULL);
     if (fd < 0) _exit(3);
     if (script->fin_at_accept) {
@@ -123,43 +124,8 @@ static void run_peer(int listener, const peer_script_t *script) {
     for (;;) pause();
 }
 
-typedef struct peer {
-    pid_t pid;
-    uint16_t port;
-} peer_t;
-
-static int listen_on_loopback(int backlog, uint16_t *port_out) {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    assert_true(fd >= 0);
-    struct sockaddr_in address = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    assert_int_equal(bind(fd, (struct sockaddr *)&address, sizeof address), 0);
-    assert_int_equal(listen(fd, backlog), 0);
-    socklen_t length = sizeof address;
-    assert_int_equal(getsockname(fd, (struct sockaddr *)&address, &length), 0);
-    *port_out = ntohs(address.sin_port);
-    return fd;
-}
-
-static peer_t start_peer(const peer_script_t *script) {
-    peer_t peer = {0};
-    int listener = listen_on_loopback(4, &peer.port);
-    fflush(NULL);
-    peer.pid = fork();
-    assert_true(peer.pid >= 0);
-    if (peer.pid == 0) {
-        alarm(CHILD_ALARM_SECONDS);
-        run_peer(listener, script);
-        _exit(0);
-    }
-    close(listener);
-    return peer;
-}
-
-static void stop_peer(peer_t *peer) {
-    if (peer->pid <= 0) return;
-    kill(peer->pid, SIGKILL);
-    waitpid(peer->pid, NULL, 0);
-    peer->pid = 0;
+static loopback_peer_t start_peer(const peer_script_t *script) {
+    return loopback_peer_start(run_peer, script, CHILD_ALARM_SECONDS);
 }
 
 /* --- fetch, in process --------------------------------------------------------------- */
@@ -233,9 +199,9 @@ static void expect_kind(const outcome_t *o, const char *cell, const char *kind,
 /* One cell: the peer plays the fault, fetch must end with the cell's kind. */
 static void check_cell(const char *cell, const peer_script_t *script, const char *path,
                        upload_t upload, const char *kind, const char *message_part) {
-    peer_t peer = start_peer(script);
+    loopback_peer_t peer = start_peer(script);
     outcome_t *o = fetch_from(peer.port, path, upload);
-    stop_peer(&peer);
+    loopback_peer_stop(&peer);
     expect_kind(o, cell, kind, message_part);
 }
 
@@ -254,7 +220,7 @@ static void test_connect_refused(void **state) {
 static void test_connect_stalled(void **state) {
     (void)state;
     uint16_t port;
-    int listener = listen_on_loopback(0, &port);
+    int listener = loopback_listen(0, &port);
     int fillers[3];
     struct sockaddr_in address = {.sin_family = AF_INET, .sin_port = htons(port),
                                   .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
@@ -397,9 +363,9 @@ static void test_corrupt_status_line(void **state) {
 static void test_corrupt_response_body(void **state) {
     (void)state;
     peer_script_t script = {.reply = big_reply(500, true), .end = END_SILENCE};
-    peer_t peer = start_peer(&script);
+    loopback_peer_t peer = start_peer(&script);
     outcome_t *o = fetch_from(peer.port, "/big", UPLOAD_NONE);
-    stop_peer(&peer);
+    loopback_peer_stop(&peer);
     if (strstr(o->out, "\"ok\":true,\"status\":200,") == NULL ||
         strstr(o->out, "\"body_bytes\":500,") == NULL)
         fail_msg("corrupt_response_body: expected 200 with 500 bytes, got %s", o->out);
