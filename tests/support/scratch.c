@@ -1,4 +1,4 @@
-#include "tests/support/cli_scratch.h"
+#include "tests/support/scratch.h"
 
 #include <stdarg.h>
 #include <stddef.h>
@@ -36,6 +36,12 @@ int scratch_remove(const char *dir) {
     char command[SCRATCH_DIR_MAX + 16];
     snprintf(command, sizeof command, "rm -rf %s", dir);
     return system(command) == 0 ? 0 : -1;
+}
+
+int scratch_teardown(void **state) {
+    assert_non_null(state);
+    assert_non_null(*state);
+    return scratch_remove(*state);
 }
 
 void scratch_write(const char *dir, const char *name, const char *text) {

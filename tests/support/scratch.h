@@ -1,9 +1,9 @@
-/* What the tests of the CLI share: a scratch directory of their own under
- * /tmp, the scenario files they write into it, the worker binary the
- * --jobs tests point at, and an fl_cli_* command run with its output and
- * errors captured. */
-#ifndef FL_TEST_CLI_SCRATCH_H
-#define FL_TEST_CLI_SCRATCH_H
+/* What the tests that write files share: a scratch directory of their own
+ * under /tmp, the scenario files they write into it, the worker binary
+ * the --jobs tests point at, and an fl_cli_* command run with its output
+ * and errors captured. */
+#ifndef FL_TEST_SCRATCH_H
+#define FL_TEST_SCRATCH_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -25,6 +25,10 @@ void scratch_make(char *dir, const char *tag);
  * teardown's status). */
 int scratch_remove(const char *dir);
 
+/* A cmocka teardown, of one test or of a group, whose setup made a
+ * scratch directory and left its name in *state: removes it. */
+int scratch_teardown(void **state);
+
 /* Writes text into the file dir/name; fails the test when it cannot. */
 void scratch_write(const char *dir, const char *name, const char *text);
 
@@ -41,4 +45,4 @@ typedef int scratch_command_fn(int argc, char **argv, FILE *out, FILE *err);
 int scratch_capture(scratch_command_fn *fn, const char *const *words, int count, char *out_text,
                     char *err_text, size_t size);
 
-#endif /* FL_TEST_CLI_SCRATCH_H */
+#endif /* FL_TEST_SCRATCH_H */

@@ -19,7 +19,7 @@
 #include "harness/cli/commands.h"
 #include "tests/support/child_process.h"
 #include "tests/support/junit_reader.h"
-#include "tests/support/cli_scratch.h"
+#include "tests/support/scratch.h"
 
 static char dir[SCRATCH_DIR_MAX];
 
@@ -40,14 +40,9 @@ static const char FAILS[] =
 static const char BROKEN[] = "name: broken\nclient:\n  tasks: []\nretires: 3\n";
 
 static int setup(void **state) {
-    (void)state;
+    *state = dir;
     scratch_make(dir, "cli");
     return 0;
-}
-
-static int teardown(void **state) {
-    (void)state;
-    return scratch_remove(dir);
 }
 
 /* Runs a command with argv built from words; returns the exit code, with
@@ -636,5 +631,5 @@ int main(void) {
         cmocka_unit_test(test_options_a_command_does_not_take_are_errors),
         cmocka_unit_test(test_replay_of_a_find_without_its_fault),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, setup, scratch_teardown);
 }

@@ -16,22 +16,17 @@
 #include <unistd.h>
 
 #include "harness/cli/commands.h"
-#include "tests/support/cli_scratch.h"
+#include "tests/support/scratch.h"
 
 static char dir[SCRATCH_DIR_MAX];
 
 static int setup(void **state) {
-    (void)state;
+    *state = dir;
     scratch_make(dir, "html");
     scratch_use_worker_exe();
     scratch_write(dir, "holds.yaml", SCRATCH_HOLDS);
     scratch_write(dir, "wrong.yaml", SCRATCH_WRONG_STATUS);
     return 0;
-}
-
-static int teardown(void **state) {
-    (void)state;
-    return scratch_remove(dir);
 }
 
 static int run(const char *const *words, int count, char *out_text, char *err_text, size_t size) {
@@ -129,12 +124,14 @@ static void test_html_needs_a_directory(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_a_diagram_per_failure_here, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_a_diagram_per_failure_with_workers, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_the_same_run_writes_the_same_page, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_a_diagram_per_failure_here, setup, scratch_teardown),
+        cmocka_unit_test_setup_teardown(test_a_diagram_per_failure_with_workers, setup,
+                                        scratch_teardown),
+        cmocka_unit_test_setup_teardown(test_the_same_run_writes_the_same_page, setup,
+                                        scratch_teardown),
         cmocka_unit_test_setup_teardown(test_a_directory_that_cannot_be_made_is_exit_2, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_html_needs_a_directory, setup, teardown),
+                                        scratch_teardown),
+        cmocka_unit_test_setup_teardown(test_html_needs_a_directory, setup, scratch_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

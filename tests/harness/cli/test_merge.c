@@ -24,7 +24,7 @@
 #include "tests/support/junit_reader.h"
 
 enum { TEXT_MAX = 1 << 18, COMMAND_MAX = 4096 };
-#include "tests/support/cli_scratch.h"
+#include "tests/support/scratch.h"
 
 static char dir[SCRATCH_DIR_MAX];
 static char exe[4096];
@@ -262,7 +262,7 @@ static void test_coverage_tracefiles_merge_through_gcovr(void **state) {
 }
 
 static int setup(void **state) {
-    (void)state;
+    *state = dir;
     scratch_make(dir, "merge");
     if (realpath("build/faultline", exe) == NULL || access(exe, X_OK) != 0) {
         print_message("build/faultline not found: run from the repository root after `make`\n");
@@ -271,24 +271,20 @@ static int setup(void **state) {
     return 0;
 }
 
-static int teardown(void **state) {
-    (void)state;
-    return scratch_remove(dir);
-}
-
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_four_shards_merge_into_the_unsharded_run, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_a_failure_without_invalid_files_exits_1_in_both,
-                                        setup, teardown),
+                                        scratch_teardown),
+        cmocka_unit_test_setup_teardown(test_a_failure_without_invalid_files_exits_1_in_both, setup,
+                                        scratch_teardown),
         cmocka_unit_test_setup_teardown(test_a_crashed_worker_survives_the_merge, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_no_scenario_in_any_shard_exits_5, setup, teardown),
+                                        scratch_teardown),
+        cmocka_unit_test_setup_teardown(test_no_scenario_in_any_shard_exits_5, setup,
+                                        scratch_teardown),
         cmocka_unit_test_setup_teardown(test_bad_input_is_an_error_naming_file_and_line, setup,
-                                        teardown),
+                                        scratch_teardown),
         cmocka_unit_test_setup_teardown(test_coverage_tracefiles_merge_through_gcovr, setup,
-                                        teardown),
+                                        scratch_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -20,7 +20,7 @@
 #include "harness/cli/trace_failures.h"
 #include "harness/json/json.h"
 #include "sim/runtime/arena.h"
-#include "tests/support/cli_scratch.h"
+#include "tests/support/scratch.h"
 
 static char dir[SCRATCH_DIR_MAX];
 
@@ -33,15 +33,10 @@ static const char UNAVAILABLE[] =
     "expect:\n  - step: {step: call, status: 200}\n";
 
 static int setup(void **state) {
-    (void)state;
+    *state = dir;
     scratch_make(dir, "traces");
     scratch_use_worker_exe();
     return 0;
-}
-
-static int teardown(void **state) {
-    (void)state;
-    return scratch_remove(dir);
 }
 
 /* Runs fl_cli_run on words; the output in out_text, the errors in err_text. */
@@ -189,13 +184,15 @@ static void test_file_names_come_from_the_path_and_seed(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_one_trace_per_failing_seed_here, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_one_trace_per_failing_seed_here, setup,
+                                        scratch_teardown),
         cmocka_unit_test_setup_teardown(test_one_trace_per_failing_seed_with_workers, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_a_crash_is_named_not_rerun, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_files_with_one_name_are_kept_apart, setup, teardown),
+                                        scratch_teardown),
+        cmocka_unit_test_setup_teardown(test_a_crash_is_named_not_rerun, setup, scratch_teardown),
+        cmocka_unit_test_setup_teardown(test_files_with_one_name_are_kept_apart, setup,
+                                        scratch_teardown),
         cmocka_unit_test_setup_teardown(test_a_directory_that_cannot_be_made_is_exit_2, setup,
-                                        teardown),
+                                        scratch_teardown),
         cmocka_unit_test(test_file_names_come_from_the_path_and_seed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

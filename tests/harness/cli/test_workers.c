@@ -20,7 +20,7 @@
 
 #include "harness/cli/commands.h"
 #include "tests/support/junit_reader.h"
-#include "tests/support/cli_scratch.h"
+#include "tests/support/scratch.h"
 
 static char dir[SCRATCH_DIR_MAX];
 
@@ -43,16 +43,11 @@ static void write_scenario(const char *file, const char *name, const char *seeds
 }
 
 static int setup(void **state) {
-    (void)state;
+    *state = dir;
     scratch_make(dir, "workers");
     unsetenv("FAULTLINE_TEST_CRASH_ON");
     scratch_use_worker_exe();
     return 0;
-}
-
-static int teardown(void **state) {
-    (void)state;
-    return scratch_remove(dir);
 }
 
 static void need_worker_exe(void) {
@@ -224,13 +219,14 @@ static void test_jobs_without_a_worker_binary_is_a_usage_error(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_crash_is_reported_and_the_suite_goes_on, setup,
-                                        teardown),
+                                        scratch_teardown),
         cmocka_unit_test_setup_teardown(test_workers_print_what_one_process_prints, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_timeout_kills_the_worker, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_invalid_files_keep_their_place, setup, teardown),
+                                        scratch_teardown),
+        cmocka_unit_test_setup_teardown(test_timeout_kills_the_worker, setup, scratch_teardown),
+        cmocka_unit_test_setup_teardown(test_invalid_files_keep_their_place, setup,
+                                        scratch_teardown),
         cmocka_unit_test_setup_teardown(test_jobs_without_a_worker_binary_is_a_usage_error, setup,
-                                        teardown),
+                                        scratch_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
