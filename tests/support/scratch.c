@@ -75,8 +75,8 @@ static FILE *capture_stream(char *text, size_t size) {
 
 int scratch_capture(scratch_command_fn *fn, const char *const *words, int count, char *out_text,
                     char *err_text, size_t size) {
-    char *argv[16];
-    assert_true(count >= 1 && count <= 16);
+    char *argv[SCRATCH_WORDS_MAX];
+    assert_true(count >= 1 && count <= SCRATCH_WORDS_MAX);
     for (int i = 0; i < count; i++) argv[i] = (char *)words[i];
     FILE *out = capture_stream(out_text, size);
     FILE *err = capture_stream(err_text, size);

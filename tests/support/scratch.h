@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
-enum { SCRATCH_DIR_MAX = 64 };
+enum { SCRATCH_DIR_MAX = 64, SCRATCH_WORDS_MAX = 32 };
 
 /* Two scenarios over one route that answers 200: HOLDS (seeds 1..5)
  * expects the 200 and holds; WRONG_STATUS (seeds 4..9) expects a 201 and
@@ -39,7 +39,7 @@ bool scratch_use_worker_exe(void);
 
 typedef int scratch_command_fn(int argc, char **argv, FILE *out, FILE *err);
 
-/* Runs fn on the count words (at most 16) as its argv; returns its exit
+/* Runs fn on the count words (at most SCRATCH_WORDS_MAX) as its argv; returns its exit
  * code, with its output in out_text and its errors in err_text (each of
  * size bytes, NUL-terminated; NULL: that stream is dropped). */
 int scratch_capture(scratch_command_fn *fn, const char *const *words, int count, char *out_text,

@@ -24,6 +24,7 @@
 
 #include "harness/real/fetch.h"
 #include "tests/support/loopback.h"
+#include "tests/support/scratch.h"
 
 enum {
     CHILD_ALARM_SECONDS = 60,
@@ -93,26 +94,18 @@ static outcome_t *fetch_from_peer(const peer_script_t *script, const char *max_t
     loopback_peer_t peer = start_peer(script);
     char url[64];
     snprintf(url, sizeof url, "http://127.0.0.1:%u/", peer.port);
-    char *argv[8] = {"fetch", "--timeout", "1"};
+    const char *argv[8] = {"fetch", "--timeout", "1"};
     int argc = 3;
     if (max_time != NULL) {
         argv[argc++] = "--max-time";
-        argv[argc++] = (char *)max_time;
+        argv[argc++] = max_time;
     }
     argv[argc++] = url;
-    FILE *out = tmpfile(), *err = tmpfile();
-    assert_non_null(out);
-    assert_non_null(err);
     double started = now_seconds();
-    outcome.status = fl_fetch_main(argc, argv, out, err);
+    outcome.status = scratch_capture(fl_fetch_main, argv, argc, outcome.out, NULL, OUTPUT_MAX);
     outcome.seconds = now_seconds() - started;
     assert_true(peer.pid > 0);
     loopback_peer_stop(&peer);
-    rewind(out);
-    size_t n = fread(outcome.out, 1, sizeof outcome.out - 1, out);
-    outcome.out[n] = '\0';
-    fclose(out);
-    fclose(err);
     return &outcome;
 }
 

@@ -34,6 +34,7 @@
 
 #include "harness/real/fetch.h"
 #include "tests/support/loopback.h"
+#include "tests/support/scratch.h"
 
 enum {
     CHILD_ALARM_SECONDS = 60,
@@ -135,13 +136,6 @@ typedef struct outcome {
     char out[OUTPUT_MAX];
 } outcome_t;
 
-static void slurp(FILE *stream, char *buffer, size_t size) {
-    rewind(stream);
-    size_t n = fread(buffer, 1, size - 1, stream);
-    buffer[n] = '\0';
-    fclose(stream);
-}
-
 /* A file of UPLOAD_BYTES bytes for `-d @FILE`, made once. */
 static const char *upload_file(void) {
     static char path[] = "/tmp/faultline-upload-XXXXXX";
@@ -169,19 +163,14 @@ static outcome_t *fetch_from(uint16_t port, const char *path, upload_t upload) {
     snprintf(large, sizeof large, "@%s", upload == UPLOAD_LARGE ? upload_file() : "");
     char url[128];
     snprintf(url, sizeof url, "http://127.0.0.1:%u%s", port, path);
-    char *argv[8] = {"fetch", "--timeout", "1"};
+    const char *argv[8] = {"fetch", "--timeout", "1"};
     int argc = 3;
     if (upload != UPLOAD_NONE) {
         argv[argc++] = "-d";
         argv[argc++] = upload == UPLOAD_SMALL ? small : large;
     }
     argv[argc++] = url;
-    FILE *out = tmpfile(), *err = tmpfile();
-    assert_non_null(out);
-    assert_non_null(err);
-    outcome.status = fl_fetch_main(argc, argv, out, err);
-    slurp(out, outcome.out, sizeof outcome.out);
-    fclose(err);
+    outcome.status = scratch_capture(fl_fetch_main, argv, argc, outcome.out, NULL, OUTPUT_MAX);
     return &outcome;
 }
 
