@@ -18,17 +18,22 @@
 #include "harness/run/step_kinds.h"
 #include "harness/world/layer_kinds.h"
 
+/* Every timeout is a duration or forever, httpx's 5s unless given. */
+#define TIMEOUT_KEY(name, doc, member)                                                             \
+    {                                                                                              \
+        name, "duration or forever", "5s", doc, &FL_READ_DURATION_OR_FOREVER,                      \
+            FL_INTO(fl_timeouts_t, member)                                                         \
+    }
+
 static const fl_key_t TIMEOUT_KEYS[] = {
-    {"connect", "duration or forever", "5s", "the connect timeout (0: the client default)",
-     &FL_READ_DURATION_OR_FOREVER, FL_INTO(fl_timeouts_t, connect_ns)},
-    {"read", "duration or forever", "5s", "the read timeout", &FL_READ_DURATION_OR_FOREVER,
-     FL_INTO(fl_timeouts_t, read_ns)},
-    {"write", "duration or forever", "5s", "the write timeout", &FL_READ_DURATION_OR_FOREVER,
-     FL_INTO(fl_timeouts_t, write_ns)},
-    {"pool", "duration or forever", "5s", "the pool checkout timeout", &FL_READ_DURATION_OR_FOREVER,
-     FL_INTO(fl_timeouts_t, pool_ns)},
+    TIMEOUT_KEY("connect", "the connect timeout (0: the client default)", connect_ns),
+    TIMEOUT_KEY("read", "the read timeout", read_ns),
+    TIMEOUT_KEY("write", "the write timeout", write_ns),
+    TIMEOUT_KEY("pool", "the pool checkout timeout", pool_ns),
     FL_KEYS_END,
 };
+
+#undef TIMEOUT_KEY
 
 /* budget: true | false | {ttl, min_retries_per_second, percent_can_retry}
  * (a mapping turns the budget on; unset keys keep httpware's defaults). */
