@@ -420,21 +420,28 @@ int fl__parse_channel_step(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const ch
     return out->channel == NULL ? 0 : check_channel(ld, value, path, out->channel);
 }
 
+/* The name key a channel and a semaphore share. */
+#define OBJECT_NAME_KEY                                                                            \
+    {                                                                                              \
+        "name", "string", NULL, "what steps call it", &FL_READ_NONEMPTY,                           \
+            FL_INTO(fl_scripted_channel_t, name)                                                   \
+    }
+
 static const fl_key_t SEMAPHORE_KEYS[] = {
-    {"name", "string", NULL, "what steps call it", &FL_READ_NONEMPTY,
-     FL_INTO(fl_scripted_channel_t, name)},
+    OBJECT_NAME_KEY,
     {"value", "integer", "0", "its initial value", &FL_READ_COUNT,
      FL_INTO(fl_scripted_channel_t, capacity)},
     FL_KEYS_END,
 };
 
 static const fl_key_t CHANNEL_KEYS[] = {
-    {"name", "string", NULL, "what steps call it", &FL_READ_NONEMPTY,
-     FL_INTO(fl_scripted_channel_t, name)},
+    OBJECT_NAME_KEY,
     {"capacity", "integer", "0", "items it holds (0: each send waits for a receiver)",
      &FL_READ_COUNT, FL_INTO(fl_scripted_channel_t, capacity)},
     FL_KEYS_END,
 };
+
+#undef OBJECT_NAME_KEY
 
 static const char *const OBJECT_WORDS[] = {"channel", "event", "semaphore"};
 
