@@ -25,6 +25,15 @@ const char SCRATCH_WRONG_STATUS[] =
     "client:\n  tasks:\n    - name: main\n      steps:\n        - request: {id: call, path: /hello}\n"
     "expect:\n  - step: {step: call, name: wrong, status: 201}\n";
 
+const char SCRATCH_FAILS[] =
+    "name: hello expects the wrong status\n"
+    "seeds: 1..20\n"
+    "server:\n  routes:\n    - path: /hello\n      steps:\n        - respond: {status: 200, body: hi}\n"
+    "client:\n  tasks:\n    - name: main\n      steps:\n        - request: {id: call, path: /hello}\n"
+    "expect:\n  - step: {step: call, name: wrong, status: 201}\n";
+
+const char SCRATCH_BROKEN[] = "name: broken\nclient:\n  tasks: []\nretires: 3\n";
+
 void scratch_make(char *dir, const char *tag) {
     assert_non_null(dir);
     int n = snprintf(dir, SCRATCH_DIR_MAX, "/tmp/faultline-%s-XXXXXX", tag);

@@ -17,6 +17,11 @@ enum { SCRATCH_DIR_MAX = 64, SCRATCH_WORDS_MAX = 32 };
 extern const char SCRATCH_HOLDS[];
 extern const char SCRATCH_WRONG_STATUS[];
 
+/* FAILS expects the 201 too, over seeds 1..20: it fails at seed 1. BROKEN
+ * does not load (no task, and a key no scenario has). */
+extern const char SCRATCH_FAILS[];
+extern const char SCRATCH_BROKEN[];
+
 /* Makes /tmp/faultline-<tag>-XXXXXX into dir (SCRATCH_DIR_MAX bytes);
  * fails the test when it cannot. */
 void scratch_make(char *dir, const char *tag);

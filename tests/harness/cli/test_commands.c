@@ -30,15 +30,6 @@ static const char HOLDS[] =
     "client:\n  tasks:\n    - name: main\n      steps:\n        - request: {id: call, path: /hello}\n"
     "expect:\n  - step: {step: call, status: 200}\n";
 
-static const char FAILS[] =
-    "name: hello expects the wrong status\n"
-    "seeds: 1..20\n"
-    "server:\n  routes:\n    - path: /hello\n      steps:\n        - respond: {status: 200, body: hi}\n"
-    "client:\n  tasks:\n    - name: main\n      steps:\n        - request: {id: call, path: /hello}\n"
-    "expect:\n  - step: {step: call, name: wrong, status: 201}\n";
-
-static const char BROKEN[] = "name: broken\nclient:\n  tasks: []\nretires: 3\n";
-
 static int setup(void **state) {
     *state = dir;
     scratch_make(dir, "cli");
@@ -65,7 +56,7 @@ static int run_command_err(int (*fn)(int, char **, FILE *, FILE *), const char *
 static void test_check_reports_invalid_files_with_exit_2(void **state) {
     (void)state;
     scratch_write(dir, "good.yaml", HOLDS);
-    scratch_write(dir, "bad.yaml", BROKEN);
+    scratch_write(dir, "bad.yaml", SCRATCH_BROKEN);
     char good[128], bad[128], text[4096];
     snprintf(good, sizeof good, "%s/good.yaml", dir);
     snprintf(bad, sizeof bad, "%s/bad.yaml", dir);
@@ -99,7 +90,7 @@ static void test_a_crowded_directory_is_read_whole(void **state) {
 static void test_run_exit_codes(void **state) {
     (void)state;
     scratch_write(dir, "holds.yaml", HOLDS);
-    scratch_write(dir, "fails.yaml", FAILS);
+    scratch_write(dir, "fails.yaml", SCRATCH_FAILS);
     char holds[128], fails[128], text[8192];
     snprintf(holds, sizeof holds, "%s/holds.yaml", dir);
     snprintf(fails, sizeof fails, "%s/fails.yaml", dir);
@@ -189,8 +180,8 @@ static void test_run_junit_has_a_suite_per_folder(void **state) {
     assert_int_equal(mkdir(one, 0700), 0);
     assert_int_equal(mkdir(two, 0700), 0);
     scratch_write(dir, "suites/one/a_holds.yaml", HOLDS);
-    scratch_write(dir, "suites/one/b_fails.yaml", FAILS);
-    scratch_write(dir, "suites/two/bad.yaml", BROKEN);
+    scratch_write(dir, "suites/one/b_fails.yaml", SCRATCH_FAILS);
+    scratch_write(dir, "suites/two/bad.yaml", SCRATCH_BROKEN);
     snprintf(fails, sizeof fails, "%s/b_fails.yaml", one);
     snprintf(junit, sizeof junit, "%s/junit.xml", dir);
     snprintf(json, sizeof json, "%s/results.jsonl", dir);
@@ -285,7 +276,7 @@ static void test_run_exits_2_when_a_report_cannot_be_written(void **state) {
     snprintf(sub, sizeof sub, "%s/reported", dir);
     assert_int_equal(mkdir(sub, 0700), 0);
     scratch_write(dir, "reported/a_holds.yaml", HOLDS);
-    scratch_write(dir, "reported/b_fails.yaml", FAILS);
+    scratch_write(dir, "reported/b_fails.yaml", SCRATCH_FAILS);
     snprintf(missing, sizeof missing, "%s/no/such/dir/report", dir);
     snprintf(unwritable, sizeof unwritable, "%s/reported", dir); /* a directory */
     snprintf(junit, sizeof junit, "%s/reported.xml", dir);
@@ -421,7 +412,7 @@ static void test_run_schedule_and_shard(void **state) {
     snprintf(sub, sizeof sub, "%s/shards", dir);
     assert_int_equal(mkdir(sub, 0700), 0);
     scratch_write(dir, "shards/a_holds.yaml", HOLDS);
-    scratch_write(dir, "shards/b_fails.yaml", FAILS);
+    scratch_write(dir, "shards/b_fails.yaml", SCRATCH_FAILS);
     snprintf(holds, sizeof holds, "%s/a_holds.yaml", sub);
     snprintf(fails, sizeof fails, "%s/b_fails.yaml", sub);
 

@@ -22,21 +22,12 @@
 #include <unistd.h>
 
 #include "tests/support/junit_reader.h"
+#include "tests/support/scratch.h"
 
 enum { TEXT_MAX = 1 << 18, COMMAND_MAX = 4096 };
-#include "tests/support/scratch.h"
 
 static char dir[SCRATCH_DIR_MAX];
 static char exe[4096];
-
-static const char FAILS[] =
-    "name: hello expects the wrong status\n"
-    "seeds: 1..20\n"
-    "server:\n  routes:\n    - path: /hello\n      steps:\n        - respond: {status: 200, body: hi}\n"
-    "client:\n  tasks:\n    - name: main\n      steps:\n        - request: {id: call, path: /hello}\n"
-    "expect:\n  - step: {step: call, name: wrong, status: 201}\n";
-
-static const char BROKEN[] = "name: broken\nclient:\n  tasks: []\nretires: 3\n";
 
 /* Runs a shell command made from format; returns its exit status (-1 when
  * it did not exit). */
@@ -74,8 +65,8 @@ static void write_suite(bool with_invalid) {
                         "cp scenarios/programs/pool_slot_leaked_finds.yaml %s/suite/sub/finds.yaml",
                         dir, dir, dir),
                      0);
-    scratch_write(dir, "suite/c_fails.yaml", FAILS);
-    if (with_invalid) scratch_write(dir, "suite/bad.yaml", BROKEN);
+    scratch_write(dir, "suite/c_fails.yaml", SCRATCH_FAILS);
+    if (with_invalid) scratch_write(dir, "suite/bad.yaml", SCRATCH_BROKEN);
 }
 
 /* JUnit as the reader reads it, times blanked: they are wall-clock. */
