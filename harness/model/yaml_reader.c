@@ -438,7 +438,9 @@ static int read_name(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *pat
 int fl__yaml_read_keys(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path,
                        const fl_key_t *keys, void *record, size_t record_size) {
     assert(ld != NULL && node != NULL && path != NULL && keys != NULL && record != NULL);
-    assert(node->type == YAML_MAPPING_NODE); /* its keys were checked */
+    /* Its keys were checked: a mapping, or a null that stands for an empty
+     * one ("- retry:"), as fl__yaml_expect_mapping takes it. */
+    assert(node->type == YAML_MAPPING_NODE || is_null(node));
     for (const fl_key_t *key = keys; key->name != NULL; key++) {
         if (key->reader == NULL) continue; /* the kind's parse function reads it */
         assert(key->size == key->reader->size && key->offset + key->size <= record_size);
