@@ -155,7 +155,9 @@ const fl_client_step_row_t *fl_client_step_row(fl_step_kind_t kind);
 
 /* --- handler steps ------------------------------------------------------------------- */
 
-/* Fills out from the step's value (keys checked; a scalar when none). */
+/* Fills out from the step's value: the keys a key reads, checked and read
+ * with the row's before (over its defaults), are there; the rest are the
+ * function's to read. A scalar value when the row has no keys. */
 typedef int fl_handler_step_parse_fn(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const char *path,
                                      fl_scripted_step_t *out);
 
@@ -164,6 +166,7 @@ typedef struct fl_handler_step_row {
     fl_scripted_step_kind_t kind; /* how sim/asgi/scripted.c runs it */
     bool responds;                /* it answers the request: no step may follow it */
     fl_handler_step_parse_fn *parse;
+    const fl_scripted_step_t *defaults; /* the step before its keys are read; NULL: zeros */
 } fl_handler_step_row_t;
 
 const fl_handler_step_row_t *fl_handler_step_rows(size_t *count_out);
