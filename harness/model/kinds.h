@@ -88,8 +88,9 @@ int fl__yaml_kind_item(fl_yaml_reader_t *ld, fl_yaml_node_t *item, const char *p
 
 /* --- expectation kinds --------------------------------------------------------------- */
 
-/* Fills out from the item's value (its keys already checked against the
- * row's, "name" already read); client is the scenario's, for references. */
+/* Fills out from the item's value: its keys checked against the row's,
+ * "name" and the keys a key reads already read (over the row's defaults);
+ * client is the scenario's, for references. */
 typedef int fl_expect_parse_fn(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const char *path,
                                const fl_client_spec_t *client, fl_expectation_t *out);
 
@@ -103,6 +104,7 @@ typedef struct fl_expect_kind_row {
     fl_expect_parse_fn *parse;
     fl_expect_check_fn *check;
     bool reads_trace; /* its check reads the trace's records: the run keeps them */
+    const fl_expectation_t *defaults; /* before its keys are read; NULL: zeros */
 } fl_expect_kind_row_t;
 
 /* The table, in the order the docs list it (count in *count_out). */
