@@ -116,7 +116,8 @@ const fl_expect_kind_row_t *fl_expect_kind_row(fl_expect_kind_t kind);
 /* --- client middleware --------------------------------------------------------------- */
 
 /* Fills out from the item's value: a mapping whose keys were checked
- * against the row's, or a scalar when the row has no keys. */
+ * against the row's and, those a key reads, read (over the row's
+ * defaults); or a scalar when the row has no keys. */
 typedef int fl_client_layer_parse_fn(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const char *path,
                                      fl_client_layer_t *out);
 
@@ -130,6 +131,7 @@ typedef struct fl_client_layer_row {
     fl_client_layer_kind_t kind;
     fl_client_layer_parse_fn *parse;
     fl_client_layer_build_fn *build;
+    const fl_client_layer_t *defaults; /* before its keys are read; NULL: zeros */
 } fl_client_layer_row_t;
 
 const fl_client_layer_row_t *fl_client_layer_rows(size_t *count_out);
@@ -175,6 +177,8 @@ const fl_handler_step_row_t *fl_handler_step_rows(size_t *count_out);
 
 /* --- server middleware --------------------------------------------------------------- */
 
+/* As a client layer's: the keys a key reads are read (over the row's
+ * defaults) before it runs. */
 typedef int fl_server_layer_parse_fn(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const char *path,
                                      fl_server_layer_t *out);
 
@@ -188,6 +192,7 @@ typedef struct fl_server_layer_row {
     fl_server_layer_kind_t kind;
     fl_server_layer_parse_fn *parse;
     fl_server_layer_build_fn *build;
+    const fl_server_layer_t *defaults; /* before its keys are read; NULL: zeros */
 } fl_server_layer_row_t;
 
 const fl_server_layer_row_t *fl_server_layer_rows(size_t *count_out);

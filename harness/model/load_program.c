@@ -613,7 +613,6 @@ int fl__parse_program_layer(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const c
                             fl_server_layer_t *out) {
     assert(out != NULL && out->kind == FL_LAYER_PROGRAM);
     assert(ld != NULL && value != NULL && path != NULL);
-    TRY(fl__yaml_read_keys(ld, value, path, FL__PROGRAM_KEYS, out, sizeof *out));
     assert(out->program.name != NULL); /* a required key */
     TRY(fl__load_program_objects(ld, value, path, &out->program));
     fl_yaml_node_t *v;

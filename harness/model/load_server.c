@@ -52,13 +52,14 @@ static const fl_key_t EXCEPTION_HANDLER_KEYS[] = {
     FL_KEYS_END,
 };
 
+/* An exception handler before its keys are read: a 500 for any Exception. */
+static const fl_server_layer_t EXCEPTION_HANDLER_DEFAULTS = {.handles = FL_ERR_EXCEPTION,
+                                                             .status = 500};
+
 static int parse_exception_handler_layer(fl_yaml_reader_t *ld, fl_yaml_node_t *value,
                                          const char *inner, fl_server_layer_t *out) {
     assert(ld != NULL && value != NULL && inner != NULL && out != NULL);
     assert(out->kind == FL_LAYER_EXCEPTION_HANDLER);
-    out->handles = FL_ERR_EXCEPTION;
-    out->status = 500;
-    TRY(fl__yaml_read_keys(ld, value, inner, EXCEPTION_HANDLER_KEYS, out, sizeof *out));
     assert(out->status >= 100 && out->status <= 599);
     return 0;
 }
@@ -67,14 +68,15 @@ static int parse_exception_handler_layer(fl_yaml_reader_t *ld, fl_yaml_node_t *v
 /* clang-format off */
 static const fl_server_layer_row_t SERVER_LAYERS[] = {
     {{"base_http", "BaseHTTPMiddleware of a version (a name)", NULL},
-     FL_LAYER_BASE_HTTP, parse_base_http_layer, fl__build_base_http_layer},
+     FL_LAYER_BASE_HTTP, parse_base_http_layer, fl__build_base_http_layer, NULL},
     {{"server_errors", "ServerErrorMiddleware", NO_KEYS},
-     FL_LAYER_SERVER_ERRORS, parse_server_errors_layer, fl__build_server_errors_layer},
+     FL_LAYER_SERVER_ERRORS, parse_server_errors_layer, fl__build_server_errors_layer, NULL},
     {{"exception_handler", "ExceptionMiddleware with one handler", EXCEPTION_HANDLER_KEYS},
-     FL_LAYER_EXCEPTION_HANDLER, parse_exception_handler_layer, fl__build_exception_handler_layer},
+     FL_LAYER_EXCEPTION_HANDLER, parse_exception_handler_layer, fl__build_exception_handler_layer,
+     &EXCEPTION_HANDLER_DEFAULTS},
     {{"program", "a middleware written as a program: {name, channels, steps}", FL__PROGRAM_KEYS},
-     FL_LAYER_PROGRAM, fl__parse_program_layer, fl__build_program_layer},
-    {{NULL, NULL, NULL}, 0, NULL, NULL},
+     FL_LAYER_PROGRAM, fl__parse_program_layer, fl__build_program_layer, NULL},
+    {{NULL, NULL, NULL}, 0, NULL, NULL, NULL},
 };
 /* clang-format on */
 
@@ -89,8 +91,11 @@ static int parse_server_layer(fl_yaml_reader_t *ld, fl_yaml_node_t *item, const 
     TRY(fl__yaml_kind_item(ld, item, path, &SERVER_LAYER_TABLE, &it));
     const fl_server_layer_row_t *row = &SERVER_LAYERS[it.index];
     assert(row == fl_server_layer_row(row->kind)); /* a row's kind is its index */
+    if (row->defaults != NULL) *out = *row->defaults;
     out->kind = row->kind;
     out->at = it.at;
+    if (row->head.keys != NULL)
+        TRY(fl__yaml_read_keys(ld, it.value, it.path, row->head.keys, out, sizeof *out));
     return row->parse(ld, it.value, it.path, out);
 }
 
