@@ -5,6 +5,7 @@
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -78,4 +79,18 @@ void loopback_peer_stop(loopback_peer_t *peer) {
     kill(peer->pid, SIGKILL);
     waitpid(peer->pid, NULL, 0);
     peer->pid = 0;
+}
+
+long loopback_read_head(int fd, char *buffer, size_t size) {
+    size_t have = 0;
+    buffer[0] = '\0';
+    while (have < size - 1) {
+        ssize_t n = recv(fd, buffer + have, size - 1 - have, 0);
+        if (n <= 0) return -1;
+        have += (size_t)n;
+        buffer[have] = '\0';
+        char *end = strstr(buffer, "\r\n\r\n");
+        if (end != NULL) return (long)(have - (size_t)(end + 4 - buffer));
+    }
+    return -1;
 }

@@ -4,6 +4,7 @@
 #define FL_TESTS_SUPPORT_LOOPBACK_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -21,6 +22,12 @@ void loopback_sleep_ms(long ms);
 /* A socket listening on 127.0.0.1, backlog deep, on a port of the
  * kernel's choosing (in *port_out). Aborts when it cannot. */
 int loopback_listen(int backlog, uint16_t *port_out);
+
+/* Reads from fd into buffer (size bytes, kept NUL-terminated) until the
+ * blank line that ends a request head. Returns how many bytes after it
+ * (of the body) came with the head, or -1 when the connection ended, or
+ * the buffer filled, before it. */
+long loopback_read_head(int fd, char *buffer, size_t size);
 
 /* A peer: a child process serving on a loopback port of its own. */
 typedef struct loopback_peer {

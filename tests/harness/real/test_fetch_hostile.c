@@ -42,23 +42,12 @@ typedef struct peer_script {
     long trickle_ms;
 } peer_script_t;
 
-static void read_head(int fd) {
-    char buffer[HEAD_MAX];
-    size_t have = 0;
-    while (have < sizeof buffer - 1) {
-        ssize_t n = recv(fd, buffer + have, sizeof buffer - 1 - have, 0);
-        if (n <= 0) return;
-        have += (size_t)n;
-        buffer[have] = '\0';
-        if (strstr(buffer, "\r\n\r\n") != NULL) return;
-    }
-}
-
 static void run_peer(int listener, const void *arg) {
     const peer_script_t *script = arg;
     int fd = accept(listener, NULL, NULL);
     if (fd < 0) _exit(3);
-    read_head(fd);
+    char head[HEAD_MAX];
+    (void)loopback_read_head(fd, head, sizeof head);
     uint32_t times = script->repeat > 0 ? script->repeat : 1;
     size_t length = strlen(script->reply);
     for (uint32_t i = 0; i < times; i++)
@@ -68,10 +57,6 @@ static void run_peer(int listener, const void *arg) {
         if (send(fd, p, 1, MSG_NOSIGNAL) != 1) break;
     }
     for (;;) pause();
-}
-
-static loopback_peer_t start_peer(const peer_script_t *script) {
-    return loopback_peer_start(run_peer, script, CHILD_ALARM_SECONDS);
 }
 
 /* --- fetch, in process ---------------------------------------------------------------- */
@@ -91,7 +76,7 @@ static double now_seconds(void) {
 /* `faultline fetch --timeout 1 [--max-time M] http://127.0.0.1:PORT/` against the peer. */
 static outcome_t *fetch_from_peer(const peer_script_t *script, const char *max_time) {
     static outcome_t outcome;
-    loopback_peer_t peer = start_peer(script);
+    loopback_peer_t peer = loopback_peer_start(run_peer, script, CHILD_ALARM_SECONDS);
     char url[64];
     snprintf(url, sizeof url, "http://127.0.0.1:%u/", peer.port);
     const char *argv[8] = {"fetch", "--timeout", "1"};

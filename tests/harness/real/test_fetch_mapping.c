@@ -66,25 +66,16 @@ typedef struct peer_script {
 
 static void read_head_and_body(int fd, const peer_script_t *script) {
     char buffer[HEAD_MAX];
-    size_t have = 0;
     /* The head: until the blank line (the client writes it in one call). */
-    while (have < sizeof buffer - 1) {
-        ssize_t n = recv(fd, buffer + have, sizeof buffer - 1 - have, 0);
+    long seen = loopback_read_head(fd, buffer, sizeof buffer);
+    if (seen < 0) return;
+    size_t body_seen = (size_t)seen;
+    size_t wanted = script->body_bytes_to_read;
+    while (body_seen < wanted) {
+        size_t room = wanted - body_seen < sizeof buffer ? wanted - body_seen : sizeof buffer;
+        ssize_t n = recv(fd, buffer, room, 0);
         if (n <= 0) return;
-        have += (size_t)n;
-        buffer[have] = '\0';
-        char *end = strstr(buffer, "\r\n\r\n");
-        if (end != NULL) {
-            size_t body_seen = have - (size_t)(end + 4 - buffer);
-            size_t wanted = script->body_bytes_to_read;
-            while (body_seen < wanted) {
-                size_t room = wanted - body_seen < sizeof buffer ? wanted - body_seen : sizeof buffer;
-                n = recv(fd, buffer, room, 0);
-                if (n <= 0) return;
-                body_seen += (size_t)n;
-            }
-            return;
-        }
+        body_seen += (size_t)n;
     }
 }
 
@@ -123,10 +114,6 @@ static void run_peer(int listener, const void *arg) {
     case END_SILENCE: break;
     }
     for (;;) pause();
-}
-
-static loopback_peer_t start_peer(const peer_script_t *script) {
-    return loopback_peer_start(run_peer, script, CHILD_ALARM_SECONDS);
 }
 
 /* --- fetch, in process --------------------------------------------------------------- */
@@ -188,7 +175,7 @@ static void expect_kind(const outcome_t *o, const char *cell, const char *kind,
 /* One cell: the peer plays the fault, fetch must end with the cell's kind. */
 static void check_cell(const char *cell, const peer_script_t *script, const char *path,
                        upload_t upload, const char *kind, const char *message_part) {
-    loopback_peer_t peer = start_peer(script);
+    loopback_peer_t peer = loopback_peer_start(run_peer, script, CHILD_ALARM_SECONDS);
     outcome_t *o = fetch_from(peer.port, path, upload);
     loopback_peer_stop(&peer);
     expect_kind(o, cell, kind, message_part);
@@ -352,7 +339,7 @@ static void test_corrupt_status_line(void **state) {
 static void test_corrupt_response_body(void **state) {
     (void)state;
     peer_script_t script = {.reply = big_reply(500, true), .end = END_SILENCE};
-    loopback_peer_t peer = start_peer(&script);
+    loopback_peer_t peer = loopback_peer_start(run_peer, &script, CHILD_ALARM_SECONDS);
     outcome_t *o = fetch_from(peer.port, "/big", UPLOAD_NONE);
     loopback_peer_stop(&peer);
     if (strstr(o->out, "\"ok\":true,\"status\":200,") == NULL ||
