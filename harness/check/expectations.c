@@ -209,20 +209,31 @@ static bool count_matches(const fl_expectation_t *e, size_t n) {
     return e->count < 0 ? n > 0 : (int64_t)n == e->count;
 }
 
-static void describe_count(const fl_expectation_t *e, char *out, size_t capacity) {
-    assert(e != NULL && out != NULL && capacity > 0);
+enum { COUNTED_WHAT_MAX = 128 };
+
+/* Says why n things of a kind (what: "log entries containing") did not
+ * make e's count, text (NULL: "") being what they were to contain, and
+ * returns false. */
+static bool count_fails(const fl_expectation_t *e, size_t n, const char *section, const char *what,
+                        const char *text, char *why, size_t capacity) {
+    assert(e != NULL && section != NULL && what != NULL && why != NULL && capacity > 0);
+    assert(!count_matches(e, n));
+    char wanted[32];
     if (e->count < 0)
-        snprintf(out, capacity, "at least one");
+        snprintf(wanted, sizeof wanted, "at least one");
     else
-        snprintf(out, capacity, "%" PRId64, e->count);
+        snprintf(wanted, sizeof wanted, "%" PRId64, e->count);
+    snprintf(why, capacity, "%s: expected %s %s \"%s\"%s, got %zu", section, wanted, what,
+             text ? text : "", e->ended.has_min || e->ended.has_max ? " in the time window" : "",
+             n);
+    return false;
 }
 
 bool fl__check_server_expectation(const fl_checker_t *c, const fl_expectation_t *e, char *why,
                                   size_t capacity) {
     assert(c != NULL && c->run != NULL && e != NULL && why != NULL && capacity > 0);
     assert(e->kind == FL_EXPECT_SERVER);
-    fl_run_state_t *run = c->run;
-    fl_server_log_t *log = fl_asgi_server_log(run->server);
+    fl_server_log_t *log = fl_asgi_server_log(c->run->server);
     assert(log != NULL);
     if (e->bodies_differ) {
         if (bodies_differ(log)) return true;
@@ -233,18 +244,13 @@ bool fl__check_server_expectation(const fl_checker_t *c, const fl_expectation_t 
     size_t n = fl_server_log_matches_between(log, e->log_kind, e->cycle, e->log_text,
                                              e->ended.has_min ? e->ended.min_ns : 0,
                                              e->ended.has_max ? e->ended.max_ns : INT64_MAX);
-    bool ok = count_matches(e, n);
-    if (!ok) {
-        char wanted[32];
-        describe_count(e, wanted, sizeof wanted);
-        char where[32] = "";
-        if (e->cycle != 0) snprintf(where, sizeof where, " in cycle %u", e->cycle);
-        snprintf(why, capacity, "server: expected %s %s entries%s containing \"%s\"%s, got %zu",
-                 wanted, fl_server_log_kind_name(e->log_kind), where,
-                 e->log_text ? e->log_text : "",
-                 e->ended.has_min || e->ended.has_max ? " in the time window" : "", n);
-    }
-    return ok;
+    if (count_matches(e, n)) return true;
+    char where[32] = "";
+    if (e->cycle != 0) snprintf(where, sizeof where, " in cycle %u", e->cycle);
+    char what[COUNTED_WHAT_MAX];
+    snprintf(what, sizeof what, "%s entries%s containing", fl_server_log_kind_name(e->log_kind),
+             where);
+    return count_fails(e, n, "server", what, e->log_text, why, capacity);
 }
 
 /* Trace events of a kind whose detail contains the text. The run keeps its
@@ -272,18 +278,12 @@ bool fl__check_trace_expectation(const fl_checker_t *c, const fl_expectation_t *
         n++;
     }
     assert(n <= count);
-    bool ok = count_matches(e, n);
-    if (!ok) {
-        char wanted[32];
-        describe_count(e, wanted, sizeof wanted);
-        snprintf(why, capacity, "trace: expected %s %s events %s \"%s\"%s, got %zu", wanted,
-                 fl_trace_kind_name(e->trace_kind), e->trace_line ? "whose line has" : "containing",
-                 e->trace_line ? e->trace_line
-                 : e->log_text ? e->log_text
-                               : "",
-                 e->ended.has_min || e->ended.has_max ? " in the time window" : "", n);
-    }
-    return ok;
+    if (count_matches(e, n)) return true;
+    char what[COUNTED_WHAT_MAX];
+    snprintf(what, sizeof what, "%s events %s", fl_trace_kind_name(e->trace_kind),
+             e->trace_line ? "whose line has" : "containing");
+    return count_fails(e, n, "trace", what, e->trace_line ? e->trace_line : e->log_text, why,
+                       capacity);
 }
 
 bool fl__check_hang_expectation(const fl_checker_t *c, const fl_expectation_t *e, char *why,

@@ -88,8 +88,9 @@ int fl__yaml_kind_item(fl_yaml_reader_t *ld, fl_yaml_node_t *item, const char *p
 
 /* --- expectation kinds --------------------------------------------------------------- */
 
-/* Fills out from the item's value (its keys already checked against the
- * row's, "name" already read); client is the scenario's, for references. */
+/* Fills out from the item's value: its keys checked against the row's,
+ * "name" and the keys a key reads already read (over the row's defaults);
+ * client is the scenario's, for references. */
 typedef int fl_expect_parse_fn(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const char *path,
                                const fl_client_spec_t *client, fl_expectation_t *out);
 
@@ -103,6 +104,7 @@ typedef struct fl_expect_kind_row {
     fl_expect_parse_fn *parse;
     fl_expect_check_fn *check;
     bool reads_trace; /* its check reads the trace's records: the run keeps them */
+    const fl_expectation_t *defaults; /* before its keys are read; NULL: zeros */
 } fl_expect_kind_row_t;
 
 /* The table, in the order the docs list it (count in *count_out). */
@@ -114,7 +116,8 @@ const fl_expect_kind_row_t *fl_expect_kind_row(fl_expect_kind_t kind);
 /* --- client middleware --------------------------------------------------------------- */
 
 /* Fills out from the item's value: a mapping whose keys were checked
- * against the row's, or a scalar when the row has no keys. */
+ * against the row's and, those a key reads, read (over the row's
+ * defaults); or a scalar when the row has no keys. */
 typedef int fl_client_layer_parse_fn(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const char *path,
                                      fl_client_layer_t *out);
 
@@ -128,6 +131,7 @@ typedef struct fl_client_layer_row {
     fl_client_layer_kind_t kind;
     fl_client_layer_parse_fn *parse;
     fl_client_layer_build_fn *build;
+    const fl_client_layer_t *defaults; /* before its keys are read; NULL: zeros */
 } fl_client_layer_row_t;
 
 const fl_client_layer_row_t *fl_client_layer_rows(size_t *count_out);
@@ -155,7 +159,9 @@ const fl_client_step_row_t *fl_client_step_row(fl_step_kind_t kind);
 
 /* --- handler steps ------------------------------------------------------------------- */
 
-/* Fills out from the step's value (keys checked; a scalar when none). */
+/* Fills out from the step's value: the keys a key reads, checked and read
+ * with the row's before (over its defaults), are there; the rest are the
+ * function's to read. A scalar value when the row has no keys. */
 typedef int fl_handler_step_parse_fn(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const char *path,
                                      fl_scripted_step_t *out);
 
@@ -164,12 +170,15 @@ typedef struct fl_handler_step_row {
     fl_scripted_step_kind_t kind; /* how sim/asgi/scripted.c runs it */
     bool responds;                /* it answers the request: no step may follow it */
     fl_handler_step_parse_fn *parse;
+    const fl_scripted_step_t *defaults; /* the step before its keys are read; NULL: zeros */
 } fl_handler_step_row_t;
 
 const fl_handler_step_row_t *fl_handler_step_rows(size_t *count_out);
 
 /* --- server middleware --------------------------------------------------------------- */
 
+/* As a client layer's: the keys a key reads are read (over the row's
+ * defaults) before it runs. */
 typedef int fl_server_layer_parse_fn(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const char *path,
                                      fl_server_layer_t *out);
 
@@ -183,6 +192,7 @@ typedef struct fl_server_layer_row {
     fl_server_layer_kind_t kind;
     fl_server_layer_parse_fn *parse;
     fl_server_layer_build_fn *build;
+    const fl_server_layer_t *defaults; /* before its keys are read; NULL: zeros */
 } fl_server_layer_row_t;
 
 const fl_server_layer_row_t *fl_server_layer_rows(size_t *count_out);

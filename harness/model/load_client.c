@@ -18,17 +18,22 @@
 #include "harness/run/step_kinds.h"
 #include "harness/world/layer_kinds.h"
 
+/* Every timeout is a duration or forever, httpx's 5s unless given. */
+#define TIMEOUT_KEY(name, doc, member)                                                             \
+    {                                                                                              \
+        name, "duration or forever", "5s", doc, &FL_READ_DURATION_OR_FOREVER,                      \
+            FL_INTO(fl_timeouts_t, member)                                                         \
+    }
+
 static const fl_key_t TIMEOUT_KEYS[] = {
-    {"connect", "duration or forever", "5s", "the connect timeout (0: the client default)",
-     &FL_READ_DURATION_OR_FOREVER, FL_INTO(fl_timeouts_t, connect_ns)},
-    {"read", "duration or forever", "5s", "the read timeout", &FL_READ_DURATION_OR_FOREVER,
-     FL_INTO(fl_timeouts_t, read_ns)},
-    {"write", "duration or forever", "5s", "the write timeout", &FL_READ_DURATION_OR_FOREVER,
-     FL_INTO(fl_timeouts_t, write_ns)},
-    {"pool", "duration or forever", "5s", "the pool checkout timeout", &FL_READ_DURATION_OR_FOREVER,
-     FL_INTO(fl_timeouts_t, pool_ns)},
+    TIMEOUT_KEY("connect", "the connect timeout (0: the client default)", connect_ns),
+    TIMEOUT_KEY("read", "the read timeout", read_ns),
+    TIMEOUT_KEY("write", "the write timeout", write_ns),
+    TIMEOUT_KEY("pool", "the pool checkout timeout", pool_ns),
     FL_KEYS_END,
 };
+
+#undef TIMEOUT_KEY
 
 /* budget: true | false | {ttl, min_retries_per_second, percent_can_retry}
  * (a mapping turns the budget on; unset keys keep httpware's defaults). */
@@ -134,6 +139,9 @@ static const fl_key_t RETRY_KEYS[] = {
     FL_KEYS_END,
 };
 
+/* A retry layer before its keys are read: it refuses a streamed body. */
+static const fl_client_layer_t RETRY_DEFAULTS = {.refuse_streamed_body = true};
+
 static int parse_retry_layer(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const char *inner,
                              fl_client_layer_t *out) {
     assert(ld != NULL && value != NULL && inner != NULL && out != NULL);
@@ -141,8 +149,6 @@ static int parse_retry_layer(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const 
     fl_yaml_node_t *v;
 #define FIELD(key) ((v = fl__yaml_get(ld, value, key)) != NULL)
 #define SUB(key) fl__yaml_child_path(ld, inner, key)
-    out->refuse_streamed_body = true;
-    TRY(fl__yaml_read_keys(ld, value, inner, RETRY_KEYS, out, sizeof *out));
     if (FIELD("attempts")) {
         TRY(fl__yaml_uint32(ld, v, SUB("attempts"), &out->attempts));
         if (out->attempts == 0 || out->attempts > 100)
@@ -168,8 +174,8 @@ static const fl_key_t BULKHEAD_KEYS[] = {
 
 static int parse_bulkhead_layer(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const char *inner,
                                 fl_client_layer_t *out) {
+    (void)ld, (void)value, (void)inner;
     assert(out != NULL && out->kind == FL_CLIENT_LAYER_BULKHEAD);
-    TRY(fl__yaml_read_keys(ld, value, inner, BULKHEAD_KEYS, out, sizeof *out));
     assert(out->max_concurrent > 0 && out->timeout_ns >= 0);
     return 0;
 }
@@ -188,12 +194,12 @@ static int parse_timeout_layer(fl_yaml_reader_t *ld, fl_yaml_node_t *value, cons
 /* clang-format off */
 static const fl_client_layer_row_t CLIENT_LAYERS[] = {
     {{"retry", "httpware's retry middleware, with an optional budget", RETRY_KEYS},
-     FL_CLIENT_LAYER_RETRY, parse_retry_layer, fl__build_retry_layer},
+     FL_CLIENT_LAYER_RETRY, parse_retry_layer, fl__build_retry_layer, &RETRY_DEFAULTS},
     {{"bulkhead", "at most N requests in flight", BULKHEAD_KEYS},
-     FL_CLIENT_LAYER_BULKHEAD, parse_bulkhead_layer, fl__build_bulkhead_layer},
+     FL_CLIENT_LAYER_BULKHEAD, parse_bulkhead_layer, fl__build_bulkhead_layer, NULL},
     {{"timeout", "a deadline per request (a duration)", NULL},
-     FL_CLIENT_LAYER_TIMEOUT, parse_timeout_layer, fl__build_timeout_layer},
-    {{NULL, NULL, NULL}, 0, NULL, NULL},
+     FL_CLIENT_LAYER_TIMEOUT, parse_timeout_layer, fl__build_timeout_layer, NULL},
+    {{NULL, NULL, NULL}, 0, NULL, NULL, NULL},
 };
 /* clang-format on */
 
@@ -208,8 +214,11 @@ static int parse_client_layer(fl_yaml_reader_t *ld, fl_yaml_node_t *item, const 
     TRY(fl__yaml_kind_item(ld, item, path, &CLIENT_LAYER_TABLE, &it));
     const fl_client_layer_row_t *row = &CLIENT_LAYERS[it.index];
     assert(row == fl_client_layer_row(row->kind)); /* a row's kind is its index */
+    if (row->defaults != NULL) *out = *row->defaults;
     out->kind = row->kind;
     out->at = it.at;
+    if (row->head.keys != NULL)
+        TRY(fl__yaml_read_keys(ld, it.value, it.path, row->head.keys, out, sizeof *out));
     return row->parse(ld, it.value, it.path, out);
 }
 

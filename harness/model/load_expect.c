@@ -98,7 +98,6 @@ static int parse_step_expectation(fl_yaml_reader_t *ld, fl_yaml_node_t *value, c
                                   const fl_client_spec_t *client, fl_expectation_t *out) {
     assert(client != NULL && out != NULL && inner != NULL);
     assert(out->kind == FL_EXPECT_STEP);
-    TRY(fl__yaml_read_keys(ld, value, inner, step_keys, out, sizeof *out));
     fl_yaml_node_t *v;
     const fl_step_t *step = fl__client_find_step(client, out->step);
     if (step == NULL)
@@ -138,11 +137,13 @@ static const fl_key_t server_keys[] = {
     FL_KEYS_END,
 };
 
+/* A server expectation before its keys are read: about error entries. */
+static const fl_expectation_t SERVER_DEFAULTS = {.log_kind = FL_SERVER_LOG_ERROR};
+
 static int parse_server_expectation(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const char *inner,
                                     const fl_client_spec_t *client, fl_expectation_t *out) {
-    assert(client != NULL && out->kind == FL_EXPECT_SERVER && out->count == -1);
-    out->log_kind = FL_SERVER_LOG_ERROR;
-    TRY(fl__yaml_read_keys(ld, value, inner, server_keys, out, sizeof *out));
+    (void)ld, (void)value, (void)inner;
+    assert(client != NULL && out->kind == FL_EXPECT_SERVER && out->count >= -1);
     assert((int)out->log_kind >= 0 && (int)out->log_kind < FL_SERVER_LOG_KIND_COUNT);
     return 0;
 }
@@ -155,12 +156,13 @@ static const fl_key_t hang_keys[] = {
     FL_KEYS_END,
 };
 
+/* A hang expectation before its keys are read: the run hangs. */
+static const fl_expectation_t HANG_DEFAULTS = {.hang = true};
+
 static int parse_hang_expectation(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const char *inner,
                                   const fl_client_spec_t *client, fl_expectation_t *out) {
     assert(client != NULL && out != NULL && inner != NULL);
     assert(out->kind == FL_EXPECT_HANG);
-    out->hang = true;
-    TRY(fl__yaml_read_keys(ld, value, inner, hang_keys, out, sizeof *out));
     if (out->blocked_task != NULL && fl__client_find_task(client, out->blocked_task) == NULL)
         return FAIL(ld, fl__yaml_get(ld, value, "task"), "%s: no task is named '%s'", SUB("task"),
                     out->blocked_task);
@@ -179,8 +181,9 @@ static int parse_budget_expectation(fl_yaml_reader_t *ld, fl_yaml_node_t *value,
                                     const fl_client_spec_t *client, fl_expectation_t *out) {
     (void)client;
     assert(out != NULL && inner != NULL);
+    (void)ld, (void)value;
     assert(out->kind == FL_EXPECT_BUDGET);
-    return fl__yaml_read_keys(ld, value, inner, budget_keys, out, sizeof *out);
+    return 0; /* withdrawals, its one key, is read with the row's keys */
 }
 
 static const fl_key_t trace_keys[] = {
@@ -198,8 +201,8 @@ static const fl_key_t trace_keys[] = {
 
 static int parse_trace_expectation(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const char *inner,
                                    const fl_client_spec_t *client, fl_expectation_t *out) {
-    assert(client != NULL && out->kind == FL_EXPECT_TRACE && out->count == -1);
-    TRY(fl__yaml_read_keys(ld, value, inner, trace_keys, out, sizeof *out));
+    (void)ld, (void)value, (void)inner;
+    assert(client != NULL && out->kind == FL_EXPECT_TRACE && out->count >= -1);
     assert((int)out->trace_kind >= 0 && (int)out->trace_kind < FL_TRACE_KIND_COUNT);
     return 0;
 }
@@ -212,20 +215,20 @@ static int parse_trace_expectation(fl_yaml_reader_t *ld, fl_yaml_node_t *value, 
 #undef EXPECT_TEXT
 
 /* The expectation kinds, one row each. */
-/* One row a kind. */
 /* clang-format off */
 static const fl_expect_kind_row_t EXPECT_KINDS[] = {
     {{"step", "a client step's outcome", step_keys},
-     FL_EXPECT_STEP, parse_step_expectation, fl__check_step_expectation, false},
+     FL_EXPECT_STEP, parse_step_expectation, fl__check_step_expectation, false, NULL},
     {{"server", "entries of the server's log", server_keys},
-     FL_EXPECT_SERVER, parse_server_expectation, fl__check_server_expectation, false},
+     FL_EXPECT_SERVER, parse_server_expectation, fl__check_server_expectation, false,
+     &SERVER_DEFAULTS},
     {{"hang", "the run hangs (or not), naming a blocked task", hang_keys},
-     FL_EXPECT_HANG, parse_hang_expectation, fl__check_hang_expectation, false},
+     FL_EXPECT_HANG, parse_hang_expectation, fl__check_hang_expectation, false, &HANG_DEFAULTS},
     {{"budget", "retry budget withdrawals", budget_keys},
-     FL_EXPECT_BUDGET, parse_budget_expectation, fl__check_budget_expectation, false},
+     FL_EXPECT_BUDGET, parse_budget_expectation, fl__check_budget_expectation, false, NULL},
     {{"trace", "trace events of a kind", trace_keys},
-     FL_EXPECT_TRACE, parse_trace_expectation, fl__check_trace_expectation, true},
-    {{NULL, NULL, NULL}, 0, NULL, NULL, false},
+     FL_EXPECT_TRACE, parse_trace_expectation, fl__check_trace_expectation, true, NULL},
+    {{NULL, NULL, NULL}, 0, NULL, NULL, false, NULL},
 };
 /* clang-format on */
 
@@ -241,6 +244,7 @@ static int parse_expectation(fl_yaml_reader_t *ld, fl_yaml_node_t *item, const c
     TRY(fl__yaml_kind_item(ld, item, path, &EXPECT_KIND_TABLE, &it));
     const fl_expect_kind_row_t *row = &EXPECT_KINDS[it.index];
     assert(row == fl_expect_kind_row(row->kind)); /* an expectation's kind has its row */
+    if (row->defaults != NULL) *out = *row->defaults;
     out->kind = row->kind;
     out->at = it.at;
     out->events = -1;
@@ -255,6 +259,7 @@ static int parse_expectation(fl_yaml_reader_t *ld, fl_yaml_node_t *item, const c
     else
         out->name = fl_arena_printf(ld->arena, "%s_%zu", row->head.name, index);
     assert(out->name != NULL);
+    TRY(fl__yaml_read_keys(ld, it.value, it.path, row->head.keys, out, sizeof *out));
     return row->parse(ld, it.value, it.path, client, out);
 }
 

@@ -57,7 +57,6 @@ int fl__parse_send_step(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const char 
                         fl_scripted_step_t *out) {
     assert(out != NULL && out->kind == FL_SCRIPTED_SEND);
     assert(ld != NULL && value != NULL && path != NULL);
-    TRY(fl__yaml_read_keys(ld, value, path, FL__SEND_KEYS, out, sizeof *out));
     if (out->slot != NULL) {
         if (fl__yaml_pair_count(value) != 1)
             return FAIL(ld, value, "%s: message sends a kept message alone: no other key", path);
@@ -100,7 +99,6 @@ int fl__parse_receive_step(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const ch
                            fl_scripted_step_t *out) {
     assert(out != NULL && out->kind == FL_SCRIPTED_RECEIVE);
     assert(ld != NULL && value != NULL && path != NULL);
-    TRY(fl__yaml_read_keys(ld, value, path, FL__RECEIVE_KEYS, out, sizeof *out));
     fl_yaml_node_t *until = fl__yaml_get(ld, value, "until");
     if (until != NULL && out->message != FL_ASGI_HTTP_DISCONNECT)
         return FAIL(ld, until, "%s.until: only http.disconnect is waited for", path);
@@ -172,7 +170,6 @@ int fl__parse_timed_step(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const char
                          fl_scripted_step_t *out) {
     assert(out != NULL);
     assert(out->kind == FL_SCRIPTED_MOVE_ON_AFTER || out->kind == FL_SCRIPTED_FAIL_AFTER);
-    TRY(fl__yaml_read_keys(ld, value, path, FL__TIMED_KEYS, out, sizeof *out));
     return parse_body(ld, value, path, out);
 }
 
@@ -271,7 +268,6 @@ int fl__parse_task_group_step(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const
                               fl_scripted_step_t *out) {
     assert(out != NULL && out->kind == FL_SCRIPTED_TASK_GROUP);
     assert(ld != NULL && value != NULL && path != NULL);
-    TRY(fl__yaml_read_keys(ld, value, path, FL__TASK_GROUP_KEYS, out, sizeof *out));
     fl_yaml_node_t *list = fl__yaml_get(ld, value, "children");
     fl_yaml_node_t *body = fl__yaml_get(ld, value, "steps");
     if (list == NULL && body == NULL)
@@ -318,7 +314,6 @@ int fl__parse_repeat_step(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const cha
                           fl_scripted_step_t *out) {
     assert(out != NULL && out->kind == FL_SCRIPTED_REPEAT);
     assert(ld != NULL && value != NULL && path != NULL);
-    TRY(fl__yaml_read_keys(ld, value, path, FL__REPEAT_KEYS, out, sizeof *out));
     bool until = fl__yaml_get(ld, value, "until_error") != NULL;
     if (until == (out->times > 0)) return FAIL(ld, value, "%s: give times or until_error", path);
     return parse_body(ld, value, path, out);
@@ -393,17 +388,12 @@ const fl_key_t FL__CALL_APP_KEYS[] = {
     FL_KEYS_END,
 };
 
-/* channel_send, channel_receive, close and call_app: their keys, and the
- * channel they name among the program's. */
+/* channel_send, channel_receive, close and call_app: the channel they name
+ * among the program's. */
 int fl__parse_channel_step(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const char *path,
                            fl_scripted_step_t *out) {
     assert(out != NULL && out->kind >= FL_SCRIPTED_CHANNEL_SEND &&
            out->kind <= FL_SCRIPTED_CALL_APP);
-    const fl_key_t *keys = out->kind == FL_SCRIPTED_CHANNEL_SEND      ? FL__CHANNEL_SEND_KEYS
-                           : out->kind == FL_SCRIPTED_CHANNEL_RECEIVE ? FL__CHANNEL_RECEIVE_KEYS
-                           : out->kind == FL_SCRIPTED_CLOSE           ? FL__CLOSE_KEYS
-                                                                      : FL__CALL_APP_KEYS;
-    TRY(fl__yaml_read_keys(ld, value, path, keys, out, sizeof *out));
     fl_yaml_node_t *end = fl__yaml_get(ld, value, "end");
     if (end != NULL) {
         assert(out->kind == FL_SCRIPTED_CLOSE); /* only its keys have end */
@@ -420,21 +410,28 @@ int fl__parse_channel_step(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const ch
     return out->channel == NULL ? 0 : check_channel(ld, value, path, out->channel);
 }
 
+/* The name key a channel and a semaphore share. */
+#define OBJECT_NAME_KEY                                                                            \
+    {                                                                                              \
+        "name", "string", NULL, "what steps call it", &FL_READ_NONEMPTY,                           \
+            FL_INTO(fl_scripted_channel_t, name)                                                   \
+    }
+
 static const fl_key_t SEMAPHORE_KEYS[] = {
-    {"name", "string", NULL, "what steps call it", &FL_READ_NONEMPTY,
-     FL_INTO(fl_scripted_channel_t, name)},
+    OBJECT_NAME_KEY,
     {"value", "integer", "0", "its initial value", &FL_READ_COUNT,
      FL_INTO(fl_scripted_channel_t, capacity)},
     FL_KEYS_END,
 };
 
 static const fl_key_t CHANNEL_KEYS[] = {
-    {"name", "string", NULL, "what steps call it", &FL_READ_NONEMPTY,
-     FL_INTO(fl_scripted_channel_t, name)},
+    OBJECT_NAME_KEY,
     {"capacity", "integer", "0", "items it holds (0: each send waits for a receiver)",
      &FL_READ_COUNT, FL_INTO(fl_scripted_channel_t, capacity)},
     FL_KEYS_END,
 };
+
+#undef OBJECT_NAME_KEY
 
 static const char *const OBJECT_WORDS[] = {"channel", "event", "semaphore"};
 
@@ -519,12 +516,13 @@ const fl_key_t FL__WAIT_FOR_KEYS[] = {
     FL_KEYS_END,
 };
 
+/* A wait_for before its keys are read: 3.12's unless version says. */
+const fl_scripted_step_t FL__WAIT_FOR_DEFAULTS = {.wait_for = FL_WAIT_FOR_3_12};
+
 /* wait_for: {timeout, version, steps}. */
 int fl__parse_wait_for_step(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const char *path,
                             fl_scripted_step_t *out) {
     assert(out != NULL && out->kind == FL_SCRIPTED_WAIT_FOR);
-    out->wait_for = FL_WAIT_FOR_3_12;
-    TRY(fl__yaml_read_keys(ld, value, path, FL__WAIT_FOR_KEYS, out, sizeof *out));
     assert((unsigned)out->wait_for < FL_WAIT_FOR_VERSION_COUNT); /* its reader refuses others */
     return parse_body(ld, value, path, out);
 }
@@ -555,7 +553,6 @@ int fl__parse_match_step(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const char
                          fl_scripted_step_t *out) {
     assert(out != NULL && out->kind == FL_SCRIPTED_MATCH);
     assert(ld != NULL && value != NULL && path != NULL);
-    TRY(fl__yaml_read_keys(ld, value, path, FL__MATCH_KEYS, out, sizeof *out));
     assert((unsigned)out->match_on < FL_MATCH_ON_COUNT); /* its reader refuses others */
     if ((out->match_on == FL_MATCH_HEADER) != (out->match_header != NULL))
         return FAIL(ld, value, "%s: header names the header of on: header, and only it", path);
@@ -616,7 +613,6 @@ int fl__parse_program_layer(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const c
                             fl_server_layer_t *out) {
     assert(out != NULL && out->kind == FL_LAYER_PROGRAM);
     assert(ld != NULL && value != NULL && path != NULL);
-    TRY(fl__yaml_read_keys(ld, value, path, FL__PROGRAM_KEYS, out, sizeof *out));
     assert(out->program.name != NULL); /* a required key */
     TRY(fl__load_program_objects(ld, value, path, &out->program));
     fl_yaml_node_t *v;

@@ -31,6 +31,7 @@ fl_handler_step_parse_fn fl__parse_checkpoint_step, fl__parse_log_step, fl__pars
     fl__parse_receive_step, fl__parse_shield_step, fl__parse_timed_step, fl__parse_try_step,
     fl__parse_task_group_step, fl__parse_spawn_step, fl__parse_repeat_step,
     fl__parse_channel_step, fl__parse_wait_for_step, fl__parse_match_step, fl__parse_sync_step;
+extern const fl_scripted_step_t FL__WAIT_FOR_DEFAULTS;
 extern const fl_key_t FL__SEND_KEYS[], FL__RECEIVE_KEYS[], FL__TIMED_KEYS[], FL__TRY_KEYS[],
     FL__TASK_GROUP_KEYS[], FL__NO_KEYS[], FL__REPEAT_KEYS[], FL__CHANNEL_SEND_KEYS[],
     FL__CHANNEL_RECEIVE_KEYS[], FL__CLOSE_KEYS[], FL__CALL_APP_KEYS[], FL__CHILD_KEYS[], FL__WAIT_FOR_KEYS[], FL__MATCH_KEYS[];

@@ -52,13 +52,14 @@ static const fl_key_t EXCEPTION_HANDLER_KEYS[] = {
     FL_KEYS_END,
 };
 
+/* An exception handler before its keys are read: a 500 for any Exception. */
+static const fl_server_layer_t EXCEPTION_HANDLER_DEFAULTS = {.handles = FL_ERR_EXCEPTION,
+                                                             .status = 500};
+
 static int parse_exception_handler_layer(fl_yaml_reader_t *ld, fl_yaml_node_t *value,
                                          const char *inner, fl_server_layer_t *out) {
     assert(ld != NULL && value != NULL && inner != NULL && out != NULL);
     assert(out->kind == FL_LAYER_EXCEPTION_HANDLER);
-    out->handles = FL_ERR_EXCEPTION;
-    out->status = 500;
-    TRY(fl__yaml_read_keys(ld, value, inner, EXCEPTION_HANDLER_KEYS, out, sizeof *out));
     assert(out->status >= 100 && out->status <= 599);
     return 0;
 }
@@ -67,14 +68,15 @@ static int parse_exception_handler_layer(fl_yaml_reader_t *ld, fl_yaml_node_t *v
 /* clang-format off */
 static const fl_server_layer_row_t SERVER_LAYERS[] = {
     {{"base_http", "BaseHTTPMiddleware of a version (a name)", NULL},
-     FL_LAYER_BASE_HTTP, parse_base_http_layer, fl__build_base_http_layer},
+     FL_LAYER_BASE_HTTP, parse_base_http_layer, fl__build_base_http_layer, NULL},
     {{"server_errors", "ServerErrorMiddleware", NO_KEYS},
-     FL_LAYER_SERVER_ERRORS, parse_server_errors_layer, fl__build_server_errors_layer},
+     FL_LAYER_SERVER_ERRORS, parse_server_errors_layer, fl__build_server_errors_layer, NULL},
     {{"exception_handler", "ExceptionMiddleware with one handler", EXCEPTION_HANDLER_KEYS},
-     FL_LAYER_EXCEPTION_HANDLER, parse_exception_handler_layer, fl__build_exception_handler_layer},
+     FL_LAYER_EXCEPTION_HANDLER, parse_exception_handler_layer, fl__build_exception_handler_layer,
+     &EXCEPTION_HANDLER_DEFAULTS},
     {{"program", "a middleware written as a program: {name, channels, steps}", FL__PROGRAM_KEYS},
-     FL_LAYER_PROGRAM, fl__parse_program_layer, fl__build_program_layer},
-    {{NULL, NULL, NULL}, 0, NULL, NULL},
+     FL_LAYER_PROGRAM, fl__parse_program_layer, fl__build_program_layer, NULL},
+    {{NULL, NULL, NULL}, 0, NULL, NULL, NULL},
 };
 /* clang-format on */
 
@@ -89,8 +91,11 @@ static int parse_server_layer(fl_yaml_reader_t *ld, fl_yaml_node_t *item, const 
     TRY(fl__yaml_kind_item(ld, item, path, &SERVER_LAYER_TABLE, &it));
     const fl_server_layer_row_t *row = &SERVER_LAYERS[it.index];
     assert(row == fl_server_layer_row(row->kind)); /* a row's kind is its index */
+    if (row->defaults != NULL) *out = *row->defaults;
     out->kind = row->kind;
     out->at = it.at;
+    if (row->head.keys != NULL)
+        TRY(fl__yaml_read_keys(ld, it.value, it.path, row->head.keys, out, sizeof *out));
     return row->parse(ld, it.value, it.path, out);
 }
 
@@ -145,7 +150,6 @@ static int parse_response_extras(fl_yaml_reader_t *ld, fl_yaml_node_t *value, co
 static int parse_respond(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const char *path,
                          fl_scripted_step_t *out) {
     assert(out != NULL && out->kind == FL_SCRIPTED_RESPOND);
-    TRY(fl__yaml_read_keys(ld, value, path, RESPOND_KEYS, out, sizeof *out));
     return parse_response_extras(ld, value, path, out);
 }
 
@@ -187,14 +191,16 @@ static const fl_key_t STREAM_KEYS[] = {
 
 #undef STREAM_INTO
 
+/* A stream before its keys are read: one chunk; a failing one raises
+ * ValueError. */
+static const fl_scripted_step_t STREAM_DEFAULTS = {
+    .stream = {.chunk_count = 1, .fail_kind = FL_ERR_VALUE_ERROR}};
+
 static int parse_stream(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const char *path,
                         fl_scripted_step_t *out) {
     assert(ld != NULL && value != NULL && path != NULL && out != NULL);
     assert(out->kind == FL_SCRIPTED_STREAM);
     fl_scripted_stream_t *s = &out->stream;
-    s->chunk_count = 1;
-    s->fail_kind = FL_ERR_VALUE_ERROR;
-    TRY(fl__yaml_read_keys(ld, value, path, STREAM_KEYS, out, sizeof *out));
     fl_yaml_node_t *v = fl__yaml_get(ld, value, "fail_at");
     if (v != NULL) {
         TRY(fl__yaml_count(ld, v, fl__yaml_child_path(ld, path, "fail_at"), &s->fail_at_chunk));
@@ -224,8 +230,9 @@ static const fl_key_t READ_BODY_KEYS[] = {
 static int parse_read_body_step(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const char *inner,
                                 fl_scripted_step_t *out) {
     assert(inner != NULL && out != NULL);
+    (void)ld, (void)value;
     assert(out->kind == FL_SCRIPTED_READ_BODY);
-    return fl__yaml_read_keys(ld, value, inner, READ_BODY_KEYS, out, sizeof *out);
+    return 0; /* bytes, its one key, is read with the row's keys */
 }
 
 static const fl_key_t RAISE_KEYS[] = {
@@ -236,76 +243,76 @@ static const fl_key_t RAISE_KEYS[] = {
     FL_KEYS_END,
 };
 
+/* A raise before its keys are read: a ValueError. */
+static const fl_scripted_step_t RAISE_DEFAULTS = {.error_kind = FL_ERR_VALUE_ERROR};
+
 static int parse_raise_step(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const char *inner,
                             fl_scripted_step_t *out) {
     assert(ld != NULL && value != NULL && inner != NULL && out != NULL);
     assert(out->kind == FL_SCRIPTED_RAISE);
-    out->error_kind = FL_ERR_VALUE_ERROR;
-    TRY(fl__yaml_read_keys(ld, value, inner, RAISE_KEYS, out, sizeof *out));
     assert(fl_error_kind_is(out->error_kind, FL_ERR_EXCEPTION));
     return 0;
 }
 
 /* One row a kind. */
 /* clang-format off */
-/* One row a kind. */
-/* clang-format off */
 static const fl_handler_step_row_t HANDLER_STEPS[] = {
     {{"sleep", "sleep (a duration; 0: a checkpoint)", NULL},
-     FL_SCRIPTED_SLEEP, false, parse_sleep_handler_step},
+     FL_SCRIPTED_SLEEP, false, parse_sleep_handler_step, NULL},
     {{"read_body", "read the whole body, or until SIZE bytes arrived", READ_BODY_KEYS},
-     FL_SCRIPTED_READ_BODY, false, parse_read_body_step},
-    {{"raise", "raise an Exception kind", RAISE_KEYS}, FL_SCRIPTED_RAISE, false, parse_raise_step},
-    {{"respond", "a plain Response", RESPOND_KEYS}, FL_SCRIPTED_RESPOND, true, parse_respond},
+     FL_SCRIPTED_READ_BODY, false, parse_read_body_step, NULL},
+    {{"raise", "raise an Exception kind", RAISE_KEYS},
+     FL_SCRIPTED_RAISE, false, parse_raise_step, &RAISE_DEFAULTS},
+    {{"respond", "a plain Response", RESPOND_KEYS}, FL_SCRIPTED_RESPOND, true, parse_respond, NULL},
     {{"stream", "a StreamingResponse, or an EventSourceResponse", STREAM_KEYS},
-     FL_SCRIPTED_STREAM, true, parse_stream},
+     FL_SCRIPTED_STREAM, true, parse_stream, &STREAM_DEFAULTS},
     {{"checkpoint", "await checkpoint() (the value: {})", FL__NO_KEYS},
-     FL_SCRIPTED_CHECKPOINT, false, fl__parse_checkpoint_step},
+     FL_SCRIPTED_CHECKPOINT, false, fl__parse_checkpoint_step, NULL},
     {{"log", "an entry of the server log, kind log (the value: its text)", NULL},
-     FL_SCRIPTED_LOG, false, fl__parse_log_step},
+     FL_SCRIPTED_LOG, false, fl__parse_log_step, NULL},
     {{"log_if_cancelled", "the same, only while this task's cancellation is pending", NULL},
-     FL_SCRIPTED_LOG_IF_CANCELLED, false, fl__parse_log_step},
+     FL_SCRIPTED_LOG_IF_CANCELLED, false, fl__parse_log_step, NULL},
     {{"send", "await send(message): a raw http.response.start or .body", FL__SEND_KEYS},
-     FL_SCRIPTED_SEND, false, fl__parse_send_step},
+     FL_SCRIPTED_SEND, false, fl__parse_send_step, NULL},
     {{"receive", "await receive(), or until http.disconnect", FL__RECEIVE_KEYS},
-     FL_SCRIPTED_RECEIVE, false, fl__parse_receive_step},
+     FL_SCRIPTED_RECEIVE, false, fl__parse_receive_step, NULL},
     {{"shield", "the steps (the value) in a shielded cancel scope", NULL},
-     FL_SCRIPTED_SHIELD, false, fl__parse_shield_step},
+     FL_SCRIPTED_SHIELD, false, fl__parse_shield_step, NULL},
     {{"move_on_after", "the steps in move_on_after(duration)", FL__TIMED_KEYS},
-     FL_SCRIPTED_MOVE_ON_AFTER, false, fl__parse_timed_step},
+     FL_SCRIPTED_MOVE_ON_AFTER, false, fl__parse_timed_step, NULL},
     {{"fail_after", "the steps in fail_after(duration): DeadlineExceeded", FL__TIMED_KEYS},
-     FL_SCRIPTED_FAIL_AFTER, false, fl__parse_timed_step},
+     FL_SCRIPTED_FAIL_AFTER, false, fl__parse_timed_step, NULL},
     {{"try", "try: steps, except handlers, finally", FL__TRY_KEYS},
-     FL_SCRIPTED_TRY, false, fl__parse_try_step},
+     FL_SCRIPTED_TRY, false, fl__parse_try_step, NULL},
     {{"task_group", "a task group: children, then the opener's steps", FL__TASK_GROUP_KEYS},
-     FL_SCRIPTED_TASK_GROUP, false, fl__parse_task_group_step},
+     FL_SCRIPTED_TASK_GROUP, false, fl__parse_task_group_step, NULL},
     {{"spawn", "tg.start_soon: a child of the innermost task group", FL__CHILD_KEYS},
-     FL_SCRIPTED_SPAWN, false, fl__parse_spawn_step},
+     FL_SCRIPTED_SPAWN, false, fl__parse_spawn_step, NULL},
     {{"cancel_group", "the innermost task group's cancel_scope.cancel()", FL__NO_KEYS},
-     FL_SCRIPTED_CANCEL_GROUP, false, fl__parse_checkpoint_step},
+     FL_SCRIPTED_CANCEL_GROUP, false, fl__parse_checkpoint_step, NULL},
     {{"repeat", "the steps times times, or until an error kind", FL__REPEAT_KEYS},
-     FL_SCRIPTED_REPEAT, false, fl__parse_repeat_step},
+     FL_SCRIPTED_REPEAT, false, fl__parse_repeat_step, NULL},
     {{"channel_send", "a kept message into a channel", FL__CHANNEL_SEND_KEYS},
-     FL_SCRIPTED_CHANNEL_SEND, false, fl__parse_channel_step},
+     FL_SCRIPTED_CHANNEL_SEND, false, fl__parse_channel_step, NULL},
     {{"channel_receive", "a message from a channel, kept by name", FL__CHANNEL_RECEIVE_KEYS},
-     FL_SCRIPTED_CHANNEL_RECEIVE, false, fl__parse_channel_step},
+     FL_SCRIPTED_CHANNEL_RECEIVE, false, fl__parse_channel_step, NULL},
     {{"close", "close one end of a channel", FL__CLOSE_KEYS},
-     FL_SCRIPTED_CLOSE, false, fl__parse_channel_step},
+     FL_SCRIPTED_CLOSE, false, fl__parse_channel_step, NULL},
     {{"call_app", "middleware: await app(scope, receive, send)", FL__CALL_APP_KEYS},
-     FL_SCRIPTED_CALL_APP, false, fl__parse_channel_step},
+     FL_SCRIPTED_CALL_APP, false, fl__parse_channel_step, NULL},
     {{"wait_for", "asyncio.wait_for of a version: the steps as a task, waited for", FL__WAIT_FOR_KEYS},
-     FL_SCRIPTED_WAIT_FOR, false, fl__parse_wait_for_step},
+     FL_SCRIPTED_WAIT_FOR, false, fl__parse_wait_for_step, &FL__WAIT_FOR_DEFAULTS},
     {{"match", "the steps of the case the request's count, method or header matches", FL__MATCH_KEYS},
-     FL_SCRIPTED_MATCH, false, fl__parse_match_step},
+     FL_SCRIPTED_MATCH, false, fl__parse_match_step, NULL},
     {{"set", "event.set() of a program's event (the value: its name)", NULL},
-     FL_SCRIPTED_EVENT_SET, false, fl__parse_sync_step},
+     FL_SCRIPTED_EVENT_SET, false, fl__parse_sync_step, NULL},
     {{"wait", "await event.wait() (the value: the event's name)", NULL},
-     FL_SCRIPTED_EVENT_WAIT, false, fl__parse_sync_step},
+     FL_SCRIPTED_EVENT_WAIT, false, fl__parse_sync_step, NULL},
     {{"acquire", "await semaphore.acquire(), a lock's too (the value: its name)", NULL},
-     FL_SCRIPTED_ACQUIRE, false, fl__parse_sync_step},
+     FL_SCRIPTED_ACQUIRE, false, fl__parse_sync_step, NULL},
     {{"release", "semaphore.release() (the value: its name)", NULL},
-     FL_SCRIPTED_RELEASE, false, fl__parse_sync_step},
-    {{NULL, NULL, NULL}, 0, false, NULL},
+     FL_SCRIPTED_RELEASE, false, fl__parse_sync_step, NULL},
+    {{NULL, NULL, NULL}, 0, false, NULL, NULL},
 };
 /* clang-format on */
 
@@ -321,8 +328,11 @@ static int parse_handler_step(fl_yaml_reader_t *ld, fl_yaml_node_t *item, const 
     TRY(fl__yaml_kind_item(ld, item, path, &HANDLER_STEP_TABLE, &it));
     const fl_handler_step_row_t *row = &HANDLER_STEPS[it.index];
     assert(row->parse != NULL);
+    if (row->defaults != NULL) *out = *row->defaults;
     out->kind = row->kind;
     *responds_out = row->responds;
+    if (row->head.keys != NULL)
+        TRY(fl__yaml_read_keys(ld, it.value, it.path, row->head.keys, out, sizeof *out));
     return row->parse(ld, it.value, it.path, out);
 }
 

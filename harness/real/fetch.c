@@ -4,7 +4,6 @@
 #include <assert.h>
 #include <ctype.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -13,6 +12,7 @@
 #include "client/retry.h"
 #include "client/timeout.h"
 #include "harness/json/json.h"
+#include "harness/real/refuse.h"
 #include "harness/real/upload_file.h"
 #include "sim/net/uvnet.h"
 #include "sim/runtime/runtime.h"
@@ -61,20 +61,6 @@ void fl_fetch_usage(FILE *out) {
 }
 
 /* --- parsing ---------------------------------------------------------------------- */
-
-static int refuse(char *error, size_t error_size, const char *format, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int refuse(char *error, size_t error_size, const char *format, ...) {
-    assert(format != NULL);
-    if (error != NULL && error_size > 0) {
-        va_list args;
-        va_start(args, format);
-        vsnprintf(error, error_size, format, args);
-        va_end(args);
-    }
-    return -1;
-}
 
 /* Decimal digits only, no sign, no blanks; at most max. */
 static bool parse_count(const char *text, uint64_t max, uint64_t *value_out) {
@@ -126,8 +112,8 @@ static int set_body(fl_fetch_args_t *args, fl_fetch_body_t body, const char *opt
     assert(body == FL_FETCH_BODY_DATA || body == FL_FETCH_BODY_FILE ||
            body == FL_FETCH_BODY_STREAM);
     if (args->body != FL_FETCH_BODY_NONE)
-        return refuse(error, error_size, "%s: a body was already given (one of -d, --stream-body)",
-                      option);
+        return fl__refuse(error, error_size,
+                          "%s: a body was already given (one of -d, --stream-body)", option);
     args->body = body;
     return 0;
 }
@@ -144,49 +130,51 @@ static int parse_valued(const char *option, const char *value, fl_fetch_args_t *
     assert(option != NULL && value != NULL && args != NULL);
     assert(args->header_count <= FL_FETCH_HEADERS_MAX);
     if (is_option(option, "-X", "--request")) {
-        if (value[0] == '\0') return refuse(error, error_size, "%s: empty method", option);
+        if (value[0] == '\0') return fl__refuse(error, error_size, "%s: empty method", option);
         args->method = value;
     } else if (is_option(option, "-H", "--header")) {
         const char *colon = strchr(value, ':');
         if (colon == NULL || colon == value)
-            return refuse(error, error_size, "%s '%s': expected 'Name: value'", option, value);
+            return fl__refuse(error, error_size, "%s '%s': expected 'Name: value'", option, value);
         if (args->header_count == FL_FETCH_HEADERS_MAX)
-            return refuse(error, error_size, "more than %d headers", FL_FETCH_HEADERS_MAX);
+            return fl__refuse(error, error_size, "more than %d headers", FL_FETCH_HEADERS_MAX);
         args->headers[args->header_count++] = value;
     } else if (is_option(option, "-d", "--data")) {
         bool file = value[0] == '@';
         if (set_body(args, file ? FL_FETCH_BODY_FILE : FL_FETCH_BODY_DATA, option, error,
                      error_size) != 0)
             return -1;
-        if (file && value[1] == '\0') return refuse(error, error_size, "%s @: no file name", option);
+        if (file && value[1] == '\0')
+            return fl__refuse(error, error_size, "%s @: no file name", option);
         args->data = file ? value + 1 : value;
     } else if (is_option(option, NULL, "--stream-body")) {
         if (set_body(args, FL_FETCH_BODY_STREAM, option, error, error_size) != 0) return -1;
         if (!parse_count(value, FL_FETCH_STREAM_BYTES_MAX, &args->stream_bytes))
-            return refuse(error, error_size, "--stream-body '%s': expected a byte count (0 to %llu)",
-                          value, (unsigned long long)FL_FETCH_STREAM_BYTES_MAX);
+            return fl__refuse(error, error_size,
+                              "--stream-body '%s': expected a byte count (0 to %llu)", value,
+                              (unsigned long long)FL_FETCH_STREAM_BYTES_MAX);
     } else if (is_option(option, NULL, "--timeout")) {
         if (!parse_seconds(value, &args->timeout_ns))
-            return refuse(error, error_size,
-                          "--timeout '%s': expected seconds, more than 0 and at most %.0f", value,
-                          FL_FETCH_TIMEOUT_SECONDS_MAX);
+            return fl__refuse(error, error_size,
+                              "--timeout '%s': expected seconds, more than 0 and at most %.0f",
+                              value, FL_FETCH_TIMEOUT_SECONDS_MAX);
     } else if (is_option(option, NULL, "--max-time")) {
         if (!parse_seconds(value, &args->max_time_ns))
-            return refuse(error, error_size,
-                          "--max-time '%s': expected seconds, more than 0 and at most %.0f", value,
-                          FL_FETCH_TIMEOUT_SECONDS_MAX);
+            return fl__refuse(error, error_size,
+                              "--max-time '%s': expected seconds, more than 0 and at most %.0f",
+                              value, FL_FETCH_TIMEOUT_SECONDS_MAX);
     } else if (is_option(option, NULL, "--repeat")) {
         uint64_t repeat;
         if (!parse_count(value, FL_FETCH_REPEAT_MAX, &repeat) || repeat == 0)
-            return refuse(error, error_size, "--repeat '%s': expected a count, 1 to %d", value,
-                          FL_FETCH_REPEAT_MAX);
+            return fl__refuse(error, error_size, "--repeat '%s': expected a count, 1 to %d", value,
+                              FL_FETCH_REPEAT_MAX);
         args->repeat = (uint32_t)repeat;
     } else {
         assert(is_option(option, NULL, "--retry"));
         uint64_t attempts;
         if (!parse_count(value, FL_RETRY_ATTEMPTS_MAX, &attempts) || attempts == 0)
-            return refuse(error, error_size, "--retry '%s': expected attempts, 1 to %u", value,
-                          FL_RETRY_ATTEMPTS_MAX);
+            return fl__refuse(error, error_size, "--retry '%s': expected attempts, 1 to %u", value,
+                              FL_RETRY_ATTEMPTS_MAX);
         args->retry_attempts = (uint32_t)attempts;
     }
     return 0;
@@ -205,7 +193,7 @@ static bool takes_value(const char *arg) {
 static int set_url(fl_fetch_args_t *args, const char *url, char *error, size_t error_size) {
     assert(args != NULL && url != NULL);
     if (args->url != NULL)
-        return refuse(error, error_size, "more than one URL ('%s' and '%s')", args->url, url);
+        return fl__refuse(error, error_size, "more than one URL ('%s' and '%s')", args->url, url);
     args->url = url;
     return 0;
 }
@@ -226,13 +214,13 @@ int fl_fetch_parse(int argc, char **argv, fl_fetch_args_t *args, char *error, si
             args->help = true;
         } else if (takes_value(arg)) {
             const char *value = option_value(argc, argv, &i);
-            if (value == NULL) return refuse(error, error_size, "%s needs a value", arg);
+            if (value == NULL) return fl__refuse(error, error_size, "%s needs a value", arg);
             if (parse_valued(arg, value, args, error, error_size) != 0) return -1;
         } else {
-            return refuse(error, error_size, "unknown option '%s'", arg);
+            return fl__refuse(error, error_size, "unknown option '%s'", arg);
         }
     }
-    if (args->url == NULL && !args->help) return refuse(error, error_size, "no URL given");
+    if (args->url == NULL && !args->help) return fl__refuse(error, error_size, "no URL given");
     assert(args->header_count <= FL_FETCH_HEADERS_MAX && args->repeat <= FL_FETCH_REPEAT_MAX);
     /* -d gives data (the bytes or the path); --stream-body and no body none. */
     assert((args->data != NULL) ==

@@ -7,7 +7,6 @@
 #include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,25 +14,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "harness/real/refuse.h"
+
 enum { FIRST_CAPACITY = 64 * 1024 };
 
-static int refuse(char *error, size_t error_size, const char *format, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int refuse(char *error, size_t error_size, const char *format, ...) {
-    assert(format != NULL);
-    if (error != NULL && error_size > 0) {
-        va_list args;
-        va_start(args, format);
-        vsnprintf(error, error_size, format, args);
-        va_end(args);
-    }
-    return -1;
-}
-
 static int too_large(const char *path, uint64_t bytes_max, char *error, size_t error_size) {
-    return refuse(error, error_size, "-d @%s: larger than %llu bytes", path,
-                  (unsigned long long)bytes_max);
+    return fl__refuse(error, error_size, "-d @%s: larger than %llu bytes", path,
+                      (unsigned long long)bytes_max);
 }
 
 /* Grows *bytes so that it holds at least one byte more than length, but
@@ -56,19 +43,19 @@ static int read_bounded(int fd, const char *path, uint64_t bytes_max, unsigned c
                         size_t *length_out, char *error, size_t error_size) {
     unsigned char *bytes = malloc(1); /* never NULL, even for an empty file */
     size_t length = 0, capacity = 0;
-    int status = bytes != NULL ? 0 : refuse(error, error_size, "-d @%s: out of memory", path);
+    int status = bytes != NULL ? 0 : fl__refuse(error, error_size, "-d @%s: out of memory", path);
     while (status == 0) {
         if (length > bytes_max) {
             status = too_large(path, bytes_max, error, error_size);
             break;
         }
         if (length == capacity && !grow(&bytes, &capacity, length, bytes_max)) {
-            status = refuse(error, error_size, "-d @%s: out of memory", path);
+            status = fl__refuse(error, error_size, "-d @%s: out of memory", path);
             break;
         }
         ssize_t n = read(fd, bytes + length, capacity - length);
         if (n < 0 && errno == EINTR) continue;
-        if (n < 0) status = refuse(error, error_size, "-d @%s: %s", path, strerror(errno));
+        if (n < 0) status = fl__refuse(error, error_size, "-d @%s: %s", path, strerror(errno));
         if (n <= 0) break;
         length += (size_t)n;
     }
@@ -87,7 +74,7 @@ int fl_upload_file_read(const char *path, uint64_t bytes_max, unsigned char **by
     assert(path != NULL && bytes_out != NULL && length_out != NULL);
     assert(bytes_max < SIZE_MAX);
     int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return refuse(error, error_size, "-d @%s: %s", path, strerror(errno));
+    if (fd < 0) return fl__refuse(error, error_size, "-d @%s: %s", path, strerror(errno));
     struct stat info;
     int status;
     /* A regular file says its size: one too large is refused unread. */

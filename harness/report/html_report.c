@@ -210,24 +210,21 @@ static void write_marks(FILE *out, const fl_outcome_t *outcomes, size_t count) {
     fputs("</table>\n", out);
 }
 
+static void html_cell(FILE *out, const char *action, uint64_t seeds) {
+    (void)action;
+    assert(out != NULL);
+    if (seeds == 0)
+        fputs("<td class=\"num muted\">.</td>", out);
+    else
+        fprintf(out, "<td class=\"num\">%" PRIu64 "</td>", seeds);
+}
+
+static const fl_matrix_table_format_t HTML_TABLE = {"<th>%s</th>", "<tr><th>%s</th><th>%s</th>",
+                                                    html_cell, "</tr>\n"};
+
 static void write_matrix_table(FILE *out, const fl_fault_matrix_t *matrix) {
     fputs("<table class=\"matrix\">\n<tr><th>side</th><th>state \\ action</th>", out);
-    for (int a = 0; a < FL_FAULT_ACTION_COUNT; a++)
-        if (fl_matrix_action_has_column((fl_fault_action_kind_t)a))
-            fprintf(out, "<th>%s</th>", fl_fault_action_name((fl_fault_action_kind_t)a));
-    fputs("</tr>\n", out);
-    for (int s = 0; s < FL_PROTOCOL_STATE_COUNT; s++) {
-        fl_protocol_state_t state = (fl_protocol_state_t)s;
-        fprintf(out, "<tr><th>%s</th><th>%s</th>", fl_side_name(fl_protocol_state_side(state)),
-                fl_protocol_state_name(state));
-        for (int a = 0; a < FL_FAULT_ACTION_COUNT; a++) {
-            if (!fl_matrix_action_has_column((fl_fault_action_kind_t)a)) continue;
-            uint64_t seeds = matrix->cells[s][a].seeds;
-            if (seeds == 0) fputs("<td class=\"num muted\">.</td>", out);
-            else fprintf(out, "<td class=\"num\">%" PRIu64 "</td>", seeds);
-        }
-        fputs("</tr>\n", out);
-    }
+    fl_matrix_table_write(matrix, &HTML_TABLE, out);
     fputs("</table>\n", out);
 }
 

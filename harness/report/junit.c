@@ -197,13 +197,11 @@ static void write_suite(FILE *f, const fl_outcome_t *outcomes, size_t count,
     fputs(" </testsuite>\n", f);
 }
 
-int fl_report_junit(const char *path, const fl_outcome_t *outcomes, size_t count, FILE *err) {
-    assert(path != NULL && (outcomes != NULL || count == 0));
-    assert(err != NULL);
-    FILE *f = fl__report_open(path, err);
-    if (f == NULL) return -1;
+static void write_junit(FILE *f, const fl_outcome_t *outcomes, size_t count) {
+    assert(f != NULL && (outcomes != NULL || count == 0));
     folders_t folders;
     folders_make(&folders, outcomes, count);
+    assert(folders.count >= 1 || count == 0); /* every file is in a folder */
     tally_t total = {0};
     for (size_t i = 0; i < count; i++) tally_add(&total, &outcomes[i]);
     assert(total.tests == count);
@@ -214,5 +212,10 @@ int fl_report_junit(const char *path, const fl_outcome_t *outcomes, size_t count
         write_suite(f, outcomes, count, &folders, folder);
     fputs("</testsuites>\n", f);
     folders_free(&folders);
-    return fl__report_close(f, path, err);
+}
+
+int fl_report_junit(const char *path, const fl_outcome_t *outcomes, size_t count, FILE *err) {
+    assert(path != NULL && (outcomes != NULL || count == 0));
+    assert(err != NULL);
+    return fl__report_write(path, outcomes, count, write_junit, err);
 }

@@ -131,27 +131,44 @@ bool fl_matrix_json_add(const fl_json_value_t *array, fl_fault_matrix_t *matrix)
     return true;
 }
 
+void fl_matrix_table_write(const fl_fault_matrix_t *matrix, const fl_matrix_table_format_t *format,
+                           FILE *out) {
+    assert(matrix != NULL && format != NULL && out != NULL);
+    assert(format->column_head != NULL && format->row_head != NULL && format->cell != NULL);
+    assert(format->row_end != NULL);
+    for (int a = 0; a < FL_FAULT_ACTION_COUNT; a++)
+        if (action_has_column(a))
+            fprintf(out, format->column_head, fl_fault_action_name((fl_fault_action_kind_t)a));
+    fputs(format->row_end, out);
+    for (int s = 0; s < FL_PROTOCOL_STATE_COUNT; s++) {
+        fl_protocol_state_t state = (fl_protocol_state_t)s;
+        fprintf(out, format->row_head, fl_side_name(fl_protocol_state_side(state)),
+                fl_protocol_state_name(state));
+        for (int a = 0; a < FL_FAULT_ACTION_COUNT; a++)
+            if (action_has_column(a))
+                format->cell(out, fl_fault_action_name((fl_fault_action_kind_t)a),
+                             matrix->cells[s][a].seeds);
+        fputs(format->row_end, out);
+    }
+}
+
+/* Right-aligned under the column's head. */
+static void text_cell(FILE *out, const char *action, uint64_t seeds) {
+    assert(out != NULL && action != NULL);
+    int width = (int)strlen(action);
+    assert(width > 0);
+    if (seeds == 0)
+        fprintf(out, " %*s", width, ".");
+    else
+        fprintf(out, " %*" PRIu64, width, seeds);
+}
+
+static const fl_matrix_table_format_t TEXT_TABLE = {" %s", "%-6s %-17s", text_cell, "\n"};
+
 static void print_table(const fl_fault_matrix_t *matrix, FILE *out) {
     assert(matrix != NULL && out != NULL);
     fprintf(out, "%-24s", "state \\ action");
-    for (int a = 0; a < FL_FAULT_ACTION_COUNT; a++)
-        if (action_has_column(a)) fprintf(out, " %s", fl_fault_action_name((fl_fault_action_kind_t)a));
-    fputc('\n', out);
-    for (int s = 0; s < FL_PROTOCOL_STATE_COUNT; s++) {
-        fl_protocol_state_t state = (fl_protocol_state_t)s;
-        fprintf(out, "%-6s %-17s", fl_side_name(fl_protocol_state_side(state)),
-                fl_protocol_state_name(state));
-        for (int a = 0; a < FL_FAULT_ACTION_COUNT; a++) {
-            if (!action_has_column(a)) continue;
-            int width = (int)strlen(fl_fault_action_name((fl_fault_action_kind_t)a));
-            uint64_t seeds = matrix->cells[s][a].seeds;
-            if (seeds == 0)
-                fprintf(out, " %*s", width, ".");
-            else
-                fprintf(out, " %*" PRIu64, width, seeds);
-        }
-        fputc('\n', out);
-    }
+    fl_matrix_table_write(matrix, &TEXT_TABLE, out);
 }
 
 void fl_matrix_print(const fl_fault_matrix_t *matrix, FILE *out) {

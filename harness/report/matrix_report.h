@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "harness/json/json.h"
@@ -36,6 +37,23 @@ void fl_matrix_json_write(fl_json_writer_t *w, const fl_fault_matrix_t *matrix);
 
 /* Adds an array written so into matrix; false when it is not one. */
 bool fl_matrix_json_add(const fl_json_value_t *array, fl_fault_matrix_t *matrix);
+
+/* How a table of seeds (a row a state, a column an action) is written:
+ * the printf formats of each column's head (of the action's name) and of
+ * each row's heads (of the side's name, then the state's), how a cell is
+ * written ('seeds' 0: none reached it), and what ends the head row and
+ * each row. */
+typedef struct fl_matrix_table_format {
+    const char *column_head;
+    const char *row_head;
+    void (*cell)(FILE *out, const char *action, uint64_t seeds);
+    const char *row_end;
+} fl_matrix_table_format_t;
+
+/* Writes the table's head row and its rows in format; the caller writes
+ * what comes before and after them. */
+void fl_matrix_table_write(const fl_fault_matrix_t *matrix, const fl_matrix_table_format_t *format,
+                           FILE *out);
 
 /* The table: a row a state, a column an action, each cell the seeds that
  * reached it ('.' for none); then each reached cell's error kinds. */

@@ -24,3 +24,13 @@ int fl__report_close(FILE *f, const char *path, FILE *err) {
     assert(write_failed || close_status != 0);
     return -1;
 }
+
+int fl__report_write(const char *path, const fl_outcome_t *outcomes, size_t count,
+                     fl__report_body_fn *body, FILE *err) {
+    assert(path != NULL && (outcomes != NULL || count == 0));
+    assert(body != NULL && err != NULL);
+    FILE *f = fl__report_open(path, err);
+    if (f == NULL) return -1;
+    body(f, outcomes, count);
+    return fl__report_close(f, path, err);
+}

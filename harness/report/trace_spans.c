@@ -1,20 +1,19 @@
 #include "harness/report/trace_spans.h"
 
 #include <assert.h>
-#include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 
-#include "sim/runtime/arena.h"
-
-static void *zeroed(size_t count, size_t size) {
-    assert(size > 0);
-    void *memory = calloc(count > 0 ? count : 1, size);
-    if (memory == NULL) fl__out_of_memory("trace spans");
-    return memory;
+/* count zeroed items of size bytes from the spans' arena (out of memory
+ * aborts there). */
+static void *zeroed(fl_trace_spans_t *s, size_t count, size_t size) {
+    assert(s != NULL && size > 0);
+    assert(count <= SIZE_MAX / size); /* the product below does not wrap */
+    return fl_arena_zalloc(&s->arena, count * size);
 }
 
-static size_t *indexes_none(size_t count) {
-    size_t *indexes = zeroed(count, sizeof *indexes);
+static size_t *indexes_none(fl_trace_spans_t *s, size_t count) {
+    size_t *indexes = zeroed(s, count, sizeof *indexes);
     for (size_t i = 0; i < count; i++) indexes[i] = FL_TRACE_SPAN_NONE;
     assert(count == 0 || indexes[count - 1] == FL_TRACE_SPAN_NONE);
     return indexes;
@@ -77,8 +76,8 @@ static void find_slices(fl_trace_spans_t *s, task_marks_t *m) {
  * then each task's side, parents first (a parent's id is below its
  * child's: it existed first). */
 static void find_sides(fl_trace_spans_t *s) {
-    uint32_t *parent = zeroed((size_t)s->task_count + 1, sizeof *parent);
-    bool *accepts = zeroed((size_t)s->task_count + 1, sizeof *accepts);
+    uint32_t *parent = zeroed(s, (size_t)s->task_count + 1, sizeof *parent);
+    bool *accepts = zeroed(s, (size_t)s->task_count + 1, sizeof *accepts);
     for (size_t i = 0; i < s->count; i++) {
         const fl_trace_event_t *e = &s->events[i];
         if (e->kind == FL_TRACE_SPAWN && e->object < e->task) parent[e->task] = e->object;
@@ -91,8 +90,6 @@ static void find_sides(fl_trace_spans_t *s) {
         if (parent[id] != 0) s->side_of_task[id] = s->side_of_task[parent[id]];
         else s->side_of_task[id] = accepts[id] ? FL_TRACE_SIDE_SERVER : FL_TRACE_SIDE_CLIENT;
     }
-    free(parent);
-    free(accepts);
 }
 
 static bool is_network_event(const fl_trace_event_t *e) {
@@ -106,7 +103,7 @@ static void find_connections(fl_trace_spans_t *s) {
     for (size_t i = 0; i < s->count; i++)
         if (is_network_event(&s->events[i]) && s->events[i].object > s->connection_max)
             s->connection_max = s->events[i].object;
-    s->connection_seen = zeroed((size_t)s->connection_max + 1, sizeof *s->connection_seen);
+    s->connection_seen = zeroed(s, (size_t)s->connection_max + 1, sizeof *s->connection_seen);
     for (size_t i = 0; i < s->count; i++)
         if (is_network_event(&s->events[i])) s->connection_seen[s->events[i].object] = true;
     assert(s->connection_seen != NULL);
@@ -119,31 +116,25 @@ void fl_trace_spans_build(fl_trace_spans_t *s, const fl_trace_event_t *events, s
     s->events = events;
     s->count = count;
     s->task_count = task_count;
-    s->side_of_task = zeroed((size_t)task_count + 1, sizeof *s->side_of_task);
-    s->running = zeroed(count, sizeof *s->running);
-    s->end_of = indexes_none(count);
-    s->cause_of = indexes_none(count);
+    fl_arena_init(&s->arena);
+    s->side_of_task = zeroed(s, (size_t)task_count + 1, sizeof *s->side_of_task);
+    s->running = zeroed(s, count, sizeof *s->running);
+    s->end_of = indexes_none(s, count);
+    s->cause_of = indexes_none(s, count);
     task_marks_t marks = {
-        .open_run = indexes_none((size_t)task_count + 1),
-        .open_wait = indexes_none((size_t)task_count + 1),
-        .pending_cause = indexes_none((size_t)task_count + 1),
+        .open_run = indexes_none(s, (size_t)task_count + 1),
+        .open_wait = indexes_none(s, (size_t)task_count + 1),
+        .pending_cause = indexes_none(s, (size_t)task_count + 1),
     };
     find_slices(s, &marks);
     find_sides(s);
     find_connections(s);
-    free(marks.open_run);
-    free(marks.open_wait);
-    free(marks.pending_cause);
     assert(s->side_of_task[0] == FL_TRACE_SIDE_SCHEDULER);
 }
 
 void fl_trace_spans_free(fl_trace_spans_t *s) {
     assert(s != NULL);
-    free(s->side_of_task);
-    free(s->running);
-    free(s->end_of);
-    free(s->cause_of);
-    free(s->connection_seen);
+    fl_arena_destroy(&s->arena); /* every array, the build's scratch too */
     memset(s, 0, sizeof *s);
 }
 

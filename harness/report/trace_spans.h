@@ -24,6 +24,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sim/runtime/arena.h"
 #include "sim/runtime/trace.h"
 
 /* The sides, numbered as the Chrome trace's process ids. */
@@ -49,10 +50,12 @@ typedef struct fl_trace_spans {
     size_t *cause_of;               /* [count]: run → the wake or spawn that readied it */
     uint32_t connection_max;        /* the highest connection id a net or fault event names */
     bool *connection_seen;          /* [connection_max + 1] */
+    fl_arena_t arena;               /* holds the arrays above */
 } fl_trace_spans_t;
 
 /* Reads count events (task ids at most task_count) into spans; the arrays
- * are malloc'd (out of memory aborts) and freed by fl_trace_spans_free.
+ * are the spans' own arena's (out of memory aborts), freed by
+ * fl_trace_spans_free.
  * events must outlive spans. */
 void fl_trace_spans_build(fl_trace_spans_t *spans, const fl_trace_event_t *events, size_t count,
                           uint32_t task_count);

@@ -19,17 +19,9 @@
 #include "harness/cli/commands.h"
 #include "tests/support/child_process.h"
 #include "tests/support/junit_reader.h"
+#include "tests/support/scratch.h"
 
-static char dir[64];
-
-static void write_file(const char *name, const char *text) {
-    char path[128];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    fclose(f);
-}
+static char dir[SCRATCH_DIR_MAX];
 
 static const char HOLDS[] =
     "name: hello holds\n"
@@ -38,27 +30,10 @@ static const char HOLDS[] =
     "client:\n  tasks:\n    - name: main\n      steps:\n        - request: {id: call, path: /hello}\n"
     "expect:\n  - step: {step: call, status: 200}\n";
 
-static const char FAILS[] =
-    "name: hello expects the wrong status\n"
-    "seeds: 1..20\n"
-    "server:\n  routes:\n    - path: /hello\n      steps:\n        - respond: {status: 200, body: hi}\n"
-    "client:\n  tasks:\n    - name: main\n      steps:\n        - request: {id: call, path: /hello}\n"
-    "expect:\n  - step: {step: call, name: wrong, status: 201}\n";
-
-static const char BROKEN[] = "name: broken\nclient:\n  tasks: []\nretires: 3\n";
-
 static int setup(void **state) {
-    (void)state;
-    snprintf(dir, sizeof dir, "/tmp/faultline-cli-XXXXXX");
-    assert_non_null(mkdtemp(dir));
+    *state = dir;
+    scratch_make(dir, "cli");
     return 0;
-}
-
-static int teardown(void **state) {
-    (void)state;
-    char command[128];
-    snprintf(command, sizeof command, "rm -rf %s", dir);
-    return system(command) == 0 ? 0 : -1;
 }
 
 /* Runs a command with argv built from words; returns the exit code, with
@@ -66,16 +41,7 @@ static int teardown(void **state) {
  * the other one dropped. */
 static int run_capturing(int (*fn)(int, char **, FILE *, FILE *), const char *const *words,
                          int count, bool to_err, char *text, size_t size) {
-    char *argv[16];
-    assert_true(count <= 16);
-    for (int i = 0; i < count; i++) argv[i] = (char *)words[i];
-    text[0] = '\0'; /* glibc's fmemopen writes no NUL when nothing is written */
-    FILE *captured = fmemopen(text, size, "w");
-    FILE *dropped = fopen("/dev/null", "w");
-    int code = fn(count, argv, to_err ? dropped : captured, to_err ? captured : dropped);
-    fclose(captured);
-    fclose(dropped);
-    return code;
+    return scratch_capture(fn, words, count, to_err ? NULL : text, to_err ? text : NULL, size);
 }
 
 /* The output in out_text. */
@@ -89,8 +55,8 @@ static int run_command_err(int (*fn)(int, char **, FILE *, FILE *), const char *
 
 static void test_check_reports_invalid_files_with_exit_2(void **state) {
     (void)state;
-    write_file("good.yaml", HOLDS);
-    write_file("bad.yaml", BROKEN);
+    scratch_write(dir, "good.yaml", HOLDS);
+    scratch_write(dir, "bad.yaml", SCRATCH_BROKEN);
     char good[128], bad[128], text[4096];
     snprintf(good, sizeof good, "%s/good.yaml", dir);
     snprintf(bad, sizeof bad, "%s/bad.yaml", dir);
@@ -112,9 +78,9 @@ static void test_a_crowded_directory_is_read_whole(void **state) {
     assert_int_equal(mkdir(sub, 0700), 0);
     for (int i = 0; i < 4200; i++) {
         snprintf(name, sizeof name, "crowded/note_%04d.txt", i);
-        write_file(name, "not a scenario\n");
+        scratch_write(dir, name, "not a scenario\n");
     }
-    write_file("crowded/zz_good.yaml", HOLDS);
+    scratch_write(dir, "crowded/zz_good.yaml", HOLDS);
     const char *words[] = {"check", sub};
     assert_int_equal(run_command(fl_cli_check, words, 2, text, sizeof text), 0);
     assert_non_null(strstr(text, "1 files: 1 valid, 0 invalid"));
@@ -123,8 +89,8 @@ static void test_a_crowded_directory_is_read_whole(void **state) {
 
 static void test_run_exit_codes(void **state) {
     (void)state;
-    write_file("holds.yaml", HOLDS);
-    write_file("fails.yaml", FAILS);
+    scratch_write(dir, "holds.yaml", HOLDS);
+    scratch_write(dir, "fails.yaml", SCRATCH_FAILS);
     char holds[128], fails[128], text[8192];
     snprintf(holds, sizeof holds, "%s/holds.yaml", dir);
     snprintf(fails, sizeof fails, "%s/fails.yaml", dir);
@@ -146,7 +112,7 @@ static void test_run_exit_codes(void **state) {
 
 static void test_run_writes_reports(void **state) {
     (void)state;
-    write_file("holds.yaml", HOLDS);
+    scratch_write(dir, "holds.yaml", HOLDS);
     char holds[128], junit[128], json[128], text[4096];
     snprintf(holds, sizeof holds, "%s/holds.yaml", dir);
     snprintf(junit, sizeof junit, "%s/junit.xml", dir);
@@ -213,9 +179,9 @@ static void test_run_junit_has_a_suite_per_folder(void **state) {
     assert_int_equal(mkdir(suites, 0700), 0);
     assert_int_equal(mkdir(one, 0700), 0);
     assert_int_equal(mkdir(two, 0700), 0);
-    write_file("suites/one/a_holds.yaml", HOLDS);
-    write_file("suites/one/b_fails.yaml", FAILS);
-    write_file("suites/two/bad.yaml", BROKEN);
+    scratch_write(dir, "suites/one/a_holds.yaml", HOLDS);
+    scratch_write(dir, "suites/one/b_fails.yaml", SCRATCH_FAILS);
+    scratch_write(dir, "suites/two/bad.yaml", SCRATCH_BROKEN);
     snprintf(fails, sizeof fails, "%s/b_fails.yaml", one);
     snprintf(junit, sizeof junit, "%s/junit.xml", dir);
     snprintf(json, sizeof json, "%s/results.jsonl", dir);
@@ -270,8 +236,8 @@ static void test_run_exits_5_when_nothing_matched(void **state) {
     assert_int_equal(mkdir(empty, 0700), 0);
     assert_int_equal(mkdir(notes, 0700), 0);
     assert_int_equal(mkdir(single, 0700), 0);
-    write_file("notes/readme.txt", "not a scenario\n");
-    write_file("single/holds.yaml", HOLDS);
+    scratch_write(dir, "notes/readme.txt", "not a scenario\n");
+    scratch_write(dir, "single/holds.yaml", HOLDS);
 
     const char *nothing[] = {"run", empty, "--junit", junit};
     assert_int_equal(run_command_err(fl_cli_run, nothing, 4, text, sizeof text), 5);
@@ -309,8 +275,8 @@ static void test_run_exits_2_when_a_report_cannot_be_written(void **state) {
     static char report[16384];
     snprintf(sub, sizeof sub, "%s/reported", dir);
     assert_int_equal(mkdir(sub, 0700), 0);
-    write_file("reported/a_holds.yaml", HOLDS);
-    write_file("reported/b_fails.yaml", FAILS);
+    scratch_write(dir, "reported/a_holds.yaml", HOLDS);
+    scratch_write(dir, "reported/b_fails.yaml", SCRATCH_FAILS);
     snprintf(missing, sizeof missing, "%s/no/such/dir/report", dir);
     snprintf(unwritable, sizeof unwritable, "%s/reported", dir); /* a directory */
     snprintf(junit, sizeof junit, "%s/reported.xml", dir);
@@ -364,7 +330,7 @@ static void test_symlinks_reach_each_real_file_once(void **state) {
     snprintf(inner, sizeof inner, "%s/inner", sub);
     assert_int_equal(mkdir(sub, 0700), 0);
     assert_int_equal(mkdir(inner, 0700), 0);
-    write_file("looped/inner/a.yaml", HOLDS);
+    scratch_write(dir, "looped/inner/a.yaml", HOLDS);
     snprintf(link, sizeof link, "%s/up", inner);
     assert_int_equal(symlink("..", link), 0);
     snprintf(link, sizeof link, "%s/b.yaml", sub);
@@ -382,7 +348,7 @@ static void test_a_fifo_in_a_suite_is_refused_not_waited_on(void **state) {
     char sub[128], fifo[160], text[8192];
     snprintf(sub, sizeof sub, "%s/piped", dir);
     assert_int_equal(mkdir(sub, 0700), 0);
-    write_file("piped/good.yaml", HOLDS);
+    scratch_write(dir, "piped/good.yaml", HOLDS);
     snprintf(fifo, sizeof fifo, "%s/pipe.yaml", sub);
     assert_int_equal(mkfifo(fifo, 0600), 0);
     alarm(20); /* before the fix the open never returned: fail, do not hang */
@@ -402,7 +368,7 @@ static void test_a_fifo_in_a_suite_is_refused_not_waited_on(void **state) {
  * or "1.. 3" ran. */
 static void test_number_options_take_digits_only(void **state) {
     (void)state;
-    write_file("holds.yaml", HOLDS);
+    scratch_write(dir, "holds.yaml", HOLDS);
     char path[128], text[8192];
     snprintf(path, sizeof path, "%s/holds.yaml", dir);
     static const struct {
@@ -445,8 +411,8 @@ static void test_run_schedule_and_shard(void **state) {
     char sub[128], holds[160], fails[160], text[8192];
     snprintf(sub, sizeof sub, "%s/shards", dir);
     assert_int_equal(mkdir(sub, 0700), 0);
-    write_file("shards/a_holds.yaml", HOLDS);
-    write_file("shards/b_fails.yaml", FAILS);
+    scratch_write(dir, "shards/a_holds.yaml", HOLDS);
+    scratch_write(dir, "shards/b_fails.yaml", SCRATCH_FAILS);
     snprintf(holds, sizeof holds, "%s/a_holds.yaml", sub);
     snprintf(fails, sizeof fails, "%s/b_fails.yaml", sub);
 
@@ -482,7 +448,7 @@ static void test_run_schedule_and_shard(void **state) {
 
 static void test_replay_is_byte_identical(void **state) {
     (void)state;
-    write_file("holds.yaml", HOLDS);
+    scratch_write(dir, "holds.yaml", HOLDS);
     char holds[128];
     snprintf(holds, sizeof holds, "%s/holds.yaml", dir);
     static char first[65536], second[65536];
@@ -517,7 +483,7 @@ static int run_command_err(int (*fn)(int, char **, FILE *, FILE *), const char *
  * ignored: `run --seed 3` once ran every seed and held. */
 static void test_options_a_command_does_not_take_are_errors(void **state) {
     (void)state;
-    write_file("holds.yaml", HOLDS);
+    scratch_write(dir, "holds.yaml", HOLDS);
     char path[128], text[4096];
     snprintf(path, sizeof path, "%s/holds.yaml", dir);
     const char *run_seed[] = {"run", path, "--seed", "3"};
@@ -558,7 +524,7 @@ static void test_replay_of_a_find_without_its_fault(void **state) {
         "faults:\n  - trigger: {bytes: 100000, direction: c2s}\n    action: reset\n"
         "client:\n  tasks:\n    - name: main\n      steps:\n        - request: {id: call, path: /hello}\n"
         "expect:\n  - step: {step: call, name: wrong, status: 201}\n";
-    write_file("silent.yaml", finds);
+    scratch_write(dir, "silent.yaml", finds);
     char path[128], text[16384];
     snprintf(path, sizeof path, "%s/silent.yaml", dir);
     const char *replay[] = {"replay", path, "--seed", "2"};
@@ -605,7 +571,7 @@ static void replay_into_crashing_stream(void *arg) {
 
 static void test_replay_prints_the_timeline_up_to_an_abort(void **state) {
     (void)state;
-    write_file("holds.yaml", HOLDS);
+    scratch_write(dir, "holds.yaml", HOLDS);
     char holds[128];
     snprintf(holds, sizeof holds, "%s/holds.yaml", dir);
     static char whole[65536];
@@ -629,7 +595,7 @@ static void test_replay_prints_the_timeline_up_to_an_abort(void **state) {
 
 static void test_list_names_scenarios(void **state) {
     (void)state;
-    write_file("holds.yaml", HOLDS);
+    scratch_write(dir, "holds.yaml", HOLDS);
     char text[4096];
     const char *words[] = {"list", dir};
     run_command(fl_cli_list, words, 2, text, sizeof text);
@@ -656,5 +622,5 @@ int main(void) {
         cmocka_unit_test(test_options_a_command_does_not_take_are_errors),
         cmocka_unit_test(test_replay_of_a_find_without_its_fault),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, setup, scratch_teardown);
 }

@@ -16,66 +16,21 @@
 #include <unistd.h>
 
 #include "harness/cli/commands.h"
+#include "tests/support/scratch.h"
 
-static char dir[64];
-
-/* Fails at its first seed, 4: the server answers 200, a 201 was wanted. */
-static const char WRONG_STATUS[] =
-    "name: hello expects the wrong status\n"
-    "seeds: 4..9\n"
-    "server:\n  routes:\n    - path: /hello\n      steps:\n        - respond: {status: 200, body: hi}\n"
-    "client:\n  tasks:\n    - name: main\n      steps:\n        - request: {id: call, path: /hello}\n"
-    "expect:\n  - step: {step: call, name: wrong, status: 201}\n";
-
-static const char HOLDS[] =
-    "name: hello holds\n"
-    "seeds: 1..5\n"
-    "server:\n  routes:\n    - path: /hello\n      steps:\n        - respond: {status: 200, body: hi}\n"
-    "client:\n  tasks:\n    - name: main\n      steps:\n        - request: {id: call, path: /hello}\n"
-    "expect:\n  - step: {step: call, status: 200}\n";
-
-static void write_file(const char *name, const char *text) {
-    char path[160];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    fclose(f);
-}
+static char dir[SCRATCH_DIR_MAX];
 
 static int setup(void **state) {
-    (void)state;
-    snprintf(dir, sizeof dir, "/tmp/faultline-html-XXXXXX");
-    assert_non_null(mkdtemp(dir));
-    char exe[PATH_MAX];
-    if (realpath("build/faultline", exe) != NULL && access(exe, X_OK) == 0)
-        setenv("FAULTLINE_WORKER_EXE", exe, 1);
-    else
-        unsetenv("FAULTLINE_WORKER_EXE");
-    write_file("holds.yaml", HOLDS);
-    write_file("wrong.yaml", WRONG_STATUS);
+    *state = dir;
+    scratch_make(dir, "html");
+    scratch_use_worker_exe();
+    scratch_write(dir, "holds.yaml", SCRATCH_HOLDS);
+    scratch_write(dir, "wrong.yaml", SCRATCH_WRONG_STATUS);
     return 0;
 }
 
-static int teardown(void **state) {
-    (void)state;
-    char command[128];
-    snprintf(command, sizeof command, "rm -rf %s", dir);
-    return system(command) == 0 ? 0 : -1;
-}
-
 static int run(const char *const *words, int count, char *out_text, char *err_text, size_t size) {
-    char *argv[16];
-    assert_true(count <= 16);
-    for (int i = 0; i < count; i++) argv[i] = (char *)words[i];
-    memset(out_text, 0, size);
-    memset(err_text, 0, size);
-    FILE *out = fmemopen(out_text, size, "w");
-    FILE *err = fmemopen(err_text, size, "w");
-    int code = fl_cli_run(count, argv, out, err);
-    fclose(out);
-    fclose(err);
-    return code;
+    return scratch_capture(fl_cli_run, words, count, out_text, err_text, size);
 }
 
 /* The page at path, malloc'd. */
@@ -169,12 +124,14 @@ static void test_html_needs_a_directory(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_a_diagram_per_failure_here, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_a_diagram_per_failure_with_workers, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_the_same_run_writes_the_same_page, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_a_diagram_per_failure_here, setup, scratch_teardown),
+        cmocka_unit_test_setup_teardown(test_a_diagram_per_failure_with_workers, setup,
+                                        scratch_teardown),
+        cmocka_unit_test_setup_teardown(test_the_same_run_writes_the_same_page, setup,
+                                        scratch_teardown),
         cmocka_unit_test_setup_teardown(test_a_directory_that_cannot_be_made_is_exit_2, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_html_needs_a_directory, setup, teardown),
+                                        scratch_teardown),
+        cmocka_unit_test_setup_teardown(test_html_needs_a_directory, setup, scratch_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -22,20 +22,12 @@
 #include <unistd.h>
 
 #include "tests/support/junit_reader.h"
+#include "tests/support/scratch.h"
 
 enum { TEXT_MAX = 1 << 18, COMMAND_MAX = 4096 };
 
-static char dir[64];
+static char dir[SCRATCH_DIR_MAX];
 static char exe[4096];
-
-static const char FAILS[] =
-    "name: hello expects the wrong status\n"
-    "seeds: 1..20\n"
-    "server:\n  routes:\n    - path: /hello\n      steps:\n        - respond: {status: 200, body: hi}\n"
-    "client:\n  tasks:\n    - name: main\n      steps:\n        - request: {id: call, path: /hello}\n"
-    "expect:\n  - step: {step: call, name: wrong, status: 201}\n";
-
-static const char BROKEN[] = "name: broken\nclient:\n  tasks: []\nretires: 3\n";
 
 /* Runs a shell command made from format; returns its exit status (-1 when
  * it did not exit). */
@@ -62,15 +54,6 @@ static char *read_text(const char *name, char *text) {
     return text;
 }
 
-static void write_file(const char *name, const char *text) {
-    char path[256];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    fclose(f);
-}
-
 /* The suite: a_held and z_held hold (with faults, so marks and matrix
  * cells), bad does not load, c_fails fails, sub/finds finds its bug.
  * sub/ is collected before sub-z.yaml (per folder, "sub" < "sub-z.yaml"),
@@ -82,8 +65,8 @@ static void write_suite(bool with_invalid) {
                         "cp scenarios/programs/pool_slot_leaked_finds.yaml %s/suite/sub/finds.yaml",
                         dir, dir, dir),
                      0);
-    write_file("suite/c_fails.yaml", FAILS);
-    if (with_invalid) write_file("suite/bad.yaml", BROKEN);
+    scratch_write(dir, "suite/c_fails.yaml", SCRATCH_FAILS);
+    if (with_invalid) scratch_write(dir, "suite/bad.yaml", SCRATCH_BROKEN);
 }
 
 /* JUnit as the reader reads it, times blanked: they are wall-clock. */
@@ -167,8 +150,8 @@ static void test_a_crashed_worker_survives_the_merge(void **state) {
 
 static void test_no_scenario_in_any_shard_exits_5(void **state) {
     (void)state;
-    write_file("empty-1.jsonl", "");
-    write_file("empty-2.jsonl", "");
+    scratch_write(dir, "empty-1.jsonl", "");
+    scratch_write(dir, "empty-2.jsonl", "");
     assert_int_equal(sh("%s merge %s/empty-1.jsonl %s/empty-2.jsonl --json %s/out.jsonl "
                         ">/dev/null 2>&1",
                         exe, dir, dir, dir),
@@ -240,9 +223,9 @@ static void test_coverage_tracefiles_merge_through_gcovr(void **state) {
                  "\"gcovr/noncode\": false, \"line_number\": 10}]}], "
                  "\"gcovr/format_version\": \"0.3\"}",
                  n);
-        write_file(name, text);
+        scratch_write(dir, name, text);
     }
-    write_file("none.jsonl", "");
+    scratch_write(dir, "none.jsonl", "");
     assert_int_equal(sh("%s merge %s/none.jsonl --coverage-tracefile %s/cov-1.json "
                         "--coverage-tracefile %s/cov-2.json --coverage-out %s/coverage "
                         ">/dev/null 2>&1",
@@ -270,9 +253,8 @@ static void test_coverage_tracefiles_merge_through_gcovr(void **state) {
 }
 
 static int setup(void **state) {
-    (void)state;
-    snprintf(dir, sizeof dir, "/tmp/faultline-merge-XXXXXX");
-    assert_non_null(mkdtemp(dir));
+    *state = dir;
+    scratch_make(dir, "merge");
     if (realpath("build/faultline", exe) == NULL || access(exe, X_OK) != 0) {
         print_message("build/faultline not found: run from the repository root after `make`\n");
         return -1;
@@ -280,24 +262,20 @@ static int setup(void **state) {
     return 0;
 }
 
-static int teardown(void **state) {
-    (void)state;
-    return sh("rm -rf %s", dir) == 0 ? 0 : -1;
-}
-
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_four_shards_merge_into_the_unsharded_run, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_a_failure_without_invalid_files_exits_1_in_both,
-                                        setup, teardown),
+                                        scratch_teardown),
+        cmocka_unit_test_setup_teardown(test_a_failure_without_invalid_files_exits_1_in_both, setup,
+                                        scratch_teardown),
         cmocka_unit_test_setup_teardown(test_a_crashed_worker_survives_the_merge, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_no_scenario_in_any_shard_exits_5, setup, teardown),
+                                        scratch_teardown),
+        cmocka_unit_test_setup_teardown(test_no_scenario_in_any_shard_exits_5, setup,
+                                        scratch_teardown),
         cmocka_unit_test_setup_teardown(test_bad_input_is_an_error_naming_file_and_line, setup,
-                                        teardown),
+                                        scratch_teardown),
         cmocka_unit_test_setup_teardown(test_coverage_tracefiles_merge_through_gcovr, setup,
-                                        teardown),
+                                        scratch_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

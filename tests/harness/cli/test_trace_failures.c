@@ -20,23 +20,9 @@
 #include "harness/cli/trace_failures.h"
 #include "harness/json/json.h"
 #include "sim/runtime/arena.h"
+#include "tests/support/scratch.h"
 
-static char dir[64];
-
-static const char HOLDS[] =
-    "name: hello holds\n"
-    "seeds: 1..5\n"
-    "server:\n  routes:\n    - path: /hello\n      steps:\n        - respond: {status: 200, body: hi}\n"
-    "client:\n  tasks:\n    - name: main\n      steps:\n        - request: {id: call, path: /hello}\n"
-    "expect:\n  - step: {step: call, status: 200}\n";
-
-/* Fails at its first seed. */
-static const char WRONG_STATUS[] =
-    "name: hello expects the wrong status\n"
-    "seeds: 4..9\n"
-    "server:\n  routes:\n    - path: /hello\n      steps:\n        - respond: {status: 200, body: hi}\n"
-    "client:\n  tasks:\n    - name: main\n      steps:\n        - request: {id: call, path: /hello}\n"
-    "expect:\n  - step: {step: call, name: wrong, status: 201}\n";
+static char dir[SCRATCH_DIR_MAX];
 
 /* Fails at its first seed too: the server answers 503, a 200 was wanted. */
 static const char UNAVAILABLE[] =
@@ -46,48 +32,16 @@ static const char UNAVAILABLE[] =
     "client:\n  tasks:\n    - name: main\n      steps:\n        - request: {id: call, path: /hello}\n"
     "expect:\n  - step: {step: call, status: 200}\n";
 
-static void write_file(const char *name, const char *text) {
-    char path[160];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    fclose(f);
-}
-
 static int setup(void **state) {
-    (void)state;
-    snprintf(dir, sizeof dir, "/tmp/faultline-traces-XXXXXX");
-    assert_non_null(mkdtemp(dir));
-    char exe[PATH_MAX];
-    if (realpath("build/faultline", exe) != NULL && access(exe, X_OK) == 0)
-        setenv("FAULTLINE_WORKER_EXE", exe, 1);
-    else
-        unsetenv("FAULTLINE_WORKER_EXE");
+    *state = dir;
+    scratch_make(dir, "traces");
+    scratch_use_worker_exe();
     return 0;
-}
-
-static int teardown(void **state) {
-    (void)state;
-    char command[128];
-    snprintf(command, sizeof command, "rm -rf %s", dir);
-    return system(command) == 0 ? 0 : -1;
 }
 
 /* Runs fl_cli_run on words; the output in out_text, the errors in err_text. */
 static int run(const char *const *words, int count, char *out_text, char *err_text, size_t size) {
-    char *argv[16];
-    assert_true(count <= 16);
-    for (int i = 0; i < count; i++) argv[i] = (char *)words[i];
-    /* fmemopen leaves a buffer nothing was written to as it was. */
-    memset(out_text, 0, size);
-    memset(err_text, 0, size);
-    FILE *out = fmemopen(out_text, size, "w");
-    FILE *err = fmemopen(err_text, size, "w");
-    int code = fl_cli_run(count, argv, out, err);
-    fclose(out);
-    fclose(err);
-    return code;
+    return scratch_capture(fl_cli_run, words, count, out_text, err_text, size);
 }
 
 static size_t files_in(const char *path) {
@@ -120,9 +74,9 @@ static void assert_trace(const char *path) {
 }
 
 static void check_run_traces(const char *jobs) {
-    write_file("holds.yaml", HOLDS);
-    write_file("wrong.yaml", WRONG_STATUS);
-    write_file("unavailable.yaml", UNAVAILABLE);
+    scratch_write(dir, "holds.yaml", SCRATCH_HOLDS);
+    scratch_write(dir, "wrong.yaml", SCRATCH_WRONG_STATUS);
+    scratch_write(dir, "unavailable.yaml", UNAVAILABLE);
     char traces[160], out[8192], err[8192];
     snprintf(traces, sizeof traces, "%s/traces-%s/nested", dir, jobs);
     const char *words[] = {"run", dir, "--jobs", jobs, "--trace-failures", traces};
@@ -163,7 +117,7 @@ static void test_a_crash_is_named_not_rerun(void **state) {
         print_message("build/faultline not found: run from the repository root after `make`\n");
         skip();
     }
-    write_file("wrong.yaml", WRONG_STATUS);
+    scratch_write(dir, "wrong.yaml", SCRATCH_WRONG_STATUS);
     char file[160], traces[200], out[8192], err[8192];
     snprintf(file, sizeof file, "%s/wrong.yaml", dir);
     snprintf(traces, sizeof traces, "%s/traces", dir);
@@ -185,8 +139,8 @@ static void test_files_with_one_name_are_kept_apart(void **state) {
     assert_int_equal(mkdir(sub, 0700), 0);
     snprintf(sub, sizeof sub, "%s/a_b", dir);
     assert_int_equal(mkdir(sub, 0700), 0);
-    write_file("a/b_c.yaml", WRONG_STATUS);
-    write_file("a_b/c.yaml", WRONG_STATUS);
+    scratch_write(dir, "a/b_c.yaml", SCRATCH_WRONG_STATUS);
+    scratch_write(dir, "a_b/c.yaml", SCRATCH_WRONG_STATUS);
     snprintf(traces, sizeof traces, "%s/traces", dir);
     const char *words[] = {"run", dir, "--jobs", "1", "--trace-failures", traces};
     assert_int_equal(run(words, 6, out, err, sizeof out), 1);
@@ -197,7 +151,7 @@ static void test_files_with_one_name_are_kept_apart(void **state) {
 
 static void test_a_directory_that_cannot_be_made_is_exit_2(void **state) {
     (void)state;
-    write_file("wrong.yaml", WRONG_STATUS);
+    scratch_write(dir, "wrong.yaml", SCRATCH_WRONG_STATUS);
     char file[160], traces[200], out[8192], err[8192];
     snprintf(file, sizeof file, "%s/wrong.yaml", dir);
     /* Under a regular file: refused even for root, who may write anywhere. */
@@ -230,13 +184,15 @@ static void test_file_names_come_from_the_path_and_seed(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_one_trace_per_failing_seed_here, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_one_trace_per_failing_seed_here, setup,
+                                        scratch_teardown),
         cmocka_unit_test_setup_teardown(test_one_trace_per_failing_seed_with_workers, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_a_crash_is_named_not_rerun, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_files_with_one_name_are_kept_apart, setup, teardown),
+                                        scratch_teardown),
+        cmocka_unit_test_setup_teardown(test_a_crash_is_named_not_rerun, setup, scratch_teardown),
+        cmocka_unit_test_setup_teardown(test_files_with_one_name_are_kept_apart, setup,
+                                        scratch_teardown),
         cmocka_unit_test_setup_teardown(test_a_directory_that_cannot_be_made_is_exit_2, setup,
-                                        teardown),
+                                        scratch_teardown),
         cmocka_unit_test(test_file_names_come_from_the_path_and_seed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

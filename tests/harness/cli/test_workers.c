@@ -20,8 +20,9 @@
 
 #include "harness/cli/commands.h"
 #include "tests/support/junit_reader.h"
+#include "tests/support/scratch.h"
 
-static char dir[64];
+static char dir[SCRATCH_DIR_MAX];
 
 /* The shape of HOLDS in test_commands.c, with a name and a seed range. */
 static void write_scenario(const char *file, const char *name, const char *seeds) {
@@ -42,23 +43,11 @@ static void write_scenario(const char *file, const char *name, const char *seeds
 }
 
 static int setup(void **state) {
-    (void)state;
-    snprintf(dir, sizeof dir, "/tmp/faultline-workers-XXXXXX");
-    assert_non_null(mkdtemp(dir));
+    *state = dir;
+    scratch_make(dir, "workers");
     unsetenv("FAULTLINE_TEST_CRASH_ON");
-    char exe[PATH_MAX];
-    if (realpath("build/faultline", exe) != NULL && access(exe, X_OK) == 0)
-        setenv("FAULTLINE_WORKER_EXE", exe, 1);
-    else
-        unsetenv("FAULTLINE_WORKER_EXE");
+    scratch_use_worker_exe();
     return 0;
-}
-
-static int teardown(void **state) {
-    (void)state;
-    char command[128];
-    snprintf(command, sizeof command, "rm -rf %s", dir);
-    return system(command) == 0 ? 0 : -1;
 }
 
 static void need_worker_exe(void) {
@@ -71,15 +60,10 @@ static void need_worker_exe(void) {
 /* Runs `run` with words after the command name; returns the exit code and
  * the output in out_text. */
 static int run(const char *const *words, int count, char *out_text, size_t size) {
-    char *argv[16] = {"run"};
+    const char *argv[16] = {"run"};
     assert_true(count < 15);
-    for (int i = 0; i < count; i++) argv[i + 1] = (char *)words[i];
-    FILE *out = fmemopen(out_text, size, "w");
-    FILE *err = fopen("/dev/null", "w");
-    int code = fl_cli_run(count + 1, argv, out, err);
-    fclose(out);
-    fclose(err);
-    return code;
+    for (int i = 0; i < count; i++) argv[i + 1] = words[i];
+    return scratch_capture(fl_cli_run, argv, count + 1, out_text, NULL, size);
 }
 
 static void write_suite(void) {
@@ -235,13 +219,14 @@ static void test_jobs_without_a_worker_binary_is_a_usage_error(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_crash_is_reported_and_the_suite_goes_on, setup,
-                                        teardown),
+                                        scratch_teardown),
         cmocka_unit_test_setup_teardown(test_workers_print_what_one_process_prints, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_timeout_kills_the_worker, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_invalid_files_keep_their_place, setup, teardown),
+                                        scratch_teardown),
+        cmocka_unit_test_setup_teardown(test_timeout_kills_the_worker, setup, scratch_teardown),
+        cmocka_unit_test_setup_teardown(test_invalid_files_keep_their_place, setup,
+                                        scratch_teardown),
         cmocka_unit_test_setup_teardown(test_jobs_without_a_worker_binary_is_a_usage_error, setup,
-                                        teardown),
+                                        scratch_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -29,6 +29,7 @@
 
 #include "harness/real/fetch.h"
 #include "tests/support/loopback.h"
+#include "tests/support/scratch.h"
 #include "sim/asgi/router.h"
 #include "sim/asgi/scripted.h"
 #include "sim/asgi/server.h"
@@ -51,31 +52,20 @@ typedef struct outcome {
     char err[OUTPUT_MAX];
 } outcome_t;
 
-static void slurp(FILE *stream, char *buffer, size_t size) {
-    rewind(stream);
-    size_t n = fread(buffer, 1, size - 1, stream);
-    buffer[n] = '\0';
-    fclose(stream);
-}
-
 /* Runs `faultline fetch ARGS...` (NULL-terminated) with out and err captured. */
 static outcome_t *fetch(const char *first, ...) {
     static outcome_t outcome;
-    char *argv[32] = {"fetch"};
+    const char *argv[SCRATCH_WORDS_MAX] = {"fetch"};
     int argc = 1;
     va_list args;
     va_start(args, first);
     for (const char *arg = first; arg != NULL; arg = va_arg(args, const char *)) {
-        assert_true(argc < 31);
-        argv[argc++] = (char *)arg;
+        assert_true(argc < SCRATCH_WORDS_MAX - 1);
+        argv[argc++] = arg;
     }
     va_end(args);
-    FILE *out = tmpfile(), *err = tmpfile();
-    assert_non_null(out);
-    assert_non_null(err);
-    outcome.status = fl_fetch_main(argc, argv, out, err);
-    slurp(out, outcome.out, sizeof outcome.out);
-    slurp(err, outcome.err, sizeof outcome.err);
+    outcome.status =
+        scratch_capture(fl_fetch_main, argv, argc, outcome.out, outcome.err, OUTPUT_MAX);
     return &outcome;
 }
 
@@ -208,10 +198,11 @@ static void test_error_json_escapes_and_lists_notes(void **state) {
     error->cause = cause;
     fl_error_add_note(&arena, error, "a\\b");
     fl_error_add_note(&arena, error, "second");
-    FILE *out = tmpfile();
+    char text[1024] = {0};
+    FILE *out = fmemopen(text, sizeof text - 1, "w");
+    assert_non_null(out);
     fl_fetch_write_error(out, error, 7);
-    char text[1024];
-    slurp(out, text, sizeof text);
+    fclose(out);
     assert_json_line(text);
     assert_string_equal(text,
                         "{\"ok\":false,\"error\":{\"kind\":\"RetryBudgetExhausted\",\"ancestors\":"

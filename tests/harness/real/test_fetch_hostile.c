@@ -24,6 +24,7 @@
 
 #include "harness/real/fetch.h"
 #include "tests/support/loopback.h"
+#include "tests/support/scratch.h"
 
 enum {
     CHILD_ALARM_SECONDS = 60,
@@ -41,27 +42,12 @@ typedef struct peer_script {
     long trickle_ms;
 } peer_script_t;
 
-typedef struct peer {
-    pid_t pid;
-    uint16_t port;
-} peer_t;
-
-static void read_head(int fd) {
-    char buffer[HEAD_MAX];
-    size_t have = 0;
-    while (have < sizeof buffer - 1) {
-        ssize_t n = recv(fd, buffer + have, sizeof buffer - 1 - have, 0);
-        if (n <= 0) return;
-        have += (size_t)n;
-        buffer[have] = '\0';
-        if (strstr(buffer, "\r\n\r\n") != NULL) return;
-    }
-}
-
-static void run_peer(int listener, const peer_script_t *script) {
+static void run_peer(int listener, const void *arg) {
+    const peer_script_t *script = arg;
     int fd = accept(listener, NULL, NULL);
     if (fd < 0) _exit(3);
-    read_head(fd);
+    char head[HEAD_MAX];
+    (void)loopback_read_head(fd, head, sizeof head);
     uint32_t times = script->repeat > 0 ? script->repeat : 1;
     size_t length = strlen(script->reply);
     for (uint32_t i = 0; i < times; i++)
@@ -71,35 +57,6 @@ static void run_peer(int listener, const peer_script_t *script) {
         if (send(fd, p, 1, MSG_NOSIGNAL) != 1) break;
     }
     for (;;) pause();
-}
-
-static peer_t start_peer(const peer_script_t *script) {
-    peer_t peer = {0};
-    int listener = socket(AF_INET, SOCK_STREAM, 0);
-    assert_true(listener >= 0);
-    struct sockaddr_in address = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    assert_int_equal(bind(listener, (struct sockaddr *)&address, sizeof address), 0);
-    assert_int_equal(listen(listener, 4), 0);
-    socklen_t length = sizeof address;
-    assert_int_equal(getsockname(listener, (struct sockaddr *)&address, &length), 0);
-    peer.port = ntohs(address.sin_port);
-    fflush(NULL);
-    peer.pid = fork();
-    assert_true(peer.pid >= 0);
-    if (peer.pid == 0) {
-        alarm(CHILD_ALARM_SECONDS);
-        run_peer(listener, script);
-        _exit(0);
-    }
-    close(listener);
-    return peer;
-}
-
-static void stop_peer(peer_t *peer) {
-    assert_true(peer->pid > 0);
-    kill(peer->pid, SIGKILL);
-    waitpid(peer->pid, NULL, 0);
-    peer->pid = 0;
 }
 
 /* --- fetch, in process ---------------------------------------------------------------- */
@@ -119,28 +76,21 @@ static double now_seconds(void) {
 /* `faultline fetch --timeout 1 [--max-time M] http://127.0.0.1:PORT/` against the peer. */
 static outcome_t *fetch_from_peer(const peer_script_t *script, const char *max_time) {
     static outcome_t outcome;
-    peer_t peer = start_peer(script);
+    loopback_peer_t peer = loopback_peer_start(run_peer, script, CHILD_ALARM_SECONDS);
     char url[64];
     snprintf(url, sizeof url, "http://127.0.0.1:%u/", peer.port);
-    char *argv[8] = {"fetch", "--timeout", "1"};
+    const char *argv[8] = {"fetch", "--timeout", "1"};
     int argc = 3;
     if (max_time != NULL) {
         argv[argc++] = "--max-time";
-        argv[argc++] = (char *)max_time;
+        argv[argc++] = max_time;
     }
     argv[argc++] = url;
-    FILE *out = tmpfile(), *err = tmpfile();
-    assert_non_null(out);
-    assert_non_null(err);
     double started = now_seconds();
-    outcome.status = fl_fetch_main(argc, argv, out, err);
+    outcome.status = scratch_capture(fl_fetch_main, argv, argc, outcome.out, NULL, OUTPUT_MAX);
     outcome.seconds = now_seconds() - started;
-    stop_peer(&peer);
-    rewind(out);
-    size_t n = fread(outcome.out, 1, sizeof outcome.out - 1, out);
-    outcome.out[n] = '\0';
-    fclose(out);
-    fclose(err);
+    assert_true(peer.pid > 0);
+    loopback_peer_stop(&peer);
     return &outcome;
 }
 

@@ -34,6 +34,7 @@
 
 #include "harness/real/fetch.h"
 #include "tests/support/loopback.h"
+#include "tests/support/scratch.h"
 
 enum {
     CHILD_ALARM_SECONDS = 60,
@@ -65,29 +66,21 @@ typedef struct peer_script {
 
 static void read_head_and_body(int fd, const peer_script_t *script) {
     char buffer[HEAD_MAX];
-    size_t have = 0;
     /* The head: until the blank line (the client writes it in one call). */
-    while (have < sizeof buffer - 1) {
-        ssize_t n = recv(fd, buffer + have, sizeof buffer - 1 - have, 0);
+    long seen = loopback_read_head(fd, buffer, sizeof buffer);
+    if (seen < 0) return;
+    size_t body_seen = (size_t)seen;
+    size_t wanted = script->body_bytes_to_read;
+    while (body_seen < wanted) {
+        size_t room = wanted - body_seen < sizeof buffer ? wanted - body_seen : sizeof buffer;
+        ssize_t n = recv(fd, buffer, room, 0);
         if (n <= 0) return;
-        have += (size_t)n;
-        buffer[have] = '\0';
-        char *end = strstr(buffer, "\r\n\r\n");
-        if (end != NULL) {
-            size_t body_seen = have - (size_t)(end + 4 - buffer);
-            size_t wanted = script->body_bytes_to_read;
-            while (body_seen < wanted) {
-                size_t room = wanted - body_seen < sizeof buffer ? wanted - body_seen : sizeof buffer;
-                n = recv(fd, buffer, room, 0);
-                if (n <= 0) return;
-                body_seen += (size_t)n;
-            }
-            return;
-        }
+        body_seen += (size_t)n;
     }
 }
 
-static void run_peer(int listener, const peer_script_t *script) {
+static void run_peer(int listener, const void *arg) {
+    const peer_script_t *script = arg;
     int fd = accept(listener, NULL, NULL);
     if (fd < 0) _exit(3);
     if (script->fin_at_accept) {
@@ -123,58 +116,12 @@ static void run_peer(int listener, const peer_script_t *script) {
     for (;;) pause();
 }
 
-typedef struct peer {
-    pid_t pid;
-    uint16_t port;
-} peer_t;
-
-static int listen_on_loopback(int backlog, uint16_t *port_out) {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    assert_true(fd >= 0);
-    struct sockaddr_in address = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    assert_int_equal(bind(fd, (struct sockaddr *)&address, sizeof address), 0);
-    assert_int_equal(listen(fd, backlog), 0);
-    socklen_t length = sizeof address;
-    assert_int_equal(getsockname(fd, (struct sockaddr *)&address, &length), 0);
-    *port_out = ntohs(address.sin_port);
-    return fd;
-}
-
-static peer_t start_peer(const peer_script_t *script) {
-    peer_t peer = {0};
-    int listener = listen_on_loopback(4, &peer.port);
-    fflush(NULL);
-    peer.pid = fork();
-    assert_true(peer.pid >= 0);
-    if (peer.pid == 0) {
-        alarm(CHILD_ALARM_SECONDS);
-        run_peer(listener, script);
-        _exit(0);
-    }
-    close(listener);
-    return peer;
-}
-
-static void stop_peer(peer_t *peer) {
-    if (peer->pid <= 0) return;
-    kill(peer->pid, SIGKILL);
-    waitpid(peer->pid, NULL, 0);
-    peer->pid = 0;
-}
-
 /* --- fetch, in process --------------------------------------------------------------- */
 
 typedef struct outcome {
     int status;
     char out[OUTPUT_MAX];
 } outcome_t;
-
-static void slurp(FILE *stream, char *buffer, size_t size) {
-    rewind(stream);
-    size_t n = fread(buffer, 1, size - 1, stream);
-    buffer[n] = '\0';
-    fclose(stream);
-}
 
 /* A file of UPLOAD_BYTES bytes for `-d @FILE`, made once. */
 static const char *upload_file(void) {
@@ -203,19 +150,14 @@ static outcome_t *fetch_from(uint16_t port, const char *path, upload_t upload) {
     snprintf(large, sizeof large, "@%s", upload == UPLOAD_LARGE ? upload_file() : "");
     char url[128];
     snprintf(url, sizeof url, "http://127.0.0.1:%u%s", port, path);
-    char *argv[8] = {"fetch", "--timeout", "1"};
+    const char *argv[8] = {"fetch", "--timeout", "1"};
     int argc = 3;
     if (upload != UPLOAD_NONE) {
         argv[argc++] = "-d";
         argv[argc++] = upload == UPLOAD_SMALL ? small : large;
     }
     argv[argc++] = url;
-    FILE *out = tmpfile(), *err = tmpfile();
-    assert_non_null(out);
-    assert_non_null(err);
-    outcome.status = fl_fetch_main(argc, argv, out, err);
-    slurp(out, outcome.out, sizeof outcome.out);
-    fclose(err);
+    outcome.status = scratch_capture(fl_fetch_main, argv, argc, outcome.out, NULL, OUTPUT_MAX);
     return &outcome;
 }
 
@@ -233,9 +175,9 @@ static void expect_kind(const outcome_t *o, const char *cell, const char *kind,
 /* One cell: the peer plays the fault, fetch must end with the cell's kind. */
 static void check_cell(const char *cell, const peer_script_t *script, const char *path,
                        upload_t upload, const char *kind, const char *message_part) {
-    peer_t peer = start_peer(script);
+    loopback_peer_t peer = loopback_peer_start(run_peer, script, CHILD_ALARM_SECONDS);
     outcome_t *o = fetch_from(peer.port, path, upload);
-    stop_peer(&peer);
+    loopback_peer_stop(&peer);
     expect_kind(o, cell, kind, message_part);
 }
 
@@ -254,7 +196,7 @@ static void test_connect_refused(void **state) {
 static void test_connect_stalled(void **state) {
     (void)state;
     uint16_t port;
-    int listener = listen_on_loopback(0, &port);
+    int listener = loopback_listen(0, &port);
     int fillers[3];
     struct sockaddr_in address = {.sin_family = AF_INET, .sin_port = htons(port),
                                   .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
@@ -397,9 +339,9 @@ static void test_corrupt_status_line(void **state) {
 static void test_corrupt_response_body(void **state) {
     (void)state;
     peer_script_t script = {.reply = big_reply(500, true), .end = END_SILENCE};
-    peer_t peer = start_peer(&script);
+    loopback_peer_t peer = loopback_peer_start(run_peer, &script, CHILD_ALARM_SECONDS);
     outcome_t *o = fetch_from(peer.port, "/big", UPLOAD_NONE);
-    stop_peer(&peer);
+    loopback_peer_stop(&peer);
     if (strstr(o->out, "\"ok\":true,\"status\":200,") == NULL ||
         strstr(o->out, "\"body_bytes\":500,") == NULL)
         fail_msg("corrupt_response_body: expected 200 with 500 bytes, got %s", o->out);

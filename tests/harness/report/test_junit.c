@@ -16,24 +16,17 @@
 
 #include "harness/report/reports.h"
 #include "tests/support/junit_reader.h"
+#include "tests/support/scratch.h"
 
-static char dir[64];
+static char dir[SCRATCH_DIR_MAX];
 static char report[128];
 static char read_back[65536];
 
 static int setup(void **state) {
-    (void)state;
-    snprintf(dir, sizeof dir, "/tmp/faultline-junit-XXXXXX");
-    assert_non_null(mkdtemp(dir));
+    *state = dir;
+    scratch_make(dir, "junit");
     snprintf(report, sizeof report, "%s/junit.xml", dir);
     return 0;
-}
-
-static int teardown(void **state) {
-    (void)state;
-    char command[128];
-    snprintf(command, sizeof command, "rm -rf %s", dir);
-    return system(command) == 0 ? 0 : -1;
 }
 
 /* An outcome as the run makes them, its strings literals (never freed). */
@@ -194,5 +187,5 @@ int main(void) {
         cmocka_unit_test(test_an_empty_run),
         cmocka_unit_test(test_a_report_that_cannot_be_written),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, setup, scratch_teardown);
 }

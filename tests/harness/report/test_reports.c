@@ -15,23 +15,16 @@
 #include <unistd.h>
 
 #include "harness/report/reports.h"
+#include "tests/support/scratch.h"
 
-static char dir[64];
+static char dir[SCRATCH_DIR_MAX];
 static char report[128];
 
 static int setup(void **state) {
-    (void)state;
-    snprintf(dir, sizeof dir, "/tmp/faultline-jsonl-XXXXXX");
-    assert_non_null(mkdtemp(dir));
+    *state = dir;
+    scratch_make(dir, "jsonl");
     snprintf(report, sizeof report, "%s/results.jsonl", dir);
     return 0;
-}
-
-static int teardown(void **state) {
-    (void)state;
-    char command[128];
-    snprintf(command, sizeof command, "rm -rf %s", dir);
-    return system(command) == 0 ? 0 : -1;
 }
 
 /* Each line's members as Python reads them, one line each. */
@@ -99,5 +92,5 @@ int main(void) {
         cmocka_unit_test(test_lines_carry_how_to_reproduce),
         cmocka_unit_test(test_an_empty_run_writes_an_empty_file),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, setup, scratch_teardown);
 }
