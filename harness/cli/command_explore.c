@@ -400,12 +400,8 @@ int fl_cli_explore(int argc, char **argv, FILE *out, FILE *err) {
     if (status != 0) return status;
     if (check_explore_options(&o, err) != 0) return FL_EXIT_ERROR;
     fl_arena_t arena;
-    fl_arena_init(&arena);
     fl_scenario_t s;
-    if (fl_files_load_one(o.paths[0], &arena, &s, err) != 0) {
-        fl_arena_destroy(&arena);
-        return FL_EXIT_ERROR;
-    }
+    if (fl_files_load_one(o.paths[0], &arena, &s, err) != 0) return FL_EXIT_ERROR;
     if (worker)
         status = explore_one_file(&o, &s, out, err);
     else if (o.policy != NULL && strcmp(o.policy, "dfs") == 0)

@@ -31,12 +31,8 @@ int fl_cli_replay(int argc, char **argv, FILE *out, FILE *err) {
         return 2;
     }
     fl_arena_t arena;
-    fl_arena_init(&arena);
     fl_scenario_t s;
-    if (fl_files_load_one(o.paths[0], &arena, &s, err) != 0) {
-        fl_arena_destroy(&arena);
-        return 2;
-    }
+    if (fl_files_load_one(o.paths[0], &arena, &s, err) != 0) return 2;
     FILE *trace = NULL;
     if (o.trace != NULL && (trace = fopen(o.trace, "w")) == NULL) {
         fprintf(err, "faultline replay: cannot write %s: %s\n", o.trace, strerror(errno));

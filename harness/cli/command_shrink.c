@@ -87,12 +87,8 @@ int fl_cli_shrink(int argc, char **argv, FILE *out, FILE *err) {
         return FL_EXIT_ERROR;
     }
     fl_arena_t arena;
-    fl_arena_init(&arena);
     fl_scenario_t s;
-    if (fl_files_load_one(o.paths[0], &arena, &s, err) != 0) {
-        fl_arena_destroy(&arena);
-        return FL_EXIT_ERROR;
-    }
+    if (fl_files_load_one(o.paths[0], &arena, &s, err) != 0) return FL_EXIT_ERROR;
     char error[1024];
     fl_run_config_t config = {.policy = o.schedule ? "replay" : o.policy, .schedule = o.schedule,
                               .pct_depth = o.depth};

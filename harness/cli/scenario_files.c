@@ -181,8 +181,10 @@ void fl_files_free(fl_file_list_t *list) {
 
 int fl_files_load_one(const char *path, fl_arena_t *arena, fl_scenario_t *s, FILE *err) {
     assert(path != NULL && arena != NULL && s != NULL && err != NULL);
+    fl_arena_init(arena);
     char error[1024];
     if (fl_scenario_load_file(arena, path, s, error, sizeof error) == FL_OK) return 0;
     fprintf(err, "%s\n", error);
+    fl_arena_destroy(arena);
     return 2;
 }

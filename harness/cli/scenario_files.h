@@ -42,7 +42,8 @@ void fl_files_keep_shard(fl_file_list_t *list, unsigned shard_index, unsigned sh
 void fl_files_free(fl_file_list_t *list);
 
 /* Loads the one scenario file a command (replay, explore, shrink) names
- * into arena. Returns 0, or 2 after the loader's message on err. */
+ * into arena, which it initialises. Returns 0 (the caller destroys the
+ * arena), or 2 after the loader's message on err (the arena is destroyed). */
 struct fl_arena;
 struct fl_scenario;
 int fl_files_load_one(const char *path, struct fl_arena *arena, struct fl_scenario *s, FILE *err);
