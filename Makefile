@@ -9,7 +9,8 @@
 #   make coverage   instrumented unit tests and scenario suites, then gcovr reports
 #                   under reports/ and a summary per layer (SCENARIOS=, UNIT=: below)
 #   make fuzz       each libFuzzer target under tests/fuzz/ for FUZZ_TIME seconds
-#                   (default 60); `make fuzz-smoke` runs each for a few seconds
+#                   (default 60); `make fuzz-smoke` runs each for a few seconds;
+#                   `make fuzz-coverage` the lines and branches their corpora reach
 #   make bench      -O2 benchmarks, one figure per line with its baseline ratio
 #   make deps       install the Debian packages that are missing (nothing if none)
 #   make bench-deps the same for the benchmarks: nginx, wrk, python3-httpx
@@ -30,7 +31,7 @@ LLHTTP_INCLUDE_DIR ?= /usr/share/include/llhttp
 
 DEB_PACKAGES := build-essential pkg-config libuv1-dev libcmocka-dev libyaml-dev \
                 gcovr node-llhttp valgrind curl python3 python3-httpx python3-uvicorn \
-                python3-junitparser chromium clang libclang-rt-14-dev
+                python3-junitparser chromium clang libclang-rt-14-dev llvm-14
 
 # What `make bench` measures the client against: nginx as the server, wrk
 # and Python's httpx as the baselines. Alternatives are separated by commas: any
@@ -78,7 +79,7 @@ BENCH_BINS := $(patsubst bench/%.c,$(BUILD_DIR)/bench/%,$(BENCH_SRCS))
 FAULTLINE := $(BUILD_DIR)/faultline
 
 .PHONY: all deps run test test-run test-sanitize test-ucontext test-valgrind \
-        coverage fuzz fuzz-smoke fuzz-run bench bench-deps bench-run clean
+        coverage fuzz fuzz-smoke fuzz-run fuzz-coverage fuzz-coverage-run bench bench-deps bench-run clean
 .DEFAULT_GOAL := all
 # Objects are never intermediate: keep them so rebuilds stay incremental.
 .SECONDARY:
@@ -203,6 +204,17 @@ fuzz-smoke: deps
 
 fuzz-run: $(FUZZ_BINS)
 	@tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_BINS)
+
+# What the fuzz corpora reach: each target rebuilt with clang's source-based
+# coverage (no sanitizers) replays its seeds and what `make fuzz` found, and
+# tests/fuzz/coverage.sh prints the lines and branches of its own sources.
+fuzz-coverage: deps
+	@$(MAKE) --no-print-directory BUILD_DIR=build/fuzz-cov CC=clang OPT="-O1 -g" \
+	  SANITIZE_FLAGS="-fsanitize=fuzzer-no-link -fprofile-instr-generate -fcoverage-mapping" \
+	  fuzz-coverage-run
+
+fuzz-coverage-run: $(FUZZ_BINS)
+	@tests/fuzz/coverage.sh $(FUZZ_BINS)
 
 # Like deps, for the benchmarks' servers and baselines only.
 bench-deps: deps
