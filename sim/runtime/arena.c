@@ -20,11 +20,6 @@ struct fl_arena_chunk {
     alignas(max_align_t) unsigned char data[];
 };
 
-_Noreturn void fl__out_of_memory(const char *where) {
-    fprintf(stderr, "faultline: out of memory in %s\n", where);
-    abort();
-}
-
 void fl_arena_init(fl_arena_t *arena) {
     assert(arena != NULL);
     arena->head = NULL;
