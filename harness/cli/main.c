@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "harness/cli/commands.h"
+#include "harness/cli/torture.h"
 #include "harness/real/fetch.h"
 #include "harness/real/serve.h"
 #include "sim/runtime/context.h"
@@ -101,6 +102,7 @@ static int run_command(int argc, char **argv, FILE *out, FILE *err) {
 }
 
 int main(int argc, char **argv) {
+    fl_torture_start(); /* nothing outside the torture build */
     if (argc < 2) {
         usage(stderr);
         return 2;
