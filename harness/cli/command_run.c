@@ -231,6 +231,8 @@ static void worker_failed(fl_outcome_t *r, const fl_worker_job_t *job) {
         r->exit_status = job->exit_status;
         if (job->term_signal != 0)
             snprintf(text, sizeof text, "crashed (signal %d)", job->term_signal);
+        else if (job->exit_status == FL_EXIT_OUT_OF_MEMORY) /* the worker's clean OOM error */
+            snprintf(text, sizeof text, "out of memory in the worker (exit %d)", FL_EXIT_OUT_OF_MEMORY);
         else
             snprintf(text, sizeof text, "worker exited %" PRId64 " without a result",
                      job->exit_status);
