@@ -12,6 +12,7 @@
 #include <string.h>
 #include <yaml.h>
 
+#include "sim/runtime/out_of_memory.h"
 #include "sim/runtime/status.h"
 
 /* Lines [first, end) of the text, 0-based. */
@@ -84,14 +85,18 @@ int fl_shrink_file_write(const char *source_path, const char *out_path, uint64_t
     char *text = NULL;
     size_t length = 0;
     FILE *copy = open_memstream(&text, &length);
+    if (copy == NULL) fl__out_of_memory("shrink");
     for (int c; (c = fgetc(in)) != EOF;) fputc(c, copy);
     fclose(in);
-    fclose(copy);
+    if (fclose(copy) != 0 || text == NULL) fl__out_of_memory("shrink");
     yaml_parser_t parser;
     yaml_document_t doc;
-    yaml_parser_initialize(&parser);
+    if (!yaml_parser_initialize(&parser)) fl__out_of_memory("shrink");
     yaml_parser_set_input_string(&parser, (const unsigned char *)text, length);
     if (!yaml_parser_load(&parser, &doc)) {
+        /* A memory error is not the file's (yaml_shape.c: libyaml may set none). */
+        if (parser.error == YAML_MEMORY_ERROR || parser.error == YAML_NO_ERROR)
+            fl__out_of_memory("shrink");
         yaml_parser_delete(&parser);
         free(text);
         return fprintf(err, "faultline shrink: %s no longer parses\n", source_path), 2;
