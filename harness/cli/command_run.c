@@ -67,7 +67,8 @@ static const char *RUN_USAGE =
     "  2 a usage error, an invalid scenario file, an unreadable path or a report file that\n"
     "  cannot be written (a missing report directory is refused before anything runs; a\n"
     "  write that fails at the end leaves every scenario run and the other report written);\n"
-    "  5 no scenario file matched (none under the paths, or none in this --shard).\n";
+    "  5 no scenario file matched (none under the paths, or none in this --shard);\n"
+    "  4 out of memory (a worker that runs out is its file's crash: exit 1).\n";
 
 static char *dup_text(const char *text) {
     if (text == NULL) return NULL;

@@ -81,7 +81,8 @@ static void usage(FILE *out) {
                  "exit codes: 0 all held, 1 a scenario failed, 2 usage or scenario-file error\n"
                  "            (run, merge: also a report file that cannot be written; merge:\n"
                  "            also shards' results that cannot be read or merged), 5 no scenario\n"
-                 "            file matched (run and merge)\n"
+                 "            file matched (run and merge), 4 out of memory (every command;\n"
+                 "            docs/HARDENING.md)\n"
                  "            (fetch: 0 ok, 1 a client error, 2 bad arguments)\n");
 }
 
