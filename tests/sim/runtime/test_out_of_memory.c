@@ -34,11 +34,12 @@ static void oom_on_main_stack(void *arg) {
     fl__out_of_memory("test site");
 }
 
+/* The world and its tasks are held by the main stack only (the test body's
+ * frame): exiting from there keeps them reachable under LeakSanitizer, which
+ * the sanitizer build checks as this child exits. */
 static fl_error_t *task_out_of_memory(fl_world_t *w, void *arg) {
     (void)w, (void)arg;
-    void *held = malloc(64); /* only this frame points at it */
-    if (held != NULL) fl__out_of_memory("task site");
-    return NULL;
+    fl__out_of_memory("task site");
 }
 
 static void oom_in_a_task(void *arg) {
