@@ -128,7 +128,7 @@ test-valgrind: deps
 	  tests/run.sh $(TEST_BINS:$(BUILD_DIR)/%=build/valgrind/%)
 
 # Allocation-failure (torture) mode, as curl's (docs/HARDENING.md): a build
-# under AddressSanitizer + UBSan whose own, libuv's and libyaml's allocations
+# under AddressSanitizer + UBSan whose own and libyaml's allocations
 # are counted (sim/runtime/alloc_fail.h), then tests/torture/run.sh runs
 # `faultline` for N = 1, 2, ... with the N-th allocation failing and checks
 # each run ends in a clean out-of-memory error (exit 4), never a crash, a hang
