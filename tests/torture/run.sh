@@ -12,8 +12,10 @@
 # UBSan) or a hang (each run is bounded by `timeout`).
 #
 #   tests/torture/run.sh              every N of every case (the long run)
-#   tests/torture/run.sh --sample     every N up to 100, then every 11th (CI)
+#   tests/torture/run.sh --sample     every N up to 40, then every 23rd (CI)
 #   tests/torture/run.sh --stride K   every N up to 200, then every K-th
+#   tests/torture/run.sh --case TEXT  only the cases whose name holds TEXT
+#                                     (with either of the above, or alone)
 #
 # Environment: FAULTLINE (default build/torture/faultline), FL_TORTURE_TIMEOUT
 # (seconds per run, default 60), FL_TORTURE_N_MAX (a bound on N per case,
@@ -26,12 +28,16 @@ limit=${FL_TORTURE_TIMEOUT:-60}
 n_max=${FL_TORTURE_N_MAX:-100000}
 dense=200
 stride=1
-case "${1:-}" in
---sample) dense=100 stride=11 ;;
---stride) stride=${2:?--stride needs K}; [ "$stride" -ge 1 ] || exit 2 ;;
-"") ;;
-*) echo "usage: $0 [--sample | --stride K]" >&2; exit 2 ;;
-esac
+only=""
+while [ $# -gt 0 ]; do
+  case $1 in
+  --sample) dense=40 stride=23 ;;
+  --stride) stride=${2:?--stride needs K}; shift; [ "$stride" -ge 1 ] || exit 2 ;;
+  --case) only=${2:?--case needs TEXT}; shift ;;
+  *) echo "usage: $0 [--sample | --stride K] [--case TEXT]" >&2; exit 2 ;;
+  esac
+  shift
+done
 [ -x "$exe" ] || { echo "torture: $exe is missing: make torture-build" >&2; exit 2; }
 
 # Each case: a name and the faultline arguments. Small scenarios over the
@@ -85,8 +91,11 @@ run_at() {
   verdict="other:exit $rc, not a clean out-of-memory error: $(head -c 200 "$work/err" | tr '\n' ' ')"
 }
 
+ran=0
 for entry in "${cases[@]}"; do
   name=${entry%%|*}
+  case $name in *"$only"*) ;; *) continue ;; esac
+  ran=$((ran + 1))
   read -r -a args <<<"${entry#*|}"
   # The exit code of the plain run, which a run the failure never reached must repeat.
   FL_ALLOC_COUNT_OUT=$work/count timeout "$limit" "$exe" "${args[@]}" >/dev/null 2>&1 </dev/null
@@ -109,5 +118,5 @@ for entry in "${cases[@]}"; do
   echo "torture: $name: $tried values of N tried (N=1..$n, allocations: $(sed -n 's/^allocations \([0-9]*\).*/\1/p' "$work/count" | sort -n | tail -1)): $oom clean OOM errors, $bad not clean"
   tried_total=$((tried_total + tried)); oom_total=$((oom_total + oom)); bad_total=$((bad_total + bad))
 done
-echo "torture: $tried_total runs (values of N) over ${#cases[@]} cases: $oom_total clean OOM errors, $crash_total crashes, $hang_total hangs, $sanitizer_total sanitizer reports (leaks or memory errors), $other_total other endings"
+echo "torture: $tried_total runs (values of N) over $ran cases: $oom_total clean OOM errors, $crash_total crashes, $hang_total hangs, $sanitizer_total sanitizer reports (leaks or memory errors), $other_total other endings"
 [ "$bad_total" -eq 0 ]
