@@ -136,6 +136,24 @@ test-valgrind: deps
 	@FL_TEST_WRAPPER="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite" \
 	  tests/run.sh $(TEST_BINS:$(BUILD_DIR)/%=build/valgrind/%)
 
+# Allocation-failure (torture) mode, as curl's (docs/HARDENING.md): a build
+# under AddressSanitizer + UBSan whose own and libyaml's allocations
+# are counted (sim/runtime/alloc_fail.h), then tests/torture/run.sh runs
+# `faultline` for N = 1, 2, ... with the N-th allocation failing and checks
+# each run ends in a clean out-of-memory error (exit 4), never a crash, a hang
+# or a leak. TORTURE_ARGS go to the driver (--sample: the bounded CI share).
+TORTURE_ARGS ?=
+.PHONY: torture torture-build
+torture: deps
+	@$(MAKE) --no-print-directory torture-build
+	@tests/torture/run.sh $(TORTURE_ARGS)
+
+torture-build:
+	@$(MAKE) --no-print-directory BUILD_DIR=build/torture OPT="-O1 -g" \
+	  SANITIZE_FLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
+	  EXTRA_CFLAGS="-DFL_TORTURE=1 -include $(CURDIR)/sim/runtime/alloc_redirect.h" \
+	  build/torture/faultline
+
 # What `make coverage` measures (README.md, "Coverage"):
 #   make coverage                                  unit tests + every suite under scenarios/
 #   make coverage SCENARIOS=scenarios/retry        only these suites (paths as `faultline run` takes)

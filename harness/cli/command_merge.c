@@ -51,10 +51,16 @@ typedef struct shard {
 static fl_outcome_t *add_outcome(shard_t *shard, size_t line) {
     assert(shard != NULL && shard->count <= shard->capacity && line > 0);
     if (shard->count == shard->capacity) {
-        shard->capacity = shard->capacity ? shard->capacity * 2 : 16;
-        shard->outcomes = realloc(shard->outcomes, shard->capacity * sizeof *shard->outcomes);
-        shard->lines = realloc(shard->lines, shard->capacity * sizeof *shard->lines);
-        if (shard->outcomes == NULL || shard->lines == NULL) fl__out_of_memory("merge");
+        size_t capacity = shard->capacity ? shard->capacity * 2 : 16;
+        /* Each block is kept as soon as it has moved, so an exit for want of
+         * the other leaves nothing unreachable. */
+        fl_outcome_t *outcomes = realloc(shard->outcomes, capacity * sizeof *outcomes);
+        if (outcomes == NULL) fl__out_of_memory("merge");
+        shard->outcomes = outcomes;
+        size_t *lines = realloc(shard->lines, capacity * sizeof *lines);
+        if (lines == NULL) fl__out_of_memory("merge");
+        shard->lines = lines;
+        shard->capacity = capacity;
     }
     shard->lines[shard->count] = line;
     fl_outcome_t *r = &shard->outcomes[shard->count++];

@@ -68,7 +68,8 @@ static const char *RUN_USAGE =
     "  2 a usage error, an invalid scenario file, an unreadable path or a report file that\n"
     "  cannot be written (a missing report directory is refused before anything runs; a\n"
     "  write that fails at the end leaves every scenario run and the other report written);\n"
-    "  5 no scenario file matched (none under the paths, or none in this --shard).\n";
+    "  5 no scenario file matched (none under the paths, or none in this --shard);\n"
+    "  4 out of memory (a worker that runs out is its file's crash: exit 1).\n";
 
 static char *dup_text(const char *text) {
     if (text == NULL) return NULL;
@@ -234,6 +235,8 @@ static void worker_failed(fl_outcome_t *r, const fl_worker_job_t *job) {
         r->exit_status = job->exit_status;
         if (job->term_signal != 0)
             snprintf(text, sizeof text, "crashed (signal %d)", job->term_signal);
+        else if (job->exit_status == FL_EXIT_OUT_OF_MEMORY) /* the worker's clean OOM error */
+            snprintf(text, sizeof text, "out of memory in the worker (exit %d)", FL_EXIT_OUT_OF_MEMORY);
         else
             snprintf(text, sizeof text, "worker exited %" PRId64 " without a result",
                      job->exit_status);

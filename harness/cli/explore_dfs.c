@@ -108,9 +108,10 @@ static void print_exhausted(const fl_scenario_t *s, uint32_t bound, uint64_t see
 static void reserve(uint32_t **prefix, size_t *capacity, size_t count) {
     assert(prefix != NULL && capacity != NULL);
     if (count <= *capacity) return;
+    uint32_t *grown = realloc(*prefix, count * sizeof **prefix);
+    if (grown == NULL) fl__out_of_memory("explore"); /* *prefix still held */
+    *prefix = grown;
     *capacity = count;
-    *prefix = realloc(*prefix, count * sizeof **prefix);
-    if (*prefix == NULL) fl__out_of_memory("explore");
 }
 
 /* After one schedule: the answer's exit code when this one decides (it

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "harness/cli/commands.h"
+#include "harness/cli/torture.h"
 #include "harness/real/fetch.h"
 #include "harness/real/serve.h"
 #include "sim/runtime/context.h"
@@ -82,7 +83,8 @@ static void usage(FILE *out) {
                  "exit codes: 0 all held, 1 a scenario failed, 2 usage or scenario-file error\n"
                  "            (run, merge: also a report file that cannot be written; merge:\n"
                  "            also shards' results that cannot be read or merged), 5 no scenario\n"
-                 "            file matched (run and merge)\n"
+                 "            file matched (run and merge), 4 out of memory (every command;\n"
+                 "            docs/HARDENING.md)\n"
                  "            (fetch: 0 ok, 1 a client error, 2 bad arguments)\n");
 }
 
@@ -114,6 +116,7 @@ static int explore_command(int argc, char **argv, FILE *out, FILE *err) {
 }
 
 int main(int argc, char **argv) {
+    fl_torture_start(); /* nothing outside the torture build */
     if (argc < 2) {
         usage(stderr);
         return 2;

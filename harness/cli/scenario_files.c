@@ -90,8 +90,9 @@ static long read_directory(const char *path, char ***names_out, FILE *err) {
         if (count == capacity) {
             assert(capacity <= SIZE_MAX / 2 / sizeof *names);
             capacity *= 2;
-            names = realloc(names, capacity * sizeof *names);
-            if (names == NULL) fl__out_of_memory("scenario files");
+            char **grown = realloc(names, capacity * sizeof *names);
+            if (grown == NULL) fl__out_of_memory("scenario files"); /* names still held */
+            names = grown;
         }
         names[count] = strdup(entry->d_name);
         if (names[count++] == NULL) fl__out_of_memory("scenario files");

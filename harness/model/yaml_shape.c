@@ -47,6 +47,10 @@ static int check_no_nul(fl_yaml_reader_t *ld, const char *text, size_t length) {
 int fl__yaml_fail_syntax(fl_yaml_reader_t *ld, const yaml_parser_t *parser, const char *text,
                          size_t length) {
     assert(ld != NULL && parser != NULL && text != NULL);
+    /* Not the file's fault. libyaml 0.2.5's loader also fails with no error
+     * set at all, when the copy of a default tag cannot be allocated. */
+    if (parser->error == YAML_MEMORY_ERROR || parser->error == YAML_NO_ERROR)
+        fl__out_of_memory("yaml parser");
     const char *problem = parser->problem ? parser->problem : "malformed document";
     if (parser->error == YAML_READER_ERROR) {
         size_t offset = parser->problem_offset <= length ? parser->problem_offset : length;

@@ -15,6 +15,7 @@
 #include "harness/real/refuse.h"
 #include "harness/real/upload_file.h"
 #include "sim/net/uvnet.h"
+#include "sim/runtime/out_of_memory.h"
 #include "sim/runtime/runtime.h"
 
 enum {
@@ -277,10 +278,7 @@ static void write_lowercase_key(fl_json_writer_t *json, const char *name) {
     assert(json->depth >= 2 && json->in_object[json->depth - 1] && !json->key_pending);
     size_t length = strlen(name);
     char *key = malloc(length + 1);
-    if (key == NULL) {
-        fputs("faultline fetch: out of memory\n", stderr);
-        abort();
-    }
+    if (key == NULL) fl__out_of_memory("fetch");
     for (size_t i = 0; i < length; i++) key[i] = (char)tolower((unsigned char)name[i]);
     key[length] = '\0';
     fl_json_key(json, key);

@@ -4,6 +4,8 @@
 #include <inttypes.h>
 #include <stdlib.h>
 
+#include "sim/runtime/out_of_memory.h"
+
 enum { REPLAY_TEXT_MAX = 8192 };
 
 fl_replay_command_t fl_outcome_replay_command(const fl_outcome_t *r) {
@@ -44,6 +46,9 @@ void fl_outcome_print(const fl_outcome_t *r, FILE *out) {
         print_replay(r, out);
     } else if (r->ending == FL_ENDING_CRASHED && r->term_signal != 0) {
         fprintf(out, "CRASHED %s (signal %d)\n", r->file, r->term_signal);
+        print_replay(r, out);
+    } else if (r->ending == FL_ENDING_CRASHED && r->exit_status == FL_EXIT_OUT_OF_MEMORY) {
+        fprintf(out, "CRASHED %s (out of memory in the worker, exit %d)\n", r->file, FL_EXIT_OUT_OF_MEMORY);
         print_replay(r, out);
     } else if (r->ending == FL_ENDING_CRASHED) {
         fprintf(out, "CRASHED %s (exit %" PRId64 ", no result)\n", r->file, r->exit_status);

@@ -19,7 +19,8 @@ int fl_shrink_source_read(const char *path, fl_shrink_source_t *out) {
     if (copy == NULL) fl__out_of_memory("shrink");
     for (int c; (c = fgetc(in)) != EOF;) fputc(c, copy);
     fclose(in);
-    fclose(copy); /* open_memstream leaves the text NUL-terminated */
+    /* open_memstream leaves the text NUL-terminated, or fails to grow it. */
+    if (fclose(copy) != 0 || out->text == NULL) fl__out_of_memory("shrink");
     assert(out->text != NULL && strlen(out->text) <= out->length);
     return 0;
 }
@@ -32,9 +33,12 @@ void fl_shrink_source_free(fl_shrink_source_t *source) {
 
 static bool parse(const fl_shrink_source_t *source, yaml_document_t *doc) {
     yaml_parser_t parser;
-    yaml_parser_initialize(&parser);
+    if (!yaml_parser_initialize(&parser)) fl__out_of_memory("shrink");
     yaml_parser_set_input_string(&parser, (const unsigned char *)source->text, source->length);
     bool ok = yaml_parser_load(&parser, doc) != 0;
+    /* A memory error is not the file's (yaml_shape.c: libyaml may set none). */
+    if (!ok && (parser.error == YAML_MEMORY_ERROR || parser.error == YAML_NO_ERROR))
+        fl__out_of_memory("shrink");
     yaml_parser_delete(&parser);
     if (ok && yaml_document_get_root_node(doc) == NULL) yaml_document_delete(doc), ok = false;
     return ok;
@@ -157,7 +161,7 @@ char *fl_shrink_text_render(const fl_shrink_source_t *source, const char *origin
     fprintf(out, "# shrunk by faultline shrink from %s seed %" PRIu64 "\n", origin, origin_seed);
     fprintf(out, "seeds: %" PRIu64 "\n", r->seed);
     write_network(out, &r->network);
-    fclose(out);
+    if (fclose(out) != 0 || text == NULL) fl__out_of_memory("shrink");
     return text;
 }
 

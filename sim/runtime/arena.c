@@ -38,11 +38,6 @@ static fl_arena_chunk_t *pool[ARENA_POOL_CHUNKS];
 static size_t pool_count;
 static size_t pool_bytes;
 
-_Noreturn void fl__out_of_memory(const char *where) {
-    fprintf(stderr, "faultline: out of memory in %s\n", where);
-    abort();
-}
-
 void fl_arena_init(fl_arena_t *arena) {
     assert(arena != NULL);
     arena->head = NULL;

@@ -3,8 +3,9 @@
  * Everything a run creates (tasks, scopes, channels, errors, strings) is carved
  * from its world's arena and dies with the world, so a run cannot leak and
  * thousands of runs in one process do not grow memory. Nothing is freed
- * individually. Allocation failure aborts the process: a simulator that runs
- * out of memory has no honest way to continue.
+ * individually. A chunk that cannot be had ends the process with a clean
+ * out-of-memory error (out_of_memory.h): a simulator that runs out of memory
+ * has no honest way to continue.
  */
 #ifndef FL_ARENA_H
 #define FL_ARENA_H
@@ -14,6 +15,8 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "sim/runtime/out_of_memory.h"
 
 typedef struct fl_arena_chunk fl_arena_chunk_t;
 
@@ -66,8 +69,5 @@ char *fl_arena_strdup(fl_arena_t *arena, const char *text);
 char *fl_arena_printf(fl_arena_t *arena, const char *format, ...)
     __attribute__((format(printf, 2, 3)));
 char *fl_arena_vprintf(fl_arena_t *arena, const char *format, va_list args);
-
-/* Aborts with a message; called when malloc fails anywhere in the runtime. */
-_Noreturn void fl__out_of_memory(const char *where);
 
 #endif /* FL_ARENA_H */

@@ -127,6 +127,16 @@ fl_task_t *fl_current_task(const fl_world_t *world) { return world->current; }
 void fl__task_prepare(fl_world_t *world, fl_task_t *task);
 void fl__task_reap(fl_world_t *world, fl_task_t *task);
 
+/* The out-of-memory escape of a running task (out_of_memory.h): its fiber is
+ * left for good, so the process exits from the main stack, where
+ * LeakSanitizer sees what the harness holds. */
+static void escape_to_scheduler(void *arg) {
+    fl_world_t *world = arg;
+    assert(world != NULL && world->current != NULL);
+    fl_fiber_switch(&world->current->fiber, &world->main_fiber);
+    abort(); /* run_one exits before it could resume this task */
+}
+
 static void run_one(fl_world_t *world) {
     size_t index = 0;
     size_t width = world->ready_count;
@@ -145,7 +155,11 @@ static void run_one(fl_world_t *world) {
     task->state = FL__TASK_RUNNING;
     world->current = task;
     fl__trace(world, FL_TRACE_RUN, task->id, 0, 0, NULL);
+    fl_out_of_memory_escape_t outer =
+        fl__out_of_memory_set_escape((fl_out_of_memory_escape_t){escape_to_scheduler, world});
     fl_fiber_switch(&world->main_fiber, &task->fiber);
+    fl__out_of_memory_set_escape(outer);
+    fl__out_of_memory_resume(); /* exits here if the task ran out of memory */
     world->current = NULL;
     if (task->state == FL__TASK_DONE) fl__task_reap(world, task);
 }
