@@ -12,7 +12,9 @@
 # UBSan) or a hang (each run is bounded by `timeout`).
 #
 #   tests/torture/run.sh              every N of every case (the long run)
-#   tests/torture/run.sh --sample     every N up to 40, then every 23rd (CI)
+#   tests/torture/run.sh --sample     every N up to 40, then every 23rd, or
+#                                     sparser for a case of many allocations
+#                                     (about 100 values a case at most: CI)
 #   tests/torture/run.sh --stride K   every N up to 200, then every K-th
 #   tests/torture/run.sh --case TEXT  only the cases whose name holds TEXT
 #                                     (with either of the above, or alone)
@@ -28,10 +30,11 @@ limit=${FL_TORTURE_TIMEOUT:-60}
 n_max=${FL_TORTURE_N_MAX:-100000}
 dense=200
 stride=1
+sample=0
 only=""
 while [ $# -gt 0 ]; do
   case $1 in
-  --sample) dense=40 stride=23 ;;
+  --sample) dense=40 stride=23 sample=1 ;;
   --stride) stride=${2:?--stride needs K}; shift; [ "$stride" -ge 1 ] || exit 2 ;;
   --case) only=${2:?--case needs TEXT}; shift ;;
   *) echo "usage: $0 [--sample | --stride K] [--case TEXT]" >&2; exit 2 ;;
@@ -98,8 +101,16 @@ for entry in "${cases[@]}"; do
   ran=$((ran + 1))
   read -r -a args <<<"${entry#*|}"
   # The exit code of the plain run, which a run the failure never reached must repeat.
+  rm -f "$work/count"
   FL_ALLOC_COUNT_OUT=$work/count timeout "$limit" "$exe" "${args[@]}" >/dev/null 2>&1 </dev/null
   expected=$?
+  # A sample tries about 60 values past the dense ones however many
+  # allocations the case makes (shrink's runs make tens of thousands).
+  case_stride=$stride
+  if [ "$sample" = 1 ]; then
+    total=$(sed -n 's/^allocations \([0-9]*\).*/\1/p' "$work/count" | sort -n | tail -1)
+    [ $((${total:-0} / 60)) -gt "$case_stride" ] && case_stride=$((total / 60))
+  fi
   tried=0 oom=0 bad=0 n=1 last=0
   while :; do
     run_at "$n" "$expected" "${args[@]}"
@@ -113,7 +124,7 @@ for entry in "${cases[@]}"; do
     esac
     last=$n
     if [ "$n" -ge "$n_max" ]; then echo "  $name: N reached $n_max without an end"; bad=$((bad + 1)); other_total=$((other_total + 1)); break; fi
-    if [ "$n" -lt "$dense" ]; then n=$((n + 1)); else n=$((n + stride)); fi
+    if [ "$n" -lt "$dense" ]; then n=$((n + 1)); else n=$((n + case_stride)); fi
   done
   echo "torture: $name: $tried values of N tried (N=1..$n, allocations: $(sed -n 's/^allocations \([0-9]*\).*/\1/p' "$work/count" | sort -n | tail -1)): $oom clean OOM errors, $bad not clean"
   tried_total=$((tried_total + tried)); oom_total=$((oom_total + oom)); bad_total=$((bad_total + bad))
