@@ -287,6 +287,25 @@ static bool parse_length(const char *text, uint64_t *length_out) {
     return true;
 }
 
+/* Whether a comma-separated header value lists token, in any case, as
+ * RFC 9110 §5.6.1 lists go ("keep-alive, Close" lists close). */
+static bool value_has_token(const char *value, const char *token) {
+    assert(value != NULL && token != NULL && token[0] != '\0');
+    size_t token_length = strlen(token);
+    const char *p = value;
+    for (size_t items = 0; *p != '\0' && items < FL_REQUEST_HEADERS_MAX * 64; items++) {
+        while (*p == ' ' || *p == '\t' || *p == ',') p++;
+        const char *end = p;
+        while (*end != '\0' && *end != ',') end++;
+        const char *last = end;
+        while (last > p && (last[-1] == ' ' || last[-1] == '\t')) last--;
+        if ((size_t)(last - p) == token_length && strncasecmp(p, token, token_length) == 0)
+            return true;
+        p = end;
+    }
+    return false;
+}
+
 static void write_start(cycle_t *cycle, const fl_asgi_message_t *m) {
     connection_t *c = cycle->connection;
     /* Once per cycle, before any body: the framing is not chosen yet. */
@@ -296,12 +315,20 @@ static void write_start(cycle_t *cycle, const fl_asgi_message_t *m) {
     fl_byte_buffer_t head = {0};
     buffer_printf(&head, "HTTP/1.1 %d %s\r\n", m->status, reason_phrase(m->status));
     bool has_length = false;
+    bool app_closes = false; /* the app said "connection: close" itself */
     for (size_t i = 0; i < m->header_count; i++) {
         if (strcasecmp(m->headers[i].name, "content-length") == 0) {
             /* The first one counts, as in uvicorn. */
             if (!has_length)
                 cycle->length_declared = parse_length(m->headers[i].value, &cycle->length_remaining);
             has_length = true;
+        }
+        /* The app's "connection: close" is honoured, as h11 does in uvicorn
+         * (RFC 9112 §9.6): the connection closes after this response. */
+        if (strcasecmp(m->headers[i].name, "connection") == 0 &&
+            value_has_token(m->headers[i].value, "close")) {
+            cycle->keep_alive = false;
+            app_closes = true;
         }
         buffer_printf(&head, "%s: %s\r\n", m->headers[i].name, m->headers[i].value);
     }
@@ -312,7 +339,7 @@ static void write_start(cycle_t *cycle, const fl_asgi_message_t *m) {
         cycle->chunked = true;
         buffer_printf(&head, "transfer-encoding: chunked\r\n");
     }
-    if (!cycle->keep_alive) buffer_printf(&head, "connection: close\r\n");
+    if (!cycle->keep_alive && !app_closes) buffer_printf(&head, "connection: close\r\n");
     fl_byte_buffer_append(&head, "\r\n", 2);
     /* One framing at most: a declared length or chunks, never both. */
     assert(!(cycle->chunked && cycle->length_declared));

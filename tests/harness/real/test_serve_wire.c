@@ -1,0 +1,188 @@
+/* Fidelity on the wire: `faultline serve` and real uvicorn (Debian's
+ * python3-uvicorn, h11) side by side, given the same bytes by the same raw
+ * socket client, as test_serve_uvicorn.c does. Each case states what both
+ * must do, and checks uvicorn does it too, so the reference is measured,
+ * not remembered. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "harness/real/serve.h"
+#include "tests/support/loopback.h"
+
+/* The same routes for both servers: / answers "ok" with a length; /close
+ * says "connection: close" itself; /stream streams "ab" twice with no
+ * length; /read reads the whole body and echoes it. */
+static const char SCENARIO[] =
+    "name: wire fidelity\n"
+    "server:\n  routes:\n"
+    "    - path: /\n      steps:\n        - respond: {status: 200, body: ok}\n"
+    "    - path: /close\n      steps:\n"
+    "        - respond: {status: 200, body: hi, headers: {connection: close}}\n"
+    "    - path: /stream\n      steps:\n        - stream: {chunks: 2, text: ab}\n"
+    "    - path: /read\n      steps:\n        - read_body: {}\n"
+    "        - respond: {status: 200, body: read}\n"
+    "client:\n  tasks:\n    - name: main\n      steps:\n        - sleep: 0ms\n";
+
+static const char UVICORN_APP[] =
+    "import sys, uvicorn\n"
+    "async def app(scope, receive, send):\n"
+    "    if scope['type'] != 'http': return\n"
+    "    p = scope['path']\n"
+    "    if p == '/stream':\n"
+    "        await send({'type': 'http.response.start', 'status': 200, 'headers': []})\n"
+    "        await send({'type': 'http.response.body', 'body': b'ab', 'more_body': True})\n"
+    "        await send({'type': 'http.response.body', 'body': b'ab'})\n"
+    "        return\n"
+    "    if p == '/read':\n"
+    "        while (await receive()).get('more_body'): pass\n"
+    "    body = {'/close': b'hi', '/read': b'read'}.get(p, b'ok')\n"
+    "    headers = [(b'content-length', str(len(body)).encode())]\n"
+    "    if p == '/close': headers.append((b'connection', b'close'))\n"
+    "    await send({'type': 'http.response.start', 'status': 200, 'headers': headers})\n"
+    "    await send({'type': 'http.response.body', 'body': body})\n"
+    "uvicorn.run(app, host='127.0.0.1', port=int(sys.argv[1]), log_level='critical')\n";
+
+typedef struct exchange {
+    char text[8192]; /* all the server sent, NUL-terminated */
+    size_t length;
+    bool closed;     /* the server closed before the read timeout */
+} exchange_t;
+
+/* Sends first; if rest is not NULL, reads what comes within pause_ms (into
+ * the text too), then sends rest; then reads until the close or 1.5 s of
+ * silence. */
+static void talk(uint16_t port, const char *first, int pause_ms, const char *rest,
+                 exchange_t *out) {
+    memset(out, 0, sizeof *out);
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons(port),
+                               .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    assert_int_equal(connect(fd, (struct sockaddr *)&addr, sizeof addr), 0);
+    assert_int_equal(write(fd, first, strlen(first)), (ssize_t)strlen(first));
+    ssize_t r = 0;
+    if (rest != NULL) {
+        struct timeval pause = {.tv_sec = pause_ms / 1000, .tv_usec = (pause_ms % 1000) * 1000};
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &pause, sizeof pause);
+        r = read(fd, out->text, sizeof out->text - 1);
+        if (r > 0) out->length = (size_t)r;
+        assert_int_equal(write(fd, rest, strlen(rest)), (ssize_t)strlen(rest));
+    }
+    struct timeval timeout = {.tv_sec = 1, .tv_usec = 500000};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+    while (out->length < sizeof out->text - 1 &&
+           (r = read(fd, out->text + out->length, sizeof out->text - 1 - out->length)) > 0)
+        out->length += (size_t)r;
+    out->text[out->length] = '\0';
+    out->closed = r == 0;
+    close(fd);
+}
+
+/* How many responses (status lines, 100 Continue included) the text holds. */
+static int status_lines(const char *text) {
+    int count = 0;
+    for (const char *p = text; (p = strstr(p, "HTTP/1.1 ")) != NULL; p++) count++;
+    return count;
+}
+
+/* The body after the last head. */
+static const char *last_body(const char *text) {
+    const char *body = text;
+    for (const char *p = text; (p = strstr(p, "\r\n\r\n")) != NULL; p += 4) body = p + 4;
+    return body;
+}
+
+static void wait_listening(uint16_t port) {
+    for (int i = 0; i < 200 && !loopback_accepts(port); i++) loopback_sleep_ms(25);
+    assert_true(loopback_accepts(port));
+}
+
+typedef struct servers {
+    char path[64];
+    uint16_t ports[2]; /* faultline, uvicorn */
+    pid_t children[2];
+} servers_t;
+
+static int start(void **state) {
+    servers_t *s = calloc(1, sizeof *s);
+    assert_non_null(s);
+    if (system("/usr/bin/python3 -c 'import uvicorn' 2>/dev/null") != 0)
+        fail_msg("python3-uvicorn is missing: make deps installs it");
+    snprintf(s->path, sizeof s->path, "/tmp/faultline-wire-XXXXXX");
+    int fd = mkstemp(s->path);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, SCENARIO, sizeof SCENARIO - 1), (ssize_t)(sizeof SCENARIO - 1));
+    close(fd);
+    s->ports[0] = loopback_free_port();
+    char listen[32];
+    snprintf(listen, sizeof listen, "127.0.0.1:%u", s->ports[0]);
+    if ((s->children[0] = fork()) == 0) {
+        alarm(90);
+        FILE *devnull = fopen("/dev/null", "w");
+        char *argv[] = {"serve", s->path, "--listen", listen, "--duration", "60", NULL};
+        _exit(fl_cli_serve(6, argv, devnull, devnull));
+    }
+    s->ports[1] = loopback_free_port();
+    char port_text[16];
+    snprintf(port_text, sizeof port_text, "%u", s->ports[1]);
+    if ((s->children[1] = fork()) == 0) {
+        alarm(90);
+        execl("/usr/bin/python3", "python3", "-c", UVICORN_APP, port_text, (char *)NULL);
+        _exit(127);
+    }
+    wait_listening(s->ports[0]);
+    wait_listening(s->ports[1]);
+    *state = s;
+    return 0;
+}
+
+static int stop(void **state) {
+    servers_t *s = *state;
+    for (int i = 0; i < 2; i++) {
+        kill(s->children[i], SIGTERM);
+        int status;
+        waitpid(s->children[i], &status, 0);
+    }
+    unlink(s->path);
+    free(s);
+    return 0;
+}
+
+static const char *const NAMES[] = {"faultline", "uvicorn"};
+
+/* The app's "connection: close" is honoured: its response, then the close;
+ * the pipelined request after it is not answered. */
+static void test_app_connection_close_is_honoured(void **state) {
+    servers_t *s = *state;
+    for (int i = 0; i < 2; i++) {
+        exchange_t e;
+        talk(s->ports[i], "GET /close HTTP/1.1\r\nHost: x\r\n\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n",
+             0, NULL, &e);
+        print_message("%s: %s\n", NAMES[i], e.text);
+        assert_int_equal(status_lines(e.text), 1);
+        assert_true(strncmp(e.text, "HTTP/1.1 200 OK\r\n", 17) == 0);
+        assert_non_null(strcasestr(e.text, "\r\nconnection: close\r\n"));
+        assert_string_equal(last_body(e.text), "hi");
+        assert_true(e.closed);
+    }
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_app_connection_close_is_honoured),
+    };
+    return cmocka_run_group_tests(tests, start, stop);
+}
