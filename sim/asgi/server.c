@@ -50,6 +50,7 @@ typedef struct cycle {
     bool response_complete;
     bool keep_alive;
     bool head_request;
+    bool http_1_0;             /* the request said HTTP/1.0: no chunks, no keep-alive */
     bool chunked;              /* the response uses chunked framing */
     bool body_allowed;         /* not HEAD, 204 or 304 */
     bool length_declared;      /* the app gave a content-length: the body must match it */
@@ -335,10 +336,14 @@ static void write_start(cycle_t *cycle, const fl_asgi_message_t *m) {
     cycle->body_allowed = !cycle->head_request && m->status != 204 && m->status != 304 &&
                           m->status >= 200;
     if (!cycle->body_allowed) cycle->length_declared = false; /* no body to count */
-    if (!has_length && cycle->body_allowed) {
+    /* A body of no declared length is chunked, but an HTTP/1.0 client knows
+     * no chunks (RFC 9112 §6.1): its body is delimited by the close, which
+     * keep_alive, false for 1.0, brings after the last byte. */
+    if (!has_length && cycle->body_allowed && !cycle->http_1_0) {
         cycle->chunked = true;
         buffer_printf(&head, "transfer-encoding: chunked\r\n");
     }
+    assert(!cycle->http_1_0 || (!cycle->keep_alive && !cycle->chunked));
     if (!cycle->keep_alive && !app_closes) buffer_printf(&head, "connection: close\r\n");
     fl_byte_buffer_append(&head, "\r\n", 2);
     /* One framing at most: a declared length or chunks, never both. */
@@ -627,7 +632,10 @@ static void request_head(void *context, const fl_request_head_t *head) {
     cycle->connection = c;
     cycle->id = ++server->next_cycle;
     cycle->more_body = true;
-    cycle->keep_alive = head->keep_alive && !server->options.no_keep_alive;
+    /* HTTP/1.0 is never kept alive, even when it asks with "Connection:
+     * keep-alive": h11, and so uvicorn, does the same. */
+    cycle->http_1_0 = strcmp(head->http_version, "1.0") == 0;
+    cycle->keep_alive = head->keep_alive && !cycle->http_1_0 && !server->options.no_keep_alive;
     cycle->message_condition = fl_condition_create(w, "request cycle", "message event");
     build_scope(c, cycle, head);
     cycle->head_request = strcmp(cycle->scope.method, "HEAD") == 0;
