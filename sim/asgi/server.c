@@ -51,6 +51,7 @@ typedef struct cycle {
     bool keep_alive;
     bool head_request;
     bool http_1_0;             /* the request said HTTP/1.0: no chunks, no keep-alive */
+    bool expects_continue;     /* "Expect: 100-continue", and no 100 sent yet */
     bool chunked;              /* the response uses chunked framing */
     bool body_allowed;         /* not HEAD, 204 or 304 */
     bool length_declared;      /* the app gave a content-length: the body must match it */
@@ -216,10 +217,27 @@ static fl_error_t *writer_task(fl_world_t *w, void *arg) {
 
 /* --- the cycle: receive and send --------------------------------------------- */
 
+/* uvicorn's receive: a client that sent "Expect: 100-continue" is told to
+ * send its body the first time the app asks for it, and only then, so an
+ * app that answers without reading sends the final response alone. */
+static void continue_if_expected(cycle_t *cycle) {
+    assert(cycle != NULL && cycle->connection != NULL);
+    if (!cycle->expects_continue) return;
+    cycle->expects_continue = false;
+    if (cycle->response_started || cycle->disconnected || cycle->connection->close_after_flush)
+        return; /* too late for an interim response, as in uvicorn */
+    static const char CONTINUE[] = "HTTP/1.1 100 Continue\r\n\r\n";
+    queue_output(cycle->connection, CONTINUE, sizeof CONTINUE - 1);
+    fl_server_log_add(cycle->connection->server->log, FL_SERVER_LOG_MESSAGE_SENT, cycle->id, 100,
+                      "100 Continue");
+    assert(!cycle->expects_continue);
+}
+
 static fl_error_t *cycle_receive(void *context, fl_world_t *w, fl_asgi_message_t *out) {
     cycle_t *cycle = context;
     assert(cycle != NULL && cycle->connection != NULL && out != NULL);
     assert(cycle->message_condition != NULL);
+    continue_if_expected(cycle);
     /* uvicorn: wait for the message event unless disconnected or done; an
      * event that is already set returns without yielding. */
     while (!cycle->disconnected && !cycle->response_complete && !cycle->message_event) {
@@ -618,6 +636,17 @@ static void build_scope(connection_t *c, cycle_t *cycle, const fl_request_head_t
     s->log = c->server->log;
 }
 
+/* Whether the request asks for a 100 (RFC 9110 §10.1.1: "100-continue", in
+ * any case); h11 ignores it from HTTP/1.0, and so does the caller. */
+static bool expects_continue(const fl_asgi_scope_t *scope) {
+    assert(scope->headers != NULL || scope->header_count == 0);
+    for (size_t i = 0; i < scope->header_count; i++)
+        if (strcmp(scope->headers[i].name, "expect") == 0 &&
+            strcasecmp(scope->headers[i].value, "100-continue") == 0)
+            return true;
+    return false;
+}
+
 /* The head is in: a cycle, and its app task. A request the parser refuses
  * for its declared length (head->refusal_status, 413) still gets its cycle
  * numbered and its scope built, as it did before the parser was a unit of
@@ -639,6 +668,7 @@ static void request_head(void *context, const fl_request_head_t *head) {
     cycle->message_condition = fl_condition_create(w, "request cycle", "message event");
     build_scope(c, cycle, head);
     cycle->head_request = strcmp(cycle->scope.method, "HEAD") == 0;
+    cycle->expects_continue = !cycle->http_1_0 && expects_continue(&cycle->scope);
     if (head->refusal_status != 0) return;
     c->cycle = cycle;
     server->stats.requests++;
