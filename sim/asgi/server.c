@@ -16,6 +16,7 @@
 
 #include "sim/asgi/request_parser.h"
 #include "sim/runtime/byte_buffer.h"
+#include "sim/net/http_status.h"
 #include "sim/net/protocol_event.h"
 #include "sim/runtime/assume.h"
 #include "sim/runtime/cancel.h"
@@ -268,31 +269,6 @@ static fl_error_t *cycle_receive(void *context, fl_world_t *w, fl_asgi_message_t
     return NULL;
 }
 
-static const char *reason_phrase(int status) {
-    switch (status) {
-    case 200: return "OK";
-    case 201: return "Created";
-    case 204: return "No Content";
-    case 304: return "Not Modified";
-    case 400: return "Bad Request";
-    case 401: return "Unauthorized";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 408: return "Request Timeout";
-    case 409: return "Conflict";
-    case 413: return "Request Entity Too Large";
-    case 422: return "Unprocessable Entity";
-    case 429: return "Too Many Requests";
-    case 431: return "Request Header Fields Too Large";
-    case 500: return "Internal Server Error";
-    case 502: return "Bad Gateway";
-    case 503: return "Service Unavailable";
-    case 504: return "Gateway Timeout";
-    default: return "Unknown";
-    }
-}
-
 /* A content-length value as a count: decimal digits only, else false. */
 static bool parse_length(const char *text, uint64_t *length_out) {
     assert(text != NULL && length_out != NULL);
@@ -332,7 +308,7 @@ static void write_start(cycle_t *cycle, const fl_asgi_message_t *m) {
     assert(!cycle->chunked && !cycle->length_declared && !cycle->body_allowed);
     assert(m->type == FL_ASGI_RESPONSE_START && (m->headers != NULL || m->header_count == 0));
     fl_byte_buffer_t head = {0};
-    buffer_printf(&head, "HTTP/1.1 %d %s\r\n", m->status, reason_phrase(m->status));
+    buffer_printf(&head, "HTTP/1.1 %d %s\r\n", m->status, fl_http_reason_phrase(m->status));
     bool has_length = false;
     bool app_closes = false; /* the app said "connection: close" itself */
     for (size_t i = 0; i < m->header_count; i++) {
@@ -503,7 +479,7 @@ static void send_plain_error(connection_t *c, int status, const char *body) {
     buffer_printf(&out,
                   "HTTP/1.1 %d %s\r\ncontent-type: text/plain; charset=utf-8\r\n"
                   "content-length: %zu\r\nconnection: close\r\n\r\n%s",
-                  status, reason_phrase(status), strlen(body), body);
+                  status, fl_http_reason_phrase(status), strlen(body), body);
     assert(out.length > strlen(body));
     queue_output(c, out.data, out.length);
     fl_byte_buffer_free(&out);
