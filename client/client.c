@@ -9,6 +9,7 @@
 
 #include "client/mapping.h"
 #include "client/transport.h"
+#include "sim/net/http_status.h"
 #include "sim/runtime/status.h"
 
 typedef struct link {
@@ -71,32 +72,13 @@ fl_client_t *fl_client_create(fl_world_t *world, const fl_client_options_t *opti
 
 /* --- status errors ------------------------------------------------------------------- */
 
-static const char *reason_for(int status) {
-    switch (status) {
-    case 400: return "Bad Request";
-    case 401: return "Unauthorized";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 408: return "Request Timeout";
-    case 409: return "Conflict";
-    case 413: return "Payload Too Large";
-    case 422: return "Unprocessable Entity";
-    case 429: return "Too Many Requests";
-    case 500: return "Internal Server Error";
-    case 502: return "Bad Gateway";
-    case 503: return "Service Unavailable";
-    case 504: return "Gateway Timeout";
-    default: return "";
-    }
-}
-
 /* httpx's raise_for_status wording; the error carries the response. */
 static fl_error_t *status_error(fl_world_t *w, fl_response_t *response) {
     int status = response->status;
     fl_error_t *error = fl_error_new(fl_world_arena(w), fl_client_status_kind(status),
                                      "%s error '%d %s' for url '%s'",
-                                     status < 500 ? "Client" : "Server", status, reason_for(status),
+                                     status < 500 ? "Client" : "Server", status,
+                                     fl_http_reason_phrase(status),
                                      fl_url_format(fl_world_arena(w), &response->request->url));
     error->http_status = status;
     error->payload = response;

@@ -16,6 +16,7 @@
 
 #include "sim/asgi/request_parser.h"
 #include "sim/runtime/byte_buffer.h"
+#include "sim/net/http_status.h"
 #include "sim/net/protocol_event.h"
 #include "sim/runtime/assume.h"
 #include "sim/runtime/cancel.h"
@@ -50,6 +51,8 @@ typedef struct cycle {
     bool response_complete;
     bool keep_alive;
     bool head_request;
+    bool http_1_0;             /* the request said HTTP/1.0: no chunks, no keep-alive */
+    bool expects_continue;     /* "Expect: 100-continue", and no 100 sent yet */
     bool chunked;              /* the response uses chunked framing */
     bool body_allowed;         /* not HEAD, 204 or 304 */
     bool length_declared;      /* the app gave a content-length: the body must match it */
@@ -215,10 +218,27 @@ static fl_error_t *writer_task(fl_world_t *w, void *arg) {
 
 /* --- the cycle: receive and send --------------------------------------------- */
 
+/* uvicorn's receive: a client that sent "Expect: 100-continue" is told to
+ * send its body the first time the app asks for it, and only then, so an
+ * app that answers without reading sends the final response alone. */
+static void continue_if_expected(cycle_t *cycle) {
+    assert(cycle != NULL && cycle->connection != NULL);
+    if (!cycle->expects_continue) return;
+    cycle->expects_continue = false;
+    if (cycle->response_started || cycle->disconnected || cycle->connection->close_after_flush)
+        return; /* too late for an interim response, as in uvicorn */
+    static const char CONTINUE[] = "HTTP/1.1 100 Continue\r\n\r\n";
+    queue_output(cycle->connection, CONTINUE, sizeof CONTINUE - 1);
+    fl_server_log_add(cycle->connection->server->log, FL_SERVER_LOG_MESSAGE_SENT, cycle->id, 100,
+                      "100 Continue");
+    assert(!cycle->expects_continue);
+}
+
 static fl_error_t *cycle_receive(void *context, fl_world_t *w, fl_asgi_message_t *out) {
     cycle_t *cycle = context;
     assert(cycle != NULL && cycle->connection != NULL && out != NULL);
     assert(cycle->message_condition != NULL);
+    continue_if_expected(cycle);
     /* uvicorn: wait for the message event unless disconnected or done; an
      * event that is already set returns without yielding. */
     while (!cycle->disconnected && !cycle->response_complete && !cycle->message_event) {
@@ -249,31 +269,6 @@ static fl_error_t *cycle_receive(void *context, fl_world_t *w, fl_asgi_message_t
     return NULL;
 }
 
-static const char *reason_phrase(int status) {
-    switch (status) {
-    case 200: return "OK";
-    case 201: return "Created";
-    case 204: return "No Content";
-    case 304: return "Not Modified";
-    case 400: return "Bad Request";
-    case 401: return "Unauthorized";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 408: return "Request Timeout";
-    case 409: return "Conflict";
-    case 413: return "Request Entity Too Large";
-    case 422: return "Unprocessable Entity";
-    case 429: return "Too Many Requests";
-    case 431: return "Request Header Fields Too Large";
-    case 500: return "Internal Server Error";
-    case 502: return "Bad Gateway";
-    case 503: return "Service Unavailable";
-    case 504: return "Gateway Timeout";
-    default: return "Unknown";
-    }
-}
-
 /* A content-length value as a count: decimal digits only, else false. */
 static bool parse_length(const char *text, uint64_t *length_out) {
     assert(text != NULL && length_out != NULL);
@@ -287,6 +282,25 @@ static bool parse_length(const char *text, uint64_t *length_out) {
     return true;
 }
 
+/* Whether a comma-separated header value lists token, in any case, as
+ * RFC 9110 §5.6.1 lists go ("keep-alive, Close" lists close). */
+static bool value_has_token(const char *value, const char *token) {
+    assert(value != NULL && token != NULL && token[0] != '\0');
+    size_t token_length = strlen(token);
+    const char *p = value;
+    for (size_t items = 0; *p != '\0' && items < FL_REQUEST_HEADERS_MAX * 64; items++) {
+        while (*p == ' ' || *p == '\t' || *p == ',') p++;
+        const char *end = p;
+        while (*end != '\0' && *end != ',') end++;
+        const char *last = end;
+        while (last > p && (last[-1] == ' ' || last[-1] == '\t')) last--;
+        if ((size_t)(last - p) == token_length && strncasecmp(p, token, token_length) == 0)
+            return true;
+        p = end;
+    }
+    return false;
+}
+
 static void write_start(cycle_t *cycle, const fl_asgi_message_t *m) {
     connection_t *c = cycle->connection;
     /* Once per cycle, before any body: the framing is not chosen yet. */
@@ -294,8 +308,9 @@ static void write_start(cycle_t *cycle, const fl_asgi_message_t *m) {
     assert(!cycle->chunked && !cycle->length_declared && !cycle->body_allowed);
     assert(m->type == FL_ASGI_RESPONSE_START && (m->headers != NULL || m->header_count == 0));
     fl_byte_buffer_t head = {0};
-    buffer_printf(&head, "HTTP/1.1 %d %s\r\n", m->status, reason_phrase(m->status));
+    buffer_printf(&head, "HTTP/1.1 %d %s\r\n", m->status, fl_http_reason_phrase(m->status));
     bool has_length = false;
+    bool app_closes = false; /* the app said "connection: close" itself */
     for (size_t i = 0; i < m->header_count; i++) {
         if (strcasecmp(m->headers[i].name, "content-length") == 0) {
             /* The first one counts, as in uvicorn. */
@@ -303,16 +318,27 @@ static void write_start(cycle_t *cycle, const fl_asgi_message_t *m) {
                 cycle->length_declared = parse_length(m->headers[i].value, &cycle->length_remaining);
             has_length = true;
         }
+        /* The app's "connection: close" is honoured, as h11 does in uvicorn
+         * (RFC 9112 §9.6): the connection closes after this response. */
+        if (strcasecmp(m->headers[i].name, "connection") == 0 &&
+            value_has_token(m->headers[i].value, "close")) {
+            cycle->keep_alive = false;
+            app_closes = true;
+        }
         buffer_printf(&head, "%s: %s\r\n", m->headers[i].name, m->headers[i].value);
     }
     cycle->body_allowed = !cycle->head_request && m->status != 204 && m->status != 304 &&
                           m->status >= 200;
     if (!cycle->body_allowed) cycle->length_declared = false; /* no body to count */
-    if (!has_length && cycle->body_allowed) {
+    /* A body of no declared length is chunked, but an HTTP/1.0 client knows
+     * no chunks (RFC 9112 §6.1): its body is delimited by the close, which
+     * keep_alive, false for 1.0, brings after the last byte. */
+    if (!has_length && cycle->body_allowed && !cycle->http_1_0) {
         cycle->chunked = true;
         buffer_printf(&head, "transfer-encoding: chunked\r\n");
     }
-    if (!cycle->keep_alive) buffer_printf(&head, "connection: close\r\n");
+    assert(!cycle->http_1_0 || (!cycle->keep_alive && !cycle->chunked));
+    if (!cycle->keep_alive && !app_closes) buffer_printf(&head, "connection: close\r\n");
     fl_byte_buffer_append(&head, "\r\n", 2);
     /* One framing at most: a declared length or chunks, never both. */
     assert(!(cycle->chunked && cycle->length_declared));
@@ -453,7 +479,7 @@ static void send_plain_error(connection_t *c, int status, const char *body) {
     buffer_printf(&out,
                   "HTTP/1.1 %d %s\r\ncontent-type: text/plain; charset=utf-8\r\n"
                   "content-length: %zu\r\nconnection: close\r\n\r\n%s",
-                  status, reason_phrase(status), strlen(body), body);
+                  status, fl_http_reason_phrase(status), strlen(body), body);
     assert(out.length > strlen(body));
     queue_output(c, out.data, out.length);
     fl_byte_buffer_free(&out);
@@ -586,6 +612,17 @@ static void build_scope(connection_t *c, cycle_t *cycle, const fl_request_head_t
     s->log = c->server->log;
 }
 
+/* Whether the request asks for a 100 (RFC 9110 §10.1.1: "100-continue", in
+ * any case); h11 ignores it from HTTP/1.0, and so does the caller. */
+static bool expects_continue(const fl_asgi_scope_t *scope) {
+    assert(scope->headers != NULL || scope->header_count == 0);
+    for (size_t i = 0; i < scope->header_count; i++)
+        if (strcmp(scope->headers[i].name, "expect") == 0 &&
+            strcasecmp(scope->headers[i].value, "100-continue") == 0)
+            return true;
+    return false;
+}
+
 /* The head is in: a cycle, and its app task. A request the parser refuses
  * for its declared length (head->refusal_status, 413) still gets its cycle
  * numbered and its scope built, as it did before the parser was a unit of
@@ -600,10 +637,14 @@ static void request_head(void *context, const fl_request_head_t *head) {
     cycle->connection = c;
     cycle->id = ++server->next_cycle;
     cycle->more_body = true;
-    cycle->keep_alive = head->keep_alive && !server->options.no_keep_alive;
+    /* HTTP/1.0 is never kept alive, even when it asks with "Connection:
+     * keep-alive": h11, and so uvicorn, does the same. */
+    cycle->http_1_0 = strcmp(head->http_version, "1.0") == 0;
+    cycle->keep_alive = head->keep_alive && !cycle->http_1_0 && !server->options.no_keep_alive;
     cycle->message_condition = fl_condition_create(w, "request cycle", "message event");
     build_scope(c, cycle, head);
     cycle->head_request = strcmp(cycle->scope.method, "HEAD") == 0;
+    cycle->expects_continue = !cycle->http_1_0 && expects_continue(&cycle->scope);
     if (head->refusal_status != 0) return;
     c->cycle = cycle;
     server->stats.requests++;

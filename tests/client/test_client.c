@@ -48,18 +48,19 @@ static void add_route(fl_world_t *w, fl_router_t *router, const char *method, co
     fl_router_add(router, method, path, app);
 }
 
-/* httpx's reason phrase in each status error's message; "" for a status
- * without one (the message then ends the quote after the number). */
+/* httpx's reason phrase in each status error's message (the one table,
+ * sim/net/http_status.h); "" for a status without one (the message then
+ * ends the quote after the number). */
 static const struct {
     int status;
     const char *reason;
 } STATUS_REASONS[] = {
     {400, "Bad Request"},        {401, "Unauthorized"},      {403, "Forbidden"},
     {404, "Not Found"},          {405, "Method Not Allowed"}, {408, "Request Timeout"},
-    {409, "Conflict"},           {413, "Payload Too Large"}, {422, "Unprocessable Entity"},
+    {409, "Conflict"},           {413, "Request Entity Too Large"}, {422, "Unprocessable Entity"},
     {429, "Too Many Requests"},  {500, "Internal Server Error"}, {502, "Bad Gateway"},
-    {503, "Service Unavailable"}, {504, "Gateway Timeout"},   {418, ""},
-    {501, ""},
+    {503, "Service Unavailable"}, {504, "Gateway Timeout"},   {418, "I'm a Teapot"},
+    {501, "Not Implemented"}, {599, ""},
 };
 
 static fl_asgi_app_t *routes(fl_world_t *w) {
