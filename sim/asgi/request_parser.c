@@ -4,17 +4,26 @@
 #include "sim/asgi/request_parser.h"
 
 #include <assert.h>
+#include <string.h>
+#include <strings.h>
 
 static fl_request_parser_t *parser_of(llhttp_t *llhttp) {
     assert(llhttp != NULL && llhttp->data != NULL);
     return llhttp->data;
 }
 
-static int refuse(fl_request_parser_t *p, int status) {
-    assert(status == 413 || status == 431);
+static int refuse_because(fl_request_parser_t *p, int status, const char *reason) {
+    assert(status == 400 || status == 413 || status == 431);
+    assert(reason != NULL);
     assert(p->refusal_status == 0); /* parsing stops at the first refusal */
     p->refusal_status = status;
+    p->refusal_reason = reason;
     return -1; /* llhttp: stop with HPE_USER */
+}
+
+static int refuse(fl_request_parser_t *p, int status) {
+    assert(status == 413 || status == 431);
+    return refuse_because(p, status, "limit");
 }
 
 static size_t header_bytes_used(const fl_request_parser_t *p) {
@@ -89,6 +98,14 @@ static bool declared_length_too_large(const fl_request_parser_t *p) {
            llhttp->content_length > p->limits.body_bytes_max;
 }
 
+/* Whether the current request has a header of this name (any case). */
+static bool has_header(const fl_request_parser_t *p, const char *name) {
+    assert(name != NULL);
+    for (size_t i = 0; i < p->header_count; i++)
+        if (strcasecmp(p->scratch.data + p->header_name_at[i], name) == 0) return true;
+    return false;
+}
+
 static int on_headers_complete(llhttp_t *llhttp) {
     fl_request_parser_t *p = parser_of(llhttp);
     /* A refused field stops the parser before it gets here. */
@@ -96,6 +113,10 @@ static int on_headers_complete(llhttp_t *llhttp) {
     /* Past the url only once a header field began. */
     assert(p->header_state == FL_REQUEST_AT_URL || p->header_count > 0);
     fl_byte_buffer_append(&p->scratch, "", 1); /* end the url or the last value */
+    /* RFC 9112 §3.2: a server must answer 400 to an HTTP/1.1 request
+     * without Host, and h11 does; 1.0 knew no Host, so it may go without. */
+    if (llhttp->http_major == 1 && llhttp->http_minor == 1 && !has_header(p, "host"))
+        return refuse_because(p, 400, "missing Host header");
     fl_request_head_t head = {
         .method = llhttp_method_name((llhttp_method_t)llhttp->method),
         .target = p->scratch.data,
@@ -221,7 +242,7 @@ void fl_request_parser_header(const fl_request_parser_t *parser, size_t index,
 
 const char *fl_request_parser_refusal_reason(const fl_request_parser_t *parser) {
     assert(parser != NULL && parser->refusal_status != 0);
-    if (parser->refusal_status != 400) return "limit";
+    if (parser->refusal_reason != NULL) return parser->refusal_reason;
     const char *reason = llhttp_get_error_reason(&parser->llhttp);
     return reason != NULL ? reason : "malformed request";
 }

@@ -23,7 +23,8 @@
  *             fl_request_parser_resume, so pipelined requests wait for the
  *             one being answered (as uvicorn's httptools protocol does).
  *
- * Refusals: a malformed request is 400, a head past header_bytes_max (the
+ * Refusals: a malformed request is 400 (an HTTP/1.1 request without Host
+ * included, RFC 9112 §3.2), a head past header_bytes_max (the
  * request line and headers as collected, with a separator byte per part) or
  * past HEADERS_MAX headers is 431, a body past body_bytes_max is 413. The
  * first refusal is final: every later feed returns it again, whatever the
@@ -95,6 +96,7 @@ typedef struct fl_request_parser {
     bool paused;              /* after a complete request, until resumed */
     fl_byte_buffer_t pending; /* bytes fed while paused */
     int refusal_status;       /* 0, or the final refusal: 400, 413, 431 */
+    const char *refusal_reason; /* a refusal of ours (not llhttp's): why */
 } fl_request_parser_t;
 
 /* Prepares parser (caller-owned) with the limits and the sink, which is
@@ -131,8 +133,9 @@ size_t fl_request_parser_pending(const fl_request_parser_t *parser);
 void fl_request_parser_header(const fl_request_parser_t *parser, size_t index,
                               const char **name_out, const char **value_out);
 
-/* Why the request was refused: llhttp's reason for a 400, "limit" for a
- * 413 or 431. Only after a refusal. */
+/* Why the request was refused: "limit" for a 413 or 431; for a 400, the
+ * parser's own reason ("missing Host header") or llhttp's. Only after a
+ * refusal. */
 const char *fl_request_parser_refusal_reason(const fl_request_parser_t *parser);
 
 #endif /* FL_ASGI_REQUEST_PARSER_H */

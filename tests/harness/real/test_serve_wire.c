@@ -341,6 +341,25 @@ static void test_reason_phrases_are_uvicorns(void **state) {
     }
 }
 
+/* Both answer a refused request with uvicorn's 400 and close. */
+static void assert_refused_400(const exchange_t *e) {
+    assert_int_equal(status_lines(e->text), 1);
+    assert_true(strncmp(e->text, "HTTP/1.1 400 Bad Request\r\n", 26) == 0);
+    assert_string_equal(last_body(e->text), "Invalid HTTP request received.");
+    assert_true(e->closed);
+}
+
+/* RFC 9112 §3.2: an HTTP/1.1 request without Host is a 400 (h11 says so). */
+static void test_http_1_1_without_host_is_400(void **state) {
+    servers_t *s = *state;
+    for (int i = 0; i < 2; i++) {
+        exchange_t e;
+        talk(s->ports[i], "GET / HTTP/1.1\r\nAccept: */*\r\n\r\n", 0, NULL, &e);
+        print_message("%s: %s\n", NAMES[i], e.text);
+        assert_refused_400(&e);
+    }
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_app_connection_close_is_honoured),
@@ -351,6 +370,7 @@ int main(void) {
         cmocka_unit_test(test_no_continue_when_the_app_does_not_read),
         cmocka_unit_test(test_curl_upload_gets_its_100_continue),
         cmocka_unit_test(test_reason_phrases_are_uvicorns),
+        cmocka_unit_test(test_http_1_1_without_host_is_400),
     };
     return cmocka_run_group_tests(tests, start, stop);
 }

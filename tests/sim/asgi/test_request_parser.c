@@ -172,9 +172,9 @@ static void test_http_1_0_and_connection_close_are_not_keep_alive(void **state) 
     assert_int_equal(feed_text(&f->parser, "GET /old HTTP/1.0\r\n\r\n"), 0);
     assert_string_equal(f->recorder.transcript, "begin|head GET /old 1.0|complete|");
     fl_request_parser_t *parser = restart(f, 4096, 4096);
-    assert_int_equal(feed_text(parser, "HEAD /x HTTP/1.1\r\nConnection: close\r\n\r\n"), 0);
+    assert_int_equal(feed_text(parser, "HEAD /x HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"), 0);
     assert_string_equal(f->recorder.transcript,
-                        "begin|head HEAD /x 1.1 [Connection: close]|complete|");
+                        "begin|head HEAD /x 1.1 [Host: x] [Connection: close]|complete|");
 }
 
 /* Wherever the network splits a request, the parser sees the same one. */
@@ -197,11 +197,12 @@ static void test_a_request_split_at_every_byte_parses_as_whole(void **state) {
 static void test_pipelined_requests_pause_and_resume(void **state) {
     fixture_t *f = *state;
     fl_request_parser_t *parser = &f->parser;
-    const char *second = "GET /b HTTP/1.1\r\n\r\n";
+    const char *second = "GET /b HTTP/1.1\r\nHost: x\r\n\r\n";
     char both[128];
-    snprintf(both, sizeof both, "GET /a HTTP/1.1\r\n\r\n%s", second);
+    snprintf(both, sizeof both, "GET /a HTTP/1.1\r\nHost: x\r\n\r\n%s", second);
     assert_int_equal(feed_text(parser, both), 0);
-    assert_string_equal(f->recorder.transcript, "begin|head GET /a 1.1 keep-alive|complete|");
+    assert_string_equal(f->recorder.transcript,
+                        "begin|head GET /a 1.1 keep-alive [Host: x]|complete|");
     assert_true(fl_request_parser_paused(parser));
     assert_int_equal(fl_request_parser_pending(parser), strlen(second));
     /* Bytes that arrive while paused wait too, unparsed. */
@@ -214,21 +215,23 @@ static void test_pipelined_requests_pause_and_resume(void **state) {
     assert_int_equal(fl_request_parser_pending(parser), 17);
     assert_int_equal(fl_request_parser_resume(parser), 0);
     assert_false(fl_request_parser_paused(parser)); /* /c's head is not complete */
-    assert_int_equal(feed_text(parser, "\r\n"), 0);
-    assert_string_equal(f->recorder.transcript, "begin|head GET /a 1.1 keep-alive|complete|"
-                                                "begin|head GET /b 1.1 keep-alive|complete|"
-                                                "begin|head GET /c 1.1 keep-alive|complete|");
+    assert_int_equal(feed_text(parser, "Host: x\r\n\r\n"), 0);
+    assert_string_equal(f->recorder.transcript,
+                        "begin|head GET /a 1.1 keep-alive [Host: x]|complete|"
+                        "begin|head GET /b 1.1 keep-alive [Host: x]|complete|"
+                        "begin|head GET /c 1.1 keep-alive [Host: x]|complete|");
 }
 
 /* A header with no value in a later request is empty, not what an earlier
  * request's header at the same place said. */
 static void test_an_empty_value_is_empty_in_a_later_request(void **state) {
     fixture_t *f = *state;
-    assert_int_equal(feed_text(&f->parser, "GET /first HTTP/1.1\r\nA: long value here\r\n\r\n"), 0);
+    assert_int_equal(feed_text(&f->parser, "GET /first HTTP/1.1\r\nHost: x\r\nA: long value here\r\n\r\n"), 0);
     assert_int_equal(fl_request_parser_resume(&f->parser), 0);
     f->recorder.length = 0;
-    assert_int_equal(feed_text(&f->parser, "GET / HTTP/1.1\r\nZ:\r\n\r\n"), 0);
-    assert_string_equal(f->recorder.transcript, "begin|head GET / 1.1 keep-alive [Z: ]|complete|");
+    assert_int_equal(feed_text(&f->parser, "GET / HTTP/1.1\r\nHost: x\r\nZ:\r\n\r\n"), 0);
+    assert_string_equal(f->recorder.transcript,
+                        "begin|head GET / 1.1 keep-alive [Host: x] [Z: ]|complete|");
 }
 
 /* A malformed request is a 400 with llhttp's reason; the refusal is
@@ -248,31 +251,50 @@ static void test_a_malformed_request_is_400_and_stays_refused(void **state) {
     assert_int_equal(f->recorder.heads, 0);
 }
 
-/* The header limit counts the head as collected: "/", "\0", "A", "\0",
- * "xxx" is 7 bytes when the last value is appended. */
+/* RFC 9112 §3.2: HTTP/1.1 without Host is refused before its head event,
+ * whatever the case of the name; HTTP/1.0, which had no Host, is not. */
+static void test_http_1_1_without_host_is_400(void **state) {
+    fixture_t *f = *state;
+    fl_request_parser_t *parser = &f->parser;
+    assert_int_equal(feed_text(parser, "GET / HTTP/1.1\r\nAccept: */*\r\n\r\n"), 400);
+    assert_string_equal(fl_request_parser_refusal_reason(parser), "missing Host header");
+    assert_int_equal(f->recorder.heads, 0);
+    parser = restart(f, 4096, 4096);
+    assert_int_equal(feed_text(parser, "GET / HTTP/1.1\r\n\r\n"), 400);
+    parser = restart(f, 4096, 4096);
+    assert_int_equal(feed_text(parser, "GET / HTTP/1.1\r\nhOsT: x\r\n\r\n"), 0);
+    assert_int_equal(f->recorder.completes, 1);
+    parser = restart(f, 4096, 4096);
+    assert_int_equal(feed_text(parser, "GET / HTTP/1.0\r\n\r\n"), 0);
+    assert_int_equal(f->recorder.completes, 1);
+}
+
+/* The header limit counts the head as collected: "/", "\0", "Host", "\0",
+ * "h", "\0", "A", "\0", "xxx" is 14 bytes when the last value is appended. */
 static void test_header_bytes_over_the_limit_are_431(void **state) {
     fixture_t *f = *state;
-    const char *request = "GET / HTTP/1.1\r\nA: xxx\r\n\r\n";
-    assert_int_equal(feed_text(restart(f, 7, 4096), request), 0);
+    const char *request = "GET / HTTP/1.1\r\nHost: h\r\nA: xxx\r\n\r\n";
+    assert_int_equal(feed_text(restart(f, 14, 4096), request), 0);
     assert_int_equal(f->recorder.completes, 1);
 
-    assert_int_equal(feed_text(restart(f, 6, 4096), request), 431);
+    assert_int_equal(feed_text(restart(f, 13, 4096), request), 431);
     assert_string_equal(fl_request_parser_refusal_reason(&f->parser), "limit");
     assert_int_equal(f->recorder.heads, 0);
 
     /* A byte at a time, the refusal comes with the byte past the limit:
      * the last 'x'. */
     size_t at = 0;
-    assert_int_equal(feed_bytewise(restart(f, 6, 4096), request, &at), 431);
-    assert_int_equal(at, strlen("GET / HTTP/1.1\r\nA: xx"));
+    assert_int_equal(feed_bytewise(restart(f, 13, 4096), request, &at), 431);
+    assert_int_equal(at, strlen("GET / HTTP/1.1\r\nHost: h\r\nA: xx"));
 }
 
 static void test_more_than_100_headers_are_431(void **state) {
     fixture_t *f = *state;
     for (int count = FL_REQUEST_HEADERS_MAX; count <= FL_REQUEST_HEADERS_MAX + 1; count++) {
         char request[4096];
-        size_t at = (size_t)snprintf(request, sizeof request, "GET / HTTP/1.1\r\n");
-        for (int i = 0; i < count; i++)
+        /* Host is one of them. */
+        size_t at = (size_t)snprintf(request, sizeof request, "GET / HTTP/1.1\r\nHost: x\r\n");
+        for (int i = 1; i < count; i++)
             at += (size_t)snprintf(request + at, sizeof request - at, "H%d: v\r\n", i);
         snprintf(request + at, sizeof request - at, "\r\n");
         int expected = count > FL_REQUEST_HEADERS_MAX ? 431 : 0;
@@ -285,8 +307,8 @@ static void test_more_than_100_headers_are_431(void **state) {
  * a byte of the body: the head event says so, and nothing follows. */
 static void test_a_declared_length_over_the_limit_is_413_at_the_head(void **state) {
     fixture_t *f = *state;
-    const char *fits = "POST / HTTP/1.1\r\nContent-Length: 10\r\n\r\n0123456789";
-    const char *over = "POST / HTTP/1.1\r\nContent-Length: 11\r\n\r\n0123456789X";
+    const char *fits = "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n0123456789";
+    const char *over = "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 11\r\n\r\n0123456789X";
     assert_int_equal(feed_text(restart(f, 4096, 10), fits), 0);
     assert_int_equal(f->recorder.body_bytes, 10);
     assert_int_equal(f->recorder.completes, 1);
@@ -299,7 +321,7 @@ static void test_a_declared_length_over_the_limit_is_413_at_the_head(void **stat
 
     /* The largest length there is is a length too. */
     assert_int_equal(feed_text(restart(f, 4096, 10),
-                               "POST / HTTP/1.1\r\nContent-Length: 18446744073709551615\r\n\r\n"),
+                               "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 18446744073709551615\r\n\r\n"),
                      413);
 
     size_t at = 0;
@@ -312,7 +334,7 @@ static void test_a_declared_length_over_the_limit_is_413_at_the_head(void **stat
  * arrive, and the refusal comes with the byte past it. */
 static void test_a_chunked_body_over_the_limit_is_413_as_it_arrives(void **state) {
     fixture_t *f = *state;
-    const char *head = "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n";
+    const char *head = "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n";
     char request[256];
     snprintf(request, sizeof request, "%s8\r\n01234567\r\n3\r\n89X\r\n0\r\n\r\n", head);
     assert_int_equal(feed_text(restart(f, 4096, 11), request), 0);
@@ -333,12 +355,12 @@ static void test_a_chunked_body_over_the_limit_is_413_as_it_arrives(void **state
 static void test_a_discarded_body_is_dropped_and_not_counted(void **state) {
     fixture_t *f = *state;
     fl_request_parser_t *parser = restart(f, 4096, 4);
-    const char *head = "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n";
+    const char *head = "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n";
     assert_int_equal(feed_text(parser, head), 0);
     assert_int_equal(feed_text(parser, "2\r\nab\r\n"), 0);
     fl_request_parser_discard_body(parser);
     assert_int_equal(feed_text(parser, "8\r\n01234567\r\n0\r\n\r\n"), 0);
-    assert_string_equal(f->recorder.transcript, "begin|head POST / 1.1 keep-alive "
+    assert_string_equal(f->recorder.transcript, "begin|head POST / 1.1 keep-alive [Host: x] "
                                                 "[Transfer-Encoding: chunked]|body ab|complete|");
     /* The next request is held to the limit again. */
     assert_int_equal(fl_request_parser_resume(parser), 0);
@@ -380,6 +402,7 @@ int main(void) {
         TEST(test_pipelined_requests_pause_and_resume),
         TEST(test_an_empty_value_is_empty_in_a_later_request),
         TEST(test_a_malformed_request_is_400_and_stays_refused),
+        TEST(test_http_1_1_without_host_is_400),
         TEST(test_header_bytes_over_the_limit_are_431),
         TEST(test_more_than_100_headers_are_431),
         TEST(test_a_declared_length_over_the_limit_is_413_at_the_head),

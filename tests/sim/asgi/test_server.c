@@ -547,7 +547,7 @@ static void test_header_limit_gives_431(void **state) {
 static void test_body_limit_gives_413(void **state) {
     (void)state;
     harness_t h = {0};
-    run(&h, APP_ECHO_LENGTH, "POST / HTTP/1.1\r\nContent-Length: 5000\r\n\r\n",
+    run(&h, APP_ECHO_LENGTH, "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5000\r\n\r\n",
         &(fl_asgi_server_options_t){.body_bytes_max = 1000});
     assert_int_equal(h.responses[0].status, 413);
     finish(&h);
@@ -630,7 +630,7 @@ static void test_half_a_head_is_closed_after_the_option_timeout(void **state) {
 static void test_slow_head_within_the_timeout_is_answered(void **state) {
     (void)state;
     harness_t h = {.bytes_per_second = 10};
-    run(&h, APP_HELLO, "GET / HTTP/1.1\r\n\r\n", NULL);
+    run(&h, APP_HELLO, "GET / HTTP/1.1\r\nHost: x\r\n\r\n", NULL);
     assert_int_equal(h.read_status[0], FL_OK);
     assert_int_equal(h.responses[0].status, 200);
     finish(&h);
