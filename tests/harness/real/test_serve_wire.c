@@ -360,6 +360,30 @@ static void test_http_1_1_without_host_is_400(void **state) {
     }
 }
 
+/* Content-Length with Transfer-Encoding (RFC 9112 §6.1, a smuggling
+ * shape): faultline answers 400 and closes (llhttp refuses it). Where we
+ * differ: uvicorn's h11 (0.14) frames the body by the chunks, ignores the
+ * length and answers 200 on a connection kept open. */
+static void test_content_length_with_transfer_encoding_is_400(void **state) {
+    servers_t *s = *state;
+    for (int i = 0; i < 2; i++) {
+        exchange_t e;
+        talk(s->ports[i],
+             "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n"
+             "Transfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n",
+             0, NULL, &e);
+        print_message("%s: %s\n", NAMES[i], e.text);
+        if (i == 0) {
+            assert_refused_400(&e);
+            continue;
+        }
+        assert_int_equal(status_lines(e.text), 1);
+        assert_true(strncmp(e.text, "HTTP/1.1 200 OK\r\n", 17) == 0);
+        assert_string_equal(last_body(e.text), "ok");
+        assert_false(e.closed);
+    }
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_app_connection_close_is_honoured),
@@ -371,6 +395,7 @@ int main(void) {
         cmocka_unit_test(test_curl_upload_gets_its_100_continue),
         cmocka_unit_test(test_reason_phrases_are_uvicorns),
         cmocka_unit_test(test_http_1_1_without_host_is_400),
+        cmocka_unit_test(test_content_length_with_transfer_encoding_is_400),
     };
     return cmocka_run_group_tests(tests, start, stop);
 }

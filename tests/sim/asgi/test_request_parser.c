@@ -269,6 +269,27 @@ static void test_http_1_1_without_host_is_400(void **state) {
     assert_int_equal(f->recorder.completes, 1);
 }
 
+/* RFC 9112 §6.1: Content-Length with Transfer-Encoding is a smuggling
+ * shape; llhttp refuses it in either order, as long as none of its lenient
+ * flags is set (none is: checked here too). No body is handed out. */
+static void test_content_length_with_transfer_encoding_is_400(void **state) {
+    fixture_t *f = *state;
+    assert_int_equal(f->parser.llhttp.lenient_flags, 0);
+    static const char *const requests[] = {
+        "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n"
+        "Transfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n",
+        "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
+        "Content-Length: 3\r\n\r\n3\r\nabc\r\n0\r\n\r\n",
+    };
+    for (size_t i = 0; i < 2; i++) {
+        fl_request_parser_t *parser = restart(f, 4096, 4096);
+        assert_int_equal(feed_text(parser, requests[i]), 400);
+        assert_string_not_equal(fl_request_parser_refusal_reason(parser), "limit");
+        assert_int_equal(f->recorder.body_bytes, 0);
+        assert_int_equal(f->recorder.completes, 0);
+    }
+}
+
 /* The header limit counts the head as collected: "/", "\0", "Host", "\0",
  * "h", "\0", "A", "\0", "xxx" is 14 bytes when the last value is appended. */
 static void test_header_bytes_over_the_limit_are_431(void **state) {
@@ -403,6 +424,7 @@ int main(void) {
         TEST(test_an_empty_value_is_empty_in_a_later_request),
         TEST(test_a_malformed_request_is_400_and_stays_refused),
         TEST(test_http_1_1_without_host_is_400),
+        TEST(test_content_length_with_transfer_encoding_is_400),
         TEST(test_header_bytes_over_the_limit_are_431),
         TEST(test_more_than_100_headers_are_431),
         TEST(test_a_declared_length_over_the_limit_is_413_at_the_head),
