@@ -172,7 +172,8 @@ static void test_http_1_0_and_connection_close_are_not_keep_alive(void **state) 
     assert_int_equal(feed_text(&f->parser, "GET /old HTTP/1.0\r\n\r\n"), 0);
     assert_string_equal(f->recorder.transcript, "begin|head GET /old 1.0|complete|");
     fl_request_parser_t *parser = restart(f, 4096, 4096);
-    assert_int_equal(feed_text(parser, "HEAD /x HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"), 0);
+    assert_int_equal(feed_text(parser, "HEAD /x HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"),
+                     0);
     assert_string_equal(f->recorder.transcript,
                         "begin|head HEAD /x 1.1 [Host: x] [Connection: close]|complete|");
 }
@@ -226,7 +227,8 @@ static void test_pipelined_requests_pause_and_resume(void **state) {
  * request's header at the same place said. */
 static void test_an_empty_value_is_empty_in_a_later_request(void **state) {
     fixture_t *f = *state;
-    assert_int_equal(feed_text(&f->parser, "GET /first HTTP/1.1\r\nHost: x\r\nA: long value here\r\n\r\n"), 0);
+    assert_int_equal(
+        feed_text(&f->parser, "GET /first HTTP/1.1\r\nHost: x\r\nA: long value here\r\n\r\n"), 0);
     assert_int_equal(fl_request_parser_resume(&f->parser), 0);
     f->recorder.length = 0;
     assert_int_equal(feed_text(&f->parser, "GET / HTTP/1.1\r\nHost: x\r\nZ:\r\n\r\n"), 0);
@@ -341,9 +343,10 @@ static void test_a_declared_length_over_the_limit_is_413_at_the_head(void **stat
     assert_string_equal(fl_request_parser_refusal_reason(&f->parser), "limit");
 
     /* The largest length there is is a length too. */
-    assert_int_equal(feed_text(restart(f, 4096, 10),
-                               "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 18446744073709551615\r\n\r\n"),
-                     413);
+    assert_int_equal(
+        feed_text(restart(f, 4096, 10),
+                  "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 18446744073709551615\r\n\r\n"),
+        413);
 
     size_t at = 0;
     assert_int_equal(feed_bytewise(restart(f, 4096, 10), over, &at), 413);
