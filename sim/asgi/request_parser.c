@@ -75,6 +75,20 @@ static int on_header_field(llhttp_t *llhttp, const char *at, size_t length) {
     return append_scratch(p, at, length);
 }
 
+/* RFC 9112 §5.1: no whitespace between a header name and its colon (a
+ * server must answer 400); h11 refuses any in the name, a token. llhttp
+ * refuses a tab but lets spaces into the name ("Foo : y" gives "Foo "),
+ * so the name, complete here, is checked. */
+static int on_header_field_complete(llhttp_t *llhttp) {
+    fl_request_parser_t *p = parser_of(llhttp);
+    assert(p->header_state == FL_REQUEST_AT_FIELD && p->header_count > 0);
+    size_t at = p->header_name_at[p->header_count - 1];
+    assert(at <= p->scratch.length);
+    for (const char *c = p->scratch.data + at; c < p->scratch.data + p->scratch.length; c++)
+        if (*c == ' ' || *c == '\t') return refuse_because(p, 400, "whitespace in a header name");
+    return 0;
+}
+
 static int on_header_value(llhttp_t *llhttp, const char *at, size_t length) {
     fl_request_parser_t *p = parser_of(llhttp);
     /* llhttp gives a value only after its field. */
@@ -155,6 +169,7 @@ static const llhttp_settings_t settings = {
     .on_message_begin = on_message_begin,
     .on_url = on_url,
     .on_header_field = on_header_field,
+    .on_header_field_complete = on_header_field_complete,
     .on_header_value = on_header_value,
     .on_headers_complete = on_headers_complete,
     .on_body = on_body,

@@ -384,6 +384,18 @@ static void test_content_length_with_transfer_encoding_is_400(void **state) {
     }
 }
 
+/* RFC 9112 §5.1: whitespace between a header name and its colon is a 400
+ * (h11 refuses it; llhttp alone would let a space through). */
+static void test_whitespace_before_the_colon_is_400(void **state) {
+    servers_t *s = *state;
+    for (int i = 0; i < 2; i++) {
+        exchange_t e;
+        talk(s->ports[i], "GET / HTTP/1.1\r\nHost: x\r\nFoo : y\r\n\r\n", 0, NULL, &e);
+        print_message("%s: %s\n", NAMES[i], e.text);
+        assert_refused_400(&e);
+    }
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_app_connection_close_is_honoured),
@@ -396,6 +408,7 @@ int main(void) {
         cmocka_unit_test(test_reason_phrases_are_uvicorns),
         cmocka_unit_test(test_http_1_1_without_host_is_400),
         cmocka_unit_test(test_content_length_with_transfer_encoding_is_400),
+        cmocka_unit_test(test_whitespace_before_the_colon_is_400),
     };
     return cmocka_run_group_tests(tests, start, stop);
 }

@@ -292,6 +292,30 @@ static void test_content_length_with_transfer_encoding_is_400(void **state) {
     }
 }
 
+/* RFC 9112 §5.1: whitespace before the colon is a 400, as is a space
+ * inside the name (not a token), fed whole or a byte at a time. */
+static void test_whitespace_in_a_header_name_is_400(void **state) {
+    fixture_t *f = *state;
+    static const char *const requests[] = {
+        "GET / HTTP/1.1\r\nHost: x\r\nFoo : y\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost : x\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: x\r\nFoo\t: y\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: x\r\nFo o: y\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: x\r\nFoo  :\r\n\r\n",
+    };
+    for (size_t i = 0; i < sizeof requests / sizeof *requests; i++) {
+        assert_int_equal(feed_text(restart(f, 4096, 4096), requests[i]), 400);
+        assert_int_equal(f->recorder.heads, 0);
+        assert_int_equal(feed_bytewise(restart(f, 4096, 4096), requests[i], NULL), 400);
+        assert_int_equal(f->recorder.heads, 0);
+    }
+    assert_string_equal(fl_request_parser_refusal_reason(&f->parser),
+                        "whitespace in a header name");
+    /* Whitespace after the colon is the value's, and fine. */
+    assert_int_equal(feed_text(restart(f, 4096, 4096), "GET / HTTP/1.1\r\nHost: \t x\r\n\r\n"), 0);
+    assert_int_equal(f->recorder.completes, 1);
+}
+
 /* The header limit counts the head as collected: "/", "\0", "Host", "\0",
  * "h", "\0", "A", "\0", "xxx" is 14 bytes when the last value is appended. */
 static void test_header_bytes_over_the_limit_are_431(void **state) {
@@ -428,6 +452,7 @@ int main(void) {
         TEST(test_a_malformed_request_is_400_and_stays_refused),
         TEST(test_http_1_1_without_host_is_400),
         TEST(test_content_length_with_transfer_encoding_is_400),
+        TEST(test_whitespace_in_a_header_name_is_400),
         TEST(test_header_bytes_over_the_limit_are_431),
         TEST(test_more_than_100_headers_are_431),
         TEST(test_a_declared_length_over_the_limit_is_413_at_the_head),
