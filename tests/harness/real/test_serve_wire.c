@@ -396,6 +396,33 @@ static void test_whitespace_before_the_colon_is_400(void **state) {
     }
 }
 
+/* Where we differ, measured: a method llhttp does not know (FOO, a valid
+ * token) and HTTP/1.2 are refused by faultline with 400 and the close
+ * (llhttp knows its methods by name, and 1.0 and 1.1 only, with none of its
+ * lenient flags set); uvicorn's h11 takes any token as a method and 1.2 as
+ * 1.1, answering the app's 200 on a connection kept open. */
+static void test_unknown_method_and_http_1_2_differ(void **state) {
+    servers_t *s = *state;
+    static const char *const requests[] = {
+        "FOO / HTTP/1.1\r\nHost: x\r\n\r\n",
+        "GET / HTTP/1.2\r\nHost: x\r\n\r\n",
+    };
+    for (int r = 0; r < 2; r++) {
+        for (int i = 0; i < 2; i++) {
+            exchange_t e;
+            talk(s->ports[i], requests[r], 0, NULL, &e);
+            print_message("%s: %s\n", NAMES[i], e.text);
+            if (i == 0) {
+                assert_refused_400(&e);
+                continue;
+            }
+            assert_true(strncmp(e.text, "HTTP/1.1 200 OK\r\n", 17) == 0);
+            assert_string_equal(last_body(e.text), "ok");
+            assert_false(e.closed);
+        }
+    }
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_app_connection_close_is_honoured),
@@ -409,6 +436,7 @@ int main(void) {
         cmocka_unit_test(test_http_1_1_without_host_is_400),
         cmocka_unit_test(test_content_length_with_transfer_encoding_is_400),
         cmocka_unit_test(test_whitespace_before_the_colon_is_400),
+        cmocka_unit_test(test_unknown_method_and_http_1_2_differ),
     };
     return cmocka_run_group_tests(tests, start, stop);
 }

@@ -316,6 +316,17 @@ static void test_whitespace_in_a_header_name_is_400(void **state) {
     assert_int_equal(f->recorder.completes, 1);
 }
 
+/* llhttp knows its methods by name and HTTP/1.0 and 1.1 only: an unknown
+ * method (a valid token) and HTTP/1.2 are 400 (h11 takes both; see
+ * docs/SERVER.md). */
+static void test_an_unknown_method_and_http_1_2_are_400(void **state) {
+    fixture_t *f = *state;
+    assert_int_equal(feed_text(restart(f, 4096, 4096), "FOO / HTTP/1.1\r\nHost: x\r\n\r\n"), 400);
+    assert_int_equal(f->recorder.heads, 0);
+    assert_int_equal(feed_text(restart(f, 4096, 4096), "GET / HTTP/1.2\r\nHost: x\r\n\r\n"), 400);
+    assert_int_equal(f->recorder.heads, 0);
+}
+
 /* The header limit counts the head as collected: "/", "\0", "Host", "\0",
  * "h", "\0", "A", "\0", "xxx" is 14 bytes when the last value is appended. */
 static void test_header_bytes_over_the_limit_are_431(void **state) {
@@ -453,6 +464,7 @@ int main(void) {
         TEST(test_http_1_1_without_host_is_400),
         TEST(test_content_length_with_transfer_encoding_is_400),
         TEST(test_whitespace_in_a_header_name_is_400),
+        TEST(test_an_unknown_method_and_http_1_2_are_400),
         TEST(test_header_bytes_over_the_limit_are_431),
         TEST(test_more_than_100_headers_are_431),
         TEST(test_a_declared_length_over_the_limit_is_413_at_the_head),
