@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tests/fuzz/fuzz_text.h"
+
 #include "harness/model/loader.h"
 #include "sim/runtime/status.h"
 
@@ -32,10 +34,7 @@ static int is_located_error(const char *error) {
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-    char *text = malloc(size + 1);
-    assert(text != NULL);
-    memcpy(text, data, size);
-    text[size] = '\0';
+    char *text = fuzz_text(data, size);
     fl_arena_t arena;
     fl_arena_init(&arena);
     fl_scenario_t scenario;

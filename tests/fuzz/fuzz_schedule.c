@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tests/fuzz/fuzz_text.h"
+
 #include "sim/runtime/arena.h"
 #include "sim/runtime/policy.h"
 #include "sim/runtime/status.h"
@@ -39,10 +41,7 @@ static void check_round_trip(const char *text, const uint32_t *choices, size_t c
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-    char *text = malloc(size + 1);
-    assert(text != NULL);
-    memcpy(text, data, size);
-    text[size] = '\0';
+    char *text = fuzz_text(data, size);
     uint32_t *choices = NULL;
     size_t count = 0;
     char error[256];

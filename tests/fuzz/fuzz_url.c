@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tests/fuzz/fuzz_text.h"
+
 #include "client/url.h"
 
 static void fail(const char *what, const char *text) {
@@ -44,10 +46,7 @@ static void check_parsed(fl_arena_t *arena, const char *text, const fl_url_t *ur
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-    char *text = malloc(size + 1);
-    assert(text != NULL);
-    memcpy(text, data, size);
-    text[size] = '\0';
+    char *text = fuzz_text(data, size);
     fl_arena_t arena;
     fl_arena_init(&arena);
     fl_url_t url;
