@@ -33,13 +33,16 @@ struct fl_run_state;
 struct fl_step_state;
 
 /* What every row of a kind table begins with: what the file writes, one
- * line of doc, and the keys of the item's value (NULL: the value is a
- * scalar). The loader picks a row by its name and checks the keys the same
- * way for every table (fl__yaml_kind_item). */
+ * line of doc, the keys of the item's value (NULL: the value is a scalar),
+ * and what the item holds before its keys are read (a struct of the row's
+ * item type; NULL: what the caller put there). The loader picks a row by
+ * its name, checks and reads the keys the same way for every table
+ * (fl__yaml_kind_item). */
 typedef struct fl_kind_head {
     const char *name;
     const char *doc;
     const fl_key_t *keys;
+    const void *defaults;
 } fl_kind_head_t;
 
 /* A table of rows that begin with their fl_kind_head_t and end with a row
@@ -66,9 +69,12 @@ typedef struct fl_kind_item {
 } fl_kind_item_t;
 
 /* Reads an item of table: a mapping of one key, naming a row (an unknown
- * name's error lists the rows), whose value's keys the row has. */
+ * name's error lists the rows), whose value's keys the row has. With into
+ * (into_size bytes, the row's item type), also fills it: the row's
+ * defaults over what it holds, then the keys their readers read. */
 int fl__yaml_kind_item(fl_yaml_reader_t *ld, fl_yaml_node_t *item, const char *path,
-                       const fl_kind_table_t *table, fl_kind_item_t *out);
+                       const fl_kind_table_t *table, void *into, size_t into_size,
+                       fl_kind_item_t *out);
 
 /* The accessors of a kind table whose rows are in their enum's order (a
  * kind is its row's index): prefix_rows(&count), and prefix_row(kind). */
@@ -84,6 +90,26 @@ int fl__yaml_kind_item(fl_yaml_reader_t *ld, fl_yaml_node_t *item, const char *p
         assert((size_t)kind < sizeof table / sizeof table[0] - 1);                                 \
         assert(table[kind].kind == kind);                                                          \
         return &table[kind];                                                                       \
+    }
+
+/* What a middleware table (client or server) needs besides its rows, the
+ * same for both: the table the loader reads, the accessors above, and
+ * prefix_item, the reader of one "- kind: value" item, which fills the
+ * layer from the row's defaults and keys, sets its kind and location, and
+ * runs the row's parse. */
+#define FL_LAYER_TABLE(prefix, what, row_type, kind_type, layer_type, table)                       \
+    static const fl_kind_table_t prefix##_table = FL_KIND_TABLE(what, table);                      \
+    FL_KIND_ROWS(prefix, row_type, table)                                                          \
+    FL_KIND_ROW(prefix, row_type, kind_type, table)                                                \
+    static int prefix##_item(fl_yaml_reader_t *ld, fl_yaml_node_t *item, const char *path,         \
+                             layer_type *out) {                                                    \
+        fl_kind_item_t it;                                                                         \
+        TRY(fl__yaml_kind_item(ld, item, path, &prefix##_table, out, sizeof *out, &it));           \
+        const row_type *row = &table[it.index];                                                    \
+        assert(row == prefix##_row(row->kind)); /* a row's kind is its index */                    \
+        out->kind = row->kind;                                                                     \
+        out->at = it.at;                                                                           \
+        return row->parse(ld, it.value, it.path, out);                                             \
     }
 
 /* --- expectation kinds --------------------------------------------------------------- */
@@ -104,7 +130,6 @@ typedef struct fl_expect_kind_row {
     fl_expect_parse_fn *parse;
     fl_expect_check_fn *check;
     bool reads_trace; /* its check reads the trace's records: the run keeps them */
-    const fl_expectation_t *defaults; /* before its keys are read; NULL: zeros */
 } fl_expect_kind_row_t;
 
 /* The table, in the order the docs list it (count in *count_out). */
@@ -131,7 +156,6 @@ typedef struct fl_client_layer_row {
     fl_client_layer_kind_t kind;
     fl_client_layer_parse_fn *parse;
     fl_client_layer_build_fn *build;
-    const fl_client_layer_t *defaults; /* before its keys are read; NULL: zeros */
 } fl_client_layer_row_t;
 
 const fl_client_layer_row_t *fl_client_layer_rows(size_t *count_out);
@@ -170,7 +194,6 @@ typedef struct fl_handler_step_row {
     fl_scripted_step_kind_t kind; /* how sim/asgi/scripted.c runs it */
     bool responds;                /* it answers the request: no step may follow it */
     fl_handler_step_parse_fn *parse;
-    const fl_scripted_step_t *defaults; /* the step before its keys are read; NULL: zeros */
 } fl_handler_step_row_t;
 
 const fl_handler_step_row_t *fl_handler_step_rows(size_t *count_out);
@@ -192,7 +215,6 @@ typedef struct fl_server_layer_row {
     fl_server_layer_kind_t kind;
     fl_server_layer_parse_fn *parse;
     fl_server_layer_build_fn *build;
-    const fl_server_layer_t *defaults; /* before its keys are read; NULL: zeros */
 } fl_server_layer_row_t;
 
 const fl_server_layer_row_t *fl_server_layer_rows(size_t *count_out);

@@ -193,34 +193,18 @@ static int parse_timeout_layer(fl_yaml_reader_t *ld, fl_yaml_node_t *value, cons
 /* One row a kind. */
 /* clang-format off */
 static const fl_client_layer_row_t CLIENT_LAYERS[] = {
-    {{"retry", "httpware's retry middleware, with an optional budget", RETRY_KEYS},
-     FL_CLIENT_LAYER_RETRY, parse_retry_layer, fl__build_retry_layer, &RETRY_DEFAULTS},
-    {{"bulkhead", "at most N requests in flight", BULKHEAD_KEYS},
-     FL_CLIENT_LAYER_BULKHEAD, parse_bulkhead_layer, fl__build_bulkhead_layer, NULL},
-    {{"timeout", "a deadline per request (a duration)", NULL},
-     FL_CLIENT_LAYER_TIMEOUT, parse_timeout_layer, fl__build_timeout_layer, NULL},
-    {{NULL, NULL, NULL}, 0, NULL, NULL, NULL},
+    {{"retry", "httpware's retry middleware, with an optional budget", RETRY_KEYS, &RETRY_DEFAULTS},
+     FL_CLIENT_LAYER_RETRY, parse_retry_layer, fl__build_retry_layer},
+    {{"bulkhead", "at most N requests in flight", BULKHEAD_KEYS, NULL},
+     FL_CLIENT_LAYER_BULKHEAD, parse_bulkhead_layer, fl__build_bulkhead_layer},
+    {{"timeout", "a deadline per request (a duration)", NULL, NULL},
+     FL_CLIENT_LAYER_TIMEOUT, parse_timeout_layer, fl__build_timeout_layer},
+    {{NULL, NULL, NULL, NULL}, 0, NULL, NULL},
 };
 /* clang-format on */
 
-static const fl_kind_table_t CLIENT_LAYER_TABLE = FL_KIND_TABLE("client middleware", CLIENT_LAYERS);
-
-FL_KIND_ROWS(fl_client_layer, fl_client_layer_row_t, CLIENT_LAYERS)
-FL_KIND_ROW(fl_client_layer, fl_client_layer_row_t, fl_client_layer_kind_t, CLIENT_LAYERS)
-
-static int parse_client_layer(fl_yaml_reader_t *ld, fl_yaml_node_t *item, const char *path,
-                              fl_client_layer_t *out) {
-    fl_kind_item_t it;
-    TRY(fl__yaml_kind_item(ld, item, path, &CLIENT_LAYER_TABLE, &it));
-    const fl_client_layer_row_t *row = &CLIENT_LAYERS[it.index];
-    assert(row == fl_client_layer_row(row->kind)); /* a row's kind is its index */
-    if (row->defaults != NULL) *out = *row->defaults;
-    out->kind = row->kind;
-    out->at = it.at;
-    if (row->head.keys != NULL)
-        TRY(fl__yaml_read_keys(ld, it.value, it.path, row->head.keys, out, sizeof *out));
-    return row->parse(ld, it.value, it.path, out);
-}
+FL_LAYER_TABLE(fl_client_layer, "client middleware", fl_client_layer_row_t, fl_client_layer_kind_t,
+               fl_client_layer_t, CLIENT_LAYERS)
 
 #define FIELD(key) ((v = fl__yaml_get(ld, value, key)) != NULL)
 #define SUB(key) fl__yaml_child_path(ld, inner, key)
@@ -537,25 +521,25 @@ static int parse_spawn_step(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const c
 /* One row a kind. */
 /* clang-format off */
 static const fl_client_step_row_t CLIENT_STEPS[] = {
-    {{"request", "a request through the middleware chain, body read whole", REQUEST_KEYS},
+    {{"request", "a request through the middleware chain, body read whole", REQUEST_KEYS, NULL},
      FL_STEP_REQUEST, true, parse_request_step, fl__run_request_step},
-    {{"stream", "stream(): read chunks, then close", STREAM_KEYS},
+    {{"stream", "stream(): read chunks, then close", STREAM_KEYS, NULL},
      FL_STEP_STREAM, true, parse_stream_step, fl__run_stream_step},
-    {{"sse", "an SSE session: connect, receive, close", SSE_KEYS},
+    {{"sse", "an SSE session: connect, receive, close", SSE_KEYS, NULL},
      FL_STEP_SSE, true, parse_sse_step, fl__run_sse_step},
-    {{"sleep", "sleep (a duration)", NULL},
+    {{"sleep", "sleep (a duration)", NULL, NULL},
      FL_STEP_SLEEP, false, parse_sleep_step, fl__run_sleep_step},
-    {{"cancel", "cancel another task, after a delay", CANCEL_KEYS},
+    {{"cancel", "cancel another task, after a delay", CANCEL_KEYS, NULL},
      FL_STEP_CANCEL, false, parse_cancel_step, fl__run_cancel_step},
-    {{"repeat", "the steps again: times, until_ok or until_error", REPEAT_KEYS},
+    {{"repeat", "the steps again: times, until_ok or until_error", REPEAT_KEYS, NULL},
      FL_STEP_REPEAT, false, parse_repeat_step, fl__run_repeat_step},
-    {{"try", "the steps, an except handler, and finally", TRY_KEYS},
+    {{"try", "the steps, an except handler, and finally", TRY_KEYS, NULL},
      FL_STEP_TRY, false, parse_try_step, fl__run_try_step},
-    {{"group", "a task group: each child's steps as a task of its own", GROUP_KEYS},
+    {{"group", "a task group: each child's steps as a task of its own", GROUP_KEYS, NULL},
      FL_STEP_GROUP, false, parse_group_step, fl__run_group_step},
-    {{"spawn", "start_soon: one more task in an enclosing running group", SPAWN_KEYS},
+    {{"spawn", "start_soon: one more task in an enclosing running group", SPAWN_KEYS, NULL},
      FL_STEP_SPAWN, false, parse_spawn_step, fl__run_spawn_step},
-    {{NULL, NULL, NULL}, 0, false, NULL, NULL},
+    {{NULL, NULL, NULL, NULL}, 0, false, NULL, NULL},
 };
 /* clang-format on */
 
@@ -567,16 +551,17 @@ FL_KIND_ROW(fl_client_step, fl_client_step_row_t, fl_step_kind_t, CLIENT_STEPS)
 static int parse_client_step(fl_yaml_reader_t *ld, fl_yaml_node_t *item, const char *path,
                              const char *task, size_t index, fl_step_t *out) {
     assert(task != NULL && out != NULL);
-    fl_kind_item_t it;
-    TRY(fl__yaml_kind_item(ld, item, path, &CLIENT_STEP_TABLE, &it));
-    const fl_client_step_row_t *row = &CLIENT_STEPS[it.index];
-    assert(row == fl_client_step_row(row->kind)); /* a row's kind is its index */
-    out->kind = row->kind;
-    out->at = it.at;
+    /* What a step holds unless its keys say otherwise (steps have no row
+     * defaults: the id depends on where the step stands). */
     out->owner_check = true;
     out->id = fl_arena_printf(ld->arena, "%s.%zu", task, index);
-    if (row->head.keys != NULL)
-        TRY(fl__yaml_read_keys(ld, it.value, it.path, row->head.keys, out, sizeof *out));
+    fl_kind_item_t it;
+    TRY(fl__yaml_kind_item(ld, item, path, &CLIENT_STEP_TABLE, out, sizeof *out, &it));
+    const fl_client_step_row_t *row = &CLIENT_STEPS[it.index];
+    assert(row == fl_client_step_row(row->kind)); /* a row's kind is its index */
+    assert(row->head.defaults == NULL);
+    out->kind = row->kind;
+    out->at = it.at;
     assert(out->id != NULL && out->id[0] != '\0');
     return row->parse(ld, it.value, it.path, out);
 }
@@ -688,8 +673,8 @@ static int resolve_spawn(fl_yaml_reader_t *ld, yaml_mark_t mark, size_t task, fl
         return fl__yaml_fail_at(ld, mark,
                                 "client.tasks[%zu]: step '%s': into names no group around it: '%s'",
                                 task, spawn->id, spawn->into_id);
-    return fl__yaml_fail_at(ld, mark, "client.tasks[%zu]: step '%s': spawn outside any group",
-                            task, spawn->id);
+    return fl__yaml_fail_at(ld, mark, "client.tasks[%zu]: step '%s': spawn outside any group", task,
+                            spawn->id);
 }
 
 /* Step ids are unique; cancel names a task; receive_in names a task, and
@@ -810,9 +795,9 @@ int fl__load_client(fl_yaml_reader_t *ld, fl_yaml_node_t *node, fl_client_spec_t
         out->layer_count = fl__yaml_sequence_count(v);
         out->layers = fl_arena_zalloc(ld->arena, (out->layer_count + 1) * sizeof *out->layers);
         for (size_t i = 0; i < out->layer_count; i++)
-            TRY(parse_client_layer(ld, fl__yaml_sequence_item(ld, v, i),
-                                   fl__yaml_index_path(ld, "client.middleware", i),
-                                   &out->layers[i]));
+            TRY(fl_client_layer_item(ld, fl__yaml_sequence_item(ld, v, i),
+                                     fl__yaml_index_path(ld, "client.middleware", i),
+                                     &out->layers[i]));
     }
     TRY(fl__yaml_require(ld, node, "tasks", "client", &v));
     TRY(fl__yaml_expect_sequence(ld, v, "client.tasks"));

@@ -217,18 +217,17 @@ static int parse_trace_expectation(fl_yaml_reader_t *ld, fl_yaml_node_t *value, 
 /* The expectation kinds, one row each. */
 /* clang-format off */
 static const fl_expect_kind_row_t EXPECT_KINDS[] = {
-    {{"step", "a client step's outcome", step_keys},
-     FL_EXPECT_STEP, parse_step_expectation, fl__check_step_expectation, false, NULL},
-    {{"server", "entries of the server's log", server_keys},
-     FL_EXPECT_SERVER, parse_server_expectation, fl__check_server_expectation, false,
-     &SERVER_DEFAULTS},
-    {{"hang", "the run hangs (or not), naming a blocked task", hang_keys},
-     FL_EXPECT_HANG, parse_hang_expectation, fl__check_hang_expectation, false, &HANG_DEFAULTS},
-    {{"budget", "retry budget withdrawals", budget_keys},
-     FL_EXPECT_BUDGET, parse_budget_expectation, fl__check_budget_expectation, false, NULL},
-    {{"trace", "trace events of a kind", trace_keys},
-     FL_EXPECT_TRACE, parse_trace_expectation, fl__check_trace_expectation, true, NULL},
-    {{NULL, NULL, NULL}, 0, NULL, NULL, false, NULL},
+    {{"step", "a client step's outcome", step_keys, NULL},
+     FL_EXPECT_STEP, parse_step_expectation, fl__check_step_expectation, false},
+    {{"server", "entries of the server's log", server_keys, &SERVER_DEFAULTS},
+     FL_EXPECT_SERVER, parse_server_expectation, fl__check_server_expectation, false},
+    {{"hang", "the run hangs (or not), naming a blocked task", hang_keys, &HANG_DEFAULTS},
+     FL_EXPECT_HANG, parse_hang_expectation, fl__check_hang_expectation, false},
+    {{"budget", "retry budget withdrawals", budget_keys, NULL},
+     FL_EXPECT_BUDGET, parse_budget_expectation, fl__check_budget_expectation, false},
+    {{"trace", "trace events of a kind", trace_keys, NULL},
+     FL_EXPECT_TRACE, parse_trace_expectation, fl__check_trace_expectation, true},
+    {{NULL, NULL, NULL, NULL}, 0, NULL, NULL, false},
 };
 /* clang-format on */
 
@@ -241,10 +240,11 @@ static int parse_expectation(fl_yaml_reader_t *ld, fl_yaml_node_t *item, const c
                              size_t index, const fl_client_spec_t *client, fl_expectation_t *out) {
     assert(client != NULL && out != NULL);
     fl_kind_item_t it;
-    TRY(fl__yaml_kind_item(ld, item, path, &EXPECT_KIND_TABLE, &it));
+    /* Its keys are read below, after what does not come from the row. */
+    TRY(fl__yaml_kind_item(ld, item, path, &EXPECT_KIND_TABLE, NULL, 0, &it));
     const fl_expect_kind_row_t *row = &EXPECT_KINDS[it.index];
     assert(row == fl_expect_kind_row(row->kind)); /* an expectation's kind has its row */
-    if (row->defaults != NULL) *out = *row->defaults;
+    if (row->head.defaults != NULL) *out = *(const fl_expectation_t *)row->head.defaults;
     out->kind = row->kind;
     out->at = it.at;
     out->events = -1;

@@ -54,11 +54,13 @@ static const fl_key_t CONNECT_KEYS[] = {
 /* One row a kind. */
 /* clang-format off */
 static const fl_fault_trigger_row_t TRIGGERS[] = {
-    {{"at", "a virtual time", AT_KEYS}, FL_FAULT_TRIGGER_AT},
-    {{"bytes", "bytes written in a direction of a connection", BYTES_KEYS}, FL_FAULT_TRIGGER_BYTES},
-    {{"event", "the N-th occurrence of a protocol event", EVENT_KEYS}, FL_FAULT_TRIGGER_EVENT},
-    {{"connect", "a connection attempt", CONNECT_KEYS}, FL_FAULT_TRIGGER_CONNECT},
-    {{NULL, NULL, NULL}, 0},
+    {{"at", "a virtual time", AT_KEYS, NULL}, FL_FAULT_TRIGGER_AT},
+    {{"bytes", "bytes written in a direction of a connection", BYTES_KEYS, NULL},
+     FL_FAULT_TRIGGER_BYTES},
+    {{"event", "the N-th occurrence of a protocol event", EVENT_KEYS, NULL},
+     FL_FAULT_TRIGGER_EVENT},
+    {{"connect", "a connection attempt", CONNECT_KEYS, NULL}, FL_FAULT_TRIGGER_CONNECT},
+    {{NULL, NULL, NULL, NULL}, 0},
 };
 /* clang-format on */
 

@@ -67,37 +67,22 @@ static int parse_exception_handler_layer(fl_yaml_reader_t *ld, fl_yaml_node_t *v
 /* One row a kind. */
 /* clang-format off */
 static const fl_server_layer_row_t SERVER_LAYERS[] = {
-    {{"base_http", "BaseHTTPMiddleware of a version (a name)", NULL},
-     FL_LAYER_BASE_HTTP, parse_base_http_layer, fl__build_base_http_layer, NULL},
-    {{"server_errors", "ServerErrorMiddleware", NO_KEYS},
-     FL_LAYER_SERVER_ERRORS, parse_server_errors_layer, fl__build_server_errors_layer, NULL},
-    {{"exception_handler", "ExceptionMiddleware with one handler", EXCEPTION_HANDLER_KEYS},
-     FL_LAYER_EXCEPTION_HANDLER, parse_exception_handler_layer, fl__build_exception_handler_layer,
-     &EXCEPTION_HANDLER_DEFAULTS},
-    {{"program", "a middleware written as a program: {name, channels, steps}", FL__PROGRAM_KEYS},
-     FL_LAYER_PROGRAM, fl__parse_program_layer, fl__build_program_layer, NULL},
-    {{NULL, NULL, NULL}, 0, NULL, NULL, NULL},
+    {{"base_http", "BaseHTTPMiddleware of a version (a name)", NULL, NULL},
+     FL_LAYER_BASE_HTTP, parse_base_http_layer, fl__build_base_http_layer},
+    {{"server_errors", "ServerErrorMiddleware", NO_KEYS, NULL},
+     FL_LAYER_SERVER_ERRORS, parse_server_errors_layer, fl__build_server_errors_layer},
+    {{"exception_handler", "ExceptionMiddleware with one handler", EXCEPTION_HANDLER_KEYS,
+      &EXCEPTION_HANDLER_DEFAULTS},
+     FL_LAYER_EXCEPTION_HANDLER, parse_exception_handler_layer, fl__build_exception_handler_layer},
+    {{"program", "a middleware written as a program: {name, channels, steps}", FL__PROGRAM_KEYS,
+      NULL},
+     FL_LAYER_PROGRAM, fl__parse_program_layer, fl__build_program_layer},
+    {{NULL, NULL, NULL, NULL}, 0, NULL, NULL},
 };
 /* clang-format on */
 
-static const fl_kind_table_t SERVER_LAYER_TABLE = FL_KIND_TABLE("server middleware", SERVER_LAYERS);
-
-FL_KIND_ROWS(fl_server_layer, fl_server_layer_row_t, SERVER_LAYERS)
-FL_KIND_ROW(fl_server_layer, fl_server_layer_row_t, fl_server_layer_kind_t, SERVER_LAYERS)
-
-static int parse_server_layer(fl_yaml_reader_t *ld, fl_yaml_node_t *item, const char *path,
-                              fl_server_layer_t *out) {
-    fl_kind_item_t it;
-    TRY(fl__yaml_kind_item(ld, item, path, &SERVER_LAYER_TABLE, &it));
-    const fl_server_layer_row_t *row = &SERVER_LAYERS[it.index];
-    assert(row == fl_server_layer_row(row->kind)); /* a row's kind is its index */
-    if (row->defaults != NULL) *out = *row->defaults;
-    out->kind = row->kind;
-    out->at = it.at;
-    if (row->head.keys != NULL)
-        TRY(fl__yaml_read_keys(ld, it.value, it.path, row->head.keys, out, sizeof *out));
-    return row->parse(ld, it.value, it.path, out);
-}
+FL_LAYER_TABLE(fl_server_layer, "server middleware", fl_server_layer_row_t, fl_server_layer_kind_t,
+               fl_server_layer_t, SERVER_LAYERS)
 
 /* --- handler steps, one row each --------------------------------------------------- */
 
@@ -257,62 +242,64 @@ static int parse_raise_step(fl_yaml_reader_t *ld, fl_yaml_node_t *value, const c
 /* One row a kind. */
 /* clang-format off */
 static const fl_handler_step_row_t HANDLER_STEPS[] = {
-    {{"sleep", "sleep (a duration; 0: a checkpoint)", NULL},
-     FL_SCRIPTED_SLEEP, false, parse_sleep_handler_step, NULL},
-    {{"read_body", "read the whole body, or until SIZE bytes arrived", READ_BODY_KEYS},
-     FL_SCRIPTED_READ_BODY, false, parse_read_body_step, NULL},
-    {{"raise", "raise an Exception kind", RAISE_KEYS},
-     FL_SCRIPTED_RAISE, false, parse_raise_step, &RAISE_DEFAULTS},
-    {{"respond", "a plain Response", RESPOND_KEYS}, FL_SCRIPTED_RESPOND, true, parse_respond, NULL},
-    {{"stream", "a StreamingResponse, or an EventSourceResponse", STREAM_KEYS},
-     FL_SCRIPTED_STREAM, true, parse_stream, &STREAM_DEFAULTS},
-    {{"checkpoint", "await checkpoint() (the value: {})", FL__NO_KEYS},
-     FL_SCRIPTED_CHECKPOINT, false, fl__parse_checkpoint_step, NULL},
-    {{"log", "an entry of the server log, kind log (the value: its text)", NULL},
-     FL_SCRIPTED_LOG, false, fl__parse_log_step, NULL},
-    {{"log_if_cancelled", "the same, only while this task's cancellation is pending", NULL},
-     FL_SCRIPTED_LOG_IF_CANCELLED, false, fl__parse_log_step, NULL},
-    {{"send", "await send(message): a raw http.response.start or .body", FL__SEND_KEYS},
-     FL_SCRIPTED_SEND, false, fl__parse_send_step, NULL},
-    {{"receive", "await receive(), or until http.disconnect", FL__RECEIVE_KEYS},
-     FL_SCRIPTED_RECEIVE, false, fl__parse_receive_step, NULL},
-    {{"shield", "the steps (the value) in a shielded cancel scope", NULL},
-     FL_SCRIPTED_SHIELD, false, fl__parse_shield_step, NULL},
-    {{"move_on_after", "the steps in move_on_after(duration)", FL__TIMED_KEYS},
-     FL_SCRIPTED_MOVE_ON_AFTER, false, fl__parse_timed_step, NULL},
-    {{"fail_after", "the steps in fail_after(duration): DeadlineExceeded", FL__TIMED_KEYS},
-     FL_SCRIPTED_FAIL_AFTER, false, fl__parse_timed_step, NULL},
-    {{"try", "try: steps, except handlers, finally", FL__TRY_KEYS},
-     FL_SCRIPTED_TRY, false, fl__parse_try_step, NULL},
-    {{"task_group", "a task group: children, then the opener's steps", FL__TASK_GROUP_KEYS},
-     FL_SCRIPTED_TASK_GROUP, false, fl__parse_task_group_step, NULL},
-    {{"spawn", "tg.start_soon: a child of the innermost task group", FL__CHILD_KEYS},
-     FL_SCRIPTED_SPAWN, false, fl__parse_spawn_step, NULL},
-    {{"cancel_group", "the innermost task group's cancel_scope.cancel()", FL__NO_KEYS},
-     FL_SCRIPTED_CANCEL_GROUP, false, fl__parse_checkpoint_step, NULL},
-    {{"repeat", "the steps times times, or until an error kind", FL__REPEAT_KEYS},
-     FL_SCRIPTED_REPEAT, false, fl__parse_repeat_step, NULL},
-    {{"channel_send", "a kept message into a channel", FL__CHANNEL_SEND_KEYS},
-     FL_SCRIPTED_CHANNEL_SEND, false, fl__parse_channel_step, NULL},
-    {{"channel_receive", "a message from a channel, kept by name", FL__CHANNEL_RECEIVE_KEYS},
-     FL_SCRIPTED_CHANNEL_RECEIVE, false, fl__parse_channel_step, NULL},
-    {{"close", "close one end of a channel", FL__CLOSE_KEYS},
-     FL_SCRIPTED_CLOSE, false, fl__parse_channel_step, NULL},
-    {{"call_app", "middleware: await app(scope, receive, send)", FL__CALL_APP_KEYS},
-     FL_SCRIPTED_CALL_APP, false, fl__parse_channel_step, NULL},
-    {{"wait_for", "asyncio.wait_for of a version: the steps as a task, waited for", FL__WAIT_FOR_KEYS},
-     FL_SCRIPTED_WAIT_FOR, false, fl__parse_wait_for_step, &FL__WAIT_FOR_DEFAULTS},
-    {{"match", "the steps of the case the request's count, method or header matches", FL__MATCH_KEYS},
-     FL_SCRIPTED_MATCH, false, fl__parse_match_step, NULL},
-    {{"set", "event.set() of a program's event (the value: its name)", NULL},
-     FL_SCRIPTED_EVENT_SET, false, fl__parse_sync_step, NULL},
-    {{"wait", "await event.wait() (the value: the event's name)", NULL},
-     FL_SCRIPTED_EVENT_WAIT, false, fl__parse_sync_step, NULL},
-    {{"acquire", "await semaphore.acquire(), a lock's too (the value: its name)", NULL},
-     FL_SCRIPTED_ACQUIRE, false, fl__parse_sync_step, NULL},
-    {{"release", "semaphore.release() (the value: its name)", NULL},
-     FL_SCRIPTED_RELEASE, false, fl__parse_sync_step, NULL},
-    {{NULL, NULL, NULL}, 0, false, NULL, NULL},
+    {{"sleep", "sleep (a duration; 0: a checkpoint)", NULL, NULL},
+     FL_SCRIPTED_SLEEP, false, parse_sleep_handler_step},
+    {{"read_body", "read the whole body, or until SIZE bytes arrived", READ_BODY_KEYS, NULL},
+     FL_SCRIPTED_READ_BODY, false, parse_read_body_step},
+    {{"raise", "raise an Exception kind", RAISE_KEYS, &RAISE_DEFAULTS},
+     FL_SCRIPTED_RAISE, false, parse_raise_step},
+    {{"respond", "a plain Response", RESPOND_KEYS, NULL}, FL_SCRIPTED_RESPOND, true, parse_respond},
+    {{"stream", "a StreamingResponse, or an EventSourceResponse", STREAM_KEYS, &STREAM_DEFAULTS},
+     FL_SCRIPTED_STREAM, true, parse_stream},
+    {{"checkpoint", "await checkpoint() (the value: {})", FL__NO_KEYS, NULL},
+     FL_SCRIPTED_CHECKPOINT, false, fl__parse_checkpoint_step},
+    {{"log", "an entry of the server log, kind log (the value: its text)", NULL, NULL},
+     FL_SCRIPTED_LOG, false, fl__parse_log_step},
+    {{"log_if_cancelled", "the same, only while this task's cancellation is pending", NULL, NULL},
+     FL_SCRIPTED_LOG_IF_CANCELLED, false, fl__parse_log_step},
+    {{"send", "await send(message): a raw http.response.start or .body", FL__SEND_KEYS, NULL},
+     FL_SCRIPTED_SEND, false, fl__parse_send_step},
+    {{"receive", "await receive(), or until http.disconnect", FL__RECEIVE_KEYS, NULL},
+     FL_SCRIPTED_RECEIVE, false, fl__parse_receive_step},
+    {{"shield", "the steps (the value) in a shielded cancel scope", NULL, NULL},
+     FL_SCRIPTED_SHIELD, false, fl__parse_shield_step},
+    {{"move_on_after", "the steps in move_on_after(duration)", FL__TIMED_KEYS, NULL},
+     FL_SCRIPTED_MOVE_ON_AFTER, false, fl__parse_timed_step},
+    {{"fail_after", "the steps in fail_after(duration): DeadlineExceeded", FL__TIMED_KEYS, NULL},
+     FL_SCRIPTED_FAIL_AFTER, false, fl__parse_timed_step},
+    {{"try", "try: steps, except handlers, finally", FL__TRY_KEYS, NULL},
+     FL_SCRIPTED_TRY, false, fl__parse_try_step},
+    {{"task_group", "a task group: children, then the opener's steps", FL__TASK_GROUP_KEYS, NULL},
+     FL_SCRIPTED_TASK_GROUP, false, fl__parse_task_group_step},
+    {{"spawn", "tg.start_soon: a child of the innermost task group", FL__CHILD_KEYS, NULL},
+     FL_SCRIPTED_SPAWN, false, fl__parse_spawn_step},
+    {{"cancel_group", "the innermost task group's cancel_scope.cancel()", FL__NO_KEYS, NULL},
+     FL_SCRIPTED_CANCEL_GROUP, false, fl__parse_checkpoint_step},
+    {{"repeat", "the steps times times, or until an error kind", FL__REPEAT_KEYS, NULL},
+     FL_SCRIPTED_REPEAT, false, fl__parse_repeat_step},
+    {{"channel_send", "a kept message into a channel", FL__CHANNEL_SEND_KEYS, NULL},
+     FL_SCRIPTED_CHANNEL_SEND, false, fl__parse_channel_step},
+    {{"channel_receive", "a message from a channel, kept by name", FL__CHANNEL_RECEIVE_KEYS, NULL},
+     FL_SCRIPTED_CHANNEL_RECEIVE, false, fl__parse_channel_step},
+    {{"close", "close one end of a channel", FL__CLOSE_KEYS, NULL},
+     FL_SCRIPTED_CLOSE, false, fl__parse_channel_step},
+    {{"call_app", "middleware: await app(scope, receive, send)", FL__CALL_APP_KEYS, NULL},
+     FL_SCRIPTED_CALL_APP, false, fl__parse_channel_step},
+    {{"wait_for", "asyncio.wait_for of a version: the steps as a task, waited for",
+      FL__WAIT_FOR_KEYS, &FL__WAIT_FOR_DEFAULTS},
+     FL_SCRIPTED_WAIT_FOR, false, fl__parse_wait_for_step},
+    {{"match", "the steps of the case the request's count, method or header matches",
+      FL__MATCH_KEYS, NULL},
+     FL_SCRIPTED_MATCH, false, fl__parse_match_step},
+    {{"set", "event.set() of a program's event (the value: its name)", NULL, NULL},
+     FL_SCRIPTED_EVENT_SET, false, fl__parse_sync_step},
+    {{"wait", "await event.wait() (the value: the event's name)", NULL, NULL},
+     FL_SCRIPTED_EVENT_WAIT, false, fl__parse_sync_step},
+    {{"acquire", "await semaphore.acquire(), a lock's too (the value: its name)", NULL, NULL},
+     FL_SCRIPTED_ACQUIRE, false, fl__parse_sync_step},
+    {{"release", "semaphore.release() (the value: its name)", NULL, NULL},
+     FL_SCRIPTED_RELEASE, false, fl__parse_sync_step},
+    {{NULL, NULL, NULL, NULL}, 0, false, NULL},
 };
 /* clang-format on */
 
@@ -325,14 +312,11 @@ static int parse_handler_step(fl_yaml_reader_t *ld, fl_yaml_node_t *item, const 
     assert(out != NULL && responds_out != NULL);
     assert(!*responds_out); /* no step follows the one that responds */
     fl_kind_item_t it;
-    TRY(fl__yaml_kind_item(ld, item, path, &HANDLER_STEP_TABLE, &it));
+    TRY(fl__yaml_kind_item(ld, item, path, &HANDLER_STEP_TABLE, out, sizeof *out, &it));
     const fl_handler_step_row_t *row = &HANDLER_STEPS[it.index];
     assert(row->parse != NULL);
-    if (row->defaults != NULL) *out = *row->defaults;
     out->kind = row->kind;
     *responds_out = row->responds;
-    if (row->head.keys != NULL)
-        TRY(fl__yaml_read_keys(ld, it.value, it.path, row->head.keys, out, sizeof *out));
     return row->parse(ld, it.value, it.path, out);
 }
 
@@ -463,9 +447,9 @@ int fl__load_server(fl_yaml_reader_t *ld, fl_yaml_node_t *node, fl_server_spec_t
         out->layer_count = fl__yaml_sequence_count(v);
         out->layers = fl_arena_zalloc(ld->arena, (out->layer_count + 1) * sizeof *out->layers);
         for (size_t i = 0; i < out->layer_count; i++)
-            TRY(parse_server_layer(ld, fl__yaml_sequence_item(ld, v, i),
-                                   fl__yaml_index_path(ld, "server.middleware", i),
-                                   &out->layers[i]));
+            TRY(fl_server_layer_item(ld, fl__yaml_sequence_item(ld, v, i),
+                                     fl__yaml_index_path(ld, "server.middleware", i),
+                                     &out->layers[i]));
     }
     if ((v = fl__yaml_get(ld, node, "routes"))) {
         TRY(fl__yaml_expect_sequence(ld, v, "server.routes"));
