@@ -31,7 +31,6 @@
     X(ERROR_KIND, fl_error_kind_t, return fl__yaml_error_kind(ld, node, path, false, out);)        \
     X(EXCEPTION_KIND, fl_error_kind_t, return fl__yaml_error_kind(ld, node, path, true, out);)     \
     X(DIRECTION, fl_direction_t, return fl__yaml_direction(ld, node, path, out);)                  \
-    X(SIDE, fl_side_t, return fl__yaml_side(ld, node, path, out);)
 
 /* A reader of one name among an enum's count values, which name_fn names
  * (what: the names' kind, for messages): a static reader called reader. */

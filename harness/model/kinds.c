@@ -5,7 +5,8 @@
 #include <assert.h>
 #include <string.h>
 
-const fl_kind_head_t *fl_kind_head(const fl_kind_table_t *table, size_t index) {
+/* The head of row index (count: the end row). */
+static const fl_kind_head_t *fl_kind_head(const fl_kind_table_t *table, size_t index) {
     assert(table != NULL && table->rows != NULL && table->row_size >= sizeof(fl_kind_head_t));
     assert(index <= table->count);
     /* A row begins with its head, so a pointer to the row is one to it. */

@@ -57,9 +57,6 @@ typedef struct fl_kind_table {
 #define FL_KIND_TABLE(what, rows)                                                                  \
     { what, rows, sizeof rows[0], sizeof rows / sizeof rows[0] - 1 }
 
-/* The head of row index (count: the end row). */
-const fl_kind_head_t *fl_kind_head(const fl_kind_table_t *table, size_t index);
-
 /* An item "- name: value" that names a row of a kind table. */
 typedef struct fl_kind_item {
     size_t index;          /* the row's */

@@ -121,7 +121,10 @@ static const char *reference_value(fl_run_state_t *run, const char *ref, size_t 
     return "";
 }
 
-const char *fl__run_expand(fl_run_state_t *run, const char *text) {
+/* text with each {ID.FIELD} replaced by an earlier result of step ID:
+ * last_event_id, status or body (empty when it has none yet); text itself
+ * when it names none. In the world's arena. */
+static const char *run_expand(fl_run_state_t *run, const char *text) {
     assert(run != NULL);
     if (text == NULL || strchr(text, '{') == NULL) return text;
     fl_arena_t *arena = fl_world_arena(run->world);
@@ -149,7 +152,7 @@ static fl_error_t *make_request(fl_run_state_t *run, const fl_step_t *spec,
     assert(request != NULL && request->headers != NULL);
     for (size_t i = 0; i < spec->header_count; i++)
         fl_headers_add(request->headers, spec->headers[i].name,
-                       fl__run_expand(run, spec->headers[i].value));
+                       run_expand(run, spec->headers[i].value));
     if (spec->stream_body != NULL) {
         pieces_source_t *g = fl_arena_zalloc(arena, sizeof *g);
         *g = (pieces_source_t){.source = {next_piece, g},
@@ -305,7 +308,7 @@ void fl__run_sse_step(fl_run_state_t *run, fl_step_state_t *step) {
     assert(run != NULL && step != NULL && step->spec->kind == FL_STEP_SSE);
     fl_world_t *w = run->world;
     fl_sse_options_t options = {.no_owner_check = !step->spec->owner_check,
-                                .last_event_id = fl__run_expand(run, step->spec->last_event_id)};
+                                .last_event_id = run_expand(run, step->spec->last_event_id)};
     step->events = 0;
     fl_error_t *error =
         fl_sse_connect(w, run->client, url_for(run, step->spec->path), &options, &step->session);

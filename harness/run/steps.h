@@ -18,9 +18,4 @@ int fl__run_spawn_tasks(fl_run_state_t *run, char *error, size_t error_size);
  * none. */
 fl_step_state_t *fl__run_find_step(fl_run_state_t *run, const char *id);
 
-/* text with each {ID.FIELD} replaced by an earlier result of step ID:
- * last_event_id, status or body (empty when it has none yet); text itself
- * when it names none. In the world's arena. */
-const char *fl__run_expand(fl_run_state_t *run, const char *text);
-
 #endif /* FL_HARNESS_RUN_STEPS_H */
