@@ -33,7 +33,8 @@ int fl__yaml_kind_item(fl_yaml_reader_t *ld, fl_yaml_node_t *item, const char *p
     if (item->type != YAML_MAPPING_NODE || fl__yaml_pair_count(item) != 1)
         return FAIL(ld, item, "%s: expected a one-key mapping naming the %s", path, table->what);
     fl_yaml_node_t *key = fl__yaml_node_at(ld, item->data.mapping.pairs.start[0].key);
-    fl_name_list_t names = {.used = 0};
+    fl_name_list_t names =
+        fl__name_list_for(key->type == YAML_SCALAR_NODE ? fl__yaml_text(key) : NULL);
     for (size_t i = 0; i < table->count; i++) {
         const fl_kind_head_t *head = fl_kind_head(table, i);
         if (key->type != YAML_SCALAR_NODE || strcmp(head->name, fl__yaml_text(key)) != 0) {
@@ -48,6 +49,7 @@ int fl__yaml_kind_item(fl_yaml_reader_t *ld, fl_yaml_node_t *item, const char *p
         assert(out->value != NULL && out->index < table->count);
         return into != NULL ? read_into(ld, head, out, into, into_size) : 0;
     }
-    return FAIL(ld, key, "%s: unknown %s '%s' (expected one of: %s)", path, table->what,
-                key->type == YAML_SCALAR_NODE ? fl__yaml_text(key) : "?", names.text);
+    return FAIL(ld, key, "%s: unknown %s '%s' (%sexpected one of: %s)", path, table->what,
+                key->type == YAML_SCALAR_NODE ? fl__yaml_text(key) : "?",
+                fl__name_list_hint(ld, &names), names.text);
 }

@@ -753,11 +753,12 @@ static int read_knobs(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *pa
             *out |= fl_client_knob_bit(knob);
             continue;
         }
-        fl_name_list_t valid = {.used = 0};
+        fl_name_list_t valid = fl__name_list_for(names[i]);
         for (size_t k = 0; k < rows_count; k++) fl__name_list_add(&valid, ", ", rows[k].name);
         return FAIL(ld, fl__yaml_sequence_item(ld, node, i),
-                    "%s: unknown client knob '%s' (expected one of: %s)",
-                    fl__yaml_index_path(ld, path, i), names[i], valid.text);
+                    "%s: unknown client knob '%s' (%sexpected one of: %s)",
+                    fl__yaml_index_path(ld, path, i), names[i], fl__name_list_hint(ld, &valid),
+                    valid.text);
     }
     return 0;
 }

@@ -106,8 +106,13 @@ static int parse_action(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *
         value = fl__yaml_node_at(ld, node->data.mapping.pairs.start[0].value);
     }
     TRY(fl__yaml_expect_scalar(ld, name_node, path, "an action name"));
-    if (!fl_fault_action_from_name(fl__yaml_text(name_node), &out->kind))
-        return FAIL(ld, name_node, "%s: unknown fault action '%s'", path, fl__yaml_text(name_node));
+    if (!fl_fault_action_from_name(fl__yaml_text(name_node), &out->kind)) {
+        fl_name_list_t names = fl__name_list_for(fl__yaml_text(name_node));
+        for (int i = 0; i < FL_FAULT_ACTION_COUNT; i++)
+            fl__name_list_add(&names, ", ", fl_fault_action_name((fl_fault_action_kind_t)i));
+        return FAIL(ld, name_node, "%s: unknown fault action '%s' (%sexpected one of: %s)", path,
+                    fl__yaml_text(name_node), fl__name_list_hint(ld, &names), names.text);
+    }
     const char *inner = fl__yaml_child_path(ld, path, fl__yaml_text(name_node));
     assert(name_node->type == YAML_SCALAR_NODE && inner != NULL);
     switch (out->kind) {

@@ -25,10 +25,10 @@ static int parse_base_http_layer(fl_yaml_reader_t *ld, fl_yaml_node_t *value, co
     size_t count;
     const fl_base_middleware_version_row_t *rows = fl_base_middleware_version_rows(&count);
     assert(rows != NULL && count > 0);
-    fl_name_list_t names = {.used = 0};
+    fl_name_list_t names = fl__name_list_for(fl__yaml_text(value));
     for (size_t i = 0; i < count; i++) fl__name_list_add(&names, ", ", rows[i].name);
-    return FAIL(ld, value, "%s: unknown version '%s' (expected one of: %s)", inner,
-                fl__yaml_text(value), names.text);
+    return FAIL(ld, value, "%s: unknown version '%s' (%sexpected one of: %s)", inner,
+                fl__yaml_text(value), fl__name_list_hint(ld, &names), names.text);
 }
 
 static const fl_key_t NO_KEYS[] = {

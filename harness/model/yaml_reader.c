@@ -79,8 +79,9 @@ static int visit(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path, s
     assert(ld != NULL && node != NULL && path != NULL);
     assert(ld->nodes_visited <= NODES_MAX);
     if (count >= NODES_MAX - ld->nodes_visited)
-        return FAIL(ld, node, "%s: the scenario expands to more than %d nodes (each use of an "
-                              "alias counts in full)",
+        return FAIL(ld, node,
+                    "%s: the scenario expands to more than %d nodes (each use of an "
+                    "alias counts in full)",
                     path[0] ? path : "scenario", NODES_MAX);
     ld->nodes_visited += count + 1;
     assert(ld->nodes_visited <= NODES_MAX);
@@ -129,8 +130,56 @@ size_t fl__yaml_pair_count(const fl_yaml_node_t *node) {
 
 /* Refuses keys outside allowed (NULL-terminated), non-scalar keys and
  * duplicates. */
+/* Edit distance (insert, delete, substitute), ignoring case, bounded:
+ * names are short. */
+static size_t edit_distance(const char *a, const char *b) {
+    assert(a != NULL && b != NULL);
+    enum { NAME_MAX_CHARS = 64 };
+    size_t n = strlen(a), m = strlen(b);
+    if (n > NAME_MAX_CHARS || m > NAME_MAX_CHARS) return SIZE_MAX;
+    size_t row[NAME_MAX_CHARS + 1];
+    for (size_t j = 0; j <= m; j++) row[j] = j;
+    for (size_t i = 1; i <= n; i++) {
+        size_t diagonal = row[0];
+        row[0] = i;
+        for (size_t j = 1; j <= m; j++) {
+            size_t above = row[j];
+            size_t best =
+                diagonal + (tolower((unsigned char)a[i - 1]) != tolower((unsigned char)b[j - 1]));
+            if (above + 1 < best) best = above + 1;
+            if (row[j - 1] + 1 < best) best = row[j - 1] + 1;
+            row[j] = best;
+            diagonal = above;
+        }
+    }
+    assert(row[m] <= (n > m ? n : m)); /* never more edits than the longer name's length */
+    return row[m];
+}
+
+/* At most two edits, as a misspelling usually is. */
+enum { LIKELY_MISSPELLING_EDITS = 2 };
+
+fl_name_list_t fl__name_list_for(const char *given) {
+    fl_name_list_t list = {
+        .used = 0, .given = given, .closest_distance = LIKELY_MISSPELLING_EDITS + 1};
+    return list;
+}
+
+/* Keeps name when it is the closest to the given name so far. Every name
+ * counts, also those a full list no longer shows. */
+static void name_list_consider(fl_name_list_t *list, const char *name) {
+    assert(list != NULL && name != NULL);
+    if (list->given == NULL || list->given[0] == '\0') return;
+    size_t distance = edit_distance(list->given, name);
+    if (distance < list->closest_distance) {
+        list->closest = name;
+        list->closest_distance = distance;
+    }
+}
+
 void fl__name_list_add(fl_name_list_t *list, const char *separator, const char *name) {
     assert(list != NULL && separator != NULL && name != NULL && list->used < sizeof list->text);
+    name_list_consider(list, name);
     if (list->full) return;
     const char *before = list->used > 0 ? separator : "";
     size_t need = strlen(before) + strlen(name);
@@ -145,45 +194,21 @@ void fl__name_list_add(fl_name_list_t *list, const char *separator, const char *
     assert(list->used < sizeof list->text);
 }
 
-/* Edit distance (insert, delete, substitute), bounded: names are short. */
-static size_t edit_distance(const char *a, const char *b) {
-    assert(a != NULL && b != NULL);
-    enum { NAME_MAX_CHARS = 64 };
-    size_t n = strlen(a), m = strlen(b);
-    if (n > NAME_MAX_CHARS || m > NAME_MAX_CHARS) return SIZE_MAX;
-    size_t row[NAME_MAX_CHARS + 1];
-    for (size_t j = 0; j <= m; j++) row[j] = j;
-    for (size_t i = 1; i <= n; i++) {
-        size_t diagonal = row[0];
-        row[0] = i;
-        for (size_t j = 1; j <= m; j++) {
-            size_t above = row[j];
-            size_t best = diagonal + (a[i - 1] != b[j - 1]);
-            if (above + 1 < best) best = above + 1;
-            if (row[j - 1] + 1 < best) best = row[j - 1] + 1;
-            row[j] = best;
-            diagonal = above;
-        }
-    }
-    assert(row[m] <= (n > m ? n : m)); /* never more edits than the longer name's length */
-    return row[m];
+const char *fl__name_list_hint(fl_yaml_reader_t *ld, const fl_name_list_t *list) {
+    assert(ld != NULL && list != NULL);
+    if (list->closest == NULL) return "";
+    assert(list->closest_distance <= LIKELY_MISSPELLING_EDITS);
+    return fl_arena_printf(ld->arena, "did you mean '%s'? ", list->closest);
 }
 
 static int unknown_key(fl_yaml_reader_t *ld, fl_yaml_node_t *key, const char *path,
                        const fl_key_t *keys) {
     assert(ld != NULL && key != NULL && path != NULL && keys != NULL);
     const char *name = fl__yaml_text(key);
-    fl_name_list_t valid = {.used = 0};
-    const char *closest = NULL;
-    size_t closest_distance = 3; /* a likely misspelling: at most two edits */
-    for (size_t k = 0; keys[k].name != NULL; k++) {
-        fl__name_list_add(&valid, ", ", keys[k].name);
-        size_t distance = edit_distance(name, keys[k].name);
-        if (distance < closest_distance) closest = keys[k].name, closest_distance = distance;
-    }
-    char hint[96] = "";
-    if (closest != NULL) snprintf(hint, sizeof hint, "did you mean '%s'? ", closest);
+    fl_name_list_t valid = fl__name_list_for(name);
+    for (size_t k = 0; keys[k].name != NULL; k++) fl__name_list_add(&valid, ", ", keys[k].name);
     if (keys[0].name == NULL) fl__name_list_add(&valid, "", "none");
+    const char *hint = fl__name_list_hint(ld, &valid);
     if (path[0])
         return FAIL(ld, key, "unknown key '%s' in %s (%sthe keys: %s)", name, path, hint,
                     valid.text);
@@ -421,7 +446,7 @@ static int read_name(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *pat
     assert(reader->read == NULL && reader->name_of != NULL && reader->count > 0);
     assert(reader->what != NULL && reader->size == sizeof(int));
     TRY(fl__yaml_expect_scalar(ld, node, path, fl_arena_printf(ld->arena, "a %s", reader->what)));
-    fl_name_list_t names = {.used = 0};
+    fl_name_list_t names = fl__name_list_for(fl__yaml_text(node));
     for (int i = 0; i < reader->count; i++) {
         const char *name = reader->name_of(i);
         assert(name != NULL);
@@ -431,8 +456,8 @@ static int read_name(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *pat
         }
         fl__name_list_add(&names, ", ", name);
     }
-    return FAIL(ld, node, "%s: unknown %s '%s' (expected one of: %s)", path, reader->what,
-                fl__yaml_text(node), names.text);
+    return FAIL(ld, node, "%s: unknown %s '%s' (%sexpected one of: %s)", path, reader->what,
+                fl__yaml_text(node), fl__name_list_hint(ld, &names), names.text);
 }
 
 int fl__yaml_read_keys(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path,
@@ -475,18 +500,25 @@ int fl__yaml_choice(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path
             *out = i;
             return 0;
         }
-    fl_name_list_t choices = {.used = 0};
+    fl_name_list_t choices = fl__name_list_for(fl__yaml_text(node));
     for (int i = 0; names[i] != NULL; i++) fl__name_list_add(&choices, ", ", names[i]);
-    return FAIL(ld, node, "%s: unknown %s '%s' (expected one of: %s)", path, what,
-                fl__yaml_text(node), choices.text);
+    return FAIL(ld, node, "%s: unknown %s '%s' (%sexpected one of: %s)", path, what,
+                fl__yaml_text(node), fl__name_list_hint(ld, &choices), choices.text);
 }
 
 int fl__yaml_error_kind(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path,
                         bool exception_only, fl_error_kind_t *out) {
     assert(out != NULL);
     TRY(fl__yaml_expect_scalar(ld, node, path, "an error kind name"));
-    if (!fl_error_kind_from_name(fl__yaml_text(node), out))
-        return FAIL(ld, node, "%s: unknown error kind '%s'", path, fl__yaml_text(node));
+    if (!fl_error_kind_from_name(fl__yaml_text(node), out)) {
+        fl_name_list_t kinds = fl__name_list_for(fl__yaml_text(node));
+        fl_error_kind_t kind;
+        for (size_t i = 0; fl_error_kind_at(i, &kind); i++)
+            if (!exception_only || fl_error_kind_is(kind, FL_ERR_EXCEPTION))
+                fl__name_list_add(&kinds, ", ", fl_error_kind_name(kind));
+        return FAIL(ld, node, "%s: unknown error kind '%s' (%sexpected one of: %s)", path,
+                    fl__yaml_text(node), fl__name_list_hint(ld, &kinds), kinds.text);
+    }
     if (exception_only && !fl_error_kind_is(*out, FL_ERR_EXCEPTION))
         return FAIL(ld, node, "%s: '%s' is not an Exception", path, fl__yaml_text(node));
     assert(!exception_only || fl_error_kind_is(*out, FL_ERR_EXCEPTION));

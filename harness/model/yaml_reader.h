@@ -103,15 +103,27 @@ int fl__yaml_fail_syntax(fl_yaml_reader_t *ld, const yaml_parser_t *parser, cons
 yaml_mark_t fl__yaml_mark_of_offset(const char *text, size_t length, size_t offset);
 
 /* A list of names for a message ("a, b, c"): a full buffer keeps what fit
- * and says "..." after it, so a long list never cuts a name in two. */
+ * and says "..." after it, so a long list never cuts a name in two. Made
+ * with fl__name_list_for, it also keeps the name added that the one looked
+ * for most likely misspells, for a "did you mean". */
 typedef struct fl_name_list {
     char text[512];
     size_t used;
     bool full;
+    const char *given;       /* the name that matched none, or NULL */
+    const char *closest;     /* the added name closest to it, if a likely misspelling */
+    size_t closest_distance; /* its edits away (ignoring case) */
 } fl_name_list_t;
+
+/* An empty list that looks for what given misspells (given may be NULL). */
+fl_name_list_t fl__name_list_for(const char *given);
 
 /* Adds name after separator (nothing before the first name). */
 void fl__name_list_add(fl_name_list_t *list, const char *separator, const char *name);
+
+/* "did you mean 'NAME'? " when an added name is a likely misspelling of the
+ * given one (at most two edits, or only its case differs); else "". */
+const char *fl__name_list_hint(fl_yaml_reader_t *ld, const fl_name_list_t *list);
 
 #define FAIL(ld, node, ...) fl__yaml_fail_at((ld), (node)->start_mark, __VA_ARGS__)
 

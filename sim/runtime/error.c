@@ -71,6 +71,19 @@ fl_error_kind_t fl_error_kind_parent(fl_error_kind_t kind) {
     return table != NULL ? table->parents[kind - table->first] : FL_ERR_BASE_ERROR;
 }
 
+bool fl_error_kind_at(size_t index, fl_error_kind_t *kind_out) {
+    assert(kind_out != NULL);
+    for (size_t t = 0; t < table_count; t++) {
+        if (index < tables[t]->count) {
+            *kind_out = (fl_error_kind_t)(tables[t]->first + index);
+            assert(fl_error_kind_known(*kind_out));
+            return true;
+        }
+        index -= tables[t]->count;
+    }
+    return false;
+}
+
 bool fl_error_kind_from_name(const char *name, fl_error_kind_t *kind_out) {
     assert(name != NULL && kind_out != NULL);
     for (size_t t = 0; t < table_count; t++)

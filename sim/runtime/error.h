@@ -75,6 +75,9 @@ struct fl_error {
 /* Kind names and the tree. */
 const char *fl_error_kind_name(fl_error_kind_t kind);
 fl_error_kind_t fl_error_kind_parent(fl_error_kind_t kind);
+/* The index-th kind known, counting the tables in the order they were
+ * added (for listing them); false past the last. */
+bool fl_error_kind_at(size_t index, fl_error_kind_t *kind_out);
 /* Looks a kind up by its name ("ReadTimeout"). Returns false if unknown. */
 bool fl_error_kind_from_name(const char *name, fl_error_kind_t *kind_out);
 /* True when kind is ancestor or a descendant of it (isinstance). */
