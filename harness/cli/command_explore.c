@@ -374,7 +374,7 @@ static int check_explore_options(const fl_options_t *o, FILE *err) {
         problem = "--jobs needs the faultline binary to run workers: set FAULTLINE_WORKER_EXE";
     if (problem == NULL) return 0;
     fprintf(err, "faultline explore: %s\n", problem);
-    if (o->path_count != 1) fputs(EXPLORE_USAGE, err);
+    if (o->path_count != 1) fl_options_print_synopsis(err, "explore", EXPLORE_USAGE);
     return FL_EXIT_ERROR;
 }
 

@@ -243,10 +243,10 @@ static void print_outcomes(const fl_outcome_t *outcomes, size_t count, FILE *out
 static int check_coverage_options(const fl_options_t *o, FILE *err) {
     assert(o != NULL && err != NULL);
     if ((o->coverage_tracefile_count > 0) == (o->coverage_out != NULL)) return 0;
-    fprintf(err, "faultline merge: %s\n%s",
+    fprintf(err, "faultline merge: %s\n",
             o->coverage_out != NULL ? "--coverage-out DIR needs at least one --coverage-tracefile F"
-                                    : "--coverage-tracefile F needs --coverage-out DIR",
-            MERGE_USAGE);
+                                    : "--coverage-tracefile F needs --coverage-out DIR");
+    fl_options_print_synopsis(err, "merge", MERGE_USAGE);
     return 2;
 }
 

@@ -27,7 +27,8 @@ int fl_cli_replay(int argc, char **argv, FILE *out, FILE *err) {
     int status = fl_options_parse(argc, argv, &o, usage, FL_ACCEPTS_REPLAY, err);
     if (status != 0) return status;
     if (!o.has_seed || o.path_count != 1) {
-        fprintf(err, "faultline replay: one FILE and --seed N are needed\n%s", usage);
+        fprintf(err, "faultline replay: one FILE and --seed N are needed\n");
+        fl_options_print_synopsis(err, "replay", usage);
         return 2;
     }
     fl_arena_t arena;
@@ -40,8 +41,11 @@ int fl_cli_replay(int argc, char **argv, FILE *out, FILE *err) {
         return 2;
     }
     fl_run_config_t config = {.policy = o.schedule ? "replay" : o.policy,
-                              .schedule = o.schedule, .keep_trace = true, .timeline = out,
-                              .chrome_trace = trace, .pct_depth = o.depth};
+                              .schedule = o.schedule,
+                              .keep_trace = true,
+                              .timeline = out,
+                              .chrome_trace = trace,
+                              .pct_depth = o.depth};
     fl_seed_result_t *result = malloc(sizeof *result);
     if (result == NULL) fl__out_of_memory("replay");
     fl_scenario_run_seed(&s, o.seed, &config, result);
@@ -53,9 +57,9 @@ int fl_cli_replay(int argc, char **argv, FILE *out, FILE *err) {
     bool found = result->target_failed && !result->faults_silent;
     if (finds)
         fprintf(out, "%s: the check '%s' %s at seed %" PRIu64 "\n", s.name, s.finds,
-                found ? "fails (found)"
-                      : result->target_failed ? "fails, but a fault never fired (not a find)"
-                                              : "holds (not found)",
+                found                   ? "fails (found)"
+                : result->target_failed ? "fails, but a fault never fired (not a find)"
+                                        : "holds (not found)",
                 o.seed);
     else
         fprintf(out, "%s: seed %" PRIu64 " %s%s%s\n", s.name, o.seed,

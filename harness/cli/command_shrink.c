@@ -83,7 +83,8 @@ int fl_cli_shrink(int argc, char **argv, FILE *out, FILE *err) {
     int status = fl_options_parse(argc, argv, &o, SHRINK_USAGE, FL_ACCEPTS_SHRINK, err);
     if (status != 0) return status;
     if (o.path_count != 1 || !o.has_seed) {
-        fprintf(err, "faultline shrink: one FILE and --seed N are needed\n%s", SHRINK_USAGE);
+        fprintf(err, "faultline shrink: one FILE and --seed N are needed\n");
+        fl_options_print_synopsis(err, "shrink", SHRINK_USAGE);
         return FL_EXIT_ERROR;
     }
     fl_arena_t arena;

@@ -11,6 +11,7 @@
 
 #include "harness/cli/commands.h"
 #include "harness/cli/torture.h"
+#include "harness/model/yaml_reader.h"
 #include "harness/real/fetch.h"
 #include "harness/real/serve.h"
 #include "sim/runtime/context.h"
@@ -115,6 +116,17 @@ static int explore_command(int argc, char **argv, FILE *out, FILE *err) {
     return fl_cli_explore(argc, argv, out, err);
 }
 
+/* A usage error: the command, a likely misspelling's fix, the commands. */
+static void unknown_command(const char *command) {
+    assert(command != NULL);
+    fl_name_list_t names = fl__name_list_for(command);
+    for (size_t i = 0; i < sizeof COMMANDS / sizeof COMMANDS[0]; i++)
+        if (COMMANDS[i].synopsis != NULL) fl__name_list_add(&names, ", ", COMMANDS[i].name);
+    fprintf(stderr, "faultline: unknown command '%s'", command);
+    if (names.closest != NULL) fprintf(stderr, " (did you mean '%s'?)", names.closest);
+    fprintf(stderr, "\ncommands: %s\nTry 'faultline --help' for more.\n", names.text);
+}
+
 int main(int argc, char **argv) {
     fl_torture_start(); /* nothing outside the torture build */
     if (argc < 2) {
@@ -137,7 +149,6 @@ int main(int argc, char **argv) {
         if (strcmp(command, COMMANDS[i].name) == 0)
             return COMMANDS[i].run(argc - 1, argv + 1, stdout, stderr);
     }
-    fprintf(stderr, "faultline: unknown command '%s'\n\n", command);
-    usage(stderr);
+    unknown_command(command);
     return 2;
 }

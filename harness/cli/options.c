@@ -103,7 +103,8 @@ static const option_row_t OPTION_ROWS[] = {
     {"--marks", FL_OPT_MARKS, "no value", NULL},
     {"--require-marks", FL_OPT_REQUIRE_MARKS, "no value", NULL},
     {"--matrix", FL_OPT_MATRIX, "no value", NULL},
-    {"--runs", FL_OPT_RUNS, "a number of runs, 1..10000000", " (explore's; run takes --seeds A..B)"},
+    {"--runs", FL_OPT_RUNS, "a number of runs, 1..10000000",
+     " (explore's; run takes --seeds A..B)"},
     {"--depth", FL_OPT_DEPTH, "pct's depth, 1..16", NULL},
     {"--coverage-tracefile", FL_OPT_COVERAGE_TRACEFILE, "a gcovr JSON tracefile (repeatable)",
      " (it is merge's: faultline merge SHARD.jsonl... --coverage-tracefile F --coverage-out DIR)"},
@@ -147,6 +148,24 @@ static bool parse_share(const char *value, uint32_t *per_million) {
 /* explore --time: whole seconds, a second to a day. */
 static bool parse_time_budget(const char *value, uint64_t *seconds) {
     return parse_u64(value, seconds) && *seconds >= 1 && *seconds <= 86400;
+}
+
+/* After a usage error's message: the command's synopsis (the usage text's
+ * first line and the option lines that continue it, not the description
+ * after them) and where the whole help is. */
+void fl_options_print_synopsis(FILE *err, const char *command, const char *usage) {
+    assert(err != NULL && command != NULL && usage != NULL);
+    const char *line = usage;
+    for (bool first = true; *line != '\0'; first = false) {
+        const char *end = strchr(line, '\n');
+        size_t length = end != NULL ? (size_t)(end - line) : strlen(line);
+        size_t indent = strspn(line, " ");
+        if (!first && (indent >= length || (line[indent] != '[' && line[indent] != '-'))) break;
+        fprintf(err, "%.*s\n", (int)length, line);
+        if (end == NULL) break;
+        line = end + 1;
+    }
+    fprintf(err, "Try 'faultline %s --help' for more.\n", command);
 }
 
 /* Reads one option's value into o; false when the value is not one. */
@@ -201,8 +220,8 @@ static bool read_option_value(fl_option_id_t id, const char *value, fl_options_t
         o->bound = (uint32_t)bound, o->has_bound = true;
         return true;
     }
-    case FL_OPT_SELF_CHECK: return parse_share(value, &o->self_check_per_million) &&
-                                   (o->self_check = value) != NULL;
+    case FL_OPT_SELF_CHECK:
+        return parse_share(value, &o->self_check_per_million) && (o->self_check = value) != NULL;
     case FL_OPT_HTML: return (o->html = value) != NULL && *value != '\0';
     case FL_OPT_TIME: return parse_time_budget(value, &o->time_seconds);
     }
@@ -218,11 +237,11 @@ static int parse_option_value(const option_row_t *row, const char *value, fl_opt
     assert(row >= OPTION_ROWS && row < OPTION_ROWS + sizeof OPTION_ROWS / sizeof OPTION_ROWS[0]);
     if (read_option_value(row->id, value, o)) return 0;
     if (value == NULL)
-        fprintf(err, "faultline %s: %s needs a value (%s)\n%s", command, row->name, row->takes,
-                usage);
+        fprintf(err, "faultline %s: %s needs a value (%s)\n", command, row->name, row->takes);
     else
-        fprintf(err, "faultline %s: %s takes %s, got '%s'\n%s", command, row->name, row->takes,
-                value, usage);
+        fprintf(err, "faultline %s: %s takes %s, got '%s'\n", command, row->name, row->takes,
+                value);
+    fl_options_print_synopsis(err, command, usage);
     return 2;
 }
 
@@ -231,8 +250,9 @@ static int parse_option_value(const option_row_t *row, const char *value, fl_opt
 static int check_schedule(fl_options_t *o, const char *command, const char *usage, FILE *err) {
     assert(o != NULL && command != NULL && usage != NULL && err != NULL);
     if (o->schedule != NULL && o->policy != NULL && strcmp(o->policy, "replay") != 0) {
-        fprintf(err, "faultline %s: --schedule runs the replay policy, not '%s'\n%s", command,
-                o->policy, usage);
+        fprintf(err, "faultline %s: --schedule runs the replay policy, not '%s'\n", command,
+                o->policy);
+        fl_options_print_synopsis(err, command, usage);
         return 2;
     }
     if (o->schedule != NULL) {
@@ -242,15 +262,19 @@ static int check_schedule(fl_options_t *o, const char *command, const char *usag
         size_t choice_count = 0;
         if (fl_schedule_parse(o->schedule, &choices, &choice_count, problem, sizeof problem) !=
             FL_OK) {
-            fprintf(err, "faultline %s: --schedule: %s\n%s", command, problem, usage);
+            fprintf(err, "faultline %s: --schedule: %s\n", command, problem);
+            fl_options_print_synopsis(err, command, usage);
             return 2;
         }
         assert(choices != NULL || choice_count == 0);
         free(choices);
     }
     if (o->policy != NULL && strcmp(o->policy, "replay") == 0 && o->schedule == NULL) {
-        fprintf(err, "faultline %s: --policy replay needs --schedule S (the choice list to "
-                     "replay)\n%s", command, usage);
+        fprintf(err,
+                "faultline %s: --policy replay needs --schedule S (the choice list to "
+                "replay)\n",
+                command);
+        fl_options_print_synopsis(err, command, usage);
         return 2;
     }
     /* A schedule if and only if the replay policy. */
@@ -270,20 +294,22 @@ int fl_options_parse(int argc, char **argv, fl_options_t *o, const char *usage, 
         assert(a != NULL && o->path_count <= FL_OPTIONS_PATHS_MAX);
         const option_row_t *row = find_option(a);
         if (row != NULL && !(accepts & row->id)) {
-            fprintf(err, "faultline %s: %s is not an option of %s%s\n%s", command, a, command,
-                    row->hint ? row->hint : "", usage);
+            fprintf(err, "faultline %s: %s is not an option of %s%s\n", command, a, command,
+                    row->hint ? row->hint : "");
+            fl_options_print_synopsis(err, command, usage);
             return 2;
         }
         if (row != NULL && (row->id & FLAG_OPTIONS)) {
             int status = parse_option_value(row, NULL, o, command, usage, err);
             assert(status == 0); /* a flag always reads */
         } else if (row != NULL) {
-            int status = parse_option_value(row, i + 1 < argc ? argv[i + 1] : NULL, o, command,
-                                            usage, err);
+            int status =
+                parse_option_value(row, i + 1 < argc ? argv[i + 1] : NULL, o, command, usage, err);
             if (status != 0) return status;
             i++;
         } else if (a[0] == '-' && a[1] != '\0') {
-            fprintf(err, "faultline %s: unknown option '%s'\n%s", command, a, usage);
+            fprintf(err, "faultline %s: unknown option '%s'\n", command, a);
+            fl_options_print_synopsis(err, command, usage);
             return 2;
         } else if (o->path_count < sizeof o->paths / sizeof o->paths[0]) {
             o->paths[o->path_count++] = a;
@@ -295,9 +321,10 @@ int fl_options_parse(int argc, char **argv, fl_options_t *o, const char *usage, 
     }
     if (o->path_count == 0) {
         /* merge's paths are the shards' results; every other command's, scenarios. */
-        fprintf(err, "faultline %s: no %s given\n%s", command,
-                strcmp(command, "merge") == 0 ? "shard's --json file" : "scenario file or directory",
-                usage);
+        fprintf(err, "faultline %s: no %s given\n", command,
+                strcmp(command, "merge") == 0 ? "shard's --json file"
+                                              : "scenario file or directory");
+        fl_options_print_synopsis(err, command, usage);
         return 2;
     }
     assert(o->path_count > 0 && o->path_count <= FL_OPTIONS_PATHS_MAX);
@@ -318,7 +345,9 @@ fl_run_config_t fl_options_run_config(const fl_options_t *o) {
     /* As fl_options_parse leaves them: check_schedule and parse_range's. */
     assert(o->schedule == NULL || (o->policy != NULL && strcmp(o->policy, "replay") == 0));
     assert(!o->has_seeds || o->seed_first <= o->seed_last);
-    fl_run_config_t config = {.policy = o->policy, .schedule = o->schedule, .pct_depth = o->depth,
+    fl_run_config_t config = {.policy = o->policy,
+                              .schedule = o->schedule,
+                              .pct_depth = o->depth,
                               .self_check_per_million = o->self_check_per_million};
     if (o->has_seeds) {
         config.has_seed_range = true;

@@ -101,6 +101,10 @@ int fl_options_parse(int argc, char **argv, fl_options_t *o, const char *usage, 
                      FILE *err);
 
 /* True when argv holds --help or -h. */
+/* After a usage error's message: the command's synopsis lines (not the
+ * whole help) and the --help hint. */
+void fl_options_print_synopsis(FILE *err, const char *command, const char *usage);
+
 bool fl_options_wants_help(int argc, char **argv);
 
 /* The run configuration the options ask for (policy, schedule, seeds). */

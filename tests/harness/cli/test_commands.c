@@ -511,6 +511,25 @@ static void test_options_a_command_does_not_take_are_errors(void **state) {
     assert_non_null(strstr(text, "--seeds takes A..B"));
 }
 
+/* A usage error shows the command's synopsis and where its help is, not
+ * the whole help text. */
+static void test_a_usage_error_prints_the_synopsis_and_the_help_hint(void **state) {
+    (void)state;
+    scratch_write(dir, "holds.yaml", HOLDS);
+    char path[128], text[4096];
+    snprintf(path, sizeof path, "%s/holds.yaml", dir);
+    const char *bogus[] = {"run", path, "--bogus"};
+    assert_int_equal(run_command_err(fl_cli_run, bogus, 3, text, sizeof text), 2);
+    assert_non_null(strstr(text, "faultline run: unknown option '--bogus'\n"
+                                 "usage: faultline run PATH... [--seeds A..B]"));
+    assert_non_null(strstr(text, "[--html DIR]\nTry 'faultline run --help' for more.\n"));
+    assert_null(strstr(text, "runs every scenario file")); /* the description stays in --help */
+    const char *no_seed[] = {"replay", path};
+    assert_int_equal(run_command_err(fl_cli_replay, no_seed, 2, text, sizeof text), 2);
+    assert_non_null(strstr(text, "Try 'faultline replay --help' for more.\n"));
+    assert_null(strstr(text, "prints its timeline"));
+}
+
 /* A finds target that fails while its fault stays silent is no find, in
  * replay as in run. */
 static void test_replay_of_a_find_without_its_fault(void **state) {
@@ -608,6 +627,7 @@ int main(void) {
         cmocka_unit_test(test_check_reports_invalid_files_with_exit_2),
         cmocka_unit_test(test_a_crowded_directory_is_read_whole),
         cmocka_unit_test(test_run_exit_codes),
+        cmocka_unit_test(test_a_usage_error_prints_the_synopsis_and_the_help_hint),
         cmocka_unit_test(test_run_writes_reports),
         cmocka_unit_test(test_run_junit_has_a_suite_per_folder),
         cmocka_unit_test(test_run_exits_5_when_nothing_matched),
