@@ -278,8 +278,9 @@ int fl_scenario_load_file(fl_arena_t *arena, const char *path, fl_scenario_t *ou
     const char *problem = read_scenario_bytes(path, text, &length, &reason);
     int status;
     if (problem != NULL) {
+        /* The file itself, not a place in it: no line and column. */
         if (error_size > 0)
-            snprintf(error, error_size, "%s:1:1: error: %s%s%s", path, problem,
+            snprintf(error, error_size, "%s: error: %s%s%s", path, problem,
                      reason ? ": " : "", reason ? reason : "");
         status = FL_EINVAL;
     } else {

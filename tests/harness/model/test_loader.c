@@ -888,13 +888,13 @@ static void test_files_that_are_not_regular_are_refused(void **state) {
     fl_scenario_t sc;
     char error[512] = "", expected[128];
     assert_int_equal(fl_scenario_load_file(&arena, path, &sc, error, sizeof error), FL_EINVAL);
-    snprintf(expected, sizeof expected, "%s:1:1: error: is a FIFO, not a regular file", path);
+    snprintf(expected, sizeof expected, "%s: error: is a FIFO, not a regular file", path);
     assert_string_equal(error, expected);
     assert_int_equal(fl_scenario_load_file(&arena, fifo, &sc, error, sizeof error), FL_EINVAL);
     assert_non_null(strstr(error, "is a directory, not a scenario file"));
     assert_int_equal(fl_scenario_load_file(&arena, "/dev/zero", &sc, error, sizeof error),
                      FL_EINVAL);
-    assert_string_equal(error, "/dev/zero:1:1: error: is not a regular file");
+    assert_string_equal(error, "/dev/zero: error: is not a regular file");
     alarm(0);
     fl_arena_destroy(&arena);
     unlink(path);
@@ -969,7 +969,7 @@ static void test_missing_file(void **state) {
     char error[512];
     assert_int_equal(fl_scenario_load_file(&arena, "/nonexistent/x.yaml", &sc, error, sizeof error),
                      FL_EINVAL);
-    assert_non_null(strstr(error, "/nonexistent/x.yaml:1:1: error: cannot open"));
+    assert_non_null(strstr(error, "/nonexistent/x.yaml: error: cannot open: "));
     fl_arena_destroy(&arena);
 }
 
