@@ -10,6 +10,7 @@
 #include "harness/model/loader.h"
 #include "harness/cli/options.h"
 #include "harness/cli/scenario_files.h"
+#include "harness/cli/selection.h"
 #include "sim/runtime/arena.h"
 #include "sim/runtime/status.h"
 
@@ -29,10 +30,14 @@ static int for_each_file(int argc, char **argv, const char *usage, on_scenario_f
     fl_options_t o;
     if (fl_options_parse(argc, argv, &o, usage, FL_ACCEPTS_FILES_ONLY, err) != 0) return -1;
     assert(o.path_count >= 1 && o.path_count <= FL_OPTIONS_PATHS_MAX);
+    if (fl_selection_check(&o, argv[0], err) != 0) return -1;
     fl_file_list_t *files = calloc(1, sizeof *files);
     if (files == NULL) fl__out_of_memory("check");
     int status = fl_files_collect(files, o.paths, o.path_count, err);
     assert((status == 0 || status == 2) && files->count <= FL_FILES_MAX);
+    fl_selection_report_t selection;
+    if (fl_selection_wanted(&o) && fl_files_select(files, &o, &selection, err) != 0)
+        status = 2; /* checked above: not reached */
     for (size_t i = 0; i < files->count; i++) {
         fl_arena_t arena;
         fl_arena_init(&arena);
@@ -94,12 +99,16 @@ static int run_file_command(const file_command_t *command, int argc, char **argv
 
 int fl_cli_check(int argc, char **argv, FILE *out, FILE *err) {
     static const file_command_t check = {
-        "usage: faultline check PATH...\n  validates scenario files\n", print_ok, true};
+        "usage: faultline check PATH... [-k EXPR] [--tag T]... [--lf | --ff]\n"
+        "  validates scenario files (selected as run selects them)\n",
+        print_ok, true};
     return run_file_command(&check, argc, argv, out, err);
 }
 
 int fl_cli_list(int argc, char **argv, FILE *out, FILE *err) {
     static const file_command_t list = {
-        "usage: faultline list PATH...\n  one line per scenario\n", print_line, false};
+        "usage: faultline list PATH... [-k EXPR] [--tag T]... [--lf | --ff]\n"
+        "  one line per scenario (selected as run selects them)\n",
+        print_line, false};
     return run_file_command(&list, argc, argv, out, err);
 }

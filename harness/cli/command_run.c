@@ -10,18 +10,20 @@
 #include <unistd.h>
 #include <uv.h>
 
-#include "harness/model/loader.h"
 #include "harness/cli/failure_schedule.h"
 #include "harness/cli/html_output.h"
+#include "harness/cli/last_failed.h"
 #include "harness/cli/options.h"
-#include "harness/report/outcome.h"
-#include "harness/run/runner.h"
+#include "harness/cli/output_dir.h"
 #include "harness/cli/run_summary.h"
 #include "harness/cli/scenario_files.h"
-#include "harness/cli/output_dir.h"
+#include "harness/cli/selection.h"
 #include "harness/cli/trace_failures.h"
 #include "harness/cli/worker_protocol.h"
 #include "harness/cli/workers.h"
+#include "harness/model/loader.h"
+#include "harness/report/outcome.h"
+#include "harness/run/runner.h"
 #include "sim/runtime/arena.h"
 #include "sim/runtime/status.h"
 
@@ -30,10 +32,18 @@ static const char *RUN_USAGE =
     "[--schedule S]\n"
     "                    [--junit FILE] [--json FILE] [--jobs N|auto] [--timeout SECONDS]\n"
     "                    [--shard K/N] [--trace-failures DIR] [--marks] [--require-marks]\n"
-    "                    [--matrix] [--self-check P%] [--html DIR]\n"
+    "                    [--matrix] [--self-check P%] [--html DIR] [--seed N]\n"
+    "                    [-k EXPR] [--tag T]... [-x] [--lf | --ff] [-q] [-v]\n"
     "  runs every scenario file under PATH (directories are searched for *.yaml) for every\n"
     "  seed; prints one line per scenario and the command that replays each failure.\n"
-    "  --seeds A..B (or one seed N) replaces every file's own range.\n"
+    "  Options go anywhere, as --opt VALUE or --opt=VALUE; -- ends them.\n"
+    "  --seeds A..B (or one seed N) replaces every file's own range; --seed N is --seeds N.\n"
+    "  Selection, as pytest's: -k EXPR keeps the files whose path or scenario name holds\n"
+    "  the expression's words (ignoring case; with and, or, not and parentheses, e.g.\n"
+    "  -k 'sse and not fixed'); --tag T keeps those tagged T (repeatable: any of them).\n"
+    "  Each run records the files that failed in .faultline/lastfailed here: --lf runs only\n"
+    "  those (all, when none failed), --ff runs them first. -x stops after the first file\n"
+    "  that fails. -q prints no line for a file that held; -v prints each scenario's name.\n"
     "  --jobs N runs the scenarios in N worker processes (auto: one per CPU); a worker that\n"
     "  crashes is reported CRASHED, one that runs longer than --timeout (default 300)\n"
     "  seconds is killed and reported TIMEOUT. The default is one worker per CPU; with\n"
@@ -201,17 +211,27 @@ static int run_one_command(const fl_options_t *o, FILE *out, FILE *err) {
    fl_cli_run in its own process points it at build/faultline. Without it,
    --jobs N > 1 is refused: re-executing a test binary would run its tests. */
 
+/* A file's line, as the options want it: none for one that held under -q;
+ * its scenario's name under it with -v. */
+static void print_outcome(const fl_outcome_t *r, const fl_options_t *o, FILE *out) {
+    assert(r != NULL && o != NULL && out != NULL);
+    if (o->quiet && r->passed) return;
+    fl_outcome_print(r, out);
+    if (o->verbose && r->name != NULL) fprintf(out, "        %s\n", r->name);
+}
+
 /* State shared with the workers' completion callback: results are printed
  * in file order, each as soon as every earlier file's result is in. */
 typedef struct pool_state {
     fl_outcome_t *outcomes;
     fl_worker_job_t *jobs;
-    bool *ready;          /* per file: its outcome is final */
+    bool *ready; /* per file: its outcome is final */
     size_t count;
     size_t printed;
     const fl_options_t *options;
-    fl_arena_t *strings;  /* the failures' schedules */
+    fl_arena_t *strings; /* the failures' schedules */
     FILE *out, *err;
+    bool stopped; /* -x: a failure was printed; nothing after it is */
 } pool_state_t;
 
 /* A worker that did not report: why, in the outcome. */
@@ -236,7 +256,8 @@ static void worker_failed(fl_outcome_t *r, const fl_worker_job_t *job) {
         if (job->term_signal != 0)
             snprintf(text, sizeof text, "crashed (signal %d)", job->term_signal);
         else if (job->exit_status == FL_EXIT_OUT_OF_MEMORY) /* the worker's clean OOM error */
-            snprintf(text, sizeof text, "out of memory in the worker (exit %d)", FL_EXIT_OUT_OF_MEMORY);
+            snprintf(text, sizeof text, "out of memory in the worker (exit %d)",
+                     FL_EXIT_OUT_OF_MEMORY);
         else
             snprintf(text, sizeof text, "worker exited %" PRId64 " without a result",
                      job->exit_status);
@@ -264,13 +285,16 @@ static void finish_outcome(fl_outcome_t *r, const fl_worker_job_t *job, FILE *er
 static void print_ready(pool_state_t *state) {
     assert(state != NULL && state->out != NULL && state->ready != NULL);
     assert(state->printed <= state->count);
-    while (state->printed < state->count && state->ready[state->printed])
-        fl_outcome_print(&state->outcomes[state->printed++], state->out);
-    assert(state->printed == state->count || !state->ready[state->printed]);
+    while (!state->stopped && state->printed < state->count && state->ready[state->printed]) {
+        const fl_outcome_t *r = &state->outcomes[state->printed++];
+        print_outcome(r, state->options, state->out);
+        state->stopped = state->options->exit_first && !r->passed;
+    }
+    assert(state->stopped || state->printed == state->count || !state->ready[state->printed]);
     fflush(state->out);
 }
 
-static void on_job_done(void *user, size_t index) {
+static bool on_job_done(void *user, size_t index) {
     pool_state_t *state = user;
     assert(state != NULL && index < state->count);
     assert(!state->ready[index] && index >= state->printed); /* each job ends once */
@@ -278,6 +302,7 @@ static void on_job_done(void *user, size_t index) {
     fl_failure_schedule_fill(&state->outcomes[index], state->options, state->strings);
     state->ready[index] = true;
     print_ready(state);
+    return !state->stopped;
 }
 
 /* A worker's argv: exe run-one FILE --seeds R --policy P --schedule S
@@ -316,7 +341,8 @@ static void worker_argv(char **argv, const char *exe, const char *path, const fl
  * outcomes and prints them in file order. Returns 0, or 2 when the
  * workers' loop cannot be made (the message is printed). */
 static int run_in_workers(const fl_file_list_t *files, const fl_options_t *o, const char *exe,
-                          fl_outcome_t *outcomes, fl_arena_t *strings, FILE *out, FILE *err) {
+                          fl_outcome_t *outcomes, fl_arena_t *strings, size_t *reported, FILE *out,
+                          FILE *err) {
     assert(files != NULL && o != NULL && exe != NULL && outcomes != NULL);
     /* options.c bounds --timeout so that the milliseconds fit. */
     assert(o->jobs > 1 && o->timeout_seconds > 0 && o->timeout_seconds <= UINT64_MAX / 1000);
@@ -332,18 +358,26 @@ static int run_in_workers(const fl_file_list_t *files, const fl_options_t *o, co
         worker_argv(&argvs[i * ARGV_PER_JOB], exe, files->paths[i], o, seeds);
         jobs[i].argv = &argvs[i * ARGV_PER_JOB];
     }
-    pool_state_t state = {.outcomes = outcomes, .jobs = jobs, .ready = ready, .count = count,
-                          .options = o, .strings = strings, .out = out, .err = err};
-    int status = fl_workers_run(jobs, count, o->jobs, o->timeout_seconds * 1000, on_job_done,
-                                &state);
+    pool_state_t state = {.outcomes = outcomes,
+                          .jobs = jobs,
+                          .ready = ready,
+                          .count = count,
+                          .options = o,
+                          .strings = strings,
+                          .out = out,
+                          .err = err};
+    int status =
+        fl_workers_run(jobs, count, o->jobs, o->timeout_seconds * 1000, on_job_done, &state);
     if (status != 0) {
         fprintf(err, "faultline run: cannot start workers: %s\n", uv_strerror(status));
         status = 2;
     }
-    /* Once the loop ran, every job has ended and every outcome is printed. */
-    assert(status != 0 || state.printed == count);
+    /* Once the loop ran, every job has ended and every outcome is printed,
+     * up to the first failure with -x. */
+    assert(status != 0 || state.stopped || state.printed == count);
+    *reported = state.printed;
     for (size_t j = 0; j < count; j++) {
-        assert(status != 0 || ready[j]);
+        assert(status != 0 || ready[j] || jobs[j].end == FL_WORKER_NOT_STARTED);
         fl_worker_job_release(&jobs[j]);
     }
     free(jobs);
@@ -354,8 +388,10 @@ static int run_in_workers(const fl_file_list_t *files, const fl_options_t *o, co
 
 /* --- the command ------------------------------------------------------------------ */
 
-static void run_here(const fl_file_list_t *files, const fl_options_t *o, fl_outcome_t *outcomes,
-                     fl_arena_t *strings, FILE *out, FILE *err) {
+/* Runs the files one after another here; returns how many ran (fewer
+ * than all after a failure with -x). */
+static size_t run_here(const fl_file_list_t *files, const fl_options_t *o, fl_outcome_t *outcomes,
+                       fl_arena_t *strings, FILE *out, FILE *err) {
     assert(files != NULL && o != NULL && outcomes != NULL && out != NULL && err != NULL);
     assert(o->jobs <= 1 && files->count <= FL_FILES_MAX);
     bool tty = isatty(fileno(err));
@@ -366,30 +402,47 @@ static void run_here(const fl_file_list_t *files, const fl_options_t *o, fl_outc
         run_scenario(files->paths[i], o, false, &outcomes[i], err);
         assert(outcomes[i].ending == FL_ENDING_RAN);
         fl_failure_schedule_fill(&outcomes[i], o, strings);
-        fl_outcome_print(&outcomes[i], out);
+        print_outcome(&outcomes[i], o, out);
+        if (o->exit_first && !outcomes[i].passed) return i + 1;
     }
+    return files->count;
 }
 
 /* The files to run, collected and sharded; says on err when none matched.
  * Returns 0, 2 when a path could not be read (what could is kept), or 5
  * when nothing matched, as pytest does: a CI job that ran nothing has not
  * passed. */
-static int collect_files(fl_file_list_t *files, const fl_options_t *o, FILE *err) {
+static int collect_files(fl_file_list_t *files, const fl_options_t *o, FILE *out, FILE *err) {
     assert(files != NULL && o != NULL && err != NULL && files->count == 0);
     int status = fl_files_collect(files, o->paths, o->path_count, err);
     assert(status == 0 || status == 2);
+    if (fl_selection_wanted(o)) {
+        size_t collected = files->count;
+        fl_selection_report_t report;
+        if (fl_files_select(files, o, &report, err) != 0) return 2;
+        fprintf(out, "selected %zu of %zu scenario files (%zu deselected", files->count, collected,
+                report.deselected);
+        if (o->last_failed || o->failed_first)
+            fprintf(out, "; %zu failed last time%s", report.failed_last_time,
+                    o->last_failed && report.failed_last_time == 0 ? ": running all" : "");
+        fprintf(out, ")\n");
+        if (files->count == 0 && collected > 0) {
+            fprintf(err, "faultline run: the selection left no scenario file\n");
+            return FL_EXIT_NOTHING_MATCHED;
+        }
+    }
     size_t found = files->count;
     if (o->shard_count > 0) fl_files_keep_shard(files, o->shard_index, o->shard_count);
     assert(files->count <= found && files->count <= FL_FILES_MAX);
     if (status != 0 || files->count > 0) return status;
     if (found > 0)
-        fprintf(err, "faultline run: shard %u/%u has no files: the paths hold %zu scenario "
-                     "file%s, fewer than the %u shards\n",
-                o->shard_index + 1, o->shard_count, found, found == 1 ? "" : "s",
-                o->shard_count);
+        fprintf(err,
+                "faultline run: shard %u/%u has no files: the paths hold %zu scenario "
+                "file%s, fewer than the %u shards\n",
+                o->shard_index + 1, o->shard_count, found, found == 1 ? "" : "s", o->shard_count);
     else
-        fprintf(err, "faultline run: no scenario files (*.yaml, *.yml) under %s%s\n",
-                o->paths[0], o->path_count > 1 ? " and the other paths given" : "");
+        fprintf(err, "faultline run: no scenario files (*.yaml, *.yml) under %s%s\n", o->paths[0],
+                o->path_count > 1 ? " and the other paths given" : "");
     return FL_EXIT_NOTHING_MATCHED;
 }
 
@@ -401,8 +454,10 @@ static int choose_jobs(fl_options_t *o, const char *exe, FILE *err) {
     if (o->jobs > 1 && (exe == NULL || *exe == '\0')) {
         /* Re-executing whatever binary called us (a test binary) would not
          * run a scenario: only the faultline binary sets this by itself. */
-        fprintf(err, "faultline run: --jobs %u needs the faultline binary to run workers: set "
-                     "FAULTLINE_WORKER_EXE\n", o->jobs);
+        fprintf(err,
+                "faultline run: --jobs %u needs the faultline binary to run workers: set "
+                "FAULTLINE_WORKER_EXE\n",
+                o->jobs);
         return 2;
     }
     assert(o->jobs <= 1 || (exe != NULL && *exe != '\0'));
@@ -418,28 +473,41 @@ int fl_cli_run(int argc, char **argv, FILE *out, FILE *err) {
                                   run_one ? FL_ACCEPTS_RUN_ONE : FL_ACCEPTS_RUN, err);
     if (status != 0) return status;
     if (run_one) return run_one_command(&o, out, err);
+    if (o.has_seed && o.has_seeds) {
+        fprintf(err, "faultline run: give --seed N or --seeds A..B, not both\n");
+        fl_options_print_synopsis(err, "run", RUN_USAGE);
+        return 2;
+    }
+    if (o.has_seed) /* one seed of every scenario: --seeds N..N */
+        o.has_seeds = true, o.seed_first = o.seed_last = o.seed;
+    if (fl_selection_check(&o, "run", err) != 0) return 2;
     const char *exe = getenv("FAULTLINE_WORKER_EXE");
     if (choose_jobs(&o, exe, err) != 0) return 2;
-    if (o.trace_failures != NULL && fl_trace_failures_prepare(o.trace_failures, err) != 0)
-        return 2;
+    if (o.trace_failures != NULL && fl_trace_failures_prepare(o.trace_failures, err) != 0) return 2;
     if (o.html != NULL && fl_html_output_prepare(o.html, err) != 0) return 2;
     if (o.junit != NULL && fl_output_file_check("run", "--junit", o.junit, err) != 0) return 2;
     if (o.json != NULL && fl_output_file_check("run", "--json", o.json, err) != 0) return 2;
     fl_file_list_t *files = calloc(1, sizeof *files);
     if (files == NULL) fl__out_of_memory("run");
-    int collect_status = collect_files(files, &o, err);
+    int collect_status = collect_files(files, &o, out, err);
     fl_outcome_t *outcomes = calloc(files->count ? files->count : 1, sizeof *outcomes);
     if (outcomes == NULL) fl__out_of_memory("run");
     fl_arena_t schedules; /* the outcomes' schedules of pct and dfs failures */
     fl_arena_init(&schedules);
+    size_t ran = 0; /* the files whose outcome is reported */
     if (o.jobs > 1)
-        status = run_in_workers(files, &o, exe, outcomes, &schedules, out, err);
+        status = run_in_workers(files, &o, exe, outcomes, &schedules, &ran, out, err);
     else
-        run_here(files, &o, outcomes, &schedules, out, err);
+        ran = run_here(files, &o, outcomes, &schedules, out, err);
+    assert(ran <= files->count);
+    if (ran < files->count)
+        fprintf(out, "stopped after the first failure (-x): %zu of %zu scenario files run\n", ran,
+                files->count);
     if (o.trace_failures != NULL &&
-        fl_trace_failures_write(o.trace_failures, outcomes, files->count, out, err) != 0)
+        fl_trace_failures_write(o.trace_failures, outcomes, ran, out, err) != 0)
         status = 2;
-    int code = fl_run_summarize("run", &o, outcomes, files->count, out, err);
+    if (status == 0) fl_last_failed_update(outcomes, ran, err);
+    int code = fl_run_summarize("run", &o, outcomes, ran, out, err);
     for (size_t i = 0; i < files->count; i++) fl_outcome_free(&outcomes[i]);
     free(outcomes);
     fl_arena_destroy(&schedules);

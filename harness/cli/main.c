@@ -34,8 +34,8 @@ static const command_row_t COMMANDS[] = {
      "  run PATH...     run every scenario under PATH for every seed\n"
      "                  [--seeds A..B] [--policy fifo|random|trio|pct|replay] [--schedule S]\n"
      "                  [--junit F] [--json F] [--jobs N|auto] [--timeout SECONDS]\n"
-     "                  [--shard K/N] [--trace-failures DIR] ('faultline run --help'\n"
-     "                  for each)\n"},
+     "                  [--shard K/N] [--trace-failures DIR] [-k EXPR] [--tag T] [-x]\n"
+     "                  [--lf | --ff] [-q] [-v] ('faultline run --help' for each)\n"},
     {"run-one", run_command, NULL}, /* a worker's side of run --jobs */
     {"replay", fl_cli_replay,
      "  replay FILE --seed N [--policy P] [--schedule S] [--trace F]\n"
@@ -43,8 +43,8 @@ static const command_row_t COMMANDS[] = {
      "                  writes Chrome trace-event JSON (Perfetto)\n"},
     {"explore-one", fl_cli_explore, NULL}, /* a worker's side of explore --jobs */
     {"explore", explore_command,
-     "  explore FILE [--policy P] [--runs N] [--depth D] [--jobs N|auto]\n"
-     "                  how often a scenario's bug shows under random and pct, and\n"
+     "  explore FILE [--policy P] [--runs N | --time T] [--depth D] [--bound K]\n"
+     "                  [--jobs N|auto]: how often a scenario's bug shows under random and pct, and\n"
      "                  its distinct failure signatures\n"},
     {"merge", fl_cli_merge,
      "  merge SHARD.jsonl...  combine the --json results of run --shard 1/N..N/N (given in\n"

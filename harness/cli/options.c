@@ -4,6 +4,7 @@
 #include <assert.h>
 #include <ctype.h>
 #include <errno.h>
+#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -72,61 +73,107 @@ static bool parse_jobs(const char *text, unsigned *out) {
     return true;
 }
 
-/* One option: its name, its id, and a hint for a command that does not
- * take it. */
+/* One option: its name, its short letter (0: none), its id, and a hint
+ * for a command that does not take it. */
 typedef struct option_row {
     const char *name;
+    char letter;
     fl_option_id_t id;
     const char *takes; /* what its value is, for messages */
     const char *hint;  /* appended when a command does not take it, or NULL */
 } option_row_t;
 
 /* The options that take no value. */
-enum { FLAG_OPTIONS = FL_OPT_MARKS | FL_OPT_REQUIRE_MARKS | FL_OPT_MATRIX };
+static const fl_option_set_t FLAG_OPTIONS =
+    FL_OPT_BIT(FL_OPT_MARKS) | FL_OPT_BIT(FL_OPT_REQUIRE_MARKS) | FL_OPT_BIT(FL_OPT_MATRIX) |
+    FL_OPT_BIT(FL_OPT_EXIT_FIRST) | FL_OPT_BIT(FL_OPT_LAST_FAILED) |
+    FL_OPT_BIT(FL_OPT_FAILED_FIRST) | FL_OPT_BIT(FL_OPT_QUIET) | FL_OPT_BIT(FL_OPT_VERBOSE);
 
 static const option_row_t OPTION_ROWS[] = {
-    {"--seeds", FL_OPT_SEEDS, "A..B with A <= B (or one seed N)",
+    {"--seeds", 0, FL_OPT_SEEDS, "A..B with A <= B (or one seed N)",
      " (replay runs one seed: --seed N)"},
-    {"--seed", FL_OPT_SEED, "a number",
-     " (it is replay's; to run one seed here, use --seeds N or --seeds N..N)"},
-    {"--policy", FL_OPT_POLICY, "fifo, random, trio, pct or replay", NULL},
-    {"--schedule", FL_OPT_SCHEDULE, "a choice list as replay prints it", NULL},
-    {"--junit", FL_OPT_JUNIT, "a file to write", NULL},
-    {"--json", FL_OPT_JSON, "a file to write", NULL},
-    {"--trace", FL_OPT_TRACE, "a file to write",
+    {"--seed", 0, FL_OPT_SEED, "a number", " (run, replay and shrink take it)"},
+    {"--policy", 0, FL_OPT_POLICY, "fifo, random, trio, pct or replay", NULL},
+    {"--schedule", 0, FL_OPT_SCHEDULE, "a choice list as replay prints it", NULL},
+    {"--junit", 0, FL_OPT_JUNIT, "a file to write", NULL},
+    {"--json", 0, FL_OPT_JSON, "a file to write", NULL},
+    {"--trace", 0, FL_OPT_TRACE, "a file to write",
      " (Chrome traces come from replay --trace FILE, one seed, or from run --trace-failures DIR)"},
-    {"--jobs", FL_OPT_JOBS, "1..1024 or auto", NULL},
-    {"--timeout", FL_OPT_TIMEOUT, "a number of seconds > 0", NULL},
-    {"--shard", FL_OPT_SHARD, "K/N with 1 <= K <= N <= 1024", NULL},
-    {"--trace-failures", FL_OPT_TRACE_FAILURES, "a directory to write traces into",
+    {"--jobs", 0, FL_OPT_JOBS, "1..1024 or auto", NULL},
+    {"--timeout", 0, FL_OPT_TIMEOUT, "a number of seconds > 0", NULL},
+    {"--shard", 0, FL_OPT_SHARD, "K/N with 1 <= K <= N <= 1024", NULL},
+    {"--trace-failures", 0, FL_OPT_TRACE_FAILURES, "a directory to write traces into",
      " (it is run's; replay writes one seed's trace with --trace FILE)"},
-    {"--marks", FL_OPT_MARKS, "no value", NULL},
-    {"--require-marks", FL_OPT_REQUIRE_MARKS, "no value", NULL},
-    {"--matrix", FL_OPT_MATRIX, "no value", NULL},
-    {"--runs", FL_OPT_RUNS, "a number of runs, 1..10000000",
+    {"--marks", 0, FL_OPT_MARKS, "no value", NULL},
+    {"--require-marks", 0, FL_OPT_REQUIRE_MARKS, "no value", NULL},
+    {"--matrix", 0, FL_OPT_MATRIX, "no value", NULL},
+    {"--runs", 0, FL_OPT_RUNS, "a number of runs, 1..10000000",
      " (explore's; run takes --seeds A..B)"},
-    {"--depth", FL_OPT_DEPTH, "pct's depth, 1..16", NULL},
-    {"--coverage-tracefile", FL_OPT_COVERAGE_TRACEFILE, "a gcovr JSON tracefile (repeatable)",
+    {"--depth", 0, FL_OPT_DEPTH, "pct's depth, 1..16", NULL},
+    {"--coverage-tracefile", 0, FL_OPT_COVERAGE_TRACEFILE, "a gcovr JSON tracefile (repeatable)",
      " (it is merge's: faultline merge SHARD.jsonl... --coverage-tracefile F --coverage-out DIR)"},
-    {"--coverage-out", FL_OPT_COVERAGE_OUT, "a directory for the merged coverage reports",
+    {"--coverage-out", 0, FL_OPT_COVERAGE_OUT, "a directory for the merged coverage reports",
      " (it is merge's)"},
-    {"--self-check", FL_OPT_SELF_CHECK, "a share of the passing seeds, 0%..100% (e.g. 5%)", NULL},
-    {"--bound", FL_OPT_BOUND, "a delay bound, 0..64", NULL},
-    {"--out", FL_OPT_OUT, "a file to write", " (it is shrink's)"},
-    {"--html", FL_OPT_HTML, "a directory to write index.html into",
+    {"--self-check", 0, FL_OPT_SELF_CHECK, "a share of the passing seeds, 0%..100% (e.g. 5%)",
+     NULL},
+    {"--bound", 0, FL_OPT_BOUND, "a delay bound, 0..64", NULL},
+    {"--out", 0, FL_OPT_OUT, "a file to write", " (it is shrink's)"},
+    {"--html", 0, FL_OPT_HTML, "a directory to write index.html into",
      " (it is run's: faultline run PATH --html DIR writes DIR/index.html)"},
-    {"--time", FL_OPT_TIME, "a number of seconds, 1..86400", " (it is explore's)"},
+    {"--time", 0, FL_OPT_TIME, "a number of seconds, 1..86400", " (it is explore's)"},
+    {"--keyword", 'k', FL_OPT_KEYWORD, "a name expression: words, and, or, not, ( )",
+     " (run, check and list select with it)"},
+    {"--tag", 0, FL_OPT_TAG, "a tag (repeatable: any of them selects)",
+     " (run, check and list select with it)"},
+    {"--exitfirst", 'x', FL_OPT_EXIT_FIRST, "no value", " (it is run's)"},
+    {"--lf", 0, FL_OPT_LAST_FAILED, "no value", " (run, check and list select with it)"},
+    {"--ff", 0, FL_OPT_FAILED_FIRST, "no value", " (run, check and list select with it)"},
+    {"--quiet", 'q', FL_OPT_QUIET, "no value", " (it is run's)"},
+    {"--verbose", 'v', FL_OPT_VERBOSE, "no value", " (it is run's)"},
 };
+enum { OPTION_ROW_COUNT = sizeof OPTION_ROWS / sizeof OPTION_ROWS[0] };
+_Static_assert((int)OPTION_ROW_COUNT == (int)FL_OPT_COUNT, "a row per option");
 
-static const option_row_t *find_option(const char *name) {
-    assert(name != NULL);
-    for (size_t i = 0; i < sizeof OPTION_ROWS / sizeof OPTION_ROWS[0]; i++) {
-        /* Row i is the option of bit i, in fl_option_id_t's order. */
-        assert(OPTION_ROWS[i].id == 1u << i);
-        assert(OPTION_ROWS[i].name != NULL && OPTION_ROWS[i].takes != NULL);
-        if (strcmp(OPTION_ROWS[i].name, name) == 0) return &OPTION_ROWS[i];
-    }
+/* getopt_long's value for a row: its letter, or a number past every
+ * letter for an option that has none. */
+enum { LONG_ONLY_BASE = 256 };
+
+static int getopt_value(size_t row) {
+    assert(row < OPTION_ROW_COUNT);
+    /* Row i is option i, in fl_option_id_t's order. */
+    assert(OPTION_ROWS[row].id == (fl_option_id_t)row && OPTION_ROWS[row].takes != NULL);
+    assert(strncmp(OPTION_ROWS[row].name, "--", 2) == 0);
+    return OPTION_ROWS[row].letter != 0 ? OPTION_ROWS[row].letter : LONG_ONLY_BASE + (int)row;
+}
+
+static const option_row_t *row_of_value(int value) {
+    for (size_t i = 0; i < OPTION_ROW_COUNT; i++)
+        if (getopt_value(i) == value) return &OPTION_ROWS[i];
     return NULL;
+}
+
+static bool is_flag(const option_row_t *row) {
+    assert(row != NULL);
+    return (FLAG_OPTIONS & FL_OPT_BIT(row->id)) != 0;
+}
+
+/* getopt_long's tables from the rows: the long options, and the letters
+ * (":" first, so that a missing value is told from an unknown option). */
+static void getopt_tables(struct option *longs, char *letters, size_t letters_size) {
+    assert(longs != NULL && letters != NULL && letters_size > 2 * OPTION_ROW_COUNT + 1);
+    size_t used = 0;
+    letters[used++] = ':';
+    for (size_t i = 0; i < OPTION_ROW_COUNT; i++) {
+        const option_row_t *row = &OPTION_ROWS[i];
+        longs[i] = (struct option){row->name + 2, is_flag(row) ? no_argument : required_argument,
+                                   NULL, getopt_value(i)};
+        if (row->letter == 0) continue;
+        letters[used++] = row->letter;
+        if (!is_flag(row)) letters[used++] = ':';
+    }
+    longs[OPTION_ROW_COUNT] = (struct option){NULL, 0, NULL, 0};
+    assert(used < letters_size);
+    letters[used] = '\0';
 }
 
 /* "5%" or "5" (up to three decimals): per million of the seeds. */
@@ -224,6 +271,18 @@ static bool read_option_value(fl_option_id_t id, const char *value, fl_options_t
         return parse_share(value, &o->self_check_per_million) && (o->self_check = value) != NULL;
     case FL_OPT_HTML: return (o->html = value) != NULL && *value != '\0';
     case FL_OPT_TIME: return parse_time_budget(value, &o->time_seconds);
+    case FL_OPT_KEYWORD: return (o->keyword = value) != NULL && *value != '\0';
+    case FL_OPT_TAG:
+        /* Repeatable, as --coverage-tracefile. */
+        if (value == NULL || *value == '\0' || o->tag_count == FL_OPTIONS_TAGS_MAX) return false;
+        o->tags[o->tag_count++] = value;
+        return true;
+    case FL_OPT_EXIT_FIRST: return (o->exit_first = true);
+    case FL_OPT_LAST_FAILED: return (o->last_failed = true);
+    case FL_OPT_FAILED_FIRST: return (o->failed_first = true);
+    case FL_OPT_QUIET: return (o->quiet = true);
+    case FL_OPT_VERBOSE: return (o->verbose = true);
+    case FL_OPT_COUNT: break;
     }
     assert(!"every option row is handled");
     return false;
@@ -234,7 +293,7 @@ static bool read_option_value(fl_option_id_t id, const char *value, fl_options_t
 static int parse_option_value(const option_row_t *row, const char *value, fl_options_t *o,
                               const char *command, const char *usage, FILE *err) {
     assert(row != NULL && o != NULL && command != NULL && usage != NULL && err != NULL);
-    assert(row >= OPTION_ROWS && row < OPTION_ROWS + sizeof OPTION_ROWS / sizeof OPTION_ROWS[0]);
+    assert(row >= OPTION_ROWS && row < OPTION_ROWS + OPTION_ROW_COUNT);
     if (read_option_value(row->id, value, o)) return 0;
     if (value == NULL)
         fprintf(err, "faultline %s: %s needs a value (%s)\n", command, row->name, row->takes);
@@ -282,51 +341,75 @@ static int check_schedule(fl_options_t *o, const char *command, const char *usag
     return 0;
 }
 
-int fl_options_parse(int argc, char **argv, fl_options_t *o, const char *usage, unsigned accepts,
-                     FILE *err) {
+/* What getopt_long refused ('?' or ':'), said on err. */
+static int refused_option(int refusal, int argc, char **argv, const char *command,
+                          const char *usage, FILE *err) {
+    assert(refusal == '?' || refusal == ':');
+    const option_row_t *row = row_of_value(optopt);
+    /* A long option's text is the argument getopt_long just passed. */
+    const char *given = optind >= 1 && optind <= argc ? argv[optind - 1] : "?";
+    if (refusal == ':' && row != NULL)
+        fprintf(err, "faultline %s: %s needs a value (%s)\n", command, row->name, row->takes);
+    else if (row != NULL && is_flag(row))
+        fprintf(err, "faultline %s: %s takes no value, got '%s'\n", command, row->name, given);
+    else if (optopt > 0 && optopt < LONG_ONLY_BASE)
+        fprintf(err, "faultline %s: unknown option '-%c'\n", command, optopt);
+    else
+        fprintf(err, "faultline %s: unknown option '%s'\n", command, given);
+    fl_options_print_synopsis(err, command, usage);
+    return 2;
+}
+
+/* The paths after the options: at least one, at most FL_OPTIONS_PATHS_MAX. */
+static int take_paths(int first, int argc, char **argv, fl_options_t *o, const char *command,
+                      const char *usage, FILE *err) {
+    assert(first >= 1 && first <= argc && o->path_count == 0);
+    if (argc - first > FL_OPTIONS_PATHS_MAX) {
+        fprintf(err, "faultline %s: more than %d paths: give directories instead\n", command,
+                FL_OPTIONS_PATHS_MAX);
+        return 2;
+    }
+    for (int i = first; i < argc; i++) o->paths[o->path_count++] = argv[i];
+    if (o->path_count > 0) return 0;
+    /* merge's paths are the shards' results; every other command's, scenarios. */
+    fprintf(err, "faultline %s: no %s given\n", command,
+            strcmp(command, "merge") == 0 ? "shard's --json file" : "scenario file or directory");
+    fl_options_print_synopsis(err, command, usage);
+    return 2;
+}
+
+int fl_options_parse(int argc, char **argv, fl_options_t *o, const char *usage,
+                     fl_option_set_t accepts, FILE *err) {
     assert(argc >= 1 && argv != NULL && o != NULL && usage != NULL && err != NULL);
-    assert((accepts & ~((unsigned)FL_OPT_LAST * 2 - 1)) == 0); /* fl_option_id_t bits only */
+    assert((accepts & ~(FL_OPT_BIT(FL_OPT_COUNT) - 1)) == 0); /* options' bits only */
     memset(o, 0, sizeof *o);
     o->timeout_seconds = FL_OPTIONS_TIMEOUT_DEFAULT_S;
     const char *command = argv[0];
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        assert(a != NULL && o->path_count <= FL_OPTIONS_PATHS_MAX);
-        const option_row_t *row = find_option(a);
-        if (row != NULL && !(accepts & row->id)) {
-            fprintf(err, "faultline %s: %s is not an option of %s%s\n", command, a, command,
+    struct option longs[OPTION_ROW_COUNT + 1];
+    char letters[2 * OPTION_ROW_COUNT + 2];
+    getopt_tables(longs, letters, sizeof letters);
+    /* 0 resets getopt_long's state, which a test's repeated calls need;
+     * the messages are ours. */
+    optind = 0;
+    opterr = 0;
+    int value;
+    while ((value = getopt_long(argc, argv, letters, longs, NULL)) != -1) {
+        if (value == '?' || value == ':')
+            return refused_option(value, argc, argv, command, usage, err);
+        const option_row_t *row = row_of_value(value);
+        assert(row != NULL); /* getopt_long gives only the values of the tables */
+        if (!(accepts & FL_OPT_BIT(row->id))) {
+            fprintf(err, "faultline %s: %s is not an option of %s%s\n", command, row->name, command,
                     row->hint ? row->hint : "");
             fl_options_print_synopsis(err, command, usage);
             return 2;
         }
-        if (row != NULL && (row->id & FLAG_OPTIONS)) {
-            int status = parse_option_value(row, NULL, o, command, usage, err);
-            assert(status == 0); /* a flag always reads */
-        } else if (row != NULL) {
-            int status =
-                parse_option_value(row, i + 1 < argc ? argv[i + 1] : NULL, o, command, usage, err);
-            if (status != 0) return status;
-            i++;
-        } else if (a[0] == '-' && a[1] != '\0') {
-            fprintf(err, "faultline %s: unknown option '%s'\n", command, a);
-            fl_options_print_synopsis(err, command, usage);
-            return 2;
-        } else if (o->path_count < sizeof o->paths / sizeof o->paths[0]) {
-            o->paths[o->path_count++] = a;
-        } else {
-            fprintf(err, "faultline %s: more than %zu paths: give directories instead\n", command,
-                    sizeof o->paths / sizeof o->paths[0]);
-            return 2;
-        }
+        int status = parse_option_value(row, is_flag(row) ? NULL : optarg, o, command, usage, err);
+        if (status != 0) return status;
     }
-    if (o->path_count == 0) {
-        /* merge's paths are the shards' results; every other command's, scenarios. */
-        fprintf(err, "faultline %s: no %s given\n", command,
-                strcmp(command, "merge") == 0 ? "shard's --json file"
-                                              : "scenario file or directory");
-        fl_options_print_synopsis(err, command, usage);
-        return 2;
-    }
+    assert(optind >= 1 && optind <= argc);
+    int status = take_paths(optind, argc, argv, o, command, usage, err);
+    if (status != 0) return status;
     assert(o->path_count > 0 && o->path_count <= FL_OPTIONS_PATHS_MAX);
     return check_schedule(o, command, usage, err);
 }
@@ -335,6 +418,7 @@ bool fl_options_wants_help(int argc, char **argv) {
     assert(argc >= 1 && argv != NULL);
     for (int i = 1; i < argc; i++) {
         assert(argv[i] != NULL);
+        if (strcmp(argv[i], "--") == 0) return false;
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) return true;
     }
     return false;

@@ -33,6 +33,7 @@ typedef struct pool {
     uint64_t timeout_ms;
     fl_worker_done_cb *on_done;
     void *user;
+    bool stopped; /* on_done asked for no more starts */
 } pool_t;
 
 static void start_more(pool_t *pool);
@@ -53,7 +54,7 @@ static void on_handle_closed(uv_handle_t *handle) {
     job->duration_ns = uv_hrtime() - slot->started_ns;
     assert(pool->running > 0);
     pool->running--;
-    if (pool->on_done != NULL) pool->on_done(pool->user, slot->index);
+    if (pool->on_done != NULL && !pool->on_done(pool->user, slot->index)) pool->stopped = true;
     start_more(pool);
 }
 
@@ -172,9 +173,9 @@ static void start_job(pool_t *pool, size_t index) {
 
 static void start_more(pool_t *pool) {
     assert(pool->next <= pool->count && pool->running <= pool->jobs_max);
-    while (pool->running < pool->jobs_max && pool->next < pool->count)
+    while (!pool->stopped && pool->running < pool->jobs_max && pool->next < pool->count)
         start_job(pool, pool->next++);
-    assert(pool->running == pool->jobs_max || pool->next == pool->count);
+    assert(pool->stopped || pool->running == pool->jobs_max || pool->next == pool->count);
 }
 
 int fl_workers_run(fl_worker_job_t *jobs, size_t count, unsigned jobs_max, uint64_t timeout_ms,
@@ -204,7 +205,8 @@ int fl_workers_run(fl_worker_job_t *jobs, size_t count, unsigned jobs_max, uint6
     if (pool.slots == NULL) fl__out_of_memory("workers");
     start_more(&pool);
     uv_run(&pool.loop, UV_RUN_DEFAULT);
-    assert(pool.running == 0 && pool.next == count);
+    assert(pool.running == 0 && (pool.stopped || pool.next == count));
+    for (size_t i = pool.next; i < count; i++) jobs[i].end = FL_WORKER_NOT_STARTED;
     status = uv_loop_close(&pool.loop);
     assert(status == 0);
     free(pool.slots);

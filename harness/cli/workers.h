@@ -26,6 +26,7 @@ typedef enum fl_worker_end {
     FL_WORKER_SIGNALED,     /* a signal ended it (abort, SIGSEGV...): term_signal */
     FL_WORKER_TIMED_OUT,    /* it outlived timeout_ms and was killed with SIGKILL */
     FL_WORKER_SPAWN_FAILED, /* it could not be started: spawn_error (a libuv code) */
+    FL_WORKER_NOT_STARTED,  /* on_done asked to start no more jobs before this one */
 } fl_worker_end_t;
 
 /* Bound on the stdout kept per child: more is read and dropped. */
@@ -49,8 +50,10 @@ typedef struct fl_worker_job {
 } fl_worker_job_t;
 
 /* Called once per job, as soon as it has ended and its output is complete;
- * index is the job's position in the array. */
-typedef void fl_worker_done_cb(void *user, size_t index);
+ * index is the job's position in the array. Returns whether to go on
+ * starting jobs: false lets the running ones end and starts no more
+ * (those end FL_WORKER_NOT_STARTED, without a call). */
+typedef bool fl_worker_done_cb(void *user, size_t index);
 
 /* Runs every job of jobs[0..count), at most jobs_max (>= 1) at a time, in
  * index order of start, on a private libuv loop; the child's stdin is
