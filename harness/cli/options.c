@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "harness/cli/workers.h"
+#include "harness/real/serve_log.h"
 #include "sim/runtime/policy.h"
 #include "sim/runtime/status.h"
 
@@ -82,7 +83,7 @@ typedef struct option_row {
 } option_row_t;
 
 /* The options that take no value. */
-enum { FLAG_OPTIONS = FL_OPT_MARKS | FL_OPT_REQUIRE_MARKS | FL_OPT_MATRIX };
+enum { FLAG_OPTIONS = FL_OPT_MARKS | FL_OPT_REQUIRE_MARKS | FL_OPT_MATRIX | FL_OPT_LOG_JSON };
 
 static const option_row_t OPTION_ROWS[] = {
     {"--seeds", FL_OPT_SEEDS, "A..B with A <= B (or one seed N)",
@@ -115,6 +116,13 @@ static const option_row_t OPTION_ROWS[] = {
     {"--html", FL_OPT_HTML, "a directory to write index.html into",
      " (it is run's: faultline run PATH --html DIR writes DIR/index.html)"},
     {"--time", FL_OPT_TIME, "a number of seconds, 1..86400", " (it is explore's)"},
+    {"--listen", FL_OPT_LISTEN, "HOST:PORT", " (it is serve's)"},
+    {"--duration", FL_OPT_DURATION, "whole seconds, 1..31536000", " (it is serve's)"},
+    {"--log-level", FL_OPT_LOG_LEVEL, "critical, error, warning, info, debug or trace",
+     " (it is serve's)"},
+    {"--log-json", FL_OPT_LOG_JSON, "no value", " (it is serve's)"},
+    {"--timeout-graceful-shutdown", FL_OPT_GRACEFUL_TIMEOUT, "whole seconds, 0..86400",
+     " (it is serve's)"},
 };
 
 static const option_row_t *find_option(const char *name) {
@@ -205,6 +213,15 @@ static bool read_option_value(fl_option_id_t id, const char *value, fl_options_t
                                    (o->self_check = value) != NULL;
     case FL_OPT_HTML: return (o->html = value) != NULL && *value != '\0';
     case FL_OPT_TIME: return parse_time_budget(value, &o->time_seconds);
+    case FL_OPT_LISTEN: return (o->listen = value) != NULL;
+    case FL_OPT_DURATION:
+        return parse_u64(value, &o->duration_seconds) && o->duration_seconds >= 1 &&
+               o->duration_seconds <= 31536000;
+    case FL_OPT_LOG_LEVEL: return (o->log_level = value) != NULL && fl_log_level_valid(value);
+    case FL_OPT_LOG_JSON: return (o->log_json = true);
+    case FL_OPT_GRACEFUL_TIMEOUT:
+        return (o->has_graceful_timeout = parse_u64(value, &o->graceful_timeout_seconds) &&
+                                          o->graceful_timeout_seconds <= 86400);
     }
     assert(!"every option row is handled");
     return false;

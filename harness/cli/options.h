@@ -36,7 +36,12 @@ typedef enum fl_option_id {
     FL_OPT_OUT = 1u << 20,
     FL_OPT_HTML = 1u << 21,
     FL_OPT_TIME = 1u << 22,
-    FL_OPT_LAST = FL_OPT_TIME,
+    FL_OPT_LISTEN = 1u << 23,
+    FL_OPT_DURATION = 1u << 24,
+    FL_OPT_LOG_LEVEL = 1u << 25,
+    FL_OPT_LOG_JSON = 1u << 26,      /* a flag: no value */
+    FL_OPT_GRACEFUL_TIMEOUT = 1u << 27,
+    FL_OPT_LAST = FL_OPT_GRACEFUL_TIMEOUT,
 } fl_option_id_t;
 
 /* What each command takes. */
@@ -56,6 +61,8 @@ enum {
     /* explore-one: a worker's side of explore --jobs. */
     FL_ACCEPTS_EXPLORE_ONE = FL_OPT_POLICY | FL_OPT_DEPTH | FL_OPT_SEEDS,
     FL_ACCEPTS_REPLAY = FL_OPT_SEED | FL_OPT_POLICY | FL_OPT_SCHEDULE | FL_OPT_TRACE | FL_OPT_DEPTH,
+    FL_ACCEPTS_SERVE = FL_OPT_LISTEN | FL_OPT_DURATION | FL_OPT_LOG_LEVEL | FL_OPT_LOG_JSON |
+                       FL_OPT_GRACEFUL_TIMEOUT,
     FL_ACCEPTS_FILES_ONLY = 0,
 };
 
@@ -92,6 +99,12 @@ typedef struct fl_options {
     const char *coverage_out;        /* merge: the directory for gcovr's merged reports */
     const char *html;                /* run: a directory for the HTML report (index.html) */
     uint64_t time_seconds;           /* explore --time: a wall-clock budget (0: none) */
+    const char *listen;              /* serve --listen HOST:PORT, as given (serve checks it) */
+    uint64_t duration_seconds;       /* serve --duration (0: until interrupted) */
+    const char *log_level;           /* serve --log-level: uvicorn's level names */
+    bool log_json;                   /* serve --log-json: one JSON object per line */
+    bool has_graceful_timeout;
+    uint64_t graceful_timeout_seconds; /* serve --timeout-graceful-shutdown */
 } fl_options_t;
 
 /* Parses argv[1..argc) (argv[0] is the command's name) into o, taking the

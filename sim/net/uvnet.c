@@ -1496,3 +1496,36 @@ fl_net_t *fl_uvnet_create(fl_world_t *world, const fl_fault_plan_t *faults, char
     fl_world_defer(world, uvnet_destroy, net);
     return &net->base;
 }
+
+/* --- for the serve command: the loop, peers, faults fired ---------------- */
+
+struct uv_loop_s *fl_uvnet_loop(fl_net_t *net) {
+    assert(net != NULL && net->ops == &uvnet_ops);
+    return &((uvnet_t *)net)->loop;
+}
+
+bool fl_uvnet_peer(const fl_conn_t *conn, char *host, size_t host_size, uint16_t *port_out) {
+    assert(conn != NULL && host != NULL && host_size > 0 && port_out != NULL);
+    if (conn->net->ops != &uvnet_ops) return false;
+    const uvconn_t *c = (const uvconn_t *)conn;
+    const struct sockaddr *peer = (const struct sockaddr *)&c->peer;
+    int rc = UV_EINVAL;
+    if (peer->sa_family == AF_INET) {
+        const struct sockaddr_in *in = (const struct sockaddr_in *)peer;
+        rc = uv_ip4_name(in, host, host_size);
+        *port_out = ntohs(in->sin_port);
+    } else if (peer->sa_family == AF_INET6) {
+        const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)peer;
+        rc = uv_ip6_name(in6, host, host_size);
+        *port_out = ntohs(in6->sin6_port);
+    }
+    return rc == 0;
+}
+
+uint64_t fl_uvnet_faults_fired(const fl_net_t *net) {
+    assert(net != NULL && net->ops == &uvnet_ops);
+    const uvnet_t *uv = (const uvnet_t *)net;
+    uint64_t fired = 0;
+    for (size_t i = 0; i < uv->fault_count; i++) fired += uv->faults[i].fired;
+    return fired;
+}
