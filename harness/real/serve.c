@@ -141,7 +141,7 @@ int fl_cli_serve(int argc, char **argv, FILE *out, FILE *err) {
     }
     /* Real time: no virtual limit worth having; a year is "until stopped". */
     fl_world_options_t options = {.seed = 1, .policy = "fifo", .time_limit_ns = FL_SECONDS(31536000),
-                                  .step_limit = UINT64_MAX / 2};
+                                  .step_limit = UINT64_MAX / 2, .schedule_unkept = true};
     fl_world_t *w = fl_world_create(&options, error, sizeof error);
     assert(w != NULL && "the options are constant and valid");
     fl_net_t *net = fl_uvnet_create(w, s.fault_plan, error, sizeof error);

@@ -179,6 +179,7 @@ static void connection_end_if_done(connection_t *c) {
     assert(c->cycle == NULL && server->open_connections > 0);
     c->released = true;
     release_buffers(c);
+    if (server->options.release_memory) fl_conn_release(c->conn); /* nothing here uses it again */
     server->open_connections--;
     if (server->options.hooks.connection != NULL)
         server->options.hooks.connection(server->options.hooks.context, c->peer_host, c->peer_port, false);

@@ -56,6 +56,9 @@ typedef struct fl_world_options {
     uint64_t step_limit;         /* task resumptions; 0 = default 50 million */
     bool keep_trace;             /* keep event records (the hash is always kept) */
     size_t stack_size;           /* per task; 0 = fl_stack_default_size() */
+    bool schedule_unkept;        /* keep no choice list (fl_world_schedule is empty): a
+                                  * real-time run (serve) cannot be replayed, and its
+                                  * list would grow by 8 bytes a choice for days */
 } fl_world_options_t;
 
 typedef enum fl_run_outcome {
