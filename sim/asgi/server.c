@@ -81,6 +81,8 @@ struct connection {
     fl_byte_buffer_t body;     /* request body received, not yet given to the app */
     bool close_after_flush;
     bool writer_done;
+    bool writer_closed;        /* the writer closed the socket: writer_done comes before
+                                * its linger, which waits */
     unsigned apps_running;     /* cycle tasks that have not returned yet (0 or 1, and 2
                                 * while one ends and the next pipelined one begins) */
     bool released;             /* ended: its buffers are freed (connection_release) */
@@ -172,11 +174,8 @@ static void release_buffers(connection_t *c) {
  * (and its conditions) waits on the free list for the next connection. */
 static void connection_end_if_done(connection_t *c) {
     fl_asgi_server_t *server = c->server;
-    /* The writer is done only once it closed the socket (lost): its linger
-     * waits after writer_done is set. */
-    if (!c->reader_done || !c->writer_done || !c->lost || c->apps_running > 0 || c->released)
-        return;
-    assert(c->cycle == NULL && server->open_connections > 0);
+    if (!c->reader_done || !c->writer_closed || c->apps_running > 0 || c->released) return;
+    assert(c->cycle == NULL && c->lost && server->open_connections > 0);
     c->released = true;
     release_buffers(c);
     if (server->options.release_memory) fl_conn_release(c->conn); /* nothing here uses it again */
@@ -329,6 +328,7 @@ static fl_error_t *writer_task(fl_world_t *w, void *arg) {
     close_gracefully(c, w);
     connection_lost(c);
     assert(c->lost && c->writer_done);
+    c->writer_closed = true;
     connection_end_if_done(c);
     return NULL;
 }
