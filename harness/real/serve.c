@@ -126,6 +126,10 @@ static int summarise(fl_asgi_server_t *server, fl_net_t *net, const fl_serve_shu
 
 int fl_cli_serve(int argc, char **argv, FILE *out, FILE *err) {
     assert(out != NULL && err != NULL);
+    if (fl_options_wants_help(argc, argv)) {
+        fputs(USAGE, out);
+        return 0;
+    }
     serve_args_t a;
     int status = parse(argc, argv, &a, err);
     if (status != 0) return status;
