@@ -59,7 +59,8 @@ static const command_row_t COMMANDS[] = {
     {"check", fl_cli_check, "  check PATH...   validate scenario files\n"},
     {"list", fl_cli_list, "  list PATH...    list scenarios: file, mode, seeds, policy, name\n"},
     {"serve", fl_cli_serve,
-     "  serve FILE [--listen HOST:PORT] [--duration S]\n"
+     "  serve FILE [--listen HOST:PORT] [--duration S] [--log-level L] [--log-json]\n"
+     "             [--timeout-graceful-shutdown S]\n"
      "                  the scenario's server and faults over real sockets\n"},
     {"fetch", fl_fetch_main,
      "  fetch URL       send one request over the real network, print the outcome as\n"

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "harness/cli/workers.h"
+#include "harness/real/serve_log.h"
 #include "sim/runtime/policy.h"
 #include "sim/runtime/status.h"
 
@@ -87,7 +88,8 @@ typedef struct option_row {
 static const fl_option_set_t FLAG_OPTIONS =
     FL_OPT_BIT(FL_OPT_MARKS) | FL_OPT_BIT(FL_OPT_REQUIRE_MARKS) | FL_OPT_BIT(FL_OPT_MATRIX) |
     FL_OPT_BIT(FL_OPT_EXIT_FIRST) | FL_OPT_BIT(FL_OPT_LAST_FAILED) |
-    FL_OPT_BIT(FL_OPT_FAILED_FIRST) | FL_OPT_BIT(FL_OPT_QUIET) | FL_OPT_BIT(FL_OPT_VERBOSE);
+    FL_OPT_BIT(FL_OPT_FAILED_FIRST) | FL_OPT_BIT(FL_OPT_QUIET) | FL_OPT_BIT(FL_OPT_VERBOSE) |
+    FL_OPT_BIT(FL_OPT_LOG_JSON);
 
 static const option_row_t OPTION_ROWS[] = {
     {"--seeds", 0, FL_OPT_SEEDS, "A..B with A <= B (or one seed N)",
@@ -130,6 +132,13 @@ static const option_row_t OPTION_ROWS[] = {
     {"--ff", 0, FL_OPT_FAILED_FIRST, "no value", " (run, check and list select with it)"},
     {"--quiet", 'q', FL_OPT_QUIET, "no value", " (it is run's)"},
     {"--verbose", 'v', FL_OPT_VERBOSE, "no value", " (it is run's)"},
+    {"--listen", 0, FL_OPT_LISTEN, "HOST:PORT", " (it is serve's)"},
+    {"--duration", 0, FL_OPT_DURATION, "whole seconds, 1..31536000", " (it is serve's)"},
+    {"--log-level", 0, FL_OPT_LOG_LEVEL, "critical, error, warning, info, debug or trace",
+     " (it is serve's)"},
+    {"--log-json", 0, FL_OPT_LOG_JSON, "no value", " (it is serve's)"},
+    {"--timeout-graceful-shutdown", 0, FL_OPT_GRACEFUL_TIMEOUT, "whole seconds, 0..86400",
+     " (it is serve's)"},
 };
 enum { OPTION_ROW_COUNT = sizeof OPTION_ROWS / sizeof OPTION_ROWS[0] };
 _Static_assert((int)OPTION_ROW_COUNT == (int)FL_OPT_COUNT, "a row per option");
@@ -282,6 +291,15 @@ static bool read_option_value(fl_option_id_t id, const char *value, fl_options_t
     case FL_OPT_FAILED_FIRST: return (o->failed_first = true);
     case FL_OPT_QUIET: return (o->quiet = true);
     case FL_OPT_VERBOSE: return (o->verbose = true);
+    case FL_OPT_LISTEN: return (o->listen = value) != NULL;
+    case FL_OPT_DURATION:
+        return parse_u64(value, &o->duration_seconds) && o->duration_seconds >= 1 &&
+               o->duration_seconds <= 31536000;
+    case FL_OPT_LOG_LEVEL: return (o->log_level = value) != NULL && fl_log_level_valid(value);
+    case FL_OPT_LOG_JSON: return (o->log_json = true);
+    case FL_OPT_GRACEFUL_TIMEOUT:
+        return (o->has_graceful_timeout = parse_u64(value, &o->graceful_timeout_seconds) &&
+                                          o->graceful_timeout_seconds <= 86400);
     case FL_OPT_COUNT: break;
     }
     assert(!"every option row is handled");

@@ -44,6 +44,11 @@ typedef enum fl_option_id {
     FL_OPT_FAILED_FIRST, /* --ff, a flag */
     FL_OPT_QUIET,        /* -q, a flag */
     FL_OPT_VERBOSE,      /* -v, a flag */
+    FL_OPT_LISTEN,
+    FL_OPT_DURATION,
+    FL_OPT_LOG_LEVEL,
+    FL_OPT_LOG_JSON, /* a flag */
+    FL_OPT_GRACEFUL_TIMEOUT,
     FL_OPT_COUNT
 } fl_option_id_t;
 
@@ -86,6 +91,9 @@ _Static_assert(FL_OPT_COUNT <= 64, "an option set is 64 bits");
 #define FL_ACCEPTS_REPLAY                                                                          \
     (FL_OPT_BIT(FL_OPT_SEED) | FL_OPT_BIT(FL_OPT_POLICY) | FL_OPT_BIT(FL_OPT_SCHEDULE) |           \
      FL_OPT_BIT(FL_OPT_TRACE) | FL_OPT_BIT(FL_OPT_DEPTH))
+#define FL_ACCEPTS_SERVE                                                                           \
+    (FL_OPT_BIT(FL_OPT_LISTEN) | FL_OPT_BIT(FL_OPT_DURATION) | FL_OPT_BIT(FL_OPT_LOG_LEVEL) |      \
+     FL_OPT_BIT(FL_OPT_LOG_JSON) | FL_OPT_BIT(FL_OPT_GRACEFUL_TIMEOUT))
 /* check and list select as run does. */
 #define FL_ACCEPTS_FILES_ONLY FL_ACCEPTS_SELECTION
 
@@ -136,6 +144,12 @@ typedef struct fl_options {
     bool failed_first; /* --ff: those first, then the rest */
     bool quiet;        /* -q: no line for a scenario that held */
     bool verbose;      /* -v: each scenario's name beside its file */
+    const char *listen;        /* serve --listen HOST:PORT, as given (serve checks it) */
+    uint64_t duration_seconds; /* serve --duration (0: until interrupted) */
+    const char *log_level;     /* serve --log-level: uvicorn's level names */
+    bool log_json;             /* serve --log-json: one JSON object per line */
+    bool has_graceful_timeout;
+    uint64_t graceful_timeout_seconds; /* serve --timeout-graceful-shutdown */
 } fl_options_t;
 
 /* Parses argv[1..argc) (argv[0] is the command's name) into o with

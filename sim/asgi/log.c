@@ -4,6 +4,7 @@
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "sim/runtime/format.h"
@@ -16,9 +17,12 @@ static const char *const kind_names[FL_SERVER_LOG_KIND_COUNT] = {
 
 struct fl_server_log {
     fl_world_t *world;
+    fl_arena_t *arena;              /* the world's, even when a task has its own */
     fl_server_log_entry_t *entries; /* arena, grown by copying */
     size_t count;
     size_t capacity;
+    fl_server_log_sink_fn sink;     /* set: entries go there and are not kept */
+    void *sink_context;
 };
 
 const char *fl_server_log_kind_name(fl_server_log_kind_t kind) {
@@ -29,8 +33,25 @@ fl_server_log_t *fl_server_log_create(fl_world_t *world) {
     assert(world != NULL);
     fl_server_log_t *log = fl_arena_zalloc(fl_world_arena(world), sizeof *log);
     log->world = world;
+    log->arena = fl_world_arena(world);
     assert(log->count == 0 && log->capacity == 0);
     return log;
+}
+
+void fl_server_log_set_sink(fl_server_log_t *log, fl_server_log_sink_fn sink, void *context) {
+    assert(log != NULL);
+    log->sink = sink;
+    log->sink_context = context;
+}
+
+/* An entry for the sink: traced and handed over, not kept. */
+static void hand_over(fl_server_log_t *log, const fl_server_log_entry_t *entry) {
+    assert(log->sink != NULL && entry->text != NULL);
+    fl_world_t *w = log->world;
+    fl_task_t *task = fl_current_task(w);
+    fl_trace_emit(fl_world_trace(w), fl_now(w), FL_TRACE_ASGI, task ? fl_task_id(task) : 0,
+                  entry->cycle, entry->value, entry->text);
+    log->sink(log->sink_context, entry);
 }
 
 static fl_server_log_entry_t *append(fl_server_log_t *log) {
@@ -39,7 +60,7 @@ static fl_server_log_entry_t *append(fl_server_log_t *log) {
     if (log->count == log->capacity) {
         size_t capacity = log->capacity ? log->capacity * 2 : 32;
         fl_server_log_entry_t *grown =
-            fl_arena_alloc(fl_world_arena(log->world), capacity * sizeof *grown);
+            fl_arena_alloc(log->arena, capacity * sizeof *grown);
         if (log->count) memcpy(grown, log->entries, log->count * sizeof *grown);
         log->entries = grown;
         log->capacity = capacity;
@@ -63,7 +84,8 @@ static void record(fl_server_log_t *log, fl_server_log_entry_t *entry) {
 void fl_server_log_add(fl_server_log_t *log, fl_server_log_kind_t kind, uint32_t cycle,
                        int64_t value, const char *format, ...) {
     assert(log != NULL && kind < FL_SERVER_LOG_KIND_COUNT && format != NULL);
-    fl_server_log_entry_t *entry = append(log);
+    fl_server_log_entry_t handed = {0};
+    fl_server_log_entry_t *entry = log->sink != NULL ? &handed : append(log);
     entry->kind = kind;
     entry->cycle = cycle;
     entry->value = value;
@@ -80,7 +102,12 @@ void fl_server_log_add(fl_server_log_t *log, fl_server_log_kind_t kind, uint32_t
     va_start(args, format);
     int n = fl_vformat(line + prefix, sizeof line - prefix, format, args);
     va_end(args);
-    fl_arena_t *arena = fl_world_arena(log->world);
+    if (log->sink != NULL) { /* a longer text is cut: the sink's lines are for people */
+        entry->text = line;
+        hand_over(log, entry);
+        return;
+    }
+    fl_arena_t *arena = log->arena;
     if (n >= 0 && (size_t)n < sizeof line - prefix) {
         char *text = fl_arena_alloc(arena, prefix + (size_t)n + 1);
         memcpy(text, line, prefix + (size_t)n + 1);
@@ -97,18 +124,31 @@ void fl_server_log_add(fl_server_log_t *log, fl_server_log_kind_t kind, uint32_t
 void fl_server_log_error(fl_server_log_t *log, uint32_t cycle, const char *prefix,
                          const fl_error_t *error) {
     assert(log != NULL && prefix != NULL);
-    fl_server_log_entry_t *entry = append(log);
+    fl_server_log_entry_t handed = {0};
+    fl_server_log_entry_t *entry = log->sink != NULL ? &handed : append(log);
     entry->kind = FL_SERVER_LOG_ERROR;
     entry->cycle = cycle;
     entry->time_ns = fl_now(log->world);
     if (error != NULL) {
         entry->has_error_kind = true;
         entry->error_kind = error->kind;
-        entry->text = fl_arena_printf(fl_world_arena(log->world), "error %s: %s: %s", prefix,
-                                      fl_error_kind_name(error->kind), error->message);
-    } else {
-        entry->text = fl_arena_printf(fl_world_arena(log->world), "error %s", prefix);
     }
+    if (log->sink != NULL) {
+        char line[1024];
+        if (error != NULL)
+            fl_format(line, sizeof line, "error %s: %s: %s", prefix,
+                      fl_error_kind_name(error->kind), error->message);
+        else
+            fl_format(line, sizeof line, "error %s", prefix);
+        entry->text = line;
+        hand_over(log, entry);
+        return;
+    }
+    if (error != NULL)
+        entry->text = fl_arena_printf(log->arena, "error %s: %s: %s", prefix,
+                                      fl_error_kind_name(error->kind), error->message);
+    else
+        entry->text = fl_arena_printf(log->arena, "error %s", prefix);
     record(log, entry);
 }
 

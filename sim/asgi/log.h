@@ -55,6 +55,14 @@ const char *fl_server_log_kind_name(fl_server_log_kind_t kind);
 /* Creates an empty log in the world. */
 fl_server_log_t *fl_server_log_create(fl_world_t *world);
 
+/* Where a long-running server's log goes instead of being kept: from
+ * fl_server_log_set_sink on, each entry is traced and handed to sink as it
+ * is made, then forgotten (fl_server_log_count stops growing). The entry
+ * and its text are valid during the call only; a text past 255 bytes (1023
+ * for an error) is cut. sink NULL keeps entries again. */
+typedef void (*fl_server_log_sink_fn)(void *context, const fl_server_log_entry_t *entry);
+void fl_server_log_set_sink(fl_server_log_t *log, fl_server_log_sink_fn sink, void *context);
+
 /* Appends an entry (also traced as an "asgi" event). */
 void fl_server_log_add(fl_server_log_t *log, fl_server_log_kind_t kind, uint32_t cycle,
                        int64_t value, const char *format, ...)

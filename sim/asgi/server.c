@@ -23,6 +23,7 @@
 #include "sim/runtime/condition.h"
 #include "sim/runtime/format.h"
 #include "sim/runtime/status.h"
+#include "sim/runtime/task_pool.h"
 
 enum {
     READ_CHUNK = 16 * 1024,
@@ -30,18 +31,14 @@ enum {
 
 typedef struct connection connection_t;
 
-typedef struct body_chunk {
-    struct body_chunk *next;
-    size_t length;
-    unsigned char data[];
-} body_chunk_t;
-
 typedef struct cycle {
     connection_t *connection;
     uint32_t id;
     fl_asgi_scope_t scope;
-    body_chunk_t *body_head;   /* received, not yet given to the app */
-    body_chunk_t *body_tail;
+    /* With release_memory: the cycle is malloc'd and its scope, and what the
+     * app allocates while it runs, come from here; both go when it ends. */
+    fl_arena_t *arena;
+    fl_arena_t own_arena;      /* what arena points to, when it is set */
     bool more_body;            /* the request body is not complete yet */
     uint64_t body_received;    /* request body bytes handed to the cycle so far */
     bool message_event;        /* uvicorn's message_event: set on body or end */
@@ -80,12 +77,22 @@ struct connection {
     /* output, drained by the writer task */
     fl_byte_buffer_t out;
     fl_byte_buffer_t write_copy; /* what the writer is writing (out may grow meanwhile) */
-    char *read_buffer;         /* the reader's; freed at teardown, even mid-read */
+    char *read_buffer;         /* the reader's; freed when the connection ends, or at teardown */
+    fl_byte_buffer_t body;     /* request body received, not yet given to the app */
     bool close_after_flush;
     bool writer_done;
+    bool writer_closed;        /* the writer closed the socket: writer_done comes before
+                                * its linger, which waits */
+    unsigned apps_running;     /* cycle tasks that have not returned yet (0 or 1, and 2
+                                * while one ends and the next pipelined one begins) */
+    bool released;             /* ended: its buffers are freed (connection_release) */
+    char peer_host[64];        /* the client's address, when the hooks can tell it */
+    uint16_t peer_port;
     fl_condition_t *out_ready;
     fl_condition_t *out_drained;
-    connection_t *next;
+    fl_condition_t *message_condition; /* release_memory: every cycle's, one at a time */
+    connection_t *next;        /* all, for teardown */
+    connection_t *next_free;   /* release_memory: ended, ready to be reused */
 };
 
 struct fl_asgi_server {
@@ -96,9 +103,117 @@ struct fl_asgi_server {
     fl_server_log_t *log;
     fl_listener_t *listener;
     connection_t *connections; /* all, for teardown */
+    connection_t *free_connections; /* release_memory: ended ones, reused first */
+    fl_task_pool_t *pool;      /* release_memory: the tasks, reused */
+    fl_condition_t *all_closed; /* notified whenever a connection ends */
+    uint64_t open_connections;
+    bool shutting_down;        /* fl_asgi_server_shutdown was called */
     uint32_t next_cycle;
     fl_asgi_server_stats_t stats;
 };
+
+/* --- lifetimes: what a connection and a request hold, and when it goes -------- */
+
+/* A new cycle: in the world's arena; or, with release_memory, malloc'd with
+ * an arena of its own, both freed by cycle_free when the cycle ends. */
+static cycle_t *cycle_create(connection_t *c) {
+    fl_asgi_server_t *server = c->server;
+    fl_world_t *w = server->world;
+    if (!server->options.release_memory) {
+        cycle_t *cycle = fl_arena_zalloc(fl_world_arena(w), sizeof *cycle);
+        cycle->message_condition = fl_condition_create(w, "request cycle", "message event");
+        return cycle;
+    }
+    cycle_t *cycle = calloc(1, sizeof *cycle);
+    if (cycle == NULL) fl__out_of_memory("request cycle");
+    fl_arena_init(&cycle->own_arena);
+    cycle->arena = &cycle->own_arena;
+    /* One cycle at a time on a connection: its condition serves them all. */
+    assert(c->message_condition != NULL);
+    cycle->message_condition = c->message_condition;
+    return cycle;
+}
+
+static void cycle_free(cycle_t *cycle) {
+    assert(cycle != NULL);
+    if (cycle->arena == NULL) return; /* the world's: it goes with the world */
+    assert(cycle->arena == &cycle->own_arena);
+    fl_arena_destroy(cycle->arena);
+    free(cycle);
+}
+
+/* The access line's moment: a response began (uvicorn logs it there). */
+static void report_response(const cycle_t *cycle, int status) {
+    const fl_asgi_server_hooks_t *hooks = &cycle->connection->server->options.hooks;
+    if (hooks->response != NULL) hooks->response(hooks->context, &cycle->scope, status);
+}
+
+/* Starts a server task: spawned, or with release_memory a pooled worker
+ * (a spawned task's record stays for the world's life). */
+static void server_spawn(fl_asgi_server_t *server, const char *name, fl_task_fn fn, void *arg) {
+    assert(server != NULL && fn != NULL);
+    if (server->pool != NULL)
+        fl_task_pool_run(server->pool, fn, arg);
+    else
+        fl_spawn(server->world, name, fn, arg);
+}
+
+static void release_buffers(connection_t *c) {
+    fl_request_parser_release(&c->parser);
+    fl_byte_buffer_free(&c->out);
+    fl_byte_buffer_free(&c->write_copy);
+    fl_byte_buffer_free(&c->body);
+    free(c->read_buffer);
+    c->read_buffer = NULL;
+    if (c->cycle != NULL) cycle_free(c->cycle); /* teardown mid-request */
+    c->cycle = NULL;
+}
+
+/* A connection's memory goes back once nothing uses it: its reader and its
+ * writer ended and no cycle's task runs. With release_memory its record
+ * (and its conditions) waits on the free list for the next connection. */
+static void connection_end_if_done(connection_t *c) {
+    fl_asgi_server_t *server = c->server;
+    if (!c->reader_done || !c->writer_closed || c->apps_running > 0 || c->released) return;
+    assert(c->cycle == NULL && c->lost && server->open_connections > 0);
+    c->released = true;
+    release_buffers(c);
+    if (server->options.release_memory) fl_conn_release(c->conn); /* nothing here uses it again */
+    server->open_connections--;
+    if (server->options.hooks.connection != NULL)
+        server->options.hooks.connection(server->options.hooks.context, c->peer_host, c->peer_port, false);
+    if (server->all_closed != NULL) fl_condition_notify_all(server->world, server->all_closed);
+    if (server->options.release_memory) {
+        c->next_free = server->free_connections;
+        server->free_connections = c;
+    }
+}
+
+/* A record for an accepted connection: a fresh one, or with release_memory
+ * an ended one, wiped but for its conditions and its place in the list. */
+static connection_t *connection_record(fl_asgi_server_t *server) {
+    fl_world_t *w = server->world;
+    connection_t *c = server->free_connections;
+    if (c == NULL) {
+        c = fl_arena_zalloc(fl_world_arena(w), sizeof *c);
+        c->out_ready = fl_condition_create(w, "connection", "output");
+        c->out_drained = fl_condition_create(w, "connection", "output drained");
+        if (server->options.release_memory)
+            c->message_condition = fl_condition_create(w, "request cycle", "message event");
+        c->next = server->connections;
+        server->connections = c;
+        return c;
+    }
+    assert(c->released && server->options.release_memory);
+    server->free_connections = c->next_free;
+    connection_t kept = *c;
+    memset(c, 0, sizeof *c);
+    c->out_ready = kept.out_ready;
+    c->out_drained = kept.out_drained;
+    c->message_condition = kept.message_condition;
+    c->next = kept.next;
+    return c;
+}
 
 /* --- formatting --------------------------------------------------------------- */
 
@@ -213,6 +328,8 @@ static fl_error_t *writer_task(fl_world_t *w, void *arg) {
     close_gracefully(c, w);
     connection_lost(c);
     assert(c->lost && c->writer_done);
+    c->writer_closed = true;
+    connection_end_if_done(c);
     return NULL;
 }
 
@@ -250,18 +367,16 @@ static fl_error_t *cycle_receive(void *context, fl_world_t *w, fl_asgi_message_t
         *out = (fl_asgi_message_t){.type = FL_ASGI_HTTP_DISCONNECT};
         return NULL;
     }
-    size_t total = 0;
-    for (body_chunk_t *b = cycle->body_head; b != NULL; b = b->next) total += b->length;
+    /* The bytes go to the app once: from the connection's buffer, which is
+     * reused, into the app's message (the request's arena, with
+     * release_memory). */
+    fl_byte_buffer_t *pending = &cycle->connection->body;
+    size_t total = pending->length;
     unsigned char *body = total ? fl_arena_alloc(fl_world_arena(w), total) : NULL;
-    size_t at = 0;
-    for (body_chunk_t *b = cycle->body_head; b != NULL; b = b->next) {
-        memcpy(body + at, b->data, b->length);
-        at += b->length;
-    }
-    assert(at == total);
+    if (total) memcpy(body, pending->data, total);
+    fl_byte_buffer_consume(pending, total);
     /* What waits for the app is part of what arrived. */
-    assert(total <= cycle->body_received);
-    cycle->body_head = cycle->body_tail = NULL;
+    assert(total <= cycle->body_received && pending->length == 0);
     *out = (fl_asgi_message_t){.type = FL_ASGI_HTTP_REQUEST, .body = body, .body_length = total,
                                .more_body = cycle->more_body};
     fl_server_log_add(cycle->connection->server->log, FL_SERVER_LOG_BODY_RECEIVED, cycle->id,
@@ -425,6 +540,7 @@ static fl_error_t *cycle_send(void *context, fl_world_t *w, const fl_asgi_messag
         fl_server_log_add(c->server->log, FL_SERVER_LOG_MESSAGE_SENT, cycle->id, m->status,
                           "http.response.start %d", m->status);
         write_start(cycle, m);
+        report_response(cycle, m->status);
         fl_net_event(c->server->net, c->conn,
                      fl_protocol_event_name(FL_PROTOCOL_EVENT_SERVER_RESPONSE_START));
         assert(cycle->response_started && !cycle->response_complete);
@@ -497,6 +613,7 @@ static int64_t read_deadline(const connection_t *c) {
     assert(o->header_timeout_ns != 0 && o->keep_alive_timeout_ns != 0); /* defaults applied */
     if (c->cycle != NULL || c->stop_reading || c->close_after_flush || c->lost)
         return FL_TIME_NEVER;
+    if (c->server->shutting_down) return fl_now(c->server->world); /* idle: closes now */
     if (c->in_head)
         return o->header_timeout_ns < 0 ? FL_TIME_NEVER : c->head_started_ns + o->header_timeout_ns;
     return o->keep_alive_timeout_ns < 0 ? FL_TIME_NEVER
@@ -541,22 +658,28 @@ static fl_error_t *cycle_task(fl_world_t *w, void *arg) {
     assert(c != NULL && c->cycle == cycle);
     fl_server_log_t *log = c->server->log;
     fl_conn_set_protocol_state(c->conn, (int)FL_PROTOCOL_STATE_SERVER_BEFORE_START);
+    fl_task_t *self = fl_current_task(w);
+    if (cycle->arena != NULL) fl_task_set_arena(self, cycle->arena);
     fl_error_t *error =
         fl_asgi_call(c->server->app, w, &cycle->scope,
                      (fl_asgi_receive_t){cycle_receive, cycle}, (fl_asgi_send_t){cycle_send, cycle});
+    if (cycle->arena != NULL) fl_task_set_arena(self, NULL);
     if (error != NULL) {
         /* uvicorn logs an exception whether or not the client is still there:
          * that is how "No response returned." reached users' logs. */
         FL_MARK(ASGI_APP_EXCEPTION);
         fl_server_log_error(log, cycle->id, "Exception in ASGI application", error);
-        if (!cycle->response_started && !cycle->disconnected)
+        if (!cycle->response_started && !cycle->disconnected) {
+            report_response(cycle, 500);
             send_plain_error(c, 500, "Internal Server Error");
-        else
+        } else {
             close_after_flush(c); /* the client sees the body cut short */
+        }
     } else if (!cycle->response_started && !cycle->disconnected) {
         FL_MARK(ASGI_RULE_RETURNED_WITHOUT_START);
         fl_server_log_add(log, FL_SERVER_LOG_ERROR, cycle->id, 0,
                           "ASGI callable returned without starting response.");
+        report_response(cycle, 500);
         send_plain_error(c, 500, "Internal Server Error");
     } else if (!cycle->response_complete && !cycle->disconnected) {
         FL_MARK(ASGI_RULE_RETURNED_WITHOUT_COMPLETE);
@@ -565,7 +688,10 @@ static fl_error_t *cycle_task(fl_world_t *w, void *arg) {
         close_after_flush(c);
     }
     cycle_finished(cycle);
-    assert(c->cycle != cycle);
+    assert(c->cycle != cycle && c->apps_running > 0);
+    cycle_free(cycle); /* the error, too, if it was the request's */
+    c->apps_running--;
+    connection_end_if_done(c);
     return NULL; /* the app's error is handled here: logged and answered */
 }
 
@@ -582,7 +708,7 @@ static void request_begun(void *context) {
 static void build_scope(connection_t *c, cycle_t *cycle, const fl_request_head_t *head) {
     assert(c->cycle == NULL && cycle->connection == c && cycle->id > 0);
     assert(head->header_count <= FL_REQUEST_HEADERS_MAX);
-    fl_arena_t *arena = fl_world_arena(c->server->world);
+    fl_arena_t *arena = cycle->arena ? cycle->arena : fl_world_arena(c->server->world);
     const char *url = head->target;
     const char *query = strchr(url, '?');
     fl_asgi_scope_t *s = &cycle->scope;
@@ -605,8 +731,8 @@ static void build_scope(connection_t *c, cycle_t *cycle, const fl_request_head_t
     }
     s->headers = headers;
     s->header_count = head->header_count;
-    s->client_host = "client";
-    s->client_port = (uint16_t)(40000 + c->id % 20000);
+    s->client_host = c->peer_host[0] != '\0' ? c->peer_host : "client";
+    s->client_port = c->peer_host[0] != '\0' ? c->peer_port : (uint16_t)(40000 + c->id % 20000);
     s->connection_id = c->id;
     s->cycle_id = cycle->id;
     s->log = c->server->log;
@@ -630,10 +756,9 @@ static bool expects_continue(const fl_asgi_scope_t *scope) {
 static void request_head(void *context, const fl_request_head_t *head) {
     connection_t *c = context;
     fl_asgi_server_t *server = c->server;
-    fl_world_t *w = server->world;
     assert(c->cycle == NULL && head != NULL);
     c->in_head = false;
-    cycle_t *cycle = fl_arena_zalloc(fl_world_arena(w), sizeof *cycle);
+    cycle_t *cycle = cycle_create(c);
     cycle->connection = c;
     cycle->id = ++server->next_cycle;
     cycle->more_body = true;
@@ -641,16 +766,22 @@ static void request_head(void *context, const fl_request_head_t *head) {
      * keep-alive": h11, and so uvicorn, does the same. */
     cycle->http_1_0 = strcmp(head->http_version, "1.0") == 0;
     cycle->keep_alive = head->keep_alive && !cycle->http_1_0 && !server->options.no_keep_alive;
-    cycle->message_condition = fl_condition_create(w, "request cycle", "message event");
+    /* A server shutting down answers what it has and closes, as uvicorn does. */
+    if (server->shutting_down) cycle->keep_alive = false;
     build_scope(c, cycle, head);
     cycle->head_request = strcmp(cycle->scope.method, "HEAD") == 0;
     cycle->expects_continue = !cycle->http_1_0 && expects_continue(&cycle->scope);
-    if (head->refusal_status != 0) return;
+    if (head->refusal_status != 0) {
+        cycle_free(cycle);
+        return;
+    }
     c->cycle = cycle;
+    c->body.length = 0; /* what a previous cycle left unread is not this one's */
     server->stats.requests++;
     fl_server_log_add(server->log, FL_SERVER_LOG_REQUEST, cycle->id, 0, "%s %s",
                       cycle->scope.method, cycle->scope.path);
-    fl_spawn(w, "app", cycle_task, cycle);
+    c->apps_running++;
+    server_spawn(server, "app", cycle_task, cycle);
     assert(c->cycle == cycle && cycle->more_body && !cycle->response_started);
 }
 
@@ -662,16 +793,8 @@ static void request_body(void *context, const char *data, size_t length) {
     assert(cycle != NULL && cycle->more_body && data != NULL);
     cycle->body_received += length;
     fl_world_t *w = c->server->world;
-    body_chunk_t *chunk = fl_arena_alloc(fl_world_arena(w), sizeof *chunk + length);
-    chunk->next = NULL;
-    chunk->length = length;
-    memcpy(chunk->data, data, length);
-    if (cycle->body_tail)
-        cycle->body_tail->next = chunk;
-    else
-        cycle->body_head = chunk;
-    cycle->body_tail = chunk;
-    assert(cycle->body_head != NULL && cycle->body_tail->next == NULL);
+    fl_byte_buffer_append(&c->body, data, length);
+    assert(c->body.length >= length);
     cycle->message_event = true;
     fl_condition_notify_all(w, cycle->message_condition);
 }
@@ -754,6 +877,11 @@ static void timed_out(connection_t *c) {
     /* read_deadline sets none while a cycle runs; a new cycle comes only from
      * the reader itself or with the deadline moved (cycle_finished). */
     assert(c->cycle == NULL && !c->lost);
+    if (server->shutting_down) { /* not a timeout: the server closes what is idle */
+        c->stop_reading = true;
+        close_after_flush(c);
+        return;
+    }
     server->stats.timeouts++;
     if (c->in_head)
         fl_server_log_add(server->log, FL_SERVER_LOG_NOTE, 0, server->options.header_timeout_ns,
@@ -808,6 +936,7 @@ static fl_error_t *connection_task(fl_world_t *w, void *arg) {
     }
     c->reader_done = true;
     fl_condition_notify_all(w, c->out_ready);
+    connection_end_if_done(c);
     return NULL;
 }
 
@@ -821,7 +950,7 @@ static fl_error_t *acceptor_task(fl_world_t *w, void *arg) {
         int status = fl_listener_accept(server->listener, &conn);
         if (status != FL_OK) break;
         assert(fl_conn_side(conn) == FL_SIDE_SERVER);
-        connection_t *c = fl_arena_zalloc(fl_world_arena(w), sizeof *c);
+        connection_t *c = connection_record(server);
         c->server = server;
         c->conn = conn;
         c->id = fl_conn_id(conn);
@@ -831,15 +960,17 @@ static fl_error_t *acceptor_task(fl_world_t *w, void *arg) {
                                                       server->options.body_bytes_max},
                                &(fl_request_sink_t){c, request_begun, request_head, request_body,
                                                     request_complete});
-        c->out_ready = fl_condition_create(w, "connection", "output");
-        c->out_drained = fl_condition_create(w, "connection", "output drained");
         c->read_buffer = malloc(READ_CHUNK);
         if (c->read_buffer == NULL) fl__out_of_memory("server read");
-        c->next = server->connections;
-        server->connections = c;
         server->stats.connections++;
-        fl_spawn(w, "http-connection", connection_task, c);
-        fl_spawn(w, "http-writer", writer_task, c);
+        server->open_connections++;
+        if (server->options.hooks.peer != NULL &&
+            !server->options.hooks.peer(conn, c->peer_host, sizeof c->peer_host, &c->peer_port))
+            c->peer_host[0] = '\0';
+        if (server->options.hooks.connection != NULL)
+            server->options.hooks.connection(server->options.hooks.context, c->peer_host, c->peer_port, true);
+        server_spawn(server, "http-connection", connection_task, c);
+        server_spawn(server, "http-writer", writer_task, c);
     }
     return NULL;
 }
@@ -849,11 +980,7 @@ static void server_cleanup(void *arg) {
     assert(server != NULL && server->world != NULL);
     for (connection_t *c = server->connections; c != NULL; c = c->next) {
         assert(c->server == server);
-        fl_request_parser_release(&c->parser);
-        fl_byte_buffer_free(&c->out);
-        fl_byte_buffer_free(&c->write_copy);
-        free(c->read_buffer);
-        c->read_buffer = NULL;
+        if (!c->released) release_buffers(c);
     }
 }
 
@@ -886,6 +1013,7 @@ fl_asgi_server_t *fl_asgi_server_create(fl_world_t *world, fl_net_t *net, fl_asg
     server->options = chosen;
     server->options.spec_version = fl_arena_strdup(fl_world_arena(world), chosen.spec_version);
     server->log = fl_server_log_create(world);
+    if (chosen.release_memory) server->pool = fl_task_pool_create(world, "server worker");
     fl_world_defer(world, server_cleanup, server);
     return server;
 }
@@ -907,6 +1035,39 @@ uint16_t fl_asgi_server_port(const fl_asgi_server_t *server) {
 void fl_asgi_server_stop(fl_asgi_server_t *server) {
     assert(server != NULL);
     if (server->listener != NULL) fl_listener_close(server->listener);
+}
+
+void fl_asgi_server_shutdown(fl_asgi_server_t *server) {
+    assert(server != NULL);
+    fl_asgi_server_stop(server);
+    if (server->shutting_down) return;
+    server->shutting_down = true;
+    for (connection_t *c = server->connections; c != NULL; c = c->next) {
+        if (c->released) continue;
+        if (c->cycle != NULL)
+            c->cycle->keep_alive = false; /* closes once its response is out */
+        else
+            move_read_deadline(c); /* idle or in a head: closes now (read_deadline) */
+    }
+    assert(server->shutting_down);
+}
+
+uint64_t fl_asgi_server_open_connections(const fl_asgi_server_t *server) {
+    assert(server != NULL && server->open_connections <= server->stats.connections);
+    return server->open_connections;
+}
+
+int fl_asgi_server_wait_closed(fl_asgi_server_t *server) {
+    assert(server != NULL);
+    /* Made on first use: a condition takes an object id, and simulated runs
+     * that never wait here keep theirs. */
+    if (server->all_closed == NULL)
+        server->all_closed = fl_condition_create(server->world, "server", "connections closed");
+    while (server->open_connections > 0) {
+        int status = fl_condition_wait(server->world, server->all_closed, "connections to close");
+        if (status != FL_OK) return status;
+    }
+    return FL_OK;
 }
 
 fl_server_log_t *fl_asgi_server_log(fl_asgi_server_t *server) {

@@ -48,6 +48,19 @@
 
 typedef struct fl_asgi_server fl_asgi_server_t;
 
+/* What a host process (the serve command) hears from the server; every
+ * member may be NULL. Strings are only valid during the call. */
+typedef struct fl_asgi_server_hooks {
+    void *context;
+    /* The client's address of an accepted connection, for the scope's client
+     * and the hooks below; false leaves the scope's made-up one. */
+    bool (*peer)(const fl_conn_t *conn, char *host, size_t host_size, uint16_t *port_out);
+    /* A connection was accepted (made) or has ended and released its memory. */
+    void (*connection)(void *context, const char *host, uint16_t port, bool made);
+    /* A response began, with this status (the app's, or the server's 500). */
+    void (*response)(void *context, const fl_asgi_scope_t *scope, int status);
+} fl_asgi_server_hooks_t;
+
 typedef struct fl_asgi_server_options {
     const char *spec_version;     /* "2.3" (default) or "2.4" */
     size_t header_bytes_max;      /* request line + headers; 0: 16 KiB */
@@ -62,6 +75,15 @@ typedef struct fl_asgi_server_options {
     int64_t keep_alive_timeout_ns; /* a connection with no request in progress closes
                                     * after this long idle (uvicorn's
                                     * timeout_keep_alive); 0: 5 s */
+    /* For a server that runs for days (faultline serve): an ended
+     * connection's buffers are freed and its record reused; a request's
+     * scope, body and whatever the app allocates while it runs live in an
+     * arena of the request's own, freed when it ends (fl_task_set_arena);
+     * the server's tasks come from a pool (task_pool.h). Not for simulated
+     * runs: pooled tasks trace differently. The server's log still grows
+     * unless it has a sink (fl_server_log_set_sink). */
+    bool release_memory;
+    fl_asgi_server_hooks_t hooks;
 } fl_asgi_server_options_t;
 
 /* Creates a server for app on net. options may be NULL. Returns NULL with a
@@ -76,6 +98,19 @@ uint16_t fl_asgi_server_port(const fl_asgi_server_t *server);
 
 /* Stops accepting (the acceptor ends); open connections go on. */
 void fl_asgi_server_stop(fl_asgi_server_t *server);
+
+/* A graceful shutdown, as uvicorn's on SIGTERM: stops accepting, closes the
+ * connections that are idle or in a request head, and lets each request in
+ * progress finish, its connection closing after the response (a pipelined
+ * request behind it is not answered). */
+void fl_asgi_server_shutdown(fl_asgi_server_t *server);
+
+/* Connections accepted that have not ended yet. */
+uint64_t fl_asgi_server_open_connections(const fl_asgi_server_t *server);
+
+/* Waits until no connection is open; a checkpoint (FL_ECANCELLED in a
+ * cancelled scope: how a shutdown's time limit works). */
+int fl_asgi_server_wait_closed(fl_asgi_server_t *server);
 
 fl_server_log_t *fl_asgi_server_log(fl_asgi_server_t *server);
 

@@ -142,6 +142,12 @@ void fl_conn_reset(fl_conn_t *conn) {
     conn->net->ops->reset(conn);
 }
 
+void fl_conn_release(fl_conn_t *conn) {
+    assert(conn != NULL);
+    assert(conn_well_formed(conn));
+    if (conn->net->ops->release != NULL) conn->net->ops->release(conn);
+}
+
 void fl_net_event(fl_net_t *net, fl_conn_t *conn, const char *name) {
     assert(net != NULL && fl_protocol_event_from_name(name, NULL) &&
            "protocol events are rows of sim/net/protocol_event.h");

@@ -59,6 +59,7 @@ typedef struct fl_net_ops {
     void (*reset)(fl_conn_t *conn);
     bool (*is_readable)(fl_conn_t *conn);
     void (*event)(fl_net_t *net, fl_conn_t *conn, const char *name);
+    void (*release)(fl_conn_t *conn); /* may be NULL: the memory stays till the end */
 } fl_net_ops_t;
 
 /* The common head of every driver's network, listener and connection. */
@@ -137,6 +138,13 @@ void fl_conn_close(fl_conn_t *conn);
 /* Abortive close (RST, SO_LINGER 0): drops what is in flight; the peer's
  * pending and later calls fail with FL_ERESET. */
 void fl_conn_reset(fl_conn_t *conn);
+
+/* The caller is done with conn, closed or reset before, and will not touch
+ * it again: a driver may reuse its memory for a later connection (the libuv
+ * one does, for a connection whose other end is not its own), so that a
+ * server running for days does not grow. Optional: without it a
+ * connection's memory lives as long as its network. */
+void fl_conn_release(fl_conn_t *conn);
 
 /* A protocol event from the layer above, by its name in the table of
  * sim/net/protocol_event.h (any other name is a bug: asserted): fault plans

@@ -79,8 +79,9 @@ struct uvnet {
     uint32_t conn_count;        /* connection numbers given so far */
     fl_fault_entry_t *faults;   /* own copy of the plan's supported entries (arena) */
     size_t fault_count;
-    uvconn_t *conns_head;       /* every established endpoint, in establishment order */
-    uvconn_t *conns_tail;
+    uvconn_t *conns_head;       /* every established endpoint, in establishment order, */
+    uvconn_t *conns_tail;       /* but those recycled */
+    uvconn_t *free_conns;       /* recycled records, for conn_create */
     uvconn_t *unpaired;         /* open endpoints whose other end was not found (yet) */
     lookup_t *lookups;
     fl_condition_t *resolved;   /* notified when a name lookup completes */
@@ -112,6 +113,10 @@ struct uvconn {
     struct sockaddr_storage peer;
     uvconn_t *pair;             /* the other endpoint, when it is on this network */
     uvconn_t *next;             /* the network's list */
+    uvconn_t *prev;
+    bool handle_closed;         /* its close callback ran */
+    bool released;              /* the layer above is done with it (fl_conn_release) */
+    uvconn_t *next_free;        /* released and closed: conn_create reuses it */
     uvconn_t *unpaired_prev;
     uvconn_t *unpaired_next;
     bool in_unpaired;
@@ -391,6 +396,7 @@ static void establish(uvconn_t *conn) {
         conn->base.id = ++net->conn_count;
         unpaired_add(conn);
     }
+    conn->prev = net->conns_tail;
     if (net->conns_tail != NULL) net->conns_tail->next = conn;
     else net->conns_head = conn;
     net->conns_tail = conn;
@@ -404,6 +410,23 @@ static void establish(uvconn_t *conn) {
 
 /* --- closing ------------------------------------------------------------- */
 
+/* A record nobody uses any more (released above, its handle closed, its
+ * writes' and FIN's callbacks run before the close's) leaves the list for
+ * conn_create to reuse. A connection with both ends here keeps its record:
+ * the other end's pair points at it. */
+static void recycle(uvconn_t *conn) {
+    uvnet_t *net = conn->net;
+    assert(conn->released && conn->handle_closed && !conn->in_unpaired);
+    if (conn->pair != NULL || net->tearing_down) return;
+    if (conn->prev != NULL) conn->prev->next = conn->next;
+    else net->conns_head = conn->next;
+    if (conn->next != NULL) conn->next->prev = conn->prev;
+    else net->conns_tail = conn->prev;
+    conn->next = conn->prev = NULL;
+    conn->next_free = net->free_conns;
+    net->free_conns = conn;
+}
+
 static void conn_closed(uv_handle_t *handle) {
     uvconn_t *conn = handle->data;
     /* Only the release functions close with this callback, after stopping reads. */
@@ -411,6 +434,16 @@ static void conn_closed(uv_handle_t *handle) {
     free(conn->buffer);
     conn->buffer = NULL;
     conn->start = conn->end = conn->capacity = 0;
+    conn->handle_closed = true;
+    if (conn->released) recycle(conn);
+}
+
+static void conn_release(fl_conn_t *base) {
+    uvconn_t *conn = (uvconn_t *)base;
+    /* Closed or reset before: the handle is closing or closed. */
+    assert(conn->local_status != FL_OK && !conn->released);
+    conn->released = true;
+    if (conn->handle_closed) recycle(conn);
 }
 
 static void stop_reading(uvconn_t *conn) {
@@ -1039,14 +1072,24 @@ static uvconn_t *conn_create(uvnet_t *net, fl_side_t side) {
     assert(side == FL_SIDE_CLIENT || side == FL_SIDE_SERVER);
     assert(!net->tearing_down);
     fl_world_t *world = net_world(net);
-    uvconn_t *conn = fl_arena_zalloc(fl_world_arena(world), sizeof *conn);
+    uvconn_t *conn = net->free_conns;
+    if (conn != NULL) { /* wiped but for its conditions, which nothing waits on */
+        net->free_conns = conn->next_free;
+        fl_condition_t *readable = conn->readable, *writable = conn->writable;
+        assert(fl_condition_waiting(readable) == 0 && fl_condition_waiting(writable) == 0);
+        memset(conn, 0, sizeof *conn);
+        conn->readable = readable;
+        conn->writable = writable;
+    } else {
+        conn = fl_arena_zalloc(fl_world_arena(world), sizeof *conn);
+        const char *name = side == FL_SIDE_CLIENT ? "client" : "server";
+        conn->readable = fl_condition_create(world, "connection", name);
+        conn->writable = fl_condition_create(world, "connection", name);
+    }
     conn->base.net = &net->base;
     conn->base.side = side;
     conn->base.protocol_state = (int)fl_protocol_state_initial(side);
     conn->net = net;
-    const char *name = side == FL_SIDE_CLIENT ? "client" : "server";
-    conn->readable = fl_condition_create(world, "connection", name);
-    conn->writable = fl_condition_create(world, "connection", name);
     int rc = uv_tcp_init(&net->loop, &conn->tcp);
     assert(rc == 0); /* only bad flags make it fail */
     (void)rc;
@@ -1384,6 +1427,7 @@ static const fl_net_ops_t uvnet_ops = {
     .reset = conn_reset,
     .is_readable = conn_is_readable,
     .event = net_event,
+    .release = conn_release,
 };
 
 /* --- the driver ------------------------------------------------------------ */
@@ -1495,4 +1539,37 @@ fl_net_t *fl_uvnet_create(fl_world_t *world, const fl_fault_plan_t *faults, char
     net->owns_driver = true;
     fl_world_defer(world, uvnet_destroy, net);
     return &net->base;
+}
+
+/* --- for the serve command: the loop, peers, faults fired ---------------- */
+
+struct uv_loop_s *fl_uvnet_loop(fl_net_t *net) {
+    assert(net != NULL && net->ops == &uvnet_ops);
+    return &((uvnet_t *)net)->loop;
+}
+
+bool fl_uvnet_peer(const fl_conn_t *conn, char *host, size_t host_size, uint16_t *port_out) {
+    assert(conn != NULL && host != NULL && host_size > 0 && port_out != NULL);
+    if (conn->net->ops != &uvnet_ops) return false;
+    const uvconn_t *c = (const uvconn_t *)conn;
+    const struct sockaddr *peer = (const struct sockaddr *)&c->peer;
+    int rc = UV_EINVAL;
+    if (peer->sa_family == AF_INET) {
+        const struct sockaddr_in *in = (const struct sockaddr_in *)peer;
+        rc = uv_ip4_name(in, host, host_size);
+        *port_out = ntohs(in->sin_port);
+    } else if (peer->sa_family == AF_INET6) {
+        const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)peer;
+        rc = uv_ip6_name(in6, host, host_size);
+        *port_out = ntohs(in6->sin6_port);
+    }
+    return rc == 0;
+}
+
+uint64_t fl_uvnet_faults_fired(const fl_net_t *net) {
+    assert(net != NULL && net->ops == &uvnet_ops);
+    const uvnet_t *uv = (const uvnet_t *)net;
+    uint64_t fired = 0;
+    for (size_t i = 0; i < uv->fault_count; i++) fired += uv->faults[i].fired;
+    return fired;
 }

@@ -70,7 +70,9 @@
 #ifndef FL_UVNET_H
 #define FL_UVNET_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "sim/net/fault.h"
 #include "sim/net/net.h"
@@ -91,5 +93,17 @@
  * tasks or from one; at most once per world. */
 fl_net_t *fl_uvnet_create(fl_world_t *world, const fl_fault_plan_t *faults, char *error,
                           size_t error_size);
+
+/* The network's libuv loop, for handles that live beside it (the serve
+ * command's signal handles); they must be closed before the world ends. */
+struct uv_loop_s *fl_uvnet_loop(fl_net_t *net); /* a uv_loop_t */
+
+/* The address of conn's peer ("127.0.0.1" and its port) into host
+ * (capacity host_size) and *port_out; false for a connection of another
+ * driver or an address libuv cannot name. */
+bool fl_uvnet_peer(const fl_conn_t *conn, char *host, size_t host_size, uint16_t *port_out);
+
+/* How many times the plan's faults fired, in all. */
+uint64_t fl_uvnet_faults_fired(const fl_net_t *net);
 
 #endif /* FL_UVNET_H */

@@ -68,6 +68,7 @@ struct fl_task {
     fl_cancel_scope_t *scope;     /* innermost scope the task is in */
     fl_cancel_scope_t own_scope;  /* the task's outermost scope: fl_task_cancel */
     fl_taskgroup_t *group;        /* the group it belongs to, if any */
+    fl_arena_t *arena;            /* what fl_world_arena gives while it runs; NULL: the world's */
     bool error_observed;          /* its error was collected by its group or read */
     /* fl_task_cancel_pending's last answer, valid while the world's cancel
      * epoch and the task's innermost scope are the ones it was given for:

@@ -87,6 +87,7 @@ static fl_task_t *ready_take(fl_world_t *world, size_t index) {
 }
 
 void fl__record_choice(fl_world_t *world, size_t index, size_t width) {
+    if (world->options.schedule_unkept) return;
     if (world->choice_count == world->choice_capacity) {
         size_t capacity = world->choice_capacity ? world->choice_capacity * 2 : 256;
         uint32_t *choices = realloc(world->choices, capacity * sizeof *choices);

@@ -63,6 +63,8 @@ fl_task_t *fl__task_create(fl_world_t *world, const char *name, fl_task_fn fn, v
     fl_timer_init(&task->own_scope.deadline_timer);
     task->scope = &task->own_scope;
     task->group = group;
+    /* A group's tasks end before the task that opened it: its arena outlives them. */
+    if (group != NULL && world->current != NULL) task->arena = world->current->arena;
     fl_timer_init(&task->park_timer);
     register_task(world, task);
     fl__trace(world, FL_TRACE_SPAWN, task->id, task->parent_id, 0, task->name);

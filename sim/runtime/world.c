@@ -188,7 +188,15 @@ void fl_world_defer(fl_world_t *world, void (*cleanup)(void *arg), void *arg) {
     world->deferred = d;
 }
 
-fl_arena_t *fl_world_arena(fl_world_t *world) { return &world->arena; }
+fl_arena_t *fl_world_arena(fl_world_t *world) {
+    fl_task_t *task = world->current;
+    return task != NULL && task->arena != NULL ? task->arena : &world->arena;
+}
+
+void fl_task_set_arena(fl_task_t *task, fl_arena_t *arena) {
+    assert(task != NULL && task->state != FL__TASK_DONE);
+    task->arena = arena;
+}
 fl_trace_t *fl_world_trace(fl_world_t *world) { return &world->trace; }
 uint64_t fl_world_seed(const fl_world_t *world) { return world->seed; }
 int64_t fl_now(const fl_world_t *world) { return world->now_ns; }

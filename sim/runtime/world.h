@@ -56,6 +56,9 @@ typedef struct fl_world_options {
     uint64_t step_limit;         /* task resumptions; 0 = default 50 million */
     bool keep_trace;             /* keep event records (the hash is always kept) */
     size_t stack_size;           /* per task; 0 = fl_stack_default_size() */
+    bool schedule_unkept;        /* keep no choice list (fl_world_schedule is empty): a
+                                  * real-time run (serve) cannot be replayed, and its
+                                  * list would grow by 8 bytes a choice for days */
 } fl_world_options_t;
 
 typedef enum fl_run_outcome {
@@ -92,7 +95,8 @@ void fl_world_stop(fl_world_t *world);
  * that hold memory outside the arena (a network's byte buffers, sockets). */
 void fl_world_defer(fl_world_t *world, void (*cleanup)(void *arg), void *arg);
 
-/* The world's arena: memory that lives as long as the world. */
+/* The world's arena: memory that lives as long as the world; or, while a
+ * task given one by fl_task_set_arena runs, that task's arena. */
 fl_arena_t *fl_world_arena(fl_world_t *world);
 fl_trace_t *fl_world_trace(fl_world_t *world);
 fl_prng_t *fl_world_prng(fl_world_t *world, fl_prng_stream_t stream);
@@ -206,6 +210,12 @@ fl_task_t *fl_current_task(const fl_world_t *world);
 uint32_t fl_task_id(const fl_task_t *task);
 const char *fl_task_name(const fl_task_t *task);
 bool fl_task_done(const fl_task_t *task);
+/* From now on fl_world_arena gives arena (the caller's; NULL: the world's
+ * again) while task runs, and to the tasks it spawns into a task group
+ * (they end before it does). For a long-running server that releases a
+ * request's memory when the request ends: the runtime's own objects (tasks,
+ * scopes, conditions) still come from the world's arena. */
+void fl_task_set_arena(fl_task_t *task, fl_arena_t *arena);
 /* The error the task's body returned (NULL on success or while running).
  * Reading it counts as observing it (see fl_world_unobserved_errors). */
 fl_error_t *fl_task_error(fl_task_t *task);
