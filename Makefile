@@ -14,6 +14,13 @@
 #   make bench      -O2 benchmarks, one figure per line with its baseline ratio
 #   make deps       install the Debian packages that are missing (nothing if none)
 #   make bench-deps the same for the benchmarks: nginx, wrk, python3-httpx
+#   make install    faultline, libfaultline.a, its header, faultline.pc, the man
+#                   pages and the shell completions under PREFIX (/usr/local),
+#                   staged under DESTDIR if given; `make uninstall` removes them
+#
+# Output is one line a step (CC file.c, AR lib, LD bin); V=1 shows the full
+# commands and every test's output. Jobs run in parallel, one per CPU, unless
+# the command line says otherwise (-j1).
 #
 # Variant builds live in their own folders (build/sanitize, build/coverage, ...)
 # so switching between them never mixes objects.
@@ -29,7 +36,7 @@ EXTRA_LDFLAGS ?=
 LLHTTP_SRC_DIR ?= /usr/share/llhttp
 LLHTTP_INCLUDE_DIR ?= /usr/share/include/llhttp
 
-DEB_PACKAGES := build-essential pkg-config libuv1-dev libcmocka-dev libyaml-dev \
+DEB_PACKAGES := build-essential pkg-config man-db groff-base libuv1-dev libcmocka-dev libyaml-dev \
                 gcovr node-llhttp valgrind curl python3 python3-httpx python3-uvicorn \
                 python3-junitparser chromium clang libclang-rt-14-dev llvm-14
 
@@ -37,6 +44,23 @@ DEB_PACKAGES := build-essential pkg-config libuv1-dev libcmocka-dev libyaml-dev 
 # and Python's httpx as the baselines. Alternatives are separated by commas: any
 # one installed will do, the first is what gets installed.
 BENCH_DEB_PACKAGES := nginx-light,nginx,nginx-core,nginx-full,nginx-extras wrk python3-httpx python3-starlette python3-anyio
+
+# --- output and parallelism -------------------------------------------------
+# `say` prints a step's short line unless V=1; Q hides the command it stands
+# for. Only the top-level make picks the job count: a sub-make inherits the
+# jobserver, and -jN on the command line (MAKELEVEL 0 too) wins over ours.
+V ?= 0
+ifeq ($(V),1)
+Q :=
+say :=
+else
+Q := @
+say = @printf '  %-4s %s\n' '$(1)' '$(2)'
+endif
+ifeq ($(MAKELEVEL),0)
+MAKEFLAGS += -j$(shell nproc 2>/dev/null || echo 1)
+endif
+export V
 
 WARNINGS := -Wall -Wextra -Wshadow -Wstrict-prototypes -Werror
 CPPFLAGS_ALL := -I. -I$(LLHTTP_INCLUDE_DIR) -D_GNU_SOURCE
@@ -78,6 +102,7 @@ BENCH_BINS := $(patsubst bench/%.c,$(BUILD_DIR)/bench/%,$(BENCH_SRCS))
 
 FAULTLINE := $(BUILD_DIR)/faultline
 
+SHELL := /bin/bash
 .PHONY: all deps run test test-run test-sanitize test-ucontext test-valgrind \
         coverage fuzz fuzz-smoke fuzz-run fuzz-coverage fuzz-coverage-run bench bench-deps bench-run clean
 .DEFAULT_GOAL := all
@@ -89,6 +114,7 @@ all: deps
 
 .PHONY: build-all
 build-all: $(LIBRARY) $(FAULTLINE) $(TEST_BINS)
+	@:
 
 # Installs only what is missing, so it is quick and silent on a ready machine.
 deps:
@@ -112,14 +138,27 @@ run: deps
 	  --self-check 5% \
 	  --html reports
 
+# Each part ends with its summary line (tests/run.sh: "unit tests: N passed,
+# N failed in N binaries"; the suites: "scenario suites: ..."); each that
+# fails fails make, after the later parts have not run.
 test: deps
 	@$(MAKE) --no-print-directory build-all
 	@$(MAKE) --no-print-directory test-run
-	@FAULTLINE=$(FAULTLINE) tests/run.sh $(TEST_SCRIPTS)
-	@$(FAULTLINE) run scenarios/ --require-marks
+	@FAULTLINE=$(FAULTLINE) FL_TEST_LABEL="script tests" tests/run.sh $(TEST_SCRIPTS)
+	@$(MAKE) --no-print-directory test-scenarios
 
 test-run: $(TEST_BINS)
-	@tests/run.sh $(TEST_BINS)
+	@FL_TEST_LABEL="unit tests" tests/run.sh $(TEST_BINS)
+
+# The suites under scenarios/ with their coverage marks required. Quiet: the
+# lines of files that held or found their bug are left out (V=1 keeps them); the summary line
+# names the suites.
+.PHONY: test-scenarios
+test-scenarios: $(FAULTLINE)
+	@set -o pipefail 2>/dev/null; \
+	$(FAULTLINE) run scenarios/ --require-marks \
+	  | { if [ "$(V)" = 1 ]; then cat; else grep -Ev '^(held|found) ' || true; fi; } \
+	  | sed 's/^\([0-9]*\) scenarios: \(.*\)$$/scenario suites: \2 in \1 files/'
 
 test-sanitize: deps
 	@$(MAKE) --no-print-directory BUILD_DIR=build/sanitize OPT="-O1 -g" \
@@ -266,35 +305,43 @@ clean:
 $(LIBRARY): $(LIB_OBJS) $(LLHTTP_OBJS)
 	@mkdir -p $(dir $@)
 	@rm -f $@
-	ar rcs $@ $^
+	$(call say,AR,$@)
+	$(Q)ar rcs $@ $^
 
 $(BUILD_DIR)/obj/%.c.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) -c $< -o $@
+	$(call say,CC,$<)
+	$(Q)$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) -c $< -o $@
 
 $(BUILD_DIR)/obj/%.S.o: %.S
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) -c $< -o $@
+	$(call say,CC,$<)
+	$(Q)$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) -c $< -o $@
 
 # llhttp is Debian's generated C: compiled as shipped, with its own warnings
 # left to its authors.
 $(BUILD_DIR)/llhttp/%.o: $(LLHTTP_SRC_DIR)/%.c
 	@mkdir -p $(dir $@)
-	$(CC) -I$(LLHTTP_INCLUDE_DIR) -std=c11 $(OPT) $(SANITIZE_FLAGS) $(EXTRA_CFLAGS) -w -c $< -o $@
+	$(call say,CC,$<)
+	$(Q)$(CC) -I$(LLHTTP_INCLUDE_DIR) -std=c11 $(OPT) $(SANITIZE_FLAGS) $(EXTRA_CFLAGS) -w -c $< -o $@
 
 $(FAULTLINE): $(BUILD_DIR)/obj/harness/cli/main.c.o $(LIBRARY)
-	$(CC) $(LDFLAGS_ALL) $^ -o $@ $(LIBS)
+	$(call say,LD,$@)
+	$(Q)$(CC) $(LDFLAGS_ALL) $^ -o $@ $(LIBS)
 
 $(BUILD_DIR)/tests/%: tests/%.c $(TEST_SUPPORT_OBJS) $(LIBRARY)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) $(LDFLAGS_ALL) $< $(TEST_SUPPORT_OBJS) $(LIBRARY) -o $@ $(TEST_LIBS) $(LIBS)
+	$(call say,LD,$@)
+	$(Q)$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) $(LDFLAGS_ALL) $< $(TEST_SUPPORT_OBJS) $(LIBRARY) -o $@ $(TEST_LIBS) $(LIBS)
 
 $(BUILD_DIR)/fuzz/%: tests/fuzz/%.c $(LIBRARY)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) -fsanitize=fuzzer $(LDFLAGS_ALL) $< $(LIBRARY) -o $@ $(LIBS)
+	$(call say,LD,$@)
+	$(Q)$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) -fsanitize=fuzzer $(LDFLAGS_ALL) $< $(LIBRARY) -o $@ $(LIBS)
 
 $(BUILD_DIR)/bench/%: bench/%.c $(BENCH_SUPPORT_SRCS) $(LIBRARY)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) $(LDFLAGS_ALL) $< $(BENCH_SUPPORT_SRCS) $(LIBRARY) -o $@ $(LIBS)
+	$(call say,LD,$@)
+	$(Q)$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) $(LDFLAGS_ALL) $< $(BENCH_SUPPORT_SRCS) $(LIBRARY) -o $@ $(LIBS)
 
 -include $(shell find $(BUILD_DIR) -name '*.d' -type f 2>/dev/null)

@@ -55,6 +55,9 @@ static const command_row_t COMMANDS[] = {
     {"shrink", fl_cli_shrink,
      "  shrink FILE --seed N [--policy P | --schedule S] [--out FILE]\n"
      "                  cut a failing run down to the faults and choices it needs\n"},
+    {"new", fl_cli_new,
+     "  new KIND NAME   write NAME.yaml, a commented starter scenario of KIND (retry,\n"
+     "                  stream, sse, shield, cross-task, flaky, mapping)\n"},
     {"check", fl_cli_check, "  check PATH...   validate scenario files\n"},
     {"list", fl_cli_list, "  list PATH...    list scenarios: file, mode, seeds, policy, name\n"},
     {"serve", fl_cli_serve,
