@@ -36,7 +36,7 @@ EXTRA_LDFLAGS ?=
 LLHTTP_SRC_DIR ?= /usr/share/llhttp
 LLHTTP_INCLUDE_DIR ?= /usr/share/include/llhttp
 
-DEB_PACKAGES := build-essential pkg-config man-db groff-base libuv1-dev libcmocka-dev libyaml-dev \
+DEB_PACKAGES := build-essential pkg-config man-db groff-base zsh libuv1-dev libcmocka-dev libyaml-dev \
                 gcovr node-llhttp valgrind curl python3 python3-httpx python3-uvicorn \
                 python3-junitparser chromium clang libclang-rt-14-dev llvm-14
 
@@ -63,7 +63,7 @@ endif
 export V
 
 WARNINGS := -Wall -Wextra -Wshadow -Wstrict-prototypes -Werror
-CPPFLAGS_ALL := -I. -I$(LLHTTP_INCLUDE_DIR) -D_GNU_SOURCE
+CPPFLAGS_ALL := -I. -Iinclude -I$(LLHTTP_INCLUDE_DIR) -D_GNU_SOURCE
 ifeq ($(CONTEXT),ucontext)
 CPPFLAGS_ALL += -DFL_CONTEXT_UCONTEXT=1
 endif
@@ -296,6 +296,75 @@ bench: bench-deps
 
 bench-run: $(BENCH_BINS)
 	@for b in $(BENCH_BINS); do $$b || exit 1; done
+
+# --- install ------------------------------------------------------------------
+# `make install PREFIX=/usr/local DESTDIR=/tmp/stage`: the binary, the library
+# with its one public header, its pkg-config file, the two man pages and the
+# bash and zsh completions. INSTALLED lists each file as SOURCE:DESTINATION:MODE;
+# install copies exactly these and uninstall removes exactly these (and the
+# header folder when it is left empty).
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+LIBDIR ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+MANDIR ?= $(PREFIX)/share/man
+BASH_COMPLETION_DIR ?= $(PREFIX)/share/bash-completion/completions
+ZSH_COMPLETION_DIR ?= $(PREFIX)/share/zsh/site-functions
+FAULTLINE_VERSION := $(shell sed -n 's/^\#define FAULTLINE_VERSION "\(.*\)"/\1/p' include/faultline/faultline.h)
+PUBLIC_HEADERS := $(sort $(wildcard include/faultline/*.h))
+PC_FILE := $(BUILD_DIR)/faultline.pc
+SCENARIO_PAGE := $(BUILD_DIR)/man/faultline-scenario.5
+
+INSTALLED := $(FAULTLINE):$(BINDIR)/faultline:755 \
+  $(LIBRARY):$(LIBDIR)/libfaultline.a:644 \
+  $(foreach h,$(PUBLIC_HEADERS),$(h):$(INCLUDEDIR)/faultline/$(notdir $(h)):644) \
+  $(PC_FILE):$(LIBDIR)/pkgconfig/faultline.pc:644 \
+  man/faultline.1:$(MANDIR)/man1/faultline.1:644 \
+  $(SCENARIO_PAGE):$(MANDIR)/man5/faultline-scenario.5:644 \
+  completions/faultline.bash:$(BASH_COMPLETION_DIR)/faultline:644 \
+  completions/_faultline:$(ZSH_COMPLETION_DIR)/_faultline:644
+
+.PHONY: install uninstall install-files man
+man: $(SCENARIO_PAGE)
+
+install: deps
+	@$(MAKE) --no-print-directory install-files
+
+install-files: $(FAULTLINE) $(LIBRARY) $(PC_FILE) $(SCENARIO_PAGE)
+	@for entry in $(INSTALLED); do \
+	  source=$${entry%%:*}; rest=$${entry#*:}; target=$(DESTDIR)$${rest%:*}; \
+	  [ "$(V)" = 1 ] || printf '  %-4s %s\n' INST "$$target"; \
+	  install -D -m $${rest##*:} "$$source" "$$target" || exit 1; \
+	done
+
+uninstall:
+	@for entry in $(INSTALLED); do \
+	  rest=$${entry#*:}; target=$(DESTDIR)$${rest%:*}; \
+	  [ -e "$$target" ] || continue; \
+	  [ "$(V)" = 1 ] || printf '  %-4s %s\n' RM "$$target"; \
+	  rm -f "$$target" || exit 1; \
+	done
+	@rmdir "$(DESTDIR)$(INCLUDEDIR)/faultline" 2>/dev/null || true
+
+# The pc file's paths are written under ${prefix} where they lie under PREFIX,
+# so pkg-config's --define-variable=prefix=... relocates them.
+# It is written each time (PREFIX may differ from the last call) and replaced
+# only when its text changed.
+.PHONY: pc-file-always
+$(PC_FILE): include/faultline.pc.in pc-file-always
+	@mkdir -p $(dir $@)
+	@sed -e 's|@PREFIX@|$(PREFIX)|' \
+	  -e 's|@LIBDIR@|$(patsubst $(PREFIX)/%,$${prefix}/%,$(LIBDIR))|' \
+	  -e 's|@INCLUDEDIR@|$(patsubst $(PREFIX)/%,$${prefix}/%,$(INCLUDEDIR))|' \
+	  -e 's|@VERSION@|$(FAULTLINE_VERSION)|' $< > $@.tmp
+	@if cmp -s $@.tmp $@; then rm -f $@.tmp; \
+	else [ "$(V)" = 1 ] || printf '  %-4s %s\n' GEN $@; mv $@.tmp $@; fi
+
+# faultline-scenario(5) is docs/SCENARIOS.md, converted.
+$(SCENARIO_PAGE): docs/SCENARIOS.md man/scenario_page.py include/faultline/faultline.h
+	@mkdir -p $(dir $@)
+	$(call say,GEN,$@)
+	$(Q)man/scenario_page.py $< $(FAULTLINE_VERSION) > $@.tmp && mv $@.tmp $@
 
 clean:
 	rm -rf build reports

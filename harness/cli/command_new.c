@@ -16,7 +16,7 @@ static void print_kinds(FILE *out) {
     assert(out != NULL && FL_NEW_TEMPLATE_COUNT > 0);
     for (size_t i = 0; i < FL_NEW_TEMPLATE_COUNT; i++)
         fprintf(out, "    %-11s %s (%s)\n", FL_NEW_TEMPLATES[i].kind, FL_NEW_TEMPLATES[i].summary,
-                FL_NEW_TEMPLATES[i].finds ? "finds a bug" : "holds");
+                FL_NEW_TEMPLATES[i].finds ? "finds" : "holds");
 }
 
 static void print_usage(FILE *out) {

@@ -9,13 +9,14 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <faultline/faultline.h> /* FAULTLINE_VERSION */
+
 #include "harness/cli/commands.h"
 #include "harness/cli/torture.h"
 #include "harness/real/fetch.h"
 #include "harness/real/serve.h"
 #include "sim/runtime/context.h"
 
-#define FAULTLINE_VERSION "0.1.0"
 
 typedef int command_fn(int argc, char **argv, FILE *out, FILE *err);
 

@@ -99,7 +99,7 @@ const fl_new_template_t FL_NEW_TEMPLATES[] = {
      "expect:\n"
      "  - step: {step: events, name: all_events, events: 5, last_event_id: \"5\"}\n"
      "  - trace: {name: fault_fired, event: fault, count: 1}\n"},
-    {"shield", true, "stacked BaseHTTPMiddleware 0.20 racing a disconnect (Starlette #1634)",
+    {"shield", true, "stacked BaseHTTPMiddleware 0.20 vs a disconnect (Starlette #1634)",
      "# A starter scenario (faultline new shield): two stacked BaseHTTPMiddleware\n"
      "# of Starlette 0.20, and a client that leaves right after its request, so\n"
      "# its disconnect races the response start (Starlette #1634).\n"
