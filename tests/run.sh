@@ -38,5 +38,6 @@ if [ ${#failed_names[@]} -gt 0 ]; then
 fi
 noun=binaries
 [ $# -eq 1 ] && noun=binary
+case "$*" in *.sh) noun=scripts; [ $# -eq 1 ] && noun=script ;; esac
 echo "$label: $passed passed, $failed failed in $# $noun"
 [ ${#failed_names[@]} -eq 0 ]

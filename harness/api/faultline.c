@@ -26,6 +26,7 @@ struct faultline_scenario {
 
 int faultline_load(const char *path, faultline_scenario_t **out, char *error, size_t error_size) {
     if (out != NULL) *out = NULL;
+    if (error == NULL) error_size = 0;
     if (path == NULL || out == NULL) {
         if (error_size > 0) snprintf(error, error_size, "faultline_load: no path or no out");
         return FAULTLINE_EINVAL;
