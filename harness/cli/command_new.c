@@ -59,10 +59,16 @@ static bool name_file(const char *given, char path[NEW_PATH_MAX], char name[NEW_
     assert(given != NULL && path != NULL && name != NULL && err != NULL);
     bool has_extension = has_suffix(given, ".yaml") || has_suffix(given, ".yml");
     int n = snprintf(path, NEW_PATH_MAX, "%s%s", given, has_extension ? "" : ".yaml");
+    if (n < 0 || n >= NEW_PATH_MAX) {
+        fprintf(err, "faultline new: the path '%s' is too long\n", given);
+        return false;
+    }
     const char *base = strrchr(path, '/');
     base = base != NULL ? base + 1 : path;
-    size_t length = strcspn(base, ".") == 0 ? 0 : (size_t)(strrchr(base, '.') - base);
-    if (n < 0 || n >= NEW_PATH_MAX || length >= NEW_NAME_MAX) {
+    const char *extension = strrchr(base, '.'); /* the path ends in .yaml or .yml */
+    assert(extension != NULL);
+    size_t length = (size_t)(extension - base);
+    if (length >= NEW_NAME_MAX) {
         fprintf(err, "faultline new: the name '%s' is too long\n", given);
         return false;
     }

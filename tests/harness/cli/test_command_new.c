@@ -116,12 +116,36 @@ static void test_help_names_every_kind_and_a_bad_call_is_a_usage_error(void **st
     assert_non_null(strstr(err, "must be letters, digits"));
 }
 
+static void test_a_yml_name_is_kept_and_an_empty_or_long_name_refused(void **state) {
+    (void)state;
+    char path[PATH_MAX_TEST], out[TEXT_MAX], err[TEXT_MAX], text[TEXT_MAX];
+    snprintf(path, sizeof path, "%s/kept.v2.yml", dir);
+    const char *yml[] = {"new", "flaky", path};
+    assert_int_equal(scratch_capture(fl_cli_new, yml, 3, out, err, sizeof out), 0);
+    read_file(path, text, sizeof text);
+    assert_non_null(strstr(text, "name: \"kept.v2\"\n"));
+    snprintf(path, sizeof path, "%s/.yaml", dir);
+    const char *empty[] = {"new", "flaky", path};
+    assert_int_equal(scratch_capture(fl_cli_new, empty, 3, out, err, sizeof out), 2);
+    assert_non_null(strstr(err, "must be letters, digits"));
+    static char long_name[5000];
+    memset(long_name, 'a', sizeof long_name - 1);
+    const char *too_long[] = {"new", "flaky", long_name};
+    assert_int_equal(scratch_capture(fl_cli_new, too_long, 3, out, err, sizeof out), 2);
+    assert_non_null(strstr(err, "too long"));
+    long_name[200] = '\0';
+    assert_int_equal(scratch_capture(fl_cli_new, too_long, 3, out, err, sizeof out), 2);
+    assert_non_null(strstr(err, "the name"));
+    assert_non_null(strstr(err, "too long"));
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_every_kind_is_checked_and_run_as_written),
         cmocka_unit_test(test_an_existing_file_is_not_overwritten),
         cmocka_unit_test(test_an_unknown_kind_lists_the_kinds),
         cmocka_unit_test(test_help_names_every_kind_and_a_bad_call_is_a_usage_error),
+        cmocka_unit_test(test_a_yml_name_is_kept_and_an_empty_or_long_name_refused),
     };
     return cmocka_run_group_tests(tests, setup, scratch_teardown);
 }
