@@ -52,7 +52,8 @@ static void test_a_seed_is_the_runners_seed(void **state) {
     (void)state;
     faultline_scenario_t *s = load(HOLDS_FILE);
     assert_false(faultline_finds(s));
-    assert_string_equal(faultline_name(s), "retry re-sends a GET after a reset, on a new connection");
+    assert_string_equal(faultline_name(s),
+                        "retry re-sends a GET after a reset, on a new connection");
     for (uint64_t seed = 1; seed <= 5; seed++) {
         faultline_result_t r;
         assert_int_equal(faultline_run_seed(s, seed, NULL, &r), FAULTLINE_OK);
