@@ -14,6 +14,13 @@
 #   make bench      -O2 benchmarks, one figure per line with its baseline ratio
 #   make deps       install the Debian packages that are missing (nothing if none)
 #   make bench-deps the same for the benchmarks: nginx, wrk, python3-httpx
+#   make install    faultline, libfaultline.a, its header, faultline.pc, the man
+#                   pages and the shell completions under PREFIX (/usr/local),
+#                   staged under DESTDIR if given; `make uninstall` removes them
+#
+# Output is one line a step (CC file.c, AR lib, LD bin); V=1 shows the full
+# commands and every test's output. Jobs run in parallel, one per CPU, unless
+# the command line says otherwise (-j1).
 #
 # Variant builds live in their own folders (build/sanitize, build/coverage, ...)
 # so switching between them never mixes objects.
@@ -29,7 +36,7 @@ EXTRA_LDFLAGS ?=
 LLHTTP_SRC_DIR ?= /usr/share/llhttp
 LLHTTP_INCLUDE_DIR ?= /usr/share/include/llhttp
 
-DEB_PACKAGES := build-essential pkg-config libuv1-dev libcmocka-dev libyaml-dev \
+DEB_PACKAGES := build-essential pkg-config man-db groff-base zsh libuv1-dev libcmocka-dev libyaml-dev \
                 gcovr node-llhttp valgrind curl python3 python3-httpx python3-uvicorn \
                 python3-junitparser chromium clang libclang-rt-14-dev llvm-14
 
@@ -38,8 +45,25 @@ DEB_PACKAGES := build-essential pkg-config libuv1-dev libcmocka-dev libyaml-dev 
 # one installed will do, the first is what gets installed.
 BENCH_DEB_PACKAGES := nginx-light,nginx,nginx-core,nginx-full,nginx-extras wrk python3-httpx python3-starlette python3-anyio
 
+# --- output and parallelism -------------------------------------------------
+# `say` prints a step's short line unless V=1; Q hides the command it stands
+# for. Only the top-level make picks the job count: a sub-make inherits the
+# jobserver, and -jN on the command line (MAKELEVEL 0 too) wins over ours.
+V ?= 0
+ifeq ($(V),1)
+Q :=
+say :=
+else
+Q := @
+say = @printf '  %-4s %s\n' '$(1)' '$(2)'
+endif
+ifeq ($(MAKELEVEL),0)
+MAKEFLAGS += -j$(shell nproc 2>/dev/null || echo 1)
+endif
+export V
+
 WARNINGS := -Wall -Wextra -Wshadow -Wstrict-prototypes -Werror
-CPPFLAGS_ALL := -I. -I$(LLHTTP_INCLUDE_DIR) -D_GNU_SOURCE
+CPPFLAGS_ALL := -I. -Iinclude -I$(LLHTTP_INCLUDE_DIR) -D_GNU_SOURCE
 ifeq ($(CONTEXT),ucontext)
 CPPFLAGS_ALL += -DFL_CONTEXT_UCONTEXT=1
 endif
@@ -89,6 +113,7 @@ all: deps
 
 .PHONY: build-all
 build-all: $(LIBRARY) $(FAULTLINE) $(TEST_BINS)
+	@:
 
 # Installs only what is missing, so it is quick and silent on a ready machine.
 deps:
@@ -112,14 +137,32 @@ run: deps
 	  --self-check 5% \
 	  --html reports
 
+# Each part ends with its summary line (tests/run.sh: "unit tests: N passed,
+# N failed in N binaries"; the suites: "scenario suites: ..."); each that
+# fails fails make, after the later parts have not run.
 test: deps
 	@$(MAKE) --no-print-directory build-all
 	@$(MAKE) --no-print-directory test-run
-	@FAULTLINE=$(FAULTLINE) tests/run.sh $(TEST_SCRIPTS)
-	@$(FAULTLINE) run scenarios/ --require-marks
+	@FAULTLINE=$(FAULTLINE) FL_TEST_LABEL="script tests" tests/run.sh $(TEST_SCRIPTS)
+	@$(MAKE) --no-print-directory test-scenarios
 
 test-run: $(TEST_BINS)
-	@tests/run.sh $(TEST_BINS)
+	@FL_TEST_LABEL="unit tests" tests/run.sh $(TEST_BINS)
+
+# The suites under scenarios/ with their coverage marks required. Quiet: the
+# lines of files that held or found their bug are left out (V=1 streams them
+# all); the summary line names the suites. The exit code is run's.
+.PHONY: test-scenarios
+test-scenarios: $(FAULTLINE)
+ifeq ($(V),1)
+	$(FAULTLINE) run scenarios/ --require-marks
+else
+	@log=$(BUILD_DIR)/test-scenarios.log; \
+	$(FAULTLINE) run scenarios/ --require-marks > $$log; status=$$?; \
+	grep -Ev '^(held|found) ' $$log \
+	  | sed 's/^\([0-9]*\) scenarios: \(.*\)$$/scenario suites: \2 in \1 files/'; \
+	exit $$status
+endif
 
 test-sanitize: deps
 	@$(MAKE) --no-print-directory BUILD_DIR=build/sanitize OPT="-O1 -g" \
@@ -134,7 +177,7 @@ test-ucontext: deps
 test-valgrind: deps
 	@$(MAKE) --no-print-directory BUILD_DIR=build/valgrind OPT="-O1 -g" $(TEST_BINS:$(BUILD_DIR)/%=build/valgrind/%)
 	@FL_TEST_WRAPPER="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite" \
-	  tests/run.sh $(TEST_BINS:$(BUILD_DIR)/%=build/valgrind/%)
+	  FL_TEST_LABEL="unit tests (valgrind)" tests/run.sh $(TEST_BINS:$(BUILD_DIR)/%=build/valgrind/%)
 
 # Allocation-failure (torture) mode, as curl's (docs/HARDENING.md): a build
 # under AddressSanitizer + UBSan whose own and libyaml's allocations
@@ -258,6 +301,75 @@ bench: bench-deps
 bench-run: $(BENCH_BINS)
 	@for b in $(BENCH_BINS); do $$b || exit 1; done
 
+# --- install ------------------------------------------------------------------
+# `make install PREFIX=/usr/local DESTDIR=/tmp/stage`: the binary, the library
+# with its one public header, its pkg-config file, the two man pages and the
+# bash and zsh completions. INSTALLED lists each file as SOURCE:DESTINATION:MODE;
+# install copies exactly these and uninstall removes exactly these (and the
+# header folder when it is left empty).
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+LIBDIR ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+MANDIR ?= $(PREFIX)/share/man
+BASH_COMPLETION_DIR ?= $(PREFIX)/share/bash-completion/completions
+ZSH_COMPLETION_DIR ?= $(PREFIX)/share/zsh/site-functions
+FAULTLINE_VERSION := $(shell sed -n 's/^\#define FAULTLINE_VERSION "\(.*\)"/\1/p' include/faultline/faultline.h)
+PUBLIC_HEADERS := $(sort $(wildcard include/faultline/*.h))
+PC_FILE := $(BUILD_DIR)/faultline.pc
+SCENARIO_PAGE := $(BUILD_DIR)/man/faultline-scenario.5
+
+INSTALLED := $(FAULTLINE):$(BINDIR)/faultline:755 \
+  $(LIBRARY):$(LIBDIR)/libfaultline.a:644 \
+  $(foreach h,$(PUBLIC_HEADERS),$(h):$(INCLUDEDIR)/faultline/$(notdir $(h)):644) \
+  $(PC_FILE):$(LIBDIR)/pkgconfig/faultline.pc:644 \
+  man/faultline.1:$(MANDIR)/man1/faultline.1:644 \
+  $(SCENARIO_PAGE):$(MANDIR)/man5/faultline-scenario.5:644 \
+  completions/faultline.bash:$(BASH_COMPLETION_DIR)/faultline:644 \
+  completions/_faultline:$(ZSH_COMPLETION_DIR)/_faultline:644
+
+.PHONY: install uninstall install-files man
+man: $(SCENARIO_PAGE)
+
+install: deps
+	@$(MAKE) --no-print-directory install-files
+
+install-files: $(FAULTLINE) $(LIBRARY) $(PC_FILE) $(SCENARIO_PAGE)
+	@for entry in $(INSTALLED); do \
+	  source=$${entry%%:*}; rest=$${entry#*:}; target=$(DESTDIR)$${rest%:*}; \
+	  [ "$(V)" = 1 ] || printf '  %-4s %s\n' INST "$$target"; \
+	  install -D -m $${rest##*:} "$$source" "$$target" || exit 1; \
+	done
+
+uninstall:
+	@for entry in $(INSTALLED); do \
+	  rest=$${entry#*:}; target=$(DESTDIR)$${rest%:*}; \
+	  [ -e "$$target" ] || continue; \
+	  [ "$(V)" = 1 ] || printf '  %-4s %s\n' RM "$$target"; \
+	  rm -f "$$target" || exit 1; \
+	done
+	@rmdir "$(DESTDIR)$(INCLUDEDIR)/faultline" 2>/dev/null || true
+
+# The pc file's paths are written under ${prefix} where they lie under PREFIX,
+# so pkg-config's --define-variable=prefix=... relocates them.
+# It is written each time (PREFIX may differ from the last call) and replaced
+# only when its text changed.
+.PHONY: pc-file-always
+$(PC_FILE): include/faultline.pc.in pc-file-always
+	@mkdir -p $(dir $@)
+	@sed -e 's|@PREFIX@|$(PREFIX)|' \
+	  -e 's|@LIBDIR@|$(patsubst $(PREFIX)/%,$${prefix}/%,$(LIBDIR))|' \
+	  -e 's|@INCLUDEDIR@|$(patsubst $(PREFIX)/%,$${prefix}/%,$(INCLUDEDIR))|' \
+	  -e 's|@VERSION@|$(FAULTLINE_VERSION)|' $< > $@.tmp
+	@if cmp -s $@.tmp $@; then rm -f $@.tmp; \
+	else [ "$(V)" = 1 ] || printf '  %-4s %s\n' GEN $@; mv $@.tmp $@; fi
+
+# faultline-scenario(5) is docs/SCENARIOS.md, converted.
+$(SCENARIO_PAGE): docs/SCENARIOS.md man/scenario_page.py include/faultline/faultline.h
+	@mkdir -p $(dir $@)
+	$(call say,GEN,$@)
+	$(Q)man/scenario_page.py $< $(FAULTLINE_VERSION) > $@.tmp && mv $@.tmp $@
+
 clean:
 	rm -rf build reports
 
@@ -266,35 +378,43 @@ clean:
 $(LIBRARY): $(LIB_OBJS) $(LLHTTP_OBJS)
 	@mkdir -p $(dir $@)
 	@rm -f $@
-	ar rcs $@ $^
+	$(call say,AR,$@)
+	$(Q)ar rcs $@ $^
 
 $(BUILD_DIR)/obj/%.c.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) -c $< -o $@
+	$(call say,CC,$<)
+	$(Q)$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) -c $< -o $@
 
 $(BUILD_DIR)/obj/%.S.o: %.S
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) -c $< -o $@
+	$(call say,CC,$<)
+	$(Q)$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) -c $< -o $@
 
 # llhttp is Debian's generated C: compiled as shipped, with its own warnings
 # left to its authors.
 $(BUILD_DIR)/llhttp/%.o: $(LLHTTP_SRC_DIR)/%.c
 	@mkdir -p $(dir $@)
-	$(CC) -I$(LLHTTP_INCLUDE_DIR) -std=c11 $(OPT) $(SANITIZE_FLAGS) $(EXTRA_CFLAGS) -w -c $< -o $@
+	$(call say,CC,$<)
+	$(Q)$(CC) -I$(LLHTTP_INCLUDE_DIR) -std=c11 $(OPT) $(SANITIZE_FLAGS) $(EXTRA_CFLAGS) -w -c $< -o $@
 
 $(FAULTLINE): $(BUILD_DIR)/obj/harness/cli/main.c.o $(LIBRARY)
-	$(CC) $(LDFLAGS_ALL) $^ -o $@ $(LIBS)
+	$(call say,LD,$@)
+	$(Q)$(CC) $(LDFLAGS_ALL) $^ -o $@ $(LIBS)
 
 $(BUILD_DIR)/tests/%: tests/%.c $(TEST_SUPPORT_OBJS) $(LIBRARY)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) $(LDFLAGS_ALL) $< $(TEST_SUPPORT_OBJS) $(LIBRARY) -o $@ $(TEST_LIBS) $(LIBS)
+	$(call say,LD,$@)
+	$(Q)$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) $(LDFLAGS_ALL) $< $(TEST_SUPPORT_OBJS) $(LIBRARY) -o $@ $(TEST_LIBS) $(LIBS)
 
 $(BUILD_DIR)/fuzz/%: tests/fuzz/%.c $(LIBRARY)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) -fsanitize=fuzzer $(LDFLAGS_ALL) $< $(LIBRARY) -o $@ $(LIBS)
+	$(call say,LD,$@)
+	$(Q)$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) -fsanitize=fuzzer $(LDFLAGS_ALL) $< $(LIBRARY) -o $@ $(LIBS)
 
 $(BUILD_DIR)/bench/%: bench/%.c $(BENCH_SUPPORT_SRCS) $(LIBRARY)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) $(LDFLAGS_ALL) $< $(BENCH_SUPPORT_SRCS) $(LIBRARY) -o $@ $(LIBS)
+	$(call say,LD,$@)
+	$(Q)$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) $(LDFLAGS_ALL) $< $(BENCH_SUPPORT_SRCS) $(LIBRARY) -o $@ $(LIBS)
 
 -include $(shell find $(BUILD_DIR) -name '*.d' -type f 2>/dev/null)

@@ -10,6 +10,7 @@
  *                    the bug shows, and its distinct signatures
  *   merge SHARD.jsonl...   run --shard K/N's --json results, combined into
  *                    the unsharded run's lines, reports and exit code
+ *   new KIND NAME    a commented starter scenario file of that kind
  *
  * Exit codes: 0 everything held (or validated), 1 a scenario failed, 2 a
  * usage or scenario-file error (for run also a report file that cannot be
@@ -37,5 +38,7 @@ int fl_cli_explore(int argc, char **argv, FILE *out, FILE *err);
 int fl_cli_shrink(int argc, char **argv, FILE *out, FILE *err);
 /* merge SHARD.jsonl...: the shards' --json results as one run's (command_merge.c). */
 int fl_cli_merge(int argc, char **argv, FILE *out, FILE *err);
+/* new KIND NAME: a starter scenario file, never over an existing one (command_new.c). */
+int fl_cli_new(int argc, char **argv, FILE *out, FILE *err);
 
 #endif /* FL_HARNESS_COMMANDS_H */

@@ -9,6 +9,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <faultline/faultline.h> /* FAULTLINE_VERSION */
+
 #include "harness/cli/commands.h"
 #include "harness/cli/torture.h"
 #include "harness/model/yaml_reader.h"
@@ -16,7 +18,6 @@
 #include "harness/real/serve.h"
 #include "sim/runtime/context.h"
 
-#define FAULTLINE_VERSION "0.1.0"
 
 typedef int command_fn(int argc, char **argv, FILE *out, FILE *err);
 
@@ -56,6 +57,9 @@ static const command_row_t COMMANDS[] = {
     {"shrink", fl_cli_shrink,
      "  shrink FILE --seed N [--policy P | --schedule S] [--out FILE]\n"
      "                  cut a failing run down to the faults and choices it needs\n"},
+    {"new", fl_cli_new,
+     "  new KIND NAME   write NAME.yaml, a commented starter scenario of KIND (retry,\n"
+     "                  stream, sse, shield, cross-task, flaky, mapping)\n"},
     {"check", fl_cli_check, "  check PATH...   validate scenario files\n"},
     {"list", fl_cli_list, "  list PATH...    list scenarios: file, mode, seeds, policy, name\n"},
     {"serve", fl_cli_serve,
