@@ -9,16 +9,18 @@ _faultline_kinds="retry stream sse shield cross-task flaky mapping"
 _faultline_options() {
     case "$1" in
     run) echo "--seeds --policy --schedule --junit --json --jobs --timeout --shard
-               --trace-failures --marks --require-marks --matrix --self-check --html --help" ;;
+               --trace-failures --marks --require-marks --matrix --self-check --html --seed
+               -k --keyword --tag -x --exitfirst --lf --ff -q --quiet -v --verbose --help" ;;
     replay) echo "--seed --policy --depth --schedule --trace --help" ;;
     explore) echo "--policy --runs --depth --bound --time --jobs --timeout --help" ;;
     merge) echo "--junit --json --marks --require-marks --matrix --html --coverage-tracefile
                  --coverage-out --help" ;;
     shrink) echo "--seed --policy --schedule --out --help" ;;
-    serve) echo "--listen --duration --help" ;;
+    serve) echo "--listen --duration --log-level --log-json --timeout-graceful-shutdown --help" ;;
     fetch) echo "-X --request -H --header -d --data --stream-body --timeout --max-time --retry
                  --repeat --help" ;;
-    new | check | list) echo "--help" ;;
+    check | list) echo "-k --keyword --tag --lf --ff --help" ;;
+    new) echo "--help" ;;
     esac
 }
 
@@ -40,13 +42,15 @@ _faultline() {
         fi
         return ;;
     --jobs) COMPREPLY=($(compgen -W "auto 1 2 4 8" -- "$cur")); return ;;
+    --log-level)
+        COMPREPLY=($(compgen -W "critical error warning info debug trace" -- "$cur")); return ;;
     --junit | --json | --trace | --out | --coverage-tracefile | -d | --data)
         COMPREPLY=($(compgen -f -- "$cur")); return ;;
     --html | --trace-failures | --coverage-out)
         COMPREPLY=($(compgen -d -- "$cur")); return ;;
     --seeds | --seed | --schedule | --timeout | --shard | --self-check | --runs | --depth | \
     --bound | --time | --listen | --duration | -X | --request | -H | --header | --stream-body | \
-    --max-time | --retry | --repeat)
+    --max-time | --retry | --repeat | -k | --keyword | --tag | --timeout-graceful-shutdown)
         return ;; # a value to type
     esac
     if [[ "$cur" == -* ]]; then
