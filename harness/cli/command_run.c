@@ -15,6 +15,7 @@
 #include "harness/cli/last_failed.h"
 #include "harness/cli/options.h"
 #include "harness/cli/output_dir.h"
+#include "harness/cli/progress.h"
 #include "harness/cli/run_summary.h"
 #include "harness/cli/scenario_files.h"
 #include "harness/cli/selection.h"
@@ -233,6 +234,7 @@ typedef struct pool_state {
     fl_arena_t *strings; /* the failures' schedules */
     FILE *out, *err;
     bool stopped; /* -x: a failure was printed; nothing after it is */
+    fl_progress_t progress;
 } pool_state_t;
 
 /* A worker that did not report: why, in the outcome. */
@@ -288,6 +290,7 @@ static void print_ready(pool_state_t *state) {
     assert(state->printed <= state->count);
     while (!state->stopped && state->printed < state->count && state->ready[state->printed]) {
         const fl_outcome_t *r = &state->outcomes[state->printed++];
+        fl_progress_clear(&state->progress);
         print_outcome(r, state->options, state->out);
         state->stopped = state->options->exit_first && !r->passed;
     }
@@ -303,6 +306,7 @@ static bool on_job_done(void *user, size_t index) {
     fl_failure_schedule_fill(&state->outcomes[index], state->options, state->strings);
     state->ready[index] = true;
     print_ready(state);
+    fl_progress_done(&state->progress, &state->outcomes[index]);
     return !state->stopped;
 }
 
@@ -367,12 +371,14 @@ static int run_in_workers(const fl_file_list_t *files, const fl_options_t *o, co
                           .strings = strings,
                           .out = out,
                           .err = err};
+    fl_progress_start(&state.progress, err, count);
     int status =
         fl_workers_run(jobs, count, o->jobs, o->timeout_seconds * 1000, on_job_done, &state);
     if (status != 0) {
         fprintf(err, "faultline run: cannot start workers: %s\n", uv_strerror(status));
         status = 2;
     }
+    fl_progress_clear(&state.progress);
     /* Once the loop ran, every job has ended and every outcome is printed,
      * up to the first failure with -x. */
     assert(status != 0 || state.stopped || state.printed == count);
@@ -395,17 +401,21 @@ static size_t run_here(const fl_file_list_t *files, const fl_options_t *o, fl_ou
                        fl_arena_t *strings, FILE *out, FILE *err) {
     assert(files != NULL && o != NULL && outcomes != NULL && out != NULL && err != NULL);
     assert(o->jobs <= 1 && files->count <= FL_FILES_MAX);
-    bool tty = isatty(fileno(err));
+    fl_progress_t progress;
+    fl_progress_start(&progress, err, files->count);
     for (size_t i = 0; i < files->count; i++) {
-        if (tty) fprintf(err, "\r[%zu/%zu] %s\033[K", i + 1, files->count, files->paths[i]);
-        if (tty) fflush(err);
-        if (tty) fprintf(err, "\r\033[K");
         run_scenario(files->paths[i], o, false, &outcomes[i], err);
         assert(outcomes[i].ending == FL_ENDING_RAN);
         fl_failure_schedule_fill(&outcomes[i], o, strings);
+        fl_progress_clear(&progress);
         print_outcome(&outcomes[i], o, out);
-        if (o->exit_first && !outcomes[i].passed) return i + 1;
+        fl_progress_done(&progress, &outcomes[i]);
+        if (o->exit_first && !outcomes[i].passed) {
+            fl_progress_clear(&progress);
+            return i + 1;
+        }
     }
+    fl_progress_clear(&progress);
     return files->count;
 }
 
