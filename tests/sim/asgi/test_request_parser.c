@@ -346,6 +346,63 @@ static void test_header_bytes_over_the_limit_are_431(void **state) {
     assert_int_equal(at, strlen("GET / HTTP/1.1\r\nHost: h\r\nA: xx"));
 }
 
+/* Past the limit while still in the request target, it is the target
+ * that is too long: 414 (RFC 9112 §3), whole or a byte at a time. */
+static void test_a_target_over_the_limit_is_414(void **state) {
+    fixture_t *f = *state;
+    const char *request = "GET /abcdefghij HTTP/1.1\r\nHost: h\r\n\r\n";
+    assert_int_equal(feed_text(restart(f, 10, 4096), request), 414);
+    assert_string_equal(fl_request_parser_refusal_reason(&f->parser), "limit");
+    assert_int_equal(f->recorder.heads, 0);
+    size_t at = 0;
+    assert_int_equal(feed_bytewise(restart(f, 10, 4096), request, &at), 414);
+    assert_int_equal(at, strlen("GET /abcdefghi"));
+    /* The same target within the limit, the headers past it: 431. */
+    assert_int_equal(feed_text(restart(f, 14, 4096), request), 431);
+}
+
+/* RFC 9112 §3.2: more than one Host is a 400 (h11 refuses it), the same
+ * value or not, in either version; before the head event. */
+static void test_a_duplicate_host_is_400(void **state) {
+    fixture_t *f = *state;
+    static const char *const requests[] = {
+        "GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: a\r\nhost: a\r\n\r\n",
+        "GET / HTTP/1.0\r\nHost: a\r\nX: y\r\nHOST: b\r\n\r\n",
+    };
+    for (size_t i = 0; i < sizeof requests / sizeof *requests; i++) {
+        assert_int_equal(feed_text(restart(f, 4096, 4096), requests[i]), 400);
+        assert_string_equal(fl_request_parser_refusal_reason(&f->parser), "duplicate Host header");
+        assert_int_equal(f->recorder.heads, 0);
+    }
+}
+
+/* h11 takes "chunked" as the one transfer coding; any other (alone, before
+ * it, after it, or chunked twice) is refused: 501, RFC 9112 §6.1's status
+ * (uvicorn answers 400). The name and the coding in any case are fine. */
+static void test_a_transfer_coding_other_than_chunked_is_501(void **state) {
+    fixture_t *f = *state;
+    static const char *const codings[] = {
+        "Transfer-Encoding: gzip\r\n",
+        "Transfer-Encoding: gzip, chunked\r\n",
+        "Transfer-Encoding: chunked, gzip\r\n",
+        "Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n",
+        "Transfer-Encoding: chunked,\r\nTransfer-Encoding: identity\r\n",
+    };
+    for (size_t i = 0; i < sizeof codings / sizeof *codings; i++) {
+        char request[256];
+        snprintf(request, sizeof request, "POST / HTTP/1.1\r\nHost: x\r\n%s\r\n0\r\n\r\n",
+                 codings[i]);
+        assert_int_equal(feed_text(restart(f, 4096, 4096), request), 501);
+        assert_int_equal(f->recorder.completes, 0);
+    }
+    const char *fine = "POST / HTTP/1.1\r\nHost: x\r\ntransfer-encoding:  Chunked \r\n\r\n"
+                       "3\r\nabc\r\n0\r\n\r\n";
+    assert_int_equal(feed_text(restart(f, 4096, 4096), fine), 0);
+    assert_int_equal(f->recorder.body_bytes, 3);
+    assert_int_equal(f->recorder.completes, 1);
+}
+
 static void test_more_than_100_headers_are_431(void **state) {
     fixture_t *f = *state;
     for (int count = FL_REQUEST_HEADERS_MAX; count <= FL_REQUEST_HEADERS_MAX + 1; count++) {
@@ -469,6 +526,9 @@ int main(void) {
         TEST(test_more_than_100_headers_are_431),
         TEST(test_a_declared_length_over_the_limit_is_413_at_the_head),
         TEST(test_a_chunked_body_over_the_limit_is_413_as_it_arrives),
+        TEST(test_a_target_over_the_limit_is_414),
+        TEST(test_a_duplicate_host_is_400),
+        TEST(test_a_transfer_coding_other_than_chunked_is_501),
         TEST(test_a_discarded_body_is_dropped_and_not_counted),
         TEST(test_arbitrary_bytes_never_crash_the_parser),
     };
