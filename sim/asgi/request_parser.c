@@ -130,28 +130,23 @@ static const char *header_value_at(const fl_request_parser_t *p, size_t index) {
     return p->header_value_at[index] ? p->scratch.data + p->header_value_at[index] : "";
 }
 
-/* h11 takes one transfer coding only: every Transfer-Encoding header's
- * list, joined, must be exactly "chunked" (any case, spaces around). True
- * when the request names any other ("gzip", "gzip, chunked", "chunked"
- * twice), which llhttp would partly accept. */
+/* h11 takes one transfer coding only: a single Transfer-Encoding header
+ * whose value is "chunked" (any case, spaces around). True when the
+ * request has another ("gzip", "gzip, chunked", "chunked, ", ...) or two
+ * such headers, some of which llhttp would accept. */
 static bool unsupported_transfer_coding(const fl_request_parser_t *p) {
-    size_t codings = 0;
-    bool only_chunked = true;
+    size_t headers = 0;
+    bool chunked = false;
     for (size_t i = 0; i < p->header_count; i++) {
         if (strcasecmp(p->scratch.data + p->header_name_at[i], "transfer-encoding") != 0) continue;
-        const char *item = header_value_at(p, i);
-        /* Each turn takes one list item; a value has fewer than its length + 1. */
-        for (size_t turns = strlen(item) + 1; turns > 0 && *item != '\0'; turns--) {
-            size_t span = strcspn(item, ",");
-            size_t from = strspn(item, " \t");
-            size_t to = span;
-            while (to > from && (item[to - 1] == ' ' || item[to - 1] == '\t')) to--;
-            codings++;
-            if (to - from != 7 || strncasecmp(item + from, "chunked", 7) != 0) only_chunked = false;
-            item += span + (item[span] == ',');
-        }
+        const char *value = header_value_at(p, i);
+        size_t from = strspn(value, " \t"), to = strlen(value);
+        while (to > from && (value[to - 1] == ' ' || value[to - 1] == '\t')) to--;
+        chunked = to - from == 7 && strncasecmp(value + from, "chunked", 7) == 0;
+        headers++;
     }
-    return codings > 0 && (codings > 1 || !only_chunked);
+    assert(headers <= p->header_count);
+    return headers > 1 || (headers == 1 && !chunked);
 }
 
 /* The request's own refusals, once its head is complete: 0 or a status,

@@ -611,8 +611,11 @@ static void test_unknown_transfer_coding_differs_in_status_only(void **state) {
     static const char *const requests[] = {
         "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n",
         "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n",
+        "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: , chunked\r\n\r\n0\r\n\r\n",
+        "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
+        "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
     };
-    for (int r = 0; r < 2; r++) {
+    for (size_t r = 0; r < sizeof requests / sizeof *requests; r++) {
         for (int i = 0; i < 2; i++) {
             exchange_t e;
             talk(s->ports[i], requests[r], 0, NULL, &e);

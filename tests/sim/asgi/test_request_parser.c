@@ -377,9 +377,10 @@ static void test_a_duplicate_host_is_400(void **state) {
     }
 }
 
-/* h11 takes "chunked" as the one transfer coding; any other (alone, before
- * it, after it, or chunked twice) is refused: 501, RFC 9112 §6.1's status
- * (uvicorn answers 400). The name and the coding in any case are fine. */
+/* h11 takes one Transfer-Encoding header, "chunked"; any other coding
+ * (alone, before it, after it, an empty item) or a second header is
+ * refused: 501, RFC 9112 §6.1's status (uvicorn answers 400). The name and
+ * the coding in any case, with spaces around, are fine. */
 static void test_a_transfer_coding_other_than_chunked_is_501(void **state) {
     fixture_t *f = *state;
     static const char *const codings[] = {
@@ -388,6 +389,8 @@ static void test_a_transfer_coding_other_than_chunked_is_501(void **state) {
         "Transfer-Encoding: chunked, gzip\r\n",
         "Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n",
         "Transfer-Encoding: chunked,\r\nTransfer-Encoding: identity\r\n",
+        "Transfer-Encoding: , chunked\r\n",
+        "Transfer-Encoding: chunked, \r\n",
     };
     for (size_t i = 0; i < sizeof codings / sizeof *codings; i++) {
         char request[256];
