@@ -26,9 +26,21 @@ static int refuse(fl_request_parser_t *p, int status) {
     return refuse_because(p, status, "limit");
 }
 
+/* The head's bytes so far as h11 would hold them, the request line and
+ * each header line in their plain form ("GET /a HTTP/1.1\r\n", "Name:
+ * value\r\n"): what scratch holds (the target, each "\0" name "\0"
+ * value) plus the method and a space, the version and its line end once
+ * past the target, and for each header the two bytes its ": " and line
+ * end have over its two separators. Whitespace before a value (which
+ * llhttp skips) is not counted, nor the blank line that ends the head. */
 static size_t header_bytes_used(const fl_request_parser_t *p) {
     assert(p->scratch.length <= p->scratch.capacity);
-    return p->scratch.length;
+    static const size_t VERSION_LINE = sizeof " HTTP/1.1\r\n" - 1;
+    const char *method = llhttp_method_name((llhttp_method_t)p->llhttp.method);
+    size_t used = p->scratch.length + strlen(method) + 1 + 2 * p->header_count;
+    if (p->header_state != FL_REQUEST_AT_URL) used += VERSION_LINE;
+    assert(used >= p->scratch.length);
+    return used;
 }
 
 static int on_message_begin(llhttp_t *llhttp) {
@@ -44,9 +56,8 @@ static int on_message_begin(llhttp_t *llhttp) {
     return 0;
 }
 
-/* The separators ("\0" after the url and after each name and value) are
- * not checked here but count against the limit from the next append: the
- * limit is on the head as collected, as it always was. */
+/* The limit is h11's (16 KiB by default) on the head counted as
+ * header_bytes_used does; the scratch it bounds is smaller still. */
 static int append_scratch(fl_request_parser_t *p, const char *at, size_t length) {
     assert(at != NULL || length == 0);
     /* Past the limit in the request target, it is the target that is too

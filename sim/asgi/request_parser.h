@@ -26,8 +26,8 @@
  * Refusals: a malformed request is 400 (an HTTP/1.1 request without Host,
  * or one with more than one Host, included: RFC 9112 §3.2, as h11 does); a
  * transfer coding other than exactly "chunked" is 501 (RFC 9112 §6.1; h11
- * takes chunked alone); a head past header_bytes_max (the request target and
- * headers as collected, with a separator byte per part) is 414 when the
+ * takes chunked alone); a head past header_bytes_max (the request line and
+ * header lines in their plain form, as h11 counts its 16 KiB) is 414 when the
  * limit is passed in the target, else 431, as is a head past HEADERS_MAX
  * headers; a body past body_bytes_max is 413. The first refusal is final:
  * every later feed returns it again, whatever the bytes.

@@ -327,38 +327,46 @@ static void test_an_unknown_method_and_http_1_2_are_400(void **state) {
     assert_int_equal(f->recorder.heads, 0);
 }
 
-/* The header limit counts the head as collected: "/", "\0", "Host", "\0",
- * "h", "\0", "A", "\0", "xxx" is 14 bytes when the last value is appended. */
+/* The header limit counts the head as h11 holds it, its lines in their
+ * plain form: "GET / HTTP/1.1\r\n", "Host: h\r\n", "A: xxx\r\n" are 33
+ * bytes when the last value is in (the blank line is not counted). */
 static void test_header_bytes_over_the_limit_are_431(void **state) {
     fixture_t *f = *state;
     const char *request = "GET / HTTP/1.1\r\nHost: h\r\nA: xxx\r\n\r\n";
-    assert_int_equal(feed_text(restart(f, 14, 4096), request), 0);
+    assert_int_equal(feed_text(restart(f, 33, 4096), request), 0);
     assert_int_equal(f->recorder.completes, 1);
 
-    assert_int_equal(feed_text(restart(f, 13, 4096), request), 431);
+    assert_int_equal(feed_text(restart(f, 32, 4096), request), 431);
     assert_string_equal(fl_request_parser_refusal_reason(&f->parser), "limit");
     assert_int_equal(f->recorder.heads, 0);
+    /* Whitespace before a value is not counted, nor is its absence. */
+    assert_int_equal(feed_text(restart(f, 33, 4096),
+                               "GET / HTTP/1.1\r\nHost:    h\r\nA:xxx\r\n\r\n"), 0);
 
     /* A byte at a time, the refusal comes with the byte past the limit:
      * the last 'x'. */
     size_t at = 0;
-    assert_int_equal(feed_bytewise(restart(f, 13, 4096), request, &at), 431);
+    assert_int_equal(feed_bytewise(restart(f, 32, 4096), request, &at), 431);
     assert_int_equal(at, strlen("GET / HTTP/1.1\r\nHost: h\r\nA: xx"));
 }
 
 /* Past the limit while still in the request target, it is the target
- * that is too long: 414 (RFC 9112 §3), whole or a byte at a time. */
+ * that is too long: 414 (RFC 9112 §3), whole or a byte at a time. "GET "
+ * and the 11-byte target are 15 bytes. */
 static void test_a_target_over_the_limit_is_414(void **state) {
     fixture_t *f = *state;
     const char *request = "GET /abcdefghij HTTP/1.1\r\nHost: h\r\n\r\n";
-    assert_int_equal(feed_text(restart(f, 10, 4096), request), 414);
+    assert_int_equal(feed_text(restart(f, 14, 4096), request), 414);
     assert_string_equal(fl_request_parser_refusal_reason(&f->parser), "limit");
     assert_int_equal(f->recorder.heads, 0);
     size_t at = 0;
-    assert_int_equal(feed_bytewise(restart(f, 10, 4096), request, &at), 414);
+    assert_int_equal(feed_bytewise(restart(f, 14, 4096), request, &at), 414);
     assert_int_equal(at, strlen("GET /abcdefghi"));
-    /* The same target within the limit, the headers past it: 431. */
-    assert_int_equal(feed_text(restart(f, 14, 4096), request), 431);
+    /* The same target within the limit, the headers past it: 431; the
+     * whole head (26 + 9 bytes) within it: taken. */
+    assert_int_equal(feed_text(restart(f, 15, 4096), request), 431);
+    assert_int_equal(feed_text(restart(f, 34, 4096), request), 431);
+    assert_int_equal(feed_text(restart(f, 35, 4096), request), 0);
 }
 
 /* RFC 9112 §3.2: more than one Host is a 400 (h11 refuses it), the same
