@@ -431,6 +431,9 @@ int fl__load_server(fl_yaml_reader_t *ld, fl_yaml_node_t *node, fl_server_spec_t
          "a connection with no request in progress closes after this long idle, as uvicorn's "
          "timeout_keep_alive (0: the default)",
          &FL_READ_DURATION_OR_FOREVER, FL_INTO(fl_server_spec_t, keep_alive_timeout_ns)},
+        {"redirect_slashes", "boolean", "true",
+         "as Starlette's Router: a path no route has, but one has with a trailing / added or "
+         "removed, gets a 307 to it", &FL_READ_BOOL, FL_INTO(fl_server_spec_t, redirect_slashes)},
         FL_KEYS_END,
     };
     TRY(fl__yaml_check_and_read_keys(ld, node, "server", keys, out, sizeof *out));

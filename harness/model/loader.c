@@ -95,6 +95,7 @@ static void set_defaults(fl_scenario_t *out, const char *file) {
     out->time_limit_ns = 3600LL * 1000000000LL;
     out->network = fl_simnet_options_default();
     out->server.spec_version = "2.3";
+    out->server.redirect_slashes = true; /* Starlette's Router default */
     assert(out->seed_first <= out->seed_last && out->time_limit_ns > 0);
 }
 

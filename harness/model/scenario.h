@@ -73,6 +73,7 @@ typedef struct fl_server_spec {
     size_t route_count;
     int64_t header_timeout_ns;     /* 0: the server's 5 s; FL_TIME_NEVER: no limit */
     int64_t keep_alive_timeout_ns; /* likewise */
+    bool redirect_slashes;         /* Starlette's: a 307 to the other slash ending */
 } fl_server_spec_t;
 
 /* --- the client --------------------------------------------------------------------- */

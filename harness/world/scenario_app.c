@@ -57,6 +57,7 @@ fl_asgi_app_t *fl_scenario_server_app(fl_world_t *w, const fl_server_spec_t *spe
     assert(spec->layers != NULL || spec->layer_count == 0);
     fl_router_t *router = fl_router_create(w);
     assert(router != NULL);
+    fl_router_set_redirect_slashes(router, spec->redirect_slashes);
     for (size_t i = 0; i < spec->route_count; i++) {
         const fl_route_t *route = &spec->routes[i];
         assert(route->path != NULL);

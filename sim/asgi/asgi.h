@@ -74,6 +74,7 @@ typedef struct fl_asgi_scope {
     const char *http_version;       /* "1.1" or "1.0" */
     const char *method;
     const char *path;               /* decoded path, no query */
+    const char *raw_path;           /* the path as sent (no query); NULL: same as path */
     const char *query_string;       /* raw, without '?'; "" if none */
     const fl_asgi_header_t *headers;
     size_t header_count;

@@ -13,7 +13,7 @@ static fl_request_parser_t *parser_of(llhttp_t *llhttp) {
 }
 
 static int refuse_because(fl_request_parser_t *p, int status, const char *reason) {
-    assert(status == 400 || status == 413 || status == 431);
+    assert(status == 400 || status == 413 || status == 414 || status == 431 || status == 501);
     assert(reason != NULL);
     assert(p->refusal_status == 0); /* parsing stops at the first refusal */
     p->refusal_status = status;
@@ -22,13 +22,25 @@ static int refuse_because(fl_request_parser_t *p, int status, const char *reason
 }
 
 static int refuse(fl_request_parser_t *p, int status) {
-    assert(status == 413 || status == 431);
+    assert(status == 413 || status == 414 || status == 431);
     return refuse_because(p, status, "limit");
 }
 
+/* The head's bytes so far as h11 would hold them, the request line and
+ * each header line in their plain form ("GET /a HTTP/1.1\r\n", "Name:
+ * value\r\n"): what scratch holds (the target, each "\0" name "\0"
+ * value) plus the method and a space, the version and its line end once
+ * past the target, and for each header the two bytes its ": " and line
+ * end have over its two separators. Whitespace before a value (which
+ * llhttp skips) is not counted, nor the blank line that ends the head. */
 static size_t header_bytes_used(const fl_request_parser_t *p) {
     assert(p->scratch.length <= p->scratch.capacity);
-    return p->scratch.length;
+    static const size_t VERSION_LINE = sizeof " HTTP/1.1\r\n" - 1;
+    const char *method = llhttp_method_name((llhttp_method_t)p->llhttp.method);
+    size_t used = p->scratch.length + strlen(method) + 1 + 2 * p->header_count;
+    if (p->header_state != FL_REQUEST_AT_URL) used += VERSION_LINE;
+    assert(used >= p->scratch.length);
+    return used;
 }
 
 static int on_message_begin(llhttp_t *llhttp) {
@@ -44,12 +56,14 @@ static int on_message_begin(llhttp_t *llhttp) {
     return 0;
 }
 
-/* The separators ("\0" after the url and after each name and value) are
- * not checked here but count against the limit from the next append: the
- * limit is on the head as collected, as it always was. */
+/* The limit is h11's (16 KiB by default) on the head counted as
+ * header_bytes_used does; the scratch it bounds is smaller still. */
 static int append_scratch(fl_request_parser_t *p, const char *at, size_t length) {
     assert(at != NULL || length == 0);
-    if (header_bytes_used(p) + length > p->limits.header_bytes_max) return refuse(p, 431);
+    /* Past the limit in the request target, it is the target that is too
+     * long (RFC 9112 §3: 414); in the headers, they are too large (431). */
+    if (header_bytes_used(p) + length > p->limits.header_bytes_max)
+        return refuse(p, p->header_state == FL_REQUEST_AT_URL ? 414 : 431);
     fl_byte_buffer_append(&p->scratch, at, length);
     assert(header_bytes_used(p) <= p->limits.header_bytes_max);
     return 0;
@@ -112,12 +126,62 @@ static bool declared_length_too_large(const fl_request_parser_t *p) {
            llhttp->content_length > p->limits.body_bytes_max;
 }
 
-/* Whether the current request has a header of this name (any case). */
-static bool has_header(const fl_request_parser_t *p, const char *name) {
+/* How many headers of this name (any case) the current request has. */
+static size_t header_occurrences(const fl_request_parser_t *p, const char *name) {
     assert(name != NULL);
+    size_t count = 0;
     for (size_t i = 0; i < p->header_count; i++)
-        if (strcasecmp(p->scratch.data + p->header_name_at[i], name) == 0) return true;
-    return false;
+        if (strcasecmp(p->scratch.data + p->header_name_at[i], name) == 0) count++;
+    assert(count <= p->header_count);
+    return count;
+}
+
+static const char *header_value_at(const fl_request_parser_t *p, size_t index) {
+    assert(index < p->header_count);
+    return p->header_value_at[index] ? p->scratch.data + p->header_value_at[index] : "";
+}
+
+/* h11 takes one transfer coding only: a single Transfer-Encoding header
+ * whose value is "chunked" (any case, spaces around). True when the
+ * request has another ("gzip", "gzip, chunked", "chunked, ", ...) or two
+ * such headers, some of which llhttp would accept. */
+static bool unsupported_transfer_coding(const fl_request_parser_t *p) {
+    size_t headers = 0;
+    bool chunked = false;
+    for (size_t i = 0; i < p->header_count; i++) {
+        if (strcasecmp(p->scratch.data + p->header_name_at[i], "transfer-encoding") != 0) continue;
+        const char *value = header_value_at(p, i);
+        size_t from = strspn(value, " \t"), to = strlen(value);
+        while (to > from && (value[to - 1] == ' ' || value[to - 1] == '\t')) to--;
+        chunked = to - from == 7 && strncasecmp(value + from, "chunked", 7) == 0;
+        headers++;
+    }
+    assert(headers <= p->header_count);
+    return headers > 1 || (headers == 1 && !chunked);
+}
+
+/* The request's own refusals, once its head is complete: 0 or a status,
+ * with the reason in *reason. */
+static int refusal_of_head(const fl_request_parser_t *p, const char **reason) {
+    const llhttp_t *llhttp = &p->llhttp;
+    size_t hosts = header_occurrences(p, "host");
+    /* RFC 9112 §3.2: a server must answer 400 to an HTTP/1.1 request
+     * without Host, and h11 does; 1.0 knew no Host, so it may go without. */
+    if (llhttp->http_major == 1 && llhttp->http_minor == 1 && hosts == 0) {
+        *reason = "missing Host header";
+        return 400;
+    }
+    /* RFC 9112 §3.2: more than one Host is a 400, in any version (h11). */
+    if (hosts > 1) {
+        *reason = "duplicate Host header";
+        return 400;
+    }
+    /* RFC 9112 §6.1: a transfer coding the server does not know is a 501. */
+    if (unsupported_transfer_coding(p)) {
+        *reason = "unsupported Transfer-Encoding";
+        return 501;
+    }
+    return 0;
 }
 
 static int on_headers_complete(llhttp_t *llhttp) {
@@ -127,10 +191,9 @@ static int on_headers_complete(llhttp_t *llhttp) {
     /* Past the url only once a header field began. */
     assert(p->header_state == FL_REQUEST_AT_URL || p->header_count > 0);
     fl_byte_buffer_append(&p->scratch, "", 1); /* end the url or the last value */
-    /* RFC 9112 §3.2: a server must answer 400 to an HTTP/1.1 request
-     * without Host, and h11 does; 1.0 knew no Host, so it may go without. */
-    if (llhttp->http_major == 1 && llhttp->http_minor == 1 && !has_header(p, "host"))
-        return refuse_because(p, 400, "missing Host header");
+    const char *reason = NULL;
+    int refusal = refusal_of_head(p, &reason);
+    if (refusal != 0) return refuse_because(p, refusal, reason);
     fl_request_head_t head = {
         .method = llhttp_method_name((llhttp_method_t)llhttp->method),
         .target = p->scratch.data,
@@ -209,9 +272,12 @@ int fl_request_parser_feed(fl_request_parser_t *parser, const char *data, size_t
         if (used < length) fl_byte_buffer_append(&p->pending, data + used, length - used);
         return 0;
     }
-    /* A refusal of ours (a limit) or llhttp's own: a malformed request. */
-    if (p->refusal_status == 0) p->refusal_status = 400;
-    assert(p->refusal_status == 400 || p->refusal_status == 413 || p->refusal_status == 431);
+    /* A refusal of ours (a limit) or llhttp's own: a malformed request,
+     * or a coding after "chunked", which llhttp refuses before the head is
+     * complete: 501, as for any coding but chunked (refusal_of_head). */
+    if (p->refusal_status == 0)
+        p->refusal_status = err == HPE_INVALID_TRANSFER_ENCODING ? 501 : 400;
+    assert(p->refusal_status >= 400 && p->refusal_status <= 501);
     return p->refusal_status;
 }
 
@@ -252,7 +318,7 @@ void fl_request_parser_header(const fl_request_parser_t *parser, size_t index,
     assert(p->header_value_at[index] < p->scratch.length);
     *name_out = p->scratch.data + p->header_name_at[index];
     /* A header whose value never began (an empty value) has none. */
-    *value_out = p->header_value_at[index] ? p->scratch.data + p->header_value_at[index] : "";
+    *value_out = header_value_at(p, index);
 }
 
 const char *fl_request_parser_refusal_reason(const fl_request_parser_t *parser) {

@@ -23,12 +23,14 @@
  *             fl_request_parser_resume, so pipelined requests wait for the
  *             one being answered (as uvicorn's httptools protocol does).
  *
- * Refusals: a malformed request is 400 (an HTTP/1.1 request without Host
- * included, RFC 9112 §3.2), a head past header_bytes_max (the
- * request line and headers as collected, with a separator byte per part) or
- * past HEADERS_MAX headers is 431, a body past body_bytes_max is 413. The
- * first refusal is final: every later feed returns it again, whatever the
- * bytes.
+ * Refusals: a malformed request is 400 (an HTTP/1.1 request without Host,
+ * or one with more than one Host, included: RFC 9112 §3.2, as h11 does); a
+ * transfer coding other than exactly "chunked" is 501 (RFC 9112 §6.1; h11
+ * takes chunked alone); a head past header_bytes_max (the request line and
+ * header lines in their plain form, as h11 counts its 16 KiB) is 414 when the
+ * limit is passed in the target, else 431, as is a head past HEADERS_MAX
+ * headers; a body past body_bytes_max is 413. The first refusal is final:
+ * every later feed returns it again, whatever the bytes.
  *
  * Memory: the caller owns the struct (it must not move after init, since
  * llhttp points back at it); the parser mallocs its own buffers, which
@@ -95,7 +97,7 @@ typedef struct fl_request_parser {
     bool discarding_body;     /* the rest of this body is dropped, uncounted */
     bool paused;              /* after a complete request, until resumed */
     fl_byte_buffer_t pending; /* bytes fed while paused */
-    int refusal_status;       /* 0, or the final refusal: 400, 413, 431 */
+    int refusal_status;       /* 0, or the final refusal: 400, 413, 414, 431, 501 */
     const char *refusal_reason; /* a refusal of ours (not llhttp's): why */
 } fl_request_parser_t;
 
@@ -109,7 +111,7 @@ void fl_request_parser_release(fl_request_parser_t *parser);
 
 /* Parses length bytes (none is fine), calling the sink as requests go by;
  * while paused, keeps them for fl_request_parser_resume. Returns 0, or the
- * refusal status (400, 413, 431) once a request was refused. */
+ * refusal status (400, 413, 414, 431, 501) once a request was refused. */
 int fl_request_parser_feed(fl_request_parser_t *parser, const char *data, size_t length);
 
 /* Ends the pause after a complete request and parses the bytes kept
@@ -133,8 +135,9 @@ size_t fl_request_parser_pending(const fl_request_parser_t *parser);
 void fl_request_parser_header(const fl_request_parser_t *parser, size_t index,
                               const char **name_out, const char **value_out);
 
-/* Why the request was refused: "limit" for a 413 or 431; for a 400, the
- * parser's own reason ("missing Host header") or llhttp's. Only after a
+/* Why the request was refused: "limit" for a 413, 414 or 431; for a 400
+ * or 501, the parser's own reason ("missing Host header", "duplicate Host
+ * header", "unsupported Transfer-Encoding") or llhttp's. Only after a
  * refusal. */
 const char *fl_request_parser_refusal_reason(const fl_request_parser_t *parser);
 

@@ -18,6 +18,7 @@
 #include "sim/runtime/byte_buffer.h"
 #include "sim/net/http_status.h"
 #include "sim/net/protocol_event.h"
+#include "sim/net/request_target.h"
 #include "sim/runtime/assume.h"
 #include "sim/runtime/cancel.h"
 #include "sim/runtime/condition.h"
@@ -589,17 +590,41 @@ static fl_error_t *cycle_send(void *context, fl_world_t *w, const fl_asgi_messag
 
 /* --- running the app ------------------------------------------------------------ */
 
-static void send_plain_error(connection_t *c, int status, const char *body) {
-    assert(status >= 400 && status <= 599 && body != NULL);
+/* A request refused before its app answered, framed as uvicorn's h11
+ * protocol frames its 400 (send_400_response): these two headers, no
+ * length, the text, then the close, which delimits it (RFC 9112 §6.3). */
+static void send_refusal(connection_t *c, int status, const char *text) {
+    assert(status >= 400 && status <= 599 && text != NULL);
     fl_byte_buffer_t out = {0};
     buffer_printf(&out,
                   "HTTP/1.1 %d %s\r\ncontent-type: text/plain; charset=utf-8\r\n"
-                  "content-length: %zu\r\nconnection: close\r\n\r\n%s",
-                  status, fl_http_reason_phrase(status), strlen(body), body);
-    assert(out.length > strlen(body));
+                  "Connection: close\r\n\r\n%s",
+                  status, fl_http_reason_phrase(status), text);
+    assert(out.length > strlen(text));
     queue_output(c, out.data, out.length);
     fl_byte_buffer_free(&out);
     close_after_flush(c);
+}
+
+/* uvicorn's send_500_response sends its 500 as an app would, so it is
+ * framed as the app's responses are: chunks, or for HTTP/1.0 the close
+ * (RFC 9112 §6.1); its "connection: close" then closes the connection.
+ * A HEAD gets the head alone. The bytes only: it is the server's answer,
+ * not the app's, so it is not logged as a message sent. */
+static void send_500(cycle_t *cycle) {
+    assert(!cycle->response_started && !cycle->disconnected);
+    static const char TEXT[] = "Internal Server Error";
+    fl_byte_buffer_t out = {0};
+    buffer_printf(&out, "HTTP/1.1 500 %s\r\ncontent-type: text/plain; charset=utf-8\r\n"
+                  "connection: close\r\n%s\r\n", fl_http_reason_phrase(500),
+                  cycle->http_1_0 ? "" : "transfer-encoding: chunked\r\n");
+    if (!cycle->head_request && cycle->http_1_0) buffer_printf(&out, "%s", TEXT);
+    if (!cycle->head_request && !cycle->http_1_0)
+        buffer_printf(&out, "%zx\r\n%s\r\n0\r\n\r\n", sizeof TEXT - 1, TEXT);
+    assert(out.length > 0);
+    queue_output(cycle->connection, out.data, out.length);
+    fl_byte_buffer_free(&out);
+    close_after_flush(cycle->connection);
 }
 
 static void handle_refusal(connection_t *c, int refusal);
@@ -671,7 +696,7 @@ static fl_error_t *cycle_task(fl_world_t *w, void *arg) {
         fl_server_log_error(log, cycle->id, "Exception in ASGI application", error);
         if (!cycle->response_started && !cycle->disconnected) {
             report_response(cycle, 500);
-            send_plain_error(c, 500, "Internal Server Error");
+            send_500(cycle);
         } else {
             close_after_flush(c); /* the client sees the body cut short */
         }
@@ -680,7 +705,7 @@ static fl_error_t *cycle_task(fl_world_t *w, void *arg) {
         fl_server_log_add(log, FL_SERVER_LOG_ERROR, cycle->id, 0,
                           "ASGI callable returned without starting response.");
         report_response(cycle, 500);
-        send_plain_error(c, 500, "Internal Server Error");
+        send_500(cycle);
     } else if (!cycle->response_complete && !cycle->disconnected) {
         FL_MARK(ASGI_RULE_RETURNED_WITHOUT_COMPLETE);
         fl_server_log_add(log, FL_SERVER_LOG_ERROR, cycle->id, 0,
@@ -709,16 +734,20 @@ static void build_scope(connection_t *c, cycle_t *cycle, const fl_request_head_t
     assert(c->cycle == NULL && cycle->connection == c && cycle->id > 0);
     assert(head->header_count <= FL_REQUEST_HEADERS_MAX);
     fl_arena_t *arena = cycle->arena ? cycle->arena : fl_world_arena(c->server->world);
-    const char *url = head->target;
-    const char *query = strchr(url, '?');
+    fl_request_target_t target;
+    fl_request_target_split(head->target, &target);
     fl_asgi_scope_t *s = &cycle->scope;
     s->type = "http";
     s->spec_version = c->server->options.spec_version;
     s->http_version = head->http_version;
     s->method = head->method;
-    s->path = query ? fl_arena_printf(arena, "%.*s", (int)(query - url), url)
-                    : fl_arena_strdup(arena, url);
-    s->query_string = fl_arena_strdup(arena, query ? query + 1 : "");
+    s->raw_path = fl_arena_printf(arena, "%.*s", (int)target.raw_path_length, target.raw_path);
+    /* uvicorn's unquote(raw_path): Starlette routes on the decoded path. */
+    size_t decoded_size = FL_PERCENT_DECODED_MAX(target.raw_path_length);
+    char *path = fl_arena_alloc(arena, decoded_size);
+    fl_percent_decode_path(target.raw_path, target.raw_path_length, path, decoded_size);
+    s->path = path;
+    s->query_string = fl_arena_printf(arena, "%.*s", (int)target.query_length, target.query);
     size_t slots = head->header_count ? head->header_count : 1;
     fl_asgi_header_t *headers = fl_arena_alloc(arena, slots * sizeof *headers);
     for (size_t i = 0; i < head->header_count; i++) {
@@ -816,21 +845,31 @@ static void request_complete(void *context) {
     assert(!cycle->more_body && cycle->message_event);
 }
 
+/* The body of the server's own refusal: uvicorn's for a 400; for the
+ * refusals uvicorn has no status of its own for, what went wrong. */
+static const char *refusal_text(int status) {
+    switch (status) {
+    case 413: return "Request body too large.";
+    case 414: return "Request target too long.";
+    case 431: return "Request header fields too large.";
+    case 501: return "Unsupported transfer coding.";
+    default: assert(status == 400); return "Invalid HTTP request received.";
+    }
+}
+
 static void bad_request(connection_t *c, int status) {
     fl_asgi_server_t *server = c->server;
-    assert(status == 400 || status == 413 || status == 431);
+    assert(status == 400 || status == 413 || status == 414 || status == 431 || status == 501);
     assert(!c->stop_reading); /* one bad request per connection: reading stops after it */
     server->stats.bad_requests++;
-    const char *why = status == 431   ? "Request header fields too large."
-                      : status == 413 ? "Request body too large."
-                                      : "Invalid HTTP request received.";
+    const char *why = refusal_text(status);
     fl_server_log_add(server->log, FL_SERVER_LOG_ERROR, c->cycle ? c->cycle->id : 0, status,
                       "%s (%s)", why, fl_request_parser_refusal_reason(&c->parser));
     if (c->cycle != NULL && c->cycle->response_started) {
         close_after_flush(c);
         return;
     }
-    send_plain_error(c, status, why);
+    send_refusal(c, status, why);
 }
 
 /* What the parser said of the bytes it was given: 0, or a refusal, which

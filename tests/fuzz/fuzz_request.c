@@ -7,7 +7,8 @@
  * - a head has a method, a version of 1.0 or 1.1, at most 100 headers, and
  *   its target and headers within the header limit;
  * - no request's body handed out exceeds the body limit;
- * - a refusal is 400, 413 or 431, and final: more bytes give it again;
+ * - a refusal is 400, 413, 414, 431 or 501, and final: more bytes give it
+ *   again;
  * - the same bytes give the same events whole or split: heads, refusals,
  *   and each complete request's body as bytes, however it was cut (how much
  *   of a refused body was handed out before the refusal depends on the cut,
@@ -103,7 +104,8 @@ static int parse(const fl_request_limits_t *limits, const char *data, size_t siz
     int status = feed(&parser, data, split);
     if (status == 0) status = feed(&parser, data + split, size - split);
     if (status != 0) {
-        if (status != 400 && status != 413 && status != 431) fail("a refusal other than 400, 413, 431");
+        if (status != 400 && status != 413 && status != 414 && status != 431 && status != 501)
+            fail("a refusal other than 400, 413, 414, 431, 501");
         if (feed(&parser, "GET / HTTP/1.1\r\n\r\n", 18) != status) fail("a refusal was not final");
         mix(e, &status, sizeof status);
     }
@@ -111,12 +113,15 @@ static int parse(const fl_request_limits_t *limits, const char *data, size_t siz
     return status;
 }
 
-/* Bytes that are both malformed and past a limit may be refused as 400 or
- * as the limit's 413 or 431, by where they were cut: a limit is counted as
- * callbacks hand bytes over, and a cut hands a token's first part over
- * before llhttp sees the malformed byte that, whole, it meets first. */
+/* Bytes that are both malformed (400, or 501 for a transfer coding) and
+ * past a limit may be refused as either, by where they were cut: a limit
+ * is counted as callbacks hand bytes over (413, 414 or 431), and a cut
+ * hands a token's first part over before llhttp sees the malformed byte
+ * that, whole, it meets first. */
+static int is_malformed(int status) { return status == 400 || status == 501; }
+static int is_past_a_limit(int status) { return status == 413 || status == 414 || status == 431; }
 static int refused_for_either_reason(int a, int b) {
-    return (a == 400 && (b == 413 || b == 431)) || (b == 400 && (a == 413 || a == 431));
+    return (is_malformed(a) && is_past_a_limit(b)) || (is_malformed(b) && is_past_a_limit(a));
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {

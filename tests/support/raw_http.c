@@ -112,14 +112,18 @@ int raw_read_response(raw_client_t *client, raw_response_t *response, bool head)
         client->leftover_length = 0;
         if (parse(client, pending, n) != FL_OK) return FL_EPARSE;
     }
+    /* The end of a close-delimited response was the end of the stream. */
+    if (client->last_status == FL_EEOF) return FL_EEOF;
     char buffer[16384];
     while (!response->complete) {
         size_t n;
         int status = fl_conn_read(client->conn, buffer, sizeof buffer, &n);
         client->last_status = status;
         if (status == FL_EEOF) {
-            /* A close-delimited body ends here; anything else is cut short. */
-            if (llhttp_finish(&client->parser) == HPE_OK && response->complete) break;
+            /* A close-delimited body ends here; anything else is cut short.
+             * Its completion pauses the parser, as every completion does. */
+            llhttp_errno_t finished = llhttp_finish(&client->parser);
+            if ((finished == HPE_OK || finished == HPE_PAUSED) && response->complete) break;
             return FL_EEOF;
         }
         if (status != FL_OK) return status;

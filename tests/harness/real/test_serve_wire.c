@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <sys/wait.h>
@@ -26,7 +27,10 @@
 /* The same routes for both servers: / answers "ok" with a length; /close
  * says "connection: close" itself; /stream streams "ab" twice with no
  * length; POST /read reads the whole body, then answers "read"; /status
- * answers 422 and /unregistered 599, a code no registry names. */
+ * answers 422 and /unregistered 599, a code no registry names; /abs
+ * answers "abs"; /nostart returns without starting a response. uvicorn
+ * routes "/a b" and /dir/ through a Starlette 0.26 Router (its
+ * redirect_slashes on, the default), as faultline's router does. */
 static const char SCENARIO[] =
     "name: wire fidelity\n"
     "server:\n  routes:\n"
@@ -39,13 +43,24 @@ static const char SCENARIO[] =
     "        - respond: {status: 200, body: read}\n"
     "    - path: /status\n      steps:\n        - respond: {status: 422, body: s}\n"
     "    - path: /unregistered\n      steps:\n        - respond: {status: 599, body: s}\n"
+    "    - path: /abs\n      steps:\n        - respond: {status: 200, body: abs}\n"
+    "    - path: /nostart\n      steps:\n        - sleep: 0ms\n"
+    "    - path: /a b\n      steps:\n        - respond: {status: 200, body: decoded}\n"
+    "    - path: /dir/\n      steps:\n        - respond: {status: 200, body: dir}\n"
     "client:\n  tasks:\n    - name: main\n      steps:\n        - sleep: 0ms\n";
 
 static const char UVICORN_APP[] =
     "import sys, uvicorn\n"
+    "from starlette.routing import Router, Route\n"
+    "from starlette.responses import PlainTextResponse\n"
+    "async def decoded(request): return PlainTextResponse('decoded')\n"
+    "async def directory(request): return PlainTextResponse('dir')\n"
+    "router = Router([Route('/a b', decoded), Route('/dir/', directory)])\n"
     "async def app(scope, receive, send):\n"
     "    if scope['type'] != 'http': return\n"
     "    p = scope['path']\n"
+    "    if p == '/nostart': return\n"
+    "    if p.startswith(('/a b', '/dir')): return await router(scope, receive, send)\n"
     "    if p == '/stream':\n"
     "        await send({'type': 'http.response.start', 'status': 200, 'headers': []})\n"
     "        await send({'type': 'http.response.body', 'body': b'ab', 'more_body': True})\n"
@@ -58,7 +73,7 @@ static const char UVICORN_APP[] =
     "        return\n"
     "    if p == '/read':\n"
     "        while (await receive()).get('more_body'): pass\n"
-    "    body = {'/close': b'hi', '/read': b'read'}.get(p, b'ok')\n"
+    "    body = {'/close': b'hi', '/read': b'read', '/abs': b'abs'}.get(p, b'ok')\n"
     "    headers = [(b'content-length', str(len(body)).encode())]\n"
     "    if p == '/close': headers.append((b'connection', b'close'))\n"
     "    await send({'type': 'http.response.start', 'status': 200, 'headers': headers})\n"
@@ -423,6 +438,219 @@ static void test_unknown_method_and_http_1_2_differ(void **state) {
     }
 }
 
+/* What a server sent, less uvicorn's "date" and "server" headers (which
+ * faultline does not send), for comparing the rest byte for byte. */
+static void without_date_and_server(const char *text, char *out, size_t size) {
+    size_t used = 0;
+    const char *head_end = strstr(text, "\r\n\r\n");
+    for (const char *line = text; *line != '\0';) {
+        const char *end = strstr(line, "\r\n");
+        end = end != NULL ? end + 2 : line + strlen(line);
+        bool in_head = head_end != NULL && line <= head_end;
+        bool dropped = in_head && (strncasecmp(line, "date:", 5) == 0 ||
+                                   strncasecmp(line, "server:", 7) == 0);
+        if (!dropped) {
+            size_t length = (size_t)(end - line);
+            assert_true(used + length < size);
+            memcpy(out + used, line, length);
+            used += length;
+        }
+        line = end;
+    }
+    out[used] = '\0';
+}
+
+/* Both servers' whole answers to request, compared without uvicorn's
+ * date and server headers and without regard to case (h11 writes
+ * "Transfer-Encoding" and, in a response it closes, "Connection"). */
+static void assert_same_answer(const servers_t *s, const char *request, const char *expected) {
+    static char answers[2][8192];
+    for (int i = 0; i < 2; i++) {
+        exchange_t e;
+        talk(s->ports[i], request, 0, NULL, &e);
+        print_message("%s: %s\n", NAMES[i], e.text);
+        without_date_and_server(e.text, answers[i], sizeof answers[i]);
+        assert_true(e.closed);
+    }
+    assert_true(strcasecmp(answers[0], answers[1]) == 0);
+    assert_true(strcasecmp(answers[0], expected) == 0);
+}
+
+/* RFC 9112 §3.2: two Host headers (the same value or not) are a 400, the
+ * same bytes from both. */
+static void test_duplicate_host_is_400(void **state) {
+    servers_t *s = *state;
+    static const char REFUSED[] = "HTTP/1.1 400 Bad Request\r\n"
+                                  "content-type: text/plain; charset=utf-8\r\n"
+                                  "Connection: close\r\n\r\nInvalid HTTP request received.";
+    assert_same_answer(s, "GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", REFUSED);
+    assert_same_answer(s, "GET / HTTP/1.1\r\nHost: a\r\nhost: a\r\n\r\n", REFUSED);
+}
+
+/* The server's own 500 (the app returned without a response) is uvicorn's
+ * send_500_response: chunked to HTTP/1.1, close-delimited to 1.0. */
+static void test_the_500_is_uvicorns(void **state) {
+    servers_t *s = *state;
+    assert_same_answer(s, "GET /nostart HTTP/1.1\r\nHost: x\r\n\r\n",
+                       "HTTP/1.1 500 Internal Server Error\r\n"
+                       "content-type: text/plain; charset=utf-8\r\nconnection: close\r\n"
+                       "transfer-encoding: chunked\r\n\r\n"
+                       "15\r\nInternal Server Error\r\n0\r\n\r\n");
+    assert_same_answer(s, "GET /nostart HTTP/1.0\r\n\r\n",
+                       "HTTP/1.1 500 Internal Server Error\r\n"
+                       "content-type: text/plain; charset=utf-8\r\nconnection: close\r\n\r\n"
+                       "Internal Server Error");
+}
+
+/* The path is percent-decoded before routing, as uvicorn's unquote does
+ * and Starlette's Router then matches: "/a%20b" is the route "/a b". */
+static void test_routes_match_the_decoded_path(void **state) {
+    servers_t *s = *state;
+    for (int i = 0; i < 2; i++) {
+        exchange_t e;
+        talk(s->ports[i], "GET /a%20b HTTP/1.1\r\nHost: x\r\n\r\n", 0, NULL, &e);
+        print_message("%s: %s\n", NAMES[i], e.text);
+        assert_true(strncmp(e.text, "HTTP/1.1 200 OK\r\n", 17) == 0);
+        assert_string_equal(last_body(e.text), "decoded");
+    }
+}
+
+/* Starlette's redirect_slashes, on by default in both: /dir finds only
+ * /dir/, so a 307 to it, as an absolute URL from the Host, query kept,
+ * with no body; "/a b/" finds "/a b" and the location is quoted again. */
+static void test_redirect_slashes_is_starlettes(void **state) {
+    servers_t *s = *state;
+    static const char *const requests[] = {
+        "GET /dir?x=1 HTTP/1.1\r\nHost: example.com:8080\r\n\r\n",
+        "GET /a%20b/ HTTP/1.1\r\nHost: h\r\n\r\n",
+    };
+    static const char *const locations[] = {
+        "\r\nlocation: http://example.com:8080/dir/?x=1\r\n",
+        "\r\nlocation: http://h/a%20b\r\n",
+    };
+    for (int r = 0; r < 2; r++) {
+        for (int i = 0; i < 2; i++) {
+            exchange_t e;
+            talk(s->ports[i], requests[r], 0, NULL, &e);
+            print_message("%s: %s\n", NAMES[i], e.text);
+            static const char REDIRECT[] = "HTTP/1.1 307 Temporary Redirect\r\n";
+            assert_true(strncmp(e.text, REDIRECT, strlen(REDIRECT)) == 0);
+            assert_non_null(strcasestr(e.text, locations[r]));
+            assert_non_null(strcasestr(e.text, "\r\ncontent-length: 0\r\n"));
+            assert_string_equal(last_body(e.text), "");
+            assert_false(e.closed);
+        }
+    }
+}
+
+/* Where we differ: an absolute-form target (RFC 9112 §3.2.2, which a
+ * server must accept) is routed by its path here, /abs; uvicorn passes the
+ * whole URL on as the path, which no route has (this app answers "ok"). */
+static void test_absolute_form_differs(void **state) {
+    servers_t *s = *state;
+    static const char *const bodies[] = {"abs", "ok"};
+    for (int i = 0; i < 2; i++) {
+        exchange_t e;
+        talk(s->ports[i], "GET http://x/abs HTTP/1.1\r\nHost: x\r\n\r\n", 0, NULL, &e);
+        print_message("%s: %s\n", NAMES[i], e.text);
+        assert_true(strncmp(e.text, "HTTP/1.1 200 OK\r\n", 17) == 0);
+        assert_string_equal(last_body(e.text), bodies[i]);
+    }
+}
+
+/* Both refuse, framed alike (uvicorn's send_400_response); the status
+ * differs: faultline says which (status_line), uvicorn 400. faultline
+ * closes after the client's end (a lingering close); uvicorn closes at
+ * once, so a client still sending may see a reset instead of the end. */
+static void assert_refused_as(const exchange_t *e, int server, const char *status_line,
+                              const char *text) {
+    assert_int_equal(status_lines(e->text), 1);
+    assert_non_null(strstr(e->text, "\r\ncontent-type: text/plain; charset=utf-8\r\n"
+                                    "Connection: close\r\n\r\n"));
+    if (server == 1) {
+        assert_true(strncmp(e->text, "HTTP/1.1 400 Bad Request\r\n", 26) == 0);
+        assert_string_equal(last_body(e->text), "Invalid HTTP request received.");
+        return;
+    }
+    assert_true(e->closed);
+    assert_true(strncmp(e->text, status_line, strlen(status_line)) == 0);
+    assert_string_equal(last_body(e->text), text);
+}
+
+/* Where we differ, measured: a head past 16 KiB while incomplete (h11's
+ * max_incomplete_event_size) is refused by both, uvicorn with a 400 (it
+ * drops h11's 431 hint); faultline says 414 when the limit is passed in
+ * the request target and 431 in the headers, as RFC 9112 §3 and RFC 6585
+ * §5 name them. The first 17,000 bytes go first, the rest after. */
+static void test_head_limits_differ_in_status_only(void **state) {
+    servers_t *s = *state;
+    static char target[17100], headers[17100];
+    size_t at = (size_t)snprintf(target, sizeof target, "GET /");
+    memset(target + at, 'a', 17000 - at);
+    target[17000] = '\0';
+    at = (size_t)snprintf(headers, sizeof headers, "GET / HTTP/1.1\r\nHost: x\r\n");
+    for (int i = 0; at < 17000; i++)
+        at += (size_t)snprintf(headers + at, sizeof headers - at, "X-%03d: %0100d\r\n", i, 0);
+    for (int i = 0; i < 2; i++) {
+        exchange_t e;
+        talk(s->ports[i], target, 300, " HTTP/1.1\r\nHost: x\r\n\r\n", &e);
+        print_message("%s: %.120s\n", NAMES[i], e.text);
+        assert_refused_as(&e, i, "HTTP/1.1 414 Request-URI Too Long\r\n", "Request target too long.");
+        talk(s->ports[i], headers, 300, "\r\n", &e);
+        print_message("%s: %.120s\n", NAMES[i], e.text);
+        assert_refused_as(&e, i, "HTTP/1.1 431 Request Header Fields Too Large\r\n",
+                          "Request header fields too large.");
+    }
+}
+
+/* Where we differ, measured: a transfer coding other than chunked (h11
+ * takes that one alone) is refused by both, uvicorn with 400 (h11 hints
+ * 501), faultline with 501, RFC 9112 §6.1's status. */
+static void test_unknown_transfer_coding_differs_in_status_only(void **state) {
+    servers_t *s = *state;
+    static const char *const requests[] = {
+        "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n",
+        "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n",
+        "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: , chunked\r\n\r\n0\r\n\r\n",
+        "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
+        "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+    };
+    for (size_t r = 0; r < sizeof requests / sizeof *requests; r++) {
+        for (int i = 0; i < 2; i++) {
+            exchange_t e;
+            talk(s->ports[i], requests[r], 0, NULL, &e);
+            print_message("%s: %s\n", NAMES[i], e.text);
+            assert_refused_as(&e, i, "HTTP/1.1 501 Not Implemented\r\n",
+                              "Unsupported transfer coding.");
+        }
+    }
+}
+
+/* The body limit (8 MiB) is held the same whether the body is sized by
+ * Content-Length or chunked: curl uploading 9 MB either way gets 413.
+ * uvicorn has no body limit, so faultline alone. */
+static void test_body_limit_holds_for_length_and_chunks(void **state) {
+    servers_t *s = *state;
+    if (system("command -v curl >/dev/null") != 0) skip();
+    static const char *const framings[] = {"", "-H 'Transfer-Encoding: chunked'"};
+    for (int f = 0; f < 2; f++) {
+        char command[512];
+        snprintf(command, sizeof command,
+                 "f=$(mktemp) && head -c 9000000 /dev/zero > \"$f\" && "
+                 "curl -s -o /dev/null -w '%%{http_code}' --max-time 60 %s "
+                 "--data-binary @\"$f\" http://127.0.0.1:%u/read; rm -f \"$f\"",
+                 framings[f], s->ports[0]);
+        FILE *out = popen(command, "r");
+        assert_non_null(out);
+        char code[16] = {0};
+        size_t n = fread(code, 1, sizeof code - 1, out);
+        pclose(out);
+        code[n] = '\0';
+        print_message("faultline, %s: %s\n", f ? "chunked" : "content-length", code);
+        assert_string_equal(code, "413");
+    }
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_app_connection_close_is_honoured),
@@ -437,6 +665,14 @@ int main(void) {
         cmocka_unit_test(test_content_length_with_transfer_encoding_is_400),
         cmocka_unit_test(test_whitespace_before_the_colon_is_400),
         cmocka_unit_test(test_unknown_method_and_http_1_2_differ),
+        cmocka_unit_test(test_duplicate_host_is_400),
+        cmocka_unit_test(test_the_500_is_uvicorns),
+        cmocka_unit_test(test_routes_match_the_decoded_path),
+        cmocka_unit_test(test_redirect_slashes_is_starlettes),
+        cmocka_unit_test(test_absolute_form_differs),
+        cmocka_unit_test(test_head_limits_differ_in_status_only),
+        cmocka_unit_test(test_unknown_transfer_coding_differs_in_status_only),
+        cmocka_unit_test(test_body_limit_holds_for_length_and_chunks),
     };
     return cmocka_run_group_tests(tests, start, stop);
 }

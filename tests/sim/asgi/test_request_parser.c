@@ -327,23 +327,91 @@ static void test_an_unknown_method_and_http_1_2_are_400(void **state) {
     assert_int_equal(f->recorder.heads, 0);
 }
 
-/* The header limit counts the head as collected: "/", "\0", "Host", "\0",
- * "h", "\0", "A", "\0", "xxx" is 14 bytes when the last value is appended. */
+/* The header limit counts the head as h11 holds it, its lines in their
+ * plain form: "GET / HTTP/1.1\r\n", "Host: h\r\n", "A: xxx\r\n" are 33
+ * bytes when the last value is in (the blank line is not counted). */
 static void test_header_bytes_over_the_limit_are_431(void **state) {
     fixture_t *f = *state;
     const char *request = "GET / HTTP/1.1\r\nHost: h\r\nA: xxx\r\n\r\n";
-    assert_int_equal(feed_text(restart(f, 14, 4096), request), 0);
+    assert_int_equal(feed_text(restart(f, 33, 4096), request), 0);
     assert_int_equal(f->recorder.completes, 1);
 
-    assert_int_equal(feed_text(restart(f, 13, 4096), request), 431);
+    assert_int_equal(feed_text(restart(f, 32, 4096), request), 431);
     assert_string_equal(fl_request_parser_refusal_reason(&f->parser), "limit");
     assert_int_equal(f->recorder.heads, 0);
+    /* Whitespace before a value is not counted, nor is its absence. */
+    assert_int_equal(feed_text(restart(f, 33, 4096),
+                               "GET / HTTP/1.1\r\nHost:    h\r\nA:xxx\r\n\r\n"), 0);
 
     /* A byte at a time, the refusal comes with the byte past the limit:
      * the last 'x'. */
     size_t at = 0;
-    assert_int_equal(feed_bytewise(restart(f, 13, 4096), request, &at), 431);
+    assert_int_equal(feed_bytewise(restart(f, 32, 4096), request, &at), 431);
     assert_int_equal(at, strlen("GET / HTTP/1.1\r\nHost: h\r\nA: xx"));
+}
+
+/* Past the limit while still in the request target, it is the target
+ * that is too long: 414 (RFC 9112 §3), whole or a byte at a time. "GET "
+ * and the 11-byte target are 15 bytes. */
+static void test_a_target_over_the_limit_is_414(void **state) {
+    fixture_t *f = *state;
+    const char *request = "GET /abcdefghij HTTP/1.1\r\nHost: h\r\n\r\n";
+    assert_int_equal(feed_text(restart(f, 14, 4096), request), 414);
+    assert_string_equal(fl_request_parser_refusal_reason(&f->parser), "limit");
+    assert_int_equal(f->recorder.heads, 0);
+    size_t at = 0;
+    assert_int_equal(feed_bytewise(restart(f, 14, 4096), request, &at), 414);
+    assert_int_equal(at, strlen("GET /abcdefghi"));
+    /* The same target within the limit, the headers past it: 431; the
+     * whole head (26 + 9 bytes) within it: taken. */
+    assert_int_equal(feed_text(restart(f, 15, 4096), request), 431);
+    assert_int_equal(feed_text(restart(f, 34, 4096), request), 431);
+    assert_int_equal(feed_text(restart(f, 35, 4096), request), 0);
+}
+
+/* RFC 9112 §3.2: more than one Host is a 400 (h11 refuses it), the same
+ * value or not, in either version; before the head event. */
+static void test_a_duplicate_host_is_400(void **state) {
+    fixture_t *f = *state;
+    static const char *const requests[] = {
+        "GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: a\r\nhost: a\r\n\r\n",
+        "GET / HTTP/1.0\r\nHost: a\r\nX: y\r\nHOST: b\r\n\r\n",
+    };
+    for (size_t i = 0; i < sizeof requests / sizeof *requests; i++) {
+        assert_int_equal(feed_text(restart(f, 4096, 4096), requests[i]), 400);
+        assert_string_equal(fl_request_parser_refusal_reason(&f->parser), "duplicate Host header");
+        assert_int_equal(f->recorder.heads, 0);
+    }
+}
+
+/* h11 takes one Transfer-Encoding header, "chunked"; any other coding
+ * (alone, before it, after it, an empty item) or a second header is
+ * refused: 501, RFC 9112 §6.1's status (uvicorn answers 400). The name and
+ * the coding in any case, with spaces around, are fine. */
+static void test_a_transfer_coding_other_than_chunked_is_501(void **state) {
+    fixture_t *f = *state;
+    static const char *const codings[] = {
+        "Transfer-Encoding: gzip\r\n",
+        "Transfer-Encoding: gzip, chunked\r\n",
+        "Transfer-Encoding: chunked, gzip\r\n",
+        "Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n",
+        "Transfer-Encoding: chunked,\r\nTransfer-Encoding: identity\r\n",
+        "Transfer-Encoding: , chunked\r\n",
+        "Transfer-Encoding: chunked, \r\n",
+    };
+    for (size_t i = 0; i < sizeof codings / sizeof *codings; i++) {
+        char request[256];
+        snprintf(request, sizeof request, "POST / HTTP/1.1\r\nHost: x\r\n%s\r\n0\r\n\r\n",
+                 codings[i]);
+        assert_int_equal(feed_text(restart(f, 4096, 4096), request), 501);
+        assert_int_equal(f->recorder.completes, 0);
+    }
+    const char *fine = "POST / HTTP/1.1\r\nHost: x\r\ntransfer-encoding:  Chunked \r\n\r\n"
+                       "3\r\nabc\r\n0\r\n\r\n";
+    assert_int_equal(feed_text(restart(f, 4096, 4096), fine), 0);
+    assert_int_equal(f->recorder.body_bytes, 3);
+    assert_int_equal(f->recorder.completes, 1);
 }
 
 static void test_more_than_100_headers_are_431(void **state) {
@@ -469,6 +537,9 @@ int main(void) {
         TEST(test_more_than_100_headers_are_431),
         TEST(test_a_declared_length_over_the_limit_is_413_at_the_head),
         TEST(test_a_chunked_body_over_the_limit_is_413_as_it_arrives),
+        TEST(test_a_target_over_the_limit_is_414),
+        TEST(test_a_duplicate_host_is_400),
+        TEST(test_a_transfer_coding_other_than_chunked_is_501),
         TEST(test_a_discarded_body_is_dropped_and_not_counted),
         TEST(test_arbitrary_bytes_never_crash_the_parser),
     };

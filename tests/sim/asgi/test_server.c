@@ -33,6 +33,7 @@ typedef enum app_mode {
     APP_SHORT_OF_LENGTH_CAUGHT, /* as APP_SHORT_OF_LENGTH, the error swallowed */
     APP_LONG_HEADER,           /* a 1000-byte header value, then "ok" */
     APP_STATUS,                /* answers the harness's status with "x" */
+    APP_ECHO_TARGET,           /* answers "path|raw_path|query_string" */
 } app_mode_t;
 
 typedef struct test_app {
@@ -77,7 +78,6 @@ static fl_error_t *respond(fl_world_t *w, fl_asgi_send_t send, int status, const
 static fl_error_t *test_app_call(fl_asgi_app_t *self, fl_world_t *w, const fl_asgi_scope_t *scope,
                                  fl_asgi_receive_t receive, fl_asgi_send_t send) {
     test_app_t *app = (test_app_t *)self;
-    (void)scope;
     app->calls++;
     fl_arena_t *arena = fl_world_arena(w);
     fl_asgi_message_t start = fl_asgi_start(200, NULL, 0);
@@ -88,6 +88,10 @@ static fl_error_t *test_app_call(fl_asgi_app_t *self, fl_world_t *w, const fl_as
     switch (app->mode) {
     case APP_HELLO: return respond(w, send, 200, "hello");
     case APP_STATUS: return respond(w, send, app->status, "x");
+    case APP_ECHO_TARGET:
+        return respond(w, send, 200,
+                       fl_arena_printf(fl_world_arena(w), "%s|%s|%s", scope->path, scope->raw_path,
+                                       scope->query_string));
     case APP_ECHO_LENGTH: {
         if ((error = read_body(w, receive, app))) return error;
         char text[32];
@@ -531,6 +535,71 @@ static void test_malformed_request_gets_400(void **state) {
     finish(&h);
 }
 
+/* The server's refusal, framed as uvicorn's (h11) send_400_response: the
+ * content type, "Connection: close", no length: the close delimits it. */
+static void test_a_refusal_is_framed_as_uvicorns(void **state) {
+    (void)state;
+    harness_t h = {0};
+    run(&h, APP_HELLO, "GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", NULL);
+    assert_int_equal(h.responses[0].status, 400);
+    assert_string_equal(h.responses[0].headers,
+                        "content-type: text/plain; charset=utf-8\nConnection: close\n");
+    assert_int_equal(h.responses[0].body_length, 30);
+    assert_memory_equal(h.responses[0].body, "Invalid HTTP request received.", 30);
+    assert_int_equal(h.app.calls, 0);
+    assert_int_equal(log_has(&h, FL_SERVER_LOG_ERROR, "(duplicate Host header)"), 1);
+    finish(&h);
+}
+
+/* uvicorn's send_500_response goes out as an app's response would: chunked
+ * to HTTP/1.1, close-delimited to HTTP/1.0, with "connection: close". */
+static void test_the_500_is_framed_as_uvicorns(void **state) {
+    (void)state;
+    static const struct {
+        const char *request, *headers;
+    } cases[] = {
+        {"GET / HTTP/1.1\r\nHost: s\r\n\r\n",
+         "content-type: text/plain; charset=utf-8\nconnection: close\n"
+         "transfer-encoding: chunked\n"},
+        {"GET / HTTP/1.0\r\n\r\n", "content-type: text/plain; charset=utf-8\nconnection: close\n"},
+    };
+    for (size_t i = 0; i < 2; i++) {
+        harness_t h = {.responses_expected = 2};
+        run(&h, APP_NO_START, cases[i].request, NULL);
+        assert_int_equal(h.read_status[0], FL_OK);
+        assert_int_equal(h.responses[0].status, 500);
+        assert_string_equal(h.responses[0].headers, cases[i].headers);
+        assert_int_equal(h.responses[0].body_length, 21);
+        assert_memory_equal(h.responses[0].body, "Internal Server Error", 21);
+        assert_int_equal(h.read_status[1], FL_EEOF); /* and closed */
+        finish(&h);
+    }
+}
+
+/* The scope's path is decoded as uvicorn's unquote(raw_path); raw_path is
+ * the target as sent up to '?'; an absolute-form target gives its path. */
+static void test_the_scope_has_the_decoded_path_and_the_raw_one(void **state) {
+    (void)state;
+    static const struct {
+        const char *target, *echo;
+    } cases[] = {
+        {"/a%20b/%2Fc?x=%20", "/a b//c|/a%20b/%2Fc|x=%20"},
+        {"/caf%C3%A9", "/caf\xc3\xa9|/caf%C3%A9|"},
+        {"http://example.com/abs/p?q=1", "/abs/p|/abs/p|q=1"},
+        {"http://example.com", "/|/|"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char request[256];
+        snprintf(request, sizeof request, "GET %s HTTP/1.1\r\nHost: s\r\n\r\n", cases[i].target);
+        harness_t h = {0};
+        run(&h, APP_ECHO_TARGET, request, NULL);
+        assert_int_equal(h.responses[0].status, 200);
+        assert_int_equal(h.responses[0].body_length, strlen(cases[i].echo));
+        assert_memory_equal(h.responses[0].body, cases[i].echo, strlen(cases[i].echo));
+        finish(&h);
+    }
+}
+
 static void test_header_limit_gives_431(void **state) {
     (void)state;
     static char request[4096];
@@ -772,6 +841,9 @@ int main(void) {
         cmocka_unit_test(test_body_past_content_length_is_refused),
         cmocka_unit_test(test_body_short_of_content_length_caught_still_closes),
         cmocka_unit_test(test_malformed_request_gets_400),
+        cmocka_unit_test(test_a_refusal_is_framed_as_uvicorns),
+        cmocka_unit_test(test_the_500_is_framed_as_uvicorns),
+        cmocka_unit_test(test_the_scope_has_the_decoded_path_and_the_raw_one),
         cmocka_unit_test(test_header_limit_gives_431),
         cmocka_unit_test(test_body_limit_gives_413),
         cmocka_unit_test(test_chunked_body_past_the_limit_gives_413),
