@@ -3,6 +3,7 @@
 #ifndef FL_RUNTIME_INTERNAL_H
 #define FL_RUNTIME_INTERNAL_H
 
+#include <assert.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -145,10 +146,41 @@ typedef struct fl__deferred {
 void fl__waitable_init(fl_world_t *world, fl_waitable_t *waitable, const char *kind,
                        const char *name);
 
-/* Wait queues. */
-void fl__waitq_push(fl__waitq_t *queue, fl__waiter_t *waiter);
-void fl__waitq_remove(fl__waitq_t *queue, fl__waiter_t *waiter);
-fl__waiter_t *fl__waitq_pop(fl__waitq_t *queue);
+/* Wait queues. Inline: every wake and notify passes here (a notify with no waiter is
+ * one pop of an empty queue), and the calls cost more than the links. */
+static inline void fl__waitq_push(fl__waitq_t *queue, fl__waiter_t *waiter) {
+    assert(waiter->queue == NULL);
+    waiter->next = NULL;
+    waiter->prev = queue->tail;
+    if (queue->tail != NULL)
+        queue->tail->next = waiter;
+    else
+        queue->head = waiter;
+    queue->tail = waiter;
+    waiter->queue = queue;
+    queue->count++;
+}
+
+static inline void fl__waitq_remove(fl__waitq_t *queue, fl__waiter_t *waiter) {
+    assert(waiter->queue == queue && queue->count > 0);
+    if (waiter->prev != NULL)
+        waiter->prev->next = waiter->next;
+    else
+        queue->head = waiter->next;
+    if (waiter->next != NULL)
+        waiter->next->prev = waiter->prev;
+    else
+        queue->tail = waiter->prev;
+    waiter->next = waiter->prev = NULL;
+    waiter->queue = NULL;
+    queue->count--;
+}
+
+static inline fl__waiter_t *fl__waitq_pop(fl__waitq_t *queue) {
+    fl__waiter_t *head = queue->head;
+    if (head != NULL) fl__waitq_remove(queue, head);
+    return head;
+}
 
 /* Blocks the current task. waiter (on the caller's stack) is queued on queue
  * (may be NULL: woken by its timer or by cancellation only). Returns the

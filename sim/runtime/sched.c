@@ -13,42 +13,6 @@
 #include "sim/runtime/internal.h"
 #include "sim/runtime/status.h"
 
-/* --- wait queues ---------------------------------------------------------- */
-
-void fl__waitq_push(fl__waitq_t *queue, fl__waiter_t *waiter) {
-    assert(waiter->queue == NULL);
-    waiter->next = NULL;
-    waiter->prev = queue->tail;
-    if (queue->tail != NULL)
-        queue->tail->next = waiter;
-    else
-        queue->head = waiter;
-    queue->tail = waiter;
-    waiter->queue = queue;
-    queue->count++;
-}
-
-void fl__waitq_remove(fl__waitq_t *queue, fl__waiter_t *waiter) {
-    assert(waiter->queue == queue && queue->count > 0);
-    if (waiter->prev != NULL)
-        waiter->prev->next = waiter->next;
-    else
-        queue->head = waiter->next;
-    if (waiter->next != NULL)
-        waiter->next->prev = waiter->prev;
-    else
-        queue->tail = waiter->prev;
-    waiter->next = waiter->prev = NULL;
-    waiter->queue = NULL;
-    queue->count--;
-}
-
-fl__waiter_t *fl__waitq_pop(fl__waitq_t *queue) {
-    fl__waiter_t *head = queue->head;
-    if (head != NULL) fl__waitq_remove(queue, head);
-    return head;
-}
-
 /* --- ready queue ---------------------------------------------------------- */
 
 void fl__make_ready(fl_world_t *world, fl_task_t *task) {
