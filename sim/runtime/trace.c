@@ -99,19 +99,22 @@ static inline uint64_t hash_detail(uint64_t h, const char *detail) {
     return fold(h ^ first ^ lanes[4], second ^ ((uint64_t)length << 32) ^ lanes[5]);
 }
 
-/* What an event costs beyond its two fixed folds: its detail's folds, and
- * handing it to the sink and the kept records. Kept out of fl_trace_emit,
- * which tail-calls it, because most events have no detail and a suite or a
- * benchmark has no sink and keeps nothing: with these calls in its body,
- * every event paid for saving and restoring six registers (a fifth of the
- * emit). kind_task is the event's kind (high half) and task (low half), as
- * the first fold took them. */
-static __attribute__((noinline)) void emit_rest(fl_trace_t *trace, uint64_t h, int64_t time_ns,
-                                                uint64_t kind_task, uint32_t object,
-                                                int64_t value, const char *detail) {
-    if (detail != NULL) h = hash_detail(h, detail);
-    trace->hash = h;
-    if (trace->sink == NULL && !trace->keep_events) return;
+/* The detail's folds, out of line: most events have none, and the strlen
+ * call left in fl_trace_emit's body made every event save and restore
+ * registers for it. */
+static __attribute__((noinline)) uint64_t fold_detail(uint64_t h, const char *detail) {
+    return hash_detail(h, detail);
+}
+
+/* The rest of an event that goes to a sink or the kept records: its
+ * detail's folds, then the handing on. Out of line for the same reason: a
+ * suite or a benchmark has no sink and keeps nothing. h is the hash after
+ * the fixed folds; kind_task is the event's kind (high half) and task (low
+ * half), as the first fold took them. */
+static __attribute__((noinline)) void hand_on(fl_trace_t *trace, uint64_t h, int64_t time_ns,
+                                              uint64_t kind_task, uint32_t object,
+                                              int64_t value, const char *detail) {
+    trace->hash = detail != NULL ? hash_detail(h, detail) : h;
     fl_trace_event_t event = {time_ns, (fl_trace_kind_t)(kind_task >> 32), (uint32_t)kind_task,
                               object, value, detail};
     if (trace->sink != NULL) trace->sink(trace->sink_context, &event);
@@ -139,11 +142,12 @@ void fl_trace_emit(fl_trace_t *trace, int64_t time_ns, fl_trace_kind_t kind, uin
     h = fold(h ^ object ^ lanes[2], (uint64_t)value ^ lanes[3]);
     trace->count++;
     trace->kind_counts[kind]++;
-    if (detail == NULL && trace->sink == NULL && !trace->keep_events) {
-        trace->hash = h;
+    if (trace->sink == NULL && !trace->keep_events) {
+        /* The common case, kept free of all but the detail's call. */
+        trace->hash = detail != NULL ? fold_detail(h, detail) : h;
         return;
     }
-    emit_rest(trace, h, time_ns, kind_task, object, value, detail);
+    hand_on(trace, h, time_ns, kind_task, object, value, detail);
 }
 
 void fl_trace_set_sink(fl_trace_t *trace, fl_trace_sink_fn sink, void *context) {
