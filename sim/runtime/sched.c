@@ -50,17 +50,23 @@ static fl_task_t *ready_take(fl_world_t *world, size_t index) {
     return task;
 }
 
+/* The choice list's growth, out of line: a run makes dozens of choices and
+ * grows the list at most a few times, and the calls to realloc in
+ * fl__record_choice's body made every choice save and restore registers. */
+static __attribute__((noinline)) void grow_choices(fl_world_t *world) {
+    assert(world->choice_count == world->choice_capacity);
+    size_t capacity = world->choice_capacity ? world->choice_capacity * 2 : 256;
+    uint32_t *choices = realloc(world->choices, capacity * sizeof *choices);
+    if (choices == NULL) fl__out_of_memory("schedule");
+    world->choices = choices;
+    uint32_t *widths = realloc(world->choice_widths, capacity * sizeof *widths);
+    if (widths == NULL) fl__out_of_memory("schedule");
+    world->choice_widths = widths;
+    world->choice_capacity = capacity;
+}
+
 void fl__record_choice(fl_world_t *world, size_t index, size_t width) {
-    if (world->choice_count == world->choice_capacity) {
-        size_t capacity = world->choice_capacity ? world->choice_capacity * 2 : 256;
-        uint32_t *choices = realloc(world->choices, capacity * sizeof *choices);
-        if (choices == NULL) fl__out_of_memory("schedule");
-        world->choices = choices;
-        uint32_t *widths = realloc(world->choice_widths, capacity * sizeof *widths);
-        if (widths == NULL) fl__out_of_memory("schedule");
-        world->choice_widths = widths;
-        world->choice_capacity = capacity;
-    }
+    if (world->choice_count == world->choice_capacity) grow_choices(world);
     world->choices[world->choice_count] = (uint32_t)index;
     world->choice_widths[world->choice_count] = (uint32_t)width;
     world->choice_count++;
