@@ -42,9 +42,7 @@ static bool options_valid(const fl_bulkhead_options_t *options, char *error, siz
 static bulkhead_t *bulkhead_from(const fl_middleware_t *middleware);
 
 static void trace_full(fl_world_t *world, size_t in_flight) {
-    fl_task_t *task = fl_current_task(world);
-    fl_trace_emit(fl_world_trace(world), fl_now(world), FL_TRACE_CLIENT,
-                  task != NULL ? fl_task_id(task) : 0, 0, (int64_t)in_flight, "bulkhead-full");
+    fl_world_trace_event(world, FL_TRACE_CLIENT, 0, (int64_t)in_flight, "bulkhead-full");
 }
 
 static fl_error_t *bulkhead_handle(fl_middleware_t *self, fl_world_t *world,

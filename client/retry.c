@@ -380,9 +380,7 @@ bool fl_retry_after_parse(const char *value, int64_t now_ns, int64_t *delay_ns_o
 static retry_t *retry_from(const fl_middleware_t *middleware);
 
 static void trace(fl_world_t *world, uint32_t attempt, int64_t value, const char *detail) {
-    fl_task_t *task = fl_current_task(world);
-    fl_trace_emit(fl_world_trace(world), fl_now(world), FL_TRACE_CLIENT,
-                  task != NULL ? fl_task_id(task) : 0, attempt, value, detail);
+    fl_world_trace_event(world, FL_TRACE_CLIENT, attempt, value, detail);
 }
 
 static int64_t jitter_delay(fl_world_t *world, const retry_t *retry, uint32_t attempt) {

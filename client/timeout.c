@@ -48,10 +48,8 @@ static fl_error_t *timeout_handle(fl_middleware_t *self, fl_world_t *world, fl_r
                                            "request timed out after %s s", timeout->seconds_text);
         expired->cause = error;
         timeout->stats.expired++;
-        fl_task_t *task = fl_current_task(world);
-        fl_trace_emit(fl_world_trace(world), fl_now(world), FL_TRACE_CLIENT,
-                      task != NULL ? fl_task_id(task) : 0, scope.id, timeout->timeout_ns,
-                      "timeout-expired");
+        fl_world_trace_event(world, FL_TRACE_CLIENT, scope.id, timeout->timeout_ns,
+                             "timeout-expired");
         error = expired;
     }
     if (error != NULL) *response_out = NULL;

@@ -222,9 +222,7 @@ static fl_error_t *connect_new(fl_world_t *w, fl__pool_t *pool, origin_t *o, con
 }
 
 static void trace_pool(fl_world_t *w, const connection_t *c, const char *what) {
-    fl_task_t *task = fl_current_task(w);
-    fl_trace_emit(fl_world_trace(w), fl_now(w), FL_TRACE_CLIENT, task ? fl_task_id(task) : 0,
-                  fl_conn_id(c->conn), (int64_t)c->served, what);
+    fl_world_trace_event(w, FL_TRACE_CLIENT, fl_conn_id(c->conn), (int64_t)c->served, what);
 }
 
 /* The most recently used idle connection that may carry a request, as

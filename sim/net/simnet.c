@@ -122,10 +122,7 @@ static fl_world_t *world_of(const simnet_t *net) {
 
 static void trace_net(simnet_t *net, uint32_t conn, int64_t value, const char *what) {
     assert(what != NULL && what[0] != '\0');
-    fl_world_t *w = world_of(net);
-    fl_task_t *task = fl_current_task(w);
-    fl_trace_emit(fl_world_trace(w), fl_now(w), FL_TRACE_NET, task ? fl_task_id(task) : 0, conn,
-                  value, what);
+    fl_world_trace_event(world_of(net), FL_TRACE_NET, conn, value, what);
 }
 
 static const char *const write_names[2] = {"write c2s", "write s2c"};
@@ -422,9 +419,8 @@ static void apply_action(net_fault_t *fault, simconn_t *conn) {
     assert(action->kind != FL_FAULT_ACTION_REFUSE);
     assert(conn == NULL || conn->net == net);
     net->stats.faults_fired++;
-    fl_task_t *current = fl_current_task(w);
-    fl_trace_emit(fl_world_trace(w), fl_now(w), FL_TRACE_FAULT, current ? fl_task_id(current) : 0,
-                  conn ? conn->id : 0, fault->entry.index, fault->entry.spec.label);
+    fl_world_trace_event(w, FL_TRACE_FAULT, conn ? conn->id : 0, fault->entry.index,
+                         fault->entry.spec.label);
     if (action->kind == FL_FAULT_ACTION_CANCEL_TASK) {
         fl_task_t *task = fl_world_find_task(w, action->task);
         if (task != NULL) {
@@ -908,10 +904,7 @@ static int connect_faults(simnet_t *net, uint32_t attempt) {
         /* The plan allows refuse, stall and cancel-task on connect triggers. */
         assert(action->kind == FL_FAULT_ACTION_REFUSE || action->kind == FL_FAULT_ACTION_STALL);
         net->stats.faults_fired++;
-        fl_task_t *current = fl_current_task(w);
-        fl_trace_emit(fl_world_trace(w), fl_now(w), FL_TRACE_FAULT,
-                      current ? fl_task_id(current) : 0, 0, fault->entry.index,
-                      fault->entry.spec.label);
+        fl_world_trace_event(w, FL_TRACE_FAULT, 0, fault->entry.index, fault->entry.spec.label);
         fault->applied++;
         count_in_matrix(net, action->kind, NULL);
         if (action->kind == FL_FAULT_ACTION_REFUSE) return FL_EREFUSED;

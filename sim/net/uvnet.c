@@ -188,20 +188,13 @@ static int64_t clock_now(const uvnet_t *net) {
  * their trace events and fault times are current. */
 static void touch_clock(uvnet_t *net) { fl_world_set_time(net_world(net), clock_now(net)); }
 
-static uint32_t current_task_id(const fl_world_t *world) {
-    assert(world != NULL);
-    fl_task_t *task = fl_current_task(world);
-    return task != NULL ? fl_task_id(task) : 0;
-}
-
 /* detail must be a static string: the trace keeps the pointer. */
 static void trace(uvnet_t *net, fl_trace_kind_t kind, uint32_t conn_id, int64_t value,
                   const char *detail) {
     assert(detail != NULL);
     assert(kind == FL_TRACE_NET || kind == FL_TRACE_FAULT); /* the kinds a network emits */
     fl_world_t *world = net_world(net);
-    fl_trace_emit(fl_world_trace(world), fl_now(world), kind, current_task_id(world), conn_id,
-                  value, detail);
+    fl_world_trace_event(world, kind, conn_id, value, detail);
 }
 
 static void trace_conn(uvconn_t *conn, int64_t value, const char *detail) {

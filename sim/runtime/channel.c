@@ -26,15 +26,20 @@ fl_channel_t *fl_channel_create(fl_world_t *world, size_t capacity, const char *
     return channel;
 }
 
+/* The ring wraps by a subtraction, not a modulo: head and count are each
+ * below capacity, so their sum is below twice it, and a division by a
+ * variable capacity costs tens of cycles on every send and receive. */
 static void buffer_push(fl_channel_t *channel, void *item) {
-    assert(channel->count < channel->capacity);
-    channel->buffer[(channel->head + channel->count++) % channel->capacity] = item;
+    assert(channel->count < channel->capacity && channel->head < channel->capacity);
+    size_t at = channel->head + channel->count++;
+    if (at >= channel->capacity) at -= channel->capacity;
+    channel->buffer[at] = item;
 }
 
 static void *buffer_pop(fl_channel_t *channel) {
-    assert(channel->count > 0);
+    assert(channel->count > 0 && channel->head < channel->capacity);
     void *item = channel->buffer[channel->head];
-    channel->head = (channel->head + 1) % channel->capacity;
+    channel->head = channel->head + 1 == channel->capacity ? 0 : channel->head + 1;
     channel->count--;
     return item;
 }

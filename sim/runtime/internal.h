@@ -3,6 +3,7 @@
 #ifndef FL_RUNTIME_INTERNAL_H
 #define FL_RUNTIME_INTERNAL_H
 
+#include <assert.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -146,10 +147,41 @@ typedef struct fl__deferred {
 void fl__waitable_init(fl_world_t *world, fl_waitable_t *waitable, const char *kind,
                        const char *name);
 
-/* Wait queues. */
-void fl__waitq_push(fl__waitq_t *queue, fl__waiter_t *waiter);
-void fl__waitq_remove(fl__waitq_t *queue, fl__waiter_t *waiter);
-fl__waiter_t *fl__waitq_pop(fl__waitq_t *queue);
+/* Wait queues. Inline: every wake and notify passes here (a notify with no waiter is
+ * one pop of an empty queue), and the calls cost more than the links. */
+static inline void fl__waitq_push(fl__waitq_t *queue, fl__waiter_t *waiter) {
+    assert(waiter->queue == NULL);
+    waiter->next = NULL;
+    waiter->prev = queue->tail;
+    if (queue->tail != NULL)
+        queue->tail->next = waiter;
+    else
+        queue->head = waiter;
+    queue->tail = waiter;
+    waiter->queue = queue;
+    queue->count++;
+}
+
+static inline void fl__waitq_remove(fl__waitq_t *queue, fl__waiter_t *waiter) {
+    assert(waiter->queue == queue && queue->count > 0);
+    if (waiter->prev != NULL)
+        waiter->prev->next = waiter->next;
+    else
+        queue->head = waiter->next;
+    if (waiter->next != NULL)
+        waiter->next->prev = waiter->prev;
+    else
+        queue->tail = waiter->prev;
+    waiter->next = waiter->prev = NULL;
+    waiter->queue = NULL;
+    queue->count--;
+}
+
+static inline fl__waiter_t *fl__waitq_pop(fl__waitq_t *queue) {
+    fl__waiter_t *head = queue->head;
+    if (head != NULL) fl__waitq_remove(queue, head);
+    return head;
+}
 
 /* Blocks the current task. waiter (on the caller's stack) is queued on queue
  * (may be NULL: woken by its timer or by cancellation only). Returns the
@@ -182,9 +214,13 @@ void fl__make_ready(fl_world_t *world, fl_task_t *task);
 /* Delivers cancellation to every blocked task that is now cancelled. */
 void fl__deliver_cancellation(fl_world_t *world);
 
-/* Trace helper with the world's clock. */
-void fl__trace(fl_world_t *world, fl_trace_kind_t kind, uint32_t task, uint32_t object,
-               int64_t value, const char *detail);
+/* Trace helper with the world's clock. Inline: the scheduler traces several
+ * events per task switch, and a call per event only forwarded its six
+ * arguments. */
+static inline void fl__trace(fl_world_t *world, fl_trace_kind_t kind, uint32_t task,
+                             uint32_t object, int64_t value, const char *detail) {
+    fl_trace_emit(&world->trace, world->now_ns, kind, task, object, value, detail);
+}
 
 /* The current task; asserts that there is one. */
 fl_task_t *fl__current(const fl_world_t *world);

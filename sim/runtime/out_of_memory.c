@@ -7,16 +7,16 @@
 
 /* Process-wide: the runtime is single-threaded by design, and a report, once
  * started, ends the process. */
-static fl_out_of_memory_escape_t installed;
-static const char *pending_where;
+fl_out_of_memory_escape_t fl__out_of_memory_installed;
+const char *fl__out_of_memory_pending;
 
 _Noreturn void fl__out_of_memory(const char *where) {
     assert(where != NULL);
-    if (installed.escape != NULL && pending_where == NULL) {
-        pending_where = where;
-        fl_out_of_memory_escape_t escape = installed;
-        installed.escape = NULL; /* a failure while escaping exits at once */
-        installed.arg = NULL;
+    if (fl__out_of_memory_installed.escape != NULL && fl__out_of_memory_pending == NULL) {
+        fl__out_of_memory_pending = where;
+        fl_out_of_memory_escape_t escape = fl__out_of_memory_installed;
+        /* A failure while escaping exits at once. */
+        fl__out_of_memory_installed = (fl_out_of_memory_escape_t){NULL, NULL};
         escape.escape(escape.arg);
         /* The escape never comes back: the task's stack is abandoned. */
     }
@@ -25,19 +25,12 @@ _Noreturn void fl__out_of_memory(const char *where) {
     exit(FL_EXIT_OUT_OF_MEMORY);
 }
 
-fl_out_of_memory_escape_t fl__out_of_memory_set_escape(fl_out_of_memory_escape_t escape) {
-    assert(escape.escape != NULL || escape.arg == NULL);
-    fl_out_of_memory_escape_t previous = installed;
-    installed = escape;
-    return previous;
-}
-
-void fl__out_of_memory_resume(void) {
-    if (pending_where == NULL) return;
+_Noreturn void fl__out_of_memory_finish(void) {
     /* The scheduler has put back the escape it replaced: none on the main
      * stack, so this exits; an outer task's, when that scheduler ran inside a
      * task of another world, so the report escapes one level further. */
-    const char *where = pending_where;
-    pending_where = NULL;
+    const char *where = fl__out_of_memory_pending;
+    assert(where != NULL);
+    fl__out_of_memory_pending = NULL;
     fl__out_of_memory(where);
 }

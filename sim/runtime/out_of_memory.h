@@ -17,6 +17,9 @@
 #ifndef FL_OUT_OF_MEMORY_H
 #define FL_OUT_OF_MEMORY_H
 
+#include <assert.h>
+#include <stddef.h>
+
 /* The exit status of a process that ran out of memory. 0, 1, 2 and 5 are
  * faultline's other codes (docs/REPORTS.md); 4 is used by nothing else. */
 #define FL_EXIT_OUT_OF_MEMORY 4
@@ -36,13 +39,32 @@ typedef struct fl_out_of_memory_escape {
     void *arg;
 } fl_out_of_memory_escape_t;
 
+/* The process-wide state behind the two calls below (the runtime is
+ * single-threaded by design): the escape in place, and the WHERE of a report
+ * that escaped and is still to be finished. Internal: read and written only
+ * by out_of_memory.c and these inline calls, which the scheduler makes on
+ * every task switch (as calls, they were a hundredth of a run). */
+extern fl_out_of_memory_escape_t fl__out_of_memory_installed;
+extern const char *fl__out_of_memory_pending;
+
+/* Finishes a report that escaped (exits). Internal: see below. */
+_Noreturn void fl__out_of_memory_finish(void);
+
 /* Installs escape (NULL for none) and returns the one it replaces, for the
  * caller to put back: a scheduler run from inside a task nests. */
-fl_out_of_memory_escape_t fl__out_of_memory_set_escape(fl_out_of_memory_escape_t escape);
+static inline fl_out_of_memory_escape_t
+fl__out_of_memory_set_escape(fl_out_of_memory_escape_t escape) {
+    assert(escape.escape != NULL || escape.arg == NULL);
+    fl_out_of_memory_escape_t previous = fl__out_of_memory_installed;
+    fl__out_of_memory_installed = escape;
+    return previous;
+}
 
 /* Called on the main stack after every switch back from a task: when that
  * task escaped from an out-of-memory report, finishes it here (exits);
  * otherwise returns at once. */
-void fl__out_of_memory_resume(void);
+static inline void fl__out_of_memory_resume(void) {
+    if (fl__out_of_memory_pending != NULL) fl__out_of_memory_finish();
+}
 
 #endif /* FL_OUT_OF_MEMORY_H */

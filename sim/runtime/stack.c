@@ -77,7 +77,9 @@ static int stack_is_sane(const fl_stack_t *stack)
     size_t page = page_size();
     return stack->base != NULL && stack->mapping != NULL &&
            (char *)stack->base == (char *)stack->mapping + page &&
-           stack->size > 0 && stack->size % page == 0 &&
+           /* page is a power of two (page_size asserts it): a mask, not a
+            * division, since this runs on every acquire and release. */
+           stack->size > 0 && (stack->size & (page - 1)) == 0 &&
            stack->mapping_size == stack->size + page;
 }
 

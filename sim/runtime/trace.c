@@ -99,23 +99,25 @@ static inline uint64_t hash_detail(uint64_t h, const char *detail) {
     return fold(h ^ first ^ lanes[4], second ^ ((uint64_t)length << 32) ^ lanes[5]);
 }
 
-void fl_trace_emit(fl_trace_t *trace, int64_t time_ns, fl_trace_kind_t kind, uint32_t task,
-                   uint32_t object, int64_t value, const char *detail) {
-    assert(kind < FL_TRACE_KIND_COUNT);
-    /* Two folds over four words: (hash ^ time, kind|task), then (that ^
-     * object, value). Each field sits in its own operand bits, so no two
-     * fields of one event can cancel. A detail, when present, adds one fold
-     * per sixteen bytes; an absent detail and an empty one differ. */
-    uint64_t h = fold(trace->hash ^ (uint64_t)time_ns ^ lanes[0],
-                      (((uint64_t)kind << 32) | task) ^ lanes[1]);
-    h = fold(h ^ object ^ lanes[2], (uint64_t)value ^ lanes[3]);
-    if (detail != NULL) h = hash_detail(h, detail);
-    trace->hash = h;
-    trace->count++;
-    trace->kind_counts[kind]++;
-    if (trace->sink != NULL)
-        trace->sink(trace->sink_context,
-                    &(fl_trace_event_t){time_ns, kind, task, object, value, detail});
+/* The detail's folds, out of line: most events have none, and the strlen
+ * call left in fl_trace_emit's body made every event save and restore
+ * registers for it. */
+static __attribute__((noinline)) uint64_t fold_detail(uint64_t h, const char *detail) {
+    return hash_detail(h, detail);
+}
+
+/* The rest of an event that goes to a sink or the kept records: its
+ * detail's folds, then the handing on. Out of line for the same reason: a
+ * suite or a benchmark has no sink and keeps nothing. h is the hash after
+ * the fixed folds; kind_task is the event's kind (high half) and task (low
+ * half), as the first fold took them. */
+static __attribute__((noinline)) void hand_on(fl_trace_t *trace, uint64_t h, int64_t time_ns,
+                                              uint64_t kind_task, uint32_t object,
+                                              int64_t value, const char *detail) {
+    trace->hash = detail != NULL ? hash_detail(h, detail) : h;
+    fl_trace_event_t event = {time_ns, (fl_trace_kind_t)(kind_task >> 32), (uint32_t)kind_task,
+                              object, value, detail};
+    if (trace->sink != NULL) trace->sink(trace->sink_context, &event);
     if (!trace->keep_events || trace->count > trace->event_limit) return;
     size_t index = (size_t)trace->count - 1;
     if (index == trace->event_capacity) {
@@ -125,7 +127,27 @@ void fl_trace_emit(fl_trace_t *trace, int64_t time_ns, fl_trace_kind_t kind, uin
         trace->events = grown;
         trace->event_capacity = capacity;
     }
-    trace->events[index] = (fl_trace_event_t){time_ns, kind, task, object, value, detail};
+    trace->events[index] = event;
+}
+
+void fl_trace_emit(fl_trace_t *trace, int64_t time_ns, fl_trace_kind_t kind, uint32_t task,
+                   uint32_t object, int64_t value, const char *detail) {
+    assert(kind < FL_TRACE_KIND_COUNT);
+    /* Two folds over four words: (hash ^ time, kind|task), then (that ^
+     * object, value). Each field sits in its own operand bits, so no two
+     * fields of one event can cancel. A detail, when present, adds one fold
+     * per sixteen bytes; an absent detail and an empty one differ. */
+    uint64_t kind_task = ((uint64_t)kind << 32) | task;
+    uint64_t h = fold(trace->hash ^ (uint64_t)time_ns ^ lanes[0], kind_task ^ lanes[1]);
+    h = fold(h ^ object ^ lanes[2], (uint64_t)value ^ lanes[3]);
+    trace->count++;
+    trace->kind_counts[kind]++;
+    if (trace->sink == NULL && !trace->keep_events) {
+        /* The common case, kept free of all but the detail's call. */
+        trace->hash = detail != NULL ? fold_detail(h, detail) : h;
+        return;
+    }
+    hand_on(trace, h, time_ns, kind_task, object, value, detail);
 }
 
 void fl_trace_set_sink(fl_trace_t *trace, fl_trace_sink_fn sink, void *context) {

@@ -203,6 +203,13 @@ int64_t fl_now(const fl_world_t *world) { return world->now_ns; }
 uint64_t fl_world_steps(const fl_world_t *world) { return world->steps; }
 uint64_t fl_world_trace_hash(const fl_world_t *world) { return fl_trace_hash(&world->trace); }
 
+void fl_world_trace_event(fl_world_t *world, fl_trace_kind_t kind, uint32_t object,
+                          int64_t value, const char *detail) {
+    assert(world != NULL);
+    uint32_t task = world->current != NULL ? world->current->id : 0;
+    fl_trace_emit(&world->trace, world->now_ns, kind, task, object, value, detail);
+}
+
 fl_prng_t *fl_world_prng(fl_world_t *world, fl_prng_stream_t stream) {
     assert(stream < FL_PRNG_STREAM_COUNT);
     return &world->prng[stream];

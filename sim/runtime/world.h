@@ -102,6 +102,14 @@ fl_trace_t *fl_world_trace(fl_world_t *world);
 fl_prng_t *fl_world_prng(fl_world_t *world, fl_prng_stream_t stream);
 uint64_t fl_world_seed(const fl_world_t *world);
 
+/* Records an event in the world's trace at the virtual time now, for the
+ * running task (0 when the scheduler or code outside any task records it).
+ * detail as fl_trace_emit: static or the world's arena, may be NULL. One
+ * call for what the layers above did with four (the trace, the clock, the
+ * task and its id), on events every run records by the dozen. */
+void fl_world_trace_event(fl_world_t *world, fl_trace_kind_t kind, uint32_t object,
+                          int64_t value, const char *detail);
+
 /* The run's fingerprint: the trace hash. */
 uint64_t fl_world_trace_hash(const fl_world_t *world);
 

@@ -252,6 +252,45 @@ static void test_step_limit_catches_livelock(void **state) {
     fl_world_destroy(w);
 }
 
+/* A task alone at its checkpoints: each yield is resumed without a trip
+ * through the run loop, and must look as if it had made one (a step
+ * counted, a RUN event after the YIELD), and stop at the step limit. */
+static fl_error_t *checkpoint_three_times(fl_world_t *w, void *arg) {
+    (void)arg;
+    for (int i = 0; i < 3; i++) assert_int_equal(fl_checkpoint(w), FL_OK);
+    return NULL;
+}
+
+static void test_lone_yield_counts_a_step_and_traces_a_run(void **state) {
+    (void)state;
+    fl_world_t *w = rt_world("random", 1);
+    fl_spawn(w, "alone", checkpoint_three_times, NULL);
+    assert_int_equal(fl_world_run(w), FL_RUN_COMPLETED);
+    assert_int_equal(fl_world_steps(w), 4);
+    size_t count = 0;
+    const fl_trace_event_t *events = fl_trace_events(fl_world_trace(w), &count);
+    const fl_trace_kind_t expected[] = {FL_TRACE_SPAWN, FL_TRACE_RUN,   FL_TRACE_YIELD,
+                                        FL_TRACE_RUN,   FL_TRACE_YIELD, FL_TRACE_RUN,
+                                        FL_TRACE_YIELD, FL_TRACE_RUN,   FL_TRACE_DONE};
+    assert_int_equal(count, sizeof expected / sizeof expected[0]);
+    for (size_t i = 0; i < count; i++) {
+        assert_int_equal(events[i].kind, expected[i]);
+        assert_int_equal(events[i].task, 1);
+    }
+    assert_int_equal(fl_world_choice_count(w), 0);
+    fl_world_destroy(w);
+}
+
+static void test_step_limit_stops_a_lone_spinner(void **state) {
+    (void)state;
+    fl_world_options_t options = {.seed = 1, .step_limit = 1000};
+    fl_world_t *w = fl_world_create(&options, NULL, 0);
+    fl_spawn(w, "spinner", spin, NULL);
+    assert_int_equal(fl_world_run(w), FL_RUN_STEP_LIMIT);
+    assert_int_equal(fl_world_steps(w), 1000);
+    fl_world_destroy(w);
+}
+
 static fl_error_t *sleep_an_hour(fl_world_t *w, void *arg) {
     (void)arg;
     fl_sleep(w, FL_SECONDS(3600));
@@ -500,6 +539,8 @@ int main(void) {
         cmocka_unit_test(test_hang_names_the_blocked_task),
         cmocka_unit_test(test_sleeping_task_is_not_a_hang),
         cmocka_unit_test(test_step_limit_catches_livelock),
+        cmocka_unit_test(test_lone_yield_counts_a_step_and_traces_a_run),
+        cmocka_unit_test(test_step_limit_stops_a_lone_spinner),
         cmocka_unit_test(test_time_limit_catches_long_runs),
         cmocka_unit_test(test_stop_and_resume),
         cmocka_unit_test(test_task_results_and_ids),

@@ -133,6 +133,46 @@ static void test_trace_covers_runtime_events(void **state) {
     fl_world_destroy(w);
 }
 
+/* fl_world_trace_event stamps the event with the clock and the running
+ * task: task 0 outside any task. */
+static fl_error_t *sleep_then_trace(fl_world_t *w, void *arg) {
+    (void)arg;
+    fl_sleep(w, FL_MS(5));
+    fl_world_trace_event(w, FL_TRACE_NOTE, 7, -3, "inside");
+    return NULL;
+}
+
+static const fl_trace_event_t *last_event(fl_world_t *w, fl_trace_kind_t kind) {
+    size_t count = 0;
+    const fl_trace_event_t *events = fl_trace_events(fl_world_trace(w), &count);
+    const fl_trace_event_t *last = NULL;
+    for (size_t i = 0; i < count; i++)
+        if (events[i].kind == kind) last = &events[i];
+    assert_non_null(last);
+    return last;
+}
+
+static void test_trace_event_takes_the_clock_and_the_task(void **state) {
+    (void)state;
+    fl_world_t *w = rt_world("fifo", 1);
+    fl_world_trace_event(w, FL_TRACE_NOTE, 1, 2, "outside");
+    const fl_trace_event_t *outside = last_event(w, FL_TRACE_NOTE);
+    assert_int_equal(outside->task, 0);
+    assert_int_equal(outside->time_ns, 0);
+    assert_int_equal(outside->object, 1);
+    assert_int_equal(outside->value, 2);
+    assert_string_equal(outside->detail, "outside");
+    fl_task_t *task = fl_spawn(w, "tracer", sleep_then_trace, NULL);
+    assert_int_equal(fl_world_run(w), FL_RUN_COMPLETED);
+    const fl_trace_event_t *inside = last_event(w, FL_TRACE_NOTE);
+    assert_int_equal(inside->task, fl_task_id(task));
+    assert_int_equal(inside->time_ns, FL_MS(5));
+    assert_int_equal(inside->object, 7);
+    assert_int_equal(inside->value, -3);
+    assert_string_equal(inside->detail, "inside");
+    fl_world_destroy(w);
+}
+
 /* The hash and schedule of a small run, in a world made however
  * fl_world_create makes it. */
 static uint64_t small_run(uint64_t seed, size_t *choices) {
@@ -173,6 +213,7 @@ int main(void) {
         cmocka_unit_test(test_defaults),
         cmocka_unit_test(test_teardown_of_blocked_tasks),
         cmocka_unit_test(test_trace_covers_runtime_events),
+        cmocka_unit_test(test_trace_event_takes_the_clock_and_the_task),
         cmocka_unit_test(test_spare_world_starts_clean),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
