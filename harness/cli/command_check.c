@@ -88,8 +88,8 @@ static int run_file_command(const file_command_t *command, int argc, char **argv
     assert(argc >= 1 && argv != NULL && out != NULL && err != NULL);
     if (fl_options_wants_help(argc, argv)) return fputs(command->usage, out), 0;
     size_t count, bad;
-    int status = for_each_file(argc, argv, command->usage, command->on_scenario, out, err, &count,
-                               &bad);
+    int status =
+        for_each_file(argc, argv, command->usage, command->on_scenario, out, err, &count, &bad);
     assert(bad <= count && (status != -1 || count == 0));
     if (status < 0) return 2; /* a usage error, already printed */
     if (command->summary)
@@ -97,18 +97,20 @@ static int run_file_command(const file_command_t *command, int argc, char **argv
     return bad > 0 || status != 0 ? 2 : 0;
 }
 
+/* The selection options both take, after each one's synopsis. */
+#define SELECTION_SYNOPSIS " PATH... [-k EXPR] [--tag T]... [--lf | --ff]\n"
+
+static const file_command_t CHECK = {"usage: faultline check" SELECTION_SYNOPSIS
+                                     "  validates scenario files (selected as run selects them)\n",
+                                     print_ok, true};
+static const file_command_t LIST = {"usage: faultline list" SELECTION_SYNOPSIS
+                                    "  one line per scenario (selected as run selects them)\n",
+                                    print_line, false};
+
 int fl_cli_check(int argc, char **argv, FILE *out, FILE *err) {
-    static const file_command_t check = {
-        "usage: faultline check PATH... [-k EXPR] [--tag T]... [--lf | --ff]\n"
-        "  validates scenario files (selected as run selects them)\n",
-        print_ok, true};
-    return run_file_command(&check, argc, argv, out, err);
+    return run_file_command(&CHECK, argc, argv, out, err);
 }
 
 int fl_cli_list(int argc, char **argv, FILE *out, FILE *err) {
-    static const file_command_t list = {
-        "usage: faultline list PATH... [-k EXPR] [--tag T]... [--lf | --ff]\n"
-        "  one line per scenario (selected as run selects them)\n",
-        print_line, false};
-    return run_file_command(&list, argc, argv, out, err);
+    return run_file_command(&LIST, argc, argv, out, err);
 }
