@@ -14,10 +14,12 @@
 #include <string.h>
 
 #include "harness/check/invariants.h"
+#include "client/error_kinds.h"
 #include "client/knobs.h"
 #include "harness/model/kinds.h"
 #include "sim/asgi/base_middleware.h"
 #include "sim/net/protocol_event.h"
+#include "sim/runtime/error.h"
 
 enum { DOC_BYTES_MAX = 1 << 20 };
 
@@ -32,6 +34,16 @@ static void need(const char *what, const char *name) {
         if (strstr(doc, pattern) != NULL) return;
     }
     print_error("docs/SCENARIOS.md does not document the %s '%s'\n", what, name);
+    missing++;
+}
+
+/* A line of the error-kind tree: the name alone on its line, indented. */
+static void need_line(const char *what, const char *name) {
+    char indented[160], first[160];
+    snprintf(indented, sizeof indented, " %s\n", name);
+    snprintf(first, sizeof first, "\n%s\n", name);
+    if (strstr(doc, indented) != NULL || strstr(doc, first) != NULL) return;
+    print_error("docs/SCENARIOS.md does not list the %s '%s'\n", what, name);
     missing++;
 }
 
@@ -90,6 +102,12 @@ static void test_every_kind_and_key_is_documented(void **state) {
         need("protocol event", fl_protocol_event_name((fl_protocol_event_t)e));
     for (size_t i = 0; fl_invariant_name(i) != NULL; i++)
         need("global invariant", fl_invariant_name(i));
+    fl_client_error_kinds_add();
+    fl_error_kind_t kind;
+    size_t kinds = 0;
+    for (size_t i = 0; fl_error_kind_at(i, &kind); i++, kinds++)
+        need_line("error kind", fl_error_kind_name(kind));
+    assert_true(kinds > 40); /* the runtime's and the client's */
     assert_int_equal(missing, 0);
 }
 
@@ -99,6 +117,8 @@ static void test_an_undocumented_name_is_caught(void **state) {
     missing = 0;
     need("expectation kind", "no-such-kind-anywhere");
     assert_int_equal(missing, 1);
+    need_line("error kind", "NoSuchErrorAnywhere");
+    assert_int_equal(missing, 2);
 }
 
 int main(void) {
