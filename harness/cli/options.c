@@ -224,9 +224,50 @@ void fl_options_print_synopsis(FILE *err, const char *command, const char *usage
     fprintf(err, "Try 'faultline %s --help' for more.\n", command);
 }
 
+/* A number in min..max (within 32 bits). */
+static bool parse_u32_within(const char *text, uint64_t min, uint64_t max, uint32_t *out) {
+    assert(min <= max && max <= UINT32_MAX && out != NULL);
+    uint64_t n;
+    if (!parse_u64(text, &n) || n < min || n > max) return false;
+    *out = (uint32_t)n;
+    return true;
+}
+
+/* The options of run's selection and output, and serve's: as
+ * read_option_value, for the ids from FL_OPT_KEYWORD on. */
+static bool read_late_option_value(fl_option_id_t id, const char *value, fl_options_t *o) {
+    assert(o != NULL && id >= FL_OPT_KEYWORD && id < FL_OPT_COUNT);
+    switch (id) {
+    case FL_OPT_KEYWORD: return (o->keyword = value) != NULL && *value != '\0';
+    case FL_OPT_TAG:
+        /* Repeatable, as --coverage-tracefile. */
+        if (value == NULL || *value == '\0' || o->tag_count == FL_OPTIONS_TAGS_MAX) return false;
+        o->tags[o->tag_count++] = value;
+        return true;
+    case FL_OPT_EXIT_FIRST: return (o->exit_first = true);
+    case FL_OPT_LAST_FAILED: return (o->last_failed = true);
+    case FL_OPT_FAILED_FIRST: return (o->failed_first = true);
+    case FL_OPT_QUIET: return (o->quiet = true);
+    case FL_OPT_VERBOSE: return (o->verbose = true);
+    case FL_OPT_LISTEN: return (o->listen = value) != NULL;
+    case FL_OPT_DURATION:
+        return parse_u64(value, &o->duration_seconds) && o->duration_seconds >= 1 &&
+               o->duration_seconds <= 31536000;
+    case FL_OPT_LOG_LEVEL: return (o->log_level = value) != NULL && fl_log_level_valid(value);
+    case FL_OPT_LOG_JSON: return (o->log_json = true);
+    case FL_OPT_GRACEFUL_TIMEOUT:
+        return (o->has_graceful_timeout = parse_u64(value, &o->graceful_timeout_seconds) &&
+                                          o->graceful_timeout_seconds <= 86400);
+    default: break;
+    }
+    assert(!"every option row is handled");
+    return false;
+}
+
 /* Reads one option's value into o; false when the value is not one. */
 static bool read_option_value(fl_option_id_t id, const char *value, fl_options_t *o) {
     assert(o != NULL);
+    if (id >= FL_OPT_KEYWORD) return read_late_option_value(id, value, o);
     switch (id) {
     case FL_OPT_SEEDS:
         if (value == NULL || !parse_range(value, &o->seed_first, &o->seed_last)) return false;
@@ -255,12 +296,7 @@ static bool read_option_value(fl_option_id_t id, const char *value, fl_options_t
     case FL_OPT_REQUIRE_MARKS: return (o->require_marks = true);
     case FL_OPT_MATRIX: return (o->matrix = true);
     case FL_OPT_RUNS: return parse_u64(value, &o->runs) && o->runs >= 1 && o->runs <= 10000000;
-    case FL_OPT_DEPTH: {
-        uint64_t depth;
-        if (!parse_u64(value, &depth) || depth < 1 || depth > FL_PCT_DEPTH_MAX) return false;
-        o->depth = (uint32_t)depth;
-        return true;
-    }
+    case FL_OPT_DEPTH: return parse_u32_within(value, 1, FL_PCT_DEPTH_MAX, &o->depth);
     case FL_OPT_COVERAGE_TRACEFILE:
         /* Repeatable: a full list is refused as a bad value (the message says what it takes). */
         if (value == NULL || *value == '\0' ||
@@ -270,37 +306,12 @@ static bool read_option_value(fl_option_id_t id, const char *value, fl_options_t
         return true;
     case FL_OPT_COVERAGE_OUT: return (o->coverage_out = value) != NULL && *value != '\0';
     case FL_OPT_OUT: return (o->out = value) != NULL && *value != '\0';
-    case FL_OPT_BOUND: {
-        uint64_t bound;
-        if (!parse_u64(value, &bound) || bound > 64) return false;
-        o->bound = (uint32_t)bound, o->has_bound = true;
-        return true;
-    }
+    case FL_OPT_BOUND: return (o->has_bound = parse_u32_within(value, 0, 64, &o->bound));
     case FL_OPT_SELF_CHECK:
         return parse_share(value, &o->self_check_per_million) && (o->self_check = value) != NULL;
     case FL_OPT_HTML: return (o->html = value) != NULL && *value != '\0';
     case FL_OPT_TIME: return parse_time_budget(value, &o->time_seconds);
-    case FL_OPT_KEYWORD: return (o->keyword = value) != NULL && *value != '\0';
-    case FL_OPT_TAG:
-        /* Repeatable, as --coverage-tracefile. */
-        if (value == NULL || *value == '\0' || o->tag_count == FL_OPTIONS_TAGS_MAX) return false;
-        o->tags[o->tag_count++] = value;
-        return true;
-    case FL_OPT_EXIT_FIRST: return (o->exit_first = true);
-    case FL_OPT_LAST_FAILED: return (o->last_failed = true);
-    case FL_OPT_FAILED_FIRST: return (o->failed_first = true);
-    case FL_OPT_QUIET: return (o->quiet = true);
-    case FL_OPT_VERBOSE: return (o->verbose = true);
-    case FL_OPT_LISTEN: return (o->listen = value) != NULL;
-    case FL_OPT_DURATION:
-        return parse_u64(value, &o->duration_seconds) && o->duration_seconds >= 1 &&
-               o->duration_seconds <= 31536000;
-    case FL_OPT_LOG_LEVEL: return (o->log_level = value) != NULL && fl_log_level_valid(value);
-    case FL_OPT_LOG_JSON: return (o->log_json = true);
-    case FL_OPT_GRACEFUL_TIMEOUT:
-        return (o->has_graceful_timeout = parse_u64(value, &o->graceful_timeout_seconds) &&
-                                          o->graceful_timeout_seconds <= 86400);
-    case FL_OPT_COUNT: break;
+    default: break;
     }
     assert(!"every option row is handled");
     return false;
