@@ -14,19 +14,10 @@ set -u
 cd "$(dirname "$0")/../../.."
 faultline=${FAULTLINE:-build/faultline}
 python=/usr/bin/python3
-passed=0
-failed=0
+source tests/support/checks.sh
 work=$(mktemp -d)
 server_pid=
 trap '[ -n "$server_pid" ] && kill -KILL "$server_pid" 2>/dev/null; rm -rf "$work"' EXIT
-
-check() { # NAME STATUS [WHY]
-    if [ "$2" -eq 0 ]; then
-        echo "[       OK ] $1"; passed=$((passed + 1))
-    else
-        echo "[  FAILED  ] $1${3:+: $3}"; failed=$((failed + 1))
-    fi
-}
 
 cat > "$work/s.yaml" <<'YAML'
 name: lifetime
@@ -169,7 +160,4 @@ read -r rss_before rss_after <"$work/rss"
 check "RSS flat over 2,000 more connections (${rss_before} kB, then ${rss_after} kB)" \
     "$([ $((rss_after - rss_before)) -lt 1024 ]; echo $?)"
 
-echo "[==========] $((passed + failed)) test(s) run."
-echo "[  PASSED  ] $passed test(s)."
-[ "$failed" -eq 0 ] || echo "[  FAILED  ] $failed test(s)."
-[ "$failed" -eq 0 ]
+checks_summary

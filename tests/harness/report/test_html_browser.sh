@@ -14,22 +14,10 @@ set -u
 cd "$(dirname "$0")/../../.."
 faultline=${FAULTLINE:-build/faultline}
 chromium=${CHROMIUM:-/usr/bin/chromium}
-passed=0
-failed=0
-
-check() { # NAME STATUS [WHY]
-    if [ "$2" -eq 0 ]; then
-        echo "[       OK ] $1"; passed=$((passed + 1))
-    else
-        echo "[  FAILED  ] $1${3:+: $3}"; failed=$((failed + 1))
-    fi
-}
+source tests/support/checks.sh
 
 finish() {
-    echo "[==========] $((passed + failed)) test(s) run."
-    echo "[  PASSED  ] $passed test(s)."
-    [ "$failed" -eq 0 ] || echo "[  FAILED  ] $failed test(s), listed above."
-    [ "$failed" -eq 0 ]
+    checks_summary
     exit $?
 }
 
