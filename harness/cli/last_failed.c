@@ -1,6 +1,5 @@
 /* The record of last run's failures (last_failed.h): a text file, one
- * path per line, sorted as the run gave them, written whole through a
- * temporary file so that a run killed mid-write leaves the old record. */
+ * path per line, in the order the run gave them. */
 #include "harness/cli/last_failed.h"
 
 #include <assert.h>
@@ -8,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "sim/runtime/out_of_memory.h"
 
@@ -53,15 +53,20 @@ static bool outcome_failed(const fl_outcome_t *outcome) {
     return outcome->ending != FL_ENDING_RAN || outcome->load_error || !outcome->passed;
 }
 
+/* Through a temporary file of this process's own, so that a run killed
+ * mid-write, or two runs ending at once, leave a whole record. */
 static bool write_record(const fl_last_failed_t *record) {
     if (mkdir(FL_LAST_FAILED_DIR, 0777) != 0 && errno != EEXIST) return false;
-    const char *temporary = FL_LAST_FAILED_FILE ".new";
+    char temporary[64];
+    snprintf(temporary, sizeof temporary, "%s.%ld.new", FL_LAST_FAILED_FILE, (long)getpid());
     FILE *out = fopen(temporary, "w");
     if (out == NULL) return false;
     for (size_t i = 0; i < record->count; i++) fprintf(out, "%s\n", record->paths[i]);
     bool written = fflush(out) == 0 && !ferror(out);
     written = fclose(out) == 0 && written;
-    return written && rename(temporary, FL_LAST_FAILED_FILE) == 0;
+    if (written && rename(temporary, FL_LAST_FAILED_FILE) == 0) return true;
+    remove(temporary);
+    return false;
 }
 
 void fl_last_failed_update(const fl_outcome_t *outcomes, size_t count, FILE *err) {
