@@ -1052,7 +1052,11 @@ fl_asgi_server_t *fl_asgi_server_create(fl_world_t *world, fl_net_t *net, fl_asg
     server->options = chosen;
     server->options.spec_version = fl_arena_strdup(fl_world_arena(world), chosen.spec_version);
     server->log = fl_server_log_create(world);
-    if (chosen.release_memory) server->pool = fl_task_pool_create(world, "server worker");
+    if (chosen.release_memory) {
+        server->pool = fl_task_pool_create(world, "server worker");
+        /* A request's tasks and runtime objects (a middleware's) go with its arena too. */
+        fl_world_set_release_memory(world, true);
+    }
     fl_world_defer(world, server_cleanup, server);
     return server;
 }

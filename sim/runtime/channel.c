@@ -19,10 +19,11 @@ struct fl_channel {
 
 fl_channel_t *fl_channel_create(fl_world_t *world, size_t capacity, const char *name) {
     assert(capacity <= FL_CHANNEL_CAPACITY_MAX);
-    fl_channel_t *channel = fl_arena_zalloc(&world->arena, sizeof *channel);
+    fl_channel_t *channel = fl_arena_zalloc(fl__object_arena(world), sizeof *channel);
     fl__waitable_init(world, &channel->waitable, "channel", name);
     channel->capacity = capacity;
-    if (capacity > 0) channel->buffer = fl_arena_alloc(&world->arena, capacity * sizeof(void *));
+    if (capacity > 0)
+        channel->buffer = fl_arena_alloc(fl__object_arena(world), capacity * sizeof(void *));
     return channel;
 }
 

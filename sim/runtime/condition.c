@@ -9,7 +9,7 @@ struct fl_condition {
 };
 
 fl_condition_t *fl_condition_create(fl_world_t *world, const char *kind, const char *name) {
-    fl_condition_t *condition = fl_arena_zalloc(&world->arena, sizeof *condition);
+    fl_condition_t *condition = fl_arena_zalloc(fl__object_arena(world), sizeof *condition);
     fl__waitable_init(world, &condition->waitable, kind, name);
     return condition;
 }

@@ -10,7 +10,7 @@ struct fl_event {
 };
 
 fl_event_t *fl_event_create(fl_world_t *world, const char *name) {
-    fl_event_t *event = fl_arena_zalloc(&world->arena, sizeof *event);
+    fl_event_t *event = fl_arena_zalloc(fl__object_arena(world), sizeof *event);
     fl__waitable_init(world, &event->waitable, "event", name);
     return event;
 }

@@ -103,10 +103,13 @@ struct fl_world {
     bool stop_requested;
     fl_task_t *current;
     fl_fiber_t main_fiber;
-    /* all tasks, index id-1 (malloc'd) */
+    /* all tasks in id order (malloc'd): index id-1, except that with
+     * release_memory the tasks kept in a request's arena are left out */
     fl_task_t **tasks;
     size_t task_count;
     size_t task_capacity;
+    uint32_t last_task_id;
+    bool release_memory;          /* fl_world_set_release_memory */
     /* unfinished tasks in id order: cancellation is delivered in this order */
     fl_task_t *live_head;
     fl_task_t *live_tail;
@@ -142,6 +145,13 @@ typedef struct fl__deferred {
     void (*cleanup)(void *arg);
     void *arg;
 } fl__deferred_t;
+
+/* Where a runtime object (task group, channel, event, ...) made now goes:
+ * the world's arena; with release_memory, the running task's (a request's:
+ * the object is the request's and goes with it). */
+static inline fl_arena_t *fl__object_arena(fl_world_t *world) {
+    return world->release_memory ? fl_world_arena(world) : &world->arena;
+}
 
 /* Allocates an object id and fills a waitable header. */
 void fl__waitable_init(fl_world_t *world, fl_waitable_t *waitable, const char *kind,

@@ -10,7 +10,7 @@ struct fl_lock {
 };
 
 fl_lock_t *fl_lock_create(fl_world_t *world, const char *name) {
-    fl_lock_t *lock = fl_arena_zalloc(&world->arena, sizeof *lock);
+    fl_lock_t *lock = fl_arena_zalloc(fl__object_arena(world), sizeof *lock);
     fl__waitable_init(world, &lock->waitable, "lock", name);
     return lock;
 }

@@ -11,7 +11,7 @@ struct fl_semaphore {
 };
 
 fl_semaphore_t *fl_semaphore_create(fl_world_t *world, size_t initial, const char *name) {
-    fl_semaphore_t *semaphore = fl_arena_zalloc(&world->arena, sizeof *semaphore);
+    fl_semaphore_t *semaphore = fl_arena_zalloc(fl__object_arena(world), sizeof *semaphore);
     fl__waitable_init(world, &semaphore->waitable, "semaphore", name);
     semaphore->value = initial;
     return semaphore;

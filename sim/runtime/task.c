@@ -6,7 +6,7 @@
 #include "sim/runtime/internal.h"
 #include "sim/runtime/status.h"
 
-static void register_task(fl_world_t *world, fl_task_t *task) {
+static void append_to_table(fl_world_t *world, fl_task_t *task) {
     if (world->task_count == world->task_capacity) {
         size_t capacity = world->task_capacity ? world->task_capacity * 2 : 64;
         fl_task_t **grown = realloc(world->tasks, capacity * sizeof *grown);
@@ -15,7 +15,16 @@ static void register_task(fl_world_t *world, fl_task_t *task) {
         world->task_capacity = capacity;
     }
     world->tasks[world->task_count++] = task;
-    assert(world->task_count == task->id);
+    /* Dense, index id-1, unless release_memory left request tasks out. */
+    assert(world->release_memory || world->task_count == task->id);
+}
+
+/* Puts the task on the live list and, unless it lives in a request's arena
+ * (in_table false: its record goes with the request, and the table would
+ * keep a dangling pointer 8 bytes a task for as long as the world lives), in
+ * the task table. */
+static void register_task(fl_world_t *world, fl_task_t *task, bool in_table) {
+    if (in_table) append_to_table(world, task);
     /* Ids only grow, so appending keeps the live list in id order. */
     task->live_prev = world->live_tail;
     task->live_next = NULL;
@@ -44,10 +53,16 @@ static void unlink_live(fl_world_t *world, fl_task_t *task) {
 fl_task_t *fl__task_create(fl_world_t *world, const char *name, fl_task_fn fn, void *arg,
                            fl_cancel_scope_t *scope, fl_taskgroup_t *group) {
     assert(fn != NULL);
-    fl_task_t *task = fl_arena_zalloc(&world->arena, sizeof *task);
-    task->id = (uint32_t)world->task_count + 1;
+    /* A group's tasks end before the task that opened it: its arena outlives
+     * them. With release_memory the record is kept there too (it is reaped
+     * as soon as the task ends, before the opener can return). */
+    fl_arena_t *inherited = group != NULL && world->current != NULL ? world->current->arena : NULL;
+    bool in_request_arena = world->release_memory && inherited != NULL;
+    fl_arena_t *records = in_request_arena ? inherited : &world->arena;
+    fl_task_t *task = fl_arena_zalloc(records, sizeof *task);
+    task->id = ++world->last_task_id;
     task->parent_id = world->current ? world->current->id : 0;
-    task->name = fl_arena_strdup(&world->arena, name != NULL ? name : "task");
+    task->name = fl_arena_strdup(records, name != NULL ? name : "task");
     task->world = world;
     task->state = FL__TASK_NEW;
     task->fn = fn;
@@ -63,10 +78,9 @@ fl_task_t *fl__task_create(fl_world_t *world, const char *name, fl_task_fn fn, v
     fl_timer_init(&task->own_scope.deadline_timer);
     task->scope = &task->own_scope;
     task->group = group;
-    /* A group's tasks end before the task that opened it: its arena outlives them. */
-    if (group != NULL && world->current != NULL) task->arena = world->current->arena;
+    task->arena = inherited;
     fl_timer_init(&task->park_timer);
-    register_task(world, task);
+    register_task(world, task, !in_request_arena);
     fl__trace(world, FL_TRACE_SPAWN, task->id, task->parent_id, 0, task->name);
     if (world->policy->vtable->on_spawn != NULL)
         world->policy->vtable->on_spawn(world->policy, world, task);
@@ -165,9 +179,26 @@ size_t fl_world_unobserved_errors(const fl_world_t *world, const fl_task_t **fir
     return count;
 }
 
+/* The table is in id order: dense (index id-1), or with release_memory
+ * missing the request tasks, which only the live list has while they run. */
 fl_task_t *fl_world_task(const fl_world_t *world, uint32_t id) {
-    if (id == 0 || id > world->task_count) return NULL;
-    return world->tasks[id - 1];
+    if (id == 0) return NULL;
+    if (id <= world->task_count && world->tasks[id - 1]->id == id) return world->tasks[id - 1];
+    if (!world->release_memory) return NULL;
+    /* A request task that is ending (its done event) is off the live list already. */
+    if (world->current != NULL && world->current->id == id) return world->current;
+    size_t low = 0, high = world->task_count;
+    while (low < high) {
+        size_t middle = low + (high - low) / 2;
+        if (world->tasks[middle]->id < id)
+            low = middle + 1;
+        else
+            high = middle;
+    }
+    if (low < world->task_count && world->tasks[low]->id == id) return world->tasks[low];
+    for (fl_task_t *task = world->live_head; task != NULL; task = task->live_next)
+        if (task->id == id) return task;
+    return NULL;
 }
 
 size_t fl_world_task_count(const fl_world_t *world) { return world->task_count; }
@@ -175,7 +206,7 @@ size_t fl_world_task_count(const fl_world_t *world) { return world->task_count; 
 void fl__waitable_init(fl_world_t *world, fl_waitable_t *waitable, const char *kind,
                        const char *name) {
     waitable->kind = kind;
-    waitable->name = fl_arena_strdup(&world->arena, name);
+    waitable->name = fl_arena_strdup(fl__object_arena(world), name);
     waitable->id = ++world->next_object_id;
     waitable->creator_task = world->current ? world->current->id : 0;
 }

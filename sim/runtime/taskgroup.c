@@ -20,7 +20,7 @@ struct fl_taskgroup {
 };
 
 fl_taskgroup_t *fl_taskgroup_open(fl_world_t *world, const char *name) {
-    fl_taskgroup_t *group = fl_arena_zalloc(&world->arena, sizeof *group);
+    fl_taskgroup_t *group = fl_arena_zalloc(fl__object_arena(world), sizeof *group);
     fl__waitable_init(world, &group->waitable, "task group", name);
     group->world = world;
     group->owner = fl__current(world);
@@ -45,7 +45,7 @@ static void record_error(fl_taskgroup_t *group, fl_error_t *error) {
     fl_world_t *world = group->world;
     if (group->error_count == group->error_capacity) {
         size_t capacity = group->error_capacity ? group->error_capacity * 2 : 4;
-        fl_error_t **grown = fl_arena_alloc(&world->arena, capacity * sizeof *grown);
+        fl_error_t **grown = fl_arena_alloc(fl__object_arena(world), capacity * sizeof *grown);
         if (group->error_count) memcpy(grown, group->errors, group->error_count * sizeof *grown);
         group->errors = grown;
         group->error_capacity = capacity;
@@ -74,7 +74,7 @@ fl_error_t *fl_taskgroup_close(fl_taskgroup_t *group, fl_error_t *body_error) {
         fl_world_add_violation(world, "task group %u closed by task %u (opened by task %u)%s",
                                group->waitable.id, task->id, group->owner->id,
                                group->closed ? " after it was closed" : "");
-        return fl_error_new(&world->arena, FL_ERR_RUNTIME_ERROR,
+        return fl_error_new(fl__object_arena(world), FL_ERR_RUNTIME_ERROR,
                             "task group closed by the wrong task or twice");
     }
     if (body_error != NULL) {
@@ -90,7 +90,7 @@ fl_error_t *fl_taskgroup_close(fl_taskgroup_t *group, fl_error_t *body_error) {
     group->closed = true;
     fl_error_t *result = body_error;
     if (group->error_count > 0)
-        result = fl_error_group(&world->arena, "unhandled errors in a task group", group->errors,
-                                group->error_count);
+        result = fl_error_group(fl__object_arena(world), "unhandled errors in a task group",
+                                group->errors, group->error_count);
     return fl_scope_exit_error(world, &group->scope, result);
 }

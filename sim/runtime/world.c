@@ -158,7 +158,13 @@ void fl_world_destroy(fl_world_t *world) {
     assert(!world->running);
     /* Tasks that never finished (a hang, a limit) still hold stacks. Their
      * frames are abandoned, not unwound: everything they point at is in the
-     * arena, which goes next. */
+     * arena, which goes next. With release_memory a request's tasks are on
+     * the live list only. */
+    for (fl_task_t *task = world->live_head; task != NULL; task = task->live_next)
+        if (task->has_stack) {
+            fl_stack_release(&task->stack);
+            task->has_stack = false;
+        }
     for (size_t i = 0; i < world->task_count; i++) {
         fl_task_t *task = world->tasks[i];
         if (task->has_stack) {
@@ -196,6 +202,13 @@ fl_arena_t *fl_world_arena(fl_world_t *world) {
 void fl_task_set_arena(fl_task_t *task, fl_arena_t *arena) {
     assert(task != NULL && task->state != FL__TASK_DONE);
     task->arena = arena;
+}
+
+void fl_world_set_release_memory(fl_world_t *world, bool release_memory) {
+    assert(world != NULL);
+    /* Off again after request tasks were left out, the table would be read as dense. */
+    assert(release_memory || !world->release_memory || world->last_task_id == 0);
+    world->release_memory = release_memory;
 }
 fl_trace_t *fl_world_trace(fl_world_t *world) { return &world->trace; }
 uint64_t fl_world_seed(const fl_world_t *world) { return world->seed; }

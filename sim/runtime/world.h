@@ -222,8 +222,19 @@ bool fl_task_done(const fl_task_t *task);
  * again) while task runs, and to the tasks it spawns into a task group
  * (they end before it does). For a long-running server that releases a
  * request's memory when the request ends: the runtime's own objects (tasks,
- * scopes, conditions) still come from the world's arena. */
+ * scopes, conditions) still come from the world's arena, unless the world
+ * releases memory (fl_world_set_release_memory). */
 void fl_task_set_arena(fl_task_t *task, fl_arena_t *arena);
+/* With release_memory, what a task with an arena of its own (fl_task_set_arena)
+ * or its group's tasks make while they run comes from that arena: the
+ * runtime's objects (task groups, channels, events, conditions, locks,
+ * semaphores) and the records of the tasks spawned into its groups, which
+ * are then left out of the task table (fl_world_task finds them while they
+ * run; fl_world_task_count does not count them). So a server that frees a
+ * request's arena when it ends keeps no memory of it. For real-time runs
+ * (serve; not turned off again once tasks ran); simulated runs leave it off,
+ * and their task ids and traces do not depend on it. */
+void fl_world_set_release_memory(fl_world_t *world, bool release_memory);
 /* The error the task's body returned (NULL on success or while running).
  * Reading it counts as observing it (see fl_world_unobserved_errors). */
 fl_error_t *fl_task_error(fl_task_t *task);
@@ -232,8 +243,11 @@ fl_error_t *fl_task_error(fl_task_t *task);
  * logs these as "Task exception was never retrieved"; a run should have
  * none. *first_out (may be NULL) gets the first such task. */
 size_t fl_world_unobserved_errors(const fl_world_t *world, const fl_task_t **first_out);
-/* Looks a task up by id (1-based); NULL if no such task. */
+/* Looks a task up by id (1-based); NULL if no such task (or, with
+ * release_memory, a request's task that has ended). */
 fl_task_t *fl_world_task(const fl_world_t *world, uint32_t id);
+/* The tasks in the table: every task spawned, but with release_memory not
+ * those kept in a request's arena. */
 size_t fl_world_task_count(const fl_world_t *world);
 
 /* --- checkpoints and time -------------------------------------------------- */
