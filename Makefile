@@ -258,10 +258,10 @@ FUZZ_BUILD := $(MAKE) --no-print-directory BUILD_DIR=build/fuzz CC=clang OPT="-O
   SANITIZE_FLAGS="-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
 
 fuzz: deps
-	@$(FUZZ_BUILD) FUZZ_SECONDS=$(FUZZ_TIME) fuzz-run
+	+@$(FUZZ_BUILD) FUZZ_SECONDS=$(FUZZ_TIME) fuzz-run
 
 fuzz-smoke: deps
-	@$(FUZZ_BUILD) FUZZ_SECONDS=$(FUZZ_SMOKE_TIME) fuzz-run
+	+@$(FUZZ_BUILD) FUZZ_SECONDS=$(FUZZ_SMOKE_TIME) fuzz-run
 
 fuzz-run: $(FUZZ_BINS)
 	@tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_BINS)
