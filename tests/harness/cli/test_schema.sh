@@ -8,6 +8,7 @@
 set -u
 cd "$(dirname "$0")/../../.."
 faultline=${FAULTLINE:-build/faultline}
+case $faultline in /*) ;; */*) faultline=$(pwd)/$faultline ;; esac # new runs in a scratch folder
 python=/usr/bin/python3
 validate=tests/harness/cli/validate_schema.py
 source tests/support/checks.sh
@@ -31,8 +32,16 @@ awk -v dir="$scratch" '
     /^```$/ && inside { inside = 0; name = ""; close(out); next }
     inside { print > out }
 ' docs/TUTORIAL.md
-mapfile -t shipped < <(find scenarios -name '*.yaml' | sort; ls "$scratch"/tutorial_*.yaml)
-check "there are shipped scenarios and tutorial files" "$([ ${#shipped[@]} -gt 50 ]; echo $?)"
+# and what `faultline new` writes, for each kind completions/faultline.bash lists
+kinds=$(sed -n 's/^_faultline_kinds="\(.*\)"$/\1/p' completions/faultline.bash)
+mkdir "$scratch/new"
+for kind in $kinds; do
+    (cd "$scratch/new" && "$faultline" new "$kind" "new_$kind" > /dev/null)
+    check "new $kind writes a file" $?
+done
+mapfile -t shipped < <(find scenarios -name '*.yaml' | sort; ls "$scratch"/tutorial_*.yaml \
+    "$scratch"/new/*.yaml)
+check "there are shipped scenarios, tutorial and new files" "$([ ${#shipped[@]} -gt 50 ]; echo $?)"
 out=$("$python" "$validate" "$scratch/schema.json" "${shipped[@]}")
 check "validation ran" $? "$out"
 invalid=$(grep -v '^valid ' <<< "$out")
@@ -87,6 +96,9 @@ refused "a misspelt client step key" 's/{id: get/{idd: get/'
 refused "a misspelt middleware key" 's/attempts: 2/atempts: 2/'
 refused "a misspelt route key" 's/- path: \//- pth: \//'
 refused "a misspelt trigger key" 's/{at: 1ms}/{att: 1ms}/'
+refused "a misspelt handler step key" 's/body: ok/bdy: ok/'
+refused "a misspelt expectation key" 's/step: get, status/step: get, stauts/'
+refused "a misspelt fault key" 's/    action: {delay/    acton: {delay/'
 refused "an unknown client step" 's/- request:/- requets:/'
 refused "an unknown handler step" 's/- respond:/- reply:/'
 refused "an unknown client middleware" 's/- retry:/- retries:/'
