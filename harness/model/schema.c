@@ -9,10 +9,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "client/error_kinds.h"
 #include "harness/json/json.h"
 #include "harness/model/kinds.h"
 #include "harness/model/load_sections.h"
 #include "sim/net/fault.h"
+#include "sim/runtime/error.h"
 
 typedef fl_json_writer_t writer_t;
 
@@ -30,6 +32,8 @@ typedef enum value_kind {
     VALUE_SIZE, /* 65536, 64KiB */
     VALUE_STATUS,
     VALUE_DIRECTION,
+    VALUE_ERROR_KIND, /* a name of the error-kind tree */
+    VALUE_EXCEPTION_KIND, /* one under Exception */
     VALUE_NAME, /* one of the reader's names */
 } value_kind_t;
 
@@ -52,8 +56,8 @@ static const struct {
     {&FL_READ_SIZE, VALUE_SIZE},
     {&FL_READ_POSITIVE_SIZE, VALUE_SIZE},
     {&FL_READ_STATUS, VALUE_STATUS},
-    {&FL_READ_ERROR_KIND, VALUE_TEXT},
-    {&FL_READ_EXCEPTION_KIND, VALUE_TEXT},
+    {&FL_READ_ERROR_KIND, VALUE_ERROR_KIND},
+    {&FL_READ_EXCEPTION_KIND, VALUE_EXCEPTION_KIND},
     {&FL_READ_DIRECTION, VALUE_DIRECTION},
 };
 
@@ -142,6 +146,19 @@ static void write_number_or_text(writer_t *w, int64_t minimum, bool integer, con
     fl_json_array_end(w);
 }
 
+/* Every error kind the runtime and the client name (only Exception's
+ * descendants for exception_only), as the loader reads them. */
+static void write_error_kinds(writer_t *w, bool exception_only) {
+    fl_client_error_kinds_add(); /* files name the client's kinds too */
+    fl_json_key(w, "enum");
+    fl_json_array_begin(w);
+    fl_error_kind_t kind;
+    for (size_t i = 0; fl_error_kind_at(i, &kind); i++)
+        if (!exception_only || fl_error_kind_is(kind, FL_ERR_EXCEPTION))
+            fl_json_string(w, fl_error_kind_name(kind));
+    fl_json_array_end(w);
+}
+
 static void write_names(writer_t *w, const fl_key_reader_t *reader) {
     assert(reader != NULL && reader->name_of != NULL && reader->count > 0);
     fl_json_key(w, "enum");
@@ -176,6 +193,8 @@ static void write_value_type(writer_t *w, value_kind_t kind, const fl_key_reader
         fl_json_array_end(w);
         return;
     case VALUE_NAME: write_names(w, reader); return;
+    case VALUE_ERROR_KIND: write_error_kinds(w, false); return;
+    case VALUE_EXCEPTION_KIND: write_error_kinds(w, true); return;
     }
     assert(false && "a value kind has its schema");
 }
