@@ -76,6 +76,7 @@ static const struct {
     {"list of routes", "routes"},
     {"list of expectations", "expectations"},
     {"list of faults", "faults"},
+    {"headers", "headers"},
 };
 
 static const struct {
@@ -414,6 +415,23 @@ static void write_action_def(writer_t *w) {
     fl_json_object_end(w);
 }
 
+/* Headers: a mapping of name to scalar value (an empty one is ""), at
+ * most HEADERS_MAX. */
+static void write_headers_def(writer_t *w) {
+    static const char *const SCALAR_OR_NULL[] = {"string", "number", "boolean", "null"};
+    fl_json_key(w, "headers");
+    fl_json_object_begin(w);
+    fl_json_key(w, "type");
+    fl_json_string(w, "object");
+    fl_json_key(w, "maxProperties");
+    fl_json_int(w, HEADERS_MAX);
+    fl_json_key(w, "additionalProperties");
+    fl_json_object_begin(w);
+    write_types(w, SCALAR_OR_NULL, COUNT_OF(SCALAR_OR_NULL));
+    fl_json_object_end(w);
+    fl_json_object_end(w);
+}
+
 /* The server section's own keys are read where its parser keeps them: the
  * schema names its lists and leaves the rest to the loader. */
 static void write_server_def(writer_t *w) {
@@ -470,6 +488,7 @@ static void write_defs(writer_t *w) {
     write_list_def(w, "faults", "fault");
     write_trigger_def(w);
     write_action_def(w);
+    write_headers_def(w);
     write_kind_defs(w);
     fl_json_object_end(w);
 }
