@@ -32,9 +32,11 @@ typedef enum value_kind {
     VALUE_SIZE, /* 65536, 64KiB */
     VALUE_STATUS,
     VALUE_DIRECTION,
-    VALUE_ERROR_KIND, /* a name of the error-kind tree */
+    VALUE_ERROR_KIND,     /* a name of the error-kind tree */
     VALUE_EXCEPTION_KIND, /* one under Exception */
-    VALUE_NAME, /* one of the reader's names */
+    VALUE_NAME,           /* one of the reader's names */
+    VALUE_INTEGER,        /* decimal digits, maybe signed (a key read by hand) */
+    VALUE_SCALARS,        /* a list of scalars */
 } value_kind_t;
 
 static const struct {
@@ -91,8 +93,31 @@ static const struct {
 
 #define COUNT_OF(array) (sizeof(array) / sizeof(array)[0])
 
-static value_kind_t value_kind_of(const fl_key_reader_t *reader) {
-    if (reader == NULL) return VALUE_OPEN;
+/* What a key read by hand holds, where its type says it plainly (a wider
+ * kind than its parser's: "duration" may also be forever). */
+static const struct {
+    const char *type;
+    value_kind_t kind;
+} HAND_VALUES[] = {
+    {"string", VALUE_TEXT},
+    {"duration", VALUE_DURATION_OR_FOREVER},
+    {"size", VALUE_SIZE},
+    {"error kind", VALUE_ERROR_KIND},
+    {"list of strings", VALUE_SCALARS},
+    {"list of names", VALUE_SCALARS},
+    {"list of methods", VALUE_SCALARS},
+    {"list of statuses", VALUE_SCALARS},
+};
+
+static value_kind_t hand_value_kind(const char *type) {
+    if (strncmp(type, "integer", strlen("integer")) == 0) return VALUE_INTEGER;
+    for (size_t i = 0; i < COUNT_OF(HAND_VALUES); i++)
+        if (strcmp(HAND_VALUES[i].type, type) == 0) return HAND_VALUES[i].kind;
+    return VALUE_OPEN;
+}
+
+static value_kind_t value_kind_of(const fl_key_reader_t *reader, const char *type) {
+    if (reader == NULL) return hand_value_kind(type);
     if (reader->read == NULL) return VALUE_NAME;
     for (size_t i = 0; i < COUNT_OF(READER_VALUES); i++)
         if (READER_VALUES[i].reader == reader) return READER_VALUES[i].kind;
@@ -195,6 +220,29 @@ static void write_value_type(writer_t *w, value_kind_t kind, const fl_key_reader
         return;
     case VALUE_NAME: write_names(w, reader); return;
     case VALUE_ERROR_KIND: write_error_kinds(w, false); return;
+    case VALUE_INTEGER:
+        fl_json_key(w, "anyOf");
+        fl_json_array_begin(w);
+        fl_json_object_begin(w);
+        fl_json_key(w, "type");
+        fl_json_string(w, "integer");
+        fl_json_object_end(w);
+        fl_json_object_begin(w);
+        fl_json_key(w, "type");
+        fl_json_string(w, "string");
+        fl_json_key(w, "pattern");
+        fl_json_string(w, "^-?[0-9]+$");
+        fl_json_object_end(w);
+        fl_json_array_end(w);
+        return;
+    case VALUE_SCALARS:
+        fl_json_key(w, "type");
+        fl_json_string(w, "array");
+        fl_json_key(w, "items");
+        fl_json_object_begin(w);
+        write_types(w, SCALAR_TYPES, COUNT_OF(SCALAR_TYPES));
+        fl_json_object_end(w);
+        return;
     case VALUE_EXCEPTION_KIND: write_error_kinds(w, true); return;
     }
     assert(false && "a value kind has its schema");
@@ -220,14 +268,15 @@ static void write_default(writer_t *w, value_kind_t kind, const fl_key_t *key) {
     const char *text = key->fallback;
     if (text == NULL) return;
     bool number = all_digits(text), with_unit = text[0] >= '0' && text[0] <= '9';
-    bool written = (kind == VALUE_BOOL && (strcmp(text, "true") == 0 || strcmp(text, "false") == 0)) ||
-                   ((kind == VALUE_COUNT || kind == VALUE_POSITIVE_COUNT || kind == VALUE_STATUS) &&
-                    number) ||
-                   ((kind == VALUE_DURATION || kind == VALUE_DURATION_OR_FOREVER ||
-                     kind == VALUE_SIZE) &&
-                    with_unit) ||
-                   (kind == VALUE_DIRECTION && (strcmp(text, "c2s") == 0 || strcmp(text, "s2c") == 0)) ||
-                   (kind == VALUE_NAME && is_name_of(key->reader, text));
+    bool written =
+        (kind == VALUE_BOOL && (strcmp(text, "true") == 0 || strcmp(text, "false") == 0)) ||
+        ((kind == VALUE_COUNT || kind == VALUE_POSITIVE_COUNT || kind == VALUE_STATUS ||
+          kind == VALUE_INTEGER) &&
+         number) ||
+        ((kind == VALUE_DURATION || kind == VALUE_DURATION_OR_FOREVER || kind == VALUE_SIZE) &&
+         with_unit) ||
+        (kind == VALUE_DIRECTION && (strcmp(text, "c2s") == 0 || strcmp(text, "s2c") == 0)) ||
+        (kind == VALUE_NAME && is_name_of(key->reader, text));
     if (!written) return;
     fl_json_key(w, "default");
     if (kind == VALUE_BOOL)
@@ -241,10 +290,10 @@ static void write_default(writer_t *w, value_kind_t kind, const fl_key_t *key) {
 /* "<doc> (<type>; default <default>)", or "...; required)". */
 static void write_key_description(writer_t *w, const fl_key_t *key) {
     char text[512];
-    int length = key->fallback != NULL
-                     ? snprintf(text, sizeof text, "%s (%s; default %s)", key->doc, key->type,
-                                key->fallback)
-                     : snprintf(text, sizeof text, "%s (%s; required)", key->doc, key->type);
+    int length =
+        key->fallback != NULL
+            ? snprintf(text, sizeof text, "%s (%s; default %s)", key->doc, key->type, key->fallback)
+            : snprintf(text, sizeof text, "%s (%s; required)", key->doc, key->type);
     assert(length > 0);
     fl_json_key(w, "description");
     fl_json_string(w, text);
@@ -258,7 +307,7 @@ static void write_key(writer_t *w, const char *section, const fl_key_t *key) {
     write_key_description(w, key);
     const char *def = key->reader == NULL ? held_def(section, key) : NULL;
     if (def != NULL) write_ref(w, def);
-    value_kind_t kind = value_kind_of(key->reader);
+    value_kind_t kind = def == NULL ? value_kind_of(key->reader, key->type) : VALUE_OPEN;
     write_value_type(w, kind, key->reader);
     write_default(w, kind, key);
     fl_json_object_end(w);
@@ -463,14 +512,16 @@ static void write_kind_defs(writer_t *w) {
     write_kind_list(w, "client_steps",
                     &(fl_kind_table_t){"client step", rows, sizeof(fl_client_step_row_t), n});
     rows = fl_client_layer_rows(&n);
-    write_kind_list(w, "client_middleware", &(fl_kind_table_t){"client middleware", rows,
-                                                                sizeof(fl_client_layer_row_t), n});
+    write_kind_list(
+        w, "client_middleware",
+        &(fl_kind_table_t){"client middleware", rows, sizeof(fl_client_layer_row_t), n});
     rows = fl_handler_step_rows(&n);
     write_kind_list(w, "handler_steps",
                     &(fl_kind_table_t){"handler step", rows, sizeof(fl_handler_step_row_t), n});
     rows = fl_server_layer_rows(&n);
-    write_kind_list(w, "server_middleware", &(fl_kind_table_t){"server middleware", rows,
-                                                                sizeof(fl_server_layer_row_t), n});
+    write_kind_list(
+        w, "server_middleware",
+        &(fl_kind_table_t){"server middleware", rows, sizeof(fl_server_layer_row_t), n});
 }
 
 static void write_defs(writer_t *w) {

@@ -58,8 +58,8 @@ static void assert_row_described(const fl_json_value_t *schema, const char *list
     if (row == NULL) fail_msg("%s: no row %s", list, head->name);
     assert_string_equal(fl_json_get_string(row, "description"), head->doc);
     for (size_t i = 0; head->keys != NULL && head->keys[i].name != NULL; i++) {
-        const fl_json_value_t *key = fl_json_get(fl_json_get(row, "properties"),
-                                                 head->keys[i].name);
+        const fl_json_value_t *key =
+            fl_json_get(fl_json_get(row, "properties"), head->keys[i].name);
         if (key == NULL) fail_msg("%s %s: no key %s", list, head->name, head->keys[i].name);
         const char *description = fl_json_get_string(key, "description");
         assert_non_null(description);
@@ -77,7 +77,8 @@ static void assert_row_described(const fl_json_value_t *schema, const char *list
         size_t count_;                                                                             \
         const __typeof__(*accessor(&count_)) *rows_ = accessor(&count_);                           \
         assert_true(count_ > 0);                                                                   \
-        for (size_t i_ = 0; i_ < count_; i_++) assert_row_described(schema, list, &rows_[i_].head); \
+        for (size_t i_ = 0; i_ < count_; i_++)                                                     \
+            assert_row_described(schema, list, &rows_[i_].head);                                   \
     } while (0)
 
 static void test_every_row_of_every_table_is_described(void **state) {
@@ -104,8 +105,8 @@ static void test_every_trigger_is_a_branch(void **state) {
     assert_non_null(branches);
     assert_int_equal(branches->count, count);
     for (size_t i = 0; i < count; i++) {
-        assert_non_null(fl_json_get(fl_json_get(&branches->items[i], "properties"),
-                                    rows[i].head.name));
+        assert_non_null(
+            fl_json_get(fl_json_get(&branches->items[i], "properties"), rows[i].head.name));
         const fl_json_value_t *required = fl_json_get(&branches->items[i], "required");
         assert_non_null(required);
         bool named = false;
@@ -126,8 +127,7 @@ static void test_top_level_keys(void **state) {
     assert_false(closed);
     const fl_json_value_t *properties = fl_json_get(schema, "properties");
     assert_non_null(fl_json_get(properties, "faults"));
-    assert_string_equal(fl_json_get_string(fl_json_get(properties, "time_limit"), "default"),
-                        "1h");
+    assert_string_equal(fl_json_get_string(fl_json_get(properties, "time_limit"), "default"), "1h");
     assert_string_equal(fl_json_get_string(fl_json_get(properties, "client"), "$ref"),
                         "#/$defs/client");
     const fl_json_value_t *required = fl_json_get(schema, "required");
@@ -137,8 +137,7 @@ static void test_top_level_keys(void **state) {
     assert_string_equal(required->items[1].text, "client");
     bool segmentation = false;
     assert_true(fl_json_get_bool(
-        fl_json_get(fl_json_get(fl_json_get(fl_json_get(schema, "$defs"), "network"),
-                                "properties"),
+        fl_json_get(fl_json_get(fl_json_get(fl_json_get(schema, "$defs"), "network"), "properties"),
                     "segmentation"),
         "default", &segmentation));
     assert_true(segmentation);
