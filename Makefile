@@ -38,7 +38,7 @@ LLHTTP_INCLUDE_DIR ?= /usr/share/include/llhttp
 
 DEB_PACKAGES := build-essential pkg-config man-db groff-base zsh libuv1-dev libcmocka-dev libyaml-dev \
                 gcovr node-llhttp valgrind curl python3 python3-httpx python3-uvicorn \
-                python3-junitparser chromium clang libclang-rt-14-dev llvm-14
+                python3-junitparser python3-jsonschema python3-yaml chromium clang libclang-rt-14-dev llvm-14
 
 # What `make bench` measures the client against: nginx as the server, wrk
 # and Python's httpx as the baselines. Alternatives are separated by commas: any

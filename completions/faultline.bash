@@ -2,7 +2,7 @@
 # values some options take, and scenario files (*.yaml, *.yml) or folders.
 # tests/install/test_install.sh checks the lists against each --help.
 
-_faultline_commands="run replay explore merge shrink new check list serve fetch version help"
+_faultline_commands="run replay explore merge shrink new check list schema serve fetch version help"
 _faultline_kinds="retry stream sse shield cross-task flaky mapping"
 
 # The options of a command, as its --help names them.
@@ -20,7 +20,7 @@ _faultline_options() {
     fetch) echo "-X --request -H --header -d --data --stream-body --timeout --max-time --retry
                  --repeat --help" ;;
     check | list) echo "-k --keyword --tag --lf --ff --help" ;;
-    new) echo "--help" ;;
+    new | schema) echo "--help" ;;
     esac
 }
 

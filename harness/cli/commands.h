@@ -40,5 +40,7 @@ int fl_cli_shrink(int argc, char **argv, FILE *out, FILE *err);
 int fl_cli_merge(int argc, char **argv, FILE *out, FILE *err);
 /* new KIND NAME: a starter scenario file, never over an existing one (command_new.c). */
 int fl_cli_new(int argc, char **argv, FILE *out, FILE *err);
+/* schema: the scenario file's JSON Schema on out (command_schema.c). */
+int fl_cli_schema(int argc, char **argv, FILE *out, FILE *err);
 
 #endif /* FL_HARNESS_COMMANDS_H */

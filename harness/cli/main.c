@@ -61,6 +61,9 @@ static const command_row_t COMMANDS[] = {
      "  new KIND NAME   write NAME.yaml, a commented starter scenario of KIND (retry,\n"
      "                  stream, sse, shield, cross-task, flaky, mapping)\n"},
     {"check", fl_cli_check, "  check PATH...   validate scenario files\n"},
+    {"schema", fl_cli_schema,
+     "  schema          print the JSON Schema of scenario files, for editors\n"
+     "                  (yaml-language-server; 'faultline schema --help')\n"},
     {"list", fl_cli_list, "  list PATH...    list scenarios: file, mode, seeds, policy, name\n"},
     {"serve", fl_cli_serve,
      "  serve FILE [--listen HOST:PORT] [--duration S] [--log-level L] [--log-json]\n"

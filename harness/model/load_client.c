@@ -33,6 +33,8 @@ static const fl_key_t TIMEOUT_KEYS[] = {
     FL_KEYS_END,
 };
 
+const fl_key_t *fl__timeout_keys(void) { return TIMEOUT_KEYS; }
+
 #undef TIMEOUT_KEY
 
 /* budget: true | false | {ttl, min_retries_per_second, percent_can_retry}
@@ -590,15 +592,18 @@ int fl__load_client_steps(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char
     return 0;
 }
 
+static const fl_key_t TASK_KEYS[] = {
+    {"name", "string", NULL, "the task's name, unique", FL_BY_HAND},
+    {"steps", "list of client steps", NULL, "run in order, at least one", FL_BY_HAND},
+    FL_KEYS_END,
+};
+
+const fl_key_t *fl__task_keys(void) { return TASK_KEYS; }
+
 static int parse_task(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path,
                       fl_client_task_t *out) {
-    static const fl_key_t keys[] = {
-        {"name", "string", NULL, "the task's name, unique", FL_BY_HAND},
-        {"steps", "list of client steps", NULL, "run in order, at least one", FL_BY_HAND},
-        FL_KEYS_END,
-    };
     assert(out != NULL);
-    TRY(fl__yaml_check_keys(ld, node, path, keys));
+    TRY(fl__yaml_check_keys(ld, node, path, TASK_KEYS));
     out->at = fl__yaml_location(ld, node);
     fl_yaml_node_t *v;
     TRY(fl__yaml_require(ld, node, "name", path, &v));
@@ -765,28 +770,31 @@ static int read_knobs(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *pa
 
 static const fl_key_reader_t READ_KNOBS = {.read = read_knobs, .size = sizeof(uint32_t)};
 
+static const fl_key_t CLIENT_KEYS[] = {
+    {"timeouts", "mapping", "httpx's 5s each", "connect, read, write and pool timeouts",
+     FL_BY_HAND},
+    {"max_connections", "integer > 0", "100", "the pool's connections at most",
+     &FL_READ_POSITIVE_COUNT, FL_INTO(fl_client_spec_t, max_connections)},
+    {"idle_expiry", "duration > 0", "5s",
+     "a pooled connection idle this long is closed at checkout, not reused",
+     &FL_READ_POSITIVE_DURATION, FL_INTO(fl_client_spec_t, idle_expiry_ns)},
+    {"header_bytes_max", "size > 0", "64KiB", "a response head larger is a RemoteProtocolError",
+     &FL_READ_POSITIVE_SIZE, FL_INTO(fl_client_spec_t, header_bytes_max)},
+    {"body_bytes_max", "size > 0", "64MiB", "a response body larger is a RemoteProtocolError",
+     &FL_READ_POSITIVE_SIZE, FL_INTO(fl_client_spec_t, body_bytes_max)},
+    {"knobs", "list of client knobs", "none",
+     "buggy variants of the pool and transport to turn on (client/knobs.h)", &READ_KNOBS,
+     FL_INTO(fl_client_spec_t, knobs)},
+    {"middleware", "list of client middleware", "none", "outermost first", FL_BY_HAND},
+    {"tasks", "list of tasks", NULL, "at least one; they start together", FL_BY_HAND},
+    FL_KEYS_END,
+};
+
+const fl_key_t *fl__client_keys(void) { return CLIENT_KEYS; }
+
 int fl__load_client(fl_yaml_reader_t *ld, fl_yaml_node_t *node, fl_client_spec_t *out) {
     assert(ld != NULL && node != NULL && out != NULL);
-    static const fl_key_t keys[] = {
-        {"timeouts", "mapping", "httpx's 5s each", "connect, read, write and pool timeouts",
-         FL_BY_HAND},
-        {"max_connections", "integer > 0", "100", "the pool's connections at most",
-         &FL_READ_POSITIVE_COUNT, FL_INTO(fl_client_spec_t, max_connections)},
-        {"idle_expiry", "duration > 0", "5s",
-         "a pooled connection idle this long is closed at checkout, not reused",
-         &FL_READ_POSITIVE_DURATION, FL_INTO(fl_client_spec_t, idle_expiry_ns)},
-        {"header_bytes_max", "size > 0", "64KiB", "a response head larger is a RemoteProtocolError",
-         &FL_READ_POSITIVE_SIZE, FL_INTO(fl_client_spec_t, header_bytes_max)},
-        {"body_bytes_max", "size > 0", "64MiB", "a response body larger is a RemoteProtocolError",
-         &FL_READ_POSITIVE_SIZE, FL_INTO(fl_client_spec_t, body_bytes_max)},
-        {"knobs", "list of client knobs", "none",
-         "buggy variants of the pool and transport to turn on (client/knobs.h)", &READ_KNOBS,
-         FL_INTO(fl_client_spec_t, knobs)},
-        {"middleware", "list of client middleware", "none", "outermost first", FL_BY_HAND},
-        {"tasks", "list of tasks", NULL, "at least one; they start together", FL_BY_HAND},
-        FL_KEYS_END,
-    };
-    TRY(fl__yaml_check_and_read_keys(ld, node, "client", keys, out, sizeof *out));
+    TRY(fl__yaml_check_and_read_keys(ld, node, "client", CLIENT_KEYS, out, sizeof *out));
     fl_yaml_node_t *v;
     if ((v = fl__yaml_get(ld, node, "timeouts")))
         TRY(fl__yaml_check_and_read_keys(ld, v, "client.timeouts", TIMEOUT_KEYS, &out->timeouts,

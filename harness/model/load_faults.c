@@ -223,6 +223,8 @@ static const fl_key_t FAULT_KEYS[] = {
     FL_KEYS_END,
 };
 
+const fl_key_t *fl__fault_keys(void) { return FAULT_KEYS; }
+
 #undef INTO
 
 static int parse_fault(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path,

@@ -63,4 +63,15 @@ int fl__load_client_steps(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char
 const fl_client_task_t *fl__client_find_task(const fl_client_spec_t *client, const char *name);
 const fl_step_t *fl__client_find_step(const fl_client_spec_t *client, const char *id);
 
+/* The key tables of the file's mappings that are no kind's row: the top
+ * level, network, client, a task, client.timeouts, a route and a fault
+ * (model/schema.c writes them into the scenario file's JSON Schema). */
+const fl_key_t *fl__root_keys(void);
+const fl_key_t *fl__network_keys(void);
+const fl_key_t *fl__client_keys(void);
+const fl_key_t *fl__task_keys(void);
+const fl_key_t *fl__timeout_keys(void);
+const fl_key_t *fl__route_keys(void);
+const fl_key_t *fl__fault_keys(void);
+
 #endif /* FL_HARNESS_LOAD_SECTIONS_H */

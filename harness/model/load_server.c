@@ -379,30 +379,33 @@ static int parse_responses(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const cha
     return 0;
 }
 
+static const fl_key_t ROUTE_KEYS[] = {
+    {"method", "string", "GET", "the request method routed", &FL_READ_NONEMPTY,
+     FL_INTO(fl_route_t, method)},
+    {"path", "string", NULL, "the path routed, starting with /", &FL_READ_NONEMPTY,
+     FL_INTO(fl_route_t, path)},
+    {"steps", "list of handler steps", "none", "the handler, at most 16 steps", FL_BY_HAND},
+    {"channels", "list of {name, capacity}", "none",
+     "the handler's channels, made anew for each request", FL_BY_HAND},
+    {"events", "list of names", "none", "the handler's events, made anew for each request",
+     FL_BY_HAND},
+    {"semaphores", "list of {name, value}", "none", "the handler's semaphores", FL_BY_HAND},
+    {"locks", "list of names", "none", "the handler's locks (semaphores of value 1)",
+     FL_BY_HAND},
+    {"responses", "list of response steps", "none",
+     "answers in turn: request k gets the k-th, the last repeats (after the steps)",
+     FL_BY_HAND},
+    FL_KEYS_END,
+};
+
+const fl_key_t *fl__route_keys(void) { return ROUTE_KEYS; }
+
 static int parse_route(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path,
                        fl_route_t *out) {
-    static const fl_key_t keys[] = {
-        {"method", "string", "GET", "the request method routed", &FL_READ_NONEMPTY,
-         FL_INTO(fl_route_t, method)},
-        {"path", "string", NULL, "the path routed, starting with /", &FL_READ_NONEMPTY,
-         FL_INTO(fl_route_t, path)},
-        {"steps", "list of handler steps", "none", "the handler, at most 16 steps", FL_BY_HAND},
-        {"channels", "list of {name, capacity}", "none",
-         "the handler's channels, made anew for each request", FL_BY_HAND},
-        {"events", "list of names", "none", "the handler's events, made anew for each request",
-         FL_BY_HAND},
-        {"semaphores", "list of {name, value}", "none", "the handler's semaphores", FL_BY_HAND},
-        {"locks", "list of names", "none", "the handler's locks (semaphores of value 1)",
-         FL_BY_HAND},
-        {"responses", "list of response steps", "none",
-         "answers in turn: request k gets the k-th, the last repeats (after the steps)",
-         FL_BY_HAND},
-        FL_KEYS_END,
-    };
     assert(out != NULL);
     out->at = fl__yaml_location(ld, node);
     out->method = "GET";
-    TRY(fl__yaml_check_and_read_keys(ld, node, path, keys, out, sizeof *out));
+    TRY(fl__yaml_check_and_read_keys(ld, node, path, ROUTE_KEYS, out, sizeof *out));
     fl_yaml_node_t *v = fl__yaml_get(ld, node, "path");
     if (out->path[0] != '/') return FAIL(ld, v, "%s.path: must start with '/'", path);
     out->handler.name = out->path;

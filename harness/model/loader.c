@@ -82,6 +82,8 @@ static const fl_key_t NETWORK_KEYS[] = {
     FL_KEYS_END,
 };
 
+const fl_key_t *fl__network_keys(void) { return NETWORK_KEYS; }
+
 /* --- the scenario ------------------------------------------------------------------ */
 
 static void set_defaults(fl_scenario_t *out, const char *file) {
@@ -116,6 +118,8 @@ static const fl_key_t ROOT_KEYS[] = {
     {"expect", "list of expectations", "[]", "the expectations", FL_BY_HAND},
     FL_KEYS_END,
 };
+
+const fl_key_t *fl__root_keys(void) { return ROOT_KEYS; }
 
 static int parse_head(fl_yaml_reader_t *ld, fl_yaml_node_t *root, fl_scenario_t *out) {
     assert(ld != NULL && root != NULL && out != NULL);
