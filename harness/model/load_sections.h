@@ -72,6 +72,7 @@ const fl_key_t *fl__client_keys(void);
 const fl_key_t *fl__task_keys(void);
 const fl_key_t *fl__timeout_keys(void);
 const fl_key_t *fl__route_keys(void);
+const fl_key_t *fl__server_keys(void);
 const fl_key_t *fl__fault_keys(void);
 
 #endif /* FL_HARNESS_LOAD_SECTIONS_H */

@@ -390,11 +390,9 @@ static const fl_key_t ROUTE_KEYS[] = {
     {"events", "list of names", "none", "the handler's events, made anew for each request",
      FL_BY_HAND},
     {"semaphores", "list of {name, value}", "none", "the handler's semaphores", FL_BY_HAND},
-    {"locks", "list of names", "none", "the handler's locks (semaphores of value 1)",
-     FL_BY_HAND},
+    {"locks", "list of names", "none", "the handler's locks (semaphores of value 1)", FL_BY_HAND},
     {"responses", "list of response steps", "none",
-     "answers in turn: request k gets the k-th, the last repeats (after the steps)",
-     FL_BY_HAND},
+     "answers in turn: request k gets the k-th, the last repeats (after the steps)", FL_BY_HAND},
     FL_KEYS_END,
 };
 
@@ -419,27 +417,32 @@ static int parse_route(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *p
     return 0;
 }
 
+/* The server section's own keys. */
+static const fl_key_t SERVER_KEYS[] = {
+    {"spec_version", "\"2.3\" or \"2.4\"", "\"2.3\"", "the ASGI spec version the server announces",
+     FL_BY_HAND},
+    {"middleware", "list of server middleware", "none", "outermost first", FL_BY_HAND},
+    {"routes", "list of routes", "none", "every other request gets 404", FL_BY_HAND},
+    {"header_timeout", "duration or forever", "5s",
+     "a request head must complete within this of its first byte, else the connection "
+     "closes (0: the default)",
+     &FL_READ_DURATION_OR_FOREVER, FL_INTO(fl_server_spec_t, header_timeout_ns)},
+    {"keep_alive_timeout", "duration or forever", "5s",
+     "a connection with no request in progress closes after this long idle, as uvicorn's "
+     "timeout_keep_alive (0: the default)",
+     &FL_READ_DURATION_OR_FOREVER, FL_INTO(fl_server_spec_t, keep_alive_timeout_ns)},
+    {"redirect_slashes", "boolean", "true",
+     "as Starlette's Router: a path no route has, but one has with a trailing / added or "
+     "removed, gets a 307 to it",
+     &FL_READ_BOOL, FL_INTO(fl_server_spec_t, redirect_slashes)},
+    FL_KEYS_END,
+};
+
+const fl_key_t *fl__server_keys(void) { return SERVER_KEYS; }
+
 int fl__load_server(fl_yaml_reader_t *ld, fl_yaml_node_t *node, fl_server_spec_t *out) {
     assert(ld != NULL && node != NULL && out != NULL);
-    static const fl_key_t keys[] = {
-        {"spec_version", "\"2.3\" or \"2.4\"", "\"2.3\"",
-         "the ASGI spec version the server announces", FL_BY_HAND},
-        {"middleware", "list of server middleware", "none", "outermost first", FL_BY_HAND},
-        {"routes", "list of routes", "none", "every other request gets 404", FL_BY_HAND},
-        {"header_timeout", "duration or forever", "5s",
-         "a request head must complete within this of its first byte, else the connection "
-         "closes (0: the default)",
-         &FL_READ_DURATION_OR_FOREVER, FL_INTO(fl_server_spec_t, header_timeout_ns)},
-        {"keep_alive_timeout", "duration or forever", "5s",
-         "a connection with no request in progress closes after this long idle, as uvicorn's "
-         "timeout_keep_alive (0: the default)",
-         &FL_READ_DURATION_OR_FOREVER, FL_INTO(fl_server_spec_t, keep_alive_timeout_ns)},
-        {"redirect_slashes", "boolean", "true",
-         "as Starlette's Router: a path no route has, but one has with a trailing / added or "
-         "removed, gets a 307 to it", &FL_READ_BOOL, FL_INTO(fl_server_spec_t, redirect_slashes)},
-        FL_KEYS_END,
-    };
-    TRY(fl__yaml_check_and_read_keys(ld, node, "server", keys, out, sizeof *out));
+    TRY(fl__yaml_check_and_read_keys(ld, node, "server", SERVER_KEYS, out, sizeof *out));
     fl_yaml_node_t *v;
     if ((v = fl__yaml_get(ld, node, "spec_version"))) {
         static const char *const versions[] = {"2.3", "2.4", NULL};

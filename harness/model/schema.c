@@ -481,27 +481,6 @@ static void write_headers_def(writer_t *w) {
     fl_json_object_end(w);
 }
 
-/* The server section's own keys are read where its parser keeps them: the
- * schema names its lists and leaves the rest to the loader. */
-static void write_server_def(writer_t *w) {
-    fl_json_key(w, "server");
-    fl_json_object_begin(w);
-    fl_json_key(w, "type");
-    fl_json_string(w, "object");
-    fl_json_key(w, "properties");
-    fl_json_object_begin(w);
-    fl_json_key(w, "routes");
-    fl_json_object_begin(w);
-    write_ref(w, "routes");
-    fl_json_object_end(w);
-    fl_json_key(w, "middleware");
-    fl_json_object_begin(w);
-    write_ref(w, "server_middleware");
-    fl_json_object_end(w);
-    fl_json_object_end(w);
-    fl_json_object_end(w);
-}
-
 /* Each kind table's list, from its rows' accessor. */
 static void write_kind_defs(writer_t *w) {
     size_t n;
@@ -532,7 +511,8 @@ static void write_defs(writer_t *w) {
     write_mapping_def(w, "timeouts", "the client's timeouts", fl__timeout_keys(), false);
     write_mapping_def(w, "task", "a client task", fl__task_keys(), false);
     write_list_def(w, "tasks", "task");
-    write_server_def(w);
+    write_mapping_def(w, "server", "the server: its routes, middleware and limits",
+                      fl__server_keys(), false);
     write_mapping_def(w, "route", "a route and its handler", fl__route_keys(), false);
     write_list_def(w, "routes", "route");
     write_mapping_def(w, "fault", "a fault: its trigger and action", fl__fault_keys(), false);
