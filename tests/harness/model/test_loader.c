@@ -667,7 +667,7 @@ static const bad_case_t bad_cases[] = {
      "cannot repeat"},
     {N C "faults:\n  - trigger: {event: server.respons_start}\n    action: reset\n", 8, 5,
      "unknown protocol event 'server.respons_start' (the events: server.response_start, "
-     "server.body_chunk)"},
+     "server.body_chunk"},
     {N C "faults:\n  - trigger: {at: 1s}\n    action: {cancel-task: ghost}\n", 9, 13,
      "faults[0].action: cancel-task names no task 'ghost' (the client's tasks: main; the "
      "server's: server, http-connection"},

@@ -17,6 +17,10 @@ static void test_names_round_trip(void **state) {
         assert_true(fl_protocol_event_from_name(name, &found));
         assert_int_equal(found, e);
         assert_true(strlen(fl_protocol_event_where((fl_protocol_event_t)e)) > 20);
+        /* The prefix says who reports it. */
+        fl_event_reporter_t reporter = fl_protocol_event_reporter((fl_protocol_event_t)e);
+        assert_true(strncmp(name, reporter == FL_REPORTER_PROXY ? "proxy." : "server.",
+                            reporter == FL_REPORTER_PROXY ? 6 : 7) == 0);
     }
     assert_string_equal(fl_protocol_event_name(FL_PROTOCOL_EVENT_SERVER_RESPONSE_START),
                         "server.response_start");
@@ -37,7 +41,14 @@ static void test_list_names_every_row(void **state) {
     (void)state;
     char list[256];
     assert_string_equal(fl_protocol_event_list(list, sizeof list),
+                        "server.response_start, server.body_chunk, proxy.request_head, "
+                        "proxy.request_done, proxy.response_head, proxy.body_chunk, "
+                        "proxy.sse_event, proxy.response_done");
+    assert_string_equal(fl_protocol_event_list_by(FL_REPORTER_SERVER, list, sizeof list),
                         "server.response_start, server.body_chunk");
+    assert_string_equal(fl_protocol_event_list_by(FL_REPORTER_PROXY, list, sizeof list),
+                        "proxy.request_head, proxy.request_done, proxy.response_head, "
+                        "proxy.body_chunk, proxy.sse_event, proxy.response_done");
     /* Truncated, still a string, and marked as cut. */
     char small[8];
     assert_string_equal(fl_protocol_event_list(small, sizeof small), "serv...");
