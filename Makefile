@@ -298,8 +298,9 @@ bench-deps: deps
 bench: bench-deps
 	@$(MAKE) --no-print-directory BUILD_DIR=build/bench OPT="-O2" bench-run
 
-bench-run: $(BENCH_BINS)
+bench-run: $(BENCH_BINS) $(FAULTLINE)
 	@for b in $(BENCH_BINS); do $$b || exit 1; done
+	@bench/bench_proxy.sh $(FAULTLINE)
 
 # --- install ------------------------------------------------------------------
 # `make install PREFIX=/usr/local DESTDIR=/tmp/stage`: the binary, the library

@@ -21,7 +21,7 @@ python=/usr/bin/python3
 source tests/support/checks.sh
 work=$(mktemp -d)
 upstream_pid=
-trap '[ -n "$upstream_pid" ] && kill -KILL "$upstream_pid" 2>/dev/null; rm -rf "$work"' EXIT
+trap '{ [ -n "$upstream_pid" ] && kill -KILL "$upstream_pid"; wait; } 2>/dev/null; rm -rf "$work"' EXIT
 
 port=$($python -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 timeout 600 "$faultline" serve tests/harness/proxy/mapping_upstream.yaml \

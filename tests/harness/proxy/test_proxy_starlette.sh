@@ -20,8 +20,8 @@ source tests/support/checks.sh
 work=$(mktemp -d)
 app_pid=
 proxy_pid=
-trap '[ -n "$app_pid" ] && kill -KILL "$app_pid" 2>/dev/null
-      [ -n "$proxy_pid" ] && kill -KILL "$proxy_pid" 2>/dev/null
+trap '{ [ -n "$app_pid" ] && kill -KILL "$app_pid"
+        [ -n "$proxy_pid" ] && kill -KILL "$proxy_pid"; wait; } 2>/dev/null
       rm -rf "$work"' EXIT
 
 EVENTS=40 # the app's whole stream: 2 s
