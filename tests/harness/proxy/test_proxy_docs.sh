@@ -14,9 +14,10 @@ root=$PWD
 faultline=${FAULTLINE:-build/faultline}
 case "$faultline" in /*) ;; *) faultline=$root/$faultline ;; esac
 source tests/support/checks.sh
+source tests/harness/proxy/support.sh
 scratch=$(mktemp -d /tmp/faultline-proxy-docs-XXXXXX)
 proxy_pid=
-trap '{ [ -n "$proxy_pid" ] && kill -KILL "$proxy_pid"; wait; } 2>/dev/null; rm -rf "$scratch"' EXIT
+trap 'stop "$proxy_pid"; rm -rf "$scratch"' EXIT
 page=docs/PROXY.md
 
 awk -v dir="$scratch" '
@@ -60,11 +61,8 @@ done <<<"$commands"
 timeout 30 "$faultline" proxy --listen 127.0.0.1:0 --upstream 127.0.0.1:9 \
     --admin 127.0.0.1:0 --log "$scratch/admin.log" 2>"$scratch/admin.err" &
 proxy_pid=$!
-admin=
-for _ in $(seq 200); do
-    admin=$(sed -n 's/.*"admin":"127\.0\.0\.1:\([0-9]*\)".*/\1/p' "$scratch/admin.log" 2>/dev/null)
-    [ -n "$admin" ] && break; sleep 0.05
-done
+wait_for "$scratch/admin.log" '"event":"listening"'
+admin=$(listening_port "$scratch/admin.log" admin)
 check "the proxy with --admin says its admin port" "$([ -n "$admin" ]; echo $?)" "$(cat "$scratch/admin.err")"
 codes=
 while IFS= read -r line; do
@@ -74,7 +72,7 @@ while IFS= read -r line; do
 done < <(awk '/^```sh$/ {inside = 1; next} /^```$/ {inside = 0} inside' "$page" | grep '^curl ')
 check "the admin commands answer 200 201 204 200" "$([ "$codes" = " 200 201 204 200" ]; echo $?)" \
     "got$codes"
-kill -INT "$proxy_pid"; timeout 10 tail --pid="$proxy_pid" -f /dev/null; proxy_pid=
+interrupt "$proxy_pid"; proxy_pid=
 
 # --- the events table and the README ------------------------------------------------------
 missing=

@@ -115,16 +115,21 @@ def status_kind(status, body_bytes):
     return "ClientStatusError" if status < 500 else "ServerStatusError"
 
 
+LIVE = []  # the proxies running, killed if the table ends early
+
+
 class Proxy:
     """One `faultline proxy` in front of the upstream, its log in a file."""
 
     def __init__(self, faultline, upstream_port, faults_path, log_path):
         self.log_path = log_path
+        self.error = ""
         open(log_path, "w").close()
         self.process = subprocess.Popen(
             [faultline, "proxy", "--listen", "127.0.0.1:0", "--upstream",
              f"127.0.0.1:{upstream_port}", faults_path, "--log", log_path],
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        LIVE.append(self.process)
         self.port = None
         deadline = time.monotonic() + 10
         while self.port is None and time.monotonic() < deadline:
@@ -215,7 +220,8 @@ def main():
                 proxy = Proxy(faultline, upstream_port, faults_path,
                               os.path.join(work, f"{row}.{client}.log"))
             except RuntimeError as error:
-                outcome[client] = ("proxy-failed", 0, str(error)[:60].replace("\t", " "))
+                print(f"{row}: {error}", file=sys.stderr, flush=True)
+                outcome[client] = ("proxy-failed", 0, "none")
                 continue
             if client == "httpx":
                 got = through_httpx(proxy.port, method, path, upload)
@@ -229,4 +235,10 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    finally:
+        for process in LIVE:
+            if process.poll() is None:
+                process.kill()
+                process.wait()

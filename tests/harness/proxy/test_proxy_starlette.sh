@@ -17,12 +17,11 @@ cd "$(dirname "$0")/../../.."
 faultline=${FAULTLINE:-build/faultline}
 python=/usr/bin/python3
 source tests/support/checks.sh
+source tests/harness/proxy/support.sh
 work=$(mktemp -d)
 app_pid=
 proxy_pid=
-trap '{ [ -n "$app_pid" ] && kill -KILL "$app_pid"
-        [ -n "$proxy_pid" ] && kill -KILL "$proxy_pid"; wait; } 2>/dev/null
-      rm -rf "$work"' EXIT
+trap 'stop "$proxy_pid"; stop "$app_pid"; rm -rf "$work"' EXIT
 
 EVENTS=40 # the app's whole stream: 2 s
 
@@ -32,12 +31,6 @@ faults:
   - trigger: {event: proxy.sse_event, count: 3}
     action: reset
 YAML
-
-# wait_for FILE TEXT: until FILE has a line with TEXT, for at most 10 s.
-wait_for() {
-    for _ in $(seq 200); do grep -qF -- "$2" "$1" 2>/dev/null && return 0; sleep 0.05; done
-    return 1
-}
 
 count() { grep -cF -- "$2" "$1" 2>/dev/null || true; } # FILE TEXT: lines with TEXT (0 too)
 
@@ -49,7 +42,7 @@ start_app() {
     app_pid=$!
     for _ in $(seq 200); do [ -s "$work/$1.port" ] && break; sleep 0.05; done
     app_port=$(cat "$work/$1.port" 2>/dev/null)
-    [ -n "$app_port" ]
+    [ -n "$app_port" ] || { echo "the app did not start: $(cat "$work/$1.app.err")"; return 1; }
 }
 
 # start_proxy RUN [FAULTS]: the proxy in front of the app, its port (from
@@ -58,27 +51,26 @@ start_proxy() {
     timeout 60 "$faultline" proxy --listen 127.0.0.1:0 --upstream "127.0.0.1:$app_port" \
         ${2:+"$2"} --log "$work/$1.proxy.log" >"$work/$1.proxy.out" 2>"$work/$1.proxy.err" &
     proxy_pid=$!
-    wait_for "$work/$1.proxy.log" '"event":"listening"' || return 1
-    proxy_port=$(sed -n 's/.*"event":"listening".*"listen":"127\.0\.0\.1:\([0-9]*\)".*/\1/p' \
-        "$work/$1.proxy.log" | head -1)
-    [ -n "$proxy_port" ]
+    wait_for "$work/$1.proxy.log" '"event":"listening"'
+    proxy_port=$(listening_port "$work/$1.proxy.log")
+    [ -n "$proxy_port" ] || { echo "the proxy did not start: $(cat "$work/$1.proxy.err")"; return 1; }
 }
 
 # story RUN [FAULTS]: the app, the proxy, curl through it to the stream's
-# end; then the app's cleanups awaited, the proxy stopped with SIGINT.
+# end; then the app's cleanups awaited, the proxy stopped with SIGINT (its
+# exit status into $proxy_rc), the app stopped.
 story() {
     curl_rc=none proxy_rc=none
     : >"$work/$1.client"; : >"$work/$1.proxy.log"
-    start_app "$1" || { echo "the app did not start: $(cat "$work/$1.app.err")"; return; }
-    start_proxy "$@" || { echo "the proxy did not start: $(cat "$work/$1.proxy.err")"; return; }
-    timeout 20 curl -sN --max-time 15 "http://127.0.0.1:$proxy_port/events" \
-        >"$work/$1.client" 2>"$work/$1.curl.err"
-    curl_rc=$?
-    wait_for "$work/$1.app.log" "shielded cleanup done"
-    kill -INT "$proxy_pid"
-    timeout 10 tail --pid="$proxy_pid" -f /dev/null
-    wait "$proxy_pid"; proxy_rc=$?; proxy_pid=
-    kill -TERM "$app_pid"; wait "$app_pid"; app_pid=
+    if start_app "$1" && start_proxy "$@"; then
+        timeout 20 curl -sN --max-time 15 "http://127.0.0.1:$proxy_port/events" \
+            >"$work/$1.client" 2>"$work/$1.curl.err"
+        curl_rc=$?
+        wait_for "$work/$1.app.log" "shielded cleanup done"
+        interrupt "$proxy_pid"; proxy_rc=$rc
+    fi
+    stop "$proxy_pid"; proxy_pid=
+    stop "$app_pid"; app_pid=
 }
 
 # --- the fault: reset after the third event ---------------------------------------
