@@ -36,7 +36,12 @@ import httpx
 
 TIMEOUT = 2.0            # every client wait (connect, read, write, pool)
 SMALL_UPLOAD = 5000      # bytes: fits the socket buffers whole
-LARGE_UPLOAD = 32 << 20  # bytes: more than loopback's buffers hold, so writes block
+# A large upload is more than loopback's buffers hold, so its writes block; it
+# goes as a chunked stream (httpx: an iterator; fetch: --stream-body): with a
+# declared Content-Length over the upstream's 8 MiB body limit the upstream
+# would answer 413 at once, and that early response would race the fault.
+LARGE_UPLOAD = 32 << 20  # bytes
+LARGE_BLOCK = 64 << 10
 
 # (row, fault, request, scenario kind, expected through the proxy, why they differ)
 # request: (method, path, upload) with upload None, "small" or "large".
@@ -184,15 +189,19 @@ class Proxy:
         return sum(1 for line in self.lines() if line.get("event") == "fault")
 
 
-def upload_bytes(upload):
-    return {None: None, "small": b"u" * SMALL_UPLOAD, "large": b"u" * LARGE_UPLOAD}[upload]
+def upload_content(upload):
+    """httpx's content= for the row's upload."""
+    if upload == "large":
+        block = b"u" * LARGE_BLOCK
+        return (block for _ in range(LARGE_UPLOAD // LARGE_BLOCK))
+    return b"u" * SMALL_UPLOAD if upload == "small" else None
 
 
 def through_httpx(port, method, path, upload):
     try:
         with httpx.Client(trust_env=False, timeout=TIMEOUT) as client:
             response = client.request(method, f"http://127.0.0.1:{port}{path}",
-                                      content=upload_bytes(upload))
+                                      content=upload_content(upload))
             return status_kind(response.status_code, len(response.content))
     except httpx.HTTPError as error:
         return type(error).__name__
@@ -200,8 +209,10 @@ def through_httpx(port, method, path, upload):
 
 def through_fetch(faultline, port, method, path, upload, work):
     command = [faultline, "fetch", "--timeout", str(TIMEOUT), "-X", method]
-    if upload is not None:
-        command += ["-d", "@" + os.path.join(work, f"upload.{upload}")]
+    if upload == "small":
+        command += ["-d", "@" + os.path.join(work, "upload.small")]
+    elif upload == "large":
+        command += ["--stream-body", str(LARGE_UPLOAD)]
     command.append(f"http://127.0.0.1:{port}{path}")
     try:
         out = subprocess.run(command, capture_output=True, timeout=30).stdout.decode()
@@ -218,9 +229,8 @@ def through_fetch(faultline, port, method, path, upload, work):
 
 def main():
     faultline, upstream_port, work = sys.argv[1], int(sys.argv[2]), sys.argv[3]
-    for upload in ("small", "large"):
-        with open(os.path.join(work, f"upload.{upload}"), "wb") as f:
-            f.write(upload_bytes(upload))
+    with open(os.path.join(work, "upload.small"), "wb") as f:
+        f.write(upload_content("small"))
     only = os.environ.get("ROWS", "").split(",") if os.environ.get("ROWS") else None
     rows = [r for r in ROWS if not only or r[0] in only]
     print(f"#rows {len(rows)}", flush=True)
