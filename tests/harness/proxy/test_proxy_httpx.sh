@@ -9,10 +9,10 @@
 # through a proxy with the same file. httpx must give the row's kind and
 # fetch the same kind as httpx; the rows where a real proxy cannot give the
 # simulated kind say why in test_proxy_httpx.py (connect_refused_fault,
-# connect_stalled, reset_writing_headers), and so does the one row where
-# fetch is known to differ from httpx (KNOWN_FETCH: reset_reading_headers, a
-# client bug). Each fault must fire once per client, and each proxy exit 0
-# on SIGINT.
+# connect_stalled, reset_writing_headers), and so do the rows where fetch is
+# known to differ from httpx (KNOWN_FETCH: reset_reading_headers and
+# reset_reading_body, a client bug: an RST right after the bytes read as EOF).
+# Each fault must fire once per client, and each proxy exit 0 on SIGINT.
 #
 # Prints cmocka's summary lines, so tests/run.sh counts the checks:
 #   FAULTLINE=build/faultline tests/harness/proxy/test_proxy_httpx.sh
