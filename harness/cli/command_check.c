@@ -36,8 +36,7 @@ static int for_each_file(int argc, char **argv, const char *usage, on_scenario_f
     int status = fl_files_collect(files, o.paths, o.path_count, err);
     assert((status == 0 || status == 2) && files->count <= FL_FILES_MAX);
     fl_selection_report_t selection;
-    if (fl_selection_wanted(&o) && fl_files_select(files, &o, &selection, err) != 0)
-        status = 2; /* checked above: not reached */
+    if (fl_selection_wanted(&o)) fl_files_select(files, &o, &selection);
     for (size_t i = 0; i < files->count; i++) {
         fl_arena_t arena;
         fl_arena_init(&arena);
