@@ -96,6 +96,20 @@ static int parse_trigger(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char 
     return 0;
 }
 
+/* An action the carrier does not carry out is refused at the action. */
+static int check_carrier(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path,
+                         fl_fault_carrier_t carrier, fl_fault_action_kind_t kind) {
+    assert(ld != NULL && node != NULL && path != NULL);
+    if (fl_fault_action_carried_by(kind, carrier)) return 0;
+    if (carrier == FL_FAULT_CARRIER_SCENARIO)
+        return FAIL(ld, node, "%s: '%s' is carried out by faultline proxy only", path,
+                    fl_fault_action_name(kind));
+    return FAIL(ld, node, "%s: '%s' acts on a simulated world's tasks or client: a proxy fault "
+                "file cannot use it%s", path, fl_fault_action_name(kind),
+                kind == FL_FAULT_ACTION_CLIENT_DISCONNECT ? " ({close: client} closes as the client)"
+                                                          : "");
+}
+
 /* answer-instead's value: the response the proxy writes in the server's
  * place. */
 static const fl_key_t ANSWER_KEYS[] = {
@@ -107,7 +121,7 @@ static const fl_key_t ANSWER_KEYS[] = {
 };
 
 static int parse_action(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path,
-                        fl_fault_action_t *out) {
+                        fl_fault_carrier_t carrier, fl_fault_action_t *out) {
     assert(ld != NULL && node != NULL && path != NULL && out != NULL);
     fl_yaml_node_t *name_node = node, *value = NULL;
     if (node->type == YAML_MAPPING_NODE) {
@@ -124,6 +138,8 @@ static int parse_action(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *
         return FAIL(ld, name_node, "%s: unknown fault action '%s' (%sexpected one of: %s)", path,
                     fl__yaml_text(name_node), fl__name_list_hint(ld, &names), names.text);
     }
+    /* Before its value: what the carrier cannot do needs no value read. */
+    TRY(check_carrier(ld, node, path, carrier, out->kind));
     const char *inner = fl__yaml_child_path(ld, path, fl__yaml_text(name_node));
     assert(name_node->type == YAML_SCALAR_NODE && inner != NULL);
     switch (out->kind) {
@@ -274,20 +290,6 @@ static int check_event(fl_yaml_reader_t *ld, fl_yaml_node_t *trigger, const char
     return 0;
 }
 
-/* An action the carrier does not carry out is refused at the action. */
-static int check_carrier(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path,
-                         fl_fault_carrier_t carrier, fl_fault_action_kind_t kind) {
-    assert(ld != NULL && node != NULL && path != NULL);
-    if (fl_fault_action_carried_by(kind, carrier)) return 0;
-    if (carrier == FL_FAULT_CARRIER_SCENARIO)
-        return FAIL(ld, node, "%s: '%s' is carried out by faultline proxy only", path,
-                    fl_fault_action_name(kind));
-    return FAIL(ld, node, "%s: '%s' acts on a simulated world's tasks or client: a proxy fault "
-                "file cannot use it%s", path, fl_fault_action_name(kind),
-                kind == FL_FAULT_ACTION_CLIENT_DISCONNECT ? " ({close: client} closes as the client)"
-                                                          : "");
-}
-
 int fl__load_fault(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path,
                    fl_fault_carrier_t carrier, const fl_client_spec_t *client,
                    fl_fault_plan_t *plan, fl_scenario_fault_t *fault) {
@@ -303,8 +305,7 @@ int fl__load_fault(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path,
         TRY(check_event(ld, v, trigger_path, carrier, out->trigger.event));
     TRY(fl__yaml_require(ld, node, "action", path, &v));
     const char *action_path = fl__yaml_child_path(ld, path, "action");
-    TRY(parse_action(ld, v, action_path, &out->action));
-    TRY(check_carrier(ld, v, action_path, carrier, out->action.kind));
+    TRY(parse_action(ld, v, action_path, carrier, &out->action));
     if (out->action.kind == FL_FAULT_ACTION_CANCEL_TASK)
         TRY(check_cancel_target(ld, v, action_path, client, out->action.task));
     fl_yaml_node_t *maybe = fl__yaml_get(ld, node, "may_not_fire");
