@@ -96,6 +96,40 @@ static void test_a_file_holds_every_trigger_kind(void **state) {
     fl_proxy_faults_destroy(faults);
 }
 
+/* Each action's value, and a fault's own keys, come back as a file
+ * writes them. */
+static void test_the_list_writes_each_form(void **state) {
+    (void)state;
+    fl_proxy_faults_t *faults = plan_of("faults:\n"
+                                        "  - trigger: {at: 250us}\n"
+                                        "    action: {close: client}\n"
+                                        "    connection: 3\n"
+                                        "  - trigger: {event: proxy.response_head, connection: 2}\n"
+                                        "    action: {delay: 2s}\n"
+                                        "    direction: c2s\n"
+                                        "    repeat: true\n"
+                                        "  - trigger: {bytes: 1KiB, direction: c2s}\n"
+                                        "    action: {bandwidth: 1000}\n"
+                                        "    probability: 0.125\n"
+                                        "  - trigger: {at: 1s}\n"
+                                        "    action: corrupt\n"
+                                        "    connection: 1\n",
+                                        1);
+    assert_string_equal(
+        listing(faults),
+        "[{\"id\":1,\"label\":\"fault #1 at->close\",\"trigger\":{\"at\":\"250us\"},"
+        "\"action\":{\"close\":\"client\"},\"connection\":3,\"reached\":0,\"fired\":0},"
+        "{\"id\":2,\"label\":\"fault #2 event->delay\",\"trigger\":{\"event\":"
+        "\"proxy.response_head\",\"count\":1,\"connection\":2},\"action\":{\"delay\":\"2s\"},"
+        "\"direction\":\"c2s\",\"repeat\":true,\"reached\":0,\"fired\":0},"
+        "{\"id\":3,\"label\":\"fault #3 bytes->bandwidth\",\"trigger\":{\"bytes\":1024,"
+        "\"direction\":\"c2s\",\"connection\":0},\"action\":{\"bandwidth\":1000},"
+        "\"probability\":0.125,\"reached\":0,\"fired\":0},"
+        "{\"id\":4,\"label\":\"fault #4 at->corrupt\",\"trigger\":{\"at\":\"1s\"},"
+        "\"action\":\"corrupt\",\"connection\":1,\"reached\":0,\"fired\":0}]");
+    fl_proxy_faults_destroy(faults);
+}
+
 static void test_a_connect_trigger_fires_on_its_connection(void **state) {
     (void)state;
     fl_proxy_faults_t *faults = plan_of("faults:\n"
@@ -508,6 +542,7 @@ static void test_a_scenario_refuses_the_proxys_faults(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_a_file_holds_every_trigger_kind),
+        cmocka_unit_test(test_the_list_writes_each_form),
         cmocka_unit_test(test_a_connect_trigger_fires_on_its_connection),
         cmocka_unit_test(test_repeat_fires_on_every_connection),
         cmocka_unit_test(test_an_event_fires_at_its_count_over_every_connection),
