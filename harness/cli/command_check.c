@@ -36,15 +36,19 @@ static int for_each_file(int argc, char **argv, const char *usage, on_scenario_f
     int status = fl_files_collect(files, o.paths, o.path_count, err);
     assert((status == 0 || status == 2) && files->count <= FL_FILES_MAX);
     fl_selection_report_t selection;
-    if (fl_selection_wanted(&o) && fl_files_select(files, &o, &selection, err) != 0)
-        status = 2; /* checked above: not reached */
+    if (fl_selection_wanted(&o)) fl_files_select(files, &o, &selection);
     for (size_t i = 0; i < files->count; i++) {
         fl_arena_t arena;
         fl_arena_init(&arena);
         fl_scenario_t s;
-        char error[1024];
-        if (fl_scenario_load_file(&arena, files->paths[i], &s, error, sizeof error) != FL_OK) {
+        /* Every error of a file at once, as a compiler reports them: up
+         * to FL_YAML_ERRORS_MAX lines of at most a few hundred bytes. */
+        char error[8192];
+        size_t errors;
+        if (fl_scenario_check_file(&arena, files->paths[i], &s, error, sizeof error, &errors) !=
+            FL_OK) {
             fprintf(err, "%s\n", error);
+            if (errors > 1) fprintf(err, "%s: %zu errors\n", files->paths[i], errors);
             (*bad_out)++;
         } else {
             on_scenario(files->paths[i], &s, out);
@@ -101,7 +105,8 @@ static int run_file_command(const file_command_t *command, int argc, char **argv
 #define SELECTION_SYNOPSIS " PATH... [-k EXPR] [--tag T]... [--lf | --ff]\n"
 
 static const file_command_t CHECK = {"usage: faultline check" SELECTION_SYNOPSIS
-                                     "  validates scenario files (selected as run selects them)\n",
+                                     "  validates scenario files (selected as run selects them), reporting each\n"
+                                     "  file's every error, one a line\n",
                                      print_ok, true};
 static const file_command_t LIST = {"usage: faultline list" SELECTION_SYNOPSIS
                                     "  one line per scenario (selected as run selects them)\n",

@@ -430,7 +430,7 @@ static int collect_files(fl_file_list_t *files, const fl_options_t *o, FILE *out
     if (fl_selection_wanted(o)) {
         size_t collected = files->count;
         fl_selection_report_t report;
-        if (fl_files_select(files, o, &report, err) != 0) return 2;
+        fl_files_select(files, o, &report);
         fprintf(out, "selected %zu of %zu scenario files (%zu deselected", files->count, collected,
                 report.deselected);
         if (o->last_failed || o->failed_first)

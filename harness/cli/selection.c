@@ -72,12 +72,10 @@ int fl_selection_check(const fl_options_t *o, const char *command, FILE *err) {
     return 2;
 }
 
-int fl_files_select(fl_file_list_t *list, const fl_options_t *o, fl_selection_report_t *report,
-                    FILE *err) {
-    assert(list != NULL && o != NULL && report != NULL && err != NULL);
+void fl_files_select(fl_file_list_t *list, const fl_options_t *o, fl_selection_report_t *report) {
+    assert(list != NULL && o != NULL && report != NULL);
     assert(list->count <= FL_FILES_MAX);
     *report = (fl_selection_report_t){0};
-    if (fl_selection_check(o, "run", err) != 0) return 2;
     fl_last_failed_t *record = calloc(1, sizeof *record);
     if (record == NULL) fl__out_of_memory("selection");
     if (o->last_failed || o->failed_first) fl_last_failed_read(record);
@@ -103,5 +101,4 @@ int fl_files_select(fl_file_list_t *list, const fl_options_t *o, fl_selection_re
     fl_last_failed_free(record);
     free(record);
     assert(list->count + report->deselected <= FL_FILES_MAX);
-    return 0;
 }

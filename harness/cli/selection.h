@@ -25,9 +25,10 @@ bool fl_selection_wanted(const fl_options_t *o);
 int fl_selection_check(const fl_options_t *o, const char *command, FILE *err);
 
 /* Keeps the files of list the options select, in their order, but with
- * --ff the ones that failed last time first. Returns 0, or 2 after a
- * message on err when -k's expression is malformed (list unchanged). */
-int fl_files_select(fl_file_list_t *list, const fl_options_t *o, fl_selection_report_t *report,
-                    FILE *err);
+ * --ff the ones that failed last time first. The options passed
+ * fl_selection_check first (-k's expression parses). Each file is loaded
+ * here for its name and tags, and again by whoever runs it: a worker
+ * process loads its own, and a load costs far less than a run. */
+void fl_files_select(fl_file_list_t *list, const fl_options_t *o, fl_selection_report_t *report);
 
 #endif /* FL_HARNESS_SELECTION_H */

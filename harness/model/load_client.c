@@ -582,11 +582,16 @@ int fl__load_client_steps(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char
     ld->depth++;
     fl_step_t *steps = fl_arena_zalloc(ld->arena, (count ? count : 1) * sizeof *steps);
     int status = 0;
+    bool failed = false; /* a step failed: the others are read, the list fails */
     for (size_t i = 0; i < count && status == 0; i++)
-        status = parse_client_step(ld, fl__yaml_sequence_item(ld, node, i),
-                                   fl__yaml_index_path(ld, path, i), prefix, i, &steps[i]);
+        status = fl__yaml_go_on(ld,
+                                parse_client_step(ld, fl__yaml_sequence_item(ld, node, i),
+                                                  fl__yaml_index_path(ld, path, i), prefix, i,
+                                                  &steps[i]),
+                                &failed);
     ld->depth--;
     TRY(status);
+    if (failed) return FL_EINVAL;
     *steps_out = steps;
     *count_out = count;
     return 0;
@@ -794,6 +799,7 @@ const fl_key_t *fl__client_keys(void) { return CLIENT_KEYS; }
 
 int fl__load_client(fl_yaml_reader_t *ld, fl_yaml_node_t *node, fl_client_spec_t *out) {
     assert(ld != NULL && node != NULL && out != NULL);
+    bool failed = false; /* a part failed: the others are read, the section fails */
     TRY(fl__yaml_check_and_read_keys(ld, node, "client", CLIENT_KEYS, out, sizeof *out));
     fl_yaml_node_t *v;
     if ((v = fl__yaml_get(ld, node, "timeouts")))
@@ -804,9 +810,11 @@ int fl__load_client(fl_yaml_reader_t *ld, fl_yaml_node_t *node, fl_client_spec_t
         out->layer_count = fl__yaml_sequence_count(v);
         out->layers = fl_arena_zalloc(ld->arena, (out->layer_count + 1) * sizeof *out->layers);
         for (size_t i = 0; i < out->layer_count; i++)
-            TRY(fl_client_layer_item(ld, fl__yaml_sequence_item(ld, v, i),
-                                     fl__yaml_index_path(ld, "client.middleware", i),
-                                     &out->layers[i]));
+            TRY(fl__yaml_go_on(ld,
+                               fl_client_layer_item(ld, fl__yaml_sequence_item(ld, v, i),
+                                                    fl__yaml_index_path(ld, "client.middleware", i),
+                                                    &out->layers[i]),
+                               &failed));
     }
     TRY(fl__yaml_require(ld, node, "tasks", "client", &v));
     TRY(fl__yaml_expect_sequence(ld, v, "client.tasks"));
@@ -815,8 +823,10 @@ int fl__load_client(fl_yaml_reader_t *ld, fl_yaml_node_t *node, fl_client_spec_t
     assert(out->layers != NULL || out->layer_count == 0);
     out->tasks = fl_arena_zalloc(ld->arena, out->task_count * sizeof *out->tasks);
     for (size_t i = 0; i < out->task_count; i++)
-
-        TRY(parse_task(ld, fl__yaml_sequence_item(ld, v, i),
-                       fl__yaml_index_path(ld, "client.tasks", i), &out->tasks[i]));
-    return check_client_references(ld, out);
+        TRY(fl__yaml_go_on(ld,
+                           parse_task(ld, fl__yaml_sequence_item(ld, v, i),
+                                      fl__yaml_index_path(ld, "client.tasks", i), &out->tasks[i]),
+                           &failed));
+    /* References are judged among tasks and steps that all loaded. */
+    return failed ? FL_EINVAL : check_client_references(ld, out);
 }

@@ -269,15 +269,23 @@ int fl__load_expectations(fl_yaml_reader_t *ld, fl_yaml_node_t *node, fl_scenari
     out->expectation_count = fl__yaml_sequence_count(node);
     out->expectations =
         fl_arena_zalloc(ld->arena, (out->expectation_count + 1) * sizeof *out->expectations);
+    bool failed = false; /* an item failed: the others are read, the section fails */
     for (size_t i = 0; i < out->expectation_count; i++) {
         fl_yaml_node_t *item = fl__yaml_sequence_item(ld, node, i);
         fl_expectation_t *e = &out->expectations[i];
-        TRY(parse_expectation(ld, item, fl__yaml_index_path(ld, "expect", i), i, &out->client, e));
+        bool item_failed = false;
+        TRY(fl__yaml_go_on(
+            ld, parse_expectation(ld, item, fl__yaml_index_path(ld, "expect", i), i, &out->client, e),
+            &item_failed));
+        failed = failed || item_failed;
+        if (failed) continue; /* names are compared among items that all loaded */
         assert(e->name != NULL && fl_expect_kind_row(e->kind)->kind == e->kind);
-        for (size_t j = 0; j < i; j++)
-
+        for (size_t j = 0; j < i && !failed; j++)
             if (strcmp(out->expectations[j].name, e->name) == 0)
-                return FAIL(ld, item, "expect[%zu]: duplicate expectation name '%s'", i, e->name);
+                TRY(fl__yaml_go_on(ld,
+                                   FAIL(ld, item, "expect[%zu]: duplicate expectation name '%s'",
+                                        i, e->name),
+                                   &failed));
     }
-    return 0;
+    return failed ? FL_EINVAL : 0;
 }

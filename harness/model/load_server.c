@@ -440,8 +440,36 @@ static const fl_key_t SERVER_KEYS[] = {
 
 const fl_key_t *fl__server_keys(void) { return SERVER_KEYS; }
 
+/* server.routes: each read even when one before failed. */
+static int parse_routes(fl_yaml_reader_t *ld, fl_yaml_node_t *v, fl_server_spec_t *out,
+                        bool *failed) {
+    assert(ld != NULL && v != NULL && out != NULL && failed != NULL);
+    TRY(fl__yaml_expect_sequence(ld, v, "server.routes"));
+    out->route_count = fl__yaml_sequence_count(v);
+    out->routes = fl_arena_zalloc(ld->arena, (out->route_count + 1) * sizeof *out->routes);
+    bool any_failed = false;
+    for (size_t i = 0; i < out->route_count; i++) {
+        fl_yaml_node_t *item = fl__yaml_sequence_item(ld, v, i);
+        TRY(fl__yaml_go_on(
+            ld, parse_route(ld, item, fl__yaml_index_path(ld, "server.routes", i), &out->routes[i]),
+            &any_failed));
+        /* Duplicates are looked for among routes that all loaded. */
+        for (size_t j = 0; j < i && !any_failed; j++)
+            if (strcmp(out->routes[j].method, out->routes[i].method) == 0 &&
+                strcmp(out->routes[j].path, out->routes[i].path) == 0)
+                TRY(fl__yaml_go_on(ld,
+                                   FAIL(ld, item, "server.routes[%zu]: duplicate route %s %s", i,
+                                        out->routes[i].method, out->routes[i].path),
+                                   &any_failed));
+    }
+    *failed = *failed || any_failed;
+    assert(out->routes != NULL);
+    return 0;
+}
+
 int fl__load_server(fl_yaml_reader_t *ld, fl_yaml_node_t *node, fl_server_spec_t *out) {
     assert(ld != NULL && node != NULL && out != NULL);
+    bool failed = false; /* a part failed: the others are read, the section fails */
     TRY(fl__yaml_check_and_read_keys(ld, node, "server", SERVER_KEYS, out, sizeof *out));
     fl_yaml_node_t *v;
     if ((v = fl__yaml_get(ld, node, "spec_version"))) {
@@ -456,27 +484,16 @@ int fl__load_server(fl_yaml_reader_t *ld, fl_yaml_node_t *node, fl_server_spec_t
         out->layer_count = fl__yaml_sequence_count(v);
         out->layers = fl_arena_zalloc(ld->arena, (out->layer_count + 1) * sizeof *out->layers);
         for (size_t i = 0; i < out->layer_count; i++)
-            TRY(fl_server_layer_item(ld, fl__yaml_sequence_item(ld, v, i),
-                                     fl__yaml_index_path(ld, "server.middleware", i),
-                                     &out->layers[i]));
+            TRY(fl__yaml_go_on(ld,
+                               fl_server_layer_item(ld, fl__yaml_sequence_item(ld, v, i),
+                                                    fl__yaml_index_path(ld, "server.middleware", i),
+                                                    &out->layers[i]),
+                               &failed));
     }
-    if ((v = fl__yaml_get(ld, node, "routes"))) {
-        TRY(fl__yaml_expect_sequence(ld, v, "server.routes"));
-        out->route_count = fl__yaml_sequence_count(v);
-        out->routes = fl_arena_zalloc(ld->arena, (out->route_count + 1) * sizeof *out->routes);
-        for (size_t i = 0; i < out->route_count; i++) {
-            fl_yaml_node_t *item = fl__yaml_sequence_item(ld, v, i);
-            TRY(parse_route(ld, item, fl__yaml_index_path(ld, "server.routes", i),
-                            &out->routes[i]));
-            for (size_t j = 0; j < i; j++)
-                if (strcmp(out->routes[j].method, out->routes[i].method) == 0 &&
-                    strcmp(out->routes[j].path, out->routes[i].path) == 0)
-                    return FAIL(ld, item, "server.routes[%zu]: duplicate route %s %s", i,
-                                out->routes[i].method, out->routes[i].path);
-        }
-    }
+    if ((v = fl__yaml_get(ld, node, "routes")))
+        TRY(fl__yaml_go_on(ld, parse_routes(ld, v, out, &failed), &failed));
     assert(out->layers != NULL || out->layer_count == 0);
     assert(out->routes != NULL || out->route_count == 0);
     assert(out->spec_version != NULL);
-    return 0;
+    return failed ? FL_EINVAL : 0;
 }

@@ -171,32 +171,54 @@ static int parse_finds(fl_yaml_reader_t *ld, fl_yaml_node_t *root, fl_scenario_t
     return FAIL(ld, v, "finds: no expectation is named '%s'", out->finds);
 }
 
+/* The sections after the client, which name its tasks and steps: read
+ * only when the client loaded, else their errors could be consequences. */
+static int parse_after_client(fl_yaml_reader_t *ld, fl_yaml_node_t *root, fl_scenario_t *out,
+                              bool head_failed, bool *failed) {
+    assert(ld != NULL && root != NULL && out != NULL && failed != NULL);
+    fl_yaml_node_t *v;
+    if ((v = fl__yaml_get(ld, root, "faults")))
+        TRY(fl__yaml_go_on(ld, fl__load_faults(ld, v, out), failed));
+    bool expect_failed = false;
+    if ((v = fl__yaml_get(ld, root, "expect")))
+        TRY(fl__yaml_go_on(ld, fl__load_expectations(ld, v, out), &expect_failed));
+    assert(out->fault_count <= FL_SCENARIO_FAULTS_MAX);
+    *failed = *failed || expect_failed;
+    /* finds names an expectation and depends on the mode: not judged
+     * over a list with a hole or a mode that did not load. */
+    if (!expect_failed && !head_failed) TRY(fl__yaml_go_on(ld, parse_finds(ld, root, out), failed));
+    return 0;
+}
+
 static int parse_root(fl_yaml_reader_t *ld, fl_yaml_node_t *root, fl_scenario_t *out) {
     assert(ld != NULL && root != NULL && out != NULL);
     if (root->type != YAML_MAPPING_NODE) return FAIL(ld, root, "scenario: expected a mapping");
-    TRY(fl__yaml_check_keys(ld, root, "", ROOT_KEYS));
-    TRY(parse_head(ld, root, out));
+    bool failed = false, head_failed = false, client_failed = false;
+    TRY(fl__yaml_go_on(ld, fl__yaml_check_keys(ld, root, "", ROOT_KEYS), &failed));
+    TRY(fl__yaml_go_on(ld, parse_head(ld, root, out), &head_failed));
     fl_yaml_node_t *v;
-    if ((v = fl__yaml_get(ld, root, "server"))) TRY(fl__load_server(ld, v, &out->server));
-    TRY(fl__yaml_require(ld, root, "client", "", &v));
-    TRY(fl__load_client(ld, v, &out->client));
-    if ((v = fl__yaml_get(ld, root, "faults"))) TRY(fl__load_faults(ld, v, out));
-    if ((v = fl__yaml_get(ld, root, "expect"))) TRY(fl__load_expectations(ld, v, out));
-    assert(out->fault_count <= FL_SCENARIO_FAULTS_MAX);
-    assert(out->client.tasks != NULL || out->client.task_count == 0);
-    return parse_finds(ld, root, out);
+    if ((v = fl__yaml_get(ld, root, "server")))
+        TRY(fl__yaml_go_on(ld, fl__load_server(ld, v, &out->server), &failed));
+    int client_status = fl__yaml_require(ld, root, "client", "", &v);
+    if (client_status == 0) client_status = fl__load_client(ld, v, &out->client);
+    TRY(fl__yaml_go_on(ld, client_status, &client_failed));
+    if (!client_failed) TRY(parse_after_client(ld, root, out, head_failed, &failed));
+    assert(client_failed || out->client.tasks != NULL || out->client.task_count == 0);
+    return failed || head_failed || client_failed ? FL_EINVAL : 0;
 }
 
 /* Loads length bytes of text (a NUL byte among them is refused). */
 static int load_text(fl_arena_t *arena, const char *name, const char *text, size_t length,
-                     fl_scenario_t *out, char *error, size_t error_size) {
+                     fl_yaml_errors_t *errors, fl_scenario_t *out, char *error,
+                     size_t error_size) {
     assert(arena != NULL && name != NULL && text != NULL && out != NULL);
     assert(error != NULL || error_size == 0);
     fl_client_error_kinds_add(); /* files name the client's kinds too */
     if (error_size > 0) error[0] = '\0';
     const char *file = fl_arena_strdup(arena, name);
     set_defaults(out, file);
-    fl_yaml_reader_t ld = {.arena = arena, .file = file, .error = error, .error_size = error_size};
+    fl_yaml_reader_t ld = {
+        .arena = arena, .file = file, .error = error, .error_size = error_size, .errors = errors};
     TRY(fl__yaml_check_shape(&ld, text, length));
     yaml_parser_t parser;
     yaml_document_t document;
@@ -221,13 +243,13 @@ static int load_text(fl_arena_t *arena, const char *name, const char *text, size
 int fl_scenario_load_string(fl_arena_t *arena, const char *name, const char *yaml,
                             fl_scenario_t *out, char *error, size_t error_size) {
     assert(yaml != NULL);
-    return load_text(arena, name, yaml, strlen(yaml), out, error, error_size);
+    return load_text(arena, name, yaml, strlen(yaml), NULL, out, error, error_size);
 }
 
 int fl_scenario_load_bytes(fl_arena_t *arena, const char *name, const char *text, size_t length,
                            fl_scenario_t *out, char *error, size_t error_size) {
     assert(text != NULL && text[length] == '\0');
-    return load_text(arena, name, text, length, out, error, error_size);
+    return load_text(arena, name, text, length, NULL, out, error, error_size);
 }
 
 /* What a file is: a regular file, for a FIFO or a device named *.yaml
@@ -272,8 +294,8 @@ static const char *read_scenario_bytes(const char *path, char *text, size_t *len
     return problem;
 }
 
-int fl_scenario_load_file(fl_arena_t *arena, const char *path, fl_scenario_t *out, char *error,
-                          size_t error_size) {
+static int load_file(fl_arena_t *arena, const char *path, fl_yaml_errors_t *errors,
+                     fl_scenario_t *out, char *error, size_t error_size) {
     assert(arena != NULL && path != NULL && out != NULL);
     assert(error != NULL || error_size == 0);
     char *text = malloc(FILE_BYTES_MAX + 1);
@@ -290,10 +312,50 @@ int fl_scenario_load_file(fl_arena_t *arena, const char *path, fl_scenario_t *ou
         status = FL_EINVAL;
     } else {
         text[length] = '\0';
-        status = load_text(arena, path, text, length, out, error, error_size);
+        status = load_text(arena, path, text, length, errors, out, error, error_size);
     }
     free(text);
     assert(status == 0 || status == FL_EINVAL);
+    return status;
+}
+
+int fl_scenario_load_file(fl_arena_t *arena, const char *path, fl_scenario_t *out, char *error,
+                          size_t error_size) {
+    return load_file(arena, path, NULL, out, error, error_size);
+}
+
+/* The recorded errors into error, one a line, as many as fit whole, and a
+ * last line that counts the rest. */
+static void write_errors(const fl_yaml_errors_t *errors, char *error, size_t error_size) {
+    assert(errors != NULL && errors->count > 0 && error != NULL && error_size > 0);
+    size_t used = 0, written = 0;
+    error[0] = '\0';
+    for (; written < errors->count; written++) {
+        size_t length = strlen(errors->lines[written]);
+        /* The last line's room: "\n(and N more errors)". */
+        if (used + length + 1 + 40 >= error_size && written > 0) break;
+        used += (size_t)snprintf(error + used, error_size - used, "%s%s", written ? "\n" : "",
+                                 errors->lines[written]);
+        if (used >= error_size) return; /* the first alone did not fit: cut, as load_file does */
+    }
+    size_t rest = errors->count - written + errors->more;
+    if (rest > 0)
+        snprintf(error + used, error_size - used, "\n(and %zu more error%s)", rest,
+                 rest == 1 ? "" : "s");
+}
+
+int fl_scenario_check_file(fl_arena_t *arena, const char *path, fl_scenario_t *out, char *error,
+                           size_t error_size, size_t *error_count) {
+    assert(error != NULL && error_size > 0 && error_count != NULL);
+    fl_yaml_errors_t errors = {.count = 0};
+    int status = load_file(arena, path, &errors, out, error, error_size);
+    assert(status == 0 || status == FL_EINVAL);
+    *error_count = status == 0 ? 0 : errors.count + errors.more;
+    /* A file that cannot be read, or YAML that does not parse, fails before
+     * any part: its one message is in error already. */
+    if (status != 0 && errors.count == 0) *error_count = 1;
+    if (status != 0 && errors.count > 0) write_errors(&errors, error, error_size);
+    assert(status == 0 || *error_count > 0);
     return status;
 }
 

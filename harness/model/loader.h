@@ -27,6 +27,16 @@
 int fl_scenario_load_file(fl_arena_t *arena, const char *path, fl_scenario_t *out, char *error,
                           size_t error_size);
 
+/* As fl_scenario_load_file, but it reads on after an error, to report the
+ * file's every error at once (as a compiler does): each list item and
+ * section is read even when one before failed, except what refers to a
+ * part that failed (docs/SCENARIOS.md, below the error format). The
+ * errors go into error one a line, in the order they are read, as many as
+ * fit, then "(and N more errors)"; their number into *error_count (0 when
+ * it loads). */
+int fl_scenario_check_file(fl_arena_t *arena, const char *path, fl_scenario_t *out, char *error,
+                           size_t error_size, size_t *error_count);
+
 /* As fl_scenario_load_file, from the NUL-terminated text yaml; name stands
  * for the file in out->file and in messages. */
 int fl_scenario_load_string(fl_arena_t *arena, const char *name, const char *yaml,

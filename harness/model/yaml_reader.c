@@ -24,7 +24,25 @@ int fl__yaml_fail_at(fl_yaml_reader_t *ld, yaml_mark_t mark, const char *format,
     va_start(args, format);
     fl_vformat_after(ld->error, ld->error_size, prefix, format, args);
     va_end(args);
+    ld->error_recorded = false;
     return FL_EINVAL;
+}
+
+int fl__yaml_go_on(fl_yaml_reader_t *ld, int status, bool *failed) {
+    assert(ld != NULL && failed != NULL);
+    assert(status == 0 || status == FL_EINVAL);
+    if (status == 0 || ld->errors == NULL) return status;
+    *failed = true;
+    if (ld->error_recorded) return 0; /* a part inside this one recorded it */
+    ld->error_recorded = true;
+    fl_yaml_errors_t *errors = ld->errors;
+    if (errors->count == FL_YAML_ERRORS_MAX) {
+        errors->more++;
+        return 0;
+    }
+    assert(errors->count < FL_YAML_ERRORS_MAX && ld->error_size > 0);
+    errors->lines[errors->count++] = fl_arena_strdup(ld->arena, ld->error);
+    return 0;
 }
 
 fl_location_t fl__yaml_location(const fl_yaml_reader_t *ld, const fl_yaml_node_t *node) {

@@ -2,7 +2,8 @@
  * the loader, shared by every section's parser (model/load_*.c).
  *
  * Every function returns 0 or FL_EINVAL; the first error wins, formatted
- * "file:line:col: error: what" with the position of the node it is about.
+ * "file:line:col: error: what" with the position of the node it is about,
+ * unless the reader collects every error (fl__yaml_go_on, below).
  * A path ("client.tasks[0].steps[1]") names the node in messages. Strings
  * and arrays are allocated in the reader's arena. Internal to model/. */
 #ifndef FL_HARNESS_YAML_READER_H
@@ -29,12 +30,24 @@ enum {
     NESTING_MAX = 256,
 };
 
+/* A file's errors when the reader collects them all: the first
+ * FL_YAML_ERRORS_MAX, and how many more there were. */
+enum { FL_YAML_ERRORS_MAX = 20 };
+
+typedef struct fl_yaml_errors {
+    const char *lines[FL_YAML_ERRORS_MAX]; /* in the reader's arena */
+    size_t count;
+    size_t more;
+} fl_yaml_errors_t;
+
 typedef struct fl_yaml_reader {
     fl_arena_t *arena;
     yaml_document_t *document;
     const char *file;
     char *error;
     size_t error_size;
+    fl_yaml_errors_t *errors; /* NULL: stop at the first error */
+    bool error_recorded;      /* the error in error is among errors already */
     int depth; /* blocks being read inside blocks (model/load_server.c) */
     size_t nodes_visited; /* against NODES_MAX: lists' items and mappings' pairs */
     /* The channels of the program being read, which its steps name. */
@@ -91,6 +104,17 @@ typedef struct fl_key {
 
 int fl__yaml_fail_at(fl_yaml_reader_t *ld, yaml_mark_t mark, const char *format, ...)
     __attribute__((format(printf, 3, 4)));
+
+/* Reading on after an error, to report a file's every error at once. A
+ * list's items and a file's sections are each a part: the status of one
+ * just read goes through here. Without a collector it is returned as it
+ * is (the first error wins). With one (ld->errors), an error is recorded
+ * once, *failed is set and 0 returned, so that the caller reads the next
+ * part; a caller whose part failed returns FL_EINVAL when its own parts are
+ * read. What depends on a part that failed is not read: a reference to a
+ * task that did not load, or a check over a list with a hole, would only
+ * report a consequence. */
+int fl__yaml_go_on(fl_yaml_reader_t *ld, int status, bool *failed);
 
 /* model/yaml_shape.c: refuses text that holds a NUL byte, more than one
  * document or nesting deeper than NESTING_MAX, before the document is

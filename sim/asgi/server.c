@@ -511,42 +511,33 @@ static int wait_for_drain(cycle_t *cycle, fl_world_t *w) {
     return FL_OK;
 }
 
-static fl_error_t *cycle_send(void *context, fl_world_t *w, const fl_asgi_message_t *m) {
-    cycle_t *cycle = context;
+/* The first message of a cycle: it must be the start. */
+static fl_error_t *send_start(cycle_t *cycle, fl_arena_t *arena, const fl_asgi_message_t *m) {
     connection_t *c = cycle->connection;
-    fl_arena_t *arena = fl_world_arena(w);
-    assert(m != NULL);
-    /* The cycle's states only go forward: started, then complete. */
-    assert(cycle->response_started || (!cycle->response_complete && !cycle->length_declared));
-    int status = wait_for_drain(cycle, w);
-    if (status != FL_OK) return fl_error_from_status(arena, status, "send");
+    assert(!cycle->response_started && !cycle->disconnected);
+    if (m->type != FL_ASGI_RESPONSE_START) {
+        FL_MARK(ASGI_RULE_START_EXPECTED);
+        return fl_error_new(arena, FL_ERR_RUNTIME_ERROR,
+                            "Expected ASGI message 'http.response.start', but got '%s'.",
+                            fl_asgi_message_type_name(m->type));
+    }
+    cycle->response_started = true;
+    cycle->status = m->status;
+    fl_server_log_add(c->server->log, FL_SERVER_LOG_MESSAGE_SENT, cycle->id, m->status,
+                      "http.response.start %d", m->status);
+    write_start(cycle, m);
+    report_response(cycle, m->status);
+    fl_net_event(c->server->net, c->conn,
+                 fl_protocol_event_name(FL_PROTOCOL_EVENT_SERVER_RESPONSE_START));
+    assert(cycle->response_started && !cycle->response_complete);
+    return NULL;
+}
+
+/* A message after the start: a body, within the declared length. */
+static fl_error_t *send_body(cycle_t *cycle, fl_arena_t *arena, const fl_asgi_message_t *m) {
+    connection_t *c = cycle->connection;
+    assert(cycle->response_started && !cycle->disconnected);
     const char *type = fl_asgi_message_type_name(m->type);
-    if (cycle->disconnected) {
-        if (fl_asgi_spec_at_least(&cycle->scope, 2, 4)) {
-            FL_MARK(ASGI_SEND_RAISED_AFTER_DISCONNECT);
-            return fl_error_new(arena, FL_ERR_CLIENT_DISCONNECT,
-                                "client disconnected before '%s' was sent", type);
-        }
-        FL_MARK(ASGI_SEND_DROPPED_AFTER_DISCONNECT);
-        return NULL; /* spec 2.0-2.3: dropped silently */
-    }
-    if (!cycle->response_started) {
-        if (m->type != FL_ASGI_RESPONSE_START) {
-            FL_MARK(ASGI_RULE_START_EXPECTED);
-            return fl_error_new(arena, FL_ERR_RUNTIME_ERROR,
-                                "Expected ASGI message 'http.response.start', but got '%s'.", type);
-        }
-        cycle->response_started = true;
-        cycle->status = m->status;
-        fl_server_log_add(c->server->log, FL_SERVER_LOG_MESSAGE_SENT, cycle->id, m->status,
-                          "http.response.start %d", m->status);
-        write_start(cycle, m);
-        report_response(cycle, m->status);
-        fl_net_event(c->server->net, c->conn,
-                     fl_protocol_event_name(FL_PROTOCOL_EVENT_SERVER_RESPONSE_START));
-        assert(cycle->response_started && !cycle->response_complete);
-        return NULL;
-    }
     if (cycle->response_complete) {
         FL_MARK(ASGI_RULE_AFTER_COMPLETE);
         return fl_error_new(arena, FL_ERR_RUNTIME_ERROR,
@@ -568,7 +559,7 @@ static fl_error_t *cycle_send(void *context, fl_world_t *w, const fl_asgi_messag
                             "Response content longer than Content-Length");
     }
     if (cycle->length_declared) cycle->length_remaining -= m->body_length;
-    assert(!cycle->response_complete && !cycle->disconnected);
+    assert(!cycle->response_complete);
     fl_server_log_add(c->server->log, FL_SERVER_LOG_MESSAGE_SENT, cycle->id,
                       (int64_t)m->body_length, "http.response.body %zu%s", m->body_length,
                       m->more_body ? " more" : "");
@@ -586,6 +577,27 @@ static fl_error_t *cycle_send(void *context, fl_world_t *w, const fl_asgi_messag
     }
     if (!m->more_body) cycle_complete(cycle);
     return NULL;
+}
+
+static fl_error_t *cycle_send(void *context, fl_world_t *w, const fl_asgi_message_t *m) {
+    cycle_t *cycle = context;
+    fl_arena_t *arena = fl_world_arena(w);
+    assert(m != NULL);
+    /* The cycle's states only go forward: started, then complete. */
+    assert(cycle->response_started || (!cycle->response_complete && !cycle->length_declared));
+    int status = wait_for_drain(cycle, w);
+    if (status != FL_OK) return fl_error_from_status(arena, status, "send");
+    if (cycle->disconnected) {
+        if (fl_asgi_spec_at_least(&cycle->scope, 2, 4)) {
+            FL_MARK(ASGI_SEND_RAISED_AFTER_DISCONNECT);
+            return fl_error_new(arena, FL_ERR_CLIENT_DISCONNECT,
+                                "client disconnected before '%s' was sent",
+                                fl_asgi_message_type_name(m->type));
+        }
+        FL_MARK(ASGI_SEND_DROPPED_AFTER_DISCONNECT);
+        return NULL; /* spec 2.0-2.3: dropped silently */
+    }
+    return cycle->response_started ? send_body(cycle, arena, m) : send_start(cycle, arena, m);
 }
 
 /* --- running the app ------------------------------------------------------------ */

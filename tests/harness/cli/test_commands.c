@@ -68,6 +68,22 @@ static void test_check_reports_invalid_files_with_exit_2(void **state) {
     assert_non_null(strstr(text, "0 valid, 1 invalid"));
 }
 
+/* check reports a file's every error, one a line, and how many. */
+static void test_check_reports_every_error_of_a_file(void **state) {
+    (void)state;
+    scratch_write(dir, "two_mistakes.yaml",
+                  "name: t\nserver:\n  routes:\n    - path: nope\n      responses: "
+                  "[{respond: {}}]\nclient:\n  tasks:\n    - name: main\n      steps:\n"
+                  "        - sleep: {duration: 1parsec}\n");
+    char path[128], text[8192];
+    snprintf(path, sizeof path, "%s/two_mistakes.yaml", dir);
+    const char *words[] = {"check", path};
+    assert_int_equal(run_command_err(fl_cli_check, words, 2, text, sizeof text), 2);
+    assert_non_null(strstr(text, "two_mistakes.yaml:4:13: error: server.routes[0].path"));
+    assert_non_null(strstr(text, "two_mistakes.yaml:10:18: error: client.tasks[0].steps[0].sleep"));
+    assert_non_null(strstr(text, "two_mistakes.yaml: 2 errors\n"));
+}
+
 /* A directory holding more entries than the cap on scenario files, nearly
  * all of them other files, is read whole: its one scenario is found, and
  * nothing is said to be cut off. */
@@ -627,6 +643,7 @@ static void test_list_names_scenarios(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_check_reports_invalid_files_with_exit_2),
+        cmocka_unit_test(test_check_reports_every_error_of_a_file),
         cmocka_unit_test(test_a_crowded_directory_is_read_whole),
         cmocka_unit_test(test_run_exit_codes),
         cmocka_unit_test(test_a_usage_error_prints_the_synopsis_and_the_help_hint),
