@@ -72,8 +72,8 @@ static const command_row_t COMMANDS[] = {
      "             [--timeout-graceful-shutdown S]\n"
      "                  the scenario's server and faults over real sockets\n"},
     {"proxy", fl_cli_proxy,
-     "  proxy --listen HOST:PORT --upstream HOST:PORT [FAULTS.yaml] [--log FILE]\n"
-     "             [--seed N] [--allow-remote] [--duration S]\n"
+     "  proxy --listen HOST:PORT --upstream HOST:PORT [FAULTS.yaml] [--admin HOST:PORT]\n"
+     "             [--log FILE] [--seed N] [--allow-remote] [--duration S]\n"
      "                  forward HTTP/1.1 between real clients and a server, unchanged until\n"
      "                  a fault fires; JSON lines per connection and fault\n"
      "                  ('faultline proxy --help')\n"},

@@ -3,9 +3,9 @@
  * The proxy is a faultline world on the libuv network (uvnet.h) with no
  * fault plan of its own: the proxy carries out its faults itself. Its
  * tasks: the acceptor, one task per connection (proxy_connection.c), the
- * at-trigger timer, the shutdown watcher and the --duration timer. The admin
- * API, faultline's own server on a second listener, is to live in the same
- * world (start_admin).
+ * at-trigger timer, the shutdown watcher and the --duration timer; with
+ * --admin, faultline's own server on a second listener serves the admin API
+ * (admin_app.h) in the same world.
  */
 #include "harness/proxy/proxy.h"
 
@@ -15,9 +15,11 @@
 #include <string.h>
 
 #include "harness/cli/options.h"
+#include "harness/proxy/admin_app.h"
 #include "harness/proxy/proxy_address.h"
 #include "harness/proxy/proxy_state.h"
 #include "harness/real/serve_shutdown.h"
+#include "sim/asgi/server.h"
 #include "sim/net/uvnet.h"
 #include "sim/runtime/cancel.h"
 #include "sim/runtime/status.h"
@@ -112,19 +114,19 @@ static fl_error_t *acceptor_task(fl_world_t *w, void *arg) {
     }
 }
 
-/* The at-triggers: sleeps till the plan's next time (or till the plan
- * changes), then carries out what is due on the connections it names. */
+/* The at-triggers: sleeps till the plan's next time, then carries out what
+ * is due on the connections it names. The admin API may add an earlier
+ * time meanwhile: the plan is looked at again at least every
+ * FL__PROXY_PLAN_POLL_NS. */
 static fl_error_t *timer_task(fl_world_t *w, void *arg) {
     fl__proxy_t *proxy = arg;
     assert(w != NULL && proxy != NULL);
     for (;;) {
         int64_t next = fl_proxy_faults_next_at(proxy->faults);
+        int64_t poll = fl_now(w) + FL__PROXY_PLAN_POLL_NS;
+        int64_t due = next > INT64_MAX - proxy->started_ns ? INT64_MAX : proxy->started_ns + next;
         fl_cancel_scope_t until;
-        fl_scope_enter(w, &until,
-                       next == INT64_MAX || next > INT64_MAX - proxy->started_ns
-                           ? FL_TIME_NEVER
-                           : proxy->started_ns + next,
-                       0);
+        fl_scope_enter(w, &until, due < poll ? due : poll, 0);
         int status = fl_condition_wait(w, proxy->plan_changed, "the next fault time");
         if (fl_scope_exit(w, &until, status) != FL_OK) return NULL;
         fl_proxy_firing_t firings[FL_PROXY_FIRINGS_MAX];
@@ -152,6 +154,7 @@ static void wind_down(fl__proxy_t *proxy) {
     if (proxy->shutting_down) return;
     proxy->shutting_down = true;
     fl_listener_close(proxy->listener);
+    if (proxy->admin != NULL) fl_asgi_server_stop(proxy->admin);
     if (!wait_all_closed(proxy, FL__PROXY_GRACE_NS)) {
         fl__proxy_connection_t *next;
         for (fl__proxy_connection_t *c = proxy->open_connections; c != NULL; c = next) {
@@ -184,15 +187,42 @@ static fl_error_t *duration_task(fl_world_t *w, void *arg) {
 
 /* --- the command ------------------------------------------------------------------- */
 
-/* The admin API's place: faultline's own server (sim/asgi/server.h) on a
- * second listener of the same world, its app reading and changing
- * proxy->faults (and notifying plan_changed). Not built yet: refused. */
+/* GET /stats: the totals of the ended connections and the counts so far of
+ * the open ones. */
+static void admin_stats(void *context, fl_proxy_admin_stats_t *out) {
+    const fl__proxy_t *proxy = context;
+    assert(proxy != NULL && out != NULL);
+    *out = (fl_proxy_admin_stats_t){.connections = proxy->totals.connections,
+                                    .open = proxy->open_count,
+                                    .requests = proxy->totals.requests,
+                                    .responses = proxy->totals.responses,
+                                    .c2s_bytes = proxy->totals.c2s_bytes,
+                                    .s2c_bytes = proxy->totals.s2c_bytes};
+    for (const fl__proxy_connection_t *c = proxy->open_connections; c != NULL; c = c->next_open) {
+        out->requests += c->requests;
+        out->responses += c->responses;
+        out->c2s_bytes += c->c2s.forwarded;
+        out->s2c_bytes += c->s2c.forwarded;
+    }
+}
+
+/* The admin API: faultline's own server, on a second listener of the same
+ * world, serving the admin app over the proxy's plan. */
 static int start_admin(fl__proxy_t *proxy, const fl_proxy_address_t *admin, FILE *err) {
     assert(proxy != NULL && admin != NULL);
-    fprintf(err, "faultline proxy: --admin %s:%u: the admin API is not available in this "
-                 "build yet\n",
-            admin->host, (unsigned)admin->port);
-    return 2;
+    char error[512];
+    fl_asgi_app_t *app = fl_proxy_admin_app(proxy->world, proxy->faults, admin_stats, proxy);
+    fl_asgi_server_options_t options = {.release_memory = true};
+    proxy->admin = fl_asgi_server_create(proxy->world, proxy->net, app, &options, error,
+                                         sizeof error);
+    assert(proxy->admin != NULL && "the options are constant and valid");
+    int status = fl_asgi_server_listen(proxy->admin, admin->host, admin->port);
+    if (status != FL_OK) {
+        fprintf(err, "faultline proxy: cannot listen on --admin %s:%u: %s\n", admin->host,
+                (unsigned)admin->port, fl_status_message(status));
+        return 2;
+    }
+    return 0;
 }
 
 /* The world, its network, the log and the listener; 0 or the exit status. */
@@ -229,11 +259,14 @@ static int start(fl__proxy_t *proxy, const proxy_args_t *a, FILE *out, FILE *err
 }
 
 static void log_listening(const fl__proxy_t *proxy, const proxy_args_t *a) {
-    char listen[300], upstream[300];
+    char listen[300], upstream[300], admin[300];
     fl_proxy_address_format(a->listen.host, fl_listener_port(proxy->listener), listen,
                             sizeof listen);
     fl_proxy_address_format(a->upstream.host, a->upstream.port, upstream, sizeof upstream);
-    fl_proxy_log_listening(&proxy->log, listen, upstream, NULL,
+    if (proxy->admin != NULL)
+        fl_proxy_address_format(a->admin.host, fl_asgi_server_port(proxy->admin), admin,
+                                sizeof admin);
+    fl_proxy_log_listening(&proxy->log, listen, upstream, proxy->admin ? admin : NULL,
                            fl_proxy_faults_count(proxy->faults));
 }
 

@@ -37,6 +37,8 @@ enum {
  * for the client's request head, and then for the client to close. */
 #define FL__PROXY_ANSWER_WAIT_NS FL_SECONDS(5)
 #define FL__PROXY_LINGER_NS FL_SECONDS(2)
+/* How often the at-trigger task looks at the plan (the admin API changes it). */
+#define FL__PROXY_PLAN_POLL_NS (FL_SECONDS(1) / 10)
 /* Graceful shutdown: how long open connections may go on. */
 #define FL__PROXY_GRACE_NS FL_SECONDS(5)
 
@@ -104,6 +106,7 @@ struct fl__proxy {
     fl_world_t *world;
     fl_net_t *net;
     fl_listener_t *listener;
+    struct fl_asgi_server *admin; /* --admin: the admin API's server, or NULL */
     fl_proxy_faults_t *faults;
     fl_proxy_log_t log;
     char upstream_host[FL__PROXY_HOST_MAX];
