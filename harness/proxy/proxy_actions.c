@@ -121,7 +121,7 @@ void fl__proxy_act_on_open(fl__proxy_t *proxy, const fl_proxy_firing_t *firings,
     }
 }
 
-int fl__proxy_answer_head(const fl__proxy_answer_t *answer, char *head, size_t size) {
+static int answer_head(const fl__proxy_answer_t *answer, char *head, size_t size) {
     assert(answer != NULL && head != NULL && size >= 128);
     assert(answer->status >= 100 && answer->status <= 599);
     const char *reason = fl_http_reason_phrase(answer->status);
@@ -131,4 +131,16 @@ int fl__proxy_answer_head(const fl__proxy_answer_t *answer, char *head, size_t s
                           answer->status, reason ? reason : "Unknown", answer->body_length);
     assert(length > 0 && (size_t)length < size);
     return length;
+}
+
+void fl__proxy_send_answer(fl__proxy_connection_t *c) {
+    assert(c != NULL && c->answer.pending && c->answer.body != NULL);
+    c->answer.pending = false;
+    char head[256];
+    int length = answer_head(&c->answer, head, sizeof head);
+    if (fl_conn_write(c->client, head, (size_t)length) == FL_OK &&
+        fl_conn_write(c->client, c->answer.body, c->answer.body_length) == FL_OK)
+        c->s2c.forwarded += (uint64_t)length + c->answer.body_length;
+    c->s2c.sink_shut = true;
+    (void)fl_conn_shutdown_write(c->client);
 }

@@ -148,13 +148,7 @@ static void linger(fl__proxy_connection_t *c) {
 static void answer_alone(fl__proxy_connection_t *c) {
     assert(c->answer.pending);
     read_request_head(c);
-    c->answer.pending = false;
-    char head[256];
-    int length = fl__proxy_answer_head(&c->answer, head, sizeof head);
-    if (fl_conn_write(c->client, head, (size_t)length) == FL_OK &&
-        fl_conn_write(c->client, c->answer.body, c->answer.body_length) == FL_OK)
-        c->s2c.forwarded += (uint64_t)length + c->answer.body_length;
-    (void)fl_conn_shutdown_write(c->client);
+    fl__proxy_send_answer(c);
     linger(c);
 }
 

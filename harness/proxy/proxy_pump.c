@@ -235,15 +235,8 @@ static void end_of_stream(fl__proxy_direction_t *d) {
 static void write_answer(fl__proxy_direction_t *d) {
     fl__proxy_connection_t *c = d->connection;
     assert(d == &c->s2c && c->answer.pending);
-    c->answer.pending = false;
     d->dropping = true;
-    char head[256];
-    int length = fl__proxy_answer_head(&c->answer, head, sizeof head);
-    if (fl_conn_write(c->client, head, (size_t)length) == FL_OK &&
-        fl_conn_write(c->client, c->answer.body, c->answer.body_length) == FL_OK)
-        d->forwarded += (uint64_t)length + c->answer.body_length;
-    d->sink_shut = true;
-    (void)fl_conn_shutdown_write(c->client);
+    fl__proxy_send_answer(c);
     c->linger_until_ns = fl_now(c->proxy->world) + FL__PROXY_LINGER_NS;
 }
 

@@ -143,10 +143,10 @@ fl_error_t *fl__proxy_forwarder_task(fl_world_t *world, void *arg);
  * bandwidth, corrupt); the pump's and the answer's only way out. */
 int fl__proxy_write(fl__proxy_direction_t *d, const uint8_t *data, size_t length);
 
-/* The answer's status line and headers ("HTTP/1.1 503 Service Unavailable",
- * content-length, content-type, connection: close, the blank line) into
- * head; returns their length (< size). */
-int fl__proxy_answer_head(const fl__proxy_answer_t *answer, char *head, size_t size);
+/* Writes c's pending answer to the client: "HTTP/1.1 503 Service
+ * Unavailable", content-length, content-type, connection: close, the body;
+ * then FIN. Counted as s2c bytes. Blocks (a checkpoint). */
+void fl__proxy_send_answer(fl__proxy_connection_t *c);
 
 /* Carries out firings on c (a firing's connection 0 is c). from is the
  * direction whose forwarder asks, or NULL (the connection's task, the

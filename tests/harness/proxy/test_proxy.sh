@@ -42,6 +42,9 @@ server:
     - path: /sse
       steps:
         - stream: {chunks: 5, sse: true}
+    - path: /events
+      steps:
+        - stream: {chunks: 5, sse: true, interval: 20ms}
 client:
   tasks:
     - name: main
@@ -156,6 +159,124 @@ check "a 2 MB request body passes unchanged" "$(cmp -s "$work/big.bin" "$work/ec
 stop_proxy
 check "the summary counts the bytes" \
     "$(tail -1 "$work/big.log" | grep -q '"s2c_bytes":[0-9]\{7\}'; echo $?)" "$(tail -1 "$work/big.log")"
+
+# --- faults, as the client sees them ---------------------------------------------
+# fault_proxy NAME UPSTREAM_PORT YAML [SEED]: a proxy with that fault file.
+fault_proxy() {
+    printf '%s\n' "$3" >"$work/$1.yaml"
+    start_proxy "$1" "$2" "$work/$1.yaml" --seed "${4:-1}"
+}
+# fired NAME ACTION: the proxy's log has a fault line for the action.
+fired() { grep -q '"event":"fault",.*"action":"'"$2"'"' "$work/$1.log"; }
+
+fault_proxy reset "$serve_port" 'faults:
+  - trigger: {event: proxy.request_head}
+    action: reset'
+curl -s -o /dev/null "http://127.0.0.1:$proxy_port/"; rc=$?
+stop_proxy
+check "reset: the client's connection is reset (curl 56)" "$([ "$rc" -eq 56 ]; echo $?)" "curl exit $rc"
+check "reset: its fault line and the connection's end" \
+    "$(grep -q '"event":"fault","fault":1,"label":"fault #1 event->reset","connection":1,"trigger":"event","action":"reset"' "$work/reset.log" && grep -q '"end":"reset"' "$work/reset.log"; echo $?)" \
+    "$(cat "$work/reset.log")"
+
+fault_proxy refuse "$serve_port" 'faults:
+  - trigger: {connect: 1}
+    action: refuse'
+curl -s -o /dev/null "http://127.0.0.1:$proxy_port/"; rc=$?
+second=$(curl -s "http://127.0.0.1:$proxy_port/")
+stop_proxy
+check "refuse: the first connection fails, the second goes through" \
+    "$([ "$rc" -ne 0 ] && [ "$second" = hello ] && grep -q '"end":"refused"' "$work/refuse.log"; echo $?)" \
+    "curl exit $rc, then '$second'"
+
+fault_proxy answer "$serve_port" 'faults:
+  - trigger: {event: proxy.request_head}
+    action: {answer-instead: {status: 503, body: busy}}'
+got=$(curl -s -i "http://127.0.0.1:$proxy_port/" | tr -d '\r')
+stop_proxy
+check "answer-instead: the proxy's status and body" \
+    "$(printf '%s' "$got" | head -1 | grep -q '^HTTP/1.1 503 Service Unavailable$' && [ "$(printf '%s' "$got" | tail -1)" = busy ]; echo $?)" \
+    "got '$got'"
+
+fault_proxy answer_connect "$serve_port" 'faults:
+  - trigger: {connect: 2}
+    action: {answer-instead: {status: 429, body: slow down}}'
+first=$(curl -s -w ' %{http_code}' "http://127.0.0.1:$proxy_port/")
+second=$(curl -s -w ' %{http_code}' "http://127.0.0.1:$proxy_port/")
+stop_proxy
+check "answer-instead on the 2nd connection" \
+    "$([ "$first" = "hello 200" ] && [ "$second" = "slow down 429" ]; echo $?)" "got '$first', '$second'"
+
+fault_proxy truncate "$echo_port" 'faults:
+  - trigger: {bytes: 1000, direction: s2c}
+    action: truncate'
+curl -s "http://127.0.0.1:$proxy_port/big" -o "$work/truncated"; rc=$?
+stop_proxy
+check "truncate: a short body (curl 18), cut at the byte" \
+    "$([ "$rc" -eq 18 ] && grep -q '"state":"closed",.*"s2c_bytes":1000,' "$work/truncate.log"; echo $?)" \
+    "curl exit $rc; $(grep closed "$work/truncate.log")"
+
+fault_proxy close "$serve_port" 'faults:
+  - trigger: {event: proxy.response_head}
+    action: close'
+curl -s "http://127.0.0.1:$proxy_port/stream" -o /dev/null; rc=$?
+stop_proxy
+check "close after the response head: the body ends early (curl 18)" \
+    "$([ "$rc" -eq 18 ] && fired close close; echo $?)" "curl exit $rc"
+
+fault_proxy stall "$serve_port" 'faults:
+  - trigger: {event: proxy.response_head}
+    action: {stall: forever}'
+curl -s --max-time 1 "http://127.0.0.1:$proxy_port/stream" -o /dev/null; rc=$?
+stop_proxy
+check "stall forever: the client times out (curl 28)" "$([ "$rc" -eq 28 ] && fired stall stall; echo $?)" \
+    "curl exit $rc"
+
+fault_proxy corrupt "$serve_port" 'faults:
+  - trigger: {bytes: 10, direction: s2c}
+    action: corrupt'
+printf 'GET / HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n' >"$work/one.txt"
+raw "$serve_port" "$work/one.txt" >"$work/one.direct"
+raw "$proxy_port" "$work/one.txt" >"$work/one.proxied"
+stop_proxy
+differs=$(cmp -l "$work/one.direct" "$work/one.proxied" | awk '{print $1}' | tr '\n' ' ')
+check "corrupt: byte 11 alone differs" "$([ "$differs" = "11 " ]; echo $?)" "differing bytes: '$differs'"
+
+fault_proxy slow "$echo_port" 'faults:
+  - trigger: {bytes: 0, direction: s2c}
+    action: {delay: 20ms}
+  - trigger: {bytes: 0, direction: s2c}
+    action: {bandwidth: 8000000}'
+curl -s "http://127.0.0.1:$proxy_port/big" -o "$work/slow.got"
+stop_proxy
+check "delay and bandwidth: the body arrives whole, both fired" \
+    "$(cmp -s "$work/big.bin" "$work/slow.got" && fired slow delay && fired slow bandwidth; echo $?)" \
+    "$(grep fault "$work/slow.log")"
+
+fault_proxy sse "$serve_port" 'faults:
+  - trigger: {event: proxy.sse_event, count: 2}
+    action: reset'
+curl -s -N "http://127.0.0.1:$proxy_port/events" >"$work/events"
+stop_proxy
+events=$(grep -c '^data:' "$work/events")
+check "reset after the 2nd proxy.sse_event: the client got exactly 2 events" \
+    "$([ "$events" -eq 2 ]; echo $?)" "got $events: $(cat "$work/events")"
+
+# probability: the same seed, the same connections answered instead.
+sequence() { # SEED: the statuses of 12 connections through a proxy at p = 0.5
+    fault_proxy "chance$1" "$serve_port" 'faults:
+  - trigger: {connect: 0}
+    action: {answer-instead: {status: 503}}
+    probability: 0.5
+    repeat: true' "$1"
+    for _ in $(seq 12); do curl -s -o /dev/null -w '%{http_code} ' "http://127.0.0.1:$proxy_port/"; done
+    stop_proxy
+}
+first=$(sequence 7)
+second=$(sequence 7)
+check "probability: seed 7 twice, the same connections answered" \
+    "$([ "$first" = "$second" ] && [[ "$first" == *200* ]] && [[ "$first" == *503* ]]; echo $?)" \
+    "'$first' then '$second'"
 
 # --- refusals and bad arguments --------------------------------------------------
 refused_port=$(free_port)
