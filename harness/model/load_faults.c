@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "harness/model/kinds.h"
+#include "sim/net/protocol_event.h"
 #include "sim/runtime/assume.h"
 #include "sim/runtime/status.h"
 
@@ -95,8 +96,32 @@ static int parse_trigger(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char 
     return 0;
 }
 
+/* An action the carrier does not carry out is refused at the action. */
+static int check_carrier(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path,
+                         fl_fault_carrier_t carrier, fl_fault_action_kind_t kind) {
+    assert(ld != NULL && node != NULL && path != NULL);
+    if (fl_fault_action_carried_by(kind, carrier)) return 0;
+    if (carrier == FL_FAULT_CARRIER_SCENARIO)
+        return FAIL(ld, node, "%s: '%s' is carried out by faultline proxy only", path,
+                    fl_fault_action_name(kind));
+    return FAIL(ld, node, "%s: '%s' acts on a simulated world's tasks or client: a proxy fault "
+                "file cannot use it%s", path, fl_fault_action_name(kind),
+                kind == FL_FAULT_ACTION_CLIENT_DISCONNECT ? " ({close: client} closes as the client)"
+                                                          : "");
+}
+
+/* answer-instead's value: the response the proxy writes in the server's
+ * place. */
+static const fl_key_t ANSWER_KEYS[] = {
+    {"status", "100..599", "503", "the response's status", &FL_READ_STATUS,
+     FL_INTO(fl_fault_action_t, answer_status)},
+    {"body", "string", "\"\"", "the response's body (text/plain)", &FL_READ_STRING,
+     FL_INTO(fl_fault_action_t, answer_body)},
+    FL_KEYS_END,
+};
+
 static int parse_action(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path,
-                        fl_fault_action_t *out) {
+                        fl_fault_carrier_t carrier, fl_fault_action_t *out) {
     assert(ld != NULL && node != NULL && path != NULL && out != NULL);
     fl_yaml_node_t *name_node = node, *value = NULL;
     if (node->type == YAML_MAPPING_NODE) {
@@ -113,6 +138,8 @@ static int parse_action(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *
         return FAIL(ld, name_node, "%s: unknown fault action '%s' (%sexpected one of: %s)", path,
                     fl__yaml_text(name_node), fl__name_list_hint(ld, &names), names.text);
     }
+    /* Before its value: what the carrier cannot do needs no value read. */
+    TRY(check_carrier(ld, node, path, carrier, out->kind));
     const char *inner = fl__yaml_child_path(ld, path, fl__yaml_text(name_node));
     assert(name_node->type == YAML_SCALAR_NODE && inner != NULL);
     switch (out->kind) {
@@ -139,6 +166,11 @@ static int parse_action(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *
     case FL_FAULT_ACTION_CANCEL_TASK:
         if (value == NULL) return FAIL(ld, node, "%s: cancel-task needs a task name", path);
         return fl__yaml_nonempty(ld, value, inner, &out->task);
+    case FL_FAULT_ACTION_ANSWER_INSTEAD:
+        out->answer_status = FL_FAULT_ANSWER_STATUS_DEFAULT;
+        out->answer_body = "";
+        if (value == NULL) return 0;
+        return fl__yaml_check_and_read_keys(ld, value, inner, ANSWER_KEYS, out, sizeof *out);
     default:
         if (value != NULL)
             return FAIL(ld, value, "%s: '%s' takes no value", path, fl__yaml_text(name_node));
@@ -227,26 +259,64 @@ const fl_key_t *fl__fault_keys(void) { return FAULT_KEYS; }
 
 #undef INTO
 
-static int parse_fault(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path,
-                       fl_fault_plan_t *plan, const fl_client_spec_t *client,
-                       fl_scenario_fault_t *fault) {
-    assert(plan != NULL && client != NULL && fault != NULL);
+/* The reporter whose events a carrier's faults may name. */
+static fl_event_reporter_t reporter_of(fl_fault_carrier_t carrier) {
+    assert(carrier == FL_FAULT_CARRIER_SCENARIO || carrier == FL_FAULT_CARRIER_PROXY);
+    return carrier == FL_FAULT_CARRIER_PROXY ? FL_REPORTER_PROXY : FL_REPORTER_SERVER;
+}
+
+/* An event no layer of the carrier reports would never fire: refused at
+ * the name, listing the carrier's events only (the others are no help). */
+static int check_event(fl_yaml_reader_t *ld, fl_yaml_node_t *trigger, const char *path,
+                       fl_fault_carrier_t carrier, const char *event) {
+    assert(ld != NULL && trigger != NULL && path != NULL && event != NULL);
+    fl_yaml_node_t *node = fl__yaml_get(ld, trigger, "event");
+    assert(node != NULL); /* parse_trigger read the event from it */
+    fl_event_reporter_t wanted = reporter_of(carrier);
+    fl_name_list_t names = fl__name_list_for(event);
+    for (int e = 0; e < FL_PROTOCOL_EVENT_COUNT; e++)
+        if (fl_protocol_event_reporter((fl_protocol_event_t)e) == wanted)
+            fl__name_list_add(&names, ", ", fl_protocol_event_name((fl_protocol_event_t)e));
+    fl_protocol_event_t found;
+    const char *events_path = fl__yaml_child_path(ld, path, "event");
+    if (!fl_protocol_event_from_name(event, &found))
+        return FAIL(ld, node, "%s: unknown protocol event '%s' (%sthe events: %s)", events_path,
+                    event, fl__name_list_hint(ld, &names), names.text);
+    if (fl_protocol_event_reporter(found) != wanted)
+        return FAIL(ld, node, "%s: '%s' is reported by %s only (%s events: %s)", events_path,
+                    event, wanted == FL_REPORTER_PROXY ? "the simulated server" : "faultline proxy",
+                    wanted == FL_REPORTER_PROXY ? "a proxy fault file's" : "a scenario's",
+                    names.text);
+    return 0;
+}
+
+int fl__load_fault(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path,
+                   fl_fault_carrier_t carrier, const fl_client_spec_t *client,
+                   fl_fault_plan_t *plan, fl_scenario_fault_t *fault) {
+    assert(plan != NULL && fault != NULL && (client != NULL || carrier == FL_FAULT_CARRIER_PROXY));
     TRY(fl__yaml_check_keys(ld, node, path, FAULT_KEYS));
     fault->at = fl__yaml_location(ld, node);
     fl_fault_spec_t *out = &fault->spec;
     fl_yaml_node_t *v;
     TRY(fl__yaml_require(ld, node, "trigger", path, &v));
-    TRY(parse_trigger(ld, v, fl__yaml_child_path(ld, path, "trigger"), &out->trigger));
+    const char *trigger_path = fl__yaml_child_path(ld, path, "trigger");
+    TRY(parse_trigger(ld, v, trigger_path, &out->trigger));
+    if (out->trigger.kind == FL_FAULT_TRIGGER_EVENT)
+        TRY(check_event(ld, v, trigger_path, carrier, out->trigger.event));
     TRY(fl__yaml_require(ld, node, "action", path, &v));
-    TRY(parse_action(ld, v, fl__yaml_child_path(ld, path, "action"), &out->action));
+    const char *action_path = fl__yaml_child_path(ld, path, "action");
+    TRY(parse_action(ld, v, action_path, carrier, &out->action));
     if (out->action.kind == FL_FAULT_ACTION_CANCEL_TASK)
-        TRY(check_cancel_target(ld, v, fl__yaml_child_path(ld, path, "action"), client,
-                                out->action.task));
+        TRY(check_cancel_target(ld, v, action_path, client, out->action.task));
+    fl_yaml_node_t *maybe = fl__yaml_get(ld, node, "may_not_fire");
+    if (maybe != NULL && carrier == FL_FAULT_CARRIER_PROXY)
+        return FAIL(ld, maybe, "%s: may_not_fire excuses a fault from a scenario's verdict: a "
+                    "proxy has none", fl__yaml_child_path(ld, path, "may_not_fire"));
     out->trigger.probability = 1.0;
     TRY(fl__yaml_read_keys(ld, node, path, FAULT_KEYS, fault, sizeof *fault));
     if (fl__yaml_get(ld, node, "direction") != NULL) out->action.direction_set = true;
     assert(out->trigger.probability > 0.0 && out->trigger.probability <= 1.0);
-    char message[256];
+    char message[640];
     if (fl_fault_plan_add(plan, out, message, sizeof message) != 0)
         return FAIL(ld, node, "%s: %s", path, message);
     return 0;
@@ -262,10 +332,15 @@ int fl__load_faults(fl_yaml_reader_t *ld, fl_yaml_node_t *node, fl_scenario_t *o
                     FL_SCENARIO_FAULTS_MAX);
     assert(out->fault_count <= FL_SCENARIO_FAULTS_MAX);
     out->faults = fl_arena_zalloc(ld->arena, (out->fault_count + 1) * sizeof *out->faults);
+    bool failed = false; /* a fault failed: the others are read, the section fails */
     for (size_t i = 0; i < out->fault_count; i++)
-        TRY(parse_fault(ld, fl__yaml_sequence_item(ld, node, i),
-                        fl__yaml_index_path(ld, "faults", i), plan, &out->client, &out->faults[i]));
+        TRY(fl__yaml_go_on(ld,
+                           fl__load_fault(ld, fl__yaml_sequence_item(ld, node, i),
+                                          fl__yaml_index_path(ld, "faults", i),
+                                          FL_FAULT_CARRIER_SCENARIO, &out->client, plan,
+                                          &out->faults[i]),
+                           &failed));
     assert(out->faults != NULL);
     out->fault_plan = plan;
-    return 0;
+    return failed ? FL_EINVAL : 0;
 }

@@ -8,6 +8,24 @@
 #include "harness/model/scenario.h"
 #include "harness/model/yaml_reader.h"
 
+/* A file's one YAML document, as the scenario loader reads it: text of
+ * length bytes (text[length] == '\0') checked for shape, parsed by libyaml
+ * and its root handed to parse with context; what names the document in
+ * messages ("the scenario is empty"). file names it in messages and
+ * locations, and must live as long as what parse keeps. errors, when not
+ * NULL, collects every error (fl__yaml_go_on). Returns parse's status, or
+ * FL_EINVAL with "FILE:LINE:COL: error: ..." in error. */
+typedef int fl_yaml_root_fn(fl_yaml_reader_t *ld, fl_yaml_node_t *root, void *context);
+int fl__yaml_load_text(fl_arena_t *arena, const char *file, const char *text, size_t length,
+                       const char *what, fl_yaml_root_fn *parse, void *context,
+                       fl_yaml_errors_t *errors, char *error, size_t error_size);
+
+/* The same, of the regular file at path (at most 4 MiB): FL_ENOTFOUND when
+ * there is none, FL_EINVAL when it cannot be read ("PATH: error: ..."). */
+int fl__yaml_load_file(fl_arena_t *arena, const char *path, const char *what,
+                       fl_yaml_root_fn *parse, void *context, fl_yaml_errors_t *errors,
+                       char *error, size_t error_size);
+
 /* server: routes with their handler steps, middleware layers, spec version. */
 int fl__load_server(fl_yaml_reader_t *ld, fl_yaml_node_t *node, fl_server_spec_t *out);
 
@@ -16,6 +34,16 @@ int fl__load_client(fl_yaml_reader_t *ld, fl_yaml_node_t *node, fl_client_spec_t
 
 /* faults: after the client, whose task names cancel-task may name. */
 int fl__load_faults(fl_yaml_reader_t *ld, fl_yaml_node_t *node, fl_scenario_t *out);
+
+/* One fault (a mapping at path) for carrier: a scenario's (client: the
+ * tasks cancel-task may name) or a proxy fault file's (client NULL). It
+ * refuses an action or protocol event the carrier has not, and adds the
+ * fault to plan (in ld's arena); *fault keeps the spec as the file gave it
+ * (label NULL when it gave none) and its location. faultline proxy's
+ * loader (harness/proxy/proxy_faults.c) reads its list with it. */
+int fl__load_fault(fl_yaml_reader_t *ld, fl_yaml_node_t *node, const char *path,
+                   fl_fault_carrier_t carrier, const fl_client_spec_t *client,
+                   fl_fault_plan_t *plan, fl_scenario_fault_t *fault);
 
 /* expect: after the client, whose step ids expectations name. */
 int fl__load_expectations(fl_yaml_reader_t *ld, fl_yaml_node_t *node, fl_scenario_t *out);

@@ -207,16 +207,12 @@ static int parse_root(fl_yaml_reader_t *ld, fl_yaml_node_t *root, fl_scenario_t 
     return failed || head_failed || client_failed ? FL_EINVAL : 0;
 }
 
-/* Loads length bytes of text (a NUL byte among them is refused). */
-static int load_text(fl_arena_t *arena, const char *name, const char *text, size_t length,
-                     fl_yaml_errors_t *errors, fl_scenario_t *out, char *error,
-                     size_t error_size) {
-    assert(arena != NULL && name != NULL && text != NULL && out != NULL);
+int fl__yaml_load_text(fl_arena_t *arena, const char *file, const char *text, size_t length,
+                       const char *what, fl_yaml_root_fn *parse, void *context,
+                       fl_yaml_errors_t *errors, char *error, size_t error_size) {
+    assert(arena != NULL && file != NULL && text != NULL && what != NULL && parse != NULL);
     assert(error != NULL || error_size == 0);
-    fl_client_error_kinds_add(); /* files name the client's kinds too */
     if (error_size > 0) error[0] = '\0';
-    const char *file = fl_arena_strdup(arena, name);
-    set_defaults(out, file);
     fl_yaml_reader_t ld = {
         .arena = arena, .file = file, .error = error, .error_size = error_size, .errors = errors};
     TRY(fl__yaml_check_shape(&ld, text, length));
@@ -231,8 +227,8 @@ static int load_text(fl_arena_t *arena, const char *name, const char *text, size
     }
     ld.document = &document;
     fl_yaml_node_t *root = yaml_document_get_root_node(&document);
-    int status = root == NULL ? fl__yaml_fail_at(&ld, (yaml_mark_t){0}, "the scenario is empty")
-                              : parse_root(&ld, root, out);
+    int status = root == NULL ? fl__yaml_fail_at(&ld, (yaml_mark_t){0}, "the %s is empty", what)
+                              : parse(&ld, root, context);
     yaml_document_delete(&document);
     yaml_parser_delete(&parser);
     assert(status == 0 || status == FL_EINVAL);
@@ -240,16 +236,37 @@ static int load_text(fl_arena_t *arena, const char *name, const char *text, size
     return status;
 }
 
+static int parse_scenario(fl_yaml_reader_t *ld, fl_yaml_node_t *root, void *context) {
+    return parse_root(ld, root, context);
+}
+
+/* The scenario's defaults, and its file name in the arena (out->file). */
+static const char *begin_scenario(fl_arena_t *arena, const char *name, fl_scenario_t *out) {
+    assert(arena != NULL && name != NULL && out != NULL);
+    fl_client_error_kinds_add(); /* files name the client's kinds too */
+    set_defaults(out, fl_arena_strdup(arena, name));
+    return out->file;
+}
+
+/* Loads length bytes of text (a NUL byte among them is refused). */
+static int load_text(fl_arena_t *arena, const char *name, const char *text, size_t length,
+                     fl_scenario_t *out, char *error, size_t error_size) {
+    assert(arena != NULL && name != NULL && text != NULL && out != NULL);
+    const char *file = begin_scenario(arena, name, out);
+    return fl__yaml_load_text(arena, file, text, length, "scenario", parse_scenario, out, NULL,
+                              error, error_size);
+}
+
 int fl_scenario_load_string(fl_arena_t *arena, const char *name, const char *yaml,
                             fl_scenario_t *out, char *error, size_t error_size) {
     assert(yaml != NULL);
-    return load_text(arena, name, yaml, strlen(yaml), NULL, out, error, error_size);
+    return load_text(arena, name, yaml, strlen(yaml), out, error, error_size);
 }
 
 int fl_scenario_load_bytes(fl_arena_t *arena, const char *name, const char *text, size_t length,
                            fl_scenario_t *out, char *error, size_t error_size) {
     assert(text != NULL && text[length] == '\0');
-    return load_text(arena, name, text, length, NULL, out, error, error_size);
+    return load_text(arena, name, text, length, out, error, error_size);
 }
 
 /* What a file is: a regular file, for a FIFO or a device named *.yaml
@@ -294,29 +311,45 @@ static const char *read_scenario_bytes(const char *path, char *text, size_t *len
     return problem;
 }
 
-static int load_file(fl_arena_t *arena, const char *path, fl_yaml_errors_t *errors,
-                     fl_scenario_t *out, char *error, size_t error_size) {
-    assert(arena != NULL && path != NULL && out != NULL);
+int fl__yaml_load_file(fl_arena_t *arena, const char *path, const char *what,
+                       fl_yaml_root_fn *parse, void *context, fl_yaml_errors_t *errors,
+                       char *error, size_t error_size) {
+    assert(arena != NULL && path != NULL && what != NULL && parse != NULL);
     assert(error != NULL || error_size == 0);
     char *text = malloc(FILE_BYTES_MAX + 1);
-    if (text == NULL) fl__out_of_memory("fl_scenario_load_file");
+    if (text == NULL) fl__out_of_memory("fl__yaml_load_file");
     size_t length;
     const char *reason;
+    errno = 0;
     const char *problem = read_scenario_bytes(path, text, &length, &reason);
+    bool missing = problem != NULL && errno == ENOENT;
     int status;
     if (problem != NULL) {
         /* The file itself, not a place in it: no line and column. */
         if (error_size > 0)
             snprintf(error, error_size, "%s: error: %s%s%s", path, problem,
                      reason ? ": " : "", reason ? reason : "");
-        status = FL_EINVAL;
+        status = missing ? FL_ENOTFOUND : FL_EINVAL;
     } else {
         text[length] = '\0';
-        status = load_text(arena, path, text, length, errors, out, error, error_size);
+        status = fl__yaml_load_text(arena, path, text, length, what, parse, context, errors,
+                                    error, error_size);
     }
     free(text);
-    assert(status == 0 || status == FL_EINVAL);
+    assert(status == 0 || status == FL_EINVAL || status == FL_ENOTFOUND);
     return status;
+}
+
+/* A scenario file, every error collected into errors (NULL: the first). */
+static int load_file(fl_arena_t *arena, const char *path, fl_yaml_errors_t *errors,
+                     fl_scenario_t *out, char *error, size_t error_size) {
+    assert(arena != NULL && path != NULL && out != NULL);
+    const char *file = begin_scenario(arena, path, out);
+    int status =
+        fl__yaml_load_file(arena, file, "scenario", parse_scenario, out, errors, error, error_size);
+    /* This loader's callers know one failure: a file that is missing is
+     * one that cannot be loaded. */
+    return status == FL_ENOTFOUND ? FL_EINVAL : status;
 }
 
 int fl_scenario_load_file(fl_arena_t *arena, const char *path, fl_scenario_t *out, char *error,

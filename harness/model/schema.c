@@ -434,10 +434,13 @@ static void write_trigger_def(writer_t *w) {
     fl_json_object_end(w);
 }
 
+/* A scenario file's actions: not those only faultline proxy carries out,
+ * which the loader refuses in a scenario. */
 static void write_action_names(writer_t *w) {
     fl_json_array_begin(w);
     for (int i = 0; i < FL_FAULT_ACTION_COUNT; i++)
-        fl_json_string(w, fl_fault_action_name((fl_fault_action_kind_t)i));
+        if (fl_fault_action_carried_by((fl_fault_action_kind_t)i, FL_FAULT_CARRIER_SCENARIO))
+            fl_json_string(w, fl_fault_action_name((fl_fault_action_kind_t)i));
     fl_json_array_end(w);
 }
 

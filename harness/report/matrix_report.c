@@ -8,7 +8,10 @@
 
 bool fl_matrix_action_has_column(fl_fault_action_kind_t action) {
     assert((int)action >= 0 && (int)action < FL_FAULT_ACTION_COUNT);
-    return action != FL_FAULT_ACTION_CANCEL_TASK;
+    /* A column is an action that meets a connection in a simulated run:
+     * not cancel-task (it hits a task), nor faultline proxy's own. */
+    return action != FL_FAULT_ACTION_CANCEL_TASK &&
+           fl_fault_action_carried_by(action, FL_FAULT_CARRIER_SCENARIO);
 }
 
 static bool action_has_column(int action) {

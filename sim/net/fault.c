@@ -17,9 +17,15 @@ static const char *const trigger_names[FL_FAULT_TRIGGER_COUNT] = {
 };
 
 static const char *const action_names[FL_FAULT_ACTION_COUNT] = {
-#define FL__FAULT_ACTION_NAME(id, name) [FL_FAULT_ACTION_##id] = name,
+#define FL__FAULT_ACTION_NAME(id, name, carriers) [FL_FAULT_ACTION_##id] = name,
     FL_FAULT_ACTIONS(FL__FAULT_ACTION_NAME)
 #undef FL__FAULT_ACTION_NAME
+};
+
+static const fl_fault_carrier_t action_carriers[FL_FAULT_ACTION_COUNT] = {
+#define FL__FAULT_ACTION_CARRIERS(id, name, carriers) [FL_FAULT_ACTION_##id] = carriers,
+    FL_FAULT_ACTIONS(FL__FAULT_ACTION_CARRIERS)
+#undef FL__FAULT_ACTION_CARRIERS
 };
 
 const char *fl_fault_trigger_name(fl_fault_trigger_kind_t kind) {
@@ -48,6 +54,12 @@ bool fl_fault_action_from_name(const char *name, fl_fault_action_kind_t *kind_ou
             return true;
         }
     return false;
+}
+
+bool fl_fault_action_carried_by(fl_fault_action_kind_t kind, fl_fault_carrier_t carrier) {
+    assert(kind < FL_FAULT_ACTION_COUNT);
+    assert(carrier == FL_FAULT_CARRIER_SCENARIO || carrier == FL_FAULT_CARRIER_PROXY);
+    return (action_carriers[kind] & carrier) != 0;
 }
 
 fl_fault_plan_t *fl_fault_plan_create(fl_arena_t *arena) {
@@ -99,8 +111,9 @@ static const char *validate(const fl_fault_spec_t *spec) {
     if (a->kind == FL_FAULT_ACTION_REFUSE && t->kind != FL_FAULT_TRIGGER_CONNECT)
         return "'refuse' acts on a connect attempt: use a 'connect' trigger";
     if (t->kind == FL_FAULT_TRIGGER_CONNECT && a->kind != FL_FAULT_ACTION_REFUSE &&
-        a->kind != FL_FAULT_ACTION_STALL && a->kind != FL_FAULT_ACTION_CANCEL_TASK)
-        return "a 'connect' trigger takes 'refuse', 'stall' or 'cancel-task'";
+        a->kind != FL_FAULT_ACTION_STALL && a->kind != FL_FAULT_ACTION_CANCEL_TASK &&
+        a->kind != FL_FAULT_ACTION_ANSWER_INSTEAD)
+        return "a 'connect' trigger takes 'refuse', 'stall', 'cancel-task' or 'answer-instead'";
     if (a->connection > FL_FAULT_CONNECTIONS_MAX) return "action connection out of range";
     if (action_needs_connection(a->kind) && t->kind == FL_FAULT_TRIGGER_AT &&
         a->connection == FL_FAULT_EVERY_CONNECTION && a->kind == FL_FAULT_ACTION_CORRUPT)
@@ -119,9 +132,29 @@ static const char *validate(const fl_fault_spec_t *spec) {
     case FL_FAULT_ACTION_CANCEL_TASK:
         if (a->task == NULL || a->task[0] == '\0') return "cancel-task needs a task name";
         break;
+    case FL_FAULT_ACTION_ANSWER_INSTEAD:
+        if (a->answer_status != 0 && (a->answer_status < 100 || a->answer_status > 599))
+            return "answer-instead needs a status from 100 to 599";
+        break;
     default: break;
     }
     return NULL;
+}
+
+/* The proxy answers the client in place of a request (or of a response not
+ * yet forwarded): only at a connect or before a response head went out. */
+static const char *validate_answer_trigger(const fl_fault_spec_t *spec) {
+    assert(spec != NULL && spec->action.kind == FL_FAULT_ACTION_ANSWER_INSTEAD);
+    const fl_fault_trigger_t *t = &spec->trigger;
+    if (t->kind == FL_FAULT_TRIGGER_CONNECT) return NULL;
+    fl_protocol_event_t event;
+    if (t->kind == FL_FAULT_TRIGGER_EVENT && fl_protocol_event_from_name(t->event, &event) &&
+        (event == FL_PROTOCOL_EVENT_PROXY_REQUEST_HEAD ||
+         event == FL_PROTOCOL_EVENT_PROXY_REQUEST_DONE ||
+         event == FL_PROTOCOL_EVENT_PROXY_RESPONSE_HEAD))
+        return NULL;
+    return "'answer-instead' takes a connect trigger or the event proxy.request_head, "
+           "proxy.request_done or proxy.response_head";
 }
 
 int fl_fault_plan_add(fl_fault_plan_t *plan, const fl_fault_spec_t *spec, char *error,
@@ -131,14 +164,16 @@ int fl_fault_plan_add(fl_fault_plan_t *plan, const fl_fault_spec_t *spec, char *
     const char *problem = validate(spec);
     /* A name no layer reports would never fire: refused here, with the
      * names that exist. */
-    char unknown_event[256];
+    char unknown_event[512];
     if (problem == NULL && spec->trigger.kind == FL_FAULT_TRIGGER_EVENT &&
         !fl_protocol_event_from_name(spec->trigger.event, NULL)) {
-        char names[160];
+        char names[400];
         snprintf(unknown_event, sizeof unknown_event, "unknown protocol event '%.60s' (the events: %s)",
                  spec->trigger.event, fl_protocol_event_list(names, sizeof names));
         problem = unknown_event;
     }
+    if (problem == NULL && spec->action.kind == FL_FAULT_ACTION_ANSWER_INSTEAD)
+        problem = validate_answer_trigger(spec);
     if (problem != NULL) {
         if (error_size > 0)
             snprintf(error, error_size, "fault #%zu (%s -> %s): %s", plan->count + 1,
@@ -159,6 +194,12 @@ int fl_fault_plan_add(fl_fault_plan_t *plan, const fl_fault_spec_t *spec, char *
     fl_fault_spec_t *copy = &entry->spec;
     copy->trigger.event = fl_arena_strdup(plan->arena, spec->trigger.event);
     copy->action.task = fl_arena_strdup(plan->arena, spec->action.task);
+    copy->action.answer_body = fl_arena_strdup(plan->arena, spec->action.answer_body);
+    if (copy->action.kind == FL_FAULT_ACTION_ANSWER_INSTEAD) {
+        if (copy->action.answer_status == 0)
+            copy->action.answer_status = FL_FAULT_ANSWER_STATUS_DEFAULT;
+        if (copy->action.answer_body == NULL) copy->action.answer_body = "";
+    }
     copy->label = spec->label != NULL
                       ? fl_arena_strdup(plan->arena, spec->label)
                       : fl_arena_printf(plan->arena, "fault #%u %s->%s", entry->index,
@@ -187,16 +228,25 @@ fl_direction_t fl_fault_action_direction(const fl_fault_entry_t *entry) {
     return FL_DIRECTION_SERVER_TO_CLIENT;
 }
 
+/* Draws through the world: the choice list records it, and replays it. */
+static double draw_from_world(void *context) {
+    return fl_world_draw_unit(context, FL_PRNG_NETWORK);
+}
+
 bool fl_fault_entry_reached(fl_fault_entry_t *entry, fl_world_t *world) {
-    assert(entry != NULL && entry->fired <= entry->reached);
+    assert(entry != NULL);
+    return fl_fault_entry_reached_by(entry, draw_from_world, world);
+}
+
+bool fl_fault_entry_reached_by(fl_fault_entry_t *entry, fl_fault_draw_fn *draw, void *context) {
+    assert(entry != NULL && draw != NULL && entry->fired <= entry->reached);
     /* A spent entry fired once and never again. */
     assert(!entry->spent || entry->fired == 1);
     if (entry->spent) return false;
     entry->reached++;
     double p = entry->spec.trigger.probability;
-    assert(p > 0.0 && p <= 1.0 && (p == 1.0 || world != NULL));
-    /* Drawn through the world: the choice list records it, and replays it. */
-    if (p < 1.0 && !(fl_world_draw_unit(world, FL_PRNG_NETWORK) < p)) return false;
+    assert(p > 0.0 && p <= 1.0 && (p == 1.0 || context != NULL));
+    if (p < 1.0 && !(draw(context) < p)) return false;
     entry->fired++;
     /* A bytes trigger on every connection fires once on each: the driver
      * keeps that per connection, so the entry itself is never spent. */

@@ -16,7 +16,9 @@
  * Actions: refuse a connect, reset, close (FIN from one side), half-close,
  * stall a direction (for a time or forever), add delay, limit bandwidth,
  * truncate a direction, corrupt one byte, cancel a named task, client
- * disconnect. Each firing is recorded in the trace with what it hit.
+ * disconnect; answer the client instead of the server (faultline proxy
+ * only: the action table says who carries each out). Each firing is
+ * recorded in the trace with what it hit.
  *
  * A plan is validated entry by entry when it is built: an entry that cannot
  * make sense (an unknown trigger or action name, a negative time, a missing
@@ -40,18 +42,29 @@
     X(EVENT, "event")                                                          \
     X(CONNECT, "connect")
 
+/* Who carries an action out: the simulated world (a scenario file's
+ * faults), faultline proxy (a proxy fault file's), or both. A loader
+ * refuses an action its carrier does not have, at the action. */
+typedef enum fl_fault_carrier {
+    FL_FAULT_CARRIER_SCENARIO = 1,
+    FL_FAULT_CARRIER_PROXY = 2,
+    FL_FAULT_CARRIER_BOTH = FL_FAULT_CARRIER_SCENARIO | FL_FAULT_CARRIER_PROXY,
+} fl_fault_carrier_t;
+
+/* X(ID, name, carriers) */
 #define FL_FAULT_ACTIONS(X)                                                    \
-    X(REFUSE, "refuse")                                                        \
-    X(RESET, "reset")                                                          \
-    X(CLOSE, "close")                                                          \
-    X(HALF_CLOSE, "half-close")                                                \
-    X(STALL, "stall")                                                          \
-    X(DELAY, "delay")                                                          \
-    X(BANDWIDTH, "bandwidth")                                                  \
-    X(TRUNCATE, "truncate")                                                    \
-    X(CORRUPT, "corrupt")                                                      \
-    X(CANCEL_TASK, "cancel-task")                                              \
-    X(CLIENT_DISCONNECT, "client-disconnect")
+    X(REFUSE, "refuse", FL_FAULT_CARRIER_BOTH)                                 \
+    X(RESET, "reset", FL_FAULT_CARRIER_BOTH)                                   \
+    X(CLOSE, "close", FL_FAULT_CARRIER_BOTH)                                   \
+    X(HALF_CLOSE, "half-close", FL_FAULT_CARRIER_BOTH)                         \
+    X(STALL, "stall", FL_FAULT_CARRIER_BOTH)                                   \
+    X(DELAY, "delay", FL_FAULT_CARRIER_BOTH)                                   \
+    X(BANDWIDTH, "bandwidth", FL_FAULT_CARRIER_BOTH)                           \
+    X(TRUNCATE, "truncate", FL_FAULT_CARRIER_BOTH)                             \
+    X(CORRUPT, "corrupt", FL_FAULT_CARRIER_BOTH)                               \
+    X(CANCEL_TASK, "cancel-task", FL_FAULT_CARRIER_SCENARIO)                   \
+    X(CLIENT_DISCONNECT, "client-disconnect", FL_FAULT_CARRIER_SCENARIO)       \
+    X(ANSWER_INSTEAD, "answer-instead", FL_FAULT_CARRIER_PROXY)
 
 typedef enum fl_fault_trigger_kind {
 #define FL__FAULT_TRIGGER_ENUM(id, name) FL_FAULT_TRIGGER_##id,
@@ -61,7 +74,7 @@ typedef enum fl_fault_trigger_kind {
 } fl_fault_trigger_kind_t;
 
 typedef enum fl_fault_action_kind {
-#define FL__FAULT_ACTION_ENUM(id, name) FL_FAULT_ACTION_##id,
+#define FL__FAULT_ACTION_ENUM(id, name, carriers) FL_FAULT_ACTION_##id,
     FL_FAULT_ACTIONS(FL__FAULT_ACTION_ENUM)
 #undef FL__FAULT_ACTION_ENUM
     FL_FAULT_ACTION_COUNT
@@ -93,6 +106,8 @@ typedef struct fl_fault_action {
     uint64_t bytes_per_second; /* bandwidth */
     const char *task;          /* cancel-task: the task's name */
     uint32_t connection;       /* for at-triggers: which connection (0: every open one) */
+    int answer_status;         /* answer-instead: 100..599 (0 in a spec means 503) */
+    const char *answer_body;   /* answer-instead: the body (NULL means "") */
 } fl_fault_action_t;
 
 typedef struct fl_fault_spec {
@@ -121,6 +136,12 @@ const char *fl_fault_action_name(fl_fault_action_kind_t kind);
 bool fl_fault_trigger_from_name(const char *name, fl_fault_trigger_kind_t *kind_out);
 bool fl_fault_action_from_name(const char *name, fl_fault_action_kind_t *kind_out);
 
+/* Whether carrier (one of SCENARIO or PROXY) carries the action out. */
+bool fl_fault_action_carried_by(fl_fault_action_kind_t kind, fl_fault_carrier_t carrier);
+
+/* The response answer-instead writes when its spec gives no status. */
+enum { FL_FAULT_ANSWER_STATUS_DEFAULT = 503 };
+
 /* Creates an empty plan in the arena. */
 fl_fault_plan_t *fl_fault_plan_create(fl_arena_t *arena);
 
@@ -136,5 +157,10 @@ fl_direction_t fl_fault_action_direction(const fl_fault_entry_t *entry);
  * probability (drawing from prng only when 0 < p < 1) and the one-shot rule.
  * Drivers call it each time an entry's trigger condition is met. */
 bool fl_fault_entry_reached(fl_fault_entry_t *entry, fl_world_t *world);
+
+/* The same rule for a driver outside a world (faultline proxy): draw(context)
+ * returns a uniform number in [0, 1), called only when 0 < p < 1. */
+typedef double fl_fault_draw_fn(void *context);
+bool fl_fault_entry_reached_by(fl_fault_entry_t *entry, fl_fault_draw_fn *draw, void *context);
 
 #endif /* FL_FAULT_H */

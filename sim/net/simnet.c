@@ -8,6 +8,7 @@
  */
 #include "sim/net/simnet.h"
 
+#include "sim/net/protocol_event.h"
 #include "sim/net/protocol_state.h"
 
 #include <assert.h>
@@ -500,8 +501,9 @@ static void apply_to_connection(net_fault_t *fault, simconn_t *conn) {
         }
         break;
     case FL_FAULT_ACTION_CORRUPT: pipe->corrupt_next = true; break;
-    case FL_FAULT_ACTION_REFUSE:      /* connect_faults */
-    case FL_FAULT_ACTION_CANCEL_TASK: /* apply_action */
+    case FL_FAULT_ACTION_REFUSE:         /* connect_faults */
+    case FL_FAULT_ACTION_CANCEL_TASK:    /* apply_action */
+    case FL_FAULT_ACTION_ANSWER_INSTEAD: /* faultline proxy's: fl_simnet_create refused it */
     case FL_FAULT_ACTION_COUNT: FL_UNREACHABLE();
     }
 }
@@ -1024,6 +1026,28 @@ static void simnet_cleanup(void *arg) {
     }
 }
 
+/* A fault only faultline proxy carries out (an answer-instead, a proxy.*
+ * event no simulated layer reports) would never act here: refused, as the
+ * scenario loader refuses it, for plans built in C. NULL: none. */
+static const char *proxy_only_fault(const fl_fault_plan_t *faults, char *why, size_t why_size) {
+    assert(why != NULL && why_size > 0);
+    for (size_t i = 0; faults != NULL && i < faults->count; i++) {
+        const fl_fault_spec_t *spec = &faults->entries[i].spec;
+        fl_protocol_event_t event;
+        bool proxy_event = spec->trigger.kind == FL_FAULT_TRIGGER_EVENT &&
+                           fl_protocol_event_from_name(spec->trigger.event, &event) &&
+                           fl_protocol_event_reporter(event) == FL_REPORTER_PROXY;
+        if (!proxy_event &&
+            fl_fault_action_carried_by(spec->action.kind, FL_FAULT_CARRIER_SCENARIO))
+            continue;
+        snprintf(why, why_size, "fault #%u: '%s' is carried out by faultline proxy only",
+                 faults->entries[i].index,
+                 proxy_event ? spec->trigger.event : fl_fault_action_name(spec->action.kind));
+        return why;
+    }
+    return NULL;
+}
+
 fl_net_t *fl_simnet_create(fl_world_t *world, const fl_simnet_options_t *options,
                            const fl_fault_plan_t *faults, char *error, size_t error_size) {
     assert(world != NULL && (error != NULL || error_size == 0));
@@ -1036,6 +1060,8 @@ fl_net_t *fl_simnet_create(fl_world_t *world, const fl_simnet_options_t *options
         problem = "buffer_bytes must be positive";
     else if (chosen.backlog == 0)
         problem = "backlog must be positive";
+    char why[160];
+    if (problem == NULL) problem = proxy_only_fault(faults, why, sizeof why);
     if (problem != NULL) {
         if (error_size > 0) snprintf(error, error_size, "simulated network: %s", problem);
         return NULL;

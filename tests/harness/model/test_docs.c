@@ -18,6 +18,7 @@
 #include "client/knobs.h"
 #include "harness/model/kinds.h"
 #include "sim/asgi/base_middleware.h"
+#include "sim/net/fault.h"
 #include "sim/net/protocol_event.h"
 #include "sim/runtime/error.h"
 
@@ -98,6 +99,8 @@ static void test_every_kind_and_key_is_documented(void **state) {
     for (size_t i = 0; i < n; i++) need("BaseHTTPMiddleware version", versions[i].name);
     const fl_client_knob_row_t *knobs = fl_client_knob_rows(&n);
     for (size_t i = 0; i < n; i++) need("client knob", knobs[i].name);
+    for (int a = 0; a < FL_FAULT_ACTION_COUNT; a++)
+        need("fault action", fl_fault_action_name((fl_fault_action_kind_t)a));
     for (int e = 0; e < FL_PROTOCOL_EVENT_COUNT; e++)
         need("protocol event", fl_protocol_event_name((fl_protocol_event_t)e));
     for (size_t i = 0; fl_invariant_name(i) != NULL; i++)

@@ -118,8 +118,10 @@ static void test_consequences_are_not_reported(void **state) {
     assert_non_null(strstr(error, "methd"));
     assert_null(strstr(error, "rest"));
 
-    const char *client_ok = "name: t\n" SERVER_OK CLIENT_HEAD STEP_OK FAULT_BAD EXPECT_BAD;
-    assert_int_equal(check_text(client_ok, path, error, sizeof error), 2);
+    const char *client_ok = "name: t\n" SERVER_OK CLIENT_HEAD STEP_OK FAULT_BAD
+        "  - trigger: {at: -1s}\n    action: reset\n" EXPECT_BAD;
+    assert_int_equal(check_text(client_ok, path, error, sizeof error), 3);
+    assert_non_null(strstr(error, "faults[1].trigger"));
     unlink(path);
     assert_non_null(strstr(error, "unknown fault action 'rest'"));
     assert_non_null(strstr(error, "\n"));

@@ -665,9 +665,18 @@ static const bad_case_t bad_cases[] = {
      "faults[0]: fault #1 (at -> refuse): 'refuse' acts on a connect attempt"},
     {N C "faults:\n  - trigger: {at: 1s}\n    action: reset\n    repeat: true\n", 8, 5,
      "cannot repeat"},
-    {N C "faults:\n  - trigger: {event: server.respons_start}\n    action: reset\n", 8, 5,
-     "unknown protocol event 'server.respons_start' (the events: server.response_start, "
-     "server.body_chunk"},
+    /* a scenario's events are the server's: the list names no proxy event */
+    {N C "faults:\n  - trigger: {event: server.respons_start}\n    action: reset\n", 8, 22,
+     "faults[0].trigger.event: unknown protocol event 'server.respons_start' (did you mean "
+     "'server.response_start'? the events: server.response_start, server.body_chunk)"},
+    /* what faultline proxy alone carries out */
+    {N C "faults:\n  - trigger: {event: proxy.sse_event}\n    action: reset\n", 8, 22,
+     "faults[0].trigger.event: 'proxy.sse_event' is reported by faultline proxy only (a "
+     "scenario's events: server.response_start, server.body_chunk)"},
+    {N C "faults:\n  - trigger: {connect: 1}\n    action: {answer-instead: {status: 503}}\n", 9,
+     13, "faults[0].action: 'answer-instead' is carried out by faultline proxy only"},
+    {N C "faults:\n  - trigger: {connect: 1}\n    action: answer-instead\n", 9, 13,
+     "faults[0].action: 'answer-instead' is carried out by faultline proxy only"},
     {N C "faults:\n  - trigger: {at: 1s}\n    action: {cancel-task: ghost}\n", 9, 13,
      "faults[0].action: cancel-task names no task 'ghost' (the client's tasks: main; the "
      "server's: server, http-connection"},

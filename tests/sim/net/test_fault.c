@@ -207,6 +207,42 @@ static void test_unknown_event_is_refused_with_the_valid_names(void **state) {
     assert_int_equal(plan->count, FL_PROTOCOL_EVENT_COUNT);
 }
 
+/* answer-instead: the proxy's own, on the triggers that come before a
+ * response reaches the client; its status and body get their defaults. */
+static void test_answer_instead_rules(void **state) {
+    (void)state;
+    assert_true(fl_fault_action_carried_by(FL_FAULT_ACTION_ANSWER_INSTEAD, FL_FAULT_CARRIER_PROXY));
+    assert_false(fl_fault_action_carried_by(FL_FAULT_ACTION_ANSWER_INSTEAD,
+                                            FL_FAULT_CARRIER_SCENARIO));
+    assert_false(fl_fault_action_carried_by(FL_FAULT_ACTION_CANCEL_TASK, FL_FAULT_CARRIER_PROXY));
+    assert_true(fl_fault_action_carried_by(FL_FAULT_ACTION_RESET, FL_FAULT_CARRIER_PROXY));
+    const fl_fault_action_t answer = {.kind = FL_FAULT_ACTION_ANSWER_INSTEAD};
+    expect_refused((fl_fault_spec_t){.trigger = {.kind = FL_FAULT_TRIGGER_AT}, .action = answer},
+                   "'answer-instead' takes a connect trigger");
+    expect_refused((fl_fault_spec_t){.trigger = {.kind = FL_FAULT_TRIGGER_EVENT,
+                                                 .event = "proxy.body_chunk"},
+                                     .action = answer},
+                   "proxy.request_head, proxy.request_done or proxy.response_head");
+    expect_refused((fl_fault_spec_t){.trigger = {.kind = FL_FAULT_TRIGGER_CONNECT},
+                                     .action = {.kind = FL_FAULT_ACTION_ANSWER_INSTEAD,
+                                                .answer_status = 600}},
+                   "status from 100 to 599");
+    fl_fault_plan_t *plan = fl_fault_plan_create(&arena);
+    char body[] = "busy", error[256];
+    fl_fault_spec_t spec = {.trigger = {.kind = FL_FAULT_TRIGGER_EVENT,
+                                        .event = "proxy.response_head"},
+                            .action = answer};
+    assert_int_equal(fl_fault_plan_add(plan, &spec, error, sizeof error), FL_OK);
+    assert_int_equal(plan->entries[0].spec.action.answer_status, 503);
+    assert_string_equal(plan->entries[0].spec.action.answer_body, "");
+    spec.action.answer_status = 429;
+    spec.action.answer_body = body;
+    assert_int_equal(fl_fault_plan_add(plan, &spec, error, sizeof error), FL_OK);
+    body[0] = 'X'; /* the plan keeps its own copy */
+    assert_int_equal(plan->entries[1].spec.action.answer_status, 429);
+    assert_string_equal(plan->entries[1].spec.action.answer_body, "busy");
+}
+
 static void test_action_direction(void **state) {
     (void)state;
     fl_fault_entry_t entry = {.spec = {.trigger = {.kind = FL_FAULT_TRIGGER_BYTES,
@@ -256,6 +292,7 @@ int main(void) {
         cmocka_unit_test(test_invalid_entries_are_refused_at_build_time),
         cmocka_unit_test(test_more_invalid_entries_are_refused),
         cmocka_unit_test(test_valid_entry_is_copied_with_defaults),
+        cmocka_unit_test(test_answer_instead_rules),
         cmocka_unit_test(test_unknown_event_is_refused_with_the_valid_names),
         cmocka_unit_test(test_action_direction),
         cmocka_unit_test(test_firing_rules),

@@ -1399,8 +1399,31 @@ static void test_invalid_options_are_refused(void **state) {
     fl_world_destroy(w);
 }
 
+/* A plan built in C that holds what only faultline proxy carries out is
+ * refused as the scenario loader refuses it: it would never act here. */
+static void test_the_proxys_faults_are_refused(void **state) {
+    (void)state;
+    fl_world_t *w = rt_world("fifo", 1);
+    char error[256];
+    fl_fault_plan_t *plan = fl_fault_plan_create(fl_world_arena(w));
+    add_fault(plan, (fl_fault_spec_t){.trigger = {.kind = FL_FAULT_TRIGGER_CONNECT},
+                                      .action = {.kind = FL_FAULT_ACTION_ANSWER_INSTEAD}});
+    assert_null(fl_simnet_create(w, NULL, plan, error, sizeof error));
+    assert_string_equal(error, "simulated network: fault #1: 'answer-instead' is carried out by "
+                               "faultline proxy only");
+    plan = fl_fault_plan_create(fl_world_arena(w));
+    add_fault(plan, (fl_fault_spec_t){
+                        .trigger = {.kind = FL_FAULT_TRIGGER_EVENT, .event = "proxy.sse_event"},
+                        .action = {.kind = FL_FAULT_ACTION_RESET}});
+    assert_null(fl_simnet_create(w, NULL, plan, error, sizeof error));
+    assert_string_equal(error, "simulated network: fault #1: 'proxy.sse_event' is carried out by "
+                               "faultline proxy only");
+    fl_world_destroy(w);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_the_proxys_faults_are_refused),
         cmocka_unit_test(test_echo_is_exact_over_1000_seeds),
         cmocka_unit_test(test_same_seed_same_hash_other_seed_other_hash),
         cmocka_unit_test(test_fin_arrives_after_the_data),
