@@ -38,15 +38,15 @@ static void close_connection(fl__proxy_connection_t *c, fl_side_t side) {
     fl__proxy_end(c, "fault", true);
 }
 
-/* The answer's body: the action's, held by the plan while the proxy runs. */
+/* The answer's body is copied: the plan's may go (the admin API removes
+ * the fault) before the answer is written. */
 static void answer_instead(fl__proxy_connection_t *c, const fl_fault_action_t *action) {
+    const char *body = action->answer_body ? action->answer_body : "";
     c->answer = (fl__proxy_answer_t){.pending = true,
                                      .status = action->answer_status,
-                                     .body = action->answer_body ? action->answer_body : "",
-                                     .body_length = action->answer_body
-                                                        ? strlen(action->answer_body)
-                                                        : 0};
-    if (c->answer.status == 0) c->answer.status = 503;
+                                     .body = fl_arena_strdup(&c->arena, body),
+                                     .body_length = strlen(body)};
+    if (c->answer.status == 0) c->answer.status = FL_FAULT_ANSWER_STATUS_DEFAULT;
     /* The upstream gets nothing more, and gives nothing more. */
     if (c->upstream != NULL && !c->upstream_done) fl_conn_close(c->upstream);
     c->upstream_done = c->upstream != NULL;

@@ -172,9 +172,9 @@ fired() { grep -q '"event":"fault",.*"action":"'"$2"'"' "$work/$1.log"; }
 fault_proxy reset "$serve_port" 'faults:
   - trigger: {event: proxy.request_head}
     action: reset'
-curl -s -o /dev/null "http://127.0.0.1:$proxy_port/"; rc=$?
+curl -s -o /dev/null "http://127.0.0.1:$proxy_port/"; curl_rc=$?
 stop_proxy
-check "reset: the client's connection is reset (curl 56)" "$([ "$rc" -eq 56 ]; echo $?)" "curl exit $rc"
+check "reset: the client's connection is reset (curl 56)" "$([ "$curl_rc" -eq 56 ]; echo $?)" "curl exit $curl_rc"
 check "reset: its fault line and the connection's end" \
     "$(grep -q '"event":"fault","fault":1,"label":"fault #1 event->reset","connection":1,"trigger":"event","action":"reset"' "$work/reset.log" && grep -q '"end":"reset"' "$work/reset.log"; echo $?)" \
     "$(cat "$work/reset.log")"
@@ -182,12 +182,12 @@ check "reset: its fault line and the connection's end" \
 fault_proxy refuse "$serve_port" 'faults:
   - trigger: {connect: 1}
     action: refuse'
-curl -s -o /dev/null "http://127.0.0.1:$proxy_port/"; rc=$?
+curl -s -o /dev/null "http://127.0.0.1:$proxy_port/"; curl_rc=$?
 second=$(curl -s "http://127.0.0.1:$proxy_port/")
 stop_proxy
 check "refuse: the first connection fails, the second goes through" \
-    "$([ "$rc" -ne 0 ] && [ "$second" = hello ] && grep -q '"end":"refused"' "$work/refuse.log"; echo $?)" \
-    "curl exit $rc, then '$second'"
+    "$([ "$curl_rc" -ne 0 ] && [ "$second" = hello ] && grep -q '"end":"refused"' "$work/refuse.log"; echo $?)" \
+    "curl exit $curl_rc, then '$second'"
 
 fault_proxy answer "$serve_port" 'faults:
   - trigger: {event: proxy.request_head}
@@ -210,27 +210,27 @@ check "answer-instead on the 2nd connection" \
 fault_proxy truncate "$echo_port" 'faults:
   - trigger: {bytes: 1000, direction: s2c}
     action: truncate'
-curl -s "http://127.0.0.1:$proxy_port/big" -o "$work/truncated"; rc=$?
+curl -s "http://127.0.0.1:$proxy_port/big" -o "$work/truncated"; curl_rc=$?
 stop_proxy
 check "truncate: a short body (curl 18), cut at the byte" \
-    "$([ "$rc" -eq 18 ] && grep -q '"state":"closed",.*"s2c_bytes":1000,' "$work/truncate.log"; echo $?)" \
-    "curl exit $rc; $(grep closed "$work/truncate.log")"
+    "$([ "$curl_rc" -eq 18 ] && grep -q '"state":"closed",.*"s2c_bytes":1000,' "$work/truncate.log"; echo $?)" \
+    "curl exit $curl_rc; $(grep closed "$work/truncate.log")"
 
 fault_proxy close "$serve_port" 'faults:
   - trigger: {event: proxy.response_head}
     action: close'
-curl -s "http://127.0.0.1:$proxy_port/stream" -o /dev/null; rc=$?
+curl -s "http://127.0.0.1:$proxy_port/stream" -o /dev/null; curl_rc=$?
 stop_proxy
 check "close after the response head: the body ends early (curl 18)" \
-    "$([ "$rc" -eq 18 ] && fired close close; echo $?)" "curl exit $rc"
+    "$([ "$curl_rc" -eq 18 ] && fired close close; echo $?)" "curl exit $curl_rc"
 
 fault_proxy stall "$serve_port" 'faults:
   - trigger: {event: proxy.response_head}
     action: {stall: forever}'
-curl -s --max-time 1 "http://127.0.0.1:$proxy_port/stream" -o /dev/null; rc=$?
+curl -s --max-time 1 "http://127.0.0.1:$proxy_port/stream" -o /dev/null; curl_rc=$?
 stop_proxy
-check "stall forever: the client times out (curl 28)" "$([ "$rc" -eq 28 ] && fired stall stall; echo $?)" \
-    "curl exit $rc"
+check "stall forever: the client times out (curl 28)" "$([ "$curl_rc" -eq 28 ] && fired stall stall; echo $?)" \
+    "curl exit $curl_rc"
 
 fault_proxy corrupt "$serve_port" 'faults:
   - trigger: {bytes: 10, direction: s2c}
