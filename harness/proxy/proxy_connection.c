@@ -155,10 +155,11 @@ static void answer_alone(fl__proxy_connection_t *c) {
 /* The upstream could not be dialled: the client gets 502. */
 static void answer_bad_gateway(fl__proxy_connection_t *c, int status) {
     fl__proxy_t *proxy = c->proxy;
+    const char *why = status == FL_EREFUSED    ? "refused the connection"
+                      : status == FL_ETIMEDOUT ? "did not accept the connection in time"
+                                               : fl_status_message(status);
     char *body = fl_arena_printf(&c->arena, "faultline proxy: upstream %s:%u %s",
-                                 proxy->upstream_host, proxy->upstream_port,
-                                 status == FL_EREFUSED ? "refused the connection"
-                                                       : fl_status_message(status));
+                                 proxy->upstream_host, proxy->upstream_port, why);
     c->answer = (fl__proxy_answer_t){.pending = true, .status = 502, .body = body,
                                      .body_length = strlen(body)};
     fl__proxy_end(c, "upstream-refused", false);
@@ -218,6 +219,21 @@ static void run_pumps(fl__proxy_connection_t *c) {
     fl_task_set_arena(self, NULL);
 }
 
+/* Dials the upstream, for at most FL__PROXY_DIAL_NS (a host that drops
+ * SYNs would hold the client for the kernel's minutes). */
+static int dial(fl__proxy_connection_t *c) {
+    fl__proxy_t *proxy = c->proxy;
+    fl_cancel_scope_t limit;
+    fl_scope_enter_move_on_after(proxy->world, &limit, FL__PROXY_DIAL_NS);
+    int status =
+        fl_net_connect(proxy->net, proxy->upstream_host, proxy->upstream_port, &c->upstream);
+    status = fl_scope_exit(proxy->world, &limit, status);
+    /* The scope's own cancellation comes back as 0, with no connection. */
+    if (status == FL_OK && c->upstream == NULL) status = FL_ETIMEDOUT;
+    if (status != FL_OK) c->upstream = NULL;
+    return status;
+}
+
 /* Connect triggers, the dial, the pumps. */
 static void run_connection(fl__proxy_connection_t *c) {
     fl__proxy_t *proxy = c->proxy;
@@ -229,11 +245,8 @@ static void run_connection(fl__proxy_connection_t *c) {
         answer_alone(c);
         return;
     }
-    int status = fl_net_connect(proxy->net, proxy->upstream_host, proxy->upstream_port,
-                                &c->upstream);
-    if (status == FL_ECANCELLED) return;
+    int status = dial(c);
     if (status != FL_OK) {
-        c->upstream = NULL;
         answer_bad_gateway(c, status);
         return;
     }

@@ -37,6 +37,8 @@ enum {
  * for the client's request head, and then for the client to close. */
 #define FL__PROXY_ANSWER_WAIT_NS FL_SECONDS(5)
 #define FL__PROXY_LINGER_NS FL_SECONDS(2)
+/* How long the upstream has to accept a connection. */
+#define FL__PROXY_DIAL_NS FL_SECONDS(10)
 /* How often the at-trigger task looks at the plan (the admin API changes it). */
 #define FL__PROXY_PLAN_POLL_NS (FL_SECONDS(1) / 10)
 /* Graceful shutdown: how long open connections may go on. */
