@@ -278,6 +278,21 @@ check "probability: seed 7 twice, the same connections answered" \
     "$([ "$first" = "$second" ] && [[ "$first" == *200* ]] && [[ "$first" == *503* ]]; echo $?)" \
     "'$first' then '$second'"
 
+# --- the admin API: a fault added, seen firing, removed ----------------------------
+start_proxy admin "$serve_port" --admin 127.0.0.1:0
+admin_port=$(sed -n 's/.*"admin":"127.0.0.1:\([0-9]*\)".*/\1/p' "$work/admin.log")
+added=$(curl -s -X POST -d '{"trigger": {"bytes": 50, "direction": "s2c"}, "action": "truncate"}' \
+    "http://127.0.0.1:$admin_port/faults")
+curl -s "http://127.0.0.1:$proxy_port/stream" -o /dev/null; cut_rc=$?
+listed=$(curl -s "http://127.0.0.1:$admin_port/faults")
+curl -s -X DELETE "http://127.0.0.1:$admin_port/faults"
+whole=$(curl -s "http://127.0.0.1:$proxy_port/")
+stats=$(curl -s "http://127.0.0.1:$admin_port/stats")
+stop_proxy
+check "admin: a fault POSTed fires on the next connection, and DELETE removes it" \
+    "$([ -n "$admin_port" ] && [ "$added" = '{"ids":[1]}' ] && [ "$cut_rc" -eq 18 ] && [[ "$listed" == *'"fired":1'* ]] && [ "$whole" = hello ] && [[ "$stats" == *'"connections":2'* ]]; echo $?)" \
+    "port '$admin_port', added '$added', curl $cut_rc, listed '$listed', then '$whole', stats '$stats'"
+
 # --- refusals and bad arguments --------------------------------------------------
 refused_port=$(free_port)
 start_proxy refused "$refused_port"
