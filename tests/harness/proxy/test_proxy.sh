@@ -149,6 +149,9 @@ check "SIGINT: the summary line, last" \
     "$(tail -1 "$work/plain.log")"
 check "a connection line when each opens and closes" \
     "$([ "$(grep -c '"state":"open"' "$work/plain.log")" -eq 2 ] && [ "$(grep -c '"state":"closed"' "$work/plain.log")" -eq 2 ]; echo $?)"
+check "the closed lines count the requests and responses (3 pipelined, 4 kept alive)" \
+    "$(grep -q '"connection":1,"state":"closed",.*"requests":3,"responses":3,' "$work/plain.log" && grep -q '"connection":2,"state":"closed",.*"requests":4,"responses":4,' "$work/plain.log" && grep -q '"event":"summary","connections":2,"requests":7,"responses":7,' "$work/plain.log"; echo $?)" \
+    "$(grep -v listening "$work/plain.log")"
 
 start_proxy big "$echo_port"
 curl -s "http://127.0.0.1:$proxy_port/big" -o "$work/big.got"
