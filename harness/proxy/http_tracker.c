@@ -9,9 +9,12 @@
  * makes the offsets independent of the split. Body bytes come with their
  * place (on_body), so the SSE scan reports events as it finds them.
  *
- * A feed never holds more events than its array: it stops calling llhttp
- * while fewer than FREE_EVENTS_MIN slots are free, and hands llhttp an
- * event-stream body in slices short enough that their events fit. */
+ * A feed never holds more events than its array: it stops before bytes
+ * that fewer than FREE_EVENTS_MIN free slots could not take, and hands
+ * llhttp an event-stream body in slices short enough that their events fit.
+ * It never stops at the end of its bytes, though: the events there (a
+ * request's end after its head) must not wait for bytes that may never
+ * come, so each run leaves room for them. */
 #include "harness/proxy/http_tracker.h"
 
 #include <assert.h>
@@ -22,16 +25,22 @@
 #include "sim/runtime/assume.h"
 #include "sim/runtime/status.h"
 
-/* The most events one pause reports at one offset: an SSE event, the body
- * chunk it ends and the response's end; or a bodiless response's head and
- * end. */
-enum { PAUSE_EVENTS_MAX = 3 };
+/* The most events one pause reports: an SSE event, the body chunk it ends
+ * and the response's end; or a bodiless response's head and end. The most
+ * at one offset, over all of its pauses, is the same: a head's pause and
+ * its message's end (2), or one pause of 3, and a body chunk is either
+ * reported by a pause or by the feed's end (FINAL_RESERVE: what a run
+ * leaves free for the rest of the events at its last offset, then that). */
+enum { PAUSE_EVENTS_MAX = 3, OFFSET_EVENTS_MAX = 3, FINAL_RESERVE = OFFSET_EVENTS_MAX + 1 };
 
 /* k bytes of an event stream end at most k / 2 + 1 events (after the first,
  * each needs a line's byte and its blank line's); a slice of
- * 2 * (free - SLICE_RESERVE) bytes leaves room for a pause's events and the
- * feed's last body chunk. */
-enum { SLICE_RESERVE = PAUSE_EVENTS_MAX + 2, FREE_EVENTS_MIN = SLICE_RESERVE + 1 };
+ * 2 * (free - SLICE_RESERVE) bytes leaves room for those, a pause's events
+ * and FINAL_RESERVE. */
+enum {
+    SLICE_RESERVE = 1 + PAUSE_EVENTS_MAX + FINAL_RESERVE,
+    FREE_EVENTS_MIN = SLICE_RESERVE + 1,
+};
 
 static const char CONTENT_TYPE[] = "content-type";
 static const char EVENT_STREAM[] = "text/event-stream";
@@ -428,8 +437,11 @@ static int run_parser(fl_http_tracker_direction_t *dir, size_t *used, char *erro
     size_t runs_max = dir->feed_length + dir->event_capacity + 2;
     for (size_t run = 0; !dir->opaque; run++) {
         if (FL_NEVER(run > runs_max)) break;
-        if (dir->event_capacity - dir->event_count < FREE_EVENTS_MIN) break; /* full */
-        size_t slice = slice_length(dir, position);
+        size_t room = dir->event_capacity - dir->event_count;
+        bool bytes_left = position < dir->feed_length;
+        if (bytes_left && room < FREE_EVENTS_MIN) break; /* full: the caller feeds the rest */
+        assert(bytes_left || room >= 1); /* FINAL_RESERVE kept the last body chunk its slot */
+        size_t slice = bytes_left ? slice_length(dir, position) : 0;
         const char *from = (const char *)dir->feed_data + position;
         llhttp_errno_t err = llhttp_execute(&dir->parser, from, slice);
         if (err == HPE_OK) {
@@ -459,8 +471,10 @@ int fl_http_tracker_feed(fl_http_tracker_t *tracker, fl_direction_t direction,
                          size_t error_size) {
     assert(tracker != NULL && (data != NULL || length == 0) && events != NULL);
     assert(event_count != NULL && consumed != NULL && (error != NULL || error_size == 0));
+    static const uint8_t nothing[1];
     fl_http_tracker_direction_t *dir = direction_named(tracker, direction);
-    begin_feed(dir, data, length, events, FL_HTTP_TRACKER_EVENTS_MAX);
+    /* Offsets are counted from data: never from a null pointer. */
+    begin_feed(dir, data != NULL ? data : nothing, length, events, FL_HTTP_TRACKER_EVENTS_MAX);
     size_t used = length;
     int status = 0;
     if (!dir->opaque) status = run_parser(dir, &used, error, error_size);

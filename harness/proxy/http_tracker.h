@@ -22,7 +22,10 @@
  *     after that chunk's closing CRLF, so that forwarding up to the event
  *     leaves the client with whole chunks;
  *   - an Upgrade (101) or CONNECT: from then on the bytes are opaque and no
- *     more events are reported.
+ *     more events are reported. The client's side is opaque from the end
+ *     of a request that asks for an Upgrade or CONNECT (llhttp cannot know
+ *     what follows it): should the server decline, the connection's later
+ *     requests go unreported, their responses still are.
  *
  * Malformed HTTP in one direction is reported once (fl_http_tracker_feed
  * returns FL_EPARSE with llhttp's reason); the tracker then stops following
@@ -161,7 +164,9 @@ size_t fl_http_tracker_close(fl_http_tracker_t *tracker, fl_direction_t directio
                              fl_http_tracker_event_t *events);
 
 /* True while a response is owed or in progress (a request was read whose
- * response has not ended): what answer-instead needs to know. */
+ * response has not ended): what answer-instead needs to know. Both
+ * predicates speak of every byte fed so far, the whole of the last feed
+ * (not only up to one of its events). */
 bool fl_http_tracker_response_pending(const fl_http_tracker_t *tracker);
 
 /* True while a response has begun reaching the client (its head forwarded)

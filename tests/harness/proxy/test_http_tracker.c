@@ -790,6 +790,25 @@ static void test_a_feed_with_more_events_than_fit_stops_and_takes_the_rest_later
     free(r);
 }
 
+/* A response's end after its head, at the end of a read, is reported by
+ * that read whatever the events before it: no byte may come to show it.
+ * (A first response of three events puts the last head at every count.) */
+static void test_events_at_a_reads_end_never_wait_for_more_bytes(void **state) {
+    (void)state;
+    enum { RESPONSES_MAX = 2 * FL_HTTP_TRACKER_EVENTS_MAX };
+    static char pipeline[LEN(OK_HEAD_2 "ok") + RESPONSES_MAX * LEN(EMPTY_OK) + 1];
+    for (size_t responses = 1; responses <= RESPONSES_MAX; responses++) {
+        strcpy(pipeline, OK_HEAD_2 "ok");
+        for (size_t i = 0; i < responses; i++) strcat(pipeline, EMPTY_OK);
+        run_t *r = run_create();
+        feed_text(r, S2C, pipeline);
+        assert_int_equal(r->s2c.count, 3 + 2 * responses);
+        assert_int_equal(r->s2c.events[r->s2c.count - 1].event, RESPONSE_DONE);
+        assert_int_equal(r->s2c.events[r->s2c.count - 1].at, strlen(pipeline));
+        free(r);
+    }
+}
+
 static void test_an_event_stream_with_many_events_in_one_read_reports_them_all(void **state) {
     (void)state;
     enum { EVENTS = 150 };
@@ -870,6 +889,7 @@ int main(void) {
         cmocka_unit_test(test_a_refused_connect_is_an_ordinary_response),
         cmocka_unit_test(test_malformed_input_is_reported_once_then_passes_as_opaque),
         cmocka_unit_test(test_a_feed_with_more_events_than_fit_stops_and_takes_the_rest_later),
+        cmocka_unit_test(test_events_at_a_reads_end_never_wait_for_more_bytes),
         cmocka_unit_test(test_an_event_stream_with_many_events_in_one_read_reports_them_all),
         cmocka_unit_test(test_responses_owed_and_begun_follow_the_events),
         cmocka_unit_test(test_too_many_waiting_head_requests_leave_the_responses_opaque),
