@@ -265,6 +265,27 @@ events=$(grep -c '^data:' "$work/events")
 check "reset after the 2nd proxy.sse_event: the client got exactly 2 events" \
     "$([ "$events" -eq 2 ]; echo $?)" "got $events: $(cat "$work/events")"
 
+fault_proxy at "$serve_port" 'faults:
+  - trigger: {at: 2s}
+    action: reset'
+at_result=$($python - "$proxy_port" <<'PY'
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+s.sendall(b"GET / HTTP/1.1\r\nhost: x\r\n\r\n")
+s.settimeout(10)
+try:
+    while s.recv(65536): pass  # the response, then the idle keep-alive connection
+    print("eof")
+except ConnectionResetError:
+    print("reset")
+except socket.timeout:
+    print("timeout")
+PY
+)
+stop_proxy
+check "an at trigger resets the connection open then" \
+    "$([ "$at_result" = reset ] && fired at reset; echo $?)" "got '$at_result'"
+
 # probability: the same seed, the same connections answered instead.
 sequence() { # SEED: the statuses of 12 connections through a proxy at p = 0.5
     fault_proxy "chance$1" "$serve_port" 'faults:
