@@ -2,7 +2,7 @@
 # values some options take, and scenario files (*.yaml, *.yml) or folders.
 # tests/install/test_install.sh checks the lists against each --help.
 
-_faultline_commands="run replay explore merge shrink new check list schema serve fetch version help"
+_faultline_commands="run replay explore merge shrink new check list schema serve proxy fetch version help"
 _faultline_kinds="retry stream sse shield cross-task flaky mapping"
 
 # The options of a command, as its --help names them.
@@ -17,6 +17,7 @@ _faultline_options() {
                  --coverage-out --help" ;;
     shrink) echo "--seed --policy --schedule --out --help" ;;
     serve) echo "--listen --duration --log-level --log-json --timeout-graceful-shutdown --help" ;;
+    proxy) echo "--listen --upstream --admin --log --seed --allow-remote --duration --help" ;;
     fetch) echo "-X --request -H --header -d --data --stream-body --timeout --max-time --retry
                  --repeat --help" ;;
     check | list) echo "-k --keyword --tag --lf --ff --help" ;;

@@ -1,7 +1,8 @@
 /* faultline: the command-line entry point, one row per command.
  *
  * The scenario commands are in harness/cli/commands.h; fetch sends one real
- * request and serve serves a scenario's app (harness/real/). */
+ * request and serve serves a scenario's app (harness/real/); proxy forwards
+ * real traffic with faults (harness/proxy/). */
 #include <assert.h>
 #include <limits.h>
 #include <stdio.h>
@@ -14,6 +15,7 @@
 #include "harness/cli/commands.h"
 #include "harness/cli/torture.h"
 #include "harness/model/yaml_reader.h"
+#include "harness/proxy/proxy.h"
 #include "harness/real/fetch.h"
 #include "harness/real/serve.h"
 #include "sim/runtime/context.h"
@@ -69,6 +71,12 @@ static const command_row_t COMMANDS[] = {
      "  serve FILE [--listen HOST:PORT] [--duration S] [--log-level L] [--log-json]\n"
      "             [--timeout-graceful-shutdown S]\n"
      "                  the scenario's server and faults over real sockets\n"},
+    {"proxy", fl_cli_proxy,
+     "  proxy --listen HOST:PORT --upstream HOST:PORT [FAULTS.yaml] [--admin HOST:PORT]\n"
+     "             [--log FILE] [--seed N] [--allow-remote] [--duration S]\n"
+     "                  forward HTTP/1.1 between real clients and a server, unchanged until\n"
+     "                  a fault fires; JSON lines per connection and fault\n"
+     "                  ('faultline proxy --help')\n"},
     {"fetch", fl_fetch_main,
      "  fetch URL       send one request over the real network, print the outcome as\n"
      "                  one JSON line ('faultline fetch --help' for its options)\n"},

@@ -89,12 +89,12 @@ static const fl_option_set_t FLAG_OPTIONS =
     FL_OPT_BIT(FL_OPT_MARKS) | FL_OPT_BIT(FL_OPT_REQUIRE_MARKS) | FL_OPT_BIT(FL_OPT_MATRIX) |
     FL_OPT_BIT(FL_OPT_EXIT_FIRST) | FL_OPT_BIT(FL_OPT_LAST_FAILED) |
     FL_OPT_BIT(FL_OPT_FAILED_FIRST) | FL_OPT_BIT(FL_OPT_QUIET) | FL_OPT_BIT(FL_OPT_VERBOSE) |
-    FL_OPT_BIT(FL_OPT_LOG_JSON);
+    FL_OPT_BIT(FL_OPT_LOG_JSON) | FL_OPT_BIT(FL_OPT_ALLOW_REMOTE);
 
 static const option_row_t OPTION_ROWS[] = {
     {"--seeds", 0, FL_OPT_SEEDS, "A..B with A <= B (or one seed N)",
      " (replay runs one seed: --seed N)"},
-    {"--seed", 0, FL_OPT_SEED, "a number", " (run, replay and shrink take it)"},
+    {"--seed", 0, FL_OPT_SEED, "a number", " (run, replay, shrink and proxy take it)"},
     {"--policy", 0, FL_OPT_POLICY, "fifo, random, trio, pct or replay", NULL},
     {"--schedule", 0, FL_OPT_SCHEDULE, "a choice list as replay prints it", NULL},
     {"--junit", 0, FL_OPT_JUNIT, "a file to write", NULL},
@@ -132,13 +132,17 @@ static const option_row_t OPTION_ROWS[] = {
     {"--ff", 0, FL_OPT_FAILED_FIRST, "no value", " (run, check and list select with it)"},
     {"--quiet", 'q', FL_OPT_QUIET, "no value", " (it is run's)"},
     {"--verbose", 'v', FL_OPT_VERBOSE, "no value", " (it is run's)"},
-    {"--listen", 0, FL_OPT_LISTEN, "HOST:PORT", " (it is serve's)"},
-    {"--duration", 0, FL_OPT_DURATION, "whole seconds, 1..31536000", " (it is serve's)"},
+    {"--listen", 0, FL_OPT_LISTEN, "HOST:PORT", " (serve and proxy take it)"},
+    {"--duration", 0, FL_OPT_DURATION, "whole seconds, 1..31536000", " (serve and proxy take it)"},
     {"--log-level", 0, FL_OPT_LOG_LEVEL, "critical, error, warning, info, debug or trace",
      " (it is serve's)"},
     {"--log-json", 0, FL_OPT_LOG_JSON, "no value", " (it is serve's)"},
     {"--timeout-graceful-shutdown", 0, FL_OPT_GRACEFUL_TIMEOUT, "whole seconds, 0..86400",
      " (it is serve's)"},
+    {"--upstream", 0, FL_OPT_UPSTREAM, "HOST:PORT", " (it is proxy's)"},
+    {"--log", 0, FL_OPT_LOG, "a file to write", " (it is proxy's; serve takes --log-level)"},
+    {"--allow-remote", 0, FL_OPT_ALLOW_REMOTE, "no value", " (it is proxy's)"},
+    {"--admin", 0, FL_OPT_ADMIN, "HOST:PORT", " (it is proxy's)"},
 };
 enum { OPTION_ROW_COUNT = sizeof OPTION_ROWS / sizeof OPTION_ROWS[0] };
 _Static_assert((int)OPTION_ROW_COUNT == (int)FL_OPT_COUNT, "a row per option");
@@ -258,6 +262,10 @@ static bool read_late_option_value(fl_option_id_t id, const char *value, fl_opti
     case FL_OPT_GRACEFUL_TIMEOUT:
         return (o->has_graceful_timeout = parse_u64(value, &o->graceful_timeout_seconds) &&
                                           o->graceful_timeout_seconds <= 86400);
+    case FL_OPT_UPSTREAM: return (o->upstream = value) != NULL && *value != '\0';
+    case FL_OPT_LOG: return (o->log = value) != NULL && *value != '\0';
+    case FL_OPT_ALLOW_REMOTE: return (o->allow_remote = true);
+    case FL_OPT_ADMIN: return (o->admin = value) != NULL && *value != '\0';
     default: break;
     }
     assert(!"every option row is handled");
@@ -391,7 +399,7 @@ static int refused_option(int refusal, int argc, char **argv, const char *comman
 
 /* The paths after the options: at least one, at most FL_OPTIONS_PATHS_MAX. */
 static int take_paths(int first, int argc, char **argv, fl_options_t *o, const char *command,
-                      const char *usage, FILE *err) {
+                      const char *usage, bool optional, FILE *err) {
     assert(first >= 1 && first <= argc && o->path_count == 0);
     if (argc - first > FL_OPTIONS_PATHS_MAX) {
         fprintf(err, "faultline %s: more than %d paths: give directories instead\n", command,
@@ -399,7 +407,7 @@ static int take_paths(int first, int argc, char **argv, fl_options_t *o, const c
         return 2;
     }
     for (int i = first; i < argc; i++) o->paths[o->path_count++] = argv[i];
-    if (o->path_count > 0) return 0;
+    if (o->path_count > 0 || optional) return 0;
     /* merge's paths are the shards' results; every other command's, scenarios. */
     fprintf(err, "faultline %s: no %s given\n", command,
             strcmp(command, "merge") == 0 ? "shard's --json file" : "scenario file or directory");
@@ -410,7 +418,8 @@ static int take_paths(int first, int argc, char **argv, fl_options_t *o, const c
 int fl_options_parse(int argc, char **argv, fl_options_t *o, const char *usage,
                      fl_option_set_t accepts, FILE *err) {
     assert(argc >= 1 && argv != NULL && o != NULL && usage != NULL && err != NULL);
-    assert((accepts & ~(FL_OPT_BIT(FL_OPT_COUNT) - 1)) == 0); /* options' bits only */
+    /* options' bits only, and the paths' */
+    assert((accepts & ~(FL_OPT_BIT(FL_OPT_COUNT) - 1) & ~FL_PATHS_OPTIONAL) == 0);
     memset(o, 0, sizeof *o);
     o->timeout_seconds = FL_OPTIONS_TIMEOUT_DEFAULT_S;
     const char *command = argv[0];
@@ -437,9 +446,11 @@ int fl_options_parse(int argc, char **argv, fl_options_t *o, const char *usage,
         if (status != 0) return status;
     }
     assert(optind >= 1 && optind <= argc);
-    int status = take_paths(optind, argc, argv, o, command, usage, err);
+    int status =
+        take_paths(optind, argc, argv, o, command, usage, (accepts & FL_PATHS_OPTIONAL) != 0, err);
     if (status != 0) return status;
-    assert(o->path_count > 0 && o->path_count <= FL_OPTIONS_PATHS_MAX);
+    assert(o->path_count <= FL_OPTIONS_PATHS_MAX);
+    assert(o->path_count > 0 || (accepts & FL_PATHS_OPTIONAL));
     return check_schedule(o, command, usage, err);
 }
 

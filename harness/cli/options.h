@@ -49,13 +49,20 @@ typedef enum fl_option_id {
     FL_OPT_LOG_LEVEL,
     FL_OPT_LOG_JSON, /* a flag */
     FL_OPT_GRACEFUL_TIMEOUT,
+    FL_OPT_UPSTREAM,
+    FL_OPT_LOG,
+    FL_OPT_ALLOW_REMOTE, /* a flag */
+    FL_OPT_ADMIN,
     FL_OPT_COUNT
 } fl_option_id_t;
 
 /* A set of options, a bit each. */
 typedef uint64_t fl_option_set_t;
 #define FL_OPT_BIT(id) ((fl_option_set_t)1 << (id))
-_Static_assert(FL_OPT_COUNT <= 64, "an option set is 64 bits");
+_Static_assert(FL_OPT_COUNT < 64, "an option set is 64 bits, the last for FL_PATHS_OPTIONAL");
+
+/* Not an option: in a command's set, it may be given no path at all. */
+#define FL_PATHS_OPTIONAL ((fl_option_set_t)1 << 63)
 
 /* What each command takes. */
 #define FL_ACCEPTS_SELECTION                                                                       \
@@ -94,6 +101,11 @@ _Static_assert(FL_OPT_COUNT <= 64, "an option set is 64 bits");
 #define FL_ACCEPTS_SERVE                                                                           \
     (FL_OPT_BIT(FL_OPT_LISTEN) | FL_OPT_BIT(FL_OPT_DURATION) | FL_OPT_BIT(FL_OPT_LOG_LEVEL) |      \
      FL_OPT_BIT(FL_OPT_LOG_JSON) | FL_OPT_BIT(FL_OPT_GRACEFUL_TIMEOUT))
+/* proxy: its one path, the fault file, is optional. */
+#define FL_ACCEPTS_PROXY                                                                           \
+    (FL_OPT_BIT(FL_OPT_LISTEN) | FL_OPT_BIT(FL_OPT_UPSTREAM) | FL_OPT_BIT(FL_OPT_ADMIN) |          \
+     FL_OPT_BIT(FL_OPT_LOG) | FL_OPT_BIT(FL_OPT_SEED) | FL_OPT_BIT(FL_OPT_ALLOW_REMOTE) |          \
+     FL_OPT_BIT(FL_OPT_DURATION) | FL_PATHS_OPTIONAL)
 /* check and list select as run does. */
 #define FL_ACCEPTS_FILES_ONLY FL_ACCEPTS_SELECTION
 
@@ -150,13 +162,17 @@ typedef struct fl_options {
     bool log_json;             /* serve --log-json: one JSON object per line */
     bool has_graceful_timeout;
     uint64_t graceful_timeout_seconds; /* serve --timeout-graceful-shutdown */
+    const char *upstream;      /* proxy --upstream HOST:PORT, as given (proxy checks it) */
+    const char *log;           /* proxy --log FILE */
+    bool allow_remote;         /* proxy --allow-remote: listen beyond loopback */
+    const char *admin;         /* proxy --admin HOST:PORT, as given */
 } fl_options_t;
 
 /* Parses argv[1..argc) (argv[0] is the command's name) into o with
  * getopt_long: options anywhere among the paths, "--opt value" or
  * "--opt=value", short options (-k EXPR, -x, -q, -v), and "--" before
  * paths that start with '-'. Takes the options in accepts and at least one
- * path; argv's order may change. Returns 0, or 2 after a message and the
+ * path (none is fine with FL_PATHS_OPTIONAL); argv's order may change. Returns 0, or 2 after a message and the
  * synopsis on err. */
 int fl_options_parse(int argc, char **argv, fl_options_t *o, const char *usage,
                      fl_option_set_t accepts, FILE *err);

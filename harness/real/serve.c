@@ -123,7 +123,7 @@ static int summarise(fl_asgi_server_t *server, fl_net_t *net, const fl_serve_shu
     char line[64];
     snprintf(line, sizeof line, "Finished server process [%ld]", (long)getpid());
     fl_serve_log_line(&a->log, FL_SERVE_LOG_INFO, line);
-    return shutdown->forced ? 1 : 0;
+    return shutdown->signals.forced ? 1 : 0;
 }
 
 int fl_cli_serve(int argc, char **argv, FILE *out, FILE *err) {

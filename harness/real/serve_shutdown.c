@@ -13,23 +13,31 @@
  * shutdown task; a second one (uvicorn's "CTRL+C to force quit") stops the
  * world where it is. */
 static void on_signal(uv_signal_t *handle, int signum) {
-    fl_serve_shutdown_t *shutdown = handle->data;
-    assert(shutdown != NULL && (signum == SIGINT || signum == SIGTERM));
+    fl_shutdown_signals_t *signals = handle->data;
+    assert(signals != NULL && (signum == SIGINT || signum == SIGTERM));
     (void)signum;
-    shutdown->signals++;
-    if (shutdown->signals == 1) {
-        fl_condition_notify_all(shutdown->world, shutdown->signalled);
+    signals->signals++;
+    if (signals->signals == 1) {
+        fl_condition_notify_all(signals->world, signals->signalled);
         return;
     }
-    shutdown->forced = true;
-    fl_world_stop(shutdown->world);
+    signals->forced = true;
+    fl_world_stop(signals->world);
+}
+
+int fl_shutdown_signals_wait(fl_shutdown_signals_t *signals) {
+    assert(signals != NULL && signals->signalled != NULL);
+    while (signals->signals == 0) {
+        int status = fl_condition_wait(signals->world, signals->signalled, "signal");
+        if (status != FL_OK) return status;
+    }
+    return FL_OK;
 }
 
 static fl_error_t *shutdown_task(fl_world_t *w, void *arg) {
     fl_serve_shutdown_t *shutdown = arg;
-    assert(shutdown != NULL && shutdown->world == w);
-    while (shutdown->signals == 0)
-        if (fl_condition_wait(w, shutdown->signalled, "signal") != FL_OK) return NULL;
+    assert(shutdown != NULL && shutdown->signals.world == w);
+    if (fl_shutdown_signals_wait(&shutdown->signals) != FL_OK) return NULL;
     fl_serve_log_line(shutdown->log, FL_SERVE_LOG_INFO, "Shutting down");
     fl_asgi_server_shutdown(shutdown->server);
     if (fl_asgi_server_open_connections(shutdown->server) > 0) {
@@ -52,14 +60,24 @@ static fl_error_t *shutdown_task(fl_world_t *w, void *arg) {
     return NULL;
 }
 
-static void watch(fl_serve_shutdown_t *shutdown, uv_loop_t *loop, uv_signal_t *handle, int signum) {
+static void watch(fl_shutdown_signals_t *signals, uv_loop_t *loop, uv_signal_t *handle,
+                  int signum) {
     int rc = uv_signal_init(loop, handle);
     assert(rc == 0);
-    handle->data = shutdown;
+    handle->data = signals;
     rc = uv_signal_start(handle, on_signal, signum);
     assert(rc == 0 && "SIGINT and SIGTERM can be watched");
     (void)rc;
     uv_unref((uv_handle_t *)handle); /* a signal handle alone keeps no loop running */
+}
+
+void fl_shutdown_signals_watch(fl_shutdown_signals_t *signals, fl_world_t *world, fl_net_t *net) {
+    assert(signals != NULL && world != NULL && net != NULL);
+    *signals = (fl_shutdown_signals_t){.world = world};
+    signals->signalled = fl_condition_create(world, "shutdown", "signal");
+    uv_loop_t *loop = fl_uvnet_loop(net);
+    watch(signals, loop, &signals->interrupt, SIGINT);
+    watch(signals, loop, &signals->terminate, SIGTERM);
 }
 
 void fl_serve_shutdown_start(fl_serve_shutdown_t *shutdown, fl_world_t *world, fl_net_t *net,
@@ -67,11 +85,7 @@ void fl_serve_shutdown_start(fl_serve_shutdown_t *shutdown, fl_world_t *world, f
                              int64_t timeout_ns) {
     assert(shutdown != NULL && world != NULL && net != NULL && server != NULL && log != NULL);
     assert(timeout_ns >= 0);
-    *shutdown = (fl_serve_shutdown_t){.world = world, .server = server, .log = log,
-                                      .timeout_ns = timeout_ns};
-    shutdown->signalled = fl_condition_create(world, "serve", "signal");
-    uv_loop_t *loop = fl_uvnet_loop(net);
-    watch(shutdown, loop, &shutdown->interrupt, SIGINT);
-    watch(shutdown, loop, &shutdown->terminate, SIGTERM);
+    *shutdown = (fl_serve_shutdown_t){.server = server, .log = log, .timeout_ns = timeout_ns};
+    fl_shutdown_signals_watch(&shutdown->signals, world, net);
     fl_spawn(world, "shutdown", shutdown_task, shutdown);
 }
