@@ -87,9 +87,9 @@ ROWS = [
     ("slow_server", "{event: proxy.request_done}", "{delay: 5s}", ("GET", "/hello", None),
      "ReadTimeout", "ReadTimeout", ""),  # the scenario's app sleeps; here the proxy delays
     ("reset_reading_headers", "{bytes: 5, direction: s2c}", "reset", ("GET", "/hello", None),
-     "ReadError", "ReadError", ""),  # fetch: see KNOWN_FETCH
+     "ReadError", "ReadError", ""),
     ("reset_reading_body", "{bytes: 150, direction: s2c}", "reset", ("GET", "/big", None),
-     "ReadError", "ReadError", ""),  # fetch: see KNOWN_FETCH
+     "ReadError", "ReadError", ""),
     ("truncated_body", "{bytes: 200, direction: s2c}", "truncate", ("GET", "/big", None),
      "RemoteProtocolError", "RemoteProtocolError", ""),
     ("stall_reading_body", "{bytes: 200, direction: s2c}", "{stall: forever}",
@@ -110,22 +110,12 @@ ROWS = [
 ]
 
 # Where faultline fetch is known to differ from httpx, and why: the row's
-# fetch check accepts this kind too, and says so. A client bug, not the
-# proxy's: response bytes followed at once by an RST are at times read as
-# bytes then EOF (the reset lost), so fetch reports the EOF's
-# RemoteProtocolError where httpx, on the same bytes, always raises
-# ReadError. A raw server reproduces it (send the bytes, SO_LINGER 0 close,
-# no pause): "HTTP/" then RST gave RemoteProtocolError "the response head was
-# cut short" 9 times in 10, a head and 100 of 500 body bytes "peer closed
-# connection without sending complete message body" 3 in 10; with 50 ms
-# between the bytes and the RST fetch gives ReadError, as
-# tests/harness/real/test_fetch_mapping.c checks.
-RESET_READ_AS_EOF = ("RemoteProtocolError", "the RST right after the bytes was read as EOF "
-                     "(a client bug; test_proxy_httpx.py, KNOWN_FETCH)")
-KNOWN_FETCH = {
-    "reset_reading_headers": RESET_READ_AS_EOF,
-    "reset_reading_body": RESET_READ_AS_EOF,
-}
+# fetch check accepts this kind too, and says so. None now: response bytes
+# followed at once by an RST were at times read as bytes then EOF (libuv
+# reports UV_EOF on POLLHUP after a short read, the ECONNRESET unread), and
+# the libuv driver now reads the pending error (sim/net/uvnet.c,
+# tests/sim/net/test_uvnet.c test_bytes_then_a_reset_end_in_the_reset).
+KNOWN_FETCH = {}
 
 STATUS_KINDS = {400: "BadRequest", 401: "Unauthorized", 403: "Forbidden", 404: "NotFound",
                 409: "Conflict", 422: "UnprocessableEntity", 429: "RateLimited",
