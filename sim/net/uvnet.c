@@ -787,17 +787,18 @@ static void bytes_arrived(uvconn_t *conn, size_t count) {
 /* What an EOF from libuv was. libuv reports UV_EOF without reading again
  * when poll says POLLHUP after a short read (uv__stream_io), and a peer's
  * RST right behind its last bytes raises POLLHUP too: the ECONNRESET is
- * then still pending on the socket, unread. SO_ERROR reads it (and a real
- * FIN leaves it 0), so bytes followed at once by a reset end in a reset,
- * as a blocking recv reports them, not in a clean close. */
+ * then still pending on the socket, unread. SO_ERROR reads it, so bytes
+ * followed at once by a reset end in a reset, as a blocking recv reports
+ * them, not in a clean close. Only ECONNRESET: Linux records an RST after
+ * the peer's FIN as EPIPE (tcp_reset in CLOSE_WAIT), and that stream did
+ * end in a clean close first. */
 static int eof_or_pending_error(uvconn_t *conn) {
     uv_os_fd_t fd;
     if (uv_fileno((uv_handle_t *)&conn->tcp, &fd) != 0) return UV_EOF;
     int pending = 0;
     socklen_t length = sizeof pending;
-    if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &pending, &length) != 0 || pending == 0)
-        return UV_EOF;
-    return uv_translate_sys_error(pending);
+    if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &pending, &length) != 0) return UV_EOF;
+    return pending == ECONNRESET ? UV_ECONNRESET : UV_EOF;
 }
 
 static void stream_ended(uvconn_t *conn, int uv_status) {
