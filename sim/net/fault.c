@@ -113,7 +113,8 @@ static const char *validate(const fl_fault_spec_t *spec) {
     if (t->kind == FL_FAULT_TRIGGER_CONNECT && a->kind != FL_FAULT_ACTION_REFUSE &&
         a->kind != FL_FAULT_ACTION_STALL && a->kind != FL_FAULT_ACTION_CANCEL_TASK &&
         a->kind != FL_FAULT_ACTION_ANSWER_INSTEAD)
-        return "a 'connect' trigger takes 'refuse', 'stall', 'cancel-task' or 'answer-instead'";
+        return "a 'connect' trigger takes 'refuse' or 'stall', and 'cancel-task' in a scenario "
+               "or 'answer-instead' in a proxy fault file";
     if (a->connection > FL_FAULT_CONNECTIONS_MAX) return "action connection out of range";
     if (action_needs_connection(a->kind) && t->kind == FL_FAULT_TRIGGER_AT &&
         a->connection == FL_FAULT_EVERY_CONNECTION && a->kind == FL_FAULT_ACTION_CORRUPT)

@@ -81,7 +81,8 @@ static void test_invalid_entries_are_refused_at_build_time(void **state) {
                    "connect");
     expect_refused((fl_fault_spec_t){.trigger = {.kind = FL_FAULT_TRIGGER_CONNECT},
                                      .action = {.kind = FL_FAULT_ACTION_CORRUPT}},
-                   "takes 'refuse'");
+                   "takes 'refuse' or 'stall', and 'cancel-task' in a scenario or "
+                   "'answer-instead' in a proxy fault file");
     expect_refused((fl_fault_spec_t){.trigger = {.kind = FL_FAULT_TRIGGER_AT},
                                      .action = {.kind = FL_FAULT_ACTION_STALL}},
                    "positive duration");
