@@ -279,6 +279,24 @@ static void log_summary(const fl__proxy_t *proxy) {
     fl_proxy_log_summary(&proxy->log, proxy->totals.connections, &counts);
 }
 
+/* Connections still open when the world stopped (a second signal stops
+ * it at once): each gets its closed line, and the summary counts it; the
+ * world's end closes their sockets. */
+static void log_unfinished(fl__proxy_t *proxy) {
+    for (const fl__proxy_connection_t *c = proxy->open_connections; c != NULL; c = c->next_open) {
+        fl_proxy_log_counts_t counts = {.c2s_bytes = c->c2s.forwarded,
+                                        .s2c_bytes = c->s2c.forwarded,
+                                        .requests = c->requests,
+                                        .responses = c->responses,
+                                        .faults = c->faults};
+        fl_proxy_log_closed(&proxy->log, c->id, &counts, "shutdown", fl__proxy_time_ms(proxy));
+        proxy->totals.requests += c->requests;
+        proxy->totals.responses += c->responses;
+        proxy->totals.c2s_bytes += c->c2s.forwarded;
+        proxy->totals.s2c_bytes += c->s2c.forwarded;
+    }
+}
+
 /* Runs the started proxy until it winds down; the exit status. */
 static int run(fl__proxy_t *proxy) {
     fl_world_t *w = proxy->world;
@@ -289,6 +307,7 @@ static int run(fl__proxy_t *proxy) {
     fl_spawn(w, "proxy fault timer", timer_task, proxy);
     if (proxy->duration_ns > 0) fl_spawn(w, "proxy duration", duration_task, proxy);
     fl_world_run(w);
+    log_unfinished(proxy);
     log_summary(proxy);
     /* The world goes here, while watch (its signal handles) still lives. */
     fl_world_destroy(w);

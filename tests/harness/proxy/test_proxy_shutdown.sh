@@ -69,5 +69,10 @@ check "a second signal: exit 1 (the graceful stop's is 0)" \
     "$([ "$rc" = 1 ]; echo $?)" "exit $rc"
 check "a second signal: the connection in progress ends with it" \
     "$([ "$curl_rc" -ne 28 ]; echo $?)" "curl exit $curl_rc"
+log=$work/twice.log
+check "a second signal: the connection in progress still gets its closed line" \
+    "$(grep '"state":"closed"' "$log" | grep -qF '"end":"shutdown"'; echo $?)" "$(cat "$log")"
+check "a second signal: the summary counts its request" \
+    "$(tail -1 "$log" | grep -qF '"requests":1'; echo $?)" "$(tail -1 "$log")"
 
 checks_summary
