@@ -42,3 +42,15 @@ interrupt() {
 listening_port() {
     sed -n "s/.*\"event\":\"listening\".*\"${2:-listen}\":\"127\.0\.0\.1:\([0-9]*\)\".*/\1/p" "$1" 2>/dev/null | head -1
 }
+
+# start_mapping_upstream SECONDS: faultline serve of mapping_upstream.yaml on a
+# free port, bounded by SECONDS, into $port and $upstream_pid, once it serves
+# (its output in $work/upstream.out and .err).
+start_mapping_upstream() {
+    port=$(free_port)
+    timeout "$1" "$faultline" serve tests/harness/proxy/mapping_upstream.yaml \
+        --listen "127.0.0.1:$port" --log-level warning --timeout-graceful-shutdown 1 \
+        >"$work/upstream.out" 2>"$work/upstream.err" &
+    upstream_pid=$!
+    wait_for "$work/upstream.out" serving
+}

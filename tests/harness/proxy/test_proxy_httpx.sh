@@ -9,9 +9,7 @@
 # through a proxy with the same file. httpx must give the row's kind and
 # fetch the same kind as httpx; the rows where a real proxy cannot give the
 # simulated kind say why in test_proxy_httpx.py (connect_refused_fault,
-# connect_stalled, reset_writing_headers), and so do the rows where fetch is
-# known to differ from httpx (KNOWN_FETCH: reset_reading_headers and
-# reset_reading_body, a client bug: an RST right after the bytes read as EOF).
+# connect_stalled, reset_writing_headers).
 # Each fault must fire once per client, and each proxy exit 0 on SIGINT.
 #
 # Prints cmocka's summary lines, so tests/run.sh counts the checks:
@@ -26,12 +24,7 @@ work=$(mktemp -d)
 upstream_pid=
 trap 'stop "$upstream_pid"; rm -rf "$work"' EXIT
 
-port=$(free_port)
-timeout 600 "$faultline" serve tests/harness/proxy/mapping_upstream.yaml \
-    --listen "127.0.0.1:$port" --log-level warning --timeout-graceful-shutdown 1 \
-    >"$work/upstream.out" 2>"$work/upstream.err" &
-upstream_pid=$!
-wait_for "$work/upstream.out" serving
+start_mapping_upstream 600
 check "the upstream serves" "$(grep -q serving "$work/upstream.out"; echo $?)" \
     "$(cat "$work/upstream.err")"
 

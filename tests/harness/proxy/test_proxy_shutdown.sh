@@ -17,12 +17,7 @@ proxy_pid=
 curl_pid=
 trap 'stop "$proxy_pid"; stop "$upstream_pid"; stop "$curl_pid"; rm -rf "$work"' EXIT
 
-port=$(free_port)
-timeout 120 "$faultline" serve tests/harness/proxy/mapping_upstream.yaml \
-    --listen "127.0.0.1:$port" --log-level warning --timeout-graceful-shutdown 1 \
-    >"$work/upstream.out" 2>"$work/upstream.err" &
-upstream_pid=$!
-wait_for "$work/upstream.out" serving
+start_mapping_upstream 120
 
 # start RUN: a proxy (not under timeout: a second signal must reach it alone),
 # and curl's GET /slow through it, in progress once the proxy has opened it.
